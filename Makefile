@@ -1,0 +1,27 @@
+# Lectern — the README's commands. Each installs what is missing first.
+SHELL := /bin/bash
+SWIFT ?= swift
+
+.PHONY: deps build release test bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# Every test: unit tests, the SigV4 suite, integration tests against moto_server (started by the tests
+# on a free loopback port) and real transcodes of clips the tests generate.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Side-by-side benchmarks against the peers each issue names (botocore, the ffmpeg CLI).
+bench: deps
+	Benchmarks/run
+
+clean:
+	rm -rf .build

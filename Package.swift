@@ -1,0 +1,116 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Lectern",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "lectern", targets: ["lectern"]),
+        .library(name: "SigV4", targets: ["SigV4"]),
+        .library(name: "HTTPTransport", targets: ["HTTPTransport"]),
+        .library(name: "AWS", targets: ["AWS"]),
+        .library(name: "Transcoder", targets: ["Transcoder"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // MARK: C libraries
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev", "libavfilter-dev"])]
+        ),
+
+        // MARK: Foundation layer (no FFmpeg)
+        .target(
+            name: "SigV4",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "HTTPTransport",
+            dependencies: ["CCurl"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "AWS",
+            dependencies: [
+                "SigV4", "HTTPTransport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: Media
+        .target(
+            name: "Transcoder",
+            dependencies: ["CFFmpeg", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "lectern",
+            dependencies: [
+                "AWS", "SigV4", "Transcoder",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: Benchmarks (run with `make bench`)
+        .executableTarget(
+            name: "SigV4Benchmark",
+            dependencies: ["SigV4"],
+            path: "Benchmarks/SigV4Benchmark",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "TranscodeBenchmark",
+            dependencies: ["Transcoder"],
+            path: "Benchmarks/TranscodeBenchmark",
+            swiftSettings: strict
+        ),
+
+        // MARK: Tests
+        .target(
+            name: "LecternTestSupport",
+            dependencies: ["AWS", "SigV4", "HTTPTransport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SigV4Tests",
+            dependencies: ["SigV4"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HTTPTransportTests",
+            dependencies: ["HTTPTransport", "LecternTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AWSTests",
+            dependencies: ["AWS", "SigV4", "HTTPTransport", "LecternTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TranscoderTests",
+            dependencies: ["Transcoder", "LecternTestSupport"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

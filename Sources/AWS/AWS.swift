@@ -1,0 +1,2 @@
+// AWS clients (S3, SQS, DynamoDB) over SigV4 and HTTPTransport.
+@_exported import SigV4

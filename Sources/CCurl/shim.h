@@ -1,0 +1,4 @@
+#ifndef LECTERN_CCURL_SHIM_H
+#define LECTERN_CCURL_SHIM_H
+#include <curl/curl.h>
+#endif

@@ -1,0 +1,1 @@
+// Transcoder module: see the transcoder issue.

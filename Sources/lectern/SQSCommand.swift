@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct SQSCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sqs", abstract: "SQS helpers.")
+}

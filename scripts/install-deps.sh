@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what Lectern needs on a fresh Debian 12 machine, and only what is missing.
+set -euo pipefail
+
+apt_packages=(
+  libcurl4-openssl-dev libssl-dev pkg-config
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
+  ffmpeg
+)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: apt-get install ${missing[*]}"
+  sudo_cmd=""; [[ $(id -u) -eq 0 ]] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q "${missing[@]}"
+fi
+
+python_missing=()
+python3 -c 'import moto.server' 2>/dev/null || python_missing+=('moto[server]')
+python3 -c 'import boto3' 2>/dev/null || python_missing+=(boto3)
+python3 -c 'import m3u8' 2>/dev/null || python_missing+=(m3u8)
+command -v moto_server >/dev/null 2>&1 || python_missing+=('moto[server]')
+if ((${#python_missing[@]})); then
+  echo "install-deps: pip install ${python_missing[*]}"
+  python3 -m pip install -q "${python_missing[@]}"
+fi
