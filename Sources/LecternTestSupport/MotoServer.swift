@@ -1,0 +1,127 @@
+import AWS
+import Foundation
+import HTTPTransport
+import SigV4
+
+/// moto's server (S3, SQS, DynamoDB over the real wire protocols) on a free loopback port, for integration tests.
+///
+/// Signature checking is on: the launcher makes its first unauthenticated calls to create an IAM user with an
+/// allow-all policy and an access key; after those, moto checks every request's SigV4 signature against that key.
+/// One server per test process (`MotoServer.shared()`); tests name their buckets, queues and tables uniquely.
+public final class MotoServer: Sendable {
+    public let endpoint: URL
+    public let credentials: AWSCredentials
+    public let region = "us-east-1"
+    private let process: Process
+    private let stdinPipe: Pipe
+
+    public static func shared() async throws -> MotoServer { try await SharedMoto.instance.get() }
+
+    /// Starts a private server; it stops when this object is released or the test process exits.
+    public static func start() throws -> MotoServer {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-u", "-c", launcherScript]
+        var environment = ProcessInfo.processInfo.environment
+        // Four unauthenticated IAM calls: CreateUser, CreatePolicy, AttachUserPolicy, CreateAccessKey.
+        environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "4"
+        environment["AWS_ACCESS_KEY_ID"] = "bootstrap"
+        environment["AWS_SECRET_ACCESS_KEY"] = "bootstrap"
+        environment.removeValue(forKey: "AWS_SESSION_TOKEN")
+        process.environment = environment
+        let stdout = Pipe()
+        let stdin = Pipe()
+        process.standardOutput = stdout
+        process.standardInput = stdin
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+
+        // The launcher prints one JSON line once the server answers and the key exists.
+        var line = Data()
+        let handle = stdout.fileHandleForReading
+        while true {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+            if line.contains(UInt8(ascii: "\n")) { break }
+        }
+        struct Ready: Decodable { let port: Int; let access_key: String; let secret_key: String }
+        guard let ready = try? JSONDecoder().decode(Ready.self, from: line.split(separator: UInt8(ascii: "\n")).first ?? Data()) else {
+            process.terminate()
+            throw MotoError(message: "moto server did not start (is `moto[server]` installed? run scripts/install-deps.sh): \(String(decoding: line, as: UTF8.self))")
+        }
+        return MotoServer(process: process, stdin: stdin, endpoint: URL(string: "http://127.0.0.1:\(ready.port)")!,
+                          credentials: AWSCredentials(accessKeyID: ready.access_key, secretAccessKey: ready.secret_key))
+    }
+
+    private init(process: Process, stdin: Pipe, endpoint: URL, credentials: AWSCredentials) {
+        self.process = process
+        self.stdinPipe = stdin
+        self.endpoint = endpoint
+        self.credentials = credentials
+    }
+
+    deinit {
+        try? stdinPipe.fileHandleForWriting.close()
+        if process.isRunning { process.terminate() }
+    }
+
+    /// An `AWSConfiguration` pointing every service at this server.
+    public var configuration: AWSConfiguration { AWSConfiguration(region: region, endpoint: endpoint) }
+
+    /// The environment a child process (the API, a worker, the CLI) needs to talk to this server.
+    public var environment: [String: String] {
+        ["AWS_ENDPOINT_URL": endpoint.absoluteString, "AWS_REGION": region,
+         "AWS_ACCESS_KEY_ID": credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey]
+    }
+
+    public func serviceClient(_ service: AWSService, transport: any HTTPTransport, credentials: AWSCredentials? = nil,
+                              retry: RetryPolicy = .default) -> AWSServiceClient {
+        AWSServiceClient(service: service, configuration: configuration, transport: transport,
+                         credentials: StaticCredentialProvider(credentials ?? self.credentials), retry: retry)
+    }
+
+    /// A name unique to this test run, valid for buckets, queues and tables.
+    public static func uniqueName(_ prefix: String) -> String {
+        "\(prefix)-\(UUID().uuidString.lowercased().prefix(12))"
+    }
+
+    static let launcherScript = #"""
+import json, os, sys, threading
+from moto.server import ThreadedMotoServer
+import boto3
+
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+host, port = server.get_host_and_port()
+iam = boto3.client("iam", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
+iam.create_user(UserName="lectern-test")
+policy = iam.create_policy(PolicyName="lectern-test-all", PolicyDocument=json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+iam.attach_user_policy(UserName="lectern-test", PolicyArn=policy["Policy"]["Arn"])
+key = iam.create_access_key(UserName="lectern-test")["AccessKey"]
+print(json.dumps({"port": port, "access_key": key["AccessKeyId"], "secret_key": key["SecretAccessKey"]}), flush=True)
+# Live until the parent closes our stdin (or dies).
+sys.stdin.read()
+os._exit(0)
+"""#
+}
+
+public struct MotoError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Starts the shared server once per process, however many tests ask at the same time.
+actor SharedMoto {
+    static let instance = SharedMoto()
+    private var starting: Task<MotoServer, any Error>?
+
+    func get() async throws -> MotoServer {
+        if let starting { return try await starting.value }
+        let task = Task.detached { try MotoServer.start() }
+        starting = task
+        return try await task.value
+    }
+}
