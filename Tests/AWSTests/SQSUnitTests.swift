@@ -8,11 +8,18 @@ import Testing
 struct SQSUnitTests {
     static let queueURL = "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
 
+    final class RequestLog: Sendable {
+        let requests = Mutex<[HTTPRequest]>([])
+        var count: Int { requests.withLock { $0.count } }
+        var first: HTTPRequest? { requests.withLock { $0.first } }
+        func clear() { requests.withLock { $0.removeAll() } }
+    }
+
     /// A client whose every request is recorded and answered with `answer`.
-    func client(recording requests: Mutex<[HTTPRequest]>? = nil, status: Int = 200, headers: HTTPHeaders = [:],
+    func client(recording log: RequestLog? = nil, status: Int = 200, headers: HTTPHeaders = [:],
                 answer: String) -> SQSClient {
         let transport = FakeTransport { request in
-            requests?.withLock { $0.append(request) }
+            log?.requests.withLock { $0.append(request) }
             return HTTPResponse(status: status, headers: headers, body: Data(answer.utf8))
         }
         let configuration = AWSConfiguration(region: "us-east-1")
@@ -36,8 +43,8 @@ struct SQSUnitTests {
     }
 
     @Test func receiveDecodesTypedMessagesAndSendsALongPollRequest() async throws {
-        let requests = Mutex<[HTTPRequest]>([])
-        let sqs = client(recording: requests, answer: Self.receiveAnswer(body: "hello", md5: Self.md5("hello")))
+        let log = RequestLog()
+        let sqs = client(recording: log, answer: Self.receiveAnswer(body: "hello", md5: Self.md5("hello")))
         let messages = try await sqs.receiveMessages(Self.queueURL, maxMessages: 5, waitTimeSeconds: 20, visibilityTimeout: 30)
 
         let message = try #require(messages.first)
@@ -49,7 +56,7 @@ struct SQSUnitTests {
         #expect(message.firstReceiveTimestamp == Date(timeIntervalSince1970: 1_700_000_001))
         #expect(message.messageAttributes == ["kind": .string("transcode")])
 
-        let request = try #require(requests.withLock { $0.first })
+        let request = try #require(log.first)
         #expect(request.method == "POST")
         #expect(request.headers["X-Amz-Target"] == "AmazonSQS.ReceiveMessage")
         #expect(request.headers["Content-Type"] == "application/x-amz-json-1.0")
@@ -96,14 +103,14 @@ struct SQSUnitTests {
     }
 
     @Test func sendIsNotRetriedButReceiveIs() async throws {
-        let requests = Mutex<[HTTPRequest]>([])
-        let sqs = client(recording: requests, status: 503, answer: #"{"__type":"ServiceUnavailable","message":"try later"}"#)
+        let log = RequestLog()
+        let sqs = client(recording: log, status: 503, answer: #"{"__type":"ServiceUnavailable","message":"try later"}"#)
         await #expect(throws: AWSError.self) { try await sqs.sendMessage(Self.queueURL, body: "hello") }
-        #expect(requests.withLock { $0.count } == 1)
+        #expect(log.count == 1)
 
-        requests.withLock { $0.removeAll() }
+        log.clear()
         await #expect(throws: AWSError.self) { try await sqs.receiveMessages(Self.queueURL, waitTimeSeconds: 0) }
-        #expect(requests.withLock { $0.count } == 3)
+        #expect(log.count == 3)
     }
 
     @Test func queryErrorHeaderGivesTheLegacyCode() async throws {
@@ -123,8 +130,8 @@ struct SQSUnitTests {
     }
 
     @Test func badArgumentsFailBeforeAnyRequest() async throws {
-        let requests = Mutex<[HTTPRequest]>([])
-        let sqs = client(recording: requests, answer: "{}")
+        let log = RequestLog()
+        let sqs = client(recording: log, answer: "{}")
         await #expect(throws: SQSError.self) { try await sqs.sendMessage(Self.queueURL, body: "x", delaySeconds: 901) }
         await #expect(throws: SQSError.self) { try await sqs.receiveMessages(Self.queueURL, maxMessages: 0) }
         await #expect(throws: SQSError.self) {
@@ -133,7 +140,7 @@ struct SQSUnitTests {
         await #expect(throws: SQSError.self) {
             try await sqs.deleteMessageBatch(Self.queueURL, entries: (0..<11).map { SQSReceiptEntry(id: "\($0)", receiptHandle: "rh") })
         }
-        #expect(requests.withLock { $0.isEmpty })
+        #expect(log.count == 0)
     }
 
     @Test func redrivePolicyAttributeRoundTrips() throws {

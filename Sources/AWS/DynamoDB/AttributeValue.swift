@@ -71,8 +71,9 @@ public indirect enum AttributeValue: Sendable, Equatable, Hashable, Codable {
     public var listValue: [AttributeValue]? { if case .l(let value) = self { value } else { nil } }
 }
 
-extension AttributeValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
+extension AttributeValue: ExpressibleByStringInterpolation, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
     public init(stringLiteral value: String) { self = .s(value) }
+    public init(stringInterpolation: DefaultStringInterpolation) { self = .s(String(stringInterpolation: stringInterpolation)) }
     public init(integerLiteral value: Int) { self = .n(String(value)) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 }
