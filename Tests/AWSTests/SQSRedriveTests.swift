@@ -119,6 +119,20 @@ struct SQSRedriveTests {
         #expect(Set(try await f.sqs.drain(f.dlqURL).map(\.body)) == f.bodies)
     }
 
+    @Test func bigMessagesAreSentInBatchesUnderTheSizeLimit() async throws {
+        let sqs = try await motoSQS()
+        let dlqURL = try await sqs.createQueue(named: MotoServer.uniqueName("dlq"))
+        let targetURL = try await sqs.createQueue(named: MotoServer.uniqueName("jobs"))
+        // Six 240 kB bodies: one batch of all six would exceed even moto's 1 MiB batch limit.
+        let bodies = (0..<6).map { index in String(repeating: Character(UnicodeScalar(UInt8(65 + index))), count: 240_000) }
+        for body in bodies { try await sqs.sendMessage(dlqURL, body: body) }
+
+        let result = try await SQSRedrive(client: sqs).run(from: dlqURL, to: targetURL)
+        #expect(result.moved == 6)
+        #expect(Set(try await sqs.drain(targetURL).map(\.body)) == Set(bodies))
+        #expect(try await sqs.totalMessages(dlqURL) == 0)
+    }
+
     @Test func rejectsBadOptions() async throws {
         let f = try await fixture(count: 1)
         await #expect(throws: SQSError.self) {

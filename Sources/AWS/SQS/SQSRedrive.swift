@@ -28,14 +28,18 @@ public struct SQSRedrive: Sendable {
         /// Try SQS's StartMessageMoveTask first.
         public var preferMoveTask: Bool
         public var markerAttribute: String
+        /// How often a server-side move task's progress is read.
+        public var moveTaskPollInterval: Duration
 
         public init(maxMessages: Int? = nil, visibilityTimeout: Int = 60, waitTimeSeconds: Int = 1,
-                    preferMoveTask: Bool = true, markerAttribute: String = "lectern-redrive-id") {
+                    preferMoveTask: Bool = true, markerAttribute: String = "lectern-redrive-id",
+                    moveTaskPollInterval: Duration = .seconds(1)) {
             self.maxMessages = maxMessages
             self.visibilityTimeout = visibilityTimeout
             self.waitTimeSeconds = waitTimeSeconds
             self.preferMoveTask = preferMoveTask
             self.markerAttribute = markerAttribute
+            self.moveTaskPollInterval = moveTaskPollInterval
         }
     }
 
@@ -102,7 +106,7 @@ public struct SQSRedrive: Sendable {
         }
         while true {
             do {
-                try await Task.sleep(for: .seconds(1))
+                try await Task.sleep(for: options.moveTaskPollInterval)
             } catch {
                 try? await client.cancelMessageMoveTask(taskHandle: handle)
                 let moved = try? await client.listMessageMoveTasks(sourceArn: sourceArn).first?.messagesMoved
@@ -176,12 +180,25 @@ public struct SQSRedrive: Sendable {
                                 messageGroupID: targetIsFIFO ? (message.attributes["MessageGroupId"] ?? "redrive") : nil,
                                 messageDeduplicationID: targetIsFIFO ? message.messageID : nil)
         }
-        let sent = try await client.sendMessageBatch(targetURL, entries: entries)
-        let sentIDs = Set(sent.successful.map(\.id))
+        var sentIDs: Set<String> = []
+        var sendError: (any Error)?
+        for group in Self.sizeLimitedGroups(entries) {
+            do {
+                let sent = try await client.sendMessageBatch(targetURL, entries: group)
+                sentIDs.formUnion(sent.successful.map(\.id))
+            } catch {
+                // Still delete what earlier groups sent, so the failure leaves no duplicate behind.
+                sendError = error
+                break
+            }
+        }
         let sentMessages = entries.indices.filter { sentIDs.contains(entries[$0].id) }
         try await afterSend?(sentMessages.map { messages[$0] })
         var outcome = Result(sendFailed: messages.count - sentMessages.count)
-        guard !sentMessages.isEmpty else { return outcome }
+        guard !sentMessages.isEmpty else {
+            if let sendError { throw sendError }
+            return outcome
+        }
         let deletes = sentMessages.map { SQSReceiptEntry(id: entries[$0].id, receiptHandle: messages[$0].receiptHandle) }
         do {
             let deleted = try await client.deleteMessageBatch(dlqURL, entries: deletes)
@@ -191,6 +208,34 @@ public struct SQSRedrive: Sendable {
             // The copies are in the target; the DLQ originals come back after the visibility timeout.
             outcome.deleteFailed = deletes.count
         }
+        if let sendError { throw sendError }
         return outcome
+    }
+
+    /// SendMessageBatch refuses batches whose messages total more than 256 KiB: split so each group stays under it.
+    static func sizeLimitedGroups(_ entries: [SQSSendEntry], limit: Int = 256 * 1024) -> [[SQSSendEntry]] {
+        var groups: [[SQSSendEntry]] = []
+        var current: [SQSSendEntry] = []
+        var currentSize = 0
+        for entry in entries {
+            let size = payloadSize(entry)
+            if !current.isEmpty, currentSize + size > limit {
+                groups.append(current)
+                current = []
+                currentSize = 0
+            }
+            current.append(entry)
+            currentSize += size
+        }
+        if !current.isEmpty { groups.append(current) }
+        return groups
+    }
+
+    /// What SQS counts against the size limit: the body plus every attribute's name, type and value.
+    static func payloadSize(_ entry: SQSSendEntry) -> Int {
+        entry.body.utf8.count + entry.messageAttributes.reduce(0) { total, attribute in
+            total + attribute.key.utf8.count + attribute.value.dataType.utf8.count
+                + (attribute.value.stringValue?.utf8.count ?? 0) + (attribute.value.binaryValue?.count ?? 0)
+        }
     }
 }
