@@ -80,6 +80,25 @@ struct SQSUnitTests {
         #expect(error == .bodyChecksumMismatch(messageID: "m-1", expected: Self.md5("other"), actual: Self.md5("hello")))
     }
 
+    @Test func attributesMD5MatchesSQSKnownAnswer() {
+        // The answer moto (which follows AWS's algorithm) gave for this one attribute.
+        #expect(SQSChecksum.md5Hex(["a": .string("x")]) == "a512aac9938034acb0b3c3d965944bf1")
+        #expect(SQSChecksum.md5Hex(["a": .string("x"), "b": .binary(Data([1]))]) != SQSChecksum.md5Hex(["a": .string("x"), "b": .string("\u{1}")]))
+    }
+
+    @Test func attributesThatDoNotMatchTheirMD5Throw() async throws {
+        let answer = #"{"Messages":[{"MessageId":"m-2","ReceiptHandle":"rh","MD5OfBody":"\#(Self.md5("hello"))","Body":"hello","#
+            + #""MD5OfMessageAttributes":"a512aac9938034acb0b3c3d965944bf1","MessageAttributes":{"a":{"DataType":"String","StringValue":"y"}}}]}"#
+        let sqs = client(answer: answer)
+        let error = try await #require(throws: SQSError.self) { try await sqs.receiveMessages(Self.queueURL) }
+        guard case .attributesChecksumMismatch(let id, let expected, _) = error else { Issue.record("unexpected \(error)"); return }
+        #expect(id == "m-2")
+        #expect(expected == "a512aac9938034acb0b3c3d965944bf1")
+        // Asking for some attributes only: the digest covers all of them, so it is not checked.
+        let some = try await sqs.receiveMessages(Self.queueURL, messageAttributes: ["a"])
+        #expect(some.first?.messageAttributes["a"] == .string("y"))
+    }
+
     @Test func sendAcknowledgedWithAnotherMD5Throws() async throws {
         let sqs = client(answer: #"{"MessageId":"m-9","MD5OfMessageBody":"\#(Self.md5("other"))"}"#)
         await #expect(throws: SQSError.sentChecksumMismatch(expected: Self.md5("hello"), actual: Self.md5("other"))) {

@@ -98,6 +98,12 @@ public struct SQSClient: Sendable {
         if let md5 = output.MD5OfMessageBody, md5.lowercased() != expected {
             throw SQSError.sentChecksumMismatch(expected: expected, actual: md5)
         }
+        if !messageAttributes.isEmpty, let md5 = output.MD5OfMessageAttributes {
+            let actual = SQSChecksum.md5Hex(messageAttributes)
+            if md5.lowercased() != actual {
+                throw SQSError.attributesChecksumMismatch(messageID: output.MessageId, expected: md5, actual: actual)
+            }
+        }
         return SQSSentMessage(messageID: output.MessageId, md5OfBody: output.MD5OfMessageBody, sequenceNumber: output.SequenceNumber)
     }
 
@@ -135,7 +141,8 @@ public struct SQSClient: Sendable {
     /// Receives up to `maxMessages` (1…10). `waitTimeSeconds` > 0 long-polls: SQS holds the request until a
     /// message arrives or the wait ends; the transport's timeout is set above the wait. Cancelling the task
     /// ends the poll promptly with `CancellationError` (messages SQS may already have handed out come back
-    /// after their visibility timeout). Every body is checked against its MD5 (`SQSError.bodyChecksumMismatch`).
+    /// after their visibility timeout). Every body is checked against its MD5 (`SQSError.bodyChecksumMismatch`), and
+    /// the message attributes against theirs when all attributes were asked for (`.attributesChecksumMismatch`).
     public func receiveMessages(_ queueURL: String, maxMessages: Int = 1, waitTimeSeconds: Int? = nil,
                                 visibilityTimeout: Int? = nil,
                                 systemAttributes: [String] = SQSClient.defaultSystemAttributes,
@@ -163,13 +170,21 @@ public struct SQSClient: Sendable {
             if Task.isCancelled { throw CancellationError() }
             throw error
         }
-        return try (output.Messages ?? []).map(Self.message(from:))
+        // The attributes' MD5 covers all of a message's attributes, so it can only be checked when all were asked for.
+        let allAttributes = messageAttributes.contains("All") || messageAttributes.contains(".*")
+        return try (output.Messages ?? []).map { try Self.message(from: $0, checkAttributes: allAttributes) }
     }
 
-    static func message(from wire: SQSReceiveMessageOutput.Message) throws -> SQSMessage {
+    static func message(from wire: SQSReceiveMessageOutput.Message, checkAttributes: Bool) throws -> SQSMessage {
         let actual = SQSChecksum.md5Hex(wire.Body)
         guard actual == wire.MD5OfBody.lowercased() else {
             throw SQSError.bodyChecksumMismatch(messageID: wire.MessageId, expected: wire.MD5OfBody, actual: actual)
+        }
+        if checkAttributes, let attributes = wire.MessageAttributes, !attributes.isEmpty, let md5 = wire.MD5OfMessageAttributes {
+            let actual = SQSChecksum.md5Hex(attributes)
+            guard actual == md5.lowercased() else {
+                throw SQSError.attributesChecksumMismatch(messageID: wire.MessageId, expected: md5, actual: actual)
+            }
         }
         return SQSMessage(messageID: wire.MessageId, receiptHandle: wire.ReceiptHandle, body: wire.Body, md5OfBody: wire.MD5OfBody,
                           attributes: wire.Attributes ?? [:], messageAttributes: wire.MessageAttributes ?? [:])

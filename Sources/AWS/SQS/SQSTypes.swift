@@ -213,6 +213,8 @@ public enum SQSError: Error, Sendable, Equatable, CustomStringConvertible {
     case bodyChecksumMismatch(messageID: String, expected: String, actual: String)
     /// SendMessage answered an MD5 that does not match the body we sent.
     case sentChecksumMismatch(expected: String, actual: String)
+    /// The message attributes sent or received do not hash to the `MD5OfMessageAttributes` SQS announced.
+    case attributesChecksumMismatch(messageID: String, expected: String, actual: String)
     case invalidArgument(String)
 
     public var description: String {
@@ -221,6 +223,8 @@ public enum SQSError: Error, Sendable, Equatable, CustomStringConvertible {
             "SQS message \(id): body MD5 is \(actual), SQS announced \(expected)"
         case .sentChecksumMismatch(let expected, let actual):
             "SQS acknowledged a body with MD5 \(actual), but we sent one with MD5 \(expected)"
+        case .attributesChecksumMismatch(let id, let expected, let actual):
+            "SQS message \(id): message attributes MD5 is \(actual), SQS announced \(expected)"
         case .invalidArgument(let message):
             "invalid SQS request: \(message)"
         }

@@ -36,6 +36,7 @@ struct SQSSendMessageInput: Encodable {
 struct SQSSendMessageOutput: Decodable {
     var MessageId: String
     var MD5OfMessageBody: String?
+    var MD5OfMessageAttributes: String?
     var SequenceNumber: String?
 }
 
@@ -103,6 +104,7 @@ struct SQSReceiveMessageOutput: Decodable {
         var ReceiptHandle: String
         var MD5OfBody: String
         var Body: String
+        var MD5OfMessageAttributes: String?
         var Attributes: [String: String]?
         var MessageAttributes: [String: SQSMessageAttributeValue]?
     }
@@ -168,6 +170,33 @@ struct SQSEmptyOutput: Decodable {}
 enum SQSChecksum {
     /// Lower-case hex MD5 of the UTF-8 body, as SQS computes `MD5OfBody`.
     static func md5Hex(_ text: String) -> String {
-        Insecure.MD5.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        hex(Insecure.MD5.hash(data: Data(text.utf8)))
+    }
+
+    /// `MD5OfMessageAttributes` as SQS computes it: over the attributes sorted by name, each as length-prefixed
+    /// (4-byte big-endian) name and data type, a transport byte (1 text, 2 binary), and the length-prefixed value.
+    static func md5Hex(_ attributes: [String: SQSMessageAttributeValue]) -> String {
+        var md5 = Insecure.MD5()
+        func field(_ bytes: some Collection<UInt8>) {
+            withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { md5.update(bufferPointer: $0) }
+            md5.update(data: Data(bytes))
+        }
+        for name in attributes.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            let value = attributes[name]!
+            field(name.utf8)
+            field(value.dataType.utf8)
+            if let binary = value.binaryValue {
+                md5.update(data: Data([2]))
+                field(binary)
+            } else {
+                md5.update(data: Data([1]))
+                field((value.stringValue ?? "").utf8)
+            }
+        }
+        return hex(md5.finalize())
+    }
+
+    private static func hex(_ digest: some Sequence<UInt8>) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
     }
 }
