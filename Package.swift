@@ -54,6 +54,12 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: Domain (shared by the API and the worker; no AWS, no FFmpeg)
+        .target(
+            name: "LecternCore",
+            swiftSettings: strict
+        ),
+
         // MARK: Media
         .target(
             name: "Transcoder",
@@ -89,6 +95,11 @@ let package = Package(
         .target(
             name: "LecternTestSupport",
             dependencies: ["AWS", "SigV4", "HTTPTransport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LecternCoreTests",
+            dependencies: ["LecternCore"],
             swiftSettings: strict
         ),
         .testTarget(
