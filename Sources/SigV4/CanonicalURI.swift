@@ -24,21 +24,18 @@ enum CanonicalURI {
         }
     }
 
-    /// RFC 3986 dot-segment removal plus collapsing empty segments, as AWS does for every service but S3.
+    /// Dot-segment removal plus collapsing empty segments, as AWS (and botocore) do for every service but
+    /// S3. The trailing slash survives only when the path itself ends in `/`.
     private static func appendNormalized(_ bytes: UnsafeBufferPointer<UInt8>, encodesAgain: Bool, to out: inout [UInt8]) {
         var segments: [Range<Int>] = []
         var start = 0
-        var endsWithDirectory = false
         for i in 0...bytes.count where i == bytes.count || bytes[i] == UInt8(ascii: "/") {
             let segment = start..<i
             start = i + 1
-            let isDot = segment.count == 1 && bytes[segment.lowerBound] == UInt8(ascii: ".")
-            let isDotDot = segment.count == 2 && bytes[segment.lowerBound] == UInt8(ascii: ".")
-                && bytes[segment.lowerBound + 1] == UInt8(ascii: ".")
-            // A path ending in "/", "/." or "/.." names a directory and keeps its trailing slash.
-            endsWithDirectory = segment.isEmpty || isDot || isDotDot
-            if segment.isEmpty || isDot { continue }
-            if isDotDot {
+            if segment.isEmpty { continue }
+            if segment.count == 1 && bytes[segment.lowerBound] == UInt8(ascii: ".") { continue }
+            if segment.count == 2 && bytes[segment.lowerBound] == UInt8(ascii: ".")
+                && bytes[segment.lowerBound + 1] == UInt8(ascii: ".") {
                 _ = segments.popLast()
                 continue
             }
@@ -52,6 +49,6 @@ enum CanonicalURI {
             out.append(UInt8(ascii: "/"))
             appendPart(bytes[segment], encodesAgain: encodesAgain, to: &out)
         }
-        if endsWithDirectory { out.append(UInt8(ascii: "/")) }
+        if bytes[bytes.count - 1] == UInt8(ascii: "/") { out.append(UInt8(ascii: "/")) }
     }
 }

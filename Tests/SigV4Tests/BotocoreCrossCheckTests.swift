@@ -181,4 +181,85 @@ struct BotocoreCrossCheckTests {
         }
         #expect(checked[.get, default: 0] >= 200 && checked[.upload_part, default: 0] >= 200 && checked[.post, default: 0] >= 50)
     }
+
+    // MARK: Header signing
+
+    struct HeaderCase {
+        var method: String
+        var url: String
+        var service: String
+        var headers: HeaderFields = []
+        var body: String? = nil
+        var unsigned = false
+        var credentials: Credentials
+
+        var json: [String: Any] {
+            ["op": "headers", "method": method, "url": url, "service": service,
+             "headers": headers.map { [$0.name, $0.value] }, "body": body as Any, "unsigned": unsigned,
+             "credentials": ["name": credentials.name, "access_key": credentials.value.accessKeyID,
+                             "secret_key": credentials.value.secretAccessKey,
+                             "token": credentials.value.sessionToken as Any]]
+        }
+
+        var payload: PayloadHash {
+            if unsigned { return .unsigned }
+            return body.map { .bytes(Data($0.utf8)) } ?? .empty
+        }
+    }
+
+    static let headerCases: [HeaderCase] = {
+        var cases: [HeaderCase] = []
+        for credentials in credentials {
+            for (i, key) in keys.prefix(24).enumerated() {
+                let encoded = AWSPercentEncoding.encode(key, keepingSlashes: true)
+                cases.append(HeaderCase(method: "GET", url: "https://\(bucket).s3.us-east-1.amazonaws.com/" + encoded,
+                                        service: "s3", unsigned: true, credentials: credentials))
+                cases.append(HeaderCase(method: "PUT", url: "http://127.0.0.1:9000/\(bucket)/" + encoded, service: "s3",
+                                        headers: i % 2 == 0 ? [(name: "Content-Type", value: "video/mp4"),
+                                                               (name: "x-amz-meta-Title", value: "  Lecture   \(i)  ")] : [],
+                                        body: "part \(i) body", credentials: credentials))
+            }
+            cases.append(HeaderCase(method: "POST", url: "https://sqs.us-east-1.amazonaws.com/", service: "sqs",
+                                    headers: [(name: "Content-Type", value: "application/x-www-form-urlencoded; charset=utf-8")],
+                                    body: "Action=SendMessage&MessageBody=hello%20world", credentials: credentials))
+            cases.append(HeaderCase(method: "POST", url: "http://127.0.0.1:9324/123456789012/jobs", service: "sqs",
+                                    headers: [(name: "Content-Type", value: "application/x-amz-json-1.0"),
+                                              (name: "X-Amz-Target", value: "AmazonSQS.SendMessage")],
+                                    body: "{\"QueueUrl\": \"x\"}", credentials: credentials))
+            cases.append(HeaderCase(method: "GET", url: "https://abc.execute-api.us-east-1.amazonaws.com/stage/./a%20b/../c%2Bd//e/?b=2&a=&a=1&c=~x",
+                                    service: "execute-api", credentials: credentials))
+            cases.append(HeaderCase(method: "POST", url: "https://dynamodb.us-east-1.amazonaws.com/", service: "dynamodb",
+                                    headers: [(name: "X-Amz-Target", value: "DynamoDB_20120810.PutItem"),
+                                              (name: "Content-Type", value: "application/x-amz-json-1.0"),
+                                              (name: "User-Agent", value: "lectern/1.0")],
+                                    body: "{}", credentials: credentials))
+        }
+        return cases
+    }()
+
+    @Test("header signing (Authorization, X-Amz-Date, token, content hash) equals botocore's")
+    func headerSigningMatchesBotocore() throws {
+        let spec: [String: Any] = ["timestamp": Self.timestamp, "region": Self.region, "bucket": Self.bucket,
+                                   "cases": Self.headerCases.map(\.json)]
+        let output = try PythonRunner.run(script: "botocore_presign.py", input: JSONSerialization.data(withJSONObject: spec))
+        let answers = try #require(try JSONSerialization.jsonObject(with: output) as? [[String: Any]])
+        try #require(answers.count == Self.headerCases.count)
+        let date = Date(timeIntervalSince1970: TimeInterval(Self.timestamp))
+
+        for (spec, answer) in zip(Self.headerCases, answers) {
+            let label = Comment(rawValue: "\(spec.method) \(spec.url) \(spec.credentials.name)")
+            let signer = SigV4Signer(credentials: spec.credentials.value, region: Self.region, service: spec.service)
+            let ours = signer.signHeaders(method: spec.method, url: try #require(URL(string: spec.url)),
+                                          headers: spec.headers, payload: spec.payload, date: date)
+            let theirs = (answer["headers"] as? [[String]]) ?? []
+            func lookup(_ headers: [[String]], _ name: String) -> String? {
+                headers.first { $0[0].lowercased() == name }?[1]
+            }
+            let ourPairs = ours.map { [$0.name, $0.value] }
+            for name in ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"] {
+                #expect(lookup(ourPairs, name) == lookup(theirs, name), "\(name): \(label.rawValue)")
+            }
+            #expect(lookup(theirs, "authorization") != nil)
+        }
+    }
 }

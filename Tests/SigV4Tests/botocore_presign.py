@@ -9,6 +9,8 @@ import json
 import sys
 
 import botocore.auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 import botocore.session
 import botocore.signers
 from botocore.config import Config
@@ -40,6 +42,9 @@ def main():
 
     results = []
     for case in spec["cases"]:
+        if case["op"] == "headers":
+            results.append(sign_headers(spec, case))
+            continue
         c = client(case["credentials"], case["endpoint"])
         params = {"Bucket": spec["bucket"], "Key": case["key"]}
         if case["op"] == "post":
@@ -57,6 +62,21 @@ def main():
         url = c.generate_presigned_url(operation, Params=params, ExpiresIn=case["expires"])
         results.append({"url": url})
     json.dump(results, sys.stdout, ensure_ascii=True)
+
+
+def sign_headers(spec, case):
+    """Header signing through botocore's own auth classes (what every boto3 client call does)."""
+    creds = case["credentials"]
+    body = case.get("body")
+    request = AWSRequest(method=case["method"], url=case["url"], headers=dict(case.get("headers") or []),
+                         data=body.encode("utf-8") if body is not None else None)
+    if case.get("unsigned"):
+        # How an S3 client configured with payload_signing_enabled=False ends up at UNSIGNED-PAYLOAD.
+        request.context["client_config"] = Config(s3={"payload_signing_enabled": False})
+    auth_class = botocore.auth.S3SigV4Auth if case["service"] == "s3" else botocore.auth.SigV4Auth
+    auth_class(Credentials(creds["access_key"], creds["secret_key"], creds.get("token")),
+               case["service"], spec["region"]).add_auth(request)
+    return {"headers": [[k, v] for k, v in request.headers.items()]}
 
 
 if __name__ == "__main__":
