@@ -47,3 +47,45 @@ struct ConnectionReuseTests {
         #expect(accepted < requestCount)
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct ConnectionLifetimeTests {
+    @Test func serverClosingIdleConnectionsDoesNotFailTheNextRequest() async throws {
+        // The server drops every connection right after answering, without saying so: the next request
+        // either sees the connection dead or has to be resent (rewinding its file body) on a new one.
+        let server = try HTTPTestServer()
+        let scratch = try TemporaryDirectory()
+        let source = scratch.file("body.bin")
+        try patternBytes(300_000).write(to: URL(fileURLWithPath: source))
+        let transport = CurlTransport(timeouts: quickTimeouts)
+        for index in 0..<20 {
+            let response = try await transport.execute(HTTPRequest(
+                method: "PUT", url: server.url("/close-after?n=\(index)"),
+                body: .file(path: source, offset: UInt64(index), length: 200_000)))
+            let echo = try EchoReport(response)
+            #expect(echo.bodyLength == 200_000)
+            #expect(echo.path == "/close-after?n=\(index)")
+        }
+    }
+
+    @Test func droppedTransportsStopTheirThreads() async throws {
+        let server = try HTTPTestServer()
+        let before = try threadCount()
+        for _ in 0..<30 {
+            let transport = CurlTransport(timeouts: quickTimeouts)
+            #expect(try await transport.execute(HTTPRequest(method: "GET", url: server.url("/bytes/10"))).status == 200)
+        }
+        // Each transport's loop thread exits shortly after the transport is released.
+        var after = try threadCount()
+        for _ in 0..<50 where after >= before + 10 {
+            try await Task.sleep(for: .milliseconds(100))
+            after = try threadCount()
+        }
+        #expect(after < before + 10, "threads before \(before), after \(after)")
+    }
+}
+
+/// Threads of this process, from /proc.
+private func threadCount() throws -> Int {
+    try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count
+}

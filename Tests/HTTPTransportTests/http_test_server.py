@@ -9,6 +9,7 @@ Routes:
   /echo                 JSON: method, path, headers, body length/sha256/base64 (small bodies), chunked?
   /bytes/N              N bytes of the pattern byte[i] = i % 251, with Content-Length
   /stream/N             the same bytes, chunked (no Content-Length)
+  /close-after          answers like /echo, then closes the connection without announcing it
   /connections          JSON {"accepted": TCP connections accepted so far}
   /status/CODE          that status with a short text body ("Location" for 3xx)
   /continue             an unsolicited "100 Continue", then 200 with a body
@@ -160,7 +161,7 @@ def handle(sock):
             conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + pattern(0, 1000))
             return
 
-        if path in ("/echo", "/save"):
+        if path in ("/echo", "/save", "/close-after"):
             payload = body_report(method, target, headers, body, chunked, query.get("path") if path == "/save" else None)
             respond(conn, 200, [("Content-Type", "application/json")], payload, head_only)
         else:
@@ -198,7 +199,7 @@ def handle(sock):
                 respond(conn, 200, [("X-Final", "yes")], b"after continue", head_only)
             else:
                 respond(conn, 404, [], b"no such route", head_only)
-        if lookup.get("connection", "").lower() == "close":
+        if lookup.get("connection", "").lower() == "close" or path == "/close-after":
             return
 
 
