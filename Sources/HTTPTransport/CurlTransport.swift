@@ -30,6 +30,10 @@ public final class CurlTransport: HTTPTransport, Sendable {
 
     deinit { loop?.stop() }
 
+    /// Stops the transport: requests in flight and any made afterwards fail with `.cancelled`.
+    /// Optional — releasing the transport does the same once no request is running.
+    public func shutdown() { loop?.stop() }
+
     public func execute(_ request: HTTPRequest) async throws -> HTTPResponse {
         guard let loop else {
             throw HTTPTransportError(kind: .other, message: startupFailure ?? "curl unavailable",

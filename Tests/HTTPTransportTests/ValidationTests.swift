@@ -87,7 +87,27 @@ struct ValidationTests {
         #expect(Duration.milliseconds(1500).curlMilliseconds == 1500)
         #expect(Duration.nanoseconds(1).curlMilliseconds == 1)
         #expect(Duration.seconds(0).curlMilliseconds == 0)
+        #expect(Duration.milliseconds(-5).curlMilliseconds == 0)
+        #expect(Duration.seconds(Int64.max).curlMilliseconds == Int.max)
         #expect(Duration.milliseconds(200).curlSecondsAtLeastOne == 1)
         #expect(Duration.milliseconds(2001).curlSecondsAtLeastOne == 3)
+    }
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct ShutdownTests {
+    @Test func shutdownCancelsRequestsInFlightAndRefusesNewOnes() async throws {
+        let server = try HTTPTestServer()
+        let transport = CurlTransport(timeouts: HTTPTimeouts(connect: .seconds(120), total: .seconds(120),
+                                                             lowSpeedWindow: .seconds(120)))
+        #expect(try await transport.execute(HTTPRequest(method: "GET", url: server.url("/bytes/10"))).status == 200)
+        let hanging = Task { try await transport.execute(HTTPRequest(method: "GET", url: server.url("/hang"))) }
+        try await Task.sleep(for: .milliseconds(300))
+        transport.shutdown()
+        #expect(await transportError { try await hanging.value }?.kind == .cancelled)
+        let error = await transportError {
+            try await transport.execute(HTTPRequest(method: "GET", url: server.url("/bytes/10")))
+        }
+        #expect(error?.kind == .cancelled)
     }
 }
