@@ -75,6 +75,17 @@ struct FailureTests {
         #expect(error?.isRetryable == true)
     }
 
+    @Test func connectTimeoutWhenTheServerNeverAcceptsTheConnection() async throws {
+        // A listener whose accept queue is full drops further SYNs, so connecting never completes.
+        let listener = try FullBacklogListener()
+        let timeouts = HTTPTimeouts(connect: .milliseconds(500), total: .seconds(20))
+        let error = await transportError {
+            try await transport.execute(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(listener.port)/")!,
+                                                    timeouts: timeouts))
+        }
+        #expect(error?.kind == .timedOut)
+    }
+
     @Test func cancellingARequestToASilentServerThrowsCancelledPromptly() async throws {
         // Timeouts far longer than the test's own limit: only cancellation can end this request in time.
         let patient = HTTPTimeouts(connect: .seconds(120), total: .seconds(120), lowSpeedWindow: .seconds(120))
@@ -123,10 +134,7 @@ private func closedLoopbackPort() throws -> Int {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard descriptor >= 0 else { throw TestServerError(message: "socket() failed") }
     defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
+    var address = loopbackAddress(port: 0)
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) { pointer in
         pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
@@ -135,4 +143,45 @@ private func closedLoopbackPort() throws -> Int {
     }
     guard bound else { throw TestServerError(message: "bind() failed") }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// A loopback listener that never accepts, with its one-slot accept queue already taken.
+private final class FullBacklogListener {
+    let port: Int
+    private var descriptors: [Int32] = []
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        descriptors.append(listener)
+        var address = loopbackAddress(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(listener, raw, length) == 0 && listen(listener, 0) == 0 && getsockname(listener, raw, &length) == 0
+            }
+        }
+        guard listener >= 0, listening else { throw TestServerError(message: "cannot listen: \(errno)") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        for _ in 0..<3 {
+            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            descriptors.append(filler)
+            var target = loopbackAddress(port: port)
+            _ = withUnsafePointer(to: &target) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+        usleep(100_000)  // let the handshakes of the fillers complete
+    }
+
+    deinit { for descriptor in descriptors where descriptor >= 0 { close(descriptor) } }
+}
+
+private func loopbackAddress(port: Int) -> sockaddr_in {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    return address
 }
