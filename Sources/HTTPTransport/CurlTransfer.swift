@@ -90,7 +90,7 @@ final class CurlTransfer: @unchecked Sendable {
         try easy.set(CURLOPT_XFERINFODATA, pointer: me)
     }
 
-    private var isHead: Bool { method.uppercased() == "HEAD" }
+    private var isHead: Bool { method == "HEAD" || method.uppercased() == "HEAD" }
 
     /// curl picks the request line and body framing from these options; CUSTOMREQUEST only renames
     /// the method, so the framing option still has to match what we send.
@@ -118,7 +118,9 @@ final class CurlTransfer: @unchecked Sendable {
                 try easy.set(CURLOPT_HTTPGET, 1)
             }
         }
-        if upper != "GET" && upper != "HEAD" && upper != "POST" && upper != "PUT" || (upper == "GET" && sendsBody) {
+        // Only these come out of the options above under their own name (UPLOAD alone means PUT).
+        let namedByOptions = upper == "HEAD" || upper == "POST" || upper == "PUT" || (upper == "GET" && !sendsBody)
+        if !namedByOptions {
             try easy.set(CURLOPT_CUSTOMREQUEST, method)
         }
         if sendsBody {

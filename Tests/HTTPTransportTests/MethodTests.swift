@@ -72,6 +72,16 @@ struct MethodTests {
         #expect(echo.bodyLength == 0)
     }
 
+    @Test func otherMethodWithBodyKeepsItsNameAndContentLength() async throws {
+        let body = Data("{\"op\":\"replace\"}".utf8)
+        let response = try await transport.execute(HTTPRequest(method: "PATCH", url: server.url("/echo"), body: .data(body)))
+        let echo = try EchoReport(response)
+        #expect(echo.method == "PATCH")
+        #expect(echo.body == body)
+        #expect(echo.header("Content-Length") == "\(body.count)")
+        #expect(!echo.chunked)
+    }
+
     @Test func headReturnsHeadersWithoutBody() async throws {
         let response = try await transport.execute(HTTPRequest(method: "HEAD", url: server.url("/bytes/5000")))
         #expect(response.status == 200)
