@@ -26,7 +26,7 @@ final class CurlMultiLoop: @unchecked Sendable {
     // Confined to the loop thread.
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     private var idleHandles: [CurlEasyHandle] = []
-    private let maxIdleHandles = 32
+    private let maxIdleHandles = 16
 
     init?(_ configuration: Configuration) {
         guard let multi = curl_multi_init() else { return nil }

@@ -47,6 +47,15 @@ struct FailureTests {
         #expect(error?.message.isEmpty == false)
     }
 
+    @Test func untrustedCertificateIsTLSError() async throws {
+        let tlsServer = try HTTPTestServer(tls: true)
+        let error = await transportError {
+            try await transport.execute(HTTPRequest(method: "GET", url: tlsServer.url("/bytes/10")))
+        }
+        #expect(error?.kind == .tls)
+        #expect(error?.isRetryable == false)
+    }
+
     @Test func repeated503sAreResponses() async throws {
         for _ in 0..<5 {
             #expect(try await get("/status/503").status == 503)

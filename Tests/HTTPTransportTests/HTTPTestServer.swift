@@ -7,16 +7,17 @@ final class HTTPTestServer: @unchecked Sendable {  // immutable after init
     private let process: Process
     private let stdinPipe: Pipe
 
-    var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    private let scheme: String
 
-    func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)\(path)")! }
+    func url(_ path: String) -> URL { URL(string: "\(scheme)://127.0.0.1:\(port)\(path)")! }
 
-    init() throws {
+    /// `tls`: serve HTTPS with a self-signed certificate.
+    init(tls: Bool = false) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("http_test_server.py").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", script]
+        process.arguments = ["python3", "-u", script] + (tls ? ["--tls"] : [])
         let stdinPipe = Pipe()
         let stdoutPipe = Pipe()
         process.standardInput = stdinPipe
@@ -40,6 +41,7 @@ final class HTTPTestServer: @unchecked Sendable {  // immutable after init
             throw TestServerError(message: "test server did not start; it printed \(line.debugDescription)")
         }
         self.port = port
+        self.scheme = tls ? "https" : "http"
         self.process = process
         self.stdinPipe = stdinPipe
     }

@@ -2,7 +2,8 @@
 """A deliberately small HTTP/1.1 server for the HTTPTransport tests, with misbehaving modes.
 
 Binds 127.0.0.1 on a free port, prints "PORT <n>" once listening, and exits when its stdin closes
-(so it never outlives the test process). Parsing is hand-written on purpose: the bad modes need
+(so it never outlives the test process). With --tls it speaks HTTPS with a freshly made self-signed
+certificate (which clients rightly refuse). Parsing is hand-written on purpose: the bad modes need
 byte-level control that http.server would hide.
 
 Routes:
@@ -203,8 +204,43 @@ def handle(sock):
             return
 
 
+def self_signed_context():
+    import datetime
+    import tempfile
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+    import ssl
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .sign(key, hashes.SHA256()))
+    with tempfile.TemporaryDirectory() as directory:
+        cert_path, key_path = f"{directory}/cert.pem", f"{directory}/key.pem"
+        with open(cert_path, "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
+        with open(key_path, "wb") as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_path, key_path)
+    return context
+
+
+tls_context = None
+
+
 def serve_connection(sock):
     try:
+        if tls_context:
+            sock = tls_context.wrap_socket(sock, server_side=True)
         handle(sock)
     except (ConnectionError, OSError, ValueError):
         pass
@@ -221,7 +257,9 @@ def exit_when_stdin_closes():
 
 
 def main():
-    global accepted
+    global accepted, tls_context
+    if "--tls" in sys.argv:
+        tls_context = self_signed_context()
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
