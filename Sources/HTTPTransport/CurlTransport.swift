@@ -12,7 +12,8 @@ public final class CurlTransport: HTTPTransport, Sendable {
     public let defaultTimeouts: HTTPTimeouts
     /// Most connections opened to one host; further concurrent requests wait for a free one.
     public let maxConnectionsPerHost: Int
-    private let loop: CurlMultiLoop?
+    /// Internal so tests can watch its lifetime.
+    let loop: CurlMultiLoop?
     private let startupFailure: String?
 
     public init(timeouts: HTTPTimeouts = .default, maxConnectionsPerHost: Int = 16) {

@@ -13,7 +13,7 @@ struct FailureTests {
     let server: HTTPTestServer
     let transport = CurlTransport(timeouts: quickTimeouts)
 
-    init() throws { server = try HTTPTestServer() }
+    init() async throws { server = try await HTTPTestServer.start() }
 
     private func get(_ path: String, timeouts: HTTPTimeouts? = nil) async throws -> HTTPResponse {
         try await transport.execute(HTTPRequest(method: "GET", url: server.url(path), timeouts: timeouts))
@@ -48,7 +48,7 @@ struct FailureTests {
     }
 
     @Test func untrustedCertificateIsTLSError() async throws {
-        let tlsServer = try HTTPTestServer(tls: true)
+        let tlsServer = try await HTTPTestServer.start(tls: true)
         let error = await transportError {
             try await transport.execute(HTTPRequest(method: "GET", url: tlsServer.url("/bytes/10")))
         }

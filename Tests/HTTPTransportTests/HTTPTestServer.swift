@@ -11,8 +11,17 @@ final class HTTPTestServer: @unchecked Sendable {  // immutable after init
 
     func url(_ path: String) -> URL { URL(string: "\(scheme)://127.0.0.1:\(port)\(path)")! }
 
-    /// `tls`: serve HTTPS with a self-signed certificate.
-    init(tls: Bool = false) throws {
+    /// Starts a server; `tls` serves HTTPS with a self-signed certificate. Waiting for the script to
+    /// report its port blocks, so it happens on a dispatch thread rather than the test's task.
+    static func start(tls: Bool = false) async throws -> HTTPTestServer {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try HTTPTestServer(tls: tls) })
+            }
+        }
+    }
+
+    private init(tls: Bool) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("http_test_server.py").path
         let process = Process()
@@ -38,6 +47,7 @@ final class HTTPTestServer: @unchecked Sendable {  // immutable after init
         let line = String(decoding: output, as: UTF8.self)
         guard line.hasPrefix("PORT "), let port = Int(line.dropFirst(5).prefix { $0.isNumber }) else {
             process.terminate()
+            process.waitUntilExit()
             throw TestServerError(message: "test server did not start; it printed \(line.debugDescription)")
         }
         self.port = port

@@ -7,7 +7,7 @@ struct MethodTests {
     let server: HTTPTestServer
     let transport = CurlTransport(timeouts: quickTimeouts)
 
-    init() throws { server = try HTTPTestServer() }
+    init() async throws { server = try await HTTPTestServer.start() }
 
     @Test func getReturnsStatusHeadersAndBody() async throws {
         let response = try await transport.execute(HTTPRequest(method: "GET", url: server.url("/bytes/1000")))

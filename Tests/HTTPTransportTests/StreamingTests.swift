@@ -8,8 +8,8 @@ struct StreamingTests {
     let transport = CurlTransport(timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(90)))
     let scratch: TemporaryDirectory
 
-    init() throws {
-        server = try HTTPTestServer()
+    init() async throws {
+        server = try await HTTPTestServer.start()
         scratch = try TemporaryDirectory()
     }
 

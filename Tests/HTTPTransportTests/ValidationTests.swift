@@ -31,7 +31,7 @@ struct ValidationTests {
     }
 
     @Test func unwritableDestinationIsFileIO() async throws {
-        let server = try HTTPTestServer()
+        let server = try await HTTPTestServer.start()
         let error = await transportError {
             try await transport.execute(HTTPRequest(method: "GET", url: server.url("/bytes/10"),
                                                     destination: .file(path: "/nonexistent/dir/out.bin")))
@@ -97,7 +97,7 @@ struct ValidationTests {
 @Suite(.timeLimit(.minutes(1)))
 struct ShutdownTests {
     @Test func shutdownCancelsRequestsInFlightAndRefusesNewOnes() async throws {
-        let server = try HTTPTestServer()
+        let server = try await HTTPTestServer.start()
         let transport = CurlTransport(timeouts: HTTPTimeouts(connect: .seconds(120), total: .seconds(120),
                                                              lowSpeedWindow: .seconds(120)))
         #expect(try await transport.execute(HTTPRequest(method: "GET", url: server.url("/bytes/10"))).status == 200)
