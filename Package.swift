@@ -111,6 +111,7 @@ let package = Package(
         .testTarget(
             name: "HTTPTransportTests",
             dependencies: ["HTTPTransport", "LecternTestSupport"],
+            exclude: ["http_test_server.py"],
             swiftSettings: strict
         ),
         .testTarget(
