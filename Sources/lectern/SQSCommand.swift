@@ -1,5 +1,7 @@
 import AWS
 import ArgumentParser
+import Dispatch
+import Foundation
 
 struct SQSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sqs", abstract: "SQS helpers.",
@@ -36,9 +38,21 @@ struct SQSCommand: AsyncParsableCommand {
             let dlqURL = try await sqs.resolveQueueURL(source)
             let targetURL = try await sqs.resolveQueueURL(target)
             let redrive = SQSRedrive(client: sqs, options: .init(maxMessages: max, visibilityTimeout: visibilityTimeout))
-            let result = try await redrive.run(from: dlqURL, to: targetURL)
+            // Ctrl-C or SIGTERM stops between batches (a batch in flight is sent and deleted first), so an interrupted
+            // redrive leaves no duplicates behind.
+            let work = Task { try await redrive.run(from: dlqURL, to: targetURL) }
+            let stoppers = [SIGINT, SIGTERM].map { number in
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { work.cancel() }
+                source.resume()
+                return source
+            }
+            defer { stoppers.forEach { $0.cancel() } }
+            let result = try await work.value
             var line = "moved \(result.moved) message\(result.moved == 1 ? "" : "s") from \(source) to \(target)"
             if result.usedMoveTask { line += " (SQS message move task)" }
+            if result.cancelled { line += "; interrupted, the rest stays in \(source)" }
             print(line)
             if result.sendFailed > 0 { print("\(result.sendFailed) refused by \(target); they stay in \(source)") }
             if result.deleteFailed > 0 { print("\(result.deleteFailed) sent but not deleted from \(source); they will be redriven again") }
