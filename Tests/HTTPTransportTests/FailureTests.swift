@@ -125,6 +125,22 @@ struct FailureTests {
         }
     }
 
+    @Test func requestWaitingForABusyConnectionStillTimesOut() async throws {
+        // Given the only allowed connection is held by a request the server never answers
+        let single = CurlTransport(timeouts: quickTimeouts, maxConnectionsPerHost: 1)
+        let patient = HTTPTimeouts(connect: .seconds(120), total: .seconds(120), lowSpeedWindow: .seconds(120))
+        let hanging = Task { try await single.execute(HTTPRequest(method: "GET", url: server.url("/hang"), timeouts: patient)) }
+        defer { hanging.cancel() }
+        try await Task.sleep(for: .milliseconds(300))
+
+        // When another request queues behind it, its own total timeout still ends it
+        let error = await transportError {
+            try await single.execute(HTTPRequest(method: "GET", url: server.url("/bytes/10"),
+                                                 timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(1))))
+        }
+        #expect(error?.kind == .timedOut)
+    }
+
     @Test func cancelledTransferDoesNotDisturbItsNeighbours() async throws {
         let patient = HTTPTimeouts(connect: .seconds(120), total: .seconds(120), lowSpeedWindow: .seconds(120))
         let hanging = Task { try await get("/hang", timeouts: patient) }
