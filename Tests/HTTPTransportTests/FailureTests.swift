@@ -131,7 +131,12 @@ struct FailureTests {
         let patient = HTTPTimeouts(connect: .seconds(120), total: .seconds(120), lowSpeedWindow: .seconds(120))
         let hanging = Task { try await single.execute(HTTPRequest(method: "GET", url: server.url("/hang"), timeouts: patient)) }
         defer { hanging.cancel() }
-        try await Task.sleep(for: .milliseconds(300))
+        // (the hanging request holds the connection once the server has accepted it; the probe's own
+        // connection is the second one)
+        let probe = CurlTransport(timeouts: quickTimeouts)
+        while try await server.acceptedConnections(via: probe) < 2 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
 
         // When another request queues behind it, its own total timeout still ends it
         let error = await transportError {
