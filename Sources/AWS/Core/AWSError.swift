@@ -35,6 +35,18 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     }
     public var isSignatureMismatch: Bool { code == "SignatureDoesNotMatch" || code == "InvalidSignatureException" }
 
+    /// The service refused the request before acting on it because of request rate.
+    public var isThrottling: Bool {
+        status == 429 || Self.throttlingCodes.contains(code) || code.hasSuffix("ThrottlingException")
+            || code.hasSuffix("ThrottledException")
+    }
+
+    static let throttlingCodes: Set<String> = [
+        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+        "TooManyRequestsException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
+        "RequestThrottled", "SlowDown", "BandwidthLimitExceeded", "EC2ThrottledException",
+    ]
+
     static let retryableCodes: Set<String> = [
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
         "TooManyRequestsException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",

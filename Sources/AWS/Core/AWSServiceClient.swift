@@ -81,7 +81,9 @@ public struct AWSServiceClient: Sendable {
                 return try await sendOnce(request)
             } catch {
                 attempt += 1
-                guard request.idempotent, attempt < retry.maxAttempts, RetryPolicy.isRetryable(error) else {
+                // A non-idempotent call is retried only when the failure proves the service never acted on it.
+                guard attempt < retry.maxAttempts, RetryPolicy.isRetryable(error),
+                      request.idempotent || RetryPolicy.provesRequestWasNotProcessed(error) else {
                     throw Self.wrap(error, service: service)
                 }
                 try await Task.sleep(for: retry.delay(afterAttempt: attempt - 1))

@@ -23,6 +23,14 @@ public struct RetryPolicy: Sendable {
         return ceiling * random
     }
 
+    /// Whether a failure shows the request never reached the service's logic: throttled (rejected before
+    /// processing) or no connection made. Such failures are safe to retry even for sends and conditional writes.
+    public static func provesRequestWasNotProcessed(_ error: any Error) -> Bool {
+        if let error = error as? AWSError { return error.isThrottling }
+        if let error = error as? HTTPTransportError { return error.kind == .couldNotConnect || error.kind == .couldNotResolveHost }
+        return false
+    }
+
     /// Whether a failure is worth another attempt (for idempotent requests only; the caller checks that).
     public static func isRetryable(_ error: any Error) -> Bool {
         if let error = error as? AWSError { return error.isRetryable }
