@@ -57,6 +57,7 @@ let package = Package(
         // MARK: Domain (shared by the API and the worker; no AWS, no FFmpeg)
         .target(
             name: "LecternCore",
+            dependencies: ["AWS"],
             swiftSettings: strict
         ),
 
@@ -99,7 +100,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LecternCoreTests",
-            dependencies: ["LecternCore"],
+            dependencies: ["LecternCore", "LecternTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,68 @@
+import Foundation
+
+/// One lecture as stored in the lectures table: what the professor uploaded, where its encode stands, and which
+/// output version students see. Shared by the API (creates, enqueues, reads) and the worker (claims, publishes).
+public struct LectureRecord: Codable, Sendable, Equatable {
+    public var lectureId: String
+    public var courseId: String
+    /// The professor's `sub`.
+    public var ownerId: String
+    public var title: String
+    /// The uploader's file name, for display only: object keys never come from it.
+    public var filename: String
+    public var contentType: String
+    public var sizeBytes: Int64
+    public var state: LectureState
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    /// Server-generated S3 key of the source.
+    public var sourceKey: String
+    /// The S3 multipart upload id while a multipart upload is open.
+    public var uploadId: String?
+    public var partSizeBytes: Int64?
+
+    // Encoding
+    /// The output version the current (or last) job writes; unique per enqueue.
+    public var jobVersion: String?
+    public var attempts: Int
+    public var workerId: String?
+    public var leaseExpiresAt: Date?
+    public var progressPercent: Double?
+    public var progressStage: String?
+    /// Why the lecture failed, in words a professor can act on.
+    public var failureReason: String?
+
+    // Published output (set only together with state = ready)
+    public var publishedVersion: String?
+    /// Prefix under which the published version's files live (`renditions/<lecture>/<version>/`).
+    public var publishedPrefix: String?
+    public var durationSeconds: Double?
+
+    public init(lectureId: String, courseId: String, ownerId: String, title: String, filename: String,
+                contentType: String, sizeBytes: Int64, sourceKey: String, state: LectureState = .awaitingUpload,
+                now: Date = Date()) {
+        self.lectureId = lectureId
+        self.courseId = courseId
+        self.ownerId = ownerId
+        self.title = title
+        self.filename = filename
+        self.contentType = contentType
+        self.sizeBytes = sizeBytes
+        self.state = state
+        self.createdAt = now
+        self.updatedAt = now
+        self.sourceKey = sourceKey
+        self.attempts = 0
+    }
+}
+
+/// Server-generated object keys: nothing a user types ever becomes part of a key.
+public enum ObjectKeys {
+    public static func newLectureID() -> String { "lec_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "") }
+    public static func newOutputVersion(now: Date = Date()) -> String {
+        "v\(Int(now.timeIntervalSince1970))-" + UUID().uuidString.lowercased().prefix(8)
+    }
+    public static func source(lectureID: String) -> String { "uploads/\(lectureID)/source" }
+    public static func renditionPrefix(lectureID: String, version: String) -> String { "renditions/\(lectureID)/\(version)/" }
+}

@@ -1,0 +1,90 @@
+import AWS
+import Foundation
+import LecternCore
+import LecternTestSupport
+import Testing
+
+@Suite("Lecture records in DynamoDB (moto)") struct LectureStoreTests {
+    func makeStore() async throws -> LectureStore {
+        let moto = try await MotoServer.shared()
+        let store = LectureStore(dynamo: DynamoDBClient(context: moto.context(transport: CurlTransport())),
+                                 table: MotoServer.uniqueName("lectures"))
+        try await store.ensureTable()
+        return store
+    }
+
+    func record(course: String = "CS101", at seconds: TimeInterval = 1_700_000_000) -> LectureRecord {
+        let id = ObjectKeys.newLectureID()
+        return LectureRecord(lectureId: id, courseId: course, ownerId: "prof-1", title: "Week 1", filename: "w1.mp4",
+                             contentType: "video/mp4", sizeBytes: 1_000, sourceKey: ObjectKeys.source(lectureID: id),
+                             now: Date(timeIntervalSince1970: seconds))
+    }
+
+    @Test func createdRecordReadsBackAndCannotBeCreatedTwice() async throws {
+        let store = try await makeStore()
+        let lecture = record()
+        try await store.create(lecture)
+        #expect(try await store.get(lecture.lectureId) == lecture)
+        await #expect(throws: LectureStore.Conflict.self) { try await store.create(lecture) }
+    }
+
+    @Test func onlyOneOfTwoRacingClaimsWins() async throws {
+        let store = try await makeStore()
+        let lecture = record()
+        try await store.create(lecture)
+        try await store.transition(lecture.lectureId, from: [.awaitingUpload], to: .queued)
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for worker in ["w1", "w2", "w3"] {
+                group.addTask {
+                    (try? await store.transition(lecture.lectureId, from: [.queued], to: .processing,
+                                                 changes: ["workerId": .s(worker)])) != nil
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        #expect(try await store.get(lecture.lectureId)?.state == .processing)
+    }
+
+    @Test func conflictCarriesTheCurrentState() async throws {
+        let store = try await makeStore()
+        let lecture = record()
+        try await store.create(lecture)
+        await #expect {
+            try await store.transition(lecture.lectureId, from: [.processing], to: .ready)
+        } throws: { error in
+            (error as? LectureStore.Conflict)?.current?.state == .awaitingUpload
+        }
+    }
+
+    @Test func transitionSetsAndRemovesFields() async throws {
+        let store = try await makeStore()
+        let lecture = record()
+        try await store.create(lecture)
+        try await store.transition(lecture.lectureId, from: [.awaitingUpload], to: .failed, changes: ["failureReason": .s("not a video")])
+        let retried = try await store.transition(lecture.lectureId, from: [.failed], to: .queued, changes: ["failureReason": nil])
+        #expect(retried.state == .queued)
+        #expect(retried.failureReason == nil)
+    }
+
+    @Test func courseListingIsNewestFirstAndPaginates() async throws {
+        let store = try await makeStore()
+        let course = MotoServer.uniqueName("course")
+        let lectures = (0..<5).map { record(course: course, at: 1_700_000_000 + Double($0) * 60) }
+        for lecture in lectures { try await store.create(lecture) }
+        try await store.create(record(course: "other"))
+        var seen: [String] = []
+        var next: DynamoDBItem?
+        repeat {
+            let page = try await store.list(course: course, limit: 2, startAfter: next)
+            seen += page.records.map(\.lectureId)
+            next = page.next
+        } while next != nil
+        #expect(seen == lectures.reversed().map(\.lectureId))
+    }
+
+    @Test func missingLectureIsNil() async throws {
+        let store = try await makeStore()
+        #expect(try await store.get("lec_missing") == nil)
+    }
+}
