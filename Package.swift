@@ -19,6 +19,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: C libraries
@@ -58,6 +63,26 @@ let package = Package(
         .target(
             name: "LecternCore",
             dependencies: ["AWS"],
+            swiftSettings: strict
+        ),
+
+        // MARK: API (FlyingFox on Foundation; must never link the FFmpeg libraries)
+        .target(
+            name: "LecternAPI",
+            dependencies: [
+                "LecternCore", "AWS",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "lectern-api",
+            dependencies: ["LecternAPI"],
             swiftSettings: strict
         ),
 
@@ -101,6 +126,11 @@ let package = Package(
         .testTarget(
             name: "LecternCoreTests",
             dependencies: ["LecternCore", "LecternTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LecternAPITests",
+            dependencies: ["LecternAPI", "LecternCore", "LecternTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

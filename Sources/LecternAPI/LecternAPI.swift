@@ -1,0 +1,1 @@
+// The upload and playback API: see the lectern-api issue.
