@@ -1,0 +1,54 @@
+import Foundation
+import LecternTestSupport
+@testable import AWS
+
+/// What the S3 integration tests share: one libcurl transport and helpers for fixtures they generate themselves.
+enum S3Fixtures {
+    static let transport = CurlTransport()
+
+    static func client(credentials: AWSCredentials? = nil, retry: RetryPolicy = .default) async throws -> (S3Client, MotoServer) {
+        let moto = try await MotoServer.shared()
+        return (S3Client(context: moto.context(transport: transport, credentials: credentials, retry: retry)), moto)
+    }
+
+    /// A fresh bucket of its own for one test.
+    static func bucket(_ prefix: String = "s3test") async throws -> (S3Client, String) {
+        let (s3, _) = try await client()
+        let bucket = MotoServer.uniqueName(prefix)
+        try await s3.createBucket(bucket)
+        return (s3, bucket)
+    }
+
+    static func temporaryPath(_ name: String = "blob") -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("lectern-s3-\(UUID().uuidString)-\(name)").path
+    }
+
+    /// Writes `size` pseudo-random bytes (seeded, so a failure reproduces) in 1 MiB chunks: never whole in memory.
+    static func makeFile(size: Int, seed: UInt64 = 0x5EED) throws -> String {
+        let path = temporaryPath()
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        var state = seed | 1
+        var remaining = size
+        while remaining > 0 {
+            let count = min(remaining, 1 << 20)
+            var chunk = [UInt8](repeating: 0, count: count)
+            for index in 0..<count {
+                // xorshift64*: fast, and every byte varies, so a misplaced part changes the digest.
+                state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+                chunk[index] = UInt8(truncatingIfNeeded: (state &* 0x2545F4914F6CDD1D) >> 56)
+            }
+            try handle.write(contentsOf: chunk)
+            remaining -= count
+        }
+        return path
+    }
+
+    static func sha256(ofFile path: String) throws -> String { try S3BodyDigest(fileAt: path).sha256Hex }
+    static func sha256(_ data: Data) -> String { S3BodyDigest(data: data).sha256Hex }
+
+    static func remove(_ paths: String...) {
+        for path in paths { try? FileManager.default.removeItem(atPath: path) }
+    }
+}
