@@ -164,7 +164,7 @@ struct S3ObjectTests {
         var pages: [S3ListPage] = []
         for try await page in s3.listObjectPages(bucket: bucket, prefix: "lectures/", pageSize: 2) { pages.append(page) }
         #expect(pages.map(\.objects.count) == [2, 2, 2, 1])
-        #expect(pages.dropLast().allSatisfy(\.isTruncated))
+        #expect(pages.dropLast().allSatisfy { $0.isTruncated })
         #expect(pages.last?.nextContinuationToken == nil)
         #expect(pages.flatMap(\.objects).map(\.key) == Array(keys.prefix(7)))
         #expect(pages.flatMap(\.objects).allSatisfy { $0.size == 15 })

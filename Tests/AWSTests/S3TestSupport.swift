@@ -26,7 +26,7 @@ enum S3Fixtures {
     /// Writes `size` pseudo-random bytes (seeded, so a failure reproduces) in 1 MiB chunks: never whole in memory.
     static func makeFile(size: Int, seed: UInt64 = 0x5EED) throws -> String {
         let path = temporaryPath()
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         var state = seed | 1
