@@ -30,14 +30,22 @@ extension S3Command {
         }
 
         func validate() throws {
-            _ = try S3URI(uri)
+            _ = try location()
             guard (1...S3Client.maxPresignExpiry).contains(expires) else {
                 throw ValidationError("--expires must be between 1 and \(S3Client.maxPresignExpiry) seconds, got \(expires)")
             }
         }
 
+        func location() throws -> S3Location {
+            do {
+                return try S3Location(uri: uri)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+
         func run() async throws {
-            let location = try S3URI(uri)
+            let location = try location()
             let s3 = try AWSContext.fromEnvironment().s3
             let url = switch method {
             case .get: try await s3.presignedGetURL(bucket: location.bucket, key: location.key, expires: expires)
@@ -45,27 +53,5 @@ extension S3Command {
             }
             print(url.absoluteString)
         }
-    }
-}
-
-/// `s3://bucket/key`, the key taken verbatim (it may contain further slashes, spaces, anything).
-struct S3URI: Equatable {
-    let bucket: String
-    let key: String
-
-    init(_ text: String) throws {
-        guard text.hasPrefix("s3://") else {
-            throw ValidationError("'\(text)' is not an S3 URI: expected s3://BUCKET/KEY")
-        }
-        let rest = text.dropFirst("s3://".count)
-        guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex else {
-            throw ValidationError("'\(text)' names no bucket and key: expected s3://BUCKET/KEY")
-        }
-        let key = rest[rest.index(after: slash)...]
-        guard !key.isEmpty else {
-            throw ValidationError("'\(text)' names a bucket but no key: expected s3://BUCKET/KEY")
-        }
-        bucket = String(rest[..<slash])
-        self.key = String(key)
     }
 }

@@ -136,3 +136,22 @@ struct S3AddressingTests {
         #expect(error.isRetryable)
     }
 }
+
+@Suite("S3Location")
+struct S3LocationTests {
+    @Test(arguments: [
+        ("s3://media/lectures/01 intro.mp4", "media", "lectures/01 intro.mp4"),
+        ("s3://b/k", "b", "k"),
+        ("s3://b//leading-slash", "b", "/leading-slash"),
+        ("s3://b/dir/", "b", "dir/"),
+    ])
+    func parses(uri: String, bucket: String, key: String) throws {
+        #expect(try S3Location(uri: uri) == S3Location(bucket: bucket, key: key))
+    }
+
+    @Test(arguments: ["https://b/k", "s3://", "s3://bucket", "s3://bucket/", "s3:///key", "S3://b/k", "b/k", ""])
+    func rejects(uri: String) {
+        let error = #expect(throws: S3Location.ParseError.self) { try S3Location(uri: uri) }
+        #expect(error?.description.contains("s3://BUCKET/KEY") == true)
+    }
+}
