@@ -54,6 +54,12 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: Domain (shared by the API and the worker; no AWS, no FFmpeg)
+        .target(
+            name: "LecternCore",
+            swiftSettings: strict
+        ),
+
         // MARK: Media
         .target(
             name: "Transcoder",
@@ -92,13 +98,20 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "LecternCoreTests",
+            dependencies: ["LecternCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "SigV4Tests",
             dependencies: ["SigV4"],
+            exclude: ["botocore_presign.py"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "HTTPTransportTests",
             dependencies: ["HTTPTransport", "LecternTestSupport"],
+            exclude: ["http_test_server.py"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -43,7 +43,10 @@ public enum HTTPRequestBody: Sendable, Equatable {
 public enum HTTPResponseDestination: Sendable, Equatable {
     /// Bodies larger than `limit` bytes fail with `HTTPTransportError.Kind.responseTooLarge`.
     case memory(limit: Int = 64 << 20)
-    /// The file is created (truncated) on the first byte and flushed before `execute` returns.
+    /// The file is created (truncated) on the first byte — or at the end when the body is empty — and
+    /// closed before `execute` returns. A non-2xx body goes to the file too, and its first 64 KiB are
+    /// also kept in `HTTPResponse.body` so error documents can be parsed without reading the file.
+    /// After a failed transfer the file may hold a partial body.
     case file(path: String)
 }
 
@@ -89,7 +92,8 @@ public struct HTTPRequest: Sendable {
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: HTTPHeaders
-    /// The body when the destination was `.memory`; empty when it went to a file.
+    /// The body when the destination was `.memory`; empty when it went to a file, except for a non-2xx
+    /// status, where it holds the first 64 KiB of the body (see `HTTPResponseDestination.file`).
     public var body: Data
     /// Bytes of body received, wherever they went.
     public var bodyLength: Int64

@@ -1,59 +1,92 @@
+import Crypto
 import Foundation
 
-// STUB — the SigV4 helper replaces this file (and adds others). The public surface below is the contract
-// the AWS clients are written against; extend it, but change it only with good reason.
-
-public struct AWSCredentials: Sendable, Equatable {
-    public var accessKeyID: String
-    public var secretAccessKey: String
-    public var sessionToken: String?
-    /// When temporary credentials stop working; nil for long-lived keys.
-    public var expiration: Date?
-
-    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, expiration: Date? = nil) {
-        self.accessKeyID = accessKeyID
-        self.secretAccessKey = secretAccessKey
-        self.sessionToken = sessionToken
-        self.expiration = expiration
-    }
-}
-
-/// What goes into the payload-hash line of the canonical request.
-public enum PayloadHash: Sendable, Equatable {
-    /// SHA-256 of the empty string.
-    case empty
-    /// `UNSIGNED-PAYLOAD` (S3 only), used for streamed uploads and presigned URLs.
-    case unsigned
-    /// A hex SHA-256 computed by the caller (e.g. while streaming a file).
-    case sha256Hex(String)
-    /// The body itself; the signer hashes it.
-    case bytes(Data)
-}
-
-public typealias HeaderFields = [(name: String, value: String)]
-
+/// AWS Signature Version 4 for one set of credentials, region and service. Pure: no I/O, no clock unless
+/// `date` is left at its default. Copies share the signing-key cache.
 public struct SigV4Signer: Sendable {
     public let credentials: AWSCredentials
     public let region: String
     public let service: String
+    public private(set) var options: SigV4Options
 
-    public init(credentials: AWSCredentials, region: String, service: String) {
+    /// AWS refuses presigned URLs valid for longer than seven days.
+    public static let maxExpires = 604_800
+    static let algorithm = "AWS4-HMAC-SHA256"
+
+    let keyCache: SigningKeyCache
+    /// `/region/service/aws4_request`.
+    let scopeSuffix: [UInt8]
+    /// `AKID%2F` and `%2Fregion%2Fservice%2Faws4_request`: the X-Amz-Credential value around the date.
+    let encodedCredentialPrefix: [UInt8]
+    let encodedScopeSuffix: [UInt8]
+    let encodedSessionToken: [UInt8]?
+
+    /// `options` defaults from the service name (`SigV4Options(service:)`): S3 rules for "s3", standard otherwise.
+    public init(credentials: AWSCredentials, region: String, service: String, options: SigV4Options? = nil) {
         self.credentials = credentials
         self.region = region
         self.service = service
+        self.options = options ?? SigV4Options(service: service)
+        self.keyCache = SigningKeyCache()
+        let suffix = "/\(region)/\(service)/aws4_request"
+        self.scopeSuffix = Array(suffix.utf8)
+        var prefix: [UInt8] = []
+        AWSPercentEncoding.append(credentials.accessKeyID.utf8, keepingSlashes: false, to: &prefix)
+        prefix.append(contentsOf: "%2F".utf8)
+        self.encodedCredentialPrefix = prefix
+        var encodedSuffix: [UInt8] = []
+        AWSPercentEncoding.append(suffix.utf8, keepingSlashes: false, to: &encodedSuffix)
+        self.encodedScopeSuffix = encodedSuffix
+        self.encodedSessionToken = credentials.sessionToken.map {
+            var out: [UInt8] = []
+            AWSPercentEncoding.append($0.utf8, keepingSlashes: false, to: &out)
+            return out
+        }
     }
+
+    /// The same signer (sharing its key cache) with other options.
+    public func with(options: SigV4Options) -> SigV4Signer {
+        var copy = self
+        copy.options = options
+        return copy
+    }
+
+    // MARK: - Convenience API (the contract the AWS clients use)
 
     /// Signs a request for the Authorization header. `url` carries the path exactly as it goes on the wire
-    /// (percent-encoded). Returns `headers` plus `Host` (if missing), `X-Amz-Date`, `X-Amz-Security-Token`
-    /// (when there is a session token), `x-amz-content-sha256` (S3) and `Authorization`.
+    /// (percent-encoded). Returns `headers` plus `Host` (if missing), `X-Amz-Security-Token` (when there is a
+    /// session token), `X-Amz-Date`, `x-amz-content-sha256` (S3) and `Authorization`; any stale
+    /// Authorization/X-Amz-Date the caller passed is replaced. A URL without a host is signed without one.
     public func signHeaders(method: String, url: URL, headers: HeaderFields, payload: PayloadHash,
                             date: Date = Date()) -> HeaderFields {
-        fatalError("SigV4Signer.signHeaders not implemented yet")
+        let request = (try? SigV4Request(method: method, url: url, headers: headers))
+            ?? SigV4Request(method: method, path: "/", headers: headers)
+        return signHeaders(request, payload: payload, date: date).headers
     }
 
-    /// A presigned URL (query signing) valid for `expires` seconds from `date`.
+    /// A presigned URL (query signing) valid for `expires` seconds from `date`. `expires` is clamped to
+    /// 1...604800 and a URL that cannot be presigned comes back unchanged; call `presign(_:expires:)` to get
+    /// a typed error instead. Query parameters already in `url` (partNumber, uploadId…) are kept and signed.
     public func presignURL(method: String, url: URL, headers: HeaderFields = [], expires: Int,
                            date: Date = Date()) -> URL {
-        fatalError("SigV4Signer.presignURL not implemented yet")
+        let clamped = min(max(expires, 1), Self.maxExpires)
+        guard let request = try? SigV4Request(method: method, url: url, headers: headers),
+              let presigned = try? presign(request, expires: clamped, date: date),
+              let signed = presigned.url
+        else { return url }
+        return signed
+    }
+
+    /// The presigned URL as text: the fast path for handing URLs out in JSON.
+    public func presignedURLString(method: String, url: URL, headers: HeaderFields = [], expires: Int,
+                                   date: Date = Date()) throws(SigV4Error) -> String {
+        let request = try SigV4Request(method: method, url: url, headers: headers)
+        try Self.checkExpires(expires)
+        let core = presignCore(request, expires: expires, payload: nil, timestamp: SigV4Timestamp(date))
+        return String(decoding: core.urlBytes(of: request), as: UTF8.self)
+    }
+
+    static func checkExpires(_ expires: Int) throws(SigV4Error) {
+        guard (1...maxExpires).contains(expires) else { throw SigV4Error(.expiresOutOfRange, String(expires)) }
     }
 }

@@ -1,0 +1,70 @@
+import Foundation
+
+/// The SQS message that asks a worker to encode one lecture. Versioned: a worker rejects versions it does not
+/// know (to the DLQ with a reason) rather than guessing.
+public struct JobMessage: Codable, Sendable, Equatable {
+    public static let currentSchemaVersion = 1
+
+    public var schemaVersion: Int
+    public var lectureID: String
+    /// The S3 key of the uploaded source (server-generated, never the uploader's file name).
+    public var sourceKey: String
+    /// Distinguishes this encode from earlier ones of the same lecture; outputs go under a prefix unique to it.
+    public var outputVersion: String
+    public var ladder: [Int]
+    public var enqueuedAt: Date
+
+    public init(lectureID: String, sourceKey: String, outputVersion: String, ladder: [Int] = JobMessage.defaultLadder,
+                enqueuedAt: Date = Date(), schemaVersion: Int = JobMessage.currentSchemaVersion) {
+        self.schemaVersion = schemaVersion
+        self.lectureID = lectureID
+        self.sourceKey = sourceKey
+        self.outputVersion = outputVersion
+        self.ladder = ladder
+        self.enqueuedAt = enqueuedAt
+    }
+
+    public static let defaultLadder = [1080, 720, 480, 360]
+
+    public enum DecodingProblem: Error, Sendable, Equatable, CustomStringConvertible {
+        case malformed(String)
+        case unsupportedVersion(Int)
+        case invalid(String)
+
+        public var description: String {
+            switch self {
+            case .malformed(let why): "malformed job message: \(why)"
+            case .unsupportedVersion(let version): "job message schema version \(version) is not supported (this worker knows \(JobMessage.currentSchemaVersion))"
+            case .invalid(let why): "invalid job message: \(why)"
+            }
+        }
+    }
+
+    public func encoded() -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        // Encoding plain strings, ints and a date cannot fail.
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Parses a message body, checking the version first so a newer producer's message gets a clear reason.
+    public static func decode(_ body: String) throws(DecodingProblem) -> JobMessage {
+        let data = Data(body.utf8)
+        struct VersionOnly: Decodable { let schemaVersion: Int }
+        guard let version = try? JSONDecoder().decode(VersionOnly.self, from: data) else {
+            throw .malformed("not JSON with a numeric schemaVersion")
+        }
+        guard version.schemaVersion == currentSchemaVersion else { throw .unsupportedVersion(version.schemaVersion) }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let message: JobMessage
+        do { message = try decoder.decode(JobMessage.self, from: data) } catch { throw .malformed("\(error)") }
+        guard !message.lectureID.isEmpty else { throw .invalid("empty lectureID") }
+        guard !message.sourceKey.isEmpty, !message.sourceKey.contains("..") else { throw .invalid("bad sourceKey") }
+        guard !message.ladder.isEmpty, message.ladder.allSatisfy({ (144...4320).contains($0) }) else {
+            throw .invalid("ladder heights must be between 144 and 4320")
+        }
+        return message
+    }
+}
