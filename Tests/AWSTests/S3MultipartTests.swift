@@ -5,8 +5,9 @@ import Testing
 
 @Suite("S3 multipart uploads against moto")
 struct S3MultipartTests {
+    /// On the unchecked moto: presigned URLs get a 500 from the signature-checking one (see `MotoFlavor`).
     @Test func presignedUploadPartsOf20MBThenDownloadMatches() async throws {
-        let (s3, bucket) = try await S3Fixtures.bucket()
+        let (s3, bucket) = try await S3Fixtures.bucket(on: .notCheckingSignatures)
         let size = 21 << 20 + 333
         let source = try S3Fixtures.makeFile(size: size)
         let target = S3Fixtures.temporaryPath("assembled")

@@ -5,8 +5,10 @@ import Testing
 
 @Suite("S3 presigned URLs and buckets against moto")
 struct S3PresignAndBucketTests {
+    /// moto never verifies presigned signatures, and with its signature check on it answers them 500:
+    /// the unchecked server shows the URLs are well-formed and routed to the right object.
     @Test func presignedPutThenPresignedGetWithRawTransport() async throws {
-        let (s3, bucket) = try await S3Fixtures.bucket()
+        let (s3, bucket) = try await S3Fixtures.bucket(on: .notCheckingSignatures)
         let key = "incoming/lecture 02 ü+.mp4"
         let body = Data("uploaded by a browser".utf8)
 

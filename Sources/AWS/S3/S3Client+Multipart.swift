@@ -77,7 +77,9 @@ extension S3Client {
             let response = try await service.send(request)
             do {
                 let root = try Self.parseXML(response.body, operation: "CompleteMultipartUpload",
-                                             expectedRoot: "CompleteMultipartUploadResult")
+                                             expectedRoot: "CompleteMultipartUploadResult",
+                                             // moto names the root after the action; S3 documents `…Result`.
+                                             alternativeRoot: "CompleteMultipartUploadResponse")
                 return S3PutResult(eTag: root.value("ETag") ?? response.headers["ETag"] ?? "",
                                    versionID: response.headers["x-amz-version-id"],
                                    checksumSHA256: root.value("ChecksumSHA256"))
@@ -105,7 +107,8 @@ extension S3Client {
             if let marker { query.append(("part-number-marker", marker)) }
             let request = AWSRequest(method: "GET", url: url(bucket: bucket, key: key, query: query), idempotent: true)
             let response = try await service.send(request)
-            let root = try Self.parseXML(response.body, operation: "ListParts", expectedRoot: "ListPartsResult")
+            let root = try Self.parseXML(response.body, operation: "ListParts", expectedRoot: "ListPartsResult",
+                                         alternativeRoot: "ListPartsResponse") // moto's name for it
             for node in root.all("Part") {
                 guard let number = node.value("PartNumber").flatMap({ Int($0) }), let eTag = node.value("ETag") else {
                     throw Self.malformedResponse("ListParts", "<Part> without PartNumber or ETag")

@@ -63,7 +63,7 @@ public struct S3Client: Sendable {
 
     /// Parses a 2xx XML answer; garbage becomes a typed `MalformedResponse`, and an `<Error>` document
     /// (S3 sends those with 200 for CompleteMultipartUpload and CopyObject) becomes the error it describes.
-    static func parseXML(_ body: Data, operation: String, expectedRoot: String) throws -> XMLNode {
+    static func parseXML(_ body: Data, operation: String, expectedRoot: String, alternativeRoot: String? = nil) throws -> XMLNode {
         let root: XMLNode
         do {
             root = try XMLNode.parse(body)
@@ -74,7 +74,7 @@ public struct S3Client: Sendable {
             throw AWSError(code: root.value("Code") ?? "InternalError", message: root.value("Message") ?? "\(operation) failed",
                            requestID: root.value("RequestId"), status: 200, service: "s3")
         }
-        guard root.name == expectedRoot else {
+        guard root.name == expectedRoot || root.name == alternativeRoot else {
             throw malformedResponse(operation, "root element <\(root.name)>, expected <\(expectedRoot)>")
         }
         return root
