@@ -81,14 +81,15 @@ final class CurlMultiLoop: @unchecked Sendable {
                 return (inbox.started, inbox.cancelled, inbox.stopping)
             }
             for transfer in work.0 { add(transfer) }
-            for transfer in work.1 { abort(transfer, message: "request cancelled") }
+            for transfer in work.1 { abort(transfer, kind: .cancelled, message: "request cancelled") }
             if work.2 { break }
 
             var running: Int32 = 0
             _ = curl_multi_perform(multi, &running)
             collectFinished()
-            // Sleeps until a socket is ready, curl's next timer, a wakeup, or the cap below.
-            _ = curl_multi_poll(multi, nil, 0, active.isEmpty ? 60_000 : 1_000, nil)
+            expireOverdue()
+            // Sleeps until a socket is ready, curl's next timer, a wakeup, or our next deadline.
+            _ = curl_multi_poll(multi, nil, 0, pollTimeoutMilliseconds(), nil)
         }
         shutDown()
     }
@@ -119,12 +120,29 @@ final class CurlMultiLoop: @unchecked Sendable {
         active[easy.raw] = transfer
     }
 
-    private func abort(_ transfer: CurlTransfer, message: String) {
+    private func abort(_ transfer: CurlTransfer, kind: HTTPTransportError.Kind, message: String) {
         guard let easy = transfer.easy, active.removeValue(forKey: easy.raw) != nil else { return }
         curl_multi_remove_handle(multi, easy.raw)
         transfer.easy = nil
-        transfer.fail(kind: .cancelled, message: message)
+        transfer.fail(kind: kind, message: message)
         recycle(easy)
+    }
+
+    /// curl leaves a transfer that waits for a free connection (CURLMOPT_MAX_HOST_CONNECTIONS) without
+    /// any timeout, so one stuck connection would hang every request queued behind it.
+    private func expireOverdue() {
+        let now = ContinuousClock.now
+        for transfer in Array(active.values) {
+            guard let deadline = transfer.deadline, deadline <= now else { continue }
+            abort(transfer, kind: .timedOut, message: "request exceeded its total timeout")
+        }
+    }
+
+    private func pollTimeoutMilliseconds() -> Int32 {
+        guard !active.isEmpty else { return 60_000 }
+        let now = ContinuousClock.now
+        let nearest = active.values.compactMap(\.deadline).min().map { max(.zero, $0 - now) } ?? .seconds(1)
+        return Int32(min(1_000, nearest.curlMilliseconds))
     }
 
     private func collectFinished() {
@@ -148,7 +166,7 @@ final class CurlMultiLoop: @unchecked Sendable {
     }
 
     private func shutDown() {
-        for transfer in Array(active.values) { abort(transfer, message: "transport shut down") }
+        for transfer in Array(active.values) { abort(transfer, kind: .cancelled, message: "transport shut down") }
         let late = inbox.withLock { inbox in
             inbox.closed = true
             defer { inbox.started = [] }

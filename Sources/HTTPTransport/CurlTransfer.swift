@@ -22,12 +22,16 @@ final class CurlTransfer: @unchecked Sendable {
     private var continuation: CheckedContinuation<HTTPResponse, any Error>?
     /// The easy handle while the transfer sits in the multi handle (multi loop thread only).
     var easy: CurlEasyHandle?
+    /// When the total timeout runs out, counted from the call to `execute`. curl enforces it too, but
+    /// not for a transfer still queued for a free connection, so the loop checks it as well.
+    let deadline: ContinuousClock.Instant?
 
     /// Validates the request and opens its body file, so bad input fails before anything is sent.
     init(_ request: HTTPRequest, timeouts: HTTPTimeouts) throws(HTTPTransportError) {
         url = request.url.absoluteString
         method = request.method
         self.timeouts = timeouts
+        deadline = timeouts.total.map { ContinuousClock.now + $0 }
         try RequestValidation.check(request, url: url)
         body = try RequestBodySource(request.body, url: url)
         try RequestValidation.checkContentLength(request.headers, bodyLength: body.length, url: url)

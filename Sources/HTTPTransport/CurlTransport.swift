@@ -10,7 +10,8 @@ import Foundation
 /// - Task cancellation aborts the transfer at once and throws `HTTPTransportError` of kind `.cancelled`.
 public final class CurlTransport: HTTPTransport, Sendable {
     public let defaultTimeouts: HTTPTimeouts
-    /// Most connections opened to one host; further concurrent requests wait for a free one.
+    /// Most connections opened to one host; further concurrent requests wait for a free one (that wait
+    /// counts towards their total timeout).
     public let maxConnectionsPerHost: Int
     /// Internal so tests can watch its lifetime.
     let loop: CurlMultiLoop?

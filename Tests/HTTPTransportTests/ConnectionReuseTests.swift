@@ -9,9 +9,7 @@ struct ConnectionReuseTests {
     init() async throws { server = try await HTTPTestServer.start() }
 
     private func acceptedConnections(via transport: CurlTransport) async throws -> Int {
-        let response = try await transport.execute(HTTPRequest(method: "GET", url: server.url("/connections")))
-        struct Count: Decodable { var accepted: Int }
-        return try JSONDecoder().decode(Count.self, from: response.body).accepted
+        try await server.acceptedConnections(via: transport)
     }
 
     @Test func sequentialRequestsShareOneConnection() async throws {

@@ -125,6 +125,27 @@ struct FailureTests {
         }
     }
 
+    @Test func requestWaitingForABusyConnectionStillTimesOut() async throws {
+        // Given the only allowed connection is held by a request the server never answers
+        let single = CurlTransport(timeouts: quickTimeouts, maxConnectionsPerHost: 1)
+        let patient = HTTPTimeouts(connect: .seconds(120), total: .seconds(120), lowSpeedWindow: .seconds(120))
+        let hanging = Task { try await single.execute(HTTPRequest(method: "GET", url: server.url("/hang"), timeouts: patient)) }
+        defer { hanging.cancel() }
+        // (the hanging request holds the connection once the server has accepted it; the probe's own
+        // connection is the second one)
+        let probe = CurlTransport(timeouts: quickTimeouts)
+        while try await server.acceptedConnections(via: probe) < 2 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+
+        // When another request queues behind it, its own total timeout still ends it
+        let error = await transportError {
+            try await single.execute(HTTPRequest(method: "GET", url: server.url("/bytes/10"),
+                                                 timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(1))))
+        }
+        #expect(error?.kind == .timedOut)
+    }
+
     @Test func cancelledTransferDoesNotDisturbItsNeighbours() async throws {
         let patient = HTTPTimeouts(connect: .seconds(120), total: .seconds(120), lowSpeedWindow: .seconds(120))
         let hanging = Task { try await get("/hang", timeouts: patient) }

@@ -101,3 +101,12 @@ func transportError(_ body: () async throws -> HTTPResponse) async -> HTTPTransp
 /// Short timeouts for requests to misbehaving servers, so a regression fails instead of hanging.
 let quickTimeouts = HTTPTimeouts(connect: .seconds(5), total: .seconds(10),
                                  lowSpeedBytesPerSecond: 1, lowSpeedWindow: .seconds(10))
+
+extension HTTPTestServer {
+    /// TCP connections the server has accepted so far, the one asking included if it is new.
+    func acceptedConnections(via transport: CurlTransport) async throws -> Int {
+        let response = try await transport.execute(HTTPRequest(method: "GET", url: url("/connections")))
+        struct Count: Decodable { var accepted: Int }
+        return try JSONDecoder().decode(Count.self, from: response.body).accepted
+    }
+}

@@ -75,7 +75,8 @@ enum AWSErrorParser {
         }
         if trimmed.first == UInt8(ascii: "<"), let root = try? XMLNode.parse(body) {
             // S3: <Error><Code/><Message/><RequestId/></Error>; query: <ErrorResponse><Error>…</Error><RequestId/></ErrorResponse>
-            let error = root.name == "Error" ? root : root.first("Error")
+            // moto (and some AWS query endpoints) nest it once more: <ErrorResponse><Errors><Error>…
+            let error = root.name == "Error" ? root : (root.first("Error") ?? root.first("Errors")?.first("Error"))
             if let error, let code = error.first("Code")?.text, !code.isEmpty {
                 let message = error.first("Message")?.text ?? httpReason(status)
                 let id = error.first("RequestId")?.text ?? root.first("RequestId")?.text ?? root.first("RequestID")?.text ?? requestID

@@ -1,0 +1,35 @@
+import AWS
+import Foundation
+import LecternTestSupport
+
+/// An SQS client on the shared moto server, over the real libcurl transport.
+func motoSQS(credentials: AWSCredentials? = nil) async throws -> SQSClient {
+    let moto = try await MotoServer.shared()
+    return SQSClient(client: moto.serviceClient(.sqs, transport: CurlTransport(), credentials: credentials))
+}
+
+/// A DynamoDB client on the shared moto server, over the real libcurl transport.
+func motoDynamoDB(credentials: AWSCredentials? = nil) async throws -> DynamoDBClient {
+    let moto = try await MotoServer.shared()
+    return DynamoDBClient(client: moto.serviceClient(.dynamodb, transport: CurlTransport(), credentials: credentials))
+}
+
+extension SQSClient {
+    /// Receives until the queue answers empty (no wait), deleting nothing: every message currently visible.
+    /// `visibilityTimeout` keeps the ones already seen hidden meanwhile.
+    func drain(_ queueURL: String, visibilityTimeout: Int = 60) async throws -> [SQSMessage] {
+        var all: [SQSMessage] = []
+        while true {
+            let batch = try await receiveMessages(queueURL, maxMessages: 10, waitTimeSeconds: 0, visibilityTimeout: visibilityTimeout)
+            if batch.isEmpty { return all }
+            all += batch
+        }
+    }
+
+    /// Visible + in-flight + delayed messages, as SQS counts them.
+    func totalMessages(_ queueURL: String) async throws -> Int {
+        let attributes = try await queueAttributes(queueURL)
+        return (attributes.approximateNumberOfMessages ?? 0) + (attributes.approximateNumberOfMessagesNotVisible ?? 0)
+            + (attributes.approximateNumberOfMessagesDelayed ?? 0)
+    }
+}
