@@ -32,6 +32,40 @@ struct S3PresignAndBucketTests {
         #expect(get.body == body)
     }
 
+    @Test func presignedPOSTFormUpload() async throws {
+        let (s3, bucket) = try await S3Fixtures.bucket(on: .notCheckingSignatures)
+        let post = try await s3.presignedPOST(bucket: bucket, key: "forms/${filename}", contentType: "video/mp4",
+                                              maxSize: 1 << 30, expires: 600)
+        #expect(post.url == s3.url(bucket: bucket))
+        #expect(post.value(of: "Content-Type") == "video/mp4")
+        #expect(post.value(of: "x-amz-signature")?.count == 64)
+        #expect(post.policyJSON.contains(#"["content-length-range", 0, 1073741824]"#))
+        #expect(post.policyJSON.contains(#"{"Content-Type": "video/mp4"}"#))
+        #expect(post.policyJSON.contains(#"["starts-with", "$key", "forms/"]"#))
+
+        // The browser's side: multipart/form-data with the fields, then the file last.
+        let boundary = "lectern-\(UUID().uuidString)"
+        var body = Data()
+        for field in post.fields {
+            let value = field.name == "key" ? "forms/talk.mp4" : field.value
+            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field.name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        let file = Data("a small lecture".utf8)
+        body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"talk.mp4\"\r\nContent-Type: video/mp4\r\n\r\n".utf8)
+        body += file + Data("\r\n--\(boundary)--\r\n".utf8)
+        var headers: HTTPHeaders = [:]
+        headers["Content-Type"] = "multipart/form-data; boundary=\(boundary)"
+        let response = try await S3Fixtures.transport.execute(HTTPRequest(method: "POST", url: post.url, headers: headers, body: .data(body)))
+        #expect((200..<300).contains(response.status))
+        #expect(try await s3.getObject(bucket: bucket, key: "forms/talk.mp4").body == file)
+    }
+
+    @Test func presignedPOSTRejectsBadInput() async throws {
+        let (s3, _) = try await S3Fixtures.client()
+        await #expect(throws: AWSError.self) { try await s3.presignedPOST(bucket: "b", key: "k", expires: 0) }
+        await #expect(throws: AWSError.self) { try await s3.presignedPOST(bucket: "b", key: "k", maxSize: -1) }
+    }
+
     @Test func presignExpiryBounds() async throws {
         let (s3, _) = try await S3Fixtures.client()
         for expires in [0, -5, 604_801] {
