@@ -4,7 +4,7 @@ import Testing
 @testable import AWS
 
 /// A provider that counts its fetches and answers credentials expiring `lifetime` seconds from now.
-final class CountingProvider: CredentialProvider {
+final class CoreCountingProvider: CredentialProvider {
     private let fetches = Mutex(0)
     let lifetime: TimeInterval?
     let delay: Duration
@@ -27,12 +27,12 @@ final class CountingProvider: CredentialProvider {
     }
 }
 
-struct FailingProvider: CredentialProvider {
+struct CoreFailingProvider: CredentialProvider {
     let reason: String
     func credentials() async throws -> AWSCredentials { throw CredentialError(reason) }
 }
 
-func temporaryFile(_ contents: String) throws -> String {
+func coreTemporaryFile(_ contents: String) throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-creds-\(UUID().uuidString)").path
     try contents.write(toFile: path, atomically: true, encoding: .utf8)
     return path
@@ -80,7 +80,7 @@ struct CoreCredentialsTests {
         """
 
     @Test func sharedFileDefaultProfile() async throws {
-        let path = try temporaryFile(Self.sharedFile)
+        let path = try coreTemporaryFile(Self.sharedFile)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let provider = SharedFileCredentialProvider(environment: ["AWS_SHARED_CREDENTIALS_FILE": path])
         let credentials = try await provider.credentials()
@@ -88,7 +88,7 @@ struct CoreCredentialsTests {
     }
 
     @Test func sharedFileNamedProfileWithPrefix() async throws {
-        let path = try temporaryFile(Self.sharedFile)
+        let path = try coreTemporaryFile(Self.sharedFile)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let provider = SharedFileCredentialProvider(environment: ["AWS_SHARED_CREDENTIALS_FILE": path, "AWS_PROFILE": "work"])
         let credentials = try await provider.credentials()
@@ -96,7 +96,7 @@ struct CoreCredentialsTests {
     }
 
     @Test func sharedFileIncompleteOrMissingProfile() async throws {
-        let path = try temporaryFile(Self.sharedFile)
+        let path = try coreTemporaryFile(Self.sharedFile)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let broken = SharedFileCredentialProvider(path: path, profile: "broken")
         let brokenError = await #expect(throws: CredentialError.self) { try await broken.credentials() }
@@ -116,7 +116,7 @@ struct CoreCredentialsTests {
     static let ecsAnswer = #"{"AccessKeyId":"ECSKEY","SecretAccessKey":"ecssecret","Token":"ecstoken","Expiration":"2030-01-02T03:04:05Z"}"#
 
     @Test func ecsRelativeURI() async throws {
-        let log = RequestLog()
+        let log = CoreRequestLog()
         let transport = FakeTransport { request in
             log.record(request)
             return HTTPResponse(status: 200, body: Data(Self.ecsAnswer.utf8))
@@ -135,7 +135,7 @@ struct CoreCredentialsTests {
     }
 
     @Test func ecsFullURIWithAuthorizationToken() async throws {
-        let log = RequestLog()
+        let log = CoreRequestLog()
         let transport = FakeTransport { request in
             log.record(request)
             return HTTPResponse(status: 200, body: Data(Self.ecsAnswer.utf8))
@@ -151,9 +151,9 @@ struct CoreCredentialsTests {
     }
 
     @Test func ecsTokenFileWinsOverToken() async throws {
-        let tokenFile = try temporaryFile("from-file\n")
+        let tokenFile = try coreTemporaryFile("from-file\n")
         defer { try? FileManager.default.removeItem(atPath: tokenFile) }
-        let log = RequestLog()
+        let log = CoreRequestLog()
         let transport = FakeTransport { request in
             log.record(request)
             return HTTPResponse(status: 200, body: Data(Self.ecsAnswer.utf8))
@@ -182,7 +182,7 @@ struct CoreCredentialsTests {
     // MARK: Chain
 
     @Test func chainPrefersEnvironmentOverFile() async throws {
-        let path = try temporaryFile(Self.sharedFile)
+        let path = try coreTemporaryFile(Self.sharedFile)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let environment = ["AWS_ACCESS_KEY_ID": "ENVKEY", "AWS_SECRET_ACCESS_KEY": "envsecret", "AWS_SHARED_CREDENTIALS_FILE": path]
         let chain = CredentialChain.standard(environment: environment, transport: FakeTransport { _ in HTTPResponse(status: 500) })
@@ -190,7 +190,7 @@ struct CoreCredentialsTests {
     }
 
     @Test func chainFallsBackToFileThenECS() async throws {
-        let path = try temporaryFile(Self.sharedFile)
+        let path = try coreTemporaryFile(Self.sharedFile)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let transport = FakeTransport { _ in HTTPResponse(status: 200, body: Data(Self.ecsAnswer.utf8)) }
         let fileChain = CredentialChain.standard(environment: ["AWS_SHARED_CREDENTIALS_FILE": path,
@@ -202,7 +202,7 @@ struct CoreCredentialsTests {
     }
 
     @Test func chainReportsEveryReason() async {
-        let chain = CredentialChain([FailingProvider(reason: "first broke"), FailingProvider(reason: "second broke")])
+        let chain = CredentialChain([CoreFailingProvider(reason: "first broke"), CoreFailingProvider(reason: "second broke")])
         let error = await #expect(throws: CredentialError.self) { try await chain.credentials() }
         #expect(error?.message.contains("first broke") == true)
         #expect(error?.message.contains("second broke") == true)
@@ -211,7 +211,7 @@ struct CoreCredentialsTests {
     // MARK: Cache
 
     @Test func cacheKeepsLongLivedCredentials() async throws {
-        let source = CountingProvider(lifetime: 3600)
+        let source = CoreCountingProvider(lifetime: 3600)
         let cache = CachedCredentialProvider(source, refreshMargin: 300)
         let first = try await cache.credentials()
         let second = try await cache.credentials()
@@ -221,7 +221,7 @@ struct CoreCredentialsTests {
 
     @Test func cacheRefreshesBeforeExpiry() async throws {
         // Expiring in 200 s is inside the 300 s margin: every call must fetch anew.
-        let source = CountingProvider(lifetime: 200)
+        let source = CoreCountingProvider(lifetime: 200)
         let cache = CachedCredentialProvider(source, refreshMargin: 300)
         #expect(try await cache.credentials().accessKeyID == "KEY1")
         #expect(try await cache.credentials().accessKeyID == "KEY2")
@@ -229,14 +229,14 @@ struct CoreCredentialsTests {
     }
 
     @Test func cacheNeverRefreshesStaticKeys() async throws {
-        let source = CountingProvider(lifetime: nil)
+        let source = CoreCountingProvider(lifetime: nil)
         let cache = CachedCredentialProvider(source)
         for _ in 0..<5 { _ = try await cache.credentials() }
         #expect(source.fetchCount == 1)
     }
 
     @Test func hundredConcurrentCallersCauseOneFetch() async throws {
-        let source = CountingProvider(lifetime: 3600, delay: .milliseconds(50))
+        let source = CoreCountingProvider(lifetime: 3600, delay: .milliseconds(50))
         let cache = CachedCredentialProvider(source)
         let keys = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<100 { group.addTask { try await cache.credentials().accessKeyID } }
@@ -250,7 +250,7 @@ struct CoreCredentialsTests {
     }
 
     @Test func cacheRetriesAfterAFailedFetch() async throws {
-        let cache = CachedCredentialProvider(FailingProvider(reason: "down"))
+        let cache = CachedCredentialProvider(CoreFailingProvider(reason: "down"))
         await #expect(throws: CredentialError.self) { try await cache.credentials() }
         await #expect(throws: CredentialError.self) { try await cache.credentials() }
     }

@@ -4,20 +4,20 @@ import Testing
 @testable import AWS
 
 /// Counts what a `FakeTransport` saw.
-final class RequestLog: Sendable {
+final class CoreRequestLog: Sendable {
     private let state = Mutex<[HTTPRequest]>([])
     func record(_ request: HTTPRequest) { state.withLock { $0.append(request) } }
     var count: Int { state.withLock { $0.count } }
     var requests: [HTTPRequest] { state.withLock { $0 } }
 }
 
-let testCredentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+let coreTestCredentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 
-func fakeClient(_ service: AWSService = .s3, attempts: Int = 3,
+func coreFakeClient(_ service: AWSService = .s3, attempts: Int = 3,
                 _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) -> AWSServiceClient {
     AWSServiceClient(service: service,
                      configuration: AWSConfiguration(region: "us-east-1", endpoint: URL(string: "http://127.0.0.1:9")!),
-                     transport: FakeTransport(handler), credentials: StaticCredentialProvider(testCredentials),
+                     transport: FakeTransport(handler), credentials: StaticCredentialProvider(coreTestCredentials),
                      retry: RetryPolicy(maxAttempts: attempts, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)))
 }
 
@@ -39,8 +39,8 @@ struct CoreRetryTests {
     }
 
     @Test func storm503StopsAfterMaxAttempts() async throws {
-        let log = RequestLog()
-        let client = fakeClient(attempts: 4) { request in
+        let log = CoreRequestLog()
+        let client = coreFakeClient(attempts: 4) { request in
             log.record(request)
             return HTTPResponse(status: 503, body: Data("<Error><Code>SlowDown</Code><Message>Reduce</Message></Error>".utf8))
         }
@@ -54,8 +54,8 @@ struct CoreRetryTests {
     }
 
     @Test func retriesSucceedOnceTheServerRecovers() async throws {
-        let log = RequestLog()
-        let client = fakeClient(attempts: 4) { request in
+        let log = CoreRequestLog()
+        let client = coreFakeClient(attempts: 4) { request in
             log.record(request)
             if log.count < 3 { return HTTPResponse(status: 500) }
             return HTTPResponse(status: 200, body: Data("ok".utf8))
@@ -66,8 +66,8 @@ struct CoreRetryTests {
     }
 
     @Test func everyAttemptIsSignedAfresh() async throws {
-        let log = RequestLog()
-        let client = fakeClient(attempts: 2) { request in
+        let log = CoreRequestLog()
+        let client = coreFakeClient(attempts: 2) { request in
             log.record(request)
             return HTTPResponse(status: 503)
         }
@@ -80,8 +80,8 @@ struct CoreRetryTests {
     }
 
     @Test func nonIdempotentRequestIsNotRetried() async throws {
-        let log = RequestLog()
-        let client = fakeClient(.sqs, attempts: 5) { request in
+        let log = CoreRequestLog()
+        let client = coreFakeClient(.sqs, attempts: 5) { request in
             log.record(request)
             return HTTPResponse(status: 503)
         }
@@ -95,8 +95,8 @@ struct CoreRetryTests {
 
     @Test(arguments: [400, 403, 404, 409, 412])
     func clientErrorsAreNotRetried(status: Int) async throws {
-        let log = RequestLog()
-        let client = fakeClient(attempts: 5) { request in
+        let log = CoreRequestLog()
+        let client = coreFakeClient(attempts: 5) { request in
             log.record(request)
             return HTTPResponse(status: status, body: Data("<Error><Code>Nope</Code><Message>no</Message></Error>".utf8))
         }
@@ -109,8 +109,8 @@ struct CoreRetryTests {
     }
 
     @Test func throttling400IsRetried() async throws {
-        let log = RequestLog()
-        let client = fakeClient(.dynamodb, attempts: 3) { request in
+        let log = CoreRequestLog()
+        let client = coreFakeClient(.dynamodb, attempts: 3) { request in
             log.record(request)
             return HTTPResponse(status: 400, body: Data(#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.utf8))
         }
@@ -122,8 +122,8 @@ struct CoreRetryTests {
     }
 
     @Test func connectionErrorsAreRetriedThenWrapped() async throws {
-        let log = RequestLog()
-        let client = fakeClient(attempts: 3) { request in
+        let log = CoreRequestLog()
+        let client = coreFakeClient(attempts: 3) { request in
             log.record(request)
             throw HTTPTransportError(kind: .connectionBroken, message: "Connection reset by peer", url: request.url.absoluteString)
         }
@@ -137,8 +137,8 @@ struct CoreRetryTests {
     }
 
     @Test func nonRetryableTransportErrorsFailAtOnce() async throws {
-        let log = RequestLog()
-        let client = fakeClient(attempts: 3) { request in
+        let log = CoreRequestLog()
+        let client = coreFakeClient(attempts: 3) { request in
             log.record(request)
             throw HTTPTransportError(kind: .fileIO, message: "no such file", url: request.url.absoluteString)
         }
@@ -151,7 +151,7 @@ struct CoreRetryTests {
 
     @Test func errorBodyOfFileDownloadIsReadAndTheFileRemoved() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-\(UUID().uuidString)").path
-        let client = fakeClient(attempts: 1) { request in
+        let client = coreFakeClient(attempts: 1) { request in
             guard case .file(let target) = request.destination else { return HTTPResponse(status: 500) }
             try Data("<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>".utf8).write(to: URL(fileURLWithPath: target))
             return HTTPResponse(status: 404, bodyLength: 60)

@@ -8,7 +8,7 @@ struct S3AddressingTests {
         let configuration = AWSConfiguration(region: region, endpoint: endpoint.flatMap(URL.init(string:)))
         return S3Client(AWSServiceClient(service: .s3, configuration: configuration,
                                          transport: FakeTransport { _ in HTTPResponse(status: 500) },
-                                         credentials: StaticCredentialProvider(testCredentials)))
+                                         credentials: StaticCredentialProvider(coreTestCredentials)))
     }
 
     @Test func pathStyleOnCustomEndpoint() {
@@ -69,7 +69,7 @@ struct S3AddressingTests {
 
     @Test func digestOfFileSliceMatchesDigestOfBytes() throws {
         let bytes = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
-        let path = try temporaryFile("")
+        let path = try coreTemporaryFile("")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try bytes.write(to: URL(fileURLWithPath: path))
         let slice = try S3BodyDigest(fileAt: path, offset: 1_000_001, length: 1_500_000)
@@ -83,7 +83,7 @@ struct S3AddressingTests {
     }
 
     @Test func digestOfShortOrMissingFileIsTypedError() throws {
-        let path = try temporaryFile("short")
+        let path = try coreTemporaryFile("short")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let short = try #require(throws: AWSError.self) { try S3BodyDigest(fileAt: path, offset: 2, length: 100) }
         #expect(short.code == "LocalFileError")

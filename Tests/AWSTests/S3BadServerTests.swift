@@ -10,7 +10,7 @@ struct S3BadServerTests {
                 timeouts: HTTPTimeouts = HTTPTimeouts(connect: .seconds(2), total: .seconds(2))) -> S3Client {
         let context = AWSContext(configuration: AWSConfiguration(region: "us-east-1", endpoint: server.endpoint),
                                  transport: CurlTransport(timeouts: timeouts),
-                                 credentials: StaticCredentialProvider(testCredentials),
+                                 credentials: StaticCredentialProvider(coreTestCredentials),
                                  retry: RetryPolicy(maxAttempts: attempts, baseDelay: .milliseconds(5), maxDelay: .milliseconds(20)))
         return context.s3
     }
@@ -102,7 +102,7 @@ struct S3BadServerTests {
         let endpoint = server.endpoint
         server.stop()
         let context = AWSContext(configuration: AWSConfiguration(region: "us-east-1", endpoint: endpoint),
-                                 transport: CurlTransport(), credentials: StaticCredentialProvider(testCredentials),
+                                 transport: CurlTransport(), credentials: StaticCredentialProvider(coreTestCredentials),
                                  retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(1)))
         let error = try await #require(throws: AWSError.self) { try await context.s3.headObject(bucket: "b", key: "k") }
         #expect(error.code == "Transport.couldNotConnect")
