@@ -23,13 +23,14 @@ final class SigningKeyCache: Sendable {
     /// How many keys were derived (tests check that a second call is a hit).
     var misses: Int { missCounter.load(ordering: .relaxed) }
 
-    func entry(secret: String, dateStamp: ArraySlice<UInt8>, region: String, service: String) -> Entry {
-        let day = Self.pack(dateStamp)
+    func entry(secret: String, timestamp: SigV4Timestamp, region: String, service: String) -> Entry {
+        let day = timestamp.day
         if let hit = entries.withLock({ list in
             list.first { $0.day == day && $0.secret == secret && $0.region == region && $0.service == service }
         }) {
             return hit
         }
+        let dateStamp = timestamp.dateStamp
         missCounter.add(1, ordering: .relaxed)
         let key = Self.deriveKey(secret: secret, dateStamp: dateStamp, region: region, service: service)
         let fresh = Entry(secret: secret, day: day, region: region, service: service, key: key,
@@ -42,16 +43,12 @@ final class SigningKeyCache: Sendable {
     }
 
     /// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
-    static func deriveKey(secret: String, dateStamp: ArraySlice<UInt8>, region: String, service: String) -> SymmetricKey {
+    static func deriveKey(secret: String, dateStamp: [UInt8], region: String, service: String) -> SymmetricKey {
         let kSecret = SymmetricKey(data: Array(("AWS4" + secret).utf8))
-        let kDate = HMAC<SHA256>.authenticationCode(for: Array(dateStamp), using: kSecret)
+        let kDate = HMAC<SHA256>.authenticationCode(for: dateStamp, using: kSecret)
         let kRegion = HMAC<SHA256>.authenticationCode(for: Array(region.utf8), using: SymmetricKey(data: kDate))
         let kService = HMAC<SHA256>.authenticationCode(for: Array(service.utf8), using: SymmetricKey(data: kRegion))
         let kSigning = HMAC<SHA256>.authenticationCode(for: Array("aws4_request".utf8), using: SymmetricKey(data: kService))
         return SymmetricKey(data: kSigning)
-    }
-
-    private static func pack(_ bytes: ArraySlice<UInt8>) -> UInt64 {
-        bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }
 }
