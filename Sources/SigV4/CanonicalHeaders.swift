@@ -51,11 +51,14 @@ struct CanonicalHeaders {
 
     /// The single-header case every presigned URL without extra headers hits.
     init(host: String) {
-        block = Array("host:".utf8)
+        block.reserveCapacity(host.utf8.count + 6)
+        block.append(contentsOf: "host:".utf8)
         Self.appendFolded(host, to: &block)
         block.append(UInt8(ascii: "\n"))
-        signedNames = Array("host".utf8)
+        signedNames = Self.hostOnly
     }
+
+    private static let hostOnly: [UInt8] = Array("host".utf8)
 
     @inline(__always)
     static func isWhitespace(_ byte: UInt8) -> Bool {

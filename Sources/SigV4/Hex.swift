@@ -5,11 +5,13 @@ enum Hex {
     private static let digits: StaticString = "0123456789abcdef"
 
     static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + 2 * bytes.count)
         let table = digits.utf8Start
-        for byte in bytes {
-            out.append(table[Int(byte >> 4)])
-            out.append(table[Int(byte & 0x0F)])
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count) { hex in
+            for (i, byte) in bytes.enumerated() {
+                hex[2 * i] = table[Int(byte >> 4)]
+                hex[2 * i + 1] = table[Int(byte & 0x0F)]
+            }
+            out.append(contentsOf: hex)
         }
     }
 

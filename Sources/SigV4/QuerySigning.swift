@@ -32,19 +32,47 @@ struct PresignCore {
         out.append(contentsOf: addedQuery)
     }
 
-    func urlBytes(of request: SigV4Request) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(request.scheme.utf8.count + request.authority.utf8.count + request.path.utf8.count
-                            + originalQuery.count + addedQuery.count + 8)
-        if !request.scheme.isEmpty {
-            out.append(contentsOf: request.scheme.utf8)
-            out.append(contentsOf: "://".utf8)
-            out.append(contentsOf: request.authority.utf8)
+    /// The URL as a String, written in place (one allocation, no intermediate byte array).
+    func urlString(of request: SigV4Request) -> String {
+        var scheme = request.scheme
+        var authority = request.authority
+        var path = request.path
+        let hasPrefix = !scheme.isEmpty
+        let separators = (hasPrefix ? 3 : 0) + 1 + (originalQuery.isEmpty ? 0 : 1)
+        let count = (hasPrefix ? scheme.utf8.count + authority.utf8.count : 0) + path.utf8.count
+            + originalQuery.count + addedQuery.count + separators
+        return scheme.withUTF8 { schemeBytes in
+            authority.withUTF8 { authorityBytes in
+                path.withUTF8 { pathBytes in
+                    String(unsafeUninitializedCapacity: count) { out in
+                        var n = 0
+                        func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+                            guard !bytes.isEmpty else { return }
+                            UnsafeMutableRawPointer(out.baseAddress! + n)
+                                .copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                            n += bytes.count
+                        }
+                        func put(_ byte: UInt8) {
+                            out[n] = byte
+                            n += 1
+                        }
+                        if hasPrefix {
+                            put(schemeBytes)
+                            put(UInt8(ascii: ":"))
+                            put(UInt8(ascii: "/"))
+                            put(UInt8(ascii: "/"))
+                            put(authorityBytes)
+                        }
+                        put(pathBytes)
+                        put(UInt8(ascii: "?"))
+                        originalQuery.withUnsafeBufferPointer { put($0) }
+                        if !originalQuery.isEmpty { put(UInt8(ascii: "&")) }
+                        addedQuery.withUnsafeBufferPointer { put($0) }
+                        return n
+                    }
+                }
+            }
         }
-        out.append(contentsOf: request.path.utf8)
-        out.append(UInt8(ascii: "?"))
-        appendQuery(to: &out)
-        return out
     }
 }
 
@@ -63,6 +91,8 @@ enum AuthQueryParameter: CaseIterable {
         }
     }
 
+    /// `allCases` builds a new array on every call; this one is built once.
+    static let sorted: [Self] = allCases
     static let botocoreOrder: [Self] = [.algorithm, .credential, .date, .expires, .signedHeaders, .securityToken]
     static let awsCRTOrder: [Self] = [.algorithm, .credential, .date, .signedHeaders, .expires, .securityToken]
 }
@@ -74,7 +104,7 @@ extension SigV4Signer {
                         date: Date = Date()) throws(SigV4Error) -> PresignedRequest {
         try Self.checkExpires(expires)
         let core = presignCore(request, expires: expires, payload: payload, timestamp: SigV4Timestamp(date))
-        let urlString = String(decoding: core.urlBytes(of: request), as: UTF8.self)
+        let urlString = core.urlString(of: request)
         var url: URL? = nil
         if !request.scheme.isEmpty {
             // Built from a URL's own text plus canonical (unreserved or %XX) query bytes, so this parses;
@@ -149,7 +179,7 @@ extension SigV4Signer {
         if request.query.isEmpty {
             // Common case: only our parameters, whose canonical order is fixed (AuthQueryParameter.allCases).
             var first = true
-            for parameter in AuthQueryParameter.allCases where parameter != .securityToken || (hasToken && signsToken) {
+            for parameter in AuthQueryParameter.sorted where parameter != .securityToken || (hasToken && signsToken) {
                 if !first { canonical.append(UInt8(ascii: "&")) }
                 first = false
                 appendParameter(parameter, to: &canonical)
@@ -158,7 +188,7 @@ extension SigV4Signer {
             var items = CanonicalQueryItems(capacity: 3 * request.query.utf8.count + 256)
             items.appendWireQuery(request.query)
             items.appendInOrder(to: &originalQuery)
-            for parameter in AuthQueryParameter.allCases where parameter != .securityToken || (hasToken && signsToken) {
+            for parameter in AuthQueryParameter.sorted where parameter != .securityToken || (hasToken && signsToken) {
                 items.append(name: parameter.name) { appendValue(parameter, to: &$0) }
             }
             items.appendCanonical(to: &canonical)

@@ -83,7 +83,7 @@ public struct SigV4Signer: Sendable {
         let request = try SigV4Request(method: method, url: url, headers: headers)
         try Self.checkExpires(expires)
         let core = presignCore(request, expires: expires, payload: nil, timestamp: SigV4Timestamp(date))
-        return String(decoding: core.urlBytes(of: request), as: UTF8.self)
+        return core.urlString(of: request)
     }
 
     static func checkExpires(_ expires: Int) throws(SigV4Error) {

@@ -103,12 +103,11 @@ extension SigV4Signer {
     }
 
     func signatureBytes(_ stringToSign: [UInt8], timestamp: SigV4Timestamp) -> [UInt8] {
-        var mac = keyCache.entry(secret: credentials.secretAccessKey, timestamp: timestamp,
-                                 region: region, service: service).keyedHMAC
-        stringToSign.withUnsafeBytes { mac.update(data: $0) }
+        let mac = keyCache.preparedHMAC(secret: credentials.secretAccessKey, timestamp: timestamp,
+                                        region: region, service: service)
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        Hex.append(mac.finalize(), to: &out)
+        stringToSign.withUnsafeBytes { mac.appendHexMAC(of: $0, to: &out) }
         return out
     }
 
