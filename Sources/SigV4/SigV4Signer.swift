@@ -61,7 +61,7 @@ public struct SigV4Signer: Sendable {
                             date: Date = Date()) -> HeaderFields {
         let request = (try? SigV4Request(method: method, url: url, headers: headers))
             ?? SigV4Request(method: method, path: "/", headers: headers)
-        return signHeaders(request, payload: payload, date: date).headers
+        return signHeadersCore(request, payload: payload, timestamp: SigV4Timestamp(date)).headers
     }
 
     /// A presigned URL (query signing) valid for `expires` seconds from `date`. `expires` is clamped to
