@@ -70,11 +70,10 @@ public struct SigV4Signer: Sendable {
     public func presignURL(method: String, url: URL, headers: HeaderFields = [], expires: Int,
                            date: Date = Date()) -> URL {
         let clamped = min(max(expires, 1), Self.maxExpires)
-        guard let request = try? SigV4Request(method: method, url: url, headers: headers),
-              let presigned = try? presign(request, expires: clamped, date: date),
-              let signed = presigned.url
-        else { return url }
-        return signed
+        guard let request = try? SigV4Request(method: method, url: url, headers: headers) else { return url }
+        let core = presignCore(request, expires: clamped, payload: nil, timestamp: SigV4Timestamp(date))
+        // The text is the input URL's own plus canonical query bytes, so it parses; checked, not forced.
+        return URL(string: core.urlString(of: request)) ?? url
     }
 
     /// The presigned URL as text: the fast path for handing URLs out in JSON.
