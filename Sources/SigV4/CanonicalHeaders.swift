@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The canonical headers block (`name:value\n` per header) and the signed-headers list (`a;b;c`).
 struct CanonicalHeaders {
     var block: [UInt8] = []
@@ -6,14 +14,18 @@ struct CanonicalHeaders {
     /// Headers a proxy or the HTTP client may change or drop on the way; signing them would break the
     /// signature (botocore's list).
     static func isUnsignable(_ lowercasedName: [UInt8]) -> Bool {
-        switch String(decoding: lowercasedName, as: UTF8.self) {
-        case "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-             "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id", "authorization":
-            return true
-        default:
-            return false
+        lowercasedName.withUnsafeBufferPointer { name in
+            unsignable.contains { candidate in
+                candidate.utf8CodeUnitCount == name.count
+                    && memcmp(candidate.utf8Start, name.baseAddress!, name.count) == 0
+            }
         }
     }
+
+    private static let unsignable: [StaticString] = [
+        "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+        "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id", "authorization",
+    ]
 
     /// Lower-cased names sorted bytewise; repeated names joined with `,` in their original order; values
     /// trimmed, with every run of whitespace (including folded line breaks) turned into one space.
@@ -51,11 +63,14 @@ struct CanonicalHeaders {
 
     /// The single-header case every presigned URL without extra headers hits.
     init(host: String) {
-        block = Array("host:".utf8)
+        block.reserveCapacity(host.utf8.count + 6)
+        block.append(contentsOf: "host:".utf8)
         Self.appendFolded(host, to: &block)
         block.append(UInt8(ascii: "\n"))
-        signedNames = Array("host".utf8)
+        signedNames = Self.hostOnly
     }
+
+    private static let hostOnly: [UInt8] = Array("host".utf8)
 
     @inline(__always)
     static func isWhitespace(_ byte: UInt8) -> Bool {

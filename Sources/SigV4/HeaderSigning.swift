@@ -13,7 +13,15 @@ public struct HeaderSignedRequest: Sendable {
 extension SigV4Signer {
     /// Signs `request` for the Authorization header.
     public func signHeaders(_ request: SigV4Request, payload: PayloadHash, date: Date = Date()) -> HeaderSignedRequest {
-        let timestamp = SigV4Timestamp(date)
+        let core = signHeadersCore(request, payload: payload, timestamp: SigV4Timestamp(date))
+        return HeaderSignedRequest(headers: core.headers,
+                                   canonicalRequest: String(decoding: core.canonicalRequest, as: UTF8.self),
+                                   stringToSign: String(decoding: core.stringToSign, as: UTF8.self),
+                                   signature: String(decoding: core.signature, as: UTF8.self))
+    }
+
+    func signHeadersCore(_ request: SigV4Request, payload: PayloadHash, timestamp: SigV4Timestamp)
+        -> (headers: HeaderFields, canonicalRequest: [UInt8], stringToSign: [UInt8], signature: [UInt8]) {
         let payloadHash = payload.canonicalValue
         let token = credentials.sessionToken
         let addsContentHash = options.addsContentSHA256Header
@@ -57,9 +65,6 @@ extension SigV4Signer {
         authorization.append(contentsOf: signature)
         headers.append((name: "Authorization", value: String(decoding: authorization, as: UTF8.self)))
 
-        return HeaderSignedRequest(headers: headers,
-                                   canonicalRequest: String(decoding: canonical, as: UTF8.self),
-                                   stringToSign: String(decoding: stringToSign, as: UTF8.self),
-                                   signature: String(decoding: signature, as: UTF8.self))
+        return (headers, canonical, stringToSign, signature)
     }
 }

@@ -2,20 +2,20 @@ import Crypto
 
 /// Lower-case hex, through a table, straight into byte buffers (the signer never formats through String).
 enum Hex {
-    @inline(__always)
-    static func digit(_ nibble: UInt8) -> UInt8 {
-        // 0-9 -> '0'-'9', 10-15 -> 'a'-'f' without a branch the optimiser can't see through.
-        nibble < 10 ? nibble &+ 0x30 : nibble &+ 0x57
-    }
+    private static let digits: StaticString = "0123456789abcdef"
 
-    static func append(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
-        for byte in bytes {
-            out.append(digit(byte >> 4))
-            out.append(digit(byte & 0x0F))
+    static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        let table = digits.utf8Start
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count) { hex in
+            for (i, byte) in bytes.enumerated() {
+                hex[2 * i] = table[Int(byte >> 4)]
+                hex[2 * i + 1] = table[Int(byte & 0x0F)]
+            }
+            out.append(contentsOf: hex)
         }
     }
 
-    static func append(_ digest: some Digest, to out: inout [UInt8]) {
+    static func append(_ digest: SHA256.Digest, to out: inout [UInt8]) {
         digest.withUnsafeBytes { append($0, to: &out) }
     }
 
@@ -23,9 +23,8 @@ enum Hex {
         mac.withUnsafeBytes { append($0, to: &out) }
     }
 
-    static func string(_ digest: some Digest) -> String {
+    static func string(_ digest: SHA256.Digest) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(64)
         append(digest, to: &out)
         return String(decoding: out, as: UTF8.self)
     }

@@ -18,27 +18,83 @@ public struct PresignedRequest: Sendable {
 
 /// Everything a presigned URL is made of, still as bytes.
 struct PresignCore {
-    var items: CanonicalQueryItems
-    /// Index of the first parameter the signer added.
-    var firstAddedItem: Int
+    /// The request's own parameters, canonically encoded, in their original order (`a=1&b=2`), or empty.
+    var originalQuery: [UInt8]
+    /// What the signer appends: X-Amz-Algorithm … X-Amz-Signature.
+    var addedQuery: [UInt8]
     var canonicalRequest: [UInt8]
     var stringToSign: [UInt8]
     var signature: [UInt8]
 
-    func urlBytes(of request: SigV4Request) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(request.scheme.utf8.count + request.authority.utf8.count + request.path.utf8.count
-                            + items.storage.count + 2 * items.items.count + 8)
-        if !request.scheme.isEmpty {
-            out.append(contentsOf: request.scheme.utf8)
-            out.append(contentsOf: "://".utf8)
-            out.append(contentsOf: request.authority.utf8)
-        }
-        out.append(contentsOf: request.path.utf8)
-        out.append(UInt8(ascii: "?"))
-        items.appendInOrder(to: &out)
-        return out
+    func appendQuery(to out: inout [UInt8]) {
+        out.append(contentsOf: originalQuery)
+        if !originalQuery.isEmpty { out.append(UInt8(ascii: "&")) }
+        out.append(contentsOf: addedQuery)
     }
+
+    /// The URL as a String, written in place (one allocation, no intermediate byte array).
+    func urlString(of request: SigV4Request) -> String {
+        var scheme = request.scheme
+        var authority = request.authority
+        var path = request.path
+        let hasPrefix = !scheme.isEmpty
+        let separators = (hasPrefix ? 3 : 0) + 1 + (originalQuery.isEmpty ? 0 : 1)
+        let count = (hasPrefix ? scheme.utf8.count + authority.utf8.count : 0) + path.utf8.count
+            + originalQuery.count + addedQuery.count + separators
+        return scheme.withUTF8 { schemeBytes in
+            authority.withUTF8 { authorityBytes in
+                path.withUTF8 { pathBytes in
+                    String(unsafeUninitializedCapacity: count) { out in
+                        var n = 0
+                        func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+                            guard !bytes.isEmpty else { return }
+                            UnsafeMutableRawPointer(out.baseAddress! + n)
+                                .copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                            n += bytes.count
+                        }
+                        func put(_ byte: UInt8) {
+                            out[n] = byte
+                            n += 1
+                        }
+                        if hasPrefix {
+                            put(schemeBytes)
+                            put(UInt8(ascii: ":"))
+                            put(UInt8(ascii: "/"))
+                            put(UInt8(ascii: "/"))
+                            put(authorityBytes)
+                        }
+                        put(pathBytes)
+                        put(UInt8(ascii: "?"))
+                        originalQuery.withUnsafeBufferPointer { put($0) }
+                        if !originalQuery.isEmpty { put(UInt8(ascii: "&")) }
+                        addedQuery.withUnsafeBufferPointer { put($0) }
+                        return n
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The X-Amz-* query parameters of a presigned URL, in canonical (sorted) order.
+enum AuthQueryParameter: CaseIterable {
+    case algorithm, credential, date, expires, securityToken, signedHeaders
+
+    var name: StaticString {
+        switch self {
+        case .algorithm: return "X-Amz-Algorithm"
+        case .credential: return "X-Amz-Credential"
+        case .date: return "X-Amz-Date"
+        case .expires: return "X-Amz-Expires"
+        case .securityToken: return "X-Amz-Security-Token"
+        case .signedHeaders: return "X-Amz-SignedHeaders"
+        }
+    }
+
+    /// `allCases` builds a new array on every call; this one is built once.
+    static let sorted: [Self] = allCases
+    static let botocoreOrder: [Self] = [.algorithm, .credential, .date, .expires, .signedHeaders, .securityToken]
+    static let awsCRTOrder: [Self] = [.algorithm, .credential, .date, .signedHeaders, .expires, .securityToken]
 }
 
 extension SigV4Signer {
@@ -48,7 +104,7 @@ extension SigV4Signer {
                         date: Date = Date()) throws(SigV4Error) -> PresignedRequest {
         try Self.checkExpires(expires)
         let core = presignCore(request, expires: expires, payload: payload, timestamp: SigV4Timestamp(date))
-        let urlString = String(decoding: core.urlBytes(of: request), as: UTF8.self)
+        let urlString = core.urlString(of: request)
         var url: URL? = nil
         if !request.scheme.isEmpty {
             // Built from a URL's own text plus canonical (unreserved or %XX) query bytes, so this parses;
@@ -57,12 +113,10 @@ extension SigV4Signer {
             url = parsed
         }
         var query: [UInt8] = []
-        core.items.appendInOrder(to: &query)
-        var added: [UInt8] = []
-        core.items.appendInOrder(from: core.firstAddedItem, to: &added)
+        core.appendQuery(to: &query)
         return PresignedRequest(url: url, urlString: urlString,
                                 query: String(decoding: query, as: UTF8.self),
-                                addedQuery: String(decoding: added, as: UTF8.self),
+                                addedQuery: String(decoding: core.addedQuery, as: UTF8.self),
                                 canonicalRequest: String(decoding: core.canonicalRequest, as: UTF8.self),
                                 stringToSign: String(decoding: core.stringToSign, as: UTF8.self),
                                 signature: String(decoding: core.signature, as: UTF8.self))
@@ -83,47 +137,82 @@ extension SigV4Signer {
         } else {
             headers = CanonicalHeaders([(name: "host", value: request.urlHost)] + request.headers)
         }
+        let signsToken = options.signsSessionToken
+        let hasToken = encodedSessionToken != nil
 
-        var items = CanonicalQueryItems(capacity: request.query.utf8.count + 320 + (encodedSessionToken?.count ?? 0))
-        items.appendWireQuery(request.query)
-        let firstAdded = items.items.count
-        items.append(name: "X-Amz-Algorithm") { $0.append(contentsOf: Self.algorithm.utf8) }
-        items.append(name: "X-Amz-Credential") { out in
-            out.append(contentsOf: encodedCredentialPrefix)
-            out.append(contentsOf: timestamp.dateStamp)
-            out.append(contentsOf: encodedScopeSuffix)
-        }
-        items.append(name: "X-Amz-Date") { $0.append(contentsOf: timestamp.bytes) }
-        let appendExpires = { (items: inout CanonicalQueryItems) in
-            items.append(name: "X-Amz-Expires") { $0.append(contentsOf: String(expires).utf8) }
-        }
-        let appendSignedHeaders = { (items: inout CanonicalQueryItems) in
-            items.append(name: "X-Amz-SignedHeaders") {
-                AWSPercentEncoding.append(headers.signedNames, keepingSlashes: false, to: &$0)
+        func appendValue(_ parameter: AuthQueryParameter, to out: inout [UInt8]) {
+            switch parameter {
+            case .algorithm:
+                out.append(contentsOf: Self.algorithm.utf8)
+            case .credential:
+                out.append(contentsOf: encodedCredentialPrefix)
+                timestamp.appendDateStamp(to: &out)
+                out.append(contentsOf: encodedScopeSuffix)
+            case .date:
+                timestamp.append(to: &out)
+            case .expires:
+                out.append(contentsOf: String(expires).utf8)
+            case .securityToken:
+                out.append(contentsOf: encodedSessionToken ?? [])
+            case .signedHeaders:
+                AWSPercentEncoding.append(headers.signedNames, keepingSlashes: false, to: &out)
             }
         }
-        switch options.presignedQueryOrder {
-        case .botocore:
-            appendExpires(&items)
-            appendSignedHeaders(&items)
-        case .awsCRT:
-            appendSignedHeaders(&items)
-            appendExpires(&items)
-        }
-        if let token = encodedSessionToken {
-            items.append(name: "X-Amz-Security-Token", isSigned: options.signsSessionToken) {
-                $0.append(contentsOf: token)
-            }
+        func appendParameter(_ parameter: AuthQueryParameter, to out: inout [UInt8]) {
+            let name = parameter.name
+            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            out.append(UInt8(ascii: "="))
+            appendValue(parameter, to: &out)
         }
 
         let payloadHash = payload?.canonicalValue
             ?? (service == "s3" ? PayloadHash.unsignedPayload : PayloadHash.emptySHA256Hex)
-        let canonical = canonicalRequestBytes(method: request.method, path: request.path, query: items,
-                                              headers: headers, payloadHash: payloadHash)
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(320 + 3 * (request.path.utf8.count + request.query.utf8.count)
+                                  + headers.block.count + (encodedSessionToken?.count ?? 0))
+        canonical.append(contentsOf: request.method.utf8)
+        canonical.append(UInt8(ascii: "\n"))
+        CanonicalURI.append(path: request.path, rules: options.path, to: &canonical)
+        canonical.append(UInt8(ascii: "\n"))
+
+        var originalQuery: [UInt8] = []
+        if request.query.isEmpty {
+            // Common case: only our parameters, whose canonical order is fixed (AuthQueryParameter.allCases).
+            var first = true
+            for parameter in AuthQueryParameter.sorted where parameter != .securityToken || (hasToken && signsToken) {
+                if !first { canonical.append(UInt8(ascii: "&")) }
+                first = false
+                appendParameter(parameter, to: &canonical)
+            }
+        } else {
+            var items = CanonicalQueryItems(capacity: 3 * request.query.utf8.count + 256)
+            items.appendWireQuery(request.query)
+            items.appendInOrder(to: &originalQuery)
+            for parameter in AuthQueryParameter.sorted where parameter != .securityToken || (hasToken && signsToken) {
+                items.append(name: parameter.name) { appendValue(parameter, to: &$0) }
+            }
+            items.appendCanonical(to: &canonical)
+        }
+        canonical.append(UInt8(ascii: "\n"))
+        canonical.append(contentsOf: headers.block)
+        canonical.append(UInt8(ascii: "\n"))
+        canonical.append(contentsOf: headers.signedNames)
+        canonical.append(UInt8(ascii: "\n"))
+        canonical.append(contentsOf: payloadHash.utf8)
+
         let stringToSign = stringToSignBytes(canonical, timestamp: timestamp)
         let signature = signatureBytes(stringToSign, timestamp: timestamp)
-        items.append(name: "X-Amz-Signature", isSigned: false) { $0.append(contentsOf: signature) }
-        return PresignCore(items: items, firstAddedItem: firstAdded, canonicalRequest: canonical,
+
+        var added: [UInt8] = []
+        added.reserveCapacity(300 + (encodedSessionToken?.count ?? 0))
+        let order = options.presignedQueryOrder == .botocore ? AuthQueryParameter.botocoreOrder : AuthQueryParameter.awsCRTOrder
+        for parameter in order where parameter != .securityToken || hasToken {
+            appendParameter(parameter, to: &added)
+            added.append(UInt8(ascii: "&"))
+        }
+        added.append(contentsOf: "X-Amz-Signature=".utf8)
+        added.append(contentsOf: signature)
+        return PresignCore(originalQuery: originalQuery, addedQuery: added, canonicalRequest: canonical,
                            stringToSign: stringToSign, signature: signature)
     }
 }

@@ -65,7 +65,7 @@ public struct SigV4Request: Sendable {
     }
 }
 
-/// `scheme://[userinfo@]authority/path?query#fragment`, split on the UTF-8 bytes.
+/// `scheme://[userinfo@]authority/path?query#fragment`, split on the UTF-8 bytes without copying them.
 struct URLTextParts {
     var scheme: String
     var authority: String
@@ -74,7 +74,20 @@ struct URLTextParts {
     var query: String
 
     init?(_ text: String) {
-        let u = Array(text.utf8)
+        var text = text
+        guard let parts = text.withUTF8({ Self.parse($0) }) else { return nil }
+        self = parts
+    }
+
+    private init(scheme: String, authority: String, hostHeader: String, path: String, query: String) {
+        self.scheme = scheme
+        self.authority = authority
+        self.hostHeader = hostHeader
+        self.path = path
+        self.query = query
+    }
+
+    private static func parse(_ u: UnsafeBufferPointer<UInt8>) -> URLTextParts? {
         guard let colon = u.firstIndex(of: UInt8(ascii: ":")), colon > 0,
               colon + 2 < u.count, u[colon + 1] == UInt8(ascii: "/"), u[colon + 2] == UInt8(ascii: "/")
         else { return nil }
@@ -85,7 +98,7 @@ struct URLTextParts {
             authorityEnd += 1
         }
         var hostStart = authorityStart
-        if let at = u[authorityStart..<authorityEnd].lastIndex(of: UInt8(ascii: "@")) { hostStart = at + 1 }
+        for i in authorityStart..<authorityEnd where u[i] == UInt8(ascii: "@") { hostStart = i + 1 }
         guard hostStart < authorityEnd else { return nil }
 
         var pathEnd = authorityEnd
@@ -96,24 +109,42 @@ struct URLTextParts {
             while queryEnd < u.count, u[queryEnd] != UInt8(ascii: "#") { queryEnd += 1 }
         }
 
-        scheme = String(decoding: u[0..<colon].map(SigV4Request.asciiLower), as: UTF8.self)
-        authority = String(decoding: u[hostStart..<authorityEnd], as: UTF8.self)
-        path = String(decoding: u[authorityEnd..<pathEnd], as: UTF8.self)
-        query = pathEnd < queryEnd ? String(decoding: u[(pathEnd + 1)..<queryEnd], as: UTF8.self) : ""
+        func string(_ range: Range<Int>, lowercased: Bool = false) -> String {
+            let slice = UnsafeBufferPointer(rebasing: u[range])
+            if lowercased, slice.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) {
+                return String(decoding: slice.map(SigV4Request.asciiLower), as: UTF8.self)
+            }
+            return String(decoding: slice, as: UTF8.self)
+        }
+
+        let scheme = string(0..<colon, lowercased: true)
+        let authority = string(hostStart..<authorityEnd)
 
         // Host and port: an IPv6 literal keeps its brackets; the port is dropped when it is the default.
-        let hostPort = u[hostStart..<authorityEnd]
         var portStart: Int? = nil
-        if hostPort.first == UInt8(ascii: "[") {
-            if let close = hostPort.firstIndex(of: UInt8(ascii: "]")), close + 1 < authorityEnd,
-               u[close + 1] == UInt8(ascii: ":") { portStart = close + 2 }
-        } else if let c = hostPort.lastIndex(of: UInt8(ascii: ":")) {
-            portStart = c + 1
+        if u[hostStart] == UInt8(ascii: "[") {
+            var close = hostStart
+            while close < authorityEnd, u[close] != UInt8(ascii: "]") { close += 1 }
+            if close + 1 < authorityEnd, u[close + 1] == UInt8(ascii: ":") { portStart = close + 2 }
+        } else {
+            for i in hostStart..<authorityEnd where u[i] == UInt8(ascii: ":") { portStart = i + 1 }
         }
         let hostEnd = portStart.map { $0 - 1 } ?? authorityEnd
-        let host = String(decoding: u[hostStart..<hostEnd].map(SigV4Request.asciiLower), as: UTF8.self)
-        let port = portStart.map { String(decoding: u[$0..<authorityEnd], as: UTF8.self) } ?? ""
-        let isDefaultPort = port.isEmpty || (scheme == "http" && port == "80") || (scheme == "https" && port == "443")
-        hostHeader = isDefaultPort ? host : host + ":" + port
+        let port = UnsafeBufferPointer(rebasing: u[(portStart ?? authorityEnd)..<authorityEnd])
+        let isDefaultPort = port.isEmpty
+            || (scheme == "http" && port.elementsEqual("80".utf8))
+            || (scheme == "https" && port.elementsEqual("443".utf8))
+        let hostHasUpperCase = u[hostStart..<hostEnd].contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
+        let hostHeader: String
+        if !hostHasUpperCase && (portStart == nil || !isDefaultPort) {
+            hostHeader = authority // the usual case: reuse the string, no second allocation
+        } else if isDefaultPort {
+            hostHeader = string(hostStart..<hostEnd, lowercased: true)
+        } else {
+            hostHeader = string(hostStart..<hostEnd, lowercased: true) + ":" + string((hostEnd + 1)..<authorityEnd)
+        }
+        return URLTextParts(scheme: scheme, authority: authority, hostHeader: hostHeader,
+                            path: string(authorityEnd..<pathEnd),
+                            query: pathEnd < queryEnd ? string((pathEnd + 1)..<queryEnd) : "")
     }
 }

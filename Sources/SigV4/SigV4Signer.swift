@@ -61,7 +61,7 @@ public struct SigV4Signer: Sendable {
                             date: Date = Date()) -> HeaderFields {
         let request = (try? SigV4Request(method: method, url: url, headers: headers))
             ?? SigV4Request(method: method, path: "/", headers: headers)
-        return signHeaders(request, payload: payload, date: date).headers
+        return signHeadersCore(request, payload: payload, timestamp: SigV4Timestamp(date)).headers
     }
 
     /// A presigned URL (query signing) valid for `expires` seconds from `date`. `expires` is clamped to
@@ -70,11 +70,10 @@ public struct SigV4Signer: Sendable {
     public func presignURL(method: String, url: URL, headers: HeaderFields = [], expires: Int,
                            date: Date = Date()) -> URL {
         let clamped = min(max(expires, 1), Self.maxExpires)
-        guard let request = try? SigV4Request(method: method, url: url, headers: headers),
-              let presigned = try? presign(request, expires: clamped, date: date),
-              let signed = presigned.url
-        else { return url }
-        return signed
+        guard let request = try? SigV4Request(method: method, url: url, headers: headers) else { return url }
+        let core = presignCore(request, expires: clamped, payload: nil, timestamp: SigV4Timestamp(date))
+        // The text is the input URL's own plus canonical query bytes, so it parses; checked, not forced.
+        return URL(string: core.urlString(of: request)) ?? url
     }
 
     /// The presigned URL as text: the fast path for handing URLs out in JSON.
@@ -83,7 +82,7 @@ public struct SigV4Signer: Sendable {
         let request = try SigV4Request(method: method, url: url, headers: headers)
         try Self.checkExpires(expires)
         let core = presignCore(request, expires: expires, payload: nil, timestamp: SigV4Timestamp(date))
-        return String(decoding: core.urlBytes(of: request), as: UTF8.self)
+        return core.urlString(of: request)
     }
 
     static func checkExpires(_ expires: Int) throws(SigV4Error) {

@@ -43,9 +43,8 @@ extension SigV4Signer {
 
     /// Stage 3: the signing key for `date`'s day (from the shared cache).
     public func signingKey(date: Date) -> SymmetricKey {
-        let ts = SigV4Timestamp(date)
-        return keyCache.entry(secret: credentials.secretAccessKey, dateStamp: ts.dateStamp,
-                              region: region, service: service).key
+        keyCache.entry(secret: credentials.secretAccessKey, timestamp: SigV4Timestamp(date),
+                       region: region, service: service).key
     }
 
     /// Stage 4: hex HMAC-SHA256 of the string to sign with the signing key.
@@ -55,7 +54,7 @@ extension SigV4Signer {
 
     /// `20150830/us-east-1/service/aws4_request`.
     public func credentialScope(date: Date) -> String {
-        var out = Array(SigV4Timestamp(date).dateStamp)
+        var out = SigV4Timestamp(date).dateStamp
         out.append(contentsOf: scopeSuffix)
         return String(decoding: out, as: UTF8.self)
     }
@@ -88,25 +87,27 @@ extension SigV4Signer {
 
     func stringToSignBytes(_ canonicalRequest: [UInt8], timestamp: SigV4Timestamp) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(160)
+        out.reserveCapacity(32 + 16 + 8 + scopeSuffix.count + 64)
         out.append(contentsOf: Self.algorithm.utf8)
         out.append(UInt8(ascii: "\n"))
-        out.append(contentsOf: timestamp.bytes)
+        timestamp.append(to: &out)
         out.append(UInt8(ascii: "\n"))
-        out.append(contentsOf: timestamp.dateStamp)
+        timestamp.appendDateStamp(to: &out)
         out.append(contentsOf: scopeSuffix)
         out.append(UInt8(ascii: "\n"))
-        Hex.append(SHA256.hash(data: canonicalRequest), to: &out)
+        // update(bufferPointer:) rather than hash(data:): the DataProtocol path costs generic dispatch per call.
+        var hasher = SHA256()
+        canonicalRequest.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        Hex.append(hasher.finalize(), to: &out)
         return out
     }
 
     func signatureBytes(_ stringToSign: [UInt8], timestamp: SigV4Timestamp) -> [UInt8] {
-        var mac = keyCache.entry(secret: credentials.secretAccessKey, dateStamp: timestamp.dateStamp,
-                                 region: region, service: service).keyedHMAC
-        mac.update(data: stringToSign)
+        let mac = keyCache.preparedHMAC(secret: credentials.secretAccessKey, timestamp: timestamp,
+                                        region: region, service: service)
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        Hex.append(mac.finalize(), to: &out)
+        stringToSign.withUnsafeBytes { mac.appendHexMAC(of: $0, to: &out) }
         return out
     }
 
@@ -114,7 +115,7 @@ extension SigV4Signer {
     func appendCredential(timestamp: SigV4Timestamp, to out: inout [UInt8]) {
         out.append(contentsOf: credentials.accessKeyID.utf8)
         out.append(UInt8(ascii: "/"))
-        out.append(contentsOf: timestamp.dateStamp)
+        timestamp.appendDateStamp(to: &out)
         out.append(contentsOf: scopeSuffix)
     }
 }
