@@ -93,6 +93,25 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: Worker (links FFmpeg through Transcoder)
+        .target(
+            name: "LecternWorker",
+            dependencies: [
+                "LecternCore", "AWS", "Transcoder",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "lectern-worker",
+            dependencies: ["LecternWorker"],
+            swiftSettings: strict
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "lectern",
@@ -131,6 +150,11 @@ let package = Package(
         .testTarget(
             name: "LecternAPITests",
             dependencies: ["LecternAPI", "LecternCore", "LecternTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LecternWorkerTests",
+            dependencies: ["LecternWorker", "LecternCore", "Transcoder", "LecternTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,1 @@
+// The SQS long-poll encoder: see the lectern-worker issue.

@@ -1,0 +1,1 @@
+print("lectern-worker: not yet implemented")
