@@ -19,6 +19,7 @@ public enum MediaProbe {
 
     /// Opens the input, describes it and checks the limits. The transcoder keeps the opened context.
     static func open(path: String, limits: MediaLimits) throws(TranscodeError) -> (context: InputFormatContext, info: MediaInfo) {
+        LibAV.quiet
         if !FileManager.default.isReadableFile(atPath: path) {
             throw TranscodeError(.inputUnavailable, "The file could not be read (it is missing or not readable).")
         }
