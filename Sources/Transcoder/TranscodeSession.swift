@@ -16,6 +16,9 @@ final class TranscodeSession: @unchecked Sendable {
     private var progressiveSpec: RenditionSpec?
     private var thumbnails: ThumbnailSheet?
     private var frameRate = AVRational(num: 0, den: 1)
+    /// Seconds added to every output timestamp so no encoder emits a negative one (see OutputFormatContext).
+    private var timestampOffset = 0.0
+    private var audioEncoder: EncoderContext?
 
     init(input: String, outputDirectory: String, plan: TranscodePlan, control: PipelineControl,
          progress: @escaping @Sendable (TranscodeProgress) -> Void) throws(TranscodeError) {
@@ -29,6 +32,12 @@ final class TranscodeSession: @unchecked Sendable {
 
         let start = context.pointer.pointee.start_time == noPTS ? 0 : context.pointer.pointee.start_time
         var routes: [Int32: BoundedQueue<Packet>] = [:]
+        // The audio encoder is opened first: its priming delay is part of the common timestamp offset.
+        if let audio = info.audio {
+            let encoder = try AudioStage.makeEncoder(sourceRate: audio.sampleRate ?? 48_000, bitRate: plan.audioBitRate)
+            timestampOffset = Double(encoder.pointer.pointee.initial_padding) / Double(encoder.pointer.pointee.sample_rate)
+            audioEncoder = encoder
+        }
         if let video = info.video {
             let packets = BoundedQueue<Packet>(capacity: 64)
             routes[Int32(video.index)] = packets
@@ -103,8 +112,11 @@ final class TranscodeSession: @unchecked Sendable {
         for spec in specs {
             encoders.append(try RungStage.makeEncoder(spec: spec, timeBase: timeBase, frameRate: frameRate, plan: plan))
         }
+        // Enough delay for the deepest B-frame reordering (and AAC's 1024-sample priming, below).
+        let reorderFrames = encoders.map { Double($0.pointer.pointee.has_b_frames) }.max() ?? 0
+        timestampOffset = max(timestampOffset, reorderFrames / av_q2d(frameRate))
         if info.audio == nil, let progressiveSpec, let index = specs.firstIndex(of: progressiveSpec) {
-            progressive = try ProgressiveWriter(path: outputDirectory + "/" + Transcoder.Paths.progressive, video: encoders[index], audio: nil)
+            progressive = try ProgressiveWriter(path: outputDirectory + "/" + Transcoder.Paths.progressive, video: encoders[index], audio: nil, offset: timestampOffset)
         }
         // The audio encoder is needed for the MP4's header, so the MP4 is created in prepareAudio when there is audio.
         pendingProgressiveVideo = progressiveSpec.flatMap { spec in specs.firstIndex(of: spec).map { encoders[$0] } }
@@ -117,7 +129,7 @@ final class TranscodeSession: @unchecked Sendable {
             let scaler = passthrough ? nil : try Scaler(from: Int32(sourceSize.0), Int32(sourceSize.1), AV_PIX_FMT_YUV420P,
                                                         to: Int32(spec.width), Int32(spec.height), AV_PIX_FMT_YUV420P)
             let directory = try makeDirectory(Transcoder.Paths.videoDirectory(spec.name))
-            let playlist = try HLSMuxer.open(directory: directory, encoder: encoders[index], segmentSeconds: plan.segmentSeconds)
+            let playlist = try HLSMuxer.open(directory: directory, encoder: encoders[index], offset: timestampOffset, segmentSeconds: plan.segmentSeconds)
             let reporter = self.reporter
             let rateSeconds = av_q2d(timeBase)
             let isTop = index == 0
@@ -150,12 +162,12 @@ final class TranscodeSession: @unchecked Sendable {
         } catch {
             throw TranscodeError(.unsupportedCodec, "The audio (\(audio.codec)) cannot be decoded: \(error.message).")
         }
-        let encoder = try AudioStage.makeEncoder(sourceRate: audio.sampleRate ?? 48_000, bitRate: plan.audioBitRate)
+        guard let encoder = audioEncoder else { return }
         if let video = pendingProgressiveVideo {
-            progressive = try ProgressiveWriter(path: outputDirectory + "/" + Transcoder.Paths.progressive, video: video, audio: encoder)
+            progressive = try ProgressiveWriter(path: outputDirectory + "/" + Transcoder.Paths.progressive, video: video, audio: encoder, offset: timestampOffset)
         }
         let directory = try makeDirectory(Transcoder.Paths.audioDirectory)
-        let playlist = try HLSMuxer.open(directory: directory, encoder: encoder, segmentSeconds: plan.segmentSeconds)
+        let playlist = try HLSMuxer.open(directory: directory, encoder: encoder, offset: timestampOffset, segmentSeconds: plan.segmentSeconds)
         let reporter = self.reporter
         let stage = try AudioStage(decoder: decoder, encoder: encoder, playlist: playlist, progressive: progressive, packets: packets,
                                    streamTimeBase: stream.pointee.time_base,

@@ -7,6 +7,7 @@ final class OutputFormatContext {
     private var headerWritten = false
     private var trailerWritten = false
     private var encoderTimeBases: [AVRational] = []
+    private var offsets: [Int64] = []
 
     init(format: String, path: String) throws(AVError) {
         var context: UnsafeMutablePointer<AVFormatContext>?
@@ -24,9 +25,11 @@ final class OutputFormatContext {
         }
     }
 
-    /// Adds a stream carrying an encoder's output; returns its index.
+    /// Adds a stream carrying an encoder's output; returns its index. Every packet is delayed by
+    /// `offset` seconds: encoders emit negative timestamps (B-frame reordering, AAC priming) that
+    /// muxers would otherwise shift away separately per file, putting the renditions out of sync.
     @discardableResult
-    func addStream(from encoder: EncoderContext) throws(AVError) -> Int32 {
+    func addStream(from encoder: EncoderContext, offset: Double) throws(AVError) -> Int32 {
         guard let stream = avformat_new_stream(pointer, nil) else { throw AVError(code: lectern_averror(ENOMEM)) }
         try check(avcodec_parameters_from_context(stream.pointee.codecpar, encoder.pointer))
         stream.pointee.time_base = encoder.timeBase
@@ -34,6 +37,7 @@ final class OutputFormatContext {
             stream.pointee.avg_frame_rate = encoder.pointer.pointee.framerate
         }
         encoderTimeBases.append(encoder.timeBase)
+        offsets.append(Int64((offset / av_q2d(encoder.timeBase)).rounded(.up)))
         return stream.pointee.index
     }
 
@@ -48,6 +52,9 @@ final class OutputFormatContext {
     /// Writes a packet stamped in its encoder's time base (it is rescaled to the stream's here).
     func write(_ packet: Packet, stream index: Int32) throws(AVError) {
         packet.streamIndex = index
+        let offset = offsets[Int(index)]
+        if packet.pointer.pointee.pts != noPTS { packet.pointer.pointee.pts += offset }
+        if packet.pointer.pointee.dts != noPTS { packet.pointer.pointee.dts += offset }
         let stream = pointer.pointee.streams[Int(index)]!
         packet.rescaleTimestamps(from: encoderTimeBases[Int(index)], to: stream.pointee.time_base)
         try check(av_interleaved_write_frame(pointer, packet.pointer))

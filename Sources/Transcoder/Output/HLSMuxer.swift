@@ -5,10 +5,10 @@ enum HLSMuxer {
     static let playlistName = "playlist.m3u8"
     static let initName = "init.mp4"
 
-    static func open(directory: String, encoder: EncoderContext, segmentSeconds: Int) throws(TranscodeError) -> OutputFormatContext {
+    static func open(directory: String, encoder: EncoderContext, offset: Double, segmentSeconds: Int) throws(TranscodeError) -> OutputFormatContext {
         do {
             let muxer = try OutputFormatContext(format: "hls", path: directory + "/" + playlistName)
-            try muxer.addStream(from: encoder)
+            try muxer.addStream(from: encoder, offset: offset)
             try muxer.writeHeader(options: [
                 "hls_time": String(segmentSeconds),
                 "hls_playlist_type": "vod",

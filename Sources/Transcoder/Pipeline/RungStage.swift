@@ -123,12 +123,12 @@ final class ProgressiveWriter: @unchecked Sendable {
     private var openStreams: Int
     private var failed = false
 
-    init(path: String, video: EncoderContext?, audio: EncoderContext?) throws(TranscodeError) {
+    init(path: String, video: EncoderContext?, audio: EncoderContext?, offset: Double) throws(TranscodeError) {
         do {
             let muxer = try OutputFormatContext(format: "mp4", path: path)
             self.muxer = muxer
-            videoIndex = try video.map { encoder throws(AVError) in try muxer.addStream(from: encoder) }
-            audioIndex = try audio.map { encoder throws(AVError) in try muxer.addStream(from: encoder) }
+            videoIndex = try video.map { encoder throws(AVError) in try muxer.addStream(from: encoder, offset: offset) }
+            audioIndex = try audio.map { encoder throws(AVError) in try muxer.addStream(from: encoder, offset: offset) }
             openStreams = (video == nil ? 0 : 1) + (audio == nil ? 0 : 1)
             // The moov box goes to the front once the file is complete, so playback starts before the download ends.
             try muxer.writeHeader(options: ["movflags": "+faststart"])
