@@ -33,7 +33,7 @@ public struct TranscodePlan: Sendable, Equatable {
     public var segmentSeconds: Int
     public var crf: Int
     public var x264Preset: String
-    /// x264 threads per rung; 0 lets x264 decide.
+    /// x264 threads per rung; 0 shares the cores among rungs by their pixel counts (see `EncoderThreads`).
     public var encoderThreads: Int
     public var audioBitRate: Int
     /// Highest frame rate we emit; faster sources are converted down.
@@ -101,4 +101,15 @@ enum LadderLayout {
 
     static func evenRound(_ value: Double) -> Int { Int((value / 2).rounded()) * 2 }
     static func evenFloor(_ value: Int) -> Int { value - value % 2 }
+}
+
+enum EncoderThreads {
+    /// Rungs already run concurrently, so each x264 gets a share of the cores in proportion to its
+    /// pixels (at least one thread): on 2 cores every rung is single-threaded and the 1080p rung,
+    /// about half the work, runs beside the others; on 8 cores the top rung gets most of them.
+    static func perRung(_ pixels: [Int], requested: Int, cores: Int) -> [Int] {
+        if requested > 0 { return pixels.map { _ in requested } }
+        let total = max(1, pixels.reduce(0, +))
+        return pixels.map { max(1, Int((Double(cores) * Double($0) / Double(total)).rounded())) }
+    }
 }

@@ -109,8 +109,10 @@ final class TranscodeSession: @unchecked Sendable {
 
         progressiveSpec = specs.first { $0.height <= plan.progressiveMaxHeight } ?? specs.last
         var encoders: [EncoderContext] = []
-        for spec in specs {
-            encoders.append(try RungStage.makeEncoder(spec: spec, timeBase: timeBase, frameRate: frameRate, plan: plan))
+        let threads = EncoderThreads.perRung(specs.map { $0.width * $0.height }, requested: plan.encoderThreads,
+                                             cores: ProcessInfo.processInfo.activeProcessorCount)
+        for (spec, threadCount) in zip(specs, threads) {
+            encoders.append(try RungStage.makeEncoder(spec: spec, timeBase: timeBase, frameRate: frameRate, threads: threadCount, plan: plan))
         }
         // Enough delay for the deepest B-frame reordering (and AAC's 1024-sample priming, below).
         let reorderFrames = encoders.map { Double($0.pointer.pointee.has_b_frames) }.max() ?? 0

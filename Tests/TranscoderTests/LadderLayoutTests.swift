@@ -45,6 +45,13 @@ import Testing
         #expect(rungs.first?.width == 608)
     }
 
+    @Test func encoderThreadsFollowPixelShare() {
+        let pixels = [1920 * 1080, 1280 * 720, 854 * 480, 640 * 360]
+        #expect(EncoderThreads.perRung(pixels, requested: 0, cores: 2) == [1, 1, 1, 1])
+        #expect(EncoderThreads.perRung(pixels, requested: 0, cores: 8) == [5, 2, 1, 1])
+        #expect(EncoderThreads.perRung(pixels, requested: 3, cores: 2) == [3, 3, 3, 3])
+    }
+
     @Test func standardCapsMatchTheIssue() {
         #expect(standard.map(\.maxBitRate) == [5_000_000, 2_800_000, 1_400_000, 800_000])
     }

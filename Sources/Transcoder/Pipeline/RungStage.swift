@@ -33,7 +33,7 @@ final class RungStage: @unchecked Sendable {
 
     /// Opens x264 for a rung with capped CRF and a fixed GOP of one segment, scene cuts off, so every
     /// rung puts its keyframes on the same frames.
-    static func makeEncoder(spec: RenditionSpec, timeBase: AVRational, frameRate: AVRational, plan: TranscodePlan) throws(TranscodeError) -> EncoderContext {
+    static func makeEncoder(spec: RenditionSpec, timeBase: AVRational, frameRate: AVRational, threads: Int, plan: TranscodePlan) throws(TranscodeError) -> EncoderContext {
         let encoder = try EncoderContext(codecName: "libx264")
         let context = encoder.pointer
         context.pointee.width = Int32(spec.width)
@@ -47,7 +47,7 @@ final class RungStage: @unchecked Sendable {
         context.pointee.keyint_min = gop
         context.pointee.rc_max_rate = Int64(spec.rung.maxBitRate)
         context.pointee.rc_buffer_size = Int32(spec.rung.bufferSize)
-        context.pointee.thread_count = Int32(plan.encoderThreads)
+        context.pointee.thread_count = Int32(threads)
         context.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
         do {
             try encoder.setOption("preset", plan.x264Preset)
