@@ -1,1 +1,59 @@
-print("lectern-worker: not yet implemented")
+// lectern-worker: receives encode jobs from SQS and publishes adaptive streams (see LecternWorker.Worker).
+import AWS
+import Foundation
+import LecternWorker
+import Logging
+
+let environment = ProcessInfo.processInfo.environment
+let level = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+LoggingSystem.bootstrap { label in
+    var handler = JSONLogHandler(label: label)
+    handler.logLevel = level
+    return handler
+}
+let logger = Logger(label: "lectern-worker")
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("lectern-worker: \(message)\n".utf8))
+    exit(2)
+}
+
+let configuration: WorkerConfiguration
+let context: AWSContext
+do {
+    configuration = try WorkerConfiguration.fromEnvironment(environment)
+    context = try AWSContext.fromEnvironment(environment)
+} catch {
+    fail("configuration: \(error)")
+}
+
+let metrics = WorkerMetrics()
+let worker = Worker(configuration: configuration, context: context, logger: logger, metrics: metrics)
+
+// SIGTERM (ECS, docker stop) and SIGINT (Ctrl-C) start a graceful shutdown; a second signal does not kill us:
+// the grace is already bounded.
+let signalSources = [SIGTERM, SIGINT].map { number in
+    signal(number, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+    source.setEventHandler { Task { await worker.shutdown() } }
+    source.resume()
+    return source
+}
+
+var metricsTask: Task<Void, Never>?
+if let port = configuration.metricsPort, port > 0 {
+    let server = MetricsServer(port: UInt16(port), metrics: metrics)
+    metricsTask = Task {
+        do { try await server.run() } catch { logger.error("metrics server stopped", metadata: ["error": "\(error)"]) }
+    }
+}
+
+do {
+    try await worker.run()
+} catch {
+    logger.critical("worker could not start", metadata: ["error": "\(error)"])
+    exit(1)
+}
+metricsTask?.cancel()
+_ = signalSources
+exit(0)

@@ -1,0 +1,105 @@
+import AWS
+import Foundation
+
+/// The worker's side of a lecture's life: claim, heartbeat, publish, fail, release. Every write is conditional on
+/// the job version (a stale message can never touch a newer encode) and, after the claim, on the worker id (a
+/// worker whose lease lapsed and was taken over cannot overwrite its successor).
+extension LectureStore {
+    /// Claims the encode of `version`: queued → processing, or processing whose lease has expired → processing.
+    /// Counts the attempt, records the worker and its lease, and clears an earlier failure reason.
+    /// - Throws: `Conflict` (with the record as it is) when the lecture is not claimable by this worker.
+    @discardableResult
+    public func claim(_ id: String, version: String, workerID: String, leaseSeconds: Double,
+                      now: Date = Date()) async throws -> LectureRecord {
+        let names = ["#state": "state", "#attempts": "attempts", "#worker": "workerId", "#lease": "leaseExpiresAt",
+                     "#updated": "updatedAt", "#version": "jobVersion", "#percent": "progressPercent",
+                     "#stage": "progressStage", "#reason": "failureReason"]
+        let values: DynamoDBItem = [
+            ":processing": .s(LectureState.processing.rawValue), ":queued": .s(LectureState.queued.rawValue),
+            ":zero": .n("0"), ":one": .n("1"), ":me": .s(workerID), ":version": .s(version),
+            ":now": try dynamo.encoder.encodeValue(now),
+            ":lease": try dynamo.encoder.encodeValue(now.addingTimeInterval(leaseSeconds)),
+            ":stage": .s("claimed"),
+        ]
+        let update = "SET #state = :processing, #attempts = if_not_exists(#attempts, :zero) + :one, #worker = :me, "
+            + "#lease = :lease, #updated = :now, #percent = :zero, #stage = :stage REMOVE #reason"
+        let condition = "attribute_exists(lectureId) AND #version = :version AND (#state = :queued OR "
+            + "(#state = :processing AND (attribute_not_exists(#lease) OR #lease < :now)))"
+        return try await conditionalUpdate(id, update: update, condition: condition, names: names, values: values)
+    }
+
+    /// Extends this worker's lease and records progress; answers the record. Throws `Conflict` once another
+    /// worker has taken the job over (or it left processing), which tells the caller to stop.
+    @discardableResult
+    public func heartbeat(_ id: String, workerID: String, leaseSeconds: Double, percent: Double?, stage: String?,
+                          now: Date = Date()) async throws -> LectureRecord {
+        var names = ["#state": "state", "#worker": "workerId", "#lease": "leaseExpiresAt", "#updated": "updatedAt"]
+        var values: DynamoDBItem = [
+            ":processing": .s(LectureState.processing.rawValue), ":me": .s(workerID),
+            ":now": try dynamo.encoder.encodeValue(now),
+            ":lease": try dynamo.encoder.encodeValue(now.addingTimeInterval(leaseSeconds)),
+        ]
+        var sets = ["#lease = :lease", "#updated = :now"]
+        if let percent {
+            names["#percent"] = "progressPercent"
+            values[":percent"] = try dynamo.encoder.encodeValue(percent)
+            sets.append("#percent = :percent")
+        }
+        if let stage {
+            names["#stage"] = "progressStage"
+            values[":stage"] = .s(stage)
+            sets.append("#stage = :stage")
+        }
+        return try await conditionalUpdate(id, update: "SET " + sets.joined(separator: ", "),
+                                           condition: "#state = :processing AND #worker = :me", names: names, values: values)
+    }
+
+    /// processing → ready for the version this worker encoded: the one write that makes the new outputs visible.
+    @discardableResult
+    public func publish(_ id: String, version: String, prefix: String, durationSeconds: Double, workerID: String,
+                        now: Date = Date()) async throws -> LectureRecord {
+        try await transition(id, from: [.processing], to: .ready, changes: [
+            "publishedVersion": .s(version), "publishedPrefix": .s(prefix),
+            "durationSeconds": try dynamo.encoder.encodeValue(durationSeconds),
+            "progressPercent": .n("100"), "progressStage": .s("done"),
+            "leaseExpiresAt": nil, "failureReason": nil,
+        ], extraCondition: "workerId = :me AND jobVersion = :version", extraValues: [":me": .s(workerID), ":version": .s(version)], now: now)
+    }
+
+    /// processing → failed with a reason a professor can read. When `workerID` is nil (a message rejected before
+    /// any claim), queued records of that version may fail too.
+    @discardableResult
+    public func fail(_ id: String, version: String, reason: String, workerID: String?, now: Date = Date()) async throws -> LectureRecord {
+        var extra = "jobVersion = :version"
+        var values: DynamoDBItem = [":version": .s(version)]
+        if let workerID {
+            extra += " AND workerId = :me"
+            values[":me"] = .s(workerID)
+        }
+        return try await transition(id, from: workerID == nil ? [.queued, .processing] : [.processing], to: .failed,
+                                    changes: ["failureReason": .s(reason), "leaseExpiresAt": nil, "progressStage": .s("failed")],
+                                    extraCondition: extra, extraValues: values, now: now)
+    }
+
+    /// processing → queued by this worker (shutdown, or a transient failure to be retried): the job's next
+    /// delivery can be claimed at once instead of waiting for the lease to lapse.
+    @discardableResult
+    public func release(_ id: String, workerID: String, stage: String, now: Date = Date()) async throws -> LectureRecord {
+        try await transition(id, from: [.processing], to: .queued,
+                             changes: ["workerId": nil, "leaseExpiresAt": nil, "progressStage": .s(stage)],
+                             extraCondition: "workerId = :me", extraValues: [":me": .s(workerID)], now: now)
+    }
+
+    private func conditionalUpdate(_ id: String, update: String, condition: String, names: [String: String],
+                                   values: DynamoDBItem) async throws -> LectureRecord {
+        do {
+            guard let item = try await dynamo.updateItem(table: table, key: ["lectureId": .s(id)], update: update,
+                                                         condition: condition, names: names, values: values) else {
+                throw Conflict(lectureID: id, current: nil)
+            }
+            return try dynamo.decoder.decode(LectureRecord.self, from: item)
+        } catch let error as AWSError where error.isConditionFailed {
+            throw Conflict(lectureID: id, current: try? await get(id))
+        }
+    }
+}

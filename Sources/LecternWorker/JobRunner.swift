@@ -1,0 +1,382 @@
+import AWS
+import Foundation
+import LecternCore
+import Logging
+import Synchronization
+import Transcoder
+
+/// Everything one job needs, shared by every job of a worker.
+struct JobEnvironment: Sendable {
+    let configuration: WorkerConfiguration
+    let sqs: SQSClient
+    let s3: S3Client
+    let store: LectureStore
+    let transcoder: Transcoder
+    let metrics: WorkerMetrics
+    let logger: Logger
+    let diskSpace: DiskSpace
+    let protection: ScaleInProtection?
+    /// Where permanent failures go; nil when the queue has none and none is configured.
+    let deadLetterQueueURL: String?
+    /// Deliveries after which SQS moves a message to the DLQ (or the worker gives up).
+    let maxReceiveCount: Int
+    let queueHasRedrive: Bool
+}
+
+/// Takes one received message from claim to publish (or to a reasoned failure), then settles the message:
+/// deleted, re-hidden with a backoff, released, or copied to the DLQ.
+struct JobRunner: Sendable {
+    let environment: JobEnvironment
+    private var configuration: WorkerConfiguration { environment.configuration }
+    private var sqs: SQSClient { environment.sqs }
+    private var store: LectureStore { environment.store }
+
+    /// Ends a job whose worker no longer owns it: another worker took it over after our lease lapsed.
+    struct LostOwnership: Error, CustomStringConvertible {
+        let lectureID: String
+        var description: String { "another worker took over lecture \(lectureID)" }
+    }
+
+    /// A transient condition worth a retry, in words.
+    struct RetryLater: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func handle(_ message: SQSMessage, receivedAt: Date) async {
+        if let sent = message.sentTimestamp { environment.metrics.queueWaitSeconds.record(max(0, receivedAt.timeIntervalSince(sent))) }
+        var logger = environment.logger
+        logger[metadataKey: "messageId"] = "\(message.messageID)"
+        let job: JobMessage
+        do {
+            job = try JobMessage.decode(message.body)
+        } catch {
+            await reject(message, reason: error.description, logger: logger)
+            return
+        }
+        logger[metadataKey: "lectureId"] = "\(job.lectureID)"
+        logger[metadataKey: "version"] = "\(job.outputVersion)"
+
+        let record: LectureRecord
+        do {
+            record = try await store.claim(job.lectureID, version: job.outputVersion, workerID: configuration.workerID,
+                                           leaseSeconds: Double(configuration.visibilitySeconds) - 1)
+        } catch let conflict as LectureStore.Conflict {
+            await settleUnclaimable(message, job: job, current: conflict.current, logger: logger)
+            return
+        } catch {
+            logger.warning("claim failed; will retry", metadata: ["error": "\(error)"])
+            await retryLater(message, job: job, claimed: false, reason: "\(error)", logger: logger)
+            return
+        }
+        environment.metrics.receiveToClaimSeconds.record(Date().timeIntervalSince(receivedAt))
+        logger.info("claimed", metadata: ["attempt": "\(record.attempts)", "receiveCount": "\(message.receiveCount ?? 0)"])
+        await run(job, message: message, receivedAt: receivedAt, logger: logger)
+    }
+
+    // MARK: Running a claimed job
+
+    private func run(_ job: JobMessage, message: SQSMessage, receivedAt: Date, logger: Logger) async {
+        environment.metrics.jobsRunning.increment()
+        await environment.protection?.jobStarted()
+        let scratch = configuration.scratchDirectory + "/" + "\(job.lectureID)-\(job.outputVersion)-\(UUID().uuidString.prefix(8))"
+        let progress = JobProgress()
+        let outcome: Result<Double, any Error>
+        do {
+            let duration = try await withThrowingTaskGroup(of: Double?.self) { group in
+                group.addTask {
+                    try await self.keepAlive(job, message: message, receivedAt: receivedAt, progress: progress, logger: logger)
+                    return nil
+                }
+                group.addTask { try await self.encodeAndPublish(job, scratch: scratch, progress: progress, logger: logger) }
+                // The first to finish decides: the work's result, or the heartbeat's loss of ownership.
+                defer { group.cancelAll() }
+                while let result = try await group.next() {
+                    if let duration = result { return duration }
+                }
+                throw CancellationError()
+            }
+            outcome = .success(duration)
+        } catch {
+            outcome = .failure(error)
+        }
+        try? FileManager.default.removeItem(atPath: scratch)
+        environment.metrics.jobsRunning.decrement()
+        await environment.protection?.jobEnded()
+        let cancelled = Task.isCancelled
+        await Self.uncancelled {
+            await self.settle(job, message: message, outcome: outcome, cancelled: cancelled, logger: logger)
+        }
+    }
+
+    private func settle(_ job: JobMessage, message: SQSMessage, outcome: Result<Double, any Error>, cancelled: Bool,
+                        logger: Logger) async {
+        switch outcome {
+        case .success(let duration):
+            environment.metrics.jobsSucceeded.increment()
+            logger.info("published", metadata: ["durationSeconds": "\(duration)"])
+            await deleteMessage(message, logger: logger)
+        case .failure(let error as LostOwnership):
+            logger.warning("stopped: \(error)")
+        case .failure(let error as TranscodeError) where error.isPermanent:
+            await failPermanently(message, job: job, reason: error.reason, claimed: true, logger: logger)
+        case .failure(let error) where cancelled:
+            // Shutdown past its grace: hand the job to another worker at once.
+            logger.notice("released at shutdown", metadata: ["error": "\(error)"])
+            _ = try? await store.release(job.lectureID, workerID: configuration.workerID, stage: "released at shutdown")
+            do { try await sqs.changeMessageVisibility(configuration.queueURL, receiptHandle: message.receiptHandle, visibilityTimeout: 0) }
+            catch { logger.warning("could not release the message", metadata: ["error": "\(error)"]) }
+        case .failure(let error):
+            await retryLater(message, job: job, claimed: true, reason: Self.readable(error), logger: logger)
+        }
+    }
+
+    /// Download, transcode, upload, publish. Answers the lecture's duration.
+    private func encodeAndPublish(_ job: JobMessage, scratch: String, progress: JobProgress, logger: Logger) async throws -> Double {
+        let fileManager = FileManager.default
+        let sourcePath = scratch + "/source"
+        let outputDirectory = scratch + "/out"
+        try fileManager.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+
+        progress.update(percent: 0, stage: "downloading")
+        let info = try await environment.s3.headObject(bucket: configuration.bucket, key: job.sourceKey)
+        let needed = Int64(Double(info.objectSize) * configuration.scratchSizeFactor)
+        if let free = environment.diskSpace.freeBytes(configuration.scratchDirectory), free - configuration.minimumFreeBytes < needed {
+            throw RetryLater(description: "not enough scratch space: \(needed) bytes needed, \(free) free")
+        }
+        try await environment.s3.getObject(bucket: configuration.bucket, key: job.sourceKey, toFile: sourcePath)
+        environment.metrics.bytesIn.increment(by: info.objectSize)
+
+        progress.update(percent: 1, stage: "encoding")
+        let started = ContinuousClock.now
+        let manifest = try await environment.transcoder.transcode(input: sourcePath, outputDirectory: outputDirectory,
+                                                                  plan: TranscodePlan(heights: job.ladder)) { update in
+            progress.update(percent: 1 + update.fraction * 89, stage: "encoding")
+        }
+        let elapsed = ContinuousClock.now - started
+        environment.metrics.encodeSeconds.record(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        try? fileManager.removeItem(atPath: sourcePath)
+
+        progress.update(percent: 90, stage: "uploading")
+        let prefix = ObjectKeys.renditionPrefix(lectureID: job.lectureID, version: job.outputVersion)
+        let uploaded = try await OutputUploader(s3: environment.s3, bucket: configuration.bucket)
+            .upload(directory: outputDirectory, prefix: prefix, files: manifest.files.map(\.path)) { done, total in
+                progress.update(percent: 90 + 9 * Double(done) / Double(max(1, total)), stage: "uploading")
+            }
+        environment.metrics.bytesOut.increment(by: uploaded)
+
+        do {
+            try await store.publish(job.lectureID, version: job.outputVersion, prefix: prefix, durationSeconds: manifest.duration,
+                                    workerID: configuration.workerID)
+        } catch let conflict as LectureStore.Conflict {
+            throw LostOwnership(lectureID: conflict.lectureID)
+        }
+        return manifest.duration
+    }
+
+    /// Until cancelled: hides the message again well before it would reappear, and extends the lease with the
+    /// latest progress. The lease is always written before the visibility is extended, so after a crash the lease
+    /// has lapsed by the time the message is delivered again. Throws `LostOwnership` when the lease is gone.
+    private func keepAlive(_ job: JobMessage, message: SQSMessage, receivedAt: Date, progress: JobProgress, logger: Logger) async throws {
+        let visibility = configuration.visibilitySeconds
+        let beat = Duration.milliseconds(visibility * 1_000 / 3)
+        let tick = min(beat, max(.milliseconds(200), configuration.progressInterval))
+        let clock = ContinuousClock()
+        var lastBeat = clock.now - beat
+        var lastProgress = clock.now
+        var beats = 0
+        while true {
+            let now = clock.now
+            let beatDue = now - lastBeat >= beat
+            let snapshot = progress.snapshot()
+            let progressDue = snapshot.changed && now - lastProgress >= configuration.progressInterval
+            if beatDue || progressDue {
+                do {
+                    try await store.heartbeat(job.lectureID, workerID: configuration.workerID, leaseSeconds: Double(visibility) - 1,
+                                              percent: snapshot.percent, stage: snapshot.stage)
+                    progress.markWritten(snapshot)
+                    lastProgress = now
+                } catch is LectureStore.Conflict {
+                    throw LostOwnership(lectureID: job.lectureID)
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    logger.warning("heartbeat write failed", metadata: ["error": "\(error)"])
+                }
+            }
+            if beatDue {
+                // SQS keeps a message hidden at most 12 hours after its receipt.
+                let remaining = 43_200 - Int(Date().timeIntervalSince(receivedAt)) - 1
+                let extend = min(visibility, remaining)
+                if extend > 0 {
+                    do {
+                        try await sqs.changeMessageVisibility(configuration.queueURL, receiptHandle: message.receiptHandle,
+                                                              visibilityTimeout: extend)
+                    } catch {
+                        if Task.isCancelled { throw CancellationError() }
+                        logger.warning("visibility extension failed", metadata: ["error": "\(error)"])
+                    }
+                }
+                lastBeat = now
+                beats += 1
+                if beats % 10 == 0 { await environment.protection?.renew() }
+            }
+            try await Task.sleep(for: tick)
+        }
+    }
+
+    // MARK: Settling messages
+
+    /// A message that is not a job we can read: straight to the DLQ with the reason, never retried.
+    private func reject(_ message: SQSMessage, reason: String, logger: Logger) async {
+        environment.metrics.jobsRejected.increment()
+        logger.error("rejected message", metadata: ["reason": "\(reason)"])
+        await copyToDeadLetterQueue(message, reason: reason, lectureID: nil, logger: logger)
+        await deleteMessage(message, logger: logger)
+    }
+
+    /// The claim did not apply: decide from the record what this delivery is.
+    private func settleUnclaimable(_ message: SQSMessage, job: JobMessage, current: LectureRecord?, logger: Logger) async {
+        guard let current else {
+            await failPermanently(message, job: job, reason: "The lecture's record does not exist.", claimed: false, logger: logger)
+            return
+        }
+        if current.jobVersion != job.outputVersion {
+            environment.metrics.duplicatesSkipped.increment()
+            logger.info("superseded by a newer encode; deleting", metadata: ["current": "\(current.jobVersion ?? "none")"])
+            await deleteMessage(message, logger: logger)
+            return
+        }
+        switch current.state {
+        case .ready, .failed:
+            environment.metrics.duplicatesSkipped.increment()
+            logger.info("already \(current.state.rawValue); deleting the duplicate delivery")
+            await deleteMessage(message, logger: logger)
+        case .processing:
+            // Held by a live worker. Deleting could lose the job if that worker dies (SQS may deliver one
+            // message twice, and the holder's receipt handle then no longer deletes it), so hide this copy
+            // until just after the lease: by then the job is done (and the copy is deleted) or claimable.
+            environment.metrics.duplicatesSkipped.increment()
+            let lease = current.leaseExpiresAt.map { max(0, $0.timeIntervalSinceNow) } ?? 0
+            let delay = min(43_200, Int(lease.rounded(.up)) + 1)
+            logger.info("held by \(current.workerId ?? "another worker"); hiding this delivery for \(delay) s")
+            await changeVisibility(message, seconds: delay, logger: logger)
+        case .queued, .awaitingUpload:
+            // Only another condition can have failed (a write raced ours): try again shortly.
+            await changeVisibility(message, seconds: 1, logger: logger)
+        }
+    }
+
+    /// A transient failure: back off by receive count, or give up once the redrive policy would.
+    private func retryLater(_ message: SQSMessage, job: JobMessage, claimed: Bool, reason: String, logger: Logger) async {
+        environment.metrics.jobsFailedTransiently.increment()
+        let receives = message.receiveCount ?? 1
+        if receives >= environment.maxReceiveCount {
+            let why = "Gave up after \(receives) attempts: \(reason)"
+            if environment.queueHasRedrive {
+                // SQS moves the message to the DLQ on its next receive; only the record needs the reason.
+                logger.error("giving up; the redrive policy moves the message to the DLQ", metadata: ["reason": "\(reason)"])
+                await failRecord(job, reason: why, claimed: claimed, logger: logger)
+                await changeVisibility(message, seconds: 0, logger: logger)
+            } else {
+                await failPermanently(message, job: job, reason: why, claimed: claimed, logger: logger)
+            }
+            return
+        }
+        let exponent = min(20, max(0, receives - 1))
+        let backoff = min(configuration.maxRetryDelaySeconds, configuration.retryBaseDelaySeconds << exponent)
+        let delay = min(43_200, backoff + Int.random(in: 0...max(0, backoff / 4)))
+        logger.warning("transient failure; retrying in \(delay) s", metadata: ["reason": "\(reason)", "receiveCount": "\(receives)"])
+        if claimed {
+            _ = try? await store.release(job.lectureID, workerID: configuration.workerID, stage: "retrying")
+        }
+        await changeVisibility(message, seconds: delay, logger: logger)
+    }
+
+    /// A failure retrying cannot fix: the record says why, a copy goes to the DLQ, the message is deleted.
+    private func failPermanently(_ message: SQSMessage, job: JobMessage, reason: String, claimed: Bool, logger: Logger) async {
+        environment.metrics.jobsFailedPermanently.increment()
+        logger.error("failed permanently", metadata: ["reason": "\(reason)"])
+        await copyToDeadLetterQueue(message, reason: reason, lectureID: job.lectureID, logger: logger)
+        await failRecord(job, reason: reason, claimed: claimed, logger: logger)
+        await deleteMessage(message, logger: logger)
+    }
+
+    private func failRecord(_ job: JobMessage, reason: String, claimed: Bool, logger: Logger) async {
+        do {
+            try await store.fail(job.lectureID, version: job.outputVersion, reason: reason, workerID: claimed ? configuration.workerID : nil)
+        } catch {
+            logger.warning("could not mark the lecture failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func copyToDeadLetterQueue(_ message: SQSMessage, reason: String, lectureID: String?, logger: Logger) async {
+        guard let dlq = environment.deadLetterQueueURL else {
+            logger.error("no dead-letter queue configured; the message is dropped", metadata: ["reason": "\(reason)"])
+            return
+        }
+        var attributes: [String: SQSMessageAttributeValue] = [
+            "FailureReason": .string(String(reason.prefix(1_000))), "WorkerId": .string(configuration.workerID),
+            "SourceMessageId": .string(message.messageID),
+        ]
+        if let lectureID { attributes["LectureId"] = .string(lectureID) }
+        do {
+            try await sqs.sendMessage(dlq, body: message.body, messageAttributes: attributes)
+        } catch {
+            logger.error("could not copy the message to the DLQ", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func deleteMessage(_ message: SQSMessage, logger: Logger) async {
+        do { try await sqs.deleteMessage(configuration.queueURL, receiptHandle: message.receiptHandle) }
+        catch { logger.warning("could not delete the message", metadata: ["error": "\(error)"]) }
+    }
+
+    private func changeVisibility(_ message: SQSMessage, seconds: Int, logger: Logger) async {
+        do {
+            try await sqs.changeMessageVisibility(configuration.queueURL, receiptHandle: message.receiptHandle, visibilityTimeout: seconds)
+        } catch {
+            logger.warning("could not change the message's visibility", metadata: ["error": "\(error)"])
+        }
+    }
+
+    static func readable(_ error: any Error) -> String {
+        if let error = error as? AWSError { return "\(error.service) \(error.code): \(error.message)" }
+        return "\(error)"
+    }
+
+    /// Runs `body` in a task that does not inherit the caller's cancellation: settling a message after
+    /// shutdown cancelled the job must still reach SQS.
+    static func uncancelled(_ body: @escaping @Sendable () async -> Void) async {
+        await Task { await body() }.value
+    }
+}
+
+/// The latest progress of a running job, written by the transcoder's callback and read by the heartbeat.
+final class JobProgress: Sendable {
+    struct Snapshot: Sendable {
+        var percent: Double
+        var stage: String
+        var changed: Bool
+        var generation: Int
+    }
+
+    private let state = Mutex(Snapshot(percent: 0, stage: "claimed", changed: false, generation: 0))
+
+    func update(percent: Double, stage: String) {
+        state.withLock {
+            let rounded = (percent * 10).rounded() / 10
+            if rounded != $0.percent || stage != $0.stage {
+                $0.percent = rounded
+                $0.stage = stage
+                $0.changed = true
+                $0.generation += 1
+            }
+        }
+    }
+
+    func snapshot() -> Snapshot { state.withLock { $0 } }
+
+    func markWritten(_ snapshot: Snapshot) {
+        state.withLock { if $0.generation == snapshot.generation { $0.changed = false } }
+    }
+}

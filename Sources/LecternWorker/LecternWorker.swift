@@ -1,1 +1,0 @@
-// The SQS long-poll encoder: see the lectern-worker issue.

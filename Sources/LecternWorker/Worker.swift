@@ -1,0 +1,148 @@
+import AWS
+import Foundation
+import LecternCore
+import Logging
+import Transcoder
+
+/// The long-poll encoder: receives up to as many jobs as it has free slots, runs each through `JobRunner`, and on
+/// `shutdown()` stops receiving at once, lets running jobs finish within the grace, then releases the rest.
+public actor Worker {
+    public let configuration: WorkerConfiguration
+    public let metrics: WorkerMetrics
+    private let context: AWSContext
+    private let logger: Logger
+    private let diskSpace: DiskSpace
+    private let transcoder: Transcoder
+
+    private var stopping = false
+    private var activeJobs = 0
+    private var receiveTask: Task<[SQSMessage], any Error>?
+    private let wakeUps: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    public init(configuration: WorkerConfiguration, context: AWSContext, logger: Logger = Logger(label: "lectern-worker"),
+                metrics: WorkerMetrics = WorkerMetrics(), diskSpace: DiskSpace = .system, transcoder: Transcoder = Transcoder()) {
+        self.configuration = configuration
+        self.context = context
+        self.logger = logger
+        self.metrics = metrics
+        self.diskSpace = diskSpace
+        self.transcoder = transcoder
+        (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Jobs running now.
+    public var jobsInFlight: Int { activeJobs }
+
+    /// Stops receiving (cancelling a long poll in flight); `run()` returns once running jobs finished or were
+    /// released after the grace.
+    public func shutdown() {
+        guard !stopping else { return }
+        stopping = true
+        logger.notice("shutting down", metadata: ["jobsInFlight": "\(activeJobs)"])
+        receiveTask?.cancel()
+        wake.yield()
+    }
+
+    /// Receives and runs jobs until `shutdown()`. Throws only when the queue cannot be set up at all.
+    public func run() async throws {
+        let environment = try await prepare()
+        let runner = JobRunner(environment: environment)
+        try FileManager.default.createDirectory(atPath: configuration.scratchDirectory, withIntermediateDirectories: true)
+        logger.info("worker started", metadata: ["workerId": "\(configuration.workerID)", "concurrency": "\(configuration.concurrency)",
+                                                 "dlq": "\(environment.deadLetterQueueURL ?? "none")"])
+        await withTaskGroup(of: Void.self) { group in
+            var wakeIterator = wakeUps.makeAsyncIterator()
+            while !stopping {
+                let free = configuration.concurrency - activeJobs
+                if free <= 0 {
+                    _ = await wakeIterator.next()
+                    continue
+                }
+                if let shortBy = diskShortfall() {
+                    logger.warning("scratch disk low; not receiving", metadata: ["shortBytes": "\(shortBy)"])
+                    try? await Task.sleep(for: .seconds(2))
+                    continue
+                }
+                let messages: [SQSMessage]
+                do {
+                    messages = try await receive(max: min(free, SQSClient.maxBatchSize))
+                } catch {
+                    if stopping { break }
+                    logger.warning("receive failed", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                    continue
+                }
+                let receivedAt = Date()
+                for message in messages {
+                    activeJobs += 1
+                    group.addTask {
+                        await runner.handle(message, receivedAt: receivedAt)
+                        await self.jobFinished()
+                    }
+                }
+            }
+            await drain(group: &group)
+        }
+        logger.info("worker stopped")
+    }
+
+    /// Waits up to the grace for running jobs, then cancels the rest (each releases its message and record).
+    private func drain(group: inout TaskGroup<Void>) async {
+        let deadline = ContinuousClock.now + configuration.shutdownGrace
+        while activeJobs > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        if activeJobs > 0 {
+            logger.notice("grace over; releasing running jobs", metadata: ["jobsInFlight": "\(activeJobs)"])
+            group.cancelAll()
+        }
+        await group.waitForAll()
+    }
+
+    private func jobFinished() {
+        activeJobs -= 1
+        wake.yield()
+    }
+
+    private func receive(max count: Int) async throws -> [SQSMessage] {
+        let sqs = SQSClient(context: context)
+        let queueURL = configuration.queueURL
+        let wait = configuration.receiveWaitSeconds
+        let task = Task { try await sqs.receiveMessages(queueURL, maxMessages: count, waitTimeSeconds: wait) }
+        receiveTask = task
+        defer { receiveTask = nil }
+        if stopping { task.cancel() }
+        return try await task.value
+    }
+
+    /// Bytes missing to keep the minimum free, or nil when there is room.
+    private func diskShortfall() -> Int64? {
+        guard let free = diskSpace.freeBytes(configuration.scratchDirectory) else { return nil }
+        return free < configuration.minimumFreeBytes ? configuration.minimumFreeBytes - free : nil
+    }
+
+    /// Finds the DLQ and the receive limit from the queue's redrive policy (or the configuration).
+    private func prepare() async throws -> JobEnvironment {
+        let sqs = SQSClient(context: context)
+        let attributes = try await sqs.queueAttributes(configuration.queueURL, names: ["RedrivePolicy", "VisibilityTimeout"])
+        var deadLetterQueueURL = configuration.deadLetterQueueURL
+        if deadLetterQueueURL == nil, let arn = attributes.redrivePolicy?.deadLetterTargetArn {
+            // arn:aws:sqs:<region>:<account>:<name>
+            let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+            if parts.count == 6 {
+                deadLetterQueueURL = try await sqs.queueURL(named: String(parts[5]), ownerAccountID: String(parts[4]))
+            }
+        }
+        let scaleIn = configuration.ecsAgentURI.map {
+            ScaleInProtection(agentURI: $0, minutes: configuration.protectionMinutes, transport: context.transport, logger: logger)
+        }
+        return JobEnvironment(
+            configuration: configuration, sqs: sqs, s3: S3Client(context: context),
+            store: LectureStore(dynamo: DynamoDBClient(context: context), table: configuration.table),
+            transcoder: transcoder, metrics: metrics, logger: logger, diskSpace: diskSpace, protection: scaleIn,
+            deadLetterQueueURL: deadLetterQueueURL,
+            maxReceiveCount: attributes.redrivePolicy?.maxReceiveCount ?? configuration.fallbackMaxAttempts,
+            queueHasRedrive: attributes.redrivePolicy != nil)
+    }
+}

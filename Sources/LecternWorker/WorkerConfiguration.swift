@@ -1,0 +1,131 @@
+import Foundation
+
+/// Everything a worker needs to know, read from the environment (see `fromEnvironment`) or built by tests.
+public struct WorkerConfiguration: Sendable {
+    public var queueURL: String
+    public var bucket: String
+    public var table: String
+    /// Jobs encoded at the same time.
+    public var concurrency: Int
+    /// Each job gets its own folder under this one.
+    public var scratchDirectory: String
+    /// How long running jobs may finish after SIGTERM before they are released.
+    public var shutdownGrace: Duration
+    public var workerID: String
+    /// Seconds each heartbeat hides the message for (and the lease lasts); heartbeats come three times as often.
+    public var visibilitySeconds: Int
+    /// Least time between two progress writes to the record.
+    public var progressInterval: Duration
+    /// Long-poll wait (SQS allows up to 20 s).
+    public var receiveWaitSeconds: Int
+    /// The dead-letter queue for permanent failures; nil finds it from the queue's RedrivePolicy.
+    public var deadLetterQueueURL: String?
+    /// Attempts before giving up when the queue has no redrive policy to say so.
+    public var fallbackMaxAttempts: Int
+    /// Backoff before a transient failure's retry: base × 2^(receives − 1), at most `maxRetryDelaySeconds`.
+    public var retryBaseDelaySeconds: Int
+    public var maxRetryDelaySeconds: Int
+    /// Free bytes the scratch disk must keep besides the jobs' needs; receiving pauses below it.
+    public var minimumFreeBytes: Int64
+    /// A job needs about this many times its source's size in scratch space (source + every rendition).
+    public var scratchSizeFactor: Double
+    /// Port for /metrics (0: none).
+    public var metricsPort: Int?
+    /// `ECS_AGENT_URI`: set on ECS, where running jobs hold scale-in protection.
+    public var ecsAgentURI: String?
+    /// Minutes each scale-in protection lasts (renewed while jobs run).
+    public var protectionMinutes: Int
+
+    public init(queueURL: String, bucket: String, table: String,
+                concurrency: Int = WorkerConfiguration.defaultConcurrency(),
+                scratchDirectory: String = NSTemporaryDirectory() + "lectern-worker",
+                shutdownGrace: Duration = .seconds(25), workerID: String = WorkerConfiguration.defaultWorkerID(),
+                visibilitySeconds: Int = 120, progressInterval: Duration = .seconds(5), receiveWaitSeconds: Int = 20,
+                deadLetterQueueURL: String? = nil, fallbackMaxAttempts: Int = 5, retryBaseDelaySeconds: Int = 10,
+                maxRetryDelaySeconds: Int = 900, minimumFreeBytes: Int64 = 1 << 30, scratchSizeFactor: Double = 4,
+                metricsPort: Int? = nil, ecsAgentURI: String? = nil, protectionMinutes: Int = 60) {
+        self.queueURL = queueURL
+        self.bucket = bucket
+        self.table = table
+        self.concurrency = concurrency
+        self.scratchDirectory = scratchDirectory
+        self.shutdownGrace = shutdownGrace
+        self.workerID = workerID
+        self.visibilitySeconds = visibilitySeconds
+        self.progressInterval = progressInterval
+        self.receiveWaitSeconds = receiveWaitSeconds
+        self.deadLetterQueueURL = deadLetterQueueURL
+        self.fallbackMaxAttempts = fallbackMaxAttempts
+        self.retryBaseDelaySeconds = retryBaseDelaySeconds
+        self.maxRetryDelaySeconds = maxRetryDelaySeconds
+        self.minimumFreeBytes = minimumFreeBytes
+        self.scratchSizeFactor = scratchSizeFactor
+        self.metricsPort = metricsPort
+        self.ecsAgentURI = ecsAgentURI
+        self.protectionMinutes = protectionMinutes
+    }
+
+    /// One job per two cores: each job already spreads its rungs over threads.
+    public static func defaultConcurrency() -> Int { max(1, ProcessInfo.processInfo.activeProcessorCount / 2) }
+
+    public static func defaultWorkerID() -> String {
+        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    /// Why the environment does not describe a usable worker, naming the variable.
+    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        public let variable: String
+        public let message: String
+        public var description: String { "\(variable): \(message)" }
+    }
+
+    /// Reads `LECTERN_QUEUE_URL`, `LECTERN_BUCKET`, `LECTERN_TABLE` (required) and the optional
+    /// `WORKER_CONCURRENCY`, `SCRATCH_DIR`, `SHUTDOWN_GRACE_SECONDS`, `WORKER_ID`, `VISIBILITY_SECONDS`,
+    /// `PROGRESS_INTERVAL_SECONDS`, `RECEIVE_WAIT_SECONDS`, `LECTERN_DLQ_URL`, `MAX_ATTEMPTS`,
+    /// `RETRY_BASE_SECONDS`, `RETRY_MAX_SECONDS`, `MIN_FREE_BYTES`, `METRICS_PORT`, `ECS_AGENT_URI`,
+    /// `PROTECTION_MINUTES`.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(Problem) -> WorkerConfiguration {
+        func required(_ name: String) throws(Problem) -> String {
+            guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+                throw Problem(variable: name, message: "is required")
+            }
+            return value
+        }
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws(Problem) -> Int? {
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                throw Problem(variable: name, message: "must be a whole number in \(range.lowerBound)…\(range.upperBound), not \"\(text)\"")
+            }
+            return value
+        }
+        var configuration = WorkerConfiguration(queueURL: try required("LECTERN_QUEUE_URL"), bucket: try required("LECTERN_BUCKET"),
+                                                table: try required("LECTERN_TABLE"))
+        if let value = try integer("WORKER_CONCURRENCY", 1...64) { configuration.concurrency = value }
+        if let value = environment["SCRATCH_DIR"], !value.isEmpty {
+            guard value.hasPrefix("/") else { throw Problem(variable: "SCRATCH_DIR", message: "must be an absolute path") }
+            configuration.scratchDirectory = value
+        }
+        if let value = try integer("SHUTDOWN_GRACE_SECONDS", 0...3_600) { configuration.shutdownGrace = .seconds(value) }
+        if let value = environment["WORKER_ID"], !value.isEmpty { configuration.workerID = value }
+        if let value = try integer("VISIBILITY_SECONDS", 2...43_200) { configuration.visibilitySeconds = value }
+        if let value = try integer("PROGRESS_INTERVAL_SECONDS", 0...3_600) { configuration.progressInterval = .seconds(value) }
+        if let value = try integer("RECEIVE_WAIT_SECONDS", 0...20) { configuration.receiveWaitSeconds = value }
+        if let value = environment["LECTERN_DLQ_URL"], !value.isEmpty { configuration.deadLetterQueueURL = value }
+        if let value = try integer("MAX_ATTEMPTS", 1...1_000) { configuration.fallbackMaxAttempts = value }
+        if let value = try integer("RETRY_BASE_SECONDS", 0...43_200) { configuration.retryBaseDelaySeconds = value }
+        if let value = try integer("RETRY_MAX_SECONDS", 0...43_200) { configuration.maxRetryDelaySeconds = value }
+        if let value = try integer("MIN_FREE_BYTES", 0...Int.max) { configuration.minimumFreeBytes = Int64(value) }
+        if let value = try integer("METRICS_PORT", 0...65_535) { configuration.metricsPort = value }
+        if let value = environment["ECS_AGENT_URI"], !value.isEmpty {
+            guard value.hasPrefix("http://") || value.hasPrefix("https://") else {
+                throw Problem(variable: "ECS_AGENT_URI", message: "must be an http(s) URL")
+            }
+            configuration.ecsAgentURI = value
+        }
+        if let value = try integer("PROTECTION_MINUTES", 1...2_880) { configuration.protectionMinutes = value }
+        guard configuration.queueURL.hasPrefix("http://") || configuration.queueURL.hasPrefix("https://") else {
+            throw Problem(variable: "LECTERN_QUEUE_URL", message: "must be a queue URL (http:// or https://)")
+        }
+        return configuration
+    }
+}

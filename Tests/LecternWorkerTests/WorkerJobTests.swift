@@ -1,0 +1,218 @@
+import AWS
+import Foundation
+import LecternCore
+import LecternTestSupport
+import LecternWorker
+import Testing
+import Transcoder
+
+/// The worker in-process against moto, with real transcodes of tiny clips.
+@Suite("Worker jobs (moto + real transcodes)") struct WorkerJobTests {
+    @Test func publishesOutputsThenFlipsTheRecordAndDeletesTheMessage() async throws {
+        let harness = try await WorkerHarness.make()
+        let job = try await harness.enqueue(sourcePath: try Clips.lecture(), ladder: [240])
+        let worker = harness.startWorker(harness.configuration())
+
+        let record = try await harness.waitForRecord(job.lectureID) { $0.state == .ready }
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+
+        let prefix = ObjectKeys.renditionPrefix(lectureID: job.lectureID, version: job.outputVersion)
+        #expect(record.publishedVersion == job.outputVersion)
+        #expect(record.publishedPrefix == prefix)
+        #expect(record.attempts == 1)
+        #expect(record.progressPercent == 100)
+        #expect(record.leaseExpiresAt == nil)
+        let duration = try #require(record.durationSeconds)
+        #expect(abs(duration - 3) < 0.5)
+
+        // Every file the manifest names is under the version prefix, and so is the manifest.
+        let keys = try await harness.keys(under: prefix)
+        let manifestObject = try await harness.s3.getObject(bucket: harness.bucket, key: prefix + TranscodeManifest.fileName)
+        let manifest = try JSONDecoder().decode(TranscodeManifest.self, from: manifestObject.body)
+        #expect(!manifest.files.isEmpty)
+        #expect(keys == Set(manifest.files.map { prefix + $0.path } + [prefix + TranscodeManifest.fileName]))
+        #expect(keys.contains(prefix + Transcoder.Paths.master))
+        #expect(manifest.video.map(\.height) == [240])
+        #expect(harness.scratchEntries().isEmpty)
+        #expect(try await harness.messageCount(harness.deadLetterQueueURL) == 0)
+        let metrics = await worker.worker.metrics.exposition()
+        #expect(metrics.contains("lectern_worker_jobs_succeeded_total 1"))
+    }
+
+    @Test func aDuplicateDeliveryIsNotEncodedTwice() async throws {
+        let harness = try await WorkerHarness.make()
+        let job = try await harness.enqueue(sourcePath: try Clips.lecture(), ladder: [240], sendTimes: 2)
+        // Two slots: both copies are received while the first is encoding.
+        let worker = harness.startWorker(harness.configuration(concurrency: 2))
+
+        try await harness.waitForRecord(job.lectureID) { $0.state == .ready }
+        try await harness.waitForEmptyQueue(timeout: .seconds(30))
+        try await worker.stop()
+
+        let record = try #require(try await harness.store.get(job.lectureID))
+        #expect(record.attempts == 1)
+        let metrics = await worker.worker.metrics.exposition()
+        #expect(metrics.contains("lectern_worker_jobs_succeeded_total 1"))
+        #expect(!metrics.contains("lectern_worker_duplicates_skipped_total 0"))
+        #expect(try await harness.messageCount(harness.deadLetterQueueURL) == 0)
+    }
+
+    @Test func aFileThatIsNotMediaFailsOnceWithAReasonAndGoesToTheDLQ() async throws {
+        let harness = try await WorkerHarness.make()
+        let job = try await harness.enqueue(sourcePath: try Clips.textFile())
+        let worker = harness.startWorker(harness.configuration())
+
+        let record = try await harness.waitForRecord(job.lectureID) { $0.state == .failed }
+        let letters = try await harness.deadLetters(expecting: 1)
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+
+        #expect(record.attempts == 1)
+        let reason = try #require(record.failureReason)
+        #expect(!reason.isEmpty)
+        #expect(letters.count == 1)
+        #expect(letters.first?.body == job.encoded())
+        #expect(letters.first?.messageAttributes["FailureReason"]?.stringValue == reason)
+        #expect(letters.first?.messageAttributes["LectureId"]?.stringValue == job.lectureID)
+        #expect(harness.scratchEntries().isEmpty)
+        #expect(try await harness.keys(under: ObjectKeys.renditionPrefix(lectureID: job.lectureID, version: job.outputVersion)).isEmpty)
+    }
+
+    @Test func malformedAndUnknownVersionMessagesGoToTheDLQWithTheirReason() async throws {
+        let harness = try await WorkerHarness.make()
+        try await harness.sqs.sendMessage(harness.queueURL, body: "this is not json")
+        let future = #"{"schemaVersion":99,"lectureID":"lec_x","sourceKey":"uploads/lec_x/source","outputVersion":"v1","ladder":[240],"enqueuedAt":"2026-01-01T00:00:00Z"}"#
+        try await harness.sqs.sendMessage(harness.queueURL, body: future)
+        let worker = harness.startWorker(harness.configuration())
+
+        let letters = try await harness.deadLetters(expecting: 2)
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+
+        let reasons = Dictionary(uniqueKeysWithValues: letters.map { ($0.body, $0.messageAttributes["FailureReason"]?.stringValue ?? "") })
+        #expect(reasons.count == 2)
+        #expect(reasons["this is not json"]?.contains("malformed") == true)
+        #expect(reasons[future]?.contains("version 99") == true)
+    }
+
+    @Test func aMissingSourceIsRetriedAndCompletesOnceItAppears() async throws {
+        let harness = try await WorkerHarness.make(maxReceiveCount: 5)
+        let clip = try Clips.lecture()
+        let job = try await harness.enqueue(sourcePath: nil)
+        let worker = harness.startWorker(harness.configuration())
+
+        // The first attempt finds no source and puts the job back to wait for a retry.
+        let waiting = try await harness.waitForRecord(job.lectureID) { $0.attempts >= 1 && $0.state == .queued }
+        #expect(waiting.progressStage == "retrying")
+        try await harness.uploadSource(clip, lectureID: job.lectureID)
+
+        let record = try await harness.waitForRecord(job.lectureID) { $0.state == .ready }
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+        #expect(record.attempts >= 2)
+        #expect(record.failureReason == nil)
+        #expect(try await harness.messageCount(harness.deadLetterQueueURL) == 0)
+    }
+
+    @Test func aSourceThatNeverAppearsGivesUpAfterMaxReceiveCount() async throws {
+        let harness = try await WorkerHarness.make(maxReceiveCount: 2)
+        let job = try await harness.enqueue(sourcePath: nil)
+        let worker = harness.startWorker(harness.configuration())
+
+        let record = try await harness.waitForRecord(job.lectureID) { $0.state == .failed }
+        // The redrive policy, not the worker, moves the message on its next receive.
+        let letters = try await harness.deadLetters(expecting: 1, timeout: .seconds(20))
+        try await worker.stop()
+        #expect(record.attempts == 2)
+        #expect(record.failureReason?.hasPrefix("Gave up after 2 attempts") == true)
+        #expect(letters.map(\.body) == [job.encoded()])
+    }
+
+    @Test func failingS3CallsAreRetriedUntilTheJobCompletes() async throws {
+        let harness = try await WorkerHarness.make(maxReceiveCount: 5)
+        let job = try await harness.enqueue(sourcePath: try Clips.lecture())
+        // The first 12 S3 requests fail as broken connections: more than the client's own retries absorb, so the
+        // job itself fails transiently before the connection "recovers".
+        let failures = Counter()
+        let flaky = InterceptingTransport(base: CurlTransport()) { request in
+            if InterceptingTransport.isS3(request), failures.next() <= 12 {
+                throw HTTPTransportError(kind: .connectionBroken, message: "injected", url: request.url.absoluteString)
+            }
+        }
+        let worker = harness.startWorker(harness.configuration(), context: harness.moto.context(transport: flaky))
+
+        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(90)) { $0.state == .ready }
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+        #expect(record.attempts >= 2)
+        #expect(failures.value > 12)
+    }
+
+    @Test func aJobLongerThanTheVisibilityTimeoutIsNotDeliveredTwice() async throws {
+        let harness = try await WorkerHarness.make(visibility: 2)
+        let job = try await harness.enqueue(sourcePath: try Clips.lecture())
+        // The source download takes 6 s: three times the queue's visibility timeout.
+        let slow = InterceptingTransport(base: CurlTransport()) { request in
+            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(6)) }
+        }
+        let context = harness.moto.context(transport: slow)
+        let first = harness.startWorker(harness.configuration(visibility: 2), context: context)
+        let second = harness.startWorker(harness.configuration(visibility: 2), context: context)
+
+        let record = try await harness.waitForRecord(job.lectureID) { $0.state == .ready }
+        try await harness.waitForEmptyQueue()
+        try await first.stop()
+        try await second.stop()
+        #expect(record.attempts == 1)
+        for worker in [first, second] {
+            let metrics = await worker.worker.metrics.exposition()
+            #expect(metrics.contains("lectern_worker_duplicates_skipped_total 0"))
+        }
+    }
+
+    @Test func shutdownPastTheGraceReleasesTheJobForAnotherWorker() async throws {
+        let harness = try await WorkerHarness.make()
+        let job = try await harness.enqueue(sourcePath: try Clips.lecture())
+        let slow = InterceptingTransport(base: CurlTransport()) { request in
+            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(30)) }
+        }
+        let first = harness.startWorker(harness.configuration(visibility: 30, grace: .milliseconds(500)),
+                                        context: harness.moto.context(transport: slow))
+        try await harness.waitForRecord(job.lectureID) { $0.progressStage == "downloading" }
+
+        let stopped = ContinuousClock.now
+        try await first.stop()
+        #expect(ContinuousClock.now - stopped < .seconds(10))
+        let released = try #require(try await harness.store.get(job.lectureID))
+        #expect(released.state == .queued)
+        #expect(released.workerId == nil)
+        #expect(harness.scratchEntries().isEmpty)
+
+        // Visible again at once (the queue's own timeout is 30 s): a second worker finishes it.
+        let second = harness.startWorker(harness.configuration(visibility: 30))
+        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(20)) { $0.state == .ready }
+        try await second.stop()
+        #expect(record.attempts == 2)
+    }
+
+    @Test func anIdleWorkerStopsPromptlyDuringALongPoll() async throws {
+        let harness = try await WorkerHarness.make()
+        var configuration = harness.configuration()
+        configuration.receiveWaitSeconds = 20
+        let worker = harness.startWorker(configuration)
+        try await Task.sleep(for: .seconds(1))
+        let stopped = ContinuousClock.now
+        try await worker.stop()
+        #expect(ContinuousClock.now - stopped < .seconds(5))
+    }
+}
+
+/// A thread-safe counter for intercepting transports.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func next() -> Int { count.withLock { $0 += 1; return $0 } }
+    var value: Int { count.withLock { $0 } }
+}
+
+import Synchronization
