@@ -27,9 +27,11 @@ import Testing
         #expect(mp4["width"] as? Int == 640 && mp4["height"] as? Int == 360)
     }
 
-    @Test func audioOnlyInputGivesAudioOnlyHLS() async throws {
+    @Test(arguments: ["stereo", "mono"])
+    func audioOnlyInputGivesAudioOnlyStereoHLS(layout: String) async throws {
         let directory = try TemporaryDirectory()
-        let source = try Fixtures.audioOnly(in: directory)
+        let source = try Fixtures.audioOnly(in: directory, layout: layout)
+        #expect(try MediaTools.streams(source).first?["channel_layout"] as? String == layout)
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory)
         #expect(manifest.video.isEmpty)
         #expect(manifest.progressive == nil && manifest.poster == nil && manifest.storyboard == nil)
