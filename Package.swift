@@ -158,6 +158,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "LecternCLITests",
+            dependencies: ["AWS", "LecternTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "SigV4Tests",
             dependencies: ["SigV4"],
             exclude: ["botocore_presign.py"],
