@@ -116,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "lectern",
             dependencies: [
-                "AWS", "SigV4", "Transcoder",
+                "AWS", "SigV4", "Transcoder", "LecternCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
