@@ -1,0 +1,53 @@
+import CFFmpeg
+
+/// libavformat's `hls` muxer writing a VOD media playlist with CMAF (fMP4) segments into a directory.
+enum HLSMuxer {
+    static let playlistName = "playlist.m3u8"
+    static let initName = "init.mp4"
+
+    static func open(directory: String, encoder: EncoderContext, offset: Double, segmentSeconds: Int) throws(TranscodeError) -> OutputFormatContext {
+        do {
+            let muxer = try OutputFormatContext(format: "hls", path: directory + "/" + playlistName)
+            try muxer.addStream(from: encoder, offset: offset)
+            try muxer.writeHeader(options: [
+                "hls_time": String(segmentSeconds),
+                "hls_playlist_type": "vod",
+                "hls_list_size": "0",
+                "hls_segment_type": "fmp4",
+                "hls_fmp4_init_filename": initName,
+                "hls_segment_filename": directory + "/segment_%05d.m4s",
+                "hls_flags": "independent_segments",
+            ])
+            return muxer
+        } catch {
+            throw TranscodeError.output("the HLS playlist in \(directory)", error)
+        }
+    }
+}
+
+/// A media playlist read back after muxing, to measure what the master playlist must declare.
+struct MediaPlaylistSummary: Sendable, Equatable {
+    var segments: [(uri: String, duration: Double)]
+    var initURI: String?
+
+    static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.initURI == rhs.initURI && lhs.segments.map(\.uri) == rhs.segments.map(\.uri) && lhs.segments.map(\.duration) == rhs.segments.map(\.duration)
+    }
+
+    init(text: String) {
+        segments = []
+        var pendingDuration: Double?
+        for line in text.split(whereSeparator: \.isNewline).map(String.init) {
+            if line.hasPrefix("#EXTINF:") {
+                pendingDuration = Double(line.dropFirst(8).prefix { $0 != "," })
+            } else if line.hasPrefix("#EXT-X-MAP:"), let range = line.range(of: "URI=\"") {
+                initURI = String(line[range.upperBound...].prefix { $0 != "\"" })
+            } else if !line.hasPrefix("#"), !line.isEmpty, let duration = pendingDuration {
+                segments.append((line, duration))
+                pendingDuration = nil
+            }
+        }
+    }
+
+    var duration: Double { segments.reduce(0) { $0 + $1.duration } }
+}

@@ -1,0 +1,162 @@
+import CFFmpeg
+import Foundation
+
+/// Stage 3 (one per rung, on its own thread): scales the frame it receives from the next taller rung
+/// (or takes the source frame untouched when sizes match), passes its picture down the ladder,
+/// encodes it with x264 and muxes the packets into the rung's HLS playlist (and the MP4, for one rung).
+final class RungStage: @unchecked Sendable {
+    // Confined to this rung's thread once the pipeline starts.
+    let spec: RenditionSpec
+    private let scaler: Scaler?
+    let encoder: EncoderContext
+    private let playlist: OutputFormatContext
+    private let progressive: ProgressiveWriter?
+    private let input: BoundedQueue<Frame>
+    private let next: BoundedQueue<Frame>?
+    private let control: PipelineControl
+    private let onFrameEncoded: @Sendable (Int64) -> Void
+    private(set) var encodedFrames = 0
+
+    init(spec: RenditionSpec, scaler: Scaler?, encoder: EncoderContext, playlist: OutputFormatContext,
+         progressive: ProgressiveWriter?, input: BoundedQueue<Frame>, next: BoundedQueue<Frame>?,
+         control: PipelineControl, onFrameEncoded: @escaping @Sendable (Int64) -> Void) {
+        self.spec = spec
+        self.scaler = scaler
+        self.encoder = encoder
+        self.playlist = playlist
+        self.progressive = progressive
+        self.input = input
+        self.next = next
+        self.control = control
+        self.onFrameEncoded = onFrameEncoded
+    }
+
+    /// Opens x264 for a rung with capped CRF and a fixed GOP of one segment, scene cuts off, so every
+    /// rung puts its keyframes on the same frames.
+    static func makeEncoder(spec: RenditionSpec, timeBase: AVRational, frameRate: AVRational, threads: Int, plan: TranscodePlan) throws(TranscodeError) -> EncoderContext {
+        let encoder = try EncoderContext(codecName: "libx264")
+        let context = encoder.pointer
+        context.pointee.width = Int32(spec.width)
+        context.pointee.height = Int32(spec.height)
+        context.pointee.pix_fmt = AV_PIX_FMT_YUV420P
+        context.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
+        context.pointee.time_base = timeBase
+        context.pointee.framerate = frameRate
+        let gop = max(1, Int32((Double(plan.segmentSeconds) * av_q2d(frameRate)).rounded()))
+        context.pointee.gop_size = gop
+        context.pointee.keyint_min = gop
+        context.pointee.rc_max_rate = Int64(spec.rung.maxBitRate)
+        context.pointee.rc_buffer_size = Int32(spec.rung.bufferSize)
+        context.pointee.thread_count = Int32(threads)
+        context.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
+        do {
+            try encoder.setOption("preset", plan.x264Preset)
+            try encoder.setOption("crf", String(plan.crf))
+            try encoder.setOption("x264-params", "scenecut=0:open-gop=0:keyint=\(gop):min-keyint=\(gop)")
+            try encoder.open()
+        } catch {
+            throw TranscodeError.internal("Opening the H.264 encoder for \(spec.name)", error)
+        }
+        return encoder
+    }
+
+    func run() throws(TranscodeError) {
+        defer { next?.close() }
+        let packet = Packet()
+        while let frame = input.pop() {
+            let picture: Frame
+            do {
+                picture = try scaler?.scale(frame) ?? frame
+            } catch {
+                throw TranscodeError.internal("Scaling to \(spec.name)", error)
+            }
+            if let next, !next.push(picture.clone()) { return }
+            let pts = picture.pts
+            try encode(picture, packet: packet)
+            encodedFrames += 1
+            onFrameEncoded(pts)
+        }
+        guard !control.isStopped else { return }
+        next?.close()
+        try encode(nil, packet: packet)
+        do {
+            try playlist.finish()
+        } catch {
+            throw TranscodeError.output("the \(spec.name) playlist", error)
+        }
+        progressive?.finishStream(.video)
+    }
+
+    private func encode(_ frame: Frame?, packet: Packet) throws(TranscodeError) {
+        do {
+            try encoder.send(frame)
+        } catch {
+            throw TranscodeError.internal("Encoding \(spec.name)", error)
+        }
+        while true {
+            let received: Bool
+            do {
+                received = try encoder.receive(into: packet)
+            } catch {
+                throw TranscodeError.internal("Encoding \(spec.name)", error)
+            }
+            guard received else { return }
+            if let progressive { try progressive.write(packet.clone(), kind: .video) }
+            do {
+                try playlist.write(packet, stream: 0)
+            } catch {
+                throw TranscodeError.output("the \(spec.name) segments", error)
+            }
+            packet.unref()
+        }
+    }
+}
+
+/// The progressive MP4 download, fed by one video rung and the audio encoder from two threads.
+final class ProgressiveWriter: @unchecked Sendable {
+    enum Kind { case video, audio }
+    // The muxer is only touched under `lock`.
+    private let lock = NSLock()
+    private let muxer: OutputFormatContext
+    private let videoIndex: Int32?
+    private let audioIndex: Int32?
+    private var openStreams: Int
+    private var failed = false
+
+    init(path: String, video: EncoderContext?, audio: EncoderContext?, offset: Double) throws(TranscodeError) {
+        do {
+            let muxer = try OutputFormatContext(format: "mp4", path: path)
+            self.muxer = muxer
+            videoIndex = try video.map { encoder throws(AVError) in try muxer.addStream(from: encoder, offset: offset) }
+            audioIndex = try audio.map { encoder throws(AVError) in try muxer.addStream(from: encoder, offset: offset) }
+            openStreams = (video == nil ? 0 : 1) + (audio == nil ? 0 : 1)
+            // The moov box goes to the front once the file is complete, so playback starts before the download ends.
+            try muxer.writeHeader(options: ["movflags": "+faststart"])
+        } catch {
+            throw TranscodeError.output("the MP4 download", error)
+        }
+    }
+
+    func write(_ packet: Packet, kind: Kind) throws(TranscodeError) {
+        guard let index = kind == .video ? videoIndex : audioIndex else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        guard !failed else { return }
+        do {
+            try muxer.write(packet, stream: index)
+        } catch {
+            failed = true
+            throw TranscodeError.output("the MP4 download", error)
+        }
+    }
+
+    /// Called once per stream at its end; the last one writes the trailer (and the faststart rewrite).
+    func finishStream(_ kind: Kind) {
+        lock.lock()
+        defer { lock.unlock() }
+        openStreams -= 1
+        if openStreams == 0 && !failed { finishError = (try? muxer.finish()) == nil ? TranscodeError(.outputFailure, "Could not finish the MP4 download.") : nil }
+    }
+
+    private(set) var finishError: TranscodeError?
+}

@@ -1,0 +1,122 @@
+import CFFmpeg
+
+/// Stage 2 (video): decodes the video stream once, makes it upright, progressive and constant-rate
+/// (libavfilter: yadif, transpose, fps, format=yuv420p) and hands every frame to the tallest rung.
+final class VideoSourceStage: @unchecked Sendable {
+    // Everything here is confined to the video thread once the pipeline starts.
+    private let decoder: DecoderContext
+    private let filter: FilterGraph
+    private let packets: BoundedQueue<Packet>
+    private let output: BoundedQueue<Frame>
+    private let thumbnails: ThumbnailSheet
+    private let control: PipelineControl
+    /// Subtracted from decoded timestamps so the outputs start at zero, in the stream's time base.
+    private let originInStreamTimeBase: Int64
+    private let streamTimeBase: AVRational
+    private let filterInput: (width: Int32, height: Int32, format: Int32)
+    private var normalizer: Scaler?
+    private var lastPushedPTS: Int64 = Int64.min
+    private var lastFrameDuration: Int64 = 0
+    /// One frame at the output rate, in the stream's time base: the fallback length of the last frame.
+    private let nominalFrameDuration: Int64
+    private(set) var decodedFrames = 0
+    private(set) var damagedPackets = 0
+
+    init(decoder: DecoderContext, filter: FilterGraph, filterInput: (Int32, Int32, Int32), packets: BoundedQueue<Packet>,
+         output: BoundedQueue<Frame>, thumbnails: ThumbnailSheet, streamTimeBase: AVRational, frameRate: AVRational, origin: Int64, control: PipelineControl) {
+        nominalFrameDuration = max(1, av_rescale_q(1, av_inv_q(frameRate), streamTimeBase))
+        self.decoder = decoder
+        self.filter = filter
+        self.filterInput = filterInput
+        self.packets = packets
+        self.output = output
+        self.thumbnails = thumbnails
+        self.streamTimeBase = streamTimeBase
+        self.originInStreamTimeBase = origin
+        self.control = control
+    }
+
+    func run(outputDirectory: String) throws(TranscodeError) {
+        defer { output.close() }
+        let frame = Frame()
+        while let packet = packets.pop() {
+            do {
+                try decoder.send(packet)
+            } catch {
+                // One damaged packet must not end the lecture: skip it and carry on.
+                damagedPackets += 1
+                continue
+            }
+            try drainDecoder(into: frame)
+        }
+        guard !control.isStopped else { return }
+        try? decoder.send(nil)
+        try drainDecoder(into: frame)
+        guard decodedFrames > 0 else {
+            throw TranscodeError(.undecodable, "The video stream could not be decoded: the file is damaged or uses features we do not support.")
+        }
+        do {
+            let duration = lastFrameDuration > 0 ? lastFrameDuration : nominalFrameDuration
+            try filter.close(at: lastPushedPTS == Int64.min ? 0 : lastPushedPTS + duration)
+            try pullFiltered()
+        } catch {
+            throw TranscodeError.internal("Filtering the video", error)
+        }
+        output.close()
+        try thumbnails.write(to: outputDirectory)
+    }
+
+    private func drainDecoder(into frame: Frame) throws(TranscodeError) {
+        while true {
+            let received: Bool
+            do {
+                received = try decoder.receive(into: frame)
+            } catch {
+                damagedPackets += 1
+                return
+            }
+            guard received else { return }
+            decodedFrames += 1
+            do {
+                try push(frame)
+                frame.unref()
+                try pullFiltered()
+            } catch {
+                throw TranscodeError.internal("Filtering the video", error)
+            }
+        }
+    }
+
+    private func push(_ decoded: Frame) throws(AVError) {
+        var frame = decoded
+        let timestamp = decoded.bestEffortTimestamp != noPTS ? decoded.bestEffortTimestamp : decoded.pts
+        // Frames without a usable, increasing timestamp (damaged streams) would confuse the fps filter.
+        guard timestamp != noPTS else { return }
+        let pts = timestamp - originInStreamTimeBase
+        guard pts > lastPushedPTS else { return }
+        lastPushedPTS = pts
+        lastFrameDuration = decoded.pointer.pointee.pkt_duration
+        // The filter graph was configured for the first frame's size and format; normalise any change.
+        if decoded.width != filterInput.width || decoded.height != filterInput.height || decoded.pointer.pointee.format != filterInput.format {
+            if normalizer == nil || normalizer?.inputWidth != decoded.width || normalizer?.inputHeight != decoded.height {
+                normalizer = try? Scaler(from: decoded.width, decoded.height, decoded.pixelFormat,
+                                         to: filterInput.width, filterInput.height, AVPixelFormat(rawValue: filterInput.format))
+            }
+            guard let normalizer else { return }
+            frame = try normalizer.scale(decoded)
+        }
+        frame.pts = pts
+        try filter.push(frame)
+    }
+
+    private func pullFiltered() throws(AVError) {
+        let timeBase = filter.outputTimeBase
+        while let filtered = try filter.pull() {
+            guard filtered.pts >= 0 else { continue }
+            // Decoders mark picture types; x264 would obey them and break keyframe alignment across rungs.
+            filtered.pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE
+            try thumbnails.offer(filtered, time: Double(filtered.pts) * av_q2d(timeBase))
+            if !output.push(filtered) { return }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+/// One rung of the H.264 ladder: a picture height and its bit-rate caps (capped CRF).
+public struct Rung: Sendable, Equatable, Codable {
+    public var height: Int
+    /// x264 `maxrate`, bits per second.
+    public var maxBitRate: Int
+    /// x264 `bufsize`, bits.
+    public var bufferSize: Int
+
+    public init(height: Int, maxBitRate: Int, bufferSize: Int? = nil) {
+        self.height = height
+        self.maxBitRate = maxBitRate
+        self.bufferSize = bufferSize ?? maxBitRate * 2
+    }
+
+    /// The default caps for a height: the standard rungs' values, or scaled by pixel count from 720p.
+    public static func standard(height: Int) -> Rung {
+        switch height {
+        case 1080: Rung(height: 1080, maxBitRate: 5_000_000)
+        case 720: Rung(height: 720, maxBitRate: 2_800_000)
+        case 480: Rung(height: 480, maxBitRate: 1_400_000)
+        case 360: Rung(height: 360, maxBitRate: 800_000)
+        default:
+            Rung(height: height, maxBitRate: max(200_000, Int(2_800_000 * Double(height * height) / Double(720 * 720))))
+        }
+    }
+}
+
+/// What to produce: the ladder and the encoding settings shared by every rung.
+public struct TranscodePlan: Sendable, Equatable {
+    /// Rungs, any order; those taller than the source are dropped (never upscale).
+    public var ladder: [Rung]
+    /// HLS segment length and GOP length, seconds.
+    public var segmentSeconds: Int
+    public var crf: Int
+    public var x264Preset: String
+    /// x264 threads per rung; 0 shares the cores among rungs by their pixel counts (see `EncoderThreads`).
+    public var encoderThreads: Int
+    public var audioBitRate: Int
+    /// Highest frame rate we emit; faster sources are converted down.
+    public var maxFrameRate: Double
+    /// Tallest rung used for the progressive MP4 download.
+    public var progressiveMaxHeight: Int
+    /// Storyboard thumbnail width, pixels.
+    public var thumbnailWidth: Int
+    public var limits: MediaLimits
+
+    public init(ladder: [Rung] = TranscodePlan.standardLadder, segmentSeconds: Int = 6, crf: Int = 23,
+                x264Preset: String = "veryfast", encoderThreads: Int = 0, audioBitRate: Int = 128_000,
+                maxFrameRate: Double = 60, progressiveMaxHeight: Int = 720, thumbnailWidth: Int = 160,
+                limits: MediaLimits = MediaLimits()) {
+        self.ladder = ladder
+        self.segmentSeconds = segmentSeconds
+        self.crf = crf
+        self.x264Preset = x264Preset
+        self.encoderThreads = encoderThreads
+        self.audioBitRate = audioBitRate
+        self.maxFrameRate = maxFrameRate
+        self.progressiveMaxHeight = progressiveMaxHeight
+        self.thumbnailWidth = thumbnailWidth
+        self.limits = limits
+    }
+
+    public static let standardLadder = [1080, 720, 480, 360].map(Rung.standard(height:))
+
+    /// A plan whose ladder is the given heights with standard caps.
+    public init(heights: [Int]) {
+        self.init(ladder: heights.map(Rung.standard(height:)))
+    }
+}
+
+/// A rung resolved against a particular source: exact output size.
+struct RenditionSpec: Sendable, Equatable {
+    var name: String
+    var width: Int
+    var height: Int
+    var rung: Rung
+}
+
+enum LadderLayout {
+    /// The renditions for a displayed source size (after rotation, with square pixels), tallest first.
+    /// Rungs taller than the source are dropped; a source between rungs gets a top rung at its own height.
+    static func renditions(displayWidth: Double, displayHeight: Double, ladder: [Rung]) -> [RenditionSpec] {
+        let sourceHeight = evenFloor(Int(displayHeight.rounded()))
+        guard sourceHeight >= 2 else { return [] }
+        var rungs = ladder.filter { $0.height <= sourceHeight && $0.height >= 2 }
+        let sorted = ladder.sorted { $0.height < $1.height }
+        if !rungs.contains(where: { $0.height == sourceHeight }), ladder.contains(where: { $0.height > sourceHeight }) || rungs.isEmpty {
+            // Caps of the next taller rung (or the tallest one) at the source's own height.
+            var top = sorted.first { $0.height > sourceHeight } ?? sorted.last ?? Rung.standard(height: sourceHeight)
+            let scale = Double(sourceHeight * sourceHeight) / Double(top.height * top.height)
+            top = Rung(height: sourceHeight, maxBitRate: Int(Double(top.maxBitRate) * max(scale, 0.5)),
+                       bufferSize: Int(Double(top.bufferSize) * max(scale, 0.5)))
+            rungs.append(top)
+        }
+        var seen = Set<Int>()
+        return rungs.sorted { $0.height > $1.height }.filter { seen.insert($0.height).inserted }.map { rung in
+            let width = max(2, evenRound(displayWidth * Double(rung.height) / displayHeight))
+            return RenditionSpec(name: "\(rung.height)p", width: width, height: rung.height, rung: rung)
+        }
+    }
+
+    static func evenRound(_ value: Double) -> Int { Int((value / 2).rounded()) * 2 }
+    static func evenFloor(_ value: Int) -> Int { value - value % 2 }
+}
+
+enum EncoderThreads {
+    /// Rungs already run concurrently, so each x264 gets a share of the cores in proportion to its
+    /// pixels (at least one thread): on 2 cores every rung is single-threaded and the 1080p rung,
+    /// about half the work, runs beside the others; on 8 cores the top rung gets most of them.
+    static func perRung(_ pixels: [Int], requested: Int, cores: Int) -> [Int] {
+        if requested > 0 { return pixels.map { _ in requested } }
+        let total = max(1, pixels.reduce(0, +))
+        return pixels.map { max(1, Int((Double(cores) * Double($0) / Double(total)).rounded())) }
+    }
+}

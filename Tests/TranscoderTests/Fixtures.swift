@@ -1,0 +1,90 @@
+import Foundation
+
+/// Test inputs, generated with the ffmpeg CLI from lavfi sources: small and a few seconds long.
+enum Fixtures {
+    static let sourceTags = ["location": "+48.8584+002.2945/", "make": "LecternPhoneMaker", "model": "SecretModel9", "title": "Private title"]
+
+    /// 426x240 at 30 fps with a stereo tone, 7 s, source GOP unrelated to ours, location/device tags.
+    static func lecture(in directory: TemporaryDirectory, seconds: Int = 7, name: String = "lecture.mp4") throws -> String {
+        let path = directory.file(name)
+        var arguments = ["-f", "lavfi", "-i", "testsrc2=s=426x240:r=30:d=\(seconds)",
+                         "-f", "lavfi", "-i", "sine=f=440:d=\(seconds):sample_rate=48000",
+                         "-c:v", "libx264", "-preset", "ultrafast", "-g", "47", "-c:a", "aac", "-ac", "2",
+                         "-movflags", "+use_metadata_tags"]
+        for (key, value) in sourceTags { arguments += ["-metadata", "\(key)=\(value)"] }
+        try MediaTools.ffmpeg(arguments + [path])
+        return path
+    }
+
+    static func videoOnly(in directory: TemporaryDirectory, size: String = "426x240", seconds: Double = 3, extra: [String] = [], name: String = "video.mp4") throws -> String {
+        let path = directory.file(name)
+        try MediaTools.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=\(size):r=30:d=\(seconds)", "-c:v", "libx264", "-preset", "ultrafast"] + extra + [path])
+        return path
+    }
+
+    static func audioOnly(in directory: TemporaryDirectory, layout: String = "stereo", seconds: Int = 3, name: String = "audio.m4a") throws -> String {
+        let path = directory.file(name)
+        try MediaTools.ffmpeg(["-f", "lavfi", "-i", "sine=f=330:d=\(seconds):sample_rate=44100", "-af", "aformat=channel_layouts=\(layout)",
+                               "-c:a", "aac", path])
+        return path
+    }
+
+    /// Video with a display matrix asking players to rotate 90° clockwise, as phones record portrait video.
+    /// FFmpeg 5.1's CLI cannot write one, so the track header's matrix is patched in place.
+    static func rotated(in directory: TemporaryDirectory) throws -> String {
+        let path = directory.file("rotated.mp4")
+        try MediaTools.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=2", "-c:v", "libx264", "-preset", "ultrafast", path])
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard let box = data.firstRange(of: Data("tkhd".utf8)) else { throw MediaTools.Failure(description: "no tkhd box") }
+        let version = data[box.upperBound]
+        // version/flags, times, track id, reserved, duration, reserved(8), layer, group, volume, reserved
+        let matrixOffset = box.upperBound + 4 + (version == 1 ? 32 : 20) + 8 + 8
+        let matrix: [UInt32] = [0, 0x10000, 0, UInt32(bitPattern: -0x10000), 0, 0, 0, 0, 0x4000_0000]
+        for (index, value) in matrix.enumerated() {
+            for byte in 0..<4 { data[matrixOffset + index * 4 + byte] = UInt8(truncatingIfNeeded: value >> (24 - 8 * UInt32(byte))) }
+        }
+        try data.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Irregular frame timestamps: random frames dropped and kept as variable frame rate.
+    static func variableFrameRate(in directory: TemporaryDirectory) throws -> String {
+        let path = directory.file("vfr.mp4")
+        try MediaTools.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=4", "-vf", "select='lt(mod(n\\,7)\\,4)+eq(n\\,119)'",
+                               "-vsync", "vfr", "-c:v", "libx264", "-preset", "ultrafast", path])
+        return path
+    }
+
+    /// 5.1 tone plus video.
+    static func surround(in directory: TemporaryDirectory) throws -> String {
+        let path = directory.file("surround.mp4")
+        try MediaTools.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=3",
+                               "-f", "lavfi", "-i", "sine=f=440:d=3:sample_rate=48000", "-af", "aformat=channel_layouts=5.1",
+                               "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", path])
+        return path
+    }
+
+    static func interlaced(in directory: TemporaryDirectory) throws -> String {
+        let path = directory.file("interlaced.mp4")
+        try MediaTools.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=2", "-c:v", "libx264", "-preset", "ultrafast",
+                               "-flags", "+ildct+ilme", "-x264-params", "tff=1", "-field_order", "tt", path])
+        return path
+    }
+
+    /// Copies `source` and overwrites `count` bytes with garbage at `fraction` of its length.
+    static func corrupt(_ source: String, at fraction: Double, count: Int, name: String, in directory: TemporaryDirectory) throws -> String {
+        var data = try Data(contentsOf: URL(fileURLWithPath: source))
+        let start = Int(Double(data.count) * fraction)
+        for offset in start..<min(data.count, start + count) { data[offset] = UInt8(truncatingIfNeeded: offset &* 7919 &+ 13) }
+        let path = directory.file(name)
+        try data.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static func truncated(_ source: String, keeping fraction: Double, name: String, in directory: TemporaryDirectory) throws -> String {
+        let data = try Data(contentsOf: URL(fileURLWithPath: source))
+        let path = directory.file(name)
+        try data.prefix(Int(Double(data.count) * fraction)).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+}
