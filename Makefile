@@ -15,9 +15,11 @@ release: deps
 
 # Every test: unit tests, the SigV4 suite, integration tests against moto_server (started by the tests
 # on a free loopback port) and real transcodes of clips the tests generate.
+# --no-parallel: several test helpers (ffmpeg/ffprobe/python runs) wait for child processes synchronously, which on
+# a 2-core machine can occupy the whole cooperative thread pool and stall unrelated tests past their timeouts.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --no-parallel
 
 # Side-by-side benchmarks against the peers each issue names (botocore, the ffmpeg CLI).
 bench: deps

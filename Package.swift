@@ -116,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "lectern",
             dependencies: [
-                "AWS", "SigV4", "Transcoder",
+                "AWS", "SigV4", "Transcoder", "LecternCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -155,6 +155,11 @@ let package = Package(
         .testTarget(
             name: "LecternWorkerTests",
             dependencies: ["LecternWorker", "LecternCore", "Transcoder", "LecternTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LecternCLITests",
+            dependencies: ["AWS", "LecternTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -136,7 +136,15 @@ actor SharedMoto {
 
     func get() async throws -> MotoServer {
         if let starting { return try await starting.value }
-        let task = Task.detached { [checkingSignatures] in try MotoServer.start(checkingSignatures: checkingSignatures) }
+        // Starting blocks on the launcher's first line for a few seconds: do it on a thread of its own rather than
+        // on the cooperative pool, which has only as many threads as cores.
+        let task = Task { [checkingSignatures] in
+            try await withCheckedThrowingContinuation { (done: CheckedContinuation<MotoServer, any Error>) in
+                Thread.detachNewThread {
+                    done.resume(with: Result { try MotoServer.start(checkingSignatures: checkingSignatures) })
+                }
+            }
+        }
         starting = task
         return try await task.value
     }
