@@ -11,11 +11,11 @@ enum Clips {
     }()
 
     /// 320x240, 30 fps, with a tone; `seconds` long.
-    static func lecture(seconds: Int = 3) throws -> String {
+    static func lecture(seconds: Int = 3) async throws -> String {
         let path = directory + "/lecture-\(seconds)s.mp4"
         if FileManager.default.fileExists(atPath: path) { return path }
         let temporary = path + ".\(UUID().uuidString).mp4"
-        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=\(seconds)",
+        try await ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=\(seconds)",
                     "-f", "lavfi", "-i", "sine=f=440:d=\(seconds):sample_rate=48000",
                     "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-ac", "2", "-shortest", temporary])
         // Parallel tests may race to make the same clip: the rename makes whichever finishes last win whole.
@@ -30,18 +30,26 @@ enum Clips {
         return path
     }
 
-    static func ffmpeg(_ arguments: [String]) throws {
+    /// Runs ffmpeg without holding a cooperative thread while it works (output goes to a file, not a pipe).
+    static func ffmpeg(_ arguments: [String]) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ffmpeg", "-y", "-v", "error"] + arguments
+        process.arguments = ["ffmpeg", "-y", "-v", "error", "-nostdin"] + arguments
+        let errorPath = directory + "/ffmpeg-\(UUID().uuidString).log"
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errorPath) }
         process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            process.terminationHandler = { _ in done.resume() }
+            do { try process.run() } catch {
+                process.terminationHandler = nil
+                done.resume(throwing: error)
+            }
+        }
         guard process.terminationStatus == 0 else {
-            throw Failure(description: "ffmpeg failed: \(String(decoding: message, as: UTF8.self))")
+            let message = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+            throw Failure(description: "ffmpeg failed: \(message)")
         }
     }
 }

@@ -66,7 +66,7 @@ import Testing
         let port = try await agent.start()
         defer { Task { await agent.server.stop() } }
         let harness = try await WorkerHarness.make()
-        let job = try await harness.enqueue(sourcePath: try Clips.lecture())
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
         var configuration = harness.configuration()
         configuration.ecsAgentURI = "http://127.0.0.1:\(port)"
         configuration.protectionMinutes = 30
@@ -82,7 +82,7 @@ import Testing
 
     @Test func aFullScratchDiskStopsReceiving() async throws {
         let harness = try await WorkerHarness.make()
-        let job = try await harness.enqueue(sourcePath: try Clips.lecture())
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
         let free = Mutex<Int64>(1_000)
         var configuration = harness.configuration()
         configuration.minimumFreeBytes = 1 << 30

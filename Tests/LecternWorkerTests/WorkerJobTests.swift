@@ -10,7 +10,7 @@ import Transcoder
 @Suite("Worker jobs (moto + real transcodes)") struct WorkerJobTests {
     @Test func publishesOutputsThenFlipsTheRecordAndDeletesTheMessage() async throws {
         let harness = try await WorkerHarness.make()
-        let job = try await harness.enqueue(sourcePath: try Clips.lecture(), ladder: [240])
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture(), ladder: [240])
         let worker = harness.startWorker(harness.configuration())
 
         let record = try await harness.waitForRecord(job.lectureID) { $0.state == .ready }
@@ -37,25 +37,66 @@ import Transcoder
         #expect(harness.scratchEntries().isEmpty)
         #expect(try await harness.messageCount(harness.deadLetterQueueURL) == 0)
         let metrics = await worker.worker.metrics.exposition()
-        #expect(metrics.contains("lectern_worker_jobs_succeeded_total 1"))
+        #expect(metricValue(metrics, "lectern_worker_jobs_succeeded_total") == 1)
+        #expect(metricValue(metrics, "lectern_worker_bytes_out_total") ?? 0 > 0)
+        #expect(metricValue(metrics, "lectern_worker_bytes_in_total") ?? 0 > 0)
     }
 
-    @Test func aDuplicateDeliveryIsNotEncodedTwice() async throws {
+    @Test func duplicateDeliveriesAreNeitherEncodedNorPublishedTwice() async throws {
         let harness = try await WorkerHarness.make()
-        let job = try await harness.enqueue(sourcePath: try Clips.lecture(), ladder: [240], sendTimes: 2)
-        // Two slots: both copies are received while the first is encoding.
-        let worker = harness.startWorker(harness.configuration(concurrency: 2))
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture(), ladder: [240])
+        // The download takes 3 s, so the copy sent below arrives while the first delivery is being worked on.
+        let slow = InterceptingTransport(base: CurlTransport()) { request in
+            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(3)) }
+        }
+        let worker = harness.startWorker(harness.configuration(concurrency: 2), context: harness.moto.context(transport: slow))
+        // Sent only once the job is claimed: moto (unlike DynamoDB) does not apply conditional writes atomically, so
+        // two claims at the same instant could both pass there.
+        try await harness.waitForRecord(job.lectureID) { $0.state == .processing }
+        try await harness.sqs.sendMessage(harness.queueURL, body: job.encoded())
 
-        try await harness.waitForRecord(job.lectureID) { $0.state == .ready }
+        let ready = try await harness.waitForRecord(job.lectureID) { $0.state == .ready }
+        try await harness.waitForEmptyQueue(timeout: .seconds(30))
+        // A copy arriving after publication is deleted as well.
+        try await harness.sqs.sendMessage(harness.queueURL, body: job.encoded())
         try await harness.waitForEmptyQueue(timeout: .seconds(30))
         try await worker.stop()
 
         let record = try #require(try await harness.store.get(job.lectureID))
         #expect(record.attempts == 1)
+        #expect(record.updatedAt == ready.updatedAt)
         let metrics = await worker.worker.metrics.exposition()
-        #expect(metrics.contains("lectern_worker_jobs_succeeded_total 1"))
-        #expect(!metrics.contains("lectern_worker_duplicates_skipped_total 0"))
+        #expect(metricValue(metrics, "lectern_worker_jobs_succeeded_total") == 1)
+        #expect(metricValue(metrics, "lectern_worker_duplicates_skipped_total") ?? 0 >= 2)
         #expect(try await harness.messageCount(harness.deadLetterQueueURL) == 0)
+    }
+
+    @Test func aMessageForASupersededVersionIsDeletedWithoutEncoding() async throws {
+        let harness = try await WorkerHarness.make()
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
+        // The lecture was re-enqueued with a newer version before this message was received.
+        try await harness.store.dynamo.updateItem(table: harness.table, key: ["lectureId": .s(job.lectureID)],
+                                                  update: "SET jobVersion = :newer", values: [":newer": .s("v-newer")])
+        let worker = harness.startWorker(harness.configuration())
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+
+        let record = try #require(try await harness.store.get(job.lectureID))
+        #expect(record.state == .queued)
+        #expect(record.attempts == 0)
+        #expect(try await harness.keys(under: "renditions/").isEmpty)
+    }
+
+    @Test func aJobWithoutARecordFailsToTheDLQ() async throws {
+        let harness = try await WorkerHarness.make()
+        let orphan = JobMessage(lectureID: "lec_missing", sourceKey: "uploads/lec_missing/source", outputVersion: "v1", ladder: [240])
+        try await harness.sqs.sendMessage(harness.queueURL, body: orphan.encoded())
+        let worker = harness.startWorker(harness.configuration())
+        let letters = try await harness.deadLetters(expecting: 1)
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+        #expect(letters.first?.body == orphan.encoded())
+        #expect(letters.first?.messageAttributes["FailureReason"]?.stringValue?.contains("record does not exist") == true)
     }
 
     @Test func aFileThatIsNotMediaFailsOnceWithAReasonAndGoesToTheDLQ() async throws {
@@ -98,7 +139,7 @@ import Transcoder
 
     @Test func aMissingSourceIsRetriedAndCompletesOnceItAppears() async throws {
         let harness = try await WorkerHarness.make(maxReceiveCount: 5)
-        let clip = try Clips.lecture()
+        let clip = try await Clips.lecture()
         let job = try await harness.enqueue(sourcePath: nil)
         let worker = harness.startWorker(harness.configuration())
 
@@ -131,7 +172,7 @@ import Transcoder
 
     @Test func failingS3CallsAreRetriedUntilTheJobCompletes() async throws {
         let harness = try await WorkerHarness.make(maxReceiveCount: 5)
-        let job = try await harness.enqueue(sourcePath: try Clips.lecture())
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
         // The first 12 S3 requests fail as broken connections: more than the client's own retries absorb, so the
         // job itself fails transiently before the connection "recovers".
         let failures = Counter()
@@ -151,7 +192,7 @@ import Transcoder
 
     @Test func aJobLongerThanTheVisibilityTimeoutIsNotDeliveredTwice() async throws {
         let harness = try await WorkerHarness.make(visibility: 2)
-        let job = try await harness.enqueue(sourcePath: try Clips.lecture())
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
         // The source download takes 6 s: three times the queue's visibility timeout.
         let slow = InterceptingTransport(base: CurlTransport()) { request in
             if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(6)) }
@@ -167,13 +208,13 @@ import Transcoder
         #expect(record.attempts == 1)
         for worker in [first, second] {
             let metrics = await worker.worker.metrics.exposition()
-            #expect(metrics.contains("lectern_worker_duplicates_skipped_total 0"))
+            #expect(metricValue(metrics, "lectern_worker_duplicates_skipped_total") == 0)
         }
     }
 
     @Test func shutdownPastTheGraceReleasesTheJobForAnotherWorker() async throws {
         let harness = try await WorkerHarness.make()
-        let job = try await harness.enqueue(sourcePath: try Clips.lecture())
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
         let slow = InterceptingTransport(base: CurlTransport()) { request in
             if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(30)) }
         }
@@ -206,6 +247,14 @@ import Transcoder
         try await worker.stop()
         #expect(ContinuousClock.now - stopped < .seconds(5))
     }
+}
+
+/// The value of an unlabelled metric in Prometheus text.
+func metricValue(_ text: String, _ name: String) -> Double? {
+    for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+        return Double(line.dropFirst(name.count + 1))
+    }
+    return nil
 }
 
 /// A thread-safe counter for intercepting transports.

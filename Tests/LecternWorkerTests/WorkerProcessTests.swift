@@ -6,15 +6,7 @@ import Testing
 
 /// The built `lectern-worker` binary as a child process: crashes and signals.
 @Suite("lectern-worker process") struct WorkerProcessTests {
-    /// The executable beside the test bundle (`swift build` builds it before the tests run).
-    static var binary: String? {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lectern-worker").path,
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent(".build/debug/lectern-worker").path,
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var binary: String? { try? BuiltProducts.executable("lectern-worker") }
 
     final class WorkerProcess {
         let process = Process()
@@ -23,7 +15,7 @@ import Testing
         init(binary: String, environment: [String: String]) throws {
             process.executableURL = URL(fileURLWithPath: binary)
             process.environment = environment
-            FileManager.default.createFile(atPath: logPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
             let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
             process.standardError = log
             process.standardOutput = log
@@ -48,7 +40,7 @@ import Testing
     @Test(.enabled(if: binary != nil, "build lectern-worker first"))
     func aWorkerKilledMidEncodeIsReplacedAfterTheVisibilityTimeout() async throws {
         let harness = try await WorkerHarness.make(visibility: 3)
-        let job = try await harness.enqueue(sourcePath: try Clips.lecture(seconds: 40), ladder: [240])
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture(seconds: 40), ladder: [240])
         let victim = try WorkerProcess(binary: try #require(Self.binary), environment: harness.processEnvironment(workerID: "victim"))
 
         try await harness.waitForRecord(job.lectureID, timeout: .seconds(60)) {
@@ -73,7 +65,7 @@ import Testing
     @Test(.enabled(if: binary != nil, "build lectern-worker first"))
     func sigtermMidJobReleasesItAndExitsZero() async throws {
         let harness = try await WorkerHarness.make(visibility: 60)
-        let job = try await harness.enqueue(sourcePath: try Clips.lecture(seconds: 40), ladder: [240])
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture(seconds: 40), ladder: [240])
         let worker = try WorkerProcess(binary: try #require(Self.binary),
                                        environment: harness.processEnvironment(workerID: "leaving", visibility: 60, grace: 0))
 
