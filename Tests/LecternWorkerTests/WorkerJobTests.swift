@@ -190,6 +190,27 @@ import Transcoder
         #expect(failures.value > 12)
     }
 
+    @Test func anS3EndpointThatDropsConnectionsForAWhileDelaysButDoesNotLoseTheJob() async throws {
+        let harness = try await WorkerHarness.make(maxReceiveCount: 10)
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
+        let proxy = try FlakyProxy(upstreamPort: try #require(harness.moto.endpoint.port), dropping: true)
+        let proxied = URL(string: "http://127.0.0.1:\(proxy.port)")!
+        let configuration = AWSConfiguration(region: harness.moto.region, endpoint: harness.moto.endpoint, serviceEndpoints: [.s3: proxied])
+        let context = AWSContext(configuration: configuration, transport: CurlTransport(),
+                                 credentials: StaticCredentialProvider(harness.moto.credentials))
+        let worker = harness.startWorker(harness.configuration(), context: context)
+
+        // While S3 is unreachable the job goes back to wait for a retry, more than once.
+        try await harness.waitForRecord(job.lectureID, timeout: .seconds(60)) { $0.attempts >= 2 && $0.state == .queued }
+        proxy.pass()
+        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(60)) { $0.state == .ready }
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+        #expect(record.publishedVersion == job.outputVersion)
+        #expect(try await harness.messageCount(harness.deadLetterQueueURL) == 0)
+        #expect(harness.scratchEntries().isEmpty)
+    }
+
     @Test func aJobLongerThanTheVisibilityTimeoutIsNotDeliveredTwice() async throws {
         let harness = try await WorkerHarness.make(visibility: 2)
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
