@@ -63,6 +63,10 @@ struct JobRunner: Sendable {
         } catch let conflict as LectureStore.Conflict {
             await settleUnclaimable(message, job: job, current: conflict.current, logger: logger)
             return
+        } catch where Task.isCancelled {
+            // Shutdown interrupted the claim: let another worker have the message now.
+            await Self.uncancelled { [logger] in await self.changeVisibility(message, seconds: 0, logger: logger) }
+            return
         } catch {
             logger.warning("claim failed; will retry", metadata: ["error": "\(error)"])
             await retryLater(message, job: job, claimed: false, reason: "\(error)", logger: logger)
@@ -282,9 +286,8 @@ struct JobRunner: Sendable {
             }
             return
         }
-        let exponent = min(20, max(0, receives - 1))
-        let backoff = min(configuration.maxRetryDelaySeconds, configuration.retryBaseDelaySeconds << exponent)
-        let delay = min(43_200, backoff + Int.random(in: 0...max(0, backoff / 4)))
+        let delay = Self.retryDelay(receives: receives, base: configuration.retryBaseDelaySeconds,
+                                    max: configuration.maxRetryDelaySeconds)
         logger.warning("transient failure; retrying in \(delay) s", metadata: ["reason": "\(reason)", "receiveCount": "\(receives)"])
         if claimed {
             _ = try? await store.release(job.lectureID, workerID: configuration.workerID, stage: "retrying")
@@ -337,6 +340,14 @@ struct JobRunner: Sendable {
         } catch {
             logger.warning("could not change the message's visibility", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Seconds to hide a message after its `receives`-th delivery failed: base × 2^(receives − 1), capped at
+    /// `max`, plus up to a quarter more at random so jobs that failed together do not retry together.
+    static func retryDelay(receives: Int, base: Int, max maximum: Int) -> Int {
+        let exponent = min(20, max(0, receives - 1))
+        let backoff = min(maximum, base << exponent)
+        return min(43_200, backoff + Int.random(in: 0...max(0, backoff / 4)))
     }
 
     static func readable(_ error: any Error) -> String {

@@ -170,6 +170,24 @@ import Transcoder
         #expect(letters.map(\.body) == [job.encoded()])
     }
 
+    @Test func withoutARedrivePolicyTheWorkerGivesUpAndCopiesToTheConfiguredDLQ() async throws {
+        let harness = try await WorkerHarness.make(maxReceiveCount: nil)
+        let job = try await harness.enqueue(sourcePath: nil)
+        var configuration = harness.configuration()
+        configuration.deadLetterQueueURL = harness.deadLetterQueueURL
+        configuration.fallbackMaxAttempts = 2
+        let worker = harness.startWorker(configuration)
+
+        let record = try await harness.waitForRecord(job.lectureID) { $0.state == .failed }
+        let letters = try await harness.deadLetters(expecting: 1)
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+        #expect(record.attempts == 2)
+        #expect(record.failureReason?.hasPrefix("Gave up after 2 attempts") == true)
+        #expect(letters.first?.body == job.encoded())
+        #expect(letters.first?.messageAttributes["FailureReason"]?.stringValue == record.failureReason)
+    }
+
     @Test func failingS3CallsAreRetriedUntilTheJobCompletes() async throws {
         let harness = try await WorkerHarness.make(maxReceiveCount: 5)
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture())

@@ -1,0 +1,21 @@
+@testable import LecternWorker
+import Testing
+
+@Suite("Retry backoff") struct RetryDelayTests {
+    @Test func growsWithTheReceiveCountWithinItsJitter() {
+        for receives in 1...5 {
+            let base = 10 << (receives - 1)
+            for _ in 0..<50 {
+                let delay = JobRunner.retryDelay(receives: receives, base: 10, max: 10_000)
+                #expect((base...(base + base / 4)).contains(delay))
+            }
+        }
+    }
+
+    @Test func isCappedAndNeverNegative() {
+        #expect(JobRunner.retryDelay(receives: 40, base: 10, max: 900) <= 900 + 225)
+        #expect(JobRunner.retryDelay(receives: 0, base: 10, max: 900) >= 10)
+        #expect(JobRunner.retryDelay(receives: 3, base: 0, max: 900) == 0)
+        #expect(JobRunner.retryDelay(receives: 1_000, base: 43_200, max: 43_200) <= 43_200)
+    }
+}
