@@ -251,6 +251,31 @@ import Transcoder
         }
     }
 
+    @Test func aWorkerWhoseLeaseWasTakenOverStopsWithoutPublishing() async throws {
+        let harness = try await WorkerHarness.make()
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
+        let slow = InterceptingTransport(base: CurlTransport()) { request in
+            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(4)) }
+        }
+        let logs = LogCapture()
+        let worker = harness.startWorker(harness.configuration(workerID: "slowpoke"), context: harness.moto.context(transport: slow), logs: logs)
+        try await harness.waitForRecord(job.lectureID) { $0.workerId == "slowpoke" }
+
+        // Another worker claims as if the lease had lapsed (its clock an hour ahead).
+        try await harness.store.claim(job.lectureID, version: job.outputVersion, workerID: "thief", leaseSeconds: 7_200,
+                                      now: Date().addingTimeInterval(3_600))
+        try await Task.sleep(for: .seconds(6))
+        try await worker.stop()
+
+        let record = try #require(try await harness.store.get(job.lectureID))
+        #expect(record.state == .processing)
+        #expect(record.workerId == "thief")
+        #expect(logs.all.contains { $0.contains("another worker took over") })
+        // The message was left alone for its new holder: not deleted, not released.
+        #expect(try await harness.messageCount(harness.queueURL) == 1)
+        #expect(try await harness.keys(under: "renditions/").isEmpty)
+    }
+
     @Test func shutdownPastTheGraceReleasesTheJobForAnotherWorker() async throws {
         let harness = try await WorkerHarness.make()
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
