@@ -51,7 +51,8 @@ public actor Worker {
         try FileManager.default.createDirectory(atPath: configuration.scratchDirectory, withIntermediateDirectories: true)
         logger.info("worker started", metadata: ["workerId": "\(configuration.workerID)", "concurrency": "\(configuration.concurrency)",
                                                  "dlq": "\(environment.deadLetterQueueURL ?? "none")"])
-        await withTaskGroup(of: Void.self) { group in
+        // Discarding: a long-lived worker runs unboundedly many jobs, and a plain group keeps every finished child.
+        await withDiscardingTaskGroup { group in
             var wakeIterator = wakeUps.makeAsyncIterator()
             while !stopping {
                 let free = configuration.concurrency - activeJobs
@@ -74,6 +75,11 @@ public actor Worker {
                     continue
                 }
                 let receivedAt = Date()
+                if stopping {
+                    // The poll answered as shutdown began: hand these straight back.
+                    await release(messages)
+                    break
+                }
                 for message in messages {
                     activeJobs += 1
                     group.addTask {
@@ -88,7 +94,7 @@ public actor Worker {
     }
 
     /// Waits up to the grace for running jobs, then cancels the rest (each releases its message and record).
-    private func drain(group: inout TaskGroup<Void>) async {
+    private func drain(group: inout DiscardingTaskGroup) async {
         let deadline = ContinuousClock.now + configuration.shutdownGrace
         while activeJobs > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(100))
@@ -97,7 +103,14 @@ public actor Worker {
             logger.notice("grace over; releasing running jobs", metadata: ["jobsInFlight": "\(activeJobs)"])
             group.cancelAll()
         }
-        await group.waitForAll()
+        // The group itself waits for the cancelled jobs to settle before `run()` returns.
+    }
+
+    private func release(_ messages: [SQSMessage]) async {
+        let sqs = SQSClient(context: context)
+        for message in messages {
+            try? await sqs.changeMessageVisibility(configuration.queueURL, receiptHandle: message.receiptHandle, visibilityTimeout: 0)
+        }
     }
 
     private func jobFinished() {
