@@ -276,6 +276,22 @@ import Transcoder
         #expect(try await harness.keys(under: "renditions/").isEmpty)
     }
 
+    @Test func shutdownLetsARunningJobFinishWithinTheGrace() async throws {
+        let harness = try await WorkerHarness.make()
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
+        let slow = InterceptingTransport(base: CurlTransport()) { request in
+            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(2)) }
+        }
+        let worker = harness.startWorker(harness.configuration(grace: .seconds(25)), context: harness.moto.context(transport: slow))
+        try await harness.waitForRecord(job.lectureID) { $0.progressStage == "downloading" }
+
+        try await worker.stop()
+        // run() returned only after the job was published and its message deleted.
+        #expect(try await harness.store.get(job.lectureID)?.state == .ready)
+        #expect(try await harness.messageCount(harness.queueURL) == 0)
+        #expect(await worker.worker.jobsInFlight == 0)
+    }
+
     @Test func shutdownPastTheGraceReleasesTheJobForAnotherWorker() async throws {
         let harness = try await WorkerHarness.make()
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
