@@ -14,7 +14,7 @@ struct JobEnvironment: Sendable {
     let transcoder: Transcoder
     let metrics: WorkerMetrics
     let logger: Logger
-    let diskSpace: DiskSpace
+    let scratch: ScratchSpace
     let protection: ScaleInProtection?
     /// Where permanent failures go; nil when the queue has none and none is configured.
     let deadLetterQueueURL: String?
@@ -144,9 +144,10 @@ struct JobRunner: Sendable {
         progress.update(percent: 0, stage: "downloading")
         let info = try await environment.s3.headObject(bucket: configuration.bucket, key: job.sourceKey)
         let needed = Int64(Double(info.objectSize) * configuration.scratchSizeFactor)
-        if let free = environment.diskSpace.freeBytes(configuration.scratchDirectory), free - configuration.minimumFreeBytes < needed {
-            throw RetryLater(description: "not enough scratch space: \(needed) bytes needed, \(free) free")
+        guard environment.scratch.reserve(needed) else {
+            throw RetryLater(description: "not enough scratch space: \(needed) bytes needed, \(environment.scratch.unreservedBytes ?? 0) free")
         }
+        defer { environment.scratch.release(needed) }
         try await environment.s3.getObject(bucket: configuration.bucket, key: job.sourceKey, toFile: sourcePath)
         environment.metrics.bytesIn.increment(by: info.objectSize)
 

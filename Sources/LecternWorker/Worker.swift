@@ -11,7 +11,7 @@ public actor Worker {
     public let metrics: WorkerMetrics
     private let context: AWSContext
     private let logger: Logger
-    private let diskSpace: DiskSpace
+    private let scratch: ScratchSpace
     private let transcoder: Transcoder
 
     private var stopping = false
@@ -26,7 +26,7 @@ public actor Worker {
         self.context = context
         self.logger = logger
         self.metrics = metrics
-        self.diskSpace = diskSpace
+        self.scratch = ScratchSpace(directory: configuration.scratchDirectory, minimumFreeBytes: configuration.minimumFreeBytes, disk: diskSpace)
         self.transcoder = transcoder
         (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -60,7 +60,7 @@ public actor Worker {
                     _ = await wakeIterator.next()
                     continue
                 }
-                if let shortBy = diskShortfall() {
+                if let shortBy = scratch.shortfall {
                     logger.warning("scratch disk low; not receiving", metadata: ["shortBytes": "\(shortBy)"])
                     try? await Task.sleep(for: .seconds(2))
                     continue
@@ -129,12 +129,6 @@ public actor Worker {
         return try await task.value
     }
 
-    /// Bytes missing to keep the minimum free, or nil when there is room.
-    private func diskShortfall() -> Int64? {
-        guard let free = diskSpace.freeBytes(configuration.scratchDirectory) else { return nil }
-        return free < configuration.minimumFreeBytes ? configuration.minimumFreeBytes - free : nil
-    }
-
     /// Finds the DLQ and the receive limit from the queue's redrive policy (or the configuration).
     private func prepare() async throws -> JobEnvironment {
         let sqs = SQSClient(context: context)
@@ -153,7 +147,7 @@ public actor Worker {
         return JobEnvironment(
             configuration: configuration, sqs: sqs, s3: S3Client(context: context),
             store: LectureStore(dynamo: DynamoDBClient(context: context), table: configuration.table),
-            transcoder: transcoder, metrics: metrics, logger: logger, diskSpace: diskSpace, protection: scaleIn,
+            transcoder: transcoder, metrics: metrics, logger: logger, scratch: scratch, protection: scaleIn,
             deadLetterQueueURL: deadLetterQueueURL,
             maxReceiveCount: attributes.redrivePolicy?.maxReceiveCount ?? configuration.fallbackMaxAttempts,
             queueHasRedrive: attributes.redrivePolicy != nil)
