@@ -31,8 +31,8 @@ enum ExternalCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let outPath = folder.appendingPathComponent("stdout"), errPath = folder.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outPath.path, contents: nil)
-        FileManager.default.createFile(atPath: errPath.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: outPath)
         process.standardError = try FileHandle(forWritingTo: errPath)
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
