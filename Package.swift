@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // MARK: C libraries
@@ -182,6 +183,11 @@ let package = Package(
         .testTarget(
             name: "TranscoderTests",
             dependencies: ["Transcoder", "LecternTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DeploymentTests",
+            dependencies: ["LecternCore", "LecternTestSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
     ],

@@ -23,6 +23,7 @@ python3 -c 'import moto.server' 2>/dev/null || python_missing+=('moto[server]')
 python3 -c 'import boto3' 2>/dev/null || python_missing+=(boto3)
 python3 -c 'import m3u8' 2>/dev/null || python_missing+=(m3u8)
 command -v moto_server >/dev/null 2>&1 || python_missing+=('moto[server]')
+command -v cfn-lint >/dev/null 2>&1 || python_missing+=(cfn-lint)
 if ((${#python_missing[@]})); then
   echo "install-deps: pip install ${python_missing[*]}"
   python3 -m pip install -q "${python_missing[@]}"
