@@ -79,11 +79,12 @@ public struct WorkerConfiguration: Sendable {
         public var description: String { "\(variable): \(message)" }
     }
 
-    /// Reads `LECTERN_QUEUE_URL`, `LECTERN_BUCKET`, `LECTERN_TABLE` (required) and the optional
-    /// `WORKER_CONCURRENCY`, `SCRATCH_DIR`, `SHUTDOWN_GRACE_SECONDS`, `WORKER_ID`, `VISIBILITY_SECONDS`,
-    /// `PROGRESS_INTERVAL_SECONDS`, `RECEIVE_WAIT_SECONDS`, `LECTERN_DLQ_URL`, `MAX_ATTEMPTS`,
-    /// `RETRY_BASE_SECONDS`, `RETRY_MAX_SECONDS`, `MIN_FREE_BYTES`, `METRICS_PORT`, `ECS_AGENT_URI`,
-    /// `PROTECTION_MINUTES`.
+    /// Reads the names the deployment template sets — `LECTERN_QUEUE_URL`, `LECTERN_BUCKET`,
+    /// `LECTERN_LECTURES_TABLE` (required), `LECTERN_DLQ_URL`, `LECTERN_JOB_VISIBILITY_SECONDS`, `LECTERN_SCRATCH_DIR`,
+    /// `METRICS_PORT` — and ECS's `ECS_AGENT_URI`, plus the optional `LECTERN_WORKER_CONCURRENCY`,
+    /// `LECTERN_SHUTDOWN_GRACE_SECONDS`, `LECTERN_WORKER_ID`, `LECTERN_PROGRESS_INTERVAL_SECONDS`,
+    /// `LECTERN_RECEIVE_WAIT_SECONDS`, `LECTERN_MAX_ATTEMPTS`, `LECTERN_RETRY_BASE_SECONDS`, `LECTERN_RETRY_MAX_SECONDS`,
+    /// `LECTERN_MIN_FREE_BYTES`, `LECTERN_PROTECTION_MINUTES`.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(Problem) -> WorkerConfiguration {
         func required(_ name: String) throws(Problem) -> String {
             guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
@@ -99,22 +100,22 @@ public struct WorkerConfiguration: Sendable {
             return value
         }
         var configuration = WorkerConfiguration(queueURL: try required("LECTERN_QUEUE_URL"), bucket: try required("LECTERN_BUCKET"),
-                                                table: try required("LECTERN_TABLE"))
-        if let value = try integer("WORKER_CONCURRENCY", 1...64) { configuration.concurrency = value }
-        if let value = environment["SCRATCH_DIR"], !value.isEmpty {
-            guard value.hasPrefix("/") else { throw Problem(variable: "SCRATCH_DIR", message: "must be an absolute path") }
+                                                table: try required("LECTERN_LECTURES_TABLE"))
+        if let value = try integer("LECTERN_WORKER_CONCURRENCY", 1...64) { configuration.concurrency = value }
+        if let value = environment["LECTERN_SCRATCH_DIR"], !value.isEmpty {
+            guard value.hasPrefix("/") else { throw Problem(variable: "LECTERN_SCRATCH_DIR", message: "must be an absolute path") }
             configuration.scratchDirectory = value
         }
-        if let value = try integer("SHUTDOWN_GRACE_SECONDS", 0...3_600) { configuration.shutdownGrace = .seconds(value) }
-        if let value = environment["WORKER_ID"], !value.isEmpty { configuration.workerID = value }
-        if let value = try integer("VISIBILITY_SECONDS", 2...43_200) { configuration.visibilitySeconds = value }
-        if let value = try integer("PROGRESS_INTERVAL_SECONDS", 0...3_600) { configuration.progressInterval = .seconds(value) }
-        if let value = try integer("RECEIVE_WAIT_SECONDS", 0...20) { configuration.receiveWaitSeconds = value }
+        if let value = try integer("LECTERN_SHUTDOWN_GRACE_SECONDS", 0...3_600) { configuration.shutdownGrace = .seconds(value) }
+        if let value = environment["LECTERN_WORKER_ID"], !value.isEmpty { configuration.workerID = value }
+        if let value = try integer("LECTERN_JOB_VISIBILITY_SECONDS", 2...43_200) { configuration.visibilitySeconds = value }
+        if let value = try integer("LECTERN_PROGRESS_INTERVAL_SECONDS", 0...3_600) { configuration.progressInterval = .seconds(value) }
+        if let value = try integer("LECTERN_RECEIVE_WAIT_SECONDS", 0...20) { configuration.receiveWaitSeconds = value }
         if let value = environment["LECTERN_DLQ_URL"], !value.isEmpty { configuration.deadLetterQueueURL = value }
-        if let value = try integer("MAX_ATTEMPTS", 1...1_000) { configuration.fallbackMaxAttempts = value }
-        if let value = try integer("RETRY_BASE_SECONDS", 0...43_200) { configuration.retryBaseDelaySeconds = value }
-        if let value = try integer("RETRY_MAX_SECONDS", 0...43_200) { configuration.maxRetryDelaySeconds = value }
-        if let value = try integer("MIN_FREE_BYTES", 0...Int.max) { configuration.minimumFreeBytes = Int64(value) }
+        if let value = try integer("LECTERN_MAX_ATTEMPTS", 1...1_000) { configuration.fallbackMaxAttempts = value }
+        if let value = try integer("LECTERN_RETRY_BASE_SECONDS", 0...43_200) { configuration.retryBaseDelaySeconds = value }
+        if let value = try integer("LECTERN_RETRY_MAX_SECONDS", 0...43_200) { configuration.maxRetryDelaySeconds = value }
+        if let value = try integer("LECTERN_MIN_FREE_BYTES", 0...Int.max) { configuration.minimumFreeBytes = Int64(value) }
         if let value = try integer("METRICS_PORT", 0...65_535) { configuration.metricsPort = value }
         if let value = environment["ECS_AGENT_URI"], !value.isEmpty {
             guard value.hasPrefix("http://") || value.hasPrefix("https://") else {
@@ -122,7 +123,7 @@ public struct WorkerConfiguration: Sendable {
             }
             configuration.ecsAgentURI = value
         }
-        if let value = try integer("PROTECTION_MINUTES", 1...2_880) { configuration.protectionMinutes = value }
+        if let value = try integer("LECTERN_PROTECTION_MINUTES", 1...2_880) { configuration.protectionMinutes = value }
         guard configuration.queueURL.hasPrefix("http://") || configuration.queueURL.hasPrefix("https://") else {
             throw Problem(variable: "LECTERN_QUEUE_URL", message: "must be a queue URL (http:// or https://)")
         }

@@ -2,7 +2,7 @@ import LecternWorker
 import Testing
 
 @Suite("Worker configuration from the environment") struct WorkerConfigurationTests {
-    let minimal = ["LECTERN_QUEUE_URL": "http://127.0.0.1:5000/123456789012/jobs", "LECTERN_BUCKET": "media", "LECTERN_TABLE": "lectures"]
+    let minimal = ["LECTERN_QUEUE_URL": "http://127.0.0.1:5000/123456789012/jobs", "LECTERN_BUCKET": "media", "LECTERN_LECTURES_TABLE": "lectures"]
 
     @Test func requiredValuesAndDefaults() throws {
         let configuration = try WorkerConfiguration.fromEnvironment(minimal)
@@ -18,12 +18,12 @@ import Testing
 
     @Test func optionalValuesOverrideTheDefaults() throws {
         var environment = minimal
-        environment["WORKER_CONCURRENCY"] = "3"
-        environment["SHUTDOWN_GRACE_SECONDS"] = "5"
-        environment["SCRATCH_DIR"] = "/var/scratch"
+        environment["LECTERN_WORKER_CONCURRENCY"] = "3"
+        environment["LECTERN_SHUTDOWN_GRACE_SECONDS"] = "5"
+        environment["LECTERN_SCRATCH_DIR"] = "/var/scratch"
         environment["METRICS_PORT"] = "9100"
         environment["ECS_AGENT_URI"] = "http://169.254.170.2/api/abc"
-        environment["VISIBILITY_SECONDS"] = "90"
+        environment["LECTERN_JOB_VISIBILITY_SECONDS"] = "90"
         let configuration = try WorkerConfiguration.fromEnvironment(environment)
         #expect(configuration.concurrency == 3)
         #expect(configuration.shutdownGrace == .seconds(5))
@@ -36,10 +36,10 @@ import Testing
     @Test(arguments: [
         ("LECTERN_BUCKET", nil as String?),
         ("LECTERN_QUEUE_URL", "jobs"),
-        ("WORKER_CONCURRENCY", "0"),
-        ("WORKER_CONCURRENCY", "two"),
-        ("SCRATCH_DIR", "relative/path"),
-        ("VISIBILITY_SECONDS", "50000"),
+        ("LECTERN_WORKER_CONCURRENCY", "0"),
+        ("LECTERN_WORKER_CONCURRENCY", "two"),
+        ("LECTERN_SCRATCH_DIR", "relative/path"),
+        ("LECTERN_JOB_VISIBILITY_SECONDS", "50000"),
         ("METRICS_PORT", "70000"),
         ("ECS_AGENT_URI", "169.254.170.2"),
     ])

@@ -55,17 +55,17 @@ struct WorkerHarness {
         var environment = moto.environment
         environment["LECTERN_QUEUE_URL"] = queueURL
         environment["LECTERN_BUCKET"] = bucket
-        environment["LECTERN_TABLE"] = table
-        environment["SCRATCH_DIR"] = scratch
-        environment["WORKER_ID"] = workerID
-        environment["VISIBILITY_SECONDS"] = "\(visibility)"
-        environment["RECEIVE_WAIT_SECONDS"] = "1"
-        environment["RETRY_BASE_SECONDS"] = "1"
-        environment["RETRY_MAX_SECONDS"] = "2"
-        environment["MIN_FREE_BYTES"] = "0"
-        environment["SHUTDOWN_GRACE_SECONDS"] = "\(grace)"
-        environment["PROGRESS_INTERVAL_SECONDS"] = "1"
-        environment["WORKER_CONCURRENCY"] = "1"
+        environment["LECTERN_LECTURES_TABLE"] = table
+        environment["LECTERN_SCRATCH_DIR"] = scratch
+        environment["LECTERN_WORKER_ID"] = workerID
+        environment["LECTERN_JOB_VISIBILITY_SECONDS"] = "\(visibility)"
+        environment["LECTERN_RECEIVE_WAIT_SECONDS"] = "1"
+        environment["LECTERN_RETRY_BASE_SECONDS"] = "1"
+        environment["LECTERN_RETRY_MAX_SECONDS"] = "2"
+        environment["LECTERN_MIN_FREE_BYTES"] = "0"
+        environment["LECTERN_SHUTDOWN_GRACE_SECONDS"] = "\(grace)"
+        environment["LECTERN_PROGRESS_INTERVAL_SECONDS"] = "1"
+        environment["LECTERN_WORKER_CONCURRENCY"] = "1"
         return environment
     }
 

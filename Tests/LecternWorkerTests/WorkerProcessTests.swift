@@ -89,9 +89,9 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["LECTERN_QUEUE_URL"] = "http://127.0.0.1:1/queue"
         environment["LECTERN_BUCKET"] = "b"
-        environment.removeValue(forKey: "LECTERN_TABLE")
+        environment.removeValue(forKey: "LECTERN_LECTURES_TABLE")
         let worker = try WorkerProcess(binary: try #require(Self.binary), environment: environment)
         #expect(try await worker.waitForExit(timeout: .seconds(10)) == 2)
-        #expect(worker.log.contains("LECTERN_TABLE"))
+        #expect(worker.log.contains("LECTERN_LECTURES_TABLE"))
     }
 }
