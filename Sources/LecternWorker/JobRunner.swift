@@ -266,8 +266,12 @@ struct JobRunner: Sendable {
             logger.info("held by \(current.workerId ?? "another worker"); hiding this delivery for \(delay) s")
             await changeVisibility(message, seconds: delay, logger: logger)
         case .queued, .awaitingUpload:
-            // Only another condition can have failed (a write raced ours): try again shortly.
-            await changeVisibility(message, seconds: 1, logger: logger)
+            // A write raced ours, or the API has not finished enqueueing: try again after a backoff, so a record
+            // stuck here ends in the DLQ through the redrive policy rather than spinning.
+            let delay = Self.retryDelay(receives: message.receiveCount ?? 1, base: configuration.retryBaseDelaySeconds,
+                                        max: configuration.maxRetryDelaySeconds)
+            logger.info("not claimable yet (\(current.state.rawValue)); retrying in \(delay) s")
+            await changeVisibility(message, seconds: delay, logger: logger)
         }
     }
 
