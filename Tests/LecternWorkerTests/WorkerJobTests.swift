@@ -87,6 +87,24 @@ import Transcoder
         #expect(try await harness.keys(under: "renditions/").isEmpty)
     }
 
+    @Test func aMessageThatOvertakesItsRecordWaitsForIt() async throws {
+        let harness = try await WorkerHarness.make(maxReceiveCount: 10)
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
+        // As if the message arrived before the API's write moving the record to queued.
+        try await harness.store.dynamo.updateItem(table: harness.table, key: ["lectureId": .s(job.lectureID)],
+                                                  update: "SET #state = :waiting", names: ["#state": "state"],
+                                                  values: [":waiting": .s(LectureState.awaitingUpload.rawValue)])
+        let worker = harness.startWorker(harness.configuration())
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await harness.store.get(job.lectureID)?.state == .awaitingUpload)
+
+        try await harness.store.transition(job.lectureID, from: [.awaitingUpload], to: .queued)
+        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(30)) { $0.state == .ready }
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+        #expect(record.attempts == 1)
+    }
+
     @Test func aJobWithoutARecordFailsToTheDLQ() async throws {
         let harness = try await WorkerHarness.make()
         let orphan = JobMessage(lectureID: "lec_missing", sourceKey: "uploads/lec_missing/source", outputVersion: "v1", ladder: [240])
