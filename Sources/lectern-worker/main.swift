@@ -40,11 +40,15 @@ let signalSources = [SIGTERM, SIGINT].map { number in
     return source
 }
 
+// METRICS_PORT=0 picks a free port (logged), for tests and local pools.
 var metricsTask: Task<Void, Never>?
-if let port = configuration.metricsPort, port > 0 {
+if let port = configuration.metricsPort {
     let server = MetricsServer(port: UInt16(port), metrics: metrics)
     metricsTask = Task {
         do { try await server.run() } catch { logger.error("metrics server stopped", metadata: ["error": "\(error)"]) }
+    }
+    Task {
+        if let bound = try? await server.listeningPort() { logger.info("metrics listening", metadata: ["port": "\(bound)"]) }
     }
 }
 

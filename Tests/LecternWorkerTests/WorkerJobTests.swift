@@ -11,7 +11,8 @@ import Transcoder
     @Test func publishesOutputsThenFlipsTheRecordAndDeletesTheMessage() async throws {
         let harness = try await WorkerHarness.make()
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture(), ladder: [240])
-        let worker = harness.startWorker(harness.configuration())
+        let logs = LogCapture()
+        let worker = harness.startWorker(harness.configuration(), logs: logs)
 
         let record = try await harness.waitForRecord(job.lectureID) { $0.state == .ready }
         try await harness.waitForEmptyQueue()
@@ -40,6 +41,11 @@ import Transcoder
         #expect(metricValue(metrics, "lectern_worker_jobs_succeeded_total") == 1)
         #expect(metricValue(metrics, "lectern_worker_bytes_out_total") ?? 0 > 0)
         #expect(metricValue(metrics, "lectern_worker_bytes_in_total") ?? 0 > 0)
+        // The log lines of the job carry its lecture id.
+        let published = logs.all.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
+            .filter { $0["message"] == "published" }
+        #expect(published.count == 1)
+        #expect(published.first?["lectureId"] == job.lectureID)
     }
 
     @Test func duplicateDeliveriesAreNeitherEncodedNorPublishedTwice() async throws {

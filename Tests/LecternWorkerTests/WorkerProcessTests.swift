@@ -67,9 +67,15 @@ import Testing
         let harness = try await WorkerHarness.make(visibility: 60)
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture(seconds: 40), ladder: [240])
         let worker = try WorkerProcess(binary: try #require(Self.binary),
-                                       environment: harness.processEnvironment(workerID: "leaving", visibility: 60, grace: 0))
+                                       environment: harness.processEnvironment(workerID: "leaving", visibility: 60, grace: 0)
+                                           .merging(["METRICS_PORT": "0"]) { $1 })
 
         try await harness.waitForRecord(job.lectureID, timeout: .seconds(60)) { $0.progressStage == "encoding" }
+        // Its metrics endpoint counts the running job.
+        let port = try #require(Self.metricsPort(in: worker.log), "log:\n\(worker.log)")
+        let scrape = try await CurlTransport().execute(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/metrics")!))
+        #expect(scrape.status == 200)
+        #expect(String(decoding: scrape.body, as: UTF8.self).contains("lectern_worker_jobs_running 1"))
         kill(worker.process.processIdentifier, SIGTERM)
         let status = try await worker.waitForExit(timeout: .seconds(15))
         #expect(status == 0, "log:\n\(worker.log)")
@@ -82,6 +88,15 @@ import Testing
         let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(50)) { $0.state == .ready }
         try await successor.stop()
         #expect(record.attempts == 2)
+    }
+
+    /// The port from the worker's "metrics listening" JSON log line.
+    static func metricsPort(in log: String) -> Int? {
+        for line in log.split(separator: "\n") where line.contains("metrics listening") {
+            if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String],
+               let port = object["port"].flatMap({ Int($0) }) { return port }
+        }
+        return nil
     }
 
     @Test(.enabled(if: binary != nil, "build lectern-worker first"))
