@@ -155,7 +155,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LecternWorkerTests",
-            dependencies: ["LecternWorker", "LecternCore", "Transcoder", "LecternTestSupport"],
+            dependencies: [
+                "LecternWorker", "LecternCore", "Transcoder", "LecternTestSupport",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
