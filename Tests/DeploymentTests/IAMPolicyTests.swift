@@ -41,6 +41,7 @@ import Testing
         "sqs:ReceiveMessage": [queue],
         "sqs:DeleteMessage": [queue],
         "sqs:ChangeMessageVisibility": [queue],
+        "sqs:GetQueueAttributes": [queue],
         "sqs:SendMessage": [deadLetters],
         "dynamodb:GetItem": [table],
         "dynamodb:UpdateItem": [table],
