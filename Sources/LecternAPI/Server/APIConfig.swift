@@ -103,7 +103,7 @@ public struct APIConfig: Sendable {
                 ? "no token keys: set LECTERN_JWKS_FILE or LECTERN_JWKS_URL (or LECTERN_JWT_SECRET for local development)"
                 : "set only one of \(sources.joined(separator: ", "))")
         } else if let secret = value("LECTERN_JWT_SECRET") {
-            if secret.utf8.count < 16 { problems.append("LECTERN_JWT_SECRET must be at least 16 bytes") }
+            if secret.utf8.count < 32 { problems.append("LECTERN_JWT_SECRET must be at least 32 bytes (HS256 needs a key as long as its hash)") }
             source = .sharedSecret(secret)
         } else if let path = value("LECTERN_JWKS_FILE") {
             source = .jwksFile(path)
