@@ -59,7 +59,7 @@ struct TestWorld: Sendable {
             let server = try APIServer(application: app, host: "127.0.0.1", port: 0)
             let running = Task { try await server.run() }
             defer { running.cancel() }
-            try await server.waitUntilListening()
+            try await server.waitUntilListening(timeout: 30)
             let port = try #require(await server.port)
             do {
                 try await body(APIClient { request in try await Self.send(request, port: port) })

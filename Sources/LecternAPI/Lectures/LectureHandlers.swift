@@ -9,6 +9,7 @@ struct LectureHandlers: Sendable {
     let config: APIConfig
     let services: APIServices
     let logger: Logger
+    let completions = SingleFlight<APIResponse>()
 
     var store: LectureStore { services.store }
     var s3: S3Client { services.s3 }
@@ -160,6 +161,15 @@ struct LectureHandlers: Sendable {
         let input = context.request.body.isEmpty ? CompleteUploadRequest() : try APIJSON.decode(CompleteUploadRequest.self, from: context.request)
         let record = try await load(context.parameter("id"))
         try LectureAccess.requireManage(record, by: caller)
+        if let accepted = try alreadyAccepted(record) { return accepted }
+        return try await completions.run(record.lectureId) {
+            try await completeUpload(record.lectureId, input)
+        }
+    }
+
+    private func completeUpload(_ id: String, _ input: CompleteUploadRequest) async throws -> APIResponse {
+        // Read again: a completion that finished while this one waited has already answered.
+        let record = try await load(id)
         if let accepted = try alreadyAccepted(record) { return accepted }
 
         if let uploadID = record.uploadId {
