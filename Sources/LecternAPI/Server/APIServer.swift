@@ -12,12 +12,17 @@ public final class APIServer: Service, Sendable {
     let logger: Logger
 
     /// `host` nil listens on every interface; port 0 picks a free one (see `port`).
-    public init(application: APIApplication, host: String? = nil, port: UInt16, logger: Logger = Logger(label: "lectern-api")) throws {
+    public convenience init(application: APIApplication, host: String? = nil, port: UInt16, logger: Logger = Logger(label: "lectern-api")) throws {
+        try self.init(application: application, host: host, port: port, logger: logger, disablingNagle: true)
+    }
+
+    /// `disablingNagle: false` is FlyingFox's stock socket pool: only for the test that shows why we do not use it.
+    init(application: APIApplication, host: String?, port: UInt16, logger: Logger, disablingNagle: Bool) throws {
         self.application = application
         self.logger = logger
         let address: any SocketAddress = if let host { try sockaddr_in.inet(ip4: host, port: port) } else { sockaddr_in6.inet6(port: port) }
-        let config = HTTPServer.Configuration(address: address, timeout: 120,
-                                              pool: NoDelaySocketPool(HTTPServer.defaultPool()), logger: .disabled)
+        let pool: any AsyncSocketPool = disablingNagle ? NoDelaySocketPool(HTTPServer.defaultPool()) : HTTPServer.defaultPool()
+        let config = HTTPServer.Configuration(address: address, timeout: 120, pool: pool, logger: .disabled)
         server = HTTPServer(config: config, handler: FlyingFoxBridge(application: application))
     }
 
