@@ -3,6 +3,7 @@ import FlyingSocks
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Serves an `APIApplication` over HTTP/1.1 with FlyingFox; a `Service`, so swift-service-lifecycle stops it
 /// gracefully on SIGTERM (no new connections; requests in flight finish).
@@ -10,6 +11,7 @@ public final class APIServer: Service, Sendable {
     public let application: APIApplication
     let server: HTTPServer
     let logger: Logger
+    private let stopping = Mutex(false)
 
     /// `host` nil listens on every interface; port 0 picks a free one (see `port`).
     public convenience init(application: APIApplication, host: String? = nil, port: UInt16, logger: Logger = Logger(label: "lectern-api")) throws {
@@ -28,10 +30,15 @@ public final class APIServer: Service, Sendable {
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
-            try await server.run()
-        } onGracefulShutdown: { [server, logger] in
+            do {
+                try await server.run()
+            } catch where stopping.withLock({ $0 }) {
+                // Closing the listening socket ends FlyingFox's accept loop with an error: that is the stop we asked for.
+            }
+        } onGracefulShutdown: { [self] in
             logger.info("shutting down: finishing requests in flight")
-            Task { await server.stop(timeout: 10) }
+            stopping.withLock { $0 = true }
+            Task { await self.server.stop(timeout: 10) }
         }
     }
 
@@ -49,7 +56,10 @@ public final class APIServer: Service, Sendable {
         }
     }
 
-    public func stop() async { await server.stop(timeout: 5) }
+    public func stop() async {
+        stopping.withLock { $0 = true }
+        await server.stop(timeout: 5)
+    }
 }
 
 /// Turns FlyingFox requests into `APIRequest`s (reading at most the body limit) and `APIResponse`s back.
