@@ -6,8 +6,10 @@ import Glibc
 #endif
 
 /// FlyingFox writes a response's head and body separately; with Nagle on, the body waits for the client's delayed
-/// ACK (~40 ms) on every keep-alive response. This is a lower-bound stall detector, not a speed test: it fails only
-/// when most requests take at least the delayed-ACK time, which no healthy loopback request does.
+/// ACK (~40 ms) on every keep-alive response after the first one or two (Linux quick-ACKs a new connection's first
+/// segments). This is a lower-bound stall detector, not a speed test: with the stall, not one of those responses
+/// can come back in under 40 ms, so it passes as soon as three do. Other tests loading the machine make responses
+/// slow now and then, never all of them.
 @Suite("TCP_NODELAY on the server's sockets") struct NagleStallTests {
     static let stall: Duration = .milliseconds(40)
 
@@ -24,9 +26,9 @@ import Glibc
     }
 
     @Test func keepAliveResponsesDoNotWaitForDelayedACKs() async throws {
-        let durations = try await sequentialKeepAliveDurations(disablingNagle: true, count: 12)
-        let stalled = durations.filter { $0 >= Self.stall }
-        #expect(stalled.count < durations.count / 2, "responses at or above 40 ms: \(stalled) of \(durations)")
+        let durations = try await sequentialKeepAliveDurations(disablingNagle: true, count: 40)
+        let fast = durations.dropFirst(2).filter { $0 < Self.stall }
+        #expect(fast.count >= 3, "keep-alive responses under 40 ms: \(fast.count) of \(durations.count - 2): \(durations)")
     }
 }
 
