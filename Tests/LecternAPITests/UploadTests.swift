@@ -140,8 +140,8 @@ import Testing
             let multipart = try await world.createLecture(client, token: token, course: "CS101", size: 7 << 20)
             let outside = try await client.call("POST", "/v1/lectures/\(multipart.lecture.id)/upload/parts", token: token,
                                                 json: PartURLsRequest(partNumbers: [3]))
-            #expect(outside.status == 400)
-            #expect(outside.problem?.detail == "part number 3 is outside 1…2")
+            #expect(outside.status == 422)
+            #expect(outside.problem?.detail == "part number 3 is outside this upload's parts 1…2")
             let single = try await client.call("POST", "/v1/lectures/\(created.lecture.id)/upload/parts", token: token,
                                                json: PartURLsRequest(partNumbers: [1]))
             #expect(single.status == 409)

@@ -63,8 +63,7 @@ struct LectureHandlers: Sendable {
         let title = input.title.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !title.isEmpty, title.count <= 200 else { throw .badRequest("field 'title' must be 1…200 characters") }
         guard !input.filename.isEmpty, input.filename.count <= 255 else { throw .badRequest("field 'filename' must be 1…255 characters") }
-        guard !input.course.isEmpty, input.course.count <= 64,
-              input.course.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+        guard Self.isCourseName(input.course) else {
             throw .badRequest("field 'course' must be 1…64 letters, digits, '-', '_' or '.'")
         }
         guard input.size > 0 else { throw .badRequest("field 'size' must be a positive number of bytes") }
@@ -76,6 +75,10 @@ struct LectureHandlers: Sendable {
             throw .unprocessable("'\(input.contentType)' is not a video type; upload a video file (video/mp4, video/quicktime, video/webm…)",
                                  kind: "not-a-video")
         }
+    }
+
+    static func isCourseName(_ course: String) -> Bool {
+        !course.isEmpty && course.count <= 64 && course.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
     }
 
     static func isVideoType(_ type: String) -> Bool {
@@ -116,7 +119,7 @@ struct LectureHandlers: Sendable {
             throw APIProblem.badRequest("field 'partNumbers' must list 1…\(Self.partBatchLimit) part numbers")
         }
         if let bad = input.partNumbers.first(where: { !(1...upload.partCount).contains($0) }) {
-            throw APIProblem.badRequest("part number \(bad) is outside 1…\(upload.partCount)")
+            throw APIProblem.unprocessable("part number \(bad) is outside this upload's parts 1…\(upload.partCount)", kind: "invalid-part-number")
         }
         let numbers = Array(Set(input.partNumbers)).sorted()
         let parts = try await partURLs(key: record.sourceKey, uploadID: upload.uploadID, numbers: numbers)
@@ -178,7 +181,7 @@ struct LectureHandlers: Sendable {
             }
             let upload = try openMultipart(record)
             if let bad = parts.first(where: { !(1...upload.partCount).contains($0.partNumber) }) {
-                throw APIProblem.badRequest("part number \(bad.partNumber) is outside 1…\(upload.partCount)")
+                throw APIProblem.unprocessable("part number \(bad.partNumber) is outside this upload's parts 1…\(upload.partCount)", kind: "invalid-part-number")
             }
             guard Set(parts.map(\.partNumber)).count == upload.partCount else {
                 throw APIProblem.unprocessable("the upload has \(upload.partCount) parts; the request lists \(Set(parts.map(\.partNumber)).count)",
@@ -292,6 +295,9 @@ struct LectureHandlers: Sendable {
     func list(_ context: RequestContext) async throws -> APIResponse {
         let caller = try context.caller
         let course = context.parameter("course")
+        guard Self.isCourseName(course) else {
+            throw APIProblem.badRequest("a course name is 1…64 letters, digits, '-', '_' or '.'")
+        }
         try LectureAccess.requireList(course: course, by: caller)
         let limitText = context.request.query["limit"] ?? "20"
         guard let limit = Int(limitText), (1...100).contains(limit) else {
@@ -351,7 +357,7 @@ enum PageCursor {
         guard let data = Authenticator.base64URLDecode(Substring(text)),
               let key = try? JSONDecoder().decode(DynamoDBItem.self, from: data),
               Set(key.keys).isSubset(of: ["lectureId", "courseId", "createdAt"]), key["courseId"] == .s(course) else {
-            throw .badRequest("query parameter 'cursor' is not one this API handed out for course \(course)")
+            throw .unprocessable("query parameter 'cursor' is not one this API handed out for course \(course)", kind: "invalid-cursor")
         }
         return key
     }

@@ -23,8 +23,10 @@ enum OpenAPIDocument {
     "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus metrics", "security": [], "responses": {"200": {"description": "Text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
     "/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
     "/v1/lectures": {"post": {"operationId": "createLecture", "summary": "Create a lecture and plan its upload (professors of the course)",
-      "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateLectureRequest"}}}},
-      "responses": {"201": {"description": "Created, awaiting its upload", "headers": {"Location": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateLectureResponse"}}}},
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateLectureRequest"},
+        "example": {"title": "Week 1: Introduction", "course": "CS101", "filename": "week1.mp4", "size": 1000, "contentType": "video/mp4"}}}},
+      "responses": {"201": {"description": "Created, awaiting its upload", "headers": {"Location": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateLectureResponse"}}},
+        "links": {"GetLecture": {"operationId": "getLecture", "parameters": {"id": "$response.body#/lecture/id"}}, "UploadStatus": {"operationId": "uploadStatus", "parameters": {"id": "$response.body#/lecture/id"}}, "PartURLs": {"operationId": "partURLs", "parameters": {"id": "$response.body#/lecture/id"}}, "CompleteUpload": {"operationId": "completeUpload", "parameters": {"id": "$response.body#/lecture/id"}}, "AbortUpload": {"operationId": "abortUpload", "parameters": {"id": "$response.body#/lecture/id"}}, "RetryLecture": {"operationId": "retryLecture", "parameters": {"id": "$response.body#/lecture/id"}}, "MasterPlaylist": {"operationId": "masterPlaylist", "parameters": {"id": "$response.body#/lecture/id"}}, "DeleteLecture": {"operationId": "deleteLecture", "parameters": {"id": "$response.body#/lecture/id"}}, "Storyboard": {"operationId": "storyboard", "parameters": {"id": "$response.body#/lecture/id"}}}},
         "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"},
         "413": {"$ref": "#/components/responses/Problem"}, "415": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/lectures/{id}": {
@@ -46,7 +48,7 @@ enum OpenAPIDocument {
       "post": {"operationId": "partURLs", "summary": "Presigned UploadPart URLs for up to 100 parts",
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PartURLsRequest"}}}},
         "responses": {"200": {"description": "URLs", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PartURLsResponse"}}}},
-          "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+          "400": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/lectures/{id}/upload/complete": {
       "parameters": [{"$ref": "#/components/parameters/LectureID"}],
       "post": {"operationId": "completeUpload", "summary": "Finish the upload and queue the encode, exactly once (repeats answer the same 202)",
@@ -76,12 +78,12 @@ enum OpenAPIDocument {
         "200": {"description": "WebVTT", "content": {"text/vtt": {"schema": {"type": "string"}}}},
         "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/courses/{course}/lectures": {
-      "parameters": [{"name": "course", "in": "path", "required": true, "schema": {"type": "string", "minLength": 1, "maxLength": 64}},
+      "parameters": [{"name": "course", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}},
         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
         {"name": "cursor", "in": "query", "schema": {"type": "string"}}],
       "get": {"operationId": "listLectures", "summary": "A course's lectures, newest first: students see ready ones, professors all", "responses": {
         "200": {"description": "One page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LecturePage"}}}},
-        "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}}}},
+        "400": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/ops/queue": {"get": {"operationId": "queueStats", "summary": "Job queue depths (operators)", "responses": {
       "200": {"description": "Depths", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QueueStats"}}}},
       "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}}}},
