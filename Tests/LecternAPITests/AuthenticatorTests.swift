@@ -1,6 +1,8 @@
+import AWS
 import Foundation
 import JWTKit
 import LecternAPI
+import LecternTestSupport
 import Testing
 
 @Suite("Bearer token verification") struct AuthenticatorTests {
@@ -122,6 +124,40 @@ import Testing
         // HS256 in JWKS mode (the algorithm-confusion attack): refused before any key is tried.
         let hmac = try await DevTokens.mint(secret: secret, claims: claims())
         await unauthorized(authenticator, "Bearer \(hmac)", mentioning: "HS256")
+    }
+
+    @Test func aJWKSURLIsFetchedAndRefetchedForNewKeys() async throws {
+        // The identity provider's JWKS, served by (unchecked) moto's S3 through a presigned GET.
+        let moto = try await UncheckedMoto.shared()
+        let s3 = AWSContext(configuration: AWSConfiguration(region: "us-east-1", endpoint: moto.endpoint), transport: TestWorld.transport,
+                            credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKIDTEST", secretAccessKey: "unchecked"))).s3
+        let bucket = MotoServer.uniqueName("idp")
+        try await s3.createBucket(bucket)
+        func publish(_ keys: [(String, ES256PrivateKey)]) async throws {
+            let entries = keys.map { id, key in
+                let point = key.publicKey.parameters!
+                return #"{"kty":"EC","kid":"\#(id)","alg":"ES256","crv":"P-256","x":"\#(point.x)","y":"\#(point.y)"}"#
+            }
+            try await s3.putObject(bucket: bucket, key: "jwks.json", data: Data(#"{"keys":[\#(entries.joined(separator: ","))]}"#.utf8))
+        }
+        let old = ES256PrivateKey(), new = ES256PrivateKey()
+        try await publish([("old", old)])
+        let url = try await s3.presignedGetURL(bucket: bucket, key: "jwks.json")
+        let patient = try await Authenticator(source: .jwksURL(url), issuer: "https://id.example.edu", audience: "lectern",
+                                              transport: TestWorld.transport, refetchInterval: .seconds(0))
+        let strict = try await Authenticator(source: .jwksURL(url), issuer: "https://id.example.edu", audience: "lectern",
+                                             transport: TestWorld.transport, refetchInterval: .seconds(3600))
+        let signers = JWTKeyCollection()
+        await signers.add(ecdsa: old, kid: "old")
+        await signers.add(ecdsa: new, kid: "new")
+        #expect(try await patient.authenticate(token: try await signers.sign(claims(), kid: "old")).userID == "prof-9")
+
+        // The provider rotates in a new key: the next token naming it makes the authenticator fetch again,
+        // unless it fetched too recently.
+        try await publish([("old", old), ("new", new)])
+        let rotated = try await signers.sign(claims(), kid: "new")
+        #expect(try await patient.authenticate(token: rotated).userID == "prof-9")
+        await unauthorized(strict, "Bearer \(rotated)", mentioning: "not one of ours")
     }
 
     @Test func aBrokenJWKSStopsTheStart() async throws {

@@ -23,7 +23,7 @@ public actor Authenticator {
     private var keys = JWTKeyCollection()
     private var knownKeyIDs: Set<String> = []
     private var lastFetch: ContinuousClock.Instant?
-    static let refetchInterval: Duration = .seconds(60)
+    private let refetchInterval: Duration
 
     private var allowedAlgorithms: Set<String> {
         if case .sharedSecret = source { return ["HS256"] }
@@ -31,8 +31,11 @@ public actor Authenticator {
     }
 
     /// Loads the keys now, so a bad JWKS stops the server at start with a clear message.
-    public init(source: TokenKeySource, issuer: String?, audience: String?, transport: (any HTTPTransport)? = nil) async throws {
+    /// `refetchInterval`: how long after a JWKS fetch an unknown key id may trigger the next one.
+    public init(source: TokenKeySource, issuer: String?, audience: String?, transport: (any HTTPTransport)? = nil,
+                refetchInterval: Duration = .seconds(60)) async throws {
         self.source = source
+        self.refetchInterval = refetchInterval
         self.issuer = issuer
         self.audience = audience
         self.transport = transport
@@ -128,7 +131,7 @@ public actor Authenticator {
 
     private func refetchIfAllowed() async {
         guard case .jwksURL = source else { return }
-        if let lastFetch, ContinuousClock.now - lastFetch < Self.refetchInterval { return }
+        if let lastFetch, ContinuousClock.now - lastFetch < refetchInterval { return }
         // A failed refetch keeps the keys we have; the unknown-kid token is refused either way.
         try? await loadKeys()
     }
