@@ -1,0 +1,27 @@
+/// The roles a Lectern token may carry.
+public enum Role: String, Sendable, Codable, CaseIterable {
+    case professor, student, ops
+}
+
+/// Who sent a request, from a verified token.
+public struct Principal: Sendable, Equatable {
+    public var userID: String
+    public var name: String?
+    public var role: Role
+    public var courses: Set<String>
+
+    public init(userID: String, name: String? = nil, role: Role, courses: Set<String> = []) {
+        self.userID = userID
+        self.name = name
+        self.role = role
+        self.courses = courses
+    }
+
+    public func isMember(of course: String) -> Bool { courses.contains(course) }
+
+    /// Professors of the course: the ones who may upload, retry and delete its lectures.
+    public func requireProfessor(of course: String) throws(APIProblem) {
+        guard role == .professor else { throw .forbidden("only a professor of \(course) may do this (you are \(role.rawValue))") }
+        guard isMember(of: course) else { throw .forbidden("you are not a professor of course \(course)") }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// What a route demands of the caller before its handler runs.
+public enum RouteAccess: Sendable {
+    /// No token needed (health, metrics, the OpenAPI document, CORS preflight).
+    case public_
+    /// A verified bearer token; the handler decides role and course.
+    case authenticated
+}
+
+/// A matched request: the request, its path parameters and (for authenticated routes) who sent it.
+public struct RequestContext: Sendable {
+    public var request: APIRequest
+    public var parameters: [String: String]
+    public var principal: Principal?
+
+    public func parameter(_ name: String) -> String { parameters[name] ?? "" }
+
+    /// The caller; only nil on public routes, where handlers never ask.
+    public var caller: Principal {
+        get throws(APIProblem) {
+            guard let principal else { throw .unauthorized("this endpoint needs a bearer token") }
+            return principal
+        }
+    }
+}
+
+public typealias RouteHandler = @Sendable (RequestContext) async throws -> APIResponse
+
+/// Routes as values (`"GET /v1/lectures/:id"`), tried in order; built once, then immutable and `Sendable`.
+public struct Router: Sendable {
+    struct Route: Sendable {
+        enum Segment: Sendable, Equatable { case literal(String), parameter(String), parameterWithSuffix(String, suffix: String) }
+        var method: String
+        var segments: [Segment]
+        var access: RouteAccess
+        var name: String
+        var handler: RouteHandler
+    }
+
+    private(set) var routes: [Route] = []
+
+    public init() {}
+
+    /// `pattern` is `METHOD /path/:param/...`; a parameter may carry a literal suffix (`:rendition.m3u8`).
+    public mutating func add(_ pattern: String, access: RouteAccess = .authenticated, _ handler: @escaping RouteHandler) {
+        let parts = pattern.split(separator: " ", maxSplits: 1)
+        precondition(parts.count == 2, "route pattern '\(pattern)' needs METHOD and path")
+        let segments = parts[1].split(separator: "/").map { part -> Route.Segment in
+            guard part.hasPrefix(":") else { return .literal(String(part)) }
+            let name = part.dropFirst()
+            if let dot = name.firstIndex(of: ".") {
+                return .parameterWithSuffix(String(name[..<dot]), suffix: String(name[dot...]))
+            }
+            return .parameter(String(name))
+        }
+        routes.append(Route(method: String(parts[0]), segments: segments, access: access, name: String(parts[1]), handler: handler))
+    }
+
+    enum Match {
+        case found(Route, [String: String])
+        case wrongMethod(allowed: [String])
+        case none
+    }
+
+    func match(method: String, path: String) -> Match {
+        let pieces = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        var allowed: [String] = []
+        for route in routes {
+            guard let parameters = Self.bind(route.segments, to: pieces) else { continue }
+            if route.method == method || (method == "HEAD" && route.method == "GET") { return .found(route, parameters) }
+            allowed.append(route.method)
+        }
+        return allowed.isEmpty ? .none : .wrongMethod(allowed: Array(Set(allowed)).sorted())
+    }
+
+    private static func bind(_ segments: [Route.Segment], to pieces: [String]) -> [String: String]? {
+        guard segments.count == pieces.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (segment, piece) in zip(segments, pieces) {
+            let decoded = piece.removingPercentEncoding ?? piece
+            switch segment {
+            case .literal(let text):
+                guard text == piece else { return nil }
+            case .parameter(let name):
+                guard !decoded.isEmpty else { return nil }
+                parameters[name] = decoded
+            case .parameterWithSuffix(let name, let suffix):
+                guard decoded.hasSuffix(suffix), decoded.count > suffix.count else { return nil }
+                parameters[name] = String(decoded.dropLast(suffix.count))
+            }
+        }
+        return parameters
+    }
+}

@@ -1,1 +1,0 @@
-// The upload and playback API: see the lectern-api issue.

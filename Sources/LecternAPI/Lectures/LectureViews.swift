@@ -1,0 +1,172 @@
+import Foundation
+import LecternCore
+
+/// POST /v1/lectures
+public struct CreateLectureRequest: Codable, Sendable {
+    public var title: String
+    public var course: String
+    public var filename: String
+    public var size: Int64
+    public var contentType: String
+
+    public init(title: String, course: String, filename: String, size: Int64, contentType: String) {
+        self.title = title
+        self.course = course
+        self.filename = filename
+        self.size = size
+        self.contentType = contentType
+    }
+}
+
+/// A lecture as clients see it.
+public struct LectureView: Codable, Sendable, Equatable {
+    public struct Progress: Codable, Sendable, Equatable {
+        public var percent: Double?
+        public var stage: String?
+    }
+
+    public var id: String
+    public var course: String
+    public var owner: String
+    public var title: String
+    public var filename: String
+    public var contentType: String
+    public var size: Int64
+    public var state: String
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var progress: Progress?
+    public var failureReason: String?
+    public var durationSeconds: Double?
+    public var playback: PlaybackView?
+
+    init(_ record: LectureRecord, playback: PlaybackView? = nil) {
+        id = record.lectureId
+        course = record.courseId
+        owner = record.ownerId
+        title = record.title
+        filename = record.filename
+        contentType = record.contentType
+        size = record.sizeBytes
+        state = record.state.rawValue
+        createdAt = record.createdAt
+        updatedAt = record.updatedAt
+        if record.state == .processing {
+            progress = Progress(percent: record.progressPercent, stage: record.progressStage)
+        }
+        failureReason = record.state == .failed ? record.failureReason : nil
+        durationSeconds = record.durationSeconds ?? playback?.durationSeconds
+        self.playback = playback
+    }
+}
+
+/// Links to a ready lecture's outputs; S3 links are presigned and expire at `expiresAt`.
+public struct PlaybackView: Codable, Sendable, Equatable {
+    public struct Rendition: Codable, Sendable, Equatable {
+        public var name: String
+        public var width: Int?
+        public var height: Int?
+        public var bandwidth: Int?
+    }
+    public struct Storyboard: Codable, Sendable, Equatable {
+        /// The API's WebVTT with presigned image links.
+        public var cues: String
+        public var image: URL?
+        public var interval: Double?
+        public var thumbnailWidth: Int?
+        public var thumbnailHeight: Int?
+    }
+
+    /// The API's master playlist (its variant links lead back to the API, its media links to S3).
+    public var hls: String
+    public var mp4: URL?
+    public var poster: URL?
+    public var storyboard: Storyboard?
+    public var renditions: [Rendition]
+    public var durationSeconds: Double?
+    public var expiresAt: Date
+}
+
+/// How the browser sends the file.
+public struct UploadPlan: Codable, Sendable, Equatable {
+    public enum Method: String, Codable, Sendable { case single, multipart }
+    public struct PartURL: Codable, Sendable, Equatable {
+        public var partNumber: Int
+        public var url: URL
+    }
+
+    public var method: Method
+    /// single: PUT the whole file here, with `headers`.
+    public var url: URL?
+    public var headers: [String: String]?
+    /// multipart: the part size (every part but the last is exactly this big) and count.
+    public var partSize: Int64?
+    public var partCount: Int?
+    /// multipart: the first batch of part URLs; ask POST …/upload/parts for more.
+    public var parts: [PartURL]?
+    public var expiresAt: Date
+}
+
+public struct CreateLectureResponse: Codable, Sendable {
+    public var lecture: LectureView
+    public var upload: UploadPlan
+}
+
+/// POST /v1/lectures/{id}/upload/parts
+public struct PartURLsRequest: Codable, Sendable {
+    public var partNumbers: [Int]
+    public init(partNumbers: [Int]) { self.partNumbers = partNumbers }
+}
+
+public struct PartURLsResponse: Codable, Sendable {
+    public var parts: [UploadPlan.PartURL]
+    public var expiresAt: Date
+}
+
+/// GET /v1/lectures/{id}/upload
+public struct UploadStatusResponse: Codable, Sendable {
+    public struct Part: Codable, Sendable, Equatable {
+        public var partNumber: Int
+        public var eTag: String
+        public var size: Int64
+    }
+    public var method: UploadPlan.Method
+    public var state: String
+    public var partSize: Int64?
+    public var partCount: Int?
+    /// multipart: what S3 already holds; the client uploads the rest.
+    public var uploadedParts: [Part]?
+    public var missingPartNumbers: [Int]?
+    /// single: whether the object is there, and a fresh URL to PUT it (again).
+    public var uploaded: Bool?
+    public var url: URL?
+    public var expiresAt: Date?
+}
+
+/// POST /v1/lectures/{id}/upload/complete
+public struct CompleteUploadRequest: Codable, Sendable {
+    public struct Part: Codable, Sendable {
+        public var partNumber: Int
+        public var eTag: String
+        public init(partNumber: Int, eTag: String) {
+            self.partNumber = partNumber
+            self.eTag = eTag
+        }
+    }
+    public var parts: [Part]?
+    public init(parts: [Part]? = nil) { self.parts = parts }
+}
+
+/// The 202 of complete and retry: the same body however often the call is repeated.
+public struct JobAccepted: Codable, Sendable, Equatable {
+    public var lectureId: String
+    public var jobVersion: String
+    public var status = "accepted"
+}
+
+/// GET /v1/courses/{course}/lectures
+public struct LecturePage: Codable, Sendable {
+    public var lectures: [LectureView]
+    /// Pass as `cursor` for the next page; absent on the last.
+    public var nextCursor: String?
+}

@@ -1,0 +1,157 @@
+import AWS
+import Foundation
+import LecternCore
+
+/// A ready lecture's outputs: the manifest, presigned links, and rewritten playlists.
+struct Playback: Sendable {
+    let config: APIConfig
+    let services: APIServices
+
+    var s3: S3Client { services.s3 }
+    var bucket: String { services.bucket }
+
+    func presign(_ prefix: String, _ relative: String) async throws -> URL {
+        try await s3.presignedGetURL(bucket: bucket, key: prefix + relative, expires: config.playbackURLSeconds)
+    }
+
+    /// A path from the manifest, if it stays inside the published prefix.
+    func safe(_ path: String?) -> String? {
+        guard let path, HLSRewriter.isSafeRelativePath(path) else { return nil }
+        return path
+    }
+
+    func manifest(prefix: String) async throws -> PublishedManifest? {
+        let object: S3Object
+        do {
+            object = try await s3.getObject(bucket: bucket, key: prefix + PublishedManifest.fileName, limit: 4 << 20)
+        } catch let error as AWSError where error.isNotFound {
+            return nil
+        }
+        return try? JSONDecoder().decode(PublishedManifest.self, from: object.body)
+    }
+
+    func view(of record: LectureRecord, prefix: String) async throws -> PlaybackView {
+        let manifest = try await manifest(prefix: prefix)
+        var storyboard: PlaybackView.Storyboard?
+        if let board = manifest?.storyboard, board.cues != nil {
+            storyboard = .init(cues: "/v1/lectures/\(record.lectureId)/storyboard.vtt",
+                               image: try await safe(board.image).asyncMap { try await presign(prefix, $0) },
+                               interval: board.interval, thumbnailWidth: board.thumbnailWidth, thumbnailHeight: board.thumbnailHeight)
+        }
+        let renditions = (manifest?.video ?? []).map {
+            PlaybackView.Rendition(name: $0.name ?? "", width: $0.width, height: $0.height, bandwidth: $0.bandwidth)
+        }
+        return PlaybackView(
+            hls: "/v1/lectures/\(record.lectureId)/hls/master.m3u8",
+            mp4: try await safe(manifest?.progressive?.path).asyncMap { try await presign(prefix, $0) },
+            poster: try await safe(manifest?.poster).asyncMap { try await presign(prefix, $0) },
+            storyboard: storyboard, renditions: renditions, durationSeconds: manifest?.duration,
+            expiresAt: Date().addingTimeInterval(TimeInterval(config.playbackURLSeconds)))
+    }
+
+    func text(_ key: String) async throws -> String {
+        do {
+            return String(decoding: try await s3.getObject(bucket: bucket, key: key, limit: 16 << 20).body, as: UTF8.self)
+        } catch let error as AWSError where error.isNotFound {
+            throw APIProblem.notFound("the lecture's \(key.split(separator: "/").last ?? "file") is missing")
+        }
+    }
+
+    /// The master playlist with its links pointing at the API's media playlists (`suffix` carries a query token).
+    func master(prefix: String, suffix: String) async throws -> String {
+        let manifest = try await manifest(prefix: prefix)
+        let masterPath = safe(manifest?.masterPlaylist) ?? PublishedManifest.defaultMaster
+        let directory = HLSRewriter.directory(of: masterPath)
+        return try await HLSRewriter.rewrite(try await text(prefix + masterPath)) { uri in
+            guard !HLSRewriter.isAbsolute(uri), let path = HLSRewriter.resolve(uri, inDirectory: directory) else { return nil }
+            if let id = HLSRewriter.renditionID(forPlaylist: path) { return "\(id).m3u8\(suffix)" }
+            return try await presign(prefix, path).absoluteString
+        }
+    }
+
+    /// A media playlist with every link presigned.
+    func media(prefix: String, rendition: String) async throws -> String {
+        guard let path = HLSRewriter.playlistPath(forRendition: rendition) else {
+            throw APIProblem.notFound("no rendition \(rendition)")
+        }
+        let directory = HLSRewriter.directory(of: path)
+        return try await HLSRewriter.rewrite(try await text(prefix + path)) { uri in
+            guard !HLSRewriter.isAbsolute(uri), let resolved = HLSRewriter.resolve(uri, inDirectory: directory) else { return nil }
+            return try await presign(prefix, resolved).absoluteString
+        }
+    }
+
+    /// The storyboard's WebVTT with its image links (`storyboard.jpg#xywh=…`) presigned, fragments kept.
+    func storyboardCues(prefix: String) async throws -> String {
+        guard let board = try await manifest(prefix: prefix)?.storyboard, let cues = board.cues,
+              HLSRewriter.isSafeRelativePath(cues) else {
+            throw APIProblem.notFound("this lecture has no storyboard")
+        }
+        let directory = HLSRewriter.directory(of: cues)
+        var presigned: [String: String] = [:]
+        var lines: [String] = []
+        for line in try await text(prefix + cues).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init) {
+            let parts = line.split(separator: "#", maxSplits: 1)
+            guard let target = parts.first, target.hasSuffix(".jpg") || target.hasSuffix(".png") || target.hasSuffix(".webp"),
+                  !line.contains("-->"), !HLSRewriter.isAbsolute(String(target)),
+                  let resolved = HLSRewriter.resolve(String(target), inDirectory: directory) else {
+                lines.append(line)
+                continue
+            }
+            if presigned[resolved] == nil { presigned[resolved] = try await presign(prefix, resolved).absoluteString }
+            lines.append(presigned[resolved]! + (parts.count > 1 ? "#" + parts[1] : ""))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
+
+/// The playback routes: HLS playlists and storyboard cues, for anyone who may read the (ready) lecture.
+struct PlaybackHandlers: Sendable {
+    let lectures: LectureHandlers
+
+    private func readyLecture(_ context: RequestContext) async throws -> (LectureRecord, String, Playback) {
+        let caller = try context.caller
+        let record = try await lectures.load(context.parameter("id"))
+        try LectureAccess.requireRead(record, by: caller)
+        guard record.state == .ready, let prefix = record.publishedPrefix else {
+            throw APIProblem.conflict("lecture \(record.lectureId) is \(record.state.rawValue); it has nothing to play yet")
+        }
+        return (record, prefix, Playback(config: lectures.config, services: lectures.services))
+    }
+
+    static let playlistType = "application/vnd.apple.mpegurl"
+
+    private func playlistResponse(_ text: String, config: APIConfig) -> APIResponse {
+        var response = APIResponse.text(text, contentType: Self.playlistType)
+        // Shorter than the presigned links inside, so a cached playlist never hands out dead links.
+        response.headers["Cache-Control"] = "private, max-age=\(config.playbackURLSeconds / 4)"
+        return response
+    }
+
+    func master(_ context: RequestContext) async throws -> APIResponse {
+        let (_, prefix, playback) = try await readyLecture(context)
+        // A player that authenticated with ?access_token= (no way to send headers) needs it on the variant links too.
+        var suffix = ""
+        if let token = context.request.query["access_token"] {
+            suffix = "?access_token=" + (token.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-_."))) ?? "")
+        }
+        return playlistResponse(try await playback.master(prefix: prefix, suffix: suffix), config: lectures.config)
+    }
+
+    func media(_ context: RequestContext) async throws -> APIResponse {
+        let (_, prefix, playback) = try await readyLecture(context)
+        return playlistResponse(try await playback.media(prefix: prefix, rendition: context.parameter("rendition")), config: lectures.config)
+    }
+
+    func storyboard(_ context: RequestContext) async throws -> APIResponse {
+        let (_, prefix, playback) = try await readyLecture(context)
+        return .text(try await playback.storyboardCues(prefix: prefix), contentType: "text/vtt; charset=utf-8")
+    }
+}

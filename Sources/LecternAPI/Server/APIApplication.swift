@@ -1,0 +1,143 @@
+import AWS
+import Foundation
+import LecternCore
+import Logging
+
+/// The whole API as one value: request in, response out. The HTTP server calls `respond(to:)`, and so do tests,
+/// in-process, with the same requests they send to a live server.
+public struct APIApplication: Sendable {
+    public let config: APIConfig
+    public let services: APIServices
+    public let authenticator: Authenticator
+    public let metrics: APIMetrics
+    let rateLimiter: RateLimiter
+    let router: Router
+    let logger: Logger
+
+    public init(config: APIConfig, services: APIServices, authenticator: Authenticator,
+                metrics: APIMetrics = APIMetrics(), logger: Logger = Logger(label: "lectern-api")) {
+        self.config = config
+        self.services = services
+        self.authenticator = authenticator
+        self.metrics = metrics
+        self.logger = logger
+        rateLimiter = RateLimiter(perMinute: config.writesPerMinute)
+        router = Self.routes(config: config, services: services, metrics: metrics, logger: logger)
+    }
+
+    static func routes(config: APIConfig, services: APIServices, metrics: APIMetrics, logger: Logger) -> Router {
+        let lectures = LectureHandlers(config: config, services: services, logger: logger)
+        let playback = PlaybackHandlers(lectures: lectures)
+        let ops = OpsHandlers(services: services)
+        var router = Router()
+        router.add("GET /healthz", access: .public_) { _ in .json(["status": "ok"]) }
+        router.add("GET /readyz", access: .public_, ops.ready)
+        router.add("GET /metrics", access: .public_) { _ in
+            .text(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        router.add("GET /v1/openapi.json", access: .public_) { _ in
+            APIResponse(status: 200, body: OpenAPIDocument.json, contentType: "application/json")
+        }
+        router.add("POST /v1/lectures", lectures.create)
+        router.add("GET /v1/lectures/:id", lectures.get)
+        router.add("DELETE /v1/lectures/:id", lectures.delete)
+        router.add("GET /v1/lectures/:id/upload", lectures.uploadStatus)
+        router.add("DELETE /v1/lectures/:id/upload", lectures.abort)
+        router.add("POST /v1/lectures/:id/upload/parts", lectures.partURLBatch)
+        router.add("POST /v1/lectures/:id/upload/complete", lectures.complete)
+        router.add("POST /v1/lectures/:id/retry", lectures.retry)
+        router.add("GET /v1/lectures/:id/hls/master.m3u8", playback.master)
+        router.add("GET /v1/lectures/:id/hls/:rendition.m3u8", playback.media)
+        router.add("GET /v1/lectures/:id/storyboard.vtt", playback.storyboard)
+        router.add("GET /v1/courses/:course/lectures", lectures.list)
+        router.add("GET /v1/ops/queue", ops.queue)
+        router.add("POST /v1/ops/dlq/redrive", ops.redrive)
+        return router
+    }
+
+    static let writeMethods: Set<String> = ["POST", "PUT", "PATCH", "DELETE"]
+
+    public func respond(to request: APIRequest) async -> APIResponse {
+        let started = ContinuousClock.now
+        var routeName = "unmatched"
+        var response: APIResponse
+        do {
+            response = try await dispatch(request, routeName: &routeName)
+        } catch let problem as APIProblem {
+            response = problem.response(instance: request.path)
+        } catch let problem as APIConfigError {
+            logger.error("configuration problem", metadata: ["error": "\(problem)"])
+            response = APIProblem.internalError.response(instance: request.path)
+        } catch let error as AWSError where error.isRetryable {
+            logger.error("AWS unavailable", metadata: ["route": "\(routeName)", "error": "\(error)"])
+            response = APIProblem.serviceUnavailable("a storage service is unavailable; try again shortly").response(instance: request.path)
+        } catch {
+            logger.error("request failed", metadata: ["route": "\(routeName)", "error": "\(error)"])
+            response = APIProblem.internalError.response(instance: request.path)
+        }
+        addCORSHeaders(to: &response, for: request)
+        if request.method == "HEAD" { response.body = Data() }
+        metrics.record(route: routeName, method: request.method, status: response.status, duration: ContinuousClock.now - started)
+        return response
+    }
+
+    private func dispatch(_ request: APIRequest, routeName: inout String) async throws -> APIResponse {
+        if request.method == "OPTIONS", request.header("Origin") != nil, request.header("Access-Control-Request-Method") != nil {
+            routeName = "preflight"
+            return preflight(request)
+        }
+        guard request.body.count <= config.maxBodyBytes else {
+            throw APIProblem.payloadTooLarge("request bodies are limited to \(config.maxBodyBytes) bytes")
+        }
+        let route: Router.Route, parameters: [String: String]
+        switch router.match(method: request.method, path: request.path) {
+        case .found(let found, let bound): (route, parameters) = (found, bound)
+        case .wrongMethod(let allowed): throw APIProblem.methodNotAllowed(allowed)
+        case .none: throw APIProblem.notFound("no resource at \(request.path)")
+        }
+        routeName = route.name
+        var context = RequestContext(request: request, parameters: parameters, principal: nil)
+        if case .authenticated = route.access {
+            let principal: Principal
+            if request.header("Authorization") == nil, request.method == "GET", let token = request.query["access_token"],
+               route.name.hasSuffix(".m3u8") || route.name.hasSuffix(".vtt") {
+                // Players cannot add headers to playlist fetches; playback routes also take the token in the query.
+                principal = try await authenticator.authenticate(token: token)
+            } else {
+                principal = try await authenticator.authenticate(authorization: request.header("Authorization"))
+            }
+            if Self.writeMethods.contains(request.method), let wait = rateLimiter.admit(principal.userID) {
+                throw APIProblem.tooManyRequests(retryAfter: wait)
+            }
+            context.principal = principal
+        }
+        return try await route.handler(context)
+    }
+
+    // MARK: CORS
+
+    private func originAllowed(_ request: APIRequest) -> String? {
+        guard let origin = request.header("Origin"), let allowed = config.corsOrigin, origin == allowed else { return nil }
+        return origin
+    }
+
+    private func preflight(_ request: APIRequest) -> APIResponse {
+        guard let origin = originAllowed(request) else {
+            return APIProblem.forbidden("cross-origin requests from \(request.header("Origin") ?? "?") are not allowed").response()
+        }
+        return APIResponse(status: 204, headers: [
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type",
+            "Access-Control-Max-Age": "600",
+            "Vary": "Origin",
+        ])
+    }
+
+    private func addCORSHeaders(to response: inout APIResponse, for request: APIRequest) {
+        guard let origin = originAllowed(request) else { return }
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = "Location, Retry-After"
+        response.headers["Vary"] = "Origin"
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+/// What is wrong with the configuration, every problem at once, so one restart fixes them all.
+public struct APIConfigError: Error, Sendable, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String {
+        "lectern-api cannot start:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// The API's settings, read from the environment and validated at start.
+///
+/// | Variable | Meaning | Default |
+/// |---|---|---|
+/// | `LECTERN_LECTURES_TABLE` | DynamoDB table of lecture records | required |
+/// | `LECTERN_BUCKET` | S3 bucket for uploads and renditions | required |
+/// | `LECTERN_QUEUE_URL` | SQS queue the worker reads (URL or name) | required |
+/// | `LECTERN_DLQ_URL` | its dead-letter queue | from the queue's RedrivePolicy |
+/// | `LECTERN_JWT_SECRET` | HS256 secret (development) | one key source required |
+/// | `LECTERN_JWKS_FILE` / `LECTERN_JWKS_URL` | RS256/ES256 public keys | |
+/// | `LECTERN_JWT_ISSUER` / `LECTERN_JWT_AUDIENCE` | checked when set; required with a JWKS | |
+/// | `LECTERN_CORS_ORIGIN` | the portal's origin | none (no CORS) |
+/// | `LECTERN_MAX_BODY_BYTES` | largest request body | 1 MiB |
+/// | `LECTERN_MAX_UPLOAD_BYTES` | largest lecture file | 100 GB |
+/// | `LECTERN_SINGLE_UPLOAD_MAX_BYTES` | above this, multipart | 64 MB |
+/// | `LECTERN_MIN_PART_BYTES` | smallest multipart part | 8 MiB |
+/// | `LECTERN_WRITES_PER_MINUTE` | per-user write rate limit | 60 |
+/// | `PORT` | listening port | 8080 |
+public struct APIConfig: Sendable {
+    public var lecturesTable: String
+    public var bucket: String
+    public var queue: String
+    public var deadLetterQueue: String?
+    public var keySource: TokenKeySource
+    public var issuer: String?
+    public var audience: String?
+    public var corsOrigin: String?
+    public var maxBodyBytes: Int
+    public var maxUploadBytes: Int64
+    public var singleUploadMaxBytes: Int64
+    public var minPartBytes: Int64
+    public var writesPerMinute: Int
+    public var port: UInt16
+    /// Lifetime of presigned upload URLs (≤ 15 min) and of playback/download URLs (≤ 1 h).
+    public var uploadURLSeconds = 900
+    public var playbackURLSeconds = 3600
+
+    public static let defaultSingleUploadMaxBytes: Int64 = 64_000_000
+    public static let defaultMinPartBytes: Int64 = 8 << 20
+    public static let defaultMaxUploadBytes: Int64 = 100_000_000_000
+
+    public init(lecturesTable: String, bucket: String, queue: String, deadLetterQueue: String? = nil,
+                keySource: TokenKeySource, issuer: String? = nil, audience: String? = nil, corsOrigin: String? = nil,
+                maxBodyBytes: Int = 1 << 20, maxUploadBytes: Int64 = defaultMaxUploadBytes,
+                singleUploadMaxBytes: Int64 = defaultSingleUploadMaxBytes, minPartBytes: Int64 = defaultMinPartBytes,
+                writesPerMinute: Int = 60, port: UInt16 = 8080) {
+        self.lecturesTable = lecturesTable
+        self.bucket = bucket
+        self.queue = queue
+        self.deadLetterQueue = deadLetterQueue
+        self.keySource = keySource
+        self.issuer = issuer
+        self.audience = audience
+        self.corsOrigin = corsOrigin
+        self.maxBodyBytes = maxBodyBytes
+        self.maxUploadBytes = maxUploadBytes
+        self.singleUploadMaxBytes = singleUploadMaxBytes
+        self.minPartBytes = minPartBytes
+        self.writesPerMinute = writesPerMinute
+        self.port = port
+    }
+
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(APIConfigError) -> APIConfig {
+        var problems: [String] = []
+        func value(_ name: String) -> String? {
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            return text
+        }
+        func required(_ name: String, _ meaning: String) -> String {
+            guard let text = value(name) else {
+                problems.append("\(name) is not set (\(meaning))")
+                return ""
+            }
+            return text
+        }
+        func integer<T: FixedWidthInteger>(_ name: String, default fallback: T, in range: ClosedRange<T>) -> T {
+            guard let text = value(name) else { return fallback }
+            guard let number = T(text), range.contains(number) else {
+                problems.append("\(name)=\(text) must be a whole number in \(range.lowerBound)…\(range.upperBound)")
+                return fallback
+            }
+            return number
+        }
+
+        let table = required("LECTERN_LECTURES_TABLE", "the DynamoDB table of lecture records")
+        let bucket = required("LECTERN_BUCKET", "the S3 bucket for uploads and renditions")
+        let queue = required("LECTERN_QUEUE_URL", "the SQS queue the worker reads")
+
+        var source = TokenKeySource.sharedSecret("")
+        let sources = ["LECTERN_JWT_SECRET", "LECTERN_JWKS_FILE", "LECTERN_JWKS_URL"].filter { value($0) != nil }
+        if sources.count != 1 {
+            problems.append(sources.isEmpty
+                ? "no token keys: set LECTERN_JWKS_FILE or LECTERN_JWKS_URL (or LECTERN_JWT_SECRET for local development)"
+                : "set only one of \(sources.joined(separator: ", "))")
+        } else if let secret = value("LECTERN_JWT_SECRET") {
+            if secret.utf8.count < 32 { problems.append("LECTERN_JWT_SECRET must be at least 32 bytes (HS256 needs a key as long as its hash)") }
+            source = .sharedSecret(secret)
+        } else if let path = value("LECTERN_JWKS_FILE") {
+            source = .jwksFile(path)
+        } else if let text = value("LECTERN_JWKS_URL") {
+            if let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil {
+                source = .jwksURL(url)
+            } else {
+                problems.append("LECTERN_JWKS_URL=\(text) is not an http(s) URL")
+            }
+        }
+        let issuer = value("LECTERN_JWT_ISSUER"), audience = value("LECTERN_JWT_AUDIENCE")
+        if case .sharedSecret = source {} else {
+            if issuer == nil { problems.append("LECTERN_JWT_ISSUER is required with a JWKS (the identity provider's issuer)") }
+            if audience == nil { problems.append("LECTERN_JWT_AUDIENCE is required with a JWKS (this API's audience)") }
+        }
+        let origin = value("LECTERN_CORS_ORIGIN")
+        if let origin, URL(string: origin)?.host == nil || origin.hasSuffix("/") {
+            problems.append("LECTERN_CORS_ORIGIN=\(origin) must be an origin such as https://portal.example.edu (no path)")
+        }
+
+        var config = APIConfig(
+            lecturesTable: table, bucket: bucket, queue: queue, deadLetterQueue: value("LECTERN_DLQ_URL"),
+            keySource: source, issuer: issuer, audience: audience, corsOrigin: origin,
+            maxBodyBytes: integer("LECTERN_MAX_BODY_BYTES", default: 1 << 20, in: 1_024...(64 << 20)),
+            maxUploadBytes: integer("LECTERN_MAX_UPLOAD_BYTES", default: defaultMaxUploadBytes, in: 1...defaultMaxUploadBytes),
+            singleUploadMaxBytes: integer("LECTERN_SINGLE_UPLOAD_MAX_BYTES", default: defaultSingleUploadMaxBytes, in: 1...(5 << 30)),
+            minPartBytes: integer("LECTERN_MIN_PART_BYTES", default: defaultMinPartBytes, in: (5 << 20)...(5 << 30)),
+            writesPerMinute: integer("LECTERN_WRITES_PER_MINUTE", default: 60, in: 1...100_000),
+            port: integer("PORT", default: 8080, in: 0...65_535))
+        config.uploadURLSeconds = integer("LECTERN_UPLOAD_URL_SECONDS", default: 900, in: 60...900)
+        config.playbackURLSeconds = integer("LECTERN_PLAYBACK_URL_SECONDS", default: 3600, in: 60...3600)
+        guard problems.isEmpty else { throw APIConfigError(problems: problems) }
+        return config
+    }
+}

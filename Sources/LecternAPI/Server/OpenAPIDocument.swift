@@ -1,0 +1,146 @@
+import Foundation
+
+/// The OpenAPI 3.1 description of the API, served at /v1/openapi.json. Kept in code (the target declares no
+/// resources); `OpenAPITests` checks that it describes every route the router serves and nothing else.
+enum OpenAPIDocument {
+    static let json = Data(text.utf8)
+
+    static let text = #"""
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "Lectern API",
+    "version": "1.0.0",
+    "description": "Upload lecture recordings straight to S3 with presigned URLs, queue their encoding, and play them back over HLS. Errors are RFC 9457 application/problem+json."
+  },
+  "servers": [{"url": "/"}],
+  "security": [{"bearer": []}],
+  "paths": {
+    "/healthz": {"get": {"operationId": "health", "summary": "Liveness", "security": [], "responses": {"200": {"description": "The process answers", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"type": "string"}}}}}}}}},
+    "/readyz": {"get": {"operationId": "ready", "summary": "Readiness: DynamoDB, S3 and SQS answer", "security": [], "responses": {
+      "200": {"description": "Ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}},
+      "503": {"description": "A service does not answer", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}}}}},
+    "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus metrics", "security": [], "responses": {"200": {"description": "Text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+    "/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+    "/v1/lectures": {"post": {"operationId": "createLecture", "summary": "Create a lecture and plan its upload (professors of the course)",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateLectureRequest"},
+        "example": {"title": "Week 1: Introduction", "course": "CS101", "filename": "week1.mp4", "size": 1000, "contentType": "video/mp4"}}}},
+      "responses": {"201": {"description": "Created, awaiting its upload", "headers": {"Location": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateLectureResponse"}}},
+        "links": {"GetLecture": {"operationId": "getLecture", "parameters": {"id": "$response.body#/lecture/id"}}, "UploadStatus": {"operationId": "uploadStatus", "parameters": {"id": "$response.body#/lecture/id"}}, "PartURLs": {"operationId": "partURLs", "parameters": {"id": "$response.body#/lecture/id"}}, "CompleteUpload": {"operationId": "completeUpload", "parameters": {"id": "$response.body#/lecture/id"}}, "AbortUpload": {"operationId": "abortUpload", "parameters": {"id": "$response.body#/lecture/id"}}, "RetryLecture": {"operationId": "retryLecture", "parameters": {"id": "$response.body#/lecture/id"}}, "MasterPlaylist": {"operationId": "masterPlaylist", "parameters": {"id": "$response.body#/lecture/id"}}, "DeleteLecture": {"operationId": "deleteLecture", "parameters": {"id": "$response.body#/lecture/id"}}, "Storyboard": {"operationId": "storyboard", "parameters": {"id": "$response.body#/lecture/id"}}}},
+        "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"},
+        "413": {"$ref": "#/components/responses/Problem"}, "415": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/lectures/{id}": {
+      "parameters": [{"$ref": "#/components/parameters/LectureID"}],
+      "get": {"operationId": "getLecture", "summary": "A lecture, with presigned playback links when ready", "responses": {
+        "200": {"description": "The lecture", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Lecture"}}}},
+        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}}},
+      "delete": {"operationId": "deleteLecture", "summary": "Delete the source, every rendition and the record (professors of the course)", "responses": {
+        "204": {"description": "Deleted"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/lectures/{id}/upload": {
+      "parameters": [{"$ref": "#/components/parameters/LectureID"}],
+      "get": {"operationId": "uploadStatus", "summary": "What S3 holds so far, to resume an upload", "responses": {
+        "200": {"description": "Upload status", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UploadStatus"}}}},
+        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}}},
+      "delete": {"operationId": "abortUpload", "summary": "Abort the upload; the lecture fails", "responses": {
+        "204": {"description": "Aborted"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/lectures/{id}/upload/parts": {
+      "parameters": [{"$ref": "#/components/parameters/LectureID"}],
+      "post": {"operationId": "partURLs", "summary": "Presigned UploadPart URLs for up to 100 parts",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PartURLsRequest"}}}},
+        "responses": {"200": {"description": "URLs", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PartURLsResponse"}}}},
+          "400": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/lectures/{id}/upload/complete": {
+      "parameters": [{"$ref": "#/components/parameters/LectureID"}],
+      "post": {"operationId": "completeUpload", "summary": "Finish the upload and queue the encode, exactly once (repeats answer the same 202)",
+        "requestBody": {"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CompleteUploadRequest"}}}},
+        "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobAccepted"}}}},
+          "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"},
+          "409": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}, "503": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/lectures/{id}/retry": {
+      "parameters": [{"$ref": "#/components/parameters/LectureID"}],
+      "post": {"operationId": "retryLecture", "summary": "Queue a failed lecture again (professors of the course, operators)",
+        "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobAccepted"}}}},
+          "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/lectures/{id}/hls/master.m3u8": {
+      "parameters": [{"$ref": "#/components/parameters/LectureID"}, {"$ref": "#/components/parameters/AccessToken"}],
+      "get": {"operationId": "masterPlaylist", "summary": "Master playlist; its variant links lead to the API's media playlists", "responses": {
+        "200": {"description": "HLS master playlist", "content": {"application/vnd.apple.mpegurl": {"schema": {"type": "string"}}}},
+        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/lectures/{id}/hls/{rendition}.m3u8": {
+      "parameters": [{"$ref": "#/components/parameters/LectureID"}, {"$ref": "#/components/parameters/AccessToken"},
+        {"name": "rendition", "in": "path", "required": true, "description": "The playlist's path with '~' for '/', e.g. video~720p~playlist", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.~-]+$"}}],
+      "get": {"operationId": "mediaPlaylist", "summary": "Media playlist; every segment and init segment link is a presigned S3 URL", "responses": {
+        "200": {"description": "HLS media playlist", "content": {"application/vnd.apple.mpegurl": {"schema": {"type": "string"}}}},
+        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/lectures/{id}/storyboard.vtt": {
+      "parameters": [{"$ref": "#/components/parameters/LectureID"}, {"$ref": "#/components/parameters/AccessToken"}],
+      "get": {"operationId": "storyboard", "summary": "Storyboard cues with presigned sprite links", "responses": {
+        "200": {"description": "WebVTT", "content": {"text/vtt": {"schema": {"type": "string"}}}},
+        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/courses/{course}/lectures": {
+      "parameters": [{"name": "course", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}},
+        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+        {"name": "cursor", "in": "query", "schema": {"type": "string"}}],
+      "get": {"operationId": "listLectures", "summary": "A course's lectures, newest first: students see ready ones, professors all", "responses": {
+        "200": {"description": "One page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LecturePage"}}}},
+        "400": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/ops/queue": {"get": {"operationId": "queueStats", "summary": "Job queue depths (operators)", "responses": {
+      "200": {"description": "Depths", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QueueStats"}}}},
+      "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/ops/dlq/redrive": {"post": {"operationId": "redrive", "summary": "Move dead-lettered jobs back to the queue (operators)",
+      "parameters": [{"name": "max", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1000}}],
+      "responses": {"200": {"description": "Moved", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RedriveResult"}}}},
+        "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}}
+  },
+  "components": {
+    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "RS256/ES256 from the identity provider's JWKS (HS256 in development). Claims: sub, name, role (professor, student, ops), courses."}},
+    "parameters": {
+      "LectureID": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^lec_[a-z0-9]+$"}},
+      "AccessToken": {"name": "access_token", "in": "query", "required": false, "description": "The bearer token, for players that cannot send headers", "schema": {"type": "string"}}
+    },
+    "responses": {"Problem": {"description": "RFC 9457 problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}},
+    "schemas": {
+      "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
+        "type": {"type": "string", "format": "uri"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}, "instance": {"type": "string"}}},
+      "Readiness": {"type": "object", "required": ["status"], "properties": {"status": {"enum": ["ready", "not ready"]}, "dynamodb": {"type": "string"}, "s3": {"type": "string"}, "sqs": {"type": "string"}}},
+      "CreateLectureRequest": {"type": "object", "required": ["title", "course", "filename", "size", "contentType"], "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": 200}, "course": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"},
+        "filename": {"type": "string", "minLength": 1, "maxLength": 255}, "size": {"type": "integer", "minimum": 1, "maximum": 100000000000},
+        "contentType": {"type": "string", "pattern": "^video/[A-Za-z0-9.+-]+$"}}},
+      "Lecture": {"type": "object", "required": ["id", "course", "owner", "title", "filename", "contentType", "size", "state", "createdAt", "updatedAt"], "properties": {
+        "id": {"type": "string"}, "course": {"type": "string"}, "owner": {"type": "string"}, "title": {"type": "string"}, "filename": {"type": "string"},
+        "contentType": {"type": "string"}, "size": {"type": "integer"},
+        "state": {"enum": ["awaiting_upload", "queued", "processing", "ready", "failed"]},
+        "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"},
+        "progress": {"type": "object", "properties": {"percent": {"type": "number"}, "stage": {"type": "string"}}},
+        "failureReason": {"type": "string"}, "durationSeconds": {"type": "number"},
+        "playback": {"$ref": "#/components/schemas/Playback"}}},
+      "Playback": {"type": "object", "required": ["hls", "renditions", "expiresAt"], "properties": {
+        "hls": {"type": "string"}, "mp4": {"type": "string", "format": "uri"}, "poster": {"type": "string", "format": "uri"},
+        "storyboard": {"type": "object", "required": ["cues"], "properties": {"cues": {"type": "string"}, "image": {"type": "string", "format": "uri"},
+          "interval": {"type": "number"}, "thumbnailWidth": {"type": "integer"}, "thumbnailHeight": {"type": "integer"}}},
+        "renditions": {"type": "array", "items": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "width": {"type": "integer"}, "height": {"type": "integer"}, "bandwidth": {"type": "integer"}}}},
+        "durationSeconds": {"type": "number"}, "expiresAt": {"type": "string", "format": "date-time"}}},
+      "PartURL": {"type": "object", "required": ["partNumber", "url"], "properties": {"partNumber": {"type": "integer", "minimum": 1, "maximum": 10000}, "url": {"type": "string", "format": "uri"}}},
+      "UploadPlan": {"type": "object", "required": ["method", "expiresAt"], "properties": {
+        "method": {"enum": ["single", "multipart"]}, "url": {"type": "string", "format": "uri"}, "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+        "partSize": {"type": "integer"}, "partCount": {"type": "integer"}, "parts": {"type": "array", "items": {"$ref": "#/components/schemas/PartURL"}},
+        "expiresAt": {"type": "string", "format": "date-time"}}},
+      "CreateLectureResponse": {"type": "object", "required": ["lecture", "upload"], "properties": {"lecture": {"$ref": "#/components/schemas/Lecture"}, "upload": {"$ref": "#/components/schemas/UploadPlan"}}},
+      "PartURLsRequest": {"type": "object", "required": ["partNumbers"], "properties": {"partNumbers": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "integer", "minimum": 1, "maximum": 10000}}}},
+      "PartURLsResponse": {"type": "object", "required": ["parts", "expiresAt"], "properties": {"parts": {"type": "array", "items": {"$ref": "#/components/schemas/PartURL"}}, "expiresAt": {"type": "string", "format": "date-time"}}},
+      "UploadStatus": {"type": "object", "required": ["method", "state"], "properties": {
+        "method": {"enum": ["single", "multipart"]}, "state": {"type": "string"}, "partSize": {"type": "integer"}, "partCount": {"type": "integer"},
+        "uploadedParts": {"type": "array", "items": {"type": "object", "required": ["partNumber", "eTag", "size"], "properties": {"partNumber": {"type": "integer"}, "eTag": {"type": "string"}, "size": {"type": "integer"}}}},
+        "missingPartNumbers": {"type": "array", "items": {"type": "integer"}},
+        "uploaded": {"type": "boolean"}, "url": {"type": "string", "format": "uri"}, "expiresAt": {"type": "string", "format": "date-time"}}},
+      "CompleteUploadRequest": {"type": "object", "properties": {"parts": {"type": "array", "items": {"type": "object", "required": ["partNumber", "eTag"], "properties": {"partNumber": {"type": "integer", "minimum": 1, "maximum": 10000}, "eTag": {"type": "string"}}}}}},
+      "JobAccepted": {"type": "object", "required": ["lectureId", "jobVersion", "status"], "properties": {"lectureId": {"type": "string"}, "jobVersion": {"type": "string"}, "status": {"const": "accepted"}}},
+      "LecturePage": {"type": "object", "required": ["lectures"], "properties": {"lectures": {"type": "array", "items": {"$ref": "#/components/schemas/Lecture"}}, "nextCursor": {"type": "string"}}},
+      "QueueStats": {"type": "object", "properties": {"visible": {"type": "integer"}, "inFlight": {"type": "integer"}, "delayed": {"type": "integer"}, "deadLetter": {"type": "integer"}, "oldestMessageAgeSeconds": {"type": "integer"}}},
+      "RedriveResult": {"type": "object", "required": ["moved", "sendFailed", "deleteFailed"], "properties": {"moved": {"type": "integer"}, "sendFailed": {"type": "integer"}, "deleteFailed": {"type": "integer"}}}
+    }
+  }
+}
+"""#
+}
