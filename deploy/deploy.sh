@@ -3,7 +3,8 @@
 # (the template gives them no defaults); everything else is passed as Key=Value arguments.
 #
 #   deploy/deploy.sh STACK CertificateArn=arn:aws:acm:… PortalOrigin=https://portal.example.edu \
-#                          JwksUrl=https://idp.example.edu/.well-known/jwks.json [ImageTag=…] [Key=Value…]
+#                          JwksUrl=https://idp.example.edu/.well-known/jwks.json \
+#                          JwtIssuer=https://idp.example.edu JwtAudience=lectern-api [ImageTag=…] [Key=Value…]
 #
 # ImageTag defaults to the current commit (the tag CI pushes both images with). DRY_RUN=1 prints the aws command
 # instead of running it. LECTERN=path picks the lectern binary (default: build the release one).

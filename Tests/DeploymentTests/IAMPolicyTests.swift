@@ -14,8 +14,8 @@ import Testing
         "s3:PutObject": [bucketUploads],
         "s3:AbortMultipartUpload": [bucketUploads],
         "s3:ListMultipartUploadParts": [bucketUploads],
-        // Read renditions; delete a lecture's objects (listing them first).
-        "s3:GetObject": [bucketRenditions],
+        // Read renditions (and HEAD a finished single-PUT upload); delete a lecture's objects (listing them first).
+        "s3:GetObject": [bucketRenditions, bucketUploads],
         "s3:DeleteObject": [bucketUploads, bucketRenditions],
         "s3:ListBucket": ["${MediaBucket.Arn}"],
         // Enqueue, read depths for /v1/ops/queue, redrive from the DLQ.
@@ -138,9 +138,9 @@ import Testing
 
     @Test func anExtraActionOnTheRightResourceStillBreaksTheExactSet() throws {
         let template = try Template.main()
-        let broken = Self.adding(Self.allow(["s3:GetObject"], on: [.map(["Fn::Sub": .string(Self.bucketUploads)])]),
+        let broken = Self.adding(Self.allow(["s3:PutObject"], on: [.map(["Fn::Sub": .string(Self.bucketRenditions)])]),
                                  to: "ApiTaskRole", in: template)
-        // No wildcard anywhere, so only the exact comparison notices the API reading sources.
+        // No wildcard anywhere, so only the exact comparison notices the API writing renditions.
         #expect(IAMAudit.violations(in: broken).isEmpty)
         #expect(IAMAudit.grants(of: "ApiTaskRole", in: broken) != Self.api)
     }
