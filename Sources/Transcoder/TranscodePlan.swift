@@ -105,11 +105,13 @@ enum LadderLayout {
 
 enum EncoderThreads {
     /// Rungs already run concurrently, so each x264 gets a share of the cores in proportion to its
-    /// pixels (at least one thread): on 2 cores every rung is single-threaded and the 1080p rung,
-    /// about half the work, runs beside the others; on 8 cores the top rung gets most of them.
+    /// pixels, rounded up (at least one thread; a rung a hair over a whole number of cores is not
+    /// rounded up). A single-threaded x264 is the most CPU-efficient, but a rung holding more than one
+    /// core's worth of the work would then set the pace of the whole ladder: on 2 cores the 1080p rung
+    /// (57% of the pixels) gets 2 frame threads and the others one each; on 8 cores [5, 2, 1, 1].
     static func perRung(_ pixels: [Int], requested: Int, cores: Int) -> [Int] {
         if requested > 0 { return pixels.map { _ in requested } }
         let total = max(1, pixels.reduce(0, +))
-        return pixels.map { max(1, Int((Double(cores) * Double($0) / Double(total)).rounded())) }
+        return pixels.map { max(1, Int((Double(cores) * Double($0) / Double(total) - 0.05).rounded(.up))) }
     }
 }
