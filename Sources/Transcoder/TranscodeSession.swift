@@ -127,8 +127,7 @@ final class TranscodeSession: @unchecked Sendable {
         // the queued frames mostly share the source picture, so this costs little memory.
         let queues = specs.map { _ in BoundedQueue<Frame>(capacity: 8) }
         queues.forEach(control.register)
-        let origins = ScalingPlan.origins(sizes: specs.map { ($0.width, $0.height) }, source: (Int(width), Int(height)),
-                                          allowHalving: ProcessInfo.processInfo.environment["LECTERN_SCALE_FROM_SOURCE"] == nil)
+        let origins = ScalingPlan.origins(sizes: specs.map { ($0.width, $0.height) }, source: (Int(width), Int(height)))
         for (index, spec) in specs.enumerated() {
             let sourceSize: (Int, Int)
             switch origins[index] {

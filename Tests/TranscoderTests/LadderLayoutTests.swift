@@ -50,6 +50,7 @@ import Testing
         #expect(EncoderThreads.perRung(pixels, requested: 0, cores: 2) == [2, 1, 1, 1])
         #expect(EncoderThreads.perRung(pixels, requested: 0, cores: 8) == [5, 2, 1, 1])
         #expect(EncoderThreads.perRung(pixels, requested: 3, cores: 2) == [3, 3, 3, 3])
+        #expect(EncoderThreads.perRung(pixels, requested: 0, cores: 1) == [1, 1, 1, 1])
     }
 
     @Test func standardCapsMatchTheIssue() {

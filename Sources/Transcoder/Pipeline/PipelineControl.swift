@@ -59,9 +59,9 @@ enum StageRunner {
     /// Profiling aid (LECTERN_STAGE_CPU=1): the calling stage thread's CPU seconds, to stderr. Work done on
     /// libav* internal threads (frame-threaded decoding, multi-threaded x264) is not included.
     private static func reportThreadCPU(stage: String) {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        let seconds = Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-        FileHandle.standardError.write(Data("stage \(stage): \(String(format: "%.2f", seconds)) s CPU\n".utf8))
+        // schedstat: nanoseconds on the CPU, nanoseconds runnable but waiting for a CPU, time slices.
+        let fields = ((try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8)) ?? "").split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard fields.count >= 2 else { return }
+        FileHandle.standardError.write(Data("stage \(stage): \(String(format: "%.2f s CPU, %.2f s waiting for a CPU", fields[0] / 1e9, fields[1] / 1e9))\n".utf8))
     }
 }
