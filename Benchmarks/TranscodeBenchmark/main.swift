@@ -7,6 +7,8 @@
 import Foundation
 import Transcoder
 
+// Line-buffered, so a long run's finished rows show up even when stdout is a file.
+setvbuf(stdout, nil, _IOLBF, 0)
 var positional: [String] = []
 var rssDurations: [Int] = []
 var lecternOnly = false
