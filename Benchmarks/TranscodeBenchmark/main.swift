@@ -7,8 +7,6 @@
 import Foundation
 import Transcoder
 
-// Line-buffered, so a long run's finished rows show up even when stdout is a file.
-setvbuf(stdout, nil, _IOLBF, 0)
 var positional: [String] = []
 var rssDurations: [Int] = []
 var lecternOnly = false
@@ -186,6 +184,7 @@ if !rssDurations.isEmpty {
         let theirs = runCLI(source: source, output: work + "/cli-rss", rungs: ours.manifest.video)
         print(String(format: "%6d %13.1f %12.1f %7.2f %11.1f / %-7.1f %10.1f / %.1f", duration, ours.usage.peakRSSMiB, theirs.peakRSSMiB,
                      ours.usage.peakRSSMiB / theirs.peakRSSMiB, ours.usage.wall, ours.usage.cpu, theirs.wall, theirs.cpu))
+        fflush(nil)  // a long run's finished rows show up even when stdout is a file
     }
     print("(load average after: \(loadAverage()))")
     exit(0)
