@@ -1,13 +1,38 @@
-// Lectern vs the ffmpeg CLI on the same 4-rung HLS (fMP4) ladder of a 60 s 1080p30 lecture-like clip.
-// Usage: TranscodeBenchmark [seconds] [x264 threads per rung, 0 = auto]   (Benchmarks/run transcode)
+// Lectern vs the ffmpeg CLI on the same 4-rung HLS (fMP4) ladder of a 1080p30 lecture-like clip.
+// Usage: TranscodeBenchmark [seconds=60] [x264 threads per rung, 0 = auto] [--rss 60,600] [--lectern-only]
+//   --rss D1,D2…   only the memory rows: peak RSS of both sides for clips of these durations (no quality pass)
+//   --lectern-only skip the CLI and the quality pass (for profiling)
+// Both sides run as child processes, measured the same way: CPU from the reaped child's rusage, peak RSS
+// from /proc/PID/status VmHWM. LECTERN_STAGE_CPU=1 makes Lectern print each stage thread's CPU seconds.
 import Foundation
 import Transcoder
 
-let seconds = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 60
+var positional: [String] = []
+var rssDurations: [Int] = []
+var lecternOnly = false
+var arguments = CommandLine.arguments.dropFirst()
+if arguments.first == "--child-transcode" {
+    // The Lectern side, in its own process so its peak RSS is its own.
+    let values = Array(arguments.dropFirst())
+    do {
+        _ = try await Transcoder().transcode(input: values[0], outputDirectory: values[1], plan: TranscodePlan(encoderThreads: Int(values[2]) ?? 0))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        exit(1)
+    }
+}
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "--rss": rssDurations = (arguments.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
+    case "--lectern-only": lecternOnly = true
+    default: positional.append(argument)
+    }
+}
+let seconds = positional.first.flatMap(Int.init) ?? 60
+let threads = positional.dropFirst().first.flatMap(Int.init) ?? 0
 let work = NSTemporaryDirectory() + "lectern-transcode-bench"
 try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-let source = work + "/lecture-1080p30-\(seconds)s.mp4"
-let threads = CommandLine.arguments.dropFirst(2).first.flatMap(Int.init) ?? 0
 let plan = TranscodePlan(encoderThreads: threads)
 
 // MARK: Processes and resource usage
@@ -72,68 +97,112 @@ func directoryBytes(_ path: String) -> Int {
 
 // MARK: The clip: a static slide, a small moving picture-in-picture and a tone
 
-if !FileManager.default.fileExists(atPath: source) {
+func clip(seconds: Int) -> String {
+    let source = work + "/lecture-1080p30-\(seconds)s.mp4"
+    if FileManager.default.fileExists(atPath: source) { return source }
     print("Generating \(seconds) s 1080p30 lecture clip…")
     let filter = "[0:v]drawbox=x=160:y=120:w=1600:h=120:color=0x203060:t=fill,drawbox=x=160:y=320:w=1100:h=24:color=0x404040:t=fill,"
         + "drawbox=x=160:y=400:w=1000:h=24:color=0x404040:t=fill,drawbox=x=160:y=480:w=1200:h=24:color=0x404040:t=fill,"
         + "drawbox=x=160:y=560:w=900:h=24:color=0x404040:t=fill[slide];"
         + "[1:v]scale=384:216[pip];[slide][pip]overlay=x='1450+60*sin(t/3)':y='780+30*cos(t/2)'[v]"
+    let partial = source + ".part.mp4"
     let result = run(["ffmpeg", "-nostdin", "-y", "-v", "error",
                       "-f", "lavfi", "-i", "color=c=0xf4f4f0:s=1920x1080:r=30:d=\(seconds)",
                       "-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=\(seconds)",
                       "-f", "lavfi", "-i", "sine=f=220:d=\(seconds):sample_rate=48000",
                       "-filter_complex", filter, "-map", "[v]", "-map", "2:a",
                       "-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p",
-                      "-c:a", "aac", "-b:a", "192k", "-ac", "2", source], quiet: false)
-    guard result.status == 0 else { fatalError("could not generate the clip") }
+                      "-c:a", "aac", "-b:a", "192k", "-ac", "2", partial], quiet: false)
+    guard result.status == 0, (try? FileManager.default.moveItem(atPath: partial, toPath: source)) != nil else {
+        fatalError("could not generate the clip")
+    }
+    return source
 }
 
-// MARK: Lectern
+/// Runs a child process and measures it: wall, CPU (user + system of the reaped child) and peak RSS.
+func measured(_ arguments: [String]) -> Usage {
+    let childBefore = cpuSeconds(RUSAGE_CHILDREN)
+    let start = Date()
+    let memory = PeakMemorySampler()
+    let result = run(arguments, quiet: false, memory: memory)
+    if result.status == 0 && !result.stderr.isEmpty { print(result.stderr, terminator: "") }
+    let wall = Date().timeIntervalSince(start)
+    let childAfter = cpuSeconds(RUSAGE_CHILDREN)
+    guard result.status == 0 else { fatalError("\(arguments[0]) failed") }
+    return Usage(wall: wall, cpu: childAfter.cpu - childBefore.cpu, peakRSSMiB: Double(memory.peak) / 1024)
+}
 
-let lecternOut = work + "/lectern"
-try? FileManager.default.removeItem(atPath: lecternOut)
-print("Lectern: transcoding…")
-let before = cpuSeconds(RUSAGE_SELF)
-let lecternStart = Date()
-let manifest = try await Transcoder().transcode(input: source, outputDirectory: lecternOut, plan: plan)
-let lecternWall = Date().timeIntervalSince(lecternStart)
-let after = cpuSeconds(RUSAGE_SELF)
-let lectern = Usage(wall: lecternWall, cpu: after.cpu - before.cpu, peakRSSMiB: Double(after.maxRSSKiB) / 1024)
-let lecternHLSBytes = directoryBytes(lecternOut + "/video") + directoryBytes(lecternOut + "/audio")
+// MARK: Lectern, in a child process running this same executable
+
+func runLectern(source: String, output: String) -> (usage: Usage, manifest: TranscodeManifest) {
+    try? FileManager.default.removeItem(atPath: output)
+    let usage = measured([(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0], "--child-transcode", source, output, String(threads)])
+    guard let data = FileManager.default.contents(atPath: output + "/" + TranscodeManifest.fileName),
+          let manifest = try? JSONDecoder().decode(TranscodeManifest.self, from: data) else { fatalError("Lectern wrote no manifest") }
+    return (usage, manifest)
+}
 
 // MARK: ffmpeg CLI: one process, split filter, same preset/caps/GOP, HLS fMP4
 
-let cliOut = work + "/cli"
-try? FileManager.default.removeItem(atPath: cliOut)
-try FileManager.default.createDirectory(atPath: cliOut, withIntermediateDirectories: true)
-let rungs = manifest.video
-let gop = plan.segmentSeconds * 30
-var graph = "[0:v]split=\(rungs.count)" + rungs.indices.map { "[s\($0)]" }.joined() + ";"
-graph += rungs.enumerated().map { index, rung in
-    index == 0 && rung.height == 1080 ? "[s\(index)]null[v\(index)]" : "[s\(index)]scale=\(rung.width):\(rung.height)[v\(index)]"
-}.joined(separator: ";")
-var cli = ["ffmpeg", "-nostdin", "-y", "-v", "error", "-i", source, "-filter_complex", graph]
-for (index, rung) in rungs.enumerated() {
-    cli += ["-map", "[v\(index)]", "-c:v:\(index)", "libx264", "-preset:v:\(index)", plan.x264Preset, "-crf:v:\(index)", String(plan.crf),
-            "-maxrate:v:\(index)", String(rung.maxBitRate), "-bufsize:v:\(index)", String(rung.maxBitRate * 2),
-            "-g:v:\(index)", String(gop), "-keyint_min:v:\(index)", String(gop),
-            "-x264-params:v:\(index)", "scenecut=0:open-gop=0"]
-    if threads > 0 { cli += ["-threads:v:\(index)", String(threads)] }
+func runCLI(source: String, output: String, rungs: [TranscodeManifest.VideoRendition]) -> Usage {
+    try? FileManager.default.removeItem(atPath: output)
+    try? FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+    let gop = plan.segmentSeconds * 30
+    var graph = "[0:v]split=\(rungs.count)" + rungs.indices.map { "[s\($0)]" }.joined() + ";"
+    graph += rungs.enumerated().map { index, rung in
+        // `scale` without flags: the CLI's default, bicubic, as Lectern uses.
+        index == 0 && rung.height == 1080 ? "[s\(index)]null[v\(index)]" : "[s\(index)]scale=\(rung.width):\(rung.height)[v\(index)]"
+    }.joined(separator: ";")
+    var cli = ["ffmpeg", "-nostdin", "-y", "-v", "error", "-i", source, "-filter_complex", graph]
+    for (index, rung) in rungs.enumerated() {
+        cli += ["-map", "[v\(index)]", "-c:v:\(index)", "libx264", "-preset:v:\(index)", plan.x264Preset, "-crf:v:\(index)", String(plan.crf),
+                "-maxrate:v:\(index)", String(rung.maxBitRate), "-bufsize:v:\(index)", String(rung.maxBitRate * 2),
+                "-g:v:\(index)", String(gop), "-keyint_min:v:\(index)", String(gop),
+                "-x264-params:v:\(index)", "scenecut=0:open-gop=0"]
+        if threads > 0 { cli += ["-threads:v:\(index)", String(threads)] }
+    }
+    cli += ["-map", "0:a", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-map_metadata", "-1",
+            "-f", "hls", "-hls_time", String(plan.segmentSeconds), "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
+            "-master_pl_name", "master.m3u8",
+            "-var_stream_map", rungs.indices.map { "v:\($0),agroup:aud" }.joined(separator: " ") + " a:0,agroup:aud",
+            "-hls_segment_filename", output + "/%v/segment_%05d.m4s", output + "/%v/playlist.m3u8"]
+    return measured(cli)
 }
-cli += ["-map", "0:a", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-map_metadata", "-1",
-        "-f", "hls", "-hls_time", String(plan.segmentSeconds), "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
-        "-master_pl_name", "master.m3u8",
-        "-var_stream_map", rungs.indices.map { "v:\($0),agroup:aud" }.joined(separator: " ") + " a:0,agroup:aud",
-        "-hls_segment_filename", cliOut + "/%v/segment_%05d.m4s", cliOut + "/%v/playlist.m3u8"]
-print("ffmpeg CLI: transcoding…")
-let childBefore = cpuSeconds(RUSAGE_CHILDREN)
-let cliStart = Date()
-let cliMemory = PeakMemorySampler()
-let cliResult = run(cli, quiet: false, memory: cliMemory)
-let cliWall = Date().timeIntervalSince(cliStart)
-let childAfter = cpuSeconds(RUSAGE_CHILDREN)
-guard cliResult.status == 0 else { fatalError("the ffmpeg CLI failed") }
-let ffmpeg = Usage(wall: cliWall, cpu: childAfter.cpu - childBefore.cpu, peakRSSMiB: Double(cliMemory.peak) / 1024)
+
+func loadAverage() -> String {
+    ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+}
+
+// MARK: Memory rows only
+
+if !rssDurations.isEmpty {
+    print("peak RSS by clip length (load average before: \(loadAverage()))")
+    print("clip s    lectern MiB   ffmpeg MiB   ratio   lectern wall/cpu s   ffmpeg wall/cpu s")
+    for duration in rssDurations {
+        let source = clip(seconds: duration)
+        let ours = runLectern(source: source, output: work + "/lectern-rss")
+        let theirs = runCLI(source: source, output: work + "/cli-rss", rungs: ours.manifest.video)
+        print(String(format: "%6d %13.1f %12.1f %7.2f %11.1f / %-7.1f %10.1f / %.1f", duration, ours.usage.peakRSSMiB, theirs.peakRSSMiB,
+                     ours.usage.peakRSSMiB / theirs.peakRSSMiB, ours.usage.wall, ours.usage.cpu, theirs.wall, theirs.cpu))
+        fflush(nil)  // a long run's finished rows show up even when stdout is a file
+    }
+    print("(load average after: \(loadAverage()))")
+    exit(0)
+}
+
+let source = clip(seconds: seconds)
+let lecternOut = work + "/lectern"
+let cliOut = work + "/cli"
+print("Lectern: transcoding… (load average \(loadAverage()))")
+let (lectern, manifest) = runLectern(source: source, output: lecternOut)
+let rungs = manifest.video
+let lecternHLSBytes = directoryBytes(lecternOut + "/video") + directoryBytes(lecternOut + "/audio")
+if lecternOnly {
+    print(String(format: "lectern  wall %.2f s  cpu %.2f s  peak %.1f MiB  HLS %d bytes", lectern.wall, lectern.cpu, lectern.peakRSSMiB, lecternHLSBytes))
+    exit(0)
+}
+print("ffmpeg CLI: transcoding… (load average \(loadAverage()))")
+let ffmpeg = runCLI(source: source, output: cliOut, rungs: rungs)
 let cliBytes = directoryBytes(cliOut)
 
 // MARK: Quality per rung against the source scaled to the rung's size
@@ -168,6 +237,7 @@ print("lectern " + String(format: "%9.2f %9.2f %10.1f %12d", lectern.wall, lecte
 print("ffmpeg  " + String(format: "%9.2f %9.2f %10.1f %12d", ffmpeg.wall, ffmpeg.cpu, ffmpeg.peakRSSMiB, cliBytes))
 print(String(format: "wall ratio (ffmpeg / lectern): %.2f×   CPU use lectern %.0f%%, ffmpeg %.0f%% of one core",
              ffmpeg.wall / lectern.wall, 100 * lectern.cpu / lectern.wall, 100 * ffmpeg.cpu / ffmpeg.wall))
+print("(load average after: \(loadAverage()))")
 print("(Lectern's wall time also includes the progressive MP4, poster, storyboard and manifest checksums.)")
 print("")
 print("rung        lectern PSNR / SSIM      ffmpeg PSNR / SSIM")

@@ -104,12 +104,14 @@ enum LadderLayout {
 }
 
 enum EncoderThreads {
-    /// Rungs already run concurrently, so each x264 gets a share of the cores in proportion to its
-    /// pixels (at least one thread): on 2 cores every rung is single-threaded and the 1080p rung,
-    /// about half the work, runs beside the others; on 8 cores the top rung gets most of them.
+    /// Rungs already run concurrently, so each x264 gets threads in proportion to its share of the
+    /// pixels: enough that no one encoder thread carries more than half a core's worth of the ladder
+    /// (it would set the pace for all the others), capped at the core count. A single-threaded x264 is
+    /// the most CPU-efficient, so small rungs keep one thread. On 2 cores the 1080p and 720p rungs
+    /// (57% and 25% of the pixels) get 2 frame threads each, the others one; on 8 cores [8, 5, 2, 2].
     static func perRung(_ pixels: [Int], requested: Int, cores: Int) -> [Int] {
         if requested > 0 { return pixels.map { _ in requested } }
         let total = max(1, pixels.reduce(0, +))
-        return pixels.map { max(1, Int((Double(cores) * Double($0) / Double(total)).rounded())) }
+        return pixels.map { min(max(1, cores), max(1, Int((2 * Double(cores) * Double($0) / Double(total)).rounded(.up)))) }
     }
 }

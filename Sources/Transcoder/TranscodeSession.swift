@@ -123,11 +123,18 @@ final class TranscodeSession: @unchecked Sendable {
         // The audio encoder is needed for the MP4's header, so the MP4 is created in prepareAudio when there is audio.
         pendingProgressiveVideo = progressiveSpec.flatMap { spec in specs.firstIndex(of: spec).map { encoders[$0] } }
 
-        let queues = specs.map { _ in BoundedQueue<Frame>(capacity: 4) }
+        // Room for a few frames of jitter between rungs (a frame-threaded x264 takes pictures in bursts);
+        // the queued frames mostly share the source picture, so this costs little memory.
+        let queues = specs.map { _ in BoundedQueue<Frame>(capacity: 8) }
         queues.forEach(control.register)
+        let origins = ScalingPlan.origins(sizes: specs.map { ($0.width, $0.height) }, source: (Int(width), Int(height)))
         for (index, spec) in specs.enumerated() {
-            let sourceSize = index == 0 ? (Int(width), Int(height)) : (specs[index - 1].width, specs[index - 1].height)
-            let passthrough = index == 0 && sourceSize == (spec.width, spec.height) && (sar.num == sar.den || sar.num == 0)
+            let sourceSize: (Int, Int)
+            switch origins[index] {
+            case .source: sourceSize = (Int(width), Int(height))
+            case .rung(let taller): sourceSize = (specs[taller].width, specs[taller].height)
+            }
+            let passthrough = origins[index] == .source && sourceSize == (spec.width, spec.height) && (sar.num == sar.den || sar.num == 0)
             let scaler = passthrough ? nil : try Scaler(from: Int32(sourceSize.0), Int32(sourceSize.1), AV_PIX_FMT_YUV420P,
                                                         to: Int32(spec.width), Int32(spec.height), AV_PIX_FMT_YUV420P)
             let directory = try makeDirectory(Transcoder.Paths.videoDirectory(spec.name))
@@ -135,10 +142,12 @@ final class TranscodeSession: @unchecked Sendable {
             let reporter = self.reporter
             let rateSeconds = av_q2d(timeBase)
             let isTop = index == 0
-            rungStageInputs.append((spec, scaler, encoders[index], playlist, queues[index], index + 1 < queues.count ? queues[index + 1] : nil, { pts in
+            let dependents = origins.indices.filter { origins[$0] == .rung(index) }.map { queues[$0] }
+            rungStageInputs.append((spec, scaler, encoders[index], playlist, queues[index], dependents, { pts in
                 if isTop { reporter.videoFrameEncoded(at: Double(pts) * rateSeconds) }
             }))
         }
+        let sourceOutputs = origins.indices.filter { origins[$0] == .source }.map { queues[$0] }
 
         let posterSpec = progressiveSpec ?? specs[0]
         let thumbnails = try ThumbnailSheet(duration: info.duration, displayWidth: displayWidth, displayHeight: Double(height),
@@ -146,14 +155,14 @@ final class TranscodeSession: @unchecked Sendable {
         self.thumbnails = thumbnails
         let origin = av_rescale_q(start, lectern_time_base_q(), stream.pointee.time_base)
         let source = VideoSourceStage(decoder: decoder, filter: filter, filterInput: (codec.width, codec.height, pixelFormat),
-                                      packets: packets, output: queues[0], thumbnails: thumbnails,
+                                      packets: packets, outputs: sourceOutputs, thumbnails: thumbnails,
                                       streamTimeBase: stream.pointee.time_base, frameRate: frameRate, origin: origin, control: control)
         let directory = outputDirectory
         stages.append(("video", { () throws(TranscodeError) in try source.run(outputDirectory: directory) }))
     }
 
     private var pendingProgressiveVideo: EncoderContext?
-    private var rungStageInputs: [(RenditionSpec, Scaler?, EncoderContext, OutputFormatContext, BoundedQueue<Frame>, BoundedQueue<Frame>?, @Sendable (Int64) -> Void)] = []
+    private var rungStageInputs: [(RenditionSpec, Scaler?, EncoderContext, OutputFormatContext, BoundedQueue<Frame>, [BoundedQueue<Frame>], @Sendable (Int64) -> Void)] = []
 
     // MARK: Audio
 
@@ -180,10 +189,10 @@ final class TranscodeSession: @unchecked Sendable {
     }
 
     private func makeRungStages() {
-        for (spec, scaler, encoder, playlist, input, next, onFrame) in rungStageInputs {
+        for (spec, scaler, encoder, playlist, input, dependents, onFrame) in rungStageInputs {
             let stage = RungStage(spec: spec, scaler: scaler, encoder: encoder, playlist: playlist,
                                   progressive: spec == progressiveSpec ? progressive : nil,
-                                  input: input, next: next, control: control, onFrameEncoded: onFrame)
+                                  input: input, dependents: dependents, control: control, onFrameEncoded: onFrame)
             rungs.append(stage)
             stages.append(("rung-\(spec.name)", { () throws(TranscodeError) in try stage.run() }))
         }

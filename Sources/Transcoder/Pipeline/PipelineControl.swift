@@ -31,6 +31,7 @@ final class PipelineControl: Sendable {
 enum StageRunner {
     static func run(_ stages: [(name: String, body: @Sendable () throws(TranscodeError) -> Void)], control: PipelineControl) async {
         guard !stages.isEmpty else { return }
+        let reportsCPU = ProcessInfo.processInfo.environment["LECTERN_STAGE_CPU"] != nil
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let remaining = Mutex(stages.count)
             for stage in stages {
@@ -41,6 +42,7 @@ enum StageRunner {
                     } catch {
                         control.fail(error)
                     }
+                    if reportsCPU { StageRunner.reportThreadCPU(stage: stage.name) }
                     let last = remaining.withLock { count in
                         count -= 1
                         return count == 0
@@ -52,5 +54,14 @@ enum StageRunner {
                 thread.start()
             }
         }
+    }
+
+    /// Profiling aid (LECTERN_STAGE_CPU=1): the calling stage thread's CPU seconds, to stderr. Work done on
+    /// libav* internal threads (frame-threaded decoding, multi-threaded x264) is not included.
+    private static func reportThreadCPU(stage: String) {
+        // schedstat: nanoseconds on the CPU, nanoseconds runnable but waiting for a CPU, time slices.
+        let fields = ((try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8)) ?? "").split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard fields.count >= 2 else { return }
+        FileHandle.standardError.write(Data("stage \(stage): \(String(format: "%.2f s CPU, %.2f s waiting for a CPU", fields[0] / 1e9, fields[1] / 1e9))\n".utf8))
     }
 }

@@ -1,8 +1,8 @@
 import CFFmpeg
 import Foundation
 
-/// Stage 3 (one per rung, on its own thread): scales the frame it receives from the next taller rung
-/// (or takes the source frame untouched when sizes match), passes its picture down the ladder,
+/// Stage 3 (one per rung, on its own thread): scales the frame it receives (from the source, or from a
+/// taller rung when that costs no quality; see `ScalingPlan`), passes its picture to the rungs scaled from it,
 /// encodes it with x264 and muxes the packets into the rung's HLS playlist (and the MP4, for one rung).
 final class RungStage: @unchecked Sendable {
     // Confined to this rung's thread once the pipeline starts.
@@ -12,13 +12,13 @@ final class RungStage: @unchecked Sendable {
     private let playlist: OutputFormatContext
     private let progressive: ProgressiveWriter?
     private let input: BoundedQueue<Frame>
-    private let next: BoundedQueue<Frame>?
+    private let dependents: [BoundedQueue<Frame>]
     private let control: PipelineControl
     private let onFrameEncoded: @Sendable (Int64) -> Void
     private(set) var encodedFrames = 0
 
     init(spec: RenditionSpec, scaler: Scaler?, encoder: EncoderContext, playlist: OutputFormatContext,
-         progressive: ProgressiveWriter?, input: BoundedQueue<Frame>, next: BoundedQueue<Frame>?,
+         progressive: ProgressiveWriter?, input: BoundedQueue<Frame>, dependents: [BoundedQueue<Frame>],
          control: PipelineControl, onFrameEncoded: @escaping @Sendable (Int64) -> Void) {
         self.spec = spec
         self.scaler = scaler
@@ -26,7 +26,7 @@ final class RungStage: @unchecked Sendable {
         self.playlist = playlist
         self.progressive = progressive
         self.input = input
-        self.next = next
+        self.dependents = dependents
         self.control = control
         self.onFrameEncoded = onFrameEncoded
     }
@@ -61,7 +61,7 @@ final class RungStage: @unchecked Sendable {
     }
 
     func run() throws(TranscodeError) {
-        defer { next?.close() }
+        defer { dependents.forEach { $0.close() } }
         let packet = Packet()
         while let frame = input.pop() {
             let picture: Frame
@@ -70,14 +70,14 @@ final class RungStage: @unchecked Sendable {
             } catch {
                 throw TranscodeError.internal("Scaling to \(spec.name)", error)
             }
-            if let next, !next.push(picture.clone()) { return }
+            for dependent in dependents where !dependent.push(picture.clone()) { return }
             let pts = picture.pts
             try encode(picture, packet: packet)
             encodedFrames += 1
             onFrameEncoded(pts)
         }
         guard !control.isStopped else { return }
-        next?.close()
+        dependents.forEach { $0.close() }
         try encode(nil, packet: packet)
         do {
             try playlist.finish()

@@ -1,13 +1,14 @@
 import CFFmpeg
 
 /// Stage 2 (video): decodes the video stream once, makes it upright, progressive and constant-rate
-/// (libavfilter: yadif, transpose, fps, format=yuv420p) and hands every frame to the tallest rung.
+/// (libavfilter: yadif, transpose, fps, format=yuv420p) and hands every frame (by reference, never
+/// copied) to each rung that scales from the source.
 final class VideoSourceStage: @unchecked Sendable {
     // Everything here is confined to the video thread once the pipeline starts.
     private let decoder: DecoderContext
     private let filter: FilterGraph
     private let packets: BoundedQueue<Packet>
-    private let output: BoundedQueue<Frame>
+    private let outputs: [BoundedQueue<Frame>]
     private let thumbnails: ThumbnailSheet
     private let control: PipelineControl
     /// Subtracted from decoded timestamps so the outputs start at zero, in the stream's time base.
@@ -23,13 +24,13 @@ final class VideoSourceStage: @unchecked Sendable {
     private(set) var damagedPackets = 0
 
     init(decoder: DecoderContext, filter: FilterGraph, filterInput: (Int32, Int32, Int32), packets: BoundedQueue<Packet>,
-         output: BoundedQueue<Frame>, thumbnails: ThumbnailSheet, streamTimeBase: AVRational, frameRate: AVRational, origin: Int64, control: PipelineControl) {
+         outputs: [BoundedQueue<Frame>], thumbnails: ThumbnailSheet, streamTimeBase: AVRational, frameRate: AVRational, origin: Int64, control: PipelineControl) {
         nominalFrameDuration = max(1, av_rescale_q(1, av_inv_q(frameRate), streamTimeBase))
         self.decoder = decoder
         self.filter = filter
         self.filterInput = filterInput
         self.packets = packets
-        self.output = output
+        self.outputs = outputs
         self.thumbnails = thumbnails
         self.streamTimeBase = streamTimeBase
         self.originInStreamTimeBase = origin
@@ -37,7 +38,7 @@ final class VideoSourceStage: @unchecked Sendable {
     }
 
     func run(outputDirectory: String) throws(TranscodeError) {
-        defer { output.close() }
+        defer { outputs.forEach { $0.close() } }
         let frame = Frame()
         while let packet = packets.pop() {
             do {
@@ -62,7 +63,7 @@ final class VideoSourceStage: @unchecked Sendable {
         } catch {
             throw TranscodeError.internal("Filtering the video", error)
         }
-        output.close()
+        outputs.forEach { $0.close() }
         try thumbnails.write(to: outputDirectory)
     }
 
@@ -116,7 +117,9 @@ final class VideoSourceStage: @unchecked Sendable {
             // Decoders mark picture types; x264 would obey them and break keyframe alignment across rungs.
             filtered.pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE
             try thumbnails.offer(filtered, time: Double(filtered.pts) * av_q2d(timeBase))
-            if !output.push(filtered) { return }
+            // Each consumer gets its own reference to the same picture; the last one takes the original.
+            for output in outputs.dropLast() where !output.push(filtered.clone()) { return }
+            if let last = outputs.last, !last.push(filtered) { return }
         }
     }
 }
