@@ -128,9 +128,7 @@ import Testing
 
     @Test func aJWKSURLIsFetchedAndRefetchedForNewKeys() async throws {
         // The identity provider's JWKS, served by (unchecked) moto's S3 through a presigned GET.
-        let moto = try await UncheckedMoto.shared()
-        let s3 = AWSContext(configuration: AWSConfiguration(region: "us-east-1", endpoint: moto.endpoint), transport: TestWorld.transport,
-                            credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKIDTEST", secretAccessKey: "unchecked"))).s3
+        let s3 = try await MotoServer.sharedWithoutSignatureChecks().context(transport: TestWorld.transport).s3
         let bucket = MotoServer.uniqueName("idp")
         try await s3.createBucket(bucket)
         func publish(_ keys: [(String, ES256PrivateKey)]) async throws {
