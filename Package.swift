@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "lectern",
             dependencies: [
-                "AWS", "SigV4", "Transcoder", "LecternCore",
+                "AWS", "SigV4", "Transcoder", "LecternCore", "LecternAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -134,6 +134,21 @@ let package = Package(
             name: "TranscodeBenchmark",
             dependencies: ["Transcoder"],
             path: "Benchmarks/TranscodeBenchmark",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "APIBenchmark",
+            dependencies: [
+                "LecternAPI", "LecternCore", "AWS", "LecternTestSupport",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+            ],
+            path: "Benchmarks/APIBenchmark",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "WorkerBenchmark",
+            dependencies: ["LecternCore", "AWS", "LecternTestSupport"],
+            path: "Benchmarks/WorkerBenchmark",
             swiftSettings: strict
         ),
 
@@ -163,7 +178,12 @@ let package = Package(
         ),
         .testTarget(
             name: "LecternCLITests",
-            dependencies: ["AWS", "LecternTestSupport"],
+            dependencies: ["AWS", "LecternCore", "LecternAPI", "LecternTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PortalTests",
+            dependencies: ["LecternAPI", "LecternCore", "AWS", "LecternTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,2 @@
+// Placeholder: the API benchmark (issue #4) lands here.
+print("APIBenchmark: not written yet")

@@ -1,0 +1,2 @@
+// Placeholder: the worker benchmark (issue #3) lands here.
+print("WorkerBenchmark: not written yet")

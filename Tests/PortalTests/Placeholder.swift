@@ -1,0 +1,1 @@
+// Placeholder until the portal browser tests (issue #6) land.
