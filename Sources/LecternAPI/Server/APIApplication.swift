@@ -52,6 +52,12 @@ public struct APIApplication: Sendable {
         router.add("GET /v1/courses/:course/lectures", lectures.list)
         router.add("GET /v1/ops/queue", ops.queue)
         router.add("POST /v1/ops/dlq/redrive", ops.redrive)
+        if let files = config.portal {
+            // Same origin as the API; media and uploads go to the bucket's origin, which the page's CSP must allow.
+            let portal = PortalHandlers(files: files, mediaOrigin: PortalHeaders.origin(of: services.s3.url(bucket: services.bucket)))
+            router.add("GET /", access: .public_, portal.index)
+            router.add("GET /portal/:file", access: .public_, portal.asset)
+        }
         return router
     }
 

@@ -25,6 +25,7 @@ public struct APIConfigError: Error, Sendable, CustomStringConvertible {
 /// | `LECTERN_SINGLE_UPLOAD_MAX_BYTES` | above this, multipart | 64 MB |
 /// | `LECTERN_MIN_PART_BYTES` | smallest multipart part | 8 MiB |
 /// | `LECTERN_WRITES_PER_MINUTE` | per-user write rate limit | 60 |
+/// | `LECTERN_PORTAL_DIR` | the web portal's folder (`Portal/`), served at `/` and `/portal/` | none (API only) |
 /// | `PORT` | listening port | 8080 |
 public struct APIConfig: Sendable {
     public var lecturesTable: String
@@ -44,6 +45,8 @@ public struct APIConfig: Sendable {
     /// Lifetime of presigned upload URLs (≤ 15 min) and of playback/download URLs (≤ 1 h).
     public var uploadURLSeconds = 900
     public var playbackURLSeconds = 3600
+    /// The web portal's static files, served at `/` and `/portal/{file}` when set.
+    public var portal: PortalFiles?
 
     public static let defaultSingleUploadMaxBytes: Int64 = 64_000_000
     public static let defaultMinPartBytes: Int64 = 8 << 20
@@ -135,6 +138,9 @@ public struct APIConfig: Sendable {
             port: integer("PORT", default: 8080, in: 0...65_535))
         config.uploadURLSeconds = integer("LECTERN_UPLOAD_URL_SECONDS", default: 900, in: 60...900)
         config.playbackURLSeconds = integer("LECTERN_PLAYBACK_URL_SECONDS", default: 3600, in: 60...3600)
+        if let directory = value("LECTERN_PORTAL_DIR") {
+            do { config.portal = try PortalFiles(directory: directory) } catch { problems += error.problems }
+        }
         guard problems.isEmpty else { throw APIConfigError(problems: problems) }
         return config
     }
