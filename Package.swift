@@ -184,6 +184,7 @@ let package = Package(
         .testTarget(
             name: "PortalTests",
             dependencies: ["LecternAPI", "LecternCore", "AWS", "LecternTestSupport"],
+            exclude: ["portal_browser.py"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,1 +1,0 @@
-// Placeholder until the portal browser tests (issue #6) land.

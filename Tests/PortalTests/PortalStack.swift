@@ -1,0 +1,121 @@
+import AWS
+import Foundation
+import LecternAPI
+import LecternCore
+import LecternTestSupport
+
+/// The whole platform for the browser tests, as `make run` starts it: moto (S3 without signature checks, because the
+/// browser uses presigned URLs), a bucket whose CORS rule admits the portal's origin and exposes ETag, the jobs queue
+/// with its DLQ, the lectures table, then the built `lectern-api` serving the portal and one `lectern-worker`.
+struct PortalStack {
+    let portalURL: URL
+    let store: LectureStore
+    let course: String
+    let api: ChildProcess
+    let worker: ChildProcess
+
+    static let secret = "portal-browser-test-secret-0123456789"
+    /// S3's smallest part, so a test-sized clip goes up in several parts.
+    static let partBytes: Int64 = 5 << 20
+
+    static func start(logs: URL) async throws -> PortalStack {
+        let moto = try await MotoServer.sharedWithoutSignatureChecks()
+        let context = moto.context(transport: CurlTransport())
+        let port = try FreePort.pick()
+        let origin = "http://127.0.0.1:\(port)"
+
+        let s3 = S3Client(context: context)
+        let bucket = MotoServer.uniqueName("portal-media")
+        try await s3.createBucket(bucket)
+        try await s3.putBucketCORS(bucket: bucket, rules: [
+            S3CORSRule(allowedOrigins: [origin], allowedMethods: ["GET", "PUT", "HEAD"], allowedHeaders: ["*"], exposeHeaders: ["ETag"]),
+        ])
+        let store = LectureStore(dynamo: DynamoDBClient(context: context), table: MotoServer.uniqueName("portal-lectures"))
+        try await store.ensureTable()
+        let sqs = SQSClient(context: context)
+        let dlq = try await sqs.createQueue(named: MotoServer.uniqueName("portal-jobs-dlq"))
+        let queue = try await sqs.createQueue(named: MotoServer.uniqueName("portal-jobs"), settings: SQSQueueSettings(
+            visibilityTimeout: 30, redrivePolicy: SQSRedrivePolicy(deadLetterTargetArn: try await sqs.queueArn(dlq), maxReceiveCount: 3)))
+
+        var shared = moto.environment
+        shared["LECTERN_LECTURES_TABLE"] = store.table
+        shared["LECTERN_BUCKET"] = bucket
+        shared["LECTERN_QUEUE_URL"] = queue
+
+        var apiEnvironment = shared
+        apiEnvironment["PORT"] = String(port)
+        apiEnvironment["LECTERN_JWT_SECRET"] = secret
+        apiEnvironment["LECTERN_PORTAL_DIR"] = BuiltProducts.repositoryRoot.appendingPathComponent("Portal").path
+        apiEnvironment["LECTERN_SINGLE_UPLOAD_MAX_BYTES"] = String(partBytes)
+        apiEnvironment["LECTERN_MIN_PART_BYTES"] = String(partBytes)
+        let api = try ChildProcess("lectern-api", executable: try BuiltProducts.executable("lectern-api"), arguments: [],
+                                   environment: apiEnvironment, logPath: logs.appendingPathComponent("lectern-api.log").path)
+
+        var workerEnvironment = shared
+        workerEnvironment["LECTERN_DLQ_URL"] = dlq
+        workerEnvironment["LECTERN_SCRATCH_DIR"] = NSTemporaryDirectory() + MotoServer.uniqueName("portal-scratch")
+        workerEnvironment["LECTERN_WORKER_CONCURRENCY"] = "1"
+        workerEnvironment["LECTERN_RECEIVE_WAIT_SECONDS"] = "1"
+        workerEnvironment["LECTERN_PROGRESS_INTERVAL_SECONDS"] = "1"
+        workerEnvironment["LECTERN_MIN_FREE_BYTES"] = "0"
+        workerEnvironment["LECTERN_SHUTDOWN_GRACE_SECONDS"] = "5"
+        let worker = try ChildProcess("lectern-worker", executable: try BuiltProducts.executable("lectern-worker"), arguments: [],
+                                      environment: workerEnvironment, logPath: logs.appendingPathComponent("lectern-worker.log").path)
+        let stack = PortalStack(portalURL: URL(string: origin + "/")!, store: store, course: "CS101", api: api, worker: worker)
+        do {
+            try await stack.waitUntilServing()
+        } catch {
+            await stack.stop()
+            throw error
+        }
+        return stack
+    }
+
+    /// Polls /healthz until the API answers; fails early, with its log, if it exits.
+    func waitUntilServing(timeout: Duration = .seconds(30)) async throws {
+        let transport = CurlTransport()
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            guard api.isRunning else { throw StackError("lectern-api exited at start:\n\(api.log)") }
+            if let response = try? await transport.execute(HTTPRequest(method: "GET", url: portalURL.appendingPathComponent("healthz"))),
+               response.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw StackError("lectern-api did not answer /healthz within \(timeout):\n\(api.log)")
+    }
+
+    func token(_ role: Role, user: String, name: String) async throws -> String {
+        try await DevTokens.mint(secret: Self.secret, role: role, user: user, courses: [course], name: name, expiresIn: 1800)
+    }
+
+    func stop() async {
+        await worker.stop()
+        await api.stop()
+    }
+}
+
+struct StackError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A port no one listens on right now, from the kernel (bind to 0, read it back, close).
+enum FreePort {
+    static func pick() throws -> UInt16 {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw StackError("socket() failed: \(errno)") }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(socket, generic, length) == 0 && getsockname(socket, generic, &length) == 0
+            }
+        }
+        guard bound else { throw StackError("could not bind a loopback port: \(errno)") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+}
