@@ -7,7 +7,7 @@
 import { api, decodeClaims, forgetToken, listLectures, onUnauthorized, saveToken, storedToken } from "./api.js";
 import { formatBytes, formatDuration, h, toast } from "./dom.js";
 import { player } from "./player.js";
-import { forgetUpload, unfinishedUploads, Upload } from "./upload.js";
+import { forgetUpload, savedKey, unfinishedUploads, Upload } from "./upload.js";
 
 const main = document.getElementById("main");
 let me = null; // the signed-in user's claims
@@ -121,6 +121,8 @@ function professorView(course) {
   });
   const begin = (file) => {
     if (!file) return;
+    // Picking a remembered file resumes it: its notice has done its job.
+    for (const note of main.querySelectorAll("[data-pending-key]")) if (note.dataset.pendingKey === savedKey(file)) note.remove();
     startUpload(file, course, title.value.trim() || file.name.replace(/\.[^.]+$/, ""), uploads, refresh);
     title.value = "";
     input.value = "";
@@ -137,7 +139,7 @@ function professorView(course) {
   const pending = unfinishedUploads(course).filter((u) => !activeUploads.has(u.key));
   const resumeNotes = pending.map((saved) => {
     const done = saved.parts ? Object.keys(saved.parts).length : 0;
-    const note = h("div", { class: "card notice", "data-pending": saved.lectureId },
+    const note = h("div", { class: "card notice", "data-pending": saved.lectureId, "data-pending-key": saved.key },
       h("p", {}, "Unfinished upload of ", h("strong", {}, saved.filename), " (" + formatBytes(saved.size) + (saved.partCount ? ", " + done + " of " + saved.partCount + " parts sent" : "") + "). ",
         "Choose the same file again to send the rest."),
       h("button", { type: "button", class: "link", onclick: async () => {

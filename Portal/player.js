@@ -50,6 +50,9 @@ export function player(lecture) {
   const playback = lecture.playback;
   const video = h("video", { id: "player", controls: "", playsinline: "", preload: "metadata" });
   if (playback.poster) video.poster = playback.poster;
+  // The playlists come from the API and the segments from the bucket: Chromium's HLS player only mixes origins for
+  // CORS fetches (the bucket's CORS rule admits the portal's origin for GET).
+  video.crossOrigin = "anonymous";
   const source = chooseSource(video, playback);
   const note = h("p", { class: "muted", id: "source-kind" });
   if (source) {

@@ -13,7 +13,7 @@ import time
 import traceback
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -57,7 +57,9 @@ def drain_logs(driver):
 
 def wait(driver, seconds, condition, what):
     try:
-        return WebDriverWait(driver, seconds, poll_frequency=0.2).until(lambda d: condition(d))
+        # The lecture list re-renders every 2 s while anything encodes: elements found a moment ago may be gone.
+        return WebDriverWait(driver, seconds, poll_frequency=0.2,
+                             ignored_exceptions=[StaleElementReferenceException]).until(lambda d: condition(d))
     except TimeoutException:
         raise Failed("timed out after %d s waiting for %s" % (seconds, what))
 
@@ -85,11 +87,11 @@ def sign_out(driver):
     wait(driver, 10, lambda d: d.find_elements(By.ID, "token"), "the sign-in form after signing out")
 
 
-def lecture_row(driver, title):
-    for row in driver.find_elements(By.CSS_SELECTOR, "li.lecture"):
-        if row.find_element(By.CSS_SELECTOR, ".title strong").text == title:
-            return row
-    return None
+def lectures(driver):
+    """The professor's lecture list as {title: {id, state}}, read in one go (the list re-renders while polling)."""
+    rows = js(driver, """return [...document.querySelectorAll('li.lecture')].map(li => ({
+        id: li.dataset.id, state: li.dataset.state, title: li.querySelector('.title strong').textContent }));""")
+    return {row["title"]: row for row in rows}
 
 
 def part_puts(events):
@@ -150,24 +152,21 @@ def upload_through_page(driver):
     check(re.search(r"MB of [\d.]+ MB", figures), "the figures show bytes sent of the total: %r" % figures)
     shot(driver, "1-professor-upload-100-percent")
 
-    def ready(d):
-        row = lecture_row(d, "Week 1")
-        return row if row is not None and row.get_attribute("data-state") == "ready" else None
-    states = set()
+    states = []
 
-    def watch_states(d):
-        row = lecture_row(d, "Week 1")
-        if row is not None:
-            states.add(row.get_attribute("data-state"))
-        return ready(d)
-    row = wait(driver, 150, watch_states, "the lecture to become ready in the list (states seen: %s)" % states)
-    results["lectureId"] = row.get_attribute("data-id")
+    def ready(d):
+        row = lectures(d).get("Week 1")
+        if row and (not states or states[-1] != row["state"]):
+            states.append(row["state"])
+        return row if row and row["state"] == "ready" else None
+    row = wait(driver, 150, ready, "the lecture to become ready in the list (states seen: %s)" % states)
+    results["lectureId"] = row["id"]
     shot(driver, "1-professor-lecture-ready")
     drain_logs(driver)
     sent, finished_parts = part_puts(network)
     check(finished_parts == set(range(1, config["partCount"] + 1)),
           "every part went up exactly as planned: finished %s of %d" % (sorted(finished_parts), config["partCount"]))
-    return "lecture %s ready; states seen %s; parts %s" % (results["lectureId"], sorted(states), sorted(finished_parts))
+    return "lecture %s ready; states seen %s; parts %s" % (results["lectureId"], " → ".join(states), sorted(finished_parts))
 
 
 @scenario("resume")
@@ -222,8 +221,8 @@ def resume_after_reload(driver):
           "every part sent after the reload arrived, and with the held ones they make the whole file")
     check(not js(driver, "return Object.keys(localStorage).filter(k => k.startsWith('lectern.upload.')).length"),
           "the finished upload is forgotten")
-    row = wait(driver, 10, lambda d: lecture_row(d, "Week 2"), "the resumed lecture in the list")
-    check(row.get_attribute("data-id") == entry["lectureId"], "the same lecture completed (no second one created)")
+    row = wait(driver, 10, lambda d: lectures(d).get("Week 2"), "the resumed lecture in the list")
+    check(row["id"] == entry["lectureId"], "the same lecture completed (no second one created)")
     results["resumedLectureId"] = entry["lectureId"]
     return "before reload finished %s; page resumed with %d held; after reload sent %s" % (
         sorted(before_finished), already, sorted(after_sent))
@@ -248,8 +247,15 @@ def student_watches(driver):
     can_hls = js(driver, "return document.createElement('video').canPlayType('application/vnd.apple.mpegurl')")
     source = video.get_attribute("data-source")
     check(source == ("hls" if can_hls else "mp4"), "the player chose %s (canPlayType HLS: %r)" % (source, can_hls))
-    js(driver, "document.getElementById('player').play().catch(() => {})")
-    wait(driver, 30, lambda d: js(d, "return document.getElementById('player').currentTime") > 1.5, "currentTime to pass 1.5 s")
+    js(driver, "window.playRefused = null; document.getElementById('player').play().catch((e) => { window.playRefused = String(e); })")
+    try:
+        wait(driver, 30, lambda d: js(d, "return document.getElementById('player').currentTime") > 1.5, "currentTime to pass 1.5 s")
+    except Failed as error:
+        state = js(driver, """const v = document.getElementById('player');
+            return { readyState: v.readyState, networkState: v.networkState, paused: v.paused, currentTime: v.currentTime,
+                     error: v.error && (v.error.code + ' ' + v.error.message), src: v.currentSrc.slice(0, 120),
+                     playRefused: window.playRefused };""")
+        raise Failed("%s; the video: %s" % (error, json.dumps(state)))
     current = js(driver, "return document.getElementById('player').currentTime")
     check(js(driver, "return document.getElementById('player').error") is None, "the video has no error")
     href = driver.find_element(By.ID, "download").get_attribute("href")
