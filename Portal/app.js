@@ -107,18 +107,13 @@ function professorView(course) {
   const uploads = h("div", { id: "uploads" });
   const list = h("div", { id: "lectures", "aria-live": "polite" });
   const title = h("input", { id: "title", name: "title", type: "text", maxlength: "200", placeholder: "Defaults to the file name" });
+  // The file input stays in the tab order (Enter or Space opens the picker); its label is what the eye sees, and
+  // shows the focus ring when the input has it.
   const input = h("input", { id: "file", name: "file", type: "file", accept: "video/*", class: "visually-hidden" });
   const drop = h("div", { class: "drop", id: "drop" },
     h("p", {}, "Drag a lecture video here, or"),
-    h("label", { for: "file", class: "button primary", tabindex: "0", id: "choose" }, "Choose a file…"),
-    input);
-  // The label is the keyboard's way in: Enter or Space opens the file picker.
-  drop.querySelector("#choose").addEventListener("keydown", (event) => {
-    if (event.key === "Enter" || event.key === " ") {
-      event.preventDefault();
-      input.click();
-    }
-  });
+    input,
+    h("label", { for: "file", class: "button primary", id: "choose" }, "Choose a file…"));
   const begin = (file) => {
     if (!file) return;
     // Picking a remembered file resumes it: its notice has done its job.

@@ -17,6 +17,7 @@ from selenium.common.exceptions import StaleElementReferenceException, TimeoutEx
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 config = json.load(open(sys.argv[1]))
@@ -138,7 +139,8 @@ def upload_through_page(driver):
     sign_in(driver, config["professorToken"])
     wait(driver, 10, lambda d: d.find_elements(By.ID, "file"), "the upload form (one course: straight to it)")
     check(config["course"] in driver.find_element(By.TAG_NAME, "h1").text, "the course page names the course")
-    driver.find_element(By.ID, "title").send_keys("Week 1")
+    driver.find_element(By.ID, "title").send_keys("Week 1", Keys.TAB)
+    check(js(driver, "return document.activeElement.id") == "file", "Tab from the title reaches the file chooser")
     driver.find_element(By.ID, "file").send_keys(config["clip"])
     seen = set()
 
@@ -180,6 +182,18 @@ def resume_after_reload(driver):
         "offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": config["throttleBytesPerSecond"]})
     driver.find_element(By.ID, "title").send_keys("Week 2")
     driver.find_element(By.ID, "file").send_keys(config["clip2"])
+
+    # Pause once bytes flow: nothing more goes up until Resume.
+    bar = lambda d: int(d.find_element(By.ID, "upload-bar").get_attribute("value") or 0)
+    wait(driver, 30, lambda d: bar(d) > 0, "the first bytes to go up")
+    driver.find_element(By.ID, "upload-pause").click()
+    wait(driver, 5, lambda d: d.find_element(By.CSS_SELECTOR, ".upload").get_attribute("data-state") == "paused", "the paused state")
+    paused_at = bar(driver)
+    time.sleep(1.5)
+    check(bar(driver) == paused_at, "nothing was sent while paused (%d → %d bytes)" % (paused_at, bar(driver)))
+    check(driver.find_element(By.ID, "upload-pause").text == "Resume", "the pause button offers Resume")
+    shot(driver, "2-upload-paused")
+    driver.find_element(By.ID, "upload-pause").click()
 
     def saved(d):
         entries = js(d, """return Object.keys(localStorage).filter(k => k.startsWith('lectern.upload.'))
@@ -263,21 +277,28 @@ def student_watches(driver):
 
     seek = driver.find_element(By.ID, "seek")
     width = seek.size["width"]
-    ActionChains(driver).move_to_element_with_offset(seek, int(width * 0.25), 0).perform()
-    thumb = wait(driver, 10, lambda d: d.find_element(By.ID, "thumb").is_displayed() and d.find_element(By.ID, "thumb"),
-                 "the storyboard thumbnail on hover")
+    duration = float(seek.get_attribute("max"))
+
+    def hover(fraction):
+        # Selenium 4 offsets from the element's centre.
+        ActionChains(driver).move_to_element_with_offset(seek, int(width * (fraction - 0.5)), 0).perform()
+        thumb = wait(driver, 10, lambda d: d.find_element(By.ID, "thumb").is_displayed() and d.find_element(By.ID, "thumb"),
+                     "the storyboard thumbnail on hover")
+        start = float(thumb.get_attribute("data-cue-start"))
+        check(abs(start - fraction * duration) <= 5.5,
+              "hovering at %.0f %% of the bar shows the cue of %.1f s, not near %.1f s" % (fraction * 100, start, fraction * duration))
+        return start
+    first_cue = hover(0.25)
     background = js(driver, "return getComputedStyle(document.querySelector('#thumb .thumb-image')).backgroundImage")
     check("storyboard" in background, "the thumbnail shows the storyboard sprite: %r" % background[:120])
-    first_cue = thumb.get_attribute("data-cue-start")
-    ActionChains(driver).move_to_element_with_offset(seek, int(width * 0.35), 0).perform()
-    wait(driver, 5, lambda d: d.find_element(By.ID, "thumb").get_attribute("data-cue-start") != first_cue,
-         "a different thumbnail further along the bar")
+    later_cue = hover(0.7)
+    check(later_cue > first_cue, "further along the bar, a later thumbnail")
     shot(driver, "3-student-watch-storyboard")
     drain_logs(driver)
     sprite = [e for e in network if e["method"] == "Network.responseReceived" and "storyboard" in e["params"]["response"]["url"]
               and e["params"]["response"]["mimeType"].startswith("image/")]
     check(sprite and sprite[-1]["params"]["response"]["status"] == 200, "the storyboard sprite loaded from S3")
-    return "played %s to %.1f s; hover cues %s" % (source, current, first_cue)
+    return "played %s to %.1f s; hover showed cues at %.0f s and %.0f s" % (source, current, first_cue, later_cue)
 
 
 @scenario("phone")
