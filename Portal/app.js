@@ -173,6 +173,9 @@ function professorView(course) {
   leaveView = () => { stopped = true; clearTimeout(timer); };
 }
 
+// Lecture id → the timer that disarms its Delete button.
+const armedDeletes = new Map();
+
 function renderProfessorList(list, lectures, refresh) {
   if (!lectures.length) {
     list.replaceChildren(h("p", { class: "muted" }, "No lectures yet."));
@@ -192,10 +195,10 @@ function renderProfessorList(list, lectures, refresh) {
     }
     const actions = h("div", { class: "actions" });
     if (lecture.state === "ready") {
-      actions.append(h("a", { class: "button", href: "#/watch/" + encodeURIComponent(lecture.id) }, "Watch"));
+      actions.append(h("a", { class: "button", "data-action": "watch", href: "#/watch/" + encodeURIComponent(lecture.id) }, "Watch"));
     }
     if (lecture.state === "failed") {
-      actions.append(h("button", { type: "button", onclick: async (event) => {
+      actions.append(h("button", { type: "button", "data-action": "retry", onclick: async (event) => {
         event.target.disabled = true;
         try {
           await api("POST", "/v1/lectures/" + encodeURIComponent(lecture.id) + "/retry");
@@ -206,15 +209,21 @@ function renderProfessorList(list, lectures, refresh) {
         refresh();
       } }, "Retry"));
     }
-    const remove = h("button", { type: "button", class: "danger" }, "Delete");
+    const armed = armedDeletes.has(lecture.id);
+    const remove = h("button", { type: "button", class: "danger", "data-action": "delete" }, armed ? "Really delete?" : "Delete");
     remove.addEventListener("click", async () => {
-      // Two presses, no modal dialog: the first arms the button for a few seconds.
-      if (remove.dataset.armed !== "yes") {
-        remove.dataset.armed = "yes";
+      // Two presses, no modal dialog: the first arms the button for a few seconds (kept across the list's
+      // re-renders while it polls).
+      if (!armedDeletes.has(lecture.id)) {
         remove.textContent = "Really delete?";
-        setTimeout(() => { remove.dataset.armed = ""; remove.textContent = "Delete"; }, 4000);
+        armedDeletes.set(lecture.id, setTimeout(() => {
+          armedDeletes.delete(lecture.id);
+          for (const button of document.querySelectorAll('li.lecture[data-id="' + CSS.escape(lecture.id) + '"] button.danger')) button.textContent = "Delete";
+        }, 5000));
         return;
       }
+      clearTimeout(armedDeletes.get(lecture.id));
+      armedDeletes.delete(lecture.id);
       remove.disabled = true;
       try {
         await api("DELETE", "/v1/lectures/" + encodeURIComponent(lecture.id));
@@ -229,7 +238,11 @@ function renderProfessorList(list, lectures, refresh) {
       h("div", { class: "title" }, h("strong", {}, lecture.title), h("span", { class: "muted small" }, lecture.filename + " · " + formatBytes(lecture.size))),
       state, detail, actions);
   });
+  // The list is rebuilt every poll: a keyboard user's focus must stay on the same button.
+  const focused = document.activeElement?.closest?.("li.lecture [data-action]") ? document.activeElement : null;
+  const keep = focused && { id: focused.closest("li.lecture").dataset.id, action: focused.dataset.action };
   list.replaceChildren(h("ul", { class: "lecture-list" }, rows));
+  if (keep) list.querySelector('li.lecture[data-id="' + CSS.escape(keep.id) + '"] [data-action="' + keep.action + '"]')?.focus();
 }
 
 // Uploads in progress survive view changes within the page (not reloads: those resume from localStorage).

@@ -8,13 +8,14 @@ import Testing
 /// The portal in Debian's headless Chromium against the real stack (moto, lectern-api, one lectern-worker), driven
 /// by selenium from `portal_browser.py`: a professor uploads a generated 30 s clip in parts and sees it become ready;
 /// an upload reloaded half way resumes and sends only the missing parts; a student watches (the video plays, the
-/// seek bar previews the storyboard); the pages fit a phone; the console stays free of errors. Screenshots and the
+/// seek bar previews the storyboard); a file that is not a video fails with its reason, is retried and deleted; the
+/// pages fit a phone; the console stays free of errors. Screenshots and the
 /// processes' logs are kept in `.build/test-artifacts/portal/`.
 @Suite("Portal in a browser", .serialized) struct PortalBrowserTests {
     static let chromium = "/usr/bin/chromium"
     static let chromedriver = "/usr/bin/chromedriver"
     static let artifacts = BuiltProducts.repositoryRoot.appendingPathComponent(".build/test-artifacts/portal")
-    static let scenarios = ["upload", "resume", "watch", "phone", "console"]
+    static let scenarios = ["upload", "resume", "failure", "watch", "phone", "console"]
 
     @Test(.timeLimit(.minutes(6))) func professorUploadsAndStudentWatches() async throws {
         // Given: the browser, its driver and selenium, which `make test` installs (scripts/install-deps.sh).
@@ -38,6 +39,9 @@ import Testing
         let clip = clips.appendingPathComponent("week1-lecture.mp4"), clip2 = clips.appendingPathComponent("week2-lecture.mp4")
         try await Self.generateClip(clip, log: folder.appendingPathComponent("ffmpeg.log"))
         try FileManager.default.copyItem(at: clip, to: clip2)
+        // Not a video at all, though its name says so: the worker fails it.
+        let broken = clips.appendingPathComponent("broken-recording.mp4")
+        try Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }).write(to: broken)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: clip.path)[.size] as? Int64)
         let partCount = Int((size + PortalStack.partBytes - 1) / PortalStack.partBytes)
         try #require(partCount >= 6, "the clip is \(size) bytes: too few parts to show parallel and resumed uploads")
@@ -50,7 +54,7 @@ import Testing
                 "portal": stack.portalURL.absoluteString, "course": stack.course,
                 "professorToken": try await stack.token(.professor, user: "prof-ada", name: "Ada Lovelace"),
                 "studentToken": try await stack.token(.student, user: "student-alan", name: "Alan Turing"),
-                "clip": clip.path, "clip2": clip2.path, "partCount": partCount,
+                "clip": clip.path, "clip2": clip2.path, "brokenClip": broken.path, "partCount": partCount,
                 "throttleBytesPerSecond": 4 << 20,
                 "chromium": Self.chromium, "chromedriver": Self.chromedriver,
                 "artifacts": folder.path, "results": folder.appendingPathComponent("results.json").path,
@@ -76,7 +80,8 @@ import Testing
             #expect(result?["ok"] as? Bool == true,
                     "\(name): \(result?["detail"] as? String ?? "did not run") (screenshots and logs in \(folder.path))")
         }
-        // …and the table agrees: the uploaded lecture is ready, the resumed one was completed, nothing else was created.
+        // …and the table agrees: the uploaded lecture is ready, the resumed one was completed, the broken one is deleted,
+        // and nothing else was created.
         let records = try await stack.store.list(course: stack.course).records
         #expect(records.count == 2, "lectures created: \(records.map { "\($0.title) \($0.state.rawValue)" })")
         if let id = results["lectureId"] as? String {

