@@ -9,8 +9,8 @@ import Testing
 /// by selenium from `portal_browser.py`: a professor uploads a generated 30 s clip in parts and sees it become ready;
 /// an upload reloaded half way resumes and sends only the missing parts; a student watches (the video plays, the
 /// seek bar previews the storyboard); a file that is not a video fails with its reason, is retried and deleted; the
-/// pages fit a phone; the console stays free of errors. Screenshots and the
-/// processes' logs are kept in `.build/test-artifacts/portal/`.
+/// pages fit a phone; the console stays free of errors. Screenshots and the processes' logs are kept in
+/// `.build/test-artifacts/portal/`.
 @Suite("Portal in a browser", .serialized) struct PortalBrowserTests {
     static let chromium = "/usr/bin/chromium"
     static let chromedriver = "/usr/bin/chromedriver"
