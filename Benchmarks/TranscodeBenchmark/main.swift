@@ -1,7 +1,11 @@
 // Lectern vs the ffmpeg CLI on the same 4-rung HLS (fMP4) ladder of a 1080p30 lecture-like clip.
-// Usage: TranscodeBenchmark [seconds=60] [x264 threads per rung, 0 = auto] [--rss 60,600] [--lectern-only]
-//   --rss D1,D2…   only the memory rows: peak RSS of both sides for clips of these durations (no quality pass)
+// Usage: TranscodeBenchmark [seconds=60] [x264 threads per rung, 0 = auto] [--rss 60,600] [--lectern-only] [--cli-threads same]
+//   --rss D1,D2…   only the memory rows: peak RSS of both sides for slide-only clips of these durations (cheap to
+//                  generate; memory depends on the picture size and the pipeline, not on the content)
 //   --lectern-only skip the CLI and the quality pass (for profiling)
+//   --cli-threads same  give the CLI Lectern's x264 threads per rung instead of x264's own choice. Off by default:
+//                  the CLI runs every encoder call in its one main thread, so single-threaded x264s serialise
+//                  there and the comparison would flatter Lectern.
 // Both sides run as child processes, measured the same way: CPU from the reaped child's rusage, peak RSS
 // from /proc/PID/status VmHWM. LECTERN_STAGE_CPU=1 makes Lectern print each stage thread's CPU seconds.
 import Foundation
@@ -10,6 +14,7 @@ import Transcoder
 var positional: [String] = []
 var rssDurations: [Int] = []
 var lecternOnly = false
+var sameThreadsRequested = false
 var arguments = CommandLine.arguments.dropFirst()
 if arguments.first == "--child-transcode" {
     // The Lectern side, in its own process so its peak RSS is its own.
@@ -26,9 +31,11 @@ while let argument = arguments.popFirst() {
     switch argument {
     case "--rss": rssDurations = (arguments.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
     case "--lectern-only": lecternOnly = true
+    case "--cli-threads": sameThreadsRequested = arguments.popFirst() == "same"
     default: positional.append(argument)
     }
 }
+let cliSameThreads = sameThreadsRequested
 let seconds = positional.first.flatMap(Int.init) ?? 60
 let threads = positional.dropFirst().first.flatMap(Int.init) ?? 0
 let work = NSTemporaryDirectory() + "lectern-transcode-bench"
@@ -97,21 +104,24 @@ func directoryBytes(_ path: String) -> Int {
 
 // MARK: The clip: a static slide, a small moving picture-in-picture and a tone
 
-func clip(seconds: Int) -> String {
-    let source = work + "/lecture-1080p30-\(seconds)s.mp4"
+/// A lecture as a screen recorder makes it: one slide that stays put, the speaker's camera in a small window
+/// fixed in a corner (its picture moves, the window does not), a tone. `staticOnly` drops the camera window:
+/// the cheap-to-make long input for the memory rows (memory must not depend on content or duration).
+func clip(seconds: Int, staticOnly: Bool = false) -> String {
+    let source = work + "/lecture-v2-1080p30-\(seconds)s\(staticOnly ? "-slide" : "").mp4"
     if FileManager.default.fileExists(atPath: source) { return source }
-    print("Generating \(seconds) s 1080p30 lecture clip…")
-    let filter = "[0:v]drawbox=x=160:y=120:w=1600:h=120:color=0x203060:t=fill,drawbox=x=160:y=320:w=1100:h=24:color=0x404040:t=fill,"
+    print("Generating \(seconds) s 1080p30 lecture clip\(staticOnly ? " (slide only)" : "")…")
+    let slide = "[0:v]drawbox=x=160:y=120:w=1600:h=120:color=0x203060:t=fill,drawbox=x=160:y=320:w=1100:h=24:color=0x404040:t=fill,"
         + "drawbox=x=160:y=400:w=1000:h=24:color=0x404040:t=fill,drawbox=x=160:y=480:w=1200:h=24:color=0x404040:t=fill,"
-        + "drawbox=x=160:y=560:w=900:h=24:color=0x404040:t=fill[slide];"
-        + "[1:v]scale=384:216[pip];[slide][pip]overlay=x='1450+60*sin(t/3)':y='780+30*cos(t/2)'[v]"
+        + "drawbox=x=160:y=560:w=900:h=24:color=0x404040:t=fill"
+    let filter = staticOnly ? slide + "[v]" : slide + "[slide];[1:v]scale=384:216[pip];[slide][pip]overlay=x=1496:y=824[v]"
     let partial = source + ".part.mp4"
     let result = run(["ffmpeg", "-nostdin", "-y", "-v", "error",
                       "-f", "lavfi", "-i", "color=c=0xf4f4f0:s=1920x1080:r=30:d=\(seconds)",
                       "-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=\(seconds)",
                       "-f", "lavfi", "-i", "sine=f=220:d=\(seconds):sample_rate=48000",
                       "-filter_complex", filter, "-map", "[v]", "-map", "2:a",
-                      "-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p",
+                      "-c:v", "libx264", "-preset", staticOnly ? "ultrafast" : "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
                       "-c:a", "aac", "-b:a", "192k", "-ac", "2", partial], quiet: false)
     guard result.status == 0, (try? FileManager.default.moveItem(atPath: partial, toPath: source)) != nil else {
         fatalError("could not generate the clip")
@@ -159,7 +169,7 @@ func runCLI(source: String, output: String, rungs: [TranscodeManifest.VideoRendi
                 "-maxrate:v:\(index)", String(rung.maxBitRate), "-bufsize:v:\(index)", String(rung.maxBitRate * 2),
                 "-g:v:\(index)", String(gop), "-keyint_min:v:\(index)", String(gop),
                 "-x264-params:v:\(index)", "scenecut=0:open-gop=0"]
-        if threads > 0 { cli += ["-threads:v:\(index)", String(threads)] }
+        if cliSameThreads { cli += ["-threads:v:\(index)", String(lecternThreads(rungs)[index])] }
     }
     cli += ["-map", "0:a", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-map_metadata", "-1",
             "-f", "hls", "-hls_time", String(plan.segmentSeconds), "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
@@ -167,6 +177,11 @@ func runCLI(source: String, output: String, rungs: [TranscodeManifest.VideoRendi
             "-var_stream_map", rungs.indices.map { "v:\($0),agroup:aud" }.joined(separator: " ") + " a:0,agroup:aud",
             "-hls_segment_filename", output + "/%v/segment_%05d.m4s", output + "/%v/playlist.m3u8"]
     return measured(cli)
+}
+
+/// The x264 threads Lectern gives each rung (its automatic split, or the count asked for).
+func lecternThreads(_ rungs: [TranscodeManifest.VideoRendition]) -> [Int] {
+    EncoderThreads.perRung(rungs.map { $0.width * $0.height }, requested: threads, cores: ProcessInfo.processInfo.activeProcessorCount)
 }
 
 func loadAverage() -> String {
@@ -179,7 +194,7 @@ if !rssDurations.isEmpty {
     print("peak RSS by clip length (load average before: \(loadAverage()))")
     print("clip s    lectern MiB   ffmpeg MiB   ratio   lectern wall/cpu s   ffmpeg wall/cpu s")
     for duration in rssDurations {
-        let source = clip(seconds: duration)
+        let source = clip(seconds: duration, staticOnly: true)
         let ours = runLectern(source: source, output: work + "/lectern-rss")
         let theirs = runCLI(source: source, output: work + "/cli-rss", rungs: ours.manifest.video)
         print(String(format: "%6d %13.1f %12.1f %7.2f %11.1f / %-7.1f %10.1f / %.1f", duration, ours.usage.peakRSSMiB, theirs.peakRSSMiB,
@@ -231,7 +246,7 @@ func quality(of path: String, width: Int, height: Int) -> (psnr: String, ssim: S
 }
 
 print("")
-print("clip: \(seconds) s 1080p30, ladder \(rungs.map(\.name).joined(separator: "/")), x264 threads per rung: \(threads == 0 ? "auto (lectern: split by pixel share; ffmpeg: x264 auto)" : String(threads))")
+print("clip: \(seconds) s 1080p30, ladder \(rungs.map(\.name).joined(separator: "/")), x264 threads per rung: lectern \(lecternThreads(rungs)), ffmpeg \(cliSameThreads ? "the same" : "x264 auto")")
 print("           wall s     cpu s   peak MiB    HLS bytes")
 print("lectern " + String(format: "%9.2f %9.2f %10.1f %12d", lectern.wall, lectern.cpu, lectern.peakRSSMiB, lecternHLSBytes))
 print("ffmpeg  " + String(format: "%9.2f %9.2f %10.1f %12d", ffmpeg.wall, ffmpeg.cpu, ffmpeg.peakRSSMiB, cliBytes))

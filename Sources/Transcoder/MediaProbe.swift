@@ -117,8 +117,17 @@ public enum MediaProbe {
         guard info.video != nil || info.audio != nil else {
             throw TranscodeError(.noAudioOrVideo, "The file contains no video and no audio that we could find.")
         }
-        for stream in [info.video, info.audio].compactMap({ $0 }) where !stream.isDecodable {
-            throw TranscodeError(.unsupportedCodec, "The \(stream.kind.rawValue) is encoded with \(stream.codec.uppercased()), which we cannot decode. Please export the recording as H.264 MP4 and upload it again.")
+        // Audio we cannot decode beside good video is dropped later (the lecture is published silent, and the
+        // manifest says why); a file left with nothing decodable is refused here.
+        let undecodable = [info.video, info.audio].compactMap { $0 }.filter { !$0.isDecodable }
+        if let video = info.video, !video.isDecodable {
+            let what = undecodable.count == 2
+                ? "Neither the video (\(codecName(video))) nor the audio (\(codecName(info.audio!))) can be decoded"
+                : "The video is encoded with \(codecName(video)), which we cannot decode"
+            throw TranscodeError(.unsupportedCodec, "\(what). Please export the recording as H.264 MP4 and upload it again.")
+        }
+        if info.video == nil, let audio = info.audio, !audio.isDecodable {
+            throw TranscodeError(.unsupportedCodec, "The audio is encoded with \(codecName(audio)), which we cannot decode, and there is no video. Please export the recording as AAC or MP3 and upload it again.")
         }
         if let video = info.video, let width = video.width, let height = video.height {
             if width <= 0 || height <= 0 {
@@ -131,6 +140,11 @@ public enum MediaProbe {
         if let duration = info.duration, duration > limits.maxDuration {
             throw TranscodeError(.overLimits, "The recording is \(formatDuration(duration)) long; the longest we accept is \(formatDuration(limits.maxDuration)). Please split it into shorter parts.")
         }
+    }
+
+    /// The codec as a person would name it ("an unknown codec" when FFmpeg does not recognise it at all).
+    static func codecName(_ stream: StreamInfo) -> String {
+        stream.codec == "none" || stream.codec.isEmpty ? "an unknown codec" : stream.codec.uppercased()
     }
 
     static func formatDuration(_ seconds: Double) -> String {

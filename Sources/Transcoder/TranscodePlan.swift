@@ -103,15 +103,17 @@ enum LadderLayout {
     static func evenFloor(_ value: Int) -> Int { value - value % 2 }
 }
 
-enum EncoderThreads {
-    /// Rungs already run concurrently, so each x264 gets threads in proportion to its share of the
-    /// pixels: enough that no one encoder thread carries more than half a core's worth of the ladder
-    /// (it would set the pace for all the others), capped at the core count. A single-threaded x264 is
-    /// the most CPU-efficient, so small rungs keep one thread. On 2 cores the 1080p and 720p rungs
-    /// (57% and 25% of the pixels) get 2 frame threads each, the others one; on 8 cores [8, 5, 2, 2].
-    static func perRung(_ pixels: [Int], requested: Int, cores: Int) -> [Int] {
+/// How many x264 threads each rung gets (public so the benchmark can give the ffmpeg CLI the same settings).
+public enum EncoderThreads {
+    /// Rungs already run concurrently, each on its own thread, and single-threaded x264 is the most
+    /// CPU-efficient (frame threads cost CPU and keep more pictures in flight). An encoder gets more threads
+    /// only when its share of the work would exceed one core's fair share and so set the pace for the whole
+    /// ladder. x264 is about three quarters of the pipeline's CPU (decoding, scaling and audio the rest), so a
+    /// rung's share is about 0.75 × its share of the pixels. On 2 cores every rung gets one thread (the
+    /// 1080p rung, 57% of the pixels, measured 41% of the CPU); on 8 cores [4, 2, 1, 1].
+    public static func perRung(_ pixels: [Int], requested: Int, cores: Int) -> [Int] {
         if requested > 0 { return pixels.map { _ in requested } }
         let total = max(1, pixels.reduce(0, +))
-        return pixels.map { min(max(1, cores), max(1, Int((2 * Double(cores) * Double($0) / Double(total)).rounded(.up)))) }
+        return pixels.map { min(max(1, cores), max(1, Int((0.75 * Double(cores) * Double($0) / Double(total)).rounded(.up)))) }
     }
 }

@@ -19,6 +19,10 @@ final class TranscodeSession: @unchecked Sendable {
     /// Seconds added to every output timestamp so no encoder emits a negative one (see OutputFormatContext).
     private var timestampOffset = 0.0
     private var audioEncoder: EncoderContext?
+    /// The audio decoder, when the file has audio we can decode (nil also when it was dropped up front).
+    private var audioDecoder: DecoderContext?
+    /// Source streams left out, with the reason the manifest gives.
+    private var droppedStreams: [TranscodeManifest.DroppedStream] = []
 
     init(input: String, outputDirectory: String, plan: TranscodePlan, control: PipelineControl,
          progress: @escaping @Sendable (TranscodeProgress) -> Void) throws(TranscodeError) {
@@ -27,13 +31,21 @@ final class TranscodeSession: @unchecked Sendable {
         self.control = control
         let (context, info) = try MediaProbe.open(path: input, limits: plan.limits)
         self.info = info
-        reporter = ProgressReporter(duration: info.duration, tracksVideo: info.video != nil, tracksAudio: info.audio != nil, callback: progress)
+        let audioInfo = info.audio
+        var dropped: [TranscodeManifest.DroppedStream] = []
+        var decoder: DecoderContext?
+        if let audio = audioInfo {
+            decoder = try Self.openAudioDecoder(stream: context.stream(at: audio.index), info: audio, hasVideo: info.video != nil, dropped: &dropped)
+        }
+        reporter = ProgressReporter(duration: info.duration, tracksVideo: info.video != nil, tracksAudio: decoder != nil, callback: progress)
+        audioDecoder = decoder
+        droppedStreams = dropped
         try prepareOutputDirectory()
 
         let start = context.pointer.pointee.start_time == noPTS ? 0 : context.pointer.pointee.start_time
         var routes: [Int32: BoundedQueue<Packet>] = [:]
         // The audio encoder is opened first: its priming delay is part of the common timestamp offset.
-        if let audio = info.audio {
+        if let audio = audioInfo, audioDecoder != nil {
             let encoder = try AudioStage.makeEncoder(sourceRate: audio.sampleRate ?? 48_000, bitRate: plan.audioBitRate)
             timestampOffset = Double(encoder.pointer.pointee.initial_padding) / Double(encoder.pointer.pointee.sample_rate)
             audioEncoder = encoder
@@ -43,10 +55,10 @@ final class TranscodeSession: @unchecked Sendable {
             routes[Int32(video.index)] = packets
             try prepareVideo(stream: context.stream(at: video.index), info: video, packets: packets, start: start)
         }
-        if let audio = info.audio {
+        if let audio = audioInfo, let audioDecoder {
             let packets = BoundedQueue<Packet>(capacity: 256)
             routes[Int32(audio.index)] = packets
-            try prepareAudio(stream: context.stream(at: audio.index), info: audio, packets: packets, start: start)
+            try prepareAudio(stream: context.stream(at: audio.index), decoder: audioDecoder, packets: packets, start: start)
         }
         // Discard the streams we do not read, so the demuxer skips them cheaply.
         for index in 0..<context.streamCount where routes[Int32(index)] == nil {
@@ -82,7 +94,9 @@ final class TranscodeSession: @unchecked Sendable {
     private func prepareVideo(stream: UnsafeMutablePointer<AVStream>, info video: StreamInfo, packets: BoundedQueue<Packet>, start: Int64) throws(TranscodeError) {
         let decoder: DecoderContext
         do {
-            decoder = try DecoderContext(stream: stream)
+            // On 2 cores the rung encoders alone keep both busy, so frame-threaded decoding only adds its own
+            // overhead (and frames in flight); with more cores decoding may need the threads to keep up.
+            decoder = try DecoderContext(stream: stream, threads: ProcessInfo.processInfo.activeProcessorCount <= 2 ? 1 : 0)
         } catch {
             throw TranscodeError(.unsupportedCodec, "The video (\(video.codec)) cannot be decoded: \(error.message).")
         }
@@ -117,7 +131,7 @@ final class TranscodeSession: @unchecked Sendable {
         // Enough delay for the deepest B-frame reordering (and AAC's 1024-sample priming, below).
         let reorderFrames = encoders.map { Double($0.pointer.pointee.has_b_frames) }.max() ?? 0
         timestampOffset = max(timestampOffset, reorderFrames / av_q2d(frameRate))
-        if info.audio == nil, let progressiveSpec, let index = specs.firstIndex(of: progressiveSpec) {
+        if audioDecoder == nil, let progressiveSpec, let index = specs.firstIndex(of: progressiveSpec) {
             progressive = try ProgressiveWriter(path: outputDirectory + "/" + Transcoder.Paths.progressive, video: encoders[index], audio: nil, offset: timestampOffset)
         }
         // The audio encoder is needed for the MP4's header, so the MP4 is created in prepareAudio when there is audio.
@@ -166,13 +180,26 @@ final class TranscodeSession: @unchecked Sendable {
 
     // MARK: Audio
 
-    private func prepareAudio(stream: UnsafeMutablePointer<AVStream>, info audio: StreamInfo, packets: BoundedQueue<Packet>, start: Int64) throws(TranscodeError) {
-        let decoder: DecoderContext
-        do {
-            decoder = try DecoderContext(stream: stream)
-        } catch {
-            throw TranscodeError(.unsupportedCodec, "The audio (\(audio.codec)) cannot be decoded: \(error.message).")
+    /// Opens the audio decoder. Audio we cannot decode beside a video is dropped (noted in `dropped`) so the
+    /// lecture still publishes, silent; without a video there would be nothing left, so that fails.
+    private static func openAudioDecoder(stream: UnsafeMutablePointer<AVStream>, info audio: StreamInfo, hasVideo: Bool,
+                                         dropped: inout [TranscodeManifest.DroppedStream]) throws(TranscodeError) -> DecoderContext? {
+        let problem: String
+        if audio.isDecodable {
+            do {
+                return try DecoderContext(stream: stream)
+            } catch {
+                problem = "The audio (\(MediaProbe.codecName(audio))) cannot be decoded: \(error.message)."
+            }
+        } else {
+            problem = "The audio is encoded with \(MediaProbe.codecName(audio)), which we cannot decode."
         }
+        guard hasVideo else { throw TranscodeError(.unsupportedCodec, problem + " There is no video either, so there is nothing to publish.") }
+        dropped.append(.init(kind: .audio, codec: audio.codec, reason: problem + " The lecture was published without sound."))
+        return nil
+    }
+
+    private func prepareAudio(stream: UnsafeMutablePointer<AVStream>, decoder: DecoderContext, packets: BoundedQueue<Packet>, start: Int64) throws(TranscodeError) {
         guard let encoder = audioEncoder else { return }
         if let video = pendingProgressiveVideo {
             progressive = try ProgressiveWriter(path: outputDirectory + "/" + Transcoder.Paths.progressive, video: video, audio: encoder, offset: timestampOffset)
@@ -181,6 +208,7 @@ final class TranscodeSession: @unchecked Sendable {
         let playlist = try HLSMuxer.open(directory: directory, encoder: encoder, offset: timestampOffset, segmentSeconds: plan.segmentSeconds)
         let reporter = self.reporter
         let stage = try AudioStage(decoder: decoder, encoder: encoder, playlist: playlist, progressive: progressive, packets: packets,
+                                   mayBeDropped: info.video != nil,
                                    streamTimeBase: stream.pointee.time_base,
                                    origin: av_rescale_q(start, lectern_time_base_q(), stream.pointee.time_base),
                                    control: control, onProgress: { reporter.audioEncoded(upTo: $0) })
@@ -228,6 +256,13 @@ final class TranscodeSession: @unchecked Sendable {
         }
         var audio: TranscodeManifest.AudioRendition?
         var masterAudio: MasterPlaylist.Audio?
+        if let reason = audioStage?.droppedReason {
+            // Every audio packet failed to decode: publish the video alone. The MP4's audio track got no
+            // samples, and the mp4 muxer leaves empty tracks out, so the download is video-only as it is.
+            droppedStreams.append(.init(kind: .audio, codec: info.audio?.codec ?? "unknown", reason: reason))
+            try? FileManager.default.removeItem(atPath: outputDirectory + "/" + Transcoder.Paths.audioDirectory)
+            audioStage = nil
+        }
         if let audioStage {
             let relative = Transcoder.Paths.audioDirectory + "/" + HLSMuxer.playlistName
             let measured = try measure(playlist: relative)
@@ -253,7 +288,8 @@ final class TranscodeSession: @unchecked Sendable {
         let manifest = TranscodeManifest(
             duration: duration, source: info, masterPlaylist: Transcoder.Paths.master, video: videos, audio: audio,
             progressive: progressiveSpec.map { .init(path: Transcoder.Paths.progressive, width: $0.width, height: $0.height, hasAudio: audioStage != nil) },
-            poster: thumbnails == nil ? nil : Transcoder.Paths.poster, storyboard: storyboard, files: files)
+            poster: thumbnails == nil ? nil : Transcoder.Paths.poster, storyboard: storyboard,
+            droppedStreams: droppedStreams.isEmpty ? nil : droppedStreams, files: files)
         try manifest.write(to: outputDirectory)
         return manifest
     }

@@ -81,6 +81,45 @@ enum Fixtures {
         return path
     }
 
+    /// The 4 s lecture with every audio packet's bytes overwritten by garbage (located with ffprobe), so the
+    /// container is intact but no audio frame decodes.
+    static func garbageAudio(in directory: TemporaryDirectory) throws -> String {
+        let clean = try lecture(in: directory, seconds: 4, name: "clean.mp4")
+        let packets = try MediaTools.probe(clean, ["-select_streams", "a", "-show_entries", "packet=pos,size"])["packets"] as? [[String: Any]] ?? []
+        var data = try Data(contentsOf: URL(fileURLWithPath: clean))
+        var state: UInt32 = 12_345
+        for packet in packets {
+            guard let position = Int(packet["pos"] as? String ?? ""), let size = Int(packet["size"] as? String ?? "") else { continue }
+            for offset in position..<position + size {
+                state = state &* 1_103_515_245 &+ 12_345
+                data[offset] = UInt8(truncatingIfNeeded: state >> 16)
+            }
+        }
+        guard packets.count > 10 else { throw MediaTools.Failure(description: "ffprobe listed \(packets.count) audio packets") }
+        let path = directory.file("garbage-audio.mp4")
+        try data.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// The lecture in Matroska with codec ids FFmpeg does not know (the same length, so the file stays valid):
+    /// `A_AAC` → `A_QQQ` for the audio, and with `noVideoCodec` the video's `V_MPEG4/ISO/AVC` → `…/QQQ` as well.
+    /// With `audioOnly` the source is the audio-only fixture.
+    static func unknownCodecs(in directory: TemporaryDirectory, noVideoCodec: Bool = false, audioOnly: Bool = false) throws -> String {
+        let clean = audioOnly ? try self.audioOnly(in: directory) : try lecture(in: directory, seconds: 3, name: "clean.mp4")
+        let mkv = directory.file("clean.mkv")
+        try MediaTools.ffmpeg(["-i", clean, "-c", "copy", mkv])
+        var data = try Data(contentsOf: URL(fileURLWithPath: mkv))
+        var replacements = [("A_AAC", "A_QQQ")]
+        if noVideoCodec { replacements.append(("V_MPEG4/ISO/AVC", "V_MPEG4/ISO/QQQ")) }
+        for (old, new) in replacements {
+            guard let range = data.firstRange(of: Data(old.utf8)) else { throw MediaTools.Failure(description: "no \(old) in the mkv") }
+            data.replaceSubrange(range, with: Data(new.utf8))
+        }
+        let path = directory.file(noVideoCodec ? "nothing-decodable.mkv" : audioOnly ? "unknown-audio-only.mkv" : "unknown-audio.mkv")
+        try data.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     static func truncated(_ source: String, keeping fraction: Double, name: String, in directory: TemporaryDirectory) throws -> String {
         let data = try Data(contentsOf: URL(fileURLWithPath: source))
         let path = directory.file(name)

@@ -47,8 +47,8 @@ import Testing
 
     @Test func encoderThreadsFollowPixelShare() {
         let pixels = [1920 * 1080, 1280 * 720, 854 * 480, 640 * 360]
-        #expect(EncoderThreads.perRung(pixels, requested: 0, cores: 2) == [2, 2, 1, 1])
-        #expect(EncoderThreads.perRung(pixels, requested: 0, cores: 8) == [8, 5, 2, 2])
+        #expect(EncoderThreads.perRung(pixels, requested: 0, cores: 2) == [1, 1, 1, 1])
+        #expect(EncoderThreads.perRung(pixels, requested: 0, cores: 8) == [4, 2, 1, 1])
         #expect(EncoderThreads.perRung(pixels, requested: 3, cores: 2) == [3, 3, 3, 3])
         #expect(EncoderThreads.perRung(pixels, requested: 0, cores: 1) == [1, 1, 1, 1])
     }

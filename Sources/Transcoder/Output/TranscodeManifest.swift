@@ -46,6 +46,13 @@ public struct TranscodeManifest: Sendable, Equatable, Codable {
         public var count: Int
     }
 
+    /// A source stream left out of the outputs, and why (for example audio we cannot decode beside good video).
+    public struct DroppedStream: Sendable, Equatable, Codable {
+        public var kind: StreamInfo.Kind
+        public var codec: String
+        public var reason: String
+    }
+
     public struct File: Sendable, Equatable, Codable {
         public var path: String
         public var bytes: Int
@@ -61,6 +68,8 @@ public struct TranscodeManifest: Sendable, Equatable, Codable {
     public var progressive: Progressive?
     public var poster: String?
     public var storyboard: Storyboard?
+    /// Source streams that were not published (nil when every audio/video stream made it).
+    public var droppedStreams: [DroppedStream]?
     /// Every published file except manifest.json itself, relative to the output directory, sorted.
     public var files: [File]
 

@@ -18,6 +18,10 @@ final class AudioStage: @unchecked Sendable {
     private var nextPTS: Int64?
     private var resamplerInput: (layout: AVChannelLayout, format: Int32, rate: Int32)?
     private(set) var decodedFrames = 0
+    /// Beside a video, audio that yields no sound at all is dropped rather than failing the lecture.
+    private let mayBeDropped: Bool
+    /// Set when the stream was dropped: why, in words for the manifest.
+    private(set) var droppedReason: String?
 
     static let outputFormat = AV_SAMPLE_FMT_FLTP
 
@@ -42,13 +46,14 @@ final class AudioStage: @unchecked Sendable {
     }
 
     init(decoder: DecoderContext, encoder: EncoderContext, playlist: OutputFormatContext, progressive: ProgressiveWriter?,
-         packets: BoundedQueue<Packet>, streamTimeBase: AVRational, origin: Int64, control: PipelineControl,
+         packets: BoundedQueue<Packet>, mayBeDropped: Bool, streamTimeBase: AVRational, origin: Int64, control: PipelineControl,
          onProgress: @escaping @Sendable (Double) -> Void) throws(TranscodeError) {
         self.decoder = decoder
         self.encoder = encoder
         self.playlist = playlist
         self.progressive = progressive
         self.packets = packets
+        self.mayBeDropped = mayBeDropped
         self.streamTimeBase = streamTimeBase
         self.originInStreamTimeBase = origin
         self.control = control
@@ -67,8 +72,14 @@ final class AudioStage: @unchecked Sendable {
         guard !control.isStopped else { return }
         try? decoder.send(nil)
         try drainDecoder(frame, packet: packet)
-        guard decodedFrames > 0 else {
+        guard decodedFrames > 0 || mayBeDropped else {
             throw TranscodeError(.undecodable, "The audio stream could not be decoded: the file is damaged or uses features we do not support.")
+        }
+        guard decodedFrames > 0 else {
+            droppedReason = "No audio packet could be decoded (the audio is damaged or uses features we do not support). The lecture was published without sound."
+            // Lets the MP4 finish: its audio track stays empty, and the mp4 muxer leaves empty tracks out.
+            progressive?.finishStream(.audio)
+            return
         }
         do {
             if let rest = try resampler?.convert(nil) { try fifo.write(rest) }
