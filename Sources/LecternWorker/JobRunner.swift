@@ -54,7 +54,9 @@ struct JobRunner: Sendable {
             if case .unsupportedVersion = error {} else if let identity = JobValidation.salvageIdentity(message.body) {
                 logger[metadataKey: "lectureId"] = "\(identity.lectureID)"
                 await rejectInvalid(message, lectureID: identity.lectureID, version: identity.outputVersion,
-                                    problem: .unreadable(error.description), logger: logger)
+                                    problem: JobValidation.problem(undecodable: message.body, lectureID: identity.lectureID,
+                                                                   decodingError: error.description),
+                                    logger: logger)
                 return
             }
             await reject(message, reason: error.description, logger: logger)

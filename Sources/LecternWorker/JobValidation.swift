@@ -74,9 +74,27 @@ enum JobValidation {
     /// The lecture id and output version of a message that did not decode, when the JSON still names them safely:
     /// enough to tell the lecture's record why its job failed.
     static func salvageIdentity(_ body: String) -> (lectureID: String, outputVersion: String?)? {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any],
-              let lectureID = object["lectureID"] as? String, isSafeIdentifier(lectureID) else { return nil }
+        guard let object = jsonObject(body), let lectureID = object["lectureID"] as? String, isSafeIdentifier(lectureID) else {
+            return nil
+        }
         let version = (object["outputVersion"] as? String).flatMap { isSafeIdentifier($0) ? $0 : nil }
         return (lectureID, version)
+    }
+
+    /// Names the field that kept a message from decoding, so the professor reads which part was damaged.
+    static func problem(undecodable body: String, lectureID: String, decodingError: String) -> Problem {
+        guard let object = jsonObject(body) else { return .unreadable(decodingError) }
+        guard let key = object["sourceKey"] as? String else { return .sourceKey("sourceKey missing or not a string: \(decodingError)") }
+        if let problem = sourceKeyProblem(key, lectureID: lectureID) { return .sourceKey(problem) }
+        guard let ladder = object["ladder"] as? [Any], ladder.allSatisfy({ $0 is Int }) else {
+            return .ladder("ladder missing or not a list of heights: \(decodingError)")
+        }
+        let heights = ladder.compactMap { $0 as? Int }
+        if heights.isEmpty || !heights.allSatisfy({ (144...4320).contains($0) }) { return .ladder(decodingError) }
+        return .unreadable(decodingError)
+    }
+
+    private static func jsonObject(_ body: String) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
     }
 }

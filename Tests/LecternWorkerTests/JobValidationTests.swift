@@ -51,3 +51,19 @@ import Testing
         #expect(JobValidation.salvageIdentity("not json") == nil)
     }
 }
+
+@Suite("Job validation of undecodable messages") struct UndecodableJobTests {
+    @Test func theDamagedFieldIsNamed() {
+        let error = "malformed"
+        let source = JobValidation.problem(undecodable: #"{"lectureID":"lec_1","sourceKey":"uploads/lec_2/x","ladder":[240]}"#,
+                                           lectureID: "lec_1", decodingError: error)
+        #expect(source.reason.contains("reference to the uploaded recording"))
+        let ladder = JobValidation.problem(undecodable: #"{"lectureID":"lec_1","sourceKey":"uploads/lec_1/source","ladder":"720p"}"#,
+                                           lectureID: "lec_1", decodingError: error)
+        #expect(ladder.reason.contains("video qualities"))
+        let other = JobValidation.problem(undecodable: #"{"lectureID":"lec_1","sourceKey":"uploads/lec_1/source","ladder":[240]}"#,
+                                          lectureID: "lec_1", decodingError: error)
+        #expect(other.reason.contains("could not be read"))
+        #expect(other.detail == error)
+    }
+}

@@ -19,7 +19,9 @@ import Testing
         let foreignSource = try await harness.createQueuedRecord()
         let badLadder = try await harness.createQueuedRecord()
         let mistypedLadder = try await harness.createQueuedRecord()
+        let badDate = try await harness.createQueuedRecord()
         let bodies = [
+            badDate.id: Self.body(badDate.id, version: badDate.version).replacingOccurrences(of: "2026-11-25T10:00:00Z", with: "yesterday"),
             foreignSource.id: Self.body(foreignSource.id, version: foreignSource.version, sourceKey: "uploads/lec_someone_else/source"),
             badLadder.id: Self.body(badLadder.id, version: badLadder.version, ladder: "[10]"),
             mistypedLadder.id: Self.body(mistypedLadder.id, version: mistypedLadder.version, ladder: #""720p""#),
@@ -40,15 +42,15 @@ import Testing
 
         // When a worker receives them.
         let worker = harness.startWorker(harness.configuration())
-        let letters = try await harness.deadLetters(expecting: 6)
+        let letters = try await harness.deadLetters(expecting: 7)
         try await harness.waitForEmptyQueue()
         try await worker.stop()
 
         // Then every message is in the DLQ with its reason, and only the lectures nobody else owns failed.
-        #expect(letters.count == 6)
+        #expect(letters.count == 7)
         let byBody = Dictionary(uniqueKeysWithValues: letters.map { ($0.body, $0) })
         let expectedWords = [foreignSource.id: "reference to the uploaded recording", badLadder.id: "video qualities",
-                             mistypedLadder.id: "could not be read"]
+                             mistypedLadder.id: "video qualities", badDate.id: "could not be read"]
         for (id, body) in bodies {
             let record = try #require(try await harness.store.get(id))
             #expect(record.state == .failed, "\(id)")
