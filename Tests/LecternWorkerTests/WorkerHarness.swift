@@ -138,8 +138,9 @@ struct WorkerHarness {
         Set(try await s3.listAll(bucket: bucket).map(\.key).filter { $0.hasPrefix(prefix) })
     }
 
+    /// Job folders in the scratch directory (the hidden `.sweep.lock` guard file stays for good and is not one).
     func scratchEntries() -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []
+        ((try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []).filter { !$0.hasPrefix(".") }
     }
 
     /// Starts a worker; `stop()` on the answer shuts it down and waits for `run()` to return.
