@@ -183,7 +183,11 @@ import Testing
         #expect(try await harness.store.get(job.lectureID)?.state == .queued)
 
         proxy.pass()
-        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(60)) { $0.state == .ready }
+        try await harness.waitForRecord(job.lectureID, timeout: .seconds(60)) { $0.state == .ready }
+        // Read again once the message is gone: moto applies an update's SET clauses one at a time, so a read racing
+        // the publish can see `ready` before the rest of that write.
+        try await harness.waitForEmptyQueue()
+        let record = try #require(try await harness.store.get(job.lectureID))
         #expect(record.workerId == "early")
         #expect(record.publishedVersion == job.outputVersion)
         #expect(worker.log.contains("queue reachable"))
