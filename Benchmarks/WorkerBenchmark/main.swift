@@ -45,7 +45,9 @@ func loadAverage() -> String {
     ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
 }
 
-let workerBinary = BuiltProducts.repositoryRoot.appendingPathComponent(".build/release/lectern-worker").path
+// LECTERN_WORKER_BINARY overrides the release binary (e.g. to try the benchmark itself against a debug build).
+let workerBinary = ProcessInfo.processInfo.environment["LECTERN_WORKER_BINARY"]
+    ?? BuiltProducts.repositoryRoot.appendingPathComponent(".build/release/lectern-worker").path
 guard FileManager.default.isExecutableFile(atPath: workerBinary) else {
     print("build it first: swift build -c release --product lectern-worker (Benchmarks/run worker does)")
     exit(1)
@@ -112,7 +114,12 @@ try await store.ensureTable()
 let dlq = try await sqs.createQueue(named: MotoServer.uniqueName("bench-jobs-dlq"))
 var queueSettings = SQSQueueSettings(visibilityTimeout: 120)
 queueSettings.redrivePolicy = SQSRedrivePolicy(deadLetterTargetArn: try await sqs.queueArn(dlq), maxReceiveCount: 3)
-let queueURL = try await sqs.createQueue(named: MotoServer.uniqueName("bench-jobs"), settings: queueSettings)
+
+/// A fresh queue per run: moto keeps serving a long poll for its full 20 s after the worker that made it stopped
+/// and hung up, so a previous run's last poll could swallow one of this run's messages.
+func makeQueue() async throws -> String {
+    try await sqs.createQueue(named: MotoServer.uniqueName("bench-jobs"), settings: queueSettings)
+}
 
 // MARK: Worker processes
 
@@ -120,7 +127,7 @@ final class WorkerProcess {
     let process = Process()
     let logPath: String
 
-    init(index: Int, run: Int) throws {
+    init(index: Int, run: Int, queueURL: String) throws {
         logPath = work + "/worker-run\(run)-\(index).log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: workerBinary)
@@ -228,7 +235,8 @@ func runBatch(workers count: Int, run: Int) async throws -> RunResult {
     }
 
     // Workers up and long-polling before the batch starts, so their start-up is not counted.
-    let processes = try (0..<count).map { try WorkerProcess(index: $0, run: run) }
+    let queueURL = try await makeQueue()
+    let processes = try (0..<count).map { try WorkerProcess(index: $0, run: run, queueURL: queueURL) }
     let startDeadline = Date().addingTimeInterval(60)
     while processes.contains(where: { process in !process.lines.contains { $0["message"] == "worker started" } }), Date() < startDeadline {
         try await Task.sleep(for: .milliseconds(100))
@@ -282,7 +290,7 @@ let results = runs
 
 func format(_ value: Double, _ digits: Int = 2) -> String { value.isFinite ? String(format: "%.\(digits)f", value) : "-" }
 func row(_ name: String, _ values: [String]) {
-    print(name.padding(toLength: 34, withPad: " ", startingAt: 0) + values.map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())
+    print(name.padding(toLength: 34, withPad: " ", startingAt: 0) + values.map { $0.padding(toLength: 19, withPad: " ", startingAt: 0) }.joined())
 }
 print("")
 row("", results.map { "\($0.workers) worker\($0.workers == 1 ? "" : "s")" } + (results.count == 2 ? ["ratio"] : []))

@@ -131,8 +131,18 @@ public actor Worker {
         let sqs = SQSClient(context: context)
         let queueURL = configuration.queueURL
         let wait = configuration.receiveWaitSeconds
-        return try await interruptibly { try await sqs.receiveMessages(queueURL, maxMessages: count, waitTimeSeconds: wait) }
+        // A short first hiding: when shutdown cancels a long poll, SQS (and moto) may still hand a message to the
+        // dropped connection, and it stays hidden for this long instead of the queue's timeout (minutes). A job's
+        // first heartbeat, right after its claim, extends it to the full visibility.
+        let visibility = Self.receiveVisibilitySeconds(jobVisibility: configuration.visibilitySeconds)
+        return try await interruptibly {
+            try await sqs.receiveMessages(queueURL, maxMessages: count, waitTimeSeconds: wait, visibilityTimeout: visibility)
+        }
     }
+
+    /// Seconds a received message stays hidden until its job's first heartbeat: long enough for decode and claim
+    /// on a loaded host, short enough that a message lost to a cancelled poll is soon visible again.
+    static func receiveVisibilitySeconds(jobVisibility: Int) -> Int { min(jobVisibility, 20) }
 
     /// Runs `body` in a task that `shutdown()` cancels.
     private func interruptibly<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
