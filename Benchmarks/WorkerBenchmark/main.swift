@@ -64,7 +64,7 @@ func runCommand(_ arguments: [String]) async throws -> (status: Int32, stderr: S
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
     let errorPath = work + "/command-\(UUID().uuidString).log"
-    FileManager.default.createFile(atPath: errorPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: errorPath) }
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
     process.standardOutput = FileHandle.nullDevice
@@ -129,7 +129,7 @@ final class WorkerProcess {
 
     init(index: Int, run: Int, queueURL: String) throws {
         logPath = work + "/worker-run\(run)-\(index).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: workerBinary)
         var environment = ProcessInfo.processInfo.environment.merging(moto.environment) { $1 }
         environment["LECTERN_QUEUE_URL"] = queueURL
