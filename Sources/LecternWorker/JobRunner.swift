@@ -50,7 +50,27 @@ struct JobRunner: Sendable {
         do {
             job = try JobMessage.decode(message.body)
         } catch {
+            // A newer producer's version goes to the DLQ untouched: a newer worker may take it from there.
+            if case .unsupportedVersion = error {} else if let identity = JobValidation.salvageIdentity(message.body) {
+                logger[metadataKey: "lectureId"] = "\(identity.lectureID)"
+                await rejectInvalid(message, lectureID: identity.lectureID, version: identity.outputVersion,
+                                    problem: JobValidation.problem(undecodable: message.body, lectureID: identity.lectureID,
+                                                                   decodingError: error.description),
+                                    logger: logger)
+                return
+            }
             await reject(message, reason: error.description, logger: logger)
+            return
+        }
+        if let problem = JobValidation.problem(in: job) {
+            if JobValidation.isSafeIdentifier(job.lectureID) {
+                logger[metadataKey: "lectureId"] = "\(job.lectureID)"
+                await rejectInvalid(message, lectureID: job.lectureID,
+                                    version: JobValidation.isSafeIdentifier(job.outputVersion) ? job.outputVersion : nil,
+                                    problem: problem, logger: logger)
+            } else {
+                await reject(message, reason: "invalid job message: \(problem.detail)", logger: logger)
+            }
             return
         }
         logger[metadataKey: "lectureId"] = "\(job.lectureID)"
@@ -72,21 +92,22 @@ struct JobRunner: Sendable {
             await retryLater(message, job: job, claimed: false, reason: "\(error)", logger: logger)
             return
         }
-        environment.metrics.receiveToClaimSeconds.record(Date().timeIntervalSince(receivedAt))
+        let receiveToClaim = Date().timeIntervalSince(receivedAt)
+        environment.metrics.receiveToClaimSeconds.record(receiveToClaim)
         logger.info("claimed", metadata: ["attempt": "\(record.attempts)", "receiveCount": "\(message.receiveCount ?? 0)"])
-        await run(job, message: message, receivedAt: receivedAt, logger: logger)
+        await run(job, message: message, receivedAt: receivedAt, receiveToClaim: receiveToClaim, logger: logger)
     }
 
     // MARK: Running a claimed job
 
-    private func run(_ job: JobMessage, message: SQSMessage, receivedAt: Date, logger: Logger) async {
+    private func run(_ job: JobMessage, message: SQSMessage, receivedAt: Date, receiveToClaim: Double, logger: Logger) async {
         environment.metrics.jobsRunning.increment()
         await environment.protection?.jobStarted()
-        let scratch = configuration.scratchDirectory + "/" + "\(job.lectureID)-\(job.outputVersion)-\(UUID().uuidString.prefix(8))"
+        let scratch = "\(job.lectureID)-\(job.outputVersion)-\(UUID().uuidString.prefix(8))"
         let progress = JobProgress()
-        let outcome: Result<Double, any Error>
+        let outcome: Result<JobTimings, any Error>
         do {
-            let duration = try await withThrowingTaskGroup(of: Double?.self) { group in
+            var timings = try await withThrowingTaskGroup(of: JobTimings?.self, returning: JobTimings.self) { group in
                 group.addTask {
                     try await self.keepAlive(job, message: message, receivedAt: receivedAt, progress: progress, logger: logger)
                     return nil
@@ -95,15 +116,15 @@ struct JobRunner: Sendable {
                 // The first to finish decides: the work's result, or the heartbeat's loss of ownership.
                 defer { group.cancelAll() }
                 while let result = try await group.next() {
-                    if let duration = result { return duration }
+                    if let timings = result { return timings }
                 }
                 throw CancellationError()
             }
-            outcome = .success(duration)
+            timings.receiveToClaim = receiveToClaim
+            outcome = .success(timings)
         } catch {
             outcome = .failure(error)
         }
-        try? FileManager.default.removeItem(atPath: scratch)
         environment.metrics.jobsRunning.decrement()
         await environment.protection?.jobEnded()
         let cancelled = Task.isCancelled
@@ -112,13 +133,16 @@ struct JobRunner: Sendable {
         }
     }
 
-    private func settle(_ job: JobMessage, message: SQSMessage, outcome: Result<Double, any Error>, cancelled: Bool,
+    private func settle(_ job: JobMessage, message: SQSMessage, outcome: Result<JobTimings, any Error>, cancelled: Bool,
                         logger: Logger) async {
         switch outcome {
-        case .success(let duration):
+        case .success(var timings):
             environment.metrics.jobsSucceeded.increment()
-            logger.info("published", metadata: ["durationSeconds": "\(duration)"])
+            let deleteStarted = ContinuousClock.now
             await deleteMessage(message, logger: logger)
+            timings.delete = (ContinuousClock.now - deleteStarted).seconds
+            // One line per job with where its time went: ops (and the benchmark) read the share outside the encode.
+            logger.info("published", metadata: timings.metadata)
         case .failure(let error as LostOwnership):
             logger.warning("stopped: \(error)")
         case .failure(let error as TranscodeError) where error.isPermanent:
@@ -134,14 +158,25 @@ struct JobRunner: Sendable {
         }
     }
 
-    /// Download, transcode, upload, publish. Answers the lecture's duration.
-    private func encodeAndPublish(_ job: JobMessage, scratch: String, progress: JobProgress, logger: Logger) async throws -> Double {
+    /// Download, transcode, upload, publish, in a scratch folder of its own (locked while the job lives, removed
+    /// on every outcome). Answers the lecture's duration and the time each stage took.
+    private func encodeAndPublish(_ job: JobMessage, scratch name: String, progress: JobProgress,
+                                  logger: Logger) async throws -> JobTimings {
+        let folder: ScratchFolder
+        do { folder = try ScratchFolder(root: configuration.scratchDirectory, name: name) } catch {
+            throw RetryLater(description: "could not make a scratch folder: \(error)")
+        }
+        defer { folder.remove() }
+        let scratch = folder.path
         let fileManager = FileManager.default
         let sourcePath = scratch + "/source"
         let outputDirectory = scratch + "/out"
         try fileManager.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        var timings = JobTimings()
+        let clock = ContinuousClock()
 
         progress.update(percent: 0, stage: "downloading")
+        var stageStarted = clock.now
         let info = try await environment.s3.headObject(bucket: configuration.bucket, key: job.sourceKey)
         let needed = Int64(Double(info.objectSize) * configuration.scratchSizeFactor)
         guard environment.scratch.reserve(needed) else {
@@ -150,32 +185,43 @@ struct JobRunner: Sendable {
         defer { environment.scratch.release(needed) }
         try await environment.s3.getObject(bucket: configuration.bucket, key: job.sourceKey, toFile: sourcePath)
         environment.metrics.bytesIn.increment(by: info.objectSize)
+        timings.download = (clock.now - stageStarted).seconds
+        environment.metrics.downloadSeconds.record(timings.download)
 
         progress.update(percent: 1, stage: "encoding")
-        let started = ContinuousClock.now
+        stageStarted = clock.now
         let manifest = try await environment.transcoder.transcode(input: sourcePath, outputDirectory: outputDirectory,
                                                                   plan: TranscodePlan(heights: job.ladder)) { update in
             progress.update(percent: 1 + update.fraction * 89, stage: "encoding")
         }
-        let elapsed = ContinuousClock.now - started
-        environment.metrics.encodeSeconds.record(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        timings.transcode = (clock.now - stageStarted).seconds
+        environment.metrics.encodeSeconds.record(timings.transcode)
         try? fileManager.removeItem(atPath: sourcePath)
 
         progress.update(percent: 90, stage: "uploading")
+        stageStarted = clock.now
         let prefix = ObjectKeys.renditionPrefix(lectureID: job.lectureID, version: job.outputVersion)
         let uploaded = try await OutputUploader(s3: environment.s3, bucket: configuration.bucket)
             .upload(directory: outputDirectory, prefix: prefix, files: manifest.files.map(\.path)) { done, total in
                 progress.update(percent: 90 + 9 * Double(done) / Double(max(1, total)), stage: "uploading")
             }
         environment.metrics.bytesOut.increment(by: uploaded)
+        timings.upload = (clock.now - stageStarted).seconds
+        environment.metrics.uploadSeconds.record(timings.upload)
 
+        stageStarted = clock.now
         do {
             try await store.publish(job.lectureID, version: job.outputVersion, prefix: prefix, durationSeconds: manifest.duration,
                                     workerID: configuration.workerID)
         } catch let conflict as LectureStore.Conflict {
             throw LostOwnership(lectureID: conflict.lectureID)
         }
-        return manifest.duration
+        timings.publish = (clock.now - stageStarted).seconds
+        environment.metrics.publishSeconds.record(timings.publish)
+        timings.lectureSeconds = manifest.duration
+        timings.bytesIn = info.objectSize
+        timings.bytesOut = uploaded
+        return timings
     }
 
     /// Until cancelled: hides the message again well before it would reappear, and extends the lease with the
@@ -236,6 +282,24 @@ struct JobRunner: Sendable {
         environment.metrics.jobsRejected.increment()
         logger.error("rejected message", metadata: ["reason": "\(reason)"])
         await copyToDeadLetterQueue(message, reason: reason, lectureID: nil, logger: logger)
+        await deleteMessage(message, logger: logger)
+    }
+
+    /// A job message that names a usable lecture but whose fields are unusable: the lecture's record (if it has one
+    /// for this encode and is not done) says why in words a professor can read, the DLQ copy carries the same
+    /// reason and the detail for ops, and the message is deleted — retrying would not make it valid.
+    private func rejectInvalid(_ message: SQSMessage, lectureID: String, version: String?, problem: JobValidation.Problem,
+                               logger: Logger) async {
+        environment.metrics.jobsRejected.increment()
+        logger.error("rejected invalid job", metadata: ["reason": "\(problem.detail)"])
+        await copyToDeadLetterQueue(message, reason: problem.reason, lectureID: lectureID, detail: problem.detail, logger: logger)
+        do {
+            try await store.failInvalidJob(lectureID, version: version, reason: problem.reason)
+        } catch let conflict as LectureStore.Conflict {
+            logger.notice("the lecture's record was left as it is", metadata: ["record": "\(conflict.current?.state.rawValue ?? "none")"])
+        } catch {
+            logger.warning("could not mark the lecture failed", metadata: ["error": "\(error)"])
+        }
         await deleteMessage(message, logger: logger)
     }
 
@@ -317,7 +381,8 @@ struct JobRunner: Sendable {
         }
     }
 
-    private func copyToDeadLetterQueue(_ message: SQSMessage, reason: String, lectureID: String?, logger: Logger) async {
+    private func copyToDeadLetterQueue(_ message: SQSMessage, reason: String, lectureID: String?, detail: String? = nil,
+                                       logger: Logger) async {
         guard let dlq = environment.deadLetterQueueURL else {
             logger.error("no dead-letter queue configured; the message is dropped", metadata: ["reason": "\(reason)"])
             return
@@ -327,6 +392,7 @@ struct JobRunner: Sendable {
             "SourceMessageId": .string(message.messageID),
         ]
         if let lectureID { attributes["LectureId"] = .string(lectureID) }
+        if let detail { attributes["FailureDetail"] = .string(String(detail.prefix(1_000))) }
         do {
             try await sqs.sendMessage(dlq, body: message.body, messageAttributes: attributes)
         } catch {

@@ -2,14 +2,21 @@ import FlyingFox
 import FlyingSocks
 import Foundation
 
-/// Serves `GET /metrics` (Prometheus text format) on the given port of every interface.
+/// Serves `GET /metrics` (Prometheus text format) and `GET /health` (`{"status": …}`) on the given port of every
+/// interface.
 public struct MetricsServer: Sendable {
     public let server: HTTPServer
 
     struct Handler: HTTPHandler {
         let metrics: WorkerMetrics
         func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
-            guard request.method == .GET, request.path == "/metrics" else { return HTTPResponse(statusCode: .notFound) }
+            guard request.method == .GET else { return HTTPResponse(statusCode: .notFound) }
+            if request.path == "/health" {
+                // Always 200 while the process serves: a liveness answer that says what the worker is doing.
+                return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"],
+                                    body: Data(#"{"status":"\#(metrics.health.status.rawValue)"}"#.utf8))
+            }
+            guard request.path == "/metrics" else { return HTTPResponse(statusCode: .notFound) }
             return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                                 body: Data(metrics.exposition().utf8))
         }

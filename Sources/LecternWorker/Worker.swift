@@ -16,7 +16,9 @@ public actor Worker {
 
     private var stopping = false
     private var activeJobs = 0
-    private var receiveTask: Task<[SQSMessage], any Error>?
+    /// Cancels what the worker is waiting on outside its jobs (a long poll, the start-up connection or its backoff),
+    /// so shutdown never waits for it.
+    private var interrupt: (@Sendable () -> Void)?
     private let wakeUps: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
@@ -40,15 +42,22 @@ public actor Worker {
         guard !stopping else { return }
         stopping = true
         logger.notice("shutting down", metadata: ["jobsInFlight": "\(activeJobs)"])
-        receiveTask?.cancel()
+        metrics.health.set(.stopping)
+        interrupt?()
         wake.yield()
     }
 
-    /// Receives and runs jobs until `shutdown()`. Throws only when the queue cannot be set up at all.
+    /// Receives and runs jobs until `shutdown()`. First removes scratch folders that dead workers left, then waits
+    /// (with a capped backoff) for the queue to answer. Throws only when the scratch directory cannot be made.
     public func run() async throws {
-        let environment = try await prepare()
-        let runner = JobRunner(environment: environment)
         try FileManager.default.createDirectory(atPath: configuration.scratchDirectory, withIntermediateDirectories: true)
+        sweepScratch()
+        guard let environment = await connect() else {
+            logger.info("worker stopped before reaching its queue")
+            return
+        }
+        let runner = JobRunner(environment: environment)
+        metrics.health.set(stopping ? .stopping : .running)
         logger.info("worker started", metadata: ["workerId": "\(configuration.workerID)", "concurrency": "\(configuration.concurrency)",
                                                  "dlq": "\(environment.deadLetterQueueURL ?? "none")"])
         // Discarding: a long-lived worker runs unboundedly many jobs, and a plain group keeps every finished child.
@@ -122,11 +131,71 @@ public actor Worker {
         let sqs = SQSClient(context: context)
         let queueURL = configuration.queueURL
         let wait = configuration.receiveWaitSeconds
-        let task = Task { try await sqs.receiveMessages(queueURL, maxMessages: count, waitTimeSeconds: wait) }
-        receiveTask = task
-        defer { receiveTask = nil }
+        // A short first hiding: when shutdown cancels a long poll, SQS (and moto) may still hand a message to the
+        // dropped connection, and it stays hidden for this long instead of the queue's timeout (minutes). A job's
+        // first heartbeat, right after its claim, extends it to the full visibility.
+        let visibility = Self.receiveVisibilitySeconds(jobVisibility: configuration.visibilitySeconds)
+        return try await interruptibly {
+            try await sqs.receiveMessages(queueURL, maxMessages: count, waitTimeSeconds: wait, visibilityTimeout: visibility)
+        }
+    }
+
+    /// Seconds a received message stays hidden until its job's first heartbeat: long enough for decode and claim
+    /// on a loaded host, short enough that a message lost to a cancelled poll is soon visible again.
+    static func receiveVisibilitySeconds(jobVisibility: Int) -> Int { min(jobVisibility, 20) }
+
+    /// Runs `body` in a task that `shutdown()` cancels.
+    private func interruptibly<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task = Task { try await body() }
+        interrupt = { task.cancel() }
+        defer { interrupt = nil }
         if stopping { task.cancel() }
         return try await task.value
+    }
+
+    /// Removes the job folders of workers that died (SIGKILL, OOM) without cleaning up. Folders of live workers
+    /// sharing this scratch directory are held locked and stay.
+    private func sweepScratch() {
+        do {
+            let removed = try ScratchSweeper.sweep(root: configuration.scratchDirectory)
+            if !removed.isEmpty {
+                logger.notice("removed scratch folders left by dead workers", metadata: ["folders": "\(removed.sorted())"])
+            }
+        } catch {
+            logger.warning("could not sweep the scratch directory", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Reaches the queue, retrying with a capped backoff while SQS does not answer (a worker started before its
+    /// queue, or during an outage, waits instead of crash-looping). Answers nil when shutdown came first.
+    private func connect() async -> JobEnvironment? {
+        metrics.health.set(.waitingForQueue)
+        var attempt = 0
+        while !stopping {
+            do {
+                let environment = try await interruptibly { try await self.prepare() }
+                metrics.queueConnected.set(1.0)
+                if attempt > 0 { logger.notice("queue reachable", metadata: ["attempts": "\(attempt + 1)"]) }
+                return environment
+            } catch {
+                if stopping { return nil }
+                attempt += 1
+                let delay = Self.startRetryDelay(attempt: attempt, maximum: configuration.startRetryMaxDelay)
+                logger.warning("queue unreachable at start; retrying", metadata: [
+                    "attempt": "\(attempt)", "retryInSeconds": "\(delay.seconds)", "error": "\(error)",
+                ])
+                _ = try? await interruptibly { try await Task.sleep(for: delay) }
+            }
+        }
+        return nil
+    }
+
+    /// 0.5 s doubling per attempt up to `maximum`, plus up to a fifth more at random so workers sharing a host
+    /// do not knock together.
+    static func startRetryDelay(attempt: Int, maximum: Duration) -> Duration {
+        let base = Duration.milliseconds(500) * (1 << min(20, max(0, attempt - 1)))
+        let capped = min(base, maximum)
+        return capped + capped * Double.random(in: 0...0.2)
     }
 
     /// Finds the DLQ and the receive limit from the queue's redrive policy (or the configuration).

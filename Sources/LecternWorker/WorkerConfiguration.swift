@@ -35,6 +35,8 @@ public struct WorkerConfiguration: Sendable {
     public var ecsAgentURI: String?
     /// Minutes each scale-in protection lasts (renewed while jobs run).
     public var protectionMinutes: Int
+    /// Longest wait between two attempts to reach the queue at start.
+    public var startRetryMaxDelay: Duration
 
     public init(queueURL: String, bucket: String, table: String,
                 concurrency: Int = WorkerConfiguration.defaultConcurrency(),
@@ -43,7 +45,8 @@ public struct WorkerConfiguration: Sendable {
                 visibilitySeconds: Int = 120, progressInterval: Duration = .seconds(5), receiveWaitSeconds: Int = 20,
                 deadLetterQueueURL: String? = nil, fallbackMaxAttempts: Int = 5, retryBaseDelaySeconds: Int = 10,
                 maxRetryDelaySeconds: Int = 900, minimumFreeBytes: Int64 = 1 << 30, scratchSizeFactor: Double = 4,
-                metricsPort: Int? = nil, ecsAgentURI: String? = nil, protectionMinutes: Int = 60) {
+                metricsPort: Int? = nil, ecsAgentURI: String? = nil, protectionMinutes: Int = 60,
+                startRetryMaxDelay: Duration = .seconds(30)) {
         self.queueURL = queueURL
         self.bucket = bucket
         self.table = table
@@ -63,6 +66,7 @@ public struct WorkerConfiguration: Sendable {
         self.metricsPort = metricsPort
         self.ecsAgentURI = ecsAgentURI
         self.protectionMinutes = protectionMinutes
+        self.startRetryMaxDelay = startRetryMaxDelay
     }
 
     /// One job per two cores: each job already spreads its rungs over threads.
@@ -84,7 +88,7 @@ public struct WorkerConfiguration: Sendable {
     /// `METRICS_PORT` — and ECS's `ECS_AGENT_URI`, plus the optional `LECTERN_WORKER_CONCURRENCY`,
     /// `LECTERN_SHUTDOWN_GRACE_SECONDS`, `LECTERN_WORKER_ID`, `LECTERN_PROGRESS_INTERVAL_SECONDS`,
     /// `LECTERN_RECEIVE_WAIT_SECONDS`, `LECTERN_MAX_ATTEMPTS`, `LECTERN_RETRY_BASE_SECONDS`, `LECTERN_RETRY_MAX_SECONDS`,
-    /// `LECTERN_MIN_FREE_BYTES`, `LECTERN_PROTECTION_MINUTES`.
+    /// `LECTERN_MIN_FREE_BYTES`, `LECTERN_PROTECTION_MINUTES`, `LECTERN_START_RETRY_MAX_SECONDS`.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(Problem) -> WorkerConfiguration {
         func required(_ name: String) throws(Problem) -> String {
             guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
@@ -124,6 +128,7 @@ public struct WorkerConfiguration: Sendable {
             configuration.ecsAgentURI = value
         }
         if let value = try integer("LECTERN_PROTECTION_MINUTES", 1...2_880) { configuration.protectionMinutes = value }
+        if let value = try integer("LECTERN_START_RETRY_MAX_SECONDS", 1...600) { configuration.startRetryMaxDelay = .seconds(value) }
         guard configuration.queueURL.hasPrefix("http://") || configuration.queueURL.hasPrefix("https://") else {
             throw Problem(variable: "LECTERN_QUEUE_URL", message: "must be a queue URL (http:// or https://)")
         }

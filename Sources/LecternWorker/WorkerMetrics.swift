@@ -4,6 +4,8 @@ import Prometheus
 /// globally) so several workers in one test process keep separate counts.
 public final class WorkerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    /// Served at `/health` with the metrics.
+    public let health = WorkerHealth()
     let jobsRunning: Gauge
     let jobsSucceeded: Counter
     let jobsFailedPermanently: Counter
@@ -15,6 +17,12 @@ public final class WorkerMetrics: Sendable {
     let bytesOut: Counter
     let receiveToClaimSeconds: ValueHistogram
     let queueWaitSeconds: ValueHistogram
+    /// Wall seconds of a published job's stages outside the transcode (which `encodeSeconds` measures).
+    let downloadSeconds: ValueHistogram
+    let uploadSeconds: ValueHistogram
+    let publishSeconds: ValueHistogram
+    /// 1 once the worker has reached its queue at start, 0 while it waits for SQS to answer.
+    let queueConnected: Gauge
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
@@ -36,6 +44,12 @@ public final class WorkerMetrics: Sendable {
                                                             buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10])
         queueWaitSeconds = registry.makeValueHistogram(descriptor: name("queue_wait", "seconds", "Receive time minus SentTimestamp"),
                                                        buckets: [0.1, 1, 5, 15, 60, 300, 900, 3_600, 14_400])
+        let stage = name("stage", "seconds", "Wall time of a published job's stages besides the encode")
+        let stageBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300]
+        downloadSeconds = registry.makeValueHistogram(descriptor: stage, labels: [("stage", "download")], buckets: stageBuckets)
+        uploadSeconds = registry.makeValueHistogram(descriptor: stage, labels: [("stage", "upload")], buckets: stageBuckets)
+        publishSeconds = registry.makeValueHistogram(descriptor: stage, labels: [("stage", "publish")], buckets: stageBuckets)
+        queueConnected = registry.makeGauge(descriptor: name("queue", "connected", "1 once the queue answered at start"))
     }
 
     /// The Prometheus text exposition of every metric.

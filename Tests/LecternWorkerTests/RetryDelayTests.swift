@@ -18,4 +18,15 @@ import Testing
         #expect(JobRunner.retryDelay(receives: 3, base: 0, max: 900) == 0)
         #expect(JobRunner.retryDelay(receives: 1_000, base: 43_200, max: 43_200) <= 43_200)
     }
+
+    @Test func startUpRetriesDoubleFromHalfASecondUpToTheCap() {
+        for attempt in 1...12 {
+            let base = min(Duration.milliseconds(500) * (1 << (attempt - 1)), .seconds(30))
+            for _ in 0..<20 {
+                let delay = Worker.startRetryDelay(attempt: attempt, maximum: .seconds(30))
+                #expect(delay >= base && delay <= base * 1.2 + .milliseconds(1))
+            }
+        }
+        #expect(Worker.startRetryDelay(attempt: 10_000, maximum: .seconds(2)) <= .seconds(2.4))
+    }
 }

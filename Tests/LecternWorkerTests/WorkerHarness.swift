@@ -69,15 +69,21 @@ struct WorkerHarness {
         return environment
     }
 
-    /// Creates a queued lecture record, uploads `sourcePath` (unless nil) and sends its job message.
-    @discardableResult
-    func enqueue(sourcePath: String?, ladder: [Int] = [240], sendTimes: Int = 1) async throws -> JobMessage {
+    /// Creates a queued lecture record as the API does before sending its job; answers its id and job version.
+    func createQueuedRecord() async throws -> (id: String, version: String) {
         let id = ObjectKeys.newLectureID()
         let version = ObjectKeys.newOutputVersion()
         var record = LectureRecord(lectureId: id, courseId: "CS101", ownerId: "prof-1", title: "Week 1", filename: "w1.mp4",
                                    contentType: "video/mp4", sizeBytes: 1, sourceKey: ObjectKeys.source(lectureID: id), state: .queued)
         record.jobVersion = version
         try await store.create(record)
+        return (id, version)
+    }
+
+    /// Creates a queued lecture record, uploads `sourcePath` (unless nil) and sends its job message.
+    @discardableResult
+    func enqueue(sourcePath: String?, ladder: [Int] = [240], sendTimes: Int = 1) async throws -> JobMessage {
+        let (id, version) = try await createQueuedRecord()
         if let sourcePath { try await uploadSource(sourcePath, lectureID: id) }
         let message = JobMessage(lectureID: id, sourceKey: ObjectKeys.source(lectureID: id), outputVersion: version, ladder: ladder)
         for _ in 0..<sendTimes { try await sqs.sendMessage(queueURL, body: message.encoded()) }
@@ -132,8 +138,9 @@ struct WorkerHarness {
         Set(try await s3.listAll(bucket: bucket).map(\.key).filter { $0.hasPrefix(prefix) })
     }
 
+    /// Job folders in the scratch directory (the hidden `.sweep.lock` guard file stays for good and is not one).
     func scratchEntries() -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []
+        ((try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []).filter { !$0.hasPrefix(".") }
     }
 
     /// Starts a worker; `stop()` on the answer shuts it down and waits for `run()` to return.

@@ -90,6 +90,129 @@ import Testing
         #expect(record.attempts == 2)
     }
 
+    @Test(.enabled(if: binary != nil, "build lectern-worker first"))
+    func aStartingWorkerRemovesTheScratchOfAKilledWorkerButNotOfALiveOne() async throws {
+        let harness = try await WorkerHarness.make(visibility: 3)
+        // A live worker holds its job's folder: its source download is slowed to 20 s.
+        let heldJob = try await harness.enqueue(sourcePath: try await Clips.lecture(), ladder: [240])
+        let slow = InterceptingTransport(base: CurlTransport()) { request in
+            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(20)) }
+        }
+        let holder = harness.startWorker(harness.configuration(workerID: "holder", visibility: 30, grace: .milliseconds(200)),
+                                         context: harness.moto.context(transport: slow))
+        try await harness.waitForRecord(heldJob.lectureID) { $0.progressStage == "downloading" }
+        let heldFolders = harness.scratchEntries().filter { $0.hasPrefix(heldJob.lectureID) }
+        #expect(heldFolders.count == 1)
+
+        // A real worker sharing the scratch directory is SIGKILLed mid-encode: its folder stays behind.
+        let orphanJob = try await harness.enqueue(sourcePath: try await Clips.lecture(seconds: 40), ladder: [240])
+        let victim = try WorkerProcess(binary: try #require(Self.binary), environment: harness.processEnvironment(workerID: "victim"))
+        try await harness.waitForRecord(orphanJob.lectureID, timeout: .seconds(60)) { $0.progressStage == "encoding" }
+        kill(victim.process.processIdentifier, SIGKILL)
+        #expect(try await victim.waitForExit(timeout: .seconds(10)) == SIGKILL)
+        let leftovers = harness.scratchEntries().filter { $0.hasPrefix(orphanJob.lectureID) }
+        try #require(leftovers.count == 1)
+
+        // A new worker on the same scratch directory removes the dead one's folder at start, and only that.
+        let logs = LogCapture()
+        let newcomer = harness.startWorker(harness.configuration(workerID: "newcomer", grace: .milliseconds(200)), logs: logs)
+        let deadline = ContinuousClock.now + .seconds(15)
+        while !logs.all.contains(where: { $0.contains("worker started") }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(logs.all.contains { $0.contains("removed scratch folders left by dead workers") && $0.contains(leftovers[0]) })
+        #expect(!FileManager.default.fileExists(atPath: harness.scratch + "/" + leftovers[0]))
+        #expect(FileManager.default.fileExists(atPath: harness.scratch + "/" + heldFolders[0]))
+        #expect(try await harness.store.get(heldJob.lectureID)?.workerId == "holder")
+        try await newcomer.stop()
+        try await holder.stop()
+    }
+
+    @Test(.enabled(if: binary != nil, "build lectern-worker first"))
+    func aWorkerWhoseQueueIsUnreachableWaitsServingHealthAndStopsOnSigterm() async throws {
+        let closed = try Self.closedPort()
+        var environment = ProcessInfo.processInfo.environment
+        environment["AWS_ENDPOINT_URL"] = "http://127.0.0.1:\(closed)"
+        environment["AWS_REGION"] = "us-east-1"
+        environment["AWS_ACCESS_KEY_ID"] = "AKIDCLOSED"
+        environment["AWS_SECRET_ACCESS_KEY"] = "closed"
+        environment["LECTERN_QUEUE_URL"] = "http://127.0.0.1:\(closed)/123456789012/jobs"
+        environment["LECTERN_BUCKET"] = "b"
+        environment["LECTERN_LECTURES_TABLE"] = "t"
+        environment["LECTERN_SCRATCH_DIR"] = NSTemporaryDirectory() + MotoServer.uniqueName("lectern-worker-scratch")
+        environment["LECTERN_START_RETRY_MAX_SECONDS"] = "1"
+        environment["METRICS_PORT"] = "0"
+        let worker = try WorkerProcess(binary: try #require(Self.binary), environment: environment)
+
+        // It keeps trying, logging each attempt, instead of exiting.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while worker.log.components(separatedBy: "queue unreachable at start").count < 4, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(worker.process.isRunning, "log:\n\(worker.log)")
+        #expect(worker.log.components(separatedBy: "queue unreachable at start").count >= 4, "log:\n\(worker.log)")
+        // Its metrics and health are served meanwhile.
+        let port = try #require(Self.metricsPort(in: worker.log), "log:\n\(worker.log)")
+        let health = try await CurlTransport().execute(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/health")!))
+        #expect(String(decoding: health.body, as: UTF8.self).contains("waiting-for-queue"))
+        let scrape = try await CurlTransport().execute(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/metrics")!))
+        #expect(String(decoding: scrape.body, as: UTF8.self).contains("lectern_worker_queue_connected 0"))
+
+        // SIGTERM during the wait ends it at once, cleanly.
+        let stopped = ContinuousClock.now
+        kill(worker.process.processIdentifier, SIGTERM)
+        #expect(try await worker.waitForExit(timeout: .seconds(10)) == 0, "log:\n\(worker.log)")
+        #expect(ContinuousClock.now - stopped < .seconds(5))
+    }
+
+    @Test(.enabled(if: binary != nil, "build lectern-worker first"))
+    func aWorkerStartedBeforeItsQueueAnswersBeginsWorkingOnceItDoes() async throws {
+        let harness = try await WorkerHarness.make()
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture(), ladder: [240])
+        // Every AWS call goes through a proxy that drops connections until told to pass.
+        let proxy = try FlakyProxy(upstreamPort: try #require(harness.moto.endpoint.port), dropping: true)
+        var environment = harness.processEnvironment(workerID: "early")
+        environment["AWS_ENDPOINT_URL"] = "http://127.0.0.1:\(proxy.port)"
+        environment["LECTERN_START_RETRY_MAX_SECONDS"] = "1"
+        let worker = try WorkerProcess(binary: try #require(Self.binary), environment: environment)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while worker.log.components(separatedBy: "queue unreachable at start").count < 3, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(worker.process.isRunning, "log:\n\(worker.log)")
+        #expect(try await harness.store.get(job.lectureID)?.state == .queued)
+
+        proxy.pass()
+        try await harness.waitForRecord(job.lectureID, timeout: .seconds(60)) { $0.state == .ready }
+        // Read again once the message is gone: moto applies an update's SET clauses one at a time, so a read racing
+        // the publish can see `ready` before the rest of that write.
+        try await harness.waitForEmptyQueue()
+        let record = try #require(try await harness.store.get(job.lectureID))
+        #expect(record.workerId == "early")
+        #expect(record.publishedVersion == job.outputVersion)
+        #expect(worker.log.contains("queue reachable"))
+        kill(worker.process.processIdentifier, SIGTERM)
+        #expect(try await worker.waitForExit(timeout: .seconds(15)) == 0, "log:\n\(worker.log)")
+    }
+
+    /// A loopback port nothing listens on (bound, then closed).
+    static func closedPort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard bound else { throw HarnessError("could not bind a loopback port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     /// The port from the worker's "metrics listening" JSON log line.
     static func metricsPort(in log: String) -> Int? {
         for line in log.split(separator: "\n") where line.contains("metrics listening") {
