@@ -10,6 +10,7 @@ struct LectureHandlers: Sendable {
     let services: APIServices
     let logger: Logger
     let completions = SingleFlight<APIResponse>()
+    var outbox: JobOutbox { JobOutbox(services: services, logger: logger) }
 
     var store: LectureStore { services.store }
     var s3: S3Client { services.s3 }
@@ -227,27 +228,32 @@ struct LectureHandlers: Sendable {
     }
 
     /// Moves the lecture to queued and, only if this call made that move, sends the job: of any number of
-    /// concurrent or repeated calls exactly one sends, and all answer the same 202.
+    /// concurrent or repeated calls exactly one sends, and all answer the same 202. The transition also writes the
+    /// outbox marker, so a crash before the send cannot lose the job: `JobOutbox.sweep` sends it later.
     private func enqueue(_ record: LectureRecord, from states: Set<LectureState>) async throws -> APIResponse {
         let version = ObjectKeys.newOutputVersion()
+        var changes: [String: AttributeValue?] = [
+            "jobVersion": .s(version), "uploadId": nil, "failureReason": nil, "progressPercent": nil, "progressStage": nil,
+        ]
+        changes.merge(try outbox.markerChanges()) { _, marker in marker }
         let queued: LectureRecord
         do {
-            queued = try await store.transition(record.lectureId, from: states, to: .queued, changes: [
-                "jobVersion": .s(version), "uploadId": nil, "failureReason": nil, "progressPercent": nil, "progressStage": nil,
-            ])
+            queued = try await store.transition(record.lectureId, from: states, to: .queued, changes: changes)
         } catch let conflict as LectureStore.Conflict {
             if let current = conflict.current, let accepted = try alreadyAccepted(current) { return accepted }
             throw APIProblem.conflict(conflict.description)
         }
         let message = JobMessage(lectureID: record.lectureId, sourceKey: record.sourceKey, outputVersion: version)
         do {
-            try await services.sqs.sendMessage(services.queueURL, body: message.encoded())
+            try await outbox.send(message)
         } catch {
-            // Without its message the lecture would wait forever: fail it so a retry can send again.
+            // SQS refused outright (after its retries): fail the lecture now so the professor can retry, rather than
+            // leave it queued until a sweep. Should this write fail too, the marker stays and a sweep sends the job.
             logger.error("enqueue failed", metadata: ["lecture": "\(record.lectureId)", "error": "\(error)"])
-            _ = try? await store.transition(record.lectureId, from: [.queued], to: .failed, changes: [
-                "failureReason": .s("the job could not be queued; retry the lecture"),
-            ], extraCondition: "jobVersion = :version", extraValues: [":version": .s(version)])
+            var failing = JobOutbox.clearingChanges
+            failing["failureReason"] = .some(.s("the job could not be queued; retry the lecture"))
+            _ = try? await store.transition(record.lectureId, from: [.queued], to: .failed, changes: failing,
+                                            extraCondition: "jobVersion = :version", extraValues: [":version": .s(version)])
             throw APIProblem.serviceUnavailable("the job queue did not accept the job; retry the lecture")
         }
         logger.info("job queued", metadata: ["lecture": "\(record.lectureId)", "version": "\(version)"])
