@@ -13,7 +13,7 @@ final class ChildProcess {
     init(name: String, executable: String, arguments: [String], environment: [String: String], directory: URL? = nil) throws {
         self.name = name
         log = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-bench-\(name)-\(UUID().uuidString.prefix(8)).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -38,7 +38,7 @@ final class ChildProcess {
     /// Runs a tool to completion and answers its standard output (waiting asynchronously).
     static func output(_ executable: String, _ arguments: [String]) async throws -> String {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-bench-out-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: file.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: file) }
         let handle = try FileHandle(forWritingTo: file)
         let process = Process()

@@ -5,8 +5,8 @@
 // socket pool. wrk loads each at 64 connections for GET /v1/lectures/{id} and the 10-part URL batch.
 //
 // Options: --seconds N (per run, default 10), --connections N (64), --gunicorn-workers N (5),
-// --gunicorn-class sync|gthread (gthread), --gunicorn-threads N (8), --record-cache SECONDS (0: both sides read
-// DynamoDB on every request; > 0: both cache records that long).
+// --gunicorn-class sync|gthread (gthread), --gunicorn-threads N (8), --record-cache LIST (default "0,1": one round
+// per value; 0: both sides read DynamoDB on every request; 1: both keep records up to 1 s, per process).
 import AWS
 import Foundation
 import LecternAPI
@@ -22,7 +22,8 @@ struct Options {
     var gunicornWorkers = 5
     var gunicornClass = "gthread"
     var gunicornThreads = 8
-    var recordCacheSeconds = 0.0
+    /// One full round (all three servers) per value.
+    var recordCacheSeconds: [Double] = [0, 1]
 
     init(_ arguments: [String]) {
         var rest = arguments.dropFirst()
@@ -34,7 +35,7 @@ struct Options {
             case "--gunicorn-workers": gunicornWorkers = Int(value) ?? gunicornWorkers
             case "--gunicorn-class": gunicornClass = value
             case "--gunicorn-threads": gunicornThreads = Int(value) ?? gunicornThreads
-            case "--record-cache": recordCacheSeconds = Double(value) ?? 0
+            case "--record-cache": recordCacheSeconds = value.split(separator: ",").compactMap { Double($0) }
             default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8)); exit(2)
             }
         }
@@ -49,6 +50,7 @@ struct Endpoint {
 }
 
 struct Measured {
+    var cache: Double
     var server: String
     var endpoint: String
     var result: WrkResult
@@ -68,8 +70,7 @@ let secret = "lectern-benchmark-secret-0123456789abcdef"
 let course = "CS101"
 
 print("API benchmark: \(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(loadAverage()) at the start")
-print("wrk: \(options.connections) connections, 2 threads, \(options.seconds) s per run after a 2 s warm-up; "
-      + "record cache \(options.recordCacheSeconds > 0 ? "\(options.recordCacheSeconds) s on both sides" : "off (every request reads DynamoDB)")")
+print("wrk: \(options.connections) connections, 2 threads, \(options.seconds) s per run after a 2 s warm-up")
 
 // MARK: moto and the seeded lecture
 
@@ -158,13 +159,13 @@ func waitUntilHealthy(_ base: String, _ child: ChildProcess?) async throws {
     throw Wrk.Failure(description: "\(base) never answered /healthz\n\(child?.logText.suffix(3000) ?? "")")
 }
 
-func load(_ server: String, base: String) async throws -> [Measured] {
+func load(_ server: String, base: String, cache: Double) async throws -> [Measured] {
     var measured: [Measured] = []
     for endpoint in endpoints {
         _ = try await Wrk.run(url: base, script: script(endpoint), connections: options.connections, seconds: 2)
         let before = loadAverage()
         let result = try await Wrk.run(url: base, script: script(endpoint), connections: options.connections, seconds: options.seconds)
-        measured.append(Measured(server: server, endpoint: endpoint.name, result: result, loadBefore: before, loadAfter: loadAverage()))
+        measured.append(Measured(cache: cache, server: server, endpoint: endpoint.name, result: result, loadBefore: before, loadAfter: loadAverage()))
         print("  " + server.padding(toLength: 16, withPad: " ", startingAt: 0) + " " + endpoint.name.padding(toLength: 26, withPad: " ", startingAt: 0)
               + String(format: " %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  non-2xx %d  socket errors %d",
                        result.requestsPerSecond, result.p50Milliseconds, result.p99Milliseconds, result.non2xx, result.socketErrors)
@@ -188,11 +189,15 @@ func freePort() throws -> UInt16 {
     return UInt16(bigEndian: address.sin_port)
 }
 
-var environment = moto.environment
-environment.merge(["LECTERN_LECTURES_TABLE": table, "LECTERN_BUCKET": bucket, "LECTERN_QUEUE_URL": queue,
-                   "LECTERN_JWT_SECRET": secret, "LECTERN_RECORD_CACHE_SECONDS": String(options.recordCacheSeconds)]) { _, new in new }
 var results: [Measured] = []
 var apiBodies: [Data] = []
+
+for cache in options.recordCacheSeconds {
+print("\n== record cache \(cache > 0 ? "\(cache) s on both sides (per process)" : "off: every request reads DynamoDB") ==")
+var environment = moto.environment
+environment.merge(["LECTERN_LECTURES_TABLE": table, "LECTERN_BUCKET": bucket, "LECTERN_QUEUE_URL": queue,
+                   "LECTERN_JWT_SECRET": secret, "LECTERN_RECORD_CACHE_SECONDS": String(cache),
+                   "LECTERN_WRITES_PER_MINUTE": "100000"]) { _, new in new }
 
 // (a) lectern-api, release build
 do {
@@ -204,7 +209,7 @@ do {
     try await waitUntilHealthy(base, child)
     apiBodies = try await check(base)
     print("lectern-api (release):")
-    results += try await load("lectern-api", base: base)
+    results += try await load("lectern-api", base: base, cache: cache)
     await child.stop()
 }
 
@@ -220,7 +225,7 @@ do {
     _ = try await check(base)
     let shape = options.gunicornClass == "gthread" ? "\(options.gunicornWorkers) gthread workers × \(options.gunicornThreads) threads" : "\(options.gunicornWorkers) sync workers"
     print("Flask + boto3 under gunicorn (\(shape)):")
-    results += try await load("Flask/gunicorn", base: base)
+    results += try await load("Flask/gunicorn", base: base, cache: cache)
     await child.stop()
 }
 
@@ -228,25 +233,30 @@ do {
 do {
     let (server, port, task) = try await startBareServer(getBody: apiBodies[0], postBody: apiBodies[1])
     print("bare FlyingFox (NoDelaySocketPool, constant body):")
-    results += try await load("bare FlyingFox", base: "http://127.0.0.1:\(port)")
+    results += try await load("bare FlyingFox", base: "http://127.0.0.1:\(port)", cache: cache)
     await server.stop(timeout: 2)
     task.cancel()
+}
 }
 
 // MARK: summary
 
-print("\n| endpoint | server | req/s | p50 ms | p99 ms | non-2xx |")
-print("| --- | --- | ---: | ---: | ---: | ---: |")
+print("\n| record cache | endpoint | server | req/s | p50 ms | p99 ms | non-2xx | load before → after |")
+print("| --- | --- | --- | ---: | ---: | ---: | ---: | --- |")
 for row in results {
-    print("| \(row.endpoint) | \(row.server) | " + String(format: "%.0f | %.2f | %.2f | %d |", row.result.requestsPerSecond,
-                                                           row.result.p50Milliseconds, row.result.p99Milliseconds, row.result.non2xx))
+    print("| \(row.cache > 0 ? "\(row.cache) s" : "off") | \(row.endpoint) | \(row.server) | "
+          + String(format: "%.0f | %.2f | %.2f | %d |", row.result.requestsPerSecond, row.result.p50Milliseconds, row.result.p99Milliseconds,
+                   row.result.non2xx) + " \(row.loadBefore) → \(row.loadAfter) |")
 }
 print("")
-for endpoint in endpoints {
-    func rate(_ server: String) -> Double { results.first { $0.server == server && $0.endpoint == endpoint.name }?.result.requestsPerSecond ?? .nan }
-    let api = rate("lectern-api"), flask = rate("Flask/gunicorn"), bare = rate("bare FlyingFox")
-    let p99 = results.first { $0.server == "lectern-api" && $0.endpoint == endpoint.name }?.result.p99Milliseconds ?? .nan
-    print(endpoint.name + String(format: ": lectern-api %.2f× Flask (target ≥ 4×), %.2f× bare FlyingFox (target ≥ 0.8×), p99 %.2f ms (target ≤ 10 ms)",
-                                 api / flask, api / bare, p99))
+for cache in options.recordCacheSeconds {
+    for endpoint in endpoints {
+        func row(_ server: String) -> Measured? { results.first { $0.cache == cache && $0.server == server && $0.endpoint == endpoint.name } }
+        let api = row("lectern-api")?.result.requestsPerSecond ?? .nan, flask = row("Flask/gunicorn")?.result.requestsPerSecond ?? .nan
+        let bare = row("bare FlyingFox")?.result.requestsPerSecond ?? .nan, p99 = row("lectern-api")?.result.p99Milliseconds ?? .nan
+        print("cache \(cache > 0 ? "\(cache) s" : "off"), \(endpoint.name)"
+              + String(format: ": lectern-api %.2f× Flask (target ≥ 4×), %.2f× bare FlyingFox (target ≥ 0.8×), p99 %.2f ms (target ≤ 10 ms)",
+                       api / flask, api / bare, p99))
+    }
 }
 print("load average at the end: \(loadAverage())")

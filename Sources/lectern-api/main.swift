@@ -10,11 +10,13 @@ let logger = Logger(label: "lectern-api")
 do {
     let config = try APIConfig.fromEnvironment()
     let outboxSettings = try OutboxSweeper.Settings.fromEnvironment()
+    let recordCacheTTL = try APIApplication.recordCacheTTL(fromEnvironment: ProcessInfo.processInfo.environment)
     let context = try AWSContext.fromEnvironment()
     let services = try await APIServices.connect(config: config, context: context)
     let authenticator = try await Authenticator(source: config.keySource, issuer: config.issuer, audience: config.audience,
                                                 transport: context.transport)
-    let application = APIApplication(config: config, services: services, authenticator: authenticator, logger: logger)
+    let application = APIApplication(config: config, services: services, authenticator: authenticator, logger: logger,
+                                     recordCacheTTL: recordCacheTTL)
     let server = try APIServer(application: application, port: config.port, logger: logger)
     logger.info("lectern-api listening", metadata: ["port": "\(config.port)"])
     // The sweeper sends jobs whose enqueue was cut short by a crash (see JobOutbox).
