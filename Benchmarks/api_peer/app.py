@@ -86,11 +86,16 @@ def load(lecture_id):
     return record
 
 
+def iso_seconds(text):
+    """The stored ISO 8601 time (fractional seconds) as the API answers it: whole seconds, UTC."""
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def view(record):
     body = {
         "id": record["lectureId"], "course": record["courseId"], "owner": record["ownerId"], "title": record["title"],
         "filename": record["filename"], "contentType": record["contentType"], "size": int(record["sizeBytes"]),
-        "state": record["state"], "createdAt": record["createdAt"], "updatedAt": record["updatedAt"],
+        "state": record["state"], "createdAt": iso_seconds(record["createdAt"]), "updatedAt": iso_seconds(record["updatedAt"]),
     }
     if record["state"] == "processing":
         body["progress"] = {"percent": float(record.get("progressPercent", 0)), "stage": record.get("progressStage")}
