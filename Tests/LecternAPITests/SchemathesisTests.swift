@@ -139,7 +139,8 @@ import Glibc
         let port = try #require(await server.port)
         let schema = "http://127.0.0.1:\(port)/v1/openapi.json"
 
-        // Professors for the lecture and course routes, operators for the ops routes.
+        // Professors for the lecture and course routes, operators for the ops routes. One worker: with two,
+        // hypothesis's lambda-source parsing races under Python 3.11 ("AST constructor recursion depth mismatch").
         let runs: [(who: String, token: String, filter: [String])] = [
             ("professor", professor, ["--exclude-path-regex", "^/v1/ops/"]),
             ("ops", ops, ["--include-path-regex", "^/v1/ops/"]),
@@ -147,7 +148,7 @@ import Glibc
         // A deeper run by hand: LECTERN_SCHEMATHESIS_EXAMPLES=200 LECTERN_SCHEMATHESIS_PHASES=examples,coverage,fuzzing,stateful
         // LECTERN_SCHEMATHESIS_CHECKS=all swift test --filter SchemathesisTests
         let environment = ProcessInfo.processInfo.environment
-        let examples = environment["LECTERN_SCHEMATHESIS_EXAMPLES"] ?? "12"
+        let examples = environment["LECTERN_SCHEMATHESIS_EXAMPLES"] ?? "10"
         let phases = environment["LECTERN_SCHEMATHESIS_PHASES"] ?? "examples,coverage,fuzzing"
         let checks = environment["LECTERN_SCHEMATHESIS_CHECKS"] ?? Self.checks
         let limit: Duration = environment["LECTERN_SCHEMATHESIS_EXAMPLES"] == nil ? .seconds(120) : .seconds(1800)
@@ -156,7 +157,7 @@ import Glibc
             let arguments = ["--config-file", config.path, "run", schema,
                              "--checks", checks, "--header", "Authorization: Bearer \(run.token)",
                              "--phases", phases, "--max-examples", examples, "--seed", "20261125",
-                             "--workers", "2", "--request-timeout", "10", "--no-shrink", "--warnings", "off"] + run.filter
+                             "--workers", "1", "--request-timeout", "10", "--no-shrink", "--warnings", "off"] + run.filter
             let result = try await schemathesis(executable, arguments, in: folder, limit: limit)
             if environment["LECTERN_SCHEMATHESIS_EXAMPLES"] != nil { print("schemathesis as \(run.who):\n\(result.output)") }
             if result.status != 0 {
