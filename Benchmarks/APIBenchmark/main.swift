@@ -170,6 +170,7 @@ func load(_ server: String, base: String, cache: Double) async throws -> [Measur
               + String(format: " %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  non-2xx %d  socket errors %d",
                        result.requestsPerSecond, result.p50Milliseconds, result.p99Milliseconds, result.non2xx, result.socketErrors)
               + "  load \(before) → \(loadAverage())")
+        fflush(nil)  // progress shows as it happens when the output goes to a file or a pipe
     }
     return measured
 }
