@@ -7,6 +7,7 @@ apt_packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
   ffmpeg
   chromium chromium-driver  # the portal's browser tests (selenium drives them headless)
+  wrk
 )
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -26,6 +27,11 @@ python3 -c 'import m3u8' 2>/dev/null || python_missing+=(m3u8)
 command -v moto_server >/dev/null 2>&1 || python_missing+=('moto[server]')
 command -v cfn-lint >/dev/null 2>&1 || python_missing+=(cfn-lint)
 python3 -c 'import selenium' 2>/dev/null || python_missing+=(selenium)
+# The API's contract test (schemathesis) and its benchmark peer (Flask + boto3 under gunicorn, PyJWT).
+command -v schemathesis >/dev/null 2>&1 || python_missing+=(schemathesis)
+python3 -c 'import flask' 2>/dev/null || python_missing+=(flask)
+python3 -c 'import gunicorn' 2>/dev/null || python_missing+=(gunicorn)
+python3 -c 'import jwt' 2>/dev/null || python_missing+=(PyJWT)
 if ((${#python_missing[@]})); then
   echo "install-deps: pip install ${python_missing[*]}"
   python3 -m pip install -q "${python_missing[@]}"

@@ -7,6 +7,9 @@ public struct LectureStore: Sendable {
     public let dynamo: DynamoDBClient
     public let table: String
     public static let courseIndex = "byCourse"
+    /// Sparse index of records whose job message may not have been sent yet (the API's enqueue outbox): only
+    /// records carrying `outbox` and `outboxSince` are in it, so finding them never reads the whole table.
+    public static let outboxIndex = "outbox"
 
     public init(dynamo: DynamoDBClient, table: String) {
         self.dynamo = dynamo
@@ -26,8 +29,12 @@ public struct LectureStore: Sendable {
     public static func tableDefinition(name: String) -> DynamoDBTableDefinition {
         DynamoDBTableDefinition(
             name: name, partitionKey: DynamoDBKeyAttribute("lectureId"),
-            globalSecondaryIndexes: [DynamoDBGlobalSecondaryIndex(name: courseIndex, partitionKey: DynamoDBKeyAttribute("courseId"),
-                                                                  sortKey: DynamoDBKeyAttribute("createdAt"))])
+            globalSecondaryIndexes: [
+                DynamoDBGlobalSecondaryIndex(name: courseIndex, partitionKey: DynamoDBKeyAttribute("courseId"),
+                                             sortKey: DynamoDBKeyAttribute("createdAt")),
+                DynamoDBGlobalSecondaryIndex(name: outboxIndex, partitionKey: DynamoDBKeyAttribute("outbox"),
+                                             sortKey: DynamoDBKeyAttribute("outboxSince"), projection: .keysOnly),
+            ])
     }
 
     /// Creates the table (and its course index) if it is missing; waits until it is usable.

@@ -5,18 +5,23 @@ import Logging
 import ServiceLifecycle
 
 // lectern-api: configuration from the environment (validated first), AWS clients from the environment, HTTP on
-// $PORT, graceful shutdown on SIGTERM or SIGINT.
+// $PORT, the outbox sweeper beside it, graceful shutdown on SIGTERM or SIGINT.
 let logger = Logger(label: "lectern-api")
 do {
     let config = try APIConfig.fromEnvironment()
+    let outboxSettings = try OutboxSweeper.Settings.fromEnvironment()
+    let recordCacheTTL = try APIApplication.recordCacheTTL(fromEnvironment: ProcessInfo.processInfo.environment)
     let context = try AWSContext.fromEnvironment()
     let services = try await APIServices.connect(config: config, context: context)
     let authenticator = try await Authenticator(source: config.keySource, issuer: config.issuer, audience: config.audience,
                                                 transport: context.transport)
-    let application = APIApplication(config: config, services: services, authenticator: authenticator, logger: logger)
+    let application = APIApplication(config: config, services: services, authenticator: authenticator, logger: logger,
+                                     recordCacheTTL: recordCacheTTL)
     let server = try APIServer(application: application, port: config.port, logger: logger)
     logger.info("lectern-api listening", metadata: ["port": "\(config.port)"])
-    let group = ServiceGroup(configuration: .init(services: [.init(service: server)],
+    // The sweeper sends jobs whose enqueue was cut short by a crash (see JobOutbox).
+    let sweeper = OutboxSweeper(outbox: JobOutbox(services: services), settings: outboxSettings, logger: logger)
+    let group = ServiceGroup(configuration: .init(services: [.init(service: server), .init(service: sweeper)],
                                                   gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
 } catch let error as APIConfigError {

@@ -8,6 +8,7 @@ import Testing
     static let deadLetters = "${JobsDeadLetterQueue.Arn}"
     static let table = "${LecturesTable.Arn}"
     static let courseIndex = "${LecturesTable.Arn}/index/byCourse"
+    static let outboxIndex = "${LecturesTable.Arn}/index/outbox"
 
     static let api: [String: Set<String>] = [
         // Create uploads (PutObject covers Create/UploadPart/CompleteMultipartUpload), only under uploads/.
@@ -26,12 +27,12 @@ import Testing
         "sqs:StartMessageMoveTask": [deadLetters],
         "sqs:ListMessageMoveTasks": [deadLetters],
         "sqs:CancelMessageMoveTask": [deadLetters],
-        // Its table and the byCourse index.
+        // Its table and the byCourse index; the outbox index for the enqueue sweeper.
         "dynamodb:GetItem": [table, courseIndex],
         "dynamodb:PutItem": [table, courseIndex],
         "dynamodb:UpdateItem": [table, courseIndex],
         "dynamodb:DeleteItem": [table, courseIndex],
-        "dynamodb:Query": [table, courseIndex],
+        "dynamodb:Query": [table, courseIndex, outboxIndex],
     ]
 
     static let worker: [String: Set<String>] = [

@@ -10,6 +10,8 @@ struct LectureHandlers: Sendable {
     let services: APIServices
     let logger: Logger
     let completions = SingleFlight<APIResponse>()
+    let records: LectureRecordCache
+    var outbox: JobOutbox { JobOutbox(services: services, logger: logger) }
 
     var store: LectureStore { services.store }
     var s3: S3Client { services.s3 }
@@ -18,10 +20,26 @@ struct LectureHandlers: Sendable {
     static let partBatchLimit = 100
     static let firstPartBatch = 10
 
+    init(config: APIConfig, services: APIServices, logger: Logger, recordCacheTTL: Duration = .zero) {
+        self.config = config
+        self.services = services
+        self.logger = logger
+        records = LectureRecordCache(ttl: recordCacheTTL)
+    }
+
     // MARK: Loading
 
+    /// The record as of every acknowledged write: for handlers that change it.
     func load(_ id: String) async throws -> LectureRecord {
         guard id.hasPrefix("lec_"), id.count <= 64, let record = try await store.get(id) else {
+            throw APIProblem.notFound("lecture \(id) does not exist")
+        }
+        return record
+    }
+
+    /// The record at most the cache's TTL old: for handlers that only show it (see `LectureRecordCache`).
+    func loadForReading(_ id: String) async throws -> LectureRecord {
+        guard id.hasPrefix("lec_"), id.count <= 64, let record = try await records.record(id, load: { [store] in try await store.get(id) }) else {
             throw APIProblem.notFound("lecture \(id) does not exist")
         }
         return record
@@ -112,7 +130,7 @@ struct LectureHandlers: Sendable {
     func partURLBatch(_ context: RequestContext) async throws -> APIResponse {
         let caller = try context.caller
         let input = try APIJSON.decode(PartURLsRequest.self, from: context.request)
-        let record = try await load(context.parameter("id"))
+        let record = try await loadForReading(context.parameter("id"))
         try LectureAccess.requireManage(record, by: caller)
         let upload = try openMultipart(record)
         guard !input.partNumbers.isEmpty, input.partNumbers.count <= Self.partBatchLimit else {
@@ -132,7 +150,13 @@ struct LectureHandlers: Sendable {
         try LectureAccess.requireManage(record, by: caller)
         if record.uploadId != nil {
             let upload = try openMultipart(record)
-            let uploaded = try await s3.listParts(bucket: bucket, key: record.sourceKey, uploadID: upload.uploadID)
+            let uploaded: [S3UploadedPart]
+            do {
+                uploaded = try await s3.listParts(bucket: bucket, key: record.sourceKey, uploadID: upload.uploadID)
+            } catch let error as AWSError where error.code == "NoSuchUpload" {
+                // Found by schemathesis: this was a 500. S3 no longer has the upload (aborted or assembled behind our back).
+                throw APIProblem.conflict("the multipart upload of lecture \(record.lectureId) no longer exists in S3; it cannot be resumed")
+            }
             let have = Set(uploaded.map(\.partNumber))
             return .json(UploadStatusResponse(
                 method: .multipart, state: record.state.rawValue, partSize: upload.partSize, partCount: upload.partCount,
@@ -140,7 +164,13 @@ struct LectureHandlers: Sendable {
                 missingPartNumbers: (1...upload.partCount).filter { !have.contains($0) }))
         }
         guard record.state == .awaitingUpload else {
-            return .json(UploadStatusResponse(method: .single, state: record.state.rawValue, uploaded: true))
+            // The upload is over. After an abort (DELETE …/upload) the source is gone and so is the upload: 404, as
+            // schemathesis's use-after-free check expects; otherwise report what was uploaded, and how.
+            guard try await headSource(record) != nil else {
+                throw APIProblem.notFound("lecture \(record.lectureId) has no upload: it was cancelled or removed")
+            }
+            return .json(UploadStatusResponse(method: record.partSizeBytes == nil ? .single : .multipart, state: record.state.rawValue,
+                                              uploaded: true))
         }
         let present = try await headSource(record) != nil
         let url = try await s3.presignedPutURL(bucket: bucket, key: record.sourceKey, contentType: record.contentType,
@@ -165,6 +195,7 @@ struct LectureHandlers: Sendable {
         let record = try await load(context.parameter("id"))
         try LectureAccess.requireManage(record, by: caller)
         if let accepted = try alreadyAccepted(record) { return accepted }
+        defer { records.invalidate(record.lectureId) }
         return try await completions.run(record.lectureId) {
             try await completeUpload(record.lectureId, input)
         }
@@ -227,27 +258,32 @@ struct LectureHandlers: Sendable {
     }
 
     /// Moves the lecture to queued and, only if this call made that move, sends the job: of any number of
-    /// concurrent or repeated calls exactly one sends, and all answer the same 202.
+    /// concurrent or repeated calls exactly one sends, and all answer the same 202. The transition also writes the
+    /// outbox marker, so a crash before the send cannot lose the job: `JobOutbox.sweep` sends it later.
     private func enqueue(_ record: LectureRecord, from states: Set<LectureState>) async throws -> APIResponse {
         let version = ObjectKeys.newOutputVersion()
+        var changes: [String: AttributeValue?] = [
+            "jobVersion": .s(version), "uploadId": nil, "failureReason": nil, "progressPercent": nil, "progressStage": nil,
+        ]
+        changes.merge(try outbox.markerChanges()) { _, marker in marker }
         let queued: LectureRecord
         do {
-            queued = try await store.transition(record.lectureId, from: states, to: .queued, changes: [
-                "jobVersion": .s(version), "uploadId": nil, "failureReason": nil, "progressPercent": nil, "progressStage": nil,
-            ])
+            queued = try await store.transition(record.lectureId, from: states, to: .queued, changes: changes)
         } catch let conflict as LectureStore.Conflict {
             if let current = conflict.current, let accepted = try alreadyAccepted(current) { return accepted }
             throw APIProblem.conflict(conflict.description)
         }
         let message = JobMessage(lectureID: record.lectureId, sourceKey: record.sourceKey, outputVersion: version)
         do {
-            try await services.sqs.sendMessage(services.queueURL, body: message.encoded())
+            try await outbox.send(message)
         } catch {
-            // Without its message the lecture would wait forever: fail it so a retry can send again.
+            // SQS refused outright (after its retries): fail the lecture now so the professor can retry, rather than
+            // leave it queued until a sweep. Should this write fail too, the marker stays and a sweep sends the job.
             logger.error("enqueue failed", metadata: ["lecture": "\(record.lectureId)", "error": "\(error)"])
-            _ = try? await store.transition(record.lectureId, from: [.queued], to: .failed, changes: [
-                "failureReason": .s("the job could not be queued; retry the lecture"),
-            ], extraCondition: "jobVersion = :version", extraValues: [":version": .s(version)])
+            var failing = JobOutbox.clearingChanges
+            failing["failureReason"] = .some(.s("the job could not be queued; retry the lecture"))
+            _ = try? await store.transition(record.lectureId, from: [.queued], to: .failed, changes: failing,
+                                            extraCondition: "jobVersion = :version", extraValues: [":version": .s(version)])
             throw APIProblem.serviceUnavailable("the job queue did not accept the job; retry the lecture")
         }
         logger.info("job queued", metadata: ["lecture": "\(record.lectureId)", "version": "\(version)"])
@@ -263,6 +299,7 @@ struct LectureHandlers: Sendable {
         guard record.state == .awaitingUpload else {
             throw APIProblem.conflict("lecture \(record.lectureId) is \(record.state.rawValue); there is no upload to abort")
         }
+        defer { records.invalidate(record.lectureId) }
         if let uploadID = record.uploadId {
             do {
                 try await s3.abortMultipartUpload(bucket: bucket, key: record.sourceKey, uploadID: uploadID)
@@ -283,7 +320,7 @@ struct LectureHandlers: Sendable {
 
     func get(_ context: RequestContext) async throws -> APIResponse {
         let caller = try context.caller
-        let record = try await load(context.parameter("id"))
+        let record = try await loadForReading(context.parameter("id"))
         try LectureAccess.requireRead(record, by: caller)
         var playback: PlaybackView?
         if record.state == .ready, let prefix = record.publishedPrefix {
@@ -315,6 +352,7 @@ struct LectureHandlers: Sendable {
         let caller = try context.caller
         let record = try await load(context.parameter("id"))
         try LectureAccess.requireRetry(record, by: caller)
+        defer { records.invalidate(record.lectureId) }
         guard record.state == .failed else {
             if let accepted = try alreadyAccepted(record) { return accepted }
             throw APIProblem.conflict("lecture \(record.lectureId) is \(record.state.rawValue); only failed lectures can be retried")
@@ -329,6 +367,7 @@ struct LectureHandlers: Sendable {
         let caller = try context.caller
         let record = try await load(context.parameter("id"))
         try LectureAccess.requireManage(record, by: caller)
+        defer { records.invalidate(record.lectureId) }
         if let uploadID = record.uploadId {
             try? await s3.abortMultipartUpload(bucket: bucket, key: record.sourceKey, uploadID: uploadID)
         }

@@ -118,7 +118,7 @@ struct PlaybackHandlers: Sendable {
 
     private func readyLecture(_ context: RequestContext) async throws -> (LectureRecord, String, Playback) {
         let caller = try context.caller
-        let record = try await lectures.load(context.parameter("id"))
+        let record = try await lectures.loadForReading(context.parameter("id"))
         try LectureAccess.requireRead(record, by: caller)
         guard record.state == .ready, let prefix = record.publishedPrefix else {
             throw APIProblem.conflict("lecture \(record.lectureId) is \(record.state.rawValue); it has nothing to play yet")

@@ -14,19 +14,23 @@ public struct APIApplication: Sendable {
     let router: Router
     let logger: Logger
 
+    /// `recordCacheTTL`: how long answers that only show a lecture may reuse its record (see
+    /// `LectureRecordCache`; at most 1 s, zero reads DynamoDB on every request).
     public init(config: APIConfig, services: APIServices, authenticator: Authenticator,
-                metrics: APIMetrics = APIMetrics(), logger: Logger = Logger(label: "lectern-api")) {
+                metrics: APIMetrics = APIMetrics(), logger: Logger = Logger(label: "lectern-api"), recordCacheTTL: Duration = .zero) {
         self.config = config
         self.services = services
         self.authenticator = authenticator
         self.metrics = metrics
         self.logger = logger
         rateLimiter = RateLimiter(perMinute: config.writesPerMinute)
-        router = Self.routes(config: config, services: services, metrics: metrics, logger: logger)
+        router = Self.routes(config: config, services: services, metrics: metrics, logger: logger,
+                             recordCacheTTL: min(recordCacheTTL, .seconds(1)))
     }
 
-    static func routes(config: APIConfig, services: APIServices, metrics: APIMetrics, logger: Logger) -> Router {
-        let lectures = LectureHandlers(config: config, services: services, logger: logger)
+    static func routes(config: APIConfig, services: APIServices, metrics: APIMetrics, logger: Logger,
+                       recordCacheTTL: Duration = .zero) -> Router {
+        let lectures = LectureHandlers(config: config, services: services, logger: logger, recordCacheTTL: recordCacheTTL)
         let playback = PlaybackHandlers(lectures: lectures)
         let ops = OpsHandlers(services: services)
         var router = Router()

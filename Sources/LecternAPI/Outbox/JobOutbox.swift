@@ -1,0 +1,108 @@
+import AWS
+import Foundation
+import LecternCore
+import Logging
+
+/// The enqueue outbox: closes the gap between "the record says queued" and "SQS holds the job".
+///
+/// Completing an upload (or retrying) writes the queued transition together with a pending-send marker
+/// (`outbox`, `outboxSince`), sends the job message, then clears the marker. A crash between the write and the
+/// send leaves the marker behind; `sweep` finds such records through the sparse `outbox` index (only marked
+/// records are in it, so the sweep reads a handful of keys, never the table) and sends their message again.
+/// A sweep may send a job that was in fact sent (a crash after the send, two API tasks sweeping at once): the
+/// worker's conditional claim on the job version turns a duplicate delivery into a no-op.
+public struct JobOutbox: Sendable {
+    let services: APIServices
+    let logger: Logger
+
+    static let pending = "enqueue"
+
+    public init(services: APIServices, logger: Logger = Logger(label: "lectern-api.outbox")) {
+        self.services = services
+        self.logger = logger
+    }
+
+    var dynamo: DynamoDBClient { services.store.dynamo }
+    var table: String { services.store.table }
+
+    /// The marker's attributes, written in the same conditional update as the queued transition.
+    func markerChanges(now: Date = Date()) throws -> [String: AttributeValue?] {
+        ["outbox": .s(Self.pending), "outboxSince": try dynamo.encoder.encodeValue(now)]
+    }
+
+    /// Attribute changes that remove the marker (for transitions away from queued that also settle it).
+    static let clearingChanges: [String: AttributeValue?] = ["outbox": nil, "outboxSince": nil]
+
+    /// Sends the job message for `version`, then clears the marker — only while the record still holds that job
+    /// version, so a slow call never clears a newer enqueue's marker.
+    func send(_ message: JobMessage) async throws {
+        try await services.sqs.sendMessage(services.queueURL, body: message.encoded())
+        await clearMarker(message.lectureID, version: message.outputVersion)
+    }
+
+    /// Best effort: if this fails the marker stays and a later sweep sends a duplicate, which the worker ignores.
+    func clearMarker(_ id: String, version: String) async {
+        do {
+            _ = try await dynamo.updateItem(
+                table: table, key: ["lectureId": .s(id)], update: "REMOVE #outbox, #since",
+                condition: "attribute_exists(#outbox) AND #version = :version",
+                names: ["#outbox": "outbox", "#since": "outboxSince", "#version": "jobVersion"],
+                values: [":version": .s(version)], returnValues: DynamoDBReturnValues.none)
+        } catch let error as AWSError where error.isConditionFailed {
+            // Already cleared (another sweeper), re-enqueued with a newer version, or deleted: nothing to do.
+        } catch {
+            logger.warning("could not clear the outbox marker; a sweep will send the job again",
+                           metadata: ["lecture": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    public struct SweepResult: Sendable, Equatable {
+        /// Job messages sent again.
+        public var resent = 0
+        /// Markers cleared without a send: the lecture had already left `queued`, so its message was delivered.
+        public var settled = 0
+        public var failed = 0
+    }
+
+    /// What a sweep needs of a marked record; read consistently, because the index is eventually consistent.
+    struct MarkedRecord: Decodable {
+        var lectureId: String
+        var state: LectureState
+        var sourceKey: String
+        var jobVersion: String?
+        var outboxSince: Date?
+    }
+
+    /// Sends again every job whose marker is older than `age` (the normal path clears its marker within
+    /// milliseconds of the transition, so `age` only has to exceed one SQS send with its retries).
+    @discardableResult
+    public func sweep(olderThan age: TimeInterval, now: Date = Date()) async throws -> SweepResult {
+        let cutoff = now.addingTimeInterval(-age)
+        let keys = try await dynamo.queryAll(DynamoDBQuery(
+            table: table, index: LectureStore.outboxIndex, keyCondition: "#outbox = :pending AND #since < :cutoff",
+            names: ["#outbox": "outbox", "#since": "outboxSince"],
+            values: [":pending": .s(Self.pending), ":cutoff": try dynamo.encoder.encodeValue(cutoff)]), maxPages: 100)
+        var result = SweepResult()
+        for key in keys {
+            guard case .s(let id)? = key["lectureId"] else { continue }
+            do {
+                guard let item = try await dynamo.getItem(table: table, key: ["lectureId": .s(id)], consistentRead: true) else { continue }
+                let record = try dynamo.decoder.decode(MarkedRecord.self, from: item)
+                guard let since = record.outboxSince, since < cutoff, let version = record.jobVersion else { continue }
+                if record.state == .queued {
+                    logger.warning("job message may be lost; sending it again",
+                                   metadata: ["lecture": "\(id)", "version": "\(version)", "pendingSince": "\(since)"])
+                    try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version))
+                    result.resent += 1
+                } else {
+                    await clearMarker(id, version: version)
+                    result.settled += 1
+                }
+            } catch {
+                result.failed += 1
+                logger.error("outbox sweep could not settle a lecture", metadata: ["lecture": "\(id)", "error": "\(error)"])
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs `JobOutbox.sweep` every `interval` until cancelled or the service group shuts down gracefully.
+/// Every API task runs one; sweeps that overlap across tasks at worst send a job twice, which the worker's
+/// conditional claim absorbs.
+public struct OutboxSweeper: Service {
+    public struct Settings: Sendable, Equatable {
+        /// Time between sweeps.
+        public var interval: TimeInterval
+        /// How old a marker must be before its job is sent again; well above one SQS send with its retries.
+        public var age: TimeInterval
+
+        public init(interval: TimeInterval = 30, age: TimeInterval = 60) {
+            self.interval = interval
+            self.age = age
+        }
+
+        /// `LECTERN_OUTBOX_SWEEP_SECONDS` (default 30, 1…3600) and `LECTERN_OUTBOX_AGE_SECONDS` (default 60, 5…86400).
+        public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(APIConfigError) -> Settings {
+            var problems: [String] = []
+            func seconds(_ name: String, default fallback: Int, in range: ClosedRange<Int>) -> TimeInterval {
+                guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return TimeInterval(fallback) }
+                guard let number = Int(text), range.contains(number) else {
+                    problems.append("\(name)=\(text) must be a whole number of seconds in \(range.lowerBound)…\(range.upperBound)")
+                    return TimeInterval(fallback)
+                }
+                return TimeInterval(number)
+            }
+            let settings = Settings(interval: seconds("LECTERN_OUTBOX_SWEEP_SECONDS", default: 30, in: 1...3600),
+                                    age: seconds("LECTERN_OUTBOX_AGE_SECONDS", default: 60, in: 5...86_400))
+            guard problems.isEmpty else { throw APIConfigError(problems: problems) }
+            return settings
+        }
+    }
+
+    let outbox: JobOutbox
+    let settings: Settings
+    let logger: Logger
+
+    public init(outbox: JobOutbox, settings: Settings = Settings(), logger: Logger = Logger(label: "lectern-api.outbox")) {
+        self.outbox = outbox
+        self.settings = settings
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        // Graceful shutdown cancels the loop; a sweep cut short leaves its markers for the next task's sweep.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(settings.interval))
+                await sweepOnce()
+            }
+        }
+    }
+
+    /// One sweep, errors logged (DynamoDB may be briefly unavailable; the next sweep tries again).
+    func sweepOnce() async {
+        do {
+            let result = try await outbox.sweep(olderThan: settings.age)
+            if result != JobOutbox.SweepResult() {
+                logger.notice("outbox sweep", metadata: ["resent": "\(result.resent)", "settled": "\(result.settled)", "failed": "\(result.failed)"])
+            }
+        } catch is CancellationError {
+        } catch {
+            logger.error("outbox sweep failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
