@@ -27,6 +27,22 @@ extension S3Client {
                                  headers: [], expires: expires)
     }
 
+    /// Presigned UploadPart URLs for a batch of parts, signed with one set of credentials and one signing key
+    /// (a browser asks for parts in batches; fetching credentials per URL costs more than signing it).
+    public func presignedUploadPartURLs(bucket: String, key: String, uploadID: String, partNumbers: [Int],
+                                        expires: Int = defaultPresignExpiry) async throws -> [URL] {
+        for number in partNumbers { try Self.checkPartNumber(number) }
+        guard (1...Self.maxPresignExpiry).contains(expires) else {
+            throw Self.invalidArgument("presigned URL expiry must be 1…\(Self.maxPresignExpiry) seconds, got \(expires)")
+        }
+        let signer = try await service.signer()
+        let date = Date()
+        return partNumbers.map { number in
+            signer.presignURL(method: "PUT", url: partURL(bucket: bucket, key: key, uploadID: uploadID, partNumber: number),
+                              expires: expires, date: date)
+        }
+    }
+
     private func presign(method: String, url: URL, headers: HeaderFields, expires: Int) async throws -> URL {
         guard (1...Self.maxPresignExpiry).contains(expires) else {
             throw Self.invalidArgument("presigned URL expiry must be 1…\(Self.maxPresignExpiry) seconds, got \(expires)")

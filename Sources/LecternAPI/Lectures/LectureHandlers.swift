@@ -108,13 +108,9 @@ struct LectureHandlers: Sendable {
     // MARK: Parts
 
     private func partURLs(key: String, uploadID: String, numbers: [Int]) async throws -> [UploadPlan.PartURL] {
-        var urls: [UploadPlan.PartURL] = []
-        for number in numbers {
-            let url = try await s3.presignedUploadPartURL(bucket: bucket, key: key, uploadID: uploadID, partNumber: number,
-                                                          expires: config.uploadURLSeconds)
-            urls.append(.init(partNumber: number, url: url))
-        }
-        return urls
+        let urls = try await s3.presignedUploadPartURLs(bucket: bucket, key: key, uploadID: uploadID, partNumbers: numbers,
+                                                        expires: config.uploadURLSeconds)
+        return zip(numbers, urls).map { UploadPlan.PartURL(partNumber: $0, url: $1) }
     }
 
     private func openMultipart(_ record: LectureRecord) throws(APIProblem) -> (uploadID: String, partSize: Int64, partCount: Int) {
