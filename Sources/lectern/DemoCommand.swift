@@ -94,8 +94,8 @@ struct DemoCommand: AsyncParsableCommand {
             throw DemoAPIClient.Failure(description: "lecture \(id) failed: \(lecture.failureReason ?? "no reason given")")
         }
         say("ready\(lecture.durationSeconds.map { String(format: " (%.1f s)", $0) } ?? "")")
-        print("watch: \(base)#/watch/\(id)")
-        print("course: \(base)#/courses/\(course)")
+        say("watch: \(base)#/watch/\(id)")
+        say("course: \(base)#/courses/\(course)")
     }
 
     /// Sends the file as the plan says; answers the complete call's body.
@@ -148,8 +148,8 @@ struct DemoCommand: AsyncParsableCommand {
         }
     }
 
+    /// A line on stdout, written at once (a pipe would otherwise buffer the progress until exit).
     private func say(_ line: String) {
-        print(line)
-        fflush(stdout)
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }

@@ -15,7 +15,7 @@ final class ChildProcess: @unchecked Sendable {
 
     init(executable: String, arguments: [String], environment: [String: String]) throws {
         logPath = NSTemporaryDirectory() + "lectern-cli-child-\(UUID().uuidString).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = environment
