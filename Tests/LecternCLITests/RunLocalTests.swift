@@ -37,12 +37,29 @@ import Glibc
 
     var script: String { BuiltProducts.repositoryRoot.appendingPathComponent("scripts/run-local.sh").path }
 
+    /// Starts the script as a terminal would: with no signals blocked. A child spawned from one of this process's
+    /// worker threads inherits that thread's blocked signals, and bash (like moto's Python) would then never see
+    /// the SIGINT this test sends; python resets the mask and execs bash in its place (same pid).
+    func startScript(environment: [String: String]) throws -> ChildProcess {
+        try ChildProcess(executable: "/usr/bin/env", arguments: ["python3", "-c", """
+            import os, signal, sys
+            signal.pthread_sigmask(signal.SIG_SETMASK, [])
+            os.execv("/bin/bash", ["bash", sys.argv[1]])
+            """, script], environment: environment)
+    }
+
+    /// SIGKILL for whatever a failed run left behind.
+    static func killAll(_ pids: [Int32]) {
+        for pid in pids where Processes.isAlive(pid) { kill(pid, SIGKILL) }
+    }
+
     @Test func startsEverythingPrintsTheURLAndTokensAndStopsCleanlyOnSIGINT() async throws {
         let motoPort = try Processes.freePort(), apiPort = try Processes.freePort()
         let logs = NSTemporaryDirectory() + "lectern-run-local-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: logs) }
-        let run = try ChildProcess(executable: "/bin/bash", arguments: [script],
-                                   environment: try Self.environment(motoPort: motoPort, apiPort: apiPort, logs: logs))
+        let run = try startScript(environment: try Self.environment(motoPort: motoPort, apiPort: apiPort, logs: logs))
+        var spawned: [Int32] = []
+        defer { Self.killAll(spawned + Self.descendants(of: run.pid)) }
         let banner = try await run.waitForOutput("the portal URL", seconds: 90) { $0.contains("Ctrl-C stops everything") }
         #expect(banner.contains("Portal:  http://localhost:\(apiPort)/"))
         #expect(banner.contains("professor of DEMO101") && banner.contains("student of DEMO101") && banner.contains("ops (olivia)"))
@@ -63,6 +80,7 @@ import Glibc
         #expect(lectures.status == 200, "\(String(decoding: lectures.body, as: UTF8.self))")
 
         let children = Self.descendants(of: run.pid)
+        spawned = children
         #expect(children.count >= 3, "moto, the API and the pool should run under the script: \(children)")
         for log in ["moto.log", "api.log", "workers.log", "bootstrap.log"] {
             #expect(FileManager.default.fileExists(atPath: logs + "/" + log), "\(log) missing")
@@ -85,8 +103,7 @@ import Glibc
         let taken = try #require(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)))
         let logs = NSTemporaryDirectory() + "lectern-run-local-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: logs) }
-        let run = try ChildProcess(executable: "/bin/bash", arguments: [script],
-                                   environment: try Self.environment(motoPort: taken, apiPort: try Processes.freePort(), logs: logs))
+        let run = try startScript(environment: try Self.environment(motoPort: taken, apiPort: try Processes.freePort(), logs: logs))
         #expect(try await run.waitForExit(seconds: 20) != 0)
         #expect(run.output.contains("port \(taken) (MOTO_PORT) is already in use"), "\(run.output)")
     }
