@@ -128,7 +128,11 @@ INFO
 while true; do
     for entry in "moto_server:$moto_pid" "lectern-api:$api_pid" "the worker pool:$workers_pid"; do
         pid=${entry##*:}
-        kill -0 "$pid" 2>/dev/null || die "${entry%:*} exited unexpectedly; see the logs in $logs"
+        if ! kill -0 "$pid" 2>/dev/null; then
+            # Ctrl-C reaches the whole foreground group: a child may stop a moment before our trap runs.
+            sleep 0.5 & sleeper=$!; wait "$sleeper" || true
+            die "${entry%:*} exited unexpectedly; see the logs in $logs"
+        fi
     done
     sleep 1 &
     sleeper=$!

@@ -139,8 +139,8 @@ struct DemoCommand: AsyncParsableCommand {
             var line = lecture.state
             if let percent = lecture.progress?.percent { line += String(format: " %.0f%%", percent) }
             if let stage = lecture.progress?.stage { line += " (\(stage))" }
-            if line != last { say(line); last = line }
             if lecture.state == "ready" || lecture.state == "failed" { return lecture }
+            if line != last { say(line); last = line }
             guard ContinuousClock.now < deadline else {
                 throw DemoAPIClient.Failure(description: "lecture \(id) is still \(lecture.state) after \(timeout); are workers running?")
             }
