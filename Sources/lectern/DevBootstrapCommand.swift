@@ -14,16 +14,16 @@ struct DevBootstrapCommand: AsyncParsableCommand {
         for `eval "$(lectern dev bootstrap)"`; progress goes to stderr.
         """)
 
-    @Option(help: "S3 endpoint, SQS and DynamoDB endpoint (default: $AWS_ENDPOINT_URL).")
+    @Option(help: "The endpoint for S3, SQS and DynamoDB (default: $AWS_ENDPOINT_URL).")
     var endpoint: String?
 
     @Option(help: "The bucket (default: $LECTERN_BUCKET or lectern-local).")
     var bucket: String?
 
-    @Option(help: "The jobs queue's name (default: lectern-jobs).")
+    @Option(help: "The jobs queue's name.")
     var queue: String = "lectern-jobs"
 
-    @Option(help: "The dead-letter queue's name (default: lectern-jobs-dlq).")
+    @Option(help: "The dead-letter queue's name.")
     var dlq: String = "lectern-jobs-dlq"
 
     @Option(help: "The lectures table (default: $LECTERN_LECTURES_TABLE or lectern-lectures).")
