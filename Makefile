@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: deps build release test bench clean
+.PHONY: deps build release run test bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -12,6 +12,13 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release
+
+# The whole platform on this machine: moto (local S3/SQS/DynamoDB), the API with the portal on :8080, and a worker
+# pool that grows with the queue. Prints the portal URL and sign-in tokens; Ctrl-C stops everything.
+# Overrides: API_PORT, MOTO_PORT, WORKERS (see scripts/run-local.sh).
+run: deps
+	$(SWIFT) build -c release
+	scripts/run-local.sh
 
 # Every test: unit tests, the SigV4 suite, integration tests against moto_server (started by the tests
 # on a free loopback port) and real transcodes of clips the tests generate.

@@ -1,0 +1,62 @@
+import AWS
+import ArgumentParser
+import Foundation
+import LecternCore
+
+/// `lectern dev bootstrap`: creates the bucket (with CORS), the queues and the table, then prints `export` lines.
+struct DevBootstrapCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bootstrap",
+        abstract: "Create the local bucket, queues and lectures table (idempotent) and print their environment.",
+        discussion: """
+        Credentials, region and endpoint come from the environment (AWS_ACCESS_KEY_ID, AWS_REGION, AWS_ENDPOINT_URL…). \
+        Prints `export LECTERN_BUCKET=… LECTERN_QUEUE_URL=… LECTERN_DLQ_URL=… LECTERN_LECTURES_TABLE=…` lines on stdout \
+        for `eval "$(lectern dev bootstrap)"`; progress goes to stderr.
+        """)
+
+    @Option(help: "The endpoint for S3, SQS and DynamoDB (default: $AWS_ENDPOINT_URL).")
+    var endpoint: String?
+
+    @Option(help: "The bucket (default: $LECTERN_BUCKET or lectern-local).")
+    var bucket: String?
+
+    @Option(help: "The jobs queue's name.")
+    var queue: String = "lectern-jobs"
+
+    @Option(help: "The dead-letter queue's name.")
+    var dlq: String = "lectern-jobs-dlq"
+
+    @Option(help: "The lectures table (default: $LECTERN_LECTURES_TABLE or lectern-lectures).")
+    var table: String?
+
+    @Option(help: "The portal's origin, allowed by the bucket's CORS rule (default: $LECTERN_CORS_ORIGIN or http://localhost:8080).")
+    var corsOrigin: String?
+
+    @Option(help: "Receives before a job moves to the dead-letter queue.")
+    var maxReceiveCount: Int = 5
+
+    func validate() throws {
+        if !(1...1_000).contains(maxReceiveCount) { throw ValidationError("--max-receive-count must be 1…1000") }
+        if let endpoint, URL(string: endpoint)?.scheme?.hasPrefix("http") != true {
+            throw ValidationError("--endpoint must be an http(s) URL, not \(endpoint)")
+        }
+    }
+
+    func run() async throws {
+        var environment = ProcessInfo.processInfo.environment
+        if let endpoint { environment["AWS_ENDPOINT_URL"] = endpoint }
+        let origin = corsOrigin ?? environment["LECTERN_CORS_ORIGIN"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://localhost:8080"
+        let settings = LocalBootstrap.Settings(
+            bucket: bucket ?? environment["LECTERN_BUCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? "lectern-local",
+            queue: queue, deadLetterQueue: dlq,
+            table: table ?? environment["LECTERN_LECTURES_TABLE"].flatMap { $0.isEmpty ? nil : $0 } ?? "lectern-lectures",
+            corsOrigins: [origin], maxReceiveCount: maxReceiveCount)
+        let context = try AWSContext.fromEnvironment(environment)
+        let resources = try await LocalBootstrap(settings: settings, context: context).run()
+        FileHandle.standardError.write(Data("""
+            lectern dev bootstrap: bucket \(resources.bucket) (CORS for \(origin)), queue \(settings.queue) → \(settings.deadLetterQueue) \
+            after \(maxReceiveCount) receives, table \(resources.table)\n
+            """.utf8))
+        print(resources.exportLines)
+    }
+}

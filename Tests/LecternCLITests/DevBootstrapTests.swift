@@ -1,0 +1,110 @@
+import AWS
+import Foundation
+import LecternAPI
+import LecternCore
+import LecternTestSupport
+import Testing
+
+/// `lectern dev bootstrap` and `lectern dev token`, run as `make run` runs them.
+@Suite("lectern dev bootstrap and token") struct DevBootstrapTests {
+    let transport = CurlTransport()
+
+    /// NAME=value pairs from `export NAME='value'` lines.
+    static func exports(_ text: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("export ") {
+            let assignment = line.dropFirst("export ".count)
+            guard let equals = assignment.firstIndex(of: "=") else { continue }
+            var value = String(assignment[assignment.index(after: equals)...])
+            if value.hasPrefix("'"), value.hasSuffix("'") { value = String(value.dropFirst().dropLast()) }
+            result[String(assignment[..<equals])] = value.replacingOccurrences(of: "'\\''", with: "'")
+        }
+        return result
+    }
+
+    @Test func bootstrapCreatesEverythingAndASecondRunChangesNothing() async throws {
+        let moto = try await MotoServer.shared()
+        let bucket = MotoServer.uniqueName("boot"), queue = MotoServer.uniqueName("boot-jobs")
+        let dlq = MotoServer.uniqueName("boot-dlq"), table = MotoServer.uniqueName("boot-lectures")
+        let arguments = ["dev", "bootstrap", "--endpoint", moto.endpoint.absoluteString, "--bucket", bucket, "--queue", queue,
+                         "--dlq", dlq, "--table", table, "--cors-origin", "http://localhost:9123", "--max-receive-count", "4"]
+        var environment = moto.environment
+        environment.removeValue(forKey: "AWS_ENDPOINT_URL") // the flag must be enough
+
+        let first = try await BuiltProducts.run("lectern", arguments, environment: environment, removing: ["AWS_ENDPOINT_URL"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try await BuiltProducts.run("lectern", arguments, environment: environment, removing: ["AWS_ENDPOINT_URL"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout == first.stdout)
+
+        let context = moto.context(transport: transport)
+        let sqs = SQSClient(context: context)
+        let queueURL = try await sqs.queueURL(named: queue), dlqURL = try await sqs.queueURL(named: dlq)
+        let printed = Self.exports(first.stdout)
+        #expect(printed == ["LECTERN_BUCKET": bucket, "LECTERN_QUEUE_URL": queueURL, "LECTERN_DLQ_URL": dlqURL,
+                            "LECTERN_LECTURES_TABLE": table])
+
+        let rules = try await context.s3.getBucketCORS(bucket: bucket)
+        #expect(rules.count == 1)
+        #expect(rules.first?.allowedOrigins == ["http://localhost:9123"])
+        #expect(Set(rules.first?.allowedMethods ?? []) == ["GET", "PUT", "HEAD"])
+        #expect(rules.first?.allowedHeaders == ["*"])
+        #expect(rules.first?.exposeHeaders == ["ETag"])
+
+        let redrive = try #require(try await sqs.queueAttributes(queueURL).redrivePolicy)
+        #expect(redrive.deadLetterTargetArn == (try await sqs.queueArn(dlqURL)))
+        #expect(redrive.maxReceiveCount == 4)
+
+        let description = try await DynamoDBClient(context: context).describeTable(table)
+        #expect(description.isActive)
+        #expect(description.indexStatuses.keys.contains(LectureStore.courseIndex))
+    }
+
+    @Test func bootstrapWithoutAServerFailsClearly() async throws {
+        let run = try await BuiltProducts.run("lectern", ["dev", "bootstrap", "--endpoint", "http://127.0.0.1:9", "--bucket", "b"],
+                                              environment: ["AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1"])
+        #expect(run.status != 0)
+        #expect(run.stdout.isEmpty)
+        #expect(!run.stderr.isEmpty)
+    }
+
+    @Test func tokenVerifiesWithTheAPIsAuthenticator() async throws {
+        let secret = String(repeating: "s3cr3t-", count: 6)
+        let run = try await BuiltProducts.run("lectern", ["dev", "token", "--role", "professor", "--user", "alice", "--course", "CS101",
+                                                          "--course", "DEMO101", "--name", "Alice", "--ttl", "2h"],
+                                              environment: ["LECTERN_JWT_SECRET": secret])
+        #expect(run.status == 0, "\(run.stderr)")
+        let token = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!token.contains("\n") && token.split(separator: ".").count == 3)
+
+        let authenticator = try await Authenticator(source: .sharedSecret(secret), issuer: nil, audience: nil)
+        let principal = try await authenticator.authenticate(token: token)
+        #expect(principal == Principal(userID: "alice", name: "Alice", role: .professor, courses: ["CS101", "DEMO101"]))
+
+        let other = try await Authenticator(source: .sharedSecret(String(repeating: "x", count: 40)), issuer: nil, audience: nil)
+        await #expect(throws: APIProblem.self) { _ = try await other.authenticate(token: token) }
+    }
+
+    @Test func tokenSecretFromTheFlagWinsAndAShortOneIsRefused() async throws {
+        let secret = String(repeating: "k", count: 32)
+        let good = try await BuiltProducts.run("lectern", ["dev", "token", "--role", "student", "--user", "bob", "--secret", secret],
+                                               environment: ["LECTERN_JWT_SECRET": "short"])
+        #expect(good.status == 0, "\(good.stderr)")
+        let principal = try await Authenticator(source: .sharedSecret(secret), issuer: nil, audience: nil)
+            .authenticate(token: good.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(principal.role == .student && principal.userID == "bob" && principal.courses.isEmpty)
+
+        let short = try await BuiltProducts.run("lectern", ["dev", "token", "--role", "student", "--user", "bob"],
+                                                environment: ["LECTERN_JWT_SECRET": "too-short-secret"])
+        #expect(short.status != 0)
+        #expect(short.stdout.isEmpty)
+        #expect(short.stderr.contains("16 bytes") && short.stderr.contains("at least 32"), "\(short.stderr)")
+
+        let none = try await BuiltProducts.run("lectern", ["dev", "token", "--role", "ops", "--user", "o"], removing: ["LECTERN_JWT_SECRET"])
+        #expect(none.status != 0)
+        #expect(none.stderr.contains("LECTERN_JWT_SECRET"), "\(none.stderr)")
+
+        let badRole = try await BuiltProducts.run("lectern", ["dev", "token", "--role", "dean", "--user", "d", "--secret", secret])
+        #expect(badRole.status != 0 && badRole.stdout.isEmpty)
+    }
+}
