@@ -78,7 +78,7 @@ LECTERN_JWT_SECRET=$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')
 export LECTERN_JWT_SECRET
 
 portal_origin="http://localhost:$api_port"
-exports=$("$bin/lectern" dev bootstrap --cors-origin "$portal_origin" 2>>"$logs/bootstrap.log") \
+exports=$("$bin/lectern" dev bootstrap --cors-origin "$portal_origin" --cors-origin "http://127.0.0.1:$api_port" 2>>"$logs/bootstrap.log") \
     || die "lectern dev bootstrap failed; see $logs/bootstrap.log"
 eval "$exports"
 

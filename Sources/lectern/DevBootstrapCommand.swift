@@ -29,8 +29,10 @@ struct DevBootstrapCommand: AsyncParsableCommand {
     @Option(help: "The lectures table (default: $LECTERN_LECTURES_TABLE or lectern-lectures).")
     var table: String?
 
-    @Option(help: "The portal's origin, allowed by the bucket's CORS rule (default: $LECTERN_CORS_ORIGIN or http://localhost:8080).")
-    var corsOrigin: String?
+    @Option(help: ArgumentHelp("An origin the portal is opened from, allowed by the bucket's CORS rule; repeat for several "
+                               + "(default: $LECTERN_CORS_ORIGIN or http://localhost:8080).",
+                               discussion: "Browsers treat localhost and 127.0.0.1 as different origins: list both."))
+    var corsOrigin: [String] = []
 
     @Option(help: "Receives before a job moves to the dead-letter queue.")
     var maxReceiveCount: Int = 5
@@ -45,16 +47,17 @@ struct DevBootstrapCommand: AsyncParsableCommand {
     func run() async throws {
         var environment = ProcessInfo.processInfo.environment
         if let endpoint { environment["AWS_ENDPOINT_URL"] = endpoint }
-        let origin = corsOrigin ?? environment["LECTERN_CORS_ORIGIN"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://localhost:8080"
+        let origins = corsOrigin.isEmpty
+            ? [environment["LECTERN_CORS_ORIGIN"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://localhost:8080"] : corsOrigin
         let settings = LocalBootstrap.Settings(
             bucket: bucket ?? environment["LECTERN_BUCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? "lectern-local",
             queue: queue, deadLetterQueue: dlq,
             table: table ?? environment["LECTERN_LECTURES_TABLE"].flatMap { $0.isEmpty ? nil : $0 } ?? "lectern-lectures",
-            corsOrigins: [origin], maxReceiveCount: maxReceiveCount)
+            corsOrigins: origins, maxReceiveCount: maxReceiveCount)
         let context = try AWSContext.fromEnvironment(environment)
         let resources = try await LocalBootstrap(settings: settings, context: context).run()
         FileHandle.standardError.write(Data("""
-            lectern dev bootstrap: bucket \(resources.bucket) (CORS for \(origin)), queue \(settings.queue) → \(settings.deadLetterQueue) \
+            lectern dev bootstrap: bucket \(resources.bucket) (CORS for \(origins.joined(separator: ", "))), queue \(settings.queue) → \(settings.deadLetterQueue) \
             after \(maxReceiveCount) receives, table \(resources.table)\n
             """.utf8))
         print(resources.exportLines)

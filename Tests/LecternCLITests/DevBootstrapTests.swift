@@ -27,7 +27,7 @@ import Testing
         let bucket = MotoServer.uniqueName("boot"), queue = MotoServer.uniqueName("boot-jobs")
         let dlq = MotoServer.uniqueName("boot-dlq"), table = MotoServer.uniqueName("boot-lectures")
         let arguments = ["dev", "bootstrap", "--endpoint", moto.endpoint.absoluteString, "--bucket", bucket, "--queue", queue,
-                         "--dlq", dlq, "--table", table, "--cors-origin", "http://localhost:9123", "--max-receive-count", "4"]
+                         "--dlq", dlq, "--table", table, "--cors-origin", "http://localhost:9123", "--cors-origin", "http://127.0.0.1:9123", "--max-receive-count", "4"]
         var environment = moto.environment
         environment.removeValue(forKey: "AWS_ENDPOINT_URL") // the flag must be enough
 
@@ -46,7 +46,7 @@ import Testing
 
         let rules = try await context.s3.getBucketCORS(bucket: bucket)
         #expect(rules.count == 1)
-        #expect(rules.first?.allowedOrigins == ["http://localhost:9123"])
+        #expect(rules.first?.allowedOrigins == ["http://localhost:9123", "http://127.0.0.1:9123"])
         #expect(Set(rules.first?.allowedMethods ?? []) == ["GET", "PUT", "HEAD"])
         #expect(rules.first?.allowedHeaders == ["*"])
         #expect(rules.first?.exposeHeaders == ["ETag"])
