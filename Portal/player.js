@@ -127,5 +127,5 @@ export function player(lecture) {
   return h("section", { class: "watch" },
     h("div", { class: "screen" }, video),
     h("div", { class: "scrubber" }, thumb, seek, clock),
-    note, links);
+    note, ...(playback.notices || []).map((notice) => h("p", { class: "notice" }, notice)), links);
 }

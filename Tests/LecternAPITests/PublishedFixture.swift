@@ -67,7 +67,8 @@ struct PublishedFixture {
              "audio":{"playlist":"audio/playlist.m3u8","bandwidth":130000},
              "progressive":{"path":"download.mp4","width":640,"height":360,"hasAudio":true},
              "poster":"poster.jpg",
-             "storyboard":{"image":"storyboard.jpg","cues":"storyboard.vtt","interval":5,"thumbnailWidth":160,"thumbnailHeight":90,"columns":10,"count":2}}
+             "storyboard":{"image":"storyboard.jpg","cues":"storyboard.vtt","interval":5,"thumbnailWidth":160,"thumbnailHeight":90,"columns":10,"count":2},
+             "droppedStreams":[{"kind":"audio","codec":"unknown","reason":"The audio could not be decoded; the lecture was published without sound."}]}
             """.utf8)
         for (path, data) in files {
             try await world.services.s3.putObject(bucket: world.services.bucket, key: prefix + path, data: data)

@@ -85,6 +85,8 @@ public struct PlaybackView: Codable, Sendable, Equatable {
     public var renditions: [Rendition]
     public var durationSeconds: Double?
     public var expiresAt: Date
+    /// What the viewer should know about this encoding, e.g. that it was published without sound and why.
+    public var notices: [String]? = nil
 }
 
 /// How the browser sends the file.

@@ -46,7 +46,13 @@ struct Playback: Sendable {
             mp4: try await safe(manifest?.progressive?.path).asyncMap { try await presign(prefix, $0) },
             poster: try await safe(manifest?.poster).asyncMap { try await presign(prefix, $0) },
             storyboard: storyboard, renditions: renditions, durationSeconds: manifest?.duration,
-            expiresAt: Date().addingTimeInterval(TimeInterval(config.playbackURLSeconds)))
+            expiresAt: Date().addingTimeInterval(TimeInterval(config.playbackURLSeconds)),
+            notices: Self.notices(manifest))
+    }
+
+    static func notices(_ manifest: PublishedManifest?) -> [String]? {
+        let reasons = (manifest?.droppedStreams ?? []).compactMap(\.reason).filter { !$0.isEmpty }
+        return reasons.isEmpty ? nil : reasons
     }
 
     func text(_ key: String) async throws -> String {

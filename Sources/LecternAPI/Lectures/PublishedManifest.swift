@@ -17,6 +17,10 @@ struct PublishedManifest: Decodable, Sendable {
     var progressive: Progressive?
     var poster: String?
     var storyboard: Storyboard?
+    /// Streams the worker left out (e.g. audio it could not decode), each with a reason a professor can read.
+    var droppedStreams: [DroppedStream]?
+
+    struct DroppedStream: Decodable, Sendable { var kind: String?; var reason: String? }
 
     static let fileName = "manifest.json"
     static let defaultMaster = "master.m3u8"

@@ -120,7 +120,8 @@ enum OpenAPIDocument {
         "storyboard": {"type": "object", "required": ["cues"], "properties": {"cues": {"type": "string"}, "image": {"type": "string", "format": "uri"},
           "interval": {"type": "number"}, "thumbnailWidth": {"type": "integer"}, "thumbnailHeight": {"type": "integer"}}},
         "renditions": {"type": "array", "items": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "width": {"type": "integer"}, "height": {"type": "integer"}, "bandwidth": {"type": "integer"}}}},
-        "durationSeconds": {"type": "number"}, "expiresAt": {"type": "string", "format": "date-time"}}},
+        "durationSeconds": {"type": "number"}, "expiresAt": {"type": "string", "format": "date-time"},
+        "notices": {"type": "array", "items": {"type": "string"}, "description": "What the viewer should know about this encoding, e.g. audio left out and why."}}},
       "PartURL": {"type": "object", "required": ["partNumber", "url"], "properties": {"partNumber": {"type": "integer", "minimum": 1, "maximum": 10000}, "url": {"type": "string", "format": "uri"}}},
       "UploadPlan": {"type": "object", "required": ["method", "expiresAt"], "properties": {
         "method": {"enum": ["single", "multipart"]}, "url": {"type": "string", "format": "uri"}, "headers": {"type": "object", "additionalProperties": {"type": "string"}},
