@@ -3,7 +3,7 @@
 set -euo pipefail
 
 apt_packages=(
-  libcurl4-openssl-dev libssl-dev pkg-config
+  libcurl4-openssl-dev libssl-dev pkg-config curl  # curl: make run waits on moto and the API with it
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
   ffmpeg
   chromium chromium-driver  # the portal's browser tests (selenium drives them headless)
