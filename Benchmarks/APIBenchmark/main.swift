@@ -175,20 +175,7 @@ func load(_ server: String, base: String, cache: Double) async throws -> [Measur
     return measured
 }
 
-func freePort() throws -> UInt16 {
-    // Bind port 0 through a throwaway FlyingFox-free socket: ask the kernel, release, use.
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw Wrk.Failure(description: "no free port") }
-    return UInt16(bigEndian: address.sin_port)
-}
+func freePort() throws -> UInt16 { try LoopbackPort.free() }
 
 var results: [Measured] = []
 var apiBodies: [Data] = []

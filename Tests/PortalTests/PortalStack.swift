@@ -21,7 +21,7 @@ struct PortalStack {
     static func start(logs: URL) async throws -> PortalStack {
         let moto = try await MotoServer.sharedWithoutSignatureChecks()
         let context = moto.context(transport: CurlTransport())
-        let port = try FreePort.pick()
+        let port = try LoopbackPort.free()
         let origin = "http://127.0.0.1:\(port)"
 
         let s3 = S3Client(context: context)
@@ -99,23 +99,3 @@ struct StackError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A port no one listens on right now, from the kernel (bind to 0, read it back, close).
-enum FreePort {
-    static func pick() throws -> UInt16 {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw StackError("socket() failed: \(errno)") }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                bind(socket, generic, length) == 0 && getsockname(socket, generic, &length) == 0
-            }
-        }
-        guard bound else { throw StackError("could not bind a loopback port: \(errno)") }
-        return UInt16(bigEndian: address.sin_port)
-    }
-}
