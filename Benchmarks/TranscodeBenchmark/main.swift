@@ -7,7 +7,8 @@
 //                  the CLI runs every encoder call in its one main thread, so single-threaded x264s serialise
 //                  there and the comparison would flatter Lectern.
 // Both sides run as child processes, measured the same way: CPU from the reaped child's rusage, peak RSS
-// from /proc/PID/status VmHWM. LECTERN_STAGE_CPU=1 makes Lectern print each stage thread's CPU seconds.
+// from /proc/PID/status VmHWM. LECTERN_STAGE_CPU=1 makes Lectern print each stage thread's CPU seconds;
+// LECTERN_FULL_SCALE=1 makes it scale every row of every picture (to measure what changed-rows scaling saves).
 import Foundation
 import Transcoder
 
@@ -20,7 +21,9 @@ if arguments.first == "--child-transcode" {
     // The Lectern side, in its own process so its peak RSS is its own.
     let values = Array(arguments.dropFirst())
     do {
-        _ = try await Transcoder().transcode(input: values[0], outputDirectory: values[1], plan: TranscodePlan(encoderThreads: Int(values[2]) ?? 0))
+        var plan = TranscodePlan(encoderThreads: Int(values[2]) ?? 0)
+        plan.scalesChangedRowsOnly = ProcessInfo.processInfo.environment["LECTERN_FULL_SCALE"] != "1"
+        _ = try await Transcoder().transcode(input: values[0], outputDirectory: values[1], plan: plan)
         exit(0)
     } catch {
         FileHandle.standardError.write(Data("\(error)\n".utf8))

@@ -43,6 +43,9 @@ public struct TranscodePlan: Sendable, Equatable {
     /// Storyboard thumbnail width, pixels.
     public var thumbnailWidth: Int
     public var limits: MediaLimits
+    /// Scale only the rows of each picture that changed since the previous one (the rest is copied from the
+    /// previous output; the result is identical). Off only to measure what it saves.
+    public var scalesChangedRowsOnly = true
 
     public init(ladder: [Rung] = TranscodePlan.standardLadder, segmentSeconds: Int = 6, crf: Int = 23,
                 x264Preset: String = "veryfast", encoderThreads: Int = 0, audioBitRate: Int = 128_000,

@@ -169,7 +169,9 @@ final class TranscodeSession: @unchecked Sendable {
         self.thumbnails = thumbnails
         let origin = av_rescale_q(start, lectern_time_base_q(), stream.pointee.time_base)
         let source = VideoSourceStage(decoder: decoder, filter: filter, filterInput: (codec.width, codec.height, pixelFormat),
-                                      packets: packets, outputs: sourceOutputs, thumbnails: thumbnails,
+                                      packets: packets, outputs: sourceOutputs,
+                                      tracksChangedRows: plan.scalesChangedRowsOnly && rungStageInputs.contains { $0.1 != nil },
+                                      thumbnails: thumbnails,
                                       streamTimeBase: stream.pointee.time_base, frameRate: frameRate, origin: origin, control: control)
         let directory = outputDirectory
         stages.append(("video", { () throws(TranscodeError) in try source.run(outputDirectory: directory) }))
@@ -220,7 +222,8 @@ final class TranscodeSession: @unchecked Sendable {
         for (spec, scaler, encoder, playlist, input, dependents, onFrame) in rungStageInputs {
             let stage = RungStage(spec: spec, scaler: scaler, encoder: encoder, playlist: playlist,
                                   progressive: spec == progressiveSpec ? progressive : nil,
-                                  input: input, dependents: dependents, control: control, onFrameEncoded: onFrame)
+                                  input: input, dependents: dependents, scalesChangedRowsOnly: plan.scalesChangedRowsOnly,
+                                  control: control, onFrameEncoded: onFrame)
             rungs.append(stage)
             stages.append(("rung-\(spec.name)", { () throws(TranscodeError) in try stage.run() }))
         }

@@ -4,6 +4,10 @@ import CFFmpeg
 /// reference-counted picture read-only, so no consumer may write into a frame it received.
 final class Frame: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<AVFrame>
+    /// For a video frame in a sequence: the rows whose pixels differ from the sequence's previous frame
+    /// (empty: the same picture; nil: unknown, treat every row as changed). Set by its producer before the
+    /// frame is handed on, read-only after; lets a scaler redo only the rows a change can reach.
+    var changedRows: Range<Int>?
 
     init() {
         guard let frame = av_frame_alloc() else { fatalError("av_frame_alloc: out of memory") }
@@ -33,6 +37,7 @@ final class Frame: @unchecked Sendable {
     func clone() -> Frame {
         let copy = Frame()
         av_frame_ref(copy.pointer, pointer)
+        copy.changedRows = changedRows
         return copy
     }
 

@@ -16,10 +16,14 @@ final class RungStage: @unchecked Sendable {
     private let control: PipelineControl
     private let onFrameEncoded: @Sendable (Int64) -> Void
     private(set) var encodedFrames = 0
+    /// This rung's previous scaled picture, when it scales only changed rows (see `Scaler.scale(_:previousOutput:)`).
+    private let scalesChangedRowsOnly: Bool
+    private var previousPicture: Frame?
 
     init(spec: RenditionSpec, scaler: Scaler?, encoder: EncoderContext, playlist: OutputFormatContext,
          progressive: ProgressiveWriter?, input: BoundedQueue<Frame>, dependents: [BoundedQueue<Frame>],
-         control: PipelineControl, onFrameEncoded: @escaping @Sendable (Int64) -> Void) {
+         scalesChangedRowsOnly: Bool, control: PipelineControl, onFrameEncoded: @escaping @Sendable (Int64) -> Void) {
+        self.scalesChangedRowsOnly = scalesChangedRowsOnly
         self.spec = spec
         self.scaler = scaler
         self.encoder = encoder
@@ -66,7 +70,12 @@ final class RungStage: @unchecked Sendable {
         while let frame = input.pop() {
             let picture: Frame
             do {
-                picture = try scaler?.scale(frame) ?? frame
+                if let scaler {
+                    picture = scalesChangedRowsOnly ? try scaler.scale(frame, previousOutput: previousPicture) : try scaler.scale(frame)
+                    if scalesChangedRowsOnly { previousPicture = picture.clone() }
+                } else {
+                    picture = frame
+                }
             } catch {
                 throw TranscodeError.internal("Scaling to \(spec.name)", error)
             }

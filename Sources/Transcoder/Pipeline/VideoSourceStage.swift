@@ -1,4 +1,5 @@
 import CFFmpeg
+import Foundation
 
 /// Stage 2 (video): decodes the video stream once, makes it upright, progressive and constant-rate
 /// (libavfilter: yadif, transpose, fps, format=yuv420p) and hands every frame (by reference, never
@@ -20,11 +21,17 @@ final class VideoSourceStage: @unchecked Sendable {
     private var lastFrameDuration: Int64 = 0
     /// One frame at the output rate, in the stream's time base: the fallback length of the last frame.
     private let nominalFrameDuration: Int64
+    /// Whether a rung scales straight from these frames: only then is each frame's changed band worth finding.
+    private let tracksChangedRows: Bool
+    private var previousOutput: Frame?
+    /// Pictures equal to the previous one, changed in a band, and changed everywhere (or not comparable).
+    private var changeCounts = (unchanged: 0, band: 0, bandRows: 0, whole: 0)
     private(set) var decodedFrames = 0
     private(set) var damagedPackets = 0
 
     init(decoder: DecoderContext, filter: FilterGraph, filterInput: (Int32, Int32, Int32), packets: BoundedQueue<Packet>,
-         outputs: [BoundedQueue<Frame>], thumbnails: ThumbnailSheet, streamTimeBase: AVRational, frameRate: AVRational, origin: Int64, control: PipelineControl) {
+         outputs: [BoundedQueue<Frame>], tracksChangedRows: Bool, thumbnails: ThumbnailSheet, streamTimeBase: AVRational, frameRate: AVRational, origin: Int64, control: PipelineControl) {
+        self.tracksChangedRows = tracksChangedRows
         nominalFrameDuration = max(1, av_rescale_q(1, av_inv_q(frameRate), streamTimeBase))
         self.decoder = decoder
         self.filter = filter
@@ -65,6 +72,19 @@ final class VideoSourceStage: @unchecked Sendable {
         }
         outputs.forEach { $0.close() }
         try thumbnails.write(to: outputDirectory)
+        if ProcessInfo.processInfo.environment["LECTERN_STAGE_CPU"] != nil && tracksChangedRows {
+            let mean = changeCounts.band > 0 ? changeCounts.bandRows / changeCounts.band : 0
+            FileHandle.standardError.write(Data(("pictures: \(changeCounts.unchanged) unchanged, \(changeCounts.band) changed in a band "
+                + "(mean \(mean) rows), \(changeCounts.whole) changed everywhere or first\n").utf8))
+        }
+    }
+
+    private func count(_ changed: Range<Int>?, height: Int) {
+        switch changed {
+        case let rows? where rows.isEmpty: changeCounts.unchanged += 1
+        case let rows? where rows.count < height: changeCounts.band += 1; changeCounts.bandRows += rows.count
+        default: changeCounts.whole += 1
+        }
     }
 
     private func drainDecoder(into frame: Frame) throws(TranscodeError) {
@@ -117,6 +137,12 @@ final class VideoSourceStage: @unchecked Sendable {
             // Decoders mark picture types; x264 would obey them and break keyframe alignment across rungs.
             filtered.pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE
             try thumbnails.offer(filtered, time: Double(filtered.pts) * av_q2d(timeBase))
+            if tracksChangedRows {
+                let changed = previousOutput.flatMap { ChangedRows.between($0, filtered) }
+                filtered.changedRows = changed
+                previousOutput = filtered.clone()
+                count(changed, height: Int(filtered.height))
+            }
             // Each consumer gets its own reference to the same picture; the last one takes the original.
             for output in outputs.dropLast() where !output.push(filtered.clone()) { return }
             if let last = outputs.last, !last.push(filtered) { return }
