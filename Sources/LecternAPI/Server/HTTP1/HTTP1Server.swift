@@ -76,7 +76,7 @@ public final class HTTP1Server: Sendable {
     private let guarded = Mutex(Guarded())
 
     /// `host` nil listens on every interface; port 0 picks a free one (see `port`).
-    public init(host: String?, port: UInt16, configuration: Configuration = Configuration(), logger: Logger,
+    public init(host: String?, port: UInt16, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "lectern-http"),
                 handler: @escaping Handler) {
         self.host = host
         requestedPort = port
