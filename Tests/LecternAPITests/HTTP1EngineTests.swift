@@ -63,6 +63,19 @@ import Testing
         #expect(closed)
     }
 
+    @Test func aBodyLargerThanTheReceiveBufferIsReadExactly() async throws {
+        let harness = try await EngineHarness.start()
+        let body = String(repeating: "0123456789", count: 20_000)
+        let (big, next) = try await harness.withConnection { socket in
+            // Given a 200 kB body and the next request in the same stream
+            socket.send("POST /big HTTP/1.1\r\nHost: test\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body + Self.get("/next"))
+            return (try socket.readResponse().echoed, try socket.readResponse().echoed)
+        }
+        // Then the body read straight from the socket stopped at its end, and the next request parsed
+        #expect(big?.body == body)
+        #expect(next?.path == "/next")
+    }
+
     @Test func chunkedBodiesAreDecodedAcrossWrites() async throws {
         let harness = try await EngineHarness.start()
         let response = try await harness.withConnection { socket in

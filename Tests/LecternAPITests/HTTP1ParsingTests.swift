@@ -4,8 +4,9 @@ import Testing
 
 /// The engine's pure parts, without sockets: head parser, chunked decoder, response encoder.
 @Suite("HTTP/1.1 parsing and encoding") struct HTTP1ParsingTests {
-    func parse(_ head: String) throws(APIProblem) -> HTTP1RequestHead {
-        let bytes = Array(head.utf8)
+    func parse(_ head: String) throws(APIProblem) -> HTTP1RequestHead { try parse(bytes: Array(head.utf8)) }
+
+    func parse(bytes: [UInt8]) throws(APIProblem) -> HTTP1RequestHead {
         let result: Result<HTTP1RequestHead, APIProblem> = bytes.withUnsafeBytes { raw in
             do throws(APIProblem) { return .success(try HTTP1HeadParser.parse(raw)) } catch { return .failure(error) }
         }
@@ -64,6 +65,27 @@ import Testing
         // 100-continue is an HTTP/1.1 mechanism; an HTTP/1.0 client's Expect is ignored.
         #expect(try parse("PUT / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 1").expectsContinue)
         #expect(try !parse("PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1").expectsContinue)
+    }
+
+    @Test func arbitraryBytesNeverCrashTheParser() {
+        // Seeded pseudo-random heads built from the bytes that matter to the grammar: every one either parses or is
+        // a 4xx/5xx problem (a crash would end the test process).
+        let alphabet = Array("GET /?=&%:;, \t\r\nHTTP/1.0chunkedContent-Length0123456789aZ".utf8) + [0, 0x7F, 0xC3, 0xFF]
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(state % UInt64(Int.max))
+        }
+        var refused = 0
+        for _ in 0..<3_000 {
+            var bytes = Array("GET / HTTP/1.1\r\n".utf8.prefix(next() % 17))
+            for _ in 0..<(next() % 64) { bytes.append(alphabet[next() % alphabet.count]) }
+            do { _ = try parse(bytes: bytes) } catch {
+                #expect((400...505).contains(error.status))
+                refused += 1
+            }
+        }
+        #expect(refused > 0)
     }
 
     // MARK: Chunked
