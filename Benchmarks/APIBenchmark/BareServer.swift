@@ -25,3 +25,17 @@ func startBareServer(getBody: Data, postBody: Data) async throws -> (HTTPServer,
     guard case .ip4(_, let port)? = await server.listeningAddress else { throw Wrk.Failure(description: "bare server has no port") }
     return (server, port, task)
 }
+
+/// The same constant answers on Lectern's own engine (`HTTP1Server`, what lectern-api runs): the ceiling of the
+/// server lectern-api actually uses, with the application replaced by a constant.
+func startBareEngine(getBody: Data, postBody: Data) async throws -> (HTTP1Server, UInt16, Task<Void, any Error>) {
+    let get = APIResponse(status: 200, body: getBody, contentType: "application/json")
+    let post = APIResponse(status: 200, body: postBody, contentType: "application/json")
+    let server = HTTP1Server(host: "127.0.0.1", port: 0) { request in
+        request.method == "GET" ? get : post
+    }
+    let task = Task { try await server.run() }
+    try await server.waitUntilListening(timeout: .seconds(10))
+    guard let port = server.port else { throw Wrk.Failure(description: "bare engine has no port") }
+    return (server, port, task)
+}

@@ -1,12 +1,16 @@
 // lectern-api against the Python stack it replaces and against its own server's ceiling, in one run on one
 // machine: `Benchmarks/run api` (release build). Starts moto, seeds a lecture with an open multipart upload, then,
-// one after the other, (a) the release `lectern-api` binary, (b) Flask + boto3 under gunicorn doing the same work
-// (Benchmarks/api_peer/app.py), (c) a bare FlyingFox route answering a constant through the same TCP_NODELAY
-// socket pool. wrk loads each at 64 connections for GET /v1/lectures/{id} and the 10-part URL batch.
+// one after the other: (a) the release `lectern-api` binary on its own HTTP/1.1 engine (`HTTP1Server`, the
+// default), (a′) the same binary on FlyingFox's `HTTPServer` (`LECTERN_HTTP_ENGINE=flyingfox`, what it ran before
+// the engine), (b) Flask + boto3 under gunicorn doing the same work (Benchmarks/api_peer/app.py), (c) a bare
+// FlyingFox route answering a constant through the same TCP_NODELAY socket pool (the issue's ceiling row), (d) a
+// bare constant route on our engine (the ceiling of the server lectern-api now runs). wrk loads each at 64
+// connections for GET /v1/lectures/{id} and the 10-part URL batch; every request carries a ~300-byte bearer token.
 //
 // Options: --seconds N (per run, default 10), --connections N (64), --gunicorn-workers N (5),
 // --gunicorn-class sync|gthread (gthread), --gunicorn-threads N (8), --record-cache LIST (default "0,1": one round
-// per value; 0: both sides read DynamoDB on every request; 1: both keep records up to 1 s, per process).
+// per value; 0: both sides read DynamoDB on every request; 1: both keep records up to 1 s, per process),
+// --skip-flyingfox-api (leave out row a′).
 import AWS
 import Foundation
 import LecternAPI
@@ -24,10 +28,12 @@ struct Options {
     var gunicornThreads = 8
     /// One full round (all three servers) per value.
     var recordCacheSeconds: [Double] = [0, 1]
+    var flyingFoxAPI = true
 
     init(_ arguments: [String]) {
         var rest = arguments.dropFirst()
         while let flag = rest.popFirst() {
+            if flag == "--skip-flyingfox-api" { flyingFoxAPI = false; continue }
             let value = rest.popFirst() ?? ""
             switch flag {
             case "--seconds": seconds = Int(value) ?? seconds
@@ -187,17 +193,19 @@ environment.merge(["LECTERN_LECTURES_TABLE": table, "LECTERN_BUCKET": bucket, "L
                    "LECTERN_JWT_SECRET": secret, "LECTERN_RECORD_CACHE_SECONDS": String(cache),
                    "LECTERN_WRITES_PER_MINUTE": "100000"]) { _, new in new }
 
-// (a) lectern-api, release build
-do {
+// (a) lectern-api, release build, on its own engine; (a′) the same on FlyingFox's server
+for engine in options.flyingFoxAPI ? ["lectern", "flyingfox"] : ["lectern"] {
     let port = try freePort()
     var env = environment
     env["PORT"] = String(port)
+    env["LECTERN_HTTP_ENGINE"] = engine
     let child = try ChildProcess(name: "lectern-api", executable: apiBinary, arguments: [], environment: env)
     let base = "http://127.0.0.1:\(port)"
     try await waitUntilHealthy(base, child)
-    apiBodies = try await check(base)
-    print("lectern-api (release):")
-    results += try await load("lectern-api", base: base, cache: cache)
+    let bodies = try await check(base)
+    if engine == "lectern" { apiBodies = bodies }
+    print(engine == "lectern" ? "lectern-api (release, HTTP1Server):" : "lectern-api (release, LECTERN_HTTP_ENGINE=flyingfox):")
+    results += try await load(engine == "lectern" ? "lectern-api" : "lectern-api/FF", base: base, cache: cache)
     await child.stop()
 }
 
@@ -225,6 +233,15 @@ do {
     await server.stop(timeout: 2)
     task.cancel()
 }
+
+// (d) bare HTTP1Server, constant answers (the same bytes)
+do {
+    let (server, port, task) = try await startBareEngine(getBody: apiBodies[0], postBody: apiBodies[1])
+    print("bare HTTP1Server (constant body):")
+    results += try await load("bare HTTP1Server", base: "http://127.0.0.1:\(port)", cache: cache)
+    await server.stop(timeout: .seconds(2))
+    task.cancel()
+}
 }
 
 // MARK: summary
@@ -240,11 +257,13 @@ print("")
 for cache in options.recordCacheSeconds {
     for endpoint in endpoints {
         func row(_ server: String) -> Measured? { results.first { $0.cache == cache && $0.server == server && $0.endpoint == endpoint.name } }
-        let api = row("lectern-api")?.result.requestsPerSecond ?? .nan, flask = row("Flask/gunicorn")?.result.requestsPerSecond ?? .nan
-        let bare = row("bare FlyingFox")?.result.requestsPerSecond ?? .nan, p99 = row("lectern-api")?.result.p99Milliseconds ?? .nan
+        func rate(_ server: String) -> Double { row(server)?.result.requestsPerSecond ?? .nan }
+        let api = rate("lectern-api"), p99 = row("lectern-api")?.result.p99Milliseconds ?? .nan
         print("cache \(cache > 0 ? "\(cache) s" : "off"), \(endpoint.name)"
-              + String(format: ": lectern-api %.2f× Flask (target ≥ 4×), %.2f× bare FlyingFox (target ≥ 0.8×), p99 %.2f ms (target ≤ 10 ms)",
-                       api / flask, api / bare, p99))
+              + String(format: ": lectern-api %.2f× Flask (target ≥ 4×), %.2f× bare FlyingFox (target ≥ 0.8×), %.2f× bare HTTP1Server, p99 %.2f ms (target ≤ 10 ms)",
+                       api / rate("Flask/gunicorn"), api / rate("bare FlyingFox"), api / rate("bare HTTP1Server"), p99)
+              + (options.flyingFoxAPI ? String(format: "; engine alone: lectern-api %.2f× lectern-api on FlyingFox, bare HTTP1Server %.2f× bare FlyingFox",
+                                               api / rate("lectern-api/FF"), rate("bare HTTP1Server") / rate("bare FlyingFox")) : ""))
     }
 }
 print("load average at the end: \(loadAverage())")

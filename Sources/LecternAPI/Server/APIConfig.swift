@@ -26,7 +26,15 @@ public struct APIConfigError: Error, Sendable, CustomStringConvertible {
 /// | `LECTERN_MIN_PART_BYTES` | smallest multipart part | 8 MiB |
 /// | `LECTERN_WRITES_PER_MINUTE` | per-user write rate limit | 60 |
 /// | `LECTERN_PORTAL_DIR` | the web portal's folder (`Portal/`), served at `/` and `/portal/` | none (API only) |
+/// | `LECTERN_HTTP_ENGINE` | `lectern` (our HTTP/1.1 engine) or `flyingfox` (FlyingFox's server, for comparison) | lectern |
 /// | `PORT` | listening port | 8080 |
+/// The HTTP server in front of the application: ours by default; FlyingFox's stays selectable so benchmarks can
+/// compare the two on the same application.
+public enum HTTPEngineChoice: String, Sendable {
+    case lectern
+    case flyingFox = "flyingfox"
+}
+
 public struct APIConfig: Sendable {
     public var lecturesTable: String
     public var bucket: String
@@ -47,6 +55,8 @@ public struct APIConfig: Sendable {
     public var playbackURLSeconds = 3600
     /// The web portal's static files, served at `/` and `/portal/{file}` when set.
     public var portal: PortalFiles?
+    /// Which HTTP server `APIServer` runs.
+    public var httpEngine = HTTPEngineChoice.lectern
 
     public static let defaultSingleUploadMaxBytes: Int64 = 64_000_000
     public static let defaultMinPartBytes: Int64 = 8 << 20
@@ -138,6 +148,13 @@ public struct APIConfig: Sendable {
             port: integer("PORT", default: 8080, in: 0...65_535))
         config.uploadURLSeconds = integer("LECTERN_UPLOAD_URL_SECONDS", default: 900, in: 60...900)
         config.playbackURLSeconds = integer("LECTERN_PLAYBACK_URL_SECONDS", default: 3600, in: 60...3600)
+        if let engine = value("LECTERN_HTTP_ENGINE") {
+            if let choice = HTTPEngineChoice(rawValue: engine.lowercased()) {
+                config.httpEngine = choice
+            } else {
+                problems.append("LECTERN_HTTP_ENGINE=\(engine) must be lectern or flyingfox")
+            }
+        }
         if let directory = value("LECTERN_PORTAL_DIR") {
             do { config.portal = try PortalFiles(directory: directory) } catch { problems += error.problems }
         }

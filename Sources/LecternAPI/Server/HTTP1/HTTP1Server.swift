@@ -1,0 +1,238 @@
+import FlyingSocks
+import Foundation
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Lectern's HTTP/1.1 server engine, on FlyingSocks' epoll socket pool: one task per connection, requests parsed
+/// from large reads by a byte scanner, handled inline, answered in one write.
+///
+/// It replaced FlyingFox's `HTTPServer` in front of `APIApplication` because FlyingFox parses request heads one byte
+/// at a time through async iterators (a third of lectern-api's CPU under load), writes head and body separately,
+/// reads oversized bodies before the application can refuse them and, on stop, waits out idle keep-alive connections.
+///
+/// Lifecycle: `run()` binds, serves, and returns once stopped. `stop(timeout:)` (or `beginStop`, for a signal
+/// handler) stops accepting, closes idle keep-alive connections at once, lets requests in flight finish and closes
+/// their connections after the answer; whatever is still open at the timeout is shut down.
+public final class HTTP1Server: Sendable {
+    public typealias Handler = @Sendable (APIRequest) async -> APIResponse
+
+    public struct Configuration: Sendable {
+        /// Request line plus headers; above it the answer is 431.
+        public var maxHeadBytes = 16 * 1024
+        /// Above it the answer is 413, decided from Content-Length before the body is read.
+        public var maxBodyBytes = 1 << 20
+        /// A kept-alive connection with no request for this long is closed. Longer than a load balancer's idle
+        /// timeout (an AWS ALB's is 60 s), so the balancer, not the server, closes idle connections and never
+        /// sends a request onto one the server is closing.
+        public var idleTimeout: Duration = .seconds(75)
+        /// From a head's first bytes to its end (slowloris).
+        public var headTimeout: Duration = .seconds(10)
+        /// From the end of the head to the end of the body.
+        public var bodyTimeout: Duration = .seconds(30)
+        /// For the client to take an answer.
+        public var sendTimeout: Duration = .seconds(30)
+        /// After an error answer, how long to drain what the client still sends before closing.
+        public var lingerTimeout: Duration = .seconds(1)
+        /// TCP_NODELAY on every accepted socket; off only to show, in a test, what it guards against.
+        public var disablingNagle = true
+
+        public init() {}
+
+        var deadlines: ConnectionDeadlines {
+            ConnectionDeadlines(idle: idleTimeout, head: headTimeout, body: bodyTimeout, send: sendTimeout, linger: lingerTimeout)
+        }
+
+        /// How often the reaper looks: a quarter of the shortest timeout, between 10 ms and 500 ms.
+        var reaperInterval: Duration {
+            let shortest = [idleTimeout, headTimeout, bodyTimeout, sendTimeout, lingerTimeout].min()!
+            return min(max(shortest / 4, .milliseconds(10)), .milliseconds(500))
+        }
+    }
+
+    public struct NotListening: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public let configuration: Configuration
+    let host: String?
+    let requestedPort: UInt16
+    let handler: Handler
+    let logger: Logger
+    private let registry = ConnectionRegistry()
+
+    private struct Guarded {
+        var started = false
+        var finished = false
+        var listener: ListeningSocket?
+        var port: UInt16?
+        var failure: (any Error)?
+        /// Set by the first stop: when connections still open get shut down.
+        var drainDeadline: ContinuousClock.Instant?
+        var finishWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let guarded = Mutex(Guarded())
+
+    /// `host` nil listens on every interface; port 0 picks a free one (see `port`).
+    public init(host: String?, port: UInt16, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "lectern-http"),
+                handler: @escaping Handler) {
+        self.host = host
+        requestedPort = port
+        self.configuration = configuration
+        self.logger = logger
+        self.handler = handler
+    }
+
+    /// The bound port, once listening.
+    public var port: UInt16? { guarded.withLock { $0.port } }
+
+    public func waitUntilListening(timeout: Duration = .seconds(5)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let (port, failure, finished) = guarded.withLock { ($0.port, $0.failure, $0.finished) }
+            if port != nil { return }
+            if let failure { throw failure }
+            if finished { throw NotListening(description: "the server stopped before it listened") }
+            if ContinuousClock.now >= deadline { throw NotListening(description: "the server did not listen within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    // MARK: Running
+
+    public func run() async throws {
+        let first = guarded.withLock { state in
+            defer { state.started = true }
+            return !state.started
+        }
+        guard first else { throw NotListening(description: "run() was already called on this server") }
+        defer { finish() }
+
+        let listener: ListeningSocket
+        let pool: any AsyncSocketPool = SocketPool.make(maxEvents: 256)
+        do {
+            listener = try ListeningSocket(host: host, port: requestedPort, backlog: SOMAXCONN)
+            try await pool.prepare()
+        } catch {
+            guarded.withLock { $0.failure = error }
+            throw error
+        }
+        let stopRequested = guarded.withLock { state in
+            state.listener = listener
+            state.port = listener.port
+            return state.drainDeadline != nil
+        }
+        if stopRequested { listener.shutdown() }
+
+        await withDiscardingTaskGroup { group in
+            group.addTask { try? await pool.run() }
+            group.addTask { [registry, configuration] in
+                await Self.reap(registry, every: configuration.reaperInterval, deadlines: configuration.deadlines)
+            }
+            await acceptConnections(on: listener, pool: pool) { socket in
+                let state = ConnectionState(socket: socket)
+                registry.register(state)
+                group.addTask { [registry, configuration, handler, logger] in
+                    var connection = HTTP1Connection(socket: socket, state: state, configuration: configuration,
+                                                     handler: handler, logger: logger)
+                    await connection.serve()
+                    registry.unregister(state)
+                }
+            }
+            // Not accepting any more: let requests in flight finish, until the stop's deadline.
+            listener.shutdown()
+            registry.drainAll()
+            let deadline = guarded.withLock { state in
+                state.listener = nil
+                return state.drainDeadline ?? .now
+            }
+            while registry.count > 0, ContinuousClock.now < deadline, !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+            if registry.count > 0 { logger.warning("stopping: closing \(registry.count) connections still busy") }
+            registry.shutdownAll()
+            group.cancelAll()
+        }
+    }
+
+    /// Accepts until the server stops (or its task is cancelled), in batches: every connection waiting in the
+    /// backlog is taken before parking on the pool again.
+    private func acceptConnections(on listener: ListeningSocket, pool: any AsyncSocketPool,
+                                   start: (ConnectionSocket) -> Void) async {
+        while !isStopping, !Task.isCancelled {
+            let descriptor = listener.accept()
+            if descriptor >= 0 {
+                let socket = ConnectionSocket(adopting: descriptor, pool: pool)
+                if configuration.disablingNagle { socket.disableNagle() }
+                start(socket)
+                continue
+            }
+            let code = errno
+            switch code {
+            case EAGAIN, EWOULDBLOCK:
+                do {
+                    try await pool.suspendSocket(listener.flyingSocket, untilReadyFor: .connection)
+                } catch where !isStopping && !Task.isCancelled {
+                    logger.error("waiting for connections failed", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .milliseconds(100))
+                } catch {}
+            case EINTR, ECONNABORTED, EPROTO, EPERM:
+                continue
+            case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                // Out of descriptors or memory: connections wait in the backlog until some close.
+                logger.error("cannot accept connections", metadata: ["error": "\(String(cString: strerror(code)))"])
+                try? await Task.sleep(for: .milliseconds(100))
+            default:
+                if !isStopping { logger.error("accept failed; no longer accepting", metadata: ["error": "\(String(cString: strerror(code)))"]) }
+                return
+            }
+        }
+    }
+
+    private var isStopping: Bool { guarded.withLock { $0.drainDeadline != nil } }
+
+    private static func reap(_ registry: ConnectionRegistry, every interval: Duration, deadlines: ConnectionDeadlines) async {
+        while true {
+            do { try await Task.sleep(for: interval) } catch { return }
+            registry.expireOverdue(now: .now, deadlines: deadlines)
+        }
+    }
+
+    // MARK: Stopping
+
+    /// Starts a graceful stop and returns at once (for signal handlers); `run()` returns when it is done.
+    public func beginStop(timeout: Duration) {
+        let listener = guarded.withLock { state in
+            let deadline = ContinuousClock.now + timeout
+            state.drainDeadline = min(state.drainDeadline ?? deadline, deadline)
+            return state.listener
+        }
+        listener?.shutdown()
+        registry.drainAll()
+    }
+
+    /// Stops gracefully and returns once `run()` has finished (at once if it never started).
+    public func stop(timeout: Duration = .seconds(5)) async {
+        beginStop(timeout: timeout)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = guarded.withLock { state in
+                if !state.started || state.finished { return true }
+                state.finishWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    private func finish() {
+        let waiters = guarded.withLock { state in
+            state.finished = true
+            state.port = nil
+            defer { state.finishWaiters = [] }
+            return state.finishWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}

@@ -1,0 +1,60 @@
+import FlyingSocks
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The bound, listening, non-blocking server socket; the one owner of its descriptor, closed in `deinit`.
+final class ListeningSocket: Sendable {
+    let descriptor: Int32
+    /// The bound port (the kernel's choice when asked for port 0).
+    let port: UInt16
+
+    /// `host` nil listens on every interface (IPv6 and IPv4); otherwise an IPv4 or IPv6 address.
+    init(host: String?, port requested: UInt16, backlog: Int32) throws {
+        let address: any SocketAddress = switch host {
+        case nil: sockaddr_in6.inet6(port: requested)
+        case let host? where host.contains(":"): try sockaddr_in6.inet6(ip6: host, port: requested)
+        case let host?: try sockaddr_in.inet(ip4: host, port: requested)
+        }
+        let socket = try Socket(domain: Int32(type(of: address).family), type: .stream)
+        do {
+            try socket.setValue(true, for: .localAddressReuse)
+            try socket.bind(to: address)
+            try socket.listen(maxPendingConnection: backlog)
+            try socket.setFlags(.nonBlocking)
+            switch try socket.sockname() {
+            case .ip4(_, let port), .ip6(_, let port): self.port = port
+            case .unix: self.port = 0
+            }
+        } catch {
+            try? socket.close()
+            throw error
+        }
+        descriptor = socket.file.rawValue
+    }
+
+    deinit { _ = Glibc.close(descriptor) }
+
+    var flyingSocket: Socket { Socket(file: .init(rawValue: descriptor)) }
+
+    /// A new connection's descriptor, made non-blocking, or -1 with `errno` set. (Glibc's module does not
+    /// export `accept4`; the extra `fcntl` per connection is nothing next to its requests.)
+    func accept() -> Int32 {
+        let accepted = Glibc.accept(descriptor, nil, nil)
+        guard accepted >= 0 else { return accepted }
+        let flags = fcntl(accepted, F_GETFL)
+        guard fcntl(accepted, F_SETFL, flags | O_NONBLOCK) == 0 else {
+            let code = errno
+            _ = Glibc.close(accepted)
+            errno = code
+            return -1
+        }
+        return accepted
+    }
+
+    /// Stops accepting: Linux fails further `accept`s and wakes a parked one (epoll reports a hang-up).
+    func shutdown() {
+        _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
+    }
+}
