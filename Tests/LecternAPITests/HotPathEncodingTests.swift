@@ -127,3 +127,27 @@ import Testing
         #expect(broken["id"] == "lec_%zz")
     }
 }
+
+@Suite("Hot path: the part-number body") struct PartNumberBodyTests {
+    static let read = [
+        #"{"partNumbers":[1,2,3,4,5,6,7,8,9,10]}"#, #"{"partNumbers":[]}"#, " {\n\t\"partNumbers\" : [ 7 , 0 ,123456789 ]\r} ",
+        #"{"partNumbers":[10000]}"#,
+    ]
+    static let leftToJSONDecoder = [
+        "", "{}", #"{"partNumbers":[1,]}"#, #"{"partNumbers":[01]}"#, #"{"partNumbers":[-1]}"#, #"{"partNumbers":[1.0]}"#,
+        #"{"partNumbers":[1e2]}"#, #"{"partNumbers":[1234567890]}"#, #"{"partNumbers":"1"}"#, #"{"partNumbers":[1]} x"#,
+        #"{"partNumbers":[1],"partNumbers":[2]}"#, #"{"partNumbers":[1],"extra":true}"#, #"{"partnumbers":[1]}"#,
+        #"{"partNumbers":[1]"#, #"{"partNumbers":null}"#, #"[1,2]"#, #"{"partNumbers":[1 2]}"#,
+    ]
+
+    @Test(arguments: read)
+    func readsWhatJSONDecoderReadsTheSame(body: String) throws {
+        let simple = try #require(PartURLsRequest.simpleBody(Data(body.utf8)))
+        #expect(simple.partNumbers == (try JSONDecoder().decode(PartURLsRequest.self, from: Data(body.utf8))).partNumbers)
+    }
+
+    @Test(arguments: leftToJSONDecoder)
+    func leavesEverythingElseToJSONDecoder(body: String) {
+        #expect(PartURLsRequest.simpleBody(Data(body.utf8)) == nil)
+    }
+}

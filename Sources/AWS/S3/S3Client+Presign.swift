@@ -46,10 +46,13 @@ extension S3Client {
         for number in partNumbers { try Self.checkPartNumber(number) }
         try Self.checkPresignExpiry(expires)
         let signer = try await service.signer()
+        // Only the part number changes within a batch: the rest of the unsigned URL is encoded once.
+        let object = urlString(bucket: bucket, key: key) + "?partNumber="
+        let upload = "&uploadId=" + AWSPercentEncoding.encode(uploadID, keepingSlashes: false)
         var urls: [String] = []
         urls.reserveCapacity(partNumbers.count)
         for number in partNumbers {
-            let unsigned = partURLString(bucket: bucket, key: key, uploadID: uploadID, partNumber: number)
+            let unsigned = object + String(number) + upload
             urls.append(try Self.presignedString(signer, method: "PUT", urlString: unsigned, expires: expires, date: date))
         }
         return urls

@@ -26,8 +26,4 @@ extension S3Client {
         if host.isEmpty || host.hasPrefix(":") { host = "s3.\(configuration.region).amazonaws.com" + host }
         return String(text[..<hostStart]) + bucket + "." + host
     }
-
-    func partURLString(bucket: String, key: String, uploadID: String, partNumber: Int) -> String {
-        urlString(bucket: bucket, key: key, query: [("partNumber", String(partNumber)), ("uploadId", uploadID)])
-    }
 }

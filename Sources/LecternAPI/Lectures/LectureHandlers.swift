@@ -127,7 +127,8 @@ struct LectureHandlers: Sendable {
 
     func partURLBatch(_ context: RequestContext) async throws -> APIResponse {
         let caller = try context.caller
-        let input = try APIJSON.decode(PartURLsRequest.self, from: context.request)
+        try APIJSON.checkContentType(context.request)
+        let input = try PartURLsRequest.simpleBody(context.request.body) ?? APIJSON.decode(PartURLsRequest.self, from: context.request)
         let record = try await loadForReading(context.parameter("id"))
         try LectureAccess.requireManage(record, by: caller)
         let upload = try openMultipart(record)

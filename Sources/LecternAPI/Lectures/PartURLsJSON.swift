@@ -35,3 +35,47 @@ extension PartURLsResponse {
         return writer.data
     }
 }
+
+extension PartURLsRequest {
+    /// The body as uploaders send it, `{"partNumbers":[1,2,…]}` (JSON whitespace allowed, plain non-negative
+    /// integers of up to 9 digits), read without `JSONDecoder`; nil for anything else (other keys, other
+    /// numbers, errors), which `APIJSON.decode` then reads or refuses with its field-naming 400.
+    /// `HotPathEncodingTests` checks that every body read here reads the same through `JSONDecoder`.
+    static func simpleBody(_ body: Data) -> PartURLsRequest? {
+        body.withUnsafeBytes { raw -> PartURLsRequest? in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var index = 0
+            func skipSpace() {
+                while index < bytes.count,
+                      bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A || bytes[index] == 0x0D { index += 1 }
+            }
+            func expect(_ literal: StaticString) -> Bool {
+                skipSpace()
+                let text = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+                guard bytes.count - index >= text.count, bytes[index..<(index + text.count)].elementsEqual(text) else { return false }
+                index += text.count
+                return true
+            }
+            func number() -> Int? {
+                skipSpace()
+                let start = index
+                while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+                let digits = index - start
+                guard (1...9).contains(digits), digits == 1 || bytes[start] != UInt8(ascii: "0") else { return nil }
+                return bytes[start..<index].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+            }
+            guard expect("{"), expect(#""partNumbers""#), expect(":"), expect("[") else { return nil }
+            var numbers: [Int] = []
+            if !expect("]") {
+                repeat {
+                    guard let value = number() else { return nil }
+                    numbers.append(value)
+                } while expect(",")
+                guard expect("]") else { return nil }
+            }
+            guard expect("}") else { return nil }
+            skipSpace()
+            return index == bytes.count ? PartURLsRequest(partNumbers: numbers) : nil
+        }
+    }
+}
