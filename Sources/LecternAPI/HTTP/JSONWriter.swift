@@ -26,33 +26,38 @@ struct JSONWriter {
     }
 
     mutating func string(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        // Most strings (every presigned URL) need no escape: copied in one go.
-        if !value.utf8.contains(where: Self.needsEscape) {
-            bytes.append(contentsOf: value.utf8)
+        var value = value
+        value.withUTF8 { utf8 in
             bytes.append(UInt8(ascii: "\""))
-            return
-        }
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): raw(#"\""#)
-            case UInt8(ascii: "\\"): raw(#"\\"#)
-            case 0x08: raw(#"\b"#)
-            case 0x0C: raw(#"\f"#)
-            case 0x0A: raw(#"\n"#)
-            case 0x0D: raw(#"\r"#)
-            case 0x09: raw(#"\t"#)
-            case 0..<0x20:
-                raw(#"\u00"#)
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0xF)])
-            default: bytes.append(byte)
+            // Most strings (every presigned URL) need no escape: copied in one go.
+            if !utf8.contains(where: Self.needsEscape) {
+                bytes.append(contentsOf: utf8)
+            } else {
+                for byte in utf8 { escaped(byte) }
             }
+            bytes.append(UInt8(ascii: "\""))
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
-    /// `"2026-11-25T17:52:42Z"`: seconds rounded down, as `JSONEncoder`'s `.iso8601` strategy writes them.
+    private mutating func escaped(_ byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "\""): raw(#"\""#)
+        case UInt8(ascii: "\\"): raw(#"\\"#)
+        case 0x08: raw(#"\b"#)
+        case 0x0C: raw(#"\f"#)
+        case 0x0A: raw(#"\n"#)
+        case 0x0D: raw(#"\r"#)
+        case 0x09: raw(#"\t"#)
+        case 0..<0x20:
+            raw(#"\u00"#)
+            bytes.append(Self.hexDigits[Int(byte >> 4)])
+            bytes.append(Self.hexDigits[Int(byte & 0xF)])
+        default: bytes.append(byte)
+        }
+    }
+
+    /// `"2026-11-25T17:52:42Z"`: seconds rounded down, as `JSONEncoder`'s `.iso8601` strategy writes them (years
+    /// 1000…9999, which every date we write, now plus a link's lifetime, is in).
     mutating func date(_ value: Date) {
         var seconds = time_t(value.timeIntervalSince1970.rounded(.down))
         var parts = tm()
