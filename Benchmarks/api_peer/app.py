@@ -1,6 +1,7 @@
 """The Python stack lectern-api replaces, doing the same work for the two benchmarked endpoints.
 
-Flask + boto3 under gunicorn: verify the HS256 bearer token (PyJWT), read the lecture record from DynamoDB
+Flask + boto3 under gunicorn: verify the HS256 bearer token (PyJWT, remembered once verified exactly as lectern-api's
+token cache does: see `principal`), read the lecture record from DynamoDB
 (consistent read, as lectern-api does), check the caller's role and course, and answer the same JSON; the
 part-URL batch also presigns one UploadPart URL per part number with boto3. Errors are RFC 9457 problems.
 
@@ -9,6 +10,7 @@ AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY; LECTERN_RECORD_CACHE_SECONDS (default 
 worker process for that long, the same policy lectern-api's record cache follows, so a run can compare like with
 like.
 """
+import collections
 import datetime
 import os
 import threading
@@ -51,16 +53,42 @@ class Refused(Exception):
         self.response = response
 
 
+# Verified tokens, the same policy as lectern-api's `VerifiedTokenCache` so both sides do the same work: a token that
+# passed every check is remembered by its exact text until its `exp` or 5 minutes, whichever comes first; `exp` is
+# checked again on every hit; failures (bad signature, unknown role) are never stored; at most 4096 per worker
+# process, oldest out first.
+TOKEN_CACHE_SECONDS = 300
+TOKEN_CACHE_SIZE = 4096
+_tokens = collections.OrderedDict()
+_tokens_lock = threading.Lock()
+
+
 def principal():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise Refused(problem(401, "Unauthorized", "send a bearer token"))
+    token = header[7:]
+    now = time.time()
+    with _tokens_lock:
+        hit = _tokens.get(token)
+    if hit is not None:
+        claims, expires, stored_until = hit
+        if now >= expires:
+            raise Refused(problem(401, "Unauthorized", "the token is not valid: Signature has expired"))
+        if now < stored_until:
+            return claims
     try:
-        claims = jwt.decode(header[7:], SECRET, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+        claims = jwt.decode(token, SECRET, algorithms=["HS256"], options={"require": ["exp", "sub"]})
     except jwt.PyJWTError as error:
         raise Refused(problem(401, "Unauthorized", f"the token is not valid: {error}"))
     if claims.get("role") not in ("professor", "student", "ops"):
         raise Refused(problem(403, "Forbidden", "unknown role"))
+    expires = float(claims["exp"])
+    with _tokens_lock:
+        _tokens.pop(token, None)
+        _tokens[token] = (claims, expires, min(expires, now + TOKEN_CACHE_SECONDS))
+        while len(_tokens) > TOKEN_CACHE_SIZE:
+            _tokens.popitem(last=False)
     return claims
 
 

@@ -17,7 +17,12 @@ public struct SigV4Request: Sendable {
 
     /// Splits the URL's own text (no URLComponents, which decodes and re-encodes).
     public init(method: String, url: URL, headers: HeaderFields = []) throws(SigV4Error) {
-        let text = url.absoluteString
+        try self.init(method: method, urlString: url.absoluteString, headers: headers)
+    }
+
+    /// The same from text the caller built as a URL (`scheme://host/path?query`, path and query already
+    /// percent-encoded): what a URL's `absoluteString` would be, without parsing and printing a Foundation `URL`.
+    public init(method: String, urlString text: String, headers: HeaderFields = []) throws(SigV4Error) {
         guard let parts = URLTextParts(text) else {
             throw SigV4Error(.urlWithoutHost, text)
         }

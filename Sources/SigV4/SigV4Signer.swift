@@ -79,7 +79,13 @@ public struct SigV4Signer: Sendable {
     /// The presigned URL as text: the fast path for handing URLs out in JSON.
     public func presignedURLString(method: String, url: URL, headers: HeaderFields = [], expires: Int,
                                    date: Date = Date()) throws(SigV4Error) -> String {
-        let request = try SigV4Request(method: method, url: url, headers: headers)
+        try presignedURLString(method: method, urlString: url.absoluteString, headers: headers, expires: expires, date: date)
+    }
+
+    /// The same from the URL's text (see `SigV4Request(method:urlString:headers:)`): no Foundation `URL` on the way.
+    public func presignedURLString(method: String, urlString: String, headers: HeaderFields = [], expires: Int,
+                                   date: Date = Date()) throws(SigV4Error) -> String {
+        let request = try SigV4Request(method: method, urlString: urlString, headers: headers)
         try Self.checkExpires(expires)
         let core = presignCore(request, expires: expires, payload: nil, timestamp: SigV4Timestamp(date))
         return core.urlString(of: request)

@@ -40,6 +40,9 @@ public struct AWSServiceClient: Sendable {
     public let retry: RetryPolicy
     /// Where requests go (the configured custom endpoint or AWS's).
     public let endpoint: URL
+    /// `endpoint` as text, read once: URLs for requests and presigned links are built from it as strings.
+    public let endpointText: String
+    private let signers = SignerCache()
 
     public init(service: AWSService, configuration: AWSConfiguration, transport: any HTTPTransport,
                 credentials: any CredentialProvider, retry: RetryPolicy = .default) {
@@ -49,16 +52,29 @@ public struct AWSServiceClient: Sendable {
         self.credentials = credentials
         self.retry = retry
         self.endpoint = configuration.endpoint(for: service)
+        self.endpointText = endpoint.absoluteString
     }
 
     /// A signer for the current credentials (for presigning).
     public func signer() async throws -> SigV4Signer {
-        SigV4Signer(credentials: try await credentials.credentials(), region: configuration.region, service: service.rawValue)
+        let current = try await credentials.credentials()
+        return signers.signer(for: current) { [configuration, service] in
+            SigV4Signer(credentials: $0, region: configuration.region, service: service.rawValue)
+        }
     }
 
     /// Builds a URL from a base, an already percent-encoded path, and raw (unencoded) query items.
     public static func url(base: URL, encodedPath: String, query: [(String, String)] = []) -> URL {
-        var text = base.absoluteString
+        let text = urlString(base: base.absoluteString, encodedPath: encodedPath, query: query)
+        guard let url = URL(string: text) else {
+            preconditionFailure("percent-encoded URL did not parse: \(text)")
+        }
+        return url
+    }
+
+    /// `url(base:encodedPath:query:)` as text, from the base's text: no Foundation `URL` parsed or printed.
+    public static func urlString(base: String, encodedPath: String, query: [(String, String)] = []) -> String {
+        var text = base
         if text.hasSuffix("/") { text.removeLast() }
         text += encodedPath.hasPrefix("/") ? encodedPath : "/" + encodedPath
         if !query.isEmpty {
@@ -66,10 +82,7 @@ public struct AWSServiceClient: Sendable {
                 AWSPercentEncoding.encode(name, keepingSlashes: false) + "=" + AWSPercentEncoding.encode(value, keepingSlashes: false)
             }.joined(separator: "&")
         }
-        guard let url = URL(string: text) else {
-            preconditionFailure("percent-encoded URL did not parse: \(text)")
-        }
-        return url
+        return text
     }
 
     /// Sends `request`, retrying idempotent ones on throttling, 5xx and connection errors.

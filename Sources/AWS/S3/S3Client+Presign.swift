@@ -31,22 +31,58 @@ extension S3Client {
     /// (a browser asks for parts in batches; fetching credentials per URL costs more than signing it).
     public func presignedUploadPartURLs(bucket: String, key: String, uploadID: String, partNumbers: [Int],
                                         expires: Int = defaultPresignExpiry) async throws -> [URL] {
-        for number in partNumbers { try Self.checkPartNumber(number) }
-        guard (1...Self.maxPresignExpiry).contains(expires) else {
-            throw Self.invalidArgument("presigned URL expiry must be 1…\(Self.maxPresignExpiry) seconds, got \(expires)")
+        try await presignedUploadPartURLStrings(bucket: bucket, key: key, uploadID: uploadID, partNumbers: partNumbers,
+                                                expires: expires).map { text in
+            // Percent-encoded text from our own builder: it parses, checked rather than forced.
+            guard let url = URL(string: text) else { throw Self.invalidArgument("presigned URL did not parse: \(text)") }
+            return url
         }
+    }
+
+    /// `presignedUploadPartURLs` as text, built and signed without a Foundation `URL` (for answers that hand the
+    /// links out in JSON); `date` is when they are signed.
+    public func presignedUploadPartURLStrings(bucket: String, key: String, uploadID: String, partNumbers: [Int],
+                                              expires: Int = defaultPresignExpiry, date: Date = Date()) async throws -> [String] {
+        for number in partNumbers { try Self.checkPartNumber(number) }
+        try Self.checkPresignExpiry(expires)
         let signer = try await service.signer()
-        let date = Date()
-        return partNumbers.map { number in
-            signer.presignURL(method: "PUT", url: partURL(bucket: bucket, key: key, uploadID: uploadID, partNumber: number),
-                              expires: expires, date: date)
+        // Only the part number changes within a batch: the rest of the unsigned URL is encoded once.
+        let object = urlString(bucket: bucket, key: key) + "?partNumber="
+        let upload = "&uploadId=" + AWSPercentEncoding.encode(uploadID, keepingSlashes: false)
+        var urls: [String] = []
+        urls.reserveCapacity(partNumbers.count)
+        for number in partNumbers {
+            let unsigned = object + String(number) + upload
+            urls.append(try Self.presignedString(signer, method: "PUT", urlString: unsigned, expires: expires, date: date))
+        }
+        return urls
+    }
+
+    /// `presignedGetURL` as text; see `presignedUploadPartURLStrings`.
+    public func presignedGetURLString(bucket: String, key: String, expires: Int = defaultPresignExpiry,
+                                      date: Date = Date()) async throws -> String {
+        try Self.checkPresignExpiry(expires)
+        return try Self.presignedString(try await service.signer(), method: "GET", urlString: urlString(bucket: bucket, key: key),
+                                        expires: expires, date: date)
+    }
+
+    static func checkPresignExpiry(_ expires: Int) throws {
+        guard (1...maxPresignExpiry).contains(expires) else {
+            throw invalidArgument("presigned URL expiry must be 1…\(maxPresignExpiry) seconds, got \(expires)")
+        }
+    }
+
+    private static func presignedString(_ signer: SigV4Signer, method: String, urlString: String, expires: Int,
+                                        date: Date) throws -> String {
+        do {
+            return try signer.presignedURLString(method: method, urlString: urlString, expires: expires, date: date)
+        } catch {
+            throw invalidArgument("cannot presign \(urlString): \(error)")
         }
     }
 
     private func presign(method: String, url: URL, headers: HeaderFields, expires: Int) async throws -> URL {
-        guard (1...Self.maxPresignExpiry).contains(expires) else {
-            throw Self.invalidArgument("presigned URL expiry must be 1…\(Self.maxPresignExpiry) seconds, got \(expires)")
-        }
+        try Self.checkPresignExpiry(expires)
         return try await service.signer().presignURL(method: method, url: url, headers: headers, expires: expires)
     }
 }

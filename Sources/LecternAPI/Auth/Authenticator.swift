@@ -15,6 +15,9 @@ public enum TokenKeySource: Sendable, Equatable {
 
 /// Verifies bearer tokens: signature (jwt-kit), algorithm allow-list, expiry, issuer, audience, and the Lectern
 /// claims. Every failure is a 401 with a reason; a valid token with a role we do not know is a 403.
+///
+/// Tokens that verified are remembered for a few minutes (`VerifiedTokenCache`): a hit is answered without leaving
+/// the caller's task, only misses queue on the actor for a full verification.
 public actor Authenticator {
     private let source: TokenKeySource
     private let issuer: String?
@@ -24,6 +27,12 @@ public actor Authenticator {
     private var knownKeyIDs: Set<String> = []
     private var lastFetch: ContinuousClock.Instant?
     private let refetchInterval: Duration
+    /// Counts key installs, so a verification that straddled one is not remembered.
+    private var keyGeneration: UInt64 = 0
+    /// Verified tokens; emptied whenever the keys change.
+    public nonisolated let tokenCache: VerifiedTokenCache
+    /// Wall-clock time for token expiry (tests move it).
+    private nonisolated let now: @Sendable () -> Date
 
     private var allowedAlgorithms: Set<String> {
         if case .sharedSecret = source { return ["HS256"] }
@@ -32,9 +41,13 @@ public actor Authenticator {
 
     /// Loads the keys now, so a bad JWKS stops the server at start with a clear message.
     /// `refetchInterval`: how long after a JWKS fetch an unknown key id may trigger the next one.
+    /// `tokenCache`: where verified tokens are remembered; `now`: the clock their expiry is checked against.
     public init(source: TokenKeySource, issuer: String?, audience: String?, transport: (any HTTPTransport)? = nil,
-                refetchInterval: Duration = .seconds(60)) async throws {
+                refetchInterval: Duration = .seconds(60), tokenCache: VerifiedTokenCache = VerifiedTokenCache(),
+                now: @escaping @Sendable () -> Date = { Date() }) async throws {
         self.source = source
+        self.tokenCache = tokenCache
+        self.now = now
         self.refetchInterval = refetchInterval
         self.issuer = issuer
         self.audience = audience
@@ -81,13 +94,17 @@ public actor Authenticator {
         guard !ids.isEmpty else { throw APIConfigError(problems: ["\(origin) holds no keys"]) }
         keys = fresh
         knownKeyIDs = ids
+        // A key that was rotated out must not keep vouching for the tokens it signed.
+        keyGeneration &+= 1
+        tokenCache.removeAll()
     }
 
     /// The caller behind an `Authorization` header value.
-    public func authenticate(authorization: String?) async throws(APIProblem) -> Principal {
+    public nonisolated func authenticate(authorization: String?) async throws(APIProblem) -> Principal {
         guard let authorization, !authorization.isEmpty else {
             throw .unauthorized("send a bearer token in the Authorization header")
         }
+        if let token = Self.plainBearerToken(authorization) { return try await authenticate(token: token) }
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].caseInsensitiveCompare("Bearer") == .orderedSame else {
             throw .unauthorized("the Authorization header must be 'Bearer <token>'")
@@ -95,7 +112,48 @@ public actor Authenticator {
         return try await authenticate(token: String(parts[1]).trimmingCharacters(in: .whitespaces))
     }
 
-    public func authenticate(token: String) async throws(APIProblem) -> Principal {
+    /// The token of the usual header, `Bearer <visible ASCII>`, found without Foundation's (bridged, Unicode)
+    /// trimming and comparison; nil for anything else, which the general parse above handles. Both agree where
+    /// this one answers: nothing to trim, and "Bearer" compared ignoring ASCII case.
+    static func plainBearerToken(_ header: String) -> String? {
+        let utf8 = header.utf8
+        guard utf8.count > 7 else { return nil }
+        var index = utf8.startIndex
+        for expected in "bearer ".utf8 {
+            let byte = utf8[index]
+            guard byte == expected || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") && byte | 0x20 == expected) else { return nil }
+            index = utf8.index(after: index)
+        }
+        let token = utf8[index...]
+        guard token.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        return String(Substring(token))
+    }
+
+    public nonisolated func authenticate(token: String) async throws(APIProblem) -> Principal {
+        let moment = now()
+        switch tokenCache.lookup(token, now: moment) {
+        case .hit(let principal): return principal
+        case .expired: throw Self.expired
+        case .miss: break
+        }
+        return try await verifyAndRemember(token: token, now: moment)
+    }
+
+    /// A full verification whose success is remembered, unless the keys changed while it ran (a JWKS refetch during
+    /// its suspension): then the token was checked against keys that are gone, and it is answered but not kept.
+    private func verifyAndRemember(token: String, now moment: Date) async throws(APIProblem) -> Principal {
+        let generation = keyGeneration
+        let (principal, expires) = try await verify(token: token)
+        // jwt-kit checked `exp` against the system clock; ours decides too, so a hit and a miss agree.
+        guard moment < expires else { throw Self.expired }
+        if generation == keyGeneration { tokenCache.store(token, principal: principal, tokenExpires: expires, now: moment) }
+        return principal
+    }
+
+    private static var expired: APIProblem { .unauthorized("the token has expired or is not valid yet") }
+
+    /// The full check: signature, algorithm, time claims, issuer, audience, subject and role.
+    private func verify(token: String) async throws(APIProblem) -> (Principal, expires: Date) {
         let header = try Self.header(of: token)
         guard let algorithm = header.alg, allowedAlgorithms.contains(algorithm) else {
             throw .unauthorized("tokens signed with \(header.alg ?? "no algorithm") are not accepted here")
@@ -110,7 +168,7 @@ public actor Authenticator {
         do {
             claims = try await keys.verify(token, as: LecternClaims.self)
         } catch let error as JWTError where error.errorType == .claimVerificationFailure {
-            throw .unauthorized("the token has expired or is not valid yet")
+            throw Self.expired
         } catch let error as DecodingError {
             throw .unauthorized("the token's claims are malformed: \(APIJSON.describe(error))")
         } catch {
@@ -126,7 +184,8 @@ public actor Authenticator {
         guard let role = Role(rawValue: claims.role) else {
             throw .forbidden("role '\(claims.role)' has no access to Lectern")
         }
-        return Principal(userID: claims.sub.value, name: claims.name, role: role, courses: Set(claims.courses ?? []))
+        return (Principal(userID: claims.sub.value, name: claims.name, role: role, courses: Set(claims.courses ?? [])),
+                claims.exp.value)
     }
 
     private func refetchIfAllowed() async {

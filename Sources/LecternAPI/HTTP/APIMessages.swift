@@ -64,10 +64,7 @@ public enum APIJSON {
 
     /// Decodes a request body; every failure is a 400 that says which field is wrong and how.
     public static func decode<T: Decodable>(_ type: T.Type, from request: APIRequest) throws(APIProblem) -> T {
-        if let contentType = request.header("Content-Type"),
-           !contentType.lowercased().hasPrefix("application/json"), !contentType.lowercased().contains("+json") {
-            throw .unsupportedMediaType("send the body as application/json, not \(contentType)")
-        }
+        try checkContentType(request)
         guard !request.body.isEmpty else { throw .badRequest("the request needs a JSON body", kind: "invalid-body") }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -77,6 +74,14 @@ public enum APIJSON {
             throw .badRequest(describe(error), kind: "invalid-body")
         } catch {
             throw .badRequest("the body is not valid JSON", kind: "invalid-body")
+        }
+    }
+
+    /// A body sent as JSON (or with no type): the check `decode` makes first.
+    static func checkContentType(_ request: APIRequest) throws(APIProblem) {
+        if let contentType = request.header("Content-Type"),
+           !contentType.lowercased().hasPrefix("application/json"), !contentType.lowercased().contains("+json") {
+            throw .unsupportedMediaType("send the body as application/json, not \(contentType)")
         }
     }
 

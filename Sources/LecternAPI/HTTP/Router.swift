@@ -78,10 +78,15 @@ public struct Router: Sendable {
         guard segments.count == pieces.count else { return nil }
         var parameters: [String: String] = [:]
         for (segment, piece) in zip(segments, pieces) {
-            let decoded = piece.removingPercentEncoding ?? piece
-            switch segment {
-            case .literal(let text):
+            if case .literal(let text) = segment {
                 guard text == piece else { return nil }
+                continue
+            }
+            // Foundation's decoding is costly and most pieces hold nothing to decode.
+            let decoded = piece.utf8.contains(UInt8(ascii: "%")) ? (piece.removingPercentEncoding ?? piece) : piece
+            switch segment {
+            case .literal:
+                continue
             case .parameter(let name):
                 guard !decoded.isEmpty else { return nil }
                 parameters[name] = decoded

@@ -68,7 +68,8 @@ struct LectureHandlers: Sendable {
             record.uploadId = uploadID
             record.partSizeBytes = partSize
             let first = try await partURLs(key: key, uploadID: uploadID, numbers: Array(1...min(partCount, Self.firstPartBatch)))
-            plan = UploadPlan(method: .multipart, partSize: partSize, partCount: partCount, parts: first, expiresAt: expiresAt)
+            plan = UploadPlan(method: .multipart, partSize: partSize, partCount: partCount,
+                              parts: try first.map { try UploadPlan.PartURL($0) }, expiresAt: expiresAt)
         }
         try await store.create(record)
         logger.info("lecture created", metadata: ["lecture": "\(id)", "course": "\(input.course)", "size": "\(input.size)"])
@@ -107,10 +108,11 @@ struct LectureHandlers: Sendable {
 
     // MARK: Parts
 
-    private func partURLs(key: String, uploadID: String, numbers: [Int]) async throws -> [UploadPlan.PartURL] {
-        let urls = try await s3.presignedUploadPartURLs(bucket: bucket, key: key, uploadID: uploadID, partNumbers: numbers,
-                                                        expires: config.uploadURLSeconds)
-        return zip(numbers, urls).map { UploadPlan.PartURL(partNumber: $0, url: $1) }
+    /// Presigned as text: the batch answer writes them straight into its JSON.
+    private func partURLs(key: String, uploadID: String, numbers: [Int]) async throws -> [PartURLText] {
+        let urls = try await s3.presignedUploadPartURLStrings(bucket: bucket, key: key, uploadID: uploadID, partNumbers: numbers,
+                                                              expires: config.uploadURLSeconds)
+        return zip(numbers, urls).map { PartURLText(partNumber: $0, url: $1) }
     }
 
     private func openMultipart(_ record: LectureRecord) throws(APIProblem) -> (uploadID: String, partSize: Int64, partCount: Int) {
@@ -125,7 +127,8 @@ struct LectureHandlers: Sendable {
 
     func partURLBatch(_ context: RequestContext) async throws -> APIResponse {
         let caller = try context.caller
-        let input = try APIJSON.decode(PartURLsRequest.self, from: context.request)
+        try APIJSON.checkContentType(context.request)
+        let input = try PartURLsRequest.simpleBody(context.request.body) ?? APIJSON.decode(PartURLsRequest.self, from: context.request)
         let record = try await loadForReading(context.parameter("id"))
         try LectureAccess.requireManage(record, by: caller)
         let upload = try openMultipart(record)
@@ -137,7 +140,8 @@ struct LectureHandlers: Sendable {
         }
         let numbers = Array(Set(input.partNumbers)).sorted()
         let parts = try await partURLs(key: record.sourceKey, uploadID: upload.uploadID, numbers: numbers)
-        return .json(PartURLsResponse(parts: parts, expiresAt: Date().addingTimeInterval(TimeInterval(config.uploadURLSeconds))))
+        let body = PartURLsResponse.json(parts: parts, expiresAt: Date().addingTimeInterval(TimeInterval(config.uploadURLSeconds)))
+        return APIResponse(status: 200, body: body, contentType: "application/json")
     }
 
     func uploadStatus(_ context: RequestContext) async throws -> APIResponse {
@@ -322,7 +326,8 @@ struct LectureHandlers: Sendable {
         if record.state == .ready, let prefix = record.publishedPrefix {
             playback = try await Playback(config: config, services: services).view(of: record, prefix: prefix)
         }
-        return .json(LectureView(record, playback: playback))
+        let view = LectureView(record, playback: playback)
+        return APIResponse(status: 200, body: view.directJSON ?? APIJSON.encode(view), contentType: "application/json")
     }
 
     func list(_ context: RequestContext) async throws -> APIResponse {

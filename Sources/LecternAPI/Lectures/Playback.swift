@@ -14,6 +14,11 @@ struct Playback: Sendable {
         try await s3.presignedGetURL(bucket: bucket, key: prefix + relative, expires: config.playbackURLSeconds)
     }
 
+    /// The same link as text, for playlists: built and signed without a Foundation `URL` per segment.
+    func presignedText(_ prefix: String, _ relative: String) async throws -> String {
+        try await s3.presignedGetURLString(bucket: bucket, key: prefix + relative, expires: config.playbackURLSeconds)
+    }
+
     /// A path from the manifest, if it stays inside the published prefix.
     func safe(_ path: String?) -> String? {
         guard let path, HLSRewriter.isSafeRelativePath(path) else { return nil }
@@ -71,7 +76,7 @@ struct Playback: Sendable {
         return try await HLSRewriter.rewrite(try await text(prefix + masterPath)) { uri in
             guard !HLSRewriter.isAbsolute(uri), let path = HLSRewriter.resolve(uri, inDirectory: directory) else { return nil }
             if let id = HLSRewriter.renditionID(forPlaylist: path) { return "\(id).m3u8\(suffix)" }
-            return try await presign(prefix, path).absoluteString
+            return try await presignedText(prefix, path)
         }
     }
 
@@ -83,7 +88,7 @@ struct Playback: Sendable {
         let directory = HLSRewriter.directory(of: path)
         return try await HLSRewriter.rewrite(try await text(prefix + path)) { uri in
             guard !HLSRewriter.isAbsolute(uri), let resolved = HLSRewriter.resolve(uri, inDirectory: directory) else { return nil }
-            return try await presign(prefix, resolved).absoluteString
+            return try await presignedText(prefix, resolved)
         }
     }
 
@@ -104,7 +109,7 @@ struct Playback: Sendable {
                 lines.append(line)
                 continue
             }
-            if presigned[resolved] == nil { presigned[resolved] = try await presign(prefix, resolved).absoluteString }
+            if presigned[resolved] == nil { presigned[resolved] = try await presignedText(prefix, resolved) }
             lines.append(presigned[resolved]! + (parts.count > 1 ? "#" + parts[1] : ""))
         }
         return lines.joined(separator: "\n")
