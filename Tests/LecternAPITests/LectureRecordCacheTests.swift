@@ -39,6 +39,62 @@ import Testing
         #expect(loader.count == 2)
     }
 
+    /// Hands out the sample with title "v1", "v2", … and can be made to fail; counts reads in flight.
+    final class VersionedLoader: Sendable {
+        let state = Mutex((calls: 0, inFlight: 0, failing: false))
+        let delay: Duration
+        init(delay: Duration) { self.delay = delay }
+        func load() async throws -> LectureRecord? {
+            let (call, failing) = state.withLock { state in
+                state.calls += 1
+                state.inFlight += 1
+                return (state.calls, state.failing)
+            }
+            defer { state.withLock { $0.inFlight -= 1 } }
+            try await Task.sleep(for: delay)
+            if failing { throw CancellationError() }
+            var record = LectureRecordCacheTests.sample
+            record.title = "v\(call)"
+            return record
+        }
+        var calls: Int { state.withLock { $0.calls } }
+        var inFlight: Int { state.withLock { $0.inFlight } }
+    }
+
+    @Test func aRecordPastHalfItsTTLIsAnsweredAtOnceWhileOneReadRefreshesIt() async throws {
+        let cache = LectureRecordCache(ttl: .milliseconds(1_500)), loader = VersionedLoader(delay: .milliseconds(400))
+        #expect(try await cache.record("lec_1") { try await loader.load() }?.title == "v1")
+        try await Task.sleep(for: .milliseconds(800))
+        // Past half the TTL: the cached record comes back while the refresh is still sleeping in the loader…
+        for _ in 0..<3 { #expect(try await cache.record("lec_1") { try await loader.load() }?.title == "v1") }
+        try await Task.sleep(for: .milliseconds(100))  // the refresh task gets going; its read takes 400 ms
+        #expect(loader.inFlight == 1)
+        #expect(loader.calls == 2)
+        // …and once it is done, its record is the one answered, with a fresh TTL.
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await cache.record("lec_1") { try await loader.load() }?.title == "v2")
+        #expect(loader.calls == 2)
+    }
+
+    @Test func aFailedOrInvalidatedRefreshNeverOutlivesTheTTL() async throws {
+        let cache = LectureRecordCache(ttl: .milliseconds(1_000)), loader = VersionedLoader(delay: .milliseconds(100))
+        _ = try await cache.record("lec_1") { try await loader.load() }
+        try await Task.sleep(for: .milliseconds(600))
+        loader.state.withLock { $0.failing = true }
+        #expect(try await cache.record("lec_1") { try await loader.load() }?.title == "v1")
+        try await Task.sleep(for: .milliseconds(600))
+        // The refresh failed and the record is now past its TTL: the caller waits for (and gets) the failing read.
+        await #expect(throws: CancellationError.self) { try await cache.record("lec_1") { try await loader.load() } }
+        loader.state.withLock { $0.failing = false }
+        #expect(try await cache.record("lec_1") { try await loader.load() }?.title == "v4")
+        // A write lands while a refresh is in flight: the refresh's answer is not kept.
+        try await Task.sleep(for: .milliseconds(600))
+        _ = try await cache.record("lec_1") { try await loader.load() }
+        cache.invalidate("lec_1")
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await cache.record("lec_1") { try await loader.load() }?.title == "v6")
+    }
+
     @Test func concurrentMissesShareOneRead() async throws {
         let cache = LectureRecordCache(ttl: .seconds(1)), loader = CountingLoader(Self.sample, delay: .milliseconds(200))
         try await withThrowingTaskGroup(of: LectureRecord?.self) { group in

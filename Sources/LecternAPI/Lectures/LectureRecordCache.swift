@@ -11,13 +11,20 @@ import Synchronization
 /// change made elsewhere (the worker's progress, another API task's write) shows up here within `ttl`.
 final class LectureRecordCache: Sendable {
     private enum Slot {
-        case ready(LectureRecord, expires: ContinuousClock.Instant)
+        /// `read`: when the read that produced the record started (its age counts from there); `refresh`: the
+        /// generation of a background re-read in flight.
+        case ready(LectureRecord, read: ContinuousClock.Instant, refresh: UInt64?)
         case loading(Task<LectureRecord?, any Error>, generation: UInt64)
     }
 
     private struct State {
         var slots: [String: Slot] = [:]
         var generation: UInt64 = 0
+
+        mutating func nextGeneration() -> UInt64 {
+            generation &+= 1
+            return generation
+        }
     }
 
     let ttl: Duration
@@ -31,21 +38,31 @@ final class LectureRecordCache: Sendable {
     }
 
     /// The cached record, or `load`'s answer (shared with concurrent callers for the same id). Absent records
-    /// and errors are never cached.
+    /// and errors are never cached. A record past half its `ttl` is still answered at once while one background
+    /// read refreshes it, so a lecture being polled never makes its callers wait for the table (a stall of every
+    /// caller once per `ttl` would otherwise be the tail of the latency); a record is never answered past `ttl`.
     func record(_ id: String, load: @escaping @Sendable () async throws -> LectureRecord?) async throws -> LectureRecord? {
         guard ttl > .zero else { return try await load() }
         enum Plan { case hit(LectureRecord), wait(Task<LectureRecord?, any Error>), started(Task<LectureRecord?, any Error>, UInt64) }
         let started = ContinuousClock.now
         let plan = state.withLock { state -> Plan in
             switch state.slots[id] {
-            case .ready(let record, let expires) where expires > started: return .hit(record)
+            case .ready(let record, let read, let refresh) where read + ttl > started:
+                if refresh == nil && started - read >= ttl / 2 {
+                    let generation = state.nextGeneration()
+                    state.slots[id] = .ready(record, read: read, refresh: generation)
+                    Task { await self.refresh(id, generation: generation, startedAt: started, load: load) }
+                }
+                return .hit(record)
             case .loading(let task, _): return .wait(task)
             default:
-                if state.slots.count >= capacity { state.slots = state.slots.filter { if case .ready(_, let expires) = $0.value { expires > started } else { true } } }
-                state.generation &+= 1
+                if state.slots.count >= capacity {
+                    state.slots = state.slots.filter { if case .ready(_, let read, _) = $0.value { read + ttl > started } else { true } }
+                }
+                let generation = state.nextGeneration()
                 let task = Task { try await load() }
-                state.slots[id] = .loading(task, generation: state.generation)
-                return .started(task, state.generation)
+                state.slots[id] = .loading(task, generation: generation)
+                return .started(task, generation)
             }
         }
         switch plan {
@@ -57,12 +74,28 @@ final class LectureRecordCache: Sendable {
                 // Store only if nothing invalidated the entry while it loaded; the age counts from the read's start.
                 guard case .loading(_, let current)? = state.slots[id], current == generation else { return }
                 if case .success(let record?) = result, state.slots.count <= capacity {
-                    state.slots[id] = .ready(record, expires: started + ttl)
+                    state.slots[id] = .ready(record, read: started, refresh: nil)
                 } else {
                     state.slots.removeValue(forKey: id)
                 }
             }
             return try result.get()
+        }
+    }
+
+    /// The background re-read of a record past half its TTL. Kept only if the entry is still the one it refreshes
+    /// (a write's invalidation in between wins); a failed read leaves the old record to expire on time.
+    private func refresh(_ id: String, generation: UInt64, startedAt started: ContinuousClock.Instant,
+                         load: @Sendable () async throws -> LectureRecord?) async {
+        let result: Result<LectureRecord?, any Error>
+        do { result = .success(try await load()) } catch { result = .failure(error) }
+        state.withLock { state in
+            guard case .ready(let old, let read, let current)? = state.slots[id], current == generation else { return }
+            switch result {
+            case .success(let record?): state.slots[id] = .ready(record, read: started, refresh: nil)
+            case .success(nil): state.slots.removeValue(forKey: id)
+            case .failure: state.slots[id] = .ready(old, read: read, refresh: nil)
+            }
         }
     }
 
