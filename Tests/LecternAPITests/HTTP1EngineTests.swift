@@ -244,6 +244,26 @@ import Testing
         #expect(closed)
     }
 
+    @Test func aClientThatDoesNotReadItsAnswerIsCutOffByTheSendTimeout() async throws {
+        // Given an answer far larger than the socket buffers, and a client that never reads it
+        let large = Data(count: 32 << 20)
+        let harness = try await EngineHarness.start({ $0.sendTimeout = .milliseconds(200) }, handler: { _ in APIResponse(status: 200, body: large) })
+        let port = harness.port
+        let socket = try await RawSocket.onThread { () throws -> RawSocket in
+            let socket = try RawSocket(port: port)
+            socket.send(Self.get("/large"))
+            return socket
+        }
+        // When the server stops with a long grace period
+        let started = ContinuousClock.now
+        await harness.server.stop(timeout: .seconds(30))
+        let took = ContinuousClock.now - started
+        harness.running.cancel()
+        // Then the blocked write was ended by the send timeout, not by the end of the grace period
+        #expect(took < .seconds(10), "stop took \(took)")
+        withExtendedLifetime(socket) {}
+    }
+
     @Test func stoppingClosesIdleKeepAliveConnectionsWithoutWaitingForThem() async throws {
         let harness = try await EngineHarness.start()
         let port = harness.port

@@ -12,6 +12,8 @@ import Glibc
 final class ConnectionSocket: Sendable {
     let descriptor: Int32
     private let pool: any AsyncSocketPool
+    /// A blocked `send`'s wait, which `shutdown` ends: a hang-up alone would not wake it (see `InterruptibleWait`).
+    private let writeWait = InterruptibleWait()
 
     init(adopting descriptor: Int32, pool: any AsyncSocketPool) {
         self.descriptor = descriptor
@@ -31,6 +33,7 @@ final class ConnectionSocket: Sendable {
     func shutdown(reading: Bool = true, writing: Bool = true) {
         let how = reading && writing ? Int32(SHUT_RDWR) : (reading ? Int32(SHUT_RD) : Int32(SHUT_WR))
         _ = Glibc.shutdown(descriptor, how)
+        writeWait.interrupt()
     }
 
     /// Reads whatever has arrived into `buffer`'s free space (waiting if nothing has); 0 is end of stream.
@@ -83,7 +86,13 @@ final class ConnectionSocket: Sendable {
         let code = errno
         switch code {
         case EAGAIN, EWOULDBLOCK:
-            try await pool.suspendSocket(flyingSocket, untilReadyFor: events)
+            if events == .read {
+                // A shut-down socket reports itself readable, so a parked read always wakes.
+                try await pool.suspendSocket(flyingSocket, untilReadyFor: events)
+            } else {
+                let (pool, socket) = (pool, flyingSocket)
+                try await writeWait.run { try await pool.suspendSocket(socket, untilReadyFor: events) }
+            }
         case EINTR:
             return
         default:

@@ -172,8 +172,9 @@ public final class HTTP1Server: Sendable {
             let code = errno
             switch code {
             case EAGAIN, EWOULDBLOCK:
+                let socket = listener.flyingSocket
                 do {
-                    try await pool.suspendSocket(listener.flyingSocket, untilReadyFor: .connection)
+                    try await listener.acceptWait.run { try await pool.suspendSocket(socket, untilReadyFor: .connection) }
                 } catch where !isStopping && !Task.isCancelled {
                     logger.error("waiting for connections failed", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: .milliseconds(100))

@@ -9,6 +9,8 @@ final class ListeningSocket: Sendable {
     let descriptor: Int32
     /// The bound port (the kernel's choice when asked for port 0).
     let port: UInt16
+    /// The accept loop's wait for connections, which `shutdown()` ends (see `InterruptibleWait` for why).
+    let acceptWait = InterruptibleWait()
 
     /// `host` nil listens on every interface (IPv6 and IPv4); otherwise an IPv4 or IPv6 address.
     init(host: String?, port requested: UInt16, backlog: Int32) throws {
@@ -53,8 +55,9 @@ final class ListeningSocket: Sendable {
         return accepted
     }
 
-    /// Stops accepting: Linux fails further `accept`s and wakes a parked one (epoll reports a hang-up).
+    /// Stops accepting: Linux fails further `accept`s, and the accept loop's wait ends.
     func shutdown() {
         _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
+        acceptWait.interrupt()
     }
 }
