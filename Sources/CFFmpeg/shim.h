@@ -16,6 +16,9 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 #include <libswresample/swresample.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 // Swift cannot import function-like or compound-literal macros; these inline functions stand in for them.
 
@@ -43,6 +46,11 @@ static inline double lectern_stream_display_rotation(const AVStream *stream) {
     const uint8_t *matrix = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size);
     if (matrix == NULL || size < 9 * sizeof(int32_t)) return NAN;
     return av_display_rotation_get((const int32_t *)matrix);
+}
+
+/// Lowers (positive `nice`) the calling thread's CPU priority; Linux schedules threads individually. 0 or -1.
+static inline int lectern_set_thread_nice(int nice) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
 }
 
 #endif

@@ -64,7 +64,12 @@ final class RungStage: @unchecked Sendable {
         return encoder
     }
 
+    /// CPU priority of this rung's thread (see `TranscodeSession`): 0, or positive for a rung that must not take
+    /// CPU time from the rung that sets the ladder's pace.
+    var threadNice: Int32 = 0
+
     func run() throws(TranscodeError) {
+        if threadNice > 0 { _ = lectern_set_thread_nice(threadNice) }
         defer { dependents.forEach { $0.close() } }
         let packet = Packet()
         while let frame = input.pop() {
