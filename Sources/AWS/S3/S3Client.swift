@@ -23,18 +23,12 @@ public struct S3Client: Sendable {
 
     // MARK: Addressing
 
-    /// The URL of `key` in `bucket` (the bucket itself when `key` is empty), with raw query items.
+    /// The URL of `key` in `bucket` (the bucket itself when `key` is empty), with raw query items: `urlString`'s
+    /// text (the one addressing implementation), parsed.
     public func url(bucket: String, key: String = "", query: [(String, String)] = []) -> URL {
-        let encodedKey = AWSPercentEncoding.encode(key, keepingSlashes: true)
-        if usesPathStyle(for: bucket) {
-            let encodedBucket = AWSPercentEncoding.encode(bucket, keepingSlashes: false)
-            let path = key.isEmpty ? "/\(encodedBucket)" : "/\(encodedBucket)/\(encodedKey)"
-            return AWSServiceClient.url(base: service.endpoint, encodedPath: path, query: query)
-        }
-        var components = URLComponents(url: service.endpoint, resolvingAgainstBaseURL: false)!
-        components.host = "\(bucket).\(components.host ?? "s3.\(configuration.region).amazonaws.com")"
-        components.percentEncodedPath = ""
-        return AWSServiceClient.url(base: components.url!, encodedPath: "/" + encodedKey, query: query)
+        let text = urlString(bucket: bucket, key: key, query: query)
+        guard let url = URL(string: text) else { preconditionFailure("percent-encoded URL did not parse: \(text)") }
+        return url
     }
 
     /// Virtual-hosted addressing only works for DNS-compatible names without dots (a dot breaks the TLS
