@@ -25,7 +25,10 @@ struct HTTP1Connection {
 
     mutating func serve() async {
         do {
-            while try await serveOneRequest() {}
+            // Yield between requests: when the next request is already buffered (or arrives before we ask), this
+            // task would otherwise never suspend and keep its pool thread from every other connection — at 20k
+            // req/s on 2 cores that starved some connections for 100–700 ms (p99), while p50 stayed at 3 ms.
+            while try await serveOneRequest() { await Task.yield() }
         } catch {
             // The peer reset, a timeout or a stop shut the socket: there is nobody left to answer.
             logger.trace("connection ended", metadata: ["error": "\(error)"])
