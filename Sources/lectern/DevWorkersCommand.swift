@@ -82,13 +82,7 @@ struct DevWorkersCommand: AsyncParsableCommand {
             sqs: SQSClient(context: context), transport: context.transport)
 
         let work = Task { await pool.run() }
-        let stoppers = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { work.cancel() }
-            source.resume()
-            return source
-        }
+        let stoppers = cancellingOnStopSignals(work)
         defer { stoppers.forEach { $0.cancel() } }
         await work.value
         if scratchDir == nil { try? FileManager.default.removeItem(atPath: scratchRoot) }

@@ -41,13 +41,7 @@ struct SQSCommand: AsyncParsableCommand {
             // Ctrl-C or SIGTERM stops between batches (a batch in flight is sent and deleted first), so an interrupted
             // redrive leaves no duplicates behind.
             let work = Task { try await redrive.run(from: dlqURL, to: targetURL) }
-            let stoppers = [SIGINT, SIGTERM].map { number in
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { work.cancel() }
-                source.resume()
-                return source
-            }
+            let stoppers = cancellingOnStopSignals(work)
             defer { stoppers.forEach { $0.cancel() } }
             let result = try await work.value
             var line = "moved \(result.moved) message\(result.moved == 1 ? "" : "s") from \(source) to \(target)"
