@@ -70,7 +70,7 @@ struct CanonicalHeaders {
         signedNames = Self.hostOnly
     }
 
-    private static let hostOnly: [UInt8] = Array("host".utf8)
+    static let hostOnly: [UInt8] = Array("host".utf8)
 
     @inline(__always)
     static func isWhitespace(_ byte: UInt8) -> Bool {
