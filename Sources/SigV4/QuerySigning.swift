@@ -24,7 +24,8 @@ struct PresignCore {
     var addedQuery: [UInt8]
     var canonicalRequest: [UInt8]
     var stringToSign: [UInt8]
-    var signature: [UInt8]
+    /// The hex signature: the last 64 bytes of `addedQuery`.
+    var signature: ArraySlice<UInt8> { addedQuery.suffix(64) }
 
     func appendQuery(to out: inout [UInt8]) {
         out.append(contentsOf: originalQuery)
@@ -131,10 +132,11 @@ extension SigV4Signer {
     func presignCore(_ request: SigV4Request, expires: Int, payload: PayloadHash?, timestamp: SigV4Timestamp) -> PresignCore {
         var draft = presignDraft(request, expires: expires, payload: payload, timestamp: timestamp)
         let stringToSign = stringToSignBytes(draft.canonicalRequest, timestamp: timestamp)
-        let signature = signatureBytes(stringToSign, timestamp: timestamp)
-        draft.addedQuery.append(contentsOf: signature)
+        // The signature goes straight to the end of the query (no array of its own).
+        let mac = keyCache.preparedHMAC(secret: credentials.secretAccessKey, timestamp: timestamp, region: region, service: service)
+        stringToSign.withUnsafeBytes { mac.appendHexMAC(of: $0, to: &draft.addedQuery) }
         return PresignCore(originalQuery: draft.originalQuery, addedQuery: draft.addedQuery,
-                           canonicalRequest: draft.canonicalRequest, stringToSign: stringToSign, signature: signature)
+                           canonicalRequest: draft.canonicalRequest, stringToSign: stringToSign)
     }
 
     /// Everything of a presigned URL but its signature. With `varyingName` (canonically encoded), also where that
