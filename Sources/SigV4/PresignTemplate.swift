@@ -7,7 +7,8 @@ import Foundation
 /// Everything that does not depend on the value is built once: the URL around the value, the canonical request
 /// hashed up to the value (SHA-256 states are values: the prepared state is copied per URL), the rest of the
 /// canonical request, and the signing key with the string to sign's fixed start already absorbed. A URL then
-/// costs two SHA-256 runs over about a hundred bytes, the HMAC and one allocation for its text.
+/// costs SHA-256 over the rest of its canonical request (about a hundred bytes), the HMAC of 64 hex digits and
+/// the allocation of its text (plus swift-crypto's copy of each hash state it resumes).
 public struct PresignTemplate: Sendable {
     /// The varying parameter's name, as given.
     public let parameter: String
