@@ -18,6 +18,8 @@ final class ConnectionSocket: Sendable {
 
     /// Takes ownership of `descriptor` (closing it if the reactor refuses it).
     init(adopting descriptor: Int32, reactor: SocketReactor) throws(SocketReactorError) {
+        // Registered before the other properties are set: a throwing init whose properties are all set still runs
+        // `deinit`, which would close the descriptor a second time.
         do {
             registration = try reactor.register(descriptor, for: .connection)
         } catch {

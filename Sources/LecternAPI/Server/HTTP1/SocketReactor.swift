@@ -1,7 +1,5 @@
-#if canImport(CSystemLinux)
-// FlyingSocks' shim for <sys/epoll.h> and <sys/eventfd.h>, which Glibc's module does not export.
+// FlyingSocks' C module for <sys/epoll.h> and <sys/eventfd.h>, which Glibc's module does not export.
 import CSystemLinux
-#endif
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -18,8 +16,8 @@ import Glibc
 /// reactor thread resumes waiters directly.
 ///
 /// Lifecycle: `start()` spawns the thread, `stop()` wakes it through an `eventfd`, joins it and ends whatever still
-/// waits. The epoll and event descriptors are closed in `deinit`, not in `stop()`: every registration keeps the
-/// reactor alive, so no socket can ever remove itself from a closed (or reused) epoll descriptor.
+/// waits. The epoll and event descriptors are closed in `deinit`, not in `stop()`: every socket holds its reactor, so
+/// no socket can ever remove itself from a closed (or reused) epoll descriptor.
 final class SocketReactor: Sendable {
     /// What a socket is registered for.
     enum Interest {
