@@ -226,8 +226,8 @@ final class SocketReactor: Sendable {
 /// bump against the check in step 3: either the check sees the moved sequence and the caller retries, or the waiter
 /// is parked first and the bump resumes it. Readiness that arrived before the system call is seen by the call
 /// itself; its event may still bump the sequence afterwards, which costs one spurious retry, never a lost wake-up.
-/// The same holds for events from a previous owner of the descriptor number: they only cause retries (and the
-/// reactor drops most of them by generation).
+/// Events for a socket since deregistered never reach the next owner of its descriptor number: the reactor matches
+/// the generation in the event's token, and an event already matched reaches only the old, closed registration.
 ///
 /// Hang-ups and errors (`EPOLLHUP`, `EPOLLERR`, `EPOLLRDHUP`) bump and wake both directions: the retried system call
 /// reports end of file or the error. `shutDown(reading:writing:)` does the same for a direction this process shut
