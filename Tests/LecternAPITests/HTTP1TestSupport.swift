@@ -34,7 +34,9 @@ final class RawSocket: @unchecked Sendable {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { close(descriptor); throw Failure(description: "connect() failed: \(errno)") }
+        // No close here: once every property is set, a throwing init still runs deinit, which closes it. Closing
+        // twice closed whatever had reused the number meanwhile (another test's epoll descriptor).
+        guard connected == 0 else { throw Failure(description: "connect() failed: \(errno)") }
         var timeout = timeval(tv_sec: receiveTimeout, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }

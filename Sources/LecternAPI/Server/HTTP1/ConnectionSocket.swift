@@ -1,4 +1,3 @@
-import FlyingSocks
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -6,23 +5,35 @@ import Glibc
 
 /// An accepted, non-blocking TCP socket; the one owner of its file descriptor, closed in `deinit`.
 ///
-/// Reads and writes go straight to `recv`/`send` and only park on the socket pool (epoll) when the kernel says
-/// `EAGAIN`. Other tasks may `shutdown` it (timeouts, graceful stop): that wakes a parked read with end of file and
-/// never races a reused descriptor, because the descriptor is closed only once nobody holds the socket.
+/// Reads and writes go straight to `recv`/`send` and only park on the server's `SocketReactor` when the kernel says
+/// `EAGAIN`; the socket is registered with the reactor once, here, and deregistered just before it is closed. Other
+/// tasks may `shutdown` it (timeouts, graceful stop): that wakes a parked read with end of file and a parked write
+/// with `EPIPE`, and never races a reused descriptor, because the descriptor is closed only once nobody holds the
+/// socket.
 final class ConnectionSocket: Sendable {
     let descriptor: Int32
-    private let pool: any AsyncSocketPool
-    /// A blocked `send`'s wait, which `shutdown` ends: a hang-up alone would not wake it (see `InterruptibleWait`).
-    private let writeWait = InterruptibleWait()
+    private let reactor: SocketReactor
+    /// Its place in the reactor (tests look at it to know a wait really parked).
+    let registration: SocketRegistration
 
-    init(adopting descriptor: Int32, pool: any AsyncSocketPool) {
+    /// Takes ownership of `descriptor` (closing it if the reactor refuses it).
+    init(adopting descriptor: Int32, reactor: SocketReactor) throws(SocketReactorError) {
+        // Registered before the other properties are set: a throwing init whose properties are all set still runs
+        // `deinit`, which would close the descriptor a second time.
+        do {
+            registration = try reactor.register(descriptor, for: .connection)
+        } catch {
+            _ = Glibc.close(descriptor)
+            throw error
+        }
         self.descriptor = descriptor
-        self.pool = pool
+        self.reactor = reactor
     }
 
-    deinit { _ = Glibc.close(descriptor) }
-
-    private var flyingSocket: Socket { Socket(file: .init(rawValue: descriptor)) }
+    deinit {
+        reactor.deregister(registration)
+        _ = Glibc.close(descriptor)
+    }
 
     /// Disables Nagle: a response is one write, but a pipelined burst of small responses should not wait for ACKs.
     func disableNagle() {
@@ -33,16 +44,17 @@ final class ConnectionSocket: Sendable {
     func shutdown(reading: Bool = true, writing: Bool = true) {
         let how = reading && writing ? Int32(SHUT_RDWR) : (reading ? Int32(SHUT_RD) : Int32(SHUT_WR))
         _ = Glibc.shutdown(descriptor, how)
-        writeWait.interrupt()
+        registration.shutDown(reading: reading, writing: writing)
     }
 
     /// Reads whatever has arrived into `buffer`'s free space (waiting if nothing has); 0 is end of stream.
     func receive(into buffer: inout ReceiveBuffer) async throws -> Int {
         while true {
             guard buffer.makeRoom() else { return -1 }
+            let readiness = registration.readiness(.read)
             let count = buffer.fill { space in recv(descriptor, space.baseAddress, space.count, 0) }
             if count >= 0 { return count }
-            try await waitAfterFailure(for: .read)
+            try await waitAfterFailure(for: .read, unchangedSince: readiness)
         }
     }
 
@@ -51,6 +63,7 @@ final class ConnectionSocket: Sendable {
         var offset = range.lowerBound
         while offset < range.upperBound {
             let start = offset
+            let readiness = registration.readiness(.read)
             let count = data.withUnsafeMutableBytes { bytes in
                 recv(descriptor, bytes.baseAddress! + start, range.upperBound - start, 0)
             }
@@ -59,7 +72,7 @@ final class ConnectionSocket: Sendable {
             } else if count == 0 {
                 return false
             } else {
-                try await waitAfterFailure(for: .read)
+                try await waitAfterFailure(for: .read, unchangedSince: readiness)
             }
         }
         return true
@@ -70,29 +83,25 @@ final class ConnectionSocket: Sendable {
         var offset = 0
         while offset < bytes.count {
             let start = offset
+            let readiness = registration.readiness(.write)
             let sent = bytes.withUnsafeBytes { raw in
                 Glibc.send(descriptor, raw.baseAddress! + start, raw.count - start, Int32(MSG_NOSIGNAL))
             }
             if sent >= 0 {
                 offset += sent
             } else {
-                try await waitAfterFailure(for: .write)
+                try await waitAfterFailure(for: .write, unchangedSince: readiness)
             }
         }
     }
 
-    /// After a -1 from the kernel: parks on the pool for `EAGAIN`, retries `EINTR`, throws anything else.
-    private func waitAfterFailure(for events: Socket.Events) async throws {
+    /// After a -1 from the kernel: parks on the reactor for `EAGAIN` (unless readiness came meanwhile), retries
+    /// `EINTR`, throws anything else.
+    private func waitAfterFailure(for direction: SocketRegistration.Direction, unchangedSince readiness: UInt64) async throws {
         let code = errno
         switch code {
         case EAGAIN, EWOULDBLOCK:
-            if events == .read {
-                // A shut-down socket reports itself readable, so a parked read always wakes.
-                try await pool.suspendSocket(flyingSocket, untilReadyFor: events)
-            } else {
-                let (pool, socket) = (pool, flyingSocket)
-                try await writeWait.run { try await pool.suspendSocket(socket, untilReadyFor: events) }
-            }
+            try await registration.wait(for: direction, unchangedSince: readiness)
         case EINTR:
             return
         default:

@@ -1,4 +1,3 @@
-import FlyingSocks
 import Foundation
 import Logging
 import Synchronization
@@ -6,8 +5,9 @@ import Synchronization
 import Glibc
 #endif
 
-/// Lectern's HTTP/1.1 server engine, on FlyingSocks' epoll socket pool: one task per connection, requests parsed
-/// from large reads by a byte scanner, handled inline, answered in one write.
+/// Lectern's HTTP/1.1 server engine, on its own epoll reactor (`SocketReactor`: one thread per server, each socket
+/// registered once, edge-triggered): one task per connection, requests parsed from large reads by a byte scanner,
+/// handled inline, answered in one write.
 ///
 /// It replaced FlyingFox's `HTTPServer` in front of `APIApplication` because FlyingFox parses request heads one byte
 /// at a time through async iterators (a third of lectern-api's CPU under load), writes head and body separately,
@@ -110,15 +110,18 @@ public final class HTTP1Server: Sendable {
         guard first else { throw NotListening(description: "run() was already called on this server") }
         defer { finish() }
 
+        let reactor: SocketReactor
         let listener: ListeningSocket
-        let pool: any AsyncSocketPool = SocketPool.make(maxEvents: 256)
         do {
-            listener = try ListeningSocket(host: host, port: requestedPort, backlog: SOMAXCONN)
-            try await pool.prepare()
+            reactor = try SocketReactor()
+            listener = try ListeningSocket(host: host, port: requestedPort, backlog: SOMAXCONN, reactor: reactor)
+            try reactor.start()
         } catch {
             guarded.withLock { $0.failure = error }
             throw error
         }
+        // Every connection task has ended by then (the task group waits for them).
+        defer { reactor.stop() }
         let stopRequested = guarded.withLock { state in
             state.listener = listener
             state.port = listener.port
@@ -127,11 +130,10 @@ public final class HTTP1Server: Sendable {
         if stopRequested { listener.shutdown() }
 
         await withDiscardingTaskGroup { group in
-            group.addTask { try? await pool.run() }
             group.addTask { [registry, configuration] in
                 await Self.reap(registry, every: configuration.reaperInterval, deadlines: configuration.deadlines)
             }
-            await acceptConnections(on: listener, pool: pool) { socket in
+            await acceptConnections(on: listener, reactor: reactor) { socket in
                 let state = ConnectionState(socket: socket)
                 registry.register(state)
                 group.addTask { [registry, configuration, handler, logger] in
@@ -158,23 +160,27 @@ public final class HTTP1Server: Sendable {
     }
 
     /// Accepts until the server stops (or its task is cancelled), in batches: every connection waiting in the
-    /// backlog is taken before parking on the pool again.
-    private func acceptConnections(on listener: ListeningSocket, pool: any AsyncSocketPool,
+    /// backlog is taken before parking on the reactor again.
+    private func acceptConnections(on listener: ListeningSocket, reactor: SocketReactor,
                                    start: (ConnectionSocket) -> Void) async {
         while !isStopping, !Task.isCancelled {
+            let readiness = listener.registration.readiness(.read)
             let descriptor = listener.accept()
             if descriptor >= 0 {
-                let socket = ConnectionSocket(adopting: descriptor, pool: pool)
-                if configuration.disablingNagle { socket.disableNagle() }
-                start(socket)
+                do {
+                    let socket = try ConnectionSocket(adopting: descriptor, reactor: reactor)
+                    if configuration.disablingNagle { socket.disableNagle() }
+                    start(socket)
+                } catch {
+                    logger.error("cannot register a connection; closed it", metadata: ["error": "\(error)"])
+                }
                 continue
             }
             let code = errno
             switch code {
             case EAGAIN, EWOULDBLOCK:
-                let socket = listener.flyingSocket
                 do {
-                    try await listener.acceptWait.run { try await pool.suspendSocket(socket, untilReadyFor: .connection) }
+                    try await listener.registration.wait(for: .read, unchangedSince: readiness)
                 } catch where !isStopping && !Task.isCancelled {
                     logger.error("waiting for connections failed", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: .milliseconds(100))

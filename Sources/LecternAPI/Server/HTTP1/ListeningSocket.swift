@@ -4,16 +4,18 @@ import Foundation
 import Glibc
 #endif
 
-/// The bound, listening, non-blocking server socket; the one owner of its descriptor, closed in `deinit`.
+/// The bound, listening, non-blocking server socket; the one owner of its descriptor, closed in `deinit` (after it
+/// leaves the reactor).
 final class ListeningSocket: Sendable {
     let descriptor: Int32
     /// The bound port (the kernel's choice when asked for port 0).
     let port: UInt16
-    /// The accept loop's wait for connections, which `shutdown()` ends (see `InterruptibleWait` for why).
-    let acceptWait = InterruptibleWait()
+    private let reactor: SocketReactor
+    /// Where the accept loop waits for connections.
+    let registration: SocketRegistration
 
     /// `host` nil listens on every interface (IPv6 and IPv4); otherwise an IPv4 or IPv6 address.
-    init(host: String?, port requested: UInt16, backlog: Int32) throws {
+    init(host: String?, port requested: UInt16, backlog: Int32, reactor: SocketReactor) throws {
         let address: any SocketAddress = switch host {
         case nil: sockaddr_in6.inet6(port: requested)
         case let host? where host.contains(":"): try sockaddr_in6.inet6(ip6: host, port: requested)
@@ -29,16 +31,19 @@ final class ListeningSocket: Sendable {
             case .ip4(_, let port), .ip6(_, let port): self.port = port
             case .unix: self.port = 0
             }
+            registration = try reactor.register(socket.file.rawValue, for: .listener)
         } catch {
             try? socket.close()
             throw error
         }
         descriptor = socket.file.rawValue
+        self.reactor = reactor
     }
 
-    deinit { _ = Glibc.close(descriptor) }
-
-    var flyingSocket: Socket { Socket(file: .init(rawValue: descriptor)) }
+    deinit {
+        reactor.deregister(registration)
+        _ = Glibc.close(descriptor)
+    }
 
     /// A new connection's descriptor, made non-blocking, or -1 with `errno` set. (Glibc's module does not
     /// export `accept4`; the extra `fcntl` per connection is nothing next to its requests.)
@@ -55,9 +60,10 @@ final class ListeningSocket: Sendable {
         return accepted
     }
 
-    /// Stops accepting: Linux fails further `accept`s, and the accept loop's wait ends.
+    /// Stops accepting: Linux fails further `accept`s (`EINVAL`), and the accept loop's wait ends (by the kernel's
+    /// hang-up event, and directly in case it comes late).
     func shutdown() {
         _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
-        acceptWait.interrupt()
+        registration.shutDown(reading: true, writing: true)
     }
 }
