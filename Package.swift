@@ -155,7 +155,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "LecternTestSupport",
-            dependencies: ["AWS", "SigV4", "HTTPTransport"],
+            dependencies: ["AWS", "SigV4", "HTTPTransport", "LecternCore"],
             swiftSettings: strict
         ),
         .testTarget(

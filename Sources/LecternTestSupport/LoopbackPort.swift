@@ -1,32 +1,4 @@
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import LecternCore
 
-/// A loopback port nothing listens on right now: the kernel picks one for a throwaway socket bound to port 0, which
-/// is closed again. Another process may take it before the caller binds it; tests and benchmarks accept that race.
-public enum LoopbackPort {
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
-    }
-
-    public static func free() throws -> UInt16 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
-            }
-        }
-        guard bound else { throw Failure(description: "could not bind a loopback port: errno \(errno)") }
-        return UInt16(bigEndian: address.sin_port)
-    }
-}
+/// Tests and benchmarks pick ports the way `lectern dev workers` does (one implementation, in LecternCore).
+public typealias LoopbackPort = LecternCore.LoopbackPort

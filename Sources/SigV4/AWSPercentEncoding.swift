@@ -45,6 +45,19 @@ public enum AWSPercentEncoding {
         }
     }
 
+    /// `appendEncoded` (slashes encoded) into a buffer of at least three bytes; returns how many it wrote.
+    @inline(__always)
+    static func writeEncoded(_ byte: UInt8, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        if isUnreserved(byte) {
+            out[0] = byte
+            return 1
+        }
+        out[0] = UInt8(ascii: "%")
+        out[1] = upperHex(byte >> 4)
+        out[2] = upperHex(byte & 0x0F)
+        return 3
+    }
+
     static func append(_ bytes: some Sequence<UInt8>, keepingSlashes: Bool, to out: inout [UInt8]) {
         for byte in bytes {
             appendEncoded(byte, keepingSlashes: keepingSlashes, to: &out)

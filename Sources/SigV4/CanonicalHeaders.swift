@@ -61,16 +61,9 @@ struct CanonicalHeaders {
         if previous != nil { block.append(UInt8(ascii: "\n")) }
     }
 
-    /// The single-header case every presigned URL without extra headers hits.
-    init(host: String) {
-        block.reserveCapacity(host.utf8.count + 6)
-        block.append(contentsOf: "host:".utf8)
-        Self.appendFolded(host, to: &block)
-        block.append(UInt8(ascii: "\n"))
-        signedNames = Self.hostOnly
-    }
-
-    private static let hostOnly: [UInt8] = Array("host".utf8)
+    /// The signed-headers list of a presigned URL without headers of the caller's (its canonical request gets
+    /// `host:` written in directly).
+    static let hostOnly: [UInt8] = Array("host".utf8)
 
     @inline(__always)
     static func isWhitespace(_ byte: UInt8) -> Bool {

@@ -50,8 +50,23 @@ struct CanonicalQueryItems {
         items.append(Item(nameStart: nameStart, nameEnd: nameEnd, valueEnd: storage.count, isSigned: isSigned))
     }
 
+    /// The items whose canonical name is `name` (already canonically encoded).
+    func indices(named name: [UInt8]) -> [Int] {
+        storage.withUnsafeBufferPointer { buf in
+            items.indices.filter { buf[items[$0].nameStart..<items[$0].nameEnd].elementsEqual(name) }
+        }
+    }
+
+    /// Makes the item's value empty (a presign template's slot, filled per URL).
+    mutating func clearValue(of index: Int) {
+        items[index].valueEnd = items[index].nameEnd
+    }
+
     /// `name=value&…` of the signed items, sorted by name then value (bytewise), for the canonical request.
-    func appendCanonical(to out: inout [UInt8]) {
+    /// Returns where in `out` the value of the item at `slot` ends (nil when there is none or it is unsigned).
+    @discardableResult
+    func appendCanonical(to out: inout [UInt8], slot: Int? = nil) -> Int? {
+        var slotOffset: Int? = nil
         var order = items.indices.filter { items[$0].isSigned }
         storage.withUnsafeBufferPointer { buf in
             // Small inputs: insertion sort beats the generic sort's overhead and is stable.
@@ -71,18 +86,25 @@ struct CanonicalQueryItems {
                 if !first { out.append(UInt8(ascii: "&")) }
                 first = false
                 appendItem(items[index], from: buf, to: &out)
+                if index == slot { slotOffset = out.count }
             }
         }
+        return slotOffset
     }
 
-    /// `name=value&…` of the items from `first` on, in insertion order, for the URL.
-    func appendInOrder(from first: Int = 0, to out: inout [UInt8]) {
+    /// `name=value&…` of the items from `first` up to `end` (all when nil), in insertion order, for the URL.
+    /// Returns where in `out` the value of the item at `slot` ends.
+    @discardableResult
+    func appendInOrder(from first: Int = 0, to out: inout [UInt8], upTo end: Int? = nil, slot: Int? = nil) -> Int? {
+        var slotOffset: Int? = nil
         storage.withUnsafeBufferPointer { buf in
-            for index in first..<items.count {
+            for index in first..<(end ?? items.count) {
                 if index > first { out.append(UInt8(ascii: "&")) }
                 appendItem(items[index], from: buf, to: &out)
+                if index == slot { slotOffset = out.count }
             }
         }
+        return slotOffset
     }
 
     private func appendItem(_ item: Item, from buf: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {

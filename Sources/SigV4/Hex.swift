@@ -5,13 +5,18 @@ enum Hex {
     private static let digits: StaticString = "0123456789abcdef"
 
     static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        let table = digits.utf8Start
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count) { hex in
-            for (i, byte) in bytes.enumerated() {
-                hex[2 * i] = table[Int(byte >> 4)]
-                hex[2 * i + 1] = table[Int(byte & 0x0F)]
-            }
+            write(bytes, to: hex.baseAddress!)
             out.append(contentsOf: hex)
+        }
+    }
+
+    /// Writes `2 * bytes.count` hex digits at `out`.
+    static func write(_ bytes: UnsafeRawBufferPointer, to out: UnsafeMutablePointer<UInt8>) {
+        let table = digits.utf8Start
+        for (i, byte) in bytes.enumerated() {
+            out[2 * i] = table[Int(byte >> 4)]
+            out[2 * i + 1] = table[Int(byte & 0x0F)]
         }
     }
 

@@ -26,13 +26,35 @@ struct PreparedHMAC: Sendable {
         self.outer = outer
     }
 
+    private init(inner: SHA256, outer: SHA256) {
+        self.inner = inner
+        self.outer = outer
+    }
+
+    /// The same key with `prefix` already fed to the inner hash: MACs of messages that all start with `prefix`
+    /// (a batch's string-to-sign up to the canonical request's hash) then hash only the rest.
+    func absorbing(_ prefix: UnsafeRawBufferPointer) -> PreparedHMAC {
+        var inner = inner
+        inner.update(bufferPointer: prefix)
+        return PreparedHMAC(inner: inner, outer: outer)
+    }
+
     /// Appends the lower-case hex MAC of `message`.
     func appendHexMAC(of message: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        Hex.append(mac(of: message), to: &out)
+    }
+
+    /// Writes the 64 lower-case hex digits of the MAC of `message` at `out`.
+    func writeHexMAC(of message: UnsafeRawBufferPointer, to out: UnsafeMutablePointer<UInt8>) {
+        mac(of: message).withUnsafeBytes { Hex.write($0, to: out) }
+    }
+
+    private func mac(of message: UnsafeRawBufferPointer) -> SHA256.Digest {
         var innerHasher = inner
         innerHasher.update(bufferPointer: message)
         let innerDigest = innerHasher.finalize()
         var outerHasher = outer
         innerDigest.withUnsafeBytes { outerHasher.update(bufferPointer: $0) }
-        Hex.append(outerHasher.finalize(), to: &out)
+        return outerHasher.finalize()
     }
 }

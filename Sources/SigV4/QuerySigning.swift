@@ -24,7 +24,8 @@ struct PresignCore {
     var addedQuery: [UInt8]
     var canonicalRequest: [UInt8]
     var stringToSign: [UInt8]
-    var signature: [UInt8]
+    /// The hex signature: the last 64 bytes of `addedQuery`.
+    var signature: ArraySlice<UInt8> { addedQuery.suffix(64) }
 
     func appendQuery(to out: inout [UInt8]) {
         out.append(contentsOf: originalQuery)
@@ -129,14 +130,30 @@ extension SigV4Signer {
     }
 
     func presignCore(_ request: SigV4Request, expires: Int, payload: PayloadHash?, timestamp: SigV4Timestamp) -> PresignCore {
-        let headers: CanonicalHeaders
+        var draft = presignDraft(request, expires: expires, payload: payload, timestamp: timestamp)
+        let stringToSign = stringToSignBytes(draft.canonicalRequest, timestamp: timestamp)
+        // The signature goes straight to the end of the query (no array of its own).
+        let mac = keyCache.preparedHMAC(secret: credentials.secretAccessKey, timestamp: timestamp, region: region, service: service)
+        stringToSign.withUnsafeBytes { mac.appendHexMAC(of: $0, to: &draft.addedQuery) }
+        return PresignCore(originalQuery: draft.originalQuery, addedQuery: draft.addedQuery,
+                           canonicalRequest: draft.canonicalRequest, stringToSign: stringToSign)
+    }
+
+    /// Everything of a presigned URL but its signature. With `varyingName` (canonically encoded), also where that
+    /// parameter's value ends in the canonical request and in the URL's query: `PresignTemplate`'s slots.
+    func presignDraft(_ request: SigV4Request, expires: Int, payload: PayloadHash?, timestamp: SigV4Timestamp,
+                      varyingName: [UInt8]? = nil) -> PresignDraft {
+        // Without headers of the caller's the only signed header is Host: written straight into the canonical
+        // request rather than through a CanonicalHeaders block of its own.
+        let headers: CanonicalHeaders?
         if request.headers.isEmpty {
-            headers = CanonicalHeaders(host: request.urlHost)
+            headers = nil
         } else if request.hasHostHeader || request.urlHost.isEmpty {
             headers = CanonicalHeaders(request.headers)
         } else {
             headers = CanonicalHeaders([(name: "host", value: request.urlHost)] + request.headers)
         }
+        let signedNames = headers?.signedNames ?? CanonicalHeaders.hostOnly
         let signsToken = options.signsSessionToken
         let hasToken = encodedSessionToken != nil
 
@@ -155,7 +172,7 @@ extension SigV4Signer {
             case .securityToken:
                 out.append(contentsOf: encodedSessionToken ?? [])
             case .signedHeaders:
-                AWSPercentEncoding.append(headers.signedNames, keepingSlashes: false, to: &out)
+                AWSPercentEncoding.append(signedNames, keepingSlashes: false, to: &out)
             }
         }
         func appendParameter(_ parameter: AuthQueryParameter, to out: inout [UInt8]) {
@@ -169,13 +186,15 @@ extension SigV4Signer {
             ?? (service == "s3" ? PayloadHash.unsignedPayload : PayloadHash.emptySHA256Hex)
         var canonical: [UInt8] = []
         canonical.reserveCapacity(320 + 3 * (request.path.utf8.count + request.query.utf8.count)
-                                  + headers.block.count + (encodedSessionToken?.count ?? 0))
+                                  + (headers?.block.count ?? request.urlHost.utf8.count) + (encodedSessionToken?.count ?? 0))
         canonical.append(contentsOf: request.method.utf8)
         canonical.append(UInt8(ascii: "\n"))
         CanonicalURI.append(path: request.path, rules: options.path, to: &canonical)
         canonical.append(UInt8(ascii: "\n"))
 
         var originalQuery: [UInt8] = []
+        var canonicalSlot: Int? = nil
+        var originalSlot: Int? = nil
         if request.query.isEmpty {
             // Common case: only our parameters, whose canonical order is fixed (AuthQueryParameter.allCases).
             var first = true
@@ -187,21 +206,32 @@ extension SigV4Signer {
         } else {
             var items = CanonicalQueryItems(capacity: 3 * request.query.utf8.count + 256)
             items.appendWireQuery(request.query)
-            items.appendInOrder(to: &originalQuery)
+            let ownCount = items.items.count
             for parameter in AuthQueryParameter.sorted where parameter != .securityToken || (hasToken && signsToken) {
                 items.append(name: parameter.name) { appendValue(parameter, to: &$0) }
             }
-            items.appendCanonical(to: &canonical)
+            // The slot must be one of the request's own parameters and the only one of its name: then its place in
+            // the canonical order depends on its name alone, never on the value that goes in it.
+            var slot: Int? = nil
+            if let varyingName, case let matches = items.indices(named: varyingName), matches.count == 1, matches[0] < ownCount {
+                slot = matches[0]
+                items.clearValue(of: matches[0])
+            }
+            originalSlot = items.appendInOrder(to: &originalQuery, upTo: ownCount, slot: slot)
+            canonicalSlot = items.appendCanonical(to: &canonical, slot: slot)
         }
         canonical.append(UInt8(ascii: "\n"))
-        canonical.append(contentsOf: headers.block)
+        if let headers {
+            canonical.append(contentsOf: headers.block)
+        } else {
+            canonical.append(contentsOf: "host:".utf8)
+            CanonicalHeaders.appendFolded(request.urlHost, to: &canonical)
+            canonical.append(UInt8(ascii: "\n"))
+        }
         canonical.append(UInt8(ascii: "\n"))
-        canonical.append(contentsOf: headers.signedNames)
+        canonical.append(contentsOf: signedNames)
         canonical.append(UInt8(ascii: "\n"))
         canonical.append(contentsOf: payloadHash.utf8)
-
-        let stringToSign = stringToSignBytes(canonical, timestamp: timestamp)
-        let signature = signatureBytes(stringToSign, timestamp: timestamp)
 
         var added: [UInt8] = []
         added.reserveCapacity(300 + (encodedSessionToken?.count ?? 0))
@@ -211,8 +241,19 @@ extension SigV4Signer {
             added.append(UInt8(ascii: "&"))
         }
         added.append(contentsOf: "X-Amz-Signature=".utf8)
-        added.append(contentsOf: signature)
-        return PresignCore(originalQuery: originalQuery, addedQuery: added, canonicalRequest: canonical,
-                           stringToSign: stringToSign, signature: signature)
+        return PresignDraft(canonicalRequest: canonical, originalQuery: originalQuery, addedQuery: added,
+                            canonicalSlot: canonicalSlot, originalSlot: originalSlot)
     }
+}
+
+/// A presigned URL before its signature is computed.
+struct PresignDraft {
+    var canonicalRequest: [UInt8]
+    /// The request's own parameters, canonically encoded, in their original order, or empty.
+    var originalQuery: [UInt8]
+    /// X-Amz-Algorithm … up to and including `X-Amz-Signature=`.
+    var addedQuery: [UInt8]
+    /// Where the varying parameter's (empty) value sits in `canonicalRequest` and in `originalQuery`.
+    var canonicalSlot: Int?
+    var originalSlot: Int?
 }

@@ -5,6 +5,7 @@ public struct SigV4Error: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidURL
         case expiresOutOfRange
         case invalidPolicyCondition
+        case varyingParameterNotInQuery
     }
 
     let code: Code
@@ -24,6 +25,9 @@ public struct SigV4Error: Error, Sendable, Equatable, CustomStringConvertible {
     public static let expiresOutOfRange = SigV4Error(.expiresOutOfRange, "")
     /// A POST policy condition AWS would reject (e.g. a content-length range with min > max).
     public static let invalidPolicyCondition = SigV4Error(.invalidPolicyCondition, "")
+    /// A presign template's varying parameter is not in the URL's query exactly once (or is one of the X-Amz-*
+    /// parameters the signer adds).
+    public static let varyingParameterNotInQuery = SigV4Error(.varyingParameterNotInQuery, "")
 
     /// Compares the reason only, so `error ~= .expiresOutOfRange` style checks work.
     public static func == (lhs: SigV4Error, rhs: SigV4Error) -> Bool { lhs.code == rhs.code }
@@ -34,6 +38,8 @@ public struct SigV4Error: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidURL: return "SigV4: signed URL is not a valid URL: \(message)"
         case .expiresOutOfRange: return "SigV4: expiry must be 1...604800 seconds, got \(message)"
         case .invalidPolicyCondition: return "SigV4: invalid POST policy condition: \(message)"
+        case .varyingParameterNotInQuery:
+            return "SigV4: the varying parameter must be in the URL's query exactly once: \(message)"
         }
     }
 }

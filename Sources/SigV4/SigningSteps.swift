@@ -88,6 +88,16 @@ extension SigV4Signer {
     func stringToSignBytes(_ canonicalRequest: [UInt8], timestamp: SigV4Timestamp) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(32 + 16 + 8 + scopeSuffix.count + 64)
+        appendStringToSignPrefix(timestamp: timestamp, to: &out)
+        // update(bufferPointer:) rather than hash(data:): the DataProtocol path costs generic dispatch per call.
+        var hasher = SHA256()
+        canonicalRequest.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        Hex.append(hasher.finalize(), to: &out)
+        return out
+    }
+
+    /// `AWS4-HMAC-SHA256\n<timestamp>\n<scope>\n`: the string to sign but the canonical request's hash.
+    func appendStringToSignPrefix(timestamp: SigV4Timestamp, to out: inout [UInt8]) {
         out.append(contentsOf: Self.algorithm.utf8)
         out.append(UInt8(ascii: "\n"))
         timestamp.append(to: &out)
@@ -95,11 +105,6 @@ extension SigV4Signer {
         timestamp.appendDateStamp(to: &out)
         out.append(contentsOf: scopeSuffix)
         out.append(UInt8(ascii: "\n"))
-        // update(bufferPointer:) rather than hash(data:): the DataProtocol path costs generic dispatch per call.
-        var hasher = SHA256()
-        canonicalRequest.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        Hex.append(hasher.finalize(), to: &out)
-        return out
     }
 
     func signatureBytes(_ stringToSign: [UInt8], timestamp: SigV4Timestamp) -> [UInt8] {

@@ -1,4 +1,5 @@
 import Foundation
+import LecternCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,7 +15,7 @@ final class DevWorkerProcess: @unchecked Sendable {
 
     init(id: Int, executable: String, environment: [String: String], scratchRoot: String, logDirectory: String?) throws {
         self.id = id
-        self.metricsPort = try FreePort.pick()
+        self.metricsPort = Int(try LoopbackPort.free())
         scratchDirectory = scratchRoot + "/worker-\(id)"
         try FileManager.default.createDirectory(atPath: scratchDirectory, withIntermediateDirectories: true)
         process.executableURL = URL(fileURLWithPath: executable)
@@ -41,29 +42,5 @@ final class DevWorkerProcess: @unchecked Sendable {
 
     func send(_ signal: Int32) {
         if process.isRunning { kill(process.processIdentifier, signal) }
-    }
-}
-
-/// A free loopback TCP port, found by binding port 0 (the worker binds it a moment later; a collision in between is
-/// possible but the worker then logs that its metrics server stopped, and the pool reads its load as unknown).
-enum FreePort {
-    struct Failure: Error, CustomStringConvertible { let description: String }
-
-    static func pick() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress -> Bool in
-                bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
-            }
-        }
-        guard bound else { throw Failure(description: "could not bind a loopback port: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -27,6 +27,18 @@ import Testing
         #expect(principal == Principal(userID: "p-17", name: "Ada", role: .professor, courses: ["CS101", "CS102"]))
     }
 
+    @Test func developmentTokensCarryWholeSecondTimes() async throws {
+        let now = Date(timeIntervalSince1970: 1_764_700_000.75)
+        let token = try await DevTokens.mint(secret: secret, role: .student, user: "s-1", expiresIn: 3600.5, now: now)
+        // The payload, base64url-decoded, as JSON numbers (identity providers write whole seconds).
+        var payload = String(token.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        payload += String(repeating: "=", count: (4 - payload.count % 4) % 4)
+        let json = try #require(Data(base64Encoded: payload))
+        let claims = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        #expect((claims["iat"] as? NSNumber)?.stringValue == "1764700000")
+        #expect((claims["exp"] as? NSNumber)?.stringValue == "1764703600")
+    }
+
     @Test func missingMalformedExpiredAndForgedTokensAre401() async throws {
         let authenticator = try await hs256()
         await unauthorized(authenticator, nil, mentioning: "bearer token")

@@ -46,16 +46,19 @@ extension S3Client {
         for number in partNumbers { try Self.checkPartNumber(number) }
         try Self.checkPresignExpiry(expires)
         let signer = try await service.signer()
-        // Only the part number changes within a batch: the rest of the unsigned URL is encoded once.
-        let object = urlString(bucket: bucket, key: key) + "?partNumber="
-        let upload = "&uploadId=" + AWSPercentEncoding.encode(uploadID, keepingSlashes: false)
-        var urls: [String] = []
-        urls.reserveCapacity(partNumbers.count)
-        for number in partNumbers {
-            let unsigned = object + String(number) + upload
-            urls.append(try Self.presignedString(signer, method: "PUT", urlString: unsigned, expires: expires, date: date))
+        guard !partNumbers.isEmpty else { return [] }
+        // Only the part number changes within a batch: everything else (the URL around it, the canonical request
+        // hashed up to it, the signing key) is prepared once by the template.
+        let unsigned = urlString(bucket: bucket, key: key) + "?partNumber=&uploadId="
+            + AWSPercentEncoding.encode(uploadID, keepingSlashes: false)
+        let template: PresignTemplate
+        do {
+            template = try signer.presignTemplate(method: "PUT", urlString: unsigned, varying: "partNumber",
+                                                  expires: expires, date: date)
+        } catch {
+            throw Self.invalidArgument("cannot presign \(unsigned): \(error)")
         }
-        return urls
+        return partNumbers.map { template.urlString(varying: $0) }
     }
 
     /// `presignedGetURL` as text; see `presignedUploadPartURLStrings`.
