@@ -38,6 +38,9 @@ public final class HTTP1Server: Sendable {
         public var lingerTimeout: Duration = .seconds(1)
         /// TCP_NODELAY on every accepted socket; off only to show, in a test, what it guards against.
         public var disablingNagle = true
+        /// Event loops (threads, each with its own epoll descriptor) that run the connections, assigned in turn;
+        /// one per core by default, like the cooperative pool they replace for connection tasks.
+        public var eventLoops = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
         public init() {}
 
@@ -110,18 +113,19 @@ public final class HTTP1Server: Sendable {
         guard first else { throw NotListening(description: "run() was already called on this server") }
         defer { finish() }
 
-        let reactor: SocketReactor
+        var reactors: [SocketReactor] = []
         let listener: ListeningSocket
         do {
-            reactor = try SocketReactor()
-            listener = try ListeningSocket(host: host, port: requestedPort, backlog: SOMAXCONN, reactor: reactor)
-            try reactor.start()
+            for _ in 0..<max(1, configuration.eventLoops) { reactors.append(try SocketReactor()) }
+            listener = try ListeningSocket(host: host, port: requestedPort, backlog: SOMAXCONN, reactor: reactors[0])
+            for reactor in reactors { try reactor.start() }
         } catch {
+            for reactor in reactors { reactor.stop() }
             guarded.withLock { $0.failure = error }
             throw error
         }
         // Every connection task has ended by then (the task group waits for them).
-        defer { reactor.stop() }
+        defer { for reactor in reactors { reactor.stop() } }
         let stopRequested = guarded.withLock { state in
             state.listener = listener
             state.port = listener.port
@@ -133,10 +137,11 @@ public final class HTTP1Server: Sendable {
             group.addTask { [registry, configuration] in
                 await Self.reap(registry, every: configuration.reaperInterval, deadlines: configuration.deadlines)
             }
-            await acceptConnections(on: listener, reactor: reactor) { socket in
+            await acceptConnections(on: listener, reactors: reactors) { socket, reactor in
                 let state = ConnectionState(socket: socket)
                 registry.register(state)
-                group.addTask { [registry, configuration, handler, logger] in
+                // The task runs on the loop its socket's events arrive on.
+                group.addTask(executorPreference: reactor) { [registry, configuration, handler, logger] in
                     var connection = HTTP1Connection(socket: socket, state: state, configuration: configuration,
                                                      handler: handler, logger: logger)
                     await connection.serve()
@@ -161,16 +166,19 @@ public final class HTTP1Server: Sendable {
 
     /// Accepts until the server stops (or its task is cancelled), in batches: every connection waiting in the
     /// backlog is taken before parking on the reactor again.
-    private func acceptConnections(on listener: ListeningSocket, reactor: SocketReactor,
-                                   start: (ConnectionSocket) -> Void) async {
+    private func acceptConnections(on listener: ListeningSocket, reactors: [SocketReactor],
+                                   start: (ConnectionSocket, SocketReactor) -> Void) async {
+        var next = 0
         while !isStopping, !Task.isCancelled {
             let readiness = listener.registration.readiness(.read)
             let descriptor = listener.accept()
             if descriptor >= 0 {
                 do {
+                    let reactor = reactors[next]
+                    next = (next + 1) % reactors.count
                     let socket = try ConnectionSocket(adopting: descriptor, reactor: reactor)
                     if configuration.disablingNagle { socket.disableNagle() }
-                    start(socket)
+                    start(socket, reactor)
                 } catch {
                     logger.error("cannot register a connection; closed it", metadata: ["error": "\(error)"])
                 }

@@ -6,19 +6,27 @@ import Synchronization
 import Glibc
 #endif
 
-/// The HTTP/1.1 engine's epoll loop: one thread of its own blocks in `epoll_wait` and resumes the tasks whose sockets
-/// became ready.
+/// One of the HTTP/1.1 engine's event loops: a thread of its own that runs the jobs of the connection tasks assigned
+/// to it (it is their `TaskExecutor`) and, between batches of jobs, takes socket events from its own epoll
+/// descriptor and resumes the tasks whose sockets became ready.
 ///
 /// Why not FlyingSocks' `SocketPool`: that pool is an actor that adds a socket to epoll for every wait and removes it
 /// at every wake-up, and its `epoll_wait` runs on a dispatch queue whose every batch hops back onto the actor. Under
 /// load those hand-offs between threads were a tenth of the CPU (in the scheduler), and they stretched p99. Here each
-/// socket is added once, edge-triggered, for everything it will ever wait for, so a wait costs no system call; the
-/// reactor thread resumes waiters directly.
+/// socket is added once, edge-triggered, for everything it will ever wait for, so a wait costs no system call.
 ///
-/// Lifecycle: `start()` spawns the thread, `stop()` wakes it through an `eventfd`, joins it and ends whatever still
-/// waits. The epoll and event descriptors are closed in `deinit`, not in `stop()`: every socket holds its reactor, so
-/// no socket can ever remove itself from a closed (or reused) epoll descriptor.
-final class SocketReactor: Sendable {
+/// Why an executor: a connection task that prefers this reactor (`addTask(executorPreference:)`) is resumed by an
+/// event on the thread that will run it, so a request goes from readable socket to answer without waking another
+/// thread; jobs run first in, first out, events are taken after each batch, and a task that yields goes to the back
+/// of the queue, so every connection on a loop gets its turn. Actors the handler calls (caches, rate limits) run on
+/// the caller's preferred executor too. A job enqueued from another thread (a DynamoDB answer from libcurl's
+/// thread) wakes the loop through the `eventfd` only if it sleeps in `epoll_wait`.
+///
+/// Lifecycle: `start()` spawns the thread, `stop()` wakes it through the `eventfd`, joins it and ends whatever still
+/// waits; jobs that arrive after that run on the global concurrent executor. The epoll and event descriptors are
+/// closed in `deinit`, not in `stop()`: every socket holds its reactor, so no socket can ever remove itself from a
+/// closed (or reused) epoll descriptor.
+final class SocketReactor: TaskExecutor, Sendable {
     /// What a socket is registered for.
     enum Interest {
         /// An accepted connection: readable, writable, and the peer's half-close.
@@ -63,6 +71,18 @@ final class SocketReactor: Sendable {
         var stopped = false
     }
     private let lifecycle = Mutex(Lifecycle())
+    /// Set by `stop()` before it wakes the thread.
+    private let stopRequested = Atomic<Bool>(false)
+
+    /// Jobs waiting to run on the thread.
+    private struct Jobs {
+        var queue: [UnownedJob] = []
+        /// The thread is in, or about to enter, an `epoll_wait` without a timeout: an enqueue must wake it.
+        var sleeping = false
+        /// The loop has returned (or never ran): jobs go to the global concurrent executor.
+        var ended = false
+    }
+    private let jobs = Mutex(Jobs())
 
     init() throws(SocketReactorError) {
         let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -123,9 +143,11 @@ final class SocketReactor: Sendable {
             return state.thread
         }
         if let thread {
-            var one: UInt64 = 1
-            _ = Glibc.write(wakeDescriptor, &one, MemoryLayout<UInt64>.size)
+            stopRequested.store(true, ordering: .sequentiallyConsistent)
+            wake()
             _ = pthread_join(thread, nil)
+        } else {
+            endJobs()
         }
         let remaining = table.withLock { table in
             table.stopped = true
@@ -139,30 +161,89 @@ final class SocketReactor: Sendable {
         var events = [epoll_event](repeating: epoll_event(), count: Self.maxEvents)
         var ready: [(SocketRegistration, UInt32)] = []
         ready.reserveCapacity(Self.maxEvents)
+        var running: [UnownedJob] = []
+        running.reserveCapacity(Self.maxEvents)
+        let executor = asUnownedTaskExecutor()
         while true {
-            let count = Int(epoll_wait(epollDescriptor, &events, Int32(events.count), -1))
+            // The jobs queued so far, first in first out; what they enqueue runs in the next round, after the events.
+            jobs.withLock { swap(&$0.queue, &running) }
+            for job in running { job.runSynchronously(on: executor) }
+            running.removeAll(keepingCapacity: true)
+
+            // Block only when no job is waiting; otherwise just collect what is ready.
+            let timeout: Int32 = jobs.withLock { state in
+                if state.queue.isEmpty {
+                    state.sleeping = true
+                    return -1
+                }
+                return 0
+            }
+            let count = Int(epoll_wait(epollDescriptor, &events, Int32(events.count), timeout))
+            if timeout < 0 { jobs.withLock { $0.sleeping = false } }
             if count < 0 {
                 let code = errno
                 if code == EINTR { continue }
                 // Only a broken epoll descriptor fails here, and this reactor owns it: nothing left to wait on.
                 preconditionFailure("epoll_wait failed: \(String(cString: strerror(code)))")
             }
-            var stopping = false
+            var woken = false
             // One lock for the batch; waiters are resumed outside it.
             table.withLock { table in
                 for index in 0..<count {
                     let token = events[index].data.u64
                     if token == Self.wakeToken {
-                        stopping = true
+                        woken = true
                     } else if let registration = table.registration(for: token) {
                         ready.append((registration, events[index].events))
                     }
                 }
             }
+            // Resuming a waiter enqueues its task's job: onto this loop's queue when the task prefers it.
             for (registration, mask) in ready { registration.signal(mask) }
             ready.removeAll(keepingCapacity: true)
-            if stopping { return }
+            if woken {
+                var value: UInt64 = 0
+                _ = Glibc.read(wakeDescriptor, &value, MemoryLayout<UInt64>.size)
+                if stopRequested.load(ordering: .sequentiallyConsistent) {
+                    endJobs()
+                    return
+                }
+            }
         }
+    }
+
+    // MARK: Executor
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        enum Then { case nothing, wake, forward }
+        let then = jobs.withLock { state -> Then in
+            if state.ended { return .forward }
+            state.queue.append(job)
+            guard state.sleeping else { return .nothing }
+            state.sleeping = false
+            return .wake
+        }
+        switch then {
+        case .nothing: break
+        case .wake: wake()
+        case .forward: globalConcurrentExecutor.enqueue(ExecutorJob(job))
+        }
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = Glibc.write(wakeDescriptor, &one, MemoryLayout<UInt64>.size)
+    }
+
+    /// No thread will run jobs any more: what is queued, and what comes later, goes to the global executor.
+    private func endJobs() {
+        let left = jobs.withLock { state in
+            state.ended = true
+            defer { state.queue = [] }
+            return state.queue
+        }
+        for job in left { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
     }
 
     /// "lectern-reactor" in `top -H` and perf (Glibc's module does not export `pthread_setname_np`; Foundation
