@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HTTPTransport
 import SigV4
 
@@ -164,10 +165,14 @@ public struct CredentialChain: CredentialProvider {
 }
 
 /// Caches credentials and refreshes them before they expire, one refresh at a time however many callers wait.
+///
+/// Fresh credentials are answered from a lock, without entering the actor: every presigned URL and signed request
+/// asks, and an actor shared by all of the API's event loops would make their tasks queue on each other and hop
+/// threads. Only a refresh runs on the actor.
 public actor CachedCredentialProvider: CredentialProvider {
     private let source: any CredentialProvider
     private let refreshMargin: TimeInterval
-    private var cached: AWSCredentials?
+    private nonisolated let current = Mutex<AWSCredentials?>(nil)
     private var refreshing: Task<AWSCredentials, any Error>?
 
     public init(_ source: any CredentialProvider, refreshMargin: TimeInterval = 300) {
@@ -175,18 +180,23 @@ public actor CachedCredentialProvider: CredentialProvider {
         self.refreshMargin = refreshMargin
     }
 
-    public func credentials() async throws -> AWSCredentials {
-        if let cached, !needsRefresh(cached) { return cached }
+    public nonisolated func credentials() async throws -> AWSCredentials {
+        if let cached = current.withLock({ $0 }), !needsRefresh(cached) { return cached }
+        return try await refreshed()
+    }
+
+    private func refreshed() async throws -> AWSCredentials {
+        if let cached = current.withLock({ $0 }), !needsRefresh(cached) { return cached }
         if let refreshing { return try await refreshing.value }
         let task = Task { try await source.credentials() }
         refreshing = task
         defer { refreshing = nil }
         let fresh = try await task.value
-        cached = fresh
+        current.withLock { $0 = fresh }
         return fresh
     }
 
-    private func needsRefresh(_ credentials: AWSCredentials) -> Bool {
+    private nonisolated func needsRefresh(_ credentials: AWSCredentials) -> Bool {
         guard let expiration = credentials.expiration else { return false }
         return expiration.timeIntervalSinceNow < refreshMargin
     }

@@ -30,7 +30,7 @@ struct JSONWriter {
         value.withUTF8 { utf8 in
             bytes.append(UInt8(ascii: "\""))
             // Most strings (every presigned URL) need no escape: copied in one go.
-            if !utf8.contains(where: Self.needsEscape) {
+            if !Self.anyNeedsEscape(utf8) {
                 bytes.append(contentsOf: utf8)
             } else {
                 for byte in utf8 { escaped(byte) }
@@ -91,6 +91,16 @@ struct JSONWriter {
     @inline(__always)
     private static func needsEscape(_ byte: UInt8) -> Bool {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    /// `contains(where: needsEscape)` as a loop that ORs the tests of every byte, without a branch or an early exit
+    /// per byte, which the compiler can vectorise (a part batch's ten URLs are 6 kB scanned per answer).
+    private static func anyNeedsEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var hits: UInt8 = 0
+        for byte in bytes {
+            hits |= (byte < 0x20 ? 1 : 0) | (byte == UInt8(ascii: "\"") ? 1 : 0) | (byte == UInt8(ascii: "\\") ? 1 : 0)
+        }
+        return hits != 0
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

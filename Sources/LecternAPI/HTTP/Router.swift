@@ -64,7 +64,8 @@ public struct Router: Sendable {
     }
 
     func match(method: String, path: String) -> Match {
-        let pieces = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        // Substrings of the path: only bound parameters become Strings of their own.
+        let pieces = path.split(separator: "/", omittingEmptySubsequences: true)
         var allowed: [String] = []
         for route in routes {
             guard let parameters = Self.bind(route.segments, to: pieces) else { continue }
@@ -74,16 +75,17 @@ public struct Router: Sendable {
         return allowed.isEmpty ? .none : .wrongMethod(allowed: Array(Set(allowed)).sorted())
     }
 
-    private static func bind(_ segments: [Route.Segment], to pieces: [String]) -> [String: String]? {
+    private static func bind(_ segments: [Route.Segment], to pieces: [Substring]) -> [String: String]? {
         guard segments.count == pieces.count else { return nil }
+        // Literals first: most routes fail on one, before any parameter is decoded or stored.
+        for (segment, piece) in zip(segments, pieces) {
+            if case .literal(let text) = segment, text != piece { return nil }
+        }
         var parameters: [String: String] = [:]
         for (segment, piece) in zip(segments, pieces) {
-            if case .literal(let text) = segment {
-                guard text == piece else { return nil }
-                continue
-            }
+            if case .literal = segment { continue }
             // Foundation's decoding is costly and most pieces hold nothing to decode.
-            let decoded = piece.utf8.contains(UInt8(ascii: "%")) ? (piece.removingPercentEncoding ?? piece) : piece
+            let decoded = piece.utf8.contains(UInt8(ascii: "%")) ? (piece.removingPercentEncoding ?? String(piece)) : String(piece)
             switch segment {
             case .literal:
                 continue
