@@ -33,6 +33,7 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(name: "CLinuxEvents"),
         .systemLibrary(
             name: "CFFmpeg",
             pkgConfig: "libavformat",
@@ -71,7 +72,7 @@ let package = Package(
         .target(
             name: "LecternAPI",
             dependencies: [
-                "LecternCore", "AWS",
+                "LecternCore", "AWS", "CLinuxEvents",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),

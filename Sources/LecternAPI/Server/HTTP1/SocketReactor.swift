@@ -1,5 +1,4 @@
-// FlyingSocks' C module for <sys/epoll.h> and <sys/eventfd.h>, which Glibc's module does not export.
-import CSystemLinux
+import CLinuxEvents
 import Foundation
 import Synchronization
 #if canImport(Glibc)
