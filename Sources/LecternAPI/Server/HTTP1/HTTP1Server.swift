@@ -5,9 +5,10 @@ import Synchronization
 import Glibc
 #endif
 
-/// Lectern's HTTP/1.1 server engine, on its own epoll reactor (`SocketReactor`: one thread per server, each socket
-/// registered once, edge-triggered): one task per connection, requests parsed from large reads by a byte scanner,
-/// handled inline, answered in one write.
+/// Lectern's HTTP/1.1 server engine, on event loops of its own (`SocketReactor`: one thread per core, each both an
+/// epoll reactor and the task executor of the connections it watches; each socket registered once, edge-triggered):
+/// one task per connection, requests parsed from large reads by a byte scanner, handled inline, answered in one
+/// write.
 ///
 /// It replaced FlyingFox's `HTTPServer` in front of `APIApplication` because FlyingFox parses request heads one byte
 /// at a time through async iterators (a third of lectern-api's CPU under load), writes head and body separately,
