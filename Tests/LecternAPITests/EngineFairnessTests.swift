@@ -2,6 +2,9 @@ import Foundation
 @testable import LecternAPI
 import Synchronization
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Guards the engine's yield between requests on one connection. A connection whose next request is already
 /// buffered never has to suspend; without the yield its task keeps a thread of the (core-sized) cooperative pool
@@ -72,5 +75,39 @@ import Testing
         let drainedIndex = try #require(firstDrained)
         #expect(probeIndex < drainedIndex,
                 "the new connection waited until a busy one had drained its pipeline (probe at \(probeIndex), first drain at \(drainedIndex))")
+    }
+}
+
+/// The engine's connections run on its event loops: a request is handled on the thread that watches its socket.
+@Suite("HTTP/1.1 engine event loops") struct EngineEventLoopTests {
+    @Test func everyRequestRunsOnTheServersOneLoopThread() async throws {
+        let threads = Mutex<Set<UInt>>([])
+        // Given a server with one event loop
+        let harness = try await EngineHarness.start({ $0.eventLoops = 1 }, handler: { _ in
+            threads.withLock { _ = $0.insert(UInt(pthread_self())) }
+            await Task.yield()
+            threads.withLock { _ = $0.insert(UInt(pthread_self())) }
+            return .text("ok")
+        })
+        let port = harness.port
+        // When several connections send many requests at once (the cooperative pool has a thread per core and
+        // would spread them over all of its threads)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in 0..<4 {
+                group.addTask {
+                    try await RawSocket.onThread {
+                        let socket = try RawSocket(port: port)
+                        for index in 0..<100 {
+                            socket.send("GET /c/\(client)/\(index) HTTP/1.1\r\nHost: test\r\n\r\n")
+                            guard try socket.readResponse().status == 200 else { throw RawSocket.Failure(description: "not 200") }
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        await harness.stop()
+        // Then every request, before and after it suspended, ran on one thread: the loop's
+        #expect(threads.withLock { $0.count } == 1)
     }
 }
