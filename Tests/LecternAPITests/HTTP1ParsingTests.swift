@@ -126,12 +126,37 @@ import Testing
     // MARK: Encoding
 
     @Test func theAnswerIsOneBufferWithHeadAndBody() {
+        let date = Array("Thu, 03 Dec 2026 11:58:43 GMT".utf8)
         let response = APIResponse(status: 201, headers: ["Location": "/v1/lectures/x"], body: Data("{}".utf8), contentType: "application/json")
-        let text = String(decoding: ResponseEncoder.encode(response, persistence: .keepAlive), as: UTF8.self)
-        #expect(text == "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nLocation: /v1/lectures/x\r\nContent-Length: 2\r\n\r\n{}")
-        let closing = String(decoding: ResponseEncoder.encode(APIResponse(status: 404), persistence: .close), as: UTF8.self)
-        #expect(closing == "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        let http10 = String(decoding: ResponseEncoder.encode(APIResponse(status: 304), persistence: .keepAliveHTTP10), as: UTF8.self)
-        #expect(http10 == "HTTP/1.1 304 Not Modified\r\nConnection: keep-alive\r\n\r\n")
+        let text = String(decoding: ResponseEncoder.encode(response, persistence: .keepAlive, date: date), as: UTF8.self)
+        #expect(text == "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nLocation: /v1/lectures/x\r\n"
+                + "Date: Thu, 03 Dec 2026 11:58:43 GMT\r\nContent-Length: 2\r\n\r\n{}")
+        let closing = String(decoding: ResponseEncoder.encode(APIResponse(status: 404), persistence: .close, date: date), as: UTF8.self)
+        #expect(closing == "HTTP/1.1 404 Not Found\r\nDate: Thu, 03 Dec 2026 11:58:43 GMT\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        let http10 = String(decoding: ResponseEncoder.encode(APIResponse(status: 304), persistence: .keepAliveHTTP10, date: date), as: UTF8.self)
+        #expect(http10 == "HTTP/1.1 304 Not Modified\r\nDate: Thu, 03 Dec 2026 11:58:43 GMT\r\nConnection: keep-alive\r\n\r\n")
+        // An application's own Date is kept, and not doubled
+        let own = ResponseEncoder.encode(APIResponse(status: 200, headers: ["Date": "Mon, 01 Jan 2024 00:00:00 GMT"]), persistence: .keepAlive, date: date)
+        #expect(String(decoding: own, as: UTF8.self) == "HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\nContent-Length: 0\r\n\r\n")
+    }
+
+    @Test(arguments: [0, 784_111_777, 951_782_400, 1_764_763_123, 4_102_444_799])
+    func datesAreIMFFixdateAsFoundationFormatsThem(epochSeconds: Int) {
+        // An independent reference: Foundation's formatter with RFC 9110's pattern, in UTC, POSIX locale.
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let expected = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(epochSeconds)))
+        #expect(String(decoding: HTTPDate.format(epochSeconds: epochSeconds), as: UTF8.self) == expected)
+    }
+
+    @Test func theCurrentDateIsNow() throws {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let parsed = try #require(formatter.date(from: String(decoding: HTTPDate.current(), as: UTF8.self)))
+        #expect(abs(parsed.timeIntervalSinceNow) < 2)
     }
 }
