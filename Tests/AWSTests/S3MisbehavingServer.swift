@@ -1,4 +1,5 @@
 import Foundation
+import LecternTestSupport
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -32,22 +33,13 @@ final class S3MisbehavingServer: Sendable {
 
     init(_ behaviour: Behaviour) throws {
         self.behaviour = behaviour
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EIO) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound, listen(fd, 16) == 0 else {
+        let (fd, boundPort) = try LoopbackPort.bound()
+        guard listen(fd, 16) == 0 else {
             close(fd)
             throw POSIXError(.EADDRINUSE)
         }
         listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        port = Int(boundPort)
         let thread = Thread { [self] in acceptLoop() }
         thread.start()
     }

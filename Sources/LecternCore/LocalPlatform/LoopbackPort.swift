@@ -14,9 +14,16 @@ public enum LoopbackPort {
     }
 
     public static func free() throws -> UInt16 {
+        let (descriptor, port) = try bound()
+        close(descriptor)
+        return port
+    }
+
+    /// A TCP socket bound to a loopback port the kernel picked, still open (the caller listens on it, or closes it
+    /// to hand the port on as `free()` does).
+    public static func bound() throws -> (descriptor: Int32, port: UInt16) {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
-        defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -27,7 +34,11 @@ public enum LoopbackPort {
                 bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
             }
         }
-        guard bound else { throw Failure(description: "could not bind a loopback port: errno \(errno)") }
-        return UInt16(bigEndian: address.sin_port)
+        guard bound else {
+            let code = errno
+            close(descriptor)
+            throw Failure(description: "could not bind a loopback port: errno \(code)")
+        }
+        return (descriptor, UInt16(bigEndian: address.sin_port))
     }
 }
