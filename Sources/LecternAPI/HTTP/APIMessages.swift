@@ -10,13 +10,18 @@ public struct APIRequest: Sendable {
     /// Names lower-cased.
     public var headers: [String: String]
     public var body: Data
+    /// The address of the connection's peer as text (`203.0.113.7`, `2001:db8::1`), as the HTTP engine accepted it;
+    /// nil for requests built in-process. Behind a load balancer it is the balancer's address.
+    public var clientAddress: String?
 
-    public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:], body: Data = Data()) {
+    public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:], body: Data = Data(),
+                clientAddress: String? = nil) {
         self.method = method.uppercased()
         self.path = path
         self.query = query
         self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
         self.body = body
+        self.clientAddress = clientAddress
     }
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
