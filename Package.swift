@@ -73,6 +73,7 @@ let package = Package(
             name: "LecternAPI",
             dependencies: [
                 "LecternCore", "AWS", "CLinuxEvents",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),

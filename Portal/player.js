@@ -1,8 +1,7 @@
-// The watch page's player: HLS where the browser plays it natively (the API's master playlist, with the token in
-// the query because <video> cannot send headers), the MP4 otherwise; a seek bar that previews storyboard
-// thumbnails on hover and while seeking with the keyboard.
+// The watch page's player: HLS where the browser plays it natively (the API's master playlist: <video> cannot send
+// headers, so its link carries the playback grant the API minted for this lecture, never the user's token), the MP4
+// otherwise; a seek bar that previews storyboard thumbnails on hover and while seeking with the keyboard.
 
-import { storedToken } from "./api.js";
 import { h, formatDuration } from "./dom.js";
 
 export const HLS_TYPE = "application/vnd.apple.mpegurl";
@@ -10,7 +9,7 @@ export const HLS_TYPE = "application/vnd.apple.mpegurl";
 // Which source this browser should play, and why.
 export function chooseSource(video, playback) {
   if (playback.hls && video.canPlayType(HLS_TYPE) !== "") {
-    return { kind: "hls", url: playback.hls + "?access_token=" + encodeURIComponent(storedToken()) };
+    return { kind: "hls", url: playback.hls };
   }
   if (playback.mp4) return { kind: "mp4", url: playback.mp4 };
   return null;
@@ -40,7 +39,8 @@ export function parseStoryboard(text) {
 }
 
 async function loadStoryboard(path) {
-  const response = await fetch(path, { headers: { Authorization: "Bearer " + storedToken() }, cache: "no-store" });
+  // The link carries its playback grant; the user's token stays in this page.
+  const response = await fetch(path, { cache: "no-store" });
   if (!response.ok) return [];
   return parseStoryboard(await response.text());
 }

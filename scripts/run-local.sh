@@ -76,6 +76,10 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port"
 unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_SQS AWS_ENDPOINT_URL_DYNAMODB
 LECTERN_JWT_SECRET=$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')
 export LECTERN_JWT_SECRET
+# The key that signs playback grants: generated like the token secret rather than derived from it, so the two keys
+# stay as unrelated as they are in a deployment (there the grant key is its own secret and tokens come from a JWKS).
+LECTERN_PLAYBACK_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
+export LECTERN_PLAYBACK_KEY
 
 portal_origin="http://localhost:$api_port"
 exports=$("$bin/lectern" dev bootstrap --cors-origin "$portal_origin" --cors-origin "http://127.0.0.1:$api_port" 2>>"$logs/bootstrap.log") \

@@ -15,6 +15,9 @@ do {
     let services = try await APIServices.connect(config: config, context: context)
     let authenticator = try await Authenticator(source: config.keySource, issuer: config.issuer, audience: config.audience,
                                                 transport: context.transport)
+    if config.playbackKey.origin == .generated {
+        logger.notice("LECTERN_PLAYBACK_KEY is not set: playback grants are signed with a key made for this process, so only this task accepts them; give every API task behind a load balancer the same key")
+    }
     let application = APIApplication(config: config, services: services, authenticator: authenticator, logger: logger,
                                      recordCacheTTL: recordCacheTTL)
     let server = try APIServer(application: application, port: config.port, logger: logger)

@@ -37,6 +37,15 @@ struct DemoAPIClient: Sendable {
         }
     }
 
+    /// GETs an API link as a player does: no Authorization header, only what the link carries (its playback grant).
+    func fetchAsPlayer(_ url: URL) async throws -> String {
+        let response = try await transport.execute(HTTPRequest(method: "GET", url: url))
+        guard response.status == 200 else {
+            throw Failure(description: "a player's GET \(url.path) answered HTTP \(response.status): \(Self.problem(in: response.body))")
+        }
+        return String(decoding: response.body, as: UTF8.self)
+    }
+
     /// PUTs `length` bytes of `file` from `offset` to a presigned URL, streamed from disk; answers the ETag.
     func put(file: String, offset: Int64, length: Int64, to url: URL, headers: [String: String] = [:]) async throws -> String {
         var fields = HTTPHeaders()

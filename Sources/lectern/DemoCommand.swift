@@ -4,13 +4,15 @@ import AWS
 import LecternAPI
 
 /// `lectern demo`: generates a sample lecture, uploads it through the API as the portal does, waits for it to be
-/// ready and prints where to watch it.
+/// ready, checks that its playlists play through their grant links and prints where to watch it.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo", abstract: "Upload a generated sample lecture through the API and wait until it is ready.",
         discussion: """
         Needs a running API (make run). Signs in with --token, or mints a professor token of --course from --secret \
-        or $LECTERN_JWT_SECRET (the API's). Exits non-zero with the reason if the lecture fails.
+        or $LECTERN_JWT_SECRET (the API's). When the lecture is ready, plays its HLS playlists as a player would (no \
+        token, only the playback grant in the link) and prints that link. Exits non-zero with the reason if the lecture \
+        or its playback fails.
         """)
 
     @Option(help: "The API's base URL.")
@@ -94,6 +96,11 @@ struct DemoCommand: AsyncParsableCommand {
             throw DemoAPIClient.Failure(description: "lecture \(id) failed: \(lecture.failureReason ?? "no reason given")")
         }
         say("ready\(lecture.durationSeconds.map { String(format: " (%.1f s)", $0) } ?? "")")
+        if let hls = lecture.playback?.hls {
+            let master = try await checkPlayback(hls, client: client)
+            // Playable in any HLS player (ffplay, VLC, Safari) until the grant in it expires.
+            say("hls: \(master.absoluteString)")
+        }
         say("watch: \(base)#/watch/\(id)")
         say("course: \(base)#/courses/\(course)")
     }
@@ -128,6 +135,23 @@ struct DemoCommand: AsyncParsableCommand {
             }
             return CompleteUploadRequest(parts: parts)
         }
+    }
+
+    /// Plays the lecture's master playlist and its first variant as a player would, with no token but the grant in the
+    /// link; answers the master's absolute URL.
+    private func checkPlayback(_ hls: String, client: DemoAPIClient) async throws -> URL {
+        guard let master = URL(string: hls, relativeTo: client.base)?.absoluteURL else {
+            throw DemoAPIClient.Failure(description: "the lecture's HLS link \(hls) is not a URL")
+        }
+        let playlist = try await client.fetchAsPlayer(master)
+        guard let variant = playlist.split(whereSeparator: \.isNewline).first(where: { !$0.hasPrefix("#") && !$0.isEmpty }),
+              let variantURL = URL(string: String(variant), relativeTo: master)?.absoluteURL else {
+            throw DemoAPIClient.Failure(description: "the master playlist lists no variant:\n\(playlist.prefix(500))")
+        }
+        guard try await client.fetchAsPlayer(variantURL).hasPrefix("#EXTM3U") else {
+            throw DemoAPIClient.Failure(description: "the variant playlist \(variantURL.path) is not HLS")
+        }
+        return master
     }
 
     /// Polls the lecture, printing each change of state or percent, until it is ready or failed.

@@ -66,6 +66,8 @@ import Testing
         "ecr:GetDownloadUrlForLayer": repositories,
         "logs:CreateLogStream": logStreams,
         "logs:PutLogEvents": logStreams,
+        // The playback grant key, for the API container (issue 13): that one secret only.
+        "secretsmanager:GetSecretValue": ["${PlaybackKeySecret}"],
     ]
 
     @Test func theTemplateHasTheThreeRolesAndNoOthers() throws {
@@ -83,7 +85,7 @@ import Testing
         #expect(IAMAudit.grants(of: "WorkerTaskRole", in: template) == Self.worker)
     }
 
-    @Test func executionRoleOnlyPullsTheTwoImagesAndWritesTheTwoLogGroups() throws {
+    @Test func executionRoleOnlyPullsTheTwoImagesWritesTheTwoLogGroupsAndReadsThePlaybackKey() throws {
         let template = try Template.main()
         #expect(IAMAudit.grants(of: "TaskExecutionRole", in: template) == Self.execution)
     }

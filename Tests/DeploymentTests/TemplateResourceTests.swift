@@ -42,6 +42,19 @@ import Testing
         #expect(try Self.properties("JobsDeadLetterQueue")["MessageRetentionPeriod"] == .string(String(14 * 24 * 3600)))
     }
 
+    /// Every API task signs and checks playback grants with the same key, from the secret store; the worker never sees it.
+    @Test func apiTasksShareThePlaybackKeyFromTheSecretStore() throws {
+        let secret = try Self.properties("PlaybackKeySecret")
+        #expect(secret["GenerateSecretString"]?["PasswordLength"] == .string("64"))
+        #expect(secret["GenerateSecretString"]?["ExcludePunctuation"] == .string("true"), "letters and digits are valid base64")
+        let api = try #require(try Self.properties("ApiTaskDefinition")["ContainerDefinitions"]?.items.first)
+        let secrets = api["Secrets"]?.items ?? []
+        #expect(secrets == [.map(["Name": .string("LECTERN_PLAYBACK_KEY"), "ValueFrom": Self.ref("PlaybackKeySecret")])])
+        #expect(!(api["Environment"]?.items ?? []).contains { $0["Name"] == .string("LECTERN_PLAYBACK_KEY") }, "a key in plain environment")
+        let worker = try #require(try Self.properties("WorkerTaskDefinition")["ContainerDefinitions"]?.items.first)
+        #expect(worker["Secrets"] == nil)
+    }
+
     @Test func lecturesTableHasTheCourseIndexAndPointInTimeRecovery() throws {
         let table = try Self.properties("LecturesTable")
         #expect(table["KeySchema"] == .list([.map(["AttributeName": .string("lectureId"), "KeyType": .string("HASH")])]))

@@ -322,7 +322,21 @@ def student_watches(driver):
     sprite = [e for e in network if e["method"] == "Network.responseReceived" and "storyboard" in e["params"]["response"]["url"]
               and e["params"]["response"]["mimeType"].startswith("image/")]
     check(sprite and sprite[-1]["params"]["response"]["status"] == 200, "the storyboard sprite loaded from S3")
-    return "played %s to %.1f s; hover showed cues at %.0f s and %.0f s" % (source, current, first_cue, later_cue)
+
+    # Every request the page made so far (all scenarios): the user's token never travels in a URL; the player's and
+    # the storyboard's links carry the playback grant instead.
+    requested = [e["params"]["request"]["url"] for e in network if e["method"] == "Network.requestWillBeSent"]
+    check(any("/v1/lectures/" in url for url in requested), "the network log shows the page's API requests")
+    leaked = [url for url in requested if "access_token" in url]
+    check(not leaked, "a request carried access_token: %s" % leaked[:3])
+    cues = [url for url in requested if "/storyboard.vtt" in url]
+    check(cues and all("grant=" in url for url in cues), "the storyboard cues were fetched with a grant: %s" % cues[:3])
+    playlists = [url for url in requested if ".m3u8" in url]
+    if source == "hls":
+        check(playlists and all("grant=" in url for url in playlists),
+              "every playlist request carried a grant: %s" % [url[:160] for url in playlists[:4]])
+    return "played %s to %.1f s; hover showed cues at %.0f s and %.0f s; %d requests, none with access_token, %d playlists with a grant" % (
+        source, current, first_cue, later_cue, len(requested), len(playlists))
 
 
 @scenario("phone")

@@ -6,6 +6,9 @@ public enum RouteAccess: Sendable {
     case public_
     /// A verified bearer token; the handler decides role and course.
     case authenticated
+    /// A bearer token in the Authorization header, or else a playback grant (`?grant=`) for the lecture named by
+    /// the path parameter `lectureParameter`: for the links players follow, which cannot carry headers.
+    case playback(lectureParameter: String)
 }
 
 /// A matched request: the request, its path parameters and (for authenticated routes) who sent it.
@@ -13,6 +16,8 @@ public struct RequestContext: Sendable {
     public var request: APIRequest
     public var parameters: [String: String]
     public var principal: Principal?
+    /// The playback grant that authorised the request, when it was one (not a bearer token).
+    public var playbackGrant: String?
 
     public func parameter(_ name: String) -> String { parameters[name] ?? "" }
 

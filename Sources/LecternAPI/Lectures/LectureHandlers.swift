@@ -324,7 +324,9 @@ struct LectureHandlers: Sendable {
         try LectureAccess.requireRead(record, by: caller)
         var playback: PlaybackView?
         if record.state == .ready, let prefix = record.publishedPrefix {
-            playback = try await Playback(config: config, services: services).view(of: record, prefix: prefix)
+            // Playlist links carry a grant for this caller and lecture, never the caller's token (see PlaybackGrants).
+            let grant = config.playbackGrants.mint(lecture: record.lectureId, course: record.courseId, for: caller)
+            playback = try await Playback(config: config, services: services).view(of: record, prefix: prefix, grant: grant)
         }
         let view = LectureView(record, playback: playback)
         return APIResponse(status: 200, body: view.directJSON ?? APIJSON.encode(view), contentType: "application/json")

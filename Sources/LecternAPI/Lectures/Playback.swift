@@ -35,11 +35,13 @@ struct Playback: Sendable {
         return try? JSONDecoder().decode(PublishedManifest.self, from: object.body)
     }
 
-    func view(of record: LectureRecord, prefix: String) async throws -> PlaybackView {
+    /// The links of a ready lecture; the API's own (playlist, storyboard cues) carry `grant` (see `PlaybackGrants`).
+    func view(of record: LectureRecord, prefix: String, grant: String) async throws -> PlaybackView {
         let manifest = try await manifest(prefix: prefix)
+        let query = Self.grantQuery(grant)
         var storyboard: PlaybackView.Storyboard?
         if let board = manifest?.storyboard, board.cues != nil {
-            storyboard = .init(cues: "/v1/lectures/\(record.lectureId)/storyboard.vtt",
+            storyboard = .init(cues: "/v1/lectures/\(record.lectureId)/storyboard.vtt" + query,
                                image: try await safe(board.image).asyncMap { try await presign(prefix, $0) },
                                interval: board.interval, thumbnailWidth: board.thumbnailWidth, thumbnailHeight: board.thumbnailHeight)
         }
@@ -47,13 +49,16 @@ struct Playback: Sendable {
             PlaybackView.Rendition(name: $0.name ?? "", width: $0.width, height: $0.height, bandwidth: $0.bandwidth)
         }
         return PlaybackView(
-            hls: "/v1/lectures/\(record.lectureId)/hls/master.m3u8",
+            hls: "/v1/lectures/\(record.lectureId)/hls/master.m3u8" + query,
             mp4: try await safe(manifest?.progressive?.path).asyncMap { try await presign(prefix, $0) },
             poster: try await safe(manifest?.poster).asyncMap { try await presign(prefix, $0) },
             storyboard: storyboard, renditions: renditions, durationSeconds: manifest?.duration,
             expiresAt: Date().addingTimeInterval(TimeInterval(config.playbackURLSeconds)),
             notices: Self.notices(manifest))
     }
+
+    /// `?grant=…`: a grant is base64url and a dot, nothing to escape.
+    static func grantQuery(_ grant: String) -> String { "?\(PlaybackGrants.queryParameter)=\(grant)" }
 
     static func notices(_ manifest: PublishedManifest?) -> [String]? {
         let reasons = (manifest?.droppedStreams ?? []).compactMap(\.reason).filter { !$0.isEmpty }
@@ -68,7 +73,7 @@ struct Playback: Sendable {
         }
     }
 
-    /// The master playlist with its links pointing at the API's media playlists (`suffix` carries a query token).
+    /// The master playlist with its links pointing at the API's media playlists (`suffix`: their query, the grant).
     func master(prefix: String, suffix: String) async throws -> String {
         let manifest = try await manifest(prefix: prefix)
         let masterPath = safe(manifest?.masterPlaylist) ?? PublishedManifest.defaultMaster
@@ -147,13 +152,13 @@ struct PlaybackHandlers: Sendable {
     }
 
     func master(_ context: RequestContext) async throws -> APIResponse {
-        let (_, prefix, playback) = try await readyLecture(context)
-        // A player that authenticated with ?access_token= (no way to send headers) needs it on the variant links too.
-        var suffix = ""
-        if let token = context.request.query["access_token"] {
-            suffix = "?access_token=" + (token.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-_."))) ?? "")
-        }
-        return playlistResponse(try await playback.master(prefix: prefix, suffix: suffix), config: lectures.config)
+        let (record, prefix, playback) = try await readyLecture(context)
+        // The player that fetched this cannot send headers for the variants either: they carry a grant. The same one
+        // that opened the master, never a new one, so a grant cannot renew itself past its expiry; a caller with a
+        // bearer token gets one minted, so the playlist plays in any player.
+        let grant = try context.playbackGrant
+            ?? lectures.config.playbackGrants.mint(lecture: record.lectureId, course: record.courseId, for: context.caller)
+        return playlistResponse(try await playback.master(prefix: prefix, suffix: Playback.grantQuery(grant)), config: lectures.config)
     }
 
     func media(_ context: RequestContext) async throws -> APIResponse {

@@ -50,9 +50,9 @@ public struct APIApplication: Sendable {
         router.add("POST /v1/lectures/:id/upload/parts", lectures.partURLBatch)
         router.add("POST /v1/lectures/:id/upload/complete", lectures.complete)
         router.add("POST /v1/lectures/:id/retry", lectures.retry)
-        router.add("GET /v1/lectures/:id/hls/master.m3u8", playback.master)
-        router.add("GET /v1/lectures/:id/hls/:rendition.m3u8", playback.media)
-        router.add("GET /v1/lectures/:id/storyboard.vtt", playback.storyboard)
+        router.add("GET /v1/lectures/:id/hls/master.m3u8", access: .playback(lectureParameter: "id"), playback.master)
+        router.add("GET /v1/lectures/:id/hls/:rendition.m3u8", access: .playback(lectureParameter: "id"), playback.media)
+        router.add("GET /v1/lectures/:id/storyboard.vtt", access: .playback(lectureParameter: "id"), playback.storyboard)
         router.add("GET /v1/courses/:course/lectures", lectures.list)
         router.add("GET /v1/ops/queue", ops.queue)
         router.add("POST /v1/ops/dlq/redrive", ops.redrive)
@@ -106,20 +106,25 @@ public struct APIApplication: Sendable {
         case .none: throw APIProblem.notFound("no resource at \(request.path)")
         }
         routeName = route.name
+        // A bearer token in a URL ends up in logs, history and caches: refused everywhere, whatever the route.
+        if request.query["access_token"] != nil { throw APIProblem.tokenInQuery }
         var context = RequestContext(request: request, parameters: parameters, principal: nil)
-        if case .authenticated = route.access {
-            let principal: Principal
-            if request.header("Authorization") == nil, request.method == "GET", let token = request.query["access_token"],
-               route.name.hasSuffix(".m3u8") || route.name.hasSuffix(".vtt") {
-                // Players cannot add headers to playlist fetches; playback routes also take the token in the query.
-                principal = try await authenticator.authenticate(token: token)
+        switch route.access {
+        case .public_:
+            break
+        case .authenticated:
+            context.principal = try await authenticator.authenticate(authorization: request.header("Authorization"))
+        case .playback(let lectureParameter):
+            if request.header("Authorization") == nil, let grant = request.query[PlaybackGrants.queryParameter] {
+                // Players cannot add headers to playlist fetches: the link carries a grant for this lecture instead.
+                context.principal = try config.playbackGrants.verify(grant, forLecture: parameters[lectureParameter] ?? "").principal
+                context.playbackGrant = grant
             } else {
-                principal = try await authenticator.authenticate(authorization: request.header("Authorization"))
+                context.principal = try await authenticator.authenticate(authorization: request.header("Authorization"))
             }
-            if Self.writeMethods.contains(request.method), let wait = rateLimiter.admit(principal.userID) {
-                throw APIProblem.tooManyRequests(retryAfter: wait)
-            }
-            context.principal = principal
+        }
+        if let principal = context.principal, Self.writeMethods.contains(request.method), let wait = rateLimiter.admit(principal.userID) {
+            throw APIProblem.tooManyRequests(retryAfter: wait)
         }
         return try await route.handler(context)
     }

@@ -25,6 +25,7 @@ public struct APIConfigError: Error, Sendable, CustomStringConvertible {
 /// | `LECTERN_SINGLE_UPLOAD_MAX_BYTES` | above this, multipart | 64 MB |
 /// | `LECTERN_MIN_PART_BYTES` | smallest multipart part | 8 MiB |
 /// | `LECTERN_WRITES_PER_MINUTE` | per-user write rate limit | 60 |
+/// | `LECTERN_PLAYBACK_KEY` | base64 of ≥ 32 bytes that signs playback grants; the same on every API task | random per process |
 /// | `LECTERN_PORTAL_DIR` | the web portal's folder (`Portal/`), served at `/` and `/portal/` | none (API only) |
 /// | `LECTERN_HTTP_ENGINE` | `lectern` (our HTTP/1.1 engine) or `flyingfox` (FlyingFox's server, for comparison) | lectern |
 /// | `PORT` | listening port | 8080 |
@@ -53,6 +54,8 @@ public struct APIConfig: Sendable {
     /// Lifetime of presigned upload URLs (≤ 15 min) and of playback/download URLs (≤ 1 h).
     public var uploadURLSeconds = 900
     public var playbackURLSeconds = 3600
+    /// Signs playback grants (`PlaybackGrants`); a new random one unless `LECTERN_PLAYBACK_KEY` sets it.
+    public var playbackKey = PlaybackKey.random()
     /// The web portal's static files, served at `/` and `/portal/{file}` when set.
     public var portal: PortalFiles?
     /// Which HTTP server `APIServer` runs.
@@ -148,6 +151,14 @@ public struct APIConfig: Sendable {
             port: integer("PORT", default: 8080, in: 0...65_535))
         config.uploadURLSeconds = integer("LECTERN_UPLOAD_URL_SECONDS", default: 900, in: 60...900)
         config.playbackURLSeconds = integer("LECTERN_PLAYBACK_URL_SECONDS", default: 3600, in: 60...3600)
+        if let text = value("LECTERN_PLAYBACK_KEY") {
+            if let key = PlaybackKey(base64: text) {
+                config.playbackKey = key
+            } else {
+                // The value is a secret: never echoed.
+                problems.append("LECTERN_PLAYBACK_KEY must be base64 of at least \(PlaybackKey.minimumBytes) bytes (e.g. openssl rand -base64 32)")
+            }
+        }
         if let engine = value("LECTERN_HTTP_ENGINE") {
             if let choice = HTTPEngineChoice(rawValue: engine.lowercased()) {
                 config.httpEngine = choice

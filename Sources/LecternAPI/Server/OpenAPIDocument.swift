@@ -62,19 +62,19 @@ enum OpenAPIDocument {
         "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobAccepted"}}}},
           "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/lectures/{id}/hls/master.m3u8": {
-      "parameters": [{"$ref": "#/components/parameters/LectureID"}, {"$ref": "#/components/parameters/AccessToken"}],
-      "get": {"operationId": "masterPlaylist", "summary": "Master playlist; its variant links lead to the API's media playlists", "responses": {
+      "parameters": [{"$ref": "#/components/parameters/LectureID"}],
+      "get": {"operationId": "masterPlaylist", "security": [{"bearer": []}, {"playbackGrant": []}], "summary": "Master playlist; its variant links lead to the API's media playlists", "responses": {
         "200": {"description": "HLS master playlist", "content": {"application/vnd.apple.mpegurl": {"schema": {"type": "string"}}}},
         "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/lectures/{id}/hls/{rendition}.m3u8": {
-      "parameters": [{"$ref": "#/components/parameters/LectureID"}, {"$ref": "#/components/parameters/AccessToken"},
+      "parameters": [{"$ref": "#/components/parameters/LectureID"},
         {"name": "rendition", "in": "path", "required": true, "description": "The playlist's path with '~' for '/', e.g. video~720p~playlist", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.~-]+$"}}],
-      "get": {"operationId": "mediaPlaylist", "summary": "Media playlist; every segment and init segment link is a presigned S3 URL", "responses": {
+      "get": {"operationId": "mediaPlaylist", "security": [{"bearer": []}, {"playbackGrant": []}], "summary": "Media playlist; every segment and init segment link is a presigned S3 URL", "responses": {
         "200": {"description": "HLS media playlist", "content": {"application/vnd.apple.mpegurl": {"schema": {"type": "string"}}}},
         "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/lectures/{id}/storyboard.vtt": {
-      "parameters": [{"$ref": "#/components/parameters/LectureID"}, {"$ref": "#/components/parameters/AccessToken"}],
-      "get": {"operationId": "storyboard", "summary": "Storyboard cues with presigned sprite links", "responses": {
+      "parameters": [{"$ref": "#/components/parameters/LectureID"}],
+      "get": {"operationId": "storyboard", "security": [{"bearer": []}, {"playbackGrant": []}], "summary": "Storyboard cues with presigned sprite links", "responses": {
         "200": {"description": "WebVTT", "content": {"text/vtt": {"schema": {"type": "string"}}}},
         "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/courses/{course}/lectures": {
@@ -93,10 +93,10 @@ enum OpenAPIDocument {
         "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}}
   },
   "components": {
-    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "RS256/ES256 from the identity provider's JWKS (HS256 in development). Claims: sub, name, role (professor, student, ops), courses."}},
+    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "RS256/ES256 from the identity provider's JWKS (HS256 in development). Claims: sub, name, role (professor, student, ops), courses. Never in the query string: ?access_token= is refused with 401 on every route."},
+      "playbackGrant": {"type": "apiKey", "in": "query", "name": "grant", "description": "A playback grant: signed by the API for one user and one lecture, valid for LECTERN_PLAYBACK_URL_SECONDS (1 h by default), accepted only by that lecture's playlist and storyboard routes. GET /v1/lectures/{id} hands out links that carry one (playback.hls, playback.storyboard.cues); the master playlist's variant links carry the same grant."}},
     "parameters": {
-      "LectureID": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^lec_[a-z0-9]+$"}},
-      "AccessToken": {"name": "access_token", "in": "query", "required": false, "description": "The bearer token, for players that cannot send headers", "schema": {"type": "string"}}
+      "LectureID": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^lec_[a-z0-9]+$"}}
     },
     "responses": {"Problem": {"description": "RFC 9457 problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}},
     "schemas": {
