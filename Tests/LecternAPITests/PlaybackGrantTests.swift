@@ -66,6 +66,12 @@ import Testing
             let cues = try Self.split(try #require(playback.storyboard?.cues))
             #expect(cues.query[PlaybackGrants.queryParameter] == grant)
             #expect(try await client.call("GET", cues.path, query: cues.query).status == 200)
+            // A grant minted a while ago is copied as it is, not renewed: a fresh one would outlive it.
+            let older = world.app.config.playbackGrants.mint(lecture: id, course: "CS101", for: Principal(userID: "stud-x", role: .student),
+                                                             now: Date().addingTimeInterval(-100))
+            let replayed = try await client.call("GET", masterPath, query: [PlaybackGrants.queryParameter: older])
+            #expect(replayed.status == 200)
+            #expect(try Self.uriLines(replayed.text).map { try Self.grant(in: directory + $0) } == [older, older, older])
             // Without the grant, nothing.
             #expect(try await client.call("GET", masterPath).status == 401)
 
@@ -162,7 +168,12 @@ import Testing
         let parts = genuine.split(separator: ".").map(String.init)
         var forged = try Self.payload(of: genuine)
         forged.expires += 86_400
-        let flipped = String(parts[1].dropLast()) + (parts[1].hasSuffix("A") ? "B" : "A")
+        // The first character of the mac carries six of its bits; the last (of 43) only four, the other two unused.
+        let flipped = (parts[1].hasPrefix("A") ? "B" : "A") + String(parts[1].dropFirst())
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let last = try #require(parts[1].last.flatMap { alphabet.firstIndex(of: $0) })
+        let sameBitsOtherSpelling = String(parts[1].dropLast()) + String(alphabet[last ^ 1])
+        #expect(Authenticator.base64URLDecode(Substring(sameBitsOtherSpelling)) == Authenticator.base64URLDecode(Substring(parts[1])))
         let cases: [(String, String, Int)] = [
             // Minted by this API: good until the end of its lifetime, refused after it.
             ("genuine", genuine, 200),
@@ -171,6 +182,7 @@ import Testing
             // Tampered: a genuine grant's payload extended, its mac changed or cut off, parts added.
             ("payload changed", PlaybackGrants.base64URL(try JSONEncoder().encode(forged)) + "." + parts[1], 401),
             ("mac changed", parts[0] + "." + flipped, 401),
+            ("mac spelled another way", parts[0] + "." + sameBitsOtherSpelling, 401),
             ("mac missing", parts[0], 401),
             ("a third part", genuine + "." + parts[1], 401),
             ("empty", "", 401),

@@ -96,7 +96,9 @@ public struct PlaybackGrants: Sendable {
     /// Every failure is a 401 but the wrong lecture, a 403: the grant is genuine, just not for this.
     public func verify(_ text: String, forLecture lectureID: String, now: Date = Date()) throws(APIProblem) -> PlaybackGrant {
         let parts = text.utf8.count <= Self.maximumLength ? text.split(separator: ".", omittingEmptySubsequences: false) : []
-        guard parts.count == 2, let mac = Self.base64URLDecode(parts[1]) else {
+        // Only the canonical spelling of the mac: base64 leaves the last character's low bits unused, and a decoder
+        // ignores them, so several texts would otherwise pass for one grant.
+        guard parts.count == 2, let mac = Self.base64URLDecode(parts[1]), Self.base64URL(mac) == parts[1] else {
             throw .unauthorized("the \(Self.queryParameter) parameter is not a playback grant")
         }
         guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Self.label + Data(parts[0].utf8), using: key.key) else {
