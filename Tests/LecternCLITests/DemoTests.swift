@@ -20,6 +20,19 @@ import Testing
         #expect(run.stdout.contains("ready"))
 
         let id = String(watch.dropFirst(prefix.count))
+        // The playable link it prints carries a playback grant for this lecture, never a token, and plays as it is.
+        let hls = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("hls: ") }.map { String($0.dropFirst(5)) })
+        #expect(hls.hasPrefix("\(stack.apiBase)/v1/lectures/\(id)/hls/master.m3u8?grant="), "\(hls)")
+        #expect(!hls.contains("access_token"), "\(hls)")
+        let master = try await transport.execute(HTTPRequest(method: "GET", url: try #require(URL(string: hls))))
+        #expect(master.status == 200)
+        #expect(String(decoding: master.body, as: UTF8.self).contains(".m3u8?grant="))
+        // The grant opens nothing but playback.
+        let grant = String(hls.split(separator: "=", maxSplits: 1)[1])
+        #expect(grant.split(separator: ".").count == 2, "a grant, not a JWT (three parts): \(grant)")
+        let lecture = try await transport.execute(HTTPRequest(method: "GET", url: try #require(URL(string: "\(stack.apiBase)/v1/lectures/\(id)?grant=\(grant)"))))
+        #expect(lecture.status == 401)
+
         let record = try #require(try await stack.store.get(id))
         #expect(record.state == .ready)
         #expect(record.courseId == "DEMO101")
