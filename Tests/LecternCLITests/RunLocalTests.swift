@@ -79,6 +79,11 @@ import Glibc
             headers: ["Authorization": "Bearer \(tokens[1])"]))
         #expect(lectures.status == 200, "\(String(decoding: lectures.body, as: UTF8.self))")
 
+        // The script gives the API a playback key of its own making (LECTERN_PLAYBACK_KEY), as a deployment does.
+        let apiLog = (try? String(contentsOfFile: logs + "/api.log", encoding: .utf8)) ?? ""
+        #expect(apiLog.contains("lectern-api listening"), "api.log: \(apiLog.suffix(2_000))")
+        #expect(!apiLog.contains("LECTERN_PLAYBACK_KEY is not set"), "api.log: \(apiLog.suffix(2_000))")
+
         let children = Self.descendants(of: run.pid)
         spawned = children
         #expect(children.count >= 3, "moto, the API and the pool should run under the script: \(children)")
