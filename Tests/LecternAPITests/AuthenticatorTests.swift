@@ -24,7 +24,10 @@ import Testing
     @Test func aValidDevelopmentTokenNamesTheCaller() async throws {
         let token = try await DevTokens.mint(secret: secret, role: .professor, user: "p-17", courses: ["CS101", "CS102"], name: "Ada")
         let principal = try await hs256().authenticate(authorization: "Bearer \(token)")
-        #expect(principal == Principal(userID: "p-17", name: "Ada", role: .professor, courses: ["CS101", "CS102"]))
+        #expect(principal == Principal(userID: "p-17", name: "Ada", role: .professor, courses: ["CS101", "CS102"], expires: principal.expires))
+        // The token's exp travels with the caller (playback grants last no longer).
+        let expires = try #require(principal.expires)
+        #expect(abs(expires.timeIntervalSinceNow - 3600) < 5)
     }
 
     @Test func developmentTokensCarryWholeSecondTimes() async throws {

@@ -85,6 +85,25 @@ import Testing
         }
     }
 
+    /// A grant gives no access the token did not: minted from a token that expires sooner, it expires with it.
+    @Test func aGrantNeverOutlivesTheTokenItWasMintedFor() async throws {
+        let world = try await TestWorld.make()
+        let lecture = try await PublishedFixture.make(in: world, course: "CS101").record.lectureId
+        let shortLived = try await DevTokens.mint(secret: TestWorld.secret, role: .student, user: "stud-x", courses: ["CS101"], expiresIn: 120)
+        let view = try await world.app.respond(to: APIRequest(method: "GET", path: "/v1/lectures/\(lecture)",
+                                                              headers: ["Authorization": "Bearer \(shortLived)"])).decode(LectureView.self)
+        let grant = try Self.payload(of: try Self.grant(in: try #require(view.playback?.hls)))
+        #expect(Double(grant.expires) <= Date().timeIntervalSince1970 + 121)
+        #expect(Double(grant.expires) >= Date().timeIntervalSince1970 + 110)
+        // The variant links a bearer caller gets are capped the same way.
+        let master = await world.app.respond(to: APIRequest(method: "GET", path: "/v1/lectures/\(lecture)/hls/master.m3u8",
+                                                            headers: ["Authorization": "Bearer \(shortLived)"]))
+        let directory = "/v1/lectures/\(lecture)/hls/"
+        for variant in Self.uriLines(String(decoding: master.body, as: UTF8.self)) {
+            #expect(Double(try Self.payload(of: try Self.grant(in: directory + variant)).expires) <= Date().timeIntervalSince1970 + 121)
+        }
+    }
+
     @Test(arguments: Via.allCases) func aGrantForOneLectureOpensNothingElse(via: Via) async throws {
         let world = try await TestWorld.make()
         let lectureA = try await PublishedFixture.make(in: world, course: "CS101").record.lectureId

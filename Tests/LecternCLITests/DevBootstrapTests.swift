@@ -79,7 +79,8 @@ import Testing
 
         let authenticator = try await Authenticator(source: .sharedSecret(secret), issuer: nil, audience: nil)
         let principal = try await authenticator.authenticate(token: token)
-        #expect(principal == Principal(userID: "alice", name: "Alice", role: .professor, courses: ["CS101", "DEMO101"]))
+        #expect(principal == Principal(userID: "alice", name: "Alice", role: .professor, courses: ["CS101", "DEMO101"], expires: principal.expires))
+        #expect(abs((principal.expires ?? .distantPast).timeIntervalSinceNow - 7200) < 10, "--ttl 2h")
 
         let other = try await Authenticator(source: .sharedSecret(String(repeating: "x", count: 40)), issuer: nil, audience: nil)
         await #expect(throws: APIProblem.self) { _ = try await other.authenticate(token: token) }

@@ -184,7 +184,8 @@ public actor Authenticator {
         guard let role = Role(rawValue: claims.role) else {
             throw .forbidden("role '\(claims.role)' has no access to Lectern")
         }
-        return (Principal(userID: claims.sub.value, name: claims.name, role: role, courses: Set(claims.courses ?? [])),
+        return (Principal(userID: claims.sub.value, name: claims.name, role: role, courses: Set(claims.courses ?? []),
+                          expires: claims.exp.value),
                 claims.exp.value)
     }
 

@@ -20,7 +20,9 @@ public struct PlaybackGrant: Sendable, Equatable, Codable {
     }
 
     /// Who the grant speaks for, as the handlers see callers: a member of the lecture's course only.
-    public var principal: Principal { Principal(userID: userID, role: role, courses: [course]) }
+    public var principal: Principal {
+        Principal(userID: userID, role: role, courses: [course], expires: Date(timeIntervalSince1970: TimeInterval(expires)))
+    }
 }
 
 /// The server key that signs grants: at least 32 random bytes. Every API task behind the load balancer needs the same
@@ -77,9 +79,11 @@ public struct PlaybackGrants: Sendable {
         self.lifetimeSeconds = lifetimeSeconds
     }
 
-    /// A grant for `caller` to play lecture `lectureID` of `course` (the caller's right to read it checked already).
+    /// A grant for `caller` to play lecture `lectureID` of `course` (the caller's right to read it checked already),
+    /// for `lifetimeSeconds` but never past the caller's own token: a grant gives no access the token did not.
     public func mint(lecture lectureID: String, course: String, for caller: Principal, now: Date = Date()) -> String {
-        let expires = Int64(now.timeIntervalSince1970.rounded(.down)) + Int64(lifetimeSeconds)
+        var expires = Int64(now.timeIntervalSince1970.rounded(.down)) + Int64(lifetimeSeconds)
+        if let tokenExpires = caller.expires { expires = min(expires, Int64(tokenExpires.timeIntervalSince1970.rounded(.down))) }
         return sign(PlaybackGrant(lectureID: lectureID, userID: caller.userID, role: caller.role, course: course, expires: expires))
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The roles a Lectern token may carry.
 public enum Role: String, Sendable, Codable, CaseIterable {
     case professor, student, ops
@@ -9,12 +11,16 @@ public struct Principal: Sendable, Equatable {
     public var name: String?
     public var role: Role
     public var courses: Set<String>
+    /// When the credential behind this caller stops being valid (the token's `exp`): what the API hands out on its
+    /// behalf (playback grants) lasts no longer. Nil for callers built without one.
+    public var expires: Date?
 
-    public init(userID: String, name: String? = nil, role: Role, courses: Set<String> = []) {
+    public init(userID: String, name: String? = nil, role: Role, courses: Set<String> = [], expires: Date? = nil) {
         self.userID = userID
         self.name = name
         self.role = role
         self.courses = courses
+        self.expires = expires
     }
 
     public func isMember(of course: String) -> Bool { courses.contains(course) }
