@@ -240,6 +240,36 @@ import Testing
         #expect(closed)
     }
 
+    /// The process's virtual size (`/proc/self/statm`), which counts memory allocated but never touched as well.
+    static func virtualBytes() -> Int {
+        let text = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? "0"
+        return (Int(text.split(separator: " ")[0]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    @Test func aDeclaredContentLengthIsNotAllocatedBeforeItsBytesArrive() async throws {
+        let harness = try await EngineHarness.start { $0.maxBodyBytes = 32 << 20 }
+        let port = harness.port
+        let growth = try await RawSocket.onThread { () throws -> Int in
+            // Given sixteen connections, each served once (threads and buffers exist before measuring)
+            let sockets = try (0..<16).map { _ in try RawSocket(port: port) }
+            for socket in sockets {
+                socket.send(HTTP1EngineTests.get("/warm"))
+                _ = try socket.readResponse()
+            }
+            let before = Self.virtualBytes()
+            // When each announces a 32 MiB body (512 MiB in all) and sends ten bytes of it
+            for socket in sockets { socket.send("POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: \(32 << 20)\r\n\r\n0123456789") }
+            usleep(500_000)
+            let after = Self.virtualBytes()
+            withExtendedLifetime(sockets) {}
+            return after - before
+        }
+        await harness.stop()
+        // Then the server holds what arrived and a read's worth ahead, not 16 × 32 MiB. (The margin is for malloc:
+        // a thread's first allocation may reserve a 64 MiB arena.)
+        #expect(growth < 192 << 20, "the process grew by \(growth >> 20) MiB")
+    }
+
     static func eventually(_ condition: () -> Bool) async throws {
         for _ in 0..<500 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
         #expect(condition())
