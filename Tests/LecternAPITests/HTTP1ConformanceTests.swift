@@ -240,6 +240,14 @@ import Testing
         #expect(closed)
     }
 
+    @Test(arguments: ["GET / HTTP/1.1\r\nHost: test\r\nX-Slow: ", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly a few"])
+    func aRequestBegunButNotFinishedInTimeGetsA408(request: String) async throws {
+        let (response, closed) = try await Self.exchange(request) { $0.headTimeout = .milliseconds(200); $0.bodyTimeout = .milliseconds(200) }
+        #expect(response.status == 408, "\(response.text)")
+        #expect(response.headers["connection"] == "close")
+        #expect(closed)
+    }
+
     /// The process's virtual size (`/proc/self/statm`), which counts memory allocated but never touched as well.
     static func virtualBytes() -> Int {
         let text = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? "0"

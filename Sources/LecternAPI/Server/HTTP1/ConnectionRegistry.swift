@@ -101,7 +101,7 @@ final class ConnectionState: Sendable {
     }
 
     /// Shuts the socket down if the current phase has outlived its limit; a handler past its limit first gets the
-    /// client a 503 (one non-blocking write: the socket's buffer is empty while a request is being handled).
+    /// client a 503, a head or body past its limit a 408 (one non-blocking write: nothing else is being written then).
     func expire(now: ContinuousClock.Instant, deadlines: ConnectionDeadlines) {
         let overdue = guarded.withLock { state -> ConnectionPhase? in
             guard !state.shutDown, let (since, limit) = deadlines.limit(for: state.phase), now - since >= limit else { return nil }
@@ -109,8 +109,15 @@ final class ConnectionState: Sendable {
             return state.phase
         }
         guard let overdue else { return }
-        if case .handling = overdue {
+        switch overdue {
+        case .handling:
             socket.sendNow(ResponseEncoder.encode(APIProblem.handlerTimedOut(after: deadlines.handler).response(), persistence: .close))
+        case .readingHead, .readingBody:
+            // A request was begun and not finished in time: say so (RFC 9110 §15.5.9) rather than only close. Not
+            // for an idle connection, whose client may be sending a request at this very moment.
+            socket.sendNow(ResponseEncoder.encode(APIProblem.requestTimeout.response(), persistence: .close))
+        case .idle, .sending, .lingering:
+            break
         }
         socket.shutdown()
     }

@@ -23,6 +23,9 @@ extension APIProblem {
                    detail: "the server did not finish this request within \(timeout); it may have been carried out or not",
                    headers: ["Retry-After": "1"])
     }
+    /// A head or body that did not arrive within its timeout (slowloris, a stalled upload).
+    static let requestTimeout = APIProblem(status: 408, kind: "request-timeout", title: "Request timeout",
+                                           detail: "the request did not arrive in time; the connection is closed")
     static let overloaded = APIProblem(status: 503, kind: "overloaded", title: "Service unavailable",
                                        detail: "the server has as many connections as it accepts; retry shortly",
                                        headers: ["Retry-After": "1"])
