@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: deps build release run test bench clean
+.PHONY: deps build release run test bench fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -34,3 +34,9 @@ bench: deps
 
 clean:
 	rm -rf .build
+
+# The HTTP/1.1 engine's parser fuzz targets (libFuzzer), optimised, five minutes each (`make test` runs them briefly).
+# FUZZ_SECONDS=N to change the budget; findings land in .build/fuzz/artifacts/.
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	FUZZ_OPTIMIZE=1 Fuzz/run all --seconds $(FUZZ_SECONDS)

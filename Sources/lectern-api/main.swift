@@ -20,8 +20,8 @@ do {
     }
     let application = APIApplication(config: config, services: services, authenticator: authenticator, logger: logger,
                                      recordCacheTTL: recordCacheTTL)
-    let server = try APIServer(application: application, port: config.port, logger: logger)
-    logger.info("lectern-api listening", metadata: ["port": "\(config.port)"])
+    let server = try APIServer(application: application, host: config.engine.host, port: config.port, logger: logger)
+    logger.info("lectern-api listening", metadata: ["host": "\(config.engine.host ?? "*")", "port": "\(config.port)"])
     // The sweeper sends jobs whose enqueue was cut short by a crash (see JobOutbox).
     let sweeper = OutboxSweeper(outbox: JobOutbox(services: services), settings: outboxSettings, logger: logger)
     let group = ServiceGroup(configuration: .init(services: [.init(service: server), .init(service: sweeper)],

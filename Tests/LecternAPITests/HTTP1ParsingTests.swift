@@ -25,9 +25,9 @@ import Testing
     }
 
     @Test func absoluteFormAndAsteriskTargets() throws {
-        #expect(try parse("GET http://api.example.edu:8080/healthz?a=b HTTP/1.1").path == "/healthz")
-        #expect(try parse("GET http://api.example.edu HTTP/1.1").path == "/")
-        #expect(try parse("OPTIONS * HTTP/1.1").path == "*")
+        #expect(try parse("GET http://api.example.edu:8080/healthz?a=b HTTP/1.1\r\nHost: h").path == "/healthz")
+        #expect(try parse("GET http://api.example.edu HTTP/1.1\r\nHost: h").path == "/")
+        #expect(try parse("OPTIONS * HTTP/1.1\r\nHost: h").path == "*")
     }
 
     @Test(arguments: [
@@ -58,12 +58,12 @@ import Testing
     }
 
     @Test func persistenceFollowsVersionAndConnection() throws {
-        #expect(try parse("GET / HTTP/1.1\r\nConnection: Close").keepAlive == false)
-        #expect(try parse("GET / HTTP/1.1\r\nConnection: keep-alive, Upgrade").keepAlive == true)
+        #expect(try parse("GET / HTTP/1.1\r\nHost: h\r\nConnection: Close").keepAlive == false)
+        #expect(try parse("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, Upgrade").keepAlive == true)
         #expect(try parse("GET / HTTP/1.0").keepAlive == false)
         #expect(try parse("GET / HTTP/1.0\r\nConnection: keep-alive").keepAlive == true)
         // 100-continue is an HTTP/1.1 mechanism; an HTTP/1.0 client's Expect is ignored.
-        #expect(try parse("PUT / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 1").expectsContinue)
+        #expect(try parse("PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 1").expectsContinue)
         #expect(try !parse("PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1").expectsContinue)
     }
 
@@ -122,6 +122,59 @@ import Testing
             _ = try Array(stream.utf8).withUnsafeBytes { raw throws(APIProblem) in try decoder.consume(raw) }
         }
     }
+
+    @Test(arguments: ["5 junk", "5;a=\"x\ry\"", "5;a=x\ry", "5 ", "5;", "5;a=", "5;a=\"open", "5;=b", "5;a b", "g", ""])
+    func chunkSizeLinesFollowTheGrammar(line: String) {
+        #expect(throws: APIProblem.self, "\(line)") {
+            _ = try Array(line.utf8).withUnsafeBufferPointer { bytes throws(APIProblem) in try ChunkedBodyDecoder.parseSizeLine(bytes) }
+        }
+    }
+
+    @Test func chunkExtensionsAreParsedAndCounted() throws {
+        func parse(_ line: String) throws(APIProblem) -> (Int, Int) {
+            let result = try Array(line.utf8).withUnsafeBufferPointer { bytes throws(APIProblem) in try ChunkedBodyDecoder.parseSizeLine(bytes) }
+            return (result.size, result.extensionBytes)
+        }
+        #expect(try parse("1f") == (31, 0))
+        #expect(try parse("00000000000000000001") == (1, 0), "leading zeros are not significant")
+        #expect(try parse("a ; name = \"q\\\"s\" ;flag") == (10, 22), "everything after the digits")
+    }
+
+    @Test func chunkMetadataIsLimitedWhetherCompleteOrNot() {
+        func decode(_ stream: String, line: Int = 100, extensions: Int = 100) throws(APIProblem) {
+            var decoder = ChunkedBodyDecoder(limit: .max, maxLineBytes: line, maxExtensionBytes: extensions)
+            let bytes = Array(stream.utf8)
+            let result: Result<Int, APIProblem> = bytes.withUnsafeBytes { raw in
+                do throws(APIProblem) { return .success(try decoder.consume(raw)) } catch { return .failure(error) }
+            }
+            _ = try result.get()
+        }
+        let long = "1;x=" + String(repeating: "a", count: 200)
+        #expect(throws: APIProblem.self) { try decode(long + "\r\na\r\n") }
+        #expect(throws: APIProblem.self) { try decode(long) }
+        // Each line is short; together their extensions pass the limit
+        let chunk = "1;x=" + String(repeating: "a", count: 40) + "\r\na\r\n"
+        #expect(throws: Never.self) { try decode(chunk + chunk + "0\r\n\r\n") }
+        #expect(throws: APIProblem.self) { try decode(chunk + chunk + chunk) }
+    }
+
+    @Test func headsNeedExactlyOneHostAndAKnownMethod() {
+        #expect(throws: APIProblem.malformedRequest("an HTTP/1.1 request must have a Host field")) { try parse("GET / HTTP/1.1") }
+        #expect(throws: APIProblem.self) { try parse("GET / HTTP/1.1\r\nHost: a\r\nhost: a") }
+        #expect(throws: APIProblem.methodNotImplemented("get")) { try parse("get / HTTP/1.1\r\nHost: a") }
+        #expect(throws: APIProblem.tooManyFields(limit: 100)) { try parse("GET / HTTP/1.1\r\n" + String(repeating: "A: b\r\n", count: 100) + "Host: a") }
+        #expect(throws: Never.self) { try parse("GET / HTTP/1.0") }
+    }
+
+    @Test func aReceiveBufferGivesBackWhatItGrew() {
+        var buffer = ReceiveBuffer(initialCapacity: 16, maxCapacity: 1_024)
+        while buffer.makeRoom(), buffer.capacity < 256 { _ = buffer.fill { $0.count } }
+        #expect(buffer.capacity >= 256)
+        buffer.consume(buffer.readableCount)
+        buffer.shrinkIfEmpty()
+        #expect(buffer.capacity == 16)
+    }
+
 
     // MARK: Encoding
 

@@ -105,18 +105,20 @@ import Glibc
         let registration = listener.registration
 
         // Given a parked accept, when a client connects, then it wakes and accepts the connection
-        let accepting = Task { () throws -> Int32 in
+        let accepting = Task { () throws -> (descriptor: Int32, peer: String?) in
             while true {
                 let readiness = registration.readiness(.read)
                 let accepted = listener.accept()
-                if accepted >= 0 || errno != EAGAIN { return accepted }
+                if accepted.descriptor >= 0 || errno != EAGAIN { return accepted }
                 try await registration.wait(for: .read, unchangedSince: readiness)
             }
         }
         try await Self.eventually { registration.isParked(.read) }
         let client = try RawSocket(port: listener.port)
-        let accepted = try await within("the parked accept", accepting).get()
+        let (accepted, peer) = try await within("the parked accept", accepting).get()
         #expect(accepted >= 0)
+        // The peer's address as text, no port (an IPv4 client of a dual-stack socket shown as IPv4)
+        #expect(peer == "127.0.0.1")
         _ = Glibc.close(accepted)
         withExtendedLifetime(client) {}
 
@@ -124,14 +126,14 @@ import Glibc
         // alone), then the wait ends and accepting fails
         let waiting = Task { () throws -> Bool in
             let readiness = registration.readiness(.read)
-            guard listener.accept() < 0, errno == EAGAIN else { return false }
+            guard listener.accept().descriptor < 0, errno == EAGAIN else { return false }
             try await registration.wait(for: .read, unchangedSince: readiness)
             return true
         }
         try await Self.eventually { registration.isParked(.read) }
         _ = Glibc.shutdown(listener.descriptor, Int32(SHUT_RDWR))
         #expect(try await within("the parked accept", waiting).get())
-        let refused = listener.accept(), code = errno
+        let refused = listener.accept().descriptor, code = errno
         #expect(refused < 0 && code == EINVAL)
     }
 
@@ -390,8 +392,8 @@ func within<T: Sendable>(_ what: String, limit: Duration = .seconds(10), _ task:
 extension ConnectionSocket {
     /// Exactly `count` bytes (the engine's own body read).
     func receive(count: Int) async throws -> Data {
-        var data = Data(count: count)
-        guard try await receive(into: &data, range: 0..<count) else {
+        var data = Data()
+        guard try await receive(appendingTo: &data, upTo: count) else {
             throw HTTP1SocketReactorTests.Failure(description: "the peer closed early")
         }
         return data

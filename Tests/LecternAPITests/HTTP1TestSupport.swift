@@ -121,6 +121,7 @@ struct EchoedRequest: Codable {
     var query: [String: String]
     var headers: [String: String]
     var body: String
+    var clientAddress: String?
 }
 
 /// An `HTTP1Server` on a free loopback port with a handler of the test's choosing (the echo by default).
@@ -131,7 +132,7 @@ struct EngineHarness {
 
     static let echo: HTTP1Server.Handler = { request in
         .json(EchoedRequest(method: request.method, path: request.path, query: request.query, headers: request.headers,
-                            body: String(decoding: request.body, as: UTF8.self)))
+                            body: String(decoding: request.body, as: UTF8.self), clientAddress: request.clientAddress))
     }
 
     static func start(_ configure: (inout HTTP1Server.Configuration) -> Void = { _ in },

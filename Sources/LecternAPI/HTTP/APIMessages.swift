@@ -16,7 +16,8 @@ public struct APIRequest: Sendable {
 
     public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:], body: Data = Data(),
                 clientAddress: String? = nil) {
-        self.method = method.uppercased()
+        // As sent: methods are case-sensitive (RFC 9110 §9.1), so `get` is an unknown method, not GET.
+        self.method = method
         self.path = path
         self.query = query
         self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })

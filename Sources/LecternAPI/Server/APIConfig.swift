@@ -29,6 +29,7 @@ public struct APIConfigError: Error, Sendable, CustomStringConvertible {
 /// | `LECTERN_PORTAL_DIR` | the web portal's folder (`Portal/`), served at `/` and `/portal/` | none (API only) |
 /// | `LECTERN_HTTP_ENGINE` | `lectern` (our HTTP/1.1 engine) or `flyingfox` (FlyingFox's server, for comparison) | lectern |
 /// | `PORT` | listening port | 8080 |
+/// | `LECTERN_API_*` | the engine's listen address and limits | see `HTTPEngineSettings` |
 /// The HTTP server in front of the application: ours by default; FlyingFox's stays selectable so benchmarks can
 /// compare the two on the same application.
 public enum HTTPEngineChoice: String, Sendable {
@@ -60,6 +61,8 @@ public struct APIConfig: Sendable {
     public var portal: PortalFiles?
     /// Which HTTP server `APIServer` runs.
     public var httpEngine = HTTPEngineChoice.lectern
+    /// Our engine's listen address and limits (`LECTERN_API_*`).
+    public var engine = HTTPEngineSettings()
 
     public static let defaultSingleUploadMaxBytes: Int64 = 64_000_000
     public static let defaultMinPartBytes: Int64 = 8 << 20
@@ -166,6 +169,7 @@ public struct APIConfig: Sendable {
                 problems.append("LECTERN_HTTP_ENGINE=\(engine) must be lectern or flyingfox")
             }
         }
+        config.engine = HTTPEngineSettings.fromEnvironment(environment, problems: &problems)
         if let directory = value("LECTERN_PORTAL_DIR") {
             do { config.portal = try PortalFiles(directory: directory) } catch { problems += error.problems }
         }

@@ -54,4 +54,11 @@ public struct APIMetrics: Sendable {
     }
 
     public func exposition() -> String { registry.emitToString() }
+
+    /// A connection the HTTP engine turned away at its cap (`server-full`, `client-full`).
+    func recordRefusedConnection(reason: String) {
+        registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "lectern", subsystem: "api", metricName: "connections_refused",
+                                                              unitName: "total", helpText: "Connections refused at the connection caps, by reason"),
+                             labels: [("reason", reason)]).increment()
+    }
 }

@@ -46,6 +46,8 @@ public final class APIServer: Service, Sendable {
         case .lectern:
             var configuration = configuration
             configuration.maxBodyBytes = application.config.maxBodyBytes
+            application.config.engine.apply(to: &configuration)
+            configuration.onConnectionRefused = { [metrics = application.metrics] reason in metrics.recordRefusedConnection(reason: reason) }
             engine = .lectern(HTTP1Server(host: host, port: port, configuration: configuration, logger: logger) { [application] request in
                 await application.respond(to: request)
             })

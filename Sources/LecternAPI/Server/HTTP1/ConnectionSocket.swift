@@ -58,24 +58,28 @@ final class ConnectionSocket: Sendable {
         }
     }
 
-    /// Reads exactly `range.count` bytes into `data[range]`; false if the peer closed first.
-    func receive(into data: inout Data, range: Range<Int>) async throws -> Bool {
-        var offset = range.lowerBound
-        while offset < range.upperBound {
-            let start = offset
+    /// Reads until `data` holds `total` bytes, growing it at most `step` bytes ahead of what has arrived; false if
+    /// the peer closed first.
+    func receive(appendingTo data: inout Data, upTo total: Int, step: Int = 64 * 1024) async throws -> Bool {
+        while data.count < total {
+            let start = data.count
+            let room = min(step, total - start)
             let readiness = registration.readiness(.read)
-            let count = data.withUnsafeMutableBytes { bytes in
-                recv(descriptor, bytes.baseAddress! + start, range.upperBound - start, 0)
-            }
-            if count > 0 {
-                offset += count
-            } else if count == 0 {
-                return false
-            } else {
-                try await waitAfterFailure(for: .read, unchangedSince: readiness)
-            }
+            data.count = start + room
+            let count = data.withUnsafeMutableBytes { bytes in recv(descriptor, bytes.baseAddress! + start, room, 0) }
+            let code = errno
+            data.count = start + max(count, 0)
+            errno = code
+            if count == 0 { return false }
+            if count < 0 { try await waitAfterFailure(for: .read, unchangedSince: readiness) }
         }
         return true
+    }
+
+    /// One non-blocking attempt to write `bytes`, for answers sent from outside the connection's task (the handler
+    /// timeout): whatever does not fit the socket buffer at once is dropped.
+    func sendNow(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { raw in Glibc.send(descriptor, raw.baseAddress!, raw.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
     }
 
     /// Writes all of `bytes` (one `send` unless the socket buffer is full).

@@ -38,6 +38,8 @@ struct HTTP1Connection {
     /// Serves one request; whether the connection stays open for another.
     private mutating func serveOneRequest() async throws -> Bool {
         guard state.enterIdle() else { return false }
+        // A long chunk line or head may have grown the buffer: an idle connection gives the memory back.
+        buffer.shrinkIfEmpty()
         let head: HTTP1RequestHead
         switch try await receiveHead() {
         case .head(let received): head = received
@@ -56,14 +58,21 @@ struct HTTP1Connection {
             return false
         }
 
-        state.enter(.handling)
+        state.enter(.handling(since: .now))
         var request = APIRequest(method: head.method, path: head.path)
         request.query = head.query
         request.headers = head.headers
         request.body = body
+        request.clientAddress = state.clientAddress
         let response = await handler(request)
 
-        let keepAlive = head.keepAlive && !state.enterSending()
+        let draining: Bool
+        switch state.enterSending() {
+        case .proceed(let stopping): draining = stopping
+        // The handler timeout already answered 503 and shut the socket: this answer has nobody to go to.
+        case .abandoned: return false
+        }
+        let keepAlive = head.keepAlive && !draining
         let persistence: ResponseEncoder.Persistence = !keepAlive ? .close : (head.version == .http10 ? .keepAliveHTTP10 : .keepAlive)
         try await socket.send(ResponseEncoder.encode(response, persistence: persistence))
         return keepAlive
@@ -80,17 +89,25 @@ struct HTTP1Connection {
     private mutating func receiveHead() async throws -> HeadOutcome {
         var scanned = 0
         while true {
-            skipEmptyLines()
-            if let end = findHeadEnd(scanned: &scanned) {
+            if skipEmptyLines() { scanned = 0 }
+            switch findHeadEnd(scanned: &scanned) {
+            case .end(let end):
+                // Checked on the head itself, not only while it is incomplete: a buffer grown by an earlier request
+                // (a long chunk line) takes a larger head in one read, and that head must get the same 431.
+                guard end + 4 <= configuration.maxHeadBytes else { return .refused(.headTooLarge(limit: configuration.maxHeadBytes)) }
                 do {
-                    let head = try buffer.withReadableBytes { bytes throws(APIProblem) in
-                        try HTTP1HeadParser.parse(UnsafeRawBufferPointer(rebasing: bytes[..<end]))
+                    let head = try buffer.withReadableBytes { [maxFields = configuration.maxHeaderFields] bytes throws(APIProblem) in
+                        try HTTP1HeadParser.parse(UnsafeRawBufferPointer(rebasing: bytes[..<end]), maxFields: maxFields)
                     }
                     buffer.consume(end + 4)
                     return .head(head)
                 } catch {
                     return .refused(error)
                 }
+            case .bareLineFeed:
+                return .refused(.malformedRequest("a line ends in a bare LF; HTTP lines end in CRLF"))
+            case .incomplete:
+                break
             }
             if buffer.readableCount >= configuration.maxHeadBytes { return .refused(.headTooLarge(limit: configuration.maxHeadBytes)) }
             // Bytes of a head are here but not all of it: from now on the (shorter) head timeout applies.
@@ -101,30 +118,40 @@ struct HTTP1Connection {
         }
     }
 
-    /// RFC 9112 §2.2: a server should ignore empty lines before a request line (some clients send a CRLF after a body).
-    private mutating func skipEmptyLines() {
+    /// RFC 9112 §2.2: a server should ignore empty lines before a request line (some clients send a CRLF after a
+    /// body). Whether it skipped any.
+    private mutating func skipEmptyLines() -> Bool {
+        var skipped = false
         while buffer.readableCount >= 2, buffer.withReadableBytes({ $0[0] == .carriageReturn && $0[1] == .lineFeed }) {
             buffer.consume(2)
+            skipped = true
         }
+        return skipped
+    }
+
+    private enum HeadEnd {
+        case end(Int)
+        case incomplete
+        case bareLineFeed
     }
 
     /// Offset of the CRLF CRLF that ends the head; `scanned` remembers how far earlier calls looked.
-    private func findHeadEnd(scanned: inout Int) -> Int? {
-        buffer.withReadableBytes { bytes in
-            var index = max(0, scanned - 3)
-            while index + 3 < bytes.count {
-                if bytes[index + 3] != .lineFeed {
-                    // The last byte of the pattern is LF: skip ahead as far as the byte under it allows.
-                    index += bytes[index + 3] == .carriageReturn ? 1 : 4
-                    continue
-                }
-                if bytes[index] == .carriageReturn, bytes[index + 1] == .lineFeed, bytes[index + 2] == .carriageReturn {
-                    return index
-                }
-                index += 1
+    ///
+    /// A LF without its CR is refused at once: RFC 9112 §2.2 lets a recipient either accept a bare LF as a line end
+    /// or reject it, and accepting means this server and a stricter proxy in front of it could disagree about where
+    /// a request ends (the start of request smuggling), while no client we serve sends one. Waiting for a CRLF CRLF
+    /// that a bare-LF client never sends left such heads unanswered until the head timeout.
+    private func findHeadEnd(scanned: inout Int) -> HeadEnd {
+        buffer.withReadableBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var index = scanned
+            while let found = bytes[index...].firstIndex(of: .lineFeed) {
+                guard found > 0, bytes[found - 1] == .carriageReturn else { return .bareLineFeed }
+                if found >= 3, bytes[found - 2] == .lineFeed, bytes[found - 3] == .carriageReturn { return .end(found - 3) }
+                index = found + 1
             }
             scanned = bytes.count
-            return nil
+            return .incomplete
         }
     }
 
@@ -147,14 +174,13 @@ struct HTTP1Connection {
             guard length > 0 else { return .body(Data()) }
             try await sendContinueIfExpected(head)
             state.enter(.readingBody(since: .now))
-            var body = Data(count: length)
+            // Grown as the bytes come, never allocated from the declared length alone: a thousand connections that
+            // each announce the limit and send nothing would otherwise hold a thousand limits of memory.
             let buffered = min(length, buffer.readableCount)
-            buffer.withReadableBytes { bytes in
-                body.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[..<buffered])) }
-            }
+            var body = buffer.withReadableBytes { bytes in Data(bytes[..<buffered]) }
             buffer.consume(buffered)
             // The rest goes from the socket straight into the body, never past it (pipelined bytes stay unread).
-            if buffered < length, !(try await socket.receive(into: &body, range: buffered..<length)) { return .closed }
+            if buffered < length, !(try await socket.receive(appendingTo: &body, upTo: length)) { return .closed }
             return .body(body)
         case .chunked:
             try await sendContinueIfExpected(head)

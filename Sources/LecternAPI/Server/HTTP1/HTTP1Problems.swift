@@ -9,6 +9,26 @@ extension APIProblem {
         APIProblem(status: 431, kind: "header-too-large", title: "Request header fields too large",
                    detail: "the request line and headers are limited to \(limit) bytes")
     }
+    static func tooManyFields(limit: Int) -> APIProblem {
+        APIProblem(status: 431, kind: "header-too-large", title: "Request header fields too large",
+                   detail: "a request may have at most \(limit) header fields")
+    }
+    static func methodNotImplemented(_ method: String) -> APIProblem {
+        APIProblem(status: 501, kind: "method-not-implemented", title: "Method not implemented",
+                   detail: "this server does not recognise the method '\(method)' (methods are case-sensitive)")
+    }
+    /// The handler did not answer within the handler timeout; the connection closes after this answer.
+    static func handlerTimedOut(after timeout: Duration) -> APIProblem {
+        APIProblem(status: 503, kind: "handler-timeout", title: "Service unavailable",
+                   detail: "the server did not finish this request within \(timeout); it may have been carried out or not",
+                   headers: ["Retry-After": "1"])
+    }
+    /// A head or body that did not arrive within its timeout (slowloris, a stalled upload).
+    static let requestTimeout = APIProblem(status: 408, kind: "request-timeout", title: "Request timeout",
+                                           detail: "the request did not arrive in time; the connection is closed")
+    static let overloaded = APIProblem(status: 503, kind: "overloaded", title: "Service unavailable",
+                                       detail: "the server has as many connections as it accepts; retry shortly",
+                                       headers: ["Retry-After": "1"])
     static func bodyTooLarge(limit: Int) -> APIProblem {
         .payloadTooLarge("request bodies are limited to \(limit) bytes")
     }

@@ -25,53 +25,149 @@ struct HTTP1RequestHead: Sendable {
     var expectsContinue: Bool
 }
 
+/// Where each part of a head lies in its bytes, as RFC 9112's grammar reads it (§3 request-line, §5 field-line),
+/// before the server interprets anything. Tests hold it to an independent reading of the grammar.
+struct HTTP1HeadLayout: Sendable {
+    struct Field: Sendable, Equatable {
+        var name: Range<Int>
+        /// Without the optional whitespace around it.
+        var value: Range<Int>
+    }
+    var method: Range<Int>
+    var target: Range<Int>
+    /// The two digits of `HTTP/d.d`.
+    var major: UInt8
+    var minor: UInt8
+    var fields: [Field]
+}
+
 /// The byte-level parser: one pass over the head, no per-byte async iteration, no Foundation string trimming.
 enum HTTP1HeadParser {
-    /// `head` is everything before the terminating CRLF CRLF (leading empty lines already skipped).
-    static func parse(_ head: UnsafeRawBufferPointer) throws(APIProblem) -> HTTP1RequestHead {
-        let bytes = head.bindMemory(to: UInt8.self)
-        let lineEnd = bytes.firstCRLF(from: 0) ?? bytes.count
-        var request = try parseRequestLine(UnsafeBufferPointer(rebasing: bytes[0..<lineEnd]))
+    /// The methods this server recognises (RFC 9110 §9 plus PATCH, RFC 5789). Methods are case-sensitive: `get` is
+    /// not `GET`, and a rule written for `DELETE` must not be walked around with `delete`. Anything else is 501.
+    static let recognisedMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
 
-        var start = lineEnd + 2
-        while start < bytes.count {
-            let end = bytes.firstCRLF(from: start) ?? bytes.count
-            try parseField(UnsafeBufferPointer(rebasing: bytes[start..<end]), into: &request.headers, path: request.path)
-            start = end + 2
+    /// `head` is everything before the terminating CRLF CRLF (leading empty lines already skipped).
+    /// More than `maxFields` field lines is 431.
+    static func parse(_ head: UnsafeRawBufferPointer, maxFields: Int = 100) throws(APIProblem) -> HTTP1RequestHead {
+        let bytes = head.bindMemory(to: UInt8.self)
+        let layout = try self.layout(head, maxFields: maxFields)
+        // A version we do not speak may have a grammar we do not know either: say so before anything else.
+        guard layout.major == UInt8(ascii: "1") else { throw .versionNotSupported }
+        let version: HTTP1RequestHead.Version = layout.minor == UInt8(ascii: "0") ? .http10 : .http11
+        let (path, query) = try parseTarget(UnsafeBufferPointer(rebasing: bytes[layout.target]))
+        var request = HTTP1RequestHead(method: String(decoding: bytes[layout.method], as: UTF8.self), path: path, query: query,
+                                       version: version, headers: [:], framing: .none, keepAlive: version == .http11,
+                                       expectsContinue: false)
+        var hostFields = 0
+        for field in layout.fields {
+            let name = bytes[field.name]
+            let lowered = String(unsafeUninitializedCapacity: name.count) { buffer in
+                for (offset, byte) in name.enumerated() { buffer[offset] = byte.asciiLowercased }
+                return name.count
+            }
+            if lowered == "host" { hostFields += 1 }
+            let text = String(decoding: bytes[field.value], as: UTF8.self)
+            if let earlier = request.headers[lowered] {
+                request.headers[lowered] = earlier + ", " + text
+            } else {
+                request.headers[lowered] = text
+            }
         }
+        // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, and for any request with more than one (two
+        // hosts are two ways for a proxy and this server to disagree about whom the request is for).
+        if hostFields > 1 { throw .malformedRequest("the request has \(hostFields) Host fields; send exactly one") }
+        if hostFields == 0, version == .http11 { throw .malformedRequest("an HTTP/1.1 request must have a Host field") }
+        if let host = request.headers["host"], !isValidHost(host.utf8) {
+            throw .malformedRequest("the Host field is not a host[:port]")
+        }
+        guard recognisedMethods.contains(request.method) else { throw .methodNotImplemented(request.method) }
         try interpretFields(&request)
         return request
     }
 
-    // MARK: Request line
+    // MARK: Grammar
 
-    private static func parseRequestLine(_ line: UnsafeBufferPointer<UInt8>) throws(APIProblem) -> HTTP1RequestHead {
+    /// The request line and field lines, each checked against the grammar: lines end in CRLF (a bare LF or a bare
+    /// CR is an error, RFC 9112 §2.2: treating them as line ends is how a proxy and a server come to disagree about
+    /// where a request stops), the method is a token, the target is visible ASCII (see below), the version is
+    /// `HTTP/d.d`, a field is `token ":" OWS value OWS` with no obsolete line folding.
+    static func layout(_ head: UnsafeRawBufferPointer, maxFields: Int) throws(APIProblem) -> HTTP1HeadLayout {
+        let bytes = head.bindMemory(to: UInt8.self)
+        let lineEnd = try bytes.lineEnd(from: 0)
+        var layout = try layoutRequestLine(bytes, end: lineEnd)
+        var start = lineEnd + 2
+        while start < bytes.count {
+            let end = try bytes.lineEnd(from: start)
+            guard layout.fields.count < maxFields else { throw .tooManyFields(limit: maxFields) }
+            layout.fields.append(try fieldLine(bytes, start..<end))
+            start = end + 2
+        }
+        // The head handed in stops before its blank line, so a CRLF at its very end would begin an empty field line.
+        if start == bytes.count { throw .malformedRequest("an empty line inside the head") }
+        return layout
+    }
+
+    private static func layoutRequestLine(_ bytes: UnsafeBufferPointer<UInt8>, end: Int) throws(APIProblem) -> HTTP1HeadLayout {
+        let line = bytes[0..<end]
         guard let firstSpace = line.firstIndex(of: .space), firstSpace > 0 else {
             throw .malformedRequest("the request line must be METHOD SP target SP HTTP-version")
         }
-        let method = line[0..<firstSpace]
-        guard method.allSatisfy(\.isTokenCharacter) else { throw .malformedRequest("the method is not a token") }
-        let rest = UnsafeBufferPointer(rebasing: line[(firstSpace + 1)...])
-        guard let secondSpace = rest.firstIndex(of: .space), secondSpace > 0 else {
+        guard line[0..<firstSpace].allSatisfy(\.isTokenCharacter) else { throw .malformedRequest("the method is not a token") }
+        guard let secondSpace = line[(firstSpace + 1)...].firstIndex(of: .space), secondSpace > firstSpace + 1 else {
             throw .malformedRequest("the request line must be METHOD SP target SP HTTP-version")
         }
-        let target = UnsafeBufferPointer(rebasing: rest[0..<secondSpace])
-        let version = try parseVersion(UnsafeBufferPointer(rebasing: rest[(secondSpace + 1)...]))
-        guard target.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+        // Visible ASCII rather than RFC 3986's narrower set: browsers send `|`, `{`, `^` unencoded in paths and
+        // queries, and refusing them would refuse real clients; what the router matches is decoded per segment.
+        guard line[(firstSpace + 1)..<secondSpace].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw .malformedRequest("the request target holds spaces, control characters or raw non-ASCII bytes; percent-encode them")
         }
-        let (path, query) = try parseTarget(target)
-        return HTTP1RequestHead(method: String(decoding: method, as: UTF8.self), path: path, query: query, version: version,
-                                headers: [:], framing: .none, keepAlive: version == .http11, expectsContinue: false)
-    }
-
-    private static func parseVersion(_ text: UnsafeBufferPointer<UInt8>) throws(APIProblem) -> HTTP1RequestHead.Version {
-        guard text.count == 8, text.starts(with: "HTTP/".utf8), text[6] == UInt8(ascii: "."),
-              text[5].isDigit, text[7].isDigit else {
+        let version = line[(secondSpace + 1)...]
+        guard version.count == 8, version.starts(with: "HTTP/".utf8), version[secondSpace + 7] == UInt8(ascii: "."),
+              version[secondSpace + 6].isDigit, version[secondSpace + 8].isDigit else {
             throw .malformedRequest("the request line must end with an HTTP version such as HTTP/1.1")
         }
-        guard text[5] == UInt8(ascii: "1") else { throw .versionNotSupported }
-        return text[7] == UInt8(ascii: "0") ? .http10 : .http11
+        return HTTP1HeadLayout(method: 0..<firstSpace, target: (firstSpace + 1)..<secondSpace,
+                               major: version[secondSpace + 6], minor: version[secondSpace + 8], fields: [])
+    }
+
+    /// `field-name ":" OWS field-value OWS` (RFC 9112 §5), for head fields and chunked trailers alike.
+    static func fieldLine(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) throws(APIProblem) -> HTTP1HeadLayout.Field {
+        guard !line.isEmpty else { throw .malformedRequest("an empty header line") }
+        let first = bytes[line.lowerBound]
+        if first == .space || first == .tab {
+            throw .malformedRequest("obsolete line folding (a header line starting with whitespace) is not accepted")
+        }
+        guard let colon = bytes[line].firstIndex(of: UInt8(ascii: ":")), colon > line.lowerBound else {
+            throw .malformedRequest("a header line has no name or no colon")
+        }
+        guard bytes[line.lowerBound..<colon].allSatisfy(\.isTokenCharacter) else {
+            throw .malformedRequest("a header name holds characters a token cannot (whitespace before the colon?)")
+        }
+        var valueStart = colon + 1, valueEnd = line.upperBound
+        while valueStart < valueEnd, bytes[valueStart].isWhitespace { valueStart += 1 }
+        while valueEnd > valueStart, bytes[valueEnd - 1].isWhitespace { valueEnd -= 1 }
+        guard bytes[valueStart..<valueEnd].allSatisfy(\.isFieldValueCharacter) else {
+            throw .malformedRequest("a header value holds control characters")
+        }
+        return HTTP1HeadLayout.Field(name: line.lowerBound..<colon, value: valueStart..<valueEnd)
+    }
+
+    /// `uri-host [":" port]` (RFC 9112 §3.2, RFC 3986 §3.2.2), or empty: reg-name characters, an IP literal in
+    /// brackets, digits after the last colon.
+    static func isValidHost(_ host: String.UTF8View) -> Bool {
+        let bytes = Array(host)
+        var hostEnd = bytes.count
+        if bytes.first == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { return false }
+            guard bytes[1..<close].allSatisfy({ $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }) else { return false }
+            hostEnd = close + 1
+        } else {
+            if let colon = bytes.lastIndex(of: UInt8(ascii: ":")) { hostEnd = colon }
+            guard bytes[..<hostEnd].allSatisfy(\.isRegNameCharacter) else { return false }
+        }
+        guard hostEnd < bytes.count else { return true }
+        return bytes[hostEnd] == UInt8(ascii: ":") && bytes[(hostEnd + 1)...].allSatisfy(\.isDigit)
     }
 
     /// Origin form (`/path?query`), absolute form (`http://host/path`, which servers must accept) or `*`.
@@ -126,39 +222,6 @@ enum HTTP1HeadParser {
         return result.isEmpty ? "/" : String(decoding: result, as: UTF8.self)
     }
 
-    // MARK: Header fields
-
-    private static func parseField(_ line: UnsafeBufferPointer<UInt8>, into headers: inout [String: String], path: String) throws(APIProblem) {
-        guard let first = line.first else { return }
-        if first == .space || first == .tab {
-            throw .malformedRequest("obsolete line folding (a header line starting with whitespace) is not accepted")
-        }
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0 else {
-            throw .malformedRequest("a header line has no name or no colon")
-        }
-        let name = line[0..<colon]
-        guard name.allSatisfy(\.isTokenCharacter) else {
-            throw .malformedRequest("a header name holds characters a token cannot (whitespace before the colon?)")
-        }
-        var valueStart = colon + 1, valueEnd = line.count
-        while valueStart < valueEnd, line[valueStart].isWhitespace { valueStart += 1 }
-        while valueEnd > valueStart, line[valueEnd - 1].isWhitespace { valueEnd -= 1 }
-        let value = line[valueStart..<valueEnd]
-        guard value.allSatisfy(\.isFieldValueCharacter) else {
-            throw .malformedRequest("a header value holds control characters")
-        }
-        let lowered = String(unsafeUninitializedCapacity: name.count) { buffer in
-            for (offset, byte) in name.enumerated() { buffer[offset] = byte.asciiLowercased }
-            return name.count
-        }
-        let text = String(decoding: value, as: UTF8.self)
-        if let earlier = headers[lowered] {
-            headers[lowered] = earlier + ", " + text
-        } else {
-            headers[lowered] = text
-        }
-    }
-
     /// The fields the server itself acts on: body framing, persistence, `Expect`.
     private static func interpretFields(_ request: inout HTTP1RequestHead) throws(APIProblem) {
         let contentLength = request.headers["content-length"]
@@ -178,6 +241,9 @@ enum HTTP1HeadParser {
                 request.keepAlive = true
             }
         }
+        // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request means its framing cannot be trusted (1.0 has no
+        // chunked coding; something between may have rewritten the message): answer it, then close.
+        if request.version == .http10, request.framing == .chunked { request.keepAlive = false }
         if let expect = request.headers["expect"], request.version == .http11 {
             guard expect.trimmed.lowercased() == "100-continue" else { throw .expectationFailed(expect) }
             request.expectsContinue = true
@@ -200,7 +266,7 @@ enum HTTP1HeadParser {
 }
 
 extension UnsafeBufferPointer<UInt8> {
-    /// Index of the next `\r\n` at or after `start`.
+    /// Index of the next `\r\n` at or after `start`, or nil if there is none yet; a bare LF before it is nil too.
     func firstCRLF(from start: Int) -> Int? {
         var index = start
         while index + 1 < count {
@@ -213,6 +279,24 @@ extension UnsafeBufferPointer<UInt8> {
         }
         return nil
     }
+
+    /// The end of the line starting at `start` in a complete head: the next CRLF, or the end of the bytes. A LF
+    /// without its CR, or a CR without its LF, is an error (RFC 9112 §2.2).
+    func lineEnd(from start: Int) throws(APIProblem) -> Int {
+        var index = start
+        while index < count {
+            switch self[index] {
+            case .carriageReturn:
+                guard index + 1 < count, self[index + 1] == .lineFeed else { throw .malformedRequest("a bare CR in the head") }
+                return index
+            case .lineFeed:
+                throw .malformedRequest("a line ends in a bare LF; HTTP lines end in CRLF")
+            default:
+                index += 1
+            }
+        }
+        return count
+    }
 }
 
 extension UInt8 {
@@ -224,6 +308,20 @@ extension UInt8 {
     static let questionMark = UInt8(ascii: "?")
 
     var isDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
+    var isHexDigit: Bool { PercentDecoding.hexValue(self) != nil }
+    /// RFC 3986 reg-name: unreserved, sub-delims, and `%` of pct-encoded.
+    var isRegNameCharacter: Bool {
+        switch self {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "%"), UInt8(ascii: "!"),
+             UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"),
+             UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+            true
+        default:
+            false
+        }
+    }
     var isWhitespace: Bool { self == .space || self == .tab }
     var asciiLowercased: UInt8 { self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") ? self | 0x20 : self }
 

@@ -23,6 +23,21 @@ public final class HTTP1Server: Sendable {
     public struct Configuration: Sendable {
         /// Request line plus headers; above it the answer is 431.
         public var maxHeadBytes = 16 * 1024
+        /// Header field lines in one head (a field sent twice counts twice); above it the answer is 431. Apache's
+        /// default; our own clients send about ten.
+        public var maxHeaderFields = 100
+        /// Open connections in all; beyond it a new connection gets a 503 and is closed at once. Below the
+        /// descriptor limit, so the server refuses politely instead of failing `accept` with EMFILE.
+        public var maxConnections = Configuration.defaultMaxConnections()
+        /// Open connections from one client address; 0 for no such cap. Behind a load balancer every connection
+        /// comes from its few addresses: raise it to `maxConnections` there.
+        public var maxConnectionsPerClient = 1_000
+        /// How long a handler may take before the client gets a 503 and the connection closes.
+        public var handlerTimeout: Duration = .seconds(30)
+        /// At most one warning per this interval when connections are refused (with the count since the last one).
+        public var refusalLogInterval: Duration = .seconds(10)
+        /// Told of every refused connection (the API counts them in its metrics).
+        public var onConnectionRefused: (@Sendable (ConnectionRefusalReason) -> Void)?
         /// Above it the answer is 413, decided from Content-Length before the body is read.
         public var maxBodyBytes = 1 << 20
         /// A kept-alive connection with no request for this long is closed. Longer than a load balancer's idle
@@ -45,16 +60,28 @@ public final class HTTP1Server: Sendable {
 
         public init() {}
 
+        /// 10,000, or less if the descriptor limit (`ulimit -n`) is lower: that limit minus 128 for the AWS clients,
+        /// the reactors and files.
+        public static func defaultMaxConnections() -> Int {
+            var limit = rlimit()
+            guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return 10_000 }
+            return min(10_000, max(64, Int(clamping: limit.rlim_cur) - 128))
+        }
+
         var deadlines: ConnectionDeadlines {
-            ConnectionDeadlines(idle: idleTimeout, head: headTimeout, body: bodyTimeout, send: sendTimeout, linger: lingerTimeout)
+            ConnectionDeadlines(idle: idleTimeout, head: headTimeout, body: bodyTimeout, send: sendTimeout, linger: lingerTimeout,
+                                handler: handlerTimeout)
         }
 
         /// How often the reaper looks: a quarter of the shortest timeout, between 10 ms and 500 ms.
         var reaperInterval: Duration {
-            let shortest = [idleTimeout, headTimeout, bodyTimeout, sendTimeout, lingerTimeout].min()!
+            let shortest = [idleTimeout, headTimeout, bodyTimeout, sendTimeout, lingerTimeout, handlerTimeout].min()!
             return min(max(shortest / 4, .milliseconds(10)), .milliseconds(500))
         }
     }
+
+    /// Why a connection was refused, for counters: `server-full` or `client-full`.
+    public typealias ConnectionRefusalReason = String
 
     public struct NotListening: Error, CustomStringConvertible {
         public var description: String
@@ -66,6 +93,15 @@ public final class HTTP1Server: Sendable {
     let handler: Handler
     let logger: Logger
     private let registry = ConnectionRegistry()
+    private let refused = Mutex([ConnectionRefusal: Int]())
+
+    /// Connections open now.
+    public var openConnections: Int { registry.count }
+
+    /// Connections refused since start because the server or one client address was at its cap.
+    public var refusedConnections: (serverFull: Int, clientFull: Int) {
+        refused.withLock { ($0[.serverFull, default: 0], $0[.clientFull, default: 0]) }
+    }
 
     private struct Guarded {
         var started = false
@@ -138,8 +174,8 @@ public final class HTTP1Server: Sendable {
             group.addTask { [registry, configuration] in
                 await Self.reap(registry, every: configuration.reaperInterval, deadlines: configuration.deadlines)
             }
-            await acceptConnections(on: listener, reactors: reactors) { socket, reactor in
-                let state = ConnectionState(socket: socket)
+            await acceptConnections(on: listener, reactors: reactors) { socket, peer, reactor in
+                let state = ConnectionState(socket: socket, clientAddress: peer)
                 registry.register(state)
                 // The task runs on the loop its socket's events arrive on.
                 group.addTask(executorPreference: reactor) { [registry, configuration, handler, logger] in
@@ -168,18 +204,31 @@ public final class HTTP1Server: Sendable {
     /// Accepts until the server stops (or its task is cancelled), in batches: every connection waiting in the
     /// backlog is taken before parking on the reactor again.
     private func acceptConnections(on listener: ListeningSocket, reactors: [SocketReactor],
-                                   start: (ConnectionSocket, SocketReactor) -> Void) async {
+                                   start: (ConnectionSocket, String?, SocketReactor) -> Void) async {
         var next = 0
+        var refusals = RefusalLog(interval: configuration.refusalLogInterval)
         while !isStopping, !Task.isCancelled {
             let readiness = listener.registration.readiness(.read)
-            let descriptor = listener.accept()
+            let (descriptor, peer) = listener.accept()
             if descriptor >= 0 {
+                if let refusal = registry.refusal(for: peer, maxConnections: configuration.maxConnections,
+                                                  maxPerClient: configuration.maxConnectionsPerClient) {
+                    refuse(descriptor, refusal)
+                    if let summary = refusals.note(refusal, now: .now) {
+                        logger.warning("refusing connections: at the connection cap", metadata: [
+                            "refused": "\(summary.count)", "since": "\(summary.since)", "last-reason": "\(refusal.rawValue)",
+                            "open": "\(registry.count)", "max-connections": "\(configuration.maxConnections)",
+                            "max-connections-per-client": "\(configuration.maxConnectionsPerClient)",
+                        ])
+                    }
+                    continue
+                }
                 do {
                     let reactor = reactors[next]
                     next = (next + 1) % reactors.count
                     let socket = try ConnectionSocket(adopting: descriptor, reactor: reactor)
                     if configuration.disablingNagle { socket.disableNagle() }
-                    start(socket, reactor)
+                    start(socket, peer, reactor)
                 } catch {
                     logger.error("cannot register a connection; closed it", metadata: ["error": "\(error)"])
                 }
@@ -205,6 +254,21 @@ public final class HTTP1Server: Sendable {
                 return
             }
         }
+    }
+
+    /// Beyond a cap: a 503 in one non-blocking write and close, without registering the socket or starting a task.
+    /// A 503 rather than a bare close because a load balancer passes a 503 on as retryable and tells ops why, where a
+    /// reset becomes a 502; it costs one `send` of a prepared answer (lost only if the client already sent bytes,
+    /// which makes the close a reset).
+    private func refuse(_ descriptor: Int32, _ refusal: ConnectionRefusal) {
+        // Counted first: whoever sees the 503 may look at the counters at once.
+        refused.withLock { $0[refusal, default: 0] += 1 }
+        configuration.onConnectionRefused?(refusal.rawValue)
+        let answer = ResponseEncoder.encode(APIProblem.overloaded.response(), persistence: .close)
+        _ = answer.withUnsafeBytes { raw in
+            Glibc.send(descriptor, raw.baseAddress!, raw.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+        }
+        _ = Glibc.close(descriptor)
     }
 
     private var isStopping: Bool { guarded.withLock { $0.drainDeadline != nil } }
@@ -250,5 +314,25 @@ public final class HTTP1Server: Sendable {
             return state.finishWaiters
         }
         for waiter in waiters { waiter.resume() }
+    }
+}
+
+/// Rate-limits the accept loop's warning about refused connections to one per interval, carrying the count since
+/// the last one: a flood must not turn into a flood of log lines.
+struct RefusalLog {
+    let interval: Duration
+    private var lastWarning: ContinuousClock.Instant?
+    private var countSinceWarning = 0
+    private var firstSinceWarning: ContinuousClock.Instant?
+
+    init(interval: Duration) { self.interval = interval }
+
+    /// A summary to log now, or nil while the last warning is recent.
+    mutating func note(_ refusal: ConnectionRefusal, now: ContinuousClock.Instant) -> (count: Int, since: Duration)? {
+        countSinceWarning += 1
+        if firstSinceWarning == nil { firstSinceWarning = now }
+        if let lastWarning, now - lastWarning < interval { return nil }
+        defer { lastWarning = now; countSinceWarning = 0; firstSinceWarning = nil }
+        return (countSinceWarning, now - (firstSinceWarning ?? now))
     }
 }

@@ -45,19 +45,50 @@ final class ListeningSocket: Sendable {
         _ = Glibc.close(descriptor)
     }
 
-    /// A new connection's descriptor, made non-blocking, or -1 with `errno` set. (Glibc's module does not
-    /// export `accept4`; the extra `fcntl` per connection is nothing next to its requests.)
-    func accept() -> Int32 {
-        let accepted = Glibc.accept(descriptor, nil, nil)
-        guard accepted >= 0 else { return accepted }
+    /// A new connection's descriptor, made non-blocking, and its peer's address; descriptor -1 with `errno` set if
+    /// none. (Glibc's module does not export `accept4`; the extra `fcntl` per connection is nothing next to its
+    /// requests.)
+    func accept() -> (descriptor: Int32, peer: String?) {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let accepted = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(descriptor, $0, &length) }
+        }
+        guard accepted >= 0 else { return (accepted, nil) }
         let flags = fcntl(accepted, F_GETFL)
         guard fcntl(accepted, F_SETFL, flags | O_NONBLOCK) == 0 else {
             let code = errno
             _ = Glibc.close(accepted)
             errno = code
-            return -1
+            return (-1, nil)
         }
-        return accepted
+        return (accepted, Self.addressText(storage))
+    }
+
+    /// The IP address as text, no port; an IPv4 client of a dual-stack socket (`::ffff:192.0.2.1`) as IPv4.
+    static func addressText(_ storage: sockaddr_storage) -> String? {
+        var storage = storage
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = Int32(storage.ss_family)
+        let written: UnsafePointer<CChar>? = withUnsafePointer(to: &storage) { pointer in
+            switch family {
+            case AF_INET:
+                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address in
+                    var ip = address.pointee.sin_addr
+                    return inet_ntop(AF_INET, &ip, &text, socklen_t(text.count))
+                }
+            case AF_INET6:
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { address in
+                    var ip = address.pointee.sin6_addr
+                    return inet_ntop(AF_INET6, &ip, &text, socklen_t(text.count))
+                }
+            default:
+                return nil
+            }
+        }
+        guard written != nil else { return nil }
+        let address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return address.hasPrefix("::ffff:") && address.contains(".") ? String(address.dropFirst(7)) : address
     }
 
     /// Stops accepting: Linux fails further `accept`s (`EINVAL`), and the accept loop's wait ends (by the kernel's

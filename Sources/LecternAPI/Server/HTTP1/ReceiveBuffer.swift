@@ -7,9 +7,21 @@ struct ReceiveBuffer {
     /// Largest size the buffer may grow to (the head limit plus room to notice it was exceeded).
     let maxCapacity: Int
 
+    let initialCapacity: Int
+
     init(initialCapacity: Int = 4096, maxCapacity: Int) {
-        storage = [UInt8](repeating: 0, count: min(initialCapacity, maxCapacity))
+        self.initialCapacity = min(initialCapacity, maxCapacity)
+        storage = [UInt8](repeating: 0, count: self.initialCapacity)
         self.maxCapacity = maxCapacity
+    }
+
+    var capacity: Int { storage.count }
+
+    /// Back to the initial size if the buffer grew and holds nothing: a connection kept alive after one large
+    /// request should not keep its largest buffer (80 KiB instead of 4 KiB, per idle connection).
+    mutating func shrinkIfEmpty() {
+        guard isEmpty, storage.count > initialCapacity else { return }
+        storage = [UInt8](repeating: 0, count: initialCapacity)
     }
 
     var readableCount: Int { writerIndex - readerIndex }
