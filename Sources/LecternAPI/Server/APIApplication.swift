@@ -11,6 +11,8 @@ public struct APIApplication: Sendable {
     public let authenticator: Authenticator
     public let metrics: APIMetrics
     let rateLimiter: RateLimiter
+    /// Failed sign-ins per client (`ClientIdentity`): checked before a token is verified, charged when it fails.
+    let failedSignIns: RateLimiter
     let router: Router
     let logger: Logger
 
@@ -24,6 +26,7 @@ public struct APIApplication: Sendable {
         self.metrics = metrics
         self.logger = logger
         rateLimiter = RateLimiter(perMinute: config.writesPerMinute)
+        failedSignIns = RateLimiter(perMinute: config.failedSignInsPerMinute)
         router = Self.routes(config: config, services: services, metrics: metrics, logger: logger,
                              recordCacheTTL: min(recordCacheTTL, .seconds(1)))
     }
@@ -36,9 +39,7 @@ public struct APIApplication: Sendable {
         var router = Router()
         router.add("GET /healthz", access: .public_) { _ in .json(["status": "ok"]) }
         router.add("GET /readyz", access: .public_, ops.ready)
-        router.add("GET /metrics", access: .public_) { _ in
-            .text(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
-        }
+        // No /metrics here: `MetricsListener` serves it on a port of its own.
         router.add("GET /v1/openapi.json", access: .public_) { _ in
             APIResponse(status: 200, body: OpenAPIDocument.json, contentType: "application/json")
         }
@@ -108,6 +109,12 @@ public struct APIApplication: Sendable {
         routeName = route.name
         var context = RequestContext(request: request, parameters: parameters, principal: nil)
         if case .authenticated = route.access {
+            // A client that keeps failing is refused before its token costs a verification; requests without a
+            // known client (in-process, FlyingFox) are not limited.
+            let client = ClientIdentity.key(of: request, forwardedHops: config.forwardedHops)
+            if let client, let wait = failedSignIns.retryAfter(client) { throw APIProblem.tooManyFailedSignIns(retryAfter: wait) }
+            var signedIn = false
+            defer { if !signedIn, let client { failedSignIns.charge(client) } }
             let principal: Principal
             if request.header("Authorization") == nil, request.method == "GET", let token = request.query["access_token"],
                route.name.hasSuffix(".m3u8") || route.name.hasSuffix(".vtt") {
@@ -116,6 +123,7 @@ public struct APIApplication: Sendable {
             } else {
                 principal = try await authenticator.authenticate(authorization: request.header("Authorization"))
             }
+            signedIn = true
             if Self.writeMethods.contains(request.method), let wait = rateLimiter.admit(principal.userID) {
                 throw APIProblem.tooManyRequests(retryAfter: wait)
             }
@@ -133,7 +141,7 @@ public struct APIApplication: Sendable {
 
     private func preflight(_ request: APIRequest) -> APIResponse {
         guard let origin = originAllowed(request) else {
-            return APIProblem.forbidden("cross-origin requests from \(request.header("Origin") ?? "?") are not allowed").response()
+            return APIProblem.forbidden("cross-origin requests from this origin are not allowed").response()
         }
         return APIResponse(status: 204, headers: [
             "Access-Control-Allow-Origin": origin,
