@@ -26,7 +26,9 @@ public final class RateLimiter: Sendable {
     /// Like `admit`, but counts nothing: for limits on events only known afterwards (a sign-in that fails), so the
     /// check comes first and `charge` follows the event.
     public func retryAfter(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
-        withBucket(key, now: now) { bucket in bucket.tokens >= 1 ? nil : wait(for: bucket) }
+        // On every authenticated request: a client that never failed has no bucket, and gets none from looking.
+        guard buckets.withLock({ $0[key] != nil }) else { return nil }
+        return withBucket(key, now: now) { bucket in bucket.tokens >= 1 ? nil : wait(for: bucket) }
     }
 
     /// Counts one event (it may take the bucket below zero under concurrent events; the wait grows accordingly).
