@@ -113,6 +113,7 @@ public struct APIApplication: Sendable {
             // known client (in-process, FlyingFox) are not limited.
             let client = ClientIdentity.key(of: request, forwardedHops: config.forwardedHops)
             if let client, let wait = failedSignIns.retryAfter(client) { throw APIProblem.tooManyFailedSignIns(retryAfter: wait) }
+            // Whichever way the token came (header or playback query), a sign-in that throws is charged.
             var signedIn = false
             defer { if !signedIn, let client { failedSignIns.charge(client) } }
             let principal: Principal
