@@ -4,7 +4,7 @@
 # Prints the portal's URL and sign-in tokens; Ctrl-C (or SIGTERM) stops everything: the workers drain, then the API,
 # then moto. Nothing survives: moto keeps its state in memory and the token secret is new every run.
 #
-# Overrides: MOTO_PORT (4566), API_PORT (8080), WORKERS (most workers, 2), LECTERN_BIN_DIR (.build/release),
+# Overrides: MOTO_PORT (4566), API_PORT (8080), API_METRICS_PORT (9101, the API's /metrics on loopback), WORKERS (most workers, 2), LECTERN_BIN_DIR (.build/release),
 # LECTERN_LOG_DIR (.local/logs). Anything else the API or worker reads (LOG_LEVEL, LECTERN_*) passes through.
 set -euo pipefail
 
@@ -12,6 +12,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${LECTERN_BIN_DIR:-$repo/.build/release}
 moto_port=${MOTO_PORT:-4566}
 api_port=${API_PORT:-8080}
+api_metrics_port=${API_METRICS_PORT:-9101}
 workers=${WORKERS:-2}
 logs=${LECTERN_LOG_DIR:-$repo/.local/logs}
 
@@ -26,6 +27,7 @@ command -v moto_server >/dev/null || { say "moto_server is not installed: run sc
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port_taken "$moto_port" && { say "port $moto_port (MOTO_PORT) is already in use; stop what holds it or run with MOTO_PORT=<free port>" >&2; exit 1; }
 port_taken "$api_port" && { say "port $api_port (API_PORT) is already in use; stop what holds it or run with API_PORT=<free port>" >&2; exit 1; }
+port_taken "$api_metrics_port" && { say "port $api_metrics_port (API_METRICS_PORT) is already in use; stop what holds it or run with API_METRICS_PORT=<free port>" >&2; exit 1; }
 
 mkdir -p "$logs"
 moto_pid='' api_pid='' workers_pid='' sleeper=''
@@ -86,7 +88,7 @@ exports=$("$bin/lectern" dev bootstrap --cors-origin "$portal_origin" --cors-ori
     || die "lectern dev bootstrap failed; see $logs/bootstrap.log"
 eval "$exports"
 
-PORT=$api_port LECTERN_PORTAL_DIR="$repo/Portal" LECTERN_CORS_ORIGIN="$portal_origin" \
+PORT=$api_port METRICS_PORT=$api_metrics_port LECTERN_PORTAL_DIR="$repo/Portal" LECTERN_CORS_ORIGIN="$portal_origin" \
     "$bin/lectern-api" >>"$logs/api.log" 2>&1 &
 api_pid=$!
 
@@ -112,6 +114,7 @@ cat <<INFO
 
   Portal:  $portal_origin/
   API:     $portal_origin/v1   (OpenAPI at /v1/openapi.json, health at /healthz and /readyz)
+  Metrics: http://127.0.0.1:$api_metrics_port/metrics   (the API's; loopback only, never on port $api_port)
   Workers: 0…$workers lectern-worker processes, started as jobs arrive
   Logs:    $logs/{moto,api,workers,worker-N,bootstrap}.log
 

@@ -198,6 +198,7 @@ for engine in options.flyingFoxAPI ? ["lectern", "flyingfox"] : ["lectern"] {
     let port = try freePort()
     var env = environment
     env["PORT"] = String(port)
+    env["METRICS_PORT"] = "0"
     env["LECTERN_HTTP_ENGINE"] = engine
     let child = try ChildProcess(name: "lectern-api", executable: apiBinary, arguments: [], environment: env)
     let base = "http://127.0.0.1:\(port)"

@@ -5,7 +5,7 @@ import Logging
 import ServiceLifecycle
 
 // lectern-api: configuration from the environment (validated first), AWS clients from the environment, HTTP on
-// $PORT, the outbox sweeper beside it, graceful shutdown on SIGTERM or SIGINT.
+// $PORT, Prometheus metrics on $METRICS_PORT, the outbox sweeper beside them, graceful shutdown on SIGTERM or SIGINT.
 let logger = Logger(label: "lectern-api")
 do {
     let config = try APIConfig.fromEnvironment()
@@ -14,17 +14,24 @@ do {
     let context = try AWSContext.fromEnvironment()
     let services = try await APIServices.connect(config: config, context: context)
     let authenticator = try await Authenticator(source: config.keySource, issuer: config.issuer, audience: config.audience,
-                                                transport: context.transport)
+                                                limits: config.tokenLimits, transport: context.transport)
     if config.playbackKey.origin == .generated {
         logger.notice("LECTERN_PLAYBACK_KEY is not set: playback grants are signed with a key made for this process, so only this task accepts them; give every API task behind a load balancer the same key")
     }
     let application = APIApplication(config: config, services: services, authenticator: authenticator, logger: logger,
                                      recordCacheTTL: recordCacheTTL)
     let server = try APIServer(application: application, host: config.engine.host, port: config.port, logger: logger)
+    let metricsListener = MetricsListener(metrics: application.metrics, host: config.metricsHost, port: config.metricsPort, logger: logger)
     logger.info("lectern-api listening", metadata: ["host": "\(config.engine.host ?? "*")", "port": "\(config.port)"])
+    // Logged once bound, so METRICS_PORT=0 (a free port, for tests and local runs) says which one it got.
+    Task {
+        try await metricsListener.waitUntilListening(timeout: .seconds(30))
+        logger.info("metrics listening", metadata: ["host": "\(config.metricsHost ?? "*")", "port": "\(metricsListener.port ?? 0)"])
+    }
     // The sweeper sends jobs whose enqueue was cut short by a crash (see JobOutbox).
     let sweeper = OutboxSweeper(outbox: JobOutbox(services: services), settings: outboxSettings, logger: logger)
-    let group = ServiceGroup(configuration: .init(services: [.init(service: server), .init(service: sweeper)],
+    // Stopped in reverse order: the sweeper, then the API drains, then metrics (scrapable until the end).
+    let group = ServiceGroup(configuration: .init(services: [.init(service: metricsListener), .init(service: server), .init(service: sweeper)],
                                                   gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
 } catch let error as APIConfigError {

@@ -19,7 +19,7 @@ struct DevTokenCommand: AsyncParsableCommand {
     @Option(help: "A display name.")
     var name: String?
 
-    @Option(help: "How long the token stays valid (e.g. 30m, 12h).")
+    @Option(help: "How long the token stays valid (e.g. 30m, 12h); at most what the API accepts ($LECTERN_JWT_MAX_LIFETIME_SECONDS, default 12h).")
     var ttl: DevDuration = DevDuration(seconds: 12 * 3_600)
 
     @Option(help: "The signing secret, at least 32 bytes (default: $LECTERN_JWT_SECRET).")
@@ -28,7 +28,19 @@ struct DevTokenCommand: AsyncParsableCommand {
     func validate() throws {
         if user.isEmpty { throw ValidationError("--user must not be empty") }
         if ttl.seconds < 1 { throw ValidationError("--ttl must be at least 1s") }
+        // The API refuses tokens that live longer than its limit; minting one would only fail later, less clearly.
+        let limit = Self.apiMaxLifetimeSeconds()
+        if ttl.seconds.rounded(.down) > Double(limit) {
+            throw ValidationError("--ttl \(ttl) is longer than the API accepts (\(limit)s, LECTERN_JWT_MAX_LIFETIME_SECONDS); "
+                                  + "choose a shorter --ttl or raise the API's limit with the same variable")
+        }
         _ = try resolvedSecret()
+    }
+
+    /// The API's limit as the API would read it from this environment (the same variable and default).
+    static func apiMaxLifetimeSeconds(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
+        environment["LECTERN_JWT_MAX_LIFETIME_SECONDS"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            ?? TokenLimits.defaultMaxLifetimeSeconds
     }
 
     func resolvedSecret() throws -> String {

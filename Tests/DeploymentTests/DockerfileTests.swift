@@ -30,6 +30,13 @@ import Testing
                                                   "libswresample-dev", "libavfilter-dev"]))
     }
 
+    @Test func apiImageSetsAMetricsPortApartFromTheAPIsAndExposesOnlyTheAPI() throws {
+        let runtime = try #require(try Dockerfile(try Dockerfile.load("Dockerfile.api")).stages.last)
+        let environment = runtime.all("ENV").joined(separator: " ")
+        #expect(environment.contains("PORT=8080") && environment.contains("METRICS_PORT=9101"))
+        #expect(runtime.all("EXPOSE") == ["8080"])
+    }
+
     @Test func dockerignoreKeepsBuildFoldersOut() throws {
         let text = try String(contentsOf: BuiltProductsRoot.url.appendingPathComponent(".dockerignore"), encoding: .utf8)
         let entries = Set(text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })

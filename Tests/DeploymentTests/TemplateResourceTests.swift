@@ -80,6 +80,23 @@ import Testing
         }
     }
 
+    /// Issue 13 §3: metrics are not reachable through the balancer at all (no path rule to get wrong), and the
+    /// failed sign-in limit keys on the address the balancer appends, which only it can write.
+    @Test func apiMetricsStayInsideTheTaskAndTheClientIsTheBalancersEntry() throws {
+        let api = try #require(try Self.properties("ApiTaskDefinition")["ContainerDefinitions"]?.items.first)
+        let environment = (api["Environment"]?.items ?? []).reduce(into: [String: TemplateValue]()) {
+            if let name = $1["Name"]?.string, let value = $1["Value"] { $0[name] = value }
+        }
+        #expect(environment["PORT"] == .string("8080"))
+        #expect(environment["METRICS_PORT"] == .string("9101"))
+        #expect(environment["METRICS_HOST"] == nil, "metrics stay on loopback, the API's default")
+        #expect((api["PortMappings"]?.items ?? []).map { $0["ContainerPort"] } == [.string("8080")], "only the API's port is mapped")
+        #expect(try Self.properties("ApiTargetGroup")["Port"] == .string("8080"))
+        #expect(environment["LECTERN_FORWARDED_HOPS"] == .string("1"))
+        let attributes = try Self.properties("LoadBalancer")["LoadBalancerAttributes"]?.items ?? []
+        #expect(attributes.contains { $0["Key"] == .string("routing.http.xff_header_processing.mode") && $0["Value"] == .string("append") })
+    }
+
     @Test func endpointsForS3SQSAndDynamoDB() throws {
         let endpoints = try Template.main().resources(ofType: "AWS::EC2::VPCEndpoint")
         var types: [String: String] = [:]

@@ -50,6 +50,30 @@ import Testing
         }
     }
 
+    @Test func operationalLimitsHaveDefaultsAndCanBeChanged() throws {
+        let defaults = try APIConfig.fromEnvironment(minimal)
+        #expect(defaults.metricsPort == 9101 && defaults.metricsHost == "127.0.0.1")
+        #expect(defaults.tokenLimits == TokenLimits(maxLifetime: .seconds(12 * 3_600), issuedAtLeeway: .seconds(60)))
+        #expect(defaults.failedSignInsPerMinute == 30 && defaults.forwardedHops == 0)
+
+        var environment = minimal
+        environment.merge(["METRICS_PORT": "0", "METRICS_HOST": "0.0.0.0", "LECTERN_JWT_MAX_LIFETIME_SECONDS": "3600",
+                           "LECTERN_JWT_IAT_LEEWAY_SECONDS": "5", "LECTERN_FAILED_SIGNINS_PER_MINUTE": "10",
+                           "LECTERN_FORWARDED_HOPS": "1"]) { $1 }
+        let changed = try APIConfig.fromEnvironment(environment)
+        #expect(changed.metricsPort == 0 && changed.metricsHost == nil)
+        #expect(changed.tokenLimits == TokenLimits(maxLifetime: .seconds(3_600), issuedAtLeeway: .seconds(5)))
+        #expect(changed.failedSignInsPerMinute == 10 && changed.forwardedHops == 1)
+
+        environment = minimal
+        environment.merge(["METRICS_PORT": "8080", "METRICS_HOST": "localhost", "LECTERN_JWT_MAX_LIFETIME_SECONDS": "10"]) { $1 }
+        #expect { try APIConfig.fromEnvironment(environment) } throws: { error in
+            let problems = (error as? APIConfigError)?.problems ?? []
+            return problems.count == 3 && problems.contains { $0.hasPrefix("METRICS_PORT=8080 must differ from PORT") }
+                && problems.contains { $0.hasPrefix("METRICS_HOST=localhost") } && problems.contains { $0.hasPrefix("LECTERN_JWT_MAX_LIFETIME_SECONDS=10") }
+        }
+    }
+
     @Test func aShortSecretIsRefused() {
         var environment = minimal
         environment["LECTERN_JWT_SECRET"] = "short"

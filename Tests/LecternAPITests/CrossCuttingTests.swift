@@ -46,11 +46,13 @@ import Testing
         try await world.withClient(via) { client in
             for _ in 0..<3 { _ = try await client.call("GET", "/healthz") }
             _ = try await client.call("GET", "/v1/lectures/lec_x")
-            let metrics = try await client.call("GET", "/metrics")
-            #expect(metrics.status == 200)
-            #expect(metrics.text.contains(#"lectern_api_requests_total{route="/healthz",method="GET",status="200"} 3"#))
-            #expect(metrics.text.contains(#"lectern_api_requests_total{route="/v1/lectures/:id",method="GET",status="401"} 1"#))
-            #expect(metrics.text.contains("lectern_api_request_duration_seconds_bucket"))
+            // Served by `MetricsListener` on a port of its own (OperationalEndpointTests), never by the API.
+            #expect(try await client.call("GET", "/metrics").status == 404)
+            let metrics = world.app.metrics.exposition()
+            #expect(metrics.contains(#"lectern_api_requests_total{route="/healthz",method="GET",status="200"} 3"#))
+            #expect(metrics.contains(#"lectern_api_requests_total{route="/v1/lectures/:id",method="GET",status="401"} 1"#))
+            #expect(metrics.contains(#"lectern_api_requests_total{route="unmatched",method="GET",status="404"} 1"#))
+            #expect(metrics.contains("lectern_api_request_duration_seconds_bucket"))
         }
     }
 }

@@ -86,6 +86,28 @@ import Testing
         await #expect(throws: APIProblem.self) { _ = try await other.authenticate(token: token) }
     }
 
+    @Test func tokenLifetimesTheAPIWouldRefuseAreNotMinted() async throws {
+        let secret = String(repeating: "t", count: 32)
+        // Longer than the API's default maximum (12 h): refused with the setting's name.
+        let long = try await BuiltProducts.run("lectern", ["dev", "token", "--role", "student", "--user", "bob", "--ttl", "24h", "--secret", secret],
+                                               removing: ["LECTERN_JWT_MAX_LIFETIME_SECONDS"])
+        #expect(long.status != 0 && long.stdout.isEmpty)
+        #expect(long.stderr.contains("LECTERN_JWT_MAX_LIFETIME_SECONDS"), "\(long.stderr)")
+        // With the API's limit raised the same way, it is minted, and an API with that limit accepts it.
+        let raised = try await BuiltProducts.run("lectern", ["dev", "token", "--role", "student", "--user", "bob", "--ttl", "24h", "--secret", secret],
+                                                 environment: ["LECTERN_JWT_MAX_LIFETIME_SECONDS": "86400"])
+        #expect(raised.status == 0, "\(raised.stderr)")
+        let authenticator = try await Authenticator(source: .sharedSecret(secret), issuer: nil, audience: nil,
+                                                    limits: TokenLimits(maxLifetime: .seconds(86_400)))
+        #expect(try await authenticator.authenticate(token: raised.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).userID == "bob")
+        // The default --ttl (what `make run` mints) is accepted by an API with default limits.
+        let standard = try await BuiltProducts.run("lectern", ["dev", "token", "--role", "student", "--user", "bob", "--secret", secret],
+                                                   removing: ["LECTERN_JWT_MAX_LIFETIME_SECONDS"])
+        #expect(standard.status == 0, "\(standard.stderr)")
+        let strict = try await Authenticator(source: .sharedSecret(secret), issuer: nil, audience: nil)
+        #expect(try await strict.authenticate(token: standard.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).userID == "bob")
+    }
+
     @Test func tokenSecretFromTheFlagWinsAndAShortOneIsRefused() async throws {
         let secret = String(repeating: "k", count: 32)
         let good = try await BuiltProducts.run("lectern", ["dev", "token", "--role", "student", "--user", "bob", "--secret", secret],

@@ -36,6 +36,7 @@ final class LocalStack: @unchecked Sendable {
         environment["LECTERN_JWT_SECRET"] = secret
         var apiEnvironment = environment
         apiEnvironment["PORT"] = String(apiPort)
+        apiEnvironment["METRICS_PORT"] = "0"  // a free port: 9101 may be held by `make run`
         apiEnvironment["LECTERN_CORS_ORIGIN"] = "http://localhost:\(apiPort)"
         api = try ChildProcess(executable: try BuiltProducts.executable("lectern-api"), arguments: [], environment: apiEnvironment)
         var workerEnvironment = environment

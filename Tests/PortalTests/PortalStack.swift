@@ -44,6 +44,7 @@ struct PortalStack {
 
         var apiEnvironment = shared
         apiEnvironment["PORT"] = String(port)
+        apiEnvironment["METRICS_PORT"] = "0"  // a free port: 9101 may be held by `make run`
         apiEnvironment["LECTERN_JWT_SECRET"] = secret
         apiEnvironment["LECTERN_PORTAL_DIR"] = BuiltProducts.repositoryRoot.appendingPathComponent("Portal").path
         apiEnvironment["LECTERN_SINGLE_UPLOAD_MAX_BYTES"] = String(partBytes)

@@ -22,6 +22,7 @@ public actor Authenticator {
     private let source: TokenKeySource
     private let issuer: String?
     private let audience: String?
+    private let limits: TokenLimits
     private let transport: (any HTTPTransport)?
     private var keys = JWTKeyCollection()
     private var knownKeyIDs: Set<String> = []
@@ -42,7 +43,10 @@ public actor Authenticator {
     /// Loads the keys now, so a bad JWKS stops the server at start with a clear message.
     /// `refetchInterval`: how long after a JWKS fetch an unknown key id may trigger the next one.
     /// `tokenCache`: where verified tokens are remembered; `now`: the clock their expiry is checked against.
-    public init(source: TokenKeySource, issuer: String?, audience: String?, transport: (any HTTPTransport)? = nil,
+    /// `limits`: the longest lifetime and the `iat` leeway accepted (checked before a token is remembered, so a
+    /// remembered token has passed them).
+    public init(source: TokenKeySource, issuer: String?, audience: String?, limits: TokenLimits = TokenLimits(),
+                transport: (any HTTPTransport)? = nil,
                 refetchInterval: Duration = .seconds(60), tokenCache: VerifiedTokenCache = VerifiedTokenCache(),
                 now: @escaping @Sendable () -> Date = { Date() }) async throws {
         self.source = source
@@ -51,6 +55,7 @@ public actor Authenticator {
         self.refetchInterval = refetchInterval
         self.issuer = issuer
         self.audience = audience
+        self.limits = limits
         self.transport = transport
         try await loadKeys()
     }
@@ -143,7 +148,7 @@ public actor Authenticator {
     /// its suspension): then the token was checked against keys that are gone, and it is answered but not kept.
     private func verifyAndRemember(token: String, now moment: Date) async throws(APIProblem) -> Principal {
         let generation = keyGeneration
-        let (principal, expires) = try await verify(token: token)
+        let (principal, expires) = try await verify(token: token, now: moment)
         // jwt-kit checked `exp` against the system clock; ours decides too, so a hit and a miss agree.
         guard moment < expires else { throw Self.expired }
         if generation == keyGeneration { tokenCache.store(token, principal: principal, tokenExpires: expires, now: moment) }
@@ -153,16 +158,18 @@ public actor Authenticator {
     private static var expired: APIProblem { .unauthorized("the token has expired or is not valid yet") }
 
     /// The full check: signature, algorithm, time claims, issuer, audience, subject and role.
-    private func verify(token: String) async throws(APIProblem) -> (Principal, expires: Date) {
+    /// Problems never repeat the token's own text (its `alg`, `kid`, `iss` or `role`): a caller learns which check
+    /// failed, and a page that shows the detail cannot be fed markup through a token.
+    private func verify(token: String, now moment: Date) async throws(APIProblem) -> (Principal, expires: Date) {
         let header = try Self.header(of: token)
         guard let algorithm = header.alg, allowedAlgorithms.contains(algorithm) else {
-            throw .unauthorized("tokens signed with \(header.alg ?? "no algorithm") are not accepted here")
+            throw .unauthorized("the token's signing algorithm (alg) is not one this API accepts (\(allowedAlgorithms.sorted().joined(separator: ", ")))")
         }
         if case .sharedSecret = source {} else {
             guard let keyID = header.kid else { throw .unauthorized("the token names no key (kid)") }
             if !knownKeyIDs.contains(keyID) { await refetchIfAllowed() }
             // jwt-kit would fall back to its default key for an unknown kid; we refuse instead.
-            guard knownKeyIDs.contains(keyID) else { throw .unauthorized("the token's key \(keyID) is not one of ours") }
+            guard knownKeyIDs.contains(keyID) else { throw .unauthorized("the token's key (kid) is not one of ours") }
         }
         let claims: LecternClaims
         do {
@@ -175,14 +182,15 @@ public actor Authenticator {
             throw .unauthorized("the token's signature does not verify")
         }
         if let issuer, claims.iss?.value != issuer {
-            throw .unauthorized("the token was issued by \(claims.iss?.value ?? "nobody"), not \(issuer)")
+            throw .unauthorized("the token was not issued by this API's identity provider (iss)")
         }
         if let audience, !(claims.aud?.value.contains(audience) ?? false) {
-            throw .unauthorized("the token is not meant for \(audience)")
+            throw .unauthorized("the token is not meant for this API (aud)")
         }
         guard !claims.sub.value.isEmpty else { throw .unauthorized("the token has an empty subject") }
+        if let problem = limits.violation(issuedAt: claims.iat?.value, expires: claims.exp.value, now: moment) { throw problem }
         guard let role = Role(rawValue: claims.role) else {
-            throw .forbidden("role '\(claims.role)' has no access to Lectern")
+            throw .forbidden("the token's role has no access to Lectern")
         }
         return (Principal(userID: claims.sub.value, name: claims.name, role: role, courses: Set(claims.courses ?? []),
                           expires: claims.exp.value),

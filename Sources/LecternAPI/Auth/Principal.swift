@@ -25,9 +25,12 @@ public struct Principal: Sendable, Equatable {
 
     public func isMember(of course: String) -> Bool { courses.contains(course) }
 
-    /// Professors of the course: the ones who may upload, retry and delete its lectures.
-    public func requireProfessor(of course: String) throws(APIProblem) {
-        guard role == .professor else { throw .forbidden("only a professor of \(course) may do this (you are \(role.rawValue))") }
-        guard isMember(of: course) else { throw .forbidden("you are not a professor of course \(course)") }
+    /// Professors of the course: the ones who may upload, retry and delete its lectures. `naming` is how the problem
+    /// refers to the course: its id only when the caller named it themselves (creating a lecture), never a stored
+    /// record's course, which the caller may not know.
+    public func requireProfessor(of course: String, naming: String? = nil) throws(APIProblem) {
+        let name = naming ?? "course \(course)"
+        guard role == .professor else { throw .forbidden("only a professor of \(name) may do this (you are \(role.rawValue))") }
+        guard isMember(of: course) else { throw .forbidden("you are not a professor of \(name)") }
     }
 }

@@ -57,6 +57,10 @@ public struct APIProblem: Error, Sendable, Equatable, CustomStringConvertible {
         APIProblem(status: 429, kind: "rate-limited", title: "Too many requests",
                    detail: "write rate limit reached; retry in \(seconds) s", headers: ["Retry-After": String(seconds)])
     }
+    public static func tooManyFailedSignIns(retryAfter seconds: Int) -> APIProblem {
+        APIProblem(status: 429, kind: "rate-limited", title: "Too many requests",
+                   detail: "too many failed sign-ins from this client; retry in \(seconds) s", headers: ["Retry-After": String(seconds)])
+    }
     public static func serviceUnavailable(_ detail: String) -> APIProblem {
         APIProblem(status: 503, kind: "unavailable", title: "Service unavailable", detail: detail)
     }

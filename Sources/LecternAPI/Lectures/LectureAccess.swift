@@ -1,27 +1,28 @@
 import LecternCore
 
-/// Who may see and change a lecture. Wrong role or course is a 403; a student asking for a lecture that is not
+/// Who may see and change a lecture. Wrong role or course is a 403 that never names the lecture's course (the
+/// caller may not know it, and a 403 must not tell them); a student asking for a lecture that is not
 /// published yet gets a 404, as if it did not exist.
 enum LectureAccess {
     static func requireRead(_ record: LectureRecord, by caller: Principal) throws(APIProblem) {
         switch caller.role {
         case .ops: return
         case .professor:
-            guard caller.isMember(of: record.courseId) else { throw .forbidden("you are not a professor of course \(record.courseId)") }
+            guard caller.isMember(of: record.courseId) else { throw .forbidden("you are not a professor of this lecture's course") }
         case .student:
-            guard caller.isMember(of: record.courseId) else { throw .forbidden("you are not enrolled in course \(record.courseId)") }
+            guard caller.isMember(of: record.courseId) else { throw .forbidden("you are not enrolled in this lecture's course") }
             guard record.state.isPublished else { throw .notFound("lecture \(record.lectureId) does not exist") }
         }
     }
 
     static func requireManage(_ record: LectureRecord, by caller: Principal) throws(APIProblem) {
-        try caller.requireProfessor(of: record.courseId)
+        try caller.requireProfessor(of: record.courseId, naming: "this lecture's course")
     }
 
     /// Retry is for professors of the course and for operators.
     static func requireRetry(_ record: LectureRecord, by caller: Principal) throws(APIProblem) {
         if caller.role == .ops { return }
-        try caller.requireProfessor(of: record.courseId)
+        try caller.requireProfessor(of: record.courseId, naming: "this lecture's course")
     }
 
     static func requireList(course: String, by caller: Principal) throws(APIProblem) {

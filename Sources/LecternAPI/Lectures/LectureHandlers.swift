@@ -226,7 +226,11 @@ struct LectureHandlers: Sendable {
                 if let accepted = try alreadyAccepted(try await load(record.lectureId)) { return accepted }
                 if try await headSource(record) == nil { throw APIProblem.conflict("the multipart upload no longer exists") }
             } catch let error as AWSError where error.status == 400 {
-                throw APIProblem.unprocessable("S3 refused to assemble the parts: \(error.message)", kind: "invalid-parts")
+                // S3's own words go to the log, not to the caller: they can name buckets, keys and internals.
+                logger.warning("S3 refused to assemble the parts", metadata: ["lecture": "\(record.lectureId)", "code": "\(error.code)",
+                                                                            "message": "\(error.message)"])
+                throw APIProblem.unprocessable("S3 refused to assemble the parts (\(error.code)): check every part's partNumber and eTag",
+                                               kind: "invalid-parts")
             }
         }
         guard let object = try await headSource(record) else {
@@ -384,23 +388,5 @@ struct LectureHandlers: Sendable {
         try await store.delete(record.lectureId)
         logger.info("lecture deleted", metadata: ["lecture": "\(record.lectureId)", "objects": "\(keys.count)"])
         return .noContent()
-    }
-}
-
-/// Opaque pagination cursors: the DynamoDB start key, base64url JSON, checked on the way back in.
-enum PageCursor {
-    static func encode(_ key: DynamoDBItem) -> String {
-        let data = (try? JSONEncoder().encode(key)) ?? Data()
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decode(_ text: String, course: String) throws(APIProblem) -> DynamoDBItem {
-        guard let data = Authenticator.base64URLDecode(Substring(text)),
-              let key = try? JSONDecoder().decode(DynamoDBItem.self, from: data),
-              Set(key.keys).isSubset(of: ["lectureId", "courseId", "createdAt"]), key["courseId"] == .s(course) else {
-            throw .unprocessable("query parameter 'cursor' is not one this API handed out for course \(course)", kind: "invalid-cursor")
-        }
-        return key
     }
 }

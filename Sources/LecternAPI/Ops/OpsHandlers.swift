@@ -19,6 +19,7 @@ public struct RedriveResult: Codable, Sendable, Equatable {
 /// Operators' endpoints and the probes.
 struct OpsHandlers: Sendable {
     let services: APIServices
+    let readiness = ReadinessCache()
 
     private func requireOps(_ context: RequestContext) throws(APIProblem) {
         let caller = try context.caller
@@ -57,8 +58,14 @@ struct OpsHandlers: Sendable {
         (error as? AWSError).map { "error \($0.code)" } ?? "unreachable"
     }
 
-    /// Ready when the table, the bucket and the queue all answer.
+    /// Ready when the table, the bucket and the queue all answer; the answer is shared for a moment (`ReadinessCache`).
     func ready(_ context: RequestContext) async throws -> APIResponse {
+        let answer = await readiness.answer { [services] in await Self.check(services) }
+        return .json(["status": answer.ready ? "ready" : "not ready"].merging(answer.checks) { first, _ in first },
+                     status: answer.ready ? 200 : 503)
+    }
+
+    static func check(_ services: APIServices) async -> ReadinessCache.Answer {
         var checks: [String: String] = [:]
         await withTaskGroup(of: (String, String).self) { group in
             group.addTask {
@@ -75,7 +82,6 @@ struct OpsHandlers: Sendable {
             }
             for await (name, outcome) in group { checks[name] = outcome }
         }
-        let ready = checks.values.allSatisfy { $0 == "ok" }
-        return .json(["status": ready ? "ready" : "not ready"].merging(checks) { first, _ in first }, status: ready ? 200 : 503)
+        return ReadinessCache.Answer(ready: checks.values.allSatisfy { $0 == "ok" }, checks: checks)
     }
 }

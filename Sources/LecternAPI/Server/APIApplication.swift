@@ -11,6 +11,8 @@ public struct APIApplication: Sendable {
     public let authenticator: Authenticator
     public let metrics: APIMetrics
     let rateLimiter: RateLimiter
+    /// Failed sign-ins per client (`ClientIdentity`): checked before a token is verified, charged when it fails.
+    let failedSignIns: RateLimiter
     let router: Router
     let logger: Logger
 
@@ -24,6 +26,7 @@ public struct APIApplication: Sendable {
         self.metrics = metrics
         self.logger = logger
         rateLimiter = RateLimiter(perMinute: config.writesPerMinute)
+        failedSignIns = RateLimiter(perMinute: config.failedSignInsPerMinute)
         router = Self.routes(config: config, services: services, metrics: metrics, logger: logger,
                              recordCacheTTL: min(recordCacheTTL, .seconds(1)))
     }
@@ -36,9 +39,7 @@ public struct APIApplication: Sendable {
         var router = Router()
         router.add("GET /healthz", access: .public_) { _ in .json(["status": "ok"]) }
         router.add("GET /readyz", access: .public_, ops.ready)
-        router.add("GET /metrics", access: .public_) { _ in
-            .text(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
-        }
+        // No /metrics here: `MetricsListener` serves it on a port of its own.
         router.add("GET /v1/openapi.json", access: .public_) { _ in
             APIResponse(status: 200, body: OpenAPIDocument.json, contentType: "application/json")
         }
@@ -112,21 +113,37 @@ public struct APIApplication: Sendable {
         switch route.access {
         case .public_:
             break
-        case .authenticated:
-            context.principal = try await authenticator.authenticate(authorization: request.header("Authorization"))
-        case .playback(let lectureParameter):
-            if request.header("Authorization") == nil, let grant = request.query[PlaybackGrants.queryParameter] {
-                // Players cannot add headers to playlist fetches: the link carries a grant for this lecture instead.
-                context.principal = try config.playbackGrants.verify(grant, forLecture: parameters[lectureParameter] ?? "").principal
-                context.playbackGrant = grant
-            } else {
-                context.principal = try await authenticator.authenticate(authorization: request.header("Authorization"))
+        case .authenticated, .playback:
+            // A client that keeps failing is refused before its token or grant costs a verification; requests
+            // without a known client (in-process, FlyingFox) are not limited.
+            let client = ClientIdentity.key(of: request, forwardedHops: config.forwardedHops)
+            if let client, let wait = failedSignIns.retryAfter(client) { throw APIProblem.tooManyFailedSignIns(retryAfter: wait) }
+            do {
+                try await signIn(&context, access: route.access)
+            } catch {
+                // Whichever way the caller came (header or playback grant), a sign-in that throws is charged.
+                if let client { failedSignIns.charge(client) }
+                throw error
             }
         }
         if let principal = context.principal, Self.writeMethods.contains(request.method), let wait = rateLimiter.admit(principal.userID) {
             throw APIProblem.tooManyRequests(retryAfter: wait)
         }
         return try await route.handler(context)
+    }
+
+    /// Finds who the caller is as the route's access demands: the bearer token in the Authorization header, or, on
+    /// a playback route without one, a playback grant for the lecture the path names.
+    private func signIn(_ context: inout RequestContext, access: RouteAccess) async throws {
+        let request = context.request
+        if case .playback(let lectureParameter) = access, request.header("Authorization") == nil,
+           let grant = request.query[PlaybackGrants.queryParameter] {
+            // Players cannot add headers to playlist fetches: the link carries a grant for this lecture instead.
+            context.principal = try config.playbackGrants.verify(grant, forLecture: context.parameters[lectureParameter] ?? "").principal
+            context.playbackGrant = grant
+        } else {
+            context.principal = try await authenticator.authenticate(authorization: request.header("Authorization"))
+        }
     }
 
     // MARK: CORS
@@ -138,7 +155,7 @@ public struct APIApplication: Sendable {
 
     private func preflight(_ request: APIRequest) -> APIResponse {
         guard let origin = originAllowed(request) else {
-            return APIProblem.forbidden("cross-origin requests from \(request.header("Origin") ?? "?") are not allowed").response()
+            return APIProblem.forbidden("cross-origin requests from this origin are not allowed").response()
         }
         return APIResponse(status: 204, headers: [
             "Access-Control-Allow-Origin": origin,

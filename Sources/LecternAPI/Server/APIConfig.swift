@@ -30,6 +30,11 @@ public struct APIConfigError: Error, Sendable, CustomStringConvertible {
 /// | `LECTERN_HTTP_ENGINE` | `lectern` (our HTTP/1.1 engine) or `flyingfox` (FlyingFox's server, for comparison) | lectern |
 /// | `PORT` | listening port | 8080 |
 /// | `LECTERN_API_*` | the engine's listen address and limits | see `HTTPEngineSettings` |
+/// | `METRICS_PORT` / `METRICS_HOST` | the separate listener for `/metrics` (0 picks a free port) | 9101 / 127.0.0.1 |
+/// | `LECTERN_JWT_MAX_LIFETIME_SECONDS` | longest token lifetime accepted (`exp - iat`) | 43200 (12 h) |
+/// | `LECTERN_JWT_IAT_LEEWAY_SECONDS` | how far in the future a token's `iat` may be | 60 |
+/// | `LECTERN_FAILED_SIGNINS_PER_MINUTE` | failed sign-ins per client before 429 | 30 |
+/// | `LECTERN_FORWARDED_HOPS` | proxies in front whose `X-Forwarded-For` entry names the client | 0 (the peer) |
 /// The HTTP server in front of the application: ours by default; FlyingFox's stays selectable so benchmarks can
 /// compare the two on the same application.
 public enum HTTPEngineChoice: String, Sendable {
@@ -63,6 +68,17 @@ public struct APIConfig: Sendable {
     public var httpEngine = HTTPEngineChoice.lectern
     /// Our engine's listen address and limits (`LECTERN_API_*`).
     public var engine = HTTPEngineSettings()
+    /// Where `MetricsListener` serves `/metrics`: never on the API's own port, so no path alias and no load
+    /// balancer rule decides whether it is public. Loopback by default: a collector in the same task scrapes it.
+    public var metricsHost: String? = "127.0.0.1"
+    public var metricsPort: UInt16 = 9101
+    /// Bounds on tokens' lifetimes beyond their own `exp`.
+    public var tokenLimits = TokenLimits()
+    /// Failed sign-ins a client may make a minute (a burst of as many, then one every 60/n s) before it gets 429
+    /// without its token being verified.
+    public var failedSignInsPerMinute = 30
+    /// How the client of a request is found (see `ClientIdentity`).
+    public var forwardedHops = 0
 
     public static let defaultSingleUploadMaxBytes: Int64 = 64_000_000
     public static let defaultMinPartBytes: Int64 = 8 << 20
@@ -170,6 +186,25 @@ public struct APIConfig: Sendable {
             }
         }
         config.engine = HTTPEngineSettings.fromEnvironment(environment, problems: &problems)
+        config.metricsPort = integer("METRICS_PORT", default: 9101, in: 0...65_535)
+        if let host = value("METRICS_HOST") {
+            // "*" or "0.0.0.0" listen on every interface (a scraper in another task); otherwise an IPv4 address.
+            if host == "*" || host == "0.0.0.0" {
+                config.metricsHost = nil
+            } else if host.contains(":") || (host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy({ UInt8($0) != nil })) {
+                config.metricsHost = host
+            } else {
+                problems.append("METRICS_HOST=\(host) must be an IP address such as 127.0.0.1 or ::1, or 0.0.0.0 for every interface")
+            }
+        }
+        if config.metricsPort != 0, config.metricsPort == config.port {
+            problems.append("METRICS_PORT=\(config.metricsPort) must differ from PORT: metrics are never served on the API's port")
+        }
+        config.tokenLimits = TokenLimits(
+            maxLifetime: .seconds(integer("LECTERN_JWT_MAX_LIFETIME_SECONDS", default: TokenLimits.defaultMaxLifetimeSeconds, in: 60...(30 * 86_400))),
+            issuedAtLeeway: .seconds(integer("LECTERN_JWT_IAT_LEEWAY_SECONDS", default: TokenLimits.defaultIssuedAtLeewaySeconds, in: 0...600)))
+        config.failedSignInsPerMinute = integer("LECTERN_FAILED_SIGNINS_PER_MINUTE", default: 30, in: 1...100_000)
+        config.forwardedHops = integer("LECTERN_FORWARDED_HOPS", default: 0, in: 0...5)
         if let directory = value("LECTERN_PORTAL_DIR") {
             do { config.portal = try PortalFiles(directory: directory) } catch { problems += error.problems }
         }

@@ -20,16 +20,25 @@ public struct APIMetrics: Sendable {
     static var latency: MetricNameDescriptor { MetricNameDescriptor(namespace: "lectern", subsystem: "api", metricName: "request_duration", unitName: "seconds",
                                               helpText: "Time to answer, by route") }
 
+    /// The methods that become a `method` label as sent: the ones routes answer, plus HEAD and OPTIONS. Anything
+    /// else a client sends is counted as `other`, so an anonymous client cannot create series (20 random methods
+    /// made 20 new series, and a 6,000-character method was kept as a label, before this set).
+    static let labelledMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    static func methodLabel(_ method: String) -> String { labelledMethods.contains(method) ? method : "other" }
+
+    /// `route` must come from a closed set too: a route's template or one of the fixed names (`unmatched`,
+    /// `preflight`), never request text.
     func record(route: String, method: String, status: Int, duration: Duration) {
-        let (counter, histogram) = instruments.lookUp(route: route, method: method, status: status, in: registry)
+        let (counter, histogram) = instruments.lookUp(route: route, method: Self.methodLabel(method), status: status, in: registry)
         counter.increment()
         histogram.record(duration)
     }
 
     /// The counter and histogram of each (route, method, status) seen, made once: asking the registry builds the
     /// descriptor's name and label arrays and takes the registry's lock, which on every request cost ~1–4 % of the
-    /// API's CPU under load. Routes are templates and methods a handful, so the table stays small; a client that
-    /// sends odd methods only adds entries the registry would have kept anyway.
+    /// API's CPU under load. Routes are templates, methods a closed set and statuses the few the API answers, so the
+    /// table stays small whatever clients send.
     private final class Instruments: Sendable {
         struct Key: Hashable {
             var route: String

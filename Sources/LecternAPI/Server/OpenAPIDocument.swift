@@ -20,7 +20,6 @@ enum OpenAPIDocument {
     "/readyz": {"get": {"operationId": "ready", "summary": "Readiness: DynamoDB, S3 and SQS answer", "security": [], "responses": {
       "200": {"description": "Ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}},
       "503": {"description": "A service does not answer", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}}}}},
-    "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus metrics", "security": [], "responses": {"200": {"description": "Text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
     "/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
     "/v1/lectures": {"post": {"operationId": "createLecture", "summary": "Create a lecture and plan its upload (professors of the course)",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateLectureRequest"},
@@ -33,14 +32,14 @@ enum OpenAPIDocument {
       "parameters": [{"$ref": "#/components/parameters/LectureID"}],
       "get": {"operationId": "getLecture", "summary": "A lecture, with presigned playback links when ready", "responses": {
         "200": {"description": "The lecture", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Lecture"}}}},
-        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}}},
+        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}},
       "delete": {"operationId": "deleteLecture", "summary": "Delete the source, every rendition and the record (professors of the course)", "responses": {
         "204": {"description": "Deleted"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/lectures/{id}/upload": {
       "parameters": [{"$ref": "#/components/parameters/LectureID"}],
       "get": {"operationId": "uploadStatus", "summary": "What S3 holds so far, to resume an upload", "responses": {
         "200": {"description": "Upload status", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UploadStatus"}}}},
-        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}}},
+        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}},
       "delete": {"operationId": "abortUpload", "summary": "Abort the upload; the lecture fails", "responses": {
         "204": {"description": "Aborted"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/lectures/{id}/upload/parts": {
@@ -65,28 +64,28 @@ enum OpenAPIDocument {
       "parameters": [{"$ref": "#/components/parameters/LectureID"}],
       "get": {"operationId": "masterPlaylist", "security": [{"bearer": []}, {"playbackGrant": []}], "summary": "Master playlist; its variant links lead to the API's media playlists", "responses": {
         "200": {"description": "HLS master playlist", "content": {"application/vnd.apple.mpegurl": {"schema": {"type": "string"}}}},
-        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}}}},
+        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/lectures/{id}/hls/{rendition}.m3u8": {
       "parameters": [{"$ref": "#/components/parameters/LectureID"},
         {"name": "rendition", "in": "path", "required": true, "description": "The playlist's path with '~' for '/', e.g. video~720p~playlist", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.~-]+$"}}],
       "get": {"operationId": "mediaPlaylist", "security": [{"bearer": []}, {"playbackGrant": []}], "summary": "Media playlist; every segment and init segment link is a presigned S3 URL", "responses": {
         "200": {"description": "HLS media playlist", "content": {"application/vnd.apple.mpegurl": {"schema": {"type": "string"}}}},
-        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}}}},
+        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/lectures/{id}/storyboard.vtt": {
       "parameters": [{"$ref": "#/components/parameters/LectureID"}],
       "get": {"operationId": "storyboard", "security": [{"bearer": []}, {"playbackGrant": []}], "summary": "Storyboard cues with presigned sprite links", "responses": {
         "200": {"description": "WebVTT", "content": {"text/vtt": {"schema": {"type": "string"}}}},
-        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}}}},
+        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/courses/{course}/lectures": {
       "parameters": [{"name": "course", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}},
         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
         {"name": "cursor", "in": "query", "schema": {"type": "string"}}],
       "get": {"operationId": "listLectures", "summary": "A course's lectures, newest first: students see ready ones, professors all", "responses": {
         "200": {"description": "One page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LecturePage"}}}},
-        "400": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}}}},
+        "400": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/ops/queue": {"get": {"operationId": "queueStats", "summary": "Job queue depths (operators)", "responses": {
       "200": {"description": "Depths", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QueueStats"}}}},
-      "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}}}},
+      "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/ops/dlq/redrive": {"post": {"operationId": "redrive", "summary": "Move dead-lettered jobs back to the queue (operators)",
       "parameters": [{"name": "max", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1000}}],
       "responses": {"200": {"description": "Moved", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RedriveResult"}}}},
