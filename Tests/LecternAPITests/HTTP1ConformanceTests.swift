@@ -122,6 +122,18 @@ import Testing
         #expect(handled.withLock { $0 } == 0, "the application never saw it")
     }
 
+    /// QUERY (the HTTP working group's safe method with a body) is a method clients send today; it is recognised, so
+    /// the application answers it (405 with Allow where no route has it) instead of the engine calling it unknown.
+    @Test func aRegisteredMethodWithoutARouteReachesTheApplication() async throws {
+        let harness = try await EngineHarness.start()
+        let response = try await harness.withConnection { socket in
+            socket.send("QUERY /v1/lectures/x HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n")
+            return try socket.readResponse()
+        }
+        #expect(response.status == 200, "\(response.text)")
+        #expect(response.echoed?.method == "QUERY")
+    }
+
     @Test func aMethodReachesTheApplicationAsSent() {
         #expect(APIRequest(method: "get", path: "/").method == "get")
         #expect(APIRequest(method: "PATCH", path: "/").method == "PATCH")

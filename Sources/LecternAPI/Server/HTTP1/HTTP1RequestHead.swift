@@ -43,9 +43,11 @@ struct HTTP1HeadLayout: Sendable {
 
 /// The byte-level parser: one pass over the head, no per-byte async iteration, no Foundation string trimming.
 enum HTTP1HeadParser {
-    /// The methods this server recognises (RFC 9110 §9 plus PATCH, RFC 5789). Methods are case-sensitive: `get` is
-    /// not `GET`, and a rule written for `DELETE` must not be walked around with `delete`. Anything else is 501.
-    static let recognisedMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+    /// The methods this server recognises (RFC 9110 §9, PATCH from RFC 5789 and QUERY from the HTTP working group's
+    /// safe-method-with-body draft, which clients such as schemathesis already send). A recognised method reaches the
+    /// router, which answers 405 with `Allow` where a resource has no such route. Methods are case-sensitive: `get`
+    /// is not `GET`, and a rule written for `DELETE` must not be walked around with `delete`. Anything else is 501.
+    static let recognisedMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"]
 
     /// `head` is everything before the terminating CRLF CRLF (leading empty lines already skipped).
     /// More than `maxFields` field lines is 431.
