@@ -1,37 +1,4 @@
-// The engine's parsers read in RFC9112Reference's terms, for the fuzz targets (the differential tests have their own
-// copy in HTTP1DifferentialTests). Compiled together with the engine's parser files, outside SwiftPM.
-
-enum Engine {
-    static func head(_ input: [UInt8]) -> RFC9112Reference.Head? {
-        input.withUnsafeBytes { raw -> RFC9112Reference.Head? in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            guard let layout = try? HTTP1HeadParser.layout(raw, maxFields: .max) else { return nil }
-            let versionStart = layout.target.upperBound + 1
-            return RFC9112Reference.Head(
-                method: Array(bytes[layout.method]), target: Array(bytes[layout.target]),
-                version: Array(bytes[versionStart..<(versionStart + 8)]),
-                fields: layout.fields.map { RFC9112Reference.Field(name: Array(bytes[$0.name]), value: Array(bytes[$0.value])) })
-        }
-    }
-
-    static func chunked(_ input: [UInt8], split: Int, limit: Int = .max, maxLineBytes: Int = .max) -> RFC9112Reference.Chunked {
-        var decoder = ChunkedBodyDecoder(limit: limit, maxLineBytes: maxLineBytes, maxExtensionBytes: maxLineBytes)
-        var pending: [UInt8] = []
-        var used = 0
-        for part in [input[..<split], input[split...]] {
-            pending += part
-            let result: Result<Int, APIProblem> = pending.withUnsafeBytes { raw in
-                do throws(APIProblem) { return .success(try decoder.consume(raw)) } catch { return .failure(error) }
-            }
-            guard case .success(let count) = result else { return .invalid }
-            precondition(count <= pending.count, "the decoder used more bytes than it was given")
-            pending.removeFirst(count)
-            used += count
-            if decoder.isComplete { return .complete(body: Array(decoder.takeBody()), used: used) }
-        }
-        return .incomplete
-    }
-}
+// What the fuzz targets share beyond the engine's readings (Tests/LecternAPITests/RFC9112EngineReading.swift).
 
 /// Stops the fuzzer with what went wrong and the input as text.
 func violated(_ what: String, _ input: [UInt8]) -> Never {

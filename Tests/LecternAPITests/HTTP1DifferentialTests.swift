@@ -5,37 +5,6 @@ import Testing
 /// The engine's head parser and chunked decoder against `RFC9112Reference`, an independent reading of the grammar,
 /// over many generated inputs, valid and not: both must accept the same inputs and read the same parts from them.
 @Suite("HTTP/1.1 parsing agrees with the RFC 9112 grammar") struct HTTP1DifferentialTests {
-    /// The engine's reading of a head, in the reference's terms (nil: refused).
-    static func engineHead(_ input: [UInt8]) -> RFC9112Reference.Head? {
-        input.withUnsafeBytes { raw -> RFC9112Reference.Head? in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            guard let layout = try? HTTP1HeadParser.layout(raw, maxFields: .max) else { return nil }
-            let versionStart = layout.target.upperBound + 1
-            return RFC9112Reference.Head(
-                method: Array(bytes[layout.method]), target: Array(bytes[layout.target]),
-                version: Array(bytes[versionStart..<(versionStart + 8)]),
-                fields: layout.fields.map { RFC9112Reference.Field(name: Array(bytes[$0.name]), value: Array(bytes[$0.value])) })
-        }
-    }
-
-    /// The engine's reading of a chunked body fed in two parts split at `split`, in the reference's terms.
-    static func engineChunked(_ input: [UInt8], split: Int) -> RFC9112Reference.Chunked {
-        var decoder = ChunkedBodyDecoder(limit: .max, maxLineBytes: .max, maxExtensionBytes: .max)
-        var pending: [UInt8] = []
-        var used = 0
-        for part in [input[..<split], input[split...]] {
-            pending += part
-            let result: Result<Int, APIProblem> = pending.withUnsafeBytes { raw in
-                do throws(APIProblem) { return .success(try decoder.consume(raw)) } catch { return .failure(error) }
-            }
-            guard case .success(let count) = result else { return .invalid }
-            pending.removeFirst(count)
-            used += count
-            if decoder.isComplete { return .complete(body: Array(decoder.takeBody()), used: used) }
-        }
-        return .incomplete
-    }
-
     /// xorshift: the same inputs on every run.
     struct Generator {
         var state: UInt64
@@ -74,7 +43,7 @@ import Testing
         var accepted = 0, refused = 0
         for _ in 0..<20_000 {
             let input = Self.generatedHead(&random)
-            let engine = Self.engineHead(input), reference = RFC9112Reference.head(input)
+            let engine = Engine.head(input), reference = RFC9112Reference.head(input)
             #expect(engine == reference, "\(String(decoding: input, as: UTF8.self).debugDescription)")
             if reference == nil { refused += 1 } else { accepted += 1 }
             if engine != reference { break }
@@ -110,7 +79,7 @@ import Testing
         for _ in 0..<20_000 {
             let input = Self.generatedChunked(&random)
             let split = random.next(input.count + 1)
-            let engine = Self.engineChunked(input, split: split), reference = RFC9112Reference.chunked(input)
+            let engine = Engine.chunked(input, split: split), reference = RFC9112Reference.chunked(input)
             #expect(engine == reference, "split at \(split): \(String(decoding: input, as: UTF8.self).debugDescription)")
             switch reference {
             case .complete: outcomes["complete", default: 0] += 1
