@@ -10,6 +10,7 @@ let logger = Logger(label: "lectern-api")
 do {
     let config = try APIConfig.fromEnvironment()
     let outboxSettings = try OutboxSweeper.Settings.fromEnvironment()
+    let deadLetterSettings = try DeadLetterSweeper.Settings.fromEnvironment()
     let recordCacheTTL = try APIApplication.recordCacheTTL(fromEnvironment: ProcessInfo.processInfo.environment)
     let context = try AWSContext.fromEnvironment()
     let services = try await APIServices.connect(config: config, context: context)
@@ -19,9 +20,11 @@ do {
                                      recordCacheTTL: recordCacheTTL)
     let server = try APIServer(application: application, port: config.port, logger: logger)
     logger.info("lectern-api listening", metadata: ["port": "\(config.port)"])
-    // The sweeper sends jobs whose enqueue was cut short by a crash (see JobOutbox).
+    // The sweepers send jobs whose enqueue was cut short by a crash or whose worker and message both vanished (see
+    // JobOutbox), and fail the lectures whose jobs SQS moved to the dead-letter queue (see DeadLetterSweep).
     let sweeper = OutboxSweeper(outbox: JobOutbox(services: services), settings: outboxSettings, logger: logger)
-    let group = ServiceGroup(configuration: .init(services: [.init(service: server), .init(service: sweeper)],
+    let deadLetters = DeadLetterSweeper(services: services, settings: deadLetterSettings, logger: logger)
+    let group = ServiceGroup(configuration: .init(services: [.init(service: server), .init(service: sweeper), .init(service: deadLetters)],
                                                   gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
 } catch let error as APIConfigError {

@@ -199,7 +199,7 @@ import Transcoder
         let job = try await harness.enqueue(sourcePath: nil)
         var configuration = harness.configuration()
         configuration.deadLetterQueueURL = harness.deadLetterQueueURL
-        configuration.fallbackMaxAttempts = 2
+        configuration.maxEncodeAttempts = 2
         let worker = harness.startWorker(configuration)
 
         let record = try await harness.waitForRecord(job.lectureID) { $0.state == .failed }
