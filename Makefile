@@ -33,7 +33,7 @@ test: deps
 chaos: deps
 	$(SWIFT) build --build-tests
 	CHAOS_LECTURES=$${CHAOS_LECTURES:-30} CHAOS_WORKERS=$${CHAOS_WORKERS:-3} CHAOS_SECONDS=$${CHAOS_SECONDS:-300} \
-	CHAOS_KILL_MIN_SECONDS=$${CHAOS_KILL_MIN_SECONDS:-2} CHAOS_KILL_MAX_SECONDS=$${CHAOS_KILL_MAX_SECONDS:-6} \
+	CHAOS_KILL_MIN_SECONDS=$${CHAOS_KILL_MIN_SECONDS:-1} CHAOS_KILL_MAX_SECONDS=$${CHAOS_KILL_MAX_SECONDS:-3} \
 	$(SWIFT) test --skip-build --no-parallel --filter ChaosTests
 
 # Side-by-side benchmarks against the peers each issue names (botocore, the ffmpeg CLI).

@@ -124,3 +124,21 @@ import Testing
         #expect(claimed.attempts == 2)
     }
 }
+
+@Suite("Sweeper settings") struct SweeperSettingsTests {
+    @Test func theDeadLetterAndAbandonedLeaseSettingsComeFromTheEnvironmentAndBadOnesNameTheVariable() throws {
+        #expect(try DeadLetterSweeper.Settings.fromEnvironment([:]) == DeadLetterSweeper.Settings(interval: 30))
+        #expect(try DeadLetterSweeper.Settings.fromEnvironment(["LECTERN_DLQ_SWEEP_SECONDS": "5"]).interval == 5)
+        for bad in ["0", "soon", "3601"] {
+            do {
+                _ = try DeadLetterSweeper.Settings.fromEnvironment(["LECTERN_DLQ_SWEEP_SECONDS": bad])
+                Issue.record("accepted LECTERN_DLQ_SWEEP_SECONDS=\(bad)")
+            } catch {
+                #expect(error.description.contains("LECTERN_DLQ_SWEEP_SECONDS=\(bad)"))
+            }
+        }
+        #expect(try OutboxSweeper.Settings.fromEnvironment([:]).abandonedAfter == 300)
+        #expect(try OutboxSweeper.Settings.fromEnvironment(["LECTERN_ABANDONED_LEASE_SECONDS": "60"]).abandonedAfter == 60)
+        #expect(throws: APIConfigError.self) { try OutboxSweeper.Settings.fromEnvironment(["LECTERN_ABANDONED_LEASE_SECONDS": "1"]) }
+    }
+}

@@ -20,7 +20,7 @@ import Glibc
         var lectures = 10
         var workers = 2
         var seconds = 30.0
-        var killEvery = 1.0...4.0
+        var killEvery = 0.5...2.0
         var seed = UInt64.random(in: 1...UInt64(UInt32.max))
 
         static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Plan {
