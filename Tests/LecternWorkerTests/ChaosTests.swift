@@ -53,7 +53,7 @@ import Glibc
     }
 
     /// A running pool of worker processes; a killed one is replaced at once by a fresh process.
-    final class Pool: @unchecked Sendable {
+    final class Pool {
         let harness: WorkerHarness
         let binary: String
         private(set) var slots: [WorkerProcessTests.WorkerProcess] = []
