@@ -5,26 +5,33 @@ import Foundation
 /// the job version (a stale message can never touch a newer encode) and, after the claim, on the worker id (a
 /// worker whose lease lapsed and was taken over cannot overwrite its successor).
 extension LectureStore {
+    /// The `outbox` index's value for a record a worker holds: claim and heartbeat keep `outboxSince` equal to the
+    /// lease's end, and every write that ends the lease removes both. So `StaleLeaseSweep` finds lectures whose
+    /// worker vanished by querying that sparse index, never by scanning the table.
+    public static let leaseMarker = "lease"
+
     /// Claims the encode of `version`: queued → processing, or processing whose lease has expired → processing.
-    /// Counts the attempt, records the worker and its lease, and clears an earlier failure reason.
+    /// Counts the attempt, records the worker and its lease, and clears an earlier failure reason. A lecture that
+    /// already used `attemptLimit` attempts is not claimed (see `JobLimits`; `isExhausted` tells that conflict apart).
     /// - Throws: `Conflict` (with the record as it is) when the lecture is not claimable by this worker.
     @discardableResult
     public func claim(_ id: String, version: String, workerID: String, leaseSeconds: Double,
-                      now: Date = Date()) async throws -> LectureRecord {
+                      attemptLimit: Int = JobLimits.defaultEncodeAttempts, now: Date = Date()) async throws -> LectureRecord {
         let names = ["#state": "state", "#attempts": "attempts", "#worker": "workerId", "#lease": "leaseExpiresAt",
                      "#updated": "updatedAt", "#version": "jobVersion", "#percent": "progressPercent",
-                     "#stage": "progressStage", "#reason": "failureReason"]
+                     "#stage": "progressStage", "#reason": "failureReason", "#sweep": "outbox", "#since": "outboxSince"]
         let values: DynamoDBItem = [
             ":processing": .s(LectureState.processing.rawValue), ":queued": .s(LectureState.queued.rawValue),
             ":zero": .n("0"), ":one": .n("1"), ":me": .s(workerID), ":version": .s(version),
             ":now": try dynamo.encoder.encodeValue(now),
             ":lease": try dynamo.encoder.encodeValue(now.addingTimeInterval(leaseSeconds)),
-            ":stage": .s("claimed"),
+            ":stage": .s("claimed"), ":limit": .n(String(attemptLimit)), ":leased": .s(Self.leaseMarker),
         ]
         let update = "SET #state = :processing, #attempts = if_not_exists(#attempts, :zero) + :one, #worker = :me, "
-            + "#lease = :lease, #updated = :now, #percent = :zero, #stage = :stage REMOVE #reason"
+            + "#lease = :lease, #updated = :now, #percent = :zero, #stage = :stage, #sweep = :leased, #since = :lease REMOVE #reason"
         let condition = "attribute_exists(lectureId) AND #version = :version AND (#state = :queued OR "
-            + "(#state = :processing AND (attribute_not_exists(#lease) OR #lease < :now)))"
+            + "(#state = :processing AND (attribute_not_exists(#lease) OR #lease < :now))) "
+            + "AND (attribute_not_exists(#attempts) OR #attempts < :limit)"
         return try await conditionalUpdate(id, update: update, condition: condition, names: names, values: values)
     }
 
@@ -33,13 +40,14 @@ extension LectureStore {
     @discardableResult
     public func heartbeat(_ id: String, workerID: String, leaseSeconds: Double, percent: Double?, stage: String?,
                           now: Date = Date()) async throws -> LectureRecord {
-        var names = ["#state": "state", "#worker": "workerId", "#lease": "leaseExpiresAt", "#updated": "updatedAt"]
+        var names = ["#state": "state", "#worker": "workerId", "#lease": "leaseExpiresAt", "#updated": "updatedAt",
+                     "#sweep": "outbox", "#since": "outboxSince"]
         var values: DynamoDBItem = [
-            ":processing": .s(LectureState.processing.rawValue), ":me": .s(workerID),
+            ":processing": .s(LectureState.processing.rawValue), ":me": .s(workerID), ":leased": .s(Self.leaseMarker),
             ":now": try dynamo.encoder.encodeValue(now),
             ":lease": try dynamo.encoder.encodeValue(now.addingTimeInterval(leaseSeconds)),
         ]
-        var sets = ["#lease = :lease", "#updated = :now"]
+        var sets = ["#lease = :lease", "#updated = :now", "#sweep = :leased", "#since = :lease"]
         if let percent {
             names["#percent"] = "progressPercent"
             values[":percent"] = try dynamo.encoder.encodeValue(percent)
@@ -62,7 +70,7 @@ extension LectureStore {
             "publishedVersion": .s(version), "publishedPrefix": .s(prefix),
             "durationSeconds": try dynamo.encoder.encodeValue(durationSeconds),
             "progressPercent": .n("100"), "progressStage": .s("done"),
-            "leaseExpiresAt": nil, "failureReason": nil,
+            "leaseExpiresAt": nil, "failureReason": nil, "outbox": nil, "outboxSince": nil,
         ], extraCondition: "workerId = :me AND jobVersion = :version", extraValues: [":me": .s(workerID), ":version": .s(version)], now: now)
     }
 
@@ -77,8 +85,27 @@ extension LectureStore {
             values[":me"] = .s(workerID)
         }
         return try await transition(id, from: workerID == nil ? [.queued, .processing] : [.processing], to: .failed,
-                                    changes: ["failureReason": .s(reason), "leaseExpiresAt": nil, "progressStage": .s("failed")],
+                                    changes: ["failureReason": .s(reason), "leaseExpiresAt": nil, "progressStage": .s("failed"),
+                                              "outbox": nil, "outboxSince": nil],
                                     extraCondition: extra, extraValues: values, now: now)
+    }
+
+    /// Fails the encode of `version` when nobody can be working on it: the record is `queued`, or `processing`
+    /// with a lapsed lease (its worker is gone). A `ready` lecture, one already failed, or one holding a newer job
+    /// version is never touched, so a stale message (a retried lecture's old DLQ copy, an ops redrive) cannot undo
+    /// newer work. Safe to race: of several sweepers and workers, one write applies and the rest get `Conflict`.
+    @discardableResult
+    public func failUnattended(_ id: String, version: String?, reason: String, now: Date = Date()) async throws -> LectureRecord {
+        var condition = "(#state = :queuedState OR attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :leaseNow)"
+        var values: DynamoDBItem = [":queuedState": .s(LectureState.queued.rawValue), ":leaseNow": try dynamo.encoder.encodeValue(now)]
+        if let version {
+            condition += " AND jobVersion = :version"
+            values[":version"] = .s(version)
+        }
+        return try await transition(id, from: [.queued, .processing], to: .failed,
+                                    changes: ["failureReason": .s(reason), "leaseExpiresAt": nil, "progressStage": .s("failed"),
+                                              "outbox": nil, "outboxSince": nil],
+                                    extraCondition: condition, extraValues: values, now: now)
     }
 
     /// processing → queued by this worker (shutdown, or a transient failure to be retried): the job's next
@@ -86,7 +113,7 @@ extension LectureStore {
     @discardableResult
     public func release(_ id: String, workerID: String, stage: String, now: Date = Date()) async throws -> LectureRecord {
         try await transition(id, from: [.processing], to: .queued,
-                             changes: ["workerId": nil, "leaseExpiresAt": nil, "progressStage": .s(stage)],
+                             changes: ["workerId": nil, "leaseExpiresAt": nil, "progressStage": .s(stage), "outbox": nil, "outboxSince": nil],
                              extraCondition: "workerId = :me", extraValues: [":me": .s(workerID)], now: now)
     }
 

@@ -79,7 +79,8 @@ struct JobRunner: Sendable {
         let record: LectureRecord
         do {
             record = try await store.claim(job.lectureID, version: job.outputVersion, workerID: configuration.workerID,
-                                           leaseSeconds: Double(configuration.visibilitySeconds) - 1)
+                                           leaseSeconds: Double(configuration.visibilitySeconds) - 1,
+                                           attemptLimit: configuration.maxEncodeAttempts)
         } catch let conflict as LectureStore.Conflict {
             await settleUnclaimable(message, job: job, current: conflict.current, logger: logger)
             return
@@ -89,18 +90,20 @@ struct JobRunner: Sendable {
             return
         } catch {
             logger.warning("claim failed; will retry", metadata: ["error": "\(error)"])
-            await retryLater(message, job: job, claimed: false, reason: "\(error)", logger: logger)
+            await retryLater(message, job: job, attempts: nil, reason: "\(error)", logger: logger)
             return
         }
         let receiveToClaim = Date().timeIntervalSince(receivedAt)
         environment.metrics.receiveToClaimSeconds.record(receiveToClaim)
         logger.info("claimed", metadata: ["attempt": "\(record.attempts)", "receiveCount": "\(message.receiveCount ?? 0)"])
-        await run(job, message: message, receivedAt: receivedAt, receiveToClaim: receiveToClaim, logger: logger)
+        await run(job, message: message, attempts: record.attempts, receivedAt: receivedAt, receiveToClaim: receiveToClaim,
+                  logger: logger)
     }
 
     // MARK: Running a claimed job
 
-    private func run(_ job: JobMessage, message: SQSMessage, receivedAt: Date, receiveToClaim: Double, logger: Logger) async {
+    private func run(_ job: JobMessage, message: SQSMessage, attempts: Int, receivedAt: Date, receiveToClaim: Double,
+                     logger: Logger) async {
         environment.metrics.jobsRunning.increment()
         await environment.protection?.jobStarted()
         let scratch = "\(job.lectureID)-\(job.outputVersion)-\(UUID().uuidString.prefix(8))"
@@ -129,12 +132,12 @@ struct JobRunner: Sendable {
         await environment.protection?.jobEnded()
         let cancelled = Task.isCancelled
         await Self.uncancelled {
-            await self.settle(job, message: message, outcome: outcome, cancelled: cancelled, logger: logger)
+            await self.settle(job, message: message, attempts: attempts, outcome: outcome, cancelled: cancelled, logger: logger)
         }
     }
 
-    private func settle(_ job: JobMessage, message: SQSMessage, outcome: Result<JobTimings, any Error>, cancelled: Bool,
-                        logger: Logger) async {
+    private func settle(_ job: JobMessage, message: SQSMessage, attempts: Int, outcome: Result<JobTimings, any Error>,
+                        cancelled: Bool, logger: Logger) async {
         switch outcome {
         case .success(var timings):
             environment.metrics.jobsSucceeded.increment()
@@ -154,7 +157,7 @@ struct JobRunner: Sendable {
             do { try await sqs.changeMessageVisibility(configuration.queueURL, receiptHandle: message.receiptHandle, visibilityTimeout: 0) }
             catch { logger.warning("could not release the message", metadata: ["error": "\(error)"]) }
         case .failure(let error):
-            await retryLater(message, job: job, claimed: true, reason: Self.readable(error), logger: logger)
+            await retryLater(message, job: job, attempts: attempts, reason: Self.readable(error), logger: logger)
         }
     }
 
@@ -309,6 +312,10 @@ struct JobRunner: Sendable {
             await failPermanently(message, job: job, reason: "The lecture's record does not exist.", claimed: false, logger: logger)
             return
         }
+        if current.hasExhaustedAttempts(of: job.outputVersion, limit: configuration.maxEncodeAttempts) {
+            await failExhausted(message, job: job, attempts: current.attempts, logger: logger)
+            return
+        }
         if current.jobVersion != job.outputVersion {
             environment.metrics.duplicatesSkipped.increment()
             logger.info("superseded by a newer encode; deleting", metadata: ["current": "\(current.jobVersion ?? "none")"])
@@ -339,10 +346,34 @@ struct JobRunner: Sendable {
         }
     }
 
-    /// A transient failure: back off by receive count, or give up once the redrive policy would.
-    private func retryLater(_ message: SQSMessage, job: JobMessage, claimed: Bool, reason: String, logger: Logger) async {
+    /// A delivery of a lecture that already started its last allowed encode, and nobody holds it (its workers died
+    /// or were stopped): the record says so in words a professor can act on, a copy goes to the DLQ with the same
+    /// reason, and the message is deleted. Retry starts a new count.
+    private func failExhausted(_ message: SQSMessage, job: JobMessage, attempts: Int, logger: Logger) async {
+        let reason = JobLimits.exhaustedReason(attempts: attempts)
+        environment.metrics.jobsFailedPermanently.increment()
+        logger.error("attempts used up; failing the lecture", metadata: ["attempts": "\(attempts)"])
+        await copyToDeadLetterQueue(message, reason: reason, lectureID: job.lectureID, logger: logger)
+        do {
+            try await store.failUnattended(job.lectureID, version: job.outputVersion, reason: reason)
+        } catch let conflict as LectureStore.Conflict {
+            logger.notice("the lecture's record moved on; left as it is", metadata: ["record": "\(conflict.current?.state.rawValue ?? "none")"])
+        } catch {
+            logger.warning("could not mark the lecture failed", metadata: ["error": "\(error)"])
+        }
+        await deleteMessage(message, logger: logger)
+    }
+
+    /// A transient failure: back off, or give up once the lecture used its last attempt (`attempts`, nil when the
+    /// claim itself failed) or the redrive policy is about to move the message anyway.
+    private func retryLater(_ message: SQSMessage, job: JobMessage, attempts: Int?, reason: String, logger: Logger) async {
         environment.metrics.jobsFailedTransiently.increment()
+        let claimed = attempts != nil
         let receives = message.receiveCount ?? 1
+        if let attempts, attempts >= configuration.maxEncodeAttempts {
+            await failPermanently(message, job: job, reason: "Gave up after \(attempts) attempts: \(reason)", claimed: true, logger: logger)
+            return
+        }
         if receives >= environment.maxReceiveCount {
             let why = "Gave up after \(receives) attempts: \(reason)"
             if environment.queueHasRedrive {

@@ -218,7 +218,8 @@ public actor Worker {
             store: LectureStore(dynamo: DynamoDBClient(context: context), table: configuration.table),
             transcoder: transcoder, metrics: metrics, logger: logger, scratch: scratch, protection: scaleIn,
             deadLetterQueueURL: deadLetterQueueURL,
-            maxReceiveCount: attributes.redrivePolicy?.maxReceiveCount ?? configuration.fallbackMaxAttempts,
+            maxReceiveCount: attributes.redrivePolicy?.maxReceiveCount
+                ?? JobLimits(encodeAttempts: configuration.maxEncodeAttempts).queueMaxReceiveCount,
             queueHasRedrive: attributes.redrivePolicy != nil)
     }
 }

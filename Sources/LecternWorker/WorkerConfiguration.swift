@@ -1,4 +1,5 @@
 import Foundation
+import LecternCore
 
 /// Everything a worker needs to know, read from the environment (see `fromEnvironment`) or built by tests.
 public struct WorkerConfiguration: Sendable {
@@ -20,8 +21,9 @@ public struct WorkerConfiguration: Sendable {
     public var receiveWaitSeconds: Int
     /// The dead-letter queue for permanent failures; nil finds it from the queue's RedrivePolicy.
     public var deadLetterQueueURL: String?
-    /// Attempts before giving up when the queue has no redrive policy to say so.
-    public var fallbackMaxAttempts: Int
+    /// Encodes that may start per enqueue (`JobLimits`): a delivery of a lecture that used them all fails it with a
+    /// reason, and a transient failure on the last one gives up. Counted on the record, not by SQS receives.
+    public var maxEncodeAttempts: Int
     /// Backoff before a transient failure's retry: base × 2^(receives − 1), at most `maxRetryDelaySeconds`.
     public var retryBaseDelaySeconds: Int
     public var maxRetryDelaySeconds: Int
@@ -43,7 +45,7 @@ public struct WorkerConfiguration: Sendable {
                 scratchDirectory: String = NSTemporaryDirectory() + "lectern-worker",
                 shutdownGrace: Duration = .seconds(25), workerID: String = WorkerConfiguration.defaultWorkerID(),
                 visibilitySeconds: Int = 120, progressInterval: Duration = .seconds(5), receiveWaitSeconds: Int = 20,
-                deadLetterQueueURL: String? = nil, fallbackMaxAttempts: Int = 5, retryBaseDelaySeconds: Int = 10,
+                deadLetterQueueURL: String? = nil, maxEncodeAttempts: Int = JobLimits.defaultEncodeAttempts, retryBaseDelaySeconds: Int = 10,
                 maxRetryDelaySeconds: Int = 900, minimumFreeBytes: Int64 = 1 << 30, scratchSizeFactor: Double = 4,
                 metricsPort: Int? = nil, ecsAgentURI: String? = nil, protectionMinutes: Int = 60,
                 startRetryMaxDelay: Duration = .seconds(30)) {
@@ -58,7 +60,7 @@ public struct WorkerConfiguration: Sendable {
         self.progressInterval = progressInterval
         self.receiveWaitSeconds = receiveWaitSeconds
         self.deadLetterQueueURL = deadLetterQueueURL
-        self.fallbackMaxAttempts = fallbackMaxAttempts
+        self.maxEncodeAttempts = maxEncodeAttempts
         self.retryBaseDelaySeconds = retryBaseDelaySeconds
         self.maxRetryDelaySeconds = maxRetryDelaySeconds
         self.minimumFreeBytes = minimumFreeBytes
@@ -116,7 +118,7 @@ public struct WorkerConfiguration: Sendable {
         if let value = try integer("LECTERN_PROGRESS_INTERVAL_SECONDS", 0...3_600) { configuration.progressInterval = .seconds(value) }
         if let value = try integer("LECTERN_RECEIVE_WAIT_SECONDS", 0...20) { configuration.receiveWaitSeconds = value }
         if let value = environment["LECTERN_DLQ_URL"], !value.isEmpty { configuration.deadLetterQueueURL = value }
-        if let value = try integer("LECTERN_MAX_ATTEMPTS", 1...1_000) { configuration.fallbackMaxAttempts = value }
+        if let value = try integer("LECTERN_MAX_ATTEMPTS", 1...1_000) { configuration.maxEncodeAttempts = value }
         if let value = try integer("LECTERN_RETRY_BASE_SECONDS", 0...43_200) { configuration.retryBaseDelaySeconds = value }
         if let value = try integer("LECTERN_RETRY_MAX_SECONDS", 0...43_200) { configuration.maxRetryDelaySeconds = value }
         if let value = try integer("LECTERN_MIN_FREE_BYTES", 0...Int.max) { configuration.minimumFreeBytes = Int64(value) }

@@ -10,6 +10,7 @@ let logger = Logger(label: "lectern-api")
 do {
     let config = try APIConfig.fromEnvironment()
     let outboxSettings = try OutboxSweeper.Settings.fromEnvironment()
+    let deadLetterSettings = try DeadLetterSweeper.Settings.fromEnvironment()
     let recordCacheTTL = try APIApplication.recordCacheTTL(fromEnvironment: ProcessInfo.processInfo.environment)
     let context = try AWSContext.fromEnvironment()
     let services = try await APIServices.connect(config: config, context: context)
@@ -28,10 +29,13 @@ do {
         try await metricsListener.waitUntilListening(timeout: .seconds(30))
         logger.info("metrics listening", metadata: ["host": "\(config.metricsHost ?? "*")", "port": "\(metricsListener.port ?? 0)"])
     }
-    // The sweeper sends jobs whose enqueue was cut short by a crash (see JobOutbox).
+    // The sweepers send jobs whose enqueue was cut short by a crash or whose worker and message both vanished (see
+    // JobOutbox), and fail the lectures whose jobs SQS moved to the dead-letter queue (see DeadLetterSweep).
     let sweeper = OutboxSweeper(outbox: JobOutbox(services: services), settings: outboxSettings, logger: logger)
-    // Stopped in reverse order: the sweeper, then the API drains, then metrics (scrapable until the end).
-    let group = ServiceGroup(configuration: .init(services: [.init(service: metricsListener), .init(service: server), .init(service: sweeper)],
+    let deadLetters = DeadLetterSweeper(services: services, settings: deadLetterSettings, logger: logger)
+    // Stopped in reverse order: the sweepers, then the API drains, then metrics (scrapable until the end).
+    let group = ServiceGroup(configuration: .init(services: [.init(service: metricsListener), .init(service: server), .init(service: sweeper),
+                                                             .init(service: deadLetters)],
                                                   gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
 } catch let error as APIConfigError {

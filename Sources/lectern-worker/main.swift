@@ -40,6 +40,14 @@ let signalSources = [SIGTERM, SIGINT].map { number in
     return source
 }
 
+// Under `lectern dev workers`: stop (gracefully, as on SIGTERM) when the supervisor is gone.
+let supervisorWatch = SupervisorWatch.supervisorPID(environment).map { supervisor in
+    SupervisorWatch.start(supervisor: supervisor) {
+        logger.notice("supervisor is gone; shutting down", metadata: ["supervisorPid": "\(supervisor)"])
+        await worker.shutdown()
+    }
+}
+
 // METRICS_PORT=0 picks a free port (logged), for tests and local pools.
 var metricsTask: Task<Void, Never>?
 if let port = configuration.metricsPort {
@@ -60,4 +68,5 @@ do {
 }
 metricsTask?.cancel()
 _ = signalSources
+supervisorWatch?.cancel()
 exit(0)

@@ -44,6 +44,8 @@ enum DeploymentParameters {
             ("TargetBacklogPerTask", String(ScalingPolicy.defaultTargetBacklogPerWorker)),
             ("ScaleOutCooldownSeconds", String(ScalingPolicy.defaultScaleOutCooldownSeconds)),
             ("ScaleInCooldownSeconds", String(ScalingPolicy.defaultScaleInCooldownSeconds)),
+            ("EncodeAttempts", String(JobLimits.default.encodeAttempts)),
+            ("JobsMaxReceiveCount", String(JobLimits.default.queueMaxReceiveCount)),
         ]
     }
 

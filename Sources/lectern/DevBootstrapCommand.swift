@@ -34,11 +34,18 @@ struct DevBootstrapCommand: AsyncParsableCommand {
                                discussion: "Browsers treat localhost and 127.0.0.1 as different origins: list both."))
     var corsOrigin: [String] = []
 
-    @Option(help: "Receives before a job moves to the dead-letter queue.")
-    var maxReceiveCount: Int = 5
+    @Option(help: ArgumentHelp("Encodes that may start per lecture before it fails (the workers' LECTERN_MAX_ATTEMPTS).",
+                               discussion: "The queue's redrive limit is derived from it (see JobLimits)."))
+    var maxAttempts: Int = JobLimits.defaultEncodeAttempts
+
+    @Option(help: "Receives before SQS moves a job to the dead-letter queue (default: derived from --max-attempts).")
+    var maxReceiveCount: Int?
+
+    var receiveLimit: Int { maxReceiveCount ?? JobLimits(encodeAttempts: maxAttempts).queueMaxReceiveCount }
 
     func validate() throws {
-        if !(1...1_000).contains(maxReceiveCount) { throw ValidationError("--max-receive-count must be 1…1000") }
+        if !(1...100).contains(maxAttempts) { throw ValidationError("--max-attempts must be 1…100") }
+        if let maxReceiveCount, !(1...1_000).contains(maxReceiveCount) { throw ValidationError("--max-receive-count must be 1…1000") }
         if let endpoint, URL(string: endpoint)?.scheme?.hasPrefix("http") != true {
             throw ValidationError("--endpoint must be an http(s) URL, not \(endpoint)")
         }
@@ -53,12 +60,12 @@ struct DevBootstrapCommand: AsyncParsableCommand {
             bucket: bucket ?? environment["LECTERN_BUCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? "lectern-local",
             queue: queue, deadLetterQueue: dlq,
             table: table ?? environment["LECTERN_LECTURES_TABLE"].flatMap { $0.isEmpty ? nil : $0 } ?? "lectern-lectures",
-            corsOrigins: origins, maxReceiveCount: maxReceiveCount)
+            corsOrigins: origins, maxReceiveCount: receiveLimit)
         let context = try AWSContext.fromEnvironment(environment)
         let resources = try await LocalBootstrap(settings: settings, context: context).run()
         FileHandle.standardError.write(Data("""
             lectern dev bootstrap: bucket \(resources.bucket) (CORS for \(origins.joined(separator: ", "))), queue \(settings.queue) → \(settings.deadLetterQueue) \
-            after \(maxReceiveCount) receives, table \(resources.table)\n
+            after \(receiveLimit) receives (a backstop: workers give up after \(maxAttempts) attempts), table \(resources.table)\n
             """.utf8))
         print(resources.exportLines)
     }

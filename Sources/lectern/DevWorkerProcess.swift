@@ -21,6 +21,8 @@ final class DevWorkerProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         var environment = environment
         environment["METRICS_PORT"] = String(metricsPort)
+        // The worker shuts itself down when this process dies, even by SIGKILL (see SupervisorWatch).
+        environment["LECTERN_SUPERVISOR_PID"] = String(getpid())
         environment["LECTERN_SCRATCH_DIR"] = scratchDirectory
         environment["LECTERN_WORKER_ID"] = "local-\(id)-\(UUID().uuidString.prefix(6).lowercased())"
         process.environment = environment

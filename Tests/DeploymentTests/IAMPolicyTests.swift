@@ -19,11 +19,12 @@ import Testing
         "s3:GetObject": [bucketRenditions, bucketUploads],
         "s3:DeleteObject": [bucketUploads, bucketRenditions],
         "s3:ListBucket": ["${MediaBucket.Arn}"],
-        // Enqueue, read depths for /v1/ops/queue, redrive from the DLQ.
+        // Enqueue, read depths for /v1/ops/queue, redrive from the DLQ, sweep the DLQ (DeadLetterSweep).
         "sqs:SendMessage": [queue],
         "sqs:GetQueueAttributes": [queue, deadLetters],
         "sqs:ReceiveMessage": [deadLetters],
         "sqs:DeleteMessage": [deadLetters],
+        "sqs:ChangeMessageVisibility": [deadLetters],
         "sqs:StartMessageMoveTask": [deadLetters],
         "sqs:ListMessageMoveTasks": [deadLetters],
         "sqs:CancelMessageMoveTask": [deadLetters],

@@ -10,6 +10,8 @@ import Testing
         "TargetBacklogPerTask": String(ScalingPolicy.defaultTargetBacklogPerWorker),
         "ScaleOutCooldownSeconds": String(ScalingPolicy.defaultScaleOutCooldownSeconds),
         "ScaleInCooldownSeconds": String(ScalingPolicy.defaultScaleInCooldownSeconds),
+        "EncodeAttempts": String(JobLimits.default.encodeAttempts),
+        "JobsMaxReceiveCount": String(JobLimits.default.queueMaxReceiveCount),
     ]
 
     static func keyValues(_ text: String) -> [String: String] {

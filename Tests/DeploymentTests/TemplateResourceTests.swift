@@ -29,15 +29,16 @@ import Testing
         #expect(sources?["Transitions"]?.items.first?["StorageClass"] == .string("STANDARD_IA"))
     }
 
-    @Test func queueRedrivesAfterThreeReceivesAndSharesItsTimeoutWithTheWorker() throws {
+    @Test func queueRedrivesAtTheJobLimitsBackstopAndSharesItsTimeoutAndAttemptLimitWithTheWorker() throws {
         let queue = try Self.properties("JobsQueue")
-        #expect(queue["RedrivePolicy"]?["maxReceiveCount"] == .string("3"))
+        #expect(queue["RedrivePolicy"]?["maxReceiveCount"] == Self.ref("JobsMaxReceiveCount"))
         #expect(queue["VisibilityTimeout"] == Self.ref("JobVisibilityTimeoutSeconds"))
         let worker = try #require(try Self.properties("WorkerTaskDefinition")["ContainerDefinitions"]?.items.first)
         let environment = (worker["Environment"]?.items ?? []).reduce(into: [String: TemplateValue]()) {
             if let name = $1["Name"]?.string, let value = $1["Value"] { $0[name] = value }
         }
         #expect(environment["LECTERN_JOB_VISIBILITY_SECONDS"] == Self.ref("JobVisibilityTimeoutSeconds"))
+        #expect(environment["LECTERN_MAX_ATTEMPTS"] == Self.ref("EncodeAttempts"))
         #expect(worker["StopTimeout"] == Self.ref("WorkerStopTimeoutSeconds"))
         #expect(try Self.properties("JobsDeadLetterQueue")["MessageRetentionPeriod"] == .string(String(14 * 24 * 3600)))
     }

@@ -22,6 +22,21 @@ import Testing
         return result
     }
 
+    @Test func theRedriveLimitIsDerivedFromTheAttemptLimitUnlessGiven() async throws {
+        let moto = try await MotoServer.shared()
+        let queue = MotoServer.uniqueName("limits-jobs")
+        let run = try await BuiltProducts.run("lectern", [
+            "dev", "bootstrap", "--bucket", MotoServer.uniqueName("limits"), "--queue", queue, "--dlq", MotoServer.uniqueName("limits-dlq"),
+            "--table", MotoServer.uniqueName("limits-lectures"), "--max-attempts", "2",
+        ], environment: moto.environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        let sqs = SQSClient(context: moto.context(transport: transport))
+        let redrive = try #require(try await sqs.queueAttributes(try await sqs.queueURL(named: queue)).redrivePolicy)
+        #expect(redrive.maxReceiveCount == JobLimits(encodeAttempts: 2).queueMaxReceiveCount)
+        #expect(redrive.maxReceiveCount > 2 * 2)
+        #expect(run.stderr.contains("after 2 attempts"))
+    }
+
     @Test func bootstrapCreatesEverythingAndASecondRunChangesNothing() async throws {
         let moto = try await MotoServer.shared()
         let bucket = MotoServer.uniqueName("boot"), queue = MotoServer.uniqueName("boot-jobs")

@@ -69,6 +69,40 @@ import Glibc
         #expect(try await Processes.survivors(last, seconds: 5).isEmpty, "\(pool.output)")
     }
 
+    @Test func aSigkilledPoolLeavesNoWorkerBehind() async throws {
+        let moto = try await MotoServer.shared()
+        let context = moto.context(transport: transport)
+        let resources = try await LocalBootstrap(settings: .init(
+            bucket: MotoServer.uniqueName("orphan"), queue: MotoServer.uniqueName("orphan-jobs"),
+            deadLetterQueue: MotoServer.uniqueName("orphan-dlq"), table: MotoServer.uniqueName("orphan-lectures")),
+            context: context).run()
+        var environment = moto.environment
+        for (name, value) in resources.environment { environment[name] = value }
+        environment["LECTERN_RECEIVE_WAIT_SECONDS"] = "1"
+        environment["LECTERN_MIN_FREE_BYTES"] = "0"
+        environment["LECTERN_SHUTDOWN_GRACE_SECONDS"] = "5"
+        let scratch = NSTemporaryDirectory() + "lectern-orphans-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+        // Given a pool holding two idle workers (--min 2),
+        let pool = try ChildProcess(
+            executable: try BuiltProducts.executable("lectern"),
+            arguments: ["dev", "workers", "--min", "2", "--max", "2", "--interval", "300ms", "--scratch-dir", scratch,
+                        "--worker", try BuiltProducts.executable("lectern-worker")],
+            environment: environment)
+        let started = try await pool.waitForOutput("two workers", seconds: 20) { $0.components(separatedBy: "started worker").count - 1 >= 2 }
+        let workers = Processes.numbers(after: "(pid ", in: started)
+        #expect(workers.count == 2)
+        #expect(try await Processes.survivors(workers, seconds: 1).count == 2)
+
+        // when the pool is SIGKILLed (no chance to stop them),
+        pool.signal(SIGKILL)
+        _ = try await pool.waitForExit(seconds: 10)
+
+        // then its workers notice and exit on their own.
+        #expect(try await Processes.survivors(workers, seconds: 15).isEmpty)
+    }
+
     @Test(arguments: [["--max", "0"], ["--min", "3", "--max", "2"], ["--max", "2", "--interval", "soon"],
                       ["--max", "2", "--worker", "/nonexistent/lectern-worker"]])
     func badArgumentsAreRefused(arguments: [String]) async throws {

@@ -199,7 +199,7 @@ import Transcoder
         let job = try await harness.enqueue(sourcePath: nil)
         var configuration = harness.configuration()
         configuration.deadLetterQueueURL = harness.deadLetterQueueURL
-        configuration.fallbackMaxAttempts = 2
+        configuration.maxEncodeAttempts = 2
         let worker = harness.startWorker(configuration)
 
         let record = try await harness.waitForRecord(job.lectureID) { $0.state == .failed }
@@ -223,7 +223,10 @@ import Transcoder
                 throw HTTPTransportError(kind: .connectionBroken, message: "injected", url: request.url.absoluteString)
             }
         }
-        let worker = harness.startWorker(harness.configuration(), context: harness.moto.context(transport: flaky))
+        // Five attempts (the default is three, see JobLimits): each failed attempt burns one.
+        var configuration = harness.configuration()
+        configuration.maxEncodeAttempts = 5
+        let worker = harness.startWorker(configuration, context: harness.moto.context(transport: flaky))
 
         let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(90)) { $0.state == .ready }
         try await harness.waitForEmptyQueue()

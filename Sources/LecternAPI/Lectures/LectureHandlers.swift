@@ -266,8 +266,11 @@ struct LectureHandlers: Sendable {
     /// outbox marker, so a crash before the send cannot lose the job: `JobOutbox.sweep` sends it later.
     private func enqueue(_ record: LectureRecord, from states: Set<LectureState>) async throws -> APIResponse {
         let version = ObjectKeys.newOutputVersion()
+        // `attempts` restarts with each enqueue: the worker's attempt limit (JobLimits) is per encode, so a lecture
+        // that failed for running out of attempts can be retried.
         var changes: [String: AttributeValue?] = [
             "jobVersion": .s(version), "uploadId": nil, "failureReason": nil, "progressPercent": nil, "progressStage": nil,
+            "attempts": .n("0"),
         ]
         changes.merge(try outbox.markerChanges()) { _, marker in marker }
         let queued: LectureRecord

@@ -45,9 +45,10 @@ public struct JobOutbox: Sendable {
         do {
             _ = try await dynamo.updateItem(
                 table: table, key: ["lectureId": .s(id)], update: "REMOVE #outbox, #since",
-                condition: "attribute_exists(#outbox) AND #version = :version",
+                // Only the enqueue marker: a worker that claimed the job meanwhile wrote its lease marker there.
+                condition: "#outbox = :pending AND #version = :version",
                 names: ["#outbox": "outbox", "#since": "outboxSince", "#version": "jobVersion"],
-                values: [":version": .s(version)], returnValues: DynamoDBReturnValues.none)
+                values: [":version": .s(version), ":pending": .s(Self.pending)], returnValues: DynamoDBReturnValues.none)
         } catch let error as AWSError where error.isConditionFailed {
             // Already cleared (another sweeper), re-enqueued with a newer version, or deleted: nothing to do.
         } catch {
@@ -71,6 +72,7 @@ public struct JobOutbox: Sendable {
         var sourceKey: String
         var jobVersion: String?
         var outboxSince: Date?
+        var leaseExpiresAt: Date?
     }
 
     /// Sends again every job whose marker is older than `age` (the normal path clears its marker within
@@ -101,6 +103,51 @@ public struct JobOutbox: Sendable {
             } catch {
                 result.failed += 1
                 logger.error("outbox sweep could not settle a lecture", metadata: ["lecture": "\(id)", "error": "\(error)"])
+            }
+        }
+        return result
+    }
+    /// Puts back in the queue every lecture still `processing` whose lease lapsed more than `bound` ago: its worker
+    /// is gone and its message did not bring another one (purged, expired, lost by any path), so without this it
+    /// would stay `processing` for good. Found through the lease marker on the sparse `outbox` index
+    /// (`LectureStore.leaseMarker`). The record goes back to `queued` with an enqueue marker in one conditional
+    /// write on the lapsed lease — of several API tasks only one wins and sends — and the worker's claim still counts
+    /// the attempt, so a lecture that used its attempts is failed with a reason on that delivery.
+    @discardableResult
+    public func requeueAbandoned(lapsedFor bound: TimeInterval, now: Date = Date()) async throws -> SweepResult {
+        let cutoff = now.addingTimeInterval(-bound)
+        let cutoffValue = try dynamo.encoder.encodeValue(cutoff)
+        let keys = try await dynamo.queryAll(DynamoDBQuery(
+            table: table, index: LectureStore.outboxIndex, keyCondition: "#outbox = :lease AND #since < :cutoff",
+            names: ["#outbox": "outbox", "#since": "outboxSince"],
+            values: [":lease": .s(LectureStore.leaseMarker), ":cutoff": cutoffValue]), maxPages: 100)
+        var result = SweepResult()
+        for key in keys {
+            guard case .s(let id)? = key["lectureId"] else { continue }
+            do {
+                guard let item = try await dynamo.getItem(table: table, key: ["lectureId": .s(id)], consistentRead: true) else { continue }
+                let record = try dynamo.decoder.decode(MarkedRecord.self, from: item)
+                guard record.state == .processing, let version = record.jobVersion, let lease = record.leaseExpiresAt, lease < cutoff else {
+                    continue
+                }
+                var changes = try markerChanges(now: now)
+                changes["workerId"] = .some(nil)
+                changes["leaseExpiresAt"] = .some(nil)
+                changes["progressStage"] = .s("requeued")
+                do {
+                    try await services.store.transition(id, from: [.processing], to: .queued, changes: changes,
+                                                        extraCondition: "jobVersion = :version AND leaseExpiresAt < :cutoff",
+                                                        extraValues: [":version": .s(version), ":cutoff": cutoffValue], now: now)
+                } catch is LectureStore.Conflict {
+                    continue  // A worker claimed it, or another sweeper requeued it first.
+                }
+                logger.warning("lecture abandoned by its worker; queueing it again",
+                               metadata: ["lecture": "\(id)", "version": "\(version)", "leaseExpiredAt": "\(lease)"])
+                try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version))
+                result.resent += 1
+            } catch {
+                result.failed += 1
+                logger.error("could not requeue an abandoned lecture", metadata: ["lecture": "\(id)", "error": "\(error)"])
             }
         }
         return result

@@ -2,22 +2,28 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Runs `JobOutbox.sweep` every `interval` until cancelled or the service group shuts down gracefully.
-/// Every API task runs one; sweeps that overlap across tasks at worst send a job twice, which the worker's
-/// conditional claim absorbs.
+/// Runs `JobOutbox.sweep` and `JobOutbox.requeueAbandoned` every `interval` until cancelled or the service group
+/// shuts down gracefully. Every API task runs one; sweeps that overlap across tasks at worst send a job twice, which
+/// the worker's conditional claim absorbs.
 public struct OutboxSweeper: Service {
     public struct Settings: Sendable, Equatable {
         /// Time between sweeps.
         public var interval: TimeInterval
         /// How old a marker must be before its job is sent again; well above one SQS send with its retries.
         public var age: TimeInterval
+        /// How long after its lease lapsed a lecture still `processing` is taken as abandoned and queued again. Its
+        /// message normally brings a new worker within one visibility timeout (≤ 120 s) plus a long poll, so this
+        /// only acts when the message is gone; a lecture is `processing` at most lease + this + `interval`.
+        public var abandonedAfter: TimeInterval
 
-        public init(interval: TimeInterval = 30, age: TimeInterval = 60) {
+        public init(interval: TimeInterval = 30, age: TimeInterval = 60, abandonedAfter: TimeInterval = 300) {
             self.interval = interval
             self.age = age
+            self.abandonedAfter = abandonedAfter
         }
 
-        /// `LECTERN_OUTBOX_SWEEP_SECONDS` (default 30, 1…3600) and `LECTERN_OUTBOX_AGE_SECONDS` (default 60, 5…86400).
+        /// `LECTERN_OUTBOX_SWEEP_SECONDS` (default 30, 1…3600), `LECTERN_OUTBOX_AGE_SECONDS` (default 60, 5…86400) and
+        /// `LECTERN_ABANDONED_LEASE_SECONDS` (default 300, 5…86400).
         public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(APIConfigError) -> Settings {
             var problems: [String] = []
             func seconds(_ name: String, default fallback: Int, in range: ClosedRange<Int>) -> TimeInterval {
@@ -29,7 +35,8 @@ public struct OutboxSweeper: Service {
                 return TimeInterval(number)
             }
             let settings = Settings(interval: seconds("LECTERN_OUTBOX_SWEEP_SECONDS", default: 30, in: 1...3600),
-                                    age: seconds("LECTERN_OUTBOX_AGE_SECONDS", default: 60, in: 5...86_400))
+                                    age: seconds("LECTERN_OUTBOX_AGE_SECONDS", default: 60, in: 5...86_400),
+                                    abandonedAfter: seconds("LECTERN_ABANDONED_LEASE_SECONDS", default: 300, in: 5...86_400))
             guard problems.isEmpty else { throw APIConfigError(problems: problems) }
             return settings
         }
@@ -61,6 +68,10 @@ public struct OutboxSweeper: Service {
             let result = try await outbox.sweep(olderThan: settings.age)
             if result != JobOutbox.SweepResult() {
                 logger.notice("outbox sweep", metadata: ["resent": "\(result.resent)", "settled": "\(result.settled)", "failed": "\(result.failed)"])
+            }
+            let abandoned = try await outbox.requeueAbandoned(lapsedFor: settings.abandonedAfter)
+            if abandoned != JobOutbox.SweepResult() {
+                logger.notice("abandoned lectures queued again", metadata: ["resent": "\(abandoned.resent)", "failed": "\(abandoned.failed)"])
             }
         } catch is CancellationError {
         } catch {

@@ -12,11 +12,12 @@ public struct LocalBootstrap: Sendable {
         public var table: String
         /// Origins allowed to PUT parts and read their ETags straight from S3 (the portal's origin).
         public var corsOrigins: [String]
-        /// Receives before SQS moves a job to the dead-letter queue.
+        /// Receives before SQS moves a job to the dead-letter queue: a backstop above the attempt limit (`JobLimits`).
         public var maxReceiveCount: Int
 
         public init(bucket: String = "lectern-local", queue: String = "lectern-jobs", deadLetterQueue: String = "lectern-jobs-dlq",
-                    table: String = "lectern-lectures", corsOrigins: [String] = ["http://localhost:8080"], maxReceiveCount: Int = 5) {
+                    table: String = "lectern-lectures", corsOrigins: [String] = ["http://localhost:8080"],
+                    maxReceiveCount: Int = JobLimits.default.queueMaxReceiveCount) {
             self.bucket = bucket
             self.queue = queue
             self.deadLetterQueue = deadLetterQueue
