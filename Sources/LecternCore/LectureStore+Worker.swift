@@ -6,8 +6,8 @@ import Foundation
 /// worker whose lease lapsed and was taken over cannot overwrite its successor).
 extension LectureStore {
     /// The `outbox` index's value for a record a worker holds: claim and heartbeat keep `outboxSince` equal to the
-    /// lease's end, and every write that ends the lease removes both. So `StaleLeaseSweep` finds lectures whose
-    /// worker vanished by querying that sparse index, never by scanning the table.
+    /// lease's end, and every write that ends the lease removes both. So `JobOutbox.requeueAbandoned` finds lectures
+    /// whose worker vanished by querying that sparse index, never by scanning the table.
     public static let leaseMarker = "lease"
 
     /// Claims the encode of `version`: queued → processing, or processing whose lease has expired → processing.
