@@ -10,6 +10,13 @@ extension LectureStore {
     /// whose worker vanished by querying that sparse index, never by scanning the table.
     public static let leaseMarker = "lease"
 
+    /// The `outbox` index's value for a `queued` record whose job message SQS accepted (`outboxSince` = when).
+    /// Kept so that `JobOutbox.resendQueued` can find a lecture still queued long after its message should have been
+    /// delivered (the message purged, expired, lost) without scanning the table. Distinct from the enqueue outbox's
+    /// pending marker, whose one-minute re-send must not fire for it. Every write that leaves `queued` overwrites or
+    /// removes it (claim, fail, failUnattended, delete).
+    public static let sentMarker = "queued"
+
     /// Claims the encode of `version`: queued → processing, or processing whose lease has expired → processing.
     /// Counts the attempt, records the worker and its lease, and clears an earlier failure reason. A lecture that
     /// already used `attemptLimit` attempts is not claimed (see `JobLimits`; `isExhausted` tells that conflict apart).
@@ -112,8 +119,11 @@ extension LectureStore {
     /// delivery can be claimed at once instead of waiting for the lease to lapse.
     @discardableResult
     public func release(_ id: String, workerID: String, stage: String, now: Date = Date()) async throws -> LectureRecord {
+        // The job's message still exists (the worker only shortened its visibility), so the record gets the sent
+        // marker from now: should that message be lost after all, the queued re-send finds the lecture.
         try await transition(id, from: [.processing], to: .queued,
-                             changes: ["workerId": nil, "leaseExpiresAt": nil, "progressStage": .s(stage), "outbox": nil, "outboxSince": nil],
+                             changes: ["workerId": nil, "leaseExpiresAt": nil, "progressStage": .s(stage),
+                                       "outbox": .s(Self.sentMarker), "outboxSince": try dynamo.encoder.encodeValue(now)],
                              extraCondition: "workerId = :me", extraValues: [":me": .s(workerID)], now: now)
     }
 

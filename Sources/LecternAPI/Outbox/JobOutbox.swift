@@ -6,7 +6,8 @@ import Logging
 /// The enqueue outbox: closes the gap between "the record says queued" and "SQS holds the job".
 ///
 /// Completing an upload (or retrying) writes the queued transition together with a pending-send marker
-/// (`outbox`, `outboxSince`), sends the job message, then clears the marker. A crash between the write and the
+/// (`outbox`, `outboxSince`), sends the job message, then turns it into the sent marker (which `resendQueued`
+/// uses for a message lost after SQS accepted it; see `LectureStore.sentMarker`). A crash between the write and the
 /// send leaves the marker behind; `sweep` finds such records through the sparse `outbox` index (only marked
 /// records are in it, so the sweep reads a handful of keys, never the table) and sends their message again.
 /// A sweep may send a job that was in fact sent (a crash after the send, two API tasks sweeping at once): the
@@ -33,11 +34,32 @@ public struct JobOutbox: Sendable {
     /// Attribute changes that remove the marker (for transitions away from queued that also settle it).
     static let clearingChanges: [String: AttributeValue?] = ["outbox": nil, "outboxSince": nil]
 
-    /// Sends the job message for `version`, then clears the marker — only while the record still holds that job
-    /// version, so a slow call never clears a newer enqueue's marker.
-    func send(_ message: JobMessage) async throws {
+    /// Sends the job message for `version`, then turns the pending marker into the sent marker
+    /// (`LectureStore.sentMarker`, `outboxSince` = now) — only while the record still holds that job version and the
+    /// pending marker, so a slow call never touches a newer enqueue's marker nor a worker's lease marker.
+    func send(_ message: JobMessage, now: Date = Date()) async throws {
         try await services.sqs.sendMessage(services.queueURL, body: message.encoded())
-        await clearMarker(message.lectureID, version: message.outputVersion)
+        await markSent(message.lectureID, version: message.outputVersion, now: now)
+    }
+
+    /// Best effort: if this fails the pending marker stays and a later sweep sends a duplicate, which the worker ignores.
+    func markSent(_ id: String, version: String, now: Date) async {
+        do {
+            _ = try await dynamo.updateItem(
+                table: table, key: ["lectureId": .s(id)], update: "SET #outbox = :sent, #since = :now",
+                // Only the enqueue marker of a still-queued record: a worker that claimed the job meanwhile wrote its
+                // lease marker there, and a record that left queued must not re-enter the index.
+                condition: "#outbox = :pending AND #version = :version AND #state = :queued",
+                names: ["#outbox": "outbox", "#since": "outboxSince", "#version": "jobVersion", "#state": "state"],
+                values: [":version": .s(version), ":pending": .s(Self.pending), ":sent": .s(LectureStore.sentMarker),
+                         ":now": try dynamo.encoder.encodeValue(now), ":queued": .s(LectureState.queued.rawValue)],
+                returnValues: DynamoDBReturnValues.none)
+        } catch let error as AWSError where error.isConditionFailed {
+            // Already marked (another sweeper), claimed, re-enqueued with a newer version, or deleted: nothing to do.
+        } catch {
+            logger.warning("could not mark the job sent; a sweep will send the job again",
+                           metadata: ["lecture": "\(id)", "error": "\(error)"])
+        }
     }
 
     /// Best effort: if this fails the marker stays and a later sweep sends a duplicate, which the worker ignores.
@@ -71,6 +93,7 @@ public struct JobOutbox: Sendable {
         var state: LectureState
         var sourceKey: String
         var jobVersion: String?
+        var outbox: String?
         var outboxSince: Date?
         var leaseExpiresAt: Date?
     }
@@ -94,7 +117,7 @@ public struct JobOutbox: Sendable {
                 if record.state == .queued {
                     logger.warning("job message may be lost; sending it again",
                                    metadata: ["lecture": "\(id)", "version": "\(version)", "pendingSince": "\(since)"])
-                    try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version))
+                    try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version), now: now)
                     result.resent += 1
                 } else {
                     await clearMarker(id, version: version)
@@ -143,11 +166,57 @@ public struct JobOutbox: Sendable {
                 }
                 logger.warning("lecture abandoned by its worker; queueing it again",
                                metadata: ["lecture": "\(id)", "version": "\(version)", "leaseExpiredAt": "\(lease)"])
-                try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version))
+                try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version), now: now)
                 result.resent += 1
             } catch {
                 result.failed += 1
                 logger.error("could not requeue an abandoned lecture", metadata: ["lecture": "\(id)", "error": "\(error)"])
+            }
+        }
+        return result
+    }
+
+    /// Sends again the job of every lecture still `queued` more than `bound` after SQS accepted its message: by then
+    /// the message is gone (purged, past retention, lost) or buried in a backlog older than `bound`. Found through the
+    /// sent marker on the sparse `outbox` index (`LectureStore.sentMarker`), never by a scan. One conditional write
+    /// (still queued, same job version, same sent marker and time) turns the sent marker back into a pending one
+    /// from `now`, so of several API tasks only one sends; the send then marks it sent again, and should the send
+    /// fail the pending-marker sweep retries it. A duplicate (the message was only late) is absorbed by the worker's
+    /// conditional claim; a backlog older than `bound` costs one duplicate per lecture per `bound`.
+    @discardableResult
+    public func resendQueued(after bound: TimeInterval, now: Date = Date()) async throws -> SweepResult {
+        let cutoff = now.addingTimeInterval(-bound)
+        let keys = try await dynamo.queryAll(DynamoDBQuery(
+            table: table, index: LectureStore.outboxIndex, keyCondition: "#outbox = :sent AND #since < :cutoff",
+            names: ["#outbox": "outbox", "#since": "outboxSince"],
+            values: [":sent": .s(LectureStore.sentMarker), ":cutoff": try dynamo.encoder.encodeValue(cutoff)]), maxPages: 100)
+        var result = SweepResult()
+        for key in keys {
+            guard case .s(let id)? = key["lectureId"] else { continue }
+            do {
+                guard let item = try await dynamo.getItem(table: table, key: ["lectureId": .s(id)], consistentRead: true) else { continue }
+                let record = try dynamo.decoder.decode(MarkedRecord.self, from: item)
+                guard record.state == .queued, record.outbox == LectureStore.sentMarker, let version = record.jobVersion,
+                      let since = record.outboxSince, since < cutoff, let sinceValue = item["outboxSince"] else { continue }
+                do {
+                    _ = try await dynamo.updateItem(
+                        table: table, key: ["lectureId": .s(id)], update: "SET #outbox = :pending, #since = :now",
+                        condition: "#state = :queued AND #version = :version AND #outbox = :sent AND #since = :old",
+                        names: ["#outbox": "outbox", "#since": "outboxSince", "#version": "jobVersion", "#state": "state"],
+                        values: [":pending": .s(Self.pending), ":now": try dynamo.encoder.encodeValue(now),
+                                 ":queued": .s(LectureState.queued.rawValue), ":version": .s(version),
+                                 ":sent": .s(LectureStore.sentMarker), ":old": sinceValue],
+                        returnValues: DynamoDBReturnValues.none)
+                } catch let error as AWSError where error.isConditionFailed {
+                    continue  // Claimed, failed, deleted, re-enqueued, or another sweeper is sending it.
+                }
+                logger.warning("lecture still queued long after its job was sent; sending it again",
+                               metadata: ["lecture": "\(id)", "version": "\(version)", "sentAt": "\(since)"])
+                try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version), now: now)
+                result.resent += 1
+            } catch {
+                result.failed += 1
+                logger.error("could not re-send a queued lecture's job", metadata: ["lecture": "\(id)", "error": "\(error)"])
             }
         }
         return result
