@@ -96,7 +96,7 @@ let seeder = APIApplication(config: config, services: APIServices(store: store, 
 func mintTokens() async throws -> [String] {
     var tokens: [String] = []
     for index in 0..<64 {
-        tokens.append(try await DevTokens.mint(secret: secret, role: .professor, user: "professor-\(index)", courses: [course], expiresIn: 86_400))
+        tokens.append(try await DevTokens.mint(secret: secret, role: .professor, user: "professor-\(index)", courses: [course], expiresIn: 3_600))
     }
     return tokens
 }
