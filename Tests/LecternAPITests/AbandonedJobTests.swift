@@ -10,31 +10,14 @@ import Testing
     /// A lecture queued through the API (its job message drained away), then claimed `claims` times by workers that
     /// all died: `processing`, lease lapsed, `attempts == claims`.
     func abandonedLecture(_ world: TestWorld, claims: Int) async throws -> (id: String, version: String) {
-        let professor = try await world.token(.professor, courses: ["CS101"])
-        let data = TestWorld.bytes(1_000)
-        var id = ""
-        try await world.withClient(.inProcess) { client in
-            let created = try await world.createLecture(client, token: professor, course: "CS101", size: Int64(data.count))
-            _ = try await TestWorld.put(data, to: created.upload.url!, headers: created.upload.headers ?? [:])
-            id = created.lecture.id
-            #expect(try await client.call("POST", "/v1/lectures/\(id)/upload/complete", token: professor).status == 202)
-        }
-        _ = try await drain(world.services.queueURL, world)
+        let id = try await world.uploadedLecture(complete: true)
+        _ = try await world.drain()
         let version = try #require(try await world.services.store.get(id)?.jobVersion)
         for claim in 0..<claims {
             try await world.services.store.claim(id, version: version, workerID: "dead-\(claim)", leaseSeconds: 5,
                                                  attemptLimit: 100, now: Date().addingTimeInterval(-600 + Double(claim) * 10))
         }
         return (id, version)
-    }
-
-    func drain(_ queue: String, _ world: TestWorld) async throws -> [SQSMessage] {
-        var messages: [SQSMessage] = []
-        while true {
-            let batch = try await world.services.sqs.receiveMessages(queue, maxMessages: 10, visibilityTimeout: 300)
-            if batch.isEmpty { return messages }
-            messages += batch
-        }
     }
 
     func sweep(_ world: TestWorld) -> DeadLetterSweep {
@@ -70,7 +53,7 @@ import Testing
         #expect(retried.state == .queued && retried.attempts == 0 && retried.jobVersion != version)
         let third = try await sweep(world).sweep()
         #expect(third.removed == 1 && third.lecturesFailed == 0)
-        #expect(try await drain(world.deadLetterQueueURL, world).isEmpty)
+        #expect(try await world.drain(world.deadLetterQueueURL).isEmpty)
         #expect(try await world.services.store.get(id)?.state == .queued)
     }
 
@@ -96,7 +79,7 @@ import Testing
         #expect(try await world.services.store.get(held)?.state == .processing)
         #expect(try await world.services.store.get(done)?.state == .ready)
         // The kept messages are visible again for ops as soon as the sweep ends.
-        #expect(Set(try await drain(world.deadLetterQueueURL, world).map(\.body)).count == 2)
+        #expect(Set(try await world.drain(world.deadLetterQueueURL).map(\.body)).count == 2)
     }
 
     @Test func aLectureWhoseWorkerAndMessageVanishedIsQueuedAgainOnce() async throws {
@@ -114,7 +97,7 @@ import Testing
 
         // Then the abandoned one is queued again with its job sent exactly once; the live one is left alone
         #expect(first.resent == 1 && second.resent == 0)
-        let sent = try await drain(world.services.queueURL, world).map { try JobMessage.decode($0.body) }
+        let sent = try await world.drain().map { try JobMessage.decode($0.body) }
         #expect(sent.map(\.lectureID) == [id] && sent.first?.outputVersion == version)
         let requeued = try #require(try await world.services.store.get(id))
         #expect(requeued.state == .queued && requeued.attempts == 1 && requeued.workerId == nil)

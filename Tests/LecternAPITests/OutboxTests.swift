@@ -7,19 +7,6 @@ import Testing
 /// The enqueue outbox against moto: a queued transition whose send never happened (a crash in between) is sent
 /// by a sweep exactly once; lectures whose send did happen are never sent again.
 @Suite("Enqueue outbox") struct OutboxTests {
-    /// A lecture with its source uploaded, still awaiting its complete.
-    func uploadedLecture(_ world: TestWorld) async throws -> String {
-        let professor = try await world.token(.professor, courses: ["CS101"])
-        let data = TestWorld.bytes(1_000)
-        var id = ""
-        try await world.withClient(.inProcess) { client in
-            let created = try await world.createLecture(client, token: professor, course: "CS101", size: Int64(data.count))
-            _ = try await TestWorld.put(data, to: created.upload.url!, headers: created.upload.headers ?? [:])
-            id = created.lecture.id
-        }
-        return id
-    }
-
     /// What the API writes before it sends, and nothing after: the state a crash between the two leaves.
     func crashAfterTransition(_ world: TestWorld, _ id: String, markedAt: Date) async throws -> String {
         let version = ObjectKeys.newOutputVersion()
@@ -29,14 +16,9 @@ import Testing
         return version
     }
 
-    /// Every message now in the queue (received once, then left to reappear after the test's visibility).
+    /// The jobs now in the queue (each received once, then left to reappear after 300 s).
     func drain(_ world: TestWorld) async throws -> [JobMessage] {
-        var messages: [JobMessage] = []
-        while true {
-            let batch = try await world.services.sqs.receiveMessages(world.services.queueURL, maxMessages: 10, visibilityTimeout: 300)
-            if batch.isEmpty { return messages }
-            messages += try batch.map { try JobMessage.decode($0.body) }
-        }
+        try await world.drain().map { try JobMessage.decode($0.body) }
     }
 
     func marker(_ world: TestWorld, _ id: String) async throws -> AttributeValue? {
@@ -53,7 +35,7 @@ import Testing
     @Test func aJobLostBetweenTransitionAndSendIsSentOnceBySweeps() async throws {
         // Given a lecture queued two minutes ago whose message never reached SQS
         let world = try await TestWorld.make()
-        let id = try await uploadedLecture(world)
+        let id = try await world.uploadedLecture(complete: false)
         let version = try await crashAfterTransition(world, id, markedAt: Date().addingTimeInterval(-120))
         #expect(try await drain(world).isEmpty)
 
@@ -75,7 +57,7 @@ import Testing
 
     @Test func aRecentMarkerIsLeftToTheRequestStillSendingIt() async throws {
         let world = try await TestWorld.make()
-        let id = try await uploadedLecture(world)
+        let id = try await world.uploadedLecture(complete: false)
         _ = try await crashAfterTransition(world, id, markedAt: Date().addingTimeInterval(-5))
         #expect(try await JobOutbox(services: world.services).sweep(olderThan: 60) == JobOutbox.SweepResult())
         #expect(try await drain(world).isEmpty)
@@ -85,7 +67,7 @@ import Testing
     @Test func normalCompletesAndRetriesAreNeverSentAgain() async throws {
         // Given a lecture completed through the API, then failed by the worker and retried
         let world = try await TestWorld.make()
-        let id = try await uploadedLecture(world)
+        let id = try await world.uploadedLecture(complete: false)
         let professor = try await world.token(.professor, courses: ["CS101"])
         try await world.withClient(.live) { client in
             #expect(try await client.call("POST", "/v1/lectures/\(id)/upload/complete", token: professor).status == 202)
@@ -104,7 +86,7 @@ import Testing
     @Test func aMarkerLeftOnALectureTheWorkerAlreadyClaimedIsReplacedByItsLeaseWithoutASend() async throws {
         // Given the API crashed after its send but before clearing the marker, and a worker claimed the job
         let world = try await TestWorld.make()
-        let id = try await uploadedLecture(world)
+        let id = try await world.uploadedLecture(complete: false)
         let version = try await crashAfterTransition(world, id, markedAt: Date().addingTimeInterval(-120))
         try await world.services.store.claim(id, version: version, workerID: "worker-1", leaseSeconds: 60)
 
@@ -121,7 +103,7 @@ import Testing
 
     @Test func theSweeperServiceSendsOnItsOwnAndStopsWhenCancelled() async throws {
         let world = try await TestWorld.make()
-        let id = try await uploadedLecture(world)
+        let id = try await world.uploadedLecture(complete: false)
         let version = try await crashAfterTransition(world, id, markedAt: Date().addingTimeInterval(-120))
         let sweeper = OutboxSweeper(outbox: JobOutbox(services: world.services),
                                     settings: OutboxSweeper.Settings(interval: 0.2, age: 60))

@@ -9,29 +9,12 @@ import Testing
 @Suite("Queued re-send") struct QueuedResendTests {
     /// A lecture queued through the API whose job message was then taken out of the queue (a purge).
     func queuedLectureWithoutMessage(_ world: TestWorld) async throws -> (id: String, version: String) {
-        let professor = try await world.token(.professor, courses: ["CS101"])
-        let data = TestWorld.bytes(1_000)
-        var id = ""
-        try await world.withClient(.inProcess) { client in
-            let created = try await world.createLecture(client, token: professor, course: "CS101", size: Int64(data.count))
-            _ = try await TestWorld.put(data, to: created.upload.url!, headers: created.upload.headers ?? [:])
-            id = created.lecture.id
-            #expect(try await client.call("POST", "/v1/lectures/\(id)/upload/complete", token: professor).status == 202)
-        }
-        let purged = try await drain(world)
+        let id = try await world.uploadedLecture(complete: true)
+        let purged = try await world.drain()
         #expect(purged.count == 1)
         for message in purged { try await world.services.sqs.deleteMessage(world.services.queueURL, receiptHandle: message.receiptHandle) }
         let version = try #require(try await world.services.store.get(id)?.jobVersion)
         return (id, version)
-    }
-
-    func drain(_ world: TestWorld) async throws -> [SQSMessage] {
-        var messages: [SQSMessage] = []
-        while true {
-            let batch = try await world.services.sqs.receiveMessages(world.services.queueURL, maxMessages: 10, visibilityTimeout: 300)
-            if batch.isEmpty { return messages }
-            messages += batch
-        }
     }
 
     @Test func aQueuedLectureWhoseMessageWasPurgedIsSentAgainOnceAfterTheBoundAndCanBeClaimed() async throws {
@@ -43,13 +26,13 @@ import Testing
         #expect(try await outbox.resendQueued(after: 600, now: Date().addingTimeInterval(60)) == JobOutbox.SweepResult())
         // The pending-send sweep (one minute) leaves a sent job alone.
         #expect(try await outbox.sweep(olderThan: 60, now: Date().addingTimeInterval(700)) == JobOutbox.SweepResult())
-        #expect(try await drain(world).isEmpty)
+        #expect(try await world.drain().isEmpty)
 
         // Past the bound, one sweep sends it; the next one, at the same moment, does not.
         let later = Date().addingTimeInterval(700)
         #expect(try await outbox.resendQueued(after: 600, now: later).resent == 1)
         #expect(try await outbox.resendQueued(after: 600, now: later) == JobOutbox.SweepResult())
-        let sent = try await drain(world).map { try JobMessage.decode($0.body) }
+        let sent = try await world.drain().map { try JobMessage.decode($0.body) }
         #expect(sent.map(\.lectureID) == [id] && sent.first?.outputVersion == version)
 
         // The sent marker restarts from the re-send, and a worker claims the job as usual.
@@ -67,7 +50,7 @@ import Testing
         let result = try await JobOutbox(services: world.services).resendQueued(after: 600, now: Date().addingTimeInterval(700))
 
         #expect(result == JobOutbox.SweepResult())
-        #expect(try await drain(world).isEmpty)
+        #expect(try await world.drain().isEmpty)
         #expect(try await world.services.store.get(id)?.state == .processing)
     }
 
@@ -83,7 +66,7 @@ import Testing
 
         #expect(results.map(\.resent).reduce(0, +) == 1)
         #expect(results.allSatisfy { $0.failed == 0 })
-        #expect(try await drain(world).map { try JobMessage.decode($0.body).lectureID } == [id])
+        #expect(try await world.drain().map { try JobMessage.decode($0.body).lectureID } == [id])
     }
 
     @Test func aLectureAWorkerReleasedKeepsTheSentMarker() async throws {
@@ -96,7 +79,7 @@ import Testing
         let result = try await JobOutbox(services: world.services).resendQueued(after: 600, now: Date().addingTimeInterval(700))
 
         #expect(result.resent == 1)
-        #expect(try await drain(world).count == 1)
+        #expect(try await world.drain().count == 1)
     }
 
     @Test func theResendBoundComesFromTheEnvironment() throws {

@@ -98,6 +98,33 @@ struct TestWorld: Sendable {
         return try response.decode(CreateLectureResponse.self)
     }
 
+    /// A CS101 lecture whose (1,000-byte) source a professor uploaded through the API; with `complete`, also
+    /// completed, so it is `queued` with its job sent.
+    func uploadedLecture(complete: Bool) async throws -> String {
+        let professor = try await token(.professor, courses: ["CS101"])
+        let data = Self.bytes(1_000)
+        var id = ""
+        try await withClient(.inProcess) { client in
+            let created = try await createLecture(client, token: professor, course: "CS101", size: Int64(data.count))
+            _ = try await Self.put(data, to: created.upload.url!, headers: created.upload.headers ?? [:])
+            id = created.lecture.id
+            if complete {
+                #expect(try await client.call("POST", "/v1/lectures/\(id)/upload/complete", token: professor).status == 202)
+            }
+        }
+        return id
+    }
+
+    /// Every message now in `queue` (the jobs queue by default), each received once and hidden for 300 s.
+    func drain(_ queue: String? = nil) async throws -> [SQSMessage] {
+        var messages: [SQSMessage] = []
+        while true {
+            let batch = try await services.sqs.receiveMessages(queue ?? services.queueURL, maxMessages: 10, visibilityTimeout: 300)
+            if batch.isEmpty { return messages }
+            messages += batch
+        }
+    }
+
     /// PUTs `data` straight to S3 through a presigned URL the API handed out, as a browser would.
     static func put(_ data: Data, to url: URL, headers: [String: String] = [:]) async throws -> HTTPResponse {
         var fields = HTTPHeaders()

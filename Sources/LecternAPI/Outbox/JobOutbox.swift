@@ -103,33 +103,43 @@ public struct JobOutbox: Sendable {
     @discardableResult
     public func sweep(olderThan age: TimeInterval, now: Date = Date()) async throws -> SweepResult {
         let cutoff = now.addingTimeInterval(-age)
+        return try await forEachMarked(Self.pending, before: cutoff, failure: "outbox sweep could not settle a lecture") { id, record, _, result in
+            guard let since = record.outboxSince, since < cutoff, let version = record.jobVersion else { return }
+            if record.state == .queued {
+                logger.warning("job message may be lost; sending it again",
+                               metadata: ["lecture": "\(id)", "version": "\(version)", "pendingSince": "\(since)"])
+                try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version), now: now)
+                result.resent += 1
+            } else {
+                await clearMarker(id, version: version)
+                result.settled += 1
+            }
+        }
+    }
+
+    /// Runs `settle` for every record whose outbox marker is `marker` and older than `cutoff`, found on the sparse
+    /// `outbox` index and read again consistently (the index is eventually consistent). An error settling one record
+    /// is logged with `failure` and counted; the sweep goes on with the next.
+    private func forEachMarked(_ marker: String, before cutoff: Date, failure: String,
+                               _ settle: (String, MarkedRecord, DynamoDBItem, inout SweepResult) async throws -> Void) async throws -> SweepResult {
         let keys = try await dynamo.queryAll(DynamoDBQuery(
-            table: table, index: LectureStore.outboxIndex, keyCondition: "#outbox = :pending AND #since < :cutoff",
+            table: table, index: LectureStore.outboxIndex, keyCondition: "#outbox = :marker AND #since < :cutoff",
             names: ["#outbox": "outbox", "#since": "outboxSince"],
-            values: [":pending": .s(Self.pending), ":cutoff": try dynamo.encoder.encodeValue(cutoff)]), maxPages: 100)
+            values: [":marker": .s(marker), ":cutoff": try dynamo.encoder.encodeValue(cutoff)]), maxPages: 100)
         var result = SweepResult()
         for key in keys {
             guard case .s(let id)? = key["lectureId"] else { continue }
             do {
                 guard let item = try await dynamo.getItem(table: table, key: ["lectureId": .s(id)], consistentRead: true) else { continue }
-                let record = try dynamo.decoder.decode(MarkedRecord.self, from: item)
-                guard let since = record.outboxSince, since < cutoff, let version = record.jobVersion else { continue }
-                if record.state == .queued {
-                    logger.warning("job message may be lost; sending it again",
-                                   metadata: ["lecture": "\(id)", "version": "\(version)", "pendingSince": "\(since)"])
-                    try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version), now: now)
-                    result.resent += 1
-                } else {
-                    await clearMarker(id, version: version)
-                    result.settled += 1
-                }
+                try await settle(id, try dynamo.decoder.decode(MarkedRecord.self, from: item), item, &result)
             } catch {
                 result.failed += 1
-                logger.error("outbox sweep could not settle a lecture", metadata: ["lecture": "\(id)", "error": "\(error)"])
+                logger.error("\(failure)", metadata: ["lecture": "\(id)", "error": "\(error)"])
             }
         }
         return result
     }
+
     /// Puts back in the queue every lecture still `processing` whose lease lapsed more than `bound` ago: its worker
     /// is gone and its message did not bring another one (purged, expired, lost by any path), so without this it
     /// would stay `processing` for good. Found through the lease marker on the sparse `outbox` index
@@ -140,40 +150,27 @@ public struct JobOutbox: Sendable {
     public func requeueAbandoned(lapsedFor bound: TimeInterval, now: Date = Date()) async throws -> SweepResult {
         let cutoff = now.addingTimeInterval(-bound)
         let cutoffValue = try dynamo.encoder.encodeValue(cutoff)
-        let keys = try await dynamo.queryAll(DynamoDBQuery(
-            table: table, index: LectureStore.outboxIndex, keyCondition: "#outbox = :lease AND #since < :cutoff",
-            names: ["#outbox": "outbox", "#since": "outboxSince"],
-            values: [":lease": .s(LectureStore.leaseMarker), ":cutoff": cutoffValue]), maxPages: 100)
-        var result = SweepResult()
-        for key in keys {
-            guard case .s(let id)? = key["lectureId"] else { continue }
-            do {
-                guard let item = try await dynamo.getItem(table: table, key: ["lectureId": .s(id)], consistentRead: true) else { continue }
-                let record = try dynamo.decoder.decode(MarkedRecord.self, from: item)
-                guard record.state == .processing, let version = record.jobVersion, let lease = record.leaseExpiresAt, lease < cutoff else {
-                    continue
-                }
-                var changes = try markerChanges(now: now)
-                changes["workerId"] = .some(nil)
-                changes["leaseExpiresAt"] = .some(nil)
-                changes["progressStage"] = .s("requeued")
-                do {
-                    try await services.store.transition(id, from: [.processing], to: .queued, changes: changes,
-                                                        extraCondition: "jobVersion = :version AND leaseExpiresAt < :cutoff",
-                                                        extraValues: [":version": .s(version), ":cutoff": cutoffValue], now: now)
-                } catch is LectureStore.Conflict {
-                    continue  // A worker claimed it, or another sweeper requeued it first.
-                }
-                logger.warning("lecture abandoned by its worker; queueing it again",
-                               metadata: ["lecture": "\(id)", "version": "\(version)", "leaseExpiredAt": "\(lease)"])
-                try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version), now: now)
-                result.resent += 1
-            } catch {
-                result.failed += 1
-                logger.error("could not requeue an abandoned lecture", metadata: ["lecture": "\(id)", "error": "\(error)"])
+        return try await forEachMarked(LectureStore.leaseMarker, before: cutoff, failure: "could not requeue an abandoned lecture") {
+            id, record, _, result in
+            guard record.state == .processing, let version = record.jobVersion, let lease = record.leaseExpiresAt, lease < cutoff else {
+                return
             }
+            var changes = try markerChanges(now: now)
+            changes["workerId"] = .some(nil)
+            changes["leaseExpiresAt"] = .some(nil)
+            changes["progressStage"] = .s("requeued")
+            do {
+                try await services.store.transition(id, from: [.processing], to: .queued, changes: changes,
+                                                    extraCondition: "jobVersion = :version AND leaseExpiresAt < :cutoff",
+                                                    extraValues: [":version": .s(version), ":cutoff": cutoffValue], now: now)
+            } catch is LectureStore.Conflict {
+                return  // A worker claimed it, or another sweeper requeued it first.
+            }
+            logger.warning("lecture abandoned by its worker; queueing it again",
+                           metadata: ["lecture": "\(id)", "version": "\(version)", "leaseExpiredAt": "\(lease)"])
+            try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version), now: now)
+            result.resent += 1
         }
-        return result
     }
 
     /// Sends again the job of every lecture still `queued` more than `bound` after SQS accepted its message: by then
@@ -186,39 +183,26 @@ public struct JobOutbox: Sendable {
     @discardableResult
     public func resendQueued(after bound: TimeInterval, now: Date = Date()) async throws -> SweepResult {
         let cutoff = now.addingTimeInterval(-bound)
-        let keys = try await dynamo.queryAll(DynamoDBQuery(
-            table: table, index: LectureStore.outboxIndex, keyCondition: "#outbox = :sent AND #since < :cutoff",
-            names: ["#outbox": "outbox", "#since": "outboxSince"],
-            values: [":sent": .s(LectureStore.sentMarker), ":cutoff": try dynamo.encoder.encodeValue(cutoff)]), maxPages: 100)
-        var result = SweepResult()
-        for key in keys {
-            guard case .s(let id)? = key["lectureId"] else { continue }
+        return try await forEachMarked(LectureStore.sentMarker, before: cutoff, failure: "could not re-send a queued lecture's job") {
+            id, record, item, result in
+            guard record.state == .queued, record.outbox == LectureStore.sentMarker, let version = record.jobVersion,
+                  let since = record.outboxSince, since < cutoff, let sinceValue = item["outboxSince"] else { return }
             do {
-                guard let item = try await dynamo.getItem(table: table, key: ["lectureId": .s(id)], consistentRead: true) else { continue }
-                let record = try dynamo.decoder.decode(MarkedRecord.self, from: item)
-                guard record.state == .queued, record.outbox == LectureStore.sentMarker, let version = record.jobVersion,
-                      let since = record.outboxSince, since < cutoff, let sinceValue = item["outboxSince"] else { continue }
-                do {
-                    _ = try await dynamo.updateItem(
-                        table: table, key: ["lectureId": .s(id)], update: "SET #outbox = :pending, #since = :now",
-                        condition: "#state = :queued AND #version = :version AND #outbox = :sent AND #since = :old",
-                        names: ["#outbox": "outbox", "#since": "outboxSince", "#version": "jobVersion", "#state": "state"],
-                        values: [":pending": .s(Self.pending), ":now": try dynamo.encoder.encodeValue(now),
-                                 ":queued": .s(LectureState.queued.rawValue), ":version": .s(version),
-                                 ":sent": .s(LectureStore.sentMarker), ":old": sinceValue],
-                        returnValues: DynamoDBReturnValues.none)
-                } catch let error as AWSError where error.isConditionFailed {
-                    continue  // Claimed, failed, deleted, re-enqueued, or another sweeper is sending it.
-                }
-                logger.warning("lecture still queued long after its job was sent; sending it again",
-                               metadata: ["lecture": "\(id)", "version": "\(version)", "sentAt": "\(since)"])
-                try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version), now: now)
-                result.resent += 1
-            } catch {
-                result.failed += 1
-                logger.error("could not re-send a queued lecture's job", metadata: ["lecture": "\(id)", "error": "\(error)"])
+                _ = try await dynamo.updateItem(
+                    table: table, key: ["lectureId": .s(id)], update: "SET #outbox = :pending, #since = :now",
+                    condition: "#state = :queued AND #version = :version AND #outbox = :sent AND #since = :old",
+                    names: ["#outbox": "outbox", "#since": "outboxSince", "#version": "jobVersion", "#state": "state"],
+                    values: [":pending": .s(Self.pending), ":now": try dynamo.encoder.encodeValue(now),
+                             ":queued": .s(LectureState.queued.rawValue), ":version": .s(version),
+                             ":sent": .s(LectureStore.sentMarker), ":old": sinceValue],
+                    returnValues: DynamoDBReturnValues.none)
+            } catch let error as AWSError where error.isConditionFailed {
+                return  // Claimed, failed, deleted, re-enqueued, or another sweeper is sending it.
             }
+            logger.warning("lecture still queued long after its job was sent; sending it again",
+                           metadata: ["lecture": "\(id)", "version": "\(version)", "sentAt": "\(since)"])
+            try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version), now: now)
+            result.resent += 1
         }
-        return result
     }
 }
