@@ -17,13 +17,11 @@ public struct DeadLetterSweeper: Service {
 
         /// `LECTERN_DLQ_SWEEP_SECONDS` (default 30, 1…3600).
         public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(APIConfigError) -> Settings {
-            guard let text = environment["LECTERN_DLQ_SWEEP_SECONDS"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
-                return Settings()
-            }
-            guard let number = Int(text), (1...3_600).contains(number) else {
-                throw APIConfigError(problems: ["LECTERN_DLQ_SWEEP_SECONDS=\(text) must be a whole number of seconds in 1…3600"])
-            }
-            return Settings(interval: TimeInterval(number))
+            var problems: [String] = []
+            let seconds = EnvironmentSetting.integer("LECTERN_DLQ_SWEEP_SECONDS", in: environment, default: 30, range: 1...3_600,
+                                                     unit: " of seconds", problems: &problems)
+            guard problems.isEmpty else { throw APIConfigError(problems: problems) }
+            return Settings(interval: TimeInterval(seconds))
         }
     }
 

@@ -35,12 +35,8 @@ public struct OutboxSweeper: Service {
         public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(APIConfigError) -> Settings {
             var problems: [String] = []
             func seconds(_ name: String, default fallback: Int, in range: ClosedRange<Int>) -> TimeInterval {
-                guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return TimeInterval(fallback) }
-                guard let number = Int(text), range.contains(number) else {
-                    problems.append("\(name)=\(text) must be a whole number of seconds in \(range.lowerBound)…\(range.upperBound)")
-                    return TimeInterval(fallback)
-                }
-                return TimeInterval(number)
+                TimeInterval(EnvironmentSetting.integer(name, in: environment, default: fallback, range: range, unit: " of seconds",
+                                                        problems: &problems))
             }
             let settings = Settings(interval: seconds("LECTERN_OUTBOX_SWEEP_SECONDS", default: 30, in: 1...3600),
                                     age: seconds("LECTERN_OUTBOX_AGE_SECONDS", default: 60, in: 5...86_400),

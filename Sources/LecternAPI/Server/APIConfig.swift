@@ -107,10 +107,7 @@ public struct APIConfig: Sendable {
 
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(APIConfigError) -> APIConfig {
         var problems: [String] = []
-        func value(_ name: String) -> String? {
-            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
-            return text
-        }
+        func value(_ name: String) -> String? { EnvironmentSetting.text(name, in: environment) }
         func required(_ name: String, _ meaning: String) -> String {
             guard let text = value(name) else {
                 problems.append("\(name) is not set (\(meaning))")
@@ -119,12 +116,7 @@ public struct APIConfig: Sendable {
             return text
         }
         func integer<T: FixedWidthInteger>(_ name: String, default fallback: T, in range: ClosedRange<T>) -> T {
-            guard let text = value(name) else { return fallback }
-            guard let number = T(text), range.contains(number) else {
-                problems.append("\(name)=\(text) must be a whole number in \(range.lowerBound)…\(range.upperBound)")
-                return fallback
-            }
-            return number
+            EnvironmentSetting.integer(name, in: environment, default: fallback, range: range, problems: &problems)
         }
 
         let table = required("LECTERN_LECTURES_TABLE", "the DynamoDB table of lecture records")
@@ -188,10 +180,10 @@ public struct APIConfig: Sendable {
         config.engine = HTTPEngineSettings.fromEnvironment(environment, problems: &problems)
         config.metricsPort = integer("METRICS_PORT", default: 9101, in: 0...65_535)
         if let host = value("METRICS_HOST") {
-            // "*" or "0.0.0.0" listen on every interface (a scraper in another task); otherwise an IPv4 address.
+            // "*" or "0.0.0.0" listen on every interface (a scraper in another task); otherwise an address literal.
             if host == "*" || host == "0.0.0.0" {
                 config.metricsHost = nil
-            } else if host.contains(":") || (host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy({ UInt8($0) != nil })) {
+            } else if HTTPEngineSettings.isAddress(host) {
                 config.metricsHost = host
             } else {
                 problems.append("METRICS_HOST=\(host) must be an IP address such as 127.0.0.1 or ::1, or 0.0.0.0 for every interface")

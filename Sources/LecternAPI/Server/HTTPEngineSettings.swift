@@ -29,14 +29,9 @@ public struct HTTPEngineSettings: Sendable, Equatable {
     static func fromEnvironment(_ environment: [String: String], problems: inout [String]) -> HTTPEngineSettings {
         var settings = HTTPEngineSettings()
         func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) -> Int {
-            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return fallback }
-            guard let number = Int(text), range.contains(number) else {
-                problems.append("\(name)=\(text) must be a whole number in \(range.lowerBound)…\(range.upperBound)")
-                return fallback
-            }
-            return number
+            EnvironmentSetting.integer(name, in: environment, default: fallback, range: range, problems: &problems)
         }
-        if let host = environment["LECTERN_API_HOST"]?.trimmingCharacters(in: .whitespaces), !host.isEmpty {
+        if let host = EnvironmentSetting.text("LECTERN_API_HOST", in: environment) {
             if isAddress(host) {
                 settings.host = host
             } else {
