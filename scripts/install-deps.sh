@@ -21,12 +21,15 @@ if ((${#missing[@]})); then
 fi
 
 python_missing=()
+python_nodeps=()
 python3 -c 'import moto.server' 2>/dev/null || python_missing+=('moto[server]')
 python3 -c 'import boto3' 2>/dev/null || python_missing+=(boto3)
 python3 -c 'import m3u8' 2>/dev/null || python_missing+=(m3u8)
 command -v moto_server >/dev/null 2>&1 || python_missing+=('moto[server]')
 command -v cfn-lint >/dev/null 2>&1 || python_missing+=(cfn-lint)
 python3 -c 'import selenium' 2>/dev/null || python_missing+=(selenium)
+# axe-core 4.x for the portal's accessibility audit: only the wheel's axe.min.js is used, so not its playwright dependency.
+python3 -c 'import importlib.util as u; assert u.find_spec("axe_playwright_python")' 2>/dev/null || python_nodeps+=(axe-playwright-python)
 # The API's contract test (schemathesis) and its benchmark peer (Flask + boto3 under gunicorn, PyJWT).
 command -v schemathesis >/dev/null 2>&1 || python_missing+=(schemathesis)
 python3 -c 'import flask' 2>/dev/null || python_missing+=(flask)
@@ -35,4 +38,8 @@ python3 -c 'import jwt' 2>/dev/null || python_missing+=(PyJWT)
 if ((${#python_missing[@]})); then
   echo "install-deps: pip install ${python_missing[*]}"
   python3 -m pip install -q "${python_missing[@]}"
+fi
+if ((${#python_nodeps[@]})); then
+  echo "install-deps: pip install --no-deps ${python_nodeps[*]}"
+  python3 -m pip install -q --no-deps "${python_nodeps[@]}"
 fi

@@ -1,0 +1,79 @@
+// The professor's course page: the upload form, unfinished uploads to resume, and the lecture list with live
+// encoding state, retry and delete.
+
+import { api, listLectures } from "./api.js";
+import { formatBytes, h } from "./dom.js";
+import { renderProfessorList } from "./professor-list.js";
+import { courseSwitcher, main, onLeave, show } from "./shell.js";
+import { activeUploads, startUpload } from "./upload-card.js";
+import { forgetUpload, savedKey, unfinishedUploads } from "./upload.js";
+
+export function professorView(course) {
+  const uploads = h("div", { id: "uploads" });
+  const list = h("div", { id: "lectures", "aria-live": "polite" });
+  const title = h("input", { id: "title", name: "title", type: "text", maxlength: "200", placeholder: "Defaults to the file name" });
+  // The file input stays in the tab order (Enter or Space opens the picker); its label is what the eye sees, and
+  // shows the focus ring when the input has it.
+  const input = h("input", { id: "file", name: "file", type: "file", accept: "video/*", class: "visually-hidden" });
+  const drop = h("div", { class: "drop", id: "drop" },
+    h("p", {}, "Drag a lecture video here, or"),
+    input,
+    h("label", { for: "file", class: "button primary", id: "choose" }, "Choose a file…"));
+  const begin = (file) => {
+    if (!file) return;
+    // Picking a remembered file resumes it: its notice has done its job.
+    for (const note of main.querySelectorAll("[data-pending-key]")) if (note.dataset.pendingKey === savedKey(file)) note.remove();
+    startUpload(file, course, title.value.trim() || file.name.replace(/\.[^.]+$/, ""), uploads, refresh);
+    title.value = "";
+    input.value = "";
+  };
+  input.addEventListener("change", () => begin(input.files[0]));
+  drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (event) => {
+    event.preventDefault();
+    drop.classList.remove("over");
+    begin(event.dataTransfer.files[0]);
+  });
+
+  const pending = unfinishedUploads(course).filter((u) => !activeUploads.has(u.key));
+  const resumeNotes = pending.map((saved) => {
+    const done = saved.parts ? Object.keys(saved.parts).length : 0;
+    const note = h("div", { class: "card notice", "data-pending": saved.lectureId, "data-pending-key": saved.key },
+      h("p", {}, "Unfinished upload of ", h("strong", {}, saved.filename), " (" + formatBytes(saved.size) + (saved.partCount ? ", " + done + " of " + saved.partCount + " parts sent" : "") + "). ",
+        "Choose the same file again to send the rest."),
+      h("button", { type: "button", class: "link", onclick: async () => {
+        forgetUpload(saved.key);
+        await api("DELETE", "/v1/lectures/" + encodeURIComponent(saved.lectureId)).catch(() => {});
+        note.remove();
+        refresh();
+      } }, "Discard it"));
+    return note;
+  });
+
+  show(courseSwitcher(course),
+    h("section", { class: "card", "aria-labelledby": "upload-heading" },
+      h("h2", { id: "upload-heading" }, "Upload a lecture"),
+      h("label", { for: "title" }, "Title"), title, drop, resumeNotes, uploads),
+    h("section", { "aria-labelledby": "list-heading" }, h("h2", { id: "list-heading" }, "Lectures"), list));
+  for (const upload of activeUploads.values()) if (upload.course === course) uploads.append(upload.card);
+
+  let timer = null;
+  let stopped = false;
+  async function refresh() {
+    clearTimeout(timer);
+    if (stopped) return;
+    try {
+      const lectures = await listLectures(course);
+      renderProfessorList(list, lectures, refresh);
+      const busy = lectures.some((l) => l.state === "queued" || l.state === "processing")
+        || [...activeUploads.values()].some((u) => u.course === course);
+      if (busy && !stopped) timer = setTimeout(refresh, 2000);
+    } catch (error) {
+      list.replaceChildren(h("p", { class: "error" }, "The lectures could not be loaded: " + error.message));
+      if (!stopped) timer = setTimeout(refresh, 5000);
+    }
+  }
+  refresh();
+  onLeave(() => { stopped = true; clearTimeout(timer); });
+}
