@@ -28,7 +28,9 @@ public enum CueTextSanitizer {
                     output += "&amp;"
                 }
             default:
-                guard let close = rest.firstIndex(where: { $0 == ">" || $0 == "<" }), rest[close] == ">" else {
+                // Like an HTML tokenizer: `<` opens a tag only before a letter, a digit (timestamp) or `/`.
+                guard let next = rest.first, next.isLetter || next.isNumber || next == "/",
+                      let close = rest.firstIndex(where: { $0 == ">" || $0 == "<" }), rest[close] == ">" else {
                     // A `<` that opens no tag is text.
                     if skippingUntil == nil { output += "&lt;" }
                     continue

@@ -32,9 +32,19 @@ import Testing
         var accepted = 0
         for round in 0..<3000 {
             var data = Data()
-            if round % 2 == 0 {
+            switch round % 3 {
+            case 0:
                 for _ in 0..<Int(generator.next() % 40) { data += Data(pieces[Int(generator.next() % UInt64(pieces.count))].utf8) }
-            } else {
+            case 1:
+                // A well-formed skeleton whose cue text is made of hostile pieces.
+                data += Data((round % 2 == 0 ? "WEBVTT\n\n" : "").utf8)
+                for cue in 0..<Int(1 + generator.next() % 4) {
+                    let start = cue * 2 + Int(generator.next() % 2)
+                    data += Data("\(cue + 1)\n00:00:0\(start),000 --> 00:00:0\(start + 1),500\n".utf8)
+                    for _ in 0..<Int(1 + generator.next() % 8) { data += Data(pieces[Int(generator.next() % UInt64(pieces.count))].utf8) }
+                    data += Data("x\n\n".utf8)
+                }
+            default:
                 for _ in 0..<Int(generator.next() % 200) { data.append(UInt8(truncatingIfNeeded: generator.next())) }
             }
             guard case .parsed(let document) = CaptionParser.parse(data, durationSeconds: 30) else { continue }
