@@ -41,7 +41,7 @@ import Testing
         try await Tool.check("ffmpeg", ["-nostdin", "-y", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=426x240:r=30:d=8",
                                         "-f", "lavfi", "-i", "sine=f=440:d=8:sample_rate=48000", "-c:v", "libx264", "-preset", "ultrafast",
                                         "-c:a", "aac", "-ac", "2", folder + "/clip.mp4"])
-        let transcode = try await BuiltProducts.run("lectern", ["transcode", folder + "/clip.mp4", folder + "/out", "--ladder", "240,144"])
+        let transcode = try await BuiltProducts.run("lectern", ["transcode", folder + "/clip.mp4", folder + "/out", "--ladder", "144,240"])
         try #require(transcode.status == 0, "lectern transcode: \(transcode.stderr)")
         let record = try await publish(folder + "/out", in: world)
 
@@ -69,8 +69,15 @@ import Testing
         let hls = try #require(view.playback?.hls)
         #expect(view.playback?.captions?.map(\.language) == ["fr", "en"])
 
-        // Then ffmpeg, given only the master playlist's URL (with its grant), writes both subtitle streams
+        // The worker listed its ladder bottom up (144p first); players start on the first variant the API serves,
+        // which must be the tallest rung up to 720p, with the rest of the ladder still there.
         let master = base + hls
+        let served = try await TestWorld.transport.execute(HTTPRequest(method: "GET", url: URL(string: master)!))
+        let variants = String(decoding: served.body, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("#EXT-X-STREAM-INF:") }
+        #expect(variants.count == 3)
+        #expect(variants.first?.contains("RESOLUTION=426x240") == true, "\(variants)")
+
+        // Then ffmpeg, given only the master playlist's URL (with its grant), writes both subtitle streams
         try await Tool.check("ffmpeg", ["-nostdin", "-y", "-v", "error", "-copyts", "-strict", "experimental", "-i", master,
                                         "-map", "0:s:0", folder + "/fr.vtt", "-map", "0:s:1", folder + "/en.vtt"])
         try expectSameCues(written: folder + "/fr.vtt", uploaded: Self.frenchSRT)
