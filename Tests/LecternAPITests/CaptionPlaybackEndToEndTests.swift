@@ -69,8 +69,9 @@ import Testing
         let hls = try #require(view.playback?.hls)
         #expect(view.playback?.captions?.map(\.language) == ["fr", "en"])
 
-        // The worker listed its ladder bottom up (144p first); players start on the first variant the API serves,
-        // which must be the tallest rung up to 720p, with the rest of the ladder still there.
+        // Players start on the first variant the API serves: the tallest rung up to 720p, the rest of the ladder kept.
+        // (The transcoder lists rungs tallest first whatever the order asked, so here the order is already right;
+        // `MasterPlaylistEditorTests` shows the reordering.)
         let master = base + hls
         let served = try await TestWorld.transport.execute(HTTPRequest(method: "GET", url: URL(string: master)!))
         let variants = String(decoding: served.body, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("#EXT-X-STREAM-INF:") }
