@@ -124,6 +124,8 @@ struct CaptionHandlers: Sendable {
         let caller = try context.caller
         let record = try await lectures.load(context.parameter("id"))
         try LectureAccess.requireManage(record, by: caller)
+        // "Not ready yet" first: it is what a professor needs to know whatever the file holds.
+        guard record.state == .ready else { throw Self.notReady(record) }
         let request = context.request
         guard request.body.count <= Self.maxFileBytes else {
             throw APIProblem.payloadTooLarge("caption files are limited to \(Self.maxFileBytes / (1 << 20)) MiB; this one is \(request.body.count) bytes")
@@ -133,7 +135,6 @@ struct CaptionHandlers: Sendable {
             throw APIProblem.unsupportedMediaType("send the caption file's bytes as the body with Content-Type text/vtt, application/x-subrip, "
                                                   + "text/plain or application/octet-stream, not \(type)")
         }
-        guard record.state == .ready else { throw Self.notReady(record) }
         guard !request.body.isEmpty else {
             throw APIProblem.badRequest("the request body must be the caption file (WebVTT or SRT)", kind: "invalid-body")
         }
