@@ -15,14 +15,17 @@ public enum FMP4StartTime {
         var result: [Box] = []
         var index = bytes.startIndex
         while index + 8 <= bytes.endIndex {
+            // Sizes are the file's word: never trusted past the bytes there are (a 64-bit size may not fit an Int).
+            let available = bytes.endIndex - index
             var size = Int(read32(bytes, index))
             let type = String(decoding: bytes[(index + 4)..<(index + 8)], as: UTF8.self)
             var header = 8
             if size == 1, index + 16 <= bytes.endIndex {
-                size = Int(read64(bytes, index + 8))
+                let large = read64(bytes, index + 8)
+                size = large > UInt64(available) ? available : Int(large)
                 header = 16
-            } else if size == 0 {
-                size = bytes.endIndex - index
+            } else if size == 0 || size > available {
+                size = available
             }
             guard size >= header else { break }
             let end = min(bytes.endIndex, index + size)
