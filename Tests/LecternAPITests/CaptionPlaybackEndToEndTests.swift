@@ -60,6 +60,7 @@ import Testing
                 method: "POST", url: URL(string: "\(base)/v1/lectures/\(record.lectureId)/captions?\(query)")!,
                 headers: ["Authorization": "Bearer \(professor)", "Content-Type": type], body: .data(file)))
             try #require(answer.status == 201, "\(String(decoding: answer.body, as: UTF8.self))")
+            #expect(answer.headers["Lectern-Caption-Encoding"] == (type == "text/vtt" ? "utf-8" : "windows-1252"))
         }
         let lecture = try await TestWorld.transport.execute(HTTPRequest(method: "GET", url: URL(string: "\(base)/v1/lectures/\(record.lectureId)")!,
                                                                         headers: ["Authorization": "Bearer \(professor)"]))

@@ -20,6 +20,9 @@ struct CaptionHandlers: Sendable {
     /// Caption files are text: a two-hour lecture's captions are ~150 KB, so 4 MiB is generous.
     static let maxFileBytes = 4 << 20
     static let problemLimit = 50
+    /// How the uploaded bytes were read (`utf-8`, `utf-8-bom`, `utf-16le`, `utf-16be`, `windows-1252`), so a client
+    /// can tell the professor when a file was converted.
+    static let encodingHeader = "Lectern-Caption-Encoding"
     static let acceptedTypes = ["text/vtt", "application/x-subrip", "text/srt", "text/plain", "application/octet-stream"]
 
     // MARK: Read
@@ -79,6 +82,7 @@ struct CaptionHandlers: Sendable {
         let track = try await perform(record) { try await publisher.publish(lectureID: record.lectureId, track: input, document: document) }
         var response = APIResponse.json(try await view(track, record), status: 201)
         response.headers["Location"] = "/v1/lectures/\(record.lectureId)/captions/\(track.id)"
+        response.headers[Self.encodingHeader] = document.encoding.rawValue
         return response
     }
 
@@ -94,7 +98,9 @@ struct CaptionHandlers: Sendable {
         let track = try await perform(record) {
             try await publisher.publish(lectureID: record.lectureId, track: input, document: document, replacing: trackID)
         }
-        return .json(try await view(track, record))
+        var response = APIResponse.json(try await view(track, record))
+        response.headers[Self.encodingHeader] = document.encoding.rawValue
+        return response
     }
 
     func patch(_ context: RequestContext) async throws -> APIResponse {
