@@ -4,6 +4,7 @@ import Testing
 @Suite struct IAMPolicyTests {
     static let bucketUploads = "${MediaBucket.Arn}/uploads/*"
     static let bucketRenditions = "${MediaBucket.Arn}/renditions/*"
+    static let bucketCaptions = "${MediaBucket.Arn}/captions/*"
     static let queue = "${JobsQueue.Arn}"
     static let deadLetters = "${JobsDeadLetterQueue.Arn}"
     static let table = "${LecturesTable.Arn}"
@@ -12,12 +13,13 @@ import Testing
 
     static let api: [String: Set<String>] = [
         // Create uploads (PutObject covers Create/UploadPart/CompleteMultipartUpload), only under uploads/.
-        "s3:PutObject": [bucketUploads],
+        // … and caption files (issue 14), written by the API itself.
+        "s3:PutObject": [bucketUploads, bucketCaptions],
         "s3:AbortMultipartUpload": [bucketUploads],
         "s3:ListMultipartUploadParts": [bucketUploads],
         // Read renditions (and HEAD a finished single-PUT upload); delete a lecture's objects (listing them first).
-        "s3:GetObject": [bucketRenditions, bucketUploads],
-        "s3:DeleteObject": [bucketUploads, bucketRenditions],
+        "s3:GetObject": [bucketRenditions, bucketUploads, bucketCaptions],
+        "s3:DeleteObject": [bucketUploads, bucketRenditions, bucketCaptions],
         "s3:ListBucket": ["${MediaBucket.Arn}"],
         // Enqueue, read depths for /v1/ops/queue, redrive from the DLQ, sweep the DLQ (DeadLetterSweep).
         "sqs:SendMessage": [queue],
@@ -91,12 +93,12 @@ import Testing
         #expect(IAMAudit.grants(of: "TaskExecutionRole", in: template) == Self.execution)
     }
 
-    @Test func listingTheBucketIsLimitedToTheTwoPrefixes() throws {
+    @Test func listingTheBucketIsLimitedToTheLecturePrefixes() throws {
         let template = try Template.main()
         let listing = IAMAudit.statements(in: template).filter { $0.actions.contains("s3:ListBucket") }
         #expect(listing.count == 1)
         let prefixes = listing.first?.condition?["StringLike"]?["s3:prefix"]?.items.compactMap(\.string)
-        #expect(prefixes.map(Set.init) == ["uploads/*", "renditions/*"])
+        #expect(prefixes.map(Set.init) == ["uploads/*", "renditions/*", "captions/*"])
     }
 
     @Test func everyTemplateIsFreeOfWildcardGrants() throws {

@@ -289,7 +289,8 @@ import Testing
                 }
             }.joined(separator: "/"))
         }
-        #expect(served.count == 3)
+        // Master, media and subtitle playlists, and the storyboard.
+        #expect(served.count == 4)
         #expect(documented == served)
         let components = try #require(document["components"] as? [String: Any])
         let schemes = try #require(components["securitySchemes"] as? [String: [String: Any]])

@@ -26,6 +26,7 @@ import Glibc
     struct Seeded {
         var lectureIDs: [String]
         var courses: [String]
+        var captionTrackIDs: [String] = []
     }
 
     /// One lecture in each state the API answers differently for: multipart awaiting upload, single PUT awaiting
@@ -50,8 +51,13 @@ import Glibc
                 ids.append(created.lecture.id)
             }
         }
-        ids.append(try await PublishedFixture.make(in: world, course: "CS101").record.lectureId)
-        return Seeded(lectureIDs: ids, courses: ["CS101"])
+        let ready = try await PublishedFixture.make(in: world, course: "CS101").record.lectureId
+        ids.append(ready)
+        // A caption track on the ready lecture, so the caption routes get past their 404s too.
+        let track = try await CaptionPublisher(store: world.services.store, s3: world.services.s3, bucket: world.services.bucket)
+            .publish(lectureID: ready, track: CaptionTrackInput(language: "en", label: "English"),
+                     file: Data("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello\n".utf8))
+        return Seeded(lectureIDs: ids, courses: ["CS101"], captionTrackIDs: [track.id, "cap_missing"])
     }
 
     /// Dictionaries steer a share of the generated ids, courses and part numbers to ones that exist, so the
@@ -71,10 +77,15 @@ import Glibc
             [dictionaries.renditions]
             values = ["video~720p~playlist", "video~360p~playlist", "audio~playlist", "missing~playlist"]
 
+            [dictionaries.captionTracks]
+            values = \(list(seeded.captionTrackIDs))
+
             [parameters]
             "path.id" = { dictionary = "lectures", probability = 0.7 }
             "path.course" = { dictionary = "courses", probability = 0.7 }
             "path.rendition" = { dictionary = "renditions", probability = 0.7 }
+            "path.trackId" = { dictionary = "captionTracks", probability = 0.7 }
+            "path.track" = { dictionary = "captionTracks", probability = 0.7 }
             "body.course" = { dictionary = "courses", probability = 0.7 }
 
             """
