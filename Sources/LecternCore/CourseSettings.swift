@@ -27,12 +27,12 @@ public struct CourseSettings: Codable, Sendable, Equatable {
     /// A default visibility is `draft` or `published`: a course cannot schedule lectures it does not have yet.
     public static let defaultVisibilities: [LectureVisibility] = [.published, .draft]
 
-    /// Whether `tag` looks like a BCP 47 language tag (`en`, `en-GB`, `zh-Hant-TW`, `es-419`): 2–3 letter (or 4–8)
-    /// primary subtag, then subtags of 1–8 letters or digits. Not a registry check: a tag Transcribe does not know is
-    /// refused there, with its own words.
+    /// Whether `tag` looks like a BCP 47 language tag (`en`, `en-GB`, `zh-Hant-TW`, `es-419`): a 2–3 letter primary
+    /// language subtag (the 5–8 letter registered form exists on paper only; refusing it catches "english"), then
+    /// subtags of 1–8 letters or digits. Not a registry check: a tag Transcribe does not know is refused there.
     public static func isLanguageTag(_ tag: String) -> Bool {
         let parts = tag.split(separator: "-", omittingEmptySubsequences: false)
-        guard tag.utf8.count <= 35, let primary = parts.first, (2...8).contains(primary.count), primary.count != 4,
+        guard tag.utf8.count <= 35, let primary = parts.first, (2...3).contains(primary.count),
               primary.allSatisfy({ $0.isASCII && $0.isLetter }) else { return false }
         return parts.dropFirst().allSatisfy { part in (1...8).contains(part.count) && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
     }

@@ -36,6 +36,8 @@ public struct APIApplication: Sendable {
         let lectures = LectureHandlers(config: config, services: services, logger: logger, recordCacheTTL: recordCacheTTL)
         let playback = PlaybackHandlers(lectures: lectures)
         let ops = OpsHandlers(services: services)
+        let edits = LectureEditHandlers(lectures: lectures)
+        let courses = CourseHandlers(store: CourseStore(services.store), logger: logger)
         var router = Router()
         router.add("GET /healthz", access: .public_) { _ in .json(["status": "ok"]) }
         router.add("GET /readyz", access: .public_, ops.ready)
@@ -55,6 +57,10 @@ public struct APIApplication: Sendable {
         router.add("GET /v1/lectures/:id/hls/:rendition.m3u8", access: .playback(lectureParameter: "id"), playback.media)
         router.add("GET /v1/lectures/:id/storyboard.vtt", access: .playback(lectureParameter: "id"), playback.storyboard)
         router.add("GET /v1/courses/:course/lectures", lectures.list)
+        router.add("PATCH /v1/lectures/:id", edits.edit)
+        router.add("GET /v1/courses", courses.list)
+        router.add("GET /v1/courses/:course", courses.get)
+        router.add("PATCH /v1/courses/:course", courses.edit)
         router.add("GET /v1/ops/queue", ops.queue)
         router.add("POST /v1/ops/dlq/redrive", ops.redrive)
         if let files = config.portal {
@@ -159,7 +165,7 @@ public struct APIApplication: Sendable {
         }
         return APIResponse(status: 204, headers: [
             "Access-Control-Allow-Origin": origin,
-            "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+            "Access-Control-Allow-Methods": "GET, POST, PATCH, DELETE, OPTIONS",
             "Access-Control-Allow-Headers": "Authorization, Content-Type",
             "Access-Control-Max-Age": "600",
             "Vary": "Origin",

@@ -90,8 +90,8 @@ public struct LocalBootstrap: Sendable {
         let lectures = LectureStore(dynamo: DynamoDBClient(context: context), table: settings.table)
         try await lectures.ensureTable()
         let courses = CourseStore(lectures)
-        for (course, name) in settings.courseNames.sorted(by: { $0.key < $1.key }) where try await courses.get(course) == nil {
-            try await courses.put(CourseSettings(courseId: course, name: name))
+        for (course, name) in settings.courseNames.sorted(by: { $0.key < $1.key }) {
+            if try await courses.get(course) == nil { try await courses.put(CourseSettings(courseId: course, name: name)) }
         }
         return Resources(bucket: settings.bucket, queueURL: queueURL, deadLetterQueueURL: dlqURL, table: settings.table)
     }
