@@ -2,6 +2,7 @@ import AWS
 import Foundation
 @testable import LecternAPI
 import LecternCore
+import Logging
 import Testing
 
 /// Issue 19: PATCH /v1/lectures/{id} changes a lecture's words and visibility, for whoever may delete it, with
@@ -87,27 +88,33 @@ import Testing
         #expect(try await world.services.store.get(id)?.title == "Original")
     }
 
-    /// No lost update: an edit written while a worker encodes keeps the worker's progress, and the worker's next
-    /// heartbeat keeps the edit. (A whole-record write of the copy the handler read would put the old progress back.)
+    /// No lost update: the handler reads the lecture, a worker then reports progress, then the edit is written; the
+    /// edit keeps the worker's progress and the worker's next heartbeat keeps the edit. (A whole-record write of the
+    /// copy the handler read would put the old progress back.)
     @Test func anEditAndTheWorkersWritesBothSurvive() async throws {
         let world = try await TestWorld.make()
         let id = try await world.uploadedLecture(complete: true)
         let store = world.services.store
         let queued = try #require(try await store.get(id))
         try await store.claim(id, version: try #require(queued.jobVersion), workerID: "w-1", leaseSeconds: 60)
-        // The API reads the record (as the PATCH handler does), then the worker reports progress, then the edit lands.
-        let professor = try await world.token(.professor, courses: ["CS101"])
-        try await world.withClient(.inProcess) { client in
-            try await store.heartbeat(id, workerID: "w-1", leaseSeconds: 60, percent: 42, stage: "encoding")
-            let answer = try await Self.patch(client, id, token: professor, #"{"title": "Renamed while encoding", "visibility": "draft"}"#)
-            #expect(answer.status == 200, "\(answer.text)")
-        }
+        let handlers = LectureEditHandlers(lectures: LectureHandlers(config: world.app.config, services: world.services, logger: Logger(label: "test")))
+        let loaded = try await handlers.lectures.load(id)
+        try await store.heartbeat(id, workerID: "w-1", leaseSeconds: 60, percent: 42, stage: "encoding")
+        let request = LectureEditRequest(title: "Renamed while encoding", visibility: "draft")
+        let edited = try await handlers.save(try LectureEditRules.edit(request, of: loaded), of: loaded)
+        #expect(edited.title == "Renamed while encoding" && edited.progressPercent == 42)
         var record = try #require(try await store.get(id))
         #expect(record.title == "Renamed while encoding" && record.visibility == .draft)
         #expect(record.state == .processing && record.progressPercent == 42 && record.progressStage == "encoding" && record.workerId == "w-1")
         try await store.heartbeat(id, workerID: "w-1", leaseSeconds: 60, percent: 60, stage: "encoding")
         record = try #require(try await store.get(id))
         #expect(record.title == "Renamed while encoding" && record.visibility == .draft && record.progressPercent == 60)
+        // And through the API, the same edit answers 200 while the lecture encodes.
+        let professor = try await world.token(.professor, courses: ["CS101"])
+        try await world.withClient(.inProcess) { client in
+            #expect(try await Self.patch(client, id, token: professor, #"{"description": "Chapter 2"}"#).status == 200)
+        }
+        #expect(try await store.get(id)?.progressPercent == 60)
     }
 
     /// An edit racing a delete answers 404 and leaves nothing behind (an unconditional UpdateItem would create a
