@@ -1,12 +1,55 @@
-// The professor's lecture list: a row per lecture with its state (live encoding percent, the failure reason), Watch,
-// Retry and a two-press Delete. Rebuilt on every poll of the course page.
+// The professor's lecture list: a row per lecture with its poster, duration, upload date, state (live encoding
+// percent and time left, the failure reason), visibility, Watch, Edit, Retry and a two-press Delete. Rebuilt on every
+// poll of the course page.
 
 import { api } from "./api.js";
 import { formatBytes, formatDuration, h, toast } from "./dom.js";
+import { editLecture } from "./lecture-edit.js";
 import { STATE_LABELS } from "./shell.js";
 
 // Lecture id → the timer that disarms its Delete button.
 const armedDeletes = new Map();
+
+// Lecture id → the server's previous estimate of seconds left: shown only once two successive ones agree.
+const lastEstimates = new Map();
+
+const VISIBILITY_LABELS = { draft: "Draft", published: "Published", scheduled: "Scheduled" };
+
+// "about 3 min left" when the last two estimates agree within a third (the worker's percent moves in steps); nothing
+// while the estimate is settling.
+function timeLeft(lecture) {
+  const seconds = lecture.progress?.secondsLeft;
+  const previous = lastEstimates.get(lecture.id);
+  lastEstimates.set(lecture.id, seconds);
+  if (!Number.isFinite(seconds) || !Number.isFinite(previous)) return null;
+  if (Math.abs(seconds - previous) > Math.max(previous, seconds) / 3 + 5) return null;
+  return seconds < 60 ? "less than a minute left" : "about " + Math.round(seconds / 60) + " min left";
+}
+
+function posterThumb(lecture) {
+  const box = h("div", { class: "row-poster" });
+  if (lecture.poster) {
+    const image = h("img", { src: lecture.poster, alt: "", width: "96", height: "54", loading: "lazy" });
+    // An encode without a poster (no video stream) answers 404: the placeholder stays.
+    image.addEventListener("error", () => image.remove());
+    box.append(image);
+  }
+  return box;
+}
+
+function uploadedDate(lecture) {
+  const date = new Date(lecture.createdAt);
+  return h("time", { datetime: lecture.createdAt, title: date.toLocaleString() }, date.toLocaleDateString(undefined, { dateStyle: "medium" }));
+}
+
+function visibilityBadge(lecture) {
+  const label = VISIBILITY_LABELS[lecture.visibility] || lecture.visibility || "Published";
+  const badge = h("span", { class: "badge visibility-" + (lecture.visibility || "published") }, label);
+  if (lecture.visibility === "scheduled" && lecture.publishAt) {
+    badge.append(" · ", h("time", { datetime: lecture.publishAt }, new Date(lecture.publishAt).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })));
+  }
+  return badge;
+}
 
 export function renderProfessorList(list, lectures, refresh) {
   if (!lectures.length) {
@@ -18,12 +61,12 @@ export function renderProfessorList(list, lectures, refresh) {
     const detail = h("div", { class: "detail" });
     if (lecture.state === "processing") {
       const percent = Math.round(lecture.progress?.percent ?? 0);
+      const left = timeLeft(lecture);
       detail.append(h("progress", { max: "100", value: String(percent), "aria-label": "Encoding progress" }),
-        " " + percent + " %" + (lecture.progress?.stage ? " · " + lecture.progress.stage : ""));
+        " " + percent + " %" + (lecture.progress?.stage ? " · " + lecture.progress.stage : ""),
+        left ? h("span", { class: "eta" }, " · " + left) : null);
     } else if (lecture.state === "failed") {
       detail.append(h("span", { class: "error" }, lecture.failureReason || "No reason recorded."));
-    } else if (lecture.state === "ready" && lecture.durationSeconds) {
-      detail.append(formatDuration(lecture.durationSeconds));
     }
     const actions = h("div", { class: "actions" });
     if (lecture.state === "ready") {
@@ -41,6 +84,9 @@ export function renderProfessorList(list, lectures, refresh) {
         refresh();
       } }, "Retry"));
     }
+    const edit = h("button", { type: "button", "data-action": "edit", "aria-label": "Edit “" + lecture.title + "”" }, "Edit");
+    edit.addEventListener("click", () => editLecture(lecture, edit, () => refresh()));
+    actions.append(edit);
     const armed = armedDeletes.has(lecture.id);
     const remove = h("button", { type: "button", class: "danger", "data-action": "delete" }, armed ? "Really delete?" : "Delete");
     remove.addEventListener("click", async () => {
@@ -66,9 +112,13 @@ export function renderProfessorList(list, lectures, refresh) {
       refresh();
     });
     actions.append(remove);
-    return h("li", { class: "lecture", "data-id": lecture.id, "data-state": lecture.state },
-      h("div", { class: "title" }, h("strong", {}, lecture.title), h("span", { class: "muted small" }, lecture.filename + " · " + formatBytes(lecture.size))),
-      state, detail, actions);
+    const facts = h("span", { class: "muted small facts" }, "Uploaded ", uploadedDate(lecture),
+      lecture.durationSeconds ? h("span", { class: "row-duration" }, " · " + formatDuration(lecture.durationSeconds)) : null,
+      " · " + lecture.filename + " · " + formatBytes(lecture.size));
+    return h("li", { class: "lecture", "data-id": lecture.id, "data-state": lecture.state, "data-visibility": lecture.visibility || "published" },
+      posterThumb(lecture),
+      h("div", { class: "title" }, h("strong", {}, lecture.title), facts),
+      h("div", { class: "badges" }, state, visibilityBadge(lecture)), detail, actions);
   });
   // The list is rebuilt every poll: a keyboard user's focus must stay on the same button.
   const focused = document.activeElement?.closest?.("li.lecture [data-action]") ? document.activeElement : null;

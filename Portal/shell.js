@@ -2,6 +2,8 @@
 // timers), the words for lecture states and the course heading. Views live in view-*.js, one file each, so work on
 // one page does not touch the others.
 
+import { courseSettingsButton } from "./course-settings.js";
+import { courseName, courseViews } from "./courses.js";
 import { h } from "./dom.js";
 
 export const main = document.getElementById("main");
@@ -30,10 +32,33 @@ export const STATE_LABELS = {
   awaiting_upload: "Uploading", queued: "Queued", processing: "Encoding", ready: "Ready", failed: "Failed",
 };
 
+// The course heading: its name from the registry (filled in when it answers; the code until then and when it has
+// none), the code beside it, a switcher for users of several courses and, for professors, the course settings.
 export function courseSwitcher(course) {
-  if (session.me.courses.length < 2) return h("h1", {}, course);
-  const select = h("select", { id: "course", "aria-label": "Course" },
-    session.me.courses.map((c) => h("option", { value: c, selected: c === course }, c)));
-  select.addEventListener("change", () => { location.hash = "#/courses/" + encodeURIComponent(select.value); });
-  return h("div", { class: "heading" }, h("h1", {}, course), h("label", { class: "small" }, "Course ", select));
+  const title = h("span", { class: "course-name" }, course);
+  const code = h("span", { class: "course-code muted small", hidden: true }, course);
+  const heading = h("h1", { id: "course-heading" }, title, " ", code);
+  courseName(session.me.user, course).then((name) => {
+    if (name === course) return;
+    title.textContent = name;
+    code.hidden = false;
+    document.title = name + " – Lectern";
+  });
+  const tools = h("div", { class: "heading-tools" });
+  if (session.me.courses.length >= 2) {
+    const select = h("select", { id: "course", "aria-label": "Course" },
+      session.me.courses.map((c) => h("option", { value: c, selected: c === course }, c)));
+    courseViews(session.me.user).then((views) => {
+      for (const option of select.options) if (views.get(option.value)?.name) option.textContent = views.get(option.value).name;
+    });
+    select.addEventListener("change", () => { location.hash = "#/courses/" + encodeURIComponent(select.value); });
+    tools.append(h("label", { class: "small" }, "Course ", select));
+  }
+  if (session.me.role === "professor") {
+    tools.append(courseSettingsButton(session.me.user, course, (settings) => {
+      title.textContent = settings.name;
+      code.hidden = settings.name === course;
+    }));
+  }
+  return h("div", { class: "heading" }, heading, tools);
 }

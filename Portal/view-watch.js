@@ -19,5 +19,5 @@ export async function watchView(id) {
     show(back, h("h1", {}, lecture.title), h("p", { class: "muted" }, "This lecture is " + (STATE_LABELS[lecture.state] || lecture.state).toLowerCase() + "; come back when it is ready."));
     return;
   }
-  show(back, h("h1", {}, lecture.title), player(lecture));
+  show(back, h("h1", {}, lecture.title), lecture.description ? h("p", { class: "description" }, lecture.description) : null, player(lecture));
 }

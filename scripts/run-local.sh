@@ -84,7 +84,8 @@ LECTERN_PLAYBACK_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
 export LECTERN_PLAYBACK_KEY
 
 portal_origin="http://localhost:$api_port"
-exports=$("$bin/lectern" dev bootstrap --cors-origin "$portal_origin" --cors-origin "http://127.0.0.1:$api_port" 2>>"$logs/bootstrap.log") \
+exports=$("$bin/lectern" dev bootstrap --cors-origin "$portal_origin" --cors-origin "http://127.0.0.1:$api_port" \
+    --course-name "DEMO101=Demonstration Lectures 101" 2>>"$logs/bootstrap.log") \
     || die "lectern dev bootstrap failed; see $logs/bootstrap.log"
 eval "$exports"
 

@@ -8,6 +8,13 @@ public struct LectureRecord: Codable, Sendable, Equatable {
     /// The professor's `sub`.
     public var ownerId: String
     public var title: String
+    /// What the lecture covers, as its professor wrote it; nil when none was written.
+    public var description: String?
+    /// Who may see it besides course staff; nil on records written before visibility existed, which count as
+    /// published (see `visibility(at:)`).
+    public var visibility: LectureVisibility?
+    /// When a `scheduled` lecture becomes visible to students.
+    public var publishAt: Date?
     /// The uploader's file name, for display only: object keys never come from it.
     public var filename: String
     public var contentType: String
@@ -30,6 +37,9 @@ public struct LectureRecord: Codable, Sendable, Equatable {
     public var leaseExpiresAt: Date?
     public var progressPercent: Double?
     public var progressStage: String?
+    /// When the current encode was claimed (set with every claim): with `progressPercent`, the rate the estimate of
+    /// time left comes from (`EncodingEstimate`).
+    public var encodeStartedAt: Date?
     /// Why the lecture failed, in words a professor can act on.
     public var failureReason: String?
 

@@ -26,7 +26,8 @@ extension LectureStore {
                       attemptLimit: Int = JobLimits.defaultEncodeAttempts, now: Date = Date()) async throws -> LectureRecord {
         let names = ["#state": "state", "#attempts": "attempts", "#worker": "workerId", "#lease": "leaseExpiresAt",
                      "#updated": "updatedAt", "#version": "jobVersion", "#percent": "progressPercent",
-                     "#stage": "progressStage", "#reason": "failureReason", "#sweep": "outbox", "#since": "outboxSince"]
+                     "#stage": "progressStage", "#reason": "failureReason", "#sweep": "outbox", "#since": "outboxSince",
+                     "#started": "encodeStartedAt"]
         let values: DynamoDBItem = [
             ":processing": .s(LectureState.processing.rawValue), ":queued": .s(LectureState.queued.rawValue),
             ":zero": .n("0"), ":one": .n("1"), ":me": .s(workerID), ":version": .s(version),
@@ -35,7 +36,8 @@ extension LectureStore {
             ":stage": .s("claimed"), ":limit": .n(String(attemptLimit)), ":leased": .s(Self.leaseMarker),
         ]
         let update = "SET #state = :processing, #attempts = if_not_exists(#attempts, :zero) + :one, #worker = :me, "
-            + "#lease = :lease, #updated = :now, #percent = :zero, #stage = :stage, #sweep = :leased, #since = :lease REMOVE #reason"
+            + "#lease = :lease, #updated = :now, #percent = :zero, #stage = :stage, #sweep = :leased, #since = :lease, "
+            + "#started = :now REMOVE #reason"
         let condition = "attribute_exists(lectureId) AND #version = :version AND (#state = :queued OR "
             + "(#state = :processing AND (attribute_not_exists(#lease) OR #lease < :now))) "
             + "AND (attribute_not_exists(#attempts) OR #attempts < :limit)"

@@ -41,11 +41,29 @@ struct DevBootstrapCommand: AsyncParsableCommand {
     @Option(help: "Receives before SQS moves a job to the dead-letter queue (default: derived from --max-attempts).")
     var maxReceiveCount: Int?
 
+    @Option(help: ArgumentHelp("A course's name for the course registry, as CODE=NAME; repeat for several.",
+                               discussion: "Only registers courses that have no entry yet: a name changed in the portal is kept."))
+    var courseName: [String] = []
+
+    var courseNames: [String: String] {
+        Dictionary(courseName.compactMap { pair in
+            guard let equals = pair.firstIndex(of: "=") else { return nil }
+            return (String(pair[..<equals]), String(pair[pair.index(after: equals)...]))
+        }, uniquingKeysWith: { _, last in last })
+    }
+
     var receiveLimit: Int { maxReceiveCount ?? JobLimits(encodeAttempts: maxAttempts).queueMaxReceiveCount }
 
     func validate() throws {
         if !(1...100).contains(maxAttempts) { throw ValidationError("--max-attempts must be 1…100") }
         if let maxReceiveCount, !(1...1_000).contains(maxReceiveCount) { throw ValidationError("--max-receive-count must be 1…1000") }
+        for pair in courseName {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, !parts[1].trimmingCharacters(in: .whitespaces).isEmpty,
+                  !parts[0].isEmpty, parts[0].count <= 64, parts[0].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+                throw ValidationError("--course-name must be CODE=NAME (a code of letters, digits, '-', '_' or '.'), not \(pair)")
+            }
+        }
         if let endpoint, URL(string: endpoint)?.scheme?.hasPrefix("http") != true {
             throw ValidationError("--endpoint must be an http(s) URL, not \(endpoint)")
         }
@@ -56,11 +74,12 @@ struct DevBootstrapCommand: AsyncParsableCommand {
         if let endpoint { environment["AWS_ENDPOINT_URL"] = endpoint }
         let origins = corsOrigin.isEmpty
             ? [environment["LECTERN_CORS_ORIGIN"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://localhost:8080"] : corsOrigin
-        let settings = LocalBootstrap.Settings(
+        var settings = LocalBootstrap.Settings(
             bucket: bucket ?? environment["LECTERN_BUCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? "lectern-local",
             queue: queue, deadLetterQueue: dlq,
             table: table ?? environment["LECTERN_LECTURES_TABLE"].flatMap { $0.isEmpty ? nil : $0 } ?? "lectern-lectures",
             corsOrigins: origins, maxReceiveCount: receiveLimit)
+        settings.courseNames = courseNames
         let context = try AWSContext.fromEnvironment(environment)
         let resources = try await LocalBootstrap(settings: settings, context: context).run()
         FileHandle.standardError.write(Data("""

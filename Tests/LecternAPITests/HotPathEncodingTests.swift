@@ -74,6 +74,10 @@ import Testing
             record.failureReason = index % 2 == 0 ? "the source is not a video: \(title)" : nil
             if index == 3 { record.progressPercent = 41.5; record.progressStage = "encoding" }
             if index == 4 { record.durationSeconds = 3725.25 }
+            // The edit fields: a description with the same tricky text, each visibility, a publish time.
+            record.description = index % 3 == 0 ? nil : Self.trickyStrings[(index + 2) % Self.trickyStrings.count]
+            record.visibility = index % 4 == 0 ? nil : LectureVisibility.allCases[index % LectureVisibility.allCases.count]
+            record.publishAt = record.visibility == .scheduled ? Self.dates[(index + 1) % Self.dates.count] : nil
             let view = LectureView(record)
             let direct = view.directJSON
             // Only progress (a processing lecture's) and a duration, numbers with fractions, leave the direct path.

@@ -75,6 +75,24 @@ import Testing
         #expect(description.indexStatuses.keys.contains(LectureStore.courseIndex))
     }
 
+    /// `--course-name` registers a course's name (as run-local.sh does for DEMO101), and a second bootstrap keeps a
+    /// name changed since.
+    @Test func bootstrapNamesCoursesWithoutOverwritingARename() async throws {
+        let moto = try await MotoServer.shared()
+        let table = MotoServer.uniqueName("boot-courses")
+        let arguments = ["dev", "bootstrap", "--bucket", MotoServer.uniqueName("boot-c"), "--queue", MotoServer.uniqueName("boot-c-jobs"),
+                         "--dlq", MotoServer.uniqueName("boot-c-dlq"), "--table", table, "--course-name", "DEMO101=Demonstration Lectures 101"]
+        let first = try await BuiltProducts.run("lectern", arguments, environment: moto.environment)
+        #expect(first.status == 0, "\(first.stderr)")
+        let courses = CourseStore(dynamo: DynamoDBClient(context: moto.context(transport: transport)), table: table)
+        #expect(try await courses.get("DEMO101")?.name == "Demonstration Lectures 101")
+        try await courses.update("DEMO101", CourseStore.Change(name: "Renamed in the portal"))
+        #expect(try await BuiltProducts.run("lectern", arguments, environment: moto.environment).status == 0)
+        #expect(try await courses.get("DEMO101")?.name == "Renamed in the portal")
+        let refused = try await BuiltProducts.run("lectern", Array(arguments.dropLast()) + ["no-equals-sign"], environment: moto.environment)
+        #expect(refused.status != 0 && refused.stderr.contains("--course-name"), "\(refused.stderr)")
+    }
+
     @Test func bootstrapWithoutAServerFailsClearly() async throws {
         let run = try await BuiltProducts.run("lectern", ["dev", "bootstrap", "--endpoint", "http://127.0.0.1:9", "--bucket", "b"],
                                               environment: ["AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1"])

@@ -78,6 +78,12 @@ import Glibc
             method: "GET", url: URL(string: "http://127.0.0.1:\(apiPort)/v1/courses/DEMO101/lectures")!,
             headers: ["Authorization": "Bearer \(tokens[1])"]))
         #expect(lectures.status == 200, "\(String(decoding: lectures.body, as: UTF8.self))")
+        // The demo course has its name in the registry, so the portal's heading shows one.
+        let course = try await transport.execute(HTTPRequest(
+            method: "GET", url: URL(string: "http://127.0.0.1:\(apiPort)/v1/courses/DEMO101")!,
+            headers: ["Authorization": "Bearer \(tokens[1])"]))
+        #expect(String(decoding: course.body, as: UTF8.self).contains(#""name":"Demonstration Lectures 101""#),
+                "\(String(decoding: course.body, as: UTF8.self))")
 
         // The script gives the API a playback key of its own making (LECTERN_PLAYBACK_KEY), as a deployment does.
         let apiLog = (try? String(contentsOfFile: logs + "/api.log", encoding: .utf8)) ?? ""

@@ -2,7 +2,7 @@ import LecternCore
 
 /// Who may see and change a lecture. Wrong role or course is a 403 that never names the lecture's course (the
 /// caller may not know it, and a 403 must not tell them); a student asking for a lecture that is not
-/// published yet gets a 404, as if it did not exist.
+/// visible to students (not ready, a draft, scheduled for later) gets a 404, as if it did not exist.
 enum LectureAccess {
     static func requireRead(_ record: LectureRecord, by caller: Principal) throws(APIProblem) {
         switch caller.role {
@@ -11,7 +11,10 @@ enum LectureAccess {
             guard caller.isMember(of: record.courseId) else { throw .forbidden("you are not a professor of this lecture's course") }
         case .student:
             guard caller.isMember(of: record.courseId) else { throw .forbidden("you are not enrolled in this lecture's course") }
-            guard record.state.isPublished else { throw .notFound("lecture \(record.lectureId) does not exist") }
+            // Not ready, a draft, or scheduled for later: 404, as if it did not exist (a 403 would tell it does).
+            // Playback routes and grants come through here too, so a grant minted while the lecture was published
+            // stops working once it is a draft again (within the record cache's TTL, at most 1 s).
+            guard record.isVisibleToStudents() else { throw .notFound("lecture \(record.lectureId) does not exist") }
         }
     }
 

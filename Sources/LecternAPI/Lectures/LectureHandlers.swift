@@ -14,6 +14,7 @@ struct LectureHandlers: Sendable {
     var outbox: JobOutbox { JobOutbox(services: services, logger: logger) }
 
     var store: LectureStore { services.store }
+    var courses: CourseStore { CourseStore(services.store) }
     var s3: S3Client { services.s3 }
     var bucket: String { services.bucket }
 
@@ -52,11 +53,15 @@ struct LectureHandlers: Sendable {
         let input = try APIJSON.decode(CreateLectureRequest.self, from: context.request)
         try validate(input)
         try caller.requireProfessor(of: input.course)
+        let publishing = try await LectureEditRules.initialVisibility(input, course: { [courses] in try await courses.settings(input.course) })
 
         let id = ObjectKeys.newLectureID()
         let key = ObjectKeys.source(lectureID: id)
         var record = LectureRecord(lectureId: id, courseId: input.course, ownerId: caller.userID, title: input.title,
                                    filename: input.filename, contentType: input.contentType, sizeBytes: input.size, sourceKey: key)
+        record.visibility = publishing.visibility
+        record.publishAt = publishing.publishAt
+        record.description = publishing.description
         let expiresAt = Date().addingTimeInterval(TimeInterval(config.uploadURLSeconds))
         let plan: UploadPlan
         switch UploadShape.plan(size: input.size, singleMax: config.singleUploadMaxBytes, minPart: config.minPartBytes) {
@@ -352,8 +357,18 @@ struct LectureHandlers: Sendable {
         }
         let start = try context.request.query["cursor"].map { text throws(APIProblem) in try PageCursor.decode(text, course: course) }
         let page = try await store.list(course: course, limit: limit, startAfter: start)
-        let visible = caller.role == .student ? page.records.filter { $0.state.isPublished } : page.records
-        return .json(LecturePage(lectures: visible.map { LectureView($0) }, nextCursor: page.next.map(PageCursor.encode)))
+        let now = Date()
+        // Students never see drafts, nor scheduled lectures before their time (evaluated now, see LectureVisibility).
+        let visible = caller.role == .student ? page.records.filter { $0.isVisibleToStudents(at: now) } : page.records
+        let playback = Playback(config: config, services: services)
+        var views: [LectureView] = []
+        views.reserveCapacity(visible.count)
+        for record in visible {
+            // The poster is presigned here (no I/O: a signature), so neither list needs a call per lecture for it.
+            let poster = try await playback.posterLink(record)
+            views.append(LectureView(record, poster: poster, now: now))
+        }
+        return .json(LecturePage(lectures: views, nextCursor: page.next.map(PageCursor.encode)))
     }
 
     // MARK: Retry and delete

@@ -6,14 +6,18 @@ extension LectureView {
     /// with fractions or playback links (processing and ready lectures): `JSONEncoder`'s way of printing a `Double`
     /// is its own, so those go through it. `HotPathEncodingTests` holds the two byte for byte.
     var directJSON: Data? {
-        guard durationSeconds == nil, playback == nil, progress == nil else { return nil }
-        var writer = JSONWriter(capacity: 256 + title.utf8.count + filename.utf8.count + (failureReason?.utf8.count ?? 0))
+        guard durationSeconds == nil, playback == nil, progress == nil, poster == nil else { return nil }
+        var writer = JSONWriter(capacity: 300 + title.utf8.count + (description?.utf8.count ?? 0) + filename.utf8.count + (failureReason?.utf8.count ?? 0))
         writer.raw(#"{"contentType":"#)
         writer.string(contentType)
         writer.raw(#","course":"#)
         writer.string(course)
         writer.raw(#","createdAt":"#)
         writer.date(createdAt)
+        if let description {
+            writer.raw(#","description":"#)
+            writer.string(description)
+        }
         if let failureReason {
             writer.raw(#","failureReason":"#)
             writer.string(failureReason)
@@ -24,6 +28,10 @@ extension LectureView {
         writer.string(id)
         writer.raw(#","owner":"#)
         writer.string(owner)
+        if let publishAt {
+            writer.raw(#","publishAt":"#)
+            writer.date(publishAt)
+        }
         writer.raw(#","size":"#)
         writer.int(Int(size))
         writer.raw(#","state":"#)
@@ -32,6 +40,8 @@ extension LectureView {
         writer.string(title)
         writer.raw(#","updatedAt":"#)
         writer.date(updatedAt)
+        writer.raw(#","visibility":"#)
+        writer.string(visibility)
         writer.raw("}")
         return writer.data
     }

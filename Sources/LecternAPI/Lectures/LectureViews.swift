@@ -8,13 +8,22 @@ public struct CreateLectureRequest: Codable, Sendable {
     public var filename: String
     public var size: Int64
     public var contentType: String
+    /// Optional: the course's `defaultVisibility` when absent.
+    public var visibility: LectureVisibility?
+    /// Required with `visibility: scheduled`.
+    public var publishAt: Date?
+    public var description: String?
 
-    public init(title: String, course: String, filename: String, size: Int64, contentType: String) {
+    public init(title: String, course: String, filename: String, size: Int64, contentType: String,
+                visibility: LectureVisibility? = nil, publishAt: Date? = nil, description: String? = nil) {
         self.title = title
         self.course = course
         self.filename = filename
         self.size = size
         self.contentType = contentType
+        self.visibility = visibility
+        self.publishAt = publishAt
+        self.description = description
     }
 }
 
@@ -23,12 +32,18 @@ public struct LectureView: Codable, Sendable, Equatable {
     public struct Progress: Codable, Sendable, Equatable {
         public var percent: Double?
         public var stage: String?
+        /// Whole seconds the encode has left, once the estimate is stable (see `EncodingEstimate`).
+        public var secondsLeft: Int?
     }
 
     public var id: String
     public var course: String
     public var owner: String
     public var title: String
+    public var description: String?
+    /// `draft`, `published` or `scheduled`, as in force now (a scheduled lecture whose time has come is `published`).
+    public var visibility: String
+    public var publishAt: Date?
     public var filename: String
     public var contentType: String
     public var size: Int64
@@ -39,12 +54,17 @@ public struct LectureView: Codable, Sendable, Equatable {
     public var failureReason: String?
     public var durationSeconds: Double?
     public var playback: PlaybackView?
+    /// List items of ready lectures: a presigned link to the poster, so a list needs no call per lecture.
+    public var poster: URL?
 
-    init(_ record: LectureRecord, playback: PlaybackView? = nil) {
+    init(_ record: LectureRecord, playback: PlaybackView? = nil, poster: URL? = nil, now: Date = Date()) {
         id = record.lectureId
         course = record.courseId
         owner = record.ownerId
         title = record.title
+        description = record.description
+        visibility = record.visibility(at: now).rawValue
+        publishAt = record.publishAt
         filename = record.filename
         contentType = record.contentType
         size = record.sizeBytes
@@ -52,11 +72,14 @@ public struct LectureView: Codable, Sendable, Equatable {
         createdAt = record.createdAt
         updatedAt = record.updatedAt
         if record.state == .processing {
-            progress = Progress(percent: record.progressPercent, stage: record.progressStage)
+            progress = Progress(percent: record.progressPercent, stage: record.progressStage,
+                                secondsLeft: EncodingEstimate.secondsLeft(percent: record.progressPercent, startedAt: record.encodeStartedAt,
+                                                                          now: now))
         }
         failureReason = record.state == .failed ? record.failureReason : nil
         durationSeconds = record.durationSeconds ?? playback?.durationSeconds
         self.playback = playback
+        self.poster = poster
     }
 }
 

@@ -59,6 +59,17 @@ struct Playback: Sendable {
             captions: try await CaptionHandlers.views(of: record, config: config, services: services))
     }
 
+    /// Where every encode writes its poster, relative to the published prefix: `Transcoder.Paths.poster` (the API
+    /// does not link the Transcoder, which brings FFmpeg). An encode without thumbnails (no video stream) has none,
+    /// and the link answers 404: the portal's list shows no image then.
+    static let posterPath = "poster.jpg"
+
+    /// A ready lecture's poster, presigned without reading its manifest; nil for lectures not ready.
+    func posterLink(_ record: LectureRecord) async throws -> URL? {
+        guard record.state == .ready, let prefix = record.publishedPrefix else { return nil }
+        return try await presign(prefix, Self.posterPath)
+    }
+
     /// `?grant=…`: a grant is base64url and a dot, nothing to escape.
     static func grantQuery(_ grant: String) -> String { "?\(PlaybackGrants.queryParameter)=\(grant)" }
 

@@ -36,6 +36,8 @@ public struct APIApplication: Sendable {
         let lectures = LectureHandlers(config: config, services: services, logger: logger, recordCacheTTL: recordCacheTTL)
         let playback = PlaybackHandlers(lectures: lectures)
         let ops = OpsHandlers(services: services)
+        let edits = LectureEditHandlers(lectures: lectures)
+        let courses = CourseHandlers(store: CourseStore(services.store), logger: logger)
         var router = Router()
         router.add("GET /healthz", access: .public_) { _ in .json(["status": "ok"]) }
         router.add("GET /readyz", access: .public_, ops.ready)
@@ -62,6 +64,10 @@ public struct APIApplication: Sendable {
         router.add("PATCH /v1/lectures/:id/captions/:trackId", captions.patch)
         router.add("DELETE /v1/lectures/:id/captions/:trackId", captions.delete)
         router.add("GET /v1/lectures/:id/hls/captions/:track.m3u8", access: .playback(lectureParameter: "id"), playback.subtitles)
+        router.add("PATCH /v1/lectures/:id", edits.edit)
+        router.add("GET /v1/courses", courses.list)
+        router.add("GET /v1/courses/:course", courses.get)
+        router.add("PATCH /v1/courses/:course", courses.edit)
         router.add("GET /v1/ops/queue", ops.queue)
         router.add("POST /v1/ops/dlq/redrive", ops.redrive)
         if let files = config.portal {
@@ -173,7 +179,7 @@ public struct APIApplication: Sendable {
         }
         return APIResponse(status: 204, headers: [
             "Access-Control-Allow-Origin": origin,
-            "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+            "Access-Control-Allow-Methods": "GET, POST, PATCH, DELETE, OPTIONS",
             "Access-Control-Allow-Headers": "Authorization, Content-Type",
             "Access-Control-Max-Age": "600",
             "Vary": "Origin",

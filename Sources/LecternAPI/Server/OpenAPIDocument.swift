@@ -34,7 +34,12 @@ enum OpenAPIDocument {
         "200": {"description": "The lecture", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Lecture"}}}},
         "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}},
       "delete": {"operationId": "deleteLecture", "summary": "Delete the source, every rendition and the record (professors of the course)", "responses": {
-        "204": {"description": "Deleted"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+        "204": {"description": "Deleted"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}},
+      "patch": {"operationId": "editLecture", "summary": "Change a lecture's title, description, visibility or publish time (professors of the course); never re-encodes. Only the named fields are written.",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LectureEdit"},
+          "example": {"title": "Week 1: Introduction", "visibility": "scheduled", "publishAt": "2026-12-07T09:00:00Z"}}}},
+        "responses": {"200": {"description": "The lecture as edited", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Lecture"}}}},
+          "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "415": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/lectures/{id}/upload": {
       "parameters": [{"$ref": "#/components/parameters/LectureID"}],
       "get": {"operationId": "uploadStatus", "summary": "What S3 holds so far, to resume an upload", "responses": {
@@ -117,9 +122,22 @@ enum OpenAPIDocument {
       "parameters": [{"name": "course", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}},
         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
         {"name": "cursor", "in": "query", "schema": {"type": "string"}}],
-      "get": {"operationId": "listLectures", "summary": "A course's lectures, newest first: students see ready ones, professors all", "responses": {
+      "get": {"operationId": "listLectures", "summary": "A course's lectures, newest first: students see ready, published ones (scheduled ones from publishAt), professors all", "responses": {
         "200": {"description": "One page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LecturePage"}}}},
         "400": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/courses": {"get": {"operationId": "listCourses", "summary": "The caller's courses (its token's courses claim) with their names; a course the registry does not know is named by its code", "responses": {
+      "200": {"description": "The courses", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CourseList"}}}},
+      "401": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/courses/{course}": {
+      "parameters": [{"name": "course", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}}],
+      "get": {"operationId": "getCourse", "summary": "A course's name and defaults (its members, operators)", "responses": {
+        "200": {"description": "The course", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Course"}}}},
+        "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}},
+      "patch": {"operationId": "editCourse", "summary": "Rename a course or change its defaults (its professors); creates its registry entry if there is none",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CourseEdit"},
+          "example": {"name": "Introduction to Computer Science", "defaultVisibility": "draft", "captionLanguage": "en-GB"}}}},
+        "responses": {"200": {"description": "The course as edited", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Course"}}}},
+          "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "415": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/ops/queue": {"get": {"operationId": "queueStats", "summary": "Job queue depths (operators)", "responses": {
       "200": {"description": "Depths", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QueueStats"}}}},
       "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
@@ -144,13 +162,35 @@ enum OpenAPIDocument {
       "CreateLectureRequest": {"type": "object", "required": ["title", "course", "filename", "size", "contentType"], "properties": {
         "title": {"type": "string", "minLength": 1, "maxLength": 200}, "course": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"},
         "filename": {"type": "string", "minLength": 1, "maxLength": 255}, "size": {"type": "integer", "minimum": 1, "maximum": 100000000000},
-        "contentType": {"type": "string", "pattern": "^video/[A-Za-z0-9.+-]+$"}}},
-      "Lecture": {"type": "object", "required": ["id", "course", "owner", "title", "filename", "contentType", "size", "state", "createdAt", "updatedAt"], "properties": {
+        "contentType": {"type": "string", "pattern": "^video/[A-Za-z0-9.+-]+$"},
+        "visibility": {"enum": ["draft", "published", "scheduled"], "description": "The course's defaultVisibility when absent"},
+        "publishAt": {"type": "string", "format": "date-time", "description": "Required with visibility scheduled, refused otherwise"},
+        "description": {"type": "string", "maxLength": 5000}}},
+      "LectureEdit": {"type": "object", "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": 200, "description": "Trimmed; no control characters"},
+        "description": {"type": ["string", "null"], "maxLength": 5000, "description": "Trimmed; line breaks and tabs allowed, other control characters refused; null or empty removes it"},
+        "visibility": {"enum": ["draft", "published", "scheduled"]},
+        "publishAt": {"type": ["string", "null"], "format": "date-time", "description": "When a scheduled lecture becomes visible; required for scheduled (unless it has one), refused for other visibilities"}},
+        "description": "At least one field. Problems name the field (422)."},
+      "Course": {"type": "object", "required": ["id", "name", "defaultVisibility"], "properties": {
+        "id": {"type": "string"}, "name": {"type": "string"}, "defaultVisibility": {"enum": ["published", "draft"]},
+        "captionLanguage": {"type": "string", "description": "BCP 47 tag for automatic captions"}}},
+      "CourseList": {"type": "object", "required": ["courses"], "properties": {"courses": {"type": "array", "items": {"$ref": "#/components/schemas/Course"}}}},
+      "CourseEdit": {"type": "object", "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 120}, "defaultVisibility": {"enum": ["published", "draft"]},
+        "captionLanguage": {"type": ["string", "null"], "description": "BCP 47 tag (en, en-GB, de-CH…); null or empty removes it"}},
+        "description": "At least one field. Problems name the field (422)."},
+      "Lecture": {"type": "object", "required": ["id", "course", "owner", "title", "visibility", "filename", "contentType", "size", "state", "createdAt", "updatedAt"], "properties": {
         "id": {"type": "string"}, "course": {"type": "string"}, "owner": {"type": "string"}, "title": {"type": "string"}, "filename": {"type": "string"},
+        "description": {"type": "string"},
+        "visibility": {"enum": ["draft", "published", "scheduled"], "description": "As in force now: a scheduled lecture whose publishAt has passed is published. Students see only published, ready lectures."},
+        "publishAt": {"type": "string", "format": "date-time"},
+        "poster": {"type": "string", "format": "uri", "description": "List items of ready lectures: a presigned link to the poster (404 for an encode without one)."},
         "contentType": {"type": "string"}, "size": {"type": "integer"},
         "state": {"enum": ["awaiting_upload", "queued", "processing", "ready", "failed"]},
         "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"},
-        "progress": {"type": "object", "properties": {"percent": {"type": "number"}, "stage": {"type": "string"}}},
+        "progress": {"type": "object", "properties": {"percent": {"type": "number"}, "stage": {"type": "string"},
+          "secondsLeft": {"type": "integer", "minimum": 0, "description": "Estimated seconds the encode has left, once the estimate is stable (the average rate since the claim, from 5 % and 10 s on)."}}},
         "failureReason": {"type": "string"}, "durationSeconds": {"type": "number"},
         "playback": {"$ref": "#/components/schemas/Playback"}}},
       "Playback": {"type": "object", "required": ["hls", "renditions", "expiresAt"], "properties": {

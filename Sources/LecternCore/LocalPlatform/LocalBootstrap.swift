@@ -14,6 +14,9 @@ public struct LocalBootstrap: Sendable {
         public var corsOrigins: [String]
         /// Receives before SQS moves a job to the dead-letter queue: a backstop above the attempt limit (`JobLimits`).
         public var maxReceiveCount: Int
+        /// Course code → name, registered in the course registry unless the course already has an entry (a name
+        /// changed through the API survives a second bootstrap).
+        public var courseNames: [String: String] = [:]
 
         public init(bucket: String = "lectern-local", queue: String = "lectern-jobs", deadLetterQueue: String = "lectern-jobs-dlq",
                     table: String = "lectern-lectures", corsOrigins: [String] = ["http://localhost:8080"],
@@ -84,7 +87,12 @@ public struct LocalBootstrap: Sendable {
         let redrive = SQSRedrivePolicy(deadLetterTargetArn: dlqArn, maxReceiveCount: settings.maxReceiveCount)
         let queueURL = try await sqs.createQueue(named: settings.queue, settings: SQSQueueSettings(redrivePolicy: redrive))
 
-        try await LectureStore(dynamo: DynamoDBClient(context: context), table: settings.table).ensureTable()
+        let lectures = LectureStore(dynamo: DynamoDBClient(context: context), table: settings.table)
+        try await lectures.ensureTable()
+        let courses = CourseStore(lectures)
+        for (course, name) in settings.courseNames.sorted(by: { $0.key < $1.key }) {
+            if try await courses.get(course) == nil { try await courses.put(CourseSettings(courseId: course, name: name)) }
+        }
         return Resources(bucket: settings.bucket, queueURL: queueURL, deadLetterQueueURL: dlqURL, table: settings.table)
     }
 }
