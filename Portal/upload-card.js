@@ -2,10 +2,24 @@
 // by an `Upload` (upload.js). Uploads in progress survive view changes within the page (not reloads: those resume
 // from localStorage).
 
-import { formatBytes, formatDuration, h } from "./dom.js";
+import { formatBytes, formatDuration, h, toast } from "./dom.js";
 import { Upload } from "./upload.js";
 
 export const activeUploads = new Map();
+
+// States in which leaving the page stops bytes on their way.
+const SENDING = new Set(["preparing", "resumed", "uploading", "pausing", "completing"]);
+
+export function uploadInProgress() {
+  return [...activeUploads.values()].some((upload) => SENDING.has(upload.state));
+}
+
+// Leaving (reload, closing the tab, another site) mid-upload asks first; the browser words the question itself.
+window.addEventListener("beforeunload", (event) => {
+  if (!uploadInProgress()) return;
+  event.preventDefault();
+  event.returnValue = "";
+});
 
 export function startUpload(file, course, title, container, refresh) {
   const bar = h("progress", { max: String(file.size), value: "0", id: "upload-bar", "aria-label": "Upload progress" });
@@ -15,7 +29,7 @@ export function startUpload(file, course, title, container, refresh) {
   const pause = h("button", { type: "button", id: "upload-pause" }, "Pause");
   const cancel = h("button", { type: "button", class: "danger", id: "upload-cancel" }, "Cancel");
   const card = h("div", { class: "card upload", "data-file": file.name },
-    h("p", {}, h("strong", {}, title), " ", h("span", { class: "muted small" }, file.name + " · " + formatBytes(file.size))),
+    h("p", {}, h("strong", { class: "upload-title" }, title), " ", h("span", { class: "muted small" }, file.name + " · " + formatBytes(file.size))),
     h("div", { class: "progress-row" }, bar, percent), figures, status, h("div", { class: "actions" }, pause, cancel));
   container.append(card);
 
@@ -23,18 +37,22 @@ export function startUpload(file, course, title, container, refresh) {
     created: () => refresh(),
     state(state, detail) {
       card.dataset.state = state;
-      pause.disabled = !["uploading", "paused", "failed"].includes(state);
-      pause.textContent = state === "uploading" ? "Pause" : "Resume";
+      const refused = state === "failed" && detail?.retryable === false;
+      pause.disabled = refused || !["uploading", "paused", "failed"].includes(state);
+      pause.hidden = refused;
+      pause.textContent = state === "uploading" || state === "pausing" ? "Pause" : "Resume";
       cancel.disabled = ["done", "cancelled", "completing"].includes(state);
       switch (state) {
         case "resumed":
+          card.querySelector(".upload-title").textContent = upload.title;
           status.textContent = detail.of
             ? "Resuming: " + detail.already + " of " + detail.of + " parts were already uploaded."
             : "Resuming the upload.";
           card.dataset.resumedParts = String(detail.already);
           break;
         case "uploading": if (!card.dataset.resumedParts) status.textContent = "Uploading…"; break;
-        case "paused": status.textContent = "Paused. Finished parts are kept."; break;
+        case "pausing": status.textContent = "Pausing: finishing the parts already on their way…"; break;
+        case "paused": status.textContent = "Paused. Everything sent so far is kept."; break;
         case "completing": status.textContent = "Assembling the file…"; break;
         case "done":
           status.textContent = "Uploaded. The lecture is queued for encoding.";
@@ -44,7 +62,16 @@ export function startUpload(file, course, title, container, refresh) {
           setTimeout(() => card.remove(), 4000);
           refresh();
           break;
-        case "failed": status.textContent = "The upload stopped: " + detail + ". Press Resume to try again."; break;
+        case "failed":
+          if (detail.retryable) {
+            status.textContent = "The upload stopped: " + detail.message + ". Press Resume to try again.";
+          } else {
+            status.textContent = detail.message;
+            cancel.textContent = "Remove";
+            activeUploads.delete(upload.key);
+            refresh();
+          }
+          break;
         case "cancelled":
           activeUploads.delete(upload.key);
           card.remove();
@@ -65,6 +92,23 @@ export function startUpload(file, course, title, container, refresh) {
   upload.card = card;
   activeUploads.set(upload.key, upload);
   pause.addEventListener("click", () => (upload.state === "uploading" ? upload.pause() : upload.resume()));
-  cancel.addEventListener("click", () => upload.cancel());
+  // Two presses, as Delete in the list: the first asks (for a few seconds), the second cancels and says so.
+  let armed = null;
+  cancel.addEventListener("click", async () => {
+    if (upload.state === "failed" && upload.refused) {
+      card.remove();
+      return;
+    }
+    if (!armed) {
+      cancel.textContent = "Really cancel?";
+      armed = setTimeout(() => { armed = null; cancel.textContent = "Cancel"; }, 5000);
+      return;
+    }
+    clearTimeout(armed);
+    armed = null;
+    cancel.disabled = true;
+    await upload.cancel();
+    toast("The upload of “" + title + "” was cancelled and its lecture removed.");
+  });
   upload.start();
 }

@@ -4,6 +4,8 @@ import { decodeClaims, saveToken } from "./api.js";
 import { h } from "./dom.js";
 import { show } from "./shell.js";
 
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
 // `signedIn()` runs once the token is stored.
 export function signInView(signedIn) {
   const error = h("p", { class: "error", id: "sign-in-error", role: "alert" });
@@ -15,8 +17,11 @@ export function signInView(signedIn) {
     error,
     h("button", { type: "submit", class: "primary" }, "Sign in"),
     h("p", { class: "muted small" },
-      "Locally, `make run` prints tokens for a demo professor and student. A university deployment sends you through ",
-      "its identity provider instead, and this page never sees a password."));
+      "Paste the sign-in token your university gave you. This page never asks for your password."),
+    // Developer hint, only on a machine's own address (a local `make run`); never on a university's host name.
+    LOCAL_HOSTS.has(location.hostname)
+      ? h("p", { class: "muted small", id: "local-hint" }, "Running locally: `make run` prints tokens for a demo professor and student.")
+      : null);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     try {

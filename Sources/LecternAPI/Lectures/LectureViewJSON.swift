@@ -24,6 +24,9 @@ extension LectureView {
         writer.string(id)
         writer.raw(#","owner":"#)
         writer.string(owner)
+        if let retryable {
+            writer.raw(retryable ? #","retryable":true"# : #","retryable":false"#)
+        }
         writer.raw(#","size":"#)
         writer.int(Int(size))
         writer.raw(#","state":"#)

@@ -37,6 +37,8 @@ public struct LectureView: Codable, Sendable, Equatable {
     public var updatedAt: Date
     public var progress: Progress?
     public var failureReason: String?
+    /// For a failed lecture: whether `POST /retry` can help (false when the file itself is the problem).
+    public var retryable: Bool?
     public var durationSeconds: Double?
     public var playback: PlaybackView?
 
@@ -55,6 +57,7 @@ public struct LectureView: Codable, Sendable, Equatable {
             progress = Progress(percent: record.progressPercent, stage: record.progressStage)
         }
         failureReason = record.state == .failed ? record.failureReason : nil
+        retryable = record.state == .failed ? record.failureRetryable ?? true : nil
         durationSeconds = record.durationSeconds ?? playback?.durationSeconds
         self.playback = playback
     }

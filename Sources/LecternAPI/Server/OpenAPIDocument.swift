@@ -112,7 +112,7 @@ enum OpenAPIDocument {
         "state": {"enum": ["awaiting_upload", "queued", "processing", "ready", "failed"]},
         "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"},
         "progress": {"type": "object", "properties": {"percent": {"type": "number"}, "stage": {"type": "string"}}},
-        "failureReason": {"type": "string"}, "durationSeconds": {"type": "number"},
+        "failureReason": {"type": "string"}, "retryable": {"type": "boolean"}, "durationSeconds": {"type": "number"},
         "playback": {"$ref": "#/components/schemas/Playback"}}},
       "Playback": {"type": "object", "required": ["hls", "renditions", "expiresAt"], "properties": {
         "hls": {"type": "string"}, "mp4": {"type": "string", "format": "uri"}, "poster": {"type": "string", "format": "uri"},

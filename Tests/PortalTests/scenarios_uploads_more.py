@@ -1,0 +1,143 @@
+"""More of the professor's upload page (issue #19): the MP4 download saves a file named after the lecture, the focus
+ring and field borders have 3:1 contrast, Cancel asks and then says what it did, and touch devices are not asked to
+drag. Each signs in as the professor itself (the watch scenarios leave a student signed in on a phone-sized window)."""
+
+import os
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from browser_common import (accept_leave_prompt, audit, background_behind, check, config, contrast_ratio, focus_ring_contrast,
+                            js, lectures, parse_css_color, results, scenario, shot, sign_in, sign_out, wait)
+
+WCAG_NON_TEXT = 3.0
+
+
+def as_professor(driver):
+    """The professor's course page on a laptop-sized window, whoever was signed in before."""
+    driver.set_window_size(1280, 900)
+    driver.get(config["portal"])
+    wait(driver, 15, lambda d: d.find_elements(By.ID, "token") or d.find_elements(By.ID, "sign-out"), "the portal")
+    if driver.find_elements(By.ID, "sign-out"):
+        if "Ada" not in driver.find_element(By.ID, "who").text:
+            sign_out(driver)
+            sign_in(driver, config["professorToken"])
+    else:
+        sign_in(driver, config["professorToken"])
+    wait(driver, 10, lambda d: d.find_elements(By.ID, "file"), "the upload form")
+
+
+@scenario("download")
+def download_saves_the_title(driver):
+    """Download MP4 saves `<title>.mp4` into the download folder and leaves the tab on the watch page (before the fix,
+    the tab navigated to the storage URL and played the file in the browser's bare player)."""
+    check(results.get("lectureId"), "scenario upload produced a ready lecture")
+    as_professor(driver)
+    folder = os.path.join(config["artifacts"], "downloads")
+    os.makedirs(folder, exist_ok=True)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": folder})
+    driver.get(config["portal"] + "#/watch/" + results["lectureId"])
+    link = wait(driver, 20, lambda d: d.find_element(By.ID, "download"), "the Download MP4 link")
+    page = driver.current_url
+    link.click()
+    expected = os.path.join(folder, "Week 1.mp4")
+
+    def saved(_):
+        names = os.listdir(folder)
+        return os.path.exists(expected) and not any(n.endswith(".crdownload") for n in names) and os.path.getsize(expected) > 0
+    wait(driver, 30, saved, "Week 1.mp4 in the download folder (found %s)" % os.listdir(folder))
+    time.sleep(0.3)
+    check(driver.current_url == page, "the tab stayed on the watch page (%s)" % driver.current_url)
+    with open(expected, "rb") as file:
+        head = file.read(12)
+    check(head[4:8] == b"ftyp", "the saved file is an MP4 (starts %r)" % head)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "default"})
+    return "saved %s (%d bytes)" % (os.path.basename(expected), os.path.getsize(expected))
+
+
+@scenario("upload-focus")
+def focus_and_borders_have_contrast(driver):
+    """The focus ring is ≥ 3:1 against what is behind it, on the page and in the header bar; the title field's and the
+    drop zone's borders are ≥ 3:1 against the card (computed from the browser's styles with WCAG's formula)."""
+    as_professor(driver)
+    title = driver.find_element(By.ID, "title")
+    title.click()
+    title.send_keys(Keys.TAB)  # keyboard focus on the file input; its label draws the ring
+    check(js(driver, "return document.activeElement.id") == "file", "Tab from the title reaches the file chooser")
+    choose = driver.find_element(By.ID, "choose")
+    ratios = {}
+    ratios["Choose a file (label of the focused input)"] = focus_ring_contrast(driver, choose)
+    js(driver, "document.getElementById('title').focus()")
+    ratios["title field"] = focus_ring_contrast(driver, title)
+    sign_out_button = driver.find_element(By.ID, "sign-out")
+    js(driver, "arguments[0].focus()", sign_out_button)
+    check(js(driver, "return arguments[0].matches(':focus-visible')", sign_out_button), "the header's button shows keyboard focus")
+    ratios["Sign out, in the header bar"] = focus_ring_contrast(driver, sign_out_button)
+    shot(driver, "6-focus-in-header")
+    for what, element in [("title field border", title), ("drop zone border", driver.find_element(By.ID, "drop"))]:
+        border = parse_css_color(js(driver, "return getComputedStyle(arguments[0]).borderTopColor", element))
+        ratios[what] = (contrast_ratio(border, background_behind(driver, element)), border, None)
+    low = {what: round(r[0], 2) for what, r in ratios.items() if r[0] < WCAG_NON_TEXT}
+    check(not low, "contrast below 3:1: %s" % low)
+    return ", ".join("%s %.2f:1" % (what, r[0]) for what, r in ratios.items())
+
+
+@scenario("upload-cancel")
+def cancel_asks_then_confirms(driver):
+    """Cancel asks first (a second press within a few seconds), then stops the upload, deletes its lecture and says so."""
+    as_professor(driver)
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 1 << 20})
+    try:
+        driver.find_element(By.ID, "title").send_keys("Cancelled")
+        driver.find_element(By.ID, "file").send_keys(config["clip"])
+        wait(driver, 20, lambda d: d.find_element(By.CSS_SELECTOR, ".upload").get_attribute("data-state") == "uploading"
+             and lectures(d).get("Cancelled"), "the upload to start")
+        lecture_id = lectures(driver)["Cancelled"]["id"]
+        cancel = driver.find_element(By.ID, "upload-cancel")
+        cancel.click()
+        check(cancel.text == "Really cancel?", "the first press asks: %r" % cancel.text)
+        check(driver.find_element(By.CSS_SELECTOR, ".upload").get_attribute("data-state") == "uploading", "one press cancels nothing")
+        shot(driver, "6-cancel-asks")
+        audit(driver, "upload-cancel-asks")
+        cancel.click()
+        said = wait(driver, 10, lambda d: d.find_element(By.ID, "toast").text, "the confirmation")
+        check("was cancelled" in said and "Cancelled" in said, "the toast says what happened: %r" % said)
+        wait(driver, 10, lambda d: not d.find_elements(By.CSS_SELECTOR, ".upload") and lecture_id not in
+             {row["id"] for row in lectures(d).values()}, "the card and the lecture to go")
+        check(not js(driver, "const e = new Event('beforeunload', { cancelable: true }); window.dispatchEvent(e); return e.defaultPrevented"),
+              "with nothing uploading, leaving does not ask")
+    finally:
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+            "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    return "cancelled after asking; told %r" % said
+
+
+@scenario("upload-touch")
+def touch_devices_are_not_asked_to_drag(driver):
+    """On a 390×844 touch screen the drop zone offers the file chooser without asking to drag."""
+    as_professor(driver)
+    check(driver.find_element(By.CSS_SELECTOR, "#drop .drag-hint").is_displayed(), "a mouse user is offered dragging")
+    driver.set_window_size(390, 844)
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    driver.execute_cdp_cmd("Emulation.setEmitTouchEventsForMouse", {"enabled": True, "configuration": "mobile"})
+    try:
+        driver.refresh()
+        accept_leave_prompt(driver)
+        wait(driver, 10, lambda d: d.find_elements(By.ID, "drop"), "the upload form on the phone")
+        check(js(driver, "return matchMedia('(hover: none) and (pointer: coarse)').matches"), "the browser reports a touch screen")
+        check(not driver.find_element(By.CSS_SELECTOR, "#drop .drag-hint").is_displayed(), "no 'Drag … here' on a touch screen")
+        check(driver.find_element(By.ID, "choose").is_displayed(), "the file chooser is offered")
+        shot(driver, "6-upload-on-phone")
+        audit(driver, "upload-on-phone")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmitTouchEventsForMouse", {"enabled": False})
+        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
+        driver.set_window_size(1280, 900)
+    return "drop zone without the drag hint at 390×844 with touch"
+
+
+SCENARIOS = [("download", download_saves_the_title), ("upload-focus", focus_and_borders_have_contrast),
+             ("upload-cancel", cancel_asks_then_confirms), ("upload-touch", touch_devices_are_not_asked_to_drag)]
