@@ -18,35 +18,43 @@ export function professorView(course) {
   const title = h("input", { id: "title", name: "title", type: "text", maxlength: "200", placeholder: "Defaults to the file name" });
   // The file input stays in the tab order (Enter or Space opens the picker); its label is what the eye sees, and
   // shows the focus ring when the input has it.
-  const input = h("input", { id: "file", name: "file", type: "file", accept: "video/*", class: "visually-hidden" });
+  const input = h("input", { id: "file", name: "file", type: "file", accept: "video/*", multiple: "", class: "visually-hidden" });
   const drop = h("div", { class: "drop", id: "drop" },
-    h("p", { class: "drag-hint" }, "Drag a lecture video here, or"),
+    h("p", { class: "drag-hint" }, "Drag lecture videos here, or"),
     input,
-    h("label", { for: "file", class: "button primary", id: "choose" }, "Choose a file…"));
-  const begin = async (file) => {
-    if (!file) return;
-    refusal.textContent = "";
-    // Refused here, before a lecture exists, when the file plainly is something else (the API checks again).
-    const kind = await notMediaKind(file);
-    if (kind) {
-      refusal.textContent = "“" + file.name + "” looks like " + kind + ", not a video or audio recording. "
-        + "Choose the lecture's recording (for example an MP4, MOV or WebM file).";
-      input.value = "";
-      return;
-    }
-    // Picking a remembered file resumes it: its notice has done its job.
-    for (const note of main.querySelectorAll("[data-pending-key]")) if (note.dataset.pendingKey === savedKey(file)) note.remove();
-    startUpload(file, course, title.value.trim() || file.name.replace(/\.[^.]+$/, ""), uploads, refresh);
-    title.value = "";
+    h("label", { for: "file", class: "button primary", id: "choose" }, "Choose files…"));
+  // One file or several: each is checked, then gets a card (several go up one after another, see upload-card.js).
+  // The title field names a single file's lecture; with several, each card's title starts as its file name.
+  const begin = async (files) => {
+    files = [...files];
     input.value = "";
+    if (!files.length) return;
+    refusal.textContent = "";
+    const typed = files.length === 1 ? title.value.trim() : "";
+    title.value = "";
+    const refused = [];
+    for (const file of files) {
+      // Refused here, before a lecture exists, when the file plainly is something else (the API checks again).
+      const kind = await notMediaKind(file);
+      if (kind) {
+        refused.push("“" + file.name + "” looks like " + kind + ", not a video or audio recording.");
+        continue;
+      }
+      // Picking a remembered file resumes it: its notice has done its job.
+      for (const note of main.querySelectorAll("[data-pending-key]")) if (note.dataset.pendingKey === savedKey(file)) note.remove();
+      startUpload(file, course, typed || file.name.replace(/\.[^.]+$/, ""), uploads, refresh);
+    }
+    if (refused.length) {
+      refusal.textContent = refused.join(" ") + " Choose the lecture's recording (for example an MP4, MOV or WebM file).";
+    }
   };
-  input.addEventListener("change", () => begin(input.files[0]));
+  input.addEventListener("change", () => begin(input.files));
   drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
   drop.addEventListener("drop", (event) => {
     event.preventDefault();
     drop.classList.remove("over");
-    begin(event.dataTransfer.files[0]);
+    begin(event.dataTransfer.files);
   });
 
   const pending = unfinishedUploads(course).filter((u) => !activeUploads.has(u.key));

@@ -162,7 +162,7 @@ def failed_lecture_retry_and_delete(driver):
     driver.find_element(By.ID, "file").send_keys(config["notesFile"])
     refusal = wait(driver, 10, lambda d: d.find_element(By.ID, "upload-refused").text, "the refusal of the notes")
     check("looks like a text document" in refusal and "not a video" in refusal, "the page says what the file is: %r" % refusal)
-    check(not driver.find_elements(By.CSS_SELECTOR, ".upload"), "no upload started for the notes")
+    check(not driver.find_elements(By.CSS_SELECTOR, ".upload[data-file='week3-notes.txt']"), "no upload started for the notes")
     shot(driver, "2b-notes-refused")
     audit(driver, "upload-refused")
     time.sleep(0.5)
