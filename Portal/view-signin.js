@@ -4,11 +4,16 @@ import { decodeClaims, saveToken } from "./api.js";
 import { h } from "./dom.js";
 import { show } from "./shell.js";
 
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
 // `signedIn()` runs once the token is stored.
 export function signInView(signedIn) {
   const error = h("p", { class: "error", id: "sign-in-error", role: "alert" });
+  // Developer hint, only when the API says it runs against local storage (`make run`, moto); never in production.
+  const hint = h("p", { class: "muted small", id: "local-hint", hidden: "" },
+    "Local development: `make run` prints tokens for a demo professor and student.");
+  fetch("/v1/portal/settings", { cache: "no-store" })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((settings) => { if (settings?.localDevelopment) hint.hidden = false; })
+    .catch(() => {});
   const field = h("textarea", { id: "token", name: "token", rows: "4", required: "", spellcheck: "false", autocomplete: "off" });
   const form = h("form", { class: "card narrow", id: "sign-in" },
     h("h1", {}, "Sign in"),
@@ -18,10 +23,7 @@ export function signInView(signedIn) {
     h("button", { type: "submit", class: "primary" }, "Sign in"),
     h("p", { class: "muted small" },
       "Paste the sign-in token your university gave you. This page never asks for your password."),
-    // Developer hint, only on a machine's own address (a local `make run`); never on a university's host name.
-    LOCAL_HOSTS.has(location.hostname)
-      ? h("p", { class: "muted small", id: "local-hint" }, "Running locally: `make run` prints tokens for a demo professor and student.")
-      : null);
+    hint);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     try {

@@ -17,7 +17,7 @@ import Testing
     static let artifacts = BuiltProducts.repositoryRoot.appendingPathComponent(".build/test-artifacts/portal")
     /// Every scenario `portal_browser.py` runs, in order, then axe-core's verdict over the states they audited and the
     /// console's. `PORTAL_SCENARIOS=a,b` (for work on one page) runs and expects only those, plus the verdicts.
-    static let allScenarios = ["upload", "resume", "failure", "watch", "phone", "download", "upload-focus", "upload-several", "upload-touch"]
+    static let allScenarios = ["upload", "resume", "failure", "watch", "phone", "upload-wording", "download", "upload-focus", "upload-several", "upload-touch"]
     static var scenarios: [String] {
         let wanted = (ProcessInfo.processInfo.environment["PORTAL_SCENARIOS"] ?? "").split(separator: ",").map(String.init)
         return (wanted.isEmpty ? allScenarios : allScenarios.filter(wanted.contains)) + ["axe", "console"]

@@ -29,6 +29,31 @@ def as_professor(driver):
     wait(driver, 10, lambda d: d.find_elements(By.ID, "file"), "the upload form")
 
 
+@scenario("upload-wording")
+def sign_in_speaks_to_people(driver):
+    """The sign-in page speaks to professors and students: a pasted non-token gets words they can act on (not "three
+    parts separated by dots"), and `make run` appears only in the hint the API's local mode turns on (this stack runs
+    on moto, so it is shown; without it no text on the page mentions it)."""
+    driver.set_window_size(1280, 900)
+    driver.get(config["portal"])
+    wait(driver, 15, lambda d: d.find_elements(By.ID, "token") or d.find_elements(By.ID, "sign-out"), "the portal")
+    if driver.find_elements(By.ID, "sign-out"):
+        sign_out(driver)
+    hint = wait(driver, 10, lambda d: d.find_element(By.ID, "local-hint") if d.find_element(By.ID, "local-hint").is_displayed() else None,
+                "the local-development hint (the API runs on moto)")
+    check("make run" in hint.text, "the hint names make run: %r" % hint.text)
+    rest = js(driver, "const m = document.querySelector('main').cloneNode(true); m.querySelector('#local-hint')?.remove(); return m.innerText")
+    check("make run" not in rest and "`" not in rest, "outside the local hint, no developer words: %r" % rest)
+    driver.find_element(By.ID, "token").send_keys("hello professor")
+    driver.find_element(By.CSS_SELECTOR, "#sign-in button[type=submit]").click()
+    said = wait(driver, 5, lambda d: d.find_element(By.ID, "sign-in-error").text, "the sign-in error")
+    check("dots" not in said and "three parts" not in said and "sign-in token" in said, "words for people: %r" % said)
+    shot(driver, "6-sign-in-wording")
+    audit(driver, "sign-in-refused")
+    driver.find_element(By.ID, "token").clear()
+    return "hint shown locally; bad token told %r" % said
+
+
 def storage_honours_response_disposition():
     """Whether the local S3 (moto) sends the `Content-Disposition` a presigned link asks for, as S3 does; moto 5.2.1
     does not (getmoto/moto#10057 added it later)."""
@@ -180,5 +205,5 @@ def touch_devices_are_not_asked_to_drag(driver):
     return "drop zone without the drag hint at 390×844 with touch"
 
 
-SCENARIOS = [("download", download_saves_the_title), ("upload-focus", focus_and_borders_have_contrast),
+SCENARIOS = [("upload-wording", sign_in_speaks_to_people), ("download", download_saves_the_title), ("upload-focus", focus_and_borders_have_contrast),
              ("upload-several", several_files_queue_and_cancel), ("upload-touch", touch_devices_are_not_asked_to_drag)]

@@ -21,6 +21,7 @@ enum OpenAPIDocument {
       "200": {"description": "Ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}},
       "503": {"description": "A service does not answer", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}}}}},
     "/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+    "/v1/portal/settings": {"get": {"operationId": "portalSettings", "summary": "What the portal needs before sign-in (whether developer hints apply)", "security": [], "responses": {"200": {"description": "Settings", "content": {"application/json": {"schema": {"type": "object", "required": ["localDevelopment"], "properties": {"localDevelopment": {"type": "boolean"}}}}}}}}},
     "/v1/lectures": {"post": {"operationId": "createLecture", "summary": "Create a lecture and plan its upload (professors of the course)",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateLectureRequest"},
         "example": {"title": "Week 1: Introduction", "course": "CS101", "filename": "week1.mp4", "size": 1000, "contentType": "video/mp4"}}}},
