@@ -19,12 +19,11 @@ def as_professor(driver):
     """The professor's course page on a laptop-sized window, whoever was signed in before."""
     driver.set_window_size(1280, 900)
     driver.get(config["portal"])
-    wait(driver, 15, lambda d: d.find_elements(By.ID, "token") or d.find_elements(By.ID, "sign-out"), "the portal")
-    if driver.find_elements(By.ID, "sign-out"):
-        if "Ada" not in driver.find_element(By.ID, "who").text:
-            sign_out(driver)
-            sign_in(driver, config["professorToken"])
-    else:
+    wait(driver, 15, lambda d: d.find_elements(By.ID, "token") or d.find_element(By.ID, "who").is_displayed(), "the portal")
+    if driver.find_elements(By.ID, "token"):
+        sign_in(driver, config["professorToken"])
+    elif "Ada" not in driver.find_element(By.ID, "who").text:
+        sign_out(driver)
         sign_in(driver, config["professorToken"])
     wait(driver, 10, lambda d: d.find_elements(By.ID, "file"), "the upload form")
 
@@ -36,8 +35,8 @@ def sign_in_speaks_to_people(driver):
     on moto, so it is shown; without it no text on the page mentions it)."""
     driver.set_window_size(1280, 900)
     driver.get(config["portal"])
-    wait(driver, 15, lambda d: d.find_elements(By.ID, "token") or d.find_elements(By.ID, "sign-out"), "the portal")
-    if driver.find_elements(By.ID, "sign-out"):
+    wait(driver, 15, lambda d: d.find_elements(By.ID, "token") or d.find_element(By.ID, "who").is_displayed(), "the portal")
+    if not driver.find_elements(By.ID, "token"):
         sign_out(driver)
     hint = wait(driver, 10, lambda d: d.find_element(By.ID, "local-hint") if d.find_element(By.ID, "local-hint").is_displayed() else None,
                 "the local-development hint (the API runs on moto)")
