@@ -50,6 +50,14 @@ import Testing
         let broken = clips.appendingPathComponent("broken-recording.mp4")
         try (Data([0, 0, 0, 0x18] + Array("ftypisom".utf8) + [0, 0, 2, 0] + Array("isomiso2".utf8))
             + Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) })).write(to: broken)
+        // Noise named like a video: nothing in the browser's check rules it out, the API's signature check at
+        // `complete` refuses it.
+        let noise = clips.appendingPathComponent("week4-noise.mp4")
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        try Data((0..<(256 << 10)).map { _ in
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return UInt8(truncatingIfNeeded: state)
+        }).write(to: noise)
         // Lecture notes chosen by mistake: the page refuses them before any lecture exists.
         let notes = clips.appendingPathComponent("week3-notes.txt")
         try Data(String(repeating: "Week 3: entropy and coding. Read chapter 4 before the lecture.\n", count: 50).utf8).write(to: notes)
@@ -65,7 +73,7 @@ import Testing
                 "portal": stack.portalURL.absoluteString, "course": stack.course,
                 "professorToken": try await stack.token(.professor, user: "prof-ada", name: "Ada Lovelace"),
                 "studentToken": try await stack.token(.student, user: "student-alan", name: "Alan Turing"),
-                "clip": clip.path, "clip2": clip2.path, "brokenClip": broken.path, "notesFile": notes.path, "partCount": partCount,
+                "clip": clip.path, "clip2": clip2.path, "brokenClip": broken.path, "notesFile": notes.path, "noiseFile": noise.path, "partCount": partCount,
                 "throttleBytesPerSecond": 4 << 20,
                 "chromium": Self.chromium, "chromedriver": Self.chromedriver,
                 "artifacts": folder.path, "results": folder.appendingPathComponent("results.json").path,

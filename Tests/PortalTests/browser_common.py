@@ -24,6 +24,9 @@ artifacts = config["artifacts"]
 results = {}
 console = []  # every browser console entry seen, across pages and reloads
 network = []  # CDP Network events, in order
+# Console errors a scenario causes on purpose (regular expressions; Chrome logs every 4xx answer as SEVERE): the
+# console verdict ignores entries that match one.
+expected_console_errors = []
 
 
 class Failed(Exception):

@@ -7,7 +7,7 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from browser_common import (accept_leave_prompt, audit, check, config, drain_logs, js, lectures, network, part_put_counts,
+from browser_common import (accept_leave_prompt, audit, check, config, drain_logs, expected_console_errors, js, lectures, network, part_put_counts,
                             part_puts, results, scenario, shot, sign_in, wait)
 
 
@@ -167,6 +167,26 @@ def failed_lecture_retry_and_delete(driver):
     audit(driver, "upload-refused")
     time.sleep(0.5)
     check(set(lectures(driver)) == before, "no lecture was created for the notes")
+
+    # Noise named .mp4 passes the page's check; the API reads its start at `complete` and refuses it at once: the card
+    # says why and offers no Resume, the lecture is failed without Retry.
+    expected_console_errors.append(r"/upload/complete - Failed to load resource: the server responded with a status of 422")
+    driver.find_element(By.ID, "title").send_keys("Noise")
+    driver.find_element(By.ID, "file").send_keys(config["noiseFile"])
+    noise_card = ".upload[data-file='week4-noise.mp4']"
+    said = wait(driver, 30, lambda d: d.find_element(By.CSS_SELECTOR, noise_card + " .upload-status").text
+                if d.find_element(By.CSS_SELECTOR, noise_card).get_attribute("data-state") == "failed" else None, "the API's refusal")
+    check(said.startswith("This file is not a video or audio recording"), "the card says why: %r" % said)
+    check(not driver.find_element(By.CSS_SELECTOR, noise_card + " .upload-pause").is_displayed(), "a refused file offers no Resume")
+    noise = wait(driver, 10, lambda d: (lectures(d).get("Noise") or {}).get("state") == "failed" and lectures(d)["Noise"],
+                 "the refused lecture failed in the list")
+    noise_row = "li.lecture[data-id='%s']" % noise["id"]
+    check(not js(driver, "return document.querySelector(arguments[0] + ' [data-action=retry]')", noise_row), "no Retry for it")
+    shot(driver, "2b-noise-refused-by-api")
+    driver.find_element(By.CSS_SELECTOR, noise_card + " .upload-cancel").click()  # "Remove": the card goes
+    js(driver, "document.querySelector(arguments[0] + ' button.danger').click()", noise_row)
+    js(driver, "document.querySelector(arguments[0] + ' button.danger').click()", noise_row)
+    wait(driver, 10, lambda d: "Noise" not in lectures(d) and not d.find_elements(By.CSS_SELECTOR, noise_card), "the refused lecture to go")
 
     # Count what the status region says while the list polls (every 2 s while anything is busy).
     js(driver, """window.announced = []; window.announceWatch = new MutationObserver(() =>
