@@ -69,7 +69,9 @@ def resume_after_reload(driver):
     # 50 ms in the page from the first byte to well after Resume) never moves back.
     bar = lambda d: int(d.find_element(By.ID, "upload-bar").get_attribute("value") or 0)
     wait(driver, 30, lambda d: bar(d) > 0, "the first bytes to go up")
-    js(driver, """window.barSamples = []; window.barSampler = setInterval(() => {
+    # The first sample is taken at once: the click follows within the sampler's first 50 ms.
+    js(driver, """window.barSamples = [Number(document.getElementById('upload-bar').value)];
+        window.barSampler = setInterval(() => {
         const b = document.getElementById('upload-bar'); if (b) window.barSamples.push(Number(b.value)); }, 50);""")
     driver.find_element(By.ID, "upload-pause").click()
     check(driver.find_element(By.CSS_SELECTOR, ".upload").get_attribute("data-state") in ("pausing", "paused"), "Pause takes effect at once")
