@@ -25,18 +25,18 @@ function base64URLDecode(text) {
 // needs the name, role and courses to lay itself out. Throws with a reason for anything that is not a JWT.
 export function decodeClaims(token) {
   const parts = token.trim().split(".");
-  if (parts.length !== 3) throw new Error("That is not a token: a token has three parts separated by dots.");
+  if (parts.length !== 3) throw new Error("That is not a sign-in token. Copy the whole token you were given and paste it again.");
   let claims;
   try {
     claims = JSON.parse(base64URLDecode(parts[1]));
   } catch {
-    throw new Error("The token's middle part is not readable claims.");
+    throw new Error("That sign-in token is damaged. Copy the whole token you were given and paste it again.");
   }
   if (typeof claims.sub !== "string" || typeof claims.role !== "string") {
-    throw new Error("The token carries no user (sub) or role.");
+    throw new Error("That sign-in token does not say who you are. Ask for a new one.");
   }
   if (typeof claims.exp === "number" && claims.exp * 1000 <= Date.now()) {
-    throw new Error("The token expired at " + new Date(claims.exp * 1000).toLocaleString() + ". Ask for a new one.");
+    throw new Error("That sign-in token expired on " + new Date(claims.exp * 1000).toLocaleString() + ". Ask for a new one.");
   }
   return {
     user: claims.sub,
@@ -48,10 +48,11 @@ export function decodeClaims(token) {
 }
 
 export class APIError extends Error {
-  constructor(status, title, detail) {
+  constructor(status, title, detail, type) {
     super(detail || title || "HTTP " + status);
     this.status = status;
     this.title = title;
+    this.type = type; // the problem's type URI, e.g. …/problems/not-media
   }
 }
 
@@ -80,7 +81,7 @@ export async function api(method, path, body) {
   if (!response.ok) {
     if (response.status === 401) unauthorizedHandler();
     const problem = payload && typeof payload === "object" ? payload : {};
-    throw new APIError(response.status, problem.title, problem.detail || (typeof payload === "string" ? payload : ""));
+    throw new APIError(response.status, problem.title, problem.detail || (typeof payload === "string" ? payload : ""), problem.type);
   }
   return payload;
 }

@@ -72,7 +72,7 @@ export function renderProfessorList(list, lectures, refresh) {
     if (lecture.state === "ready") {
       actions.append(h("a", { class: "button", "data-action": "watch", href: "#/watch/" + encodeURIComponent(lecture.id) }, "Watch"));
     }
-    if (lecture.state === "failed") {
+    if (lecture.state === "failed" && lecture.retryable !== false) {
       actions.append(h("button", { type: "button", "data-action": "retry", onclick: async (event) => {
         event.target.disabled = true;
         try {

@@ -51,6 +51,36 @@ export function contentType(file) {
   return VIDEO_TYPES[ext] || "application/octet-stream";
 }
 
+// What a file's first bytes say it plainly is, when that is not a recording: a name for the message, or null for
+// anything that may be media (the API reads the uploaded file's start again and has the last word).
+const NOT_MEDIA = [
+  { name: "a PDF document", magic: [0x25, 0x50, 0x44, 0x46, 0x2d] },
+  { name: "a PNG image", magic: [0x89, 0x50, 0x4e, 0x47] },
+  { name: "a JPEG image", magic: [0xff, 0xd8, 0xff] },
+  { name: "a GIF image", magic: [0x47, 0x49, 0x46, 0x38] },
+  { name: "a ZIP archive or Office document", magic: [0x50, 0x4b, 0x03, 0x04] },
+];
+export const SNIFF_BYTES = 64 * 1024;
+
+export async function notMediaKind(file) {
+  const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
+  if (head.length === 0) return "an empty file";
+  for (const { name, magic } of NOT_MEDIA) {
+    if (magic.every((byte, i) => head[i] === byte)) return name;
+  }
+  const riff = String.fromCharCode(...head.slice(0, 4)) === "RIFF" && String.fromCharCode(...head.slice(8, 12)) === "WEBP";
+  if (riff) return "a WebP image";
+  // Text: valid UTF-8 without control characters other than tab and line breaks (a recording has both within 64 KiB;
+  // a cut multi-byte character at the end of the slice is allowed).
+  try {
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(head.length === SNIFF_BYTES ? head.slice(0, -4) : head);
+    if (!/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) return "a text document";
+  } catch {
+    // not text
+  }
+  return null;
+}
+
 class TransferError extends Error {
   constructor(status, message) {
     super(message);
@@ -82,6 +112,7 @@ export class Upload {
     this.resumedParts = 0;
     this.sentThisSession = 0;
     this.samples = [];
+    this.shownBytes = 0; // the bar's value: never lower than what it showed before
   }
 
   setState(state, detail) {
@@ -94,6 +125,12 @@ export class Upload {
     this.setState("preparing");
     try {
       if (!(await this.resumeSaved())) await this.create();
+      if (this.state === "cancelled") {
+        // Cancelled while the lecture was being created: it goes too.
+        await api("DELETE", "/v1/lectures/" + encodeURIComponent(this.lectureId)).catch(() => {});
+        forgetUpload(this.key);
+        return;
+      }
       await this.run();
     } catch (error) {
       this.fail(error);
@@ -118,7 +155,9 @@ export class Upload {
       return false;
     }
     this.lectureId = saved.lectureId;
-    this.title = saved.title || this.title;
+    // The server's title (what the professor typed, or changed since), not the name of the file chosen again.
+    const lecture = await api("GET", "/v1/lectures/" + encodeURIComponent(saved.lectureId)).catch(() => null);
+    this.title = lecture?.title || saved.title || this.title;
     this.contentType = saved.contentType || contentType(this.file);
     if (status.method === "multipart") {
       this.partSize = status.partSize;
@@ -177,16 +216,30 @@ export class Upload {
     this.setState("uploading");
     this.report();
     if (this.single) {
-      await this.putSingle();
+      if (!this.finished.has(1)) await this.putSingle();
     } else {
       await this.putParts();
     }
-    if (this.paused) return;
+    if (this.paused) {
+      // Pausing waited for the parts in flight: what they carried is kept.
+      if (this.state === "pausing") this.setState("paused");
+      this.report();
+      return;
+    }
     this.setState("completing");
     const body = this.single ? undefined : {
       parts: [...this.finished.entries()].sort((a, b) => a[0] - b[0]).map(([partNumber, eTag]) => ({ partNumber, eTag })),
     };
-    await api("POST", "/v1/lectures/" + encodeURIComponent(this.lectureId) + "/upload/complete", body);
+    try {
+      await api("POST", "/v1/lectures/" + encodeURIComponent(this.lectureId) + "/upload/complete", body);
+    } catch (error) {
+      if (error instanceof APIError && error.type?.endsWith("/not-media")) {
+        // The API read the file's start and refused it: the lecture has failed for good, nothing to resume.
+        forgetUpload(this.key);
+        error.retryable = false;
+      }
+      throw error;
+    }
     forgetUpload(this.key);
     this.setState("done");
     this.listener.done(this.lectureId);
@@ -307,16 +360,18 @@ export class Upload {
     this.inFlight.clear();
   }
 
+  // Starts no new part and lets the ones in flight finish: aborting them threw away up to
+  // PARALLEL_PARTS × part size of bytes already sent (32 MiB at 8 MiB parts). "paused" follows once they are in.
   pause() {
     if (this.state !== "uploading") return;
     this.paused = true;
-    this.abortRequests();
-    this.setState("paused");
+    this.setState("pausing");
     this.report();
   }
 
   async resume() {
     if (this.state !== "paused" && this.state !== "failed") return;
+    if (this.refused) return;
     try {
       await this.run();
     } catch (error) {
@@ -336,7 +391,8 @@ export class Upload {
   fail(error) {
     this.paused = true;
     this.abortRequests();
-    this.setState("failed", error.message || String(error));
+    if (error.retryable === false) this.refused = error;
+    this.setState("failed", { message: error.message || String(error), retryable: error.retryable !== false });
   }
 
   bytesSent() {
@@ -347,7 +403,9 @@ export class Upload {
       for (const n of this.finished.keys()) bytes += Math.min(this.partSize, this.file.size - (n - 1) * this.partSize);
     }
     for (const loaded of this.inFlight.values()) bytes += loaded;
-    return Math.min(bytes, this.file.size);
+    // A part that failed half way and starts again would move the bar back: it holds until the bytes catch up.
+    this.shownBytes = Math.max(this.shownBytes, Math.min(bytes, this.file.size));
+    return this.shownBytes;
   }
 
   // Bytes, speed over the last five seconds, and time left.

@@ -7,6 +7,13 @@ import { show } from "./shell.js";
 // `signedIn()` runs once the token is stored.
 export function signInView(signedIn) {
   const error = h("p", { class: "error", id: "sign-in-error", role: "alert" });
+  // Developer hint, only when the API says it runs against local storage (`make run`, moto); never in production.
+  const hint = h("p", { class: "muted small", id: "local-hint", hidden: "" },
+    "Local development: `make run` prints tokens for a demo professor and student.");
+  fetch("/v1/portal/settings", { cache: "no-store" })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((settings) => { if (settings?.localDevelopment) hint.hidden = false; })
+    .catch(() => {});
   const field = h("textarea", { id: "token", name: "token", rows: "4", required: "", spellcheck: "false", autocomplete: "off" });
   const form = h("form", { class: "card narrow", id: "sign-in" },
     h("h1", {}, "Sign in"),
@@ -15,8 +22,8 @@ export function signInView(signedIn) {
     error,
     h("button", { type: "submit", class: "primary" }, "Sign in"),
     h("p", { class: "muted small" },
-      "Locally, `make run` prints tokens for a demo professor and student. A university deployment sends you through ",
-      "its identity provider instead, and this page never sees a password."));
+      "Paste the sign-in token your university gave you. This page never asks for your password."),
+    hint);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     try {

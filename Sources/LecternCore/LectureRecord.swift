@@ -42,6 +42,9 @@ public struct LectureRecord: Codable, Sendable, Equatable {
     public var encodeStartedAt: Date?
     /// Why the lecture failed, in words a professor can act on.
     public var failureReason: String?
+    /// False when retrying cannot help (the file is not a recording, or cannot be decoded): the portal offers no
+    /// Retry and `POST /retry` refuses. nil (records written before this field) counts as retryable.
+    public var failureRetryable: Bool?
 
     // Published output (set only together with state = ready)
     public var publishedVersion: String?

@@ -86,7 +86,8 @@ extension LectureStore {
     /// processing → failed with a reason a professor can read. When `workerID` is nil (a message rejected before
     /// any claim), queued records of that version may fail too.
     @discardableResult
-    public func fail(_ id: String, version: String, reason: String, workerID: String?, now: Date = Date()) async throws -> LectureRecord {
+    public func fail(_ id: String, version: String, reason: String, workerID: String?, retryable: Bool = true,
+                     now: Date = Date()) async throws -> LectureRecord {
         var extra = "jobVersion = :version"
         var values: DynamoDBItem = [":version": .s(version)]
         if let workerID {
@@ -94,8 +95,7 @@ extension LectureStore {
             values[":me"] = .s(workerID)
         }
         return try await transition(id, from: workerID == nil ? [.queued, .processing] : [.processing], to: .failed,
-                                    changes: ["failureReason": .s(reason), "leaseExpiresAt": nil, "progressStage": .s("failed"),
-                                              "outbox": nil, "outboxSince": nil],
+                                    changes: Self.failingChanges(reason: reason, retryable: retryable),
                                     extraCondition: extra, extraValues: values, now: now)
     }
 
@@ -104,7 +104,8 @@ extension LectureStore {
     /// version is never touched, so a stale message (a retried lecture's old DLQ copy, an ops redrive) cannot undo
     /// newer work. Safe to race: of several sweepers and workers, one write applies and the rest get `Conflict`.
     @discardableResult
-    public func failUnattended(_ id: String, version: String?, reason: String, now: Date = Date()) async throws -> LectureRecord {
+    public func failUnattended(_ id: String, version: String?, reason: String, retryable: Bool = true,
+                               now: Date = Date()) async throws -> LectureRecord {
         var condition = "(#state = :queuedState OR attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :leaseNow)"
         var values: DynamoDBItem = [":queuedState": .s(LectureState.queued.rawValue), ":leaseNow": try dynamo.encoder.encodeValue(now)]
         if let version {
@@ -112,9 +113,16 @@ extension LectureStore {
             values[":version"] = .s(version)
         }
         return try await transition(id, from: [.queued, .processing], to: .failed,
-                                    changes: ["failureReason": .s(reason), "leaseExpiresAt": nil, "progressStage": .s("failed"),
-                                              "outbox": nil, "outboxSince": nil],
+                                    changes: Self.failingChanges(reason: reason, retryable: retryable),
                                     extraCondition: condition, extraValues: values, now: now)
+    }
+
+    /// What failing a lecture writes; `failureRetryable` only when false (absent reads as retryable).
+    static func failingChanges(reason: String, retryable: Bool) -> [String: AttributeValue?] {
+        var changes: [String: AttributeValue?] = ["failureReason": .s(reason), "leaseExpiresAt": nil, "progressStage": .s("failed"),
+                                                  "outbox": nil, "outboxSince": nil]
+        if !retryable { changes["failureRetryable"] = .some(.bool(false)) }
+        return changes
     }
 
     /// processing → queued by this worker (shutdown, or a transient failure to be retried): the job's next

@@ -149,7 +149,8 @@ struct JobRunner: Sendable {
         case .failure(let error as LostOwnership):
             logger.warning("stopped: \(error)")
         case .failure(let error as TranscodeError) where error.isPermanent:
-            await failPermanently(message, job: job, reason: error.reason, claimed: true, logger: logger)
+            // The same file fails the same way: the lecture offers no Retry.
+            await failPermanently(message, job: job, reason: error.reason, claimed: true, retryable: false, logger: logger)
         case .failure(let error) where cancelled:
             // Shutdown past its grace: hand the job to another worker at once.
             logger.notice("released at shutdown", metadata: ["error": "\(error)"])
@@ -396,17 +397,19 @@ struct JobRunner: Sendable {
     }
 
     /// A failure retrying cannot fix: the record says why, a copy goes to the DLQ, the message is deleted.
-    private func failPermanently(_ message: SQSMessage, job: JobMessage, reason: String, claimed: Bool, logger: Logger) async {
+    private func failPermanently(_ message: SQSMessage, job: JobMessage, reason: String, claimed: Bool, retryable: Bool = true,
+                                 logger: Logger) async {
         environment.metrics.jobsFailedPermanently.increment()
         logger.error("failed permanently", metadata: ["reason": "\(reason)"])
         await copyToDeadLetterQueue(message, reason: reason, lectureID: job.lectureID, logger: logger)
-        await failRecord(job, reason: reason, claimed: claimed, logger: logger)
+        await failRecord(job, reason: reason, claimed: claimed, retryable: retryable, logger: logger)
         await deleteMessage(message, logger: logger)
     }
 
-    private func failRecord(_ job: JobMessage, reason: String, claimed: Bool, logger: Logger) async {
+    private func failRecord(_ job: JobMessage, reason: String, claimed: Bool, retryable: Bool = true, logger: Logger) async {
         do {
-            try await store.fail(job.lectureID, version: job.outputVersion, reason: reason, workerID: claimed ? configuration.workerID : nil)
+            try await store.fail(job.lectureID, version: job.outputVersion, reason: reason, workerID: claimed ? configuration.workerID : nil,
+                                 retryable: retryable)
         } catch {
             logger.warning("could not mark the lecture failed", metadata: ["error": "\(error)"])
         }

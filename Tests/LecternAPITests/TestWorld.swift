@@ -136,8 +136,16 @@ struct TestWorld: Sendable {
         try await transport.execute(HTTPRequest(method: "GET", url: url))
     }
 
-    /// Pseudo-random bytes, different for each seed.
+    /// Pseudo-random bytes, different for each seed, behind an MP4 `ftyp` box header (12 bytes): `complete` refuses
+    /// uploads that start no known container (`ContainerSniffer`), and these stand for recordings. `noise` is the
+    /// same without the header.
     static func bytes(_ count: Int, seed: UInt8 = 7) -> Data {
+        let header = Data([0, 0, 0, 0x18] + Array("ftypisom".utf8))
+        guard count > header.count else { return noise(count, seed: seed) }
+        return header + noise(count - header.count, seed: seed)
+    }
+
+    static func noise(_ count: Int, seed: UInt8 = 7) -> Data {
         var state = UInt64(seed) | 0x9E37_79B9_0000_0000
         return Data((0..<count).map { _ in
             state ^= state << 13; state ^= state >> 7; state ^= state << 17

@@ -57,6 +57,7 @@ import Testing
             let reason = try #require(record.failureReason)
             #expect(reason.contains(try #require(expectedWords[id])))
             #expect(reason.contains("upload the recording again"))
+            #expect(record.failureRetryable == false, "\(id)")
             let letter = try #require(byBody[body])
             #expect(letter.messageAttributes["FailureReason"]?.stringValue == reason)
             #expect(letter.messageAttributes["LectureId"]?.stringValue == id)

@@ -136,6 +136,8 @@ import Transcoder
         #expect(record.attempts == 1)
         let reason = try #require(record.failureReason)
         #expect(!reason.isEmpty)
+        // The same file fails the same way: no retry is offered.
+        #expect(record.failureRetryable == false)
         #expect(letters.count == 1)
         #expect(letters.first?.body == job.encoded())
         #expect(letters.first?.messageAttributes["FailureReason"]?.stringValue == reason)
@@ -191,6 +193,8 @@ import Transcoder
         try await worker.stop()
         #expect(record.attempts == 2)
         #expect(record.failureReason?.hasPrefix("Gave up after 2 attempts") == true)
+        // Transient trouble: a later retry may succeed.
+        #expect(record.failureRetryable == nil)
         #expect(letters.map(\.body) == [job.encoded()])
     }
 

@@ -17,7 +17,7 @@ import Testing
     static let artifacts = BuiltProducts.repositoryRoot.appendingPathComponent(".build/test-artifacts/portal")
     /// Every scenario `portal_browser.py` runs, in order, then axe-core's verdict over the states they audited and the
     /// console's. `PORTAL_SCENARIOS=a,b` (for work on one page) runs and expects only those, plus the verdicts.
-    static let allScenarios = ["upload", "resume", "failure", "watch", "phone", "course-name", "list-row", "edit"]
+    static let allScenarios = ["upload", "resume", "failure", "watch", "phone", "upload-wording", "download", "upload-focus", "upload-several", "upload-touch", "course-name", "list-row", "edit"]
     static var scenarios: [String] {
         let wanted = (ProcessInfo.processInfo.environment["PORTAL_SCENARIOS"] ?? "").split(separator: ",").map(String.init)
         return (wanted.isEmpty ? allScenarios : allScenarios.filter(wanted.contains)) + ["axe", "console"]
@@ -45,9 +45,22 @@ import Testing
         let clip = clips.appendingPathComponent("week1-lecture.mp4"), clip2 = clips.appendingPathComponent("week2-lecture.mp4")
         try await Self.generateClip(clip, log: folder.appendingPathComponent("ffmpeg.log"))
         try FileManager.default.copyItem(at: clip, to: clip2)
-        // Not a video at all, though its name says so: the worker fails it.
+        // An MP4 `ftyp` box followed by garbage: it passes both signature checks (browser and API), and the worker
+        // fails it (it cannot be decoded), for good: no Retry.
         let broken = clips.appendingPathComponent("broken-recording.mp4")
-        try Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }).write(to: broken)
+        try (Data([0, 0, 0, 0x18] + Array("ftypisom".utf8) + [0, 0, 2, 0] + Array("isomiso2".utf8))
+            + Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) })).write(to: broken)
+        // Noise named like a video: nothing in the browser's check rules it out, the API's signature check at
+        // `complete` refuses it.
+        let noise = clips.appendingPathComponent("week4-noise.mp4")
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        try Data((0..<(256 << 10)).map { _ in
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return UInt8(truncatingIfNeeded: state)
+        }).write(to: noise)
+        // Lecture notes chosen by mistake: the page refuses them before any lecture exists.
+        let notes = clips.appendingPathComponent("week3-notes.txt")
+        try Data(String(repeating: "Week 3: entropy and coding. Read chapter 4 before the lecture.\n", count: 50).utf8).write(to: notes)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: clip.path)[.size] as? Int64)
         let partCount = Int((size + PortalStack.partBytes - 1) / PortalStack.partBytes)
         try #require(partCount >= 6, "the clip is \(size) bytes: too few parts to show parallel and resumed uploads")
@@ -60,7 +73,7 @@ import Testing
                 "portal": stack.portalURL.absoluteString, "course": stack.course,
                 "professorToken": try await stack.token(.professor, user: "prof-ada", name: "Ada Lovelace"),
                 "studentToken": try await stack.token(.student, user: "student-alan", name: "Alan Turing"),
-                "clip": clip.path, "clip2": clip2.path, "brokenClip": broken.path, "partCount": partCount,
+                "clip": clip.path, "clip2": clip2.path, "brokenClip": broken.path, "notesFile": notes.path, "noiseFile": noise.path, "partCount": partCount,
                 "throttleBytesPerSecond": 4 << 20,
                 "chromium": Self.chromium, "chromedriver": Self.chromedriver,
                 "artifacts": folder.path, "results": folder.appendingPathComponent("results.json").path,

@@ -24,6 +24,9 @@ artifacts = config["artifacts"]
 results = {}
 console = []  # every browser console entry seen, across pages and reloads
 network = []  # CDP Network events, in order
+# Console errors a scenario causes on purpose (regular expressions; Chrome logs every 4xx answer as SEVERE): the
+# console verdict ignores entries that match one.
+expected_console_errors = []
 
 
 class Failed(Exception):
@@ -110,6 +113,76 @@ def part_puts(events):
             if params["response"]["status"] == 200:
                 finished.add(ids[params["requestId"]])
     return sent, finished
+
+
+def part_put_counts(events):
+    """How many multipart PUTs of each part number were sent in `events` ({part number: count})."""
+    counts = {}
+    for event in events:
+        if event["method"] == "Network.requestWillBeSent":
+            request = event["params"]["request"]
+            found = re.search(r"[?&]partNumber=(\d+)", request["url"])
+            # A redirect re-uses the request id with a redirectResponse: count the request once.
+            if request["method"] == "PUT" and found and "redirectResponse" not in event["params"]:
+                counts[int(found.group(1))] = counts.get(int(found.group(1)), 0) + 1
+    return counts
+
+
+def accept_leave_prompt(driver):
+    """Accepts Chrome's "Leave site?" question if the page asked it (it does while an upload runs)."""
+    try:
+        driver.switch_to.alert.accept()
+    except Exception:  # no prompt: the page was idle, or the driver already accepted it
+        pass
+
+
+# MARK: contrast (WCAG 2.1)
+
+def relative_luminance(rgb):
+    """WCAG 2.1 relative luminance of an sRGB colour given as (r, g, b) in 0…255."""
+    def channel(value):
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(v) for v in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(first, second):
+    """WCAG 2.1 contrast ratio of two colours, 1…21."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def parse_css_color(text):
+    """`rgb(…)`/`rgba(…)` as getComputedStyle gives it → (r, g, b, alpha)."""
+    numbers = [float(n) for n in re.findall(r"[\d.]+", text)]
+    return tuple(numbers[:3]) + ((numbers[3] if len(numbers) > 3 else 1.0),)
+
+
+# The colour behind an element: the first ancestor (or itself) with an opaque background.
+_BACKGROUND_JS = """
+let node = arguments[0];
+while (node && node.nodeType === 1) {
+  const color = getComputedStyle(node).backgroundColor;
+  const alpha = color.startsWith('rgba') ? parseFloat(color.split(',')[3]) : 1;
+  if (alpha > 0.5) return color;
+  node = node.parentElement;
+}
+return 'rgb(255, 255, 255)';"""
+
+
+def background_behind(driver, element, parent=True):
+    """The opaque background colour behind `element` (from its parent up when `parent`: an outline is drawn outside)."""
+    return parse_css_color(js(driver, _BACKGROUND_JS, js(driver, "return arguments[0].parentElement", element) if parent else element))
+
+
+def focus_ring_contrast(driver, element):
+    """The focused `element`'s outline colour against the background behind it: (ratio, outline, background)."""
+    style = js(driver, "const s = getComputedStyle(arguments[0]); return [s.outlineStyle, s.outlineWidth, s.outlineColor]", element)
+    check(style[0] != "none" and float(style[1].rstrip("px") or 0) >= 2, "a visible focus outline on %s: %r"
+          % (element.get_attribute("id") or element.tag_name, style))
+    outline, background = parse_css_color(style[2]), background_behind(driver, element)
+    return contrast_ratio(outline, background), style[2], background
 
 
 def scenario(name):

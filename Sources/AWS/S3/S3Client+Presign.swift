@@ -7,9 +7,11 @@ extension S3Client {
     /// SigV4's ceiling for query-signed URLs (7 days).
     public static let maxPresignExpiry = 604_800
 
-    /// A presigned GET of `key`, valid for `expires` seconds.
-    public func presignedGetURL(bucket: String, key: String, expires: Int = defaultPresignExpiry) async throws -> URL {
-        try await presign(method: "GET", url: url(bucket: bucket, key: key), headers: [], expires: expires)
+    /// A presigned GET of `key`, valid for `expires` seconds. `query` adds signed parameters, such as S3's
+    /// `response-content-disposition`, which S3 echoes as the answer's header.
+    public func presignedGetURL(bucket: String, key: String, expires: Int = defaultPresignExpiry,
+                                query: [(String, String)] = []) async throws -> URL {
+        try await presign(method: "GET", url: url(bucket: bucket, key: key, query: query), headers: [], expires: expires)
     }
 
     /// A presigned PUT of `key`. With `contentType`, the uploader must send exactly that `Content-Type`.

@@ -250,7 +250,22 @@ struct LectureHandlers: Sendable {
             }
             throw APIProblem.unprocessable(reason, kind: "size-mismatch")
         }
+        try await refuseIfNotMedia(record)
         return try await enqueue(record, from: [.awaitingUpload])
+    }
+
+    /// Reads the upload's first MiB (a ranged GET) and, when it starts no known container, fails the lecture at once,
+    /// not retryable, instead of queueing a job that can only fail behind the others.
+    private func refuseIfNotMedia(_ record: LectureRecord) async throws {
+        let length = min(Int64(ContainerSniffer.headLength), record.sizeBytes)
+        guard length > 0 else { return }
+        let head = try await s3.getObject(bucket: bucket, key: record.sourceKey, range: 0...(length - 1), limit: ContainerSniffer.headLength)
+        guard ContainerSniffer.container(of: head.body) == nil else { return }
+        logger.notice("upload is not media; lecture failed", metadata: ["lecture": "\(record.lectureId)"])
+        _ = try? await store.transition(record.lectureId, from: [.awaitingUpload], to: .failed,
+                                        changes: ["failureReason": .s(ContainerSniffer.refusalReason), "uploadId": nil,
+                                                  "failureRetryable": .bool(false)])
+        throw APIProblem.unprocessable(ContainerSniffer.refusalReason, kind: "not-media")
     }
 
     /// The answer of an earlier successful complete or retry, if there was one.
@@ -274,7 +289,7 @@ struct LectureHandlers: Sendable {
         // `attempts` restarts with each enqueue: the worker's attempt limit (JobLimits) is per encode, so a lecture
         // that failed for running out of attempts can be retried.
         var changes: [String: AttributeValue?] = [
-            "jobVersion": .s(version), "uploadId": nil, "failureReason": nil, "progressPercent": nil, "progressStage": nil,
+            "jobVersion": .s(version), "uploadId": nil, "failureReason": nil, "failureRetryable": nil, "progressPercent": nil, "progressStage": nil,
             "attempts": .n("0"),
         ]
         changes.merge(try outbox.markerChanges()) { _, marker in marker }
@@ -381,6 +396,10 @@ struct LectureHandlers: Sendable {
         guard record.state == .failed else {
             if let accepted = try alreadyAccepted(record) { return accepted }
             throw APIProblem.conflict("lecture \(record.lectureId) is \(record.state.rawValue); only failed lectures can be retried")
+        }
+        guard record.failureRetryable ?? true else {
+            throw APIProblem.conflict("Retrying cannot help: \(record.failureReason ?? "the file cannot be processed"). "
+                                      + "Delete this lecture and upload the recording again.")
         }
         guard let source = try await headSource(record), source.contentLength == record.sizeBytes else {
             throw APIProblem.conflict("lecture \(record.lectureId) has no complete upload to encode; create it again")

@@ -32,6 +32,9 @@ extension LectureView {
             writer.raw(#","publishAt":"#)
             writer.date(publishAt)
         }
+        if let retryable {
+            writer.raw(retryable ? #","retryable":true"# : #","retryable":false"#)
+        }
         writer.raw(#","size":"#)
         writer.int(Int(size))
         writer.raw(#","state":"#)

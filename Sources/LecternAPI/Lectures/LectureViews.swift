@@ -52,6 +52,8 @@ public struct LectureView: Codable, Sendable, Equatable {
     public var updatedAt: Date
     public var progress: Progress?
     public var failureReason: String?
+    /// For a failed lecture: whether `POST /retry` can help (false when the file itself is the problem).
+    public var retryable: Bool?
     public var durationSeconds: Double?
     public var playback: PlaybackView?
     /// List items of ready lectures: a presigned link to the poster, so a list needs no call per lecture.
@@ -77,6 +79,7 @@ public struct LectureView: Codable, Sendable, Equatable {
                                                                           now: now))
         }
         failureReason = record.state == .failed ? record.failureReason : nil
+        retryable = record.state == .failed ? record.failureRetryable ?? true : nil
         durationSeconds = record.durationSeconds ?? playback?.durationSeconds
         self.playback = playback
         self.poster = poster

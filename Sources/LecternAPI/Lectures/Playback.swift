@@ -15,6 +15,13 @@ struct Playback: Sendable {
         try await s3.presignedGetURL(bucket: bucket, key: prefix + relative, expires: config.playbackURLSeconds)
     }
 
+    /// A link that makes the browser save the file as `<title>.mp4` (S3 answers with the `Content-Disposition`
+    /// the link asks for) instead of playing it in a bare tab.
+    func presignDownload(_ prefix: String, _ relative: String, title: String) async throws -> URL {
+        try await s3.presignedGetURL(bucket: bucket, key: prefix + relative, expires: config.playbackURLSeconds,
+                                     query: [("response-content-disposition", DownloadDisposition.attachment(title: title))])
+    }
+
     /// The same link as text, for playlists: built and signed without a Foundation `URL` per segment.
     func presignedText(_ prefix: String, _ relative: String) async throws -> String {
         try await s3.presignedGetURLString(bucket: bucket, key: prefix + relative, expires: config.playbackURLSeconds)
@@ -51,7 +58,7 @@ struct Playback: Sendable {
         }
         return PlaybackView(
             hls: "/v1/lectures/\(record.lectureId)/hls/master.m3u8" + query,
-            mp4: try await safe(manifest?.progressive?.path).asyncMap { try await presign(prefix, $0) },
+            mp4: try await safe(manifest?.progressive?.path).asyncMap { try await presignDownload(prefix, $0, title: record.title) },
             poster: try await safe(manifest?.poster).asyncMap { try await presign(prefix, $0) },
             storyboard: storyboard, renditions: renditions, durationSeconds: manifest?.duration,
             expiresAt: Date().addingTimeInterval(TimeInterval(config.playbackURLSeconds)),

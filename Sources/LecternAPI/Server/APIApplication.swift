@@ -69,6 +69,8 @@ public struct APIApplication: Sendable {
         router.add("GET /v1/courses/:course", courses.get)
         router.add("PATCH /v1/courses/:course", courses.edit)
         router.add("GET /v1/ops/queue", ops.queue)
+        let portalSettings = PortalSettings(localDevelopment: PortalSettings.isLocal(storage: services.s3.url(bucket: services.bucket)))
+        router.add("GET /v1/portal/settings", access: .public_) { _ in .json(portalSettings) }
         router.add("POST /v1/ops/dlq/redrive", ops.redrive)
         if let files = config.portal {
             // Same origin as the API; media and uploads go to the bucket's origin, which the page's CSP must allow.

@@ -21,6 +21,7 @@ enum OpenAPIDocument {
       "200": {"description": "Ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}},
       "503": {"description": "A service does not answer", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}}}}},
     "/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+    "/v1/portal/settings": {"get": {"operationId": "portalSettings", "summary": "What the portal needs before sign-in (whether developer hints apply)", "security": [], "responses": {"200": {"description": "Settings", "content": {"application/json": {"schema": {"type": "object", "required": ["localDevelopment"], "properties": {"localDevelopment": {"type": "boolean"}}}}}}}}},
     "/v1/lectures": {"post": {"operationId": "createLecture", "summary": "Create a lecture and plan its upload (professors of the course)",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateLectureRequest"},
         "example": {"title": "Week 1: Introduction", "course": "CS101", "filename": "week1.mp4", "size": 1000, "contentType": "video/mp4"}}}},
@@ -191,7 +192,7 @@ enum OpenAPIDocument {
         "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"},
         "progress": {"type": "object", "properties": {"percent": {"type": "number"}, "stage": {"type": "string"},
           "secondsLeft": {"type": "integer", "minimum": 0, "description": "Estimated seconds the encode has left, once the estimate is stable (the average rate since the claim, from 5 % and 10 s on)."}}},
-        "failureReason": {"type": "string"}, "durationSeconds": {"type": "number"},
+        "failureReason": {"type": "string"}, "retryable": {"type": "boolean"}, "durationSeconds": {"type": "number"},
         "playback": {"$ref": "#/components/schemas/Playback"}}},
       "Playback": {"type": "object", "required": ["hls", "renditions", "expiresAt"], "properties": {
         "hls": {"type": "string"}, "mp4": {"type": "string", "format": "uri"}, "poster": {"type": "string", "format": "uri"},
