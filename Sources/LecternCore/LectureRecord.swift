@@ -39,6 +39,9 @@ public struct LectureRecord: Codable, Sendable, Equatable {
     public var publishedPrefix: String?
     public var durationSeconds: Double?
 
+    /// The automatic caption draft of a published version (`CaptionDraft`); nil when none was asked for.
+    public var captionDraft: CaptionDraft?
+
     public init(lectureId: String, courseId: String, ownerId: String, title: String, filename: String,
                 contentType: String, sizeBytes: Int64, sourceKey: String, state: LectureState = .awaitingUpload,
                 now: Date = Date()) {
@@ -65,4 +68,6 @@ public enum ObjectKeys {
     }
     public static func source(lectureID: String) -> String { "uploads/\(lectureID)/source" }
     public static func renditionPrefix(lectureID: String, version: String) -> String { "renditions/\(lectureID)/\(version)/" }
+    /// Where caption files of one output version live (Transcribe's drafts are written here).
+    public static func captionsPrefix(lectureID: String, version: String) -> String { "captions/\(lectureID)/\(version)/" }
 }

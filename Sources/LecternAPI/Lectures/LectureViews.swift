@@ -39,8 +39,10 @@ public struct LectureView: Codable, Sendable, Equatable {
     public var failureReason: String?
     public var durationSeconds: Double?
     public var playback: PlaybackView?
+    /// The automatic caption draft (GET /v1/lectures/{id} only).
+    public var captionDraft: CaptionDraftView?
 
-    init(_ record: LectureRecord, playback: PlaybackView? = nil) {
+    init(_ record: LectureRecord, playback: PlaybackView? = nil, captionDraft: CaptionDraftView? = nil) {
         id = record.lectureId
         course = record.courseId
         owner = record.ownerId
@@ -57,6 +59,7 @@ public struct LectureView: Codable, Sendable, Equatable {
         failureReason = record.state == .failed ? record.failureReason : nil
         durationSeconds = record.durationSeconds ?? playback?.durationSeconds
         self.playback = playback
+        self.captionDraft = captionDraft
     }
 }
 

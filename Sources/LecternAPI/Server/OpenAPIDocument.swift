@@ -113,7 +113,10 @@ enum OpenAPIDocument {
         "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"},
         "progress": {"type": "object", "properties": {"percent": {"type": "number"}, "stage": {"type": "string"}}},
         "failureReason": {"type": "string"}, "durationSeconds": {"type": "number"},
-        "playback": {"$ref": "#/components/schemas/Playback"}}},
+        "playback": {"$ref": "#/components/schemas/Playback"},
+        "captionDraft": {"$ref": "#/components/schemas/CaptionDraft"}}},
+      "CaptionDraft": {"type": "object", "required": ["state"], "description": "The automatic caption draft (GET /v1/lectures/{id} only). unavailable: the speech engine is off, or no draft was made for this version.", "properties": {
+        "state": {"enum": ["unavailable", "pending", "running", "ready", "failed"]}, "detail": {"type": "string", "description": "Words for a professor."}}},
       "Playback": {"type": "object", "required": ["hls", "renditions", "expiresAt"], "properties": {
         "hls": {"type": "string"}, "mp4": {"type": "string", "format": "uri"}, "poster": {"type": "string", "format": "uri"},
         "storyboard": {"type": "object", "required": ["cues"], "properties": {"cues": {"type": "string"}, "image": {"type": "string", "format": "uri"},
