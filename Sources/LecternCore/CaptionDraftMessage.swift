@@ -26,14 +26,19 @@ public struct CaptionDraftMessage: Codable, Sendable, Equatable {
     public var step: Step
     /// Polls so far: the next delay grows with it.
     public var polls: Int
+    /// Transient failures of this step so far: its retry's delay grows with it. A retry is a new message rather than
+    /// the same one hidden again, so the queue's redrive policy (counting receives) never moves a draft to the DLQ;
+    /// the draft's deadline bounds its retries instead.
+    public var retries: Int
 
-    public init(lectureID: String, outputVersion: String, step: Step, polls: Int = 0) {
+    public init(lectureID: String, outputVersion: String, step: Step, polls: Int = 0, retries: Int = 0) {
         self.schemaVersion = Self.schemaVersion
         self.kind = Self.kind
         self.lectureID = lectureID
         self.outputVersion = outputVersion
         self.step = step
         self.polls = polls
+        self.retries = retries
     }
 
     public func encoded() -> String {
@@ -53,7 +58,7 @@ public struct CaptionDraftMessage: Codable, Sendable, Equatable {
             return .failure(.malformed("caption draft message does not decode"))
         }
         guard message.schemaVersion == Self.schemaVersion else { return .failure(.unsupportedVersion(message.schemaVersion)) }
-        guard isSafe(message.lectureID), isSafe(message.outputVersion), message.polls >= 0 else {
+        guard isSafe(message.lectureID), isSafe(message.outputVersion), message.polls >= 0, message.retries >= 0 else {
             return .failure(.invalid("caption draft message names an unusable lecture or version"))
         }
         return .success(message)

@@ -15,8 +15,9 @@ import Logging
 ///    `COMPLETED` → the VTT is read from our bucket, imported (`MachineCaptionImporter`), `ready`; `FAILED` →
 ///    `failed` with Transcribe's reason. The next message is sent before this one is deleted: a death in between
 ///    leaves a duplicate poll, never none.
-/// 4. A Transcribe or S3 error that may pass (throttling, 5xx, connection) hides the message with a backoff and
-///    tries again; past the draft's deadline, any step fails the draft with words instead. Should every message be
+/// 4. A Transcribe or S3 error that may pass (throttling, 5xx, connection) queues the same step again with a
+///    backoff (a new message, so SQS's redrive count never sends a draft to the DLQ); a retry that would land past
+///    the draft's deadline fails the draft with words instead. Should every message be
 ///    lost (purged, an old worker's DLQ), readers apply the deadline themselves (`CaptionDraft.effective`).
 /// The lecture is never written except its `captionDraft`, so a Transcribe outage fails only the draft.
 public struct CaptionDraftRunner: Sendable {
@@ -29,7 +30,7 @@ public struct CaptionDraftRunner: Sendable {
     let bucket: String
     let importer: any MachineCaptionImporter
     let logger: Logger
-    /// Backoff after a transient error: base × 2^(receives − 1), at most `maxRetryDelaySeconds`.
+    /// Backoff after a transient error: base × 2^retries, at most `maxRetryDelaySeconds` (and SQS's 900).
     let retryBaseDelaySeconds: Int
     let maxRetryDelaySeconds: Int
 
@@ -270,8 +271,7 @@ public struct CaptionDraftRunner: Sendable {
 
     private func transientFailure(_ message: CaptionDraftMessage, message sqsMessage: SQSMessage, error: any Error, now: Date,
                                   logger: Logger) async -> Outcome {
-        let receives = sqsMessage.receiveCount ?? 1
-        let delay = JobRunner.retryDelay(receives: receives, base: retryBaseDelaySeconds, max: maxRetryDelaySeconds)
+        let delay = min(900, JobRunner.retryDelay(receives: message.retries + 1, base: retryBaseDelaySeconds, max: maxRetryDelaySeconds))
         let why = JobRunner.readable(error)
         // A retry that would come after the deadline fails the draft now, with the outage's words rather than
         // "took too long"; the lecture itself is never touched.
@@ -284,10 +284,16 @@ public struct CaptionDraftRunner: Sendable {
             return outcome
         }
         logger.warning("caption draft step failed; retrying", metadata: ["error": "\(why)", "retryInSeconds": "\(delay)"])
+        var retry = message
+        retry.retries += 1
         do {
-            try await sqs.changeMessageVisibility(queueURL, receiptHandle: sqsMessage.receiptHandle, visibilityTimeout: delay)
+            // A fresh message (receive count 1) rather than this one hidden again: see `CaptionDraftMessage.retries`.
+            try await sqs.sendMessage(queueURL, body: retry.encoded(), delaySeconds: delay)
+            await deleteMessage(sqsMessage, logger: logger)
         } catch {
-            logger.warning("could not change the message's visibility", metadata: ["error": "\(error)"])
+            // SQS itself is failing: let this message come back instead.
+            logger.warning("could not queue the retry; the message comes back", metadata: ["error": "\(error)"])
+            try? await sqs.changeMessageVisibility(queueURL, receiptHandle: sqsMessage.receiptHandle, visibilityTimeout: delay)
         }
         return .retrying(seconds: delay)
     }

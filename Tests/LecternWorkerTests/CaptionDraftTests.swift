@@ -265,15 +265,25 @@ import Testing
         }
         // A real worker: encode, publish, then the draft. Transcribe answers nothing but 503.
         let job = try await world.harness.enqueue(sourcePath: try await Clips.lecture(), ladder: [240])
-        let worker = Worker(configuration: world.harness.configuration(), context: world.harness.context,
-                            captions: CaptionDraftSettings(engine: .transcribe, maxWaitSeconds: 4, firstPollSeconds: 0),
+        let logs = LogCapture()
+        let logger = Logger(label: "test-worker") { label in JSONLogHandler(label: label) { line in logs.append(line) } }
+        let worker = Worker(configuration: world.harness.configuration(), context: world.harness.context, logger: logger,
+                            // 5 s: more receives than the harness queue's redrive limit (3) fit in it, so a retry that hid the same
+                            // message again would have sent the draft to the DLQ instead of failing it.
+                            captions: CaptionDraftSettings(engine: .transcribe, maxWaitSeconds: 5, firstPollSeconds: 0),
                             captionImporter: world.importer, transcribe: transcribe)
         let task = Task { try await worker.run() }
         defer { task.cancel() }
 
         let ready = try await world.harness.waitForRecord(job.lectureID) { $0.state == .ready }
         #expect(ready.failureReason == nil)
-        let failed = try await world.harness.waitForRecord(job.lectureID, timeout: .seconds(60)) { $0.captionDraft?.state == .failed }
+        let failed: LectureRecord
+        do {
+            failed = try await world.harness.waitForRecord(job.lectureID, timeout: .seconds(60)) { $0.captionDraft?.state == .failed }
+        } catch {
+            Issue.record("worker log:\n\(logs.all.joined(separator: "\n"))")
+            throw error
+        }
         await worker.shutdown()
         try await task.value
         #expect(storm.withLock { $0 } > 0)
