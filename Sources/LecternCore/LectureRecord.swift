@@ -59,6 +59,8 @@ public struct LectureRecord: Codable, Sendable, Equatable {
     public var captionsRevision: Int?
     /// Caption versions waiting to be deleted once no player can still be reading them.
     public var retiredCaptions: [RetiredCaptionVersion]?
+    /// The automatic caption draft of a published version (`CaptionDraft`); nil when none was asked for.
+    public var captionDraft: CaptionDraft?
 
     public init(lectureId: String, courseId: String, ownerId: String, title: String, filename: String,
                 contentType: String, sizeBytes: Int64, sourceKey: String, state: LectureState = .awaitingUpload,
@@ -86,4 +88,6 @@ public enum ObjectKeys {
     }
     public static func source(lectureID: String) -> String { "uploads/\(lectureID)/source" }
     public static func renditionPrefix(lectureID: String, version: String) -> String { "renditions/\(lectureID)/\(version)/" }
+    /// Where caption files of one output version live (Transcribe's drafts are written here).
+    public static func captionsPrefix(lectureID: String, version: String) -> String { "captions/\(lectureID)/\(version)/" }
 }

@@ -21,6 +21,8 @@ struct JobEnvironment: Sendable {
     /// Deliveries after which SQS moves a message to the DLQ (or the worker gives up).
     let maxReceiveCount: Int
     let queueHasRedrive: Bool
+    /// Moves automatic caption drafts forward; nil when `LECTERN_CAPTIONS_ENGINE` is off.
+    var captionDrafts: CaptionDraftRunner? = nil
 }
 
 /// Takes one received message from claim to publish (or to a reasoned failure), then settles the message:
@@ -46,6 +48,10 @@ struct JobRunner: Sendable {
         if let sent = message.sentTimestamp { environment.metrics.queueWaitSeconds.record(max(0, receivedAt.timeIntervalSince(sent))) }
         var logger = environment.logger
         logger[metadataKey: "messageId"] = "\(message.messageID)"
+        if let draft = CaptionDraftMessage.decodeIfDraft(message.body) {
+            await handleCaptionDraft(message, draft: draft, logger: logger)
+            return
+        }
         let job: JobMessage
         do {
             job = try JobMessage.decode(message.body)
@@ -146,6 +152,8 @@ struct JobRunner: Sendable {
             timings.delete = (ContinuousClock.now - deleteStarted).seconds
             // One line per job with where its time went: ops (and the benchmark) read the share outside the encode.
             logger.info("published", metadata: timings.metadata)
+            // After the lecture is ready and its message gone: one conditional write and one send, no Transcribe call.
+            await environment.captionDrafts?.begin(lectureID: job.lectureID, version: job.outputVersion)
         case .failure(let error as LostOwnership):
             logger.warning("stopped: \(error)")
         case .failure(let error as TranscodeError) where error.isPermanent:
@@ -276,6 +284,24 @@ struct JobRunner: Sendable {
                 if beats % 10 == 0 { await environment.protection?.renew() }
             }
             try await Task.sleep(for: tick)
+        }
+    }
+
+    // MARK: Caption drafts
+
+    private func handleCaptionDraft(_ message: SQSMessage, draft: Result<CaptionDraftMessage, JobMessage.DecodingProblem>,
+                                    logger: Logger) async {
+        switch draft {
+        case .failure(let problem):
+            await reject(message, reason: problem.description, logger: logger)
+        case .success(let draft):
+            guard let runner = environment.captionDrafts else {
+                // The engine was turned off since the draft began: the lecture shows it failed at its deadline.
+                logger.notice("caption drafts are off on this worker; dropping the draft message", metadata: ["lectureId": "\(draft.lectureID)"])
+                await deleteMessage(message, logger: logger)
+                return
+            }
+            await runner.handle(message, draft: draft)
         }
     }
 

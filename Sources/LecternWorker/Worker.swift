@@ -13,6 +13,9 @@ public actor Worker {
     private let logger: Logger
     private let scratch: ScratchSpace
     private let transcoder: Transcoder
+    private let captions: CaptionDraftSettings
+    private let captionImporter: any MachineCaptionImporter
+    private let transcribe: TranscribeClient?
 
     private var stopping = false
     private var activeJobs = 0
@@ -23,13 +26,18 @@ public actor Worker {
     private let wake: AsyncStream<Void>.Continuation
 
     public init(configuration: WorkerConfiguration, context: AWSContext, logger: Logger = Logger(label: "lectern-worker"),
-                metrics: WorkerMetrics = WorkerMetrics(), diskSpace: DiskSpace = .system, transcoder: Transcoder = Transcoder()) {
+                metrics: WorkerMetrics = WorkerMetrics(), diskSpace: DiskSpace = .system, transcoder: Transcoder = Transcoder(),
+                captions: CaptionDraftSettings = .off, captionImporter: any MachineCaptionImporter = KeepDraftInBucket(),
+                transcribe: TranscribeClient? = nil) {
         self.configuration = configuration
         self.context = context
         self.logger = logger
         self.metrics = metrics
         self.scratch = ScratchSpace(directory: configuration.scratchDirectory, minimumFreeBytes: configuration.minimumFreeBytes, disk: diskSpace)
         self.transcoder = transcoder
+        self.captions = captions
+        self.captionImporter = captionImporter
+        self.transcribe = transcribe
         (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -213,6 +221,11 @@ public actor Worker {
         let scaleIn = configuration.ecsAgentURI.map {
             ScaleInProtection(agentURI: $0, minutes: configuration.protectionMinutes, transport: context.transport, logger: logger)
         }
+        let captionDrafts = captions.isOn ? CaptionDraftRunner(
+            settings: captions, transcribe: transcribe ?? TranscribeClient(context: context), sqs: sqs, s3: S3Client(context: context),
+            store: LectureStore(dynamo: DynamoDBClient(context: context), table: configuration.table), queueURL: configuration.queueURL,
+            bucket: configuration.bucket, importer: captionImporter, logger: logger,
+            retryBaseDelaySeconds: configuration.retryBaseDelaySeconds, maxRetryDelaySeconds: configuration.maxRetryDelaySeconds) : nil
         return JobEnvironment(
             configuration: configuration, sqs: sqs, s3: S3Client(context: context),
             store: LectureStore(dynamo: DynamoDBClient(context: context), table: configuration.table),
@@ -220,6 +233,6 @@ public actor Worker {
             deadLetterQueueURL: deadLetterQueueURL,
             maxReceiveCount: attributes.redrivePolicy?.maxReceiveCount
                 ?? JobLimits(encodeAttempts: configuration.maxEncodeAttempts).queueMaxReceiveCount,
-            queueHasRedrive: attributes.redrivePolicy != nil)
+            queueHasRedrive: attributes.redrivePolicy != nil, captionDrafts: captionDrafts)
     }
 }

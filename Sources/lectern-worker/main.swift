@@ -1,6 +1,7 @@
 // lectern-worker: receives encode jobs from SQS and publishes adaptive streams (see LecternWorker.Worker).
 import AWS
 import Foundation
+import LecternCore
 import LecternWorker
 import Logging
 
@@ -20,15 +21,18 @@ func fail(_ message: String) -> Never {
 
 let configuration: WorkerConfiguration
 let context: AWSContext
+let captions: CaptionDraftSettings
 do {
     configuration = try WorkerConfiguration.fromEnvironment(environment)
+    captions = try CaptionDraftSettings.fromEnvironment(environment)
     context = try AWSContext.fromEnvironment(environment)
 } catch {
     fail("configuration: \(error)")
 }
 
 let metrics = WorkerMetrics()
-let worker = Worker(configuration: configuration, context: context, logger: logger, metrics: metrics)
+// TODO(lead): pass `captionImporter:` a CaptionPublisher-backed importer once branch `captions` is merged.
+let worker = Worker(configuration: configuration, context: context, logger: logger, metrics: metrics, captions: captions)
 
 // SIGTERM (ECS, docker stop) and SIGINT (Ctrl-C) start a graceful shutdown; a second signal does not kill us:
 // the grace is already bounded.

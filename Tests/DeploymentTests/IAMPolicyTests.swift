@@ -38,15 +38,26 @@ import Testing
         "dynamodb:Query": [table, courseIndex, outboxIndex],
     ]
 
+    static let bucketCaptions = "${MediaBucket.Arn}/captions/*"
+    static let publishedMP4 = "${MediaBucket.Arn}/renditions/*/download.mp4"
+    static let transcriptionJobs = "arn:${AWS::Partition}:transcribe:${AWS::Region}:${AWS::AccountId}:transcription-job/lectern-*"
+
     static let worker: [String: Set<String>] = [
-        "s3:GetObject": [bucketUploads],
-        "s3:PutObject": [bucketRenditions],
+        // Sources; for caption drafts (issue 14) the published MP4 Transcribe reads with the worker's rights and the
+        // VTT it wrote under captions/.
+        "s3:GetObject": [bucketUploads, publishedMP4, bucketCaptions],
+        "s3:PutObject": [bucketRenditions, bucketCaptions],
         "s3:AbortMultipartUpload": [bucketRenditions],
         "sqs:ReceiveMessage": [queue],
         "sqs:DeleteMessage": [queue],
         "sqs:ChangeMessageVisibility": [queue],
         "sqs:GetQueueAttributes": [queue],
-        "sqs:SendMessage": [deadLetters],
+        // Permanent failures to the DLQ; the caption draft's delayed start and poll messages to the jobs queue.
+        "sqs:SendMessage": [deadLetters, queue],
+        // Transcribe jobs named lectern-*, nothing else of Transcribe's.
+        "transcribe:StartTranscriptionJob": [transcriptionJobs],
+        "transcribe:GetTranscriptionJob": [transcriptionJobs],
+        "transcribe:DeleteTranscriptionJob": [transcriptionJobs],
         "dynamodb:GetItem": [table],
         "dynamodb:UpdateItem": [table],
         // Scale-in protection through $ECS_AGENT_URI, limited to this cluster's tasks.

@@ -81,6 +81,23 @@ import Testing
         }
     }
 
+    /// Issue 14: API and worker read the caption engine from one parameter, off unless the deployer says otherwise,
+    /// so the lecture view never says "unavailable" while workers draft (or the reverse).
+    @Test func apiAndWorkerShareTheCaptionEngineSettingWhichIsOffByDefault() throws {
+        func environment(_ definition: String) throws -> [String: TemplateValue] {
+            let container = try #require(try Self.properties(definition)["ContainerDefinitions"]?.items.first)
+            return (container["Environment"]?.items ?? []).reduce(into: [String: TemplateValue]()) {
+                if let name = $1["Name"]?.string, let value = $1["Value"] { $0[name] = value }
+            }
+        }
+        #expect(try environment("ApiTaskDefinition")["LECTERN_CAPTIONS_ENGINE"] == Self.ref("CaptionsEngine"))
+        #expect(try environment("WorkerTaskDefinition")["LECTERN_CAPTIONS_ENGINE"] == Self.ref("CaptionsEngine"))
+        #expect(try environment("WorkerTaskDefinition")["LECTERN_CAPTIONS_LANGUAGES"] == Self.ref("CaptionsLanguages"))
+        let parameter = try #require(try Template.main().parameters["CaptionsEngine"])
+        #expect(parameter["Default"] == .string("off"))
+        #expect(parameter["AllowedValues"] == .list([.string("off"), .string("transcribe")]))
+    }
+
     /// Issue 13 §3: metrics are not reachable through the balancer at all (no path rule to get wrong), and the
     /// failed sign-in limit keys on the address the balancer appends, which only it can write.
     @Test func apiMetricsStayInsideTheTaskAndTheClientIsTheBalancersEntry() throws {

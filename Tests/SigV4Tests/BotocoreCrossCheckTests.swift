@@ -1,10 +1,12 @@
 import Foundation
+import LecternTestSupport
 import SigV4
 import Testing
 
 /// Our presigned URLs and POST forms against botocore's, byte for byte, for awkward S3 keys.
 @Suite("botocore cross-check")
 struct BotocoreCrossCheckTests {
+    static let testDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let bucket = "lectern-media"
     static let region = "us-east-1"
     /// 2024-02-29T23:59:59Z: a leap day one second before midnight, so expiries cross into March.
@@ -128,7 +130,7 @@ struct BotocoreCrossCheckTests {
     static func botocoreAnswers() throws -> [[String: Any]] {
         let spec: [String: Any] = ["timestamp": timestamp, "region": region, "bucket": bucket,
                                    "cases": cases.map(\.json)]
-        let output = try PythonRunner.run(script: "botocore_presign.py",
+        let output = try PythonRunner.run(script: "botocore_presign.py", in: Self.testDirectory,
                                           input: JSONSerialization.data(withJSONObject: spec))
         guard let answers = try JSONSerialization.jsonObject(with: output) as? [[String: Any]] else {
             throw PythonRunner.Failure(description: "unexpected botocore output")
@@ -252,7 +254,7 @@ struct BotocoreCrossCheckTests {
     func headerSigningMatchesBotocore() throws {
         let spec: [String: Any] = ["timestamp": Self.timestamp, "region": Self.region, "bucket": Self.bucket,
                                    "cases": Self.headerCases.map(\.json)]
-        let output = try PythonRunner.run(script: "botocore_presign.py", input: JSONSerialization.data(withJSONObject: spec))
+        let output = try PythonRunner.run(script: "botocore_presign.py", in: Self.testDirectory, input: JSONSerialization.data(withJSONObject: spec))
         let answers = try #require(try JSONSerialization.jsonObject(with: output) as? [[String: Any]])
         try #require(answers.count == Self.headerCases.count)
         let date = Date(timeIntervalSince1970: TimeInterval(Self.timestamp))

@@ -2,13 +2,14 @@ import Foundation
 
 /// The services Lectern talks to, with their SigV4 signing names.
 public enum AWSService: String, Sendable, CaseIterable {
-    case s3, sqs, dynamodb
+    case s3, sqs, dynamodb, transcribe
 
     var environmentSuffix: String {
         switch self {
         case .s3: "S3"
         case .sqs: "SQS"
         case .dynamodb: "DYNAMODB"
+        case .transcribe: "TRANSCRIBE"
         }
     }
 }
@@ -19,7 +20,7 @@ public struct AWSConfigurationError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Region and endpoints, usually read from the environment:
-/// AWS_REGION (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL, and AWS_ENDPOINT_URL_S3 / _SQS / _DYNAMODB.
+/// AWS_REGION (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL, and AWS_ENDPOINT_URL_S3 / _SQS / _DYNAMODB / _TRANSCRIBE.
 public struct AWSConfiguration: Sendable {
     public var region: String
     /// Service-specific endpoints override `endpoint`; nil for both means the real AWS endpoint.
@@ -58,6 +59,7 @@ public struct AWSConfiguration: Sendable {
         case .s3: return URL(string: "https://s3.\(region).amazonaws.com")!
         case .sqs: return URL(string: "https://sqs.\(region).amazonaws.com")!
         case .dynamodb: return URL(string: "https://dynamodb.\(region).amazonaws.com")!
+        case .transcribe: return URL(string: "https://transcribe.\(region).amazonaws.com")!
         }
     }
 

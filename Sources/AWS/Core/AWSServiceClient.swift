@@ -132,12 +132,15 @@ public struct AWSServiceClient: Sendable {
         return error
     }
 
-    // MARK: JSON protocols (SQS, DynamoDB)
+    // MARK: JSON protocols (SQS, DynamoDB: 1.0; Transcribe: 1.1)
 
-    /// POSTs a JSON-1.0 request with `X-Amz-Target: target` and answers the response body.
-    public func json(target: String, body: Data, idempotent: Bool, timeouts: HTTPTimeouts? = nil) async throws -> Data {
+    /// POSTs a JSON request (`jsonVersion` "1.0" or "1.1", as the service model's `metadata.jsonVersion` says) with
+    /// `X-Amz-Target: target` and answers the response body. The two versions differ on the wire only in the
+    /// content type; the error shapes `AWSErrorParser` reads are the same.
+    public func json(target: String, body: Data, idempotent: Bool, timeouts: HTTPTimeouts? = nil,
+                     jsonVersion: String = "1.0") async throws -> Data {
         var headers: HTTPHeaders = [:]
-        headers["Content-Type"] = "application/x-amz-json-1.0"
+        headers["Content-Type"] = "application/x-amz-json-\(jsonVersion)"
         headers["X-Amz-Target"] = target
         let request = AWSRequest(method: "POST", url: Self.url(base: endpoint, encodedPath: "/"), headers: headers,
                                  body: .data(body), payload: .bytes(body), idempotent: idempotent, timeouts: timeouts)
@@ -146,9 +149,10 @@ public struct AWSServiceClient: Sendable {
 
     /// Encodes `input`, calls `target`, decodes the answer; a malformed answer is an `AWSError` with code `MalformedResponse`.
     public func json<Input: Encodable, Output: Decodable>(target: String, input: Input, output: Output.Type,
-                                                        idempotent: Bool, timeouts: HTTPTimeouts? = nil) async throws -> Output {
+                                                        idempotent: Bool, timeouts: HTTPTimeouts? = nil,
+                                                        jsonVersion: String = "1.0") async throws -> Output {
         let body = try JSONEncoder().encode(input)
-        let answer = try await json(target: target, body: body, idempotent: idempotent, timeouts: timeouts)
+        let answer = try await json(target: target, body: body, idempotent: idempotent, timeouts: timeouts, jsonVersion: jsonVersion)
         do {
             return try JSONDecoder().decode(Output.self, from: answer.isEmpty ? Data("{}".utf8) : answer)
         } catch {

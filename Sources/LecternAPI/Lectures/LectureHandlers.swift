@@ -355,7 +355,7 @@ struct LectureHandlers: Sendable {
             let grant = config.playbackGrants.mint(lecture: record.lectureId, course: record.courseId, for: caller)
             playback = try await Playback(config: config, services: services).view(of: record, prefix: prefix, grant: grant)
         }
-        let view = LectureView(record, playback: playback)
+        let view = LectureView(record, playback: playback, captionDraft: CaptionDraftView(record, settings: config.captionDrafts))
         return APIResponse(status: 200, body: view.directJSON ?? APIJSON.encode(view), contentType: "application/json")
     }
 

@@ -7,8 +7,20 @@ extension LectureView {
     /// is its own, so those go through it. `HotPathEncodingTests` holds the two byte for byte.
     var directJSON: Data? {
         guard durationSeconds == nil, playback == nil, progress == nil, poster == nil else { return nil }
-        var writer = JSONWriter(capacity: 300 + title.utf8.count + (description?.utf8.count ?? 0) + filename.utf8.count + (failureReason?.utf8.count ?? 0))
-        writer.raw(#"{"contentType":"#)
+        var writer = JSONWriter(capacity: 384 + title.utf8.count + (description?.utf8.count ?? 0) + filename.utf8.count + (failureReason?.utf8.count ?? 0))
+        if let captionDraft {
+            writer.raw(#"{"captionDraft":{"#)
+            if let detail = captionDraft.detail {
+                writer.raw(#""detail":"#)
+                writer.string(detail)
+                writer.raw(",")
+            }
+            writer.raw(#""state":"#)
+            writer.string(captionDraft.state.rawValue)
+            writer.raw(#"},"contentType":"#)
+        } else {
+            writer.raw(#"{"contentType":"#)
+        }
         writer.string(contentType)
         writer.raw(#","course":"#)
         writer.string(course)

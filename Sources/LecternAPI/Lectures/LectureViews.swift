@@ -58,8 +58,10 @@ public struct LectureView: Codable, Sendable, Equatable {
     public var playback: PlaybackView?
     /// List items of ready lectures: a presigned link to the poster, so a list needs no call per lecture.
     public var poster: URL?
+    /// The automatic caption draft (GET /v1/lectures/{id} only).
+    public var captionDraft: CaptionDraftView?
 
-    init(_ record: LectureRecord, playback: PlaybackView? = nil, poster: URL? = nil, now: Date = Date()) {
+    init(_ record: LectureRecord, playback: PlaybackView? = nil, poster: URL? = nil, captionDraft: CaptionDraftView? = nil, now: Date = Date()) {
         id = record.lectureId
         course = record.courseId
         owner = record.ownerId
@@ -83,6 +85,7 @@ public struct LectureView: Codable, Sendable, Equatable {
         durationSeconds = record.durationSeconds ?? playback?.durationSeconds
         self.playback = playback
         self.poster = poster
+        self.captionDraft = captionDraft
     }
 }
 

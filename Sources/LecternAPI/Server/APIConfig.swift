@@ -1,4 +1,5 @@
 import Foundation
+import LecternCore
 
 /// What is wrong with the configuration, every problem at once, so one restart fixes them all.
 public struct APIConfigError: Error, Sendable, CustomStringConvertible {
@@ -77,6 +78,9 @@ public struct APIConfig: Sendable {
     /// Failed sign-ins a client may make a minute (a burst of as many, then one every 60/n s) before it gets 429
     /// without its token being verified.
     public var failedSignInsPerMinute = 30
+    /// Whether automatic caption drafts are made (`LECTERN_CAPTIONS_ENGINE`, read like the worker reads it): off, the
+    /// lecture view says `unavailable`.
+    public var captionDrafts = CaptionDraftSettings.off
     /// How the client of a request is found (see `ClientIdentity`).
     public var forwardedHops = 0
 
@@ -200,6 +204,7 @@ public struct APIConfig: Sendable {
         if let directory = value("LECTERN_PORTAL_DIR") {
             do { config.portal = try PortalFiles(directory: directory) } catch { problems += error.problems }
         }
+        do { config.captionDrafts = try CaptionDraftSettings.fromEnvironment(environment) } catch { problems.append(error.description) }
         guard problems.isEmpty else { throw APIConfigError(problems: problems) }
         return config
     }

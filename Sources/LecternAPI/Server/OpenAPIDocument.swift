@@ -193,7 +193,10 @@ enum OpenAPIDocument {
         "progress": {"type": "object", "properties": {"percent": {"type": "number"}, "stage": {"type": "string"},
           "secondsLeft": {"type": "integer", "minimum": 0, "description": "Estimated seconds the encode has left, once the estimate is stable (the average rate since the claim, from 5 % and 10 s on)."}}},
         "failureReason": {"type": "string"}, "retryable": {"type": "boolean"}, "durationSeconds": {"type": "number"},
-        "playback": {"$ref": "#/components/schemas/Playback"}}},
+        "playback": {"$ref": "#/components/schemas/Playback"},
+        "captionDraft": {"$ref": "#/components/schemas/CaptionDraft"}}},
+      "CaptionDraft": {"type": "object", "required": ["state"], "description": "The automatic caption draft (GET /v1/lectures/{id} only). unavailable: the speech engine is off, or no draft was made for this version.", "properties": {
+        "state": {"enum": ["unavailable", "pending", "running", "ready", "failed"]}, "detail": {"type": "string", "description": "Words for a professor."}}},
       "Playback": {"type": "object", "required": ["hls", "renditions", "expiresAt"], "properties": {
         "hls": {"type": "string"}, "mp4": {"type": "string", "format": "uri"}, "poster": {"type": "string", "format": "uri"},
         "storyboard": {"type": "object", "required": ["cues"], "properties": {"cues": {"type": "string"}, "image": {"type": "string", "format": "uri"},

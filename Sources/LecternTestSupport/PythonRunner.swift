@@ -1,17 +1,18 @@
 import Foundation
 
-/// Runs one of the test directory's Python scripts with a JSON file argument and returns its stdout.
-/// A missing python3 or botocore is an error, so the tests that need them fail instead of skipping.
-enum PythonRunner {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+/// Runs a test directory's Python script with a JSON file argument and returns its stdout (the botocore
+/// cross-checks of SigV4 and the Transcribe contract tests). A missing python3 or botocore is an error, so the tests
+/// that need them fail instead of skipping.
+public enum PythonRunner {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
     }
 
-    static let testDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-
-    static func run(script: String, input: Data) throws -> Data {
+    /// `script` is a file name in `directory` (a test passes its own: `URL(fileURLWithPath: #filePath).deletingLastPathComponent()`).
+    public static func run(script: String, in testDirectory: URL, input: Data) throws -> Data {
         let inputFile = FileManager.default.temporaryDirectory
-            .appendingPathComponent("sigv4-\(UUID().uuidString).json")
+            .appendingPathComponent("python-input-\(UUID().uuidString).json")
         try input.write(to: inputFile)
         defer { try? FileManager.default.removeItem(at: inputFile) }
 
@@ -25,7 +26,7 @@ enum PythonRunner {
         do {
             try process.run()
         } catch {
-            throw Failure(description: "cannot start python3 (\(error)); botocore cross-checks need python3 with botocore")
+            throw Failure(description: "cannot start python3 (\(error)); botocore checks need python3 with botocore")
         }
         // Drain stderr concurrently so a chatty child cannot block on a full pipe while we read stdout.
         let errorData = LockedData()
