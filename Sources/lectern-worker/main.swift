@@ -31,8 +31,11 @@ do {
 }
 
 let metrics = WorkerMetrics()
-// TODO(lead): pass `captionImporter:` a CaptionPublisher-backed importer once branch `captions` is merged.
-let worker = Worker(configuration: configuration, context: context, logger: logger, metrics: metrics, captions: captions)
+// A finished Transcribe draft becomes the lecture's machine caption track through the caption publisher.
+let captionImporter = PublishMachineTrack(store: LectureStore(dynamo: DynamoDBClient(context: context), table: configuration.table),
+                                          s3: S3Client(context: context), bucket: configuration.bucket)
+let worker = Worker(configuration: configuration, context: context, logger: logger, metrics: metrics, captions: captions,
+                    captionImporter: captionImporter)
 
 // SIGTERM (ECS, docker stop) and SIGINT (Ctrl-C) start a graceful shutdown; a second signal does not kill us:
 // the grace is already bounded.

@@ -38,7 +38,6 @@ import Testing
         "dynamodb:Query": [table, courseIndex, outboxIndex],
     ]
 
-    static let bucketCaptions = "${MediaBucket.Arn}/captions/*"
     static let publishedMP4 = "${MediaBucket.Arn}/renditions/*/download.mp4"
     static let transcriptionJobs = "arn:${AWS::Partition}:transcribe:${AWS::Region}:${AWS::AccountId}:transcription-job/lectern-*"
 
