@@ -173,7 +173,6 @@ export function captionEditor({ lecture, track, doc, video, seekTo, onSaved, onC
       event.preventDefault();
       const index = Number(li.dataset.index), key = event.shiftKey ? "end" : "start";
       setTime(index, key, cues[index][key] + (event.key === "ArrowLeft" ? -NUDGE : NUDGE));
-      list.children[selected]?.querySelector(key === "start" ? ".cue-start" : ".cue-end")?.setAttribute("data-nudged", "1");
       if (document.activeElement === document.body) list.children[index]?.querySelector("textarea")?.focus();
     }
   });
@@ -197,7 +196,7 @@ export function captionEditor({ lecture, track, doc, video, seekTo, onSaved, onC
       dirty = false;
       undoStack.length = 0;
       undoButton.disabled = true;
-      status.textContent = "Saved as version " + saved.version + ".";
+      status.textContent = "Saved as a new version (" + saved.cueCount + " cues); students see it now.";
       onSaved(saved);
     } catch (error) {
       saveButton.disabled = false;

@@ -92,11 +92,11 @@ export function captionAdmin({ lecture, onChanged, onEdit }) {
         actions.push(make);
       }
       actions.push(remove);
-      return h("li", { "data-track-id": track.id, "data-language": track.language },
+      return h("li", { "data-track-id": track.id, "data-language": track.language, "data-version": String(track.version) },
         h("span", { class: "track-name" }, h("strong", {}, track.label || track.language), " ",
           h("span", { class: "small muted" }, track.language + " · " + track.kind + " · " +
-            (track.source === "machine" ? MACHINE_NOTE : "from the professor") + " · version " + track.version +
-            " · " + track.cueCount + " cues")),
+            (track.source === "machine" ? MACHINE_NOTE : "from the professor") + " · " + track.cueCount + " cues" +
+            (track.updatedAt ? " · updated " + new Date(track.updatedAt).toLocaleString() : ""))),
         track.default ? h("span", { class: "badge" }, "Default") : null,
         h("span", { class: "actions" }, actions));
     }));

@@ -36,6 +36,14 @@ export function helpDialog() {
     h("p", { class: "actions" }, close));
   let opener = null;
   close.addEventListener("click", () => dialog.close());
+  // showModal makes the page inert, but Tab past the last control leaves for the browser's own UI: keep it inside.
+  dialog.addEventListener("keydown", (event) => {
+    if (event.key !== "Tab") return;
+    const inside = [...dialog.querySelectorAll("button, [href], input, select, textarea, [tabindex]:not([tabindex='-1'])")];
+    const index = inside.indexOf(document.activeElement);
+    event.preventDefault();
+    inside[(index + (event.shiftKey ? -1 : 1) + inside.length) % inside.length]?.focus();
+  });
   dialog.addEventListener("close", () => { opener?.focus(); opener = null; });
   return {
     element: dialog,

@@ -312,8 +312,9 @@ export function player(lecture, { user, tracks = [], onTrackChange = () => {}, o
   let lastSaved = 0;
   const savePosition = () => {
     const at = position();
+    // At the very start or in the last seconds there is nothing to resume: the position is forgotten.
     if (at > 1 && at < (duration || Infinity) - RESUME_TAIL_SECONDS) localStorage.setItem(resumeKey(user, lecture.id), at.toFixed(1));
-    else if (at >= (duration || Infinity) - RESUME_TAIL_SECONDS) localStorage.removeItem(resumeKey(user, lecture.id));
+    else localStorage.removeItem(resumeKey(user, lecture.id));
   };
   video.addEventListener("timeupdate", () => {
     if (Math.abs(position() - lastSaved) >= 2) { lastSaved = position(); savePosition(); }

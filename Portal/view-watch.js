@@ -57,7 +57,9 @@ export async function watchView(id) {
   const side = h("aside", { class: "side", "aria-label": "Transcript and captions" }, transcript.element);
   controls.setTracks(tracks);
 
-  const details = h("section", { class: "details", id: "details", "aria-label": "About this lecture" },
+  // The title and description under the player (the page's heading), as a video site has them.
+  const details = h("section", { class: "details", id: "details", "aria-labelledby": "lecture-title" },
+    h("h1", { id: "lecture-title" }, lecture.title),
     lecture.description ? h("p", { class: "description" }, lecture.description) : null,
     trackProblem ? h("p", { class: "error" }, trackProblem) : null);
 
@@ -97,9 +99,9 @@ export async function watchView(id) {
     admin.setTracks(tracks);
   }
 
-  show(back, h("h1", {}, lecture.title),
-    h("div", { class: "watch-layout" }, controls.element, side),
-    details, admin?.element, help.element);
+  show(back,
+    h("div", { class: "watch-layout" }, h("div", { class: "watch-main" }, controls.element, details), side),
+    admin?.element, help.element);
   const stopShortcuts = installShortcuts(controls, help);
   onLeave(() => {
     stopShortcuts();

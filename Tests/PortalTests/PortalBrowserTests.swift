@@ -17,7 +17,7 @@ import Testing
     static let artifacts = BuiltProducts.repositoryRoot.appendingPathComponent(".build/test-artifacts/portal")
     /// Every scenario `portal_browser.py` runs, in order, then axe-core's verdict over the states they audited and the
     /// console's. `PORTAL_SCENARIOS=a,b` (for work on one page) runs and expects only those, plus the verdicts.
-    static let allScenarios = ["upload", "resume", "failure", "watch", "phone"]
+    static let allScenarios = ["upload", "resume", "failure", "watch", "controls", "phone", "captions", "transcript", "caption-editor"]
     static var scenarios: [String] {
         let wanted = (ProcessInfo.processInfo.environment["PORTAL_SCENARIOS"] ?? "").split(separator: ",").map(String.init)
         return (wanted.isEmpty ? allScenarios : allScenarios.filter(wanted.contains)) + ["axe", "console"]
@@ -48,6 +48,7 @@ import Testing
         // Not a video at all, though its name says so: the worker fails it.
         let broken = clips.appendingPathComponent("broken-recording.mp4")
         try Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }).write(to: broken)
+        let captionFiles = try CaptionFixtures.write(to: clips)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: clip.path)[.size] as? Int64)
         let partCount = Int((size + PortalStack.partBytes - 1) / PortalStack.partBytes)
         try #require(partCount >= 6, "the clip is \(size) bytes: too few parts to show parallel and resumed uploads")
@@ -62,6 +63,7 @@ import Testing
                 "studentToken": try await stack.token(.student, user: "student-alan", name: "Alan Turing"),
                 "clip": clip.path, "clip2": clip2.path, "brokenClip": broken.path, "partCount": partCount,
                 "throttleBytesPerSecond": 4 << 20,
+                "captionSrt": captionFiles.srt.path, "captionVtt": captionFiles.vtt.path, "captionBroken": captionFiles.broken.path,
                 "chromium": Self.chromium, "chromedriver": Self.chromedriver,
                 "artifacts": folder.path, "results": folder.appendingPathComponent("results.json").path,
             ]

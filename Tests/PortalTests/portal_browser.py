@@ -15,7 +15,7 @@ import os
 from browser_common import axe_verdict, config, probe_axe, console, drain_logs, js, make_driver, results
 
 # In the order they run.
-MODULES = ["scenarios_upload", "scenarios_watch"]
+MODULES = ["scenarios_upload", "scenarios_watch", "scenarios_captions"]
 
 
 PROBE = "lectern-console-probe"
