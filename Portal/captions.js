@@ -30,10 +30,10 @@ export function initialTrack(tracks, user) {
   return null;
 }
 
-// The lecture's tracks: the lecture view's `playback.captions` when present, else the captions route; none when the
-// API has no caption routes (404) yet.
+// The lecture's tracks: the lecture view's `playback.captions` (absent from an API without captions: none), or after
+// a change the captions route.
 export async function loadTracks(lecture, { fresh = false } = {}) {
-  if (!fresh && Array.isArray(lecture.playback?.captions)) return lecture.playback.captions;
+  if (!fresh) return Array.isArray(lecture.playback?.captions) ? lecture.playback.captions : [];
   try {
     const answer = await api("GET", "/v1/lectures/" + encodeURIComponent(lecture.id) + "/captions");
     return answer?.tracks || [];

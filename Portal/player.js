@@ -66,6 +66,30 @@ export function spokenDuration(total) {
   return parts.join(" ");
 }
 
+// Control icons as inline SVG (emoji glyphs are missing from many systems' fonts and drew empty boxes).
+const ICONS = {
+  play: "M8 5v14l11-7z",
+  pause: "M6 5h4v14H6zM14 5h4v14h-4z",
+  volume: "M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4z",
+  muted: "M3 9v6h4l5 5V4L7 9H3zm12.6-.6 1.4-1.4 2.5 2.5 2.5-2.5 1.4 1.4-2.5 2.6 2.5 2.5-1.4 1.4-2.5-2.5-2.5 2.5-1.4-1.4 2.5-2.5z",
+  fullscreen: "M4 4h6v2H6v4H4zm10 0h6v6h-2V6h-4zM4 14h2v4h4v2H4zm14 0h2v6h-6v-2h4z",
+  keyboard: "M2 6h20v12H2zm2 2v2h2V8zm4 0v2h2V8zm4 0v2h2V8zm4 0v2h2V8zM4 12v2h2v-2zm4 0v2h8v-2zm10 0v2h2v-2z",
+};
+const SVG = "http://www.w3.org/2000/svg";
+function icon(name) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  svg.setAttribute("class", "icon");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", ICONS[name]);
+  path.setAttribute("fill-rule", "evenodd");
+  svg.append(path);
+  return svg;
+}
+const setIcon = (button, name) => button.firstChild.firstChild.setAttribute("d", ICONS[name]);
+
 const resumeKey = (user, lectureId) => "lectern.resume." + user + "." + lectureId;
 
 // Builds the player for a ready lecture; answers { element, video, controls, selectTrack, setTracks, toggleCaptions,
@@ -114,7 +138,7 @@ export function player(lecture, { user, tracks = [], onTrackChange = () => {}, o
     clock.textContent = formatDuration(Number(seek.value)) + " / " + formatDuration(duration);
   }
   function seekTo(time) {
-    const target = Math.min(Math.max(0, time), duration || time);
+    const target = Math.min(Math.max(0, time), duration ? duration - 0.1 : time);
     video.currentTime = target;
     seek.value = String(target);
     describe();
@@ -145,7 +169,8 @@ export function player(lecture, { user, tracks = [], onTrackChange = () => {}, o
     let target;
     if (event.key in steps) target = position() + steps[event.key];
     else if (event.key === "Home") target = 0;
-    else if (event.key === "End") target = duration;
+    // Just short of the end: Chromium's native HLS player, asked for exactly the duration, went back to 0.
+    else if (event.key === "End") target = Math.max(0, duration - 0.1);
     else return;
     event.preventDefault();
     event.stopPropagation();
@@ -182,11 +207,11 @@ export function player(lecture, { user, tracks = [], onTrackChange = () => {}, o
   }
 
   // MARK: Play, mute, volume
-  const playButton = h("button", { type: "button", id: "play", "aria-label": "Play", title: "Play (k)" }, h("span", { "aria-hidden": "true" }, "▶"));
+  const playButton = h("button", { type: "button", id: "play", "aria-label": "Play", title: "Play (k)" }, icon("play"));
   const syncPlay = () => {
     playButton.setAttribute("aria-label", video.paused ? "Play" : "Pause");
     playButton.title = (video.paused ? "Play" : "Pause") + " (k)";
-    playButton.firstChild.textContent = video.paused ? "▶" : "❚❚";
+    setIcon(playButton, video.paused ? "play" : "pause");
   };
   video.addEventListener("play", syncPlay);
   video.addEventListener("pause", syncPlay);
@@ -195,7 +220,7 @@ export function player(lecture, { user, tracks = [], onTrackChange = () => {}, o
   video.addEventListener("click", togglePlay);
 
   const muteButton = h("button", { type: "button", id: "mute", "aria-pressed": "false", "aria-label": "Mute", title: "Mute (m)" },
-    h("span", { "aria-hidden": "true" }, "🔊"));
+    icon("volume"));
   const volume = h("input", { type: "range", id: "volume", min: "0", max: "1", step: "0.05", value: "1", "aria-label": "Volume" });
   const toggleMute = () => { video.muted = !video.muted; };
   muteButton.addEventListener("click", toggleMute);
@@ -205,7 +230,7 @@ export function player(lecture, { user, tracks = [], onTrackChange = () => {}, o
   });
   video.addEventListener("volumechange", () => {
     muteButton.setAttribute("aria-pressed", String(video.muted));
-    muteButton.firstChild.textContent = video.muted || video.volume === 0 ? "🔇" : "🔊";
+    setIcon(muteButton, video.muted || video.volume === 0 ? "muted" : "volume");
     volume.setAttribute("aria-valuetext", video.muted ? "muted" : Math.round(video.volume * 100) + "%");
   });
 
@@ -281,14 +306,14 @@ export function player(lecture, { user, tracks = [], onTrackChange = () => {}, o
   // MARK: Full screen (the wrapper, so the controls stay), help, download
   const frame = h("div", { class: "player-frame" });
   const fullButton = h("button", { type: "button", id: "fullscreen", "aria-label": "Full screen", title: "Full screen (f)" },
-    h("span", { "aria-hidden": "true" }, "⛶"));
+    icon("fullscreen"));
   const toggleFullscreen = () => {
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
     else frame.requestFullscreen?.().catch(() => toast("Full screen is not available here."));
   };
   fullButton.addEventListener("click", toggleFullscreen);
   const helpButton = h("button", { type: "button", id: "keys-help", "aria-haspopup": "dialog", title: "Keyboard shortcuts (?)" },
-    h("span", { "aria-hidden": "true" }, "⌨"), h("span", { class: "visually-hidden" }, "Keyboard shortcuts"));
+    icon("keyboard"), h("span", { class: "visually-hidden" }, "Keyboard shortcuts"));
   helpButton.addEventListener("click", () => onHelp(helpButton));
   const download = playback.mp4
     ? h("a", { class: "button", id: "download", href: playback.mp4, download: (lecture.filename || "lecture") }, "Download MP4")
