@@ -61,10 +61,16 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: Captions (pure Swift: parse, validate, sanitise, segment WebVTT/SRT; no AWS, no FFmpeg)
+        .target(
+            name: "Captions",
+            swiftSettings: strict
+        ),
+
         // MARK: Domain (shared by the API and the worker; no AWS, no FFmpeg)
         .target(
             name: "LecternCore",
-            dependencies: ["AWS"],
+            dependencies: ["AWS", "Captions"],
             swiftSettings: strict
         ),
 
@@ -72,7 +78,7 @@ let package = Package(
         .target(
             name: "LecternAPI",
             dependencies: [
-                "LecternCore", "AWS", "CLinuxEvents",
+                "LecternCore", "AWS", "CLinuxEvents", "Captions",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -161,13 +167,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "CaptionsTests",
+            dependencies: ["Captions"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "LecternCoreTests",
             dependencies: ["LecternCore", "LecternTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "LecternAPITests",
-            dependencies: ["LecternAPI", "LecternCore", "LecternTestSupport"],
+            dependencies: ["LecternAPI", "LecternCore", "LecternTestSupport", "Captions"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -39,6 +39,14 @@ public struct LectureRecord: Codable, Sendable, Equatable {
     public var publishedPrefix: String?
     public var durationSeconds: Double?
 
+    // Captions (see `CaptionPublisher`): kept on the lecture item, so reading a lecture reads its tracks too
+    /// Published caption tracks, at most one with `isDefault`.
+    public var captions: [CaptionTrack]?
+    /// Counts caption writes: every change is conditional on it, so two editors cannot lose each other's change.
+    public var captionsRevision: Int?
+    /// Caption versions waiting to be deleted once no player can still be reading them.
+    public var retiredCaptions: [RetiredCaptionVersion]?
+
     public init(lectureId: String, courseId: String, ownerId: String, title: String, filename: String,
                 contentType: String, sizeBytes: Int64, sourceKey: String, state: LectureState = .awaitingUpload,
                 now: Date = Date()) {

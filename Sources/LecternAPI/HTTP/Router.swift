@@ -40,6 +40,8 @@ public struct Router: Sendable {
         var segments: [Segment]
         var access: RouteAccess
         var name: String
+        /// The largest request body this route takes; nil: `APIConfig.maxBodyBytes`.
+        var bodyLimit: Int?
         var handler: RouteHandler
     }
 
@@ -48,7 +50,8 @@ public struct Router: Sendable {
     public init() {}
 
     /// `pattern` is `METHOD /path/:param/...`; a parameter may carry a literal suffix (`:rendition.m3u8`).
-    public mutating func add(_ pattern: String, access: RouteAccess = .authenticated, _ handler: @escaping RouteHandler) {
+    /// `bodyLimit`: a route that takes larger bodies than `APIConfig.maxBodyBytes` (a caption file) says so here.
+    public mutating func add(_ pattern: String, access: RouteAccess = .authenticated, bodyLimit: Int? = nil, _ handler: @escaping RouteHandler) {
         let parts = pattern.split(separator: " ", maxSplits: 1)
         precondition(parts.count == 2, "route pattern '\(pattern)' needs METHOD and path")
         let segments = parts[1].split(separator: "/").map { part -> Route.Segment in
@@ -59,7 +62,13 @@ public struct Router: Sendable {
             }
             return .parameter(String(name))
         }
-        routes.append(Route(method: String(parts[0]), segments: segments, access: access, name: String(parts[1]), handler: handler))
+        routes.append(Route(method: String(parts[0]), segments: segments, access: access, name: String(parts[1]),
+                            bodyLimit: bodyLimit, handler: handler))
+    }
+
+    /// The largest body any route takes: what the engine may read before routing.
+    func largestBodyLimit(default limit: Int) -> Int {
+        routes.compactMap(\.bodyLimit).reduce(limit, max)
     }
 
     enum Match {

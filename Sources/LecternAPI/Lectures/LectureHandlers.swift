@@ -384,6 +384,8 @@ struct LectureHandlers: Sendable {
         // Every rendition version, not just the published one: earlier encodes leave theirs behind too.
         var keys = [record.sourceKey]
         keys += try await s3.listAll(bucket: bucket, prefix: "renditions/\(record.lectureId)/").map(\.key)
+        // Every caption version too, current and retired.
+        keys += try await s3.listAll(bucket: bucket, prefix: ObjectKeys.captionsPrefix(lectureID: record.lectureId)).map(\.key)
         let result = try await s3.deleteObjects(bucket: bucket, keys: keys)
         guard result.failures.isEmpty else {
             throw APIProblem.serviceUnavailable("\(result.failures.count) files could not be deleted; try again")

@@ -87,6 +87,8 @@ public struct PlaybackView: Codable, Sendable, Equatable {
     public var expiresAt: Date
     /// What the viewer should know about this encoding, e.g. that it was published without sound and why.
     public var notices: [String]? = nil
+    /// The lecture's caption tracks (the same objects as GET …/captions), so the watch page needs one call.
+    public var captions: [CaptionTrackView]? = nil
 }
 
 /// How the browser sends the file.

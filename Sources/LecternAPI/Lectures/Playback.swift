@@ -1,4 +1,5 @@
 import AWS
+import Captions
 import Foundation
 import LecternCore
 
@@ -54,7 +55,8 @@ struct Playback: Sendable {
             poster: try await safe(manifest?.poster).asyncMap { try await presign(prefix, $0) },
             storyboard: storyboard, renditions: renditions, durationSeconds: manifest?.duration,
             expiresAt: Date().addingTimeInterval(TimeInterval(config.playbackURLSeconds)),
-            notices: Self.notices(manifest))
+            notices: Self.notices(manifest),
+            captions: try await CaptionHandlers.views(of: record, config: config, services: services))
     }
 
     /// `?grant=…`: a grant is base64url and a dot, nothing to escape.
@@ -74,13 +76,25 @@ struct Playback: Sendable {
     }
 
     /// The master playlist with its links pointing at the API's media playlists (`suffix`: their query, the grant).
-    func master(prefix: String, suffix: String) async throws -> String {
+    /// Caption tracks become subtitle renditions served by the API (`captions/<track>.m3u8`), and the variants are
+    /// reordered so players start at 720p (see `MasterPlaylistEditor`).
+    func master(prefix: String, suffix: String, captions: [CaptionTrack] = []) async throws -> String {
         let manifest = try await manifest(prefix: prefix)
         let masterPath = safe(manifest?.masterPlaylist) ?? PublishedManifest.defaultMaster
         let directory = HLSRewriter.directory(of: masterPath)
-        return try await HLSRewriter.rewrite(try await text(prefix + masterPath)) { uri in
+        let rewritten = try await HLSRewriter.rewrite(try await text(prefix + masterPath)) { uri in
             guard !HLSRewriter.isAbsolute(uri), let path = HLSRewriter.resolve(uri, inDirectory: directory) else { return nil }
             if let id = HLSRewriter.renditionID(forPlaylist: path) { return "\(id).m3u8\(suffix)" }
+            return try await presignedText(prefix, path)
+        }
+        return MasterPlaylistEditor.edit(rewritten, subtitles: MasterPlaylistEditor.subtitles(for: captions) { "captions/\($0.id).m3u8\(suffix)" })
+    }
+
+    /// A caption track's subtitle playlist (its current version) with every segment link presigned.
+    func subtitles(lectureID: String, track: CaptionTrack) async throws -> String {
+        let prefix = track.prefix(lectureID: lectureID)
+        return try await HLSRewriter.rewrite(try await text(prefix + CaptionSegmenter.playlistName)) { uri in
+            guard !HLSRewriter.isAbsolute(uri), let path = HLSRewriter.resolve(uri, inDirectory: "") else { return nil }
             return try await presignedText(prefix, path)
         }
     }
@@ -158,7 +172,17 @@ struct PlaybackHandlers: Sendable {
         // bearer token gets one minted, so the playlist plays in any player.
         let grant = try context.playbackGrant
             ?? lectures.config.playbackGrants.mint(lecture: record.lectureId, course: record.courseId, for: context.caller)
-        return playlistResponse(try await playback.master(prefix: prefix, suffix: Playback.grantQuery(grant)), config: lectures.config)
+        return playlistResponse(try await playback.master(prefix: prefix, suffix: Playback.grantQuery(grant), captions: record.captions ?? []),
+                                config: lectures.config)
+    }
+
+    func subtitles(_ context: RequestContext) async throws -> APIResponse {
+        let (record, _, playback) = try await readyLecture(context)
+        let trackID = context.parameter("track")
+        guard let track = record.captions?.first(where: { $0.id == trackID }) else {
+            throw APIProblem.notFound("lecture \(record.lectureId) has no caption track \(trackID)")
+        }
+        return playlistResponse(try await playback.subtitles(lectureID: record.lectureId, track: track), config: lectures.config)
     }
 
     func media(_ context: RequestContext) async throws -> APIResponse {

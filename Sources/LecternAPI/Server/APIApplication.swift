@@ -55,6 +55,13 @@ public struct APIApplication: Sendable {
         router.add("GET /v1/lectures/:id/hls/:rendition.m3u8", access: .playback(lectureParameter: "id"), playback.media)
         router.add("GET /v1/lectures/:id/storyboard.vtt", access: .playback(lectureParameter: "id"), playback.storyboard)
         router.add("GET /v1/courses/:course/lectures", lectures.list)
+        let captions = CaptionHandlers(lectures: lectures)
+        router.add("GET /v1/lectures/:id/captions", captions.list)
+        router.add("POST /v1/lectures/:id/captions", bodyLimit: CaptionHandlers.maxFileBytes, captions.add)
+        router.add("PUT /v1/lectures/:id/captions/:trackId", bodyLimit: CaptionHandlers.maxFileBytes, captions.replace)
+        router.add("PATCH /v1/lectures/:id/captions/:trackId", captions.patch)
+        router.add("DELETE /v1/lectures/:id/captions/:trackId", captions.delete)
+        router.add("GET /v1/lectures/:id/hls/captions/:track.m3u8", access: .playback(lectureParameter: "id"), playback.subtitles)
         router.add("GET /v1/ops/queue", ops.queue)
         router.add("POST /v1/ops/dlq/redrive", ops.redrive)
         if let files = config.portal {
@@ -67,6 +74,9 @@ public struct APIApplication: Sendable {
     }
 
     static let writeMethods: Set<String> = ["POST", "PUT", "PATCH", "DELETE"]
+
+    /// The largest body any route takes (`Router.add(bodyLimit:)`): the engines read up to this, routes check their own.
+    public var largestBodyLimit: Int { router.largestBodyLimit(default: config.maxBodyBytes) }
 
     public func respond(to request: APIRequest) async -> APIResponse {
         let started = ContinuousClock.now
@@ -97,14 +107,18 @@ public struct APIApplication: Sendable {
             routeName = "preflight"
             return preflight(request)
         }
-        guard request.body.count <= config.maxBodyBytes else {
-            throw APIProblem.payloadTooLarge("request bodies are limited to \(config.maxBodyBytes) bytes")
+        guard request.body.count <= largestBodyLimit else {
+            throw APIProblem.payloadTooLarge("request bodies are limited to \(largestBodyLimit) bytes")
         }
         let route: Router.Route, parameters: [String: String]
         switch router.match(method: request.method, path: request.path) {
         case .found(let found, let bound): (route, parameters) = (found, bound)
         case .wrongMethod(let allowed): throw APIProblem.methodNotAllowed(allowed)
         case .none: throw APIProblem.notFound("no resource at \(request.path)")
+        }
+        let bodyLimit = route.bodyLimit ?? config.maxBodyBytes
+        guard request.body.count <= bodyLimit else {
+            throw APIProblem.payloadTooLarge("request bodies are limited to \(bodyLimit) bytes")
         }
         routeName = route.name
         // A bearer token in a URL ends up in logs, history and caches: refused everywhere, whatever the route.

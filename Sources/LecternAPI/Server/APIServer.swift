@@ -45,7 +45,7 @@ public final class APIServer: Service, Sendable {
         switch application.config.httpEngine {
         case .lectern:
             var configuration = configuration
-            configuration.maxBodyBytes = application.config.maxBodyBytes
+            configuration.maxBodyBytes = application.largestBodyLimit
             application.config.engine.apply(to: &configuration)
             configuration.onConnectionRefused = { [metrics = application.metrics] reason in metrics.recordRefusedConnection(reason: reason) }
             engine = .lectern(HTTP1Server(host: host, port: port, configuration: configuration, logger: logger) { [application] request in
@@ -123,7 +123,7 @@ struct FlyingFoxBridge: HTTPHandler {
     func handleRequest(_ request: FlyingFox.HTTPRequest) async throws -> FlyingFox.HTTPResponse {
         var headers: [String: String] = [:]
         for (name, value) in request.headers { headers[name.rawValue.lowercased()] = value }
-        let limit = application.config.maxBodyBytes
+        let limit = application.largestBodyLimit
         var body = Data()
         if let length = headers["content-length"].flatMap(Int.init), length > limit {
             return Self.convert(APIProblem.payloadTooLarge("request bodies are limited to \(limit) bytes").response(instance: request.path))

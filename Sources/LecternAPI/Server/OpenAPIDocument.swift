@@ -76,6 +76,43 @@ enum OpenAPIDocument {
       "get": {"operationId": "storyboard", "security": [{"bearer": []}, {"playbackGrant": []}], "summary": "Storyboard cues with presigned sprite links", "responses": {
         "200": {"description": "WebVTT", "content": {"text/vtt": {"schema": {"type": "string"}}}},
         "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/lectures/{id}/captions": {
+      "parameters": [{"$ref": "#/components/parameters/LectureID"}],
+      "get": {"operationId": "listCaptions", "summary": "The lecture's caption tracks (anyone who may watch it); empty until it is ready", "responses": {
+        "200": {"description": "Tracks", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CaptionTrackList"}}}},
+        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}},
+      "post": {"operationId": "addCaptions", "summary": "Add a caption track from a WebVTT or SRT file in the body (professors of the course; the lecture must be ready)",
+        "parameters": [{"name": "language", "in": "query", "required": true, "description": "BCP 47 language tag", "schema": {"type": "string", "pattern": "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", "maxLength": 35}},
+          {"name": "label", "in": "query", "description": "What players show in their captions menu; the language tag when absent", "schema": {"type": "string", "minLength": 1, "maxLength": 80}},
+          {"name": "kind", "in": "query", "schema": {"enum": ["captions", "subtitles"], "default": "captions"}},
+          {"name": "default", "in": "query", "description": "Make this the default track (clears the others')", "schema": {"enum": ["true", "false"], "default": "false"}}],
+        "requestBody": {"required": true, "description": "The file's bytes, at most 4 MiB: WebVTT or SRT (told apart by content), in UTF-8 (with or without BOM), UTF-16 or Windows-1252", "content": {
+          "text/vtt": {"schema": {"type": "string"}}, "application/x-subrip": {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}, "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+        "responses": {"201": {"description": "Published", "headers": {"Location": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CaptionTrack"}}},
+          "links": {"ReplaceCaptions": {"operationId": "replaceCaptions", "parameters": {"id": "$request.path.id", "trackId": "$response.body#/id"}}, "EditCaptions": {"operationId": "editCaptions", "parameters": {"id": "$request.path.id", "trackId": "$response.body#/id"}}, "DeleteCaptions": {"operationId": "deleteCaptions", "parameters": {"id": "$request.path.id", "trackId": "$response.body#/id"}}, "SubtitlePlaylist": {"operationId": "subtitlePlaylist", "parameters": {"id": "$request.path.id", "track": "$response.body#/id"}}}},
+          "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"},
+          "413": {"$ref": "#/components/responses/Problem"}, "415": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/CaptionProblem"}, "429": {"$ref": "#/components/responses/Problem"}, "503": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/lectures/{id}/captions/{trackId}": {
+      "parameters": [{"$ref": "#/components/parameters/LectureID"}, {"$ref": "#/components/parameters/CaptionTrackID"}],
+      "put": {"operationId": "replaceCaptions", "summary": "Publish a new version of a track from a file in the body; its source becomes professor",
+        "requestBody": {"required": true, "description": "As for addCaptions", "content": {
+          "text/vtt": {"schema": {"type": "string"}}, "application/x-subrip": {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}, "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+        "responses": {"200": {"description": "Published", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CaptionTrack"}}}},
+          "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"},
+          "413": {"$ref": "#/components/responses/Problem"}, "415": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/CaptionProblem"}, "429": {"$ref": "#/components/responses/Problem"}, "503": {"$ref": "#/components/responses/Problem"}}},
+      "patch": {"operationId": "editCaptions", "summary": "Change a track's label, language, kind or default (setting default clears it on the others)",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CaptionTrackPatch"}}}},
+        "responses": {"200": {"description": "Changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CaptionTrack"}}}},
+          "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"},
+          "415": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}},
+      "delete": {"operationId": "deleteCaptions", "summary": "Remove a track (its files go once no player can still be reading them)", "responses": {
+        "204": {"description": "Deleted"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/lectures/{id}/hls/captions/{track}.m3u8": {
+      "parameters": [{"$ref": "#/components/parameters/LectureID"},
+        {"name": "track", "in": "path", "required": true, "description": "A caption track id", "schema": {"type": "string", "pattern": "^cap_[a-z0-9]+$"}}],
+      "get": {"operationId": "subtitlePlaylist", "security": [{"bearer": []}, {"playbackGrant": []}], "summary": "A caption track's HLS subtitle playlist (segmented WebVTT); every segment link is a presigned S3 URL", "responses": {
+        "200": {"description": "HLS media playlist", "content": {"application/vnd.apple.mpegurl": {"schema": {"type": "string"}}}},
+        "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/courses/{course}/lectures": {
       "parameters": [{"name": "course", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}},
         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
@@ -95,9 +132,11 @@ enum OpenAPIDocument {
     "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "RS256/ES256 from the identity provider's JWKS (HS256 in development). Claims: sub, name, role (professor, student, ops), courses. Never in the query string: ?access_token= is refused with 401 on every route."},
       "playbackGrant": {"type": "apiKey", "in": "query", "name": "grant", "description": "A playback grant: signed by the API for one user and one lecture, valid for LECTERN_PLAYBACK_URL_SECONDS (1 h by default), accepted only by that lecture's playlist and storyboard routes. GET /v1/lectures/{id} hands out links that carry one (playback.hls, playback.storyboard.cues); the master playlist's variant links carry the same grant."}},
     "parameters": {
-      "LectureID": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^lec_[a-z0-9]+$"}}
+      "LectureID": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^lec_[a-z0-9]+$"}},
+      "CaptionTrackID": {"name": "trackId", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^cap_[a-z0-9]+$"}}
     },
-    "responses": {"Problem": {"description": "RFC 9457 problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}},
+    "responses": {"Problem": {"description": "RFC 9457 problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+      "CaptionProblem": {"description": "RFC 9457 problem; for a file that does not parse, every problem with its line", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/CaptionFileProblem"}}}}},
     "schemas": {
       "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
         "type": {"type": "string", "format": "uri"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}, "instance": {"type": "string"}}},
@@ -120,7 +159,22 @@ enum OpenAPIDocument {
           "interval": {"type": "number"}, "thumbnailWidth": {"type": "integer"}, "thumbnailHeight": {"type": "integer"}}},
         "renditions": {"type": "array", "items": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "width": {"type": "integer"}, "height": {"type": "integer"}, "bandwidth": {"type": "integer"}}}},
         "durationSeconds": {"type": "number"}, "expiresAt": {"type": "string", "format": "date-time"},
-        "notices": {"type": "array", "items": {"type": "string"}, "description": "What the viewer should know about this encoding, e.g. audio left out and why."}}},
+        "notices": {"type": "array", "items": {"type": "string"}, "description": "What the viewer should know about this encoding, e.g. audio left out and why."},
+        "captions": {"type": "array", "items": {"$ref": "#/components/schemas/CaptionTrack"}}}},
+      "CaptionTrack": {"type": "object", "required": ["id", "language", "label", "kind", "source", "version", "default", "cueCount", "updatedAt", "vtt"], "properties": {
+        "id": {"type": "string"}, "language": {"type": "string", "description": "BCP 47"}, "label": {"type": "string"},
+        "kind": {"enum": ["captions", "subtitles"]}, "source": {"enum": ["professor", "machine"]},
+        "version": {"type": "string", "description": "Changes with every publish of the track; never reused"},
+        "default": {"type": "boolean"}, "cueCount": {"type": "integer", "minimum": 0}, "updatedAt": {"type": "string", "format": "date-time"},
+        "vtt": {"type": "string", "format": "uri", "description": "Short-lived presigned GET of the whole sanitised track as WebVTT"}}},
+      "CaptionTrackList": {"type": "object", "required": ["tracks"], "properties": {"tracks": {"type": "array", "items": {"$ref": "#/components/schemas/CaptionTrack"}}}},
+      "CaptionTrackPatch": {"type": "object", "properties": {
+        "label": {"type": "string", "minLength": 1, "maxLength": 80}, "language": {"type": "string", "pattern": "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", "maxLength": 35},
+        "kind": {"enum": ["captions", "subtitles"]}, "default": {"type": "boolean"}}},
+      "CaptionFileProblem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
+        "type": {"type": "string", "format": "uri"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}, "instance": {"type": "string"},
+        "errors": {"type": "array", "maxItems": 50, "items": {"type": "object", "required": ["line", "message"], "properties": {"line": {"type": "integer", "minimum": 1}, "message": {"type": "string"}}}},
+        "errorCount": {"type": "integer"}, "encoding": {"enum": ["utf-8", "utf-8-bom", "utf-16le", "utf-16be", "windows-1252"]}}},
       "PartURL": {"type": "object", "required": ["partNumber", "url"], "properties": {"partNumber": {"type": "integer", "minimum": 1, "maximum": 10000}, "url": {"type": "string", "format": "uri"}}},
       "UploadPlan": {"type": "object", "required": ["method", "expiresAt"], "properties": {
         "method": {"enum": ["single", "multipart"]}, "url": {"type": "string", "format": "uri"}, "headers": {"type": "object", "additionalProperties": {"type": "string"}},
