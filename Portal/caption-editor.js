@@ -12,6 +12,13 @@ const NUDGE = 0.1;
 const NEW_CUE_SECONDS = 2;
 const LEAVE_QUESTION = "The captions have unsaved changes. Leave and lose them?";
 
+// The open editor's guard, asked on every hash navigation. Registered when this module loads, which is before app.js
+// registers its router (app.js imports the views first), so a refused navigation stops before the router sees it.
+let guardNavigation = null;
+window.addEventListener("hashchange", (event) => {
+  if (guardNavigation && !guardNavigation(event)) event.stopImmediatePropagation();
+});
+
 export function captionEditor({ lecture, track, doc, video, seekTo, onSaved, onClose }) {
   let cues = doc.cues.map((cue) => ({ ...cue }));
   const blocks = doc.blocks.slice();
@@ -215,19 +222,18 @@ export function captionEditor({ lecture, track, doc, video, seekTo, onSaved, onC
     event.preventDefault();
     event.returnValue = LEAVE_QUESTION;
   }
-  // Capturing listeners on the target run before app.js's router (registered earlier, not capturing): a refused
-  // navigation puts the address back and the router never sees it.
+  // Answers whether the navigation may go on; a refused one puts the address back.
   function hashChange(event) {
-    if (!dirty) return;
-    if (window.confirm(LEAVE_QUESTION)) { dirty = false; return; }
-    event.stopImmediatePropagation();
+    if (!dirty) return true;
+    if (window.confirm(LEAVE_QUESTION)) { dirty = false; return true; }
     window.history.replaceState(null, "", event.oldURL);
+    return false;
   }
   window.addEventListener("beforeunload", beforeUnload);
-  window.addEventListener("hashchange", hashChange, true);
+  guardNavigation = hashChange;
   function stop() {
     window.removeEventListener("beforeunload", beforeUnload);
-    window.removeEventListener("hashchange", hashChange, true);
+    if (guardNavigation === hashChange) guardNavigation = null;
     video.removeEventListener("timeupdate", follow);
     video.removeEventListener("seeked", follow);
   }
