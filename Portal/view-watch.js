@@ -1,9 +1,16 @@
-// The watch page: a ready lecture's player, or where a lecture that is not ready stands.
+// The watch page: the player with its captions, the transcript beside it (the caption editor in its place while a
+// professor edits), the lecture's details below, and for professors the caption tracks; or where a lecture that is
+// not ready stands.
 
 import { api } from "./api.js";
 import { h } from "./dom.js";
+import { captionAdmin } from "./caption-manage.js";
+import { captionEditor } from "./caption-editor.js";
+import { loadTracks, trackCues } from "./captions.js";
 import { player } from "./player.js";
-import { show, STATE_LABELS } from "./shell.js";
+import { helpDialog, installShortcuts } from "./player-keys.js";
+import { onLeave, session, show, STATE_LABELS } from "./shell.js";
+import { transcriptPanel } from "./transcript.js";
 
 export async function watchView(id) {
   show(h("p", { class: "muted" }, "Loading the lecture…"));
@@ -19,5 +26,87 @@ export async function watchView(id) {
     show(back, h("h1", {}, lecture.title), h("p", { class: "muted" }, "This lecture is " + (STATE_LABELS[lecture.state] || lecture.state).toLowerCase() + "; come back when it is ready."));
     return;
   }
-  show(back, h("h1", {}, lecture.title), lecture.description ? h("p", { class: "description" }, lecture.description) : null, player(lecture));
+
+  let tracks = [], trackProblem = null;
+  try {
+    tracks = await loadTracks(lecture);
+  } catch (error) {
+    trackProblem = "The captions could not be loaded: " + error.message;
+  }
+
+  const help = helpDialog();
+  let transcript = null, editor = null, shown = 0;
+  // The transcript follows the track on screen, or with captions off the last one shown (or the default).
+  async function onTrackChange(current, lastShown) {
+    if (!transcript) return;
+    const track = current || lastShown || tracks.find((t) => t.default) || tracks[0];
+    const ticket = ++shown;
+    if (!track) {
+      transcript.setTrack(null, null);
+      return;
+    }
+    try {
+      const doc = await trackCues(track);
+      if (ticket === shown) transcript.setTrack(doc, track);
+    } catch (error) {
+      if (ticket === shown) transcript.setTrack(null, null);
+    }
+  }
+  const controls = player(lecture, { user: session.me.user, onTrackChange: (c, l) => onTrackChange(c, l), onHelp: (from) => help.open(from) });
+  transcript = transcriptPanel({ title: lecture.title, video: controls.video, seekTo: controls.seekTo });
+  const side = h("aside", { class: "side", "aria-label": "Transcript and captions" }, transcript.element);
+  controls.setTracks(tracks);
+
+  // The title and description under the player (the page's heading), as a video site has them.
+  const details = h("section", { class: "details", id: "details", "aria-labelledby": "lecture-title" },
+    h("h1", { id: "lecture-title" }, lecture.title),
+    lecture.description ? h("p", { class: "description" }, lecture.description) : null,
+    trackProblem ? h("p", { class: "error" }, trackProblem) : null);
+
+  let admin = null;
+  async function refreshTracks() {
+    try {
+      tracks = await loadTracks(lecture, { fresh: true });
+    } catch (error) {
+      admin?.say("The captions could not be reloaded: " + error.message);
+      return;
+    }
+    controls.setTracks(tracks);
+    admin?.setTracks(tracks);
+  }
+  function closeEditor() {
+    editor?.stop();
+    editor = null;
+    side.replaceChildren(transcript.element);
+  }
+  async function openEditor(track) {
+    if (editor?.isDirty() && !window.confirm("The captions have unsaved changes. Leave and lose them?")) return;
+    editor?.stop();
+    let doc;
+    try {
+      doc = await trackCues(track);
+    } catch (error) {
+      admin.say(error.message);
+      return;
+    }
+    editor = captionEditor({ lecture, track, doc, video: controls.video, seekTo: controls.seekTo,
+      onSaved: refreshTracks, onClose: closeEditor });
+    side.replaceChildren(editor.element);
+    editor.element.querySelector("textarea, button")?.focus();
+  }
+  if (session.me.role === "professor") {
+    admin = captionAdmin({ lecture, onChanged: refreshTracks, onEdit: openEditor });
+    admin.setTracks(tracks);
+  }
+
+  show(back,
+    h("div", { class: "watch-layout" }, h("div", { class: "watch-main" }, controls.element, details), side),
+    admin?.element, help.element);
+  const stopShortcuts = installShortcuts(controls, help);
+  onLeave(() => {
+    stopShortcuts();
+    controls.stop();
+    transcript.stop();
+    editor?.stop();
+  });
 }

@@ -17,7 +17,7 @@ import Testing
     static let artifacts = BuiltProducts.repositoryRoot.appendingPathComponent(".build/test-artifacts/portal")
     /// Every scenario `portal_browser.py` runs, in order, then axe-core's verdict over the states they audited and the
     /// console's. `PORTAL_SCENARIOS=a,b` (for work on one page) runs and expects only those, plus the verdicts.
-    static let allScenarios = ["upload", "resume", "failure", "watch", "phone", "upload-wording", "download", "upload-focus", "upload-several", "upload-touch", "course-name", "list-row", "edit"]
+    static let allScenarios = ["upload", "resume", "failure", "watch", "controls", "phone", "captions", "transcript", "caption-editor", "upload-wording", "download", "upload-focus", "upload-several", "upload-touch", "course-name", "list-row", "edit"]
     static var scenarios: [String] {
         let wanted = (ProcessInfo.processInfo.environment["PORTAL_SCENARIOS"] ?? "").split(separator: ",").map(String.init)
         return (wanted.isEmpty ? allScenarios : allScenarios.filter(wanted.contains)) + ["axe", "console"]
@@ -61,6 +61,7 @@ import Testing
         // Lecture notes chosen by mistake: the page refuses them before any lecture exists.
         let notes = clips.appendingPathComponent("week3-notes.txt")
         try Data(String(repeating: "Week 3: entropy and coding. Read chapter 4 before the lecture.\n", count: 50).utf8).write(to: notes)
+        let captionFiles = try CaptionFixtures.write(to: clips)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: clip.path)[.size] as? Int64)
         let partCount = Int((size + PortalStack.partBytes - 1) / PortalStack.partBytes)
         try #require(partCount >= 6, "the clip is \(size) bytes: too few parts to show parallel and resumed uploads")
@@ -75,6 +76,7 @@ import Testing
                 "studentToken": try await stack.token(.student, user: "student-alan", name: "Alan Turing"),
                 "clip": clip.path, "clip2": clip2.path, "brokenClip": broken.path, "notesFile": notes.path, "noiseFile": noise.path, "partCount": partCount,
                 "throttleBytesPerSecond": 4 << 20,
+                "captionSrt": captionFiles.srt.path, "captionVtt": captionFiles.vtt.path, "captionBroken": captionFiles.broken.path,
                 "chromium": Self.chromium, "chromedriver": Self.chromedriver,
                 "artifacts": folder.path, "results": folder.appendingPathComponent("results.json").path,
             ]

@@ -23,6 +23,9 @@ config = json.load(open(sys.argv[1])) if len(sys.argv) > 1 else {}
 artifacts = config["artifacts"]
 results = {}
 console = []  # every browser console entry seen, across pages and reloads
+# Substrings of SEVERE console entries a scenario causes on purpose (e.g. a 422 for a broken file it uploads to see
+# the page explain it); the console check ignores those and no others.
+expected_console_errors = []
 network = []  # CDP Network events, in order
 # Console errors a scenario causes on purpose (regular expressions; Chrome logs every 4xx answer as SEVERE): the
 # console verdict ignores entries that match one.
