@@ -178,7 +178,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LecternAPITests",
-            dependencies: ["LecternAPI", "LecternCore", "LecternTestSupport", "Captions"],
+            dependencies: ["LecternAPI", "LecternCore", "LecternTestSupport", "Captions", "LecternWorker"],
             swiftSettings: strict
         ),
         .testTarget(

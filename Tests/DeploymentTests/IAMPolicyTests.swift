@@ -38,14 +38,16 @@ import Testing
         "dynamodb:Query": [table, courseIndex, outboxIndex],
     ]
 
-    static let publishedMP4 = "${MediaBucket.Arn}/renditions/*/download.mp4"
     static let transcriptionJobs = "arn:${AWS::Partition}:transcribe:${AWS::Region}:${AWS::AccountId}:transcription-job/lectern-*"
 
     static let worker: [String: Set<String>] = [
-        // Sources; for caption drafts (issue 14) the published MP4 Transcribe reads with the worker's rights and the
-        // VTT it wrote under captions/.
-        "s3:GetObject": [bucketUploads, publishedMP4, bucketCaptions],
+        // Sources; for caption drafts (issue 14) the published MP4 Transcribe reads with the worker's rights, the VTT
+        // it wrote under captions/, and the published timeline the machine track's segments follow.
+        "s3:GetObject": [bucketUploads, bucketRenditions, bucketCaptions],
         "s3:PutObject": [bucketRenditions, bucketCaptions],
+        // Publishing the machine track retires older caption versions (listing captions/ only).
+        "s3:DeleteObject": [bucketCaptions],
+        "s3:ListBucket": ["${MediaBucket.Arn}"],
         "s3:AbortMultipartUpload": [bucketRenditions],
         "sqs:ReceiveMessage": [queue],
         "sqs:DeleteMessage": [queue],
@@ -106,9 +108,10 @@ import Testing
     @Test func listingTheBucketIsLimitedToTheLecturePrefixes() throws {
         let template = try Template.main()
         let listing = IAMAudit.statements(in: template).filter { $0.actions.contains("s3:ListBucket") }
-        #expect(listing.count == 1)
-        let prefixes = listing.first?.condition?["StringLike"]?["s3:prefix"]?.items.compactMap(\.string)
-        #expect(prefixes.map(Set.init) == ["uploads/*", "renditions/*", "captions/*"])
+        // The API's (deleting a lecture) and the worker's (retiring caption versions of a machine track).
+        #expect(listing.count == 2)
+        let prefixes = listing.map { $0.condition?["StringLike"]?["s3:prefix"]?.items.compactMap(\.string).map(Set.init) }
+        #expect(Set(prefixes.compactMap { $0 }) == [["uploads/*", "renditions/*", "captions/*"], ["captions/*"]])
     }
 
     @Test func everyTemplateIsFreeOfWildcardGrants() throws {

@@ -47,7 +47,8 @@ import Testing
         let run = try await BuiltProducts.run("lectern", ["demo", "--api", stack.apiBase, "--secret", stack.secret, "--file", notVideo,
                                                           "--timeout", "2m"])
         #expect(run.status != 0)
-        #expect(run.stderr.contains("failed:"), "stdout: \(run.stdout)\nstderr: \(run.stderr)")
+        // Refused at `complete` by the API's container check (issue #19), before it is queued: the reason is the API's.
+        #expect(run.stderr.contains("This file is not a video"), "stdout: \(run.stdout)\nstderr: \(run.stderr)")
         #expect(!run.stdout.contains("watch:"))
     }
 
