@@ -92,6 +92,8 @@ export async function watchView(id) {
     editor = captionEditor({ lecture, track, doc, video: controls.video, seekTo: controls.seekTo,
       onSaved: refreshTracks, onClose: closeEditor });
     side.replaceChildren(editor.element);
+    // The professor sees the track being edited on the video (not remembered as their own choice).
+    if (controls.currentTrack()?.id !== track.id) controls.selectTrack(tracks.find((t) => t.id === track.id) || track, { remember: false });
     editor.element.querySelector("textarea, button")?.focus();
   }
   if (session.me.role === "professor") {

@@ -111,6 +111,13 @@ def captions_menu(driver):
     at(driver, 7.0)
     wait(driver, 10, lambda d: [s["language"] for s in showing(d)] == ["de"], "the German choice remembered (showing: %s)" % showing(driver))
 
+    # The c key: captions off, then back on with the same track.
+    js(driver, "document.getElementById('main').focus()")
+    ActionChains(driver).send_keys("c").perform()
+    wait(driver, 5, lambda d: showing(d) == [], "c to turn captions off")
+    ActionChains(driver).send_keys("c").perform()
+    wait(driver, 5, lambda d: [s["language"] for s in showing(d)] == ["de"], "c to turn the German captions back on")
+
     # Off, then "Always show captions": on by default (the default track) on the next visit.
     Select(driver.find_element(By.ID, "captions")).select_by_value("")
     driver.find_element(By.ID, "always-captions").click()
