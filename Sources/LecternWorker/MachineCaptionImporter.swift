@@ -13,6 +13,15 @@ public struct MachineCaptionDraft: Sendable, Equatable {
     public var vtt: String
     /// Where that file is in our bucket.
     public var key: String
+
+    public init(lectureID: String, version: String, language: String?, label: String, vtt: String, key: String) {
+        self.lectureID = lectureID
+        self.version = version
+        self.language = language
+        self.label = label
+        self.vtt = vtt
+        self.key = key
+    }
 }
 
 /// Turns a finished draft into the lecture's `machine` caption track. Injected into the worker so the draft's life
