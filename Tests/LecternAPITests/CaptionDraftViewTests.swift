@@ -63,6 +63,17 @@ import Testing
         }
     }
 
+    @Test func theAPIReadsTheEngineSettingTheWorkerReads() throws {
+        let minimal = ["LECTERN_LECTURES_TABLE": "lectures", "LECTERN_BUCKET": "media", "LECTERN_QUEUE_URL": "jobs",
+                       "LECTERN_JWT_SECRET": "0123456789abcdef0123456789abcdef"]
+        #expect(try APIConfig.fromEnvironment(minimal).captionDrafts == .off)
+        var environment = minimal
+        environment["LECTERN_CAPTIONS_ENGINE"] = "transcribe"
+        #expect(try APIConfig.fromEnvironment(environment).captionDrafts.isOn)
+        environment["LECTERN_CAPTIONS_ENGINE"] = "pocketsphinx"
+        #expect { try APIConfig.fromEnvironment(environment) } throws: { "\($0)".contains("LECTERN_CAPTIONS_ENGINE") }
+    }
+
     @Test(arguments: [false, true])
     func getAnswersTheDraftAsThePortalExpects(engineOn: Bool) async throws {
         let world = try await TestWorld.make { if engineOn { $0.captionDrafts = Self.on } }

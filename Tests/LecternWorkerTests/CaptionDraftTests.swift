@@ -293,6 +293,38 @@ import Testing
         #expect(try await world.harness.messageCount(world.harness.deadLetterQueueURL) == 0)
     }
 
+    @Test func theLectureIsReadyBeforeAnyTranscribeCallAndAHangingTranscribeDoesNotHoldItBack() async throws {
+        let world = try await World.make()
+        let store = world.harness.store
+        let firstCallSawReady = Mutex<Bool?>(nil)
+        // A Transcribe that never answers; on its first request it notes whether the lecture was already ready.
+        let transport = FakeTransport { request in
+            if let id = firstCallLecture(request) {
+                let ready = try? await store.get(id)?.state == .ready
+                firstCallSawReady.withLock { if $0 == nil { $0 = ready ?? false } }
+            }
+            try await Task.sleep(for: .seconds(3_600))
+            throw CancellationError()
+        }
+        let transcribe = TranscribeClient(client: AWSServiceClient(service: .transcribe, configuration: world.harness.context.configuration,
+                                                                   transport: transport, credentials: world.harness.context.credentials))
+        let job = try await world.harness.enqueue(sourcePath: try await Clips.lecture(), ladder: [240])
+        let worker = Worker(configuration: world.harness.configuration(grace: .seconds(1)), context: world.harness.context,
+                            captions: CaptionDraftSettings(engine: .transcribe, maxWaitSeconds: 600, firstPollSeconds: 0),
+                            captionImporter: world.importer, transcribe: transcribe)
+        let task = Task { try await worker.run() }
+
+        let ready = try await world.harness.waitForRecord(job.lectureID) { $0.state == .ready }
+        #expect(ready.failureReason == nil)
+        // The draft began (pending) and its start is stuck in the hanging call; the lecture does not wait for it.
+        _ = try await world.harness.waitForRecord(job.lectureID) { $0.captionDraft?.state == .pending }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while firstCallSawReady.withLock({ $0 }) == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        await worker.shutdown()
+        try await task.value
+        #expect(firstCallSawReady.withLock { $0 } == true)
+    }
+
     /// A Transcribe client whose answers come from `answer` (by X-Amz-Target), retrying fast.
     func fakeTranscribe(_ harness: WorkerHarness, answer: @escaping @Sendable (String) -> (Int, String)) -> TranscribeClient {
         let transport = FakeTransport { request in
@@ -303,4 +335,13 @@ import Testing
                                                          credentials: harness.context.credentials,
                                                          retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(5))))
     }
+}
+
+/// The lecture id in a StartTranscriptionJob body (`lectern-<lecture>-<version>`), for tests that look inside.
+private func firstCallLecture(_ request: HTTPRequest) -> String? {
+    guard case .data(let data) = request.body,
+          let body = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+          let name = body["TranscriptionJobName"] as? String, name.hasPrefix("lectern-") else { return nil }
+    let rest = name.dropFirst("lectern-".count)
+    return rest.split(separator: "-").first.map(String.init)
 }
