@@ -36,6 +36,7 @@ public struct APIApplication: Sendable {
         let lectures = LectureHandlers(config: config, services: services, logger: logger, recordCacheTTL: recordCacheTTL)
         let playback = PlaybackHandlers(lectures: lectures)
         let ops = OpsHandlers(services: services)
+        let activity = ActivityHandlers(lectures: lectures)
         var router = Router()
         router.add("GET /healthz", access: .public_) { _ in .json(["status": "ok"]) }
         router.add("GET /readyz", access: .public_, ops.ready)
@@ -55,6 +56,9 @@ public struct APIApplication: Sendable {
         router.add("GET /v1/lectures/:id/hls/:rendition.m3u8", access: .playback(lectureParameter: "id"), playback.media)
         router.add("GET /v1/lectures/:id/storyboard.vtt", access: .playback(lectureParameter: "id"), playback.storyboard)
         router.add("GET /v1/courses/:course/lectures", lectures.list)
+        router.add("GET /v1/courses/:course/activity", activity.get)
+        router.add("POST /v1/courses/:course/visits", activity.visit)
+        router.add("PUT /v1/lectures/:id/progress", activity.progress)
         router.add("GET /v1/ops/queue", ops.queue)
         router.add("POST /v1/ops/dlq/redrive", ops.redrive)
         if let files = config.portal {
