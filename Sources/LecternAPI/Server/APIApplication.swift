@@ -38,6 +38,7 @@ public struct APIApplication: Sendable {
         let ops = OpsHandlers(services: services)
         let edits = LectureEditHandlers(lectures: lectures)
         let courses = CourseHandlers(store: CourseStore(services.store), logger: logger)
+        let activity = ActivityHandlers(lectures: lectures)
         var router = Router()
         router.add("GET /healthz", access: .public_) { _ in .json(["status": "ok"]) }
         router.add("GET /readyz", access: .public_, ops.ready)
@@ -68,6 +69,9 @@ public struct APIApplication: Sendable {
         router.add("GET /v1/courses", courses.list)
         router.add("GET /v1/courses/:course", courses.get)
         router.add("PATCH /v1/courses/:course", courses.edit)
+        router.add("GET /v1/courses/:course/activity", activity.get)
+        router.add("POST /v1/courses/:course/visits", activity.visit)
+        router.add("PUT /v1/lectures/:id/progress", activity.progress)
         router.add("GET /v1/ops/queue", ops.queue)
         let portalSettings = PortalSettings(localDevelopment: PortalSettings.isLocal(storage: services.s3.url(bucket: services.bucket)))
         router.add("GET /v1/portal/settings", access: .public_) { _ in .json(portalSettings) }

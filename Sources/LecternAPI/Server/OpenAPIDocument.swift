@@ -139,6 +139,23 @@ enum OpenAPIDocument {
           "example": {"name": "Introduction to Computer Science", "defaultVisibility": "draft", "captionLanguage": "en-GB"}}}},
         "responses": {"200": {"description": "The course as edited", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Course"}}}},
           "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "415": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/courses/{course}/activity": {
+      "parameters": [{"$ref": "#/components/parameters/Course"}],
+      "get": {"operationId": "courseActivity", "summary": "The caller's own activity in the course: visits and how far each lecture was watched", "responses": {
+        "200": {"description": "Activity", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Activity"}}}},
+        "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/courses/{course}/visits": {
+      "parameters": [{"$ref": "#/components/parameters/Course"}],
+      "post": {"operationId": "recordVisit", "summary": "Record that the caller opened the course page; a load within 30 minutes of the last one extends the same visit", "responses": {
+        "200": {"description": "Activity after the visit (previousVisitAt tells what is new)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Activity"}}}},
+        "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/lectures/{id}/progress": {
+      "parameters": [{"$ref": "#/components/parameters/LectureID"}],
+      "put": {"operationId": "recordProgress", "summary": "Record where the caller is in a ready lecture they may watch",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProgressReport"}}}},
+        "responses": {"204": {"description": "Recorded"},
+          "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"},
+          "409": {"$ref": "#/components/responses/Problem"}, "415": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/ops/queue": {"get": {"operationId": "queueStats", "summary": "Job queue depths (operators)", "responses": {
       "200": {"description": "Depths", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QueueStats"}}}},
       "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
@@ -152,7 +169,8 @@ enum OpenAPIDocument {
       "playbackGrant": {"type": "apiKey", "in": "query", "name": "grant", "description": "A playback grant: signed by the API for one user and one lecture, valid for LECTERN_PLAYBACK_URL_SECONDS (1 h by default), accepted only by that lecture's playlist and storyboard routes. GET /v1/lectures/{id} hands out links that carry one (playback.hls, playback.storyboard.cues); the master playlist's variant links carry the same grant."}},
     "parameters": {
       "LectureID": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^lec_[a-z0-9]+$"}},
-      "CaptionTrackID": {"name": "trackId", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^cap_[a-z0-9]+$"}}
+      "CaptionTrackID": {"name": "trackId", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^cap_[a-z0-9]+$"}},
+      "Course": {"name": "course", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}}
     },
     "responses": {"Problem": {"description": "RFC 9457 problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
       "CaptionProblem": {"description": "RFC 9457 problem; for a file that does not parse, every problem with its line", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/CaptionFileProblem"}}}}},
@@ -234,6 +252,14 @@ enum OpenAPIDocument {
         "uploaded": {"type": "boolean"}, "url": {"type": "string", "format": "uri"}, "expiresAt": {"type": "string", "format": "date-time"}}},
       "CompleteUploadRequest": {"type": "object", "properties": {"parts": {"type": "array", "items": {"type": "object", "required": ["partNumber", "eTag"], "properties": {"partNumber": {"type": "integer", "minimum": 1, "maximum": 10000}, "eTag": {"type": "string"}}}}}},
       "JobAccepted": {"type": "object", "required": ["lectureId", "jobVersion", "status"], "properties": {"lectureId": {"type": "string"}, "jobVersion": {"type": "string"}, "status": {"const": "accepted"}}},
+      "Activity": {"type": "object", "required": ["lectures"], "properties": {
+        "lastVisitAt": {"type": "string", "format": "date-time", "description": "When the current visit began"},
+        "previousVisitAt": {"type": "string", "format": "date-time", "description": "When the visit before it began: lectures ready since then are new"},
+        "lectures": {"type": "object", "description": "Lecture id → progress", "additionalProperties": {"type": "object", "required": ["position", "duration", "completed", "updatedAt"], "properties": {
+          "position": {"type": "number"}, "duration": {"type": "number"}, "completed": {"type": "boolean", "description": "Watched to 90 % or the last 30 s at least once"}, "updatedAt": {"type": "string", "format": "date-time"}}}}}},
+      "ProgressReport": {"type": "object", "required": ["position", "duration"], "properties": {
+        "position": {"type": "number", "minimum": 0, "description": "Seconds into the lecture"},
+        "duration": {"type": "number", "exclusiveMinimum": 0, "maximum": 86400, "description": "The lecture's duration as the player sees it (within 5 s of the encoded one)"}}},
       "LecturePage": {"type": "object", "required": ["lectures"], "properties": {"lectures": {"type": "array", "items": {"$ref": "#/components/schemas/Lecture"}}, "nextCursor": {"type": "string"}}},
       "QueueStats": {"type": "object", "properties": {"visible": {"type": "integer"}, "inFlight": {"type": "integer"}, "delayed": {"type": "integer"}, "deadLetter": {"type": "integer"}, "oldestMessageAgeSeconds": {"type": "integer"}}},
       "RedriveResult": {"type": "object", "required": ["moved", "sendFailed", "deleteFailed"], "properties": {"moved": {"type": "integer"}, "sendFailed": {"type": "integer"}, "deleteFailed": {"type": "integer"}}}
