@@ -7,7 +7,7 @@
 
 import { decodeClaims, forgetToken, onUnauthorized, storedToken } from "./api.js";
 import { toast } from "./dom.js";
-import { leaveView, main, session } from "./shell.js";
+import { leaveView, main, mayLeave, session } from "./shell.js";
 import { coursesView } from "./view-courses.js";
 import { professorView } from "./view-professor.js";
 import { signInView } from "./view-signin.js";
@@ -41,7 +41,10 @@ function signOut(reason) {
 }
 
 onUnauthorized(() => signOut("Your sign-in is no longer valid; paste a new token."));
-document.getElementById("sign-out").addEventListener("click", () => signOut("Signed out."));
+// Signing out leaves the page as a navigation would: unsaved work (the caption editor's) is asked about first.
+document.getElementById("sign-out").addEventListener("click", () => {
+  if (mayLeave()) signOut("Signed out.");
+});
 
 // MARK: Routing
 

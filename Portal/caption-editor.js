@@ -6,6 +6,7 @@
 
 import { h, toast } from "./dom.js";
 import { captionCall, captionsPath, trackName } from "./captions.js";
+import { guardLeaving } from "./shell.js";
 import { cueIndexAt, cueTextFromPlain, formatTimestamp, parseTimestamp, plainText, toWebVTT } from "./webvtt.js";
 
 const NUDGE = 0.1;
@@ -231,7 +232,14 @@ export function captionEditor({ lecture, track, doc, video, seekTo, onSaved, onC
   }
   window.addEventListener("beforeunload", beforeUnload);
   guardNavigation = hashChange;
+  // Signing out leaves the page without a navigation: the same question (shell.js asks every guard first).
+  const stopGuardingSignOut = guardLeaving(() => {
+    if (!dirty) return true;
+    if (window.confirm(LEAVE_QUESTION)) { dirty = false; return true; }
+    return false;
+  });
   function stop() {
+    stopGuardingSignOut();
     window.removeEventListener("beforeunload", beforeUnload);
     if (guardNavigation === hashChange) guardNavigation = null;
     video.removeEventListener("timeupdate", follow);

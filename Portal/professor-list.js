@@ -5,7 +5,7 @@
 import { api } from "./api.js";
 import { formatBytes, formatDuration, h, toast } from "./dom.js";
 import { editLecture } from "./lecture-edit.js";
-import { STATE_LABELS } from "./shell.js";
+import { encodingWords, STATE_LABELS } from "./shell.js";
 
 // Lecture id → the timer that disarms its Delete button.
 const armedDeletes = new Map();
@@ -63,7 +63,7 @@ export function renderProfessorList(list, lectures, refresh) {
       const percent = Math.round(lecture.progress?.percent ?? 0);
       const left = timeLeft(lecture);
       detail.append(h("progress", { max: "100", value: String(percent), "aria-label": "Encoding progress" }),
-        " " + percent + " %" + (lecture.progress?.stage ? " · " + lecture.progress.stage : ""),
+        h("span", { class: "stage" }, " " + encodingWords(lecture.progress)),
         left ? h("span", { class: "eta" }, " · " + left) : null);
     } else if (lecture.state === "failed") {
       detail.append(h("span", { class: "error" }, lecture.failureReason || "No reason recorded."));

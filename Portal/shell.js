@@ -28,9 +28,35 @@ export function leaveView() {
   stop();
 }
 
+// What must be asked before the signed-in page is left without a navigation (signing out): the caption editor's
+// unsaved changes. Each check answers whether leaving may go on (it asks the user itself).
+const leaveChecks = new Set();
+
+export function guardLeaving(check) {
+  leaveChecks.add(check);
+  return () => leaveChecks.delete(check);
+}
+
+export function mayLeave() {
+  return [...leaveChecks].every((check) => check());
+}
+
 export const STATE_LABELS = {
   awaiting_upload: "Uploading", queued: "Queued", processing: "Encoding", ready: "Ready", failed: "Failed",
 };
+
+// The worker's stage names (LectureStore.claim, JobRunner's progress) in a professor's words; a stage not listed here
+// reads as "Encoding" rather than showing the worker's word.
+const STAGE_LABELS = {
+  claimed: "Starting", downloading: "Starting", encoding: "Encoding", uploading: "Publishing", done: "Finishing",
+};
+
+// "Encoding 42 %", "Starting", "Publishing 95 %": what an encoding lecture's row says of its progress.
+export function encodingWords(progress) {
+  const label = STAGE_LABELS[progress?.stage] || "Encoding";
+  const percent = Math.round(progress?.percent ?? 0);
+  return percent > 0 ? label + " " + percent + " %" : label;
+}
 
 // The course heading: its name from the registry (filled in when it answers; the code until then and when it has
 // none), the code beside it, a switcher for users of several courses and, for professors, the course settings.

@@ -3,8 +3,9 @@
 
 import { api, listLectures } from "./api.js";
 import { formatBytes, h } from "./dom.js";
+import { recordVisit, showSinceLastVisit } from "./notifications.js";
 import { renderProfessorList } from "./professor-list.js";
-import { courseSwitcher, main, onLeave, show } from "./shell.js";
+import { courseSwitcher, main, onLeave, session, show } from "./shell.js";
 import { activeUploads, startUpload } from "./upload-card.js";
 import { forgetUpload, notMediaKind, savedKey, unfinishedUploads } from "./upload.js";
 
@@ -14,6 +15,10 @@ export function professorView(course) {
   // `announcer` says only what changed ("“Week 3” is ready").
   const list = h("div", { id: "lectures" });
   const announcer = h("p", { id: "lecture-announcer", class: "visually-hidden", role: "status" });
+  // "Since your last visit": filled once, when both the visit and the first list have answered (notifications.js).
+  const sinceLastVisit = h("div", { id: "since-last-visit-slot" });
+  const visit = recordVisit(course);
+  let summarised = false;
   const refusal = h("p", { id: "upload-refused", class: "error", role: "alert" });
   const title = h("input", { id: "title", name: "title", type: "text", maxlength: "200", placeholder: "Defaults to the file name" });
   // The file input stays in the tab order (Enter or Space opens the picker); its label is what the eye sees, and
@@ -72,11 +77,11 @@ export function professorView(course) {
     return note;
   });
 
-  show(courseSwitcher(course),
+  show(courseSwitcher(course), sinceLastVisit,
     h("section", { class: "card", "aria-labelledby": "upload-heading" },
       h("h2", { id: "upload-heading" }, "Upload a lecture"),
       h("label", { for: "title" }, "Title"), title, drop, refusal, resumeNotes, uploads),
-    h("section", { "aria-labelledby": "list-heading" }, h("h2", { id: "list-heading" }, "Lectures"), list, announcer));
+    h("section", { "aria-labelledby": "list-heading" }, h("h2", { id: "list-heading", tabindex: "-1" }, "Lectures"), list, announcer));
   for (const upload of activeUploads.values()) if (upload.course === course) uploads.append(upload.card);
 
   // A lecture waiting for its upload that no card on this page is sending is paused, whatever the list's label.
@@ -112,6 +117,14 @@ export function professorView(course) {
       renderProfessorList(list, lectures, refresh);
       markPausedRows();
       announceChanges(lectures);
+      if (!summarised) {
+        summarised = true;
+        const activity = await visit;
+        if (!stopped) {
+          showSinceLastVisit(sinceLastVisit, { activity, lectures, user: session.me.user, course,
+            announce: (words) => { announcer.textContent = words; }, focusAfterDismiss: main.querySelector("#list-heading") });
+        }
+      }
       const busy = lectures.some((l) => l.state === "queued" || l.state === "processing")
         || [...activeUploads.values()].some((u) => u.course === course);
       if (busy && !stopped) timer = setTimeout(refresh, 2000);

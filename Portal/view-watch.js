@@ -12,13 +12,56 @@ import { helpDialog, installShortcuts } from "./player-keys.js";
 import { onLeave, session, show, STATE_LABELS } from "./shell.js";
 import { transcriptPanel } from "./transcript.js";
 
+// Where a link that leads nowhere sends people: their course when they have one, else their list of courses.
+function wayBack() {
+  const courses = session.me?.courses || [];
+  if (courses.length === 1) {
+    return h("a", { href: "#/courses/" + encodeURIComponent(courses[0]), id: "not-found-back" }, "Go to the course page of " + courses[0]);
+  }
+  return h("a", { href: "#/", id: "not-found-back" }, "Go to your courses");
+}
+
+// A lecture that does not exist, was deleted, is a draft or not yet published (to a student: the API answers all of
+// these with the same 404, so the page cannot and must not tell them apart), or an id that is no lecture id at all.
+// The page says so in words and offers the way back; focus goes to its heading, so a screen reader starts there.
+function notAvailable() {
+  const heading = h("h1", { id: "not-found-heading", tabindex: "-1" }, "This lecture isn't available");
+  show(h("section", { class: "card not-found", id: "watch-not-found", "aria-labelledby": "not-found-heading" },
+    heading,
+    h("p", {}, "It may have been removed or not published yet. If someone sent you this link, check it with them."),
+    h("p", {}, wayBack())));
+  focusLater(heading);
+}
+
+// The router focuses <main> right after it starts a view; a heading shown before that returns takes focus after it.
+function focusLater(element) {
+  queueMicrotask(() => element.focus());
+}
+
+// Any other failure to load (the network, the server): said in words, with a way to try again.
+function couldNotLoad(id, error) {
+  const heading = h("h1", { id: "not-found-heading", tabindex: "-1" }, "The lecture could not be loaded");
+  show(h("section", { class: "card not-found", "aria-labelledby": "not-found-heading" },
+    heading, h("p", { class: "error" }, error.message),
+    h("p", {}, h("button", { type: "button", onclick: () => watchView(id) }, "Try again"), " ", wayBack())));
+  focusLater(heading);
+}
+
+// Lecture ids are made by the API (ObjectKeys.newLectureID): anything else is not worth a request.
+const LECTURE_ID = /^lec_[a-z0-9]{1,64}$/;
+
 export async function watchView(id) {
+  if (!LECTURE_ID.test(id)) {
+    notAvailable();
+    return;
+  }
   show(h("p", { class: "muted" }, "Loading the lecture…"));
   let lecture;
   try {
     lecture = await api("GET", "/v1/lectures/" + encodeURIComponent(id));
   } catch (error) {
-    show(h("p", { class: "error" }, "This lecture cannot be shown: " + error.message));
+    if (error.status === 404 || error.status === 400) notAvailable();
+    else couldNotLoad(id, error);
     return;
   }
   const back = h("a", { href: "#/courses/" + encodeURIComponent(lecture.course), class: "small" }, "← " + lecture.course);

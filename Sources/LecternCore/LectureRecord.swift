@@ -45,6 +45,9 @@ public struct LectureRecord: Codable, Sendable, Equatable {
     /// False when retrying cannot help (the file is not a recording, or cannot be decoded): the portal offers no
     /// Retry and `POST /retry` refuses. nil (records written before this field) counts as retryable.
     public var failureRetryable: Bool?
+    /// When the lecture last became ready or failed (set by every transition to either, kept through later edits):
+    /// what "ready since your last visit" compares, where `updatedAt` also moves with every title or caption edit.
+    public var finishedAt: Date?
 
     // Published output (set only together with state = ready)
     public var publishedVersion: String?

@@ -80,6 +80,10 @@ public struct LectureStore: Sendable {
         values[":to"] = .s(to.rawValue)
         values[":now"] = try dynamo.encoder.encodeValue(now)
         var sets = ["#state = :to", "#updatedAt = :now"]
+        if to == .ready || to == .failed {
+            names["#finishedAt"] = "finishedAt"
+            sets.append("#finishedAt = :now")
+        }
         var removes: [String] = []
         for (index, (name, value)) in changes.sorted(by: { $0.key < $1.key }).enumerated() {
             names["#c\(index)"] = name

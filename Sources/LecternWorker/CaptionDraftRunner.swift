@@ -134,18 +134,18 @@ public struct CaptionDraftRunner: Sendable {
         }
         switch message.step {
         case .start:
-            return try await start(message, draft: draft, logger: logger)
+            return try await start(message, draft: draft, course: record.courseId, logger: logger)
         case .poll:
             return try await poll(message, draft: draft, logger: logger)
         }
     }
 
-    private func start(_ message: CaptionDraftMessage, draft: CaptionDraft, logger: Logger) async throws -> Outcome {
+    private func start(_ message: CaptionDraftMessage, draft: CaptionDraft, course: String, logger: Logger) async throws -> Outcome {
         let name = Self.jobName(lectureID: message.lectureID, version: message.outputVersion)
         let request = TranscriptionJobRequest(
             name: name, mediaURI: "s3://\(bucket)/\(Self.mediaKey(lectureID: message.lectureID, version: message.outputVersion))",
             mediaFormat: "mp4", outputBucket: bucket, outputKey: Self.outputKey(lectureID: message.lectureID, version: message.outputVersion),
-            language: language())
+            language: try await language(course: course))
         do {
             let outcome = try await transcribe.startTranscriptionJob(request)
             logger.info("transcription job started", metadata: ["job": "\(name)", "outcome": "\(outcome)"])
@@ -241,9 +241,11 @@ public struct CaptionDraftRunner: Sendable {
         return String(path.dropFirst(marker.count))
     }
 
-    private func language() -> TranscriptionLanguage {
-        // TODO(lead): a course's caption language (branch `lifecycle`, CourseSettings) goes here as `.known(code)`.
-        settings.languages.count == 1 ? .known(settings.languages[0]) : .identify(options: settings.languages)
+    /// The language Transcribe is told: the course's caption language when its professor set one (read at the start
+    /// of every draft, so a change applies to the next upload), else the deployment's languages.
+    private func language(course: String) async throws -> TranscriptionLanguage {
+        let chosen = try await CourseStore(store).get(course)?.captionLanguage
+        return Self.transcriptionLanguage(courseLanguage: chosen, configured: settings.languages)
     }
 
     @discardableResult

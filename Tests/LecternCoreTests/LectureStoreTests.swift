@@ -82,6 +82,27 @@ import Testing
         #expect(seen == lectures.reversed().map(\.lectureId))
     }
 
+    /// "Ready since your last visit" needs the moment a lecture finished, which `updatedAt` loses at the next edit.
+    @Test func finishedAtIsSetWhenReadyOrFailedAndKeptThroughLaterEdits() async throws {
+        let store = try await makeStore()
+        let lecture = record()
+        try await store.create(lecture)
+        let readyAt = Date(timeIntervalSince1970: 1_700_000_100)
+        try await store.transition(lecture.lectureId, from: [.awaitingUpload], to: .queued)
+        let queued = try await store.transition(lecture.lectureId, from: [.queued], to: .processing, changes: ["workerId": .s("w1")])
+        #expect(queued.finishedAt == nil)
+        let ready = try await store.transition(lecture.lectureId, from: [.processing], to: .ready, now: readyAt)
+        #expect(ready.finishedAt == readyAt)
+        let edited = try await store.edit(lecture.lectureId, LectureEdit(title: "Week 1, revised"), now: readyAt.addingTimeInterval(600))
+        #expect(edited.finishedAt == readyAt && edited.updatedAt == readyAt.addingTimeInterval(600))
+
+        let broken = record()
+        try await store.create(broken)
+        let failedAt = Date(timeIntervalSince1970: 1_700_000_200)
+        let failed = try await store.transition(broken.lectureId, from: [.awaitingUpload], to: .failed, now: failedAt)
+        #expect(failed.finishedAt == failedAt)
+    }
+
     @Test func missingLectureIsNil() async throws {
         let store = try await makeStore()
         #expect(try await store.get("lec_missing") == nil)

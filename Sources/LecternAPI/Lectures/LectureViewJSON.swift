@@ -36,6 +36,10 @@ extension LectureView {
         }
         writer.raw(#","filename":"#)
         writer.string(filename)
+        if let finishedAt {
+            writer.raw(#","finishedAt":"#)
+            writer.date(finishedAt)
+        }
         writer.raw(#","id":"#)
         writer.string(id)
         writer.raw(#","owner":"#)

@@ -54,6 +54,8 @@ public struct LectureView: Codable, Sendable, Equatable {
     public var failureReason: String?
     /// For a failed lecture: whether `POST /retry` can help (false when the file itself is the problem).
     public var retryable: Bool?
+    /// For a ready or failed lecture: when it became so (absent on records from before this field).
+    public var finishedAt: Date?
     public var durationSeconds: Double?
     public var playback: PlaybackView?
     /// List items of ready lectures: a presigned link to the poster, so a list needs no call per lecture.
@@ -82,6 +84,7 @@ public struct LectureView: Codable, Sendable, Equatable {
         }
         failureReason = record.state == .failed ? record.failureReason : nil
         retryable = record.state == .failed ? record.failureRetryable ?? true : nil
+        finishedAt = record.state == .ready || record.state == .failed ? record.finishedAt : nil
         durationSeconds = record.durationSeconds ?? playback?.durationSeconds
         self.playback = playback
         self.poster = poster

@@ -211,6 +211,7 @@ enum OpenAPIDocument {
         "progress": {"type": "object", "properties": {"percent": {"type": "number"}, "stage": {"type": "string"},
           "secondsLeft": {"type": "integer", "minimum": 0, "description": "Estimated seconds the encode has left, once the estimate is stable (the average rate since the claim, from 5 % and 10 s on)."}}},
         "failureReason": {"type": "string"}, "retryable": {"type": "boolean"}, "durationSeconds": {"type": "number"},
+        "finishedAt": {"type": "string", "format": "date-time", "description": "Ready and failed lectures: when the lecture became so (the professor's 'since your last visit' compares it)."},
         "playback": {"$ref": "#/components/schemas/Playback"},
         "captionDraft": {"$ref": "#/components/schemas/CaptionDraft"}}},
       "CaptionDraft": {"type": "object", "required": ["state"], "description": "The automatic caption draft (GET /v1/lectures/{id} only). unavailable: the speech engine is off, or no draft was made for this version.", "properties": {
