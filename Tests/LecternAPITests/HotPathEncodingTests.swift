@@ -74,6 +74,7 @@ import Testing
             record.failureReason = index % 2 == 0 ? "the source is not a video: \(title)" : nil
             if index == 3 { record.progressPercent = 41.5; record.progressStage = "encoding" }
             if index == 4 { record.durationSeconds = 3725.25 }
+            record.finishedAt = index % 2 == 1 ? Self.dates[(index + 3) % Self.dates.count] : nil
             // The edit fields: a description with the same tricky text, each visibility, a publish time.
             record.description = index % 3 == 0 ? nil : Self.trickyStrings[(index + 2) % Self.trickyStrings.count]
             record.visibility = index % 4 == 0 ? nil : LectureVisibility.allCases[index % LectureVisibility.allCases.count]

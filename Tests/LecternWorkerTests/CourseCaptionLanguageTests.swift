@@ -37,11 +37,10 @@ import Testing
         let world = try await CaptionDraftTests.World.make()
         try await CourseStore(world.harness.store).put(CourseSettings(courseId: "CS101", name: "Informatik", captionLanguage: "de-DE"))
         let (id, version) = try await world.publishedLecture()
-        let bodies = Mutex<[[String: Any]]>([])
+        let bodies = Mutex<[Data]>([])
         let transport = FakeTransport { request in
-            if request.headers["X-Amz-Target"] == "Transcribe.StartTranscriptionJob", case .data(let data) = request.body,
-               let body = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-                bodies.withLock { $0.append(body) }
+            if request.headers["X-Amz-Target"] == "Transcribe.StartTranscriptionJob", case .data(let data) = request.body {
+                bodies.withLock { $0.append(data) }
             }
             return HTTPResponse(status: 200, body: Data("{}".utf8))
         }
@@ -51,7 +50,8 @@ import Testing
         let runner = world.runner(transcribe: transcribe)
         await runner.begin(lectureID: id, version: version)
         #expect(try await world.step(runner) == .started)
-        let sent = try #require(bodies.withLock { $0.first })
+        let data = try #require(bodies.withLock { $0.first })
+        let sent = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(sent["LanguageCode"] as? String == "de-DE")
         #expect(sent["IdentifyLanguage"] == nil && sent["LanguageOptions"] == nil)
     }

@@ -17,7 +17,8 @@ import Testing
     static let artifacts = BuiltProducts.repositoryRoot.appendingPathComponent(".build/test-artifacts/portal")
     /// Every scenario `portal_browser.py` runs, in order, then axe-core's verdict over the states they audited and the
     /// console's. `PORTAL_SCENARIOS=a,b` (for work on one page) runs and expects only those, plus the verdicts.
-    static let allScenarios = ["upload", "resume", "failure", "watch", "controls", "phone", "captions", "transcript", "caption-editor", "upload-wording", "download", "upload-focus", "upload-several", "upload-touch", "course-name", "list-row", "edit"]
+    static let allScenarios = ["upload", "resume", "failure", "watch", "controls", "phone", "captions", "transcript", "caption-editor", "upload-wording", "download", "upload-focus", "upload-several", "upload-touch", "course-name", "list-row", "edit",
+                                "professor-notifications", "professor-encoding-words", "caption-language", "watch-not-found"]
     static var scenarios: [String] {
         let wanted = (ProcessInfo.processInfo.environment["PORTAL_SCENARIOS"] ?? "").split(separator: ",").map(String.init)
         return (wanted.isEmpty ? allScenarios : allScenarios.filter(wanted.contains)) + ["axe", "console"]
@@ -80,6 +81,7 @@ import Testing
                 "chromium": Self.chromium, "chromedriver": Self.chromedriver,
                 "artifacts": folder.path, "results": folder.appendingPathComponent("results.json").path,
             ]
+            let config = config.merging(try await ProfessorFixtures.write(stack)) { first, _ in first }
             let configPath = folder.appendingPathComponent("config.json")
             try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: configPath)
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("portal_browser.py")

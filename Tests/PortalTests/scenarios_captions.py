@@ -245,6 +245,12 @@ def caption_editor(driver):
     question = dismiss_alert(driver, accept=False)
     check("unsaved" in question, "the question says why: %r" % question)
     check(driver.find_elements(By.ID, "caption-editor") and "#/watch/" in driver.current_url, "refusing keeps the editor and its changes")
+    # Signing out leaves the page too: the same question; refused, the professor stays signed in with the changes.
+    driver.find_element(By.ID, "sign-out").click()
+    question = dismiss_alert(driver, accept=False)
+    check("unsaved" in question, "Sign out asks about the unsaved captions: %r" % question)
+    check(driver.find_element(By.ID, "who").is_displayed() and driver.find_elements(By.ID, "caption-editor")
+          and editor_rows(driver)[0]["text"].endswith("(korrigiert)"), "refusing keeps the professor signed in, in the editor, with the changes")
 
     driver.find_element(By.ID, "editor-save").click()
     wait(driver, 15, lambda d: "Saved as a new version" in d.find_element(By.ID, "editor-status").text,

@@ -42,8 +42,8 @@ def forget_expected_404s(driver, lecture_id):
     """The browser logs every 404 answer as a SEVERE console entry; the draft's 404s to the student are this scenario's
     point, so exactly those (network entries for this lecture's URL answered 404) are taken out of the console check."""
     drain_logs(driver)
-    expected = [e for e in console if e.get("source") == "network" and "/v1/lectures/" + lecture_id in e.get("message", "")
-                and "404" in e.get("message", "")]
+    expected = [e for e in console if e.get("source") == "network" and ("/v1/lectures/" + lecture_id in e.get("message", "")
+                or "/v1/lectures/lec_0000000000000000000000000000draft" in e.get("message", "")) and "404" in e.get("message", "")]
     for entry in expected:
         console.remove(entry)
     return len(expected)
@@ -128,8 +128,14 @@ def edit_and_publishing(driver):
         check(COURSE_NAME in driver.find_element(By.TAG_NAME, "h1").text, "the student's course page shows the course name")
         check(not driver.find_elements(By.CSS_SELECTOR, "li.tile[data-id='%s']" % lecture_id), "the draft is not in the student's list")
         driver.get(config["portal"] + "#/watch/" + lecture_id)
-        message = wait(driver, 15, lambda d: d.find_elements(By.CSS_SELECTOR, "main .error"), "the not-found message")[0].text
-        check("does not exist" in message and not driver.find_elements(By.ID, "player"), "the draft's link shows not found: %r" % message)
+        page = wait(driver, 15, lambda d: d.find_elements(By.ID, "watch-not-found"), "the not-found page")[0].text
+        check("This lecture isn't available" in page and not driver.find_elements(By.ID, "player"), "the draft's link shows not found: %r" % page)
+        # Exactly what a lecture that never existed shows: the page must not give the draft away.
+        driver.get(config["portal"] + "#/watch/lec_0000000000000000000000000000draft")
+        wait(driver, 15, lambda d: d.find_elements(By.ID, "watch-not-found"), "the not-found page of a made-up id")
+        check(driver.find_element(By.ID, "watch-not-found").text == page, "a draft looks exactly like a lecture that does not exist")
+        driver.get(config["portal"] + "#/watch/" + lecture_id)
+        wait(driver, 15, lambda d: d.find_elements(By.ID, "watch-not-found"), "the not-found page again")
         shot(driver, "5-student-draft-not-found")
         audit(driver, "draft-not-found")
 
