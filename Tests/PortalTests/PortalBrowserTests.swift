@@ -71,7 +71,7 @@ import Testing
         let results: [String: Any]
         do {
             // When: selenium drives the scenarios.
-            let config: [String: Any] = [
+            var config: [String: Any] = [
                 "portal": stack.portalURL.absoluteString, "course": stack.course,
                 "professorToken": try await stack.token(.professor, user: "prof-ada", name: "Ada Lovelace"),
                 "studentToken": try await stack.token(.student, user: "student-alan", name: "Alan Turing"),
@@ -81,7 +81,7 @@ import Testing
                 "chromium": Self.chromium, "chromedriver": Self.chromedriver,
                 "artifacts": folder.path, "results": folder.appendingPathComponent("results.json").path,
             ]
-            let config = config.merging(try await ProfessorFixtures.write(stack)) { first, _ in first }
+            config.merge(try await ProfessorFixtures.write(stack)) { first, _ in first }
             let configPath = folder.appendingPathComponent("config.json")
             try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: configPath)
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("portal_browser.py")
