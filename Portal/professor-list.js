@@ -62,9 +62,10 @@ export function renderProfessorList(list, lectures, refresh) {
     if (lecture.state === "processing") {
       const percent = Math.round(lecture.progress?.percent ?? 0);
       const left = timeLeft(lecture);
+      // Element.append writes null as the text "null": only what is there goes in.
       detail.append(h("progress", { max: "100", value: String(percent), "aria-label": "Encoding progress" }),
         h("span", { class: "stage" }, " " + encodingWords(lecture.progress)),
-        left ? h("span", { class: "eta" }, " · " + left) : null);
+        ...(left ? [h("span", { class: "eta" }, " · " + left)] : []));
     } else if (lecture.state === "failed") {
       detail.append(h("span", { class: "error" }, lecture.failureReason || "No reason recorded."));
     }

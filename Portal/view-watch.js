@@ -5,6 +5,7 @@
 import { api } from "./api.js";
 import { h } from "./dom.js";
 import { captionAdmin } from "./caption-manage.js";
+import { courseName } from "./courses.js";
 import { captionEditor } from "./caption-editor.js";
 import { loadTracks, trackCues } from "./captions.js";
 import { player } from "./player.js";
@@ -16,7 +17,9 @@ import { transcriptPanel } from "./transcript.js";
 function wayBack() {
   const courses = session.me?.courses || [];
   if (courses.length === 1) {
-    return h("a", { href: "#/courses/" + encodeURIComponent(courses[0]), id: "not-found-back" }, "Go to the course page of " + courses[0]);
+    const link = h("a", { href: "#/courses/" + encodeURIComponent(courses[0]), id: "not-found-back" }, "Go to the course page of " + courses[0]);
+    courseName(session.me.user, courses[0]).then((name) => { link.textContent = "Go to the course page of " + name; });
+    return link;
   }
   return h("a", { href: "#/", id: "not-found-back" }, "Go to your courses");
 }
