@@ -22,10 +22,13 @@ fi
 
 python_missing=()
 python_nodeps=()
-python3 -c 'import moto.server' 2>/dev/null || python_missing+=('moto[server]')
+# moto 5.2.5 or later: earlier ones ignore a presigned GET's response-content-disposition (getmoto/moto#10057), so the
+# portal's download scenario could not check the saved file's name.
+python3 -c 'import moto.server, moto; assert tuple(int(p) for p in moto.__version__.split(".")[:3]) >= (5, 2, 5)' 2>/dev/null \
+  || python_missing+=('moto[server]>=5.2.5')
 python3 -c 'import boto3' 2>/dev/null || python_missing+=(boto3)
 python3 -c 'import m3u8' 2>/dev/null || python_missing+=(m3u8)
-command -v moto_server >/dev/null 2>&1 || python_missing+=('moto[server]')
+command -v moto_server >/dev/null 2>&1 || python_missing+=('moto[server]>=5.2.5')
 command -v cfn-lint >/dev/null 2>&1 || python_missing+=(cfn-lint)
 python3 -c 'import selenium' 2>/dev/null || python_missing+=(selenium)
 # axe-core 4.x for the portal's accessibility audit: only the wheel's axe.min.js is used, so not its playwright dependency.
