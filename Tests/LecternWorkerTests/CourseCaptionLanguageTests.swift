@@ -19,7 +19,7 @@ import Testing
         // When: the draft starts and runs to the end against moto.
         await runner.begin(lectureID: id, version: version)
         #expect(try await world.step(runner) == .started)
-        // Then: moto's job carries the language it was given (with IdentifyLanguage it answers en-US, the first option).
+        // Then: moto's job carries the language it was given (asked to identify, it answers none).
         let job = try await TranscribeClient(context: world.harness.context).transcriptionJob(named: CaptionDraftRunner.jobName(lectureID: id, version: version))
         #expect(job.languageCode == "fr-FR")
         try await world.writeTranscribeOutput(id, version)
