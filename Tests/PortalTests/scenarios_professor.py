@@ -57,6 +57,14 @@ def since_last_visit(driver):
           "the summary itself is no live region (the one-line status says it)")
     shot(driver, "9-professor-since-last-visit")
     audit(driver, "professor-notifications")
+    # On a phone the summary wraps inside the page (no sideways scrolling).
+    driver.set_window_size(390, 844)
+    try:
+        widths = wait(driver, 5, lambda d: js(d, "return document.documentElement.scrollWidth <= window.innerWidth && "
+                                                 "[document.documentElement.scrollWidth, window.innerWidth]"), "the phone layout without overflow")
+        shot(driver, "9-professor-since-last-visit-phone")
+    finally:
+        driver.set_window_size(1280, 900)
 
     # Keyboard: the first link is reachable with Tab from the heading's controls, and Dismiss works with Enter.
     link = driver.find_element(By.CSS_SELECTOR, "#since-last-visit a")
@@ -79,7 +87,7 @@ def since_last_visit(driver):
     driver.find_element(By.CSS_SELECTOR, "#since-last-visit li[data-state=failed] button").send_keys(Keys.ENTER)
     focused_row = js(driver, "return document.activeElement.closest('li.lecture')?.dataset.id")
     check(focused_row == failed[0]["id"], "the button moved focus into the failed lecture's row (%r)" % focused_row)
-    return "%d ready listed with links; failed one reached by keyboard; dismissed for the visit" % len(ready)
+    return "%d ready listed with links; fits %d px; failed one reached by keyboard; dismissed for the visit" % (len(ready), widths[1])
 
 
 @scenario("professor-encoding-words")
@@ -93,13 +101,13 @@ def encoding_words(driver):
     encoding = "li.lecture[data-id='%s'] .detail" % config["encodingLectureId"]
     eta = wait(driver, 15, lambda d: (d.find_elements(By.CSS_SELECTOR, encoding + " .eta") or [None])[0], "the time left")
     eta_text = eta.text
+    page = driver.find_element(By.TAG_NAME, "main").text
+    check("claimed" not in page.lower() and "null" not in page, "no worker word (or stray null) on the page: %r" % page[:400])
     check(re.fullmatch(r" ?· (about \d+ min left|less than a minute left)", eta_text), "time left in words: %r" % eta_text)
     encoding_text = driver.find_element(By.CSS_SELECTOR, encoding).text
     starting_text = driver.find_element(By.CSS_SELECTOR, starting).text
     check("Encoding 40 %" in encoding_text, "the encoding row: %r" % encoding_text)
     check(starting_text.strip() == "Starting", "the just-claimed row says Starting: %r" % starting_text)
-    page = driver.find_element(By.TAG_NAME, "main").text
-    check("claimed" not in page.lower(), "no worker word on the page: %r" % page[:400])
     shot(driver, "9-professor-encoding-words")
     audit(driver, "professor-encoding")
     return "%r; %r; %r" % (starting_text.strip(), encoding_text.strip(), eta_text.strip())
