@@ -3,6 +3,7 @@
 // from localStorage).
 
 import { formatBytes, formatDuration, h, toast } from "./dom.js";
+import { guardLeaving } from "./shell.js";
 import { Upload } from "./upload.js";
 
 export const activeUploads = new Map();
@@ -19,6 +20,15 @@ window.addEventListener("beforeunload", (event) => {
   if (!uploadInProgress()) return;
   event.preventDefault();
   event.returnValue = "";
+});
+
+// Signing out mid-upload asks too (it leaves without unloading: the upload would go on with no one signed in, and its
+// last call would fail); confirmed, the uploads pause, keeping what was sent for a later resume.
+guardLeaving(() => {
+  if (!uploadInProgress()) return true;
+  if (!window.confirm("An upload is still going. Signing out pauses it; choose the same file again after signing in to send the rest. Sign out?")) return false;
+  for (const upload of activeUploads.values()) if (upload.state === "uploading") upload.pause();
+  return true;
 });
 
 // Files chosen together go up one after another: each upload already keeps PARALLEL_PARTS (4) requests in flight,

@@ -11,6 +11,7 @@ from selenium.webdriver.common.keys import Keys
 
 from browser_common import (Failed, accept_leave_prompt, audit, background_behind, check, config, contrast_ratio, focus_ring_contrast,
                             js, lectures, parse_css_color, results, scenario, shot, sign_in, sign_out, wait)
+from scenarios_captions import dismiss_alert
 
 WCAG_NON_TEXT = 3.0
 
@@ -155,6 +156,11 @@ def several_files_queue_and_cancel(driver):
 
         check(js(driver, "const e = new Event('beforeunload', { cancelable: true }); window.dispatchEvent(e); return e.defaultPrevented"),
               "leaving mid-upload asks first")
+        driver.find_element(By.ID, "sign-out").click()
+        question = dismiss_alert(driver, accept=False)
+        check("upload" in question, "Sign out mid-upload asks first: %r" % question)
+        check(driver.find_element(By.ID, "who").is_displayed() and card(driver, first).get_attribute("data-state") == "uploading",
+              "refused, the professor stays signed in and the upload goes on")
         cancel = card(driver, first).find_element(By.CSS_SELECTOR, ".upload-cancel")
         cancel.click()
         check(cancel.text == "Really cancel?", "the first press asks: %r" % cancel.text)
