@@ -10,7 +10,7 @@ import { captionEditor } from "./caption-editor.js";
 import { loadTracks, trackCues } from "./captions.js";
 import { player } from "./player.js";
 import { helpDialog, installShortcuts } from "./player-keys.js";
-import { onLeave, session, show, STATE_LABELS } from "./shell.js";
+import { encodingWords, onLeave, session, show, STATE_LABELS } from "./shell.js";
 import { transcriptPanel } from "./transcript.js";
 
 // Where a link that leads nowhere sends people: their course when they have one, else their list of courses.
@@ -50,6 +50,17 @@ function couldNotLoad(id, error) {
   focusLater(heading);
 }
 
+// Only course staff reach a lecture that is not ready (students get a 404): where it stands, in their words.
+function notReadyWords(lecture) {
+  switch (lecture.state) {
+    case "failed": return "This lecture could not be prepared: " + (lecture.failureReason || "no reason recorded.") + " Its row on the course page offers what can be done.";
+    case "processing": return "This lecture is being prepared (" + encodingWords(lecture.progress) + "). Come back when it is ready.";
+    case "queued": return "This lecture is waiting to be prepared. Come back when it is ready.";
+    case "awaiting_upload": return "This lecture's recording has not finished uploading.";
+    default: return "This lecture is " + (STATE_LABELS[lecture.state] || lecture.state).toLowerCase() + "; come back when it is ready.";
+  }
+}
+
 // Lecture ids are made by the API (ObjectKeys.newLectureID): anything else is not worth a request.
 const LECTURE_ID = /^lec_[a-z0-9]{1,64}$/;
 
@@ -69,7 +80,7 @@ export async function watchView(id) {
   }
   const back = h("a", { href: "#/courses/" + encodeURIComponent(lecture.course), class: "small" }, "← " + lecture.course);
   if (lecture.state !== "ready" || !lecture.playback) {
-    show(back, h("h1", {}, lecture.title), h("p", { class: "muted" }, "This lecture is " + (STATE_LABELS[lecture.state] || lecture.state).toLowerCase() + "; come back when it is ready."));
+    show(back, h("h1", {}, lecture.title), h("p", { id: "watch-not-ready", class: lecture.state === "failed" ? "error" : "muted" }, notReadyWords(lecture)));
     return;
   }
 

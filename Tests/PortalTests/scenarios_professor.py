@@ -110,6 +110,15 @@ def encoding_words(driver):
     check(starting_text.strip() == "Starting", "the just-claimed row says Starting: %r" % starting_text)
     shot(driver, "9-professor-encoding-words")
     audit(driver, "professor-encoding")
+    # Its watch page (staff only: students get not-found) says where it stands in the same words.
+    driver.get(config["portal"] + "#/watch/" + config["encodingLectureId"])
+    said = wait(driver, 15, lambda d: d.find_element(By.ID, "watch-not-ready").text, "the not-ready watch page")
+    check(said.startswith("This lecture is being prepared (Encoding 40 %)"), "the encoding lecture's watch page: %r" % said)
+    driver.get(config["portal"] + "#/watch/" + config["failedLectureId"])
+    said = wait(driver, 15, lambda d: d.find_element(By.ID, "watch-not-ready").text, "the failed lecture's watch page")
+    check(said.startswith("This lecture could not be prepared: This file is not a video"), "the failed lecture's watch page: %r" % said)
+    driver.get(config["portal"] + "#/courses/" + config["etaCourse"])
+    wait(driver, 15, lambda d: d.find_elements(By.CSS_SELECTOR, "li.lecture"), "back on the course page")
     return "%r; %r; %r" % (starting_text.strip(), encoding_text.strip(), eta_text.strip())
 
 
