@@ -11,8 +11,10 @@ export const main = document.getElementById("main");
 // The signed-in user's claims (read by the views, set by app.js's router), or null.
 export const session = { me: null };
 
+// Absent parts (null, undefined, false: a professor-only panel on a student's page) are left out: replaceChildren
+// would write them as the text "undefined".
 export function show(...children) {
-  main.replaceChildren(...children);
+  main.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
 }
 
 let leave = () => {};

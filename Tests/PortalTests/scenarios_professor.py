@@ -172,6 +172,12 @@ def watch_not_found(driver):
             shot(driver, "9-watch-not-found")
             audit(driver, "watch-not-found")
     check(len(set(texts)) == 1, "every bad link shows the same page: %r" % texts)
+    # The student's page of a ready lecture has no stray "undefined" where a professor's caption tools would be.
+    driver.get(config["portal"] + "#/watch/" + results["lectureId"])
+    wait(driver, 15, lambda d: d.find_elements(By.ID, "player"), "the student's watch page")
+    check("undefined" not in driver.find_element(By.TAG_NAME, "main").text, "no stray 'undefined' on the student's watch page")
+    driver.get(config["portal"] + "#/watch/lec_doesnotexist")
+    back = wait(driver, 15, lambda d: d.find_element(By.ID, "not-found-back"), "the not-found page again")
     back.click()
     wait(driver, 15, lambda d: "#/courses/" in d.current_url and d.find_elements(By.TAG_NAME, "h1"), "the course page from the link")
     return "same page for a missing, a malformed and a path-like id; focus on the heading; link back works"
