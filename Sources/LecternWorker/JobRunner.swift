@@ -525,20 +525,21 @@ final class JobProgress: Sendable {
     func markWritten(_ snapshot: Snapshot) {
         state.withLock { if $0.generation == snapshot.generation { $0.changed = false } }
     }
+}
 
-    // MARK: Outcome e-mail (after the lecture's own write; its answer is only logged)
+// MARK: Outcome e-mail (after the lecture's own write; its answer is only logged)
 
-    private func mailOutcome(_ outcome: LectureOutcome, lectureID: String, version: String, logger: Logger) async {
+extension JobRunner {
+    fileprivate func mailOutcome(_ outcome: LectureOutcome, lectureID: String, version: String, logger: Logger) async {
         guard environment.outcomeMail != nil else { return }
         guard let record = try? await store.get(lectureID), record.jobVersion == version else { return }
         await mailOutcome(outcome, record: record, logger: logger)
     }
 
-    private func mailOutcome(_ outcome: LectureOutcome, record: LectureRecord, logger: Logger) async {
+    fileprivate func mailOutcome(_ outcome: LectureOutcome, record: LectureRecord, logger: Logger) async {
         guard let notifier = environment.outcomeMail else { return }
         let delivery = await notifier.notify(outcome, record: record)
         logger.log(level: delivery.isProblem ? .warning : .info, "outcome e-mail",
                    metadata: ["outcome": "\(outcome.rawValue)", "mail": "\(delivery.summary)"])
     }
-
 }

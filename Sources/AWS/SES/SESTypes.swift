@@ -29,23 +29,23 @@ struct SESContentText: Encodable {
 }
 
 struct SESSendEmailInput: Encodable {
-    struct Destination: Encodable { let ToAddresses: [String] }
-    struct Body: Encodable { let Text: SESContentText; let Html: SESContentText }
-    struct Simple: Encodable { let Subject: SESContentText; let Body: Body }
-    struct Content: Encodable { let Simple: Simple }
-    struct Tag: Encodable { let Name: String; let Value: String }
+    struct DestinationShape: Encodable { let ToAddresses: [String] }
+    struct BodyShape: Encodable { let Text: SESContentText; let Html: SESContentText }
+    struct SimpleShape: Encodable { let Subject: SESContentText; let Body: BodyShape }
+    struct ContentShape: Encodable { let Simple: SimpleShape }
+    struct TagShape: Encodable { let Name: String; let Value: String }
 
     let FromEmailAddress: String
-    let Destination: Destination
-    let Content: Content
-    let EmailTags: [Tag]?
+    let Destination: DestinationShape
+    let Content: ContentShape
+    let EmailTags: [TagShape]?
 
     init(_ email: SESEmail) {
         FromEmailAddress = email.from
-        Destination = .init(ToAddresses: email.to)
-        Content = .init(Simple: .init(Subject: SESContentText(Data: email.subject),
-                                      Body: .init(Text: SESContentText(Data: email.text), Html: SESContentText(Data: email.html))))
-        EmailTags = email.tags.isEmpty ? nil : email.tags.sorted { $0.key < $1.key }.map { Tag(Name: $0.key, Value: $0.value) }
+        Destination = DestinationShape(ToAddresses: email.to)
+        Content = ContentShape(Simple: SimpleShape(Subject: SESContentText(Data: email.subject),
+                                                   Body: BodyShape(Text: SESContentText(Data: email.text), Html: SESContentText(Data: email.html))))
+        EmailTags = email.tags.isEmpty ? nil : email.tags.sorted { $0.key < $1.key }.map { TagShape(Name: $0.key, Value: $0.value) }
     }
 }
 
