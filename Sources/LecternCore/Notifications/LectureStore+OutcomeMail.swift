@@ -13,6 +13,7 @@ extension LectureStore {
         return try await writeOutcomeMail(
             id, mail, condition: "#state = :lectureState AND jobVersion = :version AND (attribute_not_exists(#mail) "
                 + "OR #mail.#version <> :version OR #mail.#outcome <> :outcome)",
+            names: ["#state": "state"],
             values: [":lectureState": .s(outcome == .ready ? LectureState.ready.rawValue : LectureState.failed.rawValue)])
     }
 
@@ -21,26 +22,17 @@ extension LectureStore {
     @discardableResult
     public func finishOutcomeMail(_ id: String, _ mail: OutcomeMail) async throws -> LectureRecord {
         try await writeOutcomeMail(id, mail, condition: "#mail.#version = :version AND #mail.#outcome = :outcome AND #mail.#mailState = :sending",
-                                   values: [":sending": .s(OutcomeMail.State.sending.rawValue)])
+                                   names: ["#mailState": "state"], values: [":sending": .s(OutcomeMail.State.sending.rawValue)])
     }
 
-    private func writeOutcomeMail(_ id: String, _ mail: OutcomeMail, condition: String, values extra: DynamoDBItem) async throws -> LectureRecord {
+    private func writeOutcomeMail(_ id: String, _ mail: OutcomeMail, condition: String, names extraNames: [String: String],
+                                  values extra: DynamoDBItem) async throws -> LectureRecord {
         var values = extra
         values[":mail"] = try dynamo.encoder.encodeValue(mail)
         values[":version"] = .s(mail.version)
         values[":outcome"] = .s(mail.outcome.rawValue)
-        var names = ["#mail": "outcomeMail", "#version": "version", "#outcome": "outcome"]
-        if condition.contains("#state") { names["#state"] = "state" }
-        if condition.contains("#mailState") { names["#mailState"] = "state" }
-        do {
-            guard let item = try await dynamo.updateItem(table: table, key: ["lectureId": .s(id)], update: "SET #mail = :mail",
-                                                         condition: "attribute_exists(lectureId) AND " + condition,
-                                                         names: names, values: values) else {
-                throw Conflict(lectureID: id, current: nil)
-            }
-            return try dynamo.decoder.decode(LectureRecord.self, from: item)
-        } catch let error as AWSError where error.isConditionFailed {
-            throw Conflict(lectureID: id, current: try? await get(id))
-        }
+        let names = extraNames.merging(["#mail": "outcomeMail", "#version": "version", "#outcome": "outcome"]) { own, _ in own }
+        return try await conditionalUpdate(id, update: "SET #mail = :mail", condition: "attribute_exists(lectureId) AND " + condition,
+                                           names: names, values: values)
     }
 }
