@@ -327,7 +327,8 @@ struct JobRunner: Sendable {
         logger.error("rejected invalid job", metadata: ["reason": "\(problem.detail)"])
         await copyToDeadLetterQueue(message, reason: problem.reason, lectureID: lectureID, detail: problem.detail, logger: logger)
         do {
-            try await store.failInvalidJob(lectureID, version: version, reason: problem.reason)
+            let failed = try await store.failInvalidJob(lectureID, version: version, reason: problem.reason)
+            await mailOutcome(.failed, record: failed, logger: logger)
         } catch let conflict as LectureStore.Conflict {
             logger.notice("the lecture's record was left as it is", metadata: ["record": "\(conflict.current?.state.rawValue ?? "none")"])
         } catch {
@@ -385,7 +386,8 @@ struct JobRunner: Sendable {
         logger.error("attempts used up; failing the lecture", metadata: ["attempts": "\(attempts)"])
         await copyToDeadLetterQueue(message, reason: reason, lectureID: job.lectureID, logger: logger)
         do {
-            try await store.failUnattended(job.lectureID, version: job.outputVersion, reason: reason)
+            let failed = try await store.failUnattended(job.lectureID, version: job.outputVersion, reason: reason)
+            await mailOutcome(.failed, record: failed, logger: logger)
         } catch let conflict as LectureStore.Conflict {
             logger.notice("the lecture's record moved on; left as it is", metadata: ["record": "\(conflict.current?.state.rawValue ?? "none")"])
         } catch {

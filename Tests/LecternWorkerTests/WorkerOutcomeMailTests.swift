@@ -39,4 +39,33 @@ import Testing
         #expect(logs.all.contains { $0.contains("outcome e-mail") && $0.contains("sent (SES message") })
         #expect(!logs.all.contains { $0.contains(professor) })
     }
+
+    @Test func aLectureWhoseAttemptsAreUsedUpIsMailedAsFailed() async throws {
+        // Given a lecture three workers claimed and died on, uploaded by a professor with an address
+        let harness = try await WorkerHarness.make(maxReceiveCount: 10)
+        let sender = MotoServer.uniqueAddress("lectern")
+        let professor = MotoServer.uniqueAddress()
+        try await SESClient(context: harness.context).createEmailIdentity(sender)
+        let (id, version) = try await harness.createQueuedRecord()
+        try await harness.store.dynamo.updateItem(table: harness.table, key: ["lectureId": .s(id)], update: "SET uploaderEmail = :email",
+                                                  values: [":email": .s(professor)])
+        for claim in 0..<3 {
+            try await harness.store.claim(id, version: version, workerID: "dead-\(claim)", leaseSeconds: 5, attemptLimit: 100,
+                                          now: Date().addingTimeInterval(-600 + Double(claim) * 10))
+        }
+        let job = JobMessage(lectureID: id, sourceKey: ObjectKeys.source(lectureID: id), outputVersion: version, ladder: [240])
+        try await harness.sqs.sendMessage(harness.queueURL, body: job.encoded())
+
+        // When a worker allowed three attempts receives it
+        var configuration = harness.configuration()
+        configuration.maxEncodeAttempts = 3
+        let worker = harness.startWorker(configuration, mail: .ses(from: sender, portalURL: "https://lectern.uni.example"))
+        try await harness.waitForRecord(id, timeout: .seconds(20)) { $0.outcomeMail?.state == .sent }
+        try await worker.stop()
+
+        // Then the uploader is told it failed and why
+        let sent = try await harness.moto.sentEmails(to: professor)
+        #expect(sent.map(\.subject) == ["Failed: Week 1"])
+        #expect(sent.first?.body.contains(LectureMailTemplates.escape(JobLimits.exhaustedReason(attempts: 3))) == true)
+    }
 }
