@@ -71,4 +71,17 @@ import Testing
         #expect(sent.first?.body.contains(LectureMailTemplates.escape(try #require(failed.failureReason))) == true)
         #expect(sent.first?.body.contains("https://lectern.uni.example/#/courses/CS101") == true)
     }
+
+    @Test func theAPIReadsTheMailSettingsTheWorkerReadsAndRefusesAHalfConfiguredOne() throws {
+        let minimal = ["LECTERN_LECTURES_TABLE": "lectures", "LECTERN_BUCKET": "media", "LECTERN_QUEUE_URL": "jobs",
+                       "LECTERN_JWT_SECRET": "0123456789abcdef0123456789abcdef"]
+        #expect(try APIConfig.fromEnvironment(minimal).outcomeMail == .off)
+        var environment = minimal
+        environment["LECTERN_NOTIFY_EMAIL"] = "ses"
+        #expect { try APIConfig.fromEnvironment(environment) } throws: { "\($0)".contains("LECTERN_NOTIFY_FROM") }
+        environment["LECTERN_NOTIFY_FROM"] = "lectern@uni.example"
+        environment["LECTERN_PORTAL_URL"] = "https://lectern.uni.example"
+        #expect(try APIConfig.fromEnvironment(environment).outcomeMail
+                == .ses(from: "lectern@uni.example", portalURL: "https://lectern.uni.example"))
+    }
 }
