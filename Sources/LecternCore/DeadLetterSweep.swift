@@ -17,12 +17,16 @@ public struct DeadLetterSweep: Sendable {
     /// Seconds a message stays hidden while a sweep looks at it; kept messages are made visible again at the end, so
     /// ops (and `lectern sqs redrive`) see them between sweeps.
     public var holdSeconds: Int
+    /// Mails the uploader of a lecture this sweep fails; nil (or off) sends nothing.
+    public var outcomeMail: LectureOutcomeNotifier?
 
-    public init(sqs: SQSClient, store: LectureStore, deadLetterQueueURL: String, holdSeconds: Int = 60) {
+    public init(sqs: SQSClient, store: LectureStore, deadLetterQueueURL: String, holdSeconds: Int = 60,
+                outcomeMail: LectureOutcomeNotifier? = nil) {
         self.sqs = sqs
         self.store = store
         self.deadLetterQueueURL = deadLetterQueueURL
         self.holdSeconds = holdSeconds
+        self.outcomeMail = outcomeMail
     }
 
     /// What to do with one DLQ message, decided from the message and the lecture's record as it is now.
@@ -59,6 +63,8 @@ public struct DeadLetterSweep: Sendable {
         public var kept = 0
         /// Messages or lectures the sweep could not settle this time (it tries again next time).
         public var errors = 0
+        /// What happened to the outcome mail of each lecture this sweep failed (when mail is on).
+        public var mails: [LectureOutcomeNotifier.Delivery] = []
 
         public init() {}
     }
@@ -114,8 +120,10 @@ public struct DeadLetterSweep: Sendable {
         case .failLecture(let reason):
             guard let job else { return true }
             do {
-                try await store.failUnattended(job.lectureID, version: job.outputVersion, reason: reason, now: now)
+                let failed = try await store.failUnattended(job.lectureID, version: job.outputVersion, reason: reason, now: now)
                 result.lecturesFailed += 1
+                // After the lecture's own write, so no mail outage can keep it from failing; `notify` never throws.
+                if let outcomeMail { result.mails.append(await outcomeMail.notify(.failed, record: failed)) }
             } catch is LectureStore.Conflict {
                 // Another sweeper or a worker moved it first; the next sweep decides again from what it is now.
             }

@@ -65,6 +65,12 @@ public struct LectureRecord: Codable, Sendable, Equatable {
     /// The automatic caption draft of a published version (`CaptionDraft`); nil when none was asked for.
     public var captionDraft: CaptionDraft?
 
+    // Outcome e-mail (see `LectureOutcomeNotifier`)
+    /// The uploader's address from their token's `email` claim at create time; nil when the token had none (no mail).
+    public var uploaderEmail: String?
+    /// The one e-mail about the latest outcome: which outcome and version it was for, and whether SES took it.
+    public var outcomeMail: OutcomeMail?
+
     public init(lectureId: String, courseId: String, ownerId: String, title: String, filename: String,
                 contentType: String, sizeBytes: Int64, sourceKey: String, state: LectureState = .awaitingUpload,
                 now: Date = Date()) {

@@ -137,7 +137,7 @@ extension LectureStore {
                              extraCondition: "workerId = :me", extraValues: [":me": .s(workerID)], now: now)
     }
 
-    private func conditionalUpdate(_ id: String, update: String, condition: String, names: [String: String],
+    func conditionalUpdate(_ id: String, update: String, condition: String, names: [String: String],
                                    values: DynamoDBItem) async throws -> LectureRecord {
         do {
             guard let item = try await dynamo.updateItem(table: table, key: ["lectureId": .s(id)], update: update,

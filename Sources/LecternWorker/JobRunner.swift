@@ -23,6 +23,8 @@ struct JobEnvironment: Sendable {
     let queueHasRedrive: Bool
     /// Moves automatic caption drafts forward; nil when `LECTERN_CAPTIONS_ENGINE` is off.
     var captionDrafts: CaptionDraftRunner? = nil
+    /// Mails the uploader when a lecture is ready or failed; nil when `LECTERN_NOTIFY_EMAIL` is off.
+    var outcomeMail: LectureOutcomeNotifier? = nil
 }
 
 /// Takes one received message from claim to publish (or to a reasoned failure), then settles the message:
@@ -154,6 +156,7 @@ struct JobRunner: Sendable {
             logger.info("published", metadata: timings.metadata)
             // After the lecture is ready and its message gone: one conditional write and one send, no Transcribe call.
             await environment.captionDrafts?.begin(lectureID: job.lectureID, version: job.outputVersion)
+            await mailOutcome(.ready, lectureID: job.lectureID, version: job.outputVersion, logger: logger)
         case .failure(let error as LostOwnership):
             logger.warning("stopped: \(error)")
         case .failure(let error as TranscodeError) where error.isPermanent:
@@ -324,7 +327,8 @@ struct JobRunner: Sendable {
         logger.error("rejected invalid job", metadata: ["reason": "\(problem.detail)"])
         await copyToDeadLetterQueue(message, reason: problem.reason, lectureID: lectureID, detail: problem.detail, logger: logger)
         do {
-            try await store.failInvalidJob(lectureID, version: version, reason: problem.reason)
+            let failed = try await store.failInvalidJob(lectureID, version: version, reason: problem.reason)
+            await mailOutcome(.failed, record: failed, logger: logger)
         } catch let conflict as LectureStore.Conflict {
             logger.notice("the lecture's record was left as it is", metadata: ["record": "\(conflict.current?.state.rawValue ?? "none")"])
         } catch {
@@ -382,7 +386,8 @@ struct JobRunner: Sendable {
         logger.error("attempts used up; failing the lecture", metadata: ["attempts": "\(attempts)"])
         await copyToDeadLetterQueue(message, reason: reason, lectureID: job.lectureID, logger: logger)
         do {
-            try await store.failUnattended(job.lectureID, version: job.outputVersion, reason: reason)
+            let failed = try await store.failUnattended(job.lectureID, version: job.outputVersion, reason: reason)
+            await mailOutcome(.failed, record: failed, logger: logger)
         } catch let conflict as LectureStore.Conflict {
             logger.notice("the lecture's record moved on; left as it is", metadata: ["record": "\(conflict.current?.state.rawValue ?? "none")"])
         } catch {
@@ -434,8 +439,9 @@ struct JobRunner: Sendable {
 
     private func failRecord(_ job: JobMessage, reason: String, claimed: Bool, retryable: Bool = true, logger: Logger) async {
         do {
-            try await store.fail(job.lectureID, version: job.outputVersion, reason: reason, workerID: claimed ? configuration.workerID : nil,
-                                 retryable: retryable)
+            let failed = try await store.fail(job.lectureID, version: job.outputVersion, reason: reason,
+                                              workerID: claimed ? configuration.workerID : nil, retryable: retryable)
+            await mailOutcome(.failed, record: failed, logger: logger)
         } catch {
             logger.warning("could not mark the lecture failed", metadata: ["error": "\(error)"])
         }
@@ -520,5 +526,22 @@ final class JobProgress: Sendable {
 
     func markWritten(_ snapshot: Snapshot) {
         state.withLock { if $0.generation == snapshot.generation { $0.changed = false } }
+    }
+}
+
+// MARK: Outcome e-mail (after the lecture's own write; its answer is only logged)
+
+extension JobRunner {
+    fileprivate func mailOutcome(_ outcome: LectureOutcome, lectureID: String, version: String, logger: Logger) async {
+        guard environment.outcomeMail != nil else { return }
+        guard let record = try? await store.get(lectureID), record.jobVersion == version else { return }
+        await mailOutcome(outcome, record: record, logger: logger)
+    }
+
+    fileprivate func mailOutcome(_ outcome: LectureOutcome, record: LectureRecord, logger: Logger) async {
+        guard let notifier = environment.outcomeMail else { return }
+        let delivery = await notifier.notify(outcome, record: record)
+        logger.log(level: delivery.isProblem ? .warning : .info, "outcome e-mail",
+                   metadata: ["outcome": "\(outcome.rawValue)", "mail": "\(delivery.summary)"])
     }
 }

@@ -16,6 +16,7 @@ public actor Worker {
     private let captions: CaptionDraftSettings
     private let captionImporter: any MachineCaptionImporter
     private let transcribe: TranscribeClient?
+    private let mail: LectureMailSettings
 
     private var stopping = false
     private var activeJobs = 0
@@ -28,7 +29,7 @@ public actor Worker {
     public init(configuration: WorkerConfiguration, context: AWSContext, logger: Logger = Logger(label: "lectern-worker"),
                 metrics: WorkerMetrics = WorkerMetrics(), diskSpace: DiskSpace = .system, transcoder: Transcoder = Transcoder(),
                 captions: CaptionDraftSettings = .off, captionImporter: any MachineCaptionImporter = KeepDraftInBucket(),
-                transcribe: TranscribeClient? = nil) {
+                transcribe: TranscribeClient? = nil, mail: LectureMailSettings = .off) {
         self.configuration = configuration
         self.context = context
         self.logger = logger
@@ -38,6 +39,7 @@ public actor Worker {
         self.captions = captions
         self.captionImporter = captionImporter
         self.transcribe = transcribe
+        self.mail = mail
         (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -233,6 +235,9 @@ public actor Worker {
             deadLetterQueueURL: deadLetterQueueURL,
             maxReceiveCount: attributes.redrivePolicy?.maxReceiveCount
                 ?? JobLimits(encodeAttempts: configuration.maxEncodeAttempts).queueMaxReceiveCount,
-            queueHasRedrive: attributes.redrivePolicy != nil, captionDrafts: captionDrafts)
+            queueHasRedrive: attributes.redrivePolicy != nil, captionDrafts: captionDrafts,
+            outcomeMail: mail == .off ? nil : LectureOutcomeNotifier(
+                settings: mail, ses: SESClient(context: context),
+                store: LectureStore(dynamo: DynamoDBClient(context: context), table: configuration.table)))
     }
 }

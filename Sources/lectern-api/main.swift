@@ -1,6 +1,7 @@
 import AWS
 import Foundation
 import LecternAPI
+import LecternCore
 import Logging
 import ServiceLifecycle
 
@@ -32,7 +33,9 @@ do {
     // The sweepers send jobs whose enqueue was cut short by a crash or whose worker and message both vanished (see
     // JobOutbox), and fail the lectures whose jobs SQS moved to the dead-letter queue (see DeadLetterSweep).
     let sweeper = OutboxSweeper(outbox: JobOutbox(services: services), settings: outboxSettings, logger: logger)
-    let deadLetters = DeadLetterSweeper(services: services, settings: deadLetterSettings, logger: logger)
+    let outcomeMail = config.outcomeMail == .off ? nil
+        : LectureOutcomeNotifier(settings: config.outcomeMail, ses: SESClient(context: context), store: services.store)
+    let deadLetters = DeadLetterSweeper(services: services, settings: deadLetterSettings, logger: logger, outcomeMail: outcomeMail)
     // Stopped in reverse order: the sweepers, then the API drains, then metrics (scrapable until the end).
     let group = ServiceGroup(configuration: .init(services: [.init(service: metricsListener), .init(service: server), .init(service: sweeper),
                                                              .init(service: deadLetters)],

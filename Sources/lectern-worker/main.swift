@@ -22,9 +22,11 @@ func fail(_ message: String) -> Never {
 let configuration: WorkerConfiguration
 let context: AWSContext
 let captions: CaptionDraftSettings
+let mail: LectureMailSettings
 do {
     configuration = try WorkerConfiguration.fromEnvironment(environment)
     captions = try CaptionDraftSettings.fromEnvironment(environment)
+    mail = try LectureMailSettings.fromEnvironment(environment)
     context = try AWSContext.fromEnvironment(environment)
 } catch {
     fail("configuration: \(error)")
@@ -35,7 +37,7 @@ let metrics = WorkerMetrics()
 let captionImporter = PublishMachineTrack(store: LectureStore(dynamo: DynamoDBClient(context: context), table: configuration.table),
                                           s3: S3Client(context: context), bucket: configuration.bucket)
 let worker = Worker(configuration: configuration, context: context, logger: logger, metrics: metrics, captions: captions,
-                    captionImporter: captionImporter)
+                    captionImporter: captionImporter, mail: mail)
 
 // SIGTERM (ECS, docker stop) and SIGINT (Ctrl-C) start a graceful shutdown; a second signal does not kill us:
 // the grace is already bounded.

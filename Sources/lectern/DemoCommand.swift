@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import AWS
 import LecternAPI
+import LecternCore
 
 /// `lectern demo`: generates a sample lecture, uploads it through the API as the portal does, waits for it to be
 /// ready, checks that its playlists play through their grant links and prints where to watch it.
@@ -36,10 +37,14 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Upload this video instead of generating one.")
     var file: String?
 
+    @Option(help: "Put this address in the minted token's email claim: with LECTERN_NOTIFY_EMAIL=ses the ready (or failed) mail goes there.")
+    var email: String?
+
     @Option(help: "Give up waiting for ready after this long.")
     var timeout: DevDuration = DevDuration(seconds: 600)
 
     func validate() throws {
+        if let email, !LectureMailSettings.isPlausibleAddress(email) { throw ValidationError("--email \(email) is not an e-mail address") }
         if !(1...3_600).contains(seconds) { throw ValidationError("--seconds must be 1…3600") }
         _ = try frameSize()
         guard let url = URL(string: api), url.scheme == "http" || url.scheme == "https", url.host != nil else {
@@ -61,7 +66,7 @@ struct DemoCommand: AsyncParsableCommand {
         let bearer: String
         if let token { bearer = token } else {
             bearer = try await DevTokens.mint(secret: try DevSecret.resolve(secret), role: .professor, user: "demo-professor",
-                                              courses: [course], name: "Demo Professor", expiresIn: 3_600)
+                                              courses: [course], name: "Demo Professor", expiresIn: 3_600, email: email)
         }
         var base = api.hasSuffix("/") ? api : api + "/"
         guard let baseURL = URL(string: base) else { throw ValidationError("bad --api \(api)") }

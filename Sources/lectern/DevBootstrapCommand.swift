@@ -80,6 +80,8 @@ struct DevBootstrapCommand: AsyncParsableCommand {
             table: table ?? environment["LECTERN_LECTURES_TABLE"].flatMap { $0.isEmpty ? nil : $0 } ?? "lectern-lectures",
             corsOrigins: origins, maxReceiveCount: receiveLimit)
         settings.courseNames = courseNames
+        // With outcome mail on (LECTERN_NOTIFY_EMAIL=ses), the sender must be a verified identity before anything is sent.
+        if case .ses(let from, _) = try LectureMailSettings.fromEnvironment(environment) { settings.verifiedSenders = [from] }
         let context = try AWSContext.fromEnvironment(environment)
         let resources = try await LocalBootstrap(settings: settings, context: context).run()
         FileHandle.standardError.write(Data("""

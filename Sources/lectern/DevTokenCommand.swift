@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LecternAPI
+import LecternCore
 
 /// `lectern dev token`: an HS256 token for a local API started with the same LECTERN_JWT_SECRET.
 struct DevTokenCommand: AsyncParsableCommand {
@@ -19,6 +20,9 @@ struct DevTokenCommand: AsyncParsableCommand {
     @Option(help: "A display name.")
     var name: String?
 
+    @Option(help: "The user's e-mail address (the token's email claim): where outcome mails go when LECTERN_NOTIFY_EMAIL=ses.")
+    var email: String?
+
     @Option(help: "How long the token stays valid (e.g. 30m, 12h); at most what the API accepts ($LECTERN_JWT_MAX_LIFETIME_SECONDS, default 12h).")
     var ttl: DevDuration = DevDuration(seconds: 12 * 3_600)
 
@@ -28,6 +32,7 @@ struct DevTokenCommand: AsyncParsableCommand {
     func validate() throws {
         if user.isEmpty { throw ValidationError("--user must not be empty") }
         if ttl.seconds < 1 { throw ValidationError("--ttl must be at least 1s") }
+        if let email, !LectureMailSettings.isPlausibleAddress(email) { throw ValidationError("--email \(email) is not an e-mail address") }
         // The API refuses tokens that live longer than its limit; minting one would only fail later, less clearly.
         let limit = Self.apiMaxLifetimeSeconds()
         if ttl.seconds.rounded(.down) > Double(limit) {
@@ -49,7 +54,7 @@ struct DevTokenCommand: AsyncParsableCommand {
 
     func run() async throws {
         print(try await DevTokens.mint(secret: try resolvedSecret(), role: role, user: user, courses: course, name: name,
-                                       expiresIn: ttl.seconds))
+                                       expiresIn: ttl.seconds, email: email))
     }
 }
 

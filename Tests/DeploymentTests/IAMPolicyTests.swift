@@ -36,7 +36,12 @@ import Testing
         "dynamodb:UpdateItem": [table, courseIndex],
         "dynamodb:DeleteItem": [table, courseIndex],
         "dynamodb:Query": [table, courseIndex, outboxIndex],
+        // The DLQ sweeper mails the uploader of a lecture it fails.
+        "ses:SendEmail": [senderIdentity],
     ]
+
+    /// The one SES identity outcome mail is sent as (issue 19); granted only when NotifyEmail=ses (`OutcomeMailPolicy`).
+    static let senderIdentity = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${NotifyIdentity}"
 
     static let transcriptionJobs = "arn:${AWS::Partition}:transcribe:${AWS::Region}:${AWS::AccountId}:transcription-job/lectern-*"
 
@@ -61,6 +66,8 @@ import Testing
         "transcribe:DeleteTranscriptionJob": [transcriptionJobs],
         "dynamodb:GetItem": [table],
         "dynamodb:UpdateItem": [table],
+        // Outcome mail: "ready" after publish, "failed" when the worker gives up.
+        "ses:SendEmail": [senderIdentity],
         // Scale-in protection through $ECS_AGENT_URI, limited to this cluster's tasks.
         "ecs:GetTaskProtection": ["arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/${Cluster}/*"],
         "ecs:UpdateTaskProtection": ["arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/${Cluster}/*"],
@@ -114,6 +121,18 @@ import Testing
             Set(statement.condition?["StringLike"]?["s3:prefix"]?.items.compactMap(\.string) ?? [])
         }
         #expect(Set(prefixes) == [["uploads/*", "renditions/*", "captions/*"], ["captions/*"]])
+    }
+
+    @Test func outcomeMailIsSentOnlyWhenOnAndOnlyFromTheConfiguredSender() throws {
+        let template = try Template.main()
+        let policy = try #require(template.resources["OutcomeMailPolicy"])
+        #expect(policy["Condition"]?.string == "NotifyByEmail")
+        let sending = IAMAudit.statements(in: template).filter { $0.actions.contains("ses:SendEmail") }
+        #expect(Set(sending.compactMap(\.role)) == ["ApiTaskRole", "WorkerTaskRole"])
+        for statement in sending {
+            #expect(statement.actions == ["ses:SendEmail"])
+            #expect(statement.condition?["StringEquals"]?["ses:FromAddress"] == .map(["Ref": .string("NotifyFrom")]))
+        }
     }
 
     @Test func everyTemplateIsFreeOfWildcardGrants() throws {

@@ -81,6 +81,23 @@ import Testing
         }
     }
 
+    /// Issue 19: API and worker read outcome mail from the same parameters, off by default; links go to the portal.
+    @Test func apiAndWorkerShareTheOutcomeMailSettingsWhichAreOffByDefault() throws {
+        for definition in ["ApiTaskDefinition", "WorkerTaskDefinition"] {
+            let container = try #require(try Self.properties(definition)["ContainerDefinitions"]?.items.first)
+            let environment = (container["Environment"]?.items ?? []).reduce(into: [String: TemplateValue]()) {
+                if let name = $1["Name"]?.string, let value = $1["Value"] { $0[name] = value }
+            }
+            #expect(environment["LECTERN_NOTIFY_EMAIL"] == Self.ref("NotifyEmail"), "\(definition)")
+            #expect(environment["LECTERN_NOTIFY_FROM"] == Self.ref("NotifyFrom"), "\(definition)")
+            #expect(environment["LECTERN_PORTAL_URL"] == Self.ref("PortalOrigin"), "\(definition)")
+        }
+        let template = try Template.main()
+        #expect(template.parameters["NotifyEmail"]?["Default"] == .string("off"))
+        #expect(template.parameters["NotifyEmail"]?["AllowedValues"] == .list([.string("off"), .string("ses")]))
+        #expect(template.root["Rules"]?["NotifyNeedsASender"] != nil)
+    }
+
     /// Issue 14: API and worker read the caption engine from one parameter, off unless the deployer says otherwise,
     /// so the lecture view never says "unavailable" while workers draft (or the reverse).
     @Test func apiAndWorkerShareTheCaptionEngineSettingWhichIsOffByDefault() throws {

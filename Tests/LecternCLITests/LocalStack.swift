@@ -23,15 +23,23 @@ final class LocalStack: @unchecked Sendable {
     var apiBase: String { "http://127.0.0.1:\(apiPort)" }
     var store: LectureStore { LectureStore(dynamo: DynamoDBClient(context: context), table: resources.table) }
 
-    init(transport: any HTTPTransport) async throws {
+    /// `mailFrom`: turn outcome mail on (LECTERN_NOTIFY_EMAIL=ses) with this sender, verified by the bootstrap.
+    init(transport: any HTTPTransport, mailFrom: String? = nil) async throws {
         moto = try await MotoServer.sharedWithoutSignatureChecks()
         context = moto.context(transport: transport)
         apiPort = try Processes.freePort()
-        resources = try await LocalBootstrap(settings: .init(
+        var settings = LocalBootstrap.Settings(
             bucket: MotoServer.uniqueName("stack"), queue: MotoServer.uniqueName("stack-jobs"),
             deadLetterQueue: MotoServer.uniqueName("stack-dlq"), table: MotoServer.uniqueName("stack-lectures"),
-            corsOrigins: ["http://localhost:\(apiPort)"]), context: context).run()
+            corsOrigins: ["http://localhost:\(apiPort)"])
+        settings.verifiedSenders = mailFrom.map { [$0] } ?? []
+        resources = try await LocalBootstrap(settings: settings, context: context).run()
         var environment = moto.environment
+        if let mailFrom {
+            environment["LECTERN_NOTIFY_EMAIL"] = "ses"
+            environment["LECTERN_NOTIFY_FROM"] = mailFrom
+            environment["LECTERN_PORTAL_URL"] = "http://localhost:\(apiPort)"
+        }
         for (name, value) in resources.environment { environment[name] = value }
         environment["LECTERN_JWT_SECRET"] = secret
         var apiEnvironment = environment

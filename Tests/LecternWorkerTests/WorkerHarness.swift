@@ -144,14 +144,15 @@ struct WorkerHarness {
     }
 
     /// Starts a worker; `stop()` on the answer shuts it down and waits for `run()` to return.
-    func startWorker(_ configuration: WorkerConfiguration, context: AWSContext? = nil, logs: LogCapture? = nil) -> RunningWorker {
+    func startWorker(_ configuration: WorkerConfiguration, context: AWSContext? = nil, logs: LogCapture? = nil,
+                     mail: LectureMailSettings = .off) -> RunningWorker {
         var logger = Logger(label: "test-worker") { label in
             var handler = JSONLogHandler(label: label) { line in logs?.append(line) }
             handler.logLevel = .debug
             return handler
         }
         logger.logLevel = .debug
-        let worker = Worker(configuration: configuration, context: context ?? self.context, logger: logger)
+        let worker = Worker(configuration: configuration, context: context ?? self.context, logger: logger, mail: mail)
         let task = Task { try await worker.run() }
         return RunningWorker(worker: worker, task: task)
     }

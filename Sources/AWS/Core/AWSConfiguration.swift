@@ -3,6 +3,8 @@ import Foundation
 /// The services Lectern talks to, with their SigV4 signing names.
 public enum AWSService: String, Sendable, CaseIterable {
     case s3, sqs, dynamodb, transcribe
+    /// Amazon SES (v2 API); its signing name is `ses` for both API versions.
+    case ses
 
     var environmentSuffix: String {
         switch self {
@@ -10,6 +12,7 @@ public enum AWSService: String, Sendable, CaseIterable {
         case .sqs: "SQS"
         case .dynamodb: "DYNAMODB"
         case .transcribe: "TRANSCRIBE"
+        case .ses: "SESV2"
         }
     }
 }
@@ -20,7 +23,7 @@ public struct AWSConfigurationError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Region and endpoints, usually read from the environment:
-/// AWS_REGION (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL, and AWS_ENDPOINT_URL_S3 / _SQS / _DYNAMODB / _TRANSCRIBE.
+/// AWS_REGION (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL, and AWS_ENDPOINT_URL_S3 / _SQS / _DYNAMODB / _TRANSCRIBE / _SESV2 (botocore's name for SES v2).
 public struct AWSConfiguration: Sendable {
     public var region: String
     /// Service-specific endpoints override `endpoint`; nil for both means the real AWS endpoint.
@@ -60,6 +63,7 @@ public struct AWSConfiguration: Sendable {
         case .sqs: return URL(string: "https://sqs.\(region).amazonaws.com")!
         case .dynamodb: return URL(string: "https://dynamodb.\(region).amazonaws.com")!
         case .transcribe: return URL(string: "https://transcribe.\(region).amazonaws.com")!
+        case .ses: return URL(string: "https://email.\(region).amazonaws.com")!
         }
     }
 

@@ -193,7 +193,7 @@ public actor Authenticator {
             throw .forbidden("the token's role has no access to Lectern")
         }
         return (Principal(userID: claims.sub.value, name: claims.name, role: role, courses: Set(claims.courses ?? []),
-                          expires: claims.exp.value),
+                          expires: claims.exp.value, email: claims.email),
                 claims.exp.value)
     }
 

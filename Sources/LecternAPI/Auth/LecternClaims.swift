@@ -8,6 +8,9 @@ public struct LecternClaims: JWTPayload, Equatable {
     public var name: String?
     public var role: String
     public var courses: [String]?
+    /// The holder's e-mail address (OIDC's `email` claim), when the identity provider includes it: where a
+    /// professor's outcome mails go. Optional; a token without it works the same, minus the mail.
+    public var email: String?
     public var exp: ExpirationClaim
     public var iat: IssuedAtClaim?
     public var nbf: NotBeforeClaim?
@@ -15,11 +18,12 @@ public struct LecternClaims: JWTPayload, Equatable {
     public var aud: AudienceClaim?
 
     public init(sub: String, name: String? = nil, role: String, courses: [String]? = nil, expires: Date,
-                issuedAt: Date? = nil, issuer: String? = nil, audience: String? = nil) {
+                issuedAt: Date? = nil, issuer: String? = nil, audience: String? = nil, email: String? = nil) {
         self.sub = SubjectClaim(value: sub)
         self.name = name
         self.role = role
         self.courses = courses
+        self.email = email
         self.exp = ExpirationClaim(value: expires)
         self.iat = issuedAt.map { IssuedAtClaim(value: $0) }
         self.iss = issuer.map { IssuerClaim(value: $0) }

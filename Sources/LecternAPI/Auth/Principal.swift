@@ -14,13 +14,17 @@ public struct Principal: Sendable, Equatable {
     /// When the credential behind this caller stops being valid (the token's `exp`): what the API hands out on its
     /// behalf (playback grants) lasts no longer. Nil for callers built without one.
     public var expires: Date?
+    /// The token's `email` claim; nil when it had none.
+    public var email: String?
 
-    public init(userID: String, name: String? = nil, role: Role, courses: Set<String> = [], expires: Date? = nil) {
+    public init(userID: String, name: String? = nil, role: Role, courses: Set<String> = [], expires: Date? = nil,
+                email: String? = nil) {
         self.userID = userID
         self.name = name
         self.role = role
         self.courses = courses
         self.expires = expires
+        self.email = email
     }
 
     public func isMember(of course: String) -> Bool { courses.contains(course) }

@@ -62,6 +62,9 @@ struct LectureHandlers: Sendable {
         record.visibility = publishing.visibility
         record.publishAt = publishing.publishAt
         record.description = publishing.description
+        // Where the outcome mail goes (`LectureOutcomeNotifier`); an implausible claim is dropped, not refused: the
+        // upload does not depend on it.
+        record.uploaderEmail = caller.email.flatMap { LectureMailSettings.isPlausibleAddress($0) ? $0 : nil }
         let expiresAt = Date().addingTimeInterval(TimeInterval(config.uploadURLSeconds))
         let plan: UploadPlan
         switch UploadShape.plan(size: input.size, singleMax: config.singleUploadMaxBytes, minPart: config.minPartBytes) {

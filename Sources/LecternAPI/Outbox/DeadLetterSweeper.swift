@@ -30,8 +30,12 @@ public struct DeadLetterSweeper: Service {
     let logger: Logger
 
     /// With no dead-letter queue (none configured, none in the queue's redrive policy) the service only waits.
-    public init(services: APIServices, settings: Settings = Settings(), logger: Logger = Logger(label: "lectern-api.dlq")) {
-        self.sweep = services.deadLetterQueueURL.map { DeadLetterSweep(sqs: services.sqs, store: services.store, deadLetterQueueURL: $0) }
+    /// `outcomeMail` mails the uploaders of lectures a sweep fails (nil: no mail).
+    public init(services: APIServices, settings: Settings = Settings(), logger: Logger = Logger(label: "lectern-api.dlq"),
+                outcomeMail: LectureOutcomeNotifier? = nil) {
+        self.sweep = services.deadLetterQueueURL.map {
+            DeadLetterSweep(sqs: services.sqs, store: services.store, deadLetterQueueURL: $0, outcomeMail: outcomeMail)
+        }
         self.settings = settings
         self.logger = logger
     }
@@ -60,6 +64,9 @@ public struct DeadLetterSweeper: Service {
                     "lecturesFailed": "\(result.lecturesFailed)", "removed": "\(result.removed)", "kept": "\(result.kept)",
                     "errors": "\(result.errors)",
                 ])
+            }
+            for mail in result.mails where mail != .off {
+                logger.log(level: mail.isProblem ? .warning : .info, "outcome e-mail", metadata: ["outcome": "failed", "mail": "\(mail.summary)"])
             }
         } catch is CancellationError {
         } catch {

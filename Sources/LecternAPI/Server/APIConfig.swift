@@ -81,6 +81,8 @@ public struct APIConfig: Sendable {
     /// Whether automatic caption drafts are made (`LECTERN_CAPTIONS_ENGINE`, read like the worker reads it): off, the
     /// lecture view says `unavailable`.
     public var captionDrafts = CaptionDraftSettings.off
+    /// Whether the DLQ sweeper mails uploaders of lectures it fails (`LECTERN_NOTIFY_EMAIL`, read as the worker reads it).
+    public var outcomeMail = LectureMailSettings.off
     /// How the client of a request is found (see `ClientIdentity`).
     public var forwardedHops = 0
 
@@ -205,6 +207,7 @@ public struct APIConfig: Sendable {
             do { config.portal = try PortalFiles(directory: directory) } catch { problems += error.problems }
         }
         do { config.captionDrafts = try CaptionDraftSettings.fromEnvironment(environment) } catch { problems.append(error.description) }
+        do { config.outcomeMail = try LectureMailSettings.fromEnvironment(environment) } catch { problems += error.problems }
         guard problems.isEmpty else { throw APIConfigError(problems: problems) }
         return config
     }

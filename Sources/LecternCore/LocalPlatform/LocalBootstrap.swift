@@ -17,6 +17,9 @@ public struct LocalBootstrap: Sendable {
         /// Course code → name, registered in the course registry unless the course already has an entry (a name
         /// changed through the API survives a second bootstrap).
         public var courseNames: [String: String] = [:]
+        /// Sender addresses to verify as SES identities (the outcome mail's `LECTERN_NOTIFY_FROM` when it is on): moto
+        /// refuses mail from an unverified sender, as SES does, and counts an identity verified as soon as it exists.
+        public var verifiedSenders: [String] = []
 
         public init(bucket: String = "lectern-local", queue: String = "lectern-jobs", deadLetterQueue: String = "lectern-jobs-dlq",
                     table: String = "lectern-lectures", corsOrigins: [String] = ["http://localhost:8080"],
@@ -93,6 +96,8 @@ public struct LocalBootstrap: Sendable {
         for (course, name) in settings.courseNames.sorted(by: { $0.key < $1.key }) {
             if try await courses.get(course) == nil { try await courses.put(CourseSettings(courseId: course, name: name)) }
         }
+        let ses = SESClient(context: context)
+        for sender in settings.verifiedSenders { try await ses.createEmailIdentity(sender) }
         return Resources(bucket: settings.bucket, queueURL: queueURL, deadLetterQueueURL: dlqURL, table: settings.table)
     }
 }
