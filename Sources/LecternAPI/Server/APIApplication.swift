@@ -77,6 +77,7 @@ public struct APIApplication: Sendable {
         router.add("POST /v1/courses/:course/visits", activity.visit)
         router.add("PUT /v1/lectures/:id/progress", activity.progress)
         router.add("GET /v1/ops/queue", ops.queue)
+        router.add("GET /v1/me") { context in try CallerView.handle(context) }
         let portalSettings = PortalSettings(localDevelopment: PortalSettings.isLocal(storage: services.s3.url(bucket: services.bucket)))
         router.add("GET /v1/portal/settings", access: .public_) { _ in .json(portalSettings) }
         router.add("POST /v1/ops/dlq/redrive", ops.redrive)
