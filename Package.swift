@@ -74,13 +74,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // MARK: API (FlyingFox on Foundation; must never link the FFmpeg libraries)
+        // MARK: API (our HTTP/1.1 engine on FlyingSocks and Foundation; must never link the FFmpeg libraries)
         .target(
             name: "LecternAPI",
             dependencies: [
                 "LecternCore", "AWS", "CLinuxEvents", "Captions",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "FlyingFox", package: "FlyingFox"),
+                // FlyingSocks only (socket addresses, errors): the API's one HTTP engine is its own `HTTP1Server`.
+                .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

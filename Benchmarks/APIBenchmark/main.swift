@@ -1,8 +1,7 @@
 // lectern-api against the Python stack it replaces and against its own server's ceiling, in one run on one
 // machine: `Benchmarks/run api` (release build). Starts moto, seeds a lecture with an open multipart upload, then,
 // one after the other: (a) the release `lectern-api` binary on its own HTTP/1.1 engine (`HTTP1Server`, the
-// default), (a′) the same binary on FlyingFox's `HTTPServer` (`LECTERN_HTTP_ENGINE=flyingfox`, what it ran before
-// the engine), (b) Flask + boto3 under gunicorn doing the same work (Benchmarks/api_peer/app.py), (c) a bare
+// default; the API has no other engine since issue #18, so the old (a′) row, the binary on FlyingFox, is gone), (b) Flask + boto3 under gunicorn doing the same work (Benchmarks/api_peer/app.py), (c) a bare
 // FlyingFox route answering a constant through the same TCP_NODELAY socket pool (the issue's ceiling row), (d) a
 // bare constant route on our engine (the ceiling of the server lectern-api now runs). wrk loads each at 64
 // connections for GET /v1/lectures/{id} and the 10-part URL batch; every request carries a ~300-byte bearer token.
@@ -28,12 +27,12 @@ struct Options {
     var gunicornThreads = 8
     /// One full round (all three servers) per value.
     var recordCacheSeconds: [Double] = [0, 1]
-    var flyingFoxAPI = true
 
     init(_ arguments: [String]) {
         var rest = arguments.dropFirst()
         while let flag = rest.popFirst() {
-            if flag == "--skip-flyingfox-api" { flyingFoxAPI = false; continue }
+            // The (a′) row it skipped is gone (one engine since issue #18); accepted so old command lines still run.
+            if flag == "--skip-flyingfox-api" { continue }
             let value = rest.popFirst() ?? ""
             switch flag {
             case "--seconds": seconds = Int(value) ?? seconds
@@ -193,20 +192,19 @@ environment.merge(["LECTERN_LECTURES_TABLE": table, "LECTERN_BUCKET": bucket, "L
                    "LECTERN_JWT_SECRET": secret, "LECTERN_RECORD_CACHE_SECONDS": String(cache),
                    "LECTERN_WRITES_PER_MINUTE": "100000"]) { _, new in new }
 
-// (a) lectern-api, release build, on its own engine; (a′) the same on FlyingFox's server
-for engine in options.flyingFoxAPI ? ["lectern", "flyingfox"] : ["lectern"] {
+// (a) lectern-api, release build, on its own engine (its only one)
+do {
     let port = try freePort()
     var env = environment
     env["PORT"] = String(port)
     env["METRICS_PORT"] = "0"
-    env["LECTERN_HTTP_ENGINE"] = engine
     let child = try ChildProcess(name: "lectern-api", executable: apiBinary, arguments: [], environment: env)
     let base = "http://127.0.0.1:\(port)"
     try await waitUntilHealthy(base, child)
     let bodies = try await check(base)
-    if engine == "lectern" { apiBodies = bodies }
-    print(engine == "lectern" ? "lectern-api (release, HTTP1Server):" : "lectern-api (release, LECTERN_HTTP_ENGINE=flyingfox):")
-    results += try await load(engine == "lectern" ? "lectern-api" : "lectern-api/FF", base: base, cache: cache)
+    apiBodies = bodies
+    print("lectern-api (release, HTTP1Server):")
+    results += try await load("lectern-api", base: base, cache: cache)
     await child.stop()
 }
 
@@ -263,8 +261,7 @@ for cache in options.recordCacheSeconds {
         print("cache \(cache > 0 ? "\(cache) s" : "off"), \(endpoint.name)"
               + String(format: ": lectern-api %.2f× Flask (target ≥ 4×), %.2f× bare FlyingFox (target ≥ 0.8×), %.2f× bare HTTP1Server, p99 %.2f ms (target ≤ 10 ms)",
                        api / rate("Flask/gunicorn"), api / rate("bare FlyingFox"), api / rate("bare HTTP1Server"), p99)
-              + (options.flyingFoxAPI ? String(format: "; engine alone: lectern-api %.2f× lectern-api on FlyingFox, bare HTTP1Server %.2f× bare FlyingFox",
-                                               api / rate("lectern-api/FF"), rate("bare HTTP1Server") / rate("bare FlyingFox")) : ""))
+              + String(format: "; engine alone: bare HTTP1Server %.2f× bare FlyingFox", rate("bare HTTP1Server") / rate("bare FlyingFox")))
     }
 }
 print("load average at the end: \(loadAverage())")

@@ -96,7 +96,11 @@ public enum ObjectKeys {
         "v\(Int(now.timeIntervalSince1970))-" + UUID().uuidString.lowercased().prefix(8)
     }
     public static func source(lectureID: String) -> String { "uploads/\(lectureID)/source" }
-    public static func renditionPrefix(lectureID: String, version: String) -> String { "renditions/\(lectureID)/\(version)/" }
+    public static func renditionPrefix(lectureID: String, version: String) -> String { renditionsPrefix(lectureID: lectureID) + "\(version)/" }
+    /// Every rendition version of a lecture, published or not (deleting a lecture removes them all).
+    public static func renditionsPrefix(lectureID: String) -> String { "renditions/\(lectureID)/" }
+    /// Whether `id` can be a lecture id `newLectureID()` made: anything else is not looked up at all.
+    public static func isLectureID(_ id: String) -> Bool { id.hasPrefix("lec_") && id.count <= 64 }
     /// Where caption files of one output version live (Transcribe's drafts are written here).
     public static func captionsPrefix(lectureID: String, version: String) -> String { "captions/\(lectureID)/\(version)/" }
 }

@@ -4,39 +4,27 @@ import Logging
 import ServiceLifecycle
 import Testing
 
-/// `APIServer` runs our engine by default and FlyingFox's when configured to; both serve the same application.
+/// `APIServer` runs our engine, the only one; `LECTERN_HTTP_ENGINE` no longer chooses.
 @Suite("APIServer's HTTP engine") struct HTTPEngineChoiceTests {
     let minimal = ["LECTERN_LECTURES_TABLE": "lectures", "LECTERN_BUCKET": "media", "LECTERN_QUEUE_URL": "jobs",
                    "LECTERN_JWT_SECRET": "0123456789abcdef0123456789abcdef"]
 
-    @Test func theEngineIsChosenByLECTERN_HTTP_ENGINE() throws {
-        #expect(try APIConfig.fromEnvironment(minimal).httpEngine == .lectern)
+    /// FlyingFox's server is no longer an option: a deployment that still asks for it is told so at start rather
+    /// than silently served by another engine; `lectern` names the one there is and is accepted.
+    @Test func LECTERN_HTTP_ENGINEAcceptsOnlyTheOneEngine() throws {
         var environment = minimal
-        environment["LECTERN_HTTP_ENGINE"] = "FlyingFox"
-        #expect(try APIConfig.fromEnvironment(environment).httpEngine == .flyingFox)
-        environment["LECTERN_HTTP_ENGINE"] = "nginx"
+        environment["LECTERN_HTTP_ENGINE"] = "Lectern"
+        _ = try APIConfig.fromEnvironment(environment)
+        environment["LECTERN_HTTP_ENGINE"] = "flyingfox"
         #expect { try APIConfig.fromEnvironment(environment) } throws: { error in
-            (error as? APIConfigError)?.problems == ["LECTERN_HTTP_ENGINE=nginx must be lectern or flyingfox"]
-        }
-    }
-
-    @Test func theStockFlyingFoxEngineStillServesTheAPI() async throws {
-        let world = try await TestWorld.make { $0.httpEngine = .flyingFox; $0.maxBodyBytes = 2_048 }
-        let server = try APIServer(application: world.app, host: "127.0.0.1", port: 0)
-        guard case .flyingFox = server.engine else { Issue.record("expected FlyingFox"); return }
-        let token = try await world.token(.professor, courses: ["CS101"])
-        try await world.withClient(.live) { client in
-            let health = try await client.call("GET", "/healthz")
-            #expect(health.status == 200 && health.text == #"{"status":"ok"}"#)
-            let tooLarge = try await client.call("POST", "/v1/lectures", token: token, body: Data(count: 4_096))
-            #expect(tooLarge.status == 413)
+            (error as? APIConfigError)?.problems
+                == ["LECTERN_HTTP_ENGINE=flyingfox is no longer supported: the API has one HTTP engine; remove the setting"]
         }
     }
 
     @Test func aGracefulShutdownWithAnIdleKeepAliveConnectionEndsTheServiceQuickly() async throws {
         let world = try await TestWorld.make()
         let server = try APIServer(application: world.app, host: "127.0.0.1", port: 0)
-        guard case .lectern = server.engine else { Issue.record("expected our engine"); return }
         let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "test")))
         let running = Task { try await group.run() }
         try await server.waitUntilListening(timeout: 30)

@@ -18,6 +18,14 @@ public struct RequestContext: Sendable {
     public var principal: Principal?
     /// The playback grant that authorised the request, when it was one (not a bearer token).
     public var playbackGrant: String?
+    /// What the router made of the request, once, before the layers run (`RequestLayer`).
+    var match: Router.Match = .none
+
+    /// The matched route (its access, body limit and template), for the layers; nil when none matched.
+    var route: Router.Route? {
+        if case .found(let route, _) = match { return route }
+        return nil
+    }
 
     public func parameter(_ name: String) -> String { parameters[name] ?? "" }
 
@@ -71,7 +79,7 @@ public struct Router: Sendable {
         routes.compactMap(\.bodyLimit).reduce(limit, max)
     }
 
-    enum Match {
+    enum Match: Sendable {
         case found(Route, [String: String])
         case wrongMethod(allowed: [String])
         case none
@@ -87,6 +95,12 @@ public struct Router: Sendable {
             allowed.append(route.method)
         }
         return allowed.isEmpty ? .none : .wrongMethod(allowed: Array(Set(allowed)).sorted())
+    }
+
+    /// The methods routes take at `path` (for a CORS preflight), sorted; empty when no route has the path.
+    func methods(at path: String) -> [String] {
+        let pieces = path.split(separator: "/", omittingEmptySubsequences: true)
+        return Set(routes.filter { Self.bind($0.segments, to: pieces) != nil }.map(\.method)).sorted()
     }
 
     private static func bind(_ segments: [Route.Segment], to pieces: [Substring]) -> [String: String]? {

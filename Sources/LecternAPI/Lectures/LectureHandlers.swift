@@ -32,7 +32,7 @@ struct LectureHandlers: Sendable {
 
     /// The record as of every acknowledged write: for handlers that change it.
     func load(_ id: String) async throws -> LectureRecord {
-        guard id.hasPrefix("lec_"), id.count <= 64, let record = try await store.get(id) else {
+        guard ObjectKeys.isLectureID(id), let record = try await store.get(id) else {
             throw APIProblem.notFound("lecture \(id) does not exist")
         }
         return record
@@ -40,7 +40,7 @@ struct LectureHandlers: Sendable {
 
     /// The record at most the cache's TTL old: for handlers that only show it (see `LectureRecordCache`).
     func loadForReading(_ id: String) async throws -> LectureRecord {
-        guard id.hasPrefix("lec_"), id.count <= 64, let record = try await records.record(id, load: { [store] in try await store.get(id) }) else {
+        guard ObjectKeys.isLectureID(id), let record = try await records.record(id, load: { [store] in try await store.get(id) }) else {
             throw APIProblem.notFound("lecture \(id) does not exist")
         }
         return record
@@ -133,6 +133,13 @@ struct LectureHandlers: Sendable {
         return (uploadID, partSize, Int((record.sizeBytes + partSize - 1) / partSize))
     }
 
+    /// Part numbers an uploader sends must name parts of this upload (1…`partCount`), whichever request sends them.
+    static func requireParts(_ numbers: [Int], within partCount: Int) throws(APIProblem) {
+        if let bad = numbers.first(where: { !(1...partCount).contains($0) }) {
+            throw .unprocessable("part number \(bad) is outside this upload's parts 1…\(partCount)", kind: "invalid-part-number")
+        }
+    }
+
     func partURLBatch(_ context: RequestContext) async throws -> APIResponse {
         let caller = try context.caller
         try APIJSON.checkContentType(context.request)
@@ -143,9 +150,7 @@ struct LectureHandlers: Sendable {
         guard !input.partNumbers.isEmpty, input.partNumbers.count <= Self.partBatchLimit else {
             throw APIProblem.badRequest("field 'partNumbers' must list 1…\(Self.partBatchLimit) part numbers")
         }
-        if let bad = input.partNumbers.first(where: { !(1...upload.partCount).contains($0) }) {
-            throw APIProblem.unprocessable("part number \(bad) is outside this upload's parts 1…\(upload.partCount)", kind: "invalid-part-number")
-        }
+        try Self.requireParts(input.partNumbers, within: upload.partCount)
         let numbers = Array(Set(input.partNumbers)).sorted()
         let parts = try await partURLs(key: record.sourceKey, uploadID: upload.uploadID, numbers: numbers)
         let body = PartURLsResponse.json(parts: parts, expiresAt: Date().addingTimeInterval(TimeInterval(config.uploadURLSeconds)))
@@ -219,9 +224,7 @@ struct LectureHandlers: Sendable {
                 throw APIProblem.badRequest("field 'parts' must list every part's partNumber and eTag for a multipart upload")
             }
             let upload = try openMultipart(record)
-            if let bad = parts.first(where: { !(1...upload.partCount).contains($0.partNumber) }) {
-                throw APIProblem.unprocessable("part number \(bad.partNumber) is outside this upload's parts 1…\(upload.partCount)", kind: "invalid-part-number")
-            }
+            try Self.requireParts(parts.map(\.partNumber), within: upload.partCount)
             guard Set(parts.map(\.partNumber)).count == upload.partCount else {
                 throw APIProblem.unprocessable("the upload has \(upload.partCount) parts; the request lists \(Set(parts.map(\.partNumber)).count)",
                                                kind: "incomplete-upload")
@@ -420,7 +423,7 @@ struct LectureHandlers: Sendable {
         }
         // Every rendition version, not just the published one: earlier encodes leave theirs behind too.
         var keys = [record.sourceKey]
-        keys += try await s3.listAll(bucket: bucket, prefix: "renditions/\(record.lectureId)/").map(\.key)
+        keys += try await s3.listAll(bucket: bucket, prefix: ObjectKeys.renditionsPrefix(lectureID: record.lectureId)).map(\.key)
         // Every caption version too, current and retired.
         keys += try await s3.listAll(bucket: bucket, prefix: ObjectKeys.captionsPrefix(lectureID: record.lectureId)).map(\.key)
         let result = try await s3.deleteObjects(bucket: bucket, keys: keys)

@@ -1,4 +1,3 @@
-import AWS
 import Foundation
 import LecternCore
 import Logging
@@ -15,6 +14,8 @@ public struct APIApplication: Sendable {
     let failedSignIns: RateLimiter
     let router: Router
     let logger: Logger
+    /// The layers folded around the route handlers (`layers(...)`).
+    private let chain: RequestNext
 
     /// `recordCacheTTL`: how long answers that only show a lecture may reuse its record (see
     /// `LectureRecordCache`; at most 1 s, zero reads DynamoDB on every request).
@@ -29,6 +30,9 @@ public struct APIApplication: Sendable {
         failedSignIns = RateLimiter(perMinute: config.failedSignInsPerMinute)
         router = Self.routes(config: config, services: services, metrics: metrics, logger: logger,
                              recordCacheTTL: min(recordCacheTTL, .seconds(1)))
+        chain = RequestLayers.chain(Self.layers(config: config, router: router, authenticator: authenticator, metrics: metrics,
+                                                logger: logger, rateLimiter: rateLimiter, failedSignIns: failedSignIns),
+                                    around: RequestLayers.routeHandler)
     }
 
     static func routes(config: APIConfig, services: APIServices, metrics: APIMetrics, logger: Logger,
@@ -73,6 +77,7 @@ public struct APIApplication: Sendable {
         router.add("POST /v1/courses/:course/visits", activity.visit)
         router.add("PUT /v1/lectures/:id/progress", activity.progress)
         router.add("GET /v1/ops/queue", ops.queue)
+        router.add("GET /v1/me") { context in try CallerView.handle(context) }
         let portalSettings = PortalSettings(localDevelopment: PortalSettings.isLocal(storage: services.s3.url(bucket: services.bucket)))
         router.add("GET /v1/portal/settings", access: .public_) { _ in .json(portalSettings) }
         router.add("POST /v1/ops/dlq/redrive", ops.redrive)
@@ -85,117 +90,36 @@ public struct APIApplication: Sendable {
         return router
     }
 
-    static let writeMethods: Set<String> = ["POST", "PUT", "PATCH", "DELETE"]
-
-    /// The largest body any route takes (`Router.add(bodyLimit:)`): the engines read up to this, routes check their own.
+    /// The largest body any route takes (`Router.add(bodyLimit:)`): the engine reads up to this, routes check their own.
     public var largestBodyLimit: Int { router.largestBodyLimit(default: config.maxBodyBytes) }
 
+    /// The request path, outermost first; each layer is one concern in a file of its own (`Layers/`), and reads
+    /// what the matched route declares. Built once.
+    static func layers(config: APIConfig, router: Router, authenticator: Authenticator, metrics: APIMetrics, logger: Logger,
+                       rateLimiter: RateLimiter, failedSignIns: RateLimiter) -> [any RequestLayer] {
+        [
+            MetricsLayer(metrics: metrics),
+            HeadLayer(),
+            CORSLayer(allowedOrigin: config.corsOrigin, router: router),
+            ProblemLayer(logger: logger),
+            BodyLimitLayer(defaultLimit: config.maxBodyBytes, largestLimit: router.largestBodyLimit(default: config.maxBodyBytes)),
+            RoutingLayer(),
+            QueryTokenLayer(),
+            AuthenticationLayer(authenticator: authenticator, playbackGrants: config.playbackGrants, failedSignIns: failedSignIns,
+                                forwardedHops: config.forwardedHops),
+            WriteRateLimitLayer(limiter: rateLimiter),
+        ]
+    }
+
     public func respond(to request: APIRequest) async -> APIResponse {
-        let started = ContinuousClock.now
-        var routeName = "unmatched"
-        var response: APIResponse
+        let context = RequestContext(request: request, parameters: [:], principal: nil,
+                                     match: router.match(method: request.method, path: request.path))
         do {
-            response = try await dispatch(request, routeName: &routeName)
-        } catch let problem as APIProblem {
-            response = problem.response(instance: request.path)
-        } catch let problem as APIConfigError {
-            logger.error("configuration problem", metadata: ["error": "\(problem)"])
-            response = APIProblem.internalError.response(instance: request.path)
-        } catch let error as AWSError where error.isRetryable {
-            logger.error("AWS unavailable", metadata: ["route": "\(routeName)", "error": "\(error)"])
-            response = APIProblem.serviceUnavailable("a storage service is unavailable; try again shortly").response(instance: request.path)
+            return try await chain(context)
         } catch {
-            logger.error("request failed", metadata: ["route": "\(routeName)", "error": "\(error)"])
-            response = APIProblem.internalError.response(instance: request.path)
+            // Unreachable: `ProblemLayer` answers every error; kept so a reordered chain still answers.
+            logger.error("request failed outside the problem layer", metadata: ["error": "\(error)"])
+            return APIProblem.internalError.response(instance: request.path)
         }
-        addCORSHeaders(to: &response, for: request)
-        if request.method == "HEAD" { response.body = Data() }
-        metrics.record(route: routeName, method: request.method, status: response.status, duration: ContinuousClock.now - started)
-        return response
-    }
-
-    private func dispatch(_ request: APIRequest, routeName: inout String) async throws -> APIResponse {
-        if request.method == "OPTIONS", request.header("Origin") != nil, request.header("Access-Control-Request-Method") != nil {
-            routeName = "preflight"
-            return preflight(request)
-        }
-        guard request.body.count <= largestBodyLimit else {
-            throw APIProblem.payloadTooLarge("request bodies are limited to \(largestBodyLimit) bytes")
-        }
-        let route: Router.Route, parameters: [String: String]
-        switch router.match(method: request.method, path: request.path) {
-        case .found(let found, let bound): (route, parameters) = (found, bound)
-        case .wrongMethod(let allowed): throw APIProblem.methodNotAllowed(allowed)
-        case .none: throw APIProblem.notFound("no resource at \(request.path)")
-        }
-        let bodyLimit = route.bodyLimit ?? config.maxBodyBytes
-        guard request.body.count <= bodyLimit else {
-            throw APIProblem.payloadTooLarge("request bodies are limited to \(bodyLimit) bytes")
-        }
-        routeName = route.name
-        // A bearer token in a URL ends up in logs, history and caches: refused everywhere, whatever the route.
-        if request.query["access_token"] != nil { throw APIProblem.tokenInQuery }
-        var context = RequestContext(request: request, parameters: parameters, principal: nil)
-        switch route.access {
-        case .public_:
-            break
-        case .authenticated, .playback:
-            // A client that keeps failing is refused before its token or grant costs a verification; requests
-            // without a known client (in-process, FlyingFox) are not limited.
-            let client = ClientIdentity.key(of: request, forwardedHops: config.forwardedHops)
-            if let client, let wait = failedSignIns.retryAfter(client) { throw APIProblem.tooManyFailedSignIns(retryAfter: wait) }
-            do {
-                try await signIn(&context, access: route.access)
-            } catch {
-                // Whichever way the caller came (header or playback grant), a sign-in that throws is charged.
-                if let client { failedSignIns.charge(client) }
-                throw error
-            }
-        }
-        if let principal = context.principal, Self.writeMethods.contains(request.method), let wait = rateLimiter.admit(principal.userID) {
-            throw APIProblem.tooManyRequests(retryAfter: wait)
-        }
-        return try await route.handler(context)
-    }
-
-    /// Finds who the caller is as the route's access demands: the bearer token in the Authorization header, or, on
-    /// a playback route without one, a playback grant for the lecture the path names.
-    private func signIn(_ context: inout RequestContext, access: RouteAccess) async throws {
-        let request = context.request
-        if case .playback(let lectureParameter) = access, request.header("Authorization") == nil,
-           let grant = request.query[PlaybackGrants.queryParameter] {
-            // Players cannot add headers to playlist fetches: the link carries a grant for this lecture instead.
-            context.principal = try config.playbackGrants.verify(grant, forLecture: context.parameters[lectureParameter] ?? "").principal
-            context.playbackGrant = grant
-        } else {
-            context.principal = try await authenticator.authenticate(authorization: request.header("Authorization"))
-        }
-    }
-
-    // MARK: CORS
-
-    private func originAllowed(_ request: APIRequest) -> String? {
-        guard let origin = request.header("Origin"), let allowed = config.corsOrigin, origin == allowed else { return nil }
-        return origin
-    }
-
-    private func preflight(_ request: APIRequest) -> APIResponse {
-        guard let origin = originAllowed(request) else {
-            return APIProblem.forbidden("cross-origin requests from this origin are not allowed").response()
-        }
-        return APIResponse(status: 204, headers: [
-            "Access-Control-Allow-Origin": origin,
-            "Access-Control-Allow-Methods": "GET, POST, PATCH, DELETE, OPTIONS",
-            "Access-Control-Allow-Headers": "Authorization, Content-Type",
-            "Access-Control-Max-Age": "600",
-            "Vary": "Origin",
-        ])
-    }
-
-    private func addCORSHeaders(to response: inout APIResponse, for request: APIRequest) {
-        guard let origin = originAllowed(request) else { return }
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Expose-Headers"] = "Location, Retry-After"
-        response.headers["Vary"] = "Origin"
     }
 }

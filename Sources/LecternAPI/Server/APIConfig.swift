@@ -28,7 +28,7 @@ public struct APIConfigError: Error, Sendable, CustomStringConvertible {
 /// | `LECTERN_WRITES_PER_MINUTE` | per-user write rate limit | 60 |
 /// | `LECTERN_PLAYBACK_KEY` | base64 of ≥ 32 bytes that signs playback grants; the same on every API task | random per process |
 /// | `LECTERN_PORTAL_DIR` | the web portal's folder (`Portal/`), served at `/` and `/portal/` | none (API only) |
-/// | `LECTERN_HTTP_ENGINE` | `lectern` (our HTTP/1.1 engine) or `flyingfox` (FlyingFox's server, for comparison) | lectern |
+/// | `LECTERN_HTTP_ENGINE` | no longer a choice: only `lectern` (the one engine) is accepted, anything else is refused | — |
 /// | `PORT` | listening port | 8080 |
 /// | `LECTERN_API_*` | the engine's listen address and limits | see `HTTPEngineSettings` |
 /// | `METRICS_PORT` / `METRICS_HOST` | the separate listener for `/metrics` (0 picks a free port) | 9101 / 127.0.0.1 |
@@ -36,13 +36,6 @@ public struct APIConfigError: Error, Sendable, CustomStringConvertible {
 /// | `LECTERN_JWT_IAT_LEEWAY_SECONDS` | how far in the future a token's `iat` may be | 60 |
 /// | `LECTERN_FAILED_SIGNINS_PER_MINUTE` | failed sign-ins per client before 429 | 30 |
 /// | `LECTERN_FORWARDED_HOPS` | proxies in front whose `X-Forwarded-For` entry names the client | 0 (the peer) |
-/// The HTTP server in front of the application: ours by default; FlyingFox's stays selectable so benchmarks can
-/// compare the two on the same application.
-public enum HTTPEngineChoice: String, Sendable {
-    case lectern
-    case flyingFox = "flyingfox"
-}
-
 public struct APIConfig: Sendable {
     public var lecturesTable: String
     public var bucket: String
@@ -65,8 +58,6 @@ public struct APIConfig: Sendable {
     public var playbackKey = PlaybackKey.random()
     /// The web portal's static files, served at `/` and `/portal/{file}` when set.
     public var portal: PortalFiles?
-    /// Which HTTP server `APIServer` runs.
-    public var httpEngine = HTTPEngineChoice.lectern
     /// Our engine's listen address and limits (`LECTERN_API_*`).
     public var engine = HTTPEngineSettings()
     /// Where `MetricsListener` serves `/metrics`: never on the API's own port, so no path alias and no load
@@ -176,12 +167,11 @@ public struct APIConfig: Sendable {
                 problems.append("LECTERN_PLAYBACK_KEY must be base64 of at least \(PlaybackKey.minimumBytes) bytes (e.g. openssl rand -base64 32)")
             }
         }
-        if let engine = value("LECTERN_HTTP_ENGINE") {
-            if let choice = HTTPEngineChoice(rawValue: engine.lowercased()) {
-                config.httpEngine = choice
-            } else {
-                problems.append("LECTERN_HTTP_ENGINE=\(engine) must be lectern or flyingfox")
-            }
+        // The API has one HTTP engine now. `lectern` names it and is harmless; anything else asked for a server this
+        // build does not have, and starting on another than the one asked for would hide that (a refusal at start
+        // is seen at once, a warning in a log is not).
+        if let engine = value("LECTERN_HTTP_ENGINE"), engine.lowercased() != "lectern" {
+            problems.append("LECTERN_HTTP_ENGINE=\(engine) is no longer supported: the API has one HTTP engine; remove the setting")
         }
         config.engine = HTTPEngineSettings.fromEnvironment(environment, problems: &problems)
         config.metricsPort = integer("METRICS_PORT", default: 9101, in: 0...65_535)

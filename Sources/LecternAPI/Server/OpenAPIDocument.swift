@@ -156,6 +156,9 @@ enum OpenAPIDocument {
         "responses": {"204": {"description": "Recorded"},
           "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"},
           "409": {"$ref": "#/components/responses/Problem"}, "415": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/me": {"get": {"operationId": "me", "summary": "Who the API takes the caller to be (from their token): user id, name, role, courses", "responses": {
+      "200": {"description": "The caller", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Caller"}}}},
+      "401": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/ops/queue": {"get": {"operationId": "queueStats", "summary": "Job queue depths (operators)", "responses": {
       "200": {"description": "Depths", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QueueStats"}}}},
       "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
@@ -238,6 +241,7 @@ enum OpenAPIDocument {
         "type": {"type": "string", "format": "uri"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}, "instance": {"type": "string"},
         "errors": {"type": "array", "maxItems": 50, "items": {"type": "object", "required": ["line", "message"], "properties": {"line": {"type": "integer", "minimum": 1}, "message": {"type": "string"}}}},
         "errorCount": {"type": "integer"}, "encoding": {"enum": ["utf-8", "utf-8-bom", "utf-16le", "utf-16be", "windows-1252"]}}},
+      "Caller": {"type": "object", "required": ["userId", "role", "courses"], "properties": {"userId": {"type": "string"}, "name": {"type": "string"}, "role": {"type": "string", "enum": ["professor", "student", "ops"]}, "courses": {"type": "array", "items": {"type": "string"}}}},
       "PartURL": {"type": "object", "required": ["partNumber", "url"], "properties": {"partNumber": {"type": "integer", "minimum": 1, "maximum": 10000}, "url": {"type": "string", "format": "uri"}}},
       "UploadPlan": {"type": "object", "required": ["method", "expiresAt"], "properties": {
         "method": {"enum": ["single", "multipart"]}, "url": {"type": "string", "format": "uri"}, "headers": {"type": "object", "additionalProperties": {"type": "string"}},

@@ -1,0 +1,8 @@
+/// A bearer token in a URL ends up in logs, history and caches: `?access_token=` is refused everywhere, whatever
+/// the route (players use the playback grant, `?grant=`).
+struct QueryTokenLayer: RequestLayer {
+    func handle(_ context: RequestContext, next: RequestNext) async throws -> APIResponse {
+        if context.request.query["access_token"] != nil { throw APIProblem.tokenInQuery }
+        return try await next(context)
+    }
+}
