@@ -67,10 +67,16 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: Rendition ladder (pure Swift, no dependencies: the one ladder definition the API and the transcoder read)
+        .target(
+            name: "RenditionLadder",
+            swiftSettings: strict
+        ),
+
         // MARK: Domain (shared by the API and the worker; no AWS, no FFmpeg)
         .target(
             name: "LecternCore",
-            dependencies: ["AWS", "Captions"],
+            dependencies: ["AWS", "Captions", "RenditionLadder"],
             swiftSettings: strict
         ),
 
@@ -99,7 +105,7 @@ let package = Package(
         // MARK: Media
         .target(
             name: "Transcoder",
-            dependencies: ["CFFmpeg", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CFFmpeg", "RenditionLadder", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
 

@@ -1,4 +1,5 @@
 import Foundation
+import RenditionLadder
 
 /// The SQS message that asks a worker to encode one lecture. Versioned: a worker rejects versions it does not
 /// know (to the DLQ with a reason) rather than guessing.
@@ -24,7 +25,8 @@ public struct JobMessage: Codable, Sendable, Equatable {
         self.enqueuedAt = enqueuedAt
     }
 
-    public static let defaultLadder = [1080, 720, 480, 360]
+    /// The production ladder's heights (`RenditionLadder.Ladder`, which the transcoder's caps come from too).
+    public static let defaultLadder = Ladder.standardHeights
 
     public enum DecodingProblem: Error, Sendable, Equatable, CustomStringConvertible {
         case malformed(String)
@@ -62,8 +64,8 @@ public struct JobMessage: Codable, Sendable, Equatable {
         do { message = try decoder.decode(JobMessage.self, from: data) } catch { throw .malformed("\(error)") }
         guard !message.lectureID.isEmpty else { throw .invalid("empty lectureID") }
         guard !message.sourceKey.isEmpty, !message.sourceKey.contains("..") else { throw .invalid("bad sourceKey") }
-        guard !message.ladder.isEmpty, message.ladder.allSatisfy({ (144...4320).contains($0) }) else {
-            throw .invalid("ladder heights must be between 144 and 4320")
+        guard !message.ladder.isEmpty, Ladder.allowsHeights(message.ladder) else {
+            throw .invalid(Ladder.allowedHeightsProblem)
         }
         return message
     }

@@ -271,7 +271,7 @@ struct JobRunner: Sendable {
             }
             if beatDue {
                 // SQS keeps a message hidden at most 12 hours after its receipt.
-                let remaining = 43_200 - Int(Date().timeIntervalSince(receivedAt)) - 1
+                let remaining = SQSLimits.maxVisibilityTimeoutSeconds - Int(Date().timeIntervalSince(receivedAt)) - 1
                 let extend = min(visibility, remaining)
                 if extend > 0 {
                     do {
@@ -364,7 +364,7 @@ struct JobRunner: Sendable {
             // until just after the lease: by then the job is done (and the copy is deleted) or claimable.
             environment.metrics.duplicatesSkipped.increment()
             let lease = current.leaseExpiresAt.map { max(0, $0.timeIntervalSinceNow) } ?? 0
-            let delay = min(43_200, Int(lease.rounded(.up)) + 1)
+            let delay = min(SQSLimits.maxVisibilityTimeoutSeconds, Int(lease.rounded(.up)) + 1)
             logger.info("held by \(current.workerId ?? "another worker"); hiding this delivery for \(delay) s")
             await changeVisibility(message, seconds: delay, logger: logger)
         case .queued, .awaitingUpload:
@@ -484,7 +484,7 @@ struct JobRunner: Sendable {
     static func retryDelay(receives: Int, base: Int, max maximum: Int) -> Int {
         let exponent = min(20, max(0, receives - 1))
         let backoff = min(maximum, base << exponent)
-        return min(43_200, backoff + Int.random(in: 0...max(0, backoff / 4)))
+        return min(SQSLimits.maxVisibilityTimeoutSeconds, backoff + Int.random(in: 0...max(0, backoff / 4)))
     }
 
     static func readable(_ error: any Error) -> String {

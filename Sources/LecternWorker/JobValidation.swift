@@ -1,5 +1,6 @@
 import Foundation
 import LecternCore
+import RenditionLadder
 
 /// What the worker checks in a job beyond `JobMessage.decode`: every field it turns into a path (the scratch
 /// folder, the S3 source and output keys) must be safe to use, and the source must be this lecture's upload.
@@ -49,7 +50,7 @@ enum JobValidation {
         guard !job.ladder.isEmpty, job.ladder.count <= maxRungs else {
             return .ladder("ladder has \(job.ladder.count) rungs (1…\(maxRungs) allowed)")
         }
-        guard job.ladder.allSatisfy({ (144...4320).contains($0) }) else { return .ladder("ladder heights must be between 144 and 4320") }
+        guard Ladder.allowsHeights(job.ladder) else { return .ladder(Ladder.allowedHeightsProblem) }
         guard Set(job.ladder).count == job.ladder.count else { return .ladder("ladder repeats a height: \(job.ladder)") }
         return nil
     }
@@ -90,7 +91,7 @@ enum JobValidation {
             return .ladder("ladder missing or not a list of heights: \(decodingError)")
         }
         let heights = ladder.compactMap { $0 as? Int }
-        if heights.isEmpty || !heights.allSatisfy({ (144...4320).contains($0) }) { return .ladder(decodingError) }
+        if heights.isEmpty || !Ladder.allowsHeights(heights) { return .ladder(decodingError) }
         return .unreadable(decodingError)
     }
 

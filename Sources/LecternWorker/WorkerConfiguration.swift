@@ -1,3 +1,4 @@
+import AWS
 import Foundation
 import LecternCore
 
@@ -114,13 +115,13 @@ public struct WorkerConfiguration: Sendable {
         }
         if let value = try integer("LECTERN_SHUTDOWN_GRACE_SECONDS", 0...3_600) { configuration.shutdownGrace = .seconds(value) }
         if let value = environment["LECTERN_WORKER_ID"], !value.isEmpty { configuration.workerID = value }
-        if let value = try integer("LECTERN_JOB_VISIBILITY_SECONDS", 2...43_200) { configuration.visibilitySeconds = value }
+        if let value = try integer("LECTERN_JOB_VISIBILITY_SECONDS", 2...SQSLimits.maxVisibilityTimeoutSeconds) { configuration.visibilitySeconds = value }
         if let value = try integer("LECTERN_PROGRESS_INTERVAL_SECONDS", 0...3_600) { configuration.progressInterval = .seconds(value) }
         if let value = try integer("LECTERN_RECEIVE_WAIT_SECONDS", 0...20) { configuration.receiveWaitSeconds = value }
         if let value = environment["LECTERN_DLQ_URL"], !value.isEmpty { configuration.deadLetterQueueURL = value }
         if let value = try integer("LECTERN_MAX_ATTEMPTS", 1...1_000) { configuration.maxEncodeAttempts = value }
-        if let value = try integer("LECTERN_RETRY_BASE_SECONDS", 0...43_200) { configuration.retryBaseDelaySeconds = value }
-        if let value = try integer("LECTERN_RETRY_MAX_SECONDS", 0...43_200) { configuration.maxRetryDelaySeconds = value }
+        if let value = try integer("LECTERN_RETRY_BASE_SECONDS", 0...SQSLimits.maxVisibilityTimeoutSeconds) { configuration.retryBaseDelaySeconds = value }
+        if let value = try integer("LECTERN_RETRY_MAX_SECONDS", 0...SQSLimits.maxVisibilityTimeoutSeconds) { configuration.maxRetryDelaySeconds = value }
         if let value = try integer("LECTERN_MIN_FREE_BYTES", 0...Int.max) { configuration.minimumFreeBytes = Int64(value) }
         if let value = try integer("METRICS_PORT", 0...65_535) { configuration.metricsPort = value }
         if let value = environment["ECS_AGENT_URI"], !value.isEmpty {

@@ -1,24 +1,40 @@
 /// Why a transcode failed, in words a lecturer can read, plus whether retrying could help.
+///
+/// `Kind` is a struct over a private enum (jwt-kit's `JWTError` pattern): callers compare against the named
+/// kinds (`error.kind == .notMedia`) but cannot switch exhaustively, so adding a kind (the chunked, caption
+/// and loudness work will) breaks no caller. Code that must decide something asks a property such as
+/// `isPermanent` rather than listing kinds.
 public struct TranscodeError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable, Equatable {
+    public struct Kind: Sendable, Hashable, CustomStringConvertible {
+        fileprivate enum Base: String, Sendable, Hashable {
+            case notMedia, noAudioOrVideo, unsupportedCodec, overLimits, undecodable
+            case inputUnavailable, outputFailure, internalFailure, cancelled
+        }
+
+        fileprivate let base: Base
+        private init(_ base: Base) { self.base = base }
+
         /// The file is not audio or video we can read (empty, text, truncated beyond repair…).
-        case notMedia
+        public static let notMedia = Kind(.notMedia)
         /// It is media, but contains no audio and no video stream.
-        case noAudioOrVideo
+        public static let noAudioOrVideo = Kind(.noAudioOrVideo)
         /// A stream uses a codec this system cannot decode.
-        case unsupportedCodec
+        public static let unsupportedCodec = Kind(.unsupportedCodec)
         /// Over one of the limits (size, duration).
-        case overLimits
+        public static let overLimits = Kind(.overLimits)
         /// The input could be opened but nothing could be decoded from it.
-        case undecodable
+        public static let undecodable = Kind(.undecodable)
         /// The input path could not be opened at all (missing file, permissions): worth retrying.
-        case inputUnavailable
+        public static let inputUnavailable = Kind(.inputUnavailable)
         /// Writing outputs failed (disk full, permissions…).
-        case outputFailure
+        public static let outputFailure = Kind(.outputFailure)
         /// A bug or resource problem on our side.
-        case internalFailure
+        public static let internalFailure = Kind(.internalFailure)
         /// The caller cancelled the transcode.
-        case cancelled
+        public static let cancelled = Kind(.cancelled)
+
+        /// The kind's stable name (the former enum's raw value), for logs and metrics labels.
+        public var description: String { base.rawValue }
     }
 
     public let kind: Kind
@@ -32,7 +48,7 @@ public struct TranscodeError: Error, Sendable, Equatable, CustomStringConvertibl
 
     /// True when retrying the same file cannot succeed, so a job queue should not redeliver it.
     public var isPermanent: Bool {
-        switch kind {
+        switch kind.base {
         case .notMedia, .noAudioOrVideo, .unsupportedCodec, .overLimits, .undecodable: true
         case .inputUnavailable, .outputFailure, .internalFailure, .cancelled: false
         }

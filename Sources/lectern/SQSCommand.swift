@@ -30,7 +30,9 @@ struct SQSCommand: AsyncParsableCommand {
 
         func validate() throws {
             if let max, max < 1 { throw ValidationError("--max must be at least 1") }
-            if !(1...43_200).contains(visibilityTimeout) { throw ValidationError("--visibility-timeout must be 1…43200") }
+            if !(1...SQSLimits.maxVisibilityTimeoutSeconds).contains(visibilityTimeout) {
+                throw ValidationError("--visibility-timeout must be 1…\(SQSLimits.maxVisibilityTimeoutSeconds)")
+            }
         }
 
         func run() async throws {

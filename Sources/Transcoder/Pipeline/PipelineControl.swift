@@ -29,7 +29,7 @@ final class PipelineControl: Sendable {
 /// Runs each stage on its own thread (encoders block for long stretches, which the cooperative
 /// pool must not do) and resumes the caller when all have ended.
 enum StageRunner {
-    static func run(_ stages: [(name: String, body: @Sendable () throws(TranscodeError) -> Void)], control: PipelineControl) async {
+    static func run(_ stages: [TranscodePipeline.Stage], control: PipelineControl) async {
         guard !stages.isEmpty else { return }
         let reportsCPU = ProcessInfo.processInfo.environment["LECTERN_STAGE_CPU"] != nil
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
