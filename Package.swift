@@ -35,6 +35,11 @@ let package = Package(
         ),
         .systemLibrary(name: "CLinuxEvents"),
         .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
             name: "CFFmpeg",
             pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev", "libavfilter-dev"])]
@@ -64,6 +69,13 @@ let package = Package(
         // MARK: Captions (pure Swift: parse, validate, sanitise, segment WebVTT/SRT; no AWS, no FFmpeg)
         .target(
             name: "Captions",
+            swiftSettings: strict
+        ),
+
+        // MARK: Search (per-course SQLite FTS5 index of captions and slides; no AWS, no FFmpeg)
+        .target(
+            name: "SearchIndex",
+            dependencies: ["CSQLite"],
             swiftSettings: strict
         ),
 
@@ -169,6 +181,11 @@ let package = Package(
         .testTarget(
             name: "CaptionsTests",
             dependencies: ["Captions"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SearchIndexTests",
+            dependencies: ["SearchIndex"],
             swiftSettings: strict
         ),
         .testTarget(
