@@ -82,7 +82,7 @@ let package = Package(
         // MARK: Domain (shared by the API and the worker; no AWS, no FFmpeg)
         .target(
             name: "LecternCore",
-            dependencies: ["AWS", "Captions"],
+            dependencies: ["AWS", "Captions", "SearchIndex"],
             swiftSettings: strict
         ),
 
@@ -190,7 +190,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LecternCoreTests",
-            dependencies: ["LecternCore", "LecternTestSupport"],
+            dependencies: ["LecternCore", "LecternTestSupport", "SearchIndex"],
             swiftSettings: strict
         ),
         .testTarget(
