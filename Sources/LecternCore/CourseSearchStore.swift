@@ -106,11 +106,38 @@ public struct CourseSearchStore: Sendable {
         throw lastConflict ?? AWSError(code: "SearchIndexContention", message: "course \(course)", status: 0, service: "search")
     }
 
-    /// Indexes a lecture's published caption tracks: every cue of every track, replacing what was there.
-    public func indexCaptions(course: String, lectureId: String, cues: [SearchDocument]) async throws {
+    /// Indexes one published caption track of a lecture, replacing what that track contributed before (an empty
+    /// `cues` removes it: the track was deleted).
+    public func indexCaptionTrack(course: String, lectureId: String, trackId: String, cues: [CaptionCue]) async throws {
+        let documents = Self.documents(lectureId: lectureId, trackId: trackId, cues: cues)
         try await update(course: course) { index in
-            try index.replaceMoments(of: .caption, lectureId: lectureId, with: cues)
+            try index.replaceSource(trackId, lectureId: lectureId, with: documents)
         }
+    }
+
+    /// A track's cues as search documents: cue markup (`<v Ana>`, `<i>`, timestamps) removed, entities decoded.
+    static func documents(lectureId: String, trackId: String, cues: [CaptionCue]) -> [SearchDocument] {
+        cues.map { cue in
+            SearchDocument(lectureId: lectureId, kind: .caption, source: trackId,
+                           start: Double(cue.startMilliseconds) / 1000, end: Double(cue.endMilliseconds) / 1000,
+                           text: plainText(cue.text))
+        }
+    }
+
+    static func plainText(_ cueText: String) -> String {
+        var text = ""
+        var inTag = false
+        for character in cueText {
+            switch character {
+            case "<": inTag = true
+            case ">" where inTag: inTag = false
+            default: if !inTag { text.append(character == "\n" ? " " : character) }
+            }
+        }
+        for (entity, value) in [("&lt;", "<"), ("&gt;", ">"), ("&nbsp;", " "), ("&lrm;", ""), ("&rlm;", ""), ("&amp;", "&")] {
+            text = text.replacingOccurrences(of: entity, with: value)
+        }
+        return text
     }
 
     /// Removes a deleted lecture from its course's index. Nothing to do when the course has no index.

@@ -19,7 +19,7 @@ public final class CourseSearchIndex {
             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
             INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '\(Self.schemaVersion)');
             CREATE VIRTUAL TABLE IF NOT EXISTS moments USING fts5(
-                text, lecture UNINDEXED, kind UNINDEXED, start UNINDEXED, stop UNINDEXED,
+                text, lecture UNINDEXED, kind UNINDEXED, source UNINDEXED, start UNINDEXED, stop UNINDEXED,
                 tokenize = 'unicode61 remove_diacritics 2'
             );
             """)
@@ -30,30 +30,32 @@ public final class CourseSearchIndex {
         }
     }
 
-    /// Replaces everything indexed for `lectureId` with `documents` (all of kind, in one transaction).
+    /// Replaces everything indexed for `lectureId` with `documents`, in one transaction.
     /// Documents of other lectures in `documents` are a programming error and are skipped.
     public func replaceLecture(_ lectureId: String, with documents: [SearchDocument]) throws {
         try database.transaction {
             try database.prepare("DELETE FROM moments WHERE lecture = ?1").run([.text(lectureId)])
-            let insert = try database.prepare("INSERT INTO moments(text, lecture, kind, start, stop) VALUES (?1, ?2, ?3, ?4, ?5)")
-            for document in documents where document.lectureId == lectureId {
-                let text = Self.indexable(document.text)
-                guard !text.isEmpty else { continue }
-                try insert.run([.text(text), .text(lectureId), .text(document.kind.rawValue), .double(document.start), .double(document.end)])
-            }
+            try insert(documents.filter { $0.lectureId == lectureId })
         }
     }
 
-    /// Replaces only the moments of one kind (captions re-published, slides re-detected).
-    public func replaceMoments(of kind: SearchMomentKind, lectureId: String, with documents: [SearchDocument]) throws {
+    /// Replaces what one source of a lecture contributed (a caption track re-published or deleted, slides
+    /// re-detected), keeping the rest of the lecture.
+    public func replaceSource(_ source: String, lectureId: String, with documents: [SearchDocument]) throws {
         try database.transaction {
-            try database.prepare("DELETE FROM moments WHERE lecture = ?1 AND kind = ?2").run([.text(lectureId), .text(kind.rawValue)])
-            let insert = try database.prepare("INSERT INTO moments(text, lecture, kind, start, stop) VALUES (?1, ?2, ?3, ?4, ?5)")
-            for document in documents where document.lectureId == lectureId && document.kind == kind {
-                let text = Self.indexable(document.text)
-                guard !text.isEmpty else { continue }
-                try insert.run([.text(text), .text(lectureId), .text(kind.rawValue), .double(document.start), .double(document.end)])
-            }
+            try database.prepare("DELETE FROM moments WHERE lecture = ?1 AND source = ?2").run([.text(lectureId), .text(source)])
+            try insert(documents.filter { $0.lectureId == lectureId && $0.source == source })
+        }
+    }
+
+    private func insert(_ documents: [SearchDocument]) throws {
+        let insert = try database.prepare(
+            "INSERT INTO moments(text, lecture, kind, source, start, stop) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        for document in documents {
+            let text = Self.indexable(document.text)
+            guard !text.isEmpty else { continue }
+            try insert.run([.text(text), .text(document.lectureId), .text(document.kind.rawValue), .text(document.source),
+                            .double(document.start), .double(document.end)])
         }
     }
 

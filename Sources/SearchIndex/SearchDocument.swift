@@ -9,13 +9,16 @@ public enum SearchMomentKind: String, Sendable, Hashable, Codable, CaseIterable 
 public struct SearchDocument: Sendable, Hashable {
     public var lectureId: String
     public var kind: SearchMomentKind
+    /// What produced it, replaced as a whole: a caption track's id, or `slides`.
+    public var source: String
     public var start: Double
     public var end: Double
     public var text: String
 
-    public init(lectureId: String, kind: SearchMomentKind, start: Double, end: Double, text: String) {
+    public init(lectureId: String, kind: SearchMomentKind, source: String = "", start: Double, end: Double, text: String) {
         self.lectureId = lectureId
         self.kind = kind
+        self.source = source
         self.start = start
         self.end = end
         self.text = text

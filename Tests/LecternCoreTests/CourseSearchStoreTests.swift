@@ -61,7 +61,7 @@ import Testing
         }
         let final = try await store.update(course: course) { try $0.replaceLecture("L-B", with: [cue("L-B", "entropy B")]) }
 
-        X
+        #expect(final.indexVersion == 3)  // 1, then A's 2; B's first try at 2 was refused, its retry is 3
         #expect(try await lectures(matching: "entropy", in: course, store: store) == ["L-A", "L-B", "L0"])
         let files = try await store.s3.listAll(bucket: store.bucket, prefix: "search/\(course)/").map(\.key)
         #expect(files == [final.indexKey])  // the loser's upload was cleaned up
@@ -73,11 +73,23 @@ import Testing
         try await store.removeLecture(course: course, lectureId: "L1")
         #expect(try await store.pointer(course) == nil)
 
-        try await store.indexCaptions(course: course, lectureId: "L1", cues: [cue("L1", "enthalpy")])
-        try await store.indexCaptions(course: course, lectureId: "L2", cues: [cue("L2", "enthalpy")])
+        try await store.indexCaptionTrack(course: course, lectureId: "L1", trackId: "t1",
+                                          cues: [CaptionCue(startMilliseconds: 1_000, endMilliseconds: 2_000, text: "enthalpy")])
+        try await store.indexCaptionTrack(course: course, lectureId: "L2", trackId: "t2",
+                                          cues: [CaptionCue(startMilliseconds: 1_000, endMilliseconds: 2_000, text: "<v Ana>enthalpy</v>")])
         try await store.removeLecture(course: course, lectureId: "L1")
 
         #expect(try await lectures(matching: "enthalpy", in: course, store: store) == ["L2"])
+    }
+}
+
+@Suite("Caption cues as search documents") struct CaptionSearchDocumentTests {
+    @Test func cueMarkupIsRemovedAndTimesAreSeconds() {
+        let cue = CaptionCue(startMilliseconds: 61_500, endMilliseconds: 63_000,
+                             text: "<v Prof. Ana>Heat &amp; <i>work</i></v>\n<00:01:02.000>&lt;Q&gt;")
+        let documents = CourseSearchStore.documents(lectureId: "L1", trackId: "t1", cues: [cue])
+        #expect(documents == [SearchDocument(lectureId: "L1", kind: .caption, source: "t1", start: 61.5, end: 63,
+                                             text: "Heat & work <Q>")])
     }
 }
 

@@ -18,9 +18,9 @@ private struct TemporaryIndex {
 }
 
 /// Generated caption cues: `lines` in order, 4 s each.
-private func cues(_ lectureId: String, _ lines: [String], kind: SearchMomentKind = .caption) -> [SearchDocument] {
+private func cues(_ lectureId: String, _ lines: [String], kind: SearchMomentKind = .caption, source: String = "en") -> [SearchDocument] {
     lines.enumerated().map { offset, line in
-        SearchDocument(lectureId: lectureId, kind: kind, start: Double(offset) * 4, end: Double(offset) * 4 + 4, text: line)
+        SearchDocument(lectureId: lectureId, kind: kind, source: source, start: Double(offset) * 4, end: Double(offset) * 4 + 4, text: line)
     }
 }
 
@@ -99,13 +99,16 @@ struct CourseSearchIndexTests {
         #expect(try fixture.index.lectureIds() == ["L2"])
     }
 
-    @Test("re-publishing captions keeps the lecture's slide text")
-    func replaceOneKind() throws {
+    @Test("re-publishing one caption track keeps the lecture's other tracks and slide text")
+    func replaceOneSource() throws {
         let fixture = try TemporaryIndex()
         defer { fixture.cleanUp() }
-        try fixture.index.replaceLecture("L1", with: cues("L1", ["spoken osmosis"]) + cues("L1", ["Slide: Osmosis diagram"], kind: .slide))
+        try fixture.index.replaceLecture("L1", with: cues("L1", ["spoken osmosis"], source: "en")
+            + cues("L1", ["Slide: Osmosis diagram"], kind: .slide, source: "slides")
+            + cues("L1", ["osmose en français"], source: "fr"))
 
-        try fixture.index.replaceMoments(of: .caption, lectureId: "L1", with: cues("L1", ["spoken diffusion"]))
+        try fixture.index.replaceSource("en", lectureId: "L1", with: cues("L1", ["spoken diffusion"], source: "en"))
+        try fixture.index.replaceSource("fr", lectureId: "L1", with: [])
 
         let kinds = try search(fixture.index, "osmosis").hits.first?.moments.map(\.kind)
         #expect(kinds == [.slide])
