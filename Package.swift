@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "LecternAPI",
             dependencies: [
-                "LecternCore", "AWS", "CLinuxEvents", "Captions",
+                "LecternCore", "AWS", "CLinuxEvents", "Captions", "SearchIndex",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "JWTKit", package: "jwt-kit"),
