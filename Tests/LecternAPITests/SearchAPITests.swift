@@ -95,4 +95,30 @@ import Testing
             #expect(try await Self.search(client, "NEAR", token: student).decode(SearchResultsView.self).results.count == 1)
         }
     }
+
+    @Test func publishingDeletingATrackAndDeletingTheLectureKeepTheIndexInStep() async throws {
+        let world = try await TestWorld.make()
+        let fixture = try await PublishedFixture.make(in: world, course: "CS101")
+        let id = fixture.record.lectureId
+        let professor = try await world.token(.professor, courses: ["CS101"])
+        let vtt = Data("WEBVTT\n\n00:00:05.500 --> 00:00:07.000\nthe <b>boundary</b> layer\n".utf8)
+        try await world.withClient(.inProcess) { client in
+            let added = try await client.call("POST", "/v1/lectures/\(id)/captions", token: professor,
+                                              query: ["language": "en", "label": "English"], headers: ["Content-Type": "text/vtt"], body: vtt)
+            #expect(added.status == 201, "\(added.text)")
+            let found = try await Self.search(client, "boundary", token: professor).decode(SearchResultsView.self)
+            #expect(found.results.first?.moments.map(\.start) == [5.5])
+
+            let track = try #require(try JSONSerialization.jsonObject(with: added.body) as? [String: Any])["id"] as? String
+            #expect(try await client.call("DELETE", "/v1/lectures/\(id)/captions/\(try #require(track))", token: professor).status == 204)
+            #expect(try await Self.search(client, "boundary", token: professor).decode(SearchResultsView.self).results.isEmpty)
+        }
+        let indexed = try await Self.indexer(world).pointer("CS101")
+        #expect(indexed?.indexVersion == 2)  // one write per change
+
+        try await world.withClient(.inProcess) { client in
+            #expect(try await client.call("DELETE", "/v1/lectures/\(id)", token: professor).status == 204)
+        }
+        #expect(try await Self.indexer(world).pointer("CS101")?.indexVersion == 3)
+    }
 }
