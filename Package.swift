@@ -166,6 +166,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "SearchBenchmark",
+            dependencies: ["SearchIndex"],
+            path: "Benchmarks/SearchBenchmark",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "WorkerBenchmark",
             dependencies: ["LecternCore", "AWS", "LecternTestSupport"],
             path: "Benchmarks/WorkerBenchmark",
