@@ -196,7 +196,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LecternCoreTests",
-            dependencies: ["LecternCore", "LecternTestSupport", "SearchIndex"],
+            dependencies: ["LecternCore", "LecternTestSupport", "SearchIndex", "Captions"],
             swiftSettings: strict
         ),
         .testTarget(

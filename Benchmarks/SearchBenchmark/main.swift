@@ -36,7 +36,7 @@ let syllables = ["ka", "lo", "mi", "te", "ra", "su", "no", "vi", "pe", "da", "ch
 let vocabulary: [String] = (0..<5_000).map { _ in
     (0..<Int.random(in: 2...4, using: &random)).map { _ in syllables.randomElement(using: &random)! }.joined()
 }
-func word() -> String {
+@MainActor func word() -> String {
     let u = Double.random(in: 0..<1, using: &random)
     return vocabulary[Int(u * u * Double(vocabulary.count - 1))]
 }
@@ -75,7 +75,7 @@ for n in 0..<queryCount {
     hitsTotal += page.hits.count
 }
 latencies.sort()
-func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+@MainActor func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
 let lectureHours = Double(lectureCount) * hours
 print(String(format: "lectures %d × %.2f h (%d cues each), index %.1f MB", lectureCount, hours, cuesPerLecture, Double(size) / 1e6))
 print(String(format: "build: %.3f s per lecture-hour (%.1f s in all)", buildSeconds / lectureHours, buildSeconds))

@@ -1,4 +1,5 @@
 import AWS
+import Captions
 import Foundation
 import SearchIndex
 

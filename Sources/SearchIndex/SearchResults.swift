@@ -30,4 +30,11 @@ public struct SearchHit: Sendable, Hashable {
 public struct SearchPage: Sendable, Hashable {
     public var hits: [SearchHit]
     public var nextCursor: SearchCursor?
+
+    public init(hits: [SearchHit], nextCursor: SearchCursor?) {
+        self.hits = hits
+        self.nextCursor = nextCursor
+    }
+
+    public static let empty = SearchPage(hits: [], nextCursor: nil)
 }

@@ -1,4 +1,5 @@
 import AWS
+import Captions
 import Foundation
 @testable import LecternCore
 import LecternTestSupport
