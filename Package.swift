@@ -35,6 +35,11 @@ let package = Package(
         ),
         .systemLibrary(name: "CLinuxEvents"),
         .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
             name: "CFFmpeg",
             pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev", "libavfilter-dev"])]
@@ -73,10 +78,17 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: Search (per-course SQLite FTS5 index of captions and slides; no AWS, no FFmpeg)
+        .target(
+            name: "SearchIndex",
+            dependencies: ["CSQLite"],
+            swiftSettings: strict
+        ),
+
         // MARK: Domain (shared by the API and the worker; no AWS, no FFmpeg)
         .target(
             name: "LecternCore",
-            dependencies: ["AWS", "Captions", "RenditionLadder"],
+            dependencies: ["AWS", "Captions", "RenditionLadder", "SearchIndex"],
             swiftSettings: strict
         ),
 
@@ -84,7 +96,7 @@ let package = Package(
         .target(
             name: "LecternAPI",
             dependencies: [
-                "LecternCore", "AWS", "CLinuxEvents", "Captions",
+                "LecternCore", "AWS", "CLinuxEvents", "Captions", "SearchIndex",
                 .product(name: "Crypto", package: "swift-crypto"),
                 // FlyingSocks only (socket addresses, errors): the API's one HTTP engine is its own `HTTP1Server`.
                 .product(name: "FlyingSocks", package: "FlyingFox"),
@@ -161,6 +173,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "SearchBenchmark",
+            dependencies: ["SearchIndex"],
+            path: "Benchmarks/SearchBenchmark",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "WorkerBenchmark",
             dependencies: ["LecternCore", "AWS", "LecternTestSupport"],
             path: "Benchmarks/WorkerBenchmark",
@@ -179,8 +197,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "SearchIndexTests",
+            dependencies: ["SearchIndex"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "LecternCoreTests",
-            dependencies: ["LecternCore", "LecternTestSupport"],
+            dependencies: ["LecternCore", "LecternTestSupport", "SearchIndex", "Captions"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -8,6 +8,7 @@ apt_packages=(
   ffmpeg
   chromium chromium-driver  # the portal's browser tests (selenium drives them headless)
   wrk
+  libsqlite3-dev  # SearchIndex: per-course FTS5 index (Debian's SQLite is built with FTS5)
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -14,6 +14,8 @@ public struct CaptionPublisher: Sendable {
     public let bucket: String
     /// How long replaced or deleted versions stay readable: at least the API's longest playback link lifetime.
     public var retiredGraceSeconds: Double
+    /// The course search index (issue #16), told about every published or deleted track; `nil` leaves search out.
+    public var searchIndex: CourseSearchStore?
 
     public static let trackFileName = "track.vtt"
     /// A lecture's tracks are few; the cap keeps the lecture item far below DynamoDB's 400 KB.
@@ -25,6 +27,7 @@ public struct CaptionPublisher: Sendable {
         self.s3 = s3
         self.bucket = bucket
         self.retiredGraceSeconds = retiredGraceSeconds
+        searchIndex = CourseSearchStore(dynamo: store.dynamo, table: store.table, s3: s3, bucket: bucket)
     }
 
     /// Why a caption change did not apply; `kind` is stable, `message` is for a professor.
@@ -123,6 +126,7 @@ public struct CaptionPublisher: Sendable {
             _ = try? await deletePrefix(filesPrefix)
             throw error
         }
+        await indexForSearch(record, trackID: published.id, cues: document.cues)
         return published
     }
 
@@ -154,13 +158,22 @@ public struct CaptionPublisher: Sendable {
     }
 
     public func delete(lectureID: String, trackID: String, now: Date = Date()) async throws {
-        _ = try await readyRecord(lectureID)
+        let record = try await readyRecord(lectureID)
         try await changeTracks(lectureID, now: now) { tracks in
             guard let index = tracks.firstIndex(where: { $0.id == trackID }) else {
                 throw Failure(.trackNotFound, "lecture \(lectureID) has no caption track \(trackID)")
             }
             tracks.remove(at: index)
         }
+        await indexForSearch(record, trackID: trackID, cues: [])
+    }
+
+    /// Puts the track's cues in the course's search index (none: removes them). The track change has already
+    /// happened and is what matters to viewers, so an index failure does not undo it: search misses or keeps
+    /// that track's words until the track is next published (a re-index job is on the roadmap).
+    func indexForSearch(_ record: LectureRecord, trackID: String, cues: [CaptionCue]) async {
+        guard let searchIndex else { return }
+        try? await searchIndex.indexCaptionTrack(course: record.courseId, lectureId: record.lectureId, trackId: trackID, cues: cues)
     }
 
     // MARK: Parts

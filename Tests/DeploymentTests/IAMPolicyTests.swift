@@ -5,6 +5,7 @@ import Testing
     static let bucketUploads = "${MediaBucket.Arn}/uploads/*"
     static let bucketRenditions = "${MediaBucket.Arn}/renditions/*"
     static let bucketCaptions = "${MediaBucket.Arn}/captions/*"
+    static let bucketSearch = "${MediaBucket.Arn}/search/*"  // course search indexes (issue 16)
     static let queue = "${JobsQueue.Arn}"
     static let deadLetters = "${JobsDeadLetterQueue.Arn}"
     static let table = "${LecturesTable.Arn}"
@@ -14,12 +15,12 @@ import Testing
     static let api: [String: Set<String>] = [
         // Create uploads (PutObject covers Create/UploadPart/CompleteMultipartUpload), only under uploads/.
         // … and caption files (issue 14), written by the API itself.
-        "s3:PutObject": [bucketUploads, bucketCaptions],
+        "s3:PutObject": [bucketUploads, bucketCaptions, bucketSearch],
         "s3:AbortMultipartUpload": [bucketUploads],
         "s3:ListMultipartUploadParts": [bucketUploads],
         // Read renditions (and HEAD a finished single-PUT upload); delete a lecture's objects (listing them first).
-        "s3:GetObject": [bucketRenditions, bucketUploads, bucketCaptions],
-        "s3:DeleteObject": [bucketUploads, bucketRenditions, bucketCaptions],
+        "s3:GetObject": [bucketRenditions, bucketUploads, bucketCaptions, bucketSearch],
+        "s3:DeleteObject": [bucketUploads, bucketRenditions, bucketCaptions, bucketSearch],
         "s3:ListBucket": ["${MediaBucket.Arn}"],
         // Enqueue, read depths for /v1/ops/queue, redrive from the DLQ, sweep the DLQ (DeadLetterSweep).
         "sqs:SendMessage": [queue],
@@ -48,10 +49,10 @@ import Testing
     static let worker: [String: Set<String>] = [
         // Sources; for caption drafts (issue 14) the published MP4 Transcribe reads with the worker's rights, the VTT
         // it wrote under captions/, and the published timeline the machine track's segments follow.
-        "s3:GetObject": [bucketUploads, bucketRenditions, bucketCaptions],
-        "s3:PutObject": [bucketRenditions, bucketCaptions],
+        "s3:GetObject": [bucketUploads, bucketRenditions, bucketCaptions, bucketSearch],
+        "s3:PutObject": [bucketRenditions, bucketCaptions, bucketSearch],
         // Publishing the machine track retires older caption versions (listing captions/ only).
-        "s3:DeleteObject": [bucketCaptions],
+        "s3:DeleteObject": [bucketCaptions, bucketSearch],
         "s3:ListBucket": ["${MediaBucket.Arn}"],
         "s3:AbortMultipartUpload": [bucketRenditions],
         "sqs:ReceiveMessage": [queue],
@@ -68,6 +69,8 @@ import Testing
         "dynamodb:UpdateItem": [table],
         // Outcome mail: "ready" after publish, "failed" when the worker gives up.
         "ses:SendEmail": [senderIdentity],
+        // The course search index pointer (search#<course> keys only), swapped with a conditional put.
+        "dynamodb:PutItem": [table],
         // Scale-in protection through $ECS_AGENT_URI, limited to this cluster's tasks.
         "ecs:GetTaskProtection": ["arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/${Cluster}/*"],
         "ecs:UpdateTaskProtection": ["arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/${Cluster}/*"],

@@ -431,6 +431,9 @@ struct LectureHandlers: Sendable {
             throw APIProblem.serviceUnavailable("\(result.failures.count) files could not be deleted; try again")
         }
         try await store.delete(record.lectureId)
+        // Searches never answer a deleted lecture (they filter on the lecture list); this only frees its index space.
+        try? await CourseSearchStore(dynamo: store.dynamo, table: store.table, s3: s3, bucket: bucket)
+            .removeLecture(course: record.courseId, lectureId: record.lectureId)
         logger.info("lecture deleted", metadata: ["lecture": "\(record.lectureId)", "objects": "\(keys.count)"])
         return .noContent()
     }

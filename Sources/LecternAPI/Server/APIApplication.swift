@@ -43,6 +43,7 @@ public struct APIApplication: Sendable {
         let edits = LectureEditHandlers(lectures: lectures)
         let courses = CourseHandlers(store: CourseStore(services.store), logger: logger)
         let activity = ActivityHandlers(lectures: lectures)
+        let search = SearchHandlers(services: services)
         var router = Router()
         router.add("GET /healthz", access: .public_) { _ in .json(["status": "ok"]) }
         router.add("GET /readyz", access: .public_, ops.ready)
@@ -62,6 +63,7 @@ public struct APIApplication: Sendable {
         router.add("GET /v1/lectures/:id/hls/:rendition.m3u8", access: .playback(lectureParameter: "id"), playback.media)
         router.add("GET /v1/lectures/:id/storyboard.vtt", access: .playback(lectureParameter: "id"), playback.storyboard)
         router.add("GET /v1/courses/:course/lectures", lectures.list)
+        router.add("GET /v1/courses/:course/search", search.search)
         let captions = CaptionHandlers(lectures: lectures)
         router.add("GET /v1/lectures/:id/captions", captions.list)
         router.add("POST /v1/lectures/:id/captions", bodyLimit: CaptionHandlers.maxFileBytes, captions.add)

@@ -149,6 +149,13 @@ enum OpenAPIDocument {
       "post": {"operationId": "recordVisit", "summary": "Record that the caller opened the course page; a load within 30 minutes of the last one extends the same visit", "responses": {
         "200": {"description": "Activity after the visit (previousVisitAt tells what is new)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Activity"}}}},
         "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/courses/{course}/search": {
+      "parameters": [{"$ref": "#/components/parameters/Course"},
+        {"name": "q", "in": "query", "required": true, "description": "Words to find (all of them, accents and case ignored); search syntax is plain text", "schema": {"type": "string", "minLength": 1, "maxLength": 200}},
+        {"name": "cursor", "in": "query", "description": "nextCursor of the previous page", "schema": {"type": "string"}}],
+      "get": {"operationId": "searchCourse", "summary": "Lectures of the course whose captions (later slides) say the words, best first, each with its matching moments; students only find ready lectures visible to them", "responses": {
+        "200": {"description": "One page of results", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResults"}}}},
+        "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/lectures/{id}/progress": {
       "parameters": [{"$ref": "#/components/parameters/LectureID"}],
       "put": {"operationId": "recordProgress", "summary": "Record where the caller is in a ready lecture they may watch",
@@ -265,6 +272,12 @@ enum OpenAPIDocument {
       "ProgressReport": {"type": "object", "required": ["position", "duration"], "properties": {
         "position": {"type": "number", "minimum": 0, "description": "Seconds into the lecture"},
         "duration": {"type": "number", "exclusiveMinimum": 0, "maximum": 86400, "description": "The lecture's duration as the player sees it (within 5 s of the encoded one)"}}},
+      "SearchResults": {"type": "object", "required": ["query", "results"], "properties": {"query": {"type": "string"}, "nextCursor": {"type": "string"},
+        "results": {"type": "array", "items": {"type": "object", "required": ["lectureId", "title", "matchCount", "moments"], "properties": {
+          "lectureId": {"type": "string"}, "title": {"type": "string"}, "matchCount": {"type": "integer", "minimum": 1},
+          "moments": {"type": "array", "items": {"type": "object", "required": ["kind", "start", "end", "snippet"], "properties": {
+            "kind": {"type": "string", "enum": ["caption", "slide"]}, "start": {"type": "number", "description": "Seconds from the start"}, "end": {"type": "number"},
+            "snippet": {"type": "array", "items": {"type": "object", "required": ["text", "match"], "properties": {"text": {"type": "string"}, "match": {"type": "boolean", "description": "A matched word, to highlight"}}}}}}}}}}}},
       "LecturePage": {"type": "object", "required": ["lectures"], "properties": {"lectures": {"type": "array", "items": {"$ref": "#/components/schemas/Lecture"}}, "nextCursor": {"type": "string"}}},
       "QueueStats": {"type": "object", "properties": {"visible": {"type": "integer"}, "inFlight": {"type": "integer"}, "delayed": {"type": "integer"}, "deadLetter": {"type": "integer"}, "oldestMessageAgeSeconds": {"type": "integer"}}},
       "RedriveResult": {"type": "object", "required": ["moved", "sendFailed", "deleteFailed"], "properties": {"moved": {"type": "integer"}, "sendFailed": {"type": "integer"}, "deleteFailed": {"type": "integer"}}}
