@@ -18,7 +18,7 @@ from browser_common import (axe_verdict, config, console, drain_logs, expected_c
                             results)
 
 # In the order they run.
-MODULES = ["scenarios_upload", "scenarios_watch", "scenarios_captions", "scenarios_uploads_more", "scenarios_lifecycle"]
+MODULES = ["scenarios_upload", "scenarios_watch", "scenarios_captions", "scenarios_uploads_more", "scenarios_lifecycle", "scenarios_students"]
 
 
 PROBE = "lectern-console-probe"
