@@ -40,9 +40,9 @@ public struct UserActivityStore: Sendable {
     /// use up the "new" markers the visit began with.
     public static let defaultVisitGap: TimeInterval = 30 * 60
     public let visitGap: TimeInterval
-    /// Watched means at least this fraction seen, or the credits-like tail below left.
+    /// Watched means at least this fraction seen. No "last 30 s" rule beside it: for lectures over 5 minutes 10 % is
+    /// already more than 30 s, and for shorter ones such a rule marked a 30 s clip watched the moment it started.
     public static let completedFraction = 0.9
-    public static let completedTailSeconds = 30.0
 
     public init(dynamo: DynamoDBClient, table: String, visitGap: TimeInterval = Self.defaultVisitGap) {
         self.dynamo = dynamo
@@ -61,7 +61,7 @@ public struct UserActivityStore: Sendable {
     static func progressAttribute(_ lectureID: String) -> String { "p_" + lectureID }
 
     public static func completes(position: Double, duration: Double) -> Bool {
-        duration > 0 && (position >= duration * completedFraction || duration - position <= completedTailSeconds)
+        duration > 0 && position >= duration * completedFraction
     }
 
     /// The user's activity in the course; `.empty` before anything was recorded.

@@ -62,8 +62,8 @@ import Testing
         #expect(try await store.list(course: "CS101").records.isEmpty)
     }
 
-    @Test(arguments: [(0.0, 100.0, false), (89.0, 100.0, false), (90.0, 100.0, true), (3570.0, 3600.0, true),
-                      (3560.0, 3600.0, false), (5.0, 0.0, false)])
+    @Test(arguments: [(0.0, 100.0, false), (89.0, 100.0, false), (90.0, 100.0, true), (3240.0, 3600.0, true),
+                      (3239.0, 3600.0, false), (1.0, 30.0, false), (27.0, 30.0, true), (5.0, 0.0, false)])
     func whatCountsAsWatched(position: Double, duration: Double, watched: Bool) {
         #expect(UserActivityStore.completes(position: position, duration: duration) == watched)
     }
