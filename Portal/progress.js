@@ -47,6 +47,8 @@ export function trackProgress(video, lectureId) {
   function report({ leaving = false } = {}) {
     const payload = body();
     if (!payload || Math.abs(payload.position - lastSent) < 0.5) return;
+    // Signing out forgets the token before the page's clean-up runs: nothing to report as, and nobody to report for.
+    if (!storedToken()) return;
     lastSent = payload.position;
     if (leaving) {
       // api() cannot outlive the page; fetch with keepalive can (same JSON, same bearer token).
