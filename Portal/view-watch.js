@@ -9,6 +9,7 @@ import { courseName } from "./courses.js";
 import { captionEditor } from "./caption-editor.js";
 import { loadTracks, trackCues } from "./captions.js";
 import { player } from "./player.js";
+import { preferServerResume, serverPosition, trackProgress } from "./progress.js";
 import { helpDialog, installShortcuts } from "./player-keys.js";
 import { encodingWords, onLeave, session, show, STATE_LABELS } from "./shell.js";
 import { transcriptPanel } from "./transcript.js";
@@ -85,11 +86,13 @@ export async function watchView(id) {
   }
 
   let tracks = [], trackProblem = null;
+  const resumeFromServer = serverPosition(lecture);
   try {
     tracks = await loadTracks(lecture);
   } catch (error) {
     trackProblem = "The captions could not be loaded: " + error.message;
   }
+  preferServerResume(session.me.user, lecture.id, await resumeFromServer);
 
   const help = helpDialog();
   let transcript = null, editor = null, shown = 0;
@@ -162,7 +165,9 @@ export async function watchView(id) {
     h("div", { class: "watch-layout" }, h("div", { class: "watch-main" }, controls.element, details), side),
     admin?.element, help.element);
   const stopShortcuts = installShortcuts(controls, help);
+  const stopProgress = trackProgress(controls.video, lecture.id);
   onLeave(() => {
+    stopProgress();
     stopShortcuts();
     controls.stop();
     transcript.stop();

@@ -13,14 +13,17 @@ public struct CourseActivity: Sendable, Equatable {
         public var updatedAt: Date
     }
 
-    /// When the current visit started, and the one before it: lectures that became ready after `previousVisitAt` are
-    /// new to this user. Nil before the first visit.
+    /// When the current visit started, and the last page load of the visit before it: lectures that became visible
+    /// after `previousVisitAt` are new to this user (anything published before their last page load they could
+    /// have seen then). Nil before the first visit / before the second.
     public var lastVisitAt: Date?
     public var previousVisitAt: Date?
+    /// The latest page load of the current visit: the gap to the next load decides whether that load starts a new one.
+    public var lastSeenAt: Date?
     /// Lecture id → progress.
     public var lectures: [String: Progress]
 
-    public static let empty = CourseActivity(lastVisitAt: nil, previousVisitAt: nil, lectures: [:])
+    public static let empty = CourseActivity(lastVisitAt: nil, previousVisitAt: nil, lastSeenAt: nil, lectures: [:])
 }
 
 /// Per-user activity in the lectures table: one item per (course, user), keyed `activity#<course>#<user>`, so reading
@@ -35,18 +38,20 @@ public struct UserActivityStore: Sendable {
 
     /// Page loads closer together than this belong to one visit: a reload or a trip to a watch page and back must not
     /// use up the "new" markers the visit began with.
-    public static let visitGap: TimeInterval = 30 * 60
-    /// Watched means at least this fraction seen, or the credits-like tail below left.
+    public static let defaultVisitGap: TimeInterval = 30 * 60
+    public let visitGap: TimeInterval
+    /// Watched means at least this fraction seen. No "last 30 s" rule beside it: for lectures over 5 minutes 10 % is
+    /// already more than 30 s, and for shorter ones such a rule marked a 30 s clip watched the moment it started.
     public static let completedFraction = 0.9
-    public static let completedTailSeconds = 30.0
 
-    public init(dynamo: DynamoDBClient, table: String) {
+    public init(dynamo: DynamoDBClient, table: String, visitGap: TimeInterval = Self.defaultVisitGap) {
         self.dynamo = dynamo
         self.table = table
+        self.visitGap = visitGap
     }
 
-    public init(store: LectureStore) {
-        self.init(dynamo: store.dynamo, table: store.table)
+    public init(store: LectureStore, visitGap: TimeInterval = Self.defaultVisitGap) {
+        self.init(dynamo: store.dynamo, table: store.table, visitGap: visitGap)
     }
 
     static func key(course: String, user: String) -> DynamoDBItem {
@@ -56,7 +61,7 @@ public struct UserActivityStore: Sendable {
     static func progressAttribute(_ lectureID: String) -> String { "p_" + lectureID }
 
     public static func completes(position: Double, duration: Double) -> Bool {
-        duration > 0 && (position >= duration * completedFraction || duration - position <= completedTailSeconds)
+        duration > 0 && position >= duration * completedFraction
     }
 
     /// The user's activity in the course; `.empty` before anything was recorded.
@@ -76,24 +81,32 @@ public struct UserActivityStore: Sendable {
         }
         return CourseActivity(lastVisitAt: item["lastVisitAt"]?.double.map(Date.init(timeIntervalSince1970:)),
                               previousVisitAt: item["previousVisitAt"]?.double.map(Date.init(timeIntervalSince1970:)),
+                              lastSeenAt: item["lastSeenAt"]?.double.map(Date.init(timeIntervalSince1970:)),
                               lectures: lectures)
     }
 
-    /// Records a page load in the course. A load more than `visitGap` after the last one starts a new visit (the last
-    /// visit becomes the previous one); a closer one only extends the current visit. Answers the activity as it is
-    /// after the write. Two loads racing: the conditional write lets one win and the other re-reads.
+    /// Records a page load in the course. A load more than `visitGap` after the previous load starts a new visit (the
+    /// last load of the visit before becomes `previousVisitAt`); a closer one only extends the current visit, however
+    /// long it has lasted. Answers the activity as it is after the write. Two loads racing: the conditional write lets
+    /// one win and the other re-reads.
     @discardableResult
     public func recordVisit(course: String, user: String, now: Date = Date()) async throws -> CourseActivity {
         for _ in 0..<3 {
             let current = try await activity(course: course, user: user)
-            let newVisit = current.lastVisitAt.map { now.timeIntervalSince($0) > Self.visitGap } ?? true
+            // Measured from the last page load, not the visit's start: a student who keeps browsing for an hour is
+            // still on one visit, and lectures that appeared while they were here are not "new" next time.
+            let lastLoad = current.lastSeenAt ?? current.lastVisitAt
+            let newVisit = lastLoad.map { now.timeIntervalSince($0) > visitGap } ?? true
             var values: DynamoDBItem = [":now": .n(Self.number(now.timeIntervalSince1970)), ":user": .s(user), ":course": .s(course)]
             var update = "SET lastSeenAt = :now, userId = :user, activityCourse = :course"
             let condition: String
             if let last = current.lastVisitAt {
                 values[":last"] = .n(Self.number(last.timeIntervalSince1970))
                 condition = "lastVisitAt = :last"
-                if newVisit { update += ", previousVisitAt = :last, lastVisitAt = :now" }
+                if newVisit {
+                    values[":previous"] = .n(Self.number((lastLoad ?? last).timeIntervalSince1970))
+                    update += ", previousVisitAt = :previous, lastVisitAt = :now"
+                }
             } else {
                 condition = "attribute_not_exists(lastVisitAt)"
                 update += ", lastVisitAt = :now"
@@ -105,8 +118,9 @@ public struct UserActivityStore: Sendable {
                 continue
             }
             var after = current
+            after.lastSeenAt = now
             if newVisit {
-                after.previousVisitAt = current.lastVisitAt
+                after.previousVisitAt = current.lastVisitAt == nil ? nil : lastLoad
                 after.lastVisitAt = now
             }
             return after

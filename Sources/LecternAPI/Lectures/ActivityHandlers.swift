@@ -74,11 +74,13 @@ struct ActivityView: Encodable {
 
     var lastVisitAt: Date?
     var previousVisitAt: Date?
+    var lastSeenAt: Date?
     var lectures: [String: Progress]
 
     init(_ activity: CourseActivity) {
         lastVisitAt = activity.lastVisitAt
         previousVisitAt = activity.previousVisitAt
+        lastSeenAt = activity.lastSeenAt
         lectures = activity.lectures.mapValues {
             Progress(position: $0.position, duration: $0.duration, completed: $0.completed, updatedAt: $0.updatedAt)
         }

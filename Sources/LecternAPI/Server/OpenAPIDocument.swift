@@ -266,9 +266,10 @@ enum OpenAPIDocument {
       "JobAccepted": {"type": "object", "required": ["lectureId", "jobVersion", "status"], "properties": {"lectureId": {"type": "string"}, "jobVersion": {"type": "string"}, "status": {"const": "accepted"}}},
       "Activity": {"type": "object", "required": ["lectures"], "properties": {
         "lastVisitAt": {"type": "string", "format": "date-time", "description": "When the current visit began"},
-        "previousVisitAt": {"type": "string", "format": "date-time", "description": "When the visit before it began: lectures ready since then are new"},
+        "previousVisitAt": {"type": "string", "format": "date-time", "description": "The last page load of the visit before it: lectures visible since then are new"},
+        "lastSeenAt": {"type": "string", "format": "date-time", "description": "The latest page load of the current visit"},
         "lectures": {"type": "object", "description": "Lecture id → progress", "additionalProperties": {"type": "object", "required": ["position", "duration", "completed", "updatedAt"], "properties": {
-          "position": {"type": "number"}, "duration": {"type": "number"}, "completed": {"type": "boolean", "description": "Watched to 90 % or the last 30 s at least once"}, "updatedAt": {"type": "string", "format": "date-time"}}}}}},
+          "position": {"type": "number"}, "duration": {"type": "number"}, "completed": {"type": "boolean", "description": "Watched to 90 % at least once (stays true when rewatched)"}, "updatedAt": {"type": "string", "format": "date-time"}}}}}},
       "ProgressReport": {"type": "object", "required": ["position", "duration"], "properties": {
         "position": {"type": "number", "minimum": 0, "description": "Seconds into the lecture"},
         "duration": {"type": "number", "exclusiveMinimum": 0, "maximum": 86400, "description": "The lecture's duration as the player sees it (within 5 s of the encoded one)"}}},
