@@ -2,8 +2,10 @@
 // screen reader can jump between weeks), each tile marked "New" since the student's previous visit and "Watched" or
 // "32 min left" from the progress the server keeps for them (so the markers follow them between devices).
 //
-// A lecture's date, for a student, is when it appeared to them: its publishAt when it was scheduled, otherwise when
-// it was recorded and uploaded (createdAt) — the list has no separate "ready" time, and an encode takes minutes.
+// A lecture's date, for a student, is its publishAt when it was scheduled, otherwise when it was recorded and uploaded
+// (createdAt): what sorts and groups the page. "New" asks a different question — did it appear after the previous
+// visit? — and a lecture appears when it is ready (finishedAt) and, if scheduled, its publishAt has passed: a lecture
+// uploaded before the visit but ready after it is new.
 
 import { api, listLectures } from "./api.js";
 import { formatDuration, h } from "./dom.js";
@@ -11,6 +13,11 @@ import { courseSwitcher, onLeave, show } from "./shell.js";
 
 export function lectureDate(lecture) {
   return new Date(lecture.publishAt || lecture.createdAt);
+}
+
+export function appearedAt(lecture) {
+  const times = [lecture.finishedAt, lecture.publishAt, lecture.createdAt].filter(Boolean).map((t) => Date.parse(t));
+  return new Date(Math.max(...times));
 }
 
 // Monday 00:00 local time of the date's week.
@@ -56,7 +63,7 @@ function watchMarker(progress) {
 
 function tile(lecture, activity) {
   const previous = activity?.previousVisitAt ? new Date(activity.previousVisitAt) : null;
-  const isNew = previous !== null && lectureDate(lecture) > previous;
+  const isNew = previous !== null && appearedAt(lecture) > previous;
   const progress = activity?.lectures?.[lecture.id];
   const poster = h("div", { class: "poster" },
     lecture.poster ? h("img", { src: lecture.poster, alt: "", loading: "lazy" }) : null);

@@ -36,6 +36,25 @@ def play_until(driver, seconds):
     js(driver, "document.getElementById('player').pause()")
 
 
+def date_rules(driver):
+    """The page's own rules on made-up lectures (the test stack has one ready lecture, so one week): newest week
+    first, newest first within a week, weeks starting on Monday; and "New" asks when a lecture appeared (ready, and its
+    publishAt passed), not when it was uploaded."""
+    got = driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        import('./view-student.js').then((m) => {
+          const l = (id, createdAt, extra) => Object.assign({ id, createdAt }, extra || {});
+          const weeks = m.groupByWeek([l('mon', '2026-11-02T09:00:00'), l('sun', '2026-11-08T20:00:00'),
+                                       l('next', '2026-11-09T09:00:00'), l('sched', '2026-10-01T09:00:00', { publishAt: '2026-11-04T12:00:00' })]);
+          const appeared = m.appearedAt(l('late', '2026-11-02T09:00:00', { finishedAt: '2026-11-02T11:00:00' })).toISOString();
+          done({ weeks: weeks.map((w) => w.lectures.map((x) => x.id)), appeared });
+        }).catch((e) => done({ error: String(e) }));""")
+    check(got.get("weeks") == [["next"], ["sun", "sched", "mon"]],
+          "weeks newest first, Monday to Sunday, newest first within, a scheduled lecture by its publishAt: %r" % got)
+    check(got.get("appeared") == js(driver, "return new Date('2026-11-02T11:00:00').toISOString()"),
+          "a lecture uploaded before a visit but ready after it appeared when it became ready: %r" % got)
+
+
 @scenario("student-markers")
 def student_markers(driver):
     """Week heading and list semantics, "New", partly watched after a few seconds and the same in a second browser
@@ -44,6 +63,7 @@ def student_markers(driver):
     check(lecture_id, "scenario upload produced a ready lecture")
     signed_in_as(driver, config["markersStudentToken"])
     tile = tile_of(driver, lecture_id)
+    date_rules(driver)
     # Grouping: the tile is an item of a list under a "Week of …" h3 (screen readers navigate by heading).
     week = js(driver, """const li = document.querySelector(arguments[0]); const section = li.closest('section.week');
         return { heading: section && section.querySelector('h3').textContent, list: li.parentElement.tagName,
