@@ -67,10 +67,19 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // MARK: Domain (shared by the API and the worker; no AWS, no FFmpeg)
+        // MARK: Domain (shared by the API and the worker: lectures, courses, jobs and their stores over our own AWS
+        // clients; no FFmpeg, no development tooling)
         .target(
             name: "LecternCore",
             dependencies: ["AWS", "Captions"],
+            swiftSettings: strict
+        ),
+
+        // MARK: Local platform (development tooling for the CLI's `dev` commands, the tests and the benchmarks:
+        // bootstrap moto's resources, plan the local worker pool, pick loopback ports; never linked by the API or worker)
+        .target(
+            name: "LocalPlatform",
+            dependencies: ["LecternCore", "AWS"],
             swiftSettings: strict
         ),
 
@@ -125,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "lectern",
             dependencies: [
-                "AWS", "SigV4", "Transcoder", "LecternCore", "LecternAPI",
+                "AWS", "SigV4", "Transcoder", "LecternCore", "LecternAPI", "LocalPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -163,7 +172,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "LecternTestSupport",
-            dependencies: ["AWS", "SigV4", "HTTPTransport", "LecternCore"],
+            dependencies: ["AWS", "SigV4", "HTTPTransport", "LecternCore", "LocalPlatform"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -174,6 +183,11 @@ let package = Package(
         .testTarget(
             name: "LecternCoreTests",
             dependencies: ["LecternCore", "LecternTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LocalPlatformTests",
+            dependencies: ["LocalPlatform", "LecternCore"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -191,7 +205,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LecternCLITests",
-            dependencies: ["AWS", "LecternCore", "LecternAPI", "LecternTestSupport"],
+            dependencies: ["AWS", "LecternCore", "LecternAPI", "LecternTestSupport", "LocalPlatform"],
             swiftSettings: strict
         ),
         .testTarget(
