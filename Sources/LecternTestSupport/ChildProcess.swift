@@ -11,6 +11,7 @@ import Glibc
 public final class ChildProcess: Sendable {
     public struct Timeout: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     public struct CouldNotStart: Error, CustomStringConvertible {
