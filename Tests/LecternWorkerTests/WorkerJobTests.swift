@@ -261,15 +261,18 @@ import Transcoder
     }
 
     @Test func aJobLongerThanTheVisibilityTimeoutIsNotDeliveredTwice() async throws {
-        let harness = try await WorkerHarness.make(visibility: 2)
+        // 5 s, not 2: the heartbeat extends the visibility every third of it, and with the suite running in parallel
+        // on 2 cores one moto round trip took over the 1.3 s a 2 s timeout leaves (the job came back, attempts 2).
+        let visibility = 5
+        let harness = try await WorkerHarness.make(visibility: visibility)
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
-        // The source download takes 6 s: three times the queue's visibility timeout.
+        // The source download takes three times the queue's visibility timeout.
         let slow = InterceptingTransport(base: CurlTransport()) { request in
-            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(6)) }
+            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(3 * visibility)) }
         }
         let context = harness.moto.context(transport: slow)
-        let first = harness.startWorker(harness.configuration(visibility: 2), context: context)
-        let second = harness.startWorker(harness.configuration(visibility: 2), context: context)
+        let first = harness.startWorker(harness.configuration(visibility: visibility), context: context)
+        let second = harness.startWorker(harness.configuration(visibility: visibility), context: context)
 
         let record = try await harness.waitForRecord(job.lectureID) { $0.state == .ready }
         try await harness.waitForEmptyQueue()
