@@ -23,10 +23,15 @@ run: deps
 # Every test: unit tests, the SigV4 suite, integration tests against moto_server (started by the tests
 # on a free loopback port) and real transcodes of clips the tests generate.
 # Tests run in parallel: child processes are awaited through LecternTestSupport's ChildProcess, which holds no thread
-# of the cooperative pool while a child runs. Two suites run after the rest, one at a time (SERIAL_SUITES): each starts
-# its own whole stack (API, worker, and headless Chromium or schemathesis' generated load) that alone fills 2 cores,
-# and their time limits were set for a machine they have to themselves.
-SERIAL_SUITES := PortalBrowserTests|SchemathesisTests
+# of the cooperative pool while a child runs. Some suites run after the rest, one at a time (SERIAL_SUITES):
+# - PortalBrowserTests, SchemathesisTests: each starts its own whole stack (API, worker, and headless Chromium or
+#   schemathesis' generated load) that alone fills 2 cores; their time limits assume a machine to themselves.
+# - TranscoderTests: their helpers (MediaTools, the in-process probe) still run ffmpeg/ffprobe synchronously and hold
+#   a pool thread for seconds per clip (converting them waits for the transcoder branch's rework of those files).
+# - LectureRecordCacheTests, HTTP1EngineTests, EngineFairnessTests, HTTP1SocketReactorTests: they measure wall-clock
+#   windows of 0.1-2 s (TTLs, a request in flight during stop, scheduling order); among ~750 tests sharing 2 cores
+#   those windows stretched past 30 s. They need an injected clock or explicit gates to run among the rest.
+SERIAL_SUITES := PortalBrowserTests|SchemathesisTests|TranscoderTests|LectureRecordCacheTests|HTTP1EngineTests|EngineFairnessTests|EngineEventLoopTests|HTTP1SocketReactorTests
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --skip '$(SERIAL_SUITES)'

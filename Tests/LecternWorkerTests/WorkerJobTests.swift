@@ -55,7 +55,10 @@ import Transcoder
         let slow = InterceptingTransport(base: CurlTransport()) { request in
             if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(3)) }
         }
-        let worker = harness.startWorker(harness.configuration(concurrency: 2), context: harness.moto.context(transport: slow))
+        // Visibility 6 s (lease 5 s, a heartbeat every 2 s), not 3: under parallel load on 2 cores a heartbeat came
+        // late enough for the lease to lapse and the copy to claim the job again (attempts 2).
+        let worker = harness.startWorker(harness.configuration(visibility: 6, concurrency: 2),
+                                         context: harness.moto.context(transport: slow))
         // Sent only once the job is claimed: moto (unlike DynamoDB) does not apply conditional writes atomically, so
         // two claims at the same instant could both pass there.
         try await harness.waitForRecord(job.lectureID) { $0.state == .processing }
