@@ -31,7 +31,11 @@ run: deps
 # - LectureRecordCacheTests, HTTP1EngineTests, EngineFairnessTests, HTTP1SocketReactorTests: they measure wall-clock
 #   windows of 0.1-2 s (TTLs, a request in flight during stop, scheduling order); among ~750 tests sharing 2 cores
 #   those windows stretched past 30 s. They need an injected clock or explicit gates to run among the rest.
-SERIAL_SUITES := PortalBrowserTests|SchemathesisTests|TranscoderTests|LectureRecordCacheTests|HTTP1EngineTests|EngineFairnessTests|EngineEventLoopTests|HTTP1SocketReactorTests
+# - CrossCuttingTests (a per-minute rate limit reached by requests in a row), HTTP1ConformanceTests (one test measures
+#   the process's memory growth, which parallel neighbours add to).
+# - WorkerJobTests, CaptionDraftTests: heartbeats every third of a 2-5 s visibility timeout and polls of a shared moto;
+#   with the whole suite on moto at once a round trip took seconds and leases lapsed (a job claimed twice).
+SERIAL_SUITES := PortalBrowserTests|SchemathesisTests|TranscoderTests|LectureRecordCacheTests|HTTP1EngineTests|EngineFairnessTests|EngineEventLoopTests|HTTP1SocketReactorTests|CrossCuttingTests|HTTP1ConformanceTests|WorkerJobTests|CaptionDraftTests
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --skip '$(SERIAL_SUITES)'
