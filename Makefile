@@ -35,7 +35,9 @@ run: deps
 #   the process's memory growth, which parallel neighbours add to).
 # - WorkerJobTests, CaptionDraftTests: heartbeats every third of a 2-5 s visibility timeout and polls of a shared moto;
 #   with the whole suite on moto at once a round trip took seconds and leases lapsed (a job claimed twice).
-SERIAL_SUITES := PortalBrowserTests|SchemathesisTests|TranscoderTests|LectureRecordCacheTests|HTTP1EngineTests|EngineFairnessTests|EngineEventLoopTests|HTTP1SocketReactorTests|CrossCuttingTests|HTTP1ConformanceTests|WorkerJobTests|CaptionDraftTests
+# - WorkerProcessTests, ObservabilityTests: a worker is killed or watched mid-encode; on a loaded machine the short
+#   clip's encode finished first, or a 5 s task limit ran out.
+SERIAL_SUITES := PortalBrowserTests|SchemathesisTests|TranscoderTests|LectureRecordCacheTests|HTTP1EngineTests|EngineFairnessTests|EngineEventLoopTests|HTTP1SocketReactorTests|CrossCuttingTests|HTTP1ConformanceTests|WorkerJobTests|CaptionDraftTests|WorkerProcessTests|ObservabilityTests
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --skip '$(SERIAL_SUITES)'
