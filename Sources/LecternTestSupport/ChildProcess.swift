@@ -77,9 +77,8 @@ public final class ChildProcess: Sendable {
 
     /// The exit status, or nil if `timeout` passes first (the child is then killed).
     public func wait(timeout: Duration) async -> Int32? {
-        let status = await Self.status(of: exited, within: timeout)
-        if status == nil { Self.kill(process) }
-        return status
+        let process = self.process
+        return await Self.status(of: exited, within: timeout) { Self.kill(process) }
     }
 
     /// The exit status once the child ends within `seconds`; throws with its output otherwise (and kills it).
@@ -143,9 +142,7 @@ public final class ChildProcess: Sendable {
         process.standardInput = stdin
         let name = URL(fileURLWithPath: path).lastPathComponent
         let exited = try launch(process, name: name)
-        guard let status = await status(of: exited, within: timeout) else {
-            kill(process)
-            _ = await exited.value
+        guard let status = await status(of: exited, within: timeout, onTimeout: { kill(process) }) else {
             let stderr = (try? String(contentsOf: errPath, encoding: .utf8)) ?? ""
             throw Timeout(description: "\(name) \(arguments.prefix(6).joined(separator: " ")) ran longer than "
                           + "\(timeout) and was killed; stderr:\n\(stderr.suffix(4_000))")
@@ -183,11 +180,16 @@ public final class ChildProcess: Sendable {
         return Task { await stream.first { _ in true } ?? -1 }
     }
 
-    private static func status(of exited: Task<Int32, Never>, within timeout: Duration) async -> Int32? {
+    /// The exit status, or nil once `timeout` passes; `onTimeout` (the kill) runs inside the group, because the group
+    /// cannot return before its tasks end and `exited.value` ignores cancellation: killing after it would wait for
+    /// the child to end by itself (ChildProcessTests.aRunPastItsLimitIsKilledAndNamed took the child's whole 60 s).
+    private static func status(of exited: Task<Int32, Never>, within timeout: Duration,
+                               onTimeout: @escaping @Sendable () -> Void) async -> Int32? {
         await withTaskGroup(of: Int32?.self) { group in
             group.addTask { await exited.value }
             group.addTask {
-                try? await Task.sleep(for: timeout)
+                do { try await Task.sleep(for: timeout) } catch { return nil }  // cancelled: the child ended first
+                onTimeout()
                 return nil
             }
             let first = await group.next() ?? nil
