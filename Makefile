@@ -22,11 +22,26 @@ run: deps
 
 # Every test: unit tests, the SigV4 suite, integration tests against moto_server (started by the tests
 # on a free loopback port) and real transcodes of clips the tests generate.
-# --no-parallel: several test helpers (ffmpeg/ffprobe/python runs) wait for child processes synchronously, which on
-# a 2-core machine can occupy the whole cooperative thread pool and stall unrelated tests past their timeouts.
+# Tests run in parallel: child processes are awaited through LecternTestSupport's ChildProcess, which holds no thread
+# of the cooperative pool while a child runs. Some suites run after the rest, one at a time (SERIAL_SUITES):
+# - PortalBrowserTests, SchemathesisTests: each starts its own whole stack (API, worker, and headless Chromium or
+#   schemathesis' generated load) that alone fills 2 cores; their time limits assume a machine to themselves.
+# - TranscoderTests: their helpers (MediaTools, the in-process probe) still run ffmpeg/ffprobe synchronously and hold
+#   a pool thread for seconds per clip (converting them waits for the transcoder branch's rework of those files).
+# - LectureRecordCacheTests, HTTP1EngineTests, EngineFairnessTests, HTTP1SocketReactorTests: they measure wall-clock
+#   windows of 0.1-2 s (TTLs, a request in flight during stop, scheduling order); among ~750 tests sharing 2 cores
+#   those windows stretched past 30 s. They need an injected clock or explicit gates to run among the rest.
+# - CrossCuttingTests (a per-minute rate limit reached by requests in a row), HTTP1ConformanceTests (one test measures
+#   the process's memory growth, which parallel neighbours add to).
+# - WorkerJobTests, CaptionDraftTests: heartbeats every third of a 2-5 s visibility timeout and polls of a shared moto;
+#   with the whole suite on moto at once a round trip took seconds and leases lapsed (a job claimed twice).
+# - WorkerProcessTests, ObservabilityTests: a worker is killed or watched mid-encode; on a loaded machine the short
+#   clip's encode finished first, or a 5 s task limit ran out.
+SERIAL_SUITES := PortalBrowserTests|SchemathesisTests|TranscoderTests|LectureRecordCacheTests|HTTP1EngineTests|EngineFairnessTests|EngineEventLoopTests|HTTP1SocketReactorTests|CrossCuttingTests|HTTP1ConformanceTests|WorkerJobTests|CaptionDraftTests|WorkerProcessTests|ObservabilityTests
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --no-parallel
+	$(SWIFT) test --skip-build --skip '$(SERIAL_SUITES)'
+	$(SWIFT) test --skip-build --no-parallel --filter '$(SERIAL_SUITES)'
 
 # The long chaos run (issue #13): 30 lectures through 3 worker processes killed every few seconds for 5 minutes;
 # prints a table (ready, failed with a reason, stuck, published twice). `make test` runs a short one.

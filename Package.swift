@@ -85,10 +85,19 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // MARK: Domain (shared by the API and the worker; no AWS, no FFmpeg)
+        // MARK: Domain (shared by the API and the worker: lectures, courses, jobs and their stores over our own AWS
+        // clients; no FFmpeg, no development tooling)
         .target(
             name: "LecternCore",
             dependencies: ["AWS", "Captions", "RenditionLadder", "SearchIndex"],
+            swiftSettings: strict
+        ),
+
+        // MARK: Local platform (development tooling for the CLI's `dev` commands, the tests and the benchmarks:
+        // bootstrap moto's resources, plan the local worker pool, pick loopback ports; never linked by the API or worker)
+        .target(
+            name: "LocalPlatform",
+            dependencies: ["LecternCore", "AWS"],
             swiftSettings: strict
         ),
 
@@ -144,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "lectern",
             dependencies: [
-                "AWS", "SigV4", "Transcoder", "LecternCore", "LecternAPI",
+                "AWS", "SigV4", "Transcoder", "LecternCore", "LecternAPI", "LocalPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -188,7 +197,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "LecternTestSupport",
-            dependencies: ["AWS", "SigV4", "HTTPTransport", "LecternCore"],
+            dependencies: ["AWS", "SigV4", "HTTPTransport", "LecternCore", "LocalPlatform"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -207,6 +216,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "LocalPlatformTests",
+            dependencies: ["LocalPlatform", "LecternCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "LecternAPITests",
             dependencies: ["LecternAPI", "LecternCore", "LecternTestSupport", "Captions", "LecternWorker"],
             swiftSettings: strict
@@ -221,7 +235,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LecternCLITests",
-            dependencies: ["AWS", "LecternCore", "LecternAPI", "LecternTestSupport"],
+            dependencies: ["AWS", "LecternCore", "LecternAPI", "LecternTestSupport", "LocalPlatform"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -106,7 +106,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         do {
             try transfer.configure(easy)
         } catch {
-            recycle(easy)
+            // Not recycled: a handle that refused an option would refuse it again for every later request.
             transfer.fail(kind: .other, code: error.code, message: error.message)
             return
         }
@@ -125,7 +125,9 @@ final class CurlMultiLoop: @unchecked Sendable {
         curl_multi_remove_handle(multi, easy.raw)
         transfer.easy = nil
         transfer.fail(kind: kind, message: message)
-        recycle(easy)
+        // Not recycled: libcurl 7.88 keeps the receive buffer of a transfer removed while it waited for a connection,
+        // even through `curl_easy_reset`, and then refuses CURLOPT_BUFFERSIZE on that handle for good
+        // (FailureTests.aRequestThatTimedOutWaitingForAConnectionLeavesNoBrokenHandle). Dropping it frees it.
     }
 
     /// curl leaves a transfer that waits for a free connection (CURLMOPT_MAX_HOST_CONNECTIONS) without

@@ -32,8 +32,24 @@ public struct CaptionPublisher: Sendable {
 
     /// Why a caption change did not apply; `kind` is stable, `message` is for a professor.
     public struct Failure: Error, Sendable, CustomStringConvertible {
-        public enum Kind: String, Sendable {
-            case lectureNotFound, lectureNotReady, trackNotFound, tooManyTracks, invalidTrack, invalidFile, busy
+        /// A struct over an enum (jwt-kit's `JWTError` shape) so a new kind does not break the API's handling; it
+        /// compares kinds and has a default for those it does not know.
+        public struct Kind: Sendable, Hashable, CustomStringConvertible {
+            enum Base: String, Sendable {
+                case lectureNotFound, lectureNotReady, trackNotFound, tooManyTracks, invalidTrack, invalidFile, busy
+            }
+            let base: Base
+
+            public static let lectureNotFound = Kind(base: .lectureNotFound)
+            public static let lectureNotReady = Kind(base: .lectureNotReady)
+            public static let trackNotFound = Kind(base: .trackNotFound)
+            public static let tooManyTracks = Kind(base: .tooManyTracks)
+            public static let invalidTrack = Kind(base: .invalidTrack)
+            public static let invalidFile = Kind(base: .invalidFile)
+            public static let busy = Kind(base: .busy)
+
+            public var rawValue: String { base.rawValue }
+            public var description: String { base.rawValue }
         }
         public let kind: Kind
         public let message: String

@@ -28,20 +28,6 @@ public struct JobMessage: Codable, Sendable, Equatable {
     /// The production ladder's heights (`RenditionLadder.Ladder`, which the transcoder's caps come from too).
     public static let defaultLadder = Ladder.standardHeights
 
-    public enum DecodingProblem: Error, Sendable, Equatable, CustomStringConvertible {
-        case malformed(String)
-        case unsupportedVersion(Int)
-        case invalid(String)
-
-        public var description: String {
-            switch self {
-            case .malformed(let why): "malformed job message: \(why)"
-            case .unsupportedVersion(let version): "job message schema version \(version) is not supported (this worker knows \(JobMessage.currentSchemaVersion))"
-            case .invalid(let why): "invalid job message: \(why)"
-            }
-        }
-    }
-
     public func encoded() -> String {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601

@@ -28,30 +28,10 @@ public enum BuiltProducts {
     }
 
     /// Runs a built executable to completion with `environment` added to (and overriding) this process's own.
-    /// Output goes through temporary files, so a chatty child never blocks on a full pipe.
+    /// Output goes through temporary files, so a chatty child never blocks on a full pipe (`ChildProcess.run`).
     public static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:],
                            removing removed: [String] = []) async throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try executable(name))
-        process.arguments = arguments
-        var merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        for name in removed { merged.removeValue(forKey: name) }
-        process.environment = merged
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let outPath = folder.appendingPathComponent("stdout"), errPath = folder.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outPath.path, contents: nil)
-        FileManager.default.createFile(atPath: errPath.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: outPath)
-        process.standardError = try FileHandle(forWritingTo: errPath)
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            process.terminationHandler = { _ in done.resume() }
-            do { try process.run() } catch { process.terminationHandler = nil; done.resume() }
-        }
-        guard process.processIdentifier != 0 else { throw Missing(description: "\(name) could not be started") }
-        return Run(status: process.terminationStatus,
-                   stdout: (try? String(contentsOf: outPath, encoding: .utf8)) ?? "",
-                   stderr: (try? String(contentsOf: errPath, encoding: .utf8)) ?? "")
+        let result = try await ChildProcess.run(try executable(name), arguments, environment: environment, removing: removed)
+        return Run(status: result.status, stdout: result.text, stderr: result.stderr)
     }
 }

@@ -1,4 +1,4 @@
-import LecternCore
+import LocalPlatform
 
-/// Tests and benchmarks pick ports the way `lectern dev workers` does (one implementation, in LecternCore).
-public typealias LoopbackPort = LecternCore.LoopbackPort
+/// Tests and benchmarks pick ports the way `lectern dev workers` does (one implementation, in LocalPlatform).
+public typealias LoopbackPort = LocalPlatform.LoopbackPort

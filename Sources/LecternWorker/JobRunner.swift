@@ -59,7 +59,7 @@ struct JobRunner: Sendable {
             job = try JobMessage.decode(message.body)
         } catch {
             // A newer producer's version goes to the DLQ untouched: a newer worker may take it from there.
-            if case .unsupportedVersion = error {} else if let identity = JobValidation.salvageIdentity(message.body) {
+            if error.kind == .unsupportedVersion {} else if let identity = JobValidation.salvageIdentity(message.body) {
                 logger[metadataKey: "lectureId"] = "\(identity.lectureID)"
                 await rejectInvalid(message, lectureID: identity.lectureID, version: identity.outputVersion,
                                     problem: JobValidation.problem(undecodable: message.body, lectureID: identity.lectureID,

@@ -2,6 +2,7 @@ import AWS
 import ArgumentParser
 import Foundation
 import LecternCore
+import LocalPlatform
 
 /// `lectern dev bootstrap`: creates the bucket (with CORS), the queues and the table, then prints `export` lines.
 struct DevBootstrapCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import AWS
 import Foundation
 import LecternCore
+import LocalPlatform
 
 /// The process side of `lectern dev workers`: each interval it observes the queue and the workers, asks
 /// `WorkerPoolPlanner` (the deployment's `ScalingPolicy`) what to do, and starts or SIGTERMs `lectern-worker`s.

@@ -1,5 +1,6 @@
 import Foundation
 import LecternCore
+import LocalPlatform
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -3,6 +3,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import LecternCore
+import LocalPlatform
 
 /// `lectern dev workers`: a local worker pool sized by the same `ScalingPolicy` the ECS deployment uses.
 struct DevWorkersCommand: AsyncParsableCommand {

@@ -91,9 +91,9 @@ struct SQSUnitTests {
             + #""MD5OfMessageAttributes":"a512aac9938034acb0b3c3d965944bf1","MessageAttributes":{"a":{"DataType":"String","StringValue":"y"}}}]}"#
         let sqs = client(answer: answer)
         let error = try await #require(throws: SQSError.self) { try await sqs.receiveMessages(Self.queueURL) }
-        guard case .attributesChecksumMismatch(let id, let expected, _) = error else { Issue.record("unexpected \(error)"); return }
-        #expect(id == "m-2")
-        #expect(expected == "a512aac9938034acb0b3c3d965944bf1")
+        #expect(error.kind == .attributesChecksumMismatch, "unexpected \(error)")
+        #expect(error.messageID == "m-2")
+        #expect(error.expectedMD5 == "a512aac9938034acb0b3c3d965944bf1")
         // Asking for some attributes only: the digest covers all of them, so it is not checked.
         let some = try await sqs.receiveMessages(Self.queueURL, messageAttributes: ["a"])
         #expect(some.first?.messageAttributes["a"] == .string("y"))

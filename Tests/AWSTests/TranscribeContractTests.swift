@@ -40,9 +40,9 @@ struct TranscribeContractTests {
     }
 
     /// Runs the validator over (operation, body) pairs; one list of problems per pair.
-    static func validate(_ cases: [(String, Any)]) throws -> [[String]] {
+    static func validate(_ cases: [(String, Any)]) async throws -> [[String]] {
         let input = try JSONSerialization.data(withJSONObject: cases.map { ["operation": $0.0, "body": $0.1] })
-        let output = try PythonRunner.run(script: "transcribe_contract.py", in: testDirectory, input: input)
+        let output = try await PythonRunner.run(script: "transcribe_contract.py", in: testDirectory, input: input)
         guard let answers = try JSONSerialization.jsonObject(with: output) as? [[String]], answers.count == cases.count else {
             throw PythonRunner.Failure(description: "unexpected validator output: \(String(decoding: output, as: UTF8.self))")
         }
@@ -78,7 +78,7 @@ struct TranscribeContractTests {
             #expect(request.headers["Content-Type"] == "application/x-amz-json-1.1")
             #expect(request.headers["Authorization"]?.contains("/eu-west-1/transcribe/aws4_request") == true)
         }
-        let problems = try Self.validate(try zip(operations, requests).map { ($0, try Self.body($1)) })
+        let problems = try await Self.validate(try zip(operations, requests).map { ($0, try Self.body($1)) })
         let invalid = problems.filter { !$0.isEmpty }
         #expect(invalid.isEmpty, "\(invalid)")
 
@@ -90,7 +90,7 @@ struct TranscribeContractTests {
         #expect((starts[0]["Subtitles"] as? [String: Any])?["Formats"] as? [String] == ["vtt"])
     }
 
-    @Test func theValidatorCatchesWrongBodies() throws {
+    @Test func theValidatorCatchesWrongBodies() async throws {
         let good: [String: Any] = ["TranscriptionJobName": "lectern-a", "Media": ["MediaFileUri": "s3://b/k.mp4"], "MediaFormat": "mp4"]
         var badEnum = good
         badEnum["MediaFormat"] = "mkv"
@@ -102,7 +102,7 @@ struct TranscribeContractTests {
         missing["Media"] = nil
         var badSubtitles = good
         badSubtitles["Subtitles"] = ["Formats": ["vtt"], "OutputStartIndex": 2]
-        let answers = try Self.validate([("StartTranscriptionJob", good), ("StartTranscriptionJob", badEnum), ("StartTranscriptionJob", unknown),
+        let answers = try await Self.validate([("StartTranscriptionJob", good), ("StartTranscriptionJob", badEnum), ("StartTranscriptionJob", unknown),
                                          ("StartTranscriptionJob", badName), ("StartTranscriptionJob", missing),
                                          ("StartTranscriptionJob", badSubtitles), ("GetTranscriptionJob", [String: Any]())])
         #expect(answers[0].isEmpty)

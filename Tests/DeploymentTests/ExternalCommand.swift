@@ -1,7 +1,8 @@
 import Foundation
+import LecternTestSupport
 
-/// Runs a program found on PATH (cfn-lint, bash) to completion; output goes through temporary files so a chatty
-/// child never blocks on a full pipe.
+/// Runs a program found on PATH (cfn-lint, bash) to completion through `ChildProcess.run` (output through
+/// temporary files, the exit awaited without holding a pool thread).
 enum ExternalCommand {
     struct Result: Sendable {
         let status: Int32
@@ -14,34 +15,18 @@ enum ExternalCommand {
         let description: String
     }
 
-    static func locate(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static func locate(_ name: String) -> String? { try? ChildProcess.locate(name) }
 
     static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
         guard let executable = locate(name) else {
             throw NotFound(description: "\(name) is not on PATH (scripts/install-deps.sh installs it)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("deployment-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let outPath = folder.appendingPathComponent("stdout"), errPath = folder.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outPath.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: outPath)
-        process.standardError = try FileHandle(forWritingTo: errPath)
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            process.terminationHandler = { _ in done.resume() }
-            do { try process.run() } catch { process.terminationHandler = nil; done.resume() }
+        let result: ChildProcess.Result
+        do {
+            result = try await ChildProcess.run(executable, arguments, environment: environment)
+        } catch let error as ChildProcess.CouldNotStart {
+            throw NotFound(description: "\(name) could not be started: \(error)")
         }
-        guard process.processIdentifier != 0 else { throw NotFound(description: "\(name) could not be started") }
-        return Result(status: process.terminationStatus,
-                      stdout: (try? String(contentsOf: outPath, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: errPath, encoding: .utf8)) ?? "")
+        return Result(status: result.status, stdout: result.text, stderr: result.stderr)
     }
 }

@@ -146,6 +146,34 @@ struct FailureTests {
         #expect(error?.kind == .timedOut)
     }
 
+    /// libcurl 7.88 refuses CURLOPT_BUFFERSIZE on a handle that still holds its receive buffer, which a transfer
+    /// removed while it waited for a free connection does, even after `curl_easy_reset`: recycled, that handle failed
+    /// every later request it was given ("curl rejected option 98"). Found when the suite first ran in parallel and
+    /// the API answered 500s after one request had queued past its timeout.
+    @Test func aRequestThatTimedOutWaitingForAConnectionLeavesNoBrokenHandle() async throws {
+        let single = CurlTransport(timeouts: quickTimeouts, maxConnectionsPerHost: 1)
+        let patient = HTTPTimeouts(connect: .seconds(120), total: .seconds(120), lowSpeedWindow: .seconds(120))
+        let hanging = Task { try await single.execute(HTTPRequest(method: "GET", url: server.url("/hang"), timeouts: patient)) }
+        let probe = CurlTransport(timeouts: quickTimeouts)
+        while try await server.acceptedConnections(via: probe) < 2 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let queued = await transportError {
+            try await single.execute(HTTPRequest(method: "GET", url: server.url("/bytes/10"),
+                                                 timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(1))))
+        }
+        #expect(queued?.kind == .timedOut)
+        hanging.cancel()
+        _ = await transportError { try await hanging.value }
+        // Two at a time, so both recycled handles are used again.
+        for _ in 0..<3 {
+            async let first = single.execute(HTTPRequest(method: "GET", url: server.url("/bytes/100")))
+            async let second = single.execute(HTTPRequest(method: "GET", url: server.url("/bytes/100")))
+            let bodies = try await [first.body, second.body]
+            #expect(bodies == [patternBytes(100), patternBytes(100)])
+        }
+    }
+
     @Test func cancelledTransferDoesNotDisturbItsNeighbours() async throws {
         let patient = HTTPTimeouts(connect: .seconds(120), total: .seconds(120), lowSpeedWindow: .seconds(120))
         let hanging = Task { try await get("/hang", timeouts: patient) }

@@ -83,14 +83,11 @@ import Testing
     }
 
     /// An RSA key from openssl and an EC key from jwt-kit, published as a JWKS file.
-    func makeKeys() throws -> Keys {
+    func makeKeys() async throws -> Keys {
         let pemPath = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-rsa-\(UUID().uuidString).pem").path
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", pemPath]
-        openssl.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try openssl.run()
-        openssl.waitUntilExit()
+        let openssl = try await ChildProcess.run("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+                                                             "-out", pemPath])
+        try #require(openssl.status == 0, "openssl genpkey failed: \(openssl.stderr)")
         defer { try? FileManager.default.removeItem(atPath: pemPath) }
         let rsa = try Insecure.RSA.PrivateKey(pem: try String(contentsOfFile: pemPath, encoding: .utf8))
         let (modulus, exponent) = try rsa.publicKey.getKeyPrimitives()
@@ -114,7 +111,7 @@ import Testing
     }
 
     @Test func rs256AndES256TokensFromTheJWKSVerify() async throws {
-        let keys = try makeKeys()
+        let keys = try await makeKeys()
         defer { try? FileManager.default.removeItem(atPath: keys.jwksPath) }
         let authenticator = try await Authenticator(source: .jwksFile(keys.jwksPath), issuer: "https://id.example.edu", audience: "lectern")
 

@@ -151,24 +151,8 @@ enum Tool {
 
     @discardableResult
     static func check(_ name: String, _ arguments: [String]) async throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [name] + arguments
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tool-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let outPath = folder.appendingPathComponent("stdout"), errPath = folder.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outPath.path, contents: nil)
-        FileManager.default.createFile(atPath: errPath.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: outPath)
-        process.standardError = try FileHandle(forWritingTo: errPath)
-        process.standardInput = FileHandle.nullDevice
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in done.resume() }
-            do { try process.run() } catch { process.terminationHandler = nil; done.resume(throwing: error) }
-        }
-        let output = Output(status: process.terminationStatus, stdout: (try? String(contentsOf: outPath, encoding: .utf8)) ?? "",
-                            stderr: (try? String(contentsOf: errPath, encoding: .utf8)) ?? "")
+        let result = try await ChildProcess.run(name, arguments)
+        let output = Output(status: result.status, stdout: result.text, stderr: result.stderr)
         guard output.status == 0 else { throw Failure(description: "\(name) \(arguments.joined(separator: " ")): \(output.stderr)") }
         return output
     }

@@ -79,16 +79,9 @@ import Glibc
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
     }
 
-    @Test func theAPINeverLinksFFmpeg() throws {
+    @Test func theAPINeverLinksFFmpeg() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build lectern-api first (swift build)")
-        let ldd = Process()
-        ldd.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
-        ldd.arguments = [binary.path]
-        let output = Pipe()
-        ldd.standardOutput = output
-        try ldd.run()
-        let libraries = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        ldd.waitUntilExit()
+        let libraries = try await ChildProcess.run("/usr/bin/ldd", [binary.path]).text
         #expect(libraries.contains("libcurl"))
         for library in ["libavformat", "libavcodec", "libavutil", "libswscale", "libswresample", "libavfilter"] {
             #expect(!libraries.contains(library), "lectern-api links \(library)")

@@ -1,4 +1,5 @@
 import Foundation
+import LecternTestSupport
 import Testing
 
 /// The libFuzzer targets of the engine's parsers (`Fuzz/run`), for a short fixed budget: a fixed seed and number of
@@ -7,28 +8,11 @@ import Testing
 @Suite("Fuzz targets of the HTTP/1.1 parsers") struct FuzzTargetTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Runs `Fuzz/run` with `arguments` on a thread of its own (waiting for a child process must not hold a thread
-    /// of the cooperative pool); its exit status and the end of its output.
+    /// Runs `Fuzz/run` with `arguments` (awaited through `ChildProcess`, which holds no thread of the cooperative
+    /// pool while it waits); its exit status and the end of its output.
     static func fuzz(_ arguments: [String]) async throws -> (Int32, String) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                do {
-                    let process = Process()
-                    process.executableURL = root.appendingPathComponent("Fuzz/run")
-                    process.arguments = arguments
-                    process.currentDirectoryURL = root
-                    let output = Pipe()
-                    process.standardOutput = output
-                    process.standardError = output
-                    try process.run()
-                    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                    process.waitUntilExit()
-                    continuation.resume(returning: (process.terminationStatus, String(text.suffix(3_000))))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }.start()
-        }
+        let result = try await ChildProcess.run(root.appendingPathComponent("Fuzz/run").path, arguments, currentDirectory: root)
+        return (result.status, String(result.output.suffix(3_000)))
     }
 
     @Test(arguments: [("head", 15_000), ("chunked", 30_000)])

@@ -1,6 +1,7 @@
 import AWS
 import Foundation
 import LecternCore
+import LocalPlatform
 import LecternTestSupport
 import Testing
 #if canImport(Glibc)
@@ -38,7 +39,7 @@ import Glibc
             executable: try BuiltProducts.executable("lectern"),
             arguments: ["dev", "workers", "--min", "0", "--max", "2", "--interval", "300ms", "--scale-out-cooldown", "1s",
                         "--scale-in-cooldown", "4s", "--scratch-dir", scratch, "--worker", try BuiltProducts.executable("lectern-worker")],
-            environment: environment)
+            environment: environment, inheritEnvironment: false)
 
         let started = try await pool.waitForOutput("two workers", seconds: 20) { $0.components(separatedBy: "started worker").count - 1 >= 2 }
         #expect(started.contains("scaling 0 → 2"))
@@ -89,7 +90,7 @@ import Glibc
             executable: try BuiltProducts.executable("lectern"),
             arguments: ["dev", "workers", "--min", "2", "--max", "2", "--interval", "300ms", "--scratch-dir", scratch,
                         "--worker", try BuiltProducts.executable("lectern-worker")],
-            environment: environment)
+            environment: environment, inheritEnvironment: false)
         let started = try await pool.waitForOutput("two workers", seconds: 20) { $0.components(separatedBy: "started worker").count - 1 >= 2 }
         let workers = Processes.numbers(after: "(pid ", in: started)
         #expect(workers.count == 2)

@@ -1,6 +1,7 @@
 import AWS
 import Foundation
 import LecternCore
+import LocalPlatform
 import LecternTestSupport
 import Testing
 #if canImport(Glibc)
@@ -46,7 +47,8 @@ final class LocalStack: @unchecked Sendable {
         apiEnvironment["PORT"] = String(apiPort)
         apiEnvironment["METRICS_PORT"] = "0"  // a free port: 9101 may be held by `make run`
         apiEnvironment["LECTERN_CORS_ORIGIN"] = "http://localhost:\(apiPort)"
-        api = try ChildProcess(executable: try BuiltProducts.executable("lectern-api"), arguments: [], environment: apiEnvironment)
+        api = try ChildProcess(executable: try BuiltProducts.executable("lectern-api"), arguments: [], environment: apiEnvironment,
+                               inheritEnvironment: false)
         var workerEnvironment = environment
         workerEnvironment["LECTERN_SCRATCH_DIR"] = scratch
         workerEnvironment["LECTERN_RECEIVE_WAIT_SECONDS"] = "1"
@@ -54,7 +56,8 @@ final class LocalStack: @unchecked Sendable {
         workerEnvironment["LECTERN_PROGRESS_INTERVAL_SECONDS"] = "1"
         workerEnvironment["LECTERN_WORKER_CONCURRENCY"] = "1"
         workerEnvironment["LECTERN_SHUTDOWN_GRACE_SECONDS"] = "2"
-        worker = try ChildProcess(executable: try BuiltProducts.executable("lectern-worker"), arguments: [], environment: workerEnvironment)
+        worker = try ChildProcess(executable: try BuiltProducts.executable("lectern-worker"), arguments: [], environment: workerEnvironment,
+                                  inheritEnvironment: false)
         try await waitUntilReady(transport: transport)
     }
 

@@ -45,7 +45,7 @@ import Glibc
             import os, signal, sys
             signal.pthread_sigmask(signal.SIG_SETMASK, [])
             os.execv("/bin/bash", ["bash", sys.argv[1]])
-            """, script], environment: environment)
+            """, script], environment: environment, inheritEnvironment: false)
     }
 
     /// SIGKILL for whatever a failed run left behind.
@@ -108,7 +108,7 @@ import Glibc
         let holder = try ChildProcess(executable: "/usr/bin/env", arguments: ["python3", "-c", """
             import socket, sys, time
             s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)
-            """], environment: ProcessInfo.processInfo.environment)
+            """], environment: ProcessInfo.processInfo.environment, inheritEnvironment: false)
         defer { holder.signal(SIGKILL) }
         let text = try await holder.waitForOutput("the holder's port", seconds: 10) { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) != nil }
         let taken = try #require(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)))

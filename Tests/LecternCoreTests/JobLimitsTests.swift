@@ -10,7 +10,6 @@ import Testing
             #expect(limits.queueMaxReceiveCount > 2 * attempts)
         }
         #expect(JobLimits(encodeAttempts: 0).encodeAttempts == 1)
-        #expect(LocalBootstrap.Settings().maxReceiveCount == JobLimits.default.queueMaxReceiveCount)
     }
 
     func record(_ state: LectureState, version: String = "v1", attempts: Int, lease: Date? = nil) -> LectureRecord {

@@ -20,7 +20,7 @@ import Testing
         #expect {
             try JobMessage.decode(body)
         } throws: { error in
-            if case .malformed = error as? JobMessage.DecodingProblem { return true }
+            if (error as? JobMessage.DecodingProblem)?.kind == .malformed { return true }
             return false
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LecternTestSupport
 
 /// Small test inputs made with the ffmpeg CLI, once per test process.
 enum Clips {
@@ -32,24 +33,7 @@ enum Clips {
 
     /// Runs ffmpeg without holding a cooperative thread while it works (output goes to a file, not a pipe).
     static func ffmpeg(_ arguments: [String]) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ffmpeg", "-y", "-v", "error", "-nostdin"] + arguments
-        let errorPath = directory + "/ffmpeg-\(UUID().uuidString).log"
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errorPath) }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in done.resume() }
-            do { try process.run() } catch {
-                process.terminationHandler = nil
-                done.resume(throwing: error)
-            }
-        }
-        guard process.terminationStatus == 0 else {
-            let message = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
-            throw Failure(description: "ffmpeg failed: \(message)")
-        }
+        let result = try await ChildProcess.run("ffmpeg", ["-y", "-v", "error", "-nostdin"] + arguments)
+        guard result.status == 0 else { throw Failure(description: "ffmpeg failed: \(result.stderr)") }
     }
 }

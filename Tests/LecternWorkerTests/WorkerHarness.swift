@@ -124,7 +124,7 @@ struct WorkerHarness {
     }
 
     /// Every message in the DLQ (received with a long visibility so each is seen once).
-    func deadLetters(expecting count: Int, timeout: Duration = .seconds(20)) async throws -> [SQSMessage] {
+    func deadLetters(expecting count: Int, timeout: Duration = .seconds(60)) async throws -> [SQSMessage] {
         var found: [SQSMessage] = []
         let deadline = ContinuousClock.now + timeout
         while found.count < count, ContinuousClock.now < deadline {

@@ -55,7 +55,10 @@ import Transcoder
         let slow = InterceptingTransport(base: CurlTransport()) { request in
             if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(3)) }
         }
-        let worker = harness.startWorker(harness.configuration(concurrency: 2), context: harness.moto.context(transport: slow))
+        // Visibility 6 s (lease 5 s, a heartbeat every 2 s), not 3: under parallel load on 2 cores a heartbeat came
+        // late enough for the lease to lapse and the copy to claim the job again (attempts 2).
+        let worker = harness.startWorker(harness.configuration(visibility: 6, concurrency: 2),
+                                         context: harness.moto.context(transport: slow))
         // Sent only once the job is claimed: moto (unlike DynamoDB) does not apply conditional writes atomically, so
         // two claims at the same instant could both pass there.
         try await harness.waitForRecord(job.lectureID) { $0.state == .processing }
@@ -261,15 +264,18 @@ import Transcoder
     }
 
     @Test func aJobLongerThanTheVisibilityTimeoutIsNotDeliveredTwice() async throws {
-        let harness = try await WorkerHarness.make(visibility: 2)
+        // Runs in make test's serial step: among the parallel suites a moto round trip outlasted the margin a heartbeat
+        // every third of the visibility leaves, even at 5 s (the job came back, attempts 2).
+        let visibility = 2
+        let harness = try await WorkerHarness.make(visibility: visibility)
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
-        // The source download takes 6 s: three times the queue's visibility timeout.
+        // The source download takes three times the queue's visibility timeout.
         let slow = InterceptingTransport(base: CurlTransport()) { request in
-            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(6)) }
+            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(3 * visibility)) }
         }
         let context = harness.moto.context(transport: slow)
-        let first = harness.startWorker(harness.configuration(visibility: 2), context: context)
-        let second = harness.startWorker(harness.configuration(visibility: 2), context: context)
+        let first = harness.startWorker(harness.configuration(visibility: visibility), context: context)
+        let second = harness.startWorker(harness.configuration(visibility: visibility), context: context)
 
         let record = try await harness.waitForRecord(job.lectureID) { $0.state == .ready }
         try await harness.waitForEmptyQueue()

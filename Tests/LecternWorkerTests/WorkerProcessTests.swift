@@ -161,8 +161,9 @@ import Testing
         // SIGTERM during the wait ends it at once, cleanly.
         let stopped = ContinuousClock.now
         kill(worker.process.processIdentifier, SIGTERM)
-        #expect(try await worker.waitForExit(timeout: .seconds(10)) == 0, "log:\n\(worker.log)")
-        #expect(ContinuousClock.now - stopped < .seconds(5))
+        #expect(try await worker.waitForExit(timeout: .seconds(20)) == 0, "log:\n\(worker.log)")
+        // "At once" against the 25 s shutdown grace it would otherwise wait out; 5 s was too tight under parallel load.
+        #expect(ContinuousClock.now - stopped < .seconds(15))
     }
 
     @Test(.enabled(if: binary != nil, "build lectern-worker first"))

@@ -35,7 +35,7 @@ import Testing
         let probe = try ChildProcess("python3", executable: "/usr/bin/env", arguments: ["python3", "-c", "import selenium"],
                                      logPath: folder.appendingPathComponent("selenium-probe.log").path)
         guard await probe.wait(timeout: .seconds(30)) == 0 else {
-            Issue.record("python3 cannot import selenium: run `make test`, which installs it (scripts/install-deps.sh)\n\(probe.log)")
+            Issue.record("python3 cannot import selenium: run `make test`, which installs it (scripts/install-deps.sh)\n\(probe.output)")
             return
         }
 
@@ -93,7 +93,7 @@ import Testing
             let selenium = try ChildProcess("selenium", executable: "/usr/bin/env", arguments: ["python3", "-u", script.path, configPath.path],
                                             logPath: folder.appendingPathComponent("selenium.log").path)
             let status = await selenium.wait(timeout: .seconds(300))
-            #expect(status == 0, "the selenium script failed (status \(status.map(String.init) ?? "timeout")):\n\(selenium.log)")
+            #expect(status == 0, "the selenium script failed (status \(status.map(String.init) ?? "timeout")):\n\(selenium.output)")
             let data = try Data(contentsOf: folder.appendingPathComponent("results.json"))
             results = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         } catch {
@@ -144,6 +144,6 @@ import Testing
             "-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart", output.path,
         ], logPath: log.path)
         let status = await ffmpeg.wait(timeout: .seconds(120))
-        guard status == 0 else { throw StackError("ffmpeg could not generate the clip (status \(status.map(String.init) ?? "timeout")):\n\(ffmpeg.log)") }
+        guard status == 0 else { throw StackError("ffmpeg could not generate the clip (status \(status.map(String.init) ?? "timeout")):\n\(ffmpeg.output)") }
     }
 }

@@ -77,12 +77,12 @@ struct PortalStack {
         let transport = CurlTransport()
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            guard api.isRunning else { throw StackError("lectern-api exited at start:\n\(api.log)") }
+            guard api.isRunning else { throw StackError("lectern-api exited at start:\n\(api.output)") }
             if let response = try? await transport.execute(HTTPRequest(method: "GET", url: portalURL.appendingPathComponent("healthz"))),
                response.status == 200 { return }
             try await Task.sleep(for: .milliseconds(200))
         }
-        throw StackError("lectern-api did not answer /healthz within \(timeout):\n\(api.log)")
+        throw StackError("lectern-api did not answer /healthz within \(timeout):\n\(api.output)")
     }
 
     func token(_ role: Role, user: String, name: String) async throws -> String {

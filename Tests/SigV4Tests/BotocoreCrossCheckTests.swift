@@ -127,10 +127,10 @@ struct BotocoreCrossCheckTests {
         return cases
     }()
 
-    static func botocoreAnswers() throws -> [[String: Any]] {
+    static func botocoreAnswers() async throws -> [[String: Any]] {
         let spec: [String: Any] = ["timestamp": timestamp, "region": region, "bucket": bucket,
                                    "cases": cases.map(\.json)]
-        let output = try PythonRunner.run(script: "botocore_presign.py", in: Self.testDirectory,
+        let output = try await PythonRunner.run(script: "botocore_presign.py", in: Self.testDirectory,
                                           input: JSONSerialization.data(withJSONObject: spec))
         guard let answers = try JSONSerialization.jsonObject(with: output) as? [[String: Any]] else {
             throw PythonRunner.Failure(description: "unexpected botocore output")
@@ -139,9 +139,9 @@ struct BotocoreCrossCheckTests {
     }
 
     @Test("presigned GET/PUT/UploadPart URLs and POST forms equal botocore's")
-    func matchesBotocore() throws {
+    func matchesBotocore() async throws {
         #expect(Self.keys.count >= 50)
-        let answers = try Self.botocoreAnswers()
+        let answers = try await Self.botocoreAnswers()
         try #require(answers.count == Self.cases.count)
         let date = Date(timeIntervalSince1970: TimeInterval(Self.timestamp))
         var checked: [Operation: Int] = [:]
@@ -251,10 +251,10 @@ struct BotocoreCrossCheckTests {
     }()
 
     @Test("header signing (Authorization, X-Amz-Date, token, content hash) equals botocore's")
-    func headerSigningMatchesBotocore() throws {
+    func headerSigningMatchesBotocore() async throws {
         let spec: [String: Any] = ["timestamp": Self.timestamp, "region": Self.region, "bucket": Self.bucket,
                                    "cases": Self.headerCases.map(\.json)]
-        let output = try PythonRunner.run(script: "botocore_presign.py", in: Self.testDirectory, input: JSONSerialization.data(withJSONObject: spec))
+        let output = try await PythonRunner.run(script: "botocore_presign.py", in: Self.testDirectory, input: JSONSerialization.data(withJSONObject: spec))
         let answers = try #require(try JSONSerialization.jsonObject(with: output) as? [[String: Any]])
         try #require(answers.count == Self.headerCases.count)
         let date = Date(timeIntervalSince1970: TimeInterval(Self.timestamp))

@@ -129,15 +129,47 @@ public struct DynamoDBQueryPage: Sendable, Equatable {
 
 /// Errors the DynamoDB client raises itself. The service's errors are `AWSError`s: a failed
 /// `ConditionExpression` is `AWSError.isConditionFailed` (code `ConditionalCheckFailedException`).
-public enum DynamoDBError: Error, Sendable, Equatable, CustomStringConvertible {
-    case invalidArgument(String)
-    /// The table (or one of its indexes) was not ACTIVE within the wait.
-    case tableNotActive(table: String, status: String)
+///
+/// A struct over a private enum (jwt-kit's `JWTError` shape): compare `kind` or whole errors, read the fields; a
+/// new kind does not break callers.
+public struct DynamoDBError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Which failure this is. New kinds may be added; compare with `==` rather than switching exhaustively.
+    public struct Kind: Sendable, Hashable, CustomStringConvertible {
+        fileprivate enum Base: String, Sendable, Hashable { case invalidArgument, tableNotActive }
+        fileprivate let base: Base
+
+        /// The caller asked for something DynamoDB would refuse, or a query ran past its page limit.
+        public static let invalidArgument = Kind(base: .invalidArgument)
+        /// The table (or one of its indexes) was not ACTIVE within the wait.
+        public static let tableNotActive = Kind(base: .tableNotActive)
+
+        public var description: String { base.rawValue }
+    }
+
+    public let kind: Kind
+    /// For `invalidArgument`: what was wrong.
+    public let reason: String?
+    /// For `tableNotActive`: the table and the status it was still in.
+    public let table: String?
+    public let status: String?
+
+    private init(_ kind: Kind, reason: String? = nil, table: String? = nil, status: String? = nil) {
+        self.kind = kind
+        self.reason = reason
+        self.table = table
+        self.status = status
+    }
+
+    public static func invalidArgument(_ reason: String) -> DynamoDBError { DynamoDBError(.invalidArgument, reason: reason) }
+
+    public static func tableNotActive(table: String, status: String) -> DynamoDBError {
+        DynamoDBError(.tableNotActive, table: table, status: status)
+    }
 
     public var description: String {
-        switch self {
-        case .invalidArgument(let message): "invalid DynamoDB request: \(message)"
-        case .tableNotActive(let table, let status): "DynamoDB table \(table) is still \(status)"
+        switch kind.base {
+        case .invalidArgument: "invalid DynamoDB request: \(reason ?? "")"
+        case .tableNotActive: "DynamoDB table \(table ?? "") is still \(status ?? "")"
         }
     }
 }

@@ -207,8 +207,8 @@ public struct SQSClient: Sendable {
 
     /// Hides (or, with 0, releases) a received message for `visibilityTimeout` seconds from now.
     public func changeMessageVisibility(_ queueURL: String, receiptHandle: String, visibilityTimeout: Int) async throws {
-        guard (0...43_200).contains(visibilityTimeout) else {
-            throw SQSError.invalidArgument("visibilityTimeout \(visibilityTimeout) is outside 0…43200")
+        guard (0...SQSLimits.maxVisibilityTimeoutSeconds).contains(visibilityTimeout) else {
+            throw SQSError.invalidArgument("visibilityTimeout \(visibilityTimeout) is outside 0…\(SQSLimits.maxVisibilityTimeoutSeconds)")
         }
         let input = SQSChangeVisibilityInput(QueueUrl: queueURL, ReceiptHandle: receiptHandle, VisibilityTimeout: visibilityTimeout)
         _ = try await call("ChangeMessageVisibility", input, SQSEmptyOutput.self, idempotent: true)

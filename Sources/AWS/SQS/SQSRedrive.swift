@@ -82,8 +82,8 @@ public struct SQSRedrive: Sendable {
         if let maxMessages = options.maxMessages, maxMessages < 0 {
             throw SQSError.invalidArgument("maxMessages \(maxMessages) is negative")
         }
-        guard (0...43_200).contains(options.visibilityTimeout) else {
-            throw SQSError.invalidArgument("visibilityTimeout \(options.visibilityTimeout) is outside 0…43200")
+        guard (0...SQSLimits.maxVisibilityTimeoutSeconds).contains(options.visibilityTimeout) else {
+            throw SQSError.invalidArgument("visibilityTimeout \(options.visibilityTimeout) is outside 0…\(SQSLimits.maxVisibilityTimeoutSeconds)")
         }
         if options.preferMoveTask, options.maxMessages == nil, afterSend == nil,
            let result = try await runMoveTask(from: dlqURL, to: targetURL) {

@@ -208,25 +208,70 @@ public struct SQSReceiptEntry: Sendable, Equatable {
 }
 
 /// Errors the SQS client raises itself (the service's own errors are `AWSError`s).
-public enum SQSError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The body SQS delivered does not hash to the MD5 it announced: corrupted on the way.
-    case bodyChecksumMismatch(messageID: String, expected: String, actual: String)
-    /// SendMessage answered an MD5 that does not match the body we sent.
-    case sentChecksumMismatch(expected: String, actual: String)
-    /// The message attributes sent or received do not hash to the `MD5OfMessageAttributes` SQS announced.
-    case attributesChecksumMismatch(messageID: String, expected: String, actual: String)
-    case invalidArgument(String)
+///
+/// A struct over a private enum, as jwt-kit's `JWTError` is: callers compare `kind` (or whole errors, which are
+/// `Equatable`) and read the fields, so adding a kind does not break a caller's exhaustive `switch`.
+public struct SQSError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Which failure this is. New kinds may be added; compare with `==` rather than switching exhaustively.
+    public struct Kind: Sendable, Hashable, CustomStringConvertible {
+        fileprivate enum Base: String, Sendable, Hashable {
+            case bodyChecksumMismatch, sentChecksumMismatch, attributesChecksumMismatch, invalidArgument
+        }
+        fileprivate let base: Base
+
+        /// The body SQS delivered does not hash to the MD5 it announced: corrupted on the way.
+        public static let bodyChecksumMismatch = Kind(base: .bodyChecksumMismatch)
+        /// SendMessage answered an MD5 that does not match the body we sent.
+        public static let sentChecksumMismatch = Kind(base: .sentChecksumMismatch)
+        /// The message attributes sent or received do not hash to the `MD5OfMessageAttributes` SQS announced.
+        public static let attributesChecksumMismatch = Kind(base: .attributesChecksumMismatch)
+        /// The caller asked for something SQS would refuse (a limit out of range); nothing was sent.
+        public static let invalidArgument = Kind(base: .invalidArgument)
+
+        public var description: String { base.rawValue }
+    }
+
+    public let kind: Kind
+    /// The message concerned, for the checksum kinds that name one.
+    public let messageID: String?
+    /// For the checksum kinds: the MD5 SQS announced (or, for `sentChecksumMismatch`, the one we computed) and the one
+    /// found.
+    public let expectedMD5: String?
+    public let actualMD5: String?
+    /// For `invalidArgument`: what was wrong.
+    public let reason: String?
+
+    private init(_ kind: Kind, messageID: String? = nil, expected: String? = nil, actual: String? = nil, reason: String? = nil) {
+        self.kind = kind
+        self.messageID = messageID
+        self.expectedMD5 = expected
+        self.actualMD5 = actual
+        self.reason = reason
+    }
+
+    public static func bodyChecksumMismatch(messageID: String, expected: String, actual: String) -> SQSError {
+        SQSError(.bodyChecksumMismatch, messageID: messageID, expected: expected, actual: actual)
+    }
+
+    public static func sentChecksumMismatch(expected: String, actual: String) -> SQSError {
+        SQSError(.sentChecksumMismatch, expected: expected, actual: actual)
+    }
+
+    public static func attributesChecksumMismatch(messageID: String, expected: String, actual: String) -> SQSError {
+        SQSError(.attributesChecksumMismatch, messageID: messageID, expected: expected, actual: actual)
+    }
+
+    public static func invalidArgument(_ reason: String) -> SQSError { SQSError(.invalidArgument, reason: reason) }
 
     public var description: String {
-        switch self {
-        case .bodyChecksumMismatch(let id, let expected, let actual):
-            "SQS message \(id): body MD5 is \(actual), SQS announced \(expected)"
-        case .sentChecksumMismatch(let expected, let actual):
-            "SQS acknowledged a body with MD5 \(actual), but we sent one with MD5 \(expected)"
-        case .attributesChecksumMismatch(let id, let expected, let actual):
-            "SQS message \(id): message attributes MD5 is \(actual), SQS announced \(expected)"
-        case .invalidArgument(let message):
-            "invalid SQS request: \(message)"
+        let id = messageID ?? "", expected = expectedMD5 ?? "", actual = actualMD5 ?? ""
+        switch kind.base {
+        case .bodyChecksumMismatch: return "SQS message \(id): body MD5 is \(actual), SQS announced \(expected)"
+        case .sentChecksumMismatch:
+            return "SQS acknowledged a body with MD5 \(actual), but we sent one with MD5 \(expected)"
+        case .attributesChecksumMismatch:
+            return "SQS message \(id): message attributes MD5 is \(actual), SQS announced \(expected)"
+        case .invalidArgument: return "invalid SQS request: \(reason ?? "")"
         }
     }
 }

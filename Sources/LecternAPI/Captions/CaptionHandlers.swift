@@ -170,6 +170,8 @@ struct CaptionHandlers: Sendable {
             case .tooManyTracks: throw APIProblem.unprocessable(failure.message, kind: "too-many-caption-tracks")
             case .invalidTrack: throw APIProblem.unprocessable(failure.message, kind: "invalid-caption-track")
             case .invalidFile: throw CaptionFileRejection(problems: failure.problems, encoding: failure.encoding)
+            // A kind added to the publisher after this list: refused as a conflict with its message (nothing changed).
+            default: throw APIProblem.conflict(failure.message)
             }
         }
     }

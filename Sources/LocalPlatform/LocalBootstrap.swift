@@ -1,5 +1,6 @@
 import AWS
 import Foundation
+import LecternCore
 
 /// Creates what a local Lectern needs — the bucket (with a CORS rule for the portal's origin), the dead-letter queue,
 /// the jobs queue redriving into it, and the lectures table — through Lectern's own clients. Every step is

@@ -1,4 +1,5 @@
 import LecternCore
+import LocalPlatform
 import Testing
 
 /// The local pool's decisions: the deployment's policy decides the size, the planner turns it into starts and stops.
@@ -99,5 +100,10 @@ import Testing
         #expect(rule.allowedOrigins == ["http://localhost:9000"])
         #expect(Set(rule.allowedMethods) == ["GET", "PUT", "HEAD"])
         #expect(rule.allowedHeaders == ["*"] && rule.exposeHeaders == ["ETag"])
+    }
+
+    /// Moved from `JobLimitsTests` with the bootstrap: the local queue's redrive backstop is the deployment's.
+    @Test func theLocalQueueRedrivesAtTheJobLimitsBackstop() {
+        #expect(LocalBootstrap.Settings().maxReceiveCount == JobLimits.default.queueMaxReceiveCount)
     }
 }

@@ -1,3 +1,5 @@
+import LecternCore
+
 /// The local worker pool's decisions, free of processes and clocks: how many `lectern-worker`s to run (by the
 /// deployment's `ScalingPolicy`, cooldowns included) and, when scaling in, which ones to stop.
 /// `lectern dev workers` feeds it what it observed each interval and carries out the answer.
