@@ -37,9 +37,9 @@ struct SESContractTests {
     struct Answer: Decodable { let http: String?; let problems: [String] }
 
     /// Runs the validator over (operation, body) pairs.
-    static func validate(_ cases: [(String, Any)]) throws -> [Answer] {
+    static func validate(_ cases: [(String, Any)]) async throws -> [Answer] {
         let input = try JSONSerialization.data(withJSONObject: cases.map { ["operation": $0.0, "body": $0.1] })
-        let output = try PythonRunner.run(script: "ses_contract.py", in: testDirectory, input: input)
+        let output = try await PythonRunner.run(script: "ses_contract.py", in: testDirectory, input: input)
         let answers = try JSONDecoder().decode([Answer].self, from: output)
         guard answers.count == cases.count else { throw PythonRunner.Failure(description: "validator answered \(answers.count) of \(cases.count)") }
         return answers
@@ -64,7 +64,7 @@ struct SESContractTests {
         let requests = log.all
         #expect(requests.count == 3)
         let operations = ["SendEmail", "SendEmail", "CreateEmailIdentity"]
-        let answers = try Self.validate(try zip(operations, requests).map { ($0, try Self.body($1)) })
+        let answers = try await Self.validate(try zip(operations, requests).map { ($0, try Self.body($1)) })
         for (request, answer) in zip(requests, answers) {
             #expect(answer.problems.isEmpty, "\(answer.problems)")
             // Method and path as the model declares the operation.
@@ -80,7 +80,7 @@ struct SESContractTests {
         #expect((try Self.body(requests[1]) as? [String: Any])?["EmailTags"] == nil)
     }
 
-    @Test func theValidatorCatchesWrongBodies() throws {
+    @Test func theValidatorCatchesWrongBodies() async throws {
         let good: [String: Any] = ["FromEmailAddress": "a@uni.example", "Destination": ["ToAddresses": ["p@uni.example"]],
                                    "Content": ["Simple": ["Subject": ["Data": "s"], "Body": ["Text": ["Data": "t"]]]]]
         var unknown = good
@@ -91,7 +91,7 @@ struct SESContractTests {
         missingSubject["Content"] = ["Simple": ["Body": ["Text": ["Data": "t"]]]]
         var missingTagValue = good
         missingTagValue["EmailTags"] = [["Name": "lectern-outcome"]]
-        let answers = try Self.validate([("SendEmail", good), ("SendEmail", unknown), ("SendEmail", wrongType),
+        let answers = try await Self.validate([("SendEmail", good), ("SendEmail", unknown), ("SendEmail", wrongType),
                                          ("SendEmail", missingSubject), ("SendEmail", missingTagValue), ("CreateEmailIdentity", [String: Any]())])
         #expect(answers[0].problems.isEmpty)
         #expect(answers[1].problems.contains { $0.contains("ReplyTo") })
