@@ -9,7 +9,9 @@ public func fuzzChunked(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let split = Int(data[0]) % (input.count + 1)
     let reference = RFC9112Reference.chunked(input)
     let engine = Engine.chunked(input, split: split)
-    if engine != reference { violated("split at \(split): the decoder (\(engine)) and the grammar (\(reference)) disagree", input) }
+    if engine != reference {
+        violated("split at \(split): the decoder (\(engine)) and the grammar (\(reference)) disagree", input)
+    }
 
     let limited = Engine.chunked(input, split: split, limit: 16, maxLineBytes: 24)
     if case .complete(let body, let used) = limited {

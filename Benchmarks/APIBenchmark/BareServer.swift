@@ -15,14 +15,20 @@ struct ConstantHandler: HTTPHandler {
 }
 
 func startBareServer(getBody: Data, postBody: Data) async throws -> (HTTPServer, UInt16, Task<Void, any Error>) {
-    let config = HTTPServer.Configuration(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), timeout: 120,
-                                          pool: NoDelaySocketPool(HTTPServer.defaultPool()), logger: .disabled)
+    let config = HTTPServer.Configuration(
+        address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0),
+        timeout: 120,
+        pool: NoDelaySocketPool(HTTPServer.defaultPool()),
+        logger: .disabled
+    )
     let server = HTTPServer(config: config)
     await server.appendRoute("GET /v1/lectures/:id", to: ConstantHandler(body: getBody))
     await server.appendRoute("POST /v1/lectures/:id/upload/parts", to: ConstantHandler(body: postBody))
     let task = Task { try await server.run() }
     try await server.waitUntilListening(timeout: 10)
-    guard case .ip4(_, let port)? = await server.listeningAddress else { throw Wrk.Failure(description: "bare server has no port") }
+    guard case .ip4(_, let port)? = await server.listeningAddress else {
+        throw Wrk.Failure(description: "bare server has no port")
+    }
     return (server, port, task)
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,9 +11,17 @@ final class ChildProcess {
     let log: URL
 
     /// Starts `executable` with `arguments` and `environment` added to ours; output goes to a log file.
-    init(name: String, executable: String, arguments: [String], environment: [String: String], directory: URL? = nil) throws {
+    init(
+        name: String,
+        executable: String,
+        arguments: [String],
+        environment: [String: String],
+        directory: URL? = nil
+    ) throws {
         self.name = name
-        log = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-bench-\(name)-\(UUID().uuidString.prefix(8)).log")
+        log = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lectern-bench-\(name)-\(UUID().uuidString.prefix(8)).log"
+        )
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.executableURL = URL(fileURLWithPath: executable)
@@ -37,7 +46,9 @@ final class ChildProcess {
 
     /// Runs a tool to completion and answers its standard output (waiting asynchronously).
     static func output(_ executable: String, _ arguments: [String]) async throws -> String {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-bench-out-\(UUID().uuidString)")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lectern-bench-out-\(UUID().uuidString)"
+        )
         _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: file) }
         let handle = try FileHandle(forWritingTo: file)

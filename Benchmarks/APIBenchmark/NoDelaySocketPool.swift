@@ -1,4 +1,5 @@
 import FlyingSocks
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -53,8 +53,14 @@ let clock = ContinuousClock()
 for n in 0..<lectureCount {
     let lecture = String(format: "lec_%05d", n)
     let documents = (0..<cuesPerLecture).map { cue in
-        SearchDocument(lectureId: lecture, kind: .caption, source: "cap_en", start: Double(cue) * 4, end: Double(cue) * 4 + 4,
-                       text: (0..<10).map { _ in word() }.joined(separator: " "))
+        SearchDocument(
+            lectureId: lecture,
+            kind: .caption,
+            source: "cap_en",
+            start: Double(cue) * 4,
+            end: Double(cue) * 4 + 4,
+            text: (0..<10).map { _ in word() }.joined(separator: " ")
+        )
     }
     let elapsed = try clock.measure { try index.replaceLecture(lecture, with: documents) }
     buildSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -75,9 +81,26 @@ for n in 0..<queryCount {
     hitsTotal += page.hits.count
 }
 latencies.sort()
-@MainActor func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+@MainActor func percentile(_ p: Double) -> Double {
+    latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+}
 let lectureHours = Double(lectureCount) * hours
-print(String(format: "lectures %d × %.2f h (%d cues each), index %.1f MB", lectureCount, hours, cuesPerLecture, Double(size) / 1e6))
+print(
+    String(
+        format: "lectures %d × %.2f h (%d cues each), index %.1f MB",
+        lectureCount,
+        hours,
+        cuesPerLecture,
+        Double(size) / 1e6
+    )
+)
 print(String(format: "build: %.3f s per lecture-hour (%.1f s in all)", buildSeconds / lectureHours, buildSeconds))
-print(String(format: "query: p50 %.2f ms, p99 %.2f ms over %d queries (mean %.1f lectures per first page)",
-             percentile(0.50), percentile(0.99), latencies.count, Double(hitsTotal) / Double(max(1, latencies.count))))
+print(
+    String(
+        format: "query: p50 %.2f ms, p99 %.2f ms over %d queries (mean %.1f lectures per first page)",
+        percentile(0.50),
+        percentile(0.99),
+        latencies.count,
+        Double(hitsTotal) / Double(max(1, latencies.count))
+    )
+)

@@ -1,5 +1,6 @@
 // Lectern vs the ffmpeg CLI on the same 4-rung HLS (fMP4) ladder of a 1080p30 lecture-like clip.
-// Usage: TranscodeBenchmark [seconds=60] [x264 threads per rung, 0 = auto] [--rss 60,600] [--lectern-only] [--cli-threads same]
+// Usage: TranscodeBenchmark [seconds=60] [x264 threads per rung, 0 = auto] [--rss 60,600] [--lectern-only]
+// [--cli-threads same]
 //   --rss D1,D2…   only the memory rows: peak RSS of both sides for slide-only clips of these durations (cheap to
 //                  generate; memory depends on the picture size and the pipeline, not on the content)
 //   --lectern-only skip the CLI and the quality pass (for profiling)
@@ -56,7 +57,10 @@ struct Usage {
 func cpuSeconds(_ who: __rusage_who) -> (cpu: Double, maxRSSKiB: Int) {
     var usage = rusage()
     getrusage(who.rawValue, &usage)
-    let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    let cpu =
+        Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(
+            usage.ru_stime.tv_usec
+        ) / 1e6
     return (cpu, usage.ru_maxrss)
 }
 
@@ -68,16 +72,20 @@ final class PeakMemorySampler: @unchecked Sendable {
 
     func sample(pid: Int32) {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kib = Int(line.split(whereSeparator: \.isWhitespace)[1]) else { return }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kib = Int(line.split(whereSeparator: \.isWhitespace)[1])
+        else { return }
         lock.withLock { peakKiB = max(peakKiB, kib) }
     }
 }
 
 @discardableResult
-func run(_ arguments: [String], quiet: Bool = true, memory: PeakMemorySampler? = nil) -> (status: Int32, stderr: String) {
+func run(_ arguments: [String], quiet: Bool = true, memory: PeakMemorySampler? = nil) -> (status: Int32, stderr: String)
+{
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: arguments[0].hasPrefix("/") ? arguments[0] : "/usr/bin/" + arguments[0])
+    process.executableURL = URL(
+        fileURLWithPath: arguments[0].hasPrefix("/") ? arguments[0] : "/usr/bin/" + arguments[0]
+    )
     process.arguments = Array(arguments.dropFirst())
     let errors = Pipe()
     process.standardError = errors
@@ -114,18 +122,25 @@ func clip(seconds: Int, staticOnly: Bool = false) -> String {
     let source = work + "/lecture-v2-1080p30-\(seconds)s\(staticOnly ? "-slide" : "").mp4"
     if FileManager.default.fileExists(atPath: source) { return source }
     print("Generating \(seconds) s 1080p30 lecture clip\(staticOnly ? " (slide only)" : "")…")
-    let slide = "[0:v]drawbox=x=160:y=120:w=1600:h=120:color=0x203060:t=fill,drawbox=x=160:y=320:w=1100:h=24:color=0x404040:t=fill,"
+    let slide =
+        "[0:v]drawbox=x=160:y=120:w=1600:h=120:color=0x203060:t=fill,drawbox=x=160:y=320:w=1100:h=24:color=0x404040:t=fill,"
         + "drawbox=x=160:y=400:w=1000:h=24:color=0x404040:t=fill,drawbox=x=160:y=480:w=1200:h=24:color=0x404040:t=fill,"
         + "drawbox=x=160:y=560:w=900:h=24:color=0x404040:t=fill"
-    let filter = staticOnly ? slide + "[v]" : slide + "[slide];[1:v]scale=384:216[pip];[slide][pip]overlay=x=1496:y=824[v]"
+    let filter =
+        staticOnly ? slide + "[v]" : slide + "[slide];[1:v]scale=384:216[pip];[slide][pip]overlay=x=1496:y=824[v]"
     let partial = source + ".part.mp4"
-    let result = run(["ffmpeg", "-nostdin", "-y", "-v", "error",
-                      "-f", "lavfi", "-i", "color=c=0xf4f4f0:s=1920x1080:r=30:d=\(seconds)",
-                      "-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=\(seconds)",
-                      "-f", "lavfi", "-i", "sine=f=220:d=\(seconds):sample_rate=48000",
-                      "-filter_complex", filter, "-map", "[v]", "-map", "2:a",
-                      "-c:v", "libx264", "-preset", staticOnly ? "ultrafast" : "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
-                      "-c:a", "aac", "-b:a", "192k", "-ac", "2", partial], quiet: false)
+    let result = run(
+        [
+            "ffmpeg", "-nostdin", "-y", "-v", "error",
+            "-f", "lavfi", "-i", "color=c=0xf4f4f0:s=1920x1080:r=30:d=\(seconds)",
+            "-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=\(seconds)",
+            "-f", "lavfi", "-i", "sine=f=220:d=\(seconds):sample_rate=48000",
+            "-filter_complex", filter, "-map", "[v]", "-map", "2:a",
+            "-c:v", "libx264", "-preset", staticOnly ? "ultrafast" : "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-b:a", "192k", "-ac", "2", partial,
+        ],
+        quiet: false
+    )
     guard result.status == 0, (try? FileManager.default.moveItem(atPath: partial, toPath: source)) != nil else {
         fatalError("could not generate the clip")
     }
@@ -149,9 +164,13 @@ func measured(_ arguments: [String]) -> Usage {
 
 func runLectern(source: String, output: String) -> (usage: Usage, manifest: TranscodeManifest) {
     try? FileManager.default.removeItem(atPath: output)
-    let usage = measured([(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0], "--child-transcode", source, output, String(threads)])
+    let usage = measured([
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0],
+        "--child-transcode", source, output, String(threads),
+    ])
     guard let data = FileManager.default.contents(atPath: output + "/" + TranscodeManifest.fileName),
-          let manifest = try? JSONDecoder().decode(TranscodeManifest.self, from: data) else { fatalError("Lectern wrote no manifest") }
+        let manifest = try? JSONDecoder().decode(TranscodeManifest.self, from: data)
+    else { fatalError("Lectern wrote no manifest") }
     return (usage, manifest)
 }
 
@@ -164,31 +183,43 @@ func runCLI(source: String, output: String, rungs: [TranscodeManifest.VideoRendi
     var graph = "[0:v]split=\(rungs.count)" + rungs.indices.map { "[s\($0)]" }.joined() + ";"
     graph += rungs.enumerated().map { index, rung in
         // `scale` without flags: the CLI's default, bicubic, as Lectern uses.
-        index == 0 && rung.height == 1080 ? "[s\(index)]null[v\(index)]" : "[s\(index)]scale=\(rung.width):\(rung.height)[v\(index)]"
+        index == 0 && rung.height == 1080
+            ? "[s\(index)]null[v\(index)]" : "[s\(index)]scale=\(rung.width):\(rung.height)[v\(index)]"
     }.joined(separator: ";")
     var cli = ["ffmpeg", "-nostdin", "-y", "-v", "error", "-i", source, "-filter_complex", graph]
     for (index, rung) in rungs.enumerated() {
-        cli += ["-map", "[v\(index)]", "-c:v:\(index)", "libx264", "-preset:v:\(index)", plan.x264Preset, "-crf:v:\(index)", String(plan.crf),
-                "-maxrate:v:\(index)", String(rung.maxBitRate), "-bufsize:v:\(index)", String(rung.maxBitRate * 2),
-                "-g:v:\(index)", String(gop), "-keyint_min:v:\(index)", String(gop),
-                "-x264-params:v:\(index)", "scenecut=0:open-gop=0"]
+        cli += [
+            "-map", "[v\(index)]", "-c:v:\(index)", "libx264", "-preset:v:\(index)", plan.x264Preset, "-crf:v:\(index)",
+            String(plan.crf),
+            "-maxrate:v:\(index)", String(rung.maxBitRate), "-bufsize:v:\(index)", String(rung.maxBitRate * 2),
+            "-g:v:\(index)", String(gop), "-keyint_min:v:\(index)", String(gop),
+            "-x264-params:v:\(index)", "scenecut=0:open-gop=0",
+        ]
         if cliSameThreads { cli += ["-threads:v:\(index)", String(lecternThreads(rungs)[index])] }
     }
-    cli += ["-map", "0:a", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-map_metadata", "-1",
-            "-f", "hls", "-hls_time", String(plan.segmentSeconds), "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
-            "-master_pl_name", "master.m3u8",
-            "-var_stream_map", rungs.indices.map { "v:\($0),agroup:aud" }.joined(separator: " ") + " a:0,agroup:aud",
-            "-hls_segment_filename", output + "/%v/segment_%05d.m4s", output + "/%v/playlist.m3u8"]
+    cli += [
+        "-map", "0:a", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-map_metadata", "-1",
+        "-f", "hls", "-hls_time", String(plan.segmentSeconds), "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
+        "-master_pl_name", "master.m3u8",
+        "-var_stream_map", rungs.indices.map { "v:\($0),agroup:aud" }.joined(separator: " ") + " a:0,agroup:aud",
+        "-hls_segment_filename", output + "/%v/segment_%05d.m4s", output + "/%v/playlist.m3u8",
+    ]
     return measured(cli)
 }
 
 /// The x264 threads Lectern gives each rung (its automatic split, or the count asked for).
 func lecternThreads(_ rungs: [TranscodeManifest.VideoRendition]) -> [Int] {
-    EncoderThreads.perRung(rungs.map { $0.width * $0.height }, requested: threads, cores: ProcessInfo.processInfo.activeProcessorCount)
+    EncoderThreads.perRung(
+        rungs.map { $0.width * $0.height },
+        requested: threads,
+        cores: ProcessInfo.processInfo.activeProcessorCount
+    )
 }
 
 func loadAverage() -> String {
-    ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+    ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(
+        separator: " "
+    )
 }
 
 // MARK: Memory rows only
@@ -200,8 +231,19 @@ if !rssDurations.isEmpty {
         let source = clip(seconds: duration, staticOnly: true)
         let ours = runLectern(source: source, output: work + "/lectern-rss")
         let theirs = runCLI(source: source, output: work + "/cli-rss", rungs: ours.manifest.video)
-        print(String(format: "%6d %13.1f %12.1f %7.2f %11.1f / %-7.1f %10.1f / %.1f", duration, ours.usage.peakRSSMiB, theirs.peakRSSMiB,
-                     ours.usage.peakRSSMiB / theirs.peakRSSMiB, ours.usage.wall, ours.usage.cpu, theirs.wall, theirs.cpu))
+        print(
+            String(
+                format: "%6d %13.1f %12.1f %7.2f %11.1f / %-7.1f %10.1f / %.1f",
+                duration,
+                ours.usage.peakRSSMiB,
+                theirs.peakRSSMiB,
+                ours.usage.peakRSSMiB / theirs.peakRSSMiB,
+                ours.usage.wall,
+                ours.usage.cpu,
+                theirs.wall,
+                theirs.cpu
+            )
+        )
         fflush(nil)  // a long run's finished rows show up even when stdout is a file
     }
     print("(load average after: \(loadAverage()))")
@@ -216,7 +258,15 @@ let (lectern, manifest) = runLectern(source: source, output: lecternOut)
 let rungs = manifest.video
 let lecternHLSBytes = directoryBytes(lecternOut + "/video") + directoryBytes(lecternOut + "/audio")
 if lecternOnly {
-    print(String(format: "lectern  wall %.2f s  cpu %.2f s  peak %.1f MiB  HLS %d bytes", lectern.wall, lectern.cpu, lectern.peakRSSMiB, lecternHLSBytes))
+    print(
+        String(
+            format: "lectern  wall %.2f s  cpu %.2f s  peak %.1f MiB  HLS %d bytes",
+            lectern.wall,
+            lectern.cpu,
+            lectern.peakRSSMiB,
+            lecternHLSBytes
+        )
+    )
     exit(0)
 }
 print("ffmpeg CLI: transcoding… (load average \(loadAverage()))")
@@ -227,7 +277,8 @@ let cliBytes = directoryBytes(cliOut)
 
 func joined(playlistDirectory: String) -> String {
     let text = (try? String(contentsOfFile: playlistDirectory + "/playlist.m3u8", encoding: .utf8)) ?? ""
-    let initName = text.split(separator: "\n").first { $0.hasPrefix("#EXT-X-MAP:URI=") }
+    let initName =
+        text.split(separator: "\n").first { $0.hasPrefix("#EXT-X-MAP:URI=") }
         .map { $0.dropFirst("#EXT-X-MAP:URI=\"".count).prefix { $0 != "\"" } }.map(String.init) ?? "init.mp4"
     var data = (try? Data(contentsOf: URL(fileURLWithPath: playlistDirectory + "/" + initName))) ?? Data()
     for line in text.split(separator: "\n") where !line.hasPrefix("#") {
@@ -240,7 +291,8 @@ func joined(playlistDirectory: String) -> String {
 
 func quality(of path: String, width: Int, height: Int) -> (psnr: String, ssim: String) {
     let graph = "[1:v]scale=\(width):\(height):flags=bicubic,split[r1][r2];[0:v]split[d1][d2];[d1][r1]psnr;[d2][r2]ssim"
-    let output = run(["ffmpeg", "-nostdin", "-v", "info", "-i", path, "-i", source, "-lavfi", graph, "-f", "null", "-"]).stderr
+    let output = run(["ffmpeg", "-nostdin", "-v", "info", "-i", path, "-i", source, "-lavfi", graph, "-f", "null", "-"])
+        .stderr
     func value(after marker: String) -> String {
         guard let range = output.range(of: marker, options: .backwards) else { return "?" }
         return String(output[range.upperBound...].prefix { !$0.isWhitespace })
@@ -249,18 +301,37 @@ func quality(of path: String, width: Int, height: Int) -> (psnr: String, ssim: S
 }
 
 print("")
-print("clip: \(seconds) s 1080p30, ladder \(rungs.map(\.name).joined(separator: "/")), x264 threads per rung: lectern \(lecternThreads(rungs)), ffmpeg \(cliSameThreads ? "the same" : "x264 auto")")
+print(
+    "clip: \(seconds) s 1080p30, ladder \(rungs.map(\.name).joined(separator: "/")), x264 threads per rung: lectern \(lecternThreads(rungs)), ffmpeg \(cliSameThreads ? "the same" : "x264 auto")"
+)
 print("           wall s     cpu s   peak MiB    HLS bytes")
-print("lectern " + String(format: "%9.2f %9.2f %10.1f %12d", lectern.wall, lectern.cpu, lectern.peakRSSMiB, lecternHLSBytes))
+print(
+    "lectern "
+        + String(format: "%9.2f %9.2f %10.1f %12d", lectern.wall, lectern.cpu, lectern.peakRSSMiB, lecternHLSBytes)
+)
 print("ffmpeg  " + String(format: "%9.2f %9.2f %10.1f %12d", ffmpeg.wall, ffmpeg.cpu, ffmpeg.peakRSSMiB, cliBytes))
-print(String(format: "wall ratio (ffmpeg / lectern): %.2f×   CPU use lectern %.0f%%, ffmpeg %.0f%% of one core",
-             ffmpeg.wall / lectern.wall, 100 * lectern.cpu / lectern.wall, 100 * ffmpeg.cpu / ffmpeg.wall))
+print(
+    String(
+        format: "wall ratio (ffmpeg / lectern): %.2f×   CPU use lectern %.0f%%, ffmpeg %.0f%% of one core",
+        ffmpeg.wall / lectern.wall,
+        100 * lectern.cpu / lectern.wall,
+        100 * ffmpeg.cpu / ffmpeg.wall
+    )
+)
 print("(load average after: \(loadAverage()))")
 print("(Lectern's wall time also includes the progressive MP4, poster, storyboard and manifest checksums.)")
 print("")
 print("rung        lectern PSNR / SSIM      ffmpeg PSNR / SSIM")
 for (index, rung) in rungs.enumerated() {
-    let ours = quality(of: joined(playlistDirectory: lecternOut + "/" + rung.playlist.replacingOccurrences(of: "/playlist.m3u8", with: "")), width: rung.width, height: rung.height)
+    let ours = quality(
+        of: joined(
+            playlistDirectory: lecternOut + "/" + rung.playlist.replacingOccurrences(of: "/playlist.m3u8", with: "")
+        ),
+        width: rung.width,
+        height: rung.height
+    )
     let theirs = quality(of: joined(playlistDirectory: cliOut + "/\(index)"), width: rung.width, height: rung.height)
-    print("\(rung.name.padding(toLength: 10, withPad: " ", startingAt: 0))  \(ours.psnr) / \(ours.ssim)      \(theirs.psnr) / \(theirs.ssim)")
+    print(
+        "\(rung.name.padding(toLength: 10, withPad: " ", startingAt: 0))  \(ours.psnr) / \(ours.ssim)      \(theirs.psnr) / \(theirs.ssim)"
+    )
 }

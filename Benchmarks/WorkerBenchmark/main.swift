@@ -25,7 +25,8 @@ struct Options: Sendable {
             case "--height": options.height = Int(arguments.popFirst() ?? "") ?? options.height
             case "--min-seconds": options.minSeconds = Int(arguments.popFirst() ?? "") ?? options.minSeconds
             case "--max-seconds": options.maxSeconds = Int(arguments.popFirst() ?? "") ?? options.maxSeconds
-            case "--workers": options.workerCounts = (arguments.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
+            case "--workers":
+                options.workerCounts = (arguments.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
             default: options.clipCount = Int(argument) ?? options.clipCount
             }
         }
@@ -42,11 +43,14 @@ struct BenchmarkFailure: Error, CustomStringConvertible {
 }
 
 func loadAverage() -> String {
-    ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+    ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(
+        separator: " "
+    )
 }
 
 // LECTERN_WORKER_BINARY overrides the release binary (e.g. to try the benchmark itself against a debug build).
-let workerBinary = ProcessInfo.processInfo.environment["LECTERN_WORKER_BINARY"]
+let workerBinary =
+    ProcessInfo.processInfo.environment["LECTERN_WORKER_BINARY"]
     ?? BuiltProducts.repositoryRoot.appendingPathComponent(".build/release/lectern-worker").path
 guard FileManager.default.isExecutableFile(atPath: workerBinary) else {
     print("build it first: swift build -c release --product lectern-worker (Benchmarks/run worker does)")
@@ -70,7 +74,10 @@ func runCommand(_ arguments: [String]) async throws -> (status: Int32, stderr: S
     process.standardOutput = FileHandle.nullDevice
     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
         process.terminationHandler = { _ in done.resume() }
-        do { try process.run() } catch { process.terminationHandler = nil; done.resume() }
+        do { try process.run() } catch {
+            process.terminationHandler = nil
+            done.resume()
+        }
     }
     return (process.terminationStatus, (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
 }
@@ -79,17 +86,21 @@ func runCommand(_ arguments: [String]) async throws -> (status: Int32, stderr: S
 func makeClip(_ index: Int, seconds: Int) async throws -> String {
     let path = work + "/clip-\(width)x\(height)-\(seconds)s-\(index).mp4"
     if FileManager.default.fileExists(atPath: path) { return path }
-    let result = try await runCommand(["ffmpeg", "-y", "-v", "error", "-nostdin",
-                                       "-f", "lavfi", "-i", "testsrc2=s=\(width)x\(height):r=30:d=\(seconds)",
-                                       "-f", "lavfi", "-i", "sine=f=\(220 + 40 * index):d=\(seconds):sample_rate=48000",
-                                       "-vf", "hue=h=\(index * 36)", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
-                                       "-c:a", "aac", "-ac", "2", "-shortest", "-movflags", "+faststart", path + ".tmp.mp4"])
+    let result = try await runCommand([
+        "ffmpeg", "-y", "-v", "error", "-nostdin",
+        "-f", "lavfi", "-i", "testsrc2=s=\(width)x\(height):r=30:d=\(seconds)",
+        "-f", "lavfi", "-i", "sine=f=\(220 + 40 * index):d=\(seconds):sample_rate=48000",
+        "-vf", "hue=h=\(index * 36)", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+        "-c:a", "aac", "-ac", "2", "-shortest", "-movflags", "+faststart", path + ".tmp.mp4",
+    ])
     guard result.status == 0 else { throw BenchmarkFailure("ffmpeg failed: \(result.stderr)") }
     _ = rename(path + ".tmp.mp4", path)
     return path
 }
 
-print("WorkerBenchmark: \(clipCount) clips of \(minSeconds)–\(maxSeconds) s at \(width)x\(height), workers \(workerCounts)")
+print(
+    "WorkerBenchmark: \(clipCount) clips of \(minSeconds)–\(maxSeconds) s at \(width)x\(height), workers \(workerCounts)"
+)
 struct Clip: Sendable {
     let path: String
     let seconds: Int
@@ -149,7 +160,9 @@ final class WorkerProcess {
     /// The worker's JSON log lines, parsed.
     var lines: [[String: String]] {
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }
     }
 
     func stop() async {
@@ -171,20 +184,32 @@ func jobLines(_ lines: [[String: String]]) -> [JobLine] {
     lines.filter { $0["message"] == "published" }.compactMap { line in
         func value(_ key: String) -> Double { Double(line[key] ?? "") ?? 0 }
         guard let time = parseTime(line["time"]) else { return nil }
-        return JobLine(publishedAt: time, receiveToClaim: value("receiveToClaimSeconds"), download: value("downloadSeconds"),
-                       transcode: value("transcodeSeconds"), upload: value("uploadSeconds"), publish: value("publishSeconds"),
-                       delete: value("deleteSeconds"), job: value("jobSeconds"))
+        return JobLine(
+            publishedAt: time,
+            receiveToClaim: value("receiveToClaimSeconds"),
+            download: value("downloadSeconds"),
+            transcode: value("transcodeSeconds"),
+            upload: value("uploadSeconds"),
+            publish: value("publishSeconds"),
+            delete: value("deleteSeconds"),
+            job: value("jobSeconds")
+        )
     }
 }
 
 /// A labelled or unlabelled sample's value in Prometheus text.
 func metric(_ text: String, _ name: String) -> Double? {
-    for line in text.split(separator: "\n") where line.hasPrefix(name + " ") { return Double(line.dropFirst(name.count + 1)) }
+    for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+        return Double(line.dropFirst(name.count + 1))
+    }
     return nil
 }
 
 func scrape(port: Int) async -> String {
-    guard let response = try? await CurlTransport().execute(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/metrics")!))
+    guard
+        let response = try? await CurlTransport().execute(
+            HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        )
     else { return "" }
     return String(decoding: response.body, as: UTF8.self)
 }
@@ -225,9 +250,17 @@ func runBatch(workers count: Int, run: Int) async throws -> RunResult {
         let id = ObjectKeys.newLectureID()
         let version = ObjectKeys.newOutputVersion()
         let size = (try FileManager.default.attributesOfItem(atPath: clip.path)[.size] as? Int) ?? 0
-        var record = LectureRecord(lectureId: id, courseId: "BENCH101", ownerId: "prof-bench", title: "Bench \(clip.seconds) s",
-                                   filename: "bench.mp4", contentType: "video/mp4", sizeBytes: Int64(size),
-                                   sourceKey: ObjectKeys.source(lectureID: id), state: .queued)
+        var record = LectureRecord(
+            lectureId: id,
+            courseId: "BENCH101",
+            ownerId: "prof-bench",
+            title: "Bench \(clip.seconds) s",
+            filename: "bench.mp4",
+            contentType: "video/mp4",
+            sizeBytes: Int64(size),
+            sourceKey: ObjectKeys.source(lectureID: id),
+            state: .queued
+        )
         record.jobVersion = version
         try await store.create(record)
         try await s3.uploadFile(path: clip.path, bucket: bucket, key: record.sourceKey)
@@ -238,7 +271,9 @@ func runBatch(workers count: Int, run: Int) async throws -> RunResult {
     let queueURL = try await makeQueue()
     let processes = try (0..<count).map { try WorkerProcess(index: $0, run: run, queueURL: queueURL) }
     let startDeadline = Date().addingTimeInterval(60)
-    while processes.contains(where: { process in !process.lines.contains { $0["message"] == "worker started" } }), Date() < startDeadline {
+    while processes.contains(where: { process in !process.lines.contains { $0["message"] == "worker started" } }),
+        Date() < startDeadline
+    {
         try await Task.sleep(for: .milliseconds(100))
     }
     try await Task.sleep(for: .milliseconds(500))
@@ -251,7 +286,9 @@ func runBatch(workers count: Int, run: Int) async throws -> RunResult {
     while Date() < deadline {
         done = processes.flatMap { jobLines($0.lines) }
         if done.count >= messages.count { break }
-        if processes.contains(where: { !$0.process.isRunning }) { throw BenchmarkFailure("a worker exited early; logs in \(work)") }
+        if processes.contains(where: { !$0.process.isRunning }) {
+            throw BenchmarkFailure("a worker exited early; logs in \(work)")
+        }
         try await Task.sleep(for: .milliseconds(250))
     }
     guard done.count >= messages.count else { throw BenchmarkFailure("batch did not finish in an hour") }
@@ -269,14 +306,30 @@ func runBatch(workers count: Int, run: Int) async throws -> RunResult {
         if let port { metrics = await scrape(port: port) }
         let wall = (jobs.map(\.publishedAt).max() ?? started).timeIntervalSince(started)
         func sum(_ key: KeyPath<JobLine, Double>) -> Double { jobs.map { $0[keyPath: key] }.reduce(0, +) }
-        perWorker.append(WorkerResult(id: lines.first { $0["workerId"] != nil }?["workerId"] ?? "worker", jobs: jobs.count, wall: wall,
-                                      transcode: sum(\.transcode), claim: sum(\.receiveToClaim), download: sum(\.download),
-                                      upload: sum(\.upload), publish: sum(\.publish), delete: sum(\.delete),
-                                      metricsEncodeSum: metric(metrics, "lectern_worker_encode_seconds_sum")))
+        perWorker.append(
+            WorkerResult(
+                id: lines.first { $0["workerId"] != nil }?["workerId"] ?? "worker",
+                jobs: jobs.count,
+                wall: wall,
+                transcode: sum(\.transcode),
+                claim: sum(\.receiveToClaim),
+                download: sum(\.download),
+                upload: sum(\.upload),
+                publish: sum(\.publish),
+                delete: sum(\.delete),
+                metricsEncodeSum: metric(metrics, "lectern_worker_encode_seconds_sum")
+            )
+        )
     }
     for process in processes { await process.stop() }
-    return RunResult(workers: count, batchWall: finished.timeIntervalSince(started), receiveToClaim: receiveToClaim,
-                     perWorker: perWorker, loadBefore: loadBefore, loadAfter: loadAfter)
+    return RunResult(
+        workers: count,
+        batchWall: finished.timeIntervalSince(started),
+        receiveToClaim: receiveToClaim,
+        perWorker: perWorker,
+        loadBefore: loadBefore,
+        loadAfter: loadAfter
+    )
 }
 
 var runs: [RunResult] = []
@@ -288,9 +341,14 @@ let results = runs
 
 // MARK: Report
 
-func format(_ value: Double, _ digits: Int = 2) -> String { value.isFinite ? String(format: "%.\(digits)f", value) : "-" }
+func format(_ value: Double, _ digits: Int = 2) -> String {
+    value.isFinite ? String(format: "%.\(digits)f", value) : "-"
+}
 func row(_ name: String, _ values: [String]) {
-    print(name.padding(toLength: 34, withPad: " ", startingAt: 0) + values.map { $0.padding(toLength: 19, withPad: " ", startingAt: 0) }.joined())
+    print(
+        name.padding(toLength: 34, withPad: " ", startingAt: 0)
+            + values.map { $0.padding(toLength: 19, withPad: " ", startingAt: 0) }.joined()
+    )
 }
 print("")
 row("", results.map { "\($0.workers) worker\($0.workers == 1 ? "" : "s")" } + (results.count == 2 ? ["ratio"] : []))
@@ -304,7 +362,10 @@ ratioRow("jobs per hour", \.jobsPerHour, digits: 1)
 ratioRow("batch wall (s)", \.batchWall)
 ratioRow("receive→claim p50 (ms)", { percentile($0.receiveToClaim, 0.5) * 1_000 }, digits: 1)
 ratioRow("receive→claim p95 (ms)", { percentile($0.receiveToClaim, 0.95) * 1_000 }, digits: 1)
-row("outside transcode, per worker", results.map { $0.perWorker.map { format($0.outside * 100, 1) + "%" }.joined(separator: " / ") })
+row(
+    "outside transcode, per worker",
+    results.map { $0.perWorker.map { format($0.outside * 100, 1) + "%" }.joined(separator: " / ") }
+)
 row("jobs, per worker", results.map { $0.perWorker.map { "\($0.jobs)" }.joined(separator: " / ") })
 row("load avg before", results.map(\.loadBefore))
 row("load avg after", results.map(\.loadAfter))
@@ -313,9 +374,11 @@ print("Where each worker's time outside the transcode went (seconds over the bat
 for result in results {
     for worker in result.perWorker {
         let check = worker.metricsEncodeSum.map { " (metrics encode sum \(format($0)))" } ?? ""
-        print("  \(result.workers)w \(worker.id): wall \(format(worker.wall)), transcode \(format(worker.transcode))\(check); "
-            + "claim \(format(worker.claim)), download \(format(worker.download)), upload \(format(worker.upload)), "
-            + "publish \(format(worker.publish)), delete \(format(worker.delete)), between jobs \(format(worker.gaps))")
+        print(
+            "  \(result.workers)w \(worker.id): wall \(format(worker.wall)), transcode \(format(worker.transcode))\(check); "
+                + "claim \(format(worker.claim)), download \(format(worker.download)), upload \(format(worker.upload)), "
+                + "publish \(format(worker.publish)), delete \(format(worker.delete)), between jobs \(format(worker.gaps))"
+        )
     }
 }
 print("target: outside-transcode share ≤ 5 % per worker")

@@ -12,7 +12,14 @@ public struct CaptionCue: Sendable, Equatable {
     /// The line of the source file holding the cue's timing line, for messages.
     public var line: Int
 
-    public init(identifier: String? = nil, startMilliseconds: Int, endMilliseconds: Int, settings: String = "", text: String, line: Int = 0) {
+    public init(
+        identifier: String? = nil,
+        startMilliseconds: Int,
+        endMilliseconds: Int,
+        settings: String = "",
+        text: String,
+        line: Int = 0
+    ) {
         self.identifier = identifier
         self.startMilliseconds = startMilliseconds
         self.endMilliseconds = endMilliseconds

@@ -13,7 +13,12 @@ public struct CaptionDocument: Sendable, Equatable {
     public var headerBlocks: [String]
     public var cues: [CaptionCue]
 
-    public init(sourceFormat: Format = .webVTT, encoding: CaptionTextEncoding = .utf8, headerBlocks: [String] = [], cues: [CaptionCue]) {
+    public init(
+        sourceFormat: Format = .webVTT,
+        encoding: CaptionTextEncoding = .utf8,
+        headerBlocks: [String] = [],
+        cues: [CaptionCue]
+    ) {
         self.sourceFormat = sourceFormat
         self.encoding = encoding
         self.headerBlocks = headerBlocks
@@ -61,20 +66,27 @@ public enum CaptionTimestamp {
         guard let separator = last.firstIndex(where: { $0 == "." || (lenient && $0 == ",") }) else { return nil }
         let secondsText = last[..<separator], fractionText = last[last.index(after: separator)...]
         guard isDigits(secondsText), secondsText.count == 2, isDigits(fractionText),
-              lenient ? (1...3).contains(fractionText.count) : fractionText.count == 3,
-              let seconds = Int(secondsText), seconds < 60,
-              let fraction = Int(fractionText) else { return nil }
+            lenient ? (1...3).contains(fractionText.count) : fractionText.count == 3,
+            let seconds = Int(secondsText), seconds < 60,
+            let fraction = Int(fractionText)
+        else { return nil }
         let millis = fraction * [1, 100, 10, 1][fractionText.count]
         let minutesText = parts[parts.count - 2]
-        guard isDigits(minutesText), minutesText.count == 2, let minutes = Int(minutesText), minutes < 60 else { return nil }
+        guard isDigits(minutesText), minutesText.count == 2, let minutes = Int(minutesText), minutes < 60 else {
+            return nil
+        }
         var hours = 0
         if parts.count == 3 {
             let hoursText = parts[0]
-            guard isDigits(hoursText), hoursText.count >= (lenient ? 1 : 2), hoursText.count <= 6, let value = Int(hoursText) else { return nil }
+            guard isDigits(hoursText), hoursText.count >= (lenient ? 1 : 2), hoursText.count <= 6,
+                let value = Int(hoursText)
+            else { return nil }
             hours = value
         }
         return ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis
     }
 
-    private static func isDigits(_ text: Substring) -> Bool { !text.isEmpty && text.allSatisfy { $0.isASCII && $0.isNumber } }
+    private static func isDigits(_ text: Substring) -> Bool {
+        !text.isEmpty && text.allSatisfy { $0.isASCII && $0.isNumber }
+    }
 }

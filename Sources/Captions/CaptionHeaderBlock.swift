@@ -10,7 +10,8 @@ enum CaptionHeaderBlock {
             let css = body.joined(separator: "\n")
             let lowered = css.lowercased()
             guard !css.isEmpty, !css.contains("-->"), !css.contains("<"),
-                  !["url(", "@import", "expression(", "javascript:", "\\"].contains(where: { lowered.contains($0) }) else { return nil }
+                !["url(", "@import", "expression(", "javascript:", "\\"].contains(where: { lowered.contains($0) })
+            else { return nil }
             return "STYLE\n" + css
         case "REGION":
             let settings = body.flatMap { $0.split(whereSeparator: \.isWhitespace) }.filter { setting in

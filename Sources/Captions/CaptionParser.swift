@@ -14,8 +14,16 @@ public enum CaptionParser {
     public static func parse(_ data: Data, durationSeconds: Double?) -> Outcome {
         switch CaptionTextDecoder.decode(data) {
         case .binary(let why):
-            return .rejected([CaptionProblem(line: 1, message: "This is not a text file, so not WebVTT or SRT: \(why). "
-                                             + "Export the captions from your editor as .vtt or .srt.")], encoding: nil)
+            return .rejected(
+                [
+                    CaptionProblem(
+                        line: 1,
+                        message: "This is not a text file, so not WebVTT or SRT: \(why). "
+                            + "Export the captions from your editor as .vtt or .srt."
+                    )
+                ],
+                encoding: nil
+            )
         case .decoded(let text, let encoding):
             return parse(text: text, encoding: encoding, durationSeconds: durationSeconds)
         }
@@ -26,7 +34,10 @@ public enum CaptionParser {
 
     public static func parse(text: String, encoding: CaptionTextEncoding = .utf8, durationSeconds: Double?) -> Outcome {
         let lines = splitLines(text)
-        var reader = BlockReader(lines: lines, durationMilliseconds: durationSeconds.map { Int(($0 * 1000).rounded(.up)) })
+        var reader = BlockReader(
+            lines: lines,
+            durationMilliseconds: durationSeconds.map { Int(($0 * 1000).rounded(.up)) }
+        )
         let format: CaptionDocument.Format
         let first = lines.first.map { $0.hasPrefix("\u{FEFF}") ? String($0.dropFirst()) : $0 } ?? ""
         if first == "WEBVTT" || first.hasPrefix("WEBVTT ") || first.hasPrefix("WEBVTT\t") {
@@ -36,15 +47,29 @@ public enum CaptionParser {
             format = .srt
             reader.readSRT()
         } else {
-            return .rejected([CaptionProblem(line: 1, message: "This is neither WebVTT nor SRT: a WebVTT file starts with the line "
-                                             + "\"WEBVTT\", an SRT file with a cue number and a line like \"00:00:01,000 --> 00:00:04,000\".")],
-                             encoding: encoding)
+            return .rejected(
+                [
+                    CaptionProblem(
+                        line: 1,
+                        message: "This is neither WebVTT nor SRT: a WebVTT file starts with the line "
+                            + "\"WEBVTT\", an SRT file with a cue number and a line like \"00:00:01,000 --> 00:00:04,000\"."
+                    )
+                ],
+                encoding: encoding
+            )
         }
         if reader.problems.isEmpty && reader.cues.isEmpty {
             reader.problems.append(CaptionProblem(line: 1, message: "The file has no cues: add at least one caption."))
         }
         guard reader.problems.isEmpty else { return .rejected(reader.problems, encoding: encoding) }
-        return .parsed(CaptionDocument(sourceFormat: format, encoding: encoding, headerBlocks: reader.headerBlocks, cues: reader.cues))
+        return .parsed(
+            CaptionDocument(
+                sourceFormat: format,
+                encoding: encoding,
+                headerBlocks: reader.headerBlocks,
+                cues: reader.cues
+            )
+        )
     }
 
     /// Lines without their ends: CRLF, CR and LF all end a line (WebVTT allows all three; Windows tools write CRLF).
@@ -54,10 +79,14 @@ public enum CaptionParser {
         var previousWasCR = false
         for scalar in text.unicodeScalars {
             if scalar == "\n" {
-                if !previousWasCR { lines.append(current); current = "" }
+                if !previousWasCR {
+                    lines.append(current)
+                    current = ""
+                }
                 previousWasCR = false
             } else if scalar == "\r" {
-                lines.append(current); current = ""
+                lines.append(current)
+                current = ""
                 previousWasCR = true
             } else {
                 current.unicodeScalars.append(scalar)
@@ -114,23 +143,36 @@ struct BlockReader {
         while let block = nextBlock() {
             let first = block.lines[0]
             if first == "NOTE" || first.hasPrefix("NOTE ") || first.hasPrefix("NOTE\t") { continue }
-            if first.trimmingCharacters(in: .whitespaces) == "STYLE" || first.trimmingCharacters(in: .whitespaces) == "REGION" {
+            if first.trimmingCharacters(in: .whitespaces) == "STYLE"
+                || first.trimmingCharacters(in: .whitespaces) == "REGION"
+            {
                 if cues.isEmpty {
                     if let kept = CaptionHeaderBlock.clean(block.lines) { headerBlocks.append(kept) }
                 } else {
-                    problem(block.start, "A \(first.trimmingCharacters(in: .whitespaces)) block must come before the first cue: move it up.")
+                    problem(
+                        block.start,
+                        "A \(first.trimmingCharacters(in: .whitespaces)) block must come before the first cue: move it up."
+                    )
                 }
                 continue
             }
             let timingOffset = first.contains("-->") ? 0 : 1
             guard block.lines.count > timingOffset, block.lines[timingOffset].contains("-->") else {
-                problem(block.start, "Expected a cue timing line like \"00:00:01.000 --> 00:00:04.000\" here"
-                        + (timingOffset == 1 ? " or on the next line." : "."))
+                problem(
+                    block.start,
+                    "Expected a cue timing line like \"00:00:01.000 --> 00:00:04.000\" here"
+                        + (timingOffset == 1 ? " or on the next line." : ".")
+                )
                 continue
             }
             let identifier = timingOffset == 1 ? first.trimmingCharacters(in: .whitespaces) : nil
-            readCue(lineIndex: block.start + timingOffset, timing: block.lines[timingOffset],
-                    text: Array(block.lines.dropFirst(timingOffset + 1)), identifier: identifier, lenient: false)
+            readCue(
+                lineIndex: block.start + timingOffset,
+                timing: block.lines[timingOffset],
+                text: Array(block.lines.dropFirst(timingOffset + 1)),
+                identifier: identifier,
+                lenient: false
+            )
         }
     }
 
@@ -141,15 +183,26 @@ struct BlockReader {
             var offset = 0
             let first = block.lines[0].trimmingCharacters(in: .whitespaces)
             if !first.contains("-->") {
-                guard first.allSatisfy({ $0.isASCII && $0.isNumber }), block.lines.count > 1, block.lines[1].contains("-->") else {
-                    problem(block.start, "Expected a cue number and then a timing line like \"00:00:01,000 --> 00:00:04,000\". "
-                            + "If this is caption text, remove the blank line above it.")
+                guard first.allSatisfy({ $0.isASCII && $0.isNumber }), block.lines.count > 1,
+                    block.lines[1].contains("-->")
+                else {
+                    problem(
+                        block.start,
+                        "Expected a cue number and then a timing line like \"00:00:01,000 --> 00:00:04,000\". "
+                            + "If this is caption text, remove the blank line above it."
+                    )
                     continue
                 }
                 offset = 1
             }
             let text = block.lines.dropFirst(offset + 1).map { CueTextSanitizer.strippingOverrideCodes($0) }
-            readCue(lineIndex: block.start + offset, timing: block.lines[offset], text: text, identifier: nil, lenient: true)
+            readCue(
+                lineIndex: block.start + offset,
+                timing: block.lines[offset],
+                text: text,
+                identifier: nil,
+                lenient: true
+            )
         }
     }
 
@@ -163,17 +216,29 @@ struct BlockReader {
         let settings = afterArrow.dropFirst(endText.count)
         let example = lenient ? "00:01:02,500" : "00:01:02.500"
         guard let start = CaptionTimestamp.parse(Substring(startText), lenient: lenient) else {
-            return problem(lineIndex, "The start time \"\(startText)\" is not a timestamp: write hours:minutes:seconds\(lenient ? "," : ".")milliseconds, e.g. \(example).")
+            return problem(
+                lineIndex,
+                "The start time \"\(startText)\" is not a timestamp: write hours:minutes:seconds\(lenient ? "," : ".")milliseconds, e.g. \(example)."
+            )
         }
         guard let end = CaptionTimestamp.parse(endText, lenient: lenient) else {
-            return problem(lineIndex, "The end time \"\(endText)\" is not a timestamp: write hours:minutes:seconds\(lenient ? "," : ".")milliseconds, e.g. \(example).")
+            return problem(
+                lineIndex,
+                "The end time \"\(endText)\" is not a timestamp: write hours:minutes:seconds\(lenient ? "," : ".")milliseconds, e.g. \(example)."
+            )
         }
         guard end > start else {
-            return problem(lineIndex, "This cue ends (\(CaptionTimestamp.format(end))) before it starts (\(CaptionTimestamp.format(start))).")
+            return problem(
+                lineIndex,
+                "This cue ends (\(CaptionTimestamp.format(end))) before it starts (\(CaptionTimestamp.format(start)))."
+            )
         }
         if let duration = durationMilliseconds, end > duration + CaptionParser.endToleranceMilliseconds {
-            return problem(lineIndex, "This cue ends at \(CaptionTimestamp.format(end)), after the lecture's end at \(CaptionTimestamp.format(duration)). "
-                           + "Check that the file belongs to this lecture, or shorten the cue.")
+            return problem(
+                lineIndex,
+                "This cue ends at \(CaptionTimestamp.format(end)), after the lecture's end at \(CaptionTimestamp.format(duration)). "
+                    + "Check that the file belongs to this lecture, or shorten the cue."
+            )
         }
         // Sanitised as a whole (a `<script>` may span lines); lines left empty are dropped, since a blank line
         // would end the cue in the WebVTT we write.
@@ -182,8 +247,16 @@ struct BlockReader {
         guard !Self.stripTags(visible).trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             return problem(lineIndex, "This cue has no text: add the caption or delete the cue.")
         }
-        cues.append(CaptionCue(identifier: identifier.flatMap(Self.cleanIdentifier), startMilliseconds: start, endMilliseconds: end,
-                               settings: lenient ? "" : CaptionCueSettings.clean(String(settings)), text: visible, line: lineIndex + 1))
+        cues.append(
+            CaptionCue(
+                identifier: identifier.flatMap(Self.cleanIdentifier),
+                startMilliseconds: start,
+                endMilliseconds: end,
+                settings: lenient ? "" : CaptionCueSettings.clean(String(settings)),
+                text: visible,
+                line: lineIndex + 1
+            )
+        )
     }
 
     /// Text a viewer would see (markup removed), for the empty-cue check.
@@ -191,7 +264,13 @@ struct BlockReader {
         var output = ""
         var inTag = false
         for character in text {
-            if character == "<" { inTag = true } else if character == ">" { inTag = false } else if !inTag { output.append(character) }
+            if character == "<" {
+                inTag = true
+            } else if character == ">" {
+                inTag = false
+            } else if !inTag {
+                output.append(character)
+            }
         }
         return output
     }

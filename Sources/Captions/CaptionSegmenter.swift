@@ -35,7 +35,8 @@ public struct CaptionSegmenter: Sendable {
 
     /// One WebVTT file per video segment (the same count, possibly without cues), in order.
     public func segments(of document: CaptionDocument) -> [String] {
-        let header = "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:\(mpegtsAtZero),LOCAL:00:00:00.000\n\n"
+        let header =
+            "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:\(mpegtsAtZero),LOCAL:00:00:00.000\n\n"
             + document.headerBlocks.map { $0 + "\n\n" }.joined()
         let bounds = boundaries
         var texts = Array(repeating: header, count: bounds.count)
@@ -56,7 +57,8 @@ public struct CaptionSegmenter: Sendable {
     /// The subtitle media playlist listing `segments` by their names, relative to itself.
     public func playlist() -> String {
         let target = Int((segmentDurations.max() ?? 1).rounded(.up))
-        var text = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:\(max(1, target))\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n"
+        var text =
+            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:\(max(1, target))\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n"
         for (index, duration) in segmentDurations.enumerated() {
             text += "#EXTINF:" + Self.decimal(duration) + ",\n" + Self.segmentName(index) + "\n"
         }

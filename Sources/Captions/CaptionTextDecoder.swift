@@ -60,9 +60,13 @@ public enum CaptionTextDecoder {
 
     /// Refuses text with NULs or other control characters a caption file never holds (beyond tab, LF, CR, FF).
     private static func checked(_ text: String, _ encoding: CaptionTextEncoding) -> Outcome {
-        let controls = text.unicodeScalars.lazy.filter { $0.value < 0x20 && ![0x09, 0x0A, 0x0C, 0x0D].contains($0.value) }
+        let controls = text.unicodeScalars.lazy.filter {
+            $0.value < 0x20 && ![0x09, 0x0A, 0x0C, 0x0D].contains($0.value)
+        }
         if let first = controls.first {
-            return .binary("it holds control character U+\(String(first.value, radix: 16, uppercase: true)) (read as \(encoding.rawValue))")
+            return .binary(
+                "it holds control character U+\(String(first.value, radix: 16, uppercase: true)) (read as \(encoding.rawValue))"
+            )
         }
         return .decoded(text, encoding)
     }
@@ -72,8 +76,10 @@ public enum CaptionTextDecoder {
     static func windows1252Scalar(_ byte: UInt8) -> Unicode.Scalar {
         guard (0x80...0x9F).contains(byte) else { return Unicode.Scalar(byte) }
         let table: [UInt32] = [
-            0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
-            0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
+            0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152,
+            0xFFFD, 0x017D, 0xFFFD,
+            0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153,
+            0xFFFD, 0x017E, 0x0178,
         ]
         return Unicode.Scalar(table[Int(byte) - 0x80]) ?? "\u{FFFD}"
     }

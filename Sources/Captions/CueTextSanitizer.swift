@@ -30,7 +30,8 @@ public enum CueTextSanitizer {
             default:
                 // Like an HTML tokenizer: `<` opens a tag only before a letter, a digit (timestamp) or `/`.
                 guard let next = rest.first, next.isLetter || next.isNumber || next == "/",
-                      let close = rest.firstIndex(where: { $0 == ">" || $0 == "<" }), rest[close] == ">" else {
+                    let close = rest.firstIndex(where: { $0 == ">" || $0 == "<" }), rest[close] == ">"
+                else {
                     // A `<` that opens no tag is text.
                     if skippingUntil == nil { output += "&lt;" }
                     continue
@@ -75,7 +76,9 @@ public enum CueTextSanitizer {
             let className = body.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
             if !className.isEmpty { classes.append(String(className)) }
             body = body.dropFirst(className.count)
-            if body.first != ".", body.first?.isWhitespace == false { body = body.drop(while: { !$0.isWhitespace && $0 != "." }) }
+            if body.first != ".", body.first?.isWhitespace == false {
+                body = body.drop(while: { !$0.isWhitespace && $0 != "." })
+            }
         }
         var result = "<" + name + classes.map { "." + $0 }.joined()
         // Only `v` (speaker) and `lang` (language tag) carry an annotation; it is text, never an attribute.

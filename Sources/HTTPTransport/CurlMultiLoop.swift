@@ -77,7 +77,10 @@ final class CurlMultiLoop: @unchecked Sendable {
     private func run() {
         while true {
             let work = inbox.withLock { inbox in
-                defer { inbox.started = []; inbox.cancelled = [] }
+                defer {
+                    inbox.started = []
+                    inbox.cancelled = []
+                }
                 return (inbox.started, inbox.cancelled, inbox.stopping)
             }
             for transfer in work.0 { add(transfer) }
@@ -113,7 +116,10 @@ final class CurlMultiLoop: @unchecked Sendable {
         let code = curl_multi_add_handle(multi, easy.raw)
         guard code == CURLM_OK else {
             recycle(easy)
-            transfer.fail(kind: .other, message: "curl_multi_add_handle failed: \(String(cString: curl_multi_strerror(code)))")
+            transfer.fail(
+                kind: .other,
+                message: "curl_multi_add_handle failed: \(String(cString: curl_multi_strerror(code)))"
+            )
             return
         }
         transfer.easy = easy

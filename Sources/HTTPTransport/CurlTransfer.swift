@@ -139,8 +139,16 @@ final class CurlTransfer: @unchecked Sendable {
     func complete(code: CURLcode, easy: CurlEasyHandle) {
         if code == CURLE_OK, sink.finish() {
             let status = head.status ?? easy.info(CURLINFO_RESPONSE_CODE) ?? 0
-            resume(.success(HTTPResponse(status: status, headers: head.headers, body: sink.memory,
-                                         bodyLength: sink.received)))
+            resume(
+                .success(
+                    HTTPResponse(
+                        status: status,
+                        headers: head.headers,
+                        body: sink.memory,
+                        bodyLength: sink.received
+                    )
+                )
+            )
         } else if isCancelled {
             fail(kind: .cancelled, message: "request cancelled")
         } else if let failure = sink.failure {
@@ -156,8 +164,12 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     func fail(kind: HTTPTransportError.Kind, code: CURLcode? = nil, message: String) {
-        let error = HTTPTransportError(kind: kind, curlCode: code.map { Int32(bitPattern: $0.rawValue) },
-                                       message: message, url: url)
+        let error = HTTPTransportError(
+            kind: kind,
+            curlCode: code.map { Int32(bitPattern: $0.rawValue) },
+            message: message,
+            url: url
+        )
         resume(.failure(error))
     }
 

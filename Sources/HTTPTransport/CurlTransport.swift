@@ -24,8 +24,12 @@ public final class CurlTransport: HTTPTransport, Sendable {
             loop = nil
             startupFailure = failure
         } else {
-            loop = CurlMultiLoop(.init(maxConnectionsPerHost: self.maxConnectionsPerHost,
-                                       maxIdleConnections: max(self.maxConnectionsPerHost, 16)))
+            loop = CurlMultiLoop(
+                .init(
+                    maxConnectionsPerHost: self.maxConnectionsPerHost,
+                    maxIdleConnections: max(self.maxConnectionsPerHost, 16)
+                )
+            )
             startupFailure = loop == nil ? "curl_multi_init failed" : nil
         }
     }
@@ -38,8 +42,11 @@ public final class CurlTransport: HTTPTransport, Sendable {
 
     public func execute(_ request: HTTPRequest) async throws -> HTTPResponse {
         guard let loop else {
-            throw HTTPTransportError(kind: .other, message: startupFailure ?? "curl unavailable",
-                                     url: request.url.absoluteString)
+            throw HTTPTransportError(
+                kind: .other,
+                message: startupFailure ?? "curl unavailable",
+                url: request.url.absoluteString
+            )
         }
         let transfer = try CurlTransfer(request, timeouts: request.timeouts ?? defaultTimeouts)
         return try await withTaskCancellationHandler {

@@ -58,8 +58,12 @@ public struct HTTPTimeouts: Sendable, Equatable {
     public var lowSpeedBytesPerSecond: Int
     public var lowSpeedWindow: Duration
 
-    public init(connect: Duration = .seconds(10), total: Duration? = .seconds(300),
-                lowSpeedBytesPerSecond: Int = 1, lowSpeedWindow: Duration = .seconds(60)) {
+    public init(
+        connect: Duration = .seconds(10),
+        total: Duration? = .seconds(300),
+        lowSpeedBytesPerSecond: Int = 1,
+        lowSpeedWindow: Duration = .seconds(60)
+    ) {
         self.connect = connect
         self.total = total
         self.lowSpeedBytesPerSecond = lowSpeedBytesPerSecond
@@ -78,8 +82,14 @@ public struct HTTPRequest: Sendable {
     /// nil: the transport's defaults.
     public var timeouts: HTTPTimeouts?
 
-    public init(method: String, url: URL, headers: HTTPHeaders = [:], body: HTTPRequestBody = .empty,
-                destination: HTTPResponseDestination = .memory(), timeouts: HTTPTimeouts? = nil) {
+    public init(
+        method: String,
+        url: URL,
+        headers: HTTPHeaders = [:],
+        body: HTTPRequestBody = .empty,
+        destination: HTTPResponseDestination = .memory(),
+        timeouts: HTTPTimeouts? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers

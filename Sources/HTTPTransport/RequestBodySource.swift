@@ -35,13 +35,21 @@ final class RequestBodySource {
         case .file(let path, let offset, let requestedLength):
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else {
-                throw HTTPTransportError(kind: .fileIO, message: "cannot open request body \(path): \(lastErrno())", url: url)
+                throw HTTPTransportError(
+                    kind: .fileIO,
+                    message: "cannot open request body \(path): \(lastErrno())",
+                    url: url
+                )
             }
             var info = stat()
             guard fstat(descriptor, &info) == 0 else {
                 let reason = lastErrno()
                 close(descriptor)
-                throw HTTPTransportError(kind: .fileIO, message: "cannot stat request body \(path): \(reason)", url: url)
+                throw HTTPTransportError(
+                    kind: .fileIO,
+                    message: "cannot stat request body \(path): \(reason)",
+                    url: url
+                )
             }
             let size = UInt64(info.st_size)
             let available = offset <= size ? size - offset : 0
@@ -52,7 +60,8 @@ final class RequestBodySource {
                 throw HTTPTransportError(
                     kind: .fileIO,
                     message: "request body \(path) has \(size) bytes; cannot send \(wanted) from offset \(offset)",
-                    url: url)
+                    url: url
+                )
             }
             storage = .file(descriptor: descriptor, path: path, offset: offset)
             length = Int64(sliceLength)

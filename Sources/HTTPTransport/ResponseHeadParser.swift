@@ -43,7 +43,8 @@ struct ResponseHeadParser {
         let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
         let array = Array(bytes)
         guard let start = array.firstIndex(where: { !isSpace($0) }),
-              let end = array.lastIndex(where: { !isSpace($0) }) else { return "" }
+            let end = array.lastIndex(where: { !isSpace($0) })
+        else { return "" }
         return String(decoding: array[start...end], as: UTF8.self)
     }
 }

@@ -38,8 +38,16 @@ public struct CaptionDraft: Codable, Sendable, Equatable {
     public var deadline: Date
     public var updatedAt: Date
 
-    public init(state: CaptionDraftState, version: String, detail: String? = nil, jobName: String? = nil, language: String? = nil,
-                vttKey: String? = nil, deadline: Date, updatedAt: Date = Date()) {
+    public init(
+        state: CaptionDraftState,
+        version: String,
+        detail: String? = nil,
+        jobName: String? = nil,
+        language: String? = nil,
+        vttKey: String? = nil,
+        deadline: Date,
+        updatedAt: Date = Date()
+    ) {
         self.state = state
         self.version = version
         self.detail = detail
@@ -52,7 +60,8 @@ public struct CaptionDraft: Codable, Sendable, Equatable {
 
     /// What a reader shows at `now`: a pending or running draft past its deadline (plus `grace`, the time one last
     /// poll needs) has failed, whatever the stored state says.
-    public func effective(now: Date = Date(), grace: TimeInterval = 120) -> (state: CaptionDraftState, detail: String?) {
+    public func effective(now: Date = Date(), grace: TimeInterval = 120) -> (state: CaptionDraftState, detail: String?)
+    {
         if !state.isFinal, now > deadline.addingTimeInterval(grace) {
             return (.failed, CaptionDraftWords.timedOut)
         }
@@ -65,8 +74,12 @@ public enum CaptionDraftWords {
     public static let pending = "Automatic captions will be drafted shortly."
     public static let running = "Automatic captions are being drafted. This takes about as long as the lecture."
     public static let ready = "Automatic captions (may contain errors) are ready. Review them before relying on them."
-    public static let timedOut = "Automatic captions took too long and were stopped. You can still upload captions yourself."
-    public static let engineOff = "Automatic captions need the production speech engine, which is not turned on here. Upload captions (WebVTT or SRT) instead."
+    public static let timedOut =
+        "Automatic captions took too long and were stopped. You can still upload captions yourself."
+    public static let engineOff =
+        "Automatic captions need the production speech engine, which is not turned on here. Upload captions (WebVTT or SRT) instead."
     public static let notAsked = "No automatic captions were drafted for this version of the lecture."
-    public static func failed(_ why: String) -> String { "Automatic captions could not be drafted: \(why) You can still upload captions yourself." }
+    public static func failed(_ why: String) -> String {
+        "Automatic captions could not be drafted: \(why) You can still upload captions yourself."
+    }
 }

@@ -57,7 +57,9 @@ public struct CaptionDraftMessage: Codable, Sendable, Equatable {
         guard let message = try? JSONDecoder().decode(CaptionDraftMessage.self, from: data) else {
             return .failure(.malformed("caption draft message does not decode"))
         }
-        guard message.schemaVersion == Self.schemaVersion else { return .failure(.unsupportedVersion(message.schemaVersion)) }
+        guard message.schemaVersion == Self.schemaVersion else {
+            return .failure(.unsupportedVersion(message.schemaVersion))
+        }
         guard isSafe(message.lectureID), isSafe(message.outputVersion), message.polls >= 0, message.retries >= 0 else {
             return .failure(.invalid("caption draft message names an unusable lecture or version"))
         }
@@ -66,8 +68,9 @@ public struct CaptionDraftMessage: Codable, Sendable, Equatable {
 
     /// Lecture ids and versions are server-made (`ObjectKeys`): letters, digits, `_` and `-`.
     static func isSafe(_ text: String) -> Bool {
-        !text.isEmpty && text.count <= 80 && text.unicodeScalars.allSatisfy {
-            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "_" || $0 == "-"
-        }
+        !text.isEmpty && text.count <= 80
+            && text.unicodeScalars.allSatisfy {
+                ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "_" || $0 == "-"
+            }
     }
 }

@@ -17,7 +17,12 @@ public struct CaptionDraftSettings: Sendable, Equatable {
     public var maxWaitSeconds: Int
     public var firstPollSeconds: Int
 
-    public init(engine: Engine = .off, languages: [String] = [], maxWaitSeconds: Int = 21_600, firstPollSeconds: Int = 60) {
+    public init(
+        engine: Engine = .off,
+        languages: [String] = [],
+        maxWaitSeconds: Int = 21_600,
+        firstPollSeconds: Int = 60
+    ) {
         self.engine = engine
         self.languages = languages
         self.maxWaitSeconds = maxWaitSeconds
@@ -39,30 +44,46 @@ public struct CaptionDraftSettings: Sendable, Equatable {
         public var description: String { "\(variable): \(message)" }
     }
 
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(Problem) -> CaptionDraftSettings {
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(Problem) -> CaptionDraftSettings {
         var settings = CaptionDraftSettings()
         let engineText = environment["LECTERN_CAPTIONS_ENGINE"]?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
         if !engineText.isEmpty {
             guard let engine = Engine(rawValue: engineText) else {
-                throw Problem(variable: "LECTERN_CAPTIONS_ENGINE", message: "must be off or transcribe, not \"\(engineText)\"")
+                throw Problem(
+                    variable: "LECTERN_CAPTIONS_ENGINE",
+                    message: "must be off or transcribe, not \"\(engineText)\""
+                )
             }
             settings.engine = engine
         }
         if let text = environment["LECTERN_CAPTIONS_LANGUAGES"], !text.isEmpty {
-            let codes = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let codes = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
             // Transcribe's codes are `ll-RR` or `lll-RR`; its enum is checked by the contract test, the shape here.
             for code in codes where code.wholeMatch(of: /[a-z]{2,3}-[A-Z]{2}/) == nil {
-                throw Problem(variable: "LECTERN_CAPTIONS_LANGUAGES", message: "\"\(code)\" is not a language code like en-US")
+                throw Problem(
+                    variable: "LECTERN_CAPTIONS_LANGUAGES",
+                    message: "\"\(code)\" is not a language code like en-US"
+                )
             }
             guard codes.count <= 5 else {
-                throw Problem(variable: "LECTERN_CAPTIONS_LANGUAGES", message: "Transcribe identifies among at most 5 languages")
+                throw Problem(
+                    variable: "LECTERN_CAPTIONS_LANGUAGES",
+                    message: "Transcribe identifies among at most 5 languages"
+                )
             }
             settings.languages = codes
         }
         func integer(_ name: String, _ range: ClosedRange<Int>) throws(Problem) -> Int? {
             guard let text = environment[name], !text.isEmpty else { return nil }
             guard let value = Int(text), range.contains(value) else {
-                throw Problem(variable: name, message: "must be a whole number in \(range.lowerBound)…\(range.upperBound), not \"\(text)\"")
+                throw Problem(
+                    variable: name,
+                    message: "must be a whole number in \(range.lowerBound)…\(range.upperBound), not \"\(text)\""
+                )
             }
             return value
         }

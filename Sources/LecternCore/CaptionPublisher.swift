@@ -88,23 +88,43 @@ public struct CaptionPublisher: Sendable {
     /// worker's entry point for a machine draft. Throws `Failure` with `.invalidFile` and the problems when it does
     /// not parse.
     @discardableResult
-    public func publish(lectureID: String, track: CaptionTrackInput, file: Data, replacing trackID: String? = nil,
-                        now: Date = Date()) async throws -> CaptionTrack {
+    public func publish(
+        lectureID: String,
+        track: CaptionTrackInput,
+        file: Data,
+        replacing trackID: String? = nil,
+        now: Date = Date()
+    ) async throws -> CaptionTrack {
         let record = try await readyRecord(lectureID)
         switch CaptionParser.parse(file, durationSeconds: record.durationSeconds) {
         case .parsed(let document):
-            return try await publish(lectureID: lectureID, track: track, document: document, replacing: trackID, now: now)
+            return try await publish(
+                lectureID: lectureID,
+                track: track,
+                document: document,
+                replacing: trackID,
+                now: now
+            )
         case .rejected(let problems, let encoding):
-            throw Failure(.invalidFile, "the caption file has \(problems.count) problem\(problems.count == 1 ? "" : "s")",
-                          problems: problems, encoding: encoding)
+            throw Failure(
+                .invalidFile,
+                "the caption file has \(problems.count) problem\(problems.count == 1 ? "" : "s")",
+                problems: problems,
+                encoding: encoding
+            )
         }
     }
 
     /// Publishes a parsed document as a new track, or as the next version of `trackID` (keeping its id and, unless
     /// `track` says otherwise, making `source` what `track` says: a professor's edit of a machine draft is theirs).
     @discardableResult
-    public func publish(lectureID: String, track input: CaptionTrackInput, document: CaptionDocument, replacing trackID: String? = nil,
-                        now: Date = Date()) async throws -> CaptionTrack {
+    public func publish(
+        lectureID: String,
+        track input: CaptionTrackInput,
+        document: CaptionDocument,
+        replacing trackID: String? = nil,
+        now: Date = Date()
+    ) async throws -> CaptionTrack {
         try Self.validate(input)
         let record = try await readyRecord(lectureID)
         if let trackID, !(record.captions ?? []).contains(where: { $0.id == trackID }) {
@@ -114,12 +134,24 @@ public struct CaptionPublisher: Sendable {
             throw Failure(.tooManyTracks, "a lecture holds at most \(Self.trackLimit) caption tracks; delete one first")
         }
         guard let prefix = record.publishedPrefix,
-              let timeline = try await CaptionTimeline.load(s3: s3, bucket: bucket, prefix: prefix) else {
-            throw Failure(.lectureNotReady, "lecture \(lectureID)'s video has no segment timeline to attach captions to; retry the lecture")
+            let timeline = try await CaptionTimeline.load(s3: s3, bucket: bucket, prefix: prefix)
+        else {
+            throw Failure(
+                .lectureNotReady,
+                "lecture \(lectureID)'s video has no segment timeline to attach captions to; retry the lecture"
+            )
         }
-        let published = CaptionTrack(id: trackID ?? ObjectKeys.newCaptionTrackID(), language: input.language, label: input.label,
-                                     kind: input.kind, source: input.source, version: ObjectKeys.newOutputVersion(now: now),
-                                     isDefault: input.isDefault, cueCount: document.cues.count, updatedAt: now)
+        let published = CaptionTrack(
+            id: trackID ?? ObjectKeys.newCaptionTrackID(),
+            language: input.language,
+            label: input.label,
+            kind: input.kind,
+            source: input.source,
+            version: ObjectKeys.newOutputVersion(now: now),
+            isDefault: input.isDefault,
+            cueCount: document.cues.count,
+            updatedAt: now
+        )
         let filesPrefix = published.prefix(lectureID: lectureID)
         try await writeFiles(document, timeline: timeline, prefix: filesPrefix)
         do {
@@ -131,7 +163,10 @@ public struct CaptionPublisher: Sendable {
                     tracks[index] = published
                 } else {
                     guard tracks.count < Self.trackLimit else {
-                        throw Failure(.tooManyTracks, "a lecture holds at most \(Self.trackLimit) caption tracks; delete one first")
+                        throw Failure(
+                            .tooManyTracks,
+                            "a lecture holds at most \(Self.trackLimit) caption tracks; delete one first"
+                        )
                     }
                     tracks.append(published)
                 }
@@ -151,7 +186,12 @@ public struct CaptionPublisher: Sendable {
     /// Applies `change` to a track's metadata; its files stay as they are (the playlists read label and language
     /// from the record).
     @discardableResult
-    public func update(lectureID: String, trackID: String, change: TrackChange, now: Date = Date()) async throws -> CaptionTrack {
+    public func update(
+        lectureID: String,
+        trackID: String,
+        change: TrackChange,
+        now: Date = Date()
+    ) async throws -> CaptionTrack {
         _ = try await readyRecord(lectureID)
         var updated: CaptionTrack?
         try await changeTracks(lectureID, now: now) { tracks in
@@ -163,7 +203,9 @@ public struct CaptionPublisher: Sendable {
             if let label = change.label { track.label = label }
             if let kind = change.kind { track.kind = kind }
             if let isDefault = change.isDefault { track.isDefault = isDefault }
-            try Self.validate(CaptionTrackInput(language: track.language, label: track.label, kind: track.kind, source: track.source))
+            try Self.validate(
+                CaptionTrackInput(language: track.language, label: track.label, kind: track.kind, source: track.source)
+            )
             track.updatedAt = now
             tracks[index] = track
             if track.isDefault { Self.makeDefault(track.id, in: &tracks) }
@@ -189,18 +231,31 @@ public struct CaptionPublisher: Sendable {
     /// that track's words until the track is next published (a re-index job is on the roadmap).
     func indexForSearch(_ record: LectureRecord, trackID: String, cues: [CaptionCue]) async {
         guard let searchIndex else { return }
-        try? await searchIndex.indexCaptionTrack(course: record.courseId, lectureId: record.lectureId, trackId: trackID, cues: cues)
+        try? await searchIndex.indexCaptionTrack(
+            course: record.courseId,
+            lectureId: record.lectureId,
+            trackId: trackID,
+            cues: cues
+        )
     }
 
     // MARK: Parts
 
     static func validate(_ input: CaptionTrackInput) throws(Failure) {
         guard CaptionLanguage.isValid(input.language) else {
-            throw Failure(.invalidTrack, "'\(input.language)' is not a BCP 47 language tag; write e.g. en, fr, pt-BR or zh-Hant")
+            throw Failure(
+                .invalidTrack,
+                "'\(input.language)' is not a BCP 47 language tag; write e.g. en, fr, pt-BR or zh-Hant"
+            )
         }
         let label = input.label.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !label.isEmpty, label.count <= 80, !label.contains(where: { $0.isNewline || $0.unicodeScalars.contains { $0.value < 0x20 } }) else {
-            throw Failure(.invalidTrack, "a track's label must be 1…80 characters on one line, e.g. \"English\" or \"Français\"")
+        guard !label.isEmpty, label.count <= 80,
+            !label.contains(where: { $0.isNewline || $0.unicodeScalars.contains { $0.value < 0x20 } })
+        else {
+            throw Failure(
+                .invalidTrack,
+                "a track's label must be 1…80 characters on one line, e.g. \"English\" or \"Français\""
+            )
         }
     }
 
@@ -209,10 +264,15 @@ public struct CaptionPublisher: Sendable {
     }
 
     func readyRecord(_ lectureID: String) async throws -> LectureRecord {
-        guard let record = try await store.get(lectureID) else { throw Failure(.lectureNotFound, "lecture \(lectureID) does not exist") }
+        guard let record = try await store.get(lectureID) else {
+            throw Failure(.lectureNotFound, "lecture \(lectureID) does not exist")
+        }
         guard record.state == .ready, record.publishedPrefix != nil else {
-            throw Failure(.lectureNotReady, "captions can be added once the lecture has finished processing; "
-                          + "it is \(record.state.rawValue) now, try again when it is ready")
+            throw Failure(
+                .lectureNotReady,
+                "captions can be added once the lecture has finished processing; "
+                    + "it is \(record.state.rawValue) now, try again when it is ready"
+            )
         }
         return record
     }
@@ -221,11 +281,25 @@ public struct CaptionPublisher: Sendable {
         let segmenter = timeline.segmenter
         let vttType = "text/vtt; charset=utf-8"
         for (index, text) in segmenter.segments(of: document).enumerated() {
-            try await s3.putObject(bucket: bucket, key: prefix + CaptionSegmenter.segmentName(index), data: Data(text.utf8), contentType: vttType)
+            try await s3.putObject(
+                bucket: bucket,
+                key: prefix + CaptionSegmenter.segmentName(index),
+                data: Data(text.utf8),
+                contentType: vttType
+            )
         }
-        try await s3.putObject(bucket: bucket, key: prefix + CaptionSegmenter.playlistName, data: Data(segmenter.playlist().utf8),
-                               contentType: "application/vnd.apple.mpegurl")
-        try await s3.putObject(bucket: bucket, key: prefix + Self.trackFileName, data: Data(document.webVTT().utf8), contentType: vttType)
+        try await s3.putObject(
+            bucket: bucket,
+            key: prefix + CaptionSegmenter.playlistName,
+            data: Data(segmenter.playlist().utf8),
+            contentType: "application/vnd.apple.mpegurl"
+        )
+        try await s3.putObject(
+            bucket: bucket,
+            key: prefix + Self.trackFileName,
+            data: Data(document.webVTT().utf8),
+            contentType: vttType
+        )
     }
 
     func deletePrefix(_ prefix: String) async throws {
@@ -244,7 +318,9 @@ public struct CaptionPublisher: Sendable {
             try transform(&tracks)
             let kept = Set(tracks.map { $0.prefix(lectureID: lectureID) })
             var retired = record.retiredCaptions ?? []
-            retired += before.map { $0.prefix(lectureID: lectureID) }.filter { !kept.contains($0) }.map { RetiredCaptionVersion(prefix: $0, retiredAt: now) }
+            retired += before.map { $0.prefix(lectureID: lectureID) }.filter { !kept.contains($0) }.map {
+                RetiredCaptionVersion(prefix: $0, retiredAt: now)
+            }
             let expired = retired.filter { now.timeIntervalSince($0.retiredAt) >= retiredGraceSeconds }
             retired.removeAll { now.timeIntervalSince($0.retiredAt) >= retiredGraceSeconds }
             if try await write(lectureID, tracks: tracks, retired: retired, expectedRevision: record.captionsRevision) {
@@ -256,7 +332,12 @@ public struct CaptionPublisher: Sendable {
     }
 
     /// One conditional write of the list; false when another write came first.
-    func write(_ lectureID: String, tracks: [CaptionTrack], retired: [RetiredCaptionVersion], expectedRevision: Int?) async throws -> Bool {
+    func write(
+        _ lectureID: String,
+        tracks: [CaptionTrack],
+        retired: [RetiredCaptionVersion],
+        expectedRevision: Int?
+    ) async throws -> Bool {
         let dynamo = store.dynamo
         var values: DynamoDBItem = [
             ":tracks": try dynamo.encoder.encodeValue(tracks), ":retired": try dynamo.encoder.encodeValue(retired),
@@ -270,11 +351,18 @@ public struct CaptionPublisher: Sendable {
             condition += "attribute_not_exists(#revision)"
         }
         do {
-            try await dynamo.updateItem(table: store.table, key: ["lectureId": .s(lectureID)],
-                                        update: "SET #captions = :tracks, #retired = :retired, #revision = :next", condition: condition,
-                                        names: ["#captions": "captions", "#retired": "retiredCaptions", "#revision": "captionsRevision",
-                                                "#state": "state"],
-                                        values: values, returnValues: .none)
+            try await dynamo.updateItem(
+                table: store.table,
+                key: ["lectureId": .s(lectureID)],
+                update: "SET #captions = :tracks, #retired = :retired, #revision = :next",
+                condition: condition,
+                names: [
+                    "#captions": "captions", "#retired": "retiredCaptions", "#revision": "captionsRevision",
+                    "#state": "state",
+                ],
+                values: values,
+                returnValues: .none
+            )
             return true
         } catch let error as AWSError where error.isConditionFailed {
             return false

@@ -27,23 +27,36 @@ public struct CaptionTimeline: Sendable, Equatable {
     public static func load(s3: S3Client, bucket: String, prefix: String) async throws -> CaptionTimeline? {
         let manifestData = try await s3.getObject(bucket: bucket, key: prefix + "manifest.json", limit: 4 << 20).body
         guard let playlistPath = try JSONDecoder().decode(Manifest.self, from: manifestData).video?.first?.playlist,
-              isSafe(playlistPath) else { return nil }
-        let playlist = String(decoding: try await s3.getObject(bucket: bucket, key: prefix + playlistPath, limit: 4 << 20).body, as: UTF8.self)
+            isSafe(playlistPath)
+        else { return nil }
+        let playlist = String(
+            decoding: try await s3.getObject(bucket: bucket, key: prefix + playlistPath, limit: 4 << 20).body,
+            as: UTF8.self
+        )
         let parsed = MediaPlaylistTimeline(text: playlist)
         guard !parsed.durations.isEmpty else { return nil }
         let directory = playlistPath.split(separator: "/").dropLast().map { $0 + "/" }.joined()
         var start = 0.0
         if let initURI = parsed.initURI, let first = parsed.firstSegment, isSafe(initURI), isSafe(first) {
             // The first segment's boxes come first; 64 KiB holds its moof (a 4 s 1080p segment's trun is ~1 KiB).
-            let initData = try await s3.getObject(bucket: bucket, key: prefix + directory + initURI, limit: 1 << 20).body
-            let head = try await s3.getObject(bucket: bucket, key: prefix + directory + first, range: 0...65_535, limit: 1 << 17).body
+            let initData = try await s3.getObject(bucket: bucket, key: prefix + directory + initURI, limit: 1 << 20)
+                .body
+            let head = try await s3.getObject(
+                bucket: bucket,
+                key: prefix + directory + first,
+                range: 0...65_535,
+                limit: 1 << 17
+            ).body
             start = FMP4StartTime.seconds(initSegment: initData, firstSegment: head) ?? 0
         }
         return CaptionTimeline(segmentDurations: parsed.durations, startSeconds: start)
     }
 
     static func isSafe(_ path: String) -> Bool {
-        !path.hasPrefix("/") && !path.split(separator: "/", omittingEmptySubsequences: false).contains { $0.isEmpty || $0 == "." || $0 == ".." }
+        !path.hasPrefix("/")
+            && !path.split(separator: "/", omittingEmptySubsequences: false).contains {
+                $0.isEmpty || $0 == "." || $0 == ".."
+            }
             && path.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./".contains($0)) }
     }
 }

@@ -24,7 +24,13 @@ public struct CaptionTrackInput: Sendable, Equatable {
     public var source: CaptionSource
     public var isDefault: Bool
 
-    public init(language: String, label: String, kind: CaptionKind = .captions, source: CaptionSource = .professor, isDefault: Bool = false) {
+    public init(
+        language: String,
+        label: String,
+        kind: CaptionKind = .captions,
+        source: CaptionSource = .professor,
+        isDefault: Bool = false
+    ) {
         self.language = language
         self.label = label
         self.kind = kind
@@ -52,8 +58,17 @@ public struct CaptionTrack: Codable, Sendable, Equatable {
         case isDefault = "default"
     }
 
-    public init(id: String, language: String, label: String, kind: CaptionKind, source: CaptionSource, version: String,
-                isDefault: Bool, cueCount: Int, updatedAt: Date) {
+    public init(
+        id: String,
+        language: String,
+        label: String,
+        kind: CaptionKind,
+        source: CaptionSource,
+        version: String,
+        isDefault: Bool,
+        cueCount: Int,
+        updatedAt: Date
+    ) {
         self.id = id
         self.language = language
         self.label = label
@@ -66,7 +81,9 @@ public struct CaptionTrack: Codable, Sendable, Equatable {
     }
 
     /// Where this version's files live.
-    public func prefix(lectureID: String) -> String { ObjectKeys.captionPrefix(lectureID: lectureID, trackID: id, version: version) }
+    public func prefix(lectureID: String) -> String {
+        ObjectKeys.captionPrefix(lectureID: lectureID, trackID: id, version: version)
+    }
 }
 
 /// A caption version no track points at any more (replaced or deleted). Its files stay until `retiredAt` is older
@@ -88,15 +105,21 @@ public enum CaptionLanguage {
     public static func isValid(_ tag: String) -> Bool {
         guard !tag.isEmpty, tag.count <= 35 else { return false }
         let parts = tag.split(separator: "-", omittingEmptySubsequences: false)
-        guard let primary = parts.first, (2...8).contains(primary.count), primary != "", primary.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+        guard let primary = parts.first, (2...8).contains(primary.count), primary != "",
+            primary.allSatisfy({ $0.isASCII && $0.isLetter })
+        else {
             return false
         }
-        return parts.dropFirst().allSatisfy { (1...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+        return parts.dropFirst().allSatisfy {
+            (1...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        }
     }
 }
 
 extension ObjectKeys {
-    public static func newCaptionTrackID() -> String { "cap_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16) }
+    public static func newCaptionTrackID() -> String {
+        "cap_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+    }
     public static func captionsPrefix(lectureID: String) -> String { "captions/\(lectureID)/" }
     public static func captionPrefix(lectureID: String, trackID: String, version: String) -> String {
         "captions/\(lectureID)/\(trackID)/\(version)/"

@@ -36,7 +36,9 @@ public enum ContainerSniffer {
             if form == Array("AVI ".utf8) { return .avi }
             if form == Array("WAVE".utf8) { return .wave }
         }
-        if isTransportStream(bytes, stride: 188, offset: 0) || isTransportStream(bytes, stride: 192, offset: 4) { return .mpegTS }
+        if isTransportStream(bytes, stride: 188, offset: 0) || isTransportStream(bytes, stride: 192, offset: 4) {
+            return .mpegTS
+        }
         if starts(bytes, [0x00, 0x00, 0x01, 0xBA]) { return .mpegPS }
         if starts(bytes, Array("FLV".utf8) + [0x01]) { return .flv }
         if starts(bytes, asfHeaderGUID) { return .asf }
@@ -64,7 +66,9 @@ public enum ContainerSniffer {
     }
 
     /// `30 26 B2 75 8E 66 CF 11 A6 D9 00 AA 00 62 CE 6C`: the ASF header object's GUID.
-    static let asfHeaderGUID: [UInt8] = [0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C]
+    static let asfHeaderGUID: [UInt8] = [
+        0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C,
+    ]
 
     /// MPEG-TS: the sync byte 0x47 at every packet start (188 bytes, or 192 for M2TS with its 4-byte timestamp),
     /// checked over up to 8 packets (random bytes pass one with p = 1/256; eight, 1/256⁸).
@@ -78,8 +82,8 @@ public enum ContainerSniffer {
     /// Answers the frame's length in bytes, or nil.
     static func isMPEGAudioFrame(_ bytes: [UInt8], _ at: Int) -> Int? {
         guard at + 4 <= bytes.count, bytes[at] == 0xFF, bytes[at + 1] & 0xE0 == 0xE0 else { return nil }
-        let version = (bytes[at + 1] >> 3) & 0x03 // 0: 2.5, 2: 2, 3: 1
-        let layer = (bytes[at + 1] >> 1) & 0x03 // 1: III, 2: II, 3: I
+        let version = (bytes[at + 1] >> 3) & 0x03  // 0: 2.5, 2: 2, 3: 1
+        let layer = (bytes[at + 1] >> 1) & 0x03  // 1: III, 2: II, 3: I
         let bitrateIndex = Int(bytes[at + 2] >> 4)
         let rateIndex = Int((bytes[at + 2] >> 2) & 0x03)
         let padding = Int((bytes[at + 2] >> 1) & 0x01)
@@ -114,7 +118,8 @@ public enum ContainerSniffer {
     }
 
     /// The reason a professor sees when an upload is refused.
-    public static let refusalReason = "This file is not a video or audio recording that Lectern can read "
+    public static let refusalReason =
+        "This file is not a video or audio recording that Lectern can read "
         + "(it has no known video or audio format at its start). Upload the lecture's recording, for example an MP4, MOV, "
         + "MKV or WebM file."
 }

@@ -28,8 +28,13 @@ public struct CourseSearchStore: Sendable {
     public static let keyPrefix = "search#"
     static let updateAttempts = 8
 
-    public init(dynamo: DynamoDBClient, table: String, s3: S3Client, bucket: String,
-                scratchDirectory: URL = FileManager.default.temporaryDirectory) {
+    public init(
+        dynamo: DynamoDBClient,
+        table: String,
+        s3: S3Client,
+        bucket: String,
+        scratchDirectory: URL = FileManager.default.temporaryDirectory
+    ) {
         self.dynamo = dynamo
         self.table = table
         self.s3 = s3
@@ -66,8 +71,11 @@ public struct CourseSearchStore: Sendable {
 
     /// Applies `change` to the course's index and publishes the result as a new version. Answers the new pointer.
     @discardableResult
-    public func update(course: String, now: Date = Date(),
-                       _ change: @Sendable (CourseSearchIndex) throws -> Void) async throws -> Pointer {
+    public func update(
+        course: String,
+        now: Date = Date(),
+        _ change: @Sendable (CourseSearchIndex) throws -> Void
+    ) async throws -> Pointer {
         var lastConflict: (any Error)?
         for _ in 0..<Self.updateAttempts {
             let current = try await pointer(course)
@@ -80,16 +88,28 @@ public struct CourseSearchStore: Sendable {
                 let index = try CourseSearchIndex(path: local.path)
                 try change(index)
             }  // the index (and its connection) is closed here, before the file is uploaded
-            let next = Pointer(lectureId: Self.keyPrefix + course, searchCourse: course,
-                               indexVersion: (current?.indexVersion ?? 0) + 1,
-                               indexKey: Self.objectKey(course: course, version: (current?.indexVersion ?? 0) + 1),
-                               indexUpdatedAt: now)
-            try await s3.putObject(bucket: bucket, key: next.indexKey, fileAt: local.path, contentType: "application/vnd.sqlite3")
+            let next = Pointer(
+                lectureId: Self.keyPrefix + course,
+                searchCourse: course,
+                indexVersion: (current?.indexVersion ?? 0) + 1,
+                indexKey: Self.objectKey(course: course, version: (current?.indexVersion ?? 0) + 1),
+                indexUpdatedAt: now
+            )
+            try await s3.putObject(
+                bucket: bucket,
+                key: next.indexKey,
+                fileAt: local.path,
+                contentType: "application/vnd.sqlite3"
+            )
             do {
                 try await beforeSwap?()
                 if let current {
-                    try await dynamo.putItem(table: table, next, condition: "indexVersion = :read",
-                                             values: [":read": .n(String(current.indexVersion))])
+                    try await dynamo.putItem(
+                        table: table,
+                        next,
+                        condition: "indexVersion = :read",
+                        values: [":read": .n(String(current.indexVersion))]
+                    )
                 } else {
                     try await dynamo.putItem(table: table, next, condition: "attribute_not_exists(lectureId)")
                 }
@@ -104,7 +124,8 @@ public struct CourseSearchStore: Sendable {
             if let current { try? await s3.deleteObject(bucket: bucket, key: current.indexKey) }
             return next
         }
-        throw lastConflict ?? AWSError(code: "SearchIndexContention", message: "course \(course)", status: 0, service: "search")
+        throw lastConflict
+            ?? AWSError(code: "SearchIndexContention", message: "course \(course)", status: 0, service: "search")
     }
 
     /// Indexes one published caption track of a lecture, replacing what that track contributed before (an empty
@@ -119,9 +140,14 @@ public struct CourseSearchStore: Sendable {
     /// A track's cues as search documents: cue markup (`<v Ana>`, `<i>`, timestamps) removed, entities decoded.
     static func documents(lectureId: String, trackId: String, cues: [CaptionCue]) -> [SearchDocument] {
         cues.map { cue in
-            SearchDocument(lectureId: lectureId, kind: .caption, source: trackId,
-                           start: Double(cue.startMilliseconds) / 1000, end: Double(cue.endMilliseconds) / 1000,
-                           text: plainText(cue.text))
+            SearchDocument(
+                lectureId: lectureId,
+                kind: .caption,
+                source: trackId,
+                start: Double(cue.startMilliseconds) / 1000,
+                end: Double(cue.endMilliseconds) / 1000,
+                text: plainText(cue.text)
+            )
         }
     }
 
@@ -135,7 +161,9 @@ public struct CourseSearchStore: Sendable {
             default: if !inTag { text.append(character == "\n" ? " " : character) }
             }
         }
-        for (entity, value) in [("&lt;", "<"), ("&gt;", ">"), ("&nbsp;", " "), ("&lrm;", ""), ("&rlm;", ""), ("&amp;", "&")] {
+        for (entity, value) in [
+            ("&lt;", "<"), ("&gt;", ">"), ("&nbsp;", " "), ("&lrm;", ""), ("&rlm;", ""), ("&amp;", "&"),
+        ] {
             text = text.replacingOccurrences(of: entity, with: value)
         }
         return text

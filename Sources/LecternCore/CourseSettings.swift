@@ -12,8 +12,13 @@ public struct CourseSettings: Codable, Sendable, Equatable {
     public var captionLanguage: String?
     public var updatedAt: Date?
 
-    public init(courseId: String, name: String, defaultVisibility: LectureVisibility = .published, captionLanguage: String? = nil,
-                updatedAt: Date? = nil) {
+    public init(
+        courseId: String,
+        name: String,
+        defaultVisibility: LectureVisibility = .published,
+        captionLanguage: String? = nil,
+        updatedAt: Date? = nil
+    ) {
         self.courseId = courseId
         self.name = name
         self.defaultVisibility = defaultVisibility
@@ -22,7 +27,9 @@ public struct CourseSettings: Codable, Sendable, Equatable {
     }
 
     /// What a course without a registry entry answers: its code as its name, lectures published by default.
-    public static func unregistered(_ courseId: String) -> CourseSettings { CourseSettings(courseId: courseId, name: courseId) }
+    public static func unregistered(_ courseId: String) -> CourseSettings {
+        CourseSettings(courseId: courseId, name: courseId)
+    }
 
     /// A default visibility is `draft` or `published`: a course cannot schedule lectures it does not have yet.
     public static let defaultVisibilities: [LectureVisibility] = [.published, .draft]
@@ -33,7 +40,10 @@ public struct CourseSettings: Codable, Sendable, Equatable {
     public static func isLanguageTag(_ tag: String) -> Bool {
         let parts = tag.split(separator: "-", omittingEmptySubsequences: false)
         guard tag.utf8.count <= 35, let primary = parts.first, (2...3).contains(primary.count),
-              primary.allSatisfy({ $0.isASCII && $0.isLetter }) else { return false }
-        return parts.dropFirst().allSatisfy { part in (1...8).contains(part.count) && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+            primary.allSatisfy({ $0.isASCII && $0.isLetter })
+        else { return false }
+        return parts.dropFirst().allSatisfy { part in
+            (1...8).contains(part.count) && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        }
     }
 }

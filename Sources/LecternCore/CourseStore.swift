@@ -41,8 +41,13 @@ public struct CourseStore: Sendable {
         }
 
         var settings: CourseSettings {
-            CourseSettings(courseId: course, name: name, defaultVisibility: defaultVisibility, captionLanguage: captionLanguage,
-                           updatedAt: registryUpdatedAt)
+            CourseSettings(
+                courseId: course,
+                name: name,
+                defaultVisibility: defaultVisibility,
+                captionLanguage: captionLanguage,
+                updatedAt: registryUpdatedAt
+            )
         }
     }
 
@@ -82,7 +87,9 @@ public struct CourseStore: Sendable {
     /// only the named attributes, so two professors changing different fields at once both keep their change.
     @discardableResult
     public func update(_ courseId: String, _ change: Change, now: Date = Date()) async throws -> CourseSettings {
-        var names = ["#course": "course", "#name": "name", "#vis": "defaultVisibility", "#updated": "registryUpdatedAt"]
+        var names = [
+            "#course": "course", "#name": "name", "#vis": "defaultVisibility", "#updated": "registryUpdatedAt",
+        ]
         // DynamoDB refuses values an expression does not use: each is added with the clause that reads it.
         var values: DynamoDBItem = [":course": .s(courseId), ":now": try dynamo.encoder.encodeValue(now)]
         var sets = ["#course = :course", "#updated = :now"]
@@ -111,7 +118,13 @@ public struct CourseStore: Sendable {
         }
         var update = "SET " + sets.joined(separator: ", ")
         if !removes.isEmpty { update += " REMOVE " + removes.joined(separator: ", ") }
-        let item = try await dynamo.updateItem(table: table, key: Self.key(courseId), update: update, names: names, values: values)
+        let item = try await dynamo.updateItem(
+            table: table,
+            key: Self.key(courseId),
+            update: update,
+            names: names,
+            values: values
+        )
         guard let item else { return try await settings(courseId) }
         return try dynamo.decoder.decode(Item.self, from: item).settings
     }

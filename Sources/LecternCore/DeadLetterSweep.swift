@@ -20,8 +20,13 @@ public struct DeadLetterSweep: Sendable {
     /// Mails the uploader of a lecture this sweep fails; nil (or off) sends nothing.
     public var outcomeMail: LectureOutcomeNotifier?
 
-    public init(sqs: SQSClient, store: LectureStore, deadLetterQueueURL: String, holdSeconds: Int = 60,
-                outcomeMail: LectureOutcomeNotifier? = nil) {
+    public init(
+        sqs: SQSClient,
+        store: LectureStore,
+        deadLetterQueueURL: String,
+        holdSeconds: Int = 60,
+        outcomeMail: LectureOutcomeNotifier? = nil
+    ) {
         self.sqs = sqs
         self.store = store
         self.deadLetterQueueURL = deadLetterQueueURL
@@ -39,7 +44,12 @@ public struct DeadLetterSweep: Sendable {
         case keep
     }
 
-    public static func action(for job: JobMessage?, failureReason: String?, record: LectureRecord?, now: Date = Date()) -> Action {
+    public static func action(
+        for job: JobMessage?,
+        failureReason: String?,
+        record: LectureRecord?,
+        now: Date = Date()
+    ) -> Action {
         guard let job else { return .keep }
         guard let record else { return .remove }
         guard record.jobVersion == job.outputVersion else { return .remove }
@@ -76,8 +86,12 @@ public struct DeadLetterSweep: Sendable {
         var held: [SQSMessage] = []
         do {
             while seen.count < maxMessages {
-                let batch = try await sqs.receiveMessages(deadLetterQueueURL, maxMessages: SQSClient.maxBatchSize, waitTimeSeconds: 0,
-                                                          visibilityTimeout: holdSeconds)
+                let batch = try await sqs.receiveMessages(
+                    deadLetterQueueURL,
+                    maxMessages: SQSClient.maxBatchSize,
+                    waitTimeSeconds: 0,
+                    visibilityTimeout: holdSeconds
+                )
                 let fresh = batch.filter { seen.insert($0.messageID).inserted }
                 if fresh.isEmpty { break }
                 for message in fresh {
@@ -100,7 +114,11 @@ public struct DeadLetterSweep: Sendable {
     /// Best effort: a message left hidden reappears after `holdSeconds` anyway.
     private func release(_ messages: [SQSMessage]) async {
         for message in messages {
-            try? await sqs.changeMessageVisibility(deadLetterQueueURL, receiptHandle: message.receiptHandle, visibilityTimeout: 0)
+            try? await sqs.changeMessageVisibility(
+                deadLetterQueueURL,
+                receiptHandle: message.receiptHandle,
+                visibilityTimeout: 0
+            )
         }
     }
 
@@ -109,7 +127,12 @@ public struct DeadLetterSweep: Sendable {
         let job = try? JobMessage.decode(message.body)
         var record: LectureRecord?
         if let job { record = try await store.get(job.lectureID) }
-        switch Self.action(for: job, failureReason: message.messageAttributes["FailureReason"]?.stringValue, record: record, now: now) {
+        switch Self.action(
+            for: job,
+            failureReason: message.messageAttributes["FailureReason"]?.stringValue,
+            record: record,
+            now: now
+        ) {
         case .remove:
             try await sqs.deleteMessage(deadLetterQueueURL, receiptHandle: message.receiptHandle)
             result.removed += 1
@@ -120,7 +143,12 @@ public struct DeadLetterSweep: Sendable {
         case .failLecture(let reason):
             guard let job else { return true }
             do {
-                let failed = try await store.failUnattended(job.lectureID, version: job.outputVersion, reason: reason, now: now)
+                let failed = try await store.failUnattended(
+                    job.lectureID,
+                    version: job.outputVersion,
+                    reason: reason,
+                    now: now
+                )
                 result.lecturesFailed += 1
                 // After the lecture's own write, so no mail outage can keep it from failing; `notify` never throws.
                 if let outcomeMail { result.mails.append(await outcomeMail.notify(.failed, record: failed)) }

@@ -57,19 +57,25 @@ public enum FMP4StartTime {
     /// Seconds from media time 0 to the first presented sample; nil when the boxes are not there.
     public static func seconds(initSegment: Data, firstSegment: Data) -> Double? {
         let initBytes = [UInt8](initSegment)[...]
-        guard let trak = child(initBytes, ["moov", "trak"]), let mdhd = child(trak, ["mdia", "mdhd"]) else { return nil }
+        guard let trak = child(initBytes, ["moov", "trak"]), let mdhd = child(trak, ["mdia", "mdhd"]) else {
+            return nil
+        }
         let mdhdVersion = mdhd.first ?? 0
         let timescale = Double(read32(mdhd, mdhd.startIndex + (mdhdVersion == 1 ? 20 : 12)))
         guard timescale > 0 else { return nil }
         var editShift: Int64 = 0
         if let elst = child(trak, ["edts", "elst"]), read32(elst, elst.startIndex + 4) > 0 {
             let entry = elst.startIndex + 8
-            let mediaTime = elst.first == 1 ? Int64(bitPattern: read64(elst, entry + 8)) : Int64(Int32(bitPattern: read32(elst, entry + 4)))
+            let mediaTime =
+                elst.first == 1
+                ? Int64(bitPattern: read64(elst, entry + 8)) : Int64(Int32(bitPattern: read32(elst, entry + 4)))
             if mediaTime > 0 { editShift = mediaTime }
         }
         let segment = [UInt8](firstSegment)[...]
         guard let traf = child(segment, ["moof", "traf"]), let tfdt = child(traf, ["tfdt"]) else { return nil }
-        let decodeTime = tfdt.first == 1 ? Int64(bitPattern: read64(tfdt, tfdt.startIndex + 4)) : Int64(read32(tfdt, tfdt.startIndex + 4))
+        let decodeTime =
+            tfdt.first == 1
+            ? Int64(bitPattern: read64(tfdt, tfdt.startIndex + 4)) : Int64(read32(tfdt, tfdt.startIndex + 4))
         var compositionOffset: Int64 = 0
         if let trun = child(traf, ["trun"]) {
             let flags = read32(trun, trun.startIndex) & 0x00FF_FFFF

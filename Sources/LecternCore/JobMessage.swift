@@ -15,8 +15,14 @@ public struct JobMessage: Codable, Sendable, Equatable {
     public var ladder: [Int]
     public var enqueuedAt: Date
 
-    public init(lectureID: String, sourceKey: String, outputVersion: String, ladder: [Int] = JobMessage.defaultLadder,
-                enqueuedAt: Date = Date(), schemaVersion: Int = JobMessage.currentSchemaVersion) {
+    public init(
+        lectureID: String,
+        sourceKey: String,
+        outputVersion: String,
+        ladder: [Int] = JobMessage.defaultLadder,
+        enqueuedAt: Date = Date(),
+        schemaVersion: Int = JobMessage.currentSchemaVersion
+    ) {
         self.schemaVersion = schemaVersion
         self.lectureID = lectureID
         self.sourceKey = sourceKey

@@ -71,9 +71,18 @@ public struct LectureRecord: Codable, Sendable, Equatable {
     /// The one e-mail about the latest outcome: which outcome and version it was for, and whether SES took it.
     public var outcomeMail: OutcomeMail?
 
-    public init(lectureId: String, courseId: String, ownerId: String, title: String, filename: String,
-                contentType: String, sizeBytes: Int64, sourceKey: String, state: LectureState = .awaitingUpload,
-                now: Date = Date()) {
+    public init(
+        lectureId: String,
+        courseId: String,
+        ownerId: String,
+        title: String,
+        filename: String,
+        contentType: String,
+        sizeBytes: Int64,
+        sourceKey: String,
+        state: LectureState = .awaitingUpload,
+        now: Date = Date()
+    ) {
         self.lectureId = lectureId
         self.courseId = courseId
         self.ownerId = ownerId
@@ -91,16 +100,22 @@ public struct LectureRecord: Codable, Sendable, Equatable {
 
 /// Server-generated object keys: nothing a user types ever becomes part of a key.
 public enum ObjectKeys {
-    public static func newLectureID() -> String { "lec_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "") }
+    public static func newLectureID() -> String {
+        "lec_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    }
     public static func newOutputVersion(now: Date = Date()) -> String {
         "v\(Int(now.timeIntervalSince1970))-" + UUID().uuidString.lowercased().prefix(8)
     }
     public static func source(lectureID: String) -> String { "uploads/\(lectureID)/source" }
-    public static func renditionPrefix(lectureID: String, version: String) -> String { renditionsPrefix(lectureID: lectureID) + "\(version)/" }
+    public static func renditionPrefix(lectureID: String, version: String) -> String {
+        renditionsPrefix(lectureID: lectureID) + "\(version)/"
+    }
     /// Every rendition version of a lecture, published or not (deleting a lecture removes them all).
     public static func renditionsPrefix(lectureID: String) -> String { "renditions/\(lectureID)/" }
     /// Whether `id` can be a lecture id `newLectureID()` made: anything else is not looked up at all.
     public static func isLectureID(_ id: String) -> Bool { id.hasPrefix("lec_") && id.count <= 64 }
     /// Where caption files of one output version live (Transcribe's drafts are written here).
-    public static func captionsPrefix(lectureID: String, version: String) -> String { "captions/\(lectureID)/\(version)/" }
+    public static func captionsPrefix(lectureID: String, version: String) -> String {
+        "captions/\(lectureID)/\(version)/"
+    }
 }

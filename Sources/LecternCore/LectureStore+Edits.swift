@@ -11,7 +11,12 @@ public struct LectureEdit: Sendable, Equatable {
     /// `.some(nil)` removes the publish time (any visibility but `scheduled`).
     public var publishAt: Date??
 
-    public init(title: String? = nil, description: String?? = nil, visibility: LectureVisibility? = nil, publishAt: Date?? = nil) {
+    public init(
+        title: String? = nil,
+        description: String?? = nil,
+        visibility: LectureVisibility? = nil,
+        publishAt: Date?? = nil
+    ) {
         self.title = title
         self.description = description
         self.visibility = visibility
@@ -46,12 +51,22 @@ extension LectureStore {
         if let title = edit.title { apply("title", .s(title)) }
         if let description = edit.description { apply("description", description.map { .s($0) }) }
         if let visibility = edit.visibility { apply("visibility", .s(visibility.rawValue)) }
-        if let publishAt = edit.publishAt { apply("publishAt", try publishAt.map { try dynamo.encoder.encodeValue($0) }) }
+        if let publishAt = edit.publishAt {
+            apply("publishAt", try publishAt.map { try dynamo.encoder.encodeValue($0) })
+        }
         var update = "SET " + sets.joined(separator: ", ")
         if !removes.isEmpty { update += " REMOVE " + removes.joined(separator: ", ") }
         do {
-            guard let item = try await dynamo.updateItem(table: table, key: ["lectureId": .s(id)], update: update,
-                                                         condition: "attribute_exists(lectureId)", names: names, values: values) else {
+            guard
+                let item = try await dynamo.updateItem(
+                    table: table,
+                    key: ["lectureId": .s(id)],
+                    update: update,
+                    condition: "attribute_exists(lectureId)",
+                    names: names,
+                    values: values
+                )
+            else {
                 throw Conflict(lectureID: id, current: nil)
             }
             return try dynamo.decoder.decode(LectureRecord.self, from: item)

@@ -28,13 +28,22 @@ public struct LectureStore: Sendable {
 
     public static func tableDefinition(name: String) -> DynamoDBTableDefinition {
         DynamoDBTableDefinition(
-            name: name, partitionKey: DynamoDBKeyAttribute("lectureId"),
+            name: name,
+            partitionKey: DynamoDBKeyAttribute("lectureId"),
             globalSecondaryIndexes: [
-                DynamoDBGlobalSecondaryIndex(name: courseIndex, partitionKey: DynamoDBKeyAttribute("courseId"),
-                                             sortKey: DynamoDBKeyAttribute("createdAt")),
-                DynamoDBGlobalSecondaryIndex(name: outboxIndex, partitionKey: DynamoDBKeyAttribute("outbox"),
-                                             sortKey: DynamoDBKeyAttribute("outboxSince"), projection: .keysOnly),
-            ])
+                DynamoDBGlobalSecondaryIndex(
+                    name: courseIndex,
+                    partitionKey: DynamoDBKeyAttribute("courseId"),
+                    sortKey: DynamoDBKeyAttribute("createdAt")
+                ),
+                DynamoDBGlobalSecondaryIndex(
+                    name: outboxIndex,
+                    partitionKey: DynamoDBKeyAttribute("outbox"),
+                    sortKey: DynamoDBKeyAttribute("outboxSince"),
+                    projection: .keysOnly
+                ),
+            ]
+        )
     }
 
     /// Creates the table (and its course index) if it is missing; waits until it is usable.
@@ -58,10 +67,22 @@ public struct LectureStore: Sendable {
     }
 
     /// One page of a course's lectures, newest first.
-    public func list(course: String, limit: Int = 50, startAfter: DynamoDBItem? = nil) async throws -> (records: [LectureRecord], next: DynamoDBItem?) {
-        let page = try await dynamo.query(DynamoDBQuery(
-            table: table, index: Self.courseIndex, keyCondition: "courseId = :course",
-            values: [":course": .s(course)], limit: limit, exclusiveStartKey: startAfter, scanIndexForward: false))
+    public func list(
+        course: String,
+        limit: Int = 50,
+        startAfter: DynamoDBItem? = nil
+    ) async throws -> (records: [LectureRecord], next: DynamoDBItem?) {
+        let page = try await dynamo.query(
+            DynamoDBQuery(
+                table: table,
+                index: Self.courseIndex,
+                keyCondition: "courseId = :course",
+                values: [":course": .s(course)],
+                limit: limit,
+                exclusiveStartKey: startAfter,
+                scanIndexForward: false
+            )
+        )
         return (try page.decode(LectureRecord.self, using: dynamo.decoder), page.lastEvaluatedKey)
     }
 
@@ -72,8 +93,15 @@ public struct LectureStore: Sendable {
     /// Applies `changes` (attribute name → new value; `nil` removes the attribute) if the lecture is in one of
     /// `from` and `extraCondition` holds, moving it to `to`. Answers the updated record.
     @discardableResult
-    public func transition(_ id: String, from: Set<LectureState>, to: LectureState, changes: [String: AttributeValue?] = [:],
-                           extraCondition: String? = nil, extraValues: DynamoDBItem = [:], now: Date = Date()) async throws -> LectureRecord {
+    public func transition(
+        _ id: String,
+        from: Set<LectureState>,
+        to: LectureState,
+        changes: [String: AttributeValue?] = [:],
+        extraCondition: String? = nil,
+        extraValues: DynamoDBItem = [:],
+        now: Date = Date()
+    ) async throws -> LectureRecord {
         precondition(from.allSatisfy { $0.canMove(to: to) }, "transition \(from) → \(to) is not allowed")
         var names: [String: String] = ["#state": "state", "#updatedAt": "updatedAt"]
         var values: DynamoDBItem = extraValues
@@ -103,8 +131,16 @@ public struct LectureStore: Sendable {
         var update = "SET " + sets.joined(separator: ", ")
         if !removes.isEmpty { update += " REMOVE " + removes.joined(separator: ", ") }
         do {
-            guard let item = try await dynamo.updateItem(table: table, key: key(id), update: update, condition: condition,
-                                                         names: names, values: values) else {
+            guard
+                let item = try await dynamo.updateItem(
+                    table: table,
+                    key: key(id),
+                    update: update,
+                    condition: condition,
+                    names: names,
+                    values: values
+                )
+            else {
                 throw Conflict(lectureID: id, current: nil)
             }
             return try dynamo.decoder.decode(LectureRecord.self, from: item)

@@ -9,9 +9,13 @@ public struct ScalingPolicy: Sendable, Equatable, Codable {
     public var scaleOutCooldownSeconds: Int
     public var scaleInCooldownSeconds: Int
 
-    public init(targetBacklogPerWorker: Int = ScalingPolicy.defaultTargetBacklogPerWorker, minWorkers: Int = 0,
-                maxWorkers: Int, scaleOutCooldownSeconds: Int = ScalingPolicy.defaultScaleOutCooldownSeconds,
-                scaleInCooldownSeconds: Int = ScalingPolicy.defaultScaleInCooldownSeconds) {
+    public init(
+        targetBacklogPerWorker: Int = ScalingPolicy.defaultTargetBacklogPerWorker,
+        minWorkers: Int = 0,
+        maxWorkers: Int,
+        scaleOutCooldownSeconds: Int = ScalingPolicy.defaultScaleOutCooldownSeconds,
+        scaleInCooldownSeconds: Int = ScalingPolicy.defaultScaleInCooldownSeconds
+    ) {
         precondition(targetBacklogPerWorker > 0 && minWorkers >= 0 && maxWorkers >= minWorkers)
         self.targetBacklogPerWorker = targetBacklogPerWorker
         self.minWorkers = minWorkers

@@ -66,23 +66,36 @@ public struct UserActivityStore: Sendable {
 
     /// The user's activity in the course; `.empty` before anything was recorded.
     public func activity(course: String, user: String) async throws -> CourseActivity {
-        guard let item = try await dynamo.getItem(table: table, key: Self.key(course: course, user: user), consistentRead: true) else {
+        guard
+            let item = try await dynamo.getItem(
+                table: table,
+                key: Self.key(course: course, user: user),
+                consistentRead: true
+            )
+        else {
             return .empty
         }
         var lectures: [String: CourseActivity.Progress] = [:]
         for (name, value) in item where name.hasPrefix("p_") {
-            guard case .m(let fields) = value, let position = fields["position"]?.double, let duration = fields["duration"]?.double,
-                  let updated = fields["updatedAt"]?.double else { continue }
+            guard case .m(let fields) = value, let position = fields["position"]?.double,
+                let duration = fields["duration"]?.double,
+                let updated = fields["updatedAt"]?.double
+            else { continue }
             let completed: Bool
             if case .bool(let flag)? = fields["completed"] { completed = flag } else { completed = false }
-            lectures[String(name.dropFirst(2))] = .init(position: position, duration: duration,
-                                                        completed: completed || item["c_" + name.dropFirst(2)] != nil,
-                                                        updatedAt: Date(timeIntervalSince1970: updated))
+            lectures[String(name.dropFirst(2))] = .init(
+                position: position,
+                duration: duration,
+                completed: completed || item["c_" + name.dropFirst(2)] != nil,
+                updatedAt: Date(timeIntervalSince1970: updated)
+            )
         }
-        return CourseActivity(lastVisitAt: item["lastVisitAt"]?.double.map(Date.init(timeIntervalSince1970:)),
-                              previousVisitAt: item["previousVisitAt"]?.double.map(Date.init(timeIntervalSince1970:)),
-                              lastSeenAt: item["lastSeenAt"]?.double.map(Date.init(timeIntervalSince1970:)),
-                              lectures: lectures)
+        return CourseActivity(
+            lastVisitAt: item["lastVisitAt"]?.double.map(Date.init(timeIntervalSince1970:)),
+            previousVisitAt: item["previousVisitAt"]?.double.map(Date.init(timeIntervalSince1970:)),
+            lastSeenAt: item["lastSeenAt"]?.double.map(Date.init(timeIntervalSince1970:)),
+            lectures: lectures
+        )
     }
 
     /// Records a page load in the course. A load more than `visitGap` after the previous load starts a new visit (the
@@ -97,7 +110,9 @@ public struct UserActivityStore: Sendable {
             // still on one visit, and lectures that appeared while they were here are not "new" next time.
             let lastLoad = current.lastSeenAt ?? current.lastVisitAt
             let newVisit = lastLoad.map { now.timeIntervalSince($0) > visitGap } ?? true
-            var values: DynamoDBItem = [":now": .n(Self.number(now.timeIntervalSince1970)), ":user": .s(user), ":course": .s(course)]
+            var values: DynamoDBItem = [
+                ":now": .n(Self.number(now.timeIntervalSince1970)), ":user": .s(user), ":course": .s(course),
+            ]
             var update = "SET lastSeenAt = :now, userId = :user, activityCourse = :course"
             let condition: String
             if let last = current.lastVisitAt {
@@ -112,8 +127,14 @@ public struct UserActivityStore: Sendable {
                 update += ", lastVisitAt = :now"
             }
             do {
-                try await dynamo.updateItem(table: table, key: Self.key(course: course, user: user), update: update,
-                                            condition: condition, values: values, returnValues: .none)
+                try await dynamo.updateItem(
+                    table: table,
+                    key: Self.key(course: course, user: user),
+                    update: update,
+                    condition: condition,
+                    values: values,
+                    returnValues: .none
+                )
             } catch let error as AWSError where error.isConditionFailed {
                 continue
             }
@@ -130,13 +151,21 @@ public struct UserActivityStore: Sendable {
 
     /// Records where the user is in a lecture. Once a lecture counts as watched it stays so (a separate flag that only
     /// ever gets set), so rewatching the start does not take the marker away.
-    public func recordProgress(course: String, user: String, lectureID: String, position: Double, duration: Double,
-                               now: Date = Date()) async throws {
+    public func recordProgress(
+        course: String,
+        user: String,
+        lectureID: String,
+        position: Double,
+        duration: Double,
+        now: Date = Date()
+    ) async throws {
         let completed = Self.completes(position: position, duration: duration)
         var names = ["#p": Self.progressAttribute(lectureID)]
         var values: DynamoDBItem = [
-            ":p": .m(["position": .n(Self.number(position)), "duration": .n(Self.number(duration)),
-                      "completed": .bool(completed), "updatedAt": .n(Self.number(now.timeIntervalSince1970))]),
+            ":p": .m([
+                "position": .n(Self.number(position)), "duration": .n(Self.number(duration)),
+                "completed": .bool(completed), "updatedAt": .n(Self.number(now.timeIntervalSince1970)),
+            ]),
             ":user": .s(user), ":course": .s(course),
         ]
         var update = "SET #p = :p, userId = :user, activityCourse = :course"
@@ -145,8 +174,15 @@ public struct UserActivityStore: Sendable {
             values[":true"] = .bool(true)
             update += ", #c = :true"
         }
-        try await dynamo.updateItem(table: table, key: Self.key(course: course, user: user), update: update,
-                                    names: names, values: values, returnValues: .none, idempotent: true)
+        try await dynamo.updateItem(
+            table: table,
+            key: Self.key(course: course, user: user),
+            update: update,
+            names: names,
+            values: values,
+            returnValues: .none,
+            idempotent: true
+        )
     }
 
     /// DynamoDB numbers as text: milliseconds are enough for positions and times.

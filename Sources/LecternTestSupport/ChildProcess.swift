@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,9 +39,16 @@ public final class ChildProcess: Sendable {
     /// Starts `executable` (a path, or a name looked up on PATH) with `environment` added to this process's own
     /// (`inheritEnvironment: false` gives the child only `environment`) minus `removing`. Without `logPath` the
     /// output goes to a temporary file removed when this object goes; with one, the file is kept (an artifact).
-    public init(_ name: String? = nil, executable: String, arguments: [String] = [], environment: [String: String] = [:],
-                inheritEnvironment: Bool = true, removing removed: [String] = [], currentDirectory: URL? = nil,
-                logPath: String? = nil) throws {
+    public init(
+        _ name: String? = nil,
+        executable: String,
+        arguments: [String] = [],
+        environment: [String: String] = [:],
+        inheritEnvironment: Bool = true,
+        removing removed: [String] = [],
+        currentDirectory: URL? = nil,
+        logPath: String? = nil
+    ) throws {
         let path = try Self.locate(executable)
         self.name = name ?? URL(fileURLWithPath: path).lastPathComponent
         self.removesLog = logPath == nil
@@ -48,7 +56,8 @@ public final class ChildProcess: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
-        var merged = inheritEnvironment
+        var merged =
+            inheritEnvironment
             ? ProcessInfo.processInfo.environment.merging(environment) { _, new in new } : environment
         for variable in removed { merged.removeValue(forKey: variable) }
         process.environment = merged
@@ -115,9 +124,15 @@ public final class ChildProcess: Sendable {
     /// Runs a program to completion: stdout and stderr through temporary files, `input` (if any) as its stdin.
     /// Throws `Timeout` (having killed it) if it runs longer than `timeout`; a non-zero exit is a `Result`, not an
     /// error. The default limit is far above anything a test runs, so only a hung child reaches it.
-    public static func run(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:],
-                           removing removed: [String] = [], currentDirectory: URL? = nil, input: Data? = nil,
-                           timeout: Duration = .seconds(900)) async throws -> Result {
+    public static func run(
+        _ executable: String,
+        _ arguments: [String] = [],
+        environment: [String: String] = [:],
+        removing removed: [String] = [],
+        currentDirectory: URL? = nil,
+        input: Data? = nil,
+        timeout: Duration = .seconds(900)
+    ) async throws -> Result {
         let path = try locate(executable)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -136,7 +151,11 @@ public final class ChildProcess: Sendable {
         _ = FileManager.default.createFile(atPath: inPath.path, contents: input ?? Data())
         let out = try FileHandle(forWritingTo: outPath), err = try FileHandle(forWritingTo: errPath)
         let stdin = try FileHandle(forReadingFrom: inPath)
-        defer { try? out.close(); try? err.close(); try? stdin.close() }
+        defer {
+            try? out.close()
+            try? err.close()
+            try? stdin.close()
+        }
         process.standardOutput = out
         process.standardError = err
         process.standardInput = stdin
@@ -144,11 +163,16 @@ public final class ChildProcess: Sendable {
         let exited = try launch(process, name: name)
         guard let status = await status(of: exited, within: timeout, onTimeout: { kill(process) }) else {
             let stderr = (try? String(contentsOf: errPath, encoding: .utf8)) ?? ""
-            throw Timeout(description: "\(name) \(arguments.prefix(6).joined(separator: " ")) ran longer than "
-                          + "\(timeout) and was killed; stderr:\n\(stderr.suffix(4_000))")
+            throw Timeout(
+                description: "\(name) \(arguments.prefix(6).joined(separator: " ")) ran longer than "
+                    + "\(timeout) and was killed; stderr:\n\(stderr.suffix(4_000))"
+            )
         }
-        return Result(status: status, stdout: (try? Data(contentsOf: outPath)) ?? Data(),
-                      stderr: (try? String(contentsOf: errPath, encoding: .utf8)) ?? "")
+        return Result(
+            status: status,
+            stdout: (try? Data(contentsOf: outPath)) ?? Data(),
+            stderr: (try? String(contentsOf: errPath, encoding: .utf8)) ?? ""
+        )
     }
 
     /// A path as given, or the first executable of that name on PATH.
@@ -183,8 +207,11 @@ public final class ChildProcess: Sendable {
     /// The exit status, or nil once `timeout` passes; `onTimeout` (the kill) runs inside the group, because the group
     /// cannot return before its tasks end and `exited.value` ignores cancellation: killing after it would wait for
     /// the child to end by itself (ChildProcessTests.aRunPastItsLimitIsKilledAndNamed took the child's whole 60 s).
-    private static func status(of exited: Task<Int32, Never>, within timeout: Duration,
-                               onTimeout: @escaping @Sendable () -> Void) async -> Int32? {
+    private static func status(
+        of exited: Task<Int32, Never>,
+        within timeout: Duration,
+        onTimeout: @escaping @Sendable () -> Void
+    ) async -> Int32? {
         await withTaskGroup(of: Int32?.self) { group in
             group.addTask { await exited.value }
             group.addTask {

@@ -20,14 +20,21 @@ public struct MotoSentEmail: Decodable, Sendable, Equatable {
 extension MotoServer {
     /// Every mail moto's SES has recorded as sent, across accounts and regions (moto's data dump does not say which),
     /// so tests pick theirs by a recipient address unique to the test.
-    public func sentEmails(to address: String, transport: any HTTPTransport = CurlTransport()) async throws -> [MotoSentEmail] {
+    public func sentEmails(
+        to address: String,
+        transport: any HTTPTransport = CurlTransport()
+    ) async throws -> [MotoSentEmail] {
         struct Dump: Decodable {
             struct SES: Decodable { let Message: [MotoSentEmail]? }
             let ses: SES?
         }
-        let response = try await transport.execute(HTTPRequest(method: "GET", url: endpoint.appendingPathComponent("moto-api/data.json")))
+        let response = try await transport.execute(
+            HTTPRequest(method: "GET", url: endpoint.appendingPathComponent("moto-api/data.json"))
+        )
         guard response.status == 200 else { throw MotoError(message: "moto-api/data.json answered \(response.status)") }
-        return (try JSONDecoder().decode(Dump.self, from: response.body).ses?.Message ?? []).filter { $0.to.contains(address) }
+        return (try JSONDecoder().decode(Dump.self, from: response.body).ses?.Message ?? []).filter {
+            $0.to.contains(address)
+        }
     }
 
     /// A recipient address no other test uses.

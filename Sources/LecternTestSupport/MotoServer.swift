@@ -23,7 +23,9 @@ public final class MotoServer: Sendable {
     /// holds percent-encoded bytes other than spaces (keys with `+`, `=`, `%`, non-ASCII; `prefix=a%2F`) — boto3's
     /// own requests fail the same way — and it answers 500 to every presigned URL (it looks for an Authorization
     /// header). Everything else belongs on `shared()`.
-    public static func sharedWithoutSignatureChecks() async throws -> MotoServer { try await SharedMoto.unchecked.get() }
+    public static func sharedWithoutSignatureChecks() async throws -> MotoServer {
+        try await SharedMoto.unchecked.get()
+    }
 
     /// Starts a private server; it stops when this object is released or the test process exits.
     public static func start(checkingSignatures: Bool = true) throws -> MotoServer {
@@ -53,13 +55,29 @@ public final class MotoServer: Sendable {
             line.append(chunk)
             if line.contains(UInt8(ascii: "\n")) { break }
         }
-        struct Ready: Decodable { let port: Int; let access_key: String; let secret_key: String }
-        guard let ready = try? JSONDecoder().decode(Ready.self, from: line.split(separator: UInt8(ascii: "\n")).first ?? Data()) else {
-            process.terminate()
-            throw MotoError(message: "moto server did not start (is `moto[server]` installed? run scripts/install-deps.sh): \(String(decoding: line, as: UTF8.self))")
+        struct Ready: Decodable {
+            let port: Int
+            let access_key: String
+            let secret_key: String
         }
-        return MotoServer(process: process, stdin: stdin, endpoint: URL(string: "http://127.0.0.1:\(ready.port)")!,
-                          credentials: AWSCredentials(accessKeyID: ready.access_key, secretAccessKey: ready.secret_key))
+        guard
+            let ready = try? JSONDecoder().decode(
+                Ready.self,
+                from: line.split(separator: UInt8(ascii: "\n")).first ?? Data()
+            )
+        else {
+            process.terminate()
+            throw MotoError(
+                message:
+                    "moto server did not start (is `moto[server]` installed? run scripts/install-deps.sh): \(String(decoding: line, as: UTF8.self))"
+            )
+        }
+        return MotoServer(
+            process: process,
+            stdin: stdin,
+            endpoint: URL(string: "http://127.0.0.1:\(ready.port)")!,
+            credentials: AWSCredentials(accessKeyID: ready.access_key, secretAccessKey: ready.secret_key)
+        )
     }
 
     private init(process: Process, stdin: Pipe, endpoint: URL, credentials: AWSCredentials) {
@@ -79,14 +97,25 @@ public final class MotoServer: Sendable {
 
     /// The environment a child process (the API, a worker, the CLI) needs to talk to this server.
     public var environment: [String: String] {
-        ["AWS_ENDPOINT_URL": endpoint.absoluteString, "AWS_REGION": region,
-         "AWS_ACCESS_KEY_ID": credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey]
+        [
+            "AWS_ENDPOINT_URL": endpoint.absoluteString, "AWS_REGION": region,
+            "AWS_ACCESS_KEY_ID": credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
+        ]
     }
 
-    public func serviceClient(_ service: AWSService, transport: any HTTPTransport, credentials: AWSCredentials? = nil,
-                              retry: RetryPolicy = .default) -> AWSServiceClient {
-        AWSServiceClient(service: service, configuration: configuration, transport: transport,
-                         credentials: StaticCredentialProvider(credentials ?? self.credentials), retry: retry)
+    public func serviceClient(
+        _ service: AWSService,
+        transport: any HTTPTransport,
+        credentials: AWSCredentials? = nil,
+        retry: RetryPolicy = .default
+    ) -> AWSServiceClient {
+        AWSServiceClient(
+            service: service,
+            configuration: configuration,
+            transport: transport,
+            credentials: StaticCredentialProvider(credentials ?? self.credentials),
+            retry: retry
+        )
     }
 
     /// A name unique to this test run, valid for buckets, queues and tables.
@@ -95,29 +124,29 @@ public final class MotoServer: Sendable {
     }
 
     static let launcherScript = #"""
-import json, os, sys, threading
-from moto.server import ThreadedMotoServer
-import boto3
+        import json, os, sys, threading
+        from moto.server import ThreadedMotoServer
+        import boto3
 
-server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-server.start()
-host, port = server.get_host_and_port()
-if sys.argv[1] == "nocheck":
-    print(json.dumps({"port": port, "access_key": "AKIDNOTCHECKED", "secret_key": "not-checked"}), flush=True)
-    sys.stdin.read()
-    os._exit(0)
-iam = boto3.client("iam", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
-iam.create_user(UserName="lectern-test")
-policy = iam.create_policy(PolicyName="lectern-test-all", PolicyDocument=json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-iam.attach_user_policy(UserName="lectern-test", PolicyArn=policy["Policy"]["Arn"])
-key = iam.create_access_key(UserName="lectern-test")["AccessKey"]
-print(json.dumps({"port": port, "access_key": key["AccessKeyId"], "secret_key": key["SecretAccessKey"]}), flush=True)
-# Live until the parent closes our stdin (or dies).
-sys.stdin.read()
-os._exit(0)
-"""#
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        if sys.argv[1] == "nocheck":
+            print(json.dumps({"port": port, "access_key": "AKIDNOTCHECKED", "secret_key": "not-checked"}), flush=True)
+            sys.stdin.read()
+            os._exit(0)
+        iam = boto3.client("iam", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
+        iam.create_user(UserName="lectern-test")
+        policy = iam.create_policy(PolicyName="lectern-test-all", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        iam.attach_user_policy(UserName="lectern-test", PolicyArn=policy["Policy"]["Arn"])
+        key = iam.create_access_key(UserName="lectern-test")["AccessKey"]
+        print(json.dumps({"port": port, "access_key": key["AccessKeyId"], "secret_key": key["SecretAccessKey"]}), flush=True)
+        # Live until the parent closes our stdin (or dies).
+        sys.stdin.read()
+        os._exit(0)
+        """#
 }
 
 public struct MotoError: Error, CustomStringConvertible {

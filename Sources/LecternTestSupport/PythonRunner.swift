@@ -9,7 +9,8 @@ public enum PythonRunner {
         public init(description: String) { self.description = description }
     }
 
-    /// `script` is a file name in `directory` (a test passes its own: `URL(fileURLWithPath: #filePath).deletingLastPathComponent()`).
+    /// `script` is a file name in `directory` (a test passes its own: `URL(fileURLWithPath:
+    /// #filePath).deletingLastPathComponent()`).
     /// Awaited through `ChildProcess`, so the botocore run does not hold a thread of the cooperative pool.
     public static func run(script: String, in testDirectory: URL, input: Data) async throws -> Data {
         let inputFile = FileManager.default.temporaryDirectory
@@ -18,7 +19,10 @@ public enum PythonRunner {
         defer { try? FileManager.default.removeItem(at: inputFile) }
         let result: ChildProcess.Result
         do {
-            result = try await ChildProcess.run("python3", [testDirectory.appendingPathComponent(script).path, inputFile.path])
+            result = try await ChildProcess.run(
+                "python3",
+                [testDirectory.appendingPathComponent(script).path, inputFile.path]
+            )
         } catch let error as ChildProcess.CouldNotStart {
             throw Failure(description: "cannot start python3 (\(error)); botocore checks need python3 with botocore")
         }

@@ -37,9 +37,19 @@ public struct CaptionDraftRunner: Sendable {
     /// The longest WebVTT read into memory: a four-hour lecture's draft is about 0.5 MB.
     static let maxVTTBytes: Int64 = 8 << 20
 
-    public init(settings: CaptionDraftSettings, transcribe: TranscribeClient, sqs: SQSClient, s3: S3Client, store: LectureStore,
-                queueURL: String, bucket: String, importer: any MachineCaptionImporter = KeepDraftInBucket(), logger: Logger,
-                retryBaseDelaySeconds: Int = 10, maxRetryDelaySeconds: Int = 900) {
+    public init(
+        settings: CaptionDraftSettings,
+        transcribe: TranscribeClient,
+        sqs: SQSClient,
+        s3: S3Client,
+        store: LectureStore,
+        queueURL: String,
+        bucket: String,
+        importer: any MachineCaptionImporter = KeepDraftInBucket(),
+        logger: Logger,
+        retryBaseDelaySeconds: Int = 10,
+        maxRetryDelaySeconds: Int = 900
+    ) {
         self.settings = settings
         self.transcribe = transcribe
         self.sqs = sqs
@@ -77,18 +87,32 @@ public struct CaptionDraftRunner: Sendable {
     /// cannot begin is logged, and the lecture then says no draft was asked for.
     public func begin(lectureID: String, version: String, now: Date = Date()) async {
         do {
-            try await store.beginCaptionDraft(lectureID, version: version, deadline: now.addingTimeInterval(Double(settings.maxWaitSeconds)), now: now)
+            try await store.beginCaptionDraft(
+                lectureID,
+                version: version,
+                deadline: now.addingTimeInterval(Double(settings.maxWaitSeconds)),
+                now: now
+            )
         } catch is LectureStore.Conflict {
             return
         } catch {
-            logger.warning("could not record the caption draft", metadata: ["lectureId": "\(lectureID)", "error": "\(error)"])
+            logger.warning(
+                "could not record the caption draft",
+                metadata: ["lectureId": "\(lectureID)", "error": "\(error)"]
+            )
             return
         }
         do {
-            try await sqs.sendMessage(queueURL, body: CaptionDraftMessage(lectureID: lectureID, outputVersion: version, step: .start).encoded())
+            try await sqs.sendMessage(
+                queueURL,
+                body: CaptionDraftMessage(lectureID: lectureID, outputVersion: version, step: .start).encoded()
+            )
         } catch {
             // The draft stays pending until its deadline, when readers show it failed.
-            logger.warning("could not queue the caption draft", metadata: ["lectureId": "\(lectureID)", "error": "\(error)"])
+            logger.warning(
+                "could not queue the caption draft",
+                metadata: ["lectureId": "\(lectureID)", "error": "\(error)"]
+            )
         }
     }
 
@@ -125,12 +149,19 @@ public struct CaptionDraftRunner: Sendable {
 
     private func advance(_ message: CaptionDraftMessage, now: Date, logger: Logger) async throws -> Outcome {
         guard let record = try await store.get(message.lectureID), record.jobVersion == message.outputVersion,
-              let draft = record.captionDraft, draft.version == message.outputVersion, !draft.state.isFinal else {
+            let draft = record.captionDraft, draft.version == message.outputVersion, !draft.state.isFinal
+        else {
             logger.info("caption draft message is stale; dropping")
             return .dropped
         }
         if now > draft.deadline {
-            return await finish(draft, lectureID: message.lectureID, state: .failed, detail: CaptionDraftWords.timedOut, logger: logger)
+            return await finish(
+                draft,
+                lectureID: message.lectureID,
+                state: .failed,
+                detail: CaptionDraftWords.timedOut,
+                logger: logger
+            )
         }
         switch message.step {
         case .start:
@@ -140,18 +171,32 @@ public struct CaptionDraftRunner: Sendable {
         }
     }
 
-    private func start(_ message: CaptionDraftMessage, draft: CaptionDraft, course: String, logger: Logger) async throws -> Outcome {
+    private func start(
+        _ message: CaptionDraftMessage,
+        draft: CaptionDraft,
+        course: String,
+        logger: Logger
+    ) async throws -> Outcome {
         let name = Self.jobName(lectureID: message.lectureID, version: message.outputVersion)
         let request = TranscriptionJobRequest(
-            name: name, mediaURI: "s3://\(bucket)/\(Self.mediaKey(lectureID: message.lectureID, version: message.outputVersion))",
-            mediaFormat: "mp4", outputBucket: bucket, outputKey: Self.outputKey(lectureID: message.lectureID, version: message.outputVersion),
-            language: try await language(course: course))
+            name: name,
+            mediaURI: "s3://\(bucket)/\(Self.mediaKey(lectureID: message.lectureID, version: message.outputVersion))",
+            mediaFormat: "mp4",
+            outputBucket: bucket,
+            outputKey: Self.outputKey(lectureID: message.lectureID, version: message.outputVersion),
+            language: try await language(course: course)
+        )
         do {
             let outcome = try await transcribe.startTranscriptionJob(request)
             logger.info("transcription job started", metadata: ["job": "\(name)", "outcome": "\(outcome)"])
         } catch let error as AWSError where !error.isRetryable {
-            return await finish(draft, lectureID: message.lectureID, state: .failed,
-                                detail: CaptionDraftWords.failed("the speech service refused the job (\(error.code)).") , logger: logger)
+            return await finish(
+                draft,
+                lectureID: message.lectureID,
+                state: .failed,
+                detail: CaptionDraftWords.failed("the speech service refused the job (\(error.code))."),
+                logger: logger
+            )
         }
         var running = draft
         running.state = .running
@@ -173,17 +218,29 @@ public struct CaptionDraftRunner: Sendable {
         do {
             job = try await transcribe.transcriptionJob(named: name)
         } catch let error as AWSError where !error.isRetryable {
-            return await finish(draft, lectureID: message.lectureID, state: .failed,
-                                detail: CaptionDraftWords.failed("the speech service lost the job (\(error.code)).") , logger: logger)
+            return await finish(
+                draft,
+                lectureID: message.lectureID,
+                state: .failed,
+                detail: CaptionDraftWords.failed("the speech service lost the job (\(error.code))."),
+                logger: logger
+            )
         }
         switch job.status {
         case .queued, .inProgress:
             let delay = try await sendPoll(message, polls: message.polls + 1)
             return .stillRunning(nextPollSeconds: delay)
         case .failed:
-            let reason = job.failureReason.map { "the speech service said: \($0.prefix(300))" } ?? "the speech service gave no reason."
-            let outcome = await finish(draft, lectureID: message.lectureID, state: .failed,
-                                       detail: CaptionDraftWords.failed(reason.hasSuffix(".") ? reason : reason + "."), logger: logger)
+            let reason =
+                job.failureReason.map { "the speech service said: \($0.prefix(300))" }
+                ?? "the speech service gave no reason."
+            let outcome = await finish(
+                draft,
+                lectureID: message.lectureID,
+                state: .failed,
+                detail: CaptionDraftWords.failed(reason.hasSuffix(".") ? reason : reason + "."),
+                logger: logger
+            )
             await deleteJob(name, logger: logger)
             return outcome
         case .completed:
@@ -193,35 +250,67 @@ public struct CaptionDraftRunner: Sendable {
         }
     }
 
-    private func importFinished(_ job: TranscriptionJob, message: CaptionDraftMessage, draft: CaptionDraft,
-                                logger: Logger) async throws -> Outcome {
+    private func importFinished(
+        _ job: TranscriptionJob,
+        message: CaptionDraftMessage,
+        draft: CaptionDraft,
+        logger: Logger
+    ) async throws -> Outcome {
         let prefix = ObjectKeys.captionsPrefix(lectureID: message.lectureID, version: message.outputVersion)
-        guard let key = job.subtitleFileURIs.lazy.compactMap({ Self.key(inURI: $0, bucket: bucket) })
-                .first(where: { $0.hasPrefix(prefix) && $0.hasSuffix(".vtt") }) else {
-            return await finish(draft, lectureID: message.lectureID, state: .failed,
-                                detail: CaptionDraftWords.failed("the speech service wrote no WebVTT file."), logger: logger)
+        guard
+            let key = job.subtitleFileURIs.lazy.compactMap({ Self.key(inURI: $0, bucket: bucket) })
+                .first(where: { $0.hasPrefix(prefix) && $0.hasSuffix(".vtt") })
+        else {
+            return await finish(
+                draft,
+                lectureID: message.lectureID,
+                state: .failed,
+                detail: CaptionDraftWords.failed("the speech service wrote no WebVTT file."),
+                logger: logger
+            )
         }
         let object = try await s3.getObject(bucket: bucket, key: key, range: 0...(Self.maxVTTBytes - 1))
         guard object.info.objectSize <= Self.maxVTTBytes else {
-            return await finish(draft, lectureID: message.lectureID, state: .failed,
-                                detail: CaptionDraftWords.failed("the draft is larger than captions can be."), logger: logger)
+            return await finish(
+                draft,
+                lectureID: message.lectureID,
+                state: .failed,
+                detail: CaptionDraftWords.failed("the draft is larger than captions can be."),
+                logger: logger
+            )
         }
         let language = job.languageCode ?? draft.language
-        let document = MachineCaptionDraft(lectureID: message.lectureID, version: message.outputVersion, language: language,
-                                           label: MachineCaptionLabel.label(language: language),
-                                           vtt: String(decoding: object.body, as: UTF8.self), key: key)
+        let document = MachineCaptionDraft(
+            lectureID: message.lectureID,
+            version: message.outputVersion,
+            language: language,
+            label: MachineCaptionLabel.label(language: language),
+            vtt: String(decoding: object.body, as: UTF8.self),
+            key: key
+        )
         do {
             try await importer.importDraft(document)
         } catch let error as AWSError where error.isRetryable {
             throw error
         } catch {
-            return await finish(draft, lectureID: message.lectureID, state: .failed, detail: CaptionDraftWords.failed("\(error)"),
-                                logger: logger)
+            return await finish(
+                draft,
+                lectureID: message.lectureID,
+                state: .failed,
+                detail: CaptionDraftWords.failed("\(error)"),
+                logger: logger
+            )
         }
         var ready = draft
         ready.language = language
         ready.vttKey = key
-        return await finish(ready, lectureID: message.lectureID, state: .ready, detail: CaptionDraftWords.ready, logger: logger)
+        return await finish(
+            ready,
+            lectureID: message.lectureID,
+            state: .ready,
+            detail: CaptionDraftWords.ready,
+            logger: logger
+        )
     }
 
     /// The object key in an S3 URI Transcribe answers: `https://s3.<region>.amazonaws.com/<bucket>/<key>`,
@@ -251,13 +340,24 @@ public struct CaptionDraftRunner: Sendable {
     @discardableResult
     private func sendPoll(_ message: CaptionDraftMessage, polls: Int) async throws -> Int {
         let delay = settings.pollDelay(polls: polls)
-        let next = CaptionDraftMessage(lectureID: message.lectureID, outputVersion: message.outputVersion, step: .poll, polls: polls)
+        let next = CaptionDraftMessage(
+            lectureID: message.lectureID,
+            outputVersion: message.outputVersion,
+            step: .poll,
+            polls: polls
+        )
         try await sqs.sendMessage(queueURL, body: next.encoded(), delaySeconds: delay)
         return delay
     }
 
     /// Writes a final state; a conflict means another delivery finished first, which is as good.
-    private func finish(_ draft: CaptionDraft, lectureID: String, state: CaptionDraftState, detail: String, logger: Logger) async -> Outcome {
+    private func finish(
+        _ draft: CaptionDraft,
+        lectureID: String,
+        state: CaptionDraftState,
+        detail: String,
+        logger: Logger
+    ) async -> Outcome {
         var final = draft
         final.state = state
         final.detail = detail
@@ -271,21 +371,39 @@ public struct CaptionDraftRunner: Sendable {
         return state == .ready ? .ready : .failed(detail)
     }
 
-    private func transientFailure(_ message: CaptionDraftMessage, message sqsMessage: SQSMessage, error: any Error, now: Date,
-                                  logger: Logger) async -> Outcome {
-        let delay = min(900, JobRunner.retryDelay(receives: message.retries + 1, base: retryBaseDelaySeconds, max: maxRetryDelaySeconds))
+    private func transientFailure(
+        _ message: CaptionDraftMessage,
+        message sqsMessage: SQSMessage,
+        error: any Error,
+        now: Date,
+        logger: Logger
+    ) async -> Outcome {
+        let delay = min(
+            900,
+            JobRunner.retryDelay(receives: message.retries + 1, base: retryBaseDelaySeconds, max: maxRetryDelaySeconds)
+        )
         let why = JobRunner.readable(error)
         // A retry that would come after the deadline fails the draft now, with the outage's words rather than
         // "took too long"; the lecture itself is never touched.
-        if let record = try? await store.get(message.lectureID), let draft = record.captionDraft, draft.version == message.outputVersion,
-           !draft.state.isFinal, now.addingTimeInterval(Double(delay)) > draft.deadline {
-            let outcome = await finish(draft, lectureID: message.lectureID, state: .failed,
-                                       detail: CaptionDraftWords.failed("the speech service did not answer in time."), logger: logger)
+        if let record = try? await store.get(message.lectureID), let draft = record.captionDraft,
+            draft.version == message.outputVersion,
+            !draft.state.isFinal, now.addingTimeInterval(Double(delay)) > draft.deadline
+        {
+            let outcome = await finish(
+                draft,
+                lectureID: message.lectureID,
+                state: .failed,
+                detail: CaptionDraftWords.failed("the speech service did not answer in time."),
+                logger: logger
+            )
             logger.warning("caption draft given up after errors", metadata: ["error": "\(why)"])
             await deleteMessage(sqsMessage, logger: logger)
             return outcome
         }
-        logger.warning("caption draft step failed; retrying", metadata: ["error": "\(why)", "retryInSeconds": "\(delay)"])
+        logger.warning(
+            "caption draft step failed; retrying",
+            metadata: ["error": "\(why)", "retryInSeconds": "\(delay)"]
+        )
         var retry = message
         retry.retries += 1
         do {
@@ -295,7 +413,11 @@ public struct CaptionDraftRunner: Sendable {
         } catch {
             // SQS itself is failing: let this message come back instead.
             logger.warning("could not queue the retry; the message comes back", metadata: ["error": "\(error)"])
-            try? await sqs.changeMessageVisibility(queueURL, receiptHandle: sqsMessage.receiptHandle, visibilityTimeout: delay)
+            try? await sqs.changeMessageVisibility(
+                queueURL,
+                receiptHandle: sqsMessage.receiptHandle,
+                visibilityTimeout: delay
+            )
         }
         return .retrying(seconds: delay)
     }
@@ -307,7 +429,8 @@ public struct CaptionDraftRunner: Sendable {
     }
 
     private func deleteMessage(_ message: SQSMessage, logger: Logger) async {
-        do { try await sqs.deleteMessage(queueURL, receiptHandle: message.receiptHandle) }
-        catch { logger.warning("could not delete the message", metadata: ["error": "\(error)"]) }
+        do { try await sqs.deleteMessage(queueURL, receiptHandle: message.receiptHandle) } catch {
+            logger.warning("could not delete the message", metadata: ["error": "\(error)"])
+        }
     }
 }

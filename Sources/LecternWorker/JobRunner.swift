@@ -47,7 +47,9 @@ struct JobRunner: Sendable {
     }
 
     func handle(_ message: SQSMessage, receivedAt: Date) async {
-        if let sent = message.sentTimestamp { environment.metrics.queueWaitSeconds.record(max(0, receivedAt.timeIntervalSince(sent))) }
+        if let sent = message.sentTimestamp {
+            environment.metrics.queueWaitSeconds.record(max(0, receivedAt.timeIntervalSince(sent)))
+        }
         var logger = environment.logger
         logger[metadataKey: "messageId"] = "\(message.messageID)"
         if let draft = CaptionDraftMessage.decodeIfDraft(message.body) {
@@ -59,12 +61,20 @@ struct JobRunner: Sendable {
             job = try JobMessage.decode(message.body)
         } catch {
             // A newer producer's version goes to the DLQ untouched: a newer worker may take it from there.
-            if error.kind == .unsupportedVersion {} else if let identity = JobValidation.salvageIdentity(message.body) {
+            if error.kind == .unsupportedVersion {
+            } else if let identity = JobValidation.salvageIdentity(message.body) {
                 logger[metadataKey: "lectureId"] = "\(identity.lectureID)"
-                await rejectInvalid(message, lectureID: identity.lectureID, version: identity.outputVersion,
-                                    problem: JobValidation.problem(undecodable: message.body, lectureID: identity.lectureID,
-                                                                   decodingError: error.description),
-                                    logger: logger)
+                await rejectInvalid(
+                    message,
+                    lectureID: identity.lectureID,
+                    version: identity.outputVersion,
+                    problem: JobValidation.problem(
+                        undecodable: message.body,
+                        lectureID: identity.lectureID,
+                        decodingError: error.description
+                    ),
+                    logger: logger
+                )
                 return
             }
             await reject(message, reason: error.description, logger: logger)
@@ -73,9 +83,13 @@ struct JobRunner: Sendable {
         if let problem = JobValidation.problem(in: job) {
             if JobValidation.isSafeIdentifier(job.lectureID) {
                 logger[metadataKey: "lectureId"] = "\(job.lectureID)"
-                await rejectInvalid(message, lectureID: job.lectureID,
-                                    version: JobValidation.isSafeIdentifier(job.outputVersion) ? job.outputVersion : nil,
-                                    problem: problem, logger: logger)
+                await rejectInvalid(
+                    message,
+                    lectureID: job.lectureID,
+                    version: JobValidation.isSafeIdentifier(job.outputVersion) ? job.outputVersion : nil,
+                    problem: problem,
+                    logger: logger
+                )
             } else {
                 await reject(message, reason: "invalid job message: \(problem.detail)", logger: logger)
             }
@@ -86,13 +100,17 @@ struct JobRunner: Sendable {
 
         let record: LectureRecord
         do {
-            record = try await store.claim(job.lectureID, version: job.outputVersion, workerID: configuration.workerID,
-                                           leaseSeconds: Double(configuration.visibilitySeconds) - 1,
-                                           attemptLimit: configuration.maxEncodeAttempts)
+            record = try await store.claim(
+                job.lectureID,
+                version: job.outputVersion,
+                workerID: configuration.workerID,
+                leaseSeconds: Double(configuration.visibilitySeconds) - 1,
+                attemptLimit: configuration.maxEncodeAttempts
+            )
         } catch let conflict as LectureStore.Conflict {
             await settleUnclaimable(message, job: job, current: conflict.current, logger: logger)
             return
-        } catch where Task.isCancelled {
+        } catch  where Task.isCancelled {
             // Shutdown interrupted the claim: let another worker have the message now.
             await Self.uncancelled { [logger] in await self.changeVisibility(message, seconds: 0, logger: logger) }
             return
@@ -103,15 +121,30 @@ struct JobRunner: Sendable {
         }
         let receiveToClaim = Date().timeIntervalSince(receivedAt)
         environment.metrics.receiveToClaimSeconds.record(receiveToClaim)
-        logger.info("claimed", metadata: ["attempt": "\(record.attempts)", "receiveCount": "\(message.receiveCount ?? 0)"])
-        await run(job, message: message, attempts: record.attempts, receivedAt: receivedAt, receiveToClaim: receiveToClaim,
-                  logger: logger)
+        logger.info(
+            "claimed",
+            metadata: ["attempt": "\(record.attempts)", "receiveCount": "\(message.receiveCount ?? 0)"]
+        )
+        await run(
+            job,
+            message: message,
+            attempts: record.attempts,
+            receivedAt: receivedAt,
+            receiveToClaim: receiveToClaim,
+            logger: logger
+        )
     }
 
     // MARK: Running a claimed job
 
-    private func run(_ job: JobMessage, message: SQSMessage, attempts: Int, receivedAt: Date, receiveToClaim: Double,
-                     logger: Logger) async {
+    private func run(
+        _ job: JobMessage,
+        message: SQSMessage,
+        attempts: Int,
+        receivedAt: Date,
+        receiveToClaim: Double,
+        logger: Logger
+    ) async {
         environment.metrics.jobsRunning.increment()
         await environment.protection?.jobStarted()
         let scratch = "\(job.lectureID)-\(job.outputVersion)-\(UUID().uuidString.prefix(8))"
@@ -120,10 +153,18 @@ struct JobRunner: Sendable {
         do {
             var timings = try await withThrowingTaskGroup(of: JobTimings?.self, returning: JobTimings.self) { group in
                 group.addTask {
-                    try await self.keepAlive(job, message: message, receivedAt: receivedAt, progress: progress, logger: logger)
+                    try await self.keepAlive(
+                        job,
+                        message: message,
+                        receivedAt: receivedAt,
+                        progress: progress,
+                        logger: logger
+                    )
                     return nil
                 }
-                group.addTask { try await self.encodeAndPublish(job, scratch: scratch, progress: progress, logger: logger) }
+                group.addTask {
+                    try await self.encodeAndPublish(job, scratch: scratch, progress: progress, logger: logger)
+                }
                 // The first to finish decides: the work's result, or the heartbeat's loss of ownership.
                 defer { group.cancelAll() }
                 while let result = try await group.next() {
@@ -140,12 +181,25 @@ struct JobRunner: Sendable {
         await environment.protection?.jobEnded()
         let cancelled = Task.isCancelled
         await Self.uncancelled {
-            await self.settle(job, message: message, attempts: attempts, outcome: outcome, cancelled: cancelled, logger: logger)
+            await self.settle(
+                job,
+                message: message,
+                attempts: attempts,
+                outcome: outcome,
+                cancelled: cancelled,
+                logger: logger
+            )
         }
     }
 
-    private func settle(_ job: JobMessage, message: SQSMessage, attempts: Int, outcome: Result<JobTimings, any Error>,
-                        cancelled: Bool, logger: Logger) async {
+    private func settle(
+        _ job: JobMessage,
+        message: SQSMessage,
+        attempts: Int,
+        outcome: Result<JobTimings, any Error>,
+        cancelled: Bool,
+        logger: Logger
+    ) async {
         switch outcome {
         case .success(var timings):
             environment.metrics.jobsSucceeded.increment()
@@ -161,13 +215,25 @@ struct JobRunner: Sendable {
             logger.warning("stopped: \(error)")
         case .failure(let error as TranscodeError) where error.isPermanent:
             // The same file fails the same way: the lecture offers no Retry.
-            await failPermanently(message, job: job, reason: error.reason, claimed: true, retryable: false, logger: logger)
+            await failPermanently(
+                message,
+                job: job,
+                reason: error.reason,
+                claimed: true,
+                retryable: false,
+                logger: logger
+            )
         case .failure(let error) where cancelled:
             // Shutdown past its grace: hand the job to another worker at once.
             logger.notice("released at shutdown", metadata: ["error": "\(error)"])
             _ = try? await store.release(job.lectureID, workerID: configuration.workerID, stage: "released at shutdown")
-            do { try await sqs.changeMessageVisibility(configuration.queueURL, receiptHandle: message.receiptHandle, visibilityTimeout: 0) }
-            catch { logger.warning("could not release the message", metadata: ["error": "\(error)"]) }
+            do {
+                try await sqs.changeMessageVisibility(
+                    configuration.queueURL,
+                    receiptHandle: message.receiptHandle,
+                    visibilityTimeout: 0
+                )
+            } catch { logger.warning("could not release the message", metadata: ["error": "\(error)"]) }
         case .failure(let error):
             await retryLater(message, job: job, attempts: attempts, reason: Self.readable(error), logger: logger)
         }
@@ -175,8 +241,12 @@ struct JobRunner: Sendable {
 
     /// Download, transcode, upload, publish, in a scratch folder of its own (locked while the job lives, removed
     /// on every outcome). Answers the lecture's duration and the time each stage took.
-    private func encodeAndPublish(_ job: JobMessage, scratch name: String, progress: JobProgress,
-                                  logger: Logger) async throws -> JobTimings {
+    private func encodeAndPublish(
+        _ job: JobMessage,
+        scratch name: String,
+        progress: JobProgress,
+        logger: Logger
+    ) async throws -> JobTimings {
         let folder: ScratchFolder
         do { folder = try ScratchFolder(root: configuration.scratchDirectory, name: name) } catch {
             throw RetryLater(description: "could not make a scratch folder: \(error)")
@@ -195,7 +265,10 @@ struct JobRunner: Sendable {
         let info = try await environment.s3.headObject(bucket: configuration.bucket, key: job.sourceKey)
         let needed = Int64(Double(info.objectSize) * configuration.scratchSizeFactor)
         guard environment.scratch.reserve(needed) else {
-            throw RetryLater(description: "not enough scratch space: \(needed) bytes needed, \(environment.scratch.unreservedBytes ?? 0) free")
+            throw RetryLater(
+                description:
+                    "not enough scratch space: \(needed) bytes needed, \(environment.scratch.unreservedBytes ?? 0) free"
+            )
         }
         defer { environment.scratch.release(needed) }
         try await environment.s3.getObject(bucket: configuration.bucket, key: job.sourceKey, toFile: sourcePath)
@@ -205,8 +278,11 @@ struct JobRunner: Sendable {
 
         progress.update(percent: 1, stage: "encoding")
         stageStarted = clock.now
-        let manifest = try await environment.transcoder.transcode(input: sourcePath, outputDirectory: outputDirectory,
-                                                                  plan: TranscodePlan(heights: job.ladder)) { update in
+        let manifest = try await environment.transcoder.transcode(
+            input: sourcePath,
+            outputDirectory: outputDirectory,
+            plan: TranscodePlan(heights: job.ladder)
+        ) { update in
             progress.update(percent: 1 + update.fraction * 89, stage: "encoding")
         }
         timings.transcode = (clock.now - stageStarted).seconds
@@ -226,8 +302,13 @@ struct JobRunner: Sendable {
 
         stageStarted = clock.now
         do {
-            try await store.publish(job.lectureID, version: job.outputVersion, prefix: prefix, durationSeconds: manifest.duration,
-                                    workerID: configuration.workerID)
+            try await store.publish(
+                job.lectureID,
+                version: job.outputVersion,
+                prefix: prefix,
+                durationSeconds: manifest.duration,
+                workerID: configuration.workerID
+            )
         } catch let conflict as LectureStore.Conflict {
             throw LostOwnership(lectureID: conflict.lectureID)
         }
@@ -242,7 +323,13 @@ struct JobRunner: Sendable {
     /// Until cancelled: hides the message again well before it would reappear, and extends the lease with the
     /// latest progress. The lease is always written before the visibility is extended, so after a crash the lease
     /// has lapsed by the time the message is delivered again. Throws `LostOwnership` when the lease is gone.
-    private func keepAlive(_ job: JobMessage, message: SQSMessage, receivedAt: Date, progress: JobProgress, logger: Logger) async throws {
+    private func keepAlive(
+        _ job: JobMessage,
+        message: SQSMessage,
+        receivedAt: Date,
+        progress: JobProgress,
+        logger: Logger
+    ) async throws {
         let visibility = configuration.visibilitySeconds
         let beat = Duration.milliseconds(visibility * 1_000 / 3)
         let tick = min(beat, max(.milliseconds(200), configuration.progressInterval))
@@ -257,8 +344,13 @@ struct JobRunner: Sendable {
             let progressDue = snapshot.changed && now - lastProgress >= configuration.progressInterval
             if beatDue || progressDue {
                 do {
-                    try await store.heartbeat(job.lectureID, workerID: configuration.workerID, leaseSeconds: Double(visibility) - 1,
-                                              percent: snapshot.percent, stage: snapshot.stage)
+                    try await store.heartbeat(
+                        job.lectureID,
+                        workerID: configuration.workerID,
+                        leaseSeconds: Double(visibility) - 1,
+                        percent: snapshot.percent,
+                        stage: snapshot.stage
+                    )
                     progress.markWritten(snapshot)
                     lastProgress = now
                 } catch is LectureStore.Conflict {
@@ -275,8 +367,11 @@ struct JobRunner: Sendable {
                 let extend = min(visibility, remaining)
                 if extend > 0 {
                     do {
-                        try await sqs.changeMessageVisibility(configuration.queueURL, receiptHandle: message.receiptHandle,
-                                                              visibilityTimeout: extend)
+                        try await sqs.changeMessageVisibility(
+                            configuration.queueURL,
+                            receiptHandle: message.receiptHandle,
+                            visibilityTimeout: extend
+                        )
                     } catch {
                         if Task.isCancelled { throw CancellationError() }
                         logger.warning("visibility extension failed", metadata: ["error": "\(error)"])
@@ -292,15 +387,21 @@ struct JobRunner: Sendable {
 
     // MARK: Caption drafts
 
-    private func handleCaptionDraft(_ message: SQSMessage, draft: Result<CaptionDraftMessage, JobMessage.DecodingProblem>,
-                                    logger: Logger) async {
+    private func handleCaptionDraft(
+        _ message: SQSMessage,
+        draft: Result<CaptionDraftMessage, JobMessage.DecodingProblem>,
+        logger: Logger
+    ) async {
         switch draft {
         case .failure(let problem):
             await reject(message, reason: problem.description, logger: logger)
         case .success(let draft):
             guard let runner = environment.captionDrafts else {
                 // The engine was turned off since the draft began: the lecture shows it failed at its deadline.
-                logger.notice("caption drafts are off on this worker; dropping the draft message", metadata: ["lectureId": "\(draft.lectureID)"])
+                logger.notice(
+                    "caption drafts are off on this worker; dropping the draft message",
+                    metadata: ["lectureId": "\(draft.lectureID)"]
+                )
                 await deleteMessage(message, logger: logger)
                 return
             }
@@ -321,16 +422,30 @@ struct JobRunner: Sendable {
     /// A job message that names a usable lecture but whose fields are unusable: the lecture's record (if it has one
     /// for this encode and is not done) says why in words a professor can read, the DLQ copy carries the same
     /// reason and the detail for ops, and the message is deleted — retrying would not make it valid.
-    private func rejectInvalid(_ message: SQSMessage, lectureID: String, version: String?, problem: JobValidation.Problem,
-                               logger: Logger) async {
+    private func rejectInvalid(
+        _ message: SQSMessage,
+        lectureID: String,
+        version: String?,
+        problem: JobValidation.Problem,
+        logger: Logger
+    ) async {
         environment.metrics.jobsRejected.increment()
         logger.error("rejected invalid job", metadata: ["reason": "\(problem.detail)"])
-        await copyToDeadLetterQueue(message, reason: problem.reason, lectureID: lectureID, detail: problem.detail, logger: logger)
+        await copyToDeadLetterQueue(
+            message,
+            reason: problem.reason,
+            lectureID: lectureID,
+            detail: problem.detail,
+            logger: logger
+        )
         do {
             let failed = try await store.failInvalidJob(lectureID, version: version, reason: problem.reason)
             await mailOutcome(.failed, record: failed, logger: logger)
         } catch let conflict as LectureStore.Conflict {
-            logger.notice("the lecture's record was left as it is", metadata: ["record": "\(conflict.current?.state.rawValue ?? "none")"])
+            logger.notice(
+                "the lecture's record was left as it is",
+                metadata: ["record": "\(conflict.current?.state.rawValue ?? "none")"]
+            )
         } catch {
             logger.warning("could not mark the lecture failed", metadata: ["error": "\(error)"])
         }
@@ -338,9 +453,20 @@ struct JobRunner: Sendable {
     }
 
     /// The claim did not apply: decide from the record what this delivery is.
-    private func settleUnclaimable(_ message: SQSMessage, job: JobMessage, current: LectureRecord?, logger: Logger) async {
+    private func settleUnclaimable(
+        _ message: SQSMessage,
+        job: JobMessage,
+        current: LectureRecord?,
+        logger: Logger
+    ) async {
         guard let current else {
-            await failPermanently(message, job: job, reason: "The lecture's record does not exist.", claimed: false, logger: logger)
+            await failPermanently(
+                message,
+                job: job,
+                reason: "The lecture's record does not exist.",
+                claimed: false,
+                logger: logger
+            )
             return
         }
         if current.hasExhaustedAttempts(of: job.outputVersion, limit: configuration.maxEncodeAttempts) {
@@ -349,7 +475,10 @@ struct JobRunner: Sendable {
         }
         if current.jobVersion != job.outputVersion {
             environment.metrics.duplicatesSkipped.increment()
-            logger.info("superseded by a newer encode; deleting", metadata: ["current": "\(current.jobVersion ?? "none")"])
+            logger.info(
+                "superseded by a newer encode; deleting",
+                metadata: ["current": "\(current.jobVersion ?? "none")"]
+            )
             await deleteMessage(message, logger: logger)
             return
         }
@@ -370,8 +499,11 @@ struct JobRunner: Sendable {
         case .queued, .awaitingUpload:
             // A write raced ours, or the API has not finished enqueueing: try again after a backoff, so a record
             // stuck here ends in the DLQ through the redrive policy rather than spinning.
-            let delay = Self.retryDelay(receives: message.receiveCount ?? 1, base: configuration.retryBaseDelaySeconds,
-                                        max: configuration.maxRetryDelaySeconds)
+            let delay = Self.retryDelay(
+                receives: message.receiveCount ?? 1,
+                base: configuration.retryBaseDelaySeconds,
+                max: configuration.maxRetryDelaySeconds
+            )
             logger.info("not claimable yet (\(current.state.rawValue)); retrying in \(delay) s")
             await changeVisibility(message, seconds: delay, logger: logger)
         }
@@ -389,7 +521,10 @@ struct JobRunner: Sendable {
             let failed = try await store.failUnattended(job.lectureID, version: job.outputVersion, reason: reason)
             await mailOutcome(.failed, record: failed, logger: logger)
         } catch let conflict as LectureStore.Conflict {
-            logger.notice("the lecture's record moved on; left as it is", metadata: ["record": "\(conflict.current?.state.rawValue ?? "none")"])
+            logger.notice(
+                "the lecture's record moved on; left as it is",
+                metadata: ["record": "\(conflict.current?.state.rawValue ?? "none")"]
+            )
         } catch {
             logger.warning("could not mark the lecture failed", metadata: ["error": "\(error)"])
         }
@@ -398,19 +533,34 @@ struct JobRunner: Sendable {
 
     /// A transient failure: back off, or give up once the lecture used its last attempt (`attempts`, nil when the
     /// claim itself failed) or the redrive policy is about to move the message anyway.
-    private func retryLater(_ message: SQSMessage, job: JobMessage, attempts: Int?, reason: String, logger: Logger) async {
+    private func retryLater(
+        _ message: SQSMessage,
+        job: JobMessage,
+        attempts: Int?,
+        reason: String,
+        logger: Logger
+    ) async {
         environment.metrics.jobsFailedTransiently.increment()
         let claimed = attempts != nil
         let receives = message.receiveCount ?? 1
         if let attempts, attempts >= configuration.maxEncodeAttempts {
-            await failPermanently(message, job: job, reason: "Gave up after \(attempts) attempts: \(reason)", claimed: true, logger: logger)
+            await failPermanently(
+                message,
+                job: job,
+                reason: "Gave up after \(attempts) attempts: \(reason)",
+                claimed: true,
+                logger: logger
+            )
             return
         }
         if receives >= environment.maxReceiveCount {
             let why = "Gave up after \(receives) attempts: \(reason)"
             if environment.queueHasRedrive {
                 // SQS moves the message to the DLQ on its next receive; only the record needs the reason.
-                logger.error("giving up; the redrive policy moves the message to the DLQ", metadata: ["reason": "\(reason)"])
+                logger.error(
+                    "giving up; the redrive policy moves the message to the DLQ",
+                    metadata: ["reason": "\(reason)"]
+                )
                 await failRecord(job, reason: why, claimed: claimed, logger: logger)
                 await changeVisibility(message, seconds: 0, logger: logger)
             } else {
@@ -418,9 +568,15 @@ struct JobRunner: Sendable {
             }
             return
         }
-        let delay = Self.retryDelay(receives: receives, base: configuration.retryBaseDelaySeconds,
-                                    max: configuration.maxRetryDelaySeconds)
-        logger.warning("transient failure; retrying in \(delay) s", metadata: ["reason": "\(reason)", "receiveCount": "\(receives)"])
+        let delay = Self.retryDelay(
+            receives: receives,
+            base: configuration.retryBaseDelaySeconds,
+            max: configuration.maxRetryDelaySeconds
+        )
+        logger.warning(
+            "transient failure; retrying in \(delay) s",
+            metadata: ["reason": "\(reason)", "receiveCount": "\(receives)"]
+        )
         if claimed {
             _ = try? await store.release(job.lectureID, workerID: configuration.workerID, stage: "retrying")
         }
@@ -428,8 +584,14 @@ struct JobRunner: Sendable {
     }
 
     /// A failure retrying cannot fix: the record says why, a copy goes to the DLQ, the message is deleted.
-    private func failPermanently(_ message: SQSMessage, job: JobMessage, reason: String, claimed: Bool, retryable: Bool = true,
-                                 logger: Logger) async {
+    private func failPermanently(
+        _ message: SQSMessage,
+        job: JobMessage,
+        reason: String,
+        claimed: Bool,
+        retryable: Bool = true,
+        logger: Logger
+    ) async {
         environment.metrics.jobsFailedPermanently.increment()
         logger.error("failed permanently", metadata: ["reason": "\(reason)"])
         await copyToDeadLetterQueue(message, reason: reason, lectureID: job.lectureID, logger: logger)
@@ -437,18 +599,34 @@ struct JobRunner: Sendable {
         await deleteMessage(message, logger: logger)
     }
 
-    private func failRecord(_ job: JobMessage, reason: String, claimed: Bool, retryable: Bool = true, logger: Logger) async {
+    private func failRecord(
+        _ job: JobMessage,
+        reason: String,
+        claimed: Bool,
+        retryable: Bool = true,
+        logger: Logger
+    ) async {
         do {
-            let failed = try await store.fail(job.lectureID, version: job.outputVersion, reason: reason,
-                                              workerID: claimed ? configuration.workerID : nil, retryable: retryable)
+            let failed = try await store.fail(
+                job.lectureID,
+                version: job.outputVersion,
+                reason: reason,
+                workerID: claimed ? configuration.workerID : nil,
+                retryable: retryable
+            )
             await mailOutcome(.failed, record: failed, logger: logger)
         } catch {
             logger.warning("could not mark the lecture failed", metadata: ["error": "\(error)"])
         }
     }
 
-    private func copyToDeadLetterQueue(_ message: SQSMessage, reason: String, lectureID: String?, detail: String? = nil,
-                                       logger: Logger) async {
+    private func copyToDeadLetterQueue(
+        _ message: SQSMessage,
+        reason: String,
+        lectureID: String?,
+        detail: String? = nil,
+        logger: Logger
+    ) async {
         guard let dlq = environment.deadLetterQueueURL else {
             logger.error("no dead-letter queue configured; the message is dropped", metadata: ["reason": "\(reason)"])
             return
@@ -467,13 +645,18 @@ struct JobRunner: Sendable {
     }
 
     private func deleteMessage(_ message: SQSMessage, logger: Logger) async {
-        do { try await sqs.deleteMessage(configuration.queueURL, receiptHandle: message.receiptHandle) }
-        catch { logger.warning("could not delete the message", metadata: ["error": "\(error)"]) }
+        do { try await sqs.deleteMessage(configuration.queueURL, receiptHandle: message.receiptHandle) } catch {
+            logger.warning("could not delete the message", metadata: ["error": "\(error)"])
+        }
     }
 
     private func changeVisibility(_ message: SQSMessage, seconds: Int, logger: Logger) async {
         do {
-            try await sqs.changeMessageVisibility(configuration.queueURL, receiptHandle: message.receiptHandle, visibilityTimeout: seconds)
+            try await sqs.changeMessageVisibility(
+                configuration.queueURL,
+                receiptHandle: message.receiptHandle,
+                visibilityTimeout: seconds
+            )
         } catch {
             logger.warning("could not change the message's visibility", metadata: ["error": "\(error)"])
         }
@@ -541,7 +724,10 @@ extension JobRunner {
     fileprivate func mailOutcome(_ outcome: LectureOutcome, record: LectureRecord, logger: Logger) async {
         guard let notifier = environment.outcomeMail else { return }
         let delivery = await notifier.notify(outcome, record: record)
-        logger.log(level: delivery.isProblem ? .warning : .info, "outcome e-mail",
-                   metadata: ["outcome": "\(outcome.rawValue)", "mail": "\(delivery.summary)"])
+        logger.log(
+            level: delivery.isProblem ? .warning : .info,
+            "outcome e-mail",
+            metadata: ["outcome": "\(outcome.rawValue)", "mail": "\(delivery.summary)"]
+        )
     }
 }

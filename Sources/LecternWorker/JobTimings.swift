@@ -21,7 +21,8 @@ struct JobTimings: Sendable {
         return [
             "durationSeconds": "\(lectureSeconds)",
             "receiveToClaimSeconds": seconds(receiveToClaim), "downloadSeconds": seconds(download),
-            "transcodeSeconds": seconds(transcode), "uploadSeconds": seconds(upload), "publishSeconds": seconds(publish),
+            "transcodeSeconds": seconds(transcode), "uploadSeconds": seconds(upload),
+            "publishSeconds": seconds(publish),
             "deleteSeconds": seconds(delete), "jobSeconds": seconds(total),
             "bytesIn": "\(bytesIn)", "bytesOut": "\(bytesOut)",
         ]

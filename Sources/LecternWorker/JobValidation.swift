@@ -32,7 +32,8 @@ enum JobValidation {
     static func isSafeIdentifier(_ text: String) -> Bool {
         guard (1...128).contains(text.utf8.count), !text.hasPrefix(".") else { return false }
         return text.utf8.allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                 || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
         }
@@ -42,7 +43,9 @@ enum JobValidation {
 
     /// The first problem with a decoded job, or nil when it is safe to work on.
     static func problem(in job: JobMessage) -> Problem? {
-        guard isSafeIdentifier(job.lectureID) else { return .unreadable("unsafe lectureID \"\(job.lectureID.prefix(200))\"") }
+        guard isSafeIdentifier(job.lectureID) else {
+            return .unreadable("unsafe lectureID \"\(job.lectureID.prefix(200))\"")
+        }
         guard isSafeIdentifier(job.outputVersion) else {
             return .unreadable("unsafe outputVersion \"\(job.outputVersion.prefix(200))\"")
         }
@@ -51,7 +54,9 @@ enum JobValidation {
             return .ladder("ladder has \(job.ladder.count) rungs (1…\(maxRungs) allowed)")
         }
         guard Ladder.allowsHeights(job.ladder) else { return .ladder(Ladder.allowedHeightsProblem) }
-        guard Set(job.ladder).count == job.ladder.count else { return .ladder("ladder repeats a height: \(job.ladder)") }
+        guard Set(job.ladder).count == job.ladder.count else {
+            return .ladder("ladder repeats a height: \(job.ladder)")
+        }
         return nil
     }
 
@@ -68,14 +73,17 @@ enum JobValidation {
         guard !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
             return "sourceKey \(shown) has an empty, . or .. path segment"
         }
-        guard key.hasPrefix("uploads/\(lectureID)/") else { return "sourceKey \(shown) is not an upload of lecture \(lectureID)" }
+        guard key.hasPrefix("uploads/\(lectureID)/") else {
+            return "sourceKey \(shown) is not an upload of lecture \(lectureID)"
+        }
         return nil
     }
 
     /// The lecture id and output version of a message that did not decode, when the JSON still names them safely:
     /// enough to tell the lecture's record why its job failed.
     static func salvageIdentity(_ body: String) -> (lectureID: String, outputVersion: String?)? {
-        guard let object = jsonObject(body), let lectureID = object["lectureID"] as? String, isSafeIdentifier(lectureID) else {
+        guard let object = jsonObject(body), let lectureID = object["lectureID"] as? String, isSafeIdentifier(lectureID)
+        else {
             return nil
         }
         let version = (object["outputVersion"] as? String).flatMap { isSafeIdentifier($0) ? $0 : nil }
@@ -85,7 +93,9 @@ enum JobValidation {
     /// Names the field that kept a message from decoding, so the professor reads which part was damaged.
     static func problem(undecodable body: String, lectureID: String, decodingError: String) -> Problem {
         guard let object = jsonObject(body) else { return .unreadable(decodingError) }
-        guard let key = object["sourceKey"] as? String else { return .sourceKey("sourceKey missing or not a string: \(decodingError)") }
+        guard let key = object["sourceKey"] as? String else {
+            return .sourceKey("sourceKey missing or not a string: \(decodingError)")
+        }
         if let problem = sourceKeyProblem(key, lectureID: lectureID) { return .sourceKey(problem) }
         guard let ladder = object["ladder"] as? [Any], ladder.allSatisfy({ $0 is Int }) else {
             return .ladder("ladder missing or not a list of heights: \(decodingError)")

@@ -43,8 +43,12 @@ public struct KeepDraftInBucket: MachineCaptionImporter {
 
     public func importDraft(_ draft: MachineCaptionDraft) async throws {
         let text = draft.vtt.hasPrefix("\u{FEFF}") ? String(draft.vtt.dropFirst()) : draft.vtt
-        guard text.hasPrefix("WEBVTT") else { throw NotCaptions(description: "the speech service's file is not WebVTT.") }
-        guard text.contains("-->") else { throw NotCaptions(description: "the speech service heard no speech to caption.") }
+        guard text.hasPrefix("WEBVTT") else {
+            throw NotCaptions(description: "the speech service's file is not WebVTT.")
+        }
+        guard text.contains("-->") else {
+            throw NotCaptions(description: "the speech service heard no speech to caption.")
+        }
     }
 }
 
@@ -53,7 +57,8 @@ public struct KeepDraftInBucket: MachineCaptionImporter {
 public enum MachineCaptionLabel {
     public static func label(language: String?) -> String {
         guard let language, let code = language.split(separator: "-").first.map(String.init),
-              let name = Locale(identifier: "en_US").localizedString(forLanguageCode: code) else {
+            let name = Locale(identifier: "en_US").localizedString(forLanguageCode: code)
+        else {
             return "Automatic captions"
         }
         return "\(name) (automatic)"

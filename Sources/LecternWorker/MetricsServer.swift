@@ -13,17 +13,27 @@ public struct MetricsServer: Sendable {
             guard request.method == .GET else { return HTTPResponse(statusCode: .notFound) }
             if request.path == "/health" {
                 // Always 200 while the process serves: a liveness answer that says what the worker is doing.
-                return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"],
-                                    body: Data(#"{"status":"\#(metrics.health.status.rawValue)"}"#.utf8))
+                return HTTPResponse(
+                    statusCode: .ok,
+                    headers: [.contentType: "application/json"],
+                    body: Data(#"{"status":"\#(metrics.health.status.rawValue)"}"#.utf8)
+                )
             }
             guard request.path == "/metrics" else { return HTTPResponse(statusCode: .notFound) }
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                                body: Data(metrics.exposition().utf8))
+            return HTTPResponse(
+                statusCode: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4"],
+                body: Data(metrics.exposition().utf8)
+            )
         }
     }
 
     public init(port: UInt16, metrics: WorkerMetrics) {
-        server = HTTPServer(address: sockaddr_in.inet(port: port), logger: .disabled, handler: Handler(metrics: metrics))
+        server = HTTPServer(
+            address: sockaddr_in.inet(port: port),
+            logger: .disabled,
+            handler: Handler(metrics: metrics)
+        )
     }
 
     /// Serves until cancelled or stopped.

@@ -10,8 +10,12 @@ struct OutputUploader: Sendable {
     var parallelFiles = 4
 
     /// Answers the bytes uploaded. `progress` gets (files done, files in all).
-    func upload(directory: String, prefix: String, files: [String],
-                progress: @escaping @Sendable (Int, Int) -> Void) async throws -> Int64 {
+    func upload(
+        directory: String,
+        prefix: String,
+        files: [String],
+        progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws -> Int64 {
         let total = files.count + 1
         var uploaded: Int64 = 0
         try await withThrowingTaskGroup(of: Int64.self) { group in
@@ -32,13 +36,21 @@ struct OutputUploader: Sendable {
                 startNext()
             }
         }
-        uploaded += try await put(directory + "/" + TranscodeManifest.fileName, key: prefix + TranscodeManifest.fileName)
+        uploaded += try await put(
+            directory + "/" + TranscodeManifest.fileName,
+            key: prefix + TranscodeManifest.fileName
+        )
         progress(total, total)
         return uploaded
     }
 
     private func put(_ path: String, key: String) async throws -> Int64 {
-        let result = try await s3.uploadFile(path: path, bucket: bucket, key: key, contentType: Self.contentType(of: path))
+        let result = try await s3.uploadFile(
+            path: path,
+            bucket: bucket,
+            key: key,
+            contentType: Self.contentType(of: path)
+        )
         return Int64(result.size)
     }
 

@@ -20,9 +20,14 @@ public struct PublishMachineTrack: MachineCaptionImporter {
 
     public func importDraft(_ draft: MachineCaptionDraft) async throws {
         let language = draft.language.flatMap { CaptionLanguage.isValid($0) ? $0 : nil } ?? Self.unknownLanguage
-        let existing = try await store.get(draft.lectureID)?.captions?.first { $0.source == .machine && $0.language == language }
-        try await publisher.publish(lectureID: draft.lectureID,
-                                    track: CaptionTrackInput(language: language, label: draft.label, kind: .captions, source: .machine),
-                                    file: Data(draft.vtt.utf8), replacing: existing?.id)
+        let existing = try await store.get(draft.lectureID)?.captions?.first {
+            $0.source == .machine && $0.language == language
+        }
+        try await publisher.publish(
+            lectureID: draft.lectureID,
+            track: CaptionTrackInput(language: language, label: draft.label, kind: .captions, source: .machine),
+            file: Data(draft.vtt.utf8),
+            replacing: existing?.id
+        )
     }
 }

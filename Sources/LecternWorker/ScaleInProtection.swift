@@ -36,13 +36,22 @@ public actor ScaleInProtection {
 
     private func put(enabled: Bool) async {
         guard let url = URL(string: agentURI + "/task-protection/v1/state") else { return }
-        let body = enabled ? #"{"ProtectionEnabled":true,"ExpiresInMinutes":\#(minutes)}"# : #"{"ProtectionEnabled":false}"#
-        let request = HTTPRequest(method: "PUT", url: url, headers: ["Content-Type": "application/json"], body: .data(Data(body.utf8)),
-                                  timeouts: HTTPTimeouts(connect: .seconds(2), total: .seconds(5)))
+        let body =
+            enabled ? #"{"ProtectionEnabled":true,"ExpiresInMinutes":\#(minutes)}"# : #"{"ProtectionEnabled":false}"#
+        let request = HTTPRequest(
+            method: "PUT",
+            url: url,
+            headers: ["Content-Type": "application/json"],
+            body: .data(Data(body.utf8)),
+            timeouts: HTTPTimeouts(connect: .seconds(2), total: .seconds(5))
+        )
         do {
             let response = try await transport.execute(request)
             if !(200..<300).contains(response.status) {
-                logger.warning("scale-in protection not updated", metadata: ["status": "\(response.status)", "enabled": "\(enabled)"])
+                logger.warning(
+                    "scale-in protection not updated",
+                    metadata: ["status": "\(response.status)", "enabled": "\(enabled)"]
+                )
             }
         } catch {
             logger.warning("scale-in protection not updated", metadata: ["error": "\(error)", "enabled": "\(enabled)"])

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -92,7 +93,9 @@ enum ScratchSweeper {
             for name in try fileManager.contentsOfDirectory(atPath: root) where name != guardName {
                 let path = root + "/" + name
                 var isDirectory: ObjCBool = false
-                guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+                guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    continue
+                }
                 let descriptor = open(path + "/" + ScratchFolder.lockName, O_RDWR | O_CLOEXEC)
                 if descriptor < 0 {
                     // No lock file: made before locks existed, or torn half-way by an earlier sweep. Nobody holds it.

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,8 +18,11 @@ public enum SupervisorWatch {
     }
 
     /// Calls `onOrphaned` once, as soon as the parent is no longer `supervisor`.
-    public static func start(supervisor: pid_t, interval: Duration = .milliseconds(500),
-                             onOrphaned: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+    public static func start(
+        supervisor: pid_t,
+        interval: Duration = .milliseconds(500),
+        onOrphaned: @escaping @Sendable () async -> Void
+    ) -> Task<Void, Never> {
         Task.detached {
             while !Task.isCancelled {
                 if getppid() != supervisor {

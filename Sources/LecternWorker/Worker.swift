@@ -26,15 +26,27 @@ public actor Worker {
     private let wakeUps: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
-    public init(configuration: WorkerConfiguration, context: AWSContext, logger: Logger = Logger(label: "lectern-worker"),
-                metrics: WorkerMetrics = WorkerMetrics(), diskSpace: DiskSpace = .system, transcoder: Transcoder = Transcoder(),
-                captions: CaptionDraftSettings = .off, captionImporter: any MachineCaptionImporter = KeepDraftInBucket(),
-                transcribe: TranscribeClient? = nil, mail: LectureMailSettings = .off) {
+    public init(
+        configuration: WorkerConfiguration,
+        context: AWSContext,
+        logger: Logger = Logger(label: "lectern-worker"),
+        metrics: WorkerMetrics = WorkerMetrics(),
+        diskSpace: DiskSpace = .system,
+        transcoder: Transcoder = Transcoder(),
+        captions: CaptionDraftSettings = .off,
+        captionImporter: any MachineCaptionImporter = KeepDraftInBucket(),
+        transcribe: TranscribeClient? = nil,
+        mail: LectureMailSettings = .off
+    ) {
         self.configuration = configuration
         self.context = context
         self.logger = logger
         self.metrics = metrics
-        self.scratch = ScratchSpace(directory: configuration.scratchDirectory, minimumFreeBytes: configuration.minimumFreeBytes, disk: diskSpace)
+        self.scratch = ScratchSpace(
+            directory: configuration.scratchDirectory,
+            minimumFreeBytes: configuration.minimumFreeBytes,
+            disk: diskSpace
+        )
         self.transcoder = transcoder
         self.captions = captions
         self.captionImporter = captionImporter
@@ -60,7 +72,10 @@ public actor Worker {
     /// Receives and runs jobs until `shutdown()`. First removes scratch folders that dead workers left, then waits
     /// (with a capped backoff) for the queue to answer. Throws only when the scratch directory cannot be made.
     public func run() async throws {
-        try FileManager.default.createDirectory(atPath: configuration.scratchDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: configuration.scratchDirectory,
+            withIntermediateDirectories: true
+        )
         sweepScratch()
         guard let environment = await connect() else {
             logger.info("worker stopped before reaching its queue")
@@ -68,8 +83,13 @@ public actor Worker {
         }
         let runner = JobRunner(environment: environment)
         metrics.health.set(stopping ? .stopping : .running)
-        logger.info("worker started", metadata: ["workerId": "\(configuration.workerID)", "concurrency": "\(configuration.concurrency)",
-                                                 "dlq": "\(environment.deadLetterQueueURL ?? "none")"])
+        logger.info(
+            "worker started",
+            metadata: [
+                "workerId": "\(configuration.workerID)", "concurrency": "\(configuration.concurrency)",
+                "dlq": "\(environment.deadLetterQueueURL ?? "none")",
+            ]
+        )
         // Discarding: a long-lived worker runs unboundedly many jobs, and a plain group keeps every finished child.
         await withDiscardingTaskGroup { group in
             var wakeIterator = wakeUps.makeAsyncIterator()
@@ -128,7 +148,11 @@ public actor Worker {
     private func release(_ messages: [SQSMessage]) async {
         let sqs = SQSClient(context: context)
         for message in messages {
-            try? await sqs.changeMessageVisibility(configuration.queueURL, receiptHandle: message.receiptHandle, visibilityTimeout: 0)
+            try? await sqs.changeMessageVisibility(
+                configuration.queueURL,
+                receiptHandle: message.receiptHandle,
+                visibilityTimeout: 0
+            )
         }
     }
 
@@ -146,7 +170,12 @@ public actor Worker {
         // first heartbeat, right after its claim, extends it to the full visibility.
         let visibility = Self.receiveVisibilitySeconds(jobVisibility: configuration.visibilitySeconds)
         return try await interruptibly {
-            try await sqs.receiveMessages(queueURL, maxMessages: count, waitTimeSeconds: wait, visibilityTimeout: visibility)
+            try await sqs.receiveMessages(
+                queueURL,
+                maxMessages: count,
+                waitTimeSeconds: wait,
+                visibilityTimeout: visibility
+            )
         }
     }
 
@@ -169,7 +198,10 @@ public actor Worker {
         do {
             let removed = try ScratchSweeper.sweep(root: configuration.scratchDirectory)
             if !removed.isEmpty {
-                logger.notice("removed scratch folders left by dead workers", metadata: ["folders": "\(removed.sorted())"])
+                logger.notice(
+                    "removed scratch folders left by dead workers",
+                    metadata: ["folders": "\(removed.sorted())"]
+                )
             }
         } catch {
             logger.warning("could not sweep the scratch directory", metadata: ["error": "\(error)"])
@@ -191,9 +223,12 @@ public actor Worker {
                 if stopping { return nil }
                 attempt += 1
                 let delay = Self.startRetryDelay(attempt: attempt, maximum: configuration.startRetryMaxDelay)
-                logger.warning("queue unreachable at start; retrying", metadata: [
-                    "attempt": "\(attempt)", "retryInSeconds": "\(delay.seconds)", "error": "\(error)",
-                ])
+                logger.warning(
+                    "queue unreachable at start; retrying",
+                    metadata: [
+                        "attempt": "\(attempt)", "retryInSeconds": "\(delay.seconds)", "error": "\(error)",
+                    ]
+                )
                 _ = try? await interruptibly { try await Task.sleep(for: delay) }
             }
         }
@@ -211,7 +246,10 @@ public actor Worker {
     /// Finds the DLQ and the receive limit from the queue's redrive policy (or the configuration).
     private func prepare() async throws -> JobEnvironment {
         let sqs = SQSClient(context: context)
-        let attributes = try await sqs.queueAttributes(configuration.queueURL, names: ["RedrivePolicy", "VisibilityTimeout"])
+        let attributes = try await sqs.queueAttributes(
+            configuration.queueURL,
+            names: ["RedrivePolicy", "VisibilityTimeout"]
+        )
         var deadLetterQueueURL = configuration.deadLetterQueueURL
         if deadLetterQueueURL == nil, let arn = attributes.redrivePolicy?.deadLetterTargetArn {
             // arn:aws:sqs:<region>:<account>:<name>
@@ -221,23 +259,50 @@ public actor Worker {
             }
         }
         let scaleIn = configuration.ecsAgentURI.map {
-            ScaleInProtection(agentURI: $0, minutes: configuration.protectionMinutes, transport: context.transport, logger: logger)
+            ScaleInProtection(
+                agentURI: $0,
+                minutes: configuration.protectionMinutes,
+                transport: context.transport,
+                logger: logger
+            )
         }
-        let captionDrafts = captions.isOn ? CaptionDraftRunner(
-            settings: captions, transcribe: transcribe ?? TranscribeClient(context: context), sqs: sqs, s3: S3Client(context: context),
-            store: LectureStore(dynamo: DynamoDBClient(context: context), table: configuration.table), queueURL: configuration.queueURL,
-            bucket: configuration.bucket, importer: captionImporter, logger: logger,
-            retryBaseDelaySeconds: configuration.retryBaseDelaySeconds, maxRetryDelaySeconds: configuration.maxRetryDelaySeconds) : nil
+        let captionDrafts =
+            captions.isOn
+            ? CaptionDraftRunner(
+                settings: captions,
+                transcribe: transcribe ?? TranscribeClient(context: context),
+                sqs: sqs,
+                s3: S3Client(context: context),
+                store: LectureStore(dynamo: DynamoDBClient(context: context), table: configuration.table),
+                queueURL: configuration.queueURL,
+                bucket: configuration.bucket,
+                importer: captionImporter,
+                logger: logger,
+                retryBaseDelaySeconds: configuration.retryBaseDelaySeconds,
+                maxRetryDelaySeconds: configuration.maxRetryDelaySeconds
+            ) : nil
         return JobEnvironment(
-            configuration: configuration, sqs: sqs, s3: S3Client(context: context),
+            configuration: configuration,
+            sqs: sqs,
+            s3: S3Client(context: context),
             store: LectureStore(dynamo: DynamoDBClient(context: context), table: configuration.table),
-            transcoder: transcoder, metrics: metrics, logger: logger, scratch: scratch, protection: scaleIn,
+            transcoder: transcoder,
+            metrics: metrics,
+            logger: logger,
+            scratch: scratch,
+            protection: scaleIn,
             deadLetterQueueURL: deadLetterQueueURL,
             maxReceiveCount: attributes.redrivePolicy?.maxReceiveCount
                 ?? JobLimits(encodeAttempts: configuration.maxEncodeAttempts).queueMaxReceiveCount,
-            queueHasRedrive: attributes.redrivePolicy != nil, captionDrafts: captionDrafts,
-            outcomeMail: mail == .off ? nil : LectureOutcomeNotifier(
-                settings: mail, ses: SESClient(context: context),
-                store: LectureStore(dynamo: DynamoDBClient(context: context), table: configuration.table)))
+            queueHasRedrive: attributes.redrivePolicy != nil,
+            captionDrafts: captionDrafts,
+            outcomeMail: mail == .off
+                ? nil
+                : LectureOutcomeNotifier(
+                    settings: mail,
+                    ses: SESClient(context: context),
+                    store: LectureStore(dynamo: DynamoDBClient(context: context), table: configuration.table)
+                )
+        )
     }
 }

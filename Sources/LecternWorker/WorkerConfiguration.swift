@@ -41,15 +41,28 @@ public struct WorkerConfiguration: Sendable {
     /// Longest wait between two attempts to reach the queue at start.
     public var startRetryMaxDelay: Duration
 
-    public init(queueURL: String, bucket: String, table: String,
-                concurrency: Int = WorkerConfiguration.defaultConcurrency(),
-                scratchDirectory: String = NSTemporaryDirectory() + "lectern-worker",
-                shutdownGrace: Duration = .seconds(25), workerID: String = WorkerConfiguration.defaultWorkerID(),
-                visibilitySeconds: Int = 120, progressInterval: Duration = .seconds(5), receiveWaitSeconds: Int = 20,
-                deadLetterQueueURL: String? = nil, maxEncodeAttempts: Int = JobLimits.defaultEncodeAttempts, retryBaseDelaySeconds: Int = 10,
-                maxRetryDelaySeconds: Int = 900, minimumFreeBytes: Int64 = 1 << 30, scratchSizeFactor: Double = 4,
-                metricsPort: Int? = nil, ecsAgentURI: String? = nil, protectionMinutes: Int = 60,
-                startRetryMaxDelay: Duration = .seconds(30)) {
+    public init(
+        queueURL: String,
+        bucket: String,
+        table: String,
+        concurrency: Int = WorkerConfiguration.defaultConcurrency(),
+        scratchDirectory: String = NSTemporaryDirectory() + "lectern-worker",
+        shutdownGrace: Duration = .seconds(25),
+        workerID: String = WorkerConfiguration.defaultWorkerID(),
+        visibilitySeconds: Int = 120,
+        progressInterval: Duration = .seconds(5),
+        receiveWaitSeconds: Int = 20,
+        deadLetterQueueURL: String? = nil,
+        maxEncodeAttempts: Int = JobLimits.defaultEncodeAttempts,
+        retryBaseDelaySeconds: Int = 10,
+        maxRetryDelaySeconds: Int = 900,
+        minimumFreeBytes: Int64 = 1 << 30,
+        scratchSizeFactor: Double = 4,
+        metricsPort: Int? = nil,
+        ecsAgentURI: String? = nil,
+        protectionMinutes: Int = 60,
+        startRetryMaxDelay: Duration = .seconds(30)
+    ) {
         self.queueURL = queueURL
         self.bucket = bucket
         self.table = table
@@ -90,9 +103,12 @@ public struct WorkerConfiguration: Sendable {
     /// `LECTERN_LECTURES_TABLE` (required), `LECTERN_DLQ_URL`, `LECTERN_JOB_VISIBILITY_SECONDS`, `LECTERN_SCRATCH_DIR`,
     /// `METRICS_PORT` — and ECS's `ECS_AGENT_URI`, plus the optional `LECTERN_WORKER_CONCURRENCY`,
     /// `LECTERN_SHUTDOWN_GRACE_SECONDS`, `LECTERN_WORKER_ID`, `LECTERN_PROGRESS_INTERVAL_SECONDS`,
-    /// `LECTERN_RECEIVE_WAIT_SECONDS`, `LECTERN_MAX_ATTEMPTS`, `LECTERN_RETRY_BASE_SECONDS`, `LECTERN_RETRY_MAX_SECONDS`,
+    /// `LECTERN_RECEIVE_WAIT_SECONDS`, `LECTERN_MAX_ATTEMPTS`, `LECTERN_RETRY_BASE_SECONDS`,
+    /// `LECTERN_RETRY_MAX_SECONDS`,
     /// `LECTERN_MIN_FREE_BYTES`, `LECTERN_PROTECTION_MINUTES`, `LECTERN_START_RETRY_MAX_SECONDS`.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(Problem) -> WorkerConfiguration {
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(Problem) -> WorkerConfiguration {
         func required(_ name: String) throws(Problem) -> String {
             guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
                 throw Problem(variable: name, message: "is required")
@@ -102,27 +118,47 @@ public struct WorkerConfiguration: Sendable {
         func integer(_ name: String, _ range: ClosedRange<Int>) throws(Problem) -> Int? {
             guard let text = environment[name], !text.isEmpty else { return nil }
             guard let value = Int(text), range.contains(value) else {
-                throw Problem(variable: name, message: "must be a whole number in \(range.lowerBound)…\(range.upperBound), not \"\(text)\"")
+                throw Problem(
+                    variable: name,
+                    message: "must be a whole number in \(range.lowerBound)…\(range.upperBound), not \"\(text)\""
+                )
             }
             return value
         }
-        var configuration = WorkerConfiguration(queueURL: try required("LECTERN_QUEUE_URL"), bucket: try required("LECTERN_BUCKET"),
-                                                table: try required("LECTERN_LECTURES_TABLE"))
+        var configuration = WorkerConfiguration(
+            queueURL: try required("LECTERN_QUEUE_URL"),
+            bucket: try required("LECTERN_BUCKET"),
+            table: try required("LECTERN_LECTURES_TABLE")
+        )
         if let value = try integer("LECTERN_WORKER_CONCURRENCY", 1...64) { configuration.concurrency = value }
         if let value = environment["LECTERN_SCRATCH_DIR"], !value.isEmpty {
-            guard value.hasPrefix("/") else { throw Problem(variable: "LECTERN_SCRATCH_DIR", message: "must be an absolute path") }
+            guard value.hasPrefix("/") else {
+                throw Problem(variable: "LECTERN_SCRATCH_DIR", message: "must be an absolute path")
+            }
             configuration.scratchDirectory = value
         }
-        if let value = try integer("LECTERN_SHUTDOWN_GRACE_SECONDS", 0...3_600) { configuration.shutdownGrace = .seconds(value) }
+        if let value = try integer("LECTERN_SHUTDOWN_GRACE_SECONDS", 0...3_600) {
+            configuration.shutdownGrace = .seconds(value)
+        }
         if let value = environment["LECTERN_WORKER_ID"], !value.isEmpty { configuration.workerID = value }
-        if let value = try integer("LECTERN_JOB_VISIBILITY_SECONDS", 2...SQSLimits.maxVisibilityTimeoutSeconds) { configuration.visibilitySeconds = value }
-        if let value = try integer("LECTERN_PROGRESS_INTERVAL_SECONDS", 0...3_600) { configuration.progressInterval = .seconds(value) }
+        if let value = try integer("LECTERN_JOB_VISIBILITY_SECONDS", 2...SQSLimits.maxVisibilityTimeoutSeconds) {
+            configuration.visibilitySeconds = value
+        }
+        if let value = try integer("LECTERN_PROGRESS_INTERVAL_SECONDS", 0...3_600) {
+            configuration.progressInterval = .seconds(value)
+        }
         if let value = try integer("LECTERN_RECEIVE_WAIT_SECONDS", 0...20) { configuration.receiveWaitSeconds = value }
         if let value = environment["LECTERN_DLQ_URL"], !value.isEmpty { configuration.deadLetterQueueURL = value }
         if let value = try integer("LECTERN_MAX_ATTEMPTS", 1...1_000) { configuration.maxEncodeAttempts = value }
-        if let value = try integer("LECTERN_RETRY_BASE_SECONDS", 0...SQSLimits.maxVisibilityTimeoutSeconds) { configuration.retryBaseDelaySeconds = value }
-        if let value = try integer("LECTERN_RETRY_MAX_SECONDS", 0...SQSLimits.maxVisibilityTimeoutSeconds) { configuration.maxRetryDelaySeconds = value }
-        if let value = try integer("LECTERN_MIN_FREE_BYTES", 0...Int.max) { configuration.minimumFreeBytes = Int64(value) }
+        if let value = try integer("LECTERN_RETRY_BASE_SECONDS", 0...SQSLimits.maxVisibilityTimeoutSeconds) {
+            configuration.retryBaseDelaySeconds = value
+        }
+        if let value = try integer("LECTERN_RETRY_MAX_SECONDS", 0...SQSLimits.maxVisibilityTimeoutSeconds) {
+            configuration.maxRetryDelaySeconds = value
+        }
+        if let value = try integer("LECTERN_MIN_FREE_BYTES", 0...Int.max) {
+            configuration.minimumFreeBytes = Int64(value)
+        }
         if let value = try integer("METRICS_PORT", 0...65_535) { configuration.metricsPort = value }
         if let value = environment["ECS_AGENT_URI"], !value.isEmpty {
             guard value.hasPrefix("http://") || value.hasPrefix("https://") else {
@@ -131,7 +167,9 @@ public struct WorkerConfiguration: Sendable {
             configuration.ecsAgentURI = value
         }
         if let value = try integer("LECTERN_PROTECTION_MINUTES", 1...2_880) { configuration.protectionMinutes = value }
-        if let value = try integer("LECTERN_START_RETRY_MAX_SECONDS", 1...600) { configuration.startRetryMaxDelay = .seconds(value) }
+        if let value = try integer("LECTERN_START_RETRY_MAX_SECONDS", 1...600) {
+            configuration.startRetryMaxDelay = .seconds(value)
+        }
         guard configuration.queueURL.hasPrefix("http://") || configuration.queueURL.hasPrefix("https://") else {
             throw Problem(variable: "LECTERN_QUEUE_URL", message: "must be a queue URL (http:// or https://)")
         }

@@ -22,9 +22,14 @@ public struct LocalBootstrap: Sendable {
         /// refuses mail from an unverified sender, as SES does, and counts an identity verified as soon as it exists.
         public var verifiedSenders: [String] = []
 
-        public init(bucket: String = "lectern-local", queue: String = "lectern-jobs", deadLetterQueue: String = "lectern-jobs-dlq",
-                    table: String = "lectern-lectures", corsOrigins: [String] = ["http://localhost:8080"],
-                    maxReceiveCount: Int = JobLimits.default.queueMaxReceiveCount) {
+        public init(
+            bucket: String = "lectern-local",
+            queue: String = "lectern-jobs",
+            deadLetterQueue: String = "lectern-jobs-dlq",
+            table: String = "lectern-lectures",
+            corsOrigins: [String] = ["http://localhost:8080"],
+            maxReceiveCount: Int = JobLimits.default.queueMaxReceiveCount
+        ) {
             self.bucket = bucket
             self.queue = queue
             self.deadLetterQueue = deadLetterQueue
@@ -36,8 +41,13 @@ public struct LocalBootstrap: Sendable {
         /// The bucket's one CORS rule: browsers on the portal's origin upload and fetch, and may read ETag (multipart
         /// completion needs each part's).
         public var corsRule: S3CORSRule {
-            S3CORSRule(allowedOrigins: corsOrigins, allowedMethods: ["GET", "PUT", "HEAD"], allowedHeaders: ["*"],
-                       exposeHeaders: ["ETag"], maxAgeSeconds: 3000)
+            S3CORSRule(
+                allowedOrigins: corsOrigins,
+                allowedMethods: ["GET", "PUT", "HEAD"],
+                allowedHeaders: ["*"],
+                exposeHeaders: ["ETag"],
+                maxAgeSeconds: 3000
+            )
         }
     }
 
@@ -57,8 +67,10 @@ public struct LocalBootstrap: Sendable {
 
         /// The variables `lectern-api` and `lectern-worker` read, in a stable order.
         public var environment: [(name: String, value: String)] {
-            [("LECTERN_BUCKET", bucket), ("LECTERN_QUEUE_URL", queueURL), ("LECTERN_DLQ_URL", deadLetterQueueURL),
-             ("LECTERN_LECTURES_TABLE", table)]
+            [
+                ("LECTERN_BUCKET", bucket), ("LECTERN_QUEUE_URL", queueURL), ("LECTERN_DLQ_URL", deadLetterQueueURL),
+                ("LECTERN_LECTURES_TABLE", table),
+            ]
         }
 
         /// `export NAME='value'` lines a shell can `eval`.
@@ -89,13 +101,18 @@ public struct LocalBootstrap: Sendable {
         let dlqURL = try await sqs.createQueue(named: settings.deadLetterQueue)
         let dlqArn = try await sqs.queueArn(dlqURL)
         let redrive = SQSRedrivePolicy(deadLetterTargetArn: dlqArn, maxReceiveCount: settings.maxReceiveCount)
-        let queueURL = try await sqs.createQueue(named: settings.queue, settings: SQSQueueSettings(redrivePolicy: redrive))
+        let queueURL = try await sqs.createQueue(
+            named: settings.queue,
+            settings: SQSQueueSettings(redrivePolicy: redrive)
+        )
 
         let lectures = LectureStore(dynamo: DynamoDBClient(context: context), table: settings.table)
         try await lectures.ensureTable()
         let courses = CourseStore(lectures)
         for (course, name) in settings.courseNames.sorted(by: { $0.key < $1.key }) {
-            if try await courses.get(course) == nil { try await courses.put(CourseSettings(courseId: course, name: name)) }
+            if try await courses.get(course) == nil {
+                try await courses.put(CourseSettings(courseId: course, name: name))
+            }
         }
         let ses = SESClient(context: context)
         for sender in settings.verifiedSenders { try await ses.createEmailIdentity(sender) }

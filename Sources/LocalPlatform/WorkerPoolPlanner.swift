@@ -43,8 +43,19 @@ public struct WorkerPoolPlanner: Sendable {
 
     /// `size`: the size decided last time (members may be fewer if some died). `visible`/`inFlight`: the queue's
     /// ApproximateNumberOfMessages and …NotVisible.
-    public func decide(size: Int, members: [Member], visible: Int, inFlight: Int, secondsSinceLastChange: Int) -> Decision {
-        let next = policy.nextSize(current: size, visible: visible, inFlight: inFlight, secondsSinceLastChange: secondsSinceLastChange)
+    public func decide(
+        size: Int,
+        members: [Member],
+        visible: Int,
+        inFlight: Int,
+        secondsSinceLastChange: Int
+    ) -> Decision {
+        let next = policy.nextSize(
+            current: size,
+            visible: visible,
+            inFlight: inFlight,
+            secondsSinceLastChange: secondsSinceLastChange
+        )
         let start = max(0, next - members.count)
         let stop = Self.workersToStop(max(0, members.count - next), from: members)
         return Decision(size: next, changed: next != size, start: start, stop: stop)

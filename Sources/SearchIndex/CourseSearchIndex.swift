@@ -15,18 +15,24 @@ public final class CourseSearchIndex {
     /// Opens the index file at `path`, creating an empty index if the file is new.
     public init(path: String) throws {
         database = try SQLiteDatabase(path: path)
-        try database.execute("""
+        try database.execute(
+            """
             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
             INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '\(Self.schemaVersion)');
             CREATE VIRTUAL TABLE IF NOT EXISTS moments USING fts5(
                 text, lecture UNINDEXED, kind UNINDEXED, source UNINDEXED, start UNINDEXED, stop UNINDEXED,
                 tokenize = 'unicode61 remove_diacritics 2'
             );
-            """)
+            """
+        )
         let schema = try database.prepare("SELECT value FROM meta WHERE key = 'schema'")
         try schema.bind([])
         guard try schema.step(), schema.text(0) == String(Self.schemaVersion) else {
-            throw SQLiteError(code: 0, message: "index schema is not version \(Self.schemaVersion)", context: "opening \(path)")
+            throw SQLiteError(
+                code: 0,
+                message: "index schema is not version \(Self.schemaVersion)",
+                context: "opening \(path)"
+            )
         }
     }
 
@@ -43,19 +49,24 @@ public final class CourseSearchIndex {
     /// re-detected), keeping the rest of the lecture.
     public func replaceSource(_ source: String, lectureId: String, with documents: [SearchDocument]) throws {
         try database.transaction {
-            try database.prepare("DELETE FROM moments WHERE lecture = ?1 AND source = ?2").run([.text(lectureId), .text(source)])
+            try database.prepare("DELETE FROM moments WHERE lecture = ?1 AND source = ?2").run([
+                .text(lectureId), .text(source),
+            ])
             try insert(documents.filter { $0.lectureId == lectureId && $0.source == source })
         }
     }
 
     private func insert(_ documents: [SearchDocument]) throws {
         let insert = try database.prepare(
-            "INSERT INTO moments(text, lecture, kind, source, start, stop) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            "INSERT INTO moments(text, lecture, kind, source, start, stop) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        )
         for document in documents {
             let text = Self.indexable(document.text)
             guard !text.isEmpty else { continue }
-            try insert.run([.text(text), .text(document.lectureId), .text(document.kind.rawValue), .text(document.source),
-                            .double(document.start), .double(document.end)])
+            try insert.run([
+                .text(text), .text(document.lectureId), .text(document.kind.rawValue), .text(document.source),
+                .double(document.start), .double(document.end),
+            ])
         }
     }
 
@@ -98,7 +109,8 @@ public final class CourseSearchIndex {
         // bm25() is lower-is-better. A lecture ranks by its best moment; ties by id so pages are
         // stable. MATERIALIZED keeps SQLite from flattening the FTS query into the GROUP BY,
         // where bm25()/snippet() cannot run. One row more than a page tells us if another follows.
-        let statement = try database.prepare("""
+        let statement = try database.prepare(
+            """
             WITH matched AS MATERIALIZED (
                 SELECT lecture, kind, start, stop, bm25(moments) AS score,
                        snippet(moments, 0, char(2), char(3), '…', 16) AS snip
@@ -119,9 +131,12 @@ public final class CourseSearchIndex {
             SELECT lecture, total, kind, start, stop, snip FROM numbered
             WHERE n <= ?5
             ORDER BY best, lecture, start
-            """)
-        try statement.bind([.text(query.matchExpression), visible, .integer(Int64(pageSize + 1)), .integer(Int64(offset)),
-                            .integer(Int64(max(1, momentsPerLecture)))])
+            """
+        )
+        try statement.bind([
+            .text(query.matchExpression), visible, .integer(Int64(pageSize + 1)), .integer(Int64(offset)),
+            .integer(Int64(max(1, momentsPerLecture))),
+        ])
         var hits: [SearchHit] = []
         while try statement.step() {
             let lectureId = statement.text(0)
@@ -138,7 +153,10 @@ public final class CourseSearchIndex {
             }
         }
         let more = hits.count > pageSize
-        return SearchPage(hits: Array(hits.prefix(pageSize)), nextCursor: more ? SearchCursor(offset: offset + pageSize) : nil)
+        return SearchPage(
+            hits: Array(hits.prefix(pageSize)),
+            nextCursor: more ? SearchCursor(offset: offset + pageSize) : nil
+        )
     }
 
     /// Text as stored: the snippet markers (STX/ETX) and other control characters become spaces,
@@ -159,8 +177,12 @@ public final class CourseSearchIndex {
         }
         for character in snippet {
             switch character {
-            case "\u{02}": flush(); inMatch = true
-            case "\u{03}": flush(); inMatch = false
+            case "\u{02}":
+                flush()
+                inMatch = true
+            case "\u{03}":
+                flush()
+                inMatch = false
             default: current.append(character)
             }
         }

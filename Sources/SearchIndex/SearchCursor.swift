@@ -25,7 +25,7 @@ public struct SearchCursor: Sendable, Hashable {
         var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
-              text.hasPrefix("s1."), let offset = Int(text.dropFirst(3)), offset > 0, offset <= 1_000_000
+            text.hasPrefix("s1."), let offset = Int(text.dropFirst(3)), offset > 0, offset <= 1_000_000
         else { return nil }
         self.offset = offset
     }

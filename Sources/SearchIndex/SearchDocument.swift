@@ -15,7 +15,14 @@ public struct SearchDocument: Sendable, Hashable {
     public var end: Double
     public var text: String
 
-    public init(lectureId: String, kind: SearchMomentKind, source: String = "", start: Double, end: Double, text: String) {
+    public init(
+        lectureId: String,
+        kind: SearchMomentKind,
+        source: String = "",
+        start: Double,
+        end: Double,
+        text: String
+    ) {
         self.lectureId = lectureId
         self.kind = kind
         self.source = source

@@ -18,7 +18,11 @@ public struct SearchQuery: Sendable, Hashable {
         for word in text.split(whereSeparator: { $0.isWhitespace }) {
             let trimmed = String(word.prefix(Self.maximumTermLength))
             // A word with no letter or digit (`-`, `"`, `*`) would tokenize to nothing.
-            guard trimmed.unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil }) else {
+            guard
+                trimmed.unicodeScalars.contains(where: {
+                    $0.properties.isAlphabetic || $0.properties.numericType != nil
+                })
+            else {
                 continue
             }
             let cleaned = String(trimmed.unicodeScalars.filter { !$0.properties.generalCategory.isControl })

@@ -35,7 +35,9 @@ struct CanonicalQueryItems {
                     items.append(Item(nameStart: nameStart, nameEnd: nameEnd, valueEnd: storage.count, isSigned: true))
                 } else {
                     AWSPercentEncoding.appendCanonicalQueryComponent(pair, to: &storage)
-                    items.append(Item(nameStart: nameStart, nameEnd: storage.count, valueEnd: storage.count, isSigned: true))
+                    items.append(
+                        Item(nameStart: nameStart, nameEnd: storage.count, valueEnd: storage.count, isSigned: true)
+                    )
                 }
             }
         }

@@ -16,7 +16,11 @@ enum CanonicalURI {
         }
     }
 
-    private static func appendPart(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, encodesAgain: Bool, to out: inout [UInt8]) {
+    private static func appendPart(
+        _ bytes: Slice<UnsafeBufferPointer<UInt8>>,
+        encodesAgain: Bool,
+        to out: inout [UInt8]
+    ) {
         if encodesAgain {
             AWSPercentEncoding.append(bytes, keepingSlashes: true, to: &out)
         } else {
@@ -26,7 +30,8 @@ enum CanonicalURI {
 
     /// Dot-segment removal plus collapsing empty segments, as AWS (and botocore) do for every service but
     /// S3. The trailing slash survives only when the path itself ends in `/`.
-    private static func appendNormalized(_ bytes: UnsafeBufferPointer<UInt8>, encodesAgain: Bool, to out: inout [UInt8]) {
+    private static func appendNormalized(_ bytes: UnsafeBufferPointer<UInt8>, encodesAgain: Bool, to out: inout [UInt8])
+    {
         var segments: [Range<Int>] = []
         var start = 0
         for i in 0...bytes.count where i == bytes.count || bytes[i] == UInt8(ascii: "/") {
@@ -35,7 +40,8 @@ enum CanonicalURI {
             if segment.isEmpty { continue }
             if segment.count == 1 && bytes[segment.lowerBound] == UInt8(ascii: ".") { continue }
             if segment.count == 2 && bytes[segment.lowerBound] == UInt8(ascii: ".")
-                && bytes[segment.lowerBound + 1] == UInt8(ascii: ".") {
+                && bytes[segment.lowerBound + 1] == UInt8(ascii: ".")
+            {
                 _ = segments.popLast()
                 continue
             }

@@ -14,14 +14,21 @@ extension SigV4Signer {
     /// Signs `request` for the Authorization header.
     public func signHeaders(_ request: SigV4Request, payload: PayloadHash, date: Date = Date()) -> HeaderSignedRequest {
         let core = signHeadersCore(request, payload: payload, timestamp: SigV4Timestamp(date))
-        return HeaderSignedRequest(headers: core.headers,
-                                   canonicalRequest: String(decoding: core.canonicalRequest, as: UTF8.self),
-                                   stringToSign: String(decoding: core.stringToSign, as: UTF8.self),
-                                   signature: String(decoding: core.signature, as: UTF8.self))
+        return HeaderSignedRequest(
+            headers: core.headers,
+            canonicalRequest: String(decoding: core.canonicalRequest, as: UTF8.self),
+            stringToSign: String(decoding: core.stringToSign, as: UTF8.self),
+            signature: String(decoding: core.signature, as: UTF8.self)
+        )
     }
 
-    func signHeadersCore(_ request: SigV4Request, payload: PayloadHash, timestamp: SigV4Timestamp)
-        -> (headers: HeaderFields, canonicalRequest: [UInt8], stringToSign: [UInt8], signature: [UInt8]) {
+    func signHeadersCore(
+        _ request: SigV4Request,
+        payload: PayloadHash,
+        timestamp: SigV4Timestamp
+    )
+        -> (headers: HeaderFields, canonicalRequest: [UInt8], stringToSign: [UInt8], signature: [UInt8])
+    {
         let payloadHash = payload.canonicalValue
         let token = credentials.sessionToken
         let addsContentHash = options.addsContentSHA256Header
@@ -52,8 +59,13 @@ extension SigV4Signer {
 
         var query = CanonicalQueryItems()
         query.appendWireQuery(request.query)
-        let canonical = canonicalRequestBytes(method: request.method, path: request.path, query: query,
-                                              headers: signedHeaders, payloadHash: payloadHash)
+        let canonical = canonicalRequestBytes(
+            method: request.method,
+            path: request.path,
+            query: query,
+            headers: signedHeaders,
+            payloadHash: payloadHash
+        )
         let stringToSign = stringToSignBytes(canonical, timestamp: timestamp)
         let signature = signatureBytes(stringToSign, timestamp: timestamp)
 

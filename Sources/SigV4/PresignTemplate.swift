@@ -23,19 +23,33 @@ public struct PresignTemplate: Sendable {
     /// The signing key's HMAC with `AWS4-HMAC-SHA256\n<timestamp>\n<scope>\n` absorbed.
     private let signing: PreparedHMAC
 
-    init(signer: SigV4Signer, request: SigV4Request, parameter: String, expires: Int, payload: PayloadHash?,
-         timestamp: SigV4Timestamp) throws(SigV4Error) {
+    init(
+        signer: SigV4Signer,
+        request: SigV4Request,
+        parameter: String,
+        expires: Int,
+        payload: PayloadHash?,
+        timestamp: SigV4Timestamp
+    ) throws(SigV4Error) {
         try SigV4Signer.checkExpires(expires)
         var name: [UInt8] = []
         AWSPercentEncoding.append(parameter.utf8, keepingSlashes: false, to: &name)
-        let draft = signer.presignDraft(request, expires: expires, payload: payload, timestamp: timestamp, varyingName: name)
+        let draft = signer.presignDraft(
+            request,
+            expires: expires,
+            payload: payload,
+            timestamp: timestamp,
+            varyingName: name
+        )
         guard let canonicalSlot = draft.canonicalSlot, let querySlot = draft.originalSlot else {
             throw SigV4Error(.varyingParameterNotInQuery, "\(parameter) in \(request.query)")
         }
         self.parameter = parameter
 
         var head: [UInt8] = []
-        head.reserveCapacity(request.scheme.utf8.count + request.authority.utf8.count + request.path.utf8.count + querySlot + 4)
+        head.reserveCapacity(
+            request.scheme.utf8.count + request.authority.utf8.count + request.path.utf8.count + querySlot + 4
+        )
         if !request.scheme.isEmpty {
             head.append(contentsOf: request.scheme.utf8)
             head.append(contentsOf: "://".utf8)
@@ -49,14 +63,20 @@ public struct PresignTemplate: Sendable {
         urlMiddle = Array(draft.originalQuery[querySlot...]) + [UInt8(ascii: "&")] + draft.addedQuery
 
         var hasher = SHA256()
-        draft.canonicalRequest.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<canonicalSlot])) }
+        draft.canonicalRequest.withUnsafeBytes {
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<canonicalSlot]))
+        }
         canonicalHead = hasher
         canonicalTail = Array(draft.canonicalRequest[canonicalSlot...])
 
         var prefix: [UInt8] = []
         signer.appendStringToSignPrefix(timestamp: timestamp, to: &prefix)
-        let key = signer.keyCache.preparedHMAC(secret: signer.credentials.secretAccessKey, timestamp: timestamp,
-                                               region: signer.region, service: signer.service)
+        let key = signer.keyCache.preparedHMAC(
+            secret: signer.credentials.secretAccessKey,
+            timestamp: timestamp,
+            region: signer.region,
+            service: signer.service
+        )
         signing = prefix.withUnsafeBytes { key.absorbing($0) }
     }
 
@@ -132,16 +152,39 @@ extension SigV4Signer {
     /// A template for presigned URLs of `request` that differ only in the value of the query parameter named
     /// `parameter` (its value in `request` is a placeholder and is ignored). The parameter must be in the query
     /// exactly once, so its place in the canonical order does not depend on its value.
-    public func presignTemplate(_ request: SigV4Request, varying parameter: String, expires: Int,
-                                payload: PayloadHash? = nil, date: Date = Date()) throws(SigV4Error) -> PresignTemplate {
-        try PresignTemplate(signer: self, request: request, parameter: parameter, expires: expires, payload: payload,
-                            timestamp: SigV4Timestamp(date))
+    public func presignTemplate(
+        _ request: SigV4Request,
+        varying parameter: String,
+        expires: Int,
+        payload: PayloadHash? = nil,
+        date: Date = Date()
+    ) throws(SigV4Error) -> PresignTemplate {
+        try PresignTemplate(
+            signer: self,
+            request: request,
+            parameter: parameter,
+            expires: expires,
+            payload: payload,
+            timestamp: SigV4Timestamp(date)
+        )
     }
 
     /// The same from the URL's text, e.g. `https://b.s3.amazonaws.com/k?partNumber=&uploadId=…` varying `partNumber`.
-    public func presignTemplate(method: String, urlString: String, varying parameter: String, headers: HeaderFields = [],
-                                expires: Int, payload: PayloadHash? = nil, date: Date = Date()) throws(SigV4Error) -> PresignTemplate {
-        try presignTemplate(SigV4Request(method: method, urlString: urlString, headers: headers), varying: parameter,
-                            expires: expires, payload: payload, date: date)
+    public func presignTemplate(
+        method: String,
+        urlString: String,
+        varying parameter: String,
+        headers: HeaderFields = [],
+        expires: Int,
+        payload: PayloadHash? = nil,
+        date: Date = Date()
+    ) throws(SigV4Error) -> PresignTemplate {
+        try presignTemplate(
+            SigV4Request(method: method, urlString: urlString, headers: headers),
+            varying: parameter,
+            expires: expires,
+            payload: payload,
+            date: date
+        )
     }
 }

@@ -19,9 +19,15 @@ extension SigV4Signer {
     /// The policy holds `conditions`, then `{"bucket": bucket}`, then the key rule (exact key, or
     /// `starts-with` when `key` ends in `${filename}`), then the x-amz-* fields — the layout boto3 uses.
     /// `url` is the bucket's endpoint (`https://bucket.s3.region.amazonaws.com/` or `http://host:port/bucket`).
-    public func presignedPOST(url: URL, bucket: String, key: String, fields: [(name: String, value: String)] = [],
-                              conditions: [PostPolicyCondition] = [], expires: Int,
-                              date: Date = Date()) throws(SigV4Error) -> PresignedPOST {
+    public func presignedPOST(
+        url: URL,
+        bucket: String,
+        key: String,
+        fields: [(name: String, value: String)] = [],
+        conditions: [PostPolicyCondition] = [],
+        expires: Int,
+        date: Date = Date()
+    ) throws(SigV4Error) -> PresignedPOST {
         try Self.checkExpires(expires)
         for case .contentLengthRange(let min, let max) in conditions where min < 0 || min > max {
             throw SigV4Error(.invalidPolicyCondition, "content-length-range \(min)...\(max)")

@@ -40,7 +40,8 @@ struct PresignCore {
         var path = request.path
         let hasPrefix = !scheme.isEmpty
         let separators = (hasPrefix ? 3 : 0) + 1 + (originalQuery.isEmpty ? 0 : 1)
-        let count = (hasPrefix ? scheme.utf8.count + authority.utf8.count : 0) + path.utf8.count
+        let count =
+            (hasPrefix ? scheme.utf8.count + authority.utf8.count : 0) + path.utf8.count
             + originalQuery.count + addedQuery.count + separators
         return scheme.withUTF8 { schemeBytes in
             authority.withUTF8 { authorityBytes in
@@ -101,8 +102,12 @@ enum AuthQueryParameter: CaseIterable {
 extension SigV4Signer {
     /// Presigns `request` for `expires` seconds (1...604800) from `date`. `payload` defaults to
     /// UNSIGNED-PAYLOAD for S3 and the empty-body hash otherwise.
-    public func presign(_ request: SigV4Request, expires: Int, payload: PayloadHash? = nil,
-                        date: Date = Date()) throws(SigV4Error) -> PresignedRequest {
+    public func presign(
+        _ request: SigV4Request,
+        expires: Int,
+        payload: PayloadHash? = nil,
+        date: Date = Date()
+    ) throws(SigV4Error) -> PresignedRequest {
         try Self.checkExpires(expires)
         let core = presignCore(request, expires: expires, payload: payload, timestamp: SigV4Timestamp(date))
         let urlString = core.urlString(of: request)
@@ -115,34 +120,67 @@ extension SigV4Signer {
         }
         var query: [UInt8] = []
         core.appendQuery(to: &query)
-        return PresignedRequest(url: url, urlString: urlString,
-                                query: String(decoding: query, as: UTF8.self),
-                                addedQuery: String(decoding: core.addedQuery, as: UTF8.self),
-                                canonicalRequest: String(decoding: core.canonicalRequest, as: UTF8.self),
-                                stringToSign: String(decoding: core.stringToSign, as: UTF8.self),
-                                signature: String(decoding: core.signature, as: UTF8.self))
+        return PresignedRequest(
+            url: url,
+            urlString: urlString,
+            query: String(decoding: query, as: UTF8.self),
+            addedQuery: String(decoding: core.addedQuery, as: UTF8.self),
+            canonicalRequest: String(decoding: core.canonicalRequest, as: UTF8.self),
+            stringToSign: String(decoding: core.stringToSign, as: UTF8.self),
+            signature: String(decoding: core.signature, as: UTF8.self)
+        )
     }
 
     /// Presigns a URL; see `presign(_:expires:payload:date:)`.
-    public func presign(method: String, url: URL, headers: HeaderFields = [], expires: Int,
-                        payload: PayloadHash? = nil, date: Date = Date()) throws(SigV4Error) -> PresignedRequest {
-        try presign(SigV4Request(method: method, url: url, headers: headers), expires: expires, payload: payload, date: date)
+    public func presign(
+        method: String,
+        url: URL,
+        headers: HeaderFields = [],
+        expires: Int,
+        payload: PayloadHash? = nil,
+        date: Date = Date()
+    ) throws(SigV4Error) -> PresignedRequest {
+        try presign(
+            SigV4Request(method: method, url: url, headers: headers),
+            expires: expires,
+            payload: payload,
+            date: date
+        )
     }
 
-    func presignCore(_ request: SigV4Request, expires: Int, payload: PayloadHash?, timestamp: SigV4Timestamp) -> PresignCore {
+    func presignCore(
+        _ request: SigV4Request,
+        expires: Int,
+        payload: PayloadHash?,
+        timestamp: SigV4Timestamp
+    ) -> PresignCore {
         var draft = presignDraft(request, expires: expires, payload: payload, timestamp: timestamp)
         let stringToSign = stringToSignBytes(draft.canonicalRequest, timestamp: timestamp)
         // The signature goes straight to the end of the query (no array of its own).
-        let mac = keyCache.preparedHMAC(secret: credentials.secretAccessKey, timestamp: timestamp, region: region, service: service)
+        let mac = keyCache.preparedHMAC(
+            secret: credentials.secretAccessKey,
+            timestamp: timestamp,
+            region: region,
+            service: service
+        )
         stringToSign.withUnsafeBytes { mac.appendHexMAC(of: $0, to: &draft.addedQuery) }
-        return PresignCore(originalQuery: draft.originalQuery, addedQuery: draft.addedQuery,
-                           canonicalRequest: draft.canonicalRequest, stringToSign: stringToSign)
+        return PresignCore(
+            originalQuery: draft.originalQuery,
+            addedQuery: draft.addedQuery,
+            canonicalRequest: draft.canonicalRequest,
+            stringToSign: stringToSign
+        )
     }
 
     /// Everything of a presigned URL but its signature. With `varyingName` (canonically encoded), also where that
     /// parameter's value ends in the canonical request and in the URL's query: `PresignTemplate`'s slots.
-    func presignDraft(_ request: SigV4Request, expires: Int, payload: PayloadHash?, timestamp: SigV4Timestamp,
-                      varyingName: [UInt8]? = nil) -> PresignDraft {
+    func presignDraft(
+        _ request: SigV4Request,
+        expires: Int,
+        payload: PayloadHash?,
+        timestamp: SigV4Timestamp,
+        varyingName: [UInt8]? = nil
+    ) -> PresignDraft {
         // Without headers of the caller's the only signed header is Host: written straight into the canonical
         // request rather than through a CanonicalHeaders block of its own.
         let headers: CanonicalHeaders?
@@ -182,11 +220,14 @@ extension SigV4Signer {
             appendValue(parameter, to: &out)
         }
 
-        let payloadHash = payload?.canonicalValue
+        let payloadHash =
+            payload?.canonicalValue
             ?? (service == "s3" ? PayloadHash.unsignedPayload : PayloadHash.emptySHA256Hex)
         var canonical: [UInt8] = []
-        canonical.reserveCapacity(320 + 3 * (request.path.utf8.count + request.query.utf8.count)
-                                  + (headers?.block.count ?? request.urlHost.utf8.count) + (encodedSessionToken?.count ?? 0))
+        canonical.reserveCapacity(
+            320 + 3 * (request.path.utf8.count + request.query.utf8.count)
+                + (headers?.block.count ?? request.urlHost.utf8.count) + (encodedSessionToken?.count ?? 0)
+        )
         canonical.append(contentsOf: request.method.utf8)
         canonical.append(UInt8(ascii: "\n"))
         CanonicalURI.append(path: request.path, rules: options.path, to: &canonical)
@@ -213,7 +254,9 @@ extension SigV4Signer {
             // The slot must be one of the request's own parameters and the only one of its name: then its place in
             // the canonical order depends on its name alone, never on the value that goes in it.
             var slot: Int? = nil
-            if let varyingName, case let matches = items.indices(named: varyingName), matches.count == 1, matches[0] < ownCount {
+            if let varyingName, case let matches = items.indices(named: varyingName), matches.count == 1,
+                matches[0] < ownCount
+            {
                 slot = matches[0]
                 items.clearValue(of: matches[0])
             }
@@ -235,14 +278,20 @@ extension SigV4Signer {
 
         var added: [UInt8] = []
         added.reserveCapacity(300 + (encodedSessionToken?.count ?? 0))
-        let order = options.presignedQueryOrder == .botocore ? AuthQueryParameter.botocoreOrder : AuthQueryParameter.awsCRTOrder
+        let order =
+            options.presignedQueryOrder == .botocore ? AuthQueryParameter.botocoreOrder : AuthQueryParameter.awsCRTOrder
         for parameter in order where parameter != .securityToken || hasToken {
             appendParameter(parameter, to: &added)
             added.append(UInt8(ascii: "&"))
         }
         added.append(contentsOf: "X-Amz-Signature=".utf8)
-        return PresignDraft(canonicalRequest: canonical, originalQuery: originalQuery, addedQuery: added,
-                            canonicalSlot: canonicalSlot, originalSlot: originalSlot)
+        return PresignDraft(
+            canonicalRequest: canonical,
+            originalQuery: originalQuery,
+            addedQuery: added,
+            canonicalSlot: canonicalSlot,
+            originalSlot: originalSlot
+        )
     }
 }
 

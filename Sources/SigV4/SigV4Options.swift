@@ -11,8 +11,12 @@ public struct SigV4Options: Sendable, Equatable {
     /// Only the order of the parameters a presigned URL gets appended; both orders are valid for AWS.
     public var presignedQueryOrder: PresignedQueryOrder
 
-    public init(path: PathCanonicalization, addsContentSHA256Header: Bool, signsSessionToken: Bool = true,
-                presignedQueryOrder: PresignedQueryOrder = .botocore) {
+    public init(
+        path: PathCanonicalization,
+        addsContentSHA256Header: Bool,
+        signsSessionToken: Bool = true,
+        presignedQueryOrder: PresignedQueryOrder = .botocore
+    ) {
         self.path = path
         self.addsContentSHA256Header = addsContentSHA256Header
         self.signsSessionToken = signsSessionToken

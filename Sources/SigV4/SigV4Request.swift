@@ -94,12 +94,13 @@ struct URLTextParts {
 
     private static func parse(_ u: UnsafeBufferPointer<UInt8>) -> URLTextParts? {
         guard let colon = u.firstIndex(of: UInt8(ascii: ":")), colon > 0,
-              colon + 2 < u.count, u[colon + 1] == UInt8(ascii: "/"), u[colon + 2] == UInt8(ascii: "/")
+            colon + 2 < u.count, u[colon + 1] == UInt8(ascii: "/"), u[colon + 2] == UInt8(ascii: "/")
         else { return nil }
         let authorityStart = colon + 3
         var authorityEnd = authorityStart
         while authorityEnd < u.count, u[authorityEnd] != UInt8(ascii: "/"),
-              u[authorityEnd] != UInt8(ascii: "?"), u[authorityEnd] != UInt8(ascii: "#") {
+            u[authorityEnd] != UInt8(ascii: "?"), u[authorityEnd] != UInt8(ascii: "#")
+        {
             authorityEnd += 1
         }
         var hostStart = authorityStart
@@ -136,20 +137,25 @@ struct URLTextParts {
         }
         let hostEnd = portStart.map { $0 - 1 } ?? authorityEnd
         let port = UnsafeBufferPointer(rebasing: u[(portStart ?? authorityEnd)..<authorityEnd])
-        let isDefaultPort = port.isEmpty
+        let isDefaultPort =
+            port.isEmpty
             || (scheme == "http" && port.elementsEqual("80".utf8))
             || (scheme == "https" && port.elementsEqual("443".utf8))
         let hostHasUpperCase = u[hostStart..<hostEnd].contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
         let hostHeader: String
         if !hostHasUpperCase && (portStart == nil || !isDefaultPort) {
-            hostHeader = authority // the usual case: reuse the string, no second allocation
+            hostHeader = authority  // the usual case: reuse the string, no second allocation
         } else if isDefaultPort {
             hostHeader = string(hostStart..<hostEnd, lowercased: true)
         } else {
             hostHeader = string(hostStart..<hostEnd, lowercased: true) + ":" + string((hostEnd + 1)..<authorityEnd)
         }
-        return URLTextParts(scheme: scheme, authority: authority, hostHeader: hostHeader,
-                            path: string(authorityEnd..<pathEnd),
-                            query: pathEnd < queryEnd ? string((pathEnd + 1)..<queryEnd) : "")
+        return URLTextParts(
+            scheme: scheme,
+            authority: authority,
+            hostHeader: hostHeader,
+            path: string(authorityEnd..<pathEnd),
+            query: pathEnd < queryEnd ? string((pathEnd + 1)..<queryEnd) : ""
+        )
     }
 }

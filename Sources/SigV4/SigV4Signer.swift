@@ -57,9 +57,15 @@ public struct SigV4Signer: Sendable {
     /// (percent-encoded). Returns `headers` plus `Host` (if missing), `X-Amz-Security-Token` (when there is a
     /// session token), `X-Amz-Date`, `x-amz-content-sha256` (S3) and `Authorization`; any stale
     /// Authorization/X-Amz-Date the caller passed is replaced. A URL without a host is signed without one.
-    public func signHeaders(method: String, url: URL, headers: HeaderFields, payload: PayloadHash,
-                            date: Date = Date()) -> HeaderFields {
-        let request = (try? SigV4Request(method: method, url: url, headers: headers))
+    public func signHeaders(
+        method: String,
+        url: URL,
+        headers: HeaderFields,
+        payload: PayloadHash,
+        date: Date = Date()
+    ) -> HeaderFields {
+        let request =
+            (try? SigV4Request(method: method, url: url, headers: headers))
             ?? SigV4Request(method: method, path: "/", headers: headers)
         return signHeadersCore(request, payload: payload, timestamp: SigV4Timestamp(date)).headers
     }
@@ -67,8 +73,13 @@ public struct SigV4Signer: Sendable {
     /// A presigned URL (query signing) valid for `expires` seconds from `date`. `expires` is clamped to
     /// 1...604800 and a URL that cannot be presigned comes back unchanged; call `presign(_:expires:)` to get
     /// a typed error instead. Query parameters already in `url` (partNumber, uploadId…) are kept and signed.
-    public func presignURL(method: String, url: URL, headers: HeaderFields = [], expires: Int,
-                           date: Date = Date()) -> URL {
+    public func presignURL(
+        method: String,
+        url: URL,
+        headers: HeaderFields = [],
+        expires: Int,
+        date: Date = Date()
+    ) -> URL {
         let clamped = min(max(expires, 1), Self.maxExpires)
         guard let request = try? SigV4Request(method: method, url: url, headers: headers) else { return url }
         let core = presignCore(request, expires: clamped, payload: nil, timestamp: SigV4Timestamp(date))
@@ -77,14 +88,30 @@ public struct SigV4Signer: Sendable {
     }
 
     /// The presigned URL as text: the fast path for handing URLs out in JSON.
-    public func presignedURLString(method: String, url: URL, headers: HeaderFields = [], expires: Int,
-                                   date: Date = Date()) throws(SigV4Error) -> String {
-        try presignedURLString(method: method, urlString: url.absoluteString, headers: headers, expires: expires, date: date)
+    public func presignedURLString(
+        method: String,
+        url: URL,
+        headers: HeaderFields = [],
+        expires: Int,
+        date: Date = Date()
+    ) throws(SigV4Error) -> String {
+        try presignedURLString(
+            method: method,
+            urlString: url.absoluteString,
+            headers: headers,
+            expires: expires,
+            date: date
+        )
     }
 
     /// The same from the URL's text (see `SigV4Request(method:urlString:headers:)`): no Foundation `URL` on the way.
-    public func presignedURLString(method: String, urlString: String, headers: HeaderFields = [], expires: Int,
-                                   date: Date = Date()) throws(SigV4Error) -> String {
+    public func presignedURLString(
+        method: String,
+        urlString: String,
+        headers: HeaderFields = [],
+        expires: Int,
+        date: Date = Date()
+    ) throws(SigV4Error) -> String {
         let request = try SigV4Request(method: method, urlString: urlString, headers: headers)
         try Self.checkExpires(expires)
         let core = presignCore(request, expires: expires, payload: nil, timestamp: SigV4Timestamp(date))

@@ -26,8 +26,10 @@ final class SigningKeyCache: Sendable {
     func preparedHMAC(secret: String, timestamp: SigV4Timestamp, region: String, service: String) -> PreparedHMAC {
         let day = timestamp.day
         let hit: PreparedHMAC? = entries.withLock { list in
-            for entry in list where entry.day == day && entry.secret == secret && entry.region == region
-                && entry.service == service {
+            for entry in list
+            where entry.day == day && entry.secret == secret && entry.region == region
+                && entry.service == service
+            {
                 return entry.keyedHMAC
             }
             return nil
@@ -45,8 +47,14 @@ final class SigningKeyCache: Sendable {
         let dateStamp = timestamp.dateStamp
         missCounter.add(1, ordering: .relaxed)
         let key = Self.deriveKey(secret: secret, dateStamp: dateStamp, region: region, service: service)
-        let fresh = Entry(secret: secret, day: day, region: region, service: service, key: key,
-                          keyedHMAC: PreparedHMAC(key: key))
+        let fresh = Entry(
+            secret: secret,
+            day: day,
+            region: region,
+            service: service,
+            key: key,
+            keyedHMAC: PreparedHMAC(key: key)
+        )
         entries.withLock { list in
             list.insert(fresh, at: 0)
             if list.count > Self.capacity { list.removeLast() }
@@ -60,7 +68,10 @@ final class SigningKeyCache: Sendable {
         let kDate = HMAC<SHA256>.authenticationCode(for: dateStamp, using: kSecret)
         let kRegion = HMAC<SHA256>.authenticationCode(for: Array(region.utf8), using: SymmetricKey(data: kDate))
         let kService = HMAC<SHA256>.authenticationCode(for: Array(service.utf8), using: SymmetricKey(data: kRegion))
-        let kSigning = HMAC<SHA256>.authenticationCode(for: Array("aws4_request".utf8), using: SymmetricKey(data: kService))
+        let kSigning = HMAC<SHA256>.authenticationCode(
+            for: Array("aws4_request".utf8),
+            using: SymmetricKey(data: kService)
+        )
         return SymmetricKey(data: kSigning)
     }
 }

@@ -5,12 +5,22 @@ import Foundation
 extension SigV4Signer {
     /// Stage 1: `METHOD\nURI\nQUERY\nHEADERS\n\nSIGNED\nPAYLOAD`. `headers` are exactly the ones to sign
     /// (the caller adds Host/X-Amz-Date first); unsignable ones (User-Agent, Expect…) are left out.
-    public func canonicalRequest(method: String, path: String, query: String, headers: HeaderFields,
-                                 payloadHash: String) -> String {
+    public func canonicalRequest(
+        method: String,
+        path: String,
+        query: String,
+        headers: HeaderFields,
+        payloadHash: String
+    ) -> String {
         var items = CanonicalQueryItems()
         items.appendWireQuery(query)
-        let bytes = canonicalRequestBytes(method: method, path: path, query: items,
-                                          headers: CanonicalHeaders(headers), payloadHash: payloadHash)
+        let bytes = canonicalRequestBytes(
+            method: method,
+            path: path,
+            query: items,
+            headers: CanonicalHeaders(headers),
+            payloadHash: payloadHash
+        )
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -38,13 +48,20 @@ extension SigV4Signer {
 
     /// Stage 2: `AWS4-HMAC-SHA256\n<timestamp>\n<scope>\n<hex sha256 of the canonical request>`.
     public func stringToSign(canonicalRequest: String, date: Date) -> String {
-        String(decoding: stringToSignBytes(Array(canonicalRequest.utf8), timestamp: SigV4Timestamp(date)), as: UTF8.self)
+        String(
+            decoding: stringToSignBytes(Array(canonicalRequest.utf8), timestamp: SigV4Timestamp(date)),
+            as: UTF8.self
+        )
     }
 
     /// Stage 3: the signing key for `date`'s day (from the shared cache).
     public func signingKey(date: Date) -> SymmetricKey {
-        keyCache.entry(secret: credentials.secretAccessKey, timestamp: SigV4Timestamp(date),
-                       region: region, service: service).key
+        keyCache.entry(
+            secret: credentials.secretAccessKey,
+            timestamp: SigV4Timestamp(date),
+            region: region,
+            service: service
+        ).key
     }
 
     /// Stage 4: hex HMAC-SHA256 of the string to sign with the signing key.
@@ -67,8 +84,13 @@ extension SigV4Signer {
 
     // MARK: - Byte-level stages (the hot path)
 
-    func canonicalRequestBytes(method: String, path: String, query: CanonicalQueryItems,
-                               headers: CanonicalHeaders, payloadHash: String) -> [UInt8] {
+    func canonicalRequestBytes(
+        method: String,
+        path: String,
+        query: CanonicalQueryItems,
+        headers: CanonicalHeaders,
+        payloadHash: String
+    ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 + query.storage.count + headers.block.count)
         out.append(contentsOf: method.utf8)
@@ -108,8 +130,12 @@ extension SigV4Signer {
     }
 
     func signatureBytes(_ stringToSign: [UInt8], timestamp: SigV4Timestamp) -> [UInt8] {
-        let mac = keyCache.preparedHMAC(secret: credentials.secretAccessKey, timestamp: timestamp,
-                                        region: region, service: service)
+        let mac = keyCache.preparedHMAC(
+            secret: credentials.secretAccessKey,
+            timestamp: timestamp,
+            region: region,
+            service: service
+        )
         var out: [UInt8] = []
         out.reserveCapacity(64)
         stringToSign.withUnsafeBytes { mac.appendHexMAC(of: $0, to: &out) }

@@ -26,10 +26,18 @@ public struct TranscodePlan: Sendable, Equatable {
     /// previous output; the result is identical). Off only to measure what it saves.
     public var scalesChangedRowsOnly = true
 
-    public init(ladder: [Rung] = TranscodePlan.standardLadder, segmentSeconds: Int = 6, crf: Int = 23,
-                x264Preset: String = "veryfast", encoderThreads: Int = 0, audioBitRate: Int = 128_000,
-                maxFrameRate: Double = 60, progressiveMaxHeight: Int = 720, thumbnailWidth: Int = 160,
-                limits: MediaLimits = MediaLimits()) {
+    public init(
+        ladder: [Rung] = TranscodePlan.standardLadder,
+        segmentSeconds: Int = 6,
+        crf: Int = 23,
+        x264Preset: String = "veryfast",
+        encoderThreads: Int = 0,
+        audioBitRate: Int = 128_000,
+        maxFrameRate: Double = 60,
+        progressiveMaxHeight: Int = 720,
+        thumbnailWidth: Int = 160,
+        limits: MediaLimits = MediaLimits()
+    ) {
         self.ladder = ladder
         self.segmentSeconds = segmentSeconds
         self.crf = crf
@@ -67,12 +75,17 @@ enum LadderLayout {
         guard sourceHeight >= 2 else { return [] }
         var rungs = ladder.filter { $0.height <= sourceHeight && $0.height >= 2 }
         let sorted = ladder.sorted { $0.height < $1.height }
-        if !rungs.contains(where: { $0.height == sourceHeight }), ladder.contains(where: { $0.height > sourceHeight }) || rungs.isEmpty {
+        if !rungs.contains(where: { $0.height == sourceHeight }),
+            ladder.contains(where: { $0.height > sourceHeight }) || rungs.isEmpty
+        {
             // Caps of the next taller rung (or the tallest one) at the source's own height.
             var top = sorted.first { $0.height > sourceHeight } ?? sorted.last ?? Rung.standard(height: sourceHeight)
             let scale = Double(sourceHeight * sourceHeight) / Double(top.height * top.height)
-            top = Rung(height: sourceHeight, maxBitRate: Int(Double(top.maxBitRate) * max(scale, 0.5)),
-                       bufferSize: Int(Double(top.bufferSize) * max(scale, 0.5)))
+            top = Rung(
+                height: sourceHeight,
+                maxBitRate: Int(Double(top.maxBitRate) * max(scale, 0.5)),
+                bufferSize: Int(Double(top.bufferSize) * max(scale, 0.5))
+            )
             rungs.append(top)
         }
         var seen = Set<Int>()
@@ -97,6 +110,8 @@ public enum EncoderThreads {
     public static func perRung(_ pixels: [Int], requested: Int, cores: Int) -> [Int] {
         if requested > 0 { return pixels.map { _ in requested } }
         let total = max(1, pixels.reduce(0, +))
-        return pixels.map { min(max(1, cores), max(1, Int((0.75 * Double(cores) * Double($0) / Double(total)).rounded(.up)))) }
+        return pixels.map {
+            min(max(1, cores), max(1, Int((0.75 * Double(cores) * Double($0) / Double(total)).rounded(.up))))
+        }
     }
 }

@@ -28,7 +28,12 @@ final class ProgressReporter: Sendable {
     private let tracksAudio: Bool
     private let callback: @Sendable (TranscodeProgress) -> Void
 
-    init(duration: Double?, tracksVideo: Bool, tracksAudio: Bool, callback: @escaping @Sendable (TranscodeProgress) -> Void) {
+    init(
+        duration: Double?,
+        tracksVideo: Bool,
+        tracksAudio: Bool,
+        callback: @escaping @Sendable (TranscodeProgress) -> Void
+    ) {
         self.duration = duration
         self.tracksVideo = tracksVideo
         self.tracksAudio = tracksAudio
@@ -36,7 +41,10 @@ final class ProgressReporter: Sendable {
     }
 
     func videoFrameEncoded(at time: Double) {
-        report { $0.videoTime = time; $0.frames += 1 }
+        report {
+            $0.videoTime = time
+            $0.frames += 1
+        }
     }
 
     func audioEncoded(upTo time: Double) {
@@ -45,7 +53,14 @@ final class ProgressReporter: Sendable {
 
     func finished() {
         let snapshot = state.withLock { $0 }
-        callback(TranscodeProgress(fraction: 1, framesPerSecond: fps(snapshot.frames), estimatedSecondsRemaining: 0, elapsedSeconds: elapsed))
+        callback(
+            TranscodeProgress(
+                fraction: 1,
+                framesPerSecond: fps(snapshot.frames),
+                estimatedSecondsRemaining: 0,
+                elapsedSeconds: elapsed
+            )
+        )
     }
 
     private var elapsed: Double { Date().timeIntervalSince(start) }
@@ -60,11 +75,20 @@ final class ProgressReporter: Sendable {
             return state
         }
         guard let snapshot else { return }
-        var done = [tracksVideo ? snapshot.videoTime : nil, tracksAudio ? snapshot.audioTime : nil].compactMap { $0 }.min() ?? 0
+        var done =
+            [tracksVideo ? snapshot.videoTime : nil, tracksAudio ? snapshot.audioTime : nil].compactMap { $0 }.min()
+            ?? 0
         done = max(0, done)
         var fraction = 0.0
         if let duration, duration > 0 { fraction = min(0.99, done / duration) }
         let remaining: Double? = fraction > 0.01 ? now * (1 - fraction) / fraction : nil
-        callback(TranscodeProgress(fraction: fraction, framesPerSecond: fps(snapshot.frames), estimatedSecondsRemaining: remaining, elapsedSeconds: now))
+        callback(
+            TranscodeProgress(
+                fraction: fraction,
+                framesPerSecond: fps(snapshot.frames),
+                estimatedSecondsRemaining: remaining,
+                elapsedSeconds: now
+            )
+        )
     }
 }

@@ -23,10 +23,20 @@ final class TranscodeSession {
     private let reporter: ProgressReporter
     private var state: State
 
-    init(input: String, outputDirectory: String, plan: TranscodePlan, control: PipelineControl,
-         progress: @escaping @Sendable (TranscodeProgress) -> Void) throws(TranscodeError) {
-        let (pipeline, info, reporter) = try TranscodePipeline.open(input: input, outputDirectory: outputDirectory, plan: plan,
-                                                                    control: control, progress: progress)
+    init(
+        input: String,
+        outputDirectory: String,
+        plan: TranscodePlan,
+        control: PipelineControl,
+        progress: @escaping @Sendable (TranscodeProgress) -> Void
+    ) throws(TranscodeError) {
+        let (pipeline, info, reporter) = try TranscodePipeline.open(
+            input: input,
+            outputDirectory: outputDirectory,
+            plan: plan,
+            control: control,
+            progress: progress
+        )
         self.outputDirectory = outputDirectory
         self.plan = plan
         self.control = control
@@ -42,7 +52,9 @@ final class TranscodeSession {
         await StageRunner.run(pipeline.stages, control: control)
         if let failure = control.failure { throw failure }
         if let error = pipeline.progressive?.writer.finishError { throw error }
-        let manifest = try ManifestAssembler(outputDirectory: outputDirectory, plan: plan, info: info).assemble(pipeline)
+        let manifest = try ManifestAssembler(outputDirectory: outputDirectory, plan: plan, info: info).assemble(
+            pipeline
+        )
         reporter.finished()
         return manifest
     }

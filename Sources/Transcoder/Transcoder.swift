@@ -15,18 +15,31 @@ public final class Transcoder: Sendable {
         public static let storyboardCues = "storyboard.vtt"
         public static let audioDirectory = "audio"
         public static func videoDirectory(_ rendition: String) -> String { "video/\(rendition)" }
-        static let owned = [master, progressive, poster, storyboardImage, storyboardCues, "video", audioDirectory, TranscodeManifest.fileName]
+        static let owned = [
+            master, progressive, poster, storyboardImage, storyboardCues, "video", audioDirectory,
+            TranscodeManifest.fileName,
+        ]
     }
 
     /// Runs the transcode. Cancelling the calling task stops every stage promptly and removes the outputs.
     /// - Throws: `TranscodeError` only.
-    public func transcode(input: String, outputDirectory: String, plan: TranscodePlan = TranscodePlan(),
-                          progress: @escaping @Sendable (TranscodeProgress) -> Void = { _ in }) async throws(TranscodeError) -> TranscodeManifest {
+    public func transcode(
+        input: String,
+        outputDirectory: String,
+        plan: TranscodePlan = TranscodePlan(),
+        progress: @escaping @Sendable (TranscodeProgress) -> Void = { _ in }
+    ) async throws(TranscodeError) -> TranscodeManifest {
         let control = PipelineControl()
         let result: Result<TranscodeManifest, TranscodeError> = await withTaskCancellationHandler {
             do {
                 try Task.checkCancellation()
-                let session = try TranscodeSession(input: input, outputDirectory: outputDirectory, plan: plan, control: control, progress: progress)
+                let session = try TranscodeSession(
+                    input: input,
+                    outputDirectory: outputDirectory,
+                    plan: plan,
+                    control: control,
+                    progress: progress
+                )
                 return .success(try await session.run())
             } catch let error as TranscodeError {
                 return .failure(error)

@@ -22,11 +22,15 @@ enum VideoFilterChain {
     /// The constant output rate for a source: its nominal rate, snapped to a standard rate when the
     /// average is a measured VFR value, and capped.
     static func outputFrameRate(average: AVRational, base: AVRational, cap: Double) -> AVRational {
-        func valid(_ rate: AVRational) -> Bool { rate.num > 0 && rate.den > 0 && av_q2d(rate) >= 0.5 && av_q2d(rate) <= 1000 }
+        func valid(_ rate: AVRational) -> Bool {
+            rate.num > 0 && rate.den > 0 && av_q2d(rate) >= 0.5 && av_q2d(rate) <= 1000
+        }
         let nominal = valid(average) ? average : (valid(base) ? base : AVRational(num: 30, den: 1))
         var value = av_q2d(nominal)
         if value > cap { value = cap }
-        for standard in [AVRational(num: 24000, den: 1001), AVRational(num: 30000, den: 1001), AVRational(num: 60000, den: 1001)]
+        for standard in [
+            AVRational(num: 24000, den: 1001), AVRational(num: 30000, den: 1001), AVRational(num: 60000, den: 1001),
+        ]
         where abs(av_q2d(standard) - value) < 0.005 {
             return standard
         }

@@ -34,10 +34,20 @@ do {
 
 let metrics = WorkerMetrics()
 // A finished Transcribe draft becomes the lecture's machine caption track through the caption publisher.
-let captionImporter = PublishMachineTrack(store: LectureStore(dynamo: DynamoDBClient(context: context), table: configuration.table),
-                                          s3: S3Client(context: context), bucket: configuration.bucket)
-let worker = Worker(configuration: configuration, context: context, logger: logger, metrics: metrics, captions: captions,
-                    captionImporter: captionImporter, mail: mail)
+let captionImporter = PublishMachineTrack(
+    store: LectureStore(dynamo: DynamoDBClient(context: context), table: configuration.table),
+    s3: S3Client(context: context),
+    bucket: configuration.bucket
+)
+let worker = Worker(
+    configuration: configuration,
+    context: context,
+    logger: logger,
+    metrics: metrics,
+    captions: captions,
+    captionImporter: captionImporter,
+    mail: mail
+)
 
 // SIGTERM (ECS, docker stop) and SIGINT (Ctrl-C) start a graceful shutdown; a second signal does not kill us:
 // the grace is already bounded.
@@ -65,7 +75,9 @@ if let port = configuration.metricsPort {
         do { try await server.run() } catch { logger.error("metrics server stopped", metadata: ["error": "\(error)"]) }
     }
     Task {
-        if let bound = try? await server.listeningPort() { logger.info("metrics listening", metadata: ["port": "\(bound)"]) }
+        if let bound = try? await server.listeningPort() {
+            logger.info("metrics listening", metadata: ["port": "\(bound)"])
+        }
     }
 }
 

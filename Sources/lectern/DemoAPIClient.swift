@@ -1,5 +1,5 @@
-import Foundation
 import AWS
+import Foundation
 import LecternAPI
 
 /// The few API calls `lectern demo` makes, over libcurl, as the portal makes them.
@@ -10,9 +10,16 @@ struct DemoAPIClient: Sendable {
     let token: String
     let transport: any HTTPTransport
 
-    func call<Output: Decodable>(_ method: String, _ path: String, json: (some Encodable)? = Optional<String>.none,
-                                 expecting statuses: Set<Int> = [200, 201, 202], as output: Output.Type) async throws -> Output {
-        guard let url = URL(string: path, relativeTo: base)?.absoluteURL else { throw Failure(description: "bad path \(path)") }
+    func call<Output: Decodable>(
+        _ method: String,
+        _ path: String,
+        json: (some Encodable)? = Optional<String>.none,
+        expecting statuses: Set<Int> = [200, 201, 202],
+        as output: Output.Type
+    ) async throws -> Output {
+        guard let url = URL(string: path, relativeTo: base)?.absoluteURL else {
+            throw Failure(description: "bad path \(path)")
+        }
         var headers: HTTPHeaders = ["Authorization": "Bearer \(token)", "Accept": "application/json"]
         var body = HTTPRequestBody.empty
         if let json {
@@ -23,10 +30,14 @@ struct DemoAPIClient: Sendable {
         do {
             response = try await transport.execute(HTTPRequest(method: method, url: url, headers: headers, body: body))
         } catch {
-            throw Failure(description: "\(method) \(url.absoluteString) failed: \(error) (is the API running? make run starts it)")
+            throw Failure(
+                description: "\(method) \(url.absoluteString) failed: \(error) (is the API running? make run starts it)"
+            )
         }
         guard statuses.contains(response.status) else {
-            throw Failure(description: "\(method) \(path) answered HTTP \(response.status): \(Self.problem(in: response.body))")
+            throw Failure(
+                description: "\(method) \(path) answered HTTP \(response.status): \(Self.problem(in: response.body))"
+            )
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -41,20 +52,36 @@ struct DemoAPIClient: Sendable {
     func fetchAsPlayer(_ url: URL) async throws -> String {
         let response = try await transport.execute(HTTPRequest(method: "GET", url: url))
         guard response.status == 200 else {
-            throw Failure(description: "a player's GET \(url.path) answered HTTP \(response.status): \(Self.problem(in: response.body))")
+            throw Failure(
+                description:
+                    "a player's GET \(url.path) answered HTTP \(response.status): \(Self.problem(in: response.body))"
+            )
         }
         return String(decoding: response.body, as: UTF8.self)
     }
 
     /// PUTs `length` bytes of `file` from `offset` to a presigned URL, streamed from disk; answers the ETag.
-    func put(file: String, offset: Int64, length: Int64, to url: URL, headers: [String: String] = [:]) async throws -> String {
+    func put(
+        file: String,
+        offset: Int64,
+        length: Int64,
+        to url: URL,
+        headers: [String: String] = [:]
+    ) async throws -> String {
         var fields = HTTPHeaders()
         for (name, value) in headers { fields[name] = value }
-        let request = HTTPRequest(method: "PUT", url: url, headers: fields,
-                                  body: .file(path: file, offset: UInt64(offset), length: UInt64(length)))
+        let request = HTTPRequest(
+            method: "PUT",
+            url: url,
+            headers: fields,
+            body: .file(path: file, offset: UInt64(offset), length: UInt64(length))
+        )
         let response = try await transport.execute(request)
         guard response.status == 200 else {
-            throw Failure(description: "PUT to storage answered HTTP \(response.status): \(String(decoding: response.body.prefix(500), as: UTF8.self))")
+            throw Failure(
+                description:
+                    "PUT to storage answered HTTP \(response.status): \(String(decoding: response.body.prefix(500), as: UTF8.self))"
+            )
         }
         return response.headers["ETag"] ?? ""
     }

@@ -13,7 +13,8 @@ enum DemoClip {
             "drawbox=x=iw*0.06:y=ih*0.40:w=iw*0.46:h=ih*0.035:color=0x5a5a5a:t=fill",
             "drawbox=x=iw*0.06:y=ih*0.50:w=iw*0.62:h=ih*0.035:color=0x5a5a5a:t=fill",
         ].joined(separator: ",")
-        let filter = "[0:v]\(slide)[slide];[slide][1:v]overlay=x='(W-w)*(0.65+0.3*sin(t*0.8))':y='H-h-H*0.06',format=yuv420p[v]"
+        let filter =
+            "[0:v]\(slide)[slide];[slide][1:v]overlay=x='(W-w)*(0.65+0.3*sin(t*0.8))':y='H-h-H*0.06',format=yuv420p[v]"
         let arguments = [
             "-f", "lavfi", "-i", "color=c=0xf5f3ee:s=\(width)x\(height):r=30:d=\(seconds)",
             "-f", "lavfi", "-i", "testsrc2=s=\(pipWidth)x\(pipHeight):r=30:d=\(seconds)",
@@ -38,7 +39,11 @@ enum DemoClip {
             process.terminationHandler = { _ in done.resume() }
             do { try process.run() } catch {
                 process.terminationHandler = nil
-                done.resume(throwing: Failure(description: "could not run ffmpeg (install it: scripts/install-deps.sh): \(error)"))
+                done.resume(
+                    throwing: Failure(
+                        description: "could not run ffmpeg (install it: scripts/install-deps.sh): \(error)"
+                    )
+                )
             }
         }
         guard process.terminationStatus == 0 else {

@@ -3,8 +3,11 @@ import Foundation
 import LecternCore
 
 struct DeployCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "deploy", abstract: "Deployment helpers.",
-                                                    subcommands: [Parameters.self])
+    static let configuration = CommandConfiguration(
+        commandName: "deploy",
+        abstract: "Deployment helpers.",
+        subcommands: [Parameters.self]
+    )
 
     /// The scaling numbers live once, in `ScalingPolicy`; the CloudFormation template declares them as parameters
     /// without defaults, so a deploy that forgets this command fails instead of drifting from the local pool.
@@ -12,10 +15,11 @@ struct DeployCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print ScalingPolicy's numbers as CloudFormation parameter overrides.",
             discussion: """
-            key-value (default): one Key=Value per line, for \
-            `aws cloudformation deploy --parameter-overrides $(lectern deploy parameters)`. \
-            json: [{"ParameterKey": …, "ParameterValue": …}], for `create-stack --parameters file://…`.
-            """)
+                key-value (default): one Key=Value per line, for \
+                `aws cloudformation deploy --parameter-overrides $(lectern deploy parameters)`. \
+                json: [{"ParameterKey": …, "ParameterValue": …}], for `create-stack --parameters file://…`.
+                """
+        )
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
             case keyValue = "key-value"

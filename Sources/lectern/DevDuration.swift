@@ -9,7 +9,9 @@ struct DevDuration: ExpressibleByArgument, Sendable, Equatable, CustomStringConv
 
     init?(argument: String) {
         let text = argument.trimmingCharacters(in: .whitespaces).lowercased()
-        let units: [(suffix: String, scale: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400)]
+        let units: [(suffix: String, scale: Double)] = [
+            ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400),
+        ]
         var number = Substring(text), scale = 1.0
         for unit in units where text.hasSuffix(unit.suffix) {
             number = text.dropLast(unit.suffix.count)

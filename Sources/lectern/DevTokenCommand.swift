@@ -6,7 +6,9 @@ import LecternCore
 /// `lectern dev token`: an HS256 token for a local API started with the same LECTERN_JWT_SECRET.
 struct DevTokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "token", abstract: "Mint a development sign-in token (HS256, shared secret); prints only the token.")
+        commandName: "token",
+        abstract: "Mint a development sign-in token (HS256, shared secret); prints only the token."
+    )
 
     @Option(help: "professor, student or ops.")
     var role: Role
@@ -20,10 +22,16 @@ struct DevTokenCommand: AsyncParsableCommand {
     @Option(help: "A display name.")
     var name: String?
 
-    @Option(help: "The user's e-mail address (the token's email claim): where outcome mails go when LECTERN_NOTIFY_EMAIL=ses.")
+    @Option(
+        help:
+            "The user's e-mail address (the token's email claim): where outcome mails go when LECTERN_NOTIFY_EMAIL=ses."
+    )
     var email: String?
 
-    @Option(help: "How long the token stays valid (e.g. 30m, 12h); at most what the API accepts ($LECTERN_JWT_MAX_LIFETIME_SECONDS, default 12h).")
+    @Option(
+        help:
+            "How long the token stays valid (e.g. 30m, 12h); at most what the API accepts ($LECTERN_JWT_MAX_LIFETIME_SECONDS, default 12h)."
+    )
     var ttl: DevDuration = DevDuration(seconds: 12 * 3_600)
 
     @Option(help: "The signing secret, at least 32 bytes (default: $LECTERN_JWT_SECRET).")
@@ -32,12 +40,16 @@ struct DevTokenCommand: AsyncParsableCommand {
     func validate() throws {
         if user.isEmpty { throw ValidationError("--user must not be empty") }
         if ttl.seconds < 1 { throw ValidationError("--ttl must be at least 1s") }
-        if let email, !LectureMailSettings.isPlausibleAddress(email) { throw ValidationError("--email \(email) is not an e-mail address") }
+        if let email, !LectureMailSettings.isPlausibleAddress(email) {
+            throw ValidationError("--email \(email) is not an e-mail address")
+        }
         // The API refuses tokens that live longer than its limit; minting one would only fail later, less clearly.
         let limit = Self.apiMaxLifetimeSeconds()
         if ttl.seconds.rounded(.down) > Double(limit) {
-            throw ValidationError("--ttl \(ttl) is longer than the API accepts (\(limit)s, LECTERN_JWT_MAX_LIFETIME_SECONDS); "
-                                  + "choose a shorter --ttl or raise the API's limit with the same variable")
+            throw ValidationError(
+                "--ttl \(ttl) is longer than the API accepts (\(limit)s, LECTERN_JWT_MAX_LIFETIME_SECONDS); "
+                    + "choose a shorter --ttl or raise the API's limit with the same variable"
+            )
         }
         _ = try resolvedSecret()
     }
@@ -53,8 +65,17 @@ struct DevTokenCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        print(try await DevTokens.mint(secret: try resolvedSecret(), role: role, user: user, courses: course, name: name,
-                                       expiresIn: ttl.seconds, email: email))
+        print(
+            try await DevTokens.mint(
+                secret: try resolvedSecret(),
+                role: role,
+                user: user,
+                courses: course,
+                name: name,
+                expiresIn: ttl.seconds,
+                email: email
+            )
+        )
     }
 }
 
@@ -64,10 +85,14 @@ extension Role: ExpressibleByArgument {}
 enum DevSecret {
     static func resolve(_ flag: String?) throws -> String {
         guard let secret = flag ?? ProcessInfo.processInfo.environment["LECTERN_JWT_SECRET"], !secret.isEmpty else {
-            throw ValidationError("no signing secret: pass --secret or set LECTERN_JWT_SECRET (the API's, at least 32 bytes)")
+            throw ValidationError(
+                "no signing secret: pass --secret or set LECTERN_JWT_SECRET (the API's, at least 32 bytes)"
+            )
         }
         guard secret.utf8.count >= 32 else {
-            throw ValidationError("the signing secret is \(secret.utf8.count) bytes; HS256 needs at least 32 (pass --secret or set LECTERN_JWT_SECRET)")
+            throw ValidationError(
+                "the signing secret is \(secret.utf8.count) bytes; HS256 needs at least 32 (pass --secret or set LECTERN_JWT_SECRET)"
+            )
         }
         return secret
     }

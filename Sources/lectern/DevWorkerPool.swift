@@ -40,9 +40,11 @@ actor DevWorkerPool {
 
     /// Runs until the task is cancelled, then stops every worker and waits for them.
     func run() async {
-        log("supervising \(settings.executable) for \(settings.queueURL): min \(settings.planner.policy.minWorkers), " +
-            "max \(settings.planner.policy.maxWorkers), \(settings.planner.policy.targetBacklogPerWorker) jobs per worker, " +
-            "cooldowns out \(settings.planner.policy.scaleOutCooldownSeconds)s / in \(settings.planner.policy.scaleInCooldownSeconds)s")
+        log(
+            "supervising \(settings.executable) for \(settings.queueURL): min \(settings.planner.policy.minWorkers), "
+                + "max \(settings.planner.policy.maxWorkers), \(settings.planner.policy.targetBacklogPerWorker) jobs per worker, "
+                + "cooldowns out \(settings.planner.policy.scaleOutCooldownSeconds)s / in \(settings.planner.policy.scaleInCooldownSeconds)s"
+        )
         while !Task.isCancelled {
             await tick()
             do { try await Task.sleep(for: settings.interval) } catch { break }
@@ -54,9 +56,16 @@ actor DevWorkerPool {
         reap()
         let counts: (visible: Int, inFlight: Int)
         do {
-            let attributes = try await sqs.queueAttributes(settings.queueURL, names: ["ApproximateNumberOfMessages",
-                                                                                     "ApproximateNumberOfMessagesNotVisible"])
-            counts = (attributes.approximateNumberOfMessages ?? 0, attributes.approximateNumberOfMessagesNotVisible ?? 0)
+            let attributes = try await sqs.queueAttributes(
+                settings.queueURL,
+                names: [
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ]
+            )
+            counts = (
+                attributes.approximateNumberOfMessages ?? 0, attributes.approximateNumberOfMessagesNotVisible ?? 0
+            )
         } catch {
             // Without the queue's counts keep the size, but still replace workers that died.
             log("could not read the queue's attributes (\(error)); keeping \(size) worker(s)")
@@ -68,8 +77,13 @@ actor DevWorkerPool {
             observed.append(.init(id: id, jobsRunning: await jobsRunning(worker)))
         }
         let seconds = Int((ContinuousClock.now - lastChange).components.seconds)
-        let decision = settings.planner.decide(size: size, members: observed, visible: counts.visible, inFlight: counts.inFlight,
-                                               secondsSinceLastChange: seconds)
+        let decision = settings.planner.decide(
+            size: size,
+            members: observed,
+            visible: counts.visible,
+            inFlight: counts.inFlight,
+            secondsSinceLastChange: seconds
+        )
         if decision.changed {
             log("scaling \(size) → \(decision.size) (\(counts.visible) waiting, \(counts.inFlight) in flight)")
             size = decision.size
@@ -104,8 +118,13 @@ actor DevWorkerPool {
             let id = nextID
             nextID += 1
             do {
-                let worker = try DevWorkerProcess(id: id, executable: settings.executable, environment: settings.environment,
-                                                  scratchRoot: settings.scratchRoot, logDirectory: settings.logDirectory)
+                let worker = try DevWorkerProcess(
+                    id: id,
+                    executable: settings.executable,
+                    environment: settings.environment,
+                    scratchRoot: settings.scratchRoot,
+                    logDirectory: settings.logDirectory
+                )
                 members[id] = worker
                 log("started worker \(id) (pid \(worker.pid), metrics on 127.0.0.1:\(worker.metricsPort))")
             } catch {
@@ -117,17 +136,27 @@ actor DevWorkerPool {
     /// The worker's jobs-running gauge, or nil if its metrics do not answer within a second.
     private func jobsRunning(_ worker: DevWorkerProcess) async -> Int? {
         guard let url = URL(string: "http://127.0.0.1:\(worker.metricsPort)/metrics") else { return nil }
-        let request = HTTPRequest(method: "GET", url: url, timeouts: HTTPTimeouts(connect: .seconds(1), total: .seconds(1)))
+        let request = HTTPRequest(
+            method: "GET",
+            url: url,
+            timeouts: HTTPTimeouts(connect: .seconds(1), total: .seconds(1))
+        )
         guard let response = try? await transport.execute(request), response.status == 200 else { return nil }
-        return PrometheusText.value(of: PrometheusText.jobsRunningMetric, in: String(decoding: response.body, as: UTF8.self))
-            .map { Int($0.rounded()) }
+        return PrometheusText.value(
+            of: PrometheusText.jobsRunningMetric,
+            in: String(decoding: response.body, as: UTF8.self)
+        )
+        .map { Int($0.rounded()) }
     }
 
     /// SIGTERM to every worker, then wait for all of them (killing any that outlive `stopTimeout`).
     private func stopAll() async {
         for (id, worker) in members { draining[id] = worker }
         members = [:]
-        guard !draining.isEmpty else { log("stopped (no workers running)"); return }
+        guard !draining.isEmpty else {
+            log("stopped (no workers running)")
+            return
+        }
         log("stopping \(draining.count) worker(s): SIGTERM, waiting for them to drain")
         for worker in draining.values { worker.send(SIGTERM) }
         let deadline = ContinuousClock.now + settings.stopTimeout

@@ -1,6 +1,7 @@
 import Foundation
 import LecternCore
 import LocalPlatform
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,7 +15,8 @@ final class DevWorkerProcess: @unchecked Sendable {
     let scratchDirectory: String
     private let process = Process()
 
-    init(id: Int, executable: String, environment: [String: String], scratchRoot: String, logDirectory: String?) throws {
+    init(id: Int, executable: String, environment: [String: String], scratchRoot: String, logDirectory: String?) throws
+    {
         self.id = id
         self.metricsPort = Int(try LoopbackPort.free())
         scratchDirectory = scratchRoot + "/worker-\(id)"
@@ -30,7 +32,9 @@ final class DevWorkerProcess: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         if let logDirectory {
             let path = logDirectory + "/worker-\(id).log"
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) {
+                FileManager.default.createFile(atPath: path, contents: nil)
+            }
             let log = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
             log.seekToEndOfFile()
             process.standardOutput = log

@@ -11,14 +11,15 @@ struct DevWorkersCommand: AsyncParsableCommand {
         commandName: "workers",
         abstract: "Start and stop lectern-worker processes by the deployment's backlog-per-worker rule.",
         discussion: """
-        Every --interval it reads the queue's waiting and in-flight counts and asks ScalingPolicy for the next size. \
-        Scaling in sends SIGTERM to the idlest worker (by its lectern_worker_jobs_running metric) and lets it drain. \
-        A worker that dies unexpectedly is restarted. SIGINT/SIGTERM: every worker gets SIGTERM, the pool waits for \
-        them and exits 0. Workers inherit this environment (LECTERN_QUEUE_URL, LECTERN_BUCKET, LECTERN_LECTURES_TABLE, \
-        AWS_*), each with its own METRICS_PORT and LECTERN_SCRATCH_DIR. The cooldowns default shorter than the \
-        deployment's (\(ScalingPolicy.defaultScaleOutCooldownSeconds)s / \(ScalingPolicy.defaultScaleInCooldownSeconds)s) \
-        so a laptop frees its cores sooner; the rule is the same.
-        """)
+            Every --interval it reads the queue's waiting and in-flight counts and asks ScalingPolicy for the next size. \
+            Scaling in sends SIGTERM to the idlest worker (by its lectern_worker_jobs_running metric) and lets it drain. \
+            A worker that dies unexpectedly is restarted. SIGINT/SIGTERM: every worker gets SIGTERM, the pool waits for \
+            them and exits 0. Workers inherit this environment (LECTERN_QUEUE_URL, LECTERN_BUCKET, LECTERN_LECTURES_TABLE, \
+            AWS_*), each with its own METRICS_PORT and LECTERN_SCRATCH_DIR. The cooldowns default shorter than the \
+            deployment's (\(ScalingPolicy.defaultScaleOutCooldownSeconds)s / \(ScalingPolicy.defaultScaleInCooldownSeconds)s) \
+            so a laptop frees its cores sooner; the rule is the same.
+            """
+    )
 
     @Option(help: "Fewest workers.")
     var min: Int = 0
@@ -64,7 +65,9 @@ struct DevWorkersCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         guard let queueURL = queue ?? environment["LECTERN_QUEUE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            throw ValidationError("no queue: pass --queue or set LECTERN_QUEUE_URL (eval \"$(lectern dev bootstrap)\" sets it)")
+            throw ValidationError(
+                "no queue: pass --queue or set LECTERN_QUEUE_URL (eval \"$(lectern dev bootstrap)\" sets it)"
+            )
         }
         let executable = try worker ?? Self.siblingWorker()
         let scratchRoot = scratchDir ?? NSTemporaryDirectory() + "lectern-dev-workers-\(getpid())"
@@ -72,15 +75,28 @@ struct DevWorkersCommand: AsyncParsableCommand {
         var childEnvironment = environment
         childEnvironment["LECTERN_QUEUE_URL"] = queueURL
         let grace = environment["LECTERN_SHUTDOWN_GRACE_SECONDS"].flatMap { Int($0) } ?? 25
-        let policy = ScalingPolicy(targetBacklogPerWorker: targetBacklog, minWorkers: min, maxWorkers: max,
-                                   scaleOutCooldownSeconds: Int(scaleOutCooldown.seconds.rounded()),
-                                   scaleInCooldownSeconds: Int(scaleInCooldown.seconds.rounded()))
+        let policy = ScalingPolicy(
+            targetBacklogPerWorker: targetBacklog,
+            minWorkers: min,
+            maxWorkers: max,
+            scaleOutCooldownSeconds: Int(scaleOutCooldown.seconds.rounded()),
+            scaleInCooldownSeconds: Int(scaleInCooldown.seconds.rounded())
+        )
         let context = try AWSContext.fromEnvironment(environment)
         let pool = DevWorkerPool(
-            settings: .init(executable: executable, queueURL: queueURL, planner: WorkerPoolPlanner(policy: policy),
-                            interval: interval.duration, environment: childEnvironment, scratchRoot: scratchRoot,
-                            logDirectory: logDir, stopTimeout: .seconds(grace + 15)),
-            sqs: SQSClient(context: context), transport: context.transport)
+            settings: .init(
+                executable: executable,
+                queueURL: queueURL,
+                planner: WorkerPoolPlanner(policy: policy),
+                interval: interval.duration,
+                environment: childEnvironment,
+                scratchRoot: scratchRoot,
+                logDirectory: logDir,
+                stopTimeout: .seconds(grace + 15)
+            ),
+            sqs: SQSClient(context: context),
+            transport: context.transport
+        )
 
         let work = Task { await pool.run() }
         let stoppers = cancellingOnStopSignals(work)
@@ -94,7 +110,9 @@ struct DevWorkersCommand: AsyncParsableCommand {
         let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let path = me.deletingLastPathComponent().appendingPathComponent("lectern-worker").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw ValidationError("no lectern-worker next to lectern (\(path)); build it (swift build) or pass --worker PATH")
+            throw ValidationError(
+                "no lectern-worker next to lectern (\(path)); build it (swift build) or pass --worker PATH"
+            )
         }
         return path
     }

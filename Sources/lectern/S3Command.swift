@@ -3,8 +3,11 @@ import ArgumentParser
 import Foundation
 
 struct S3Command: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "s3", abstract: "S3 helpers.",
-                                                    subcommands: [Presign.self])
+    static let configuration = CommandConfiguration(
+        commandName: "s3",
+        abstract: "S3 helpers.",
+        subcommands: [Presign.self]
+    )
 }
 
 extension S3Command {
@@ -12,7 +15,8 @@ extension S3Command {
     struct Presign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a presigned URL for an S3 object.",
-            discussion: "Credentials, region and endpoint come from the environment (AWS_ACCESS_KEY_ID, AWS_REGION, AWS_ENDPOINT_URL[_S3], …)."
+            discussion:
+                "Credentials, region and endpoint come from the environment (AWS_ACCESS_KEY_ID, AWS_REGION, AWS_ENDPOINT_URL[_S3], …)."
         )
 
         @Argument(help: "The object, as s3://BUCKET/KEY.")
@@ -32,7 +36,9 @@ extension S3Command {
         func validate() throws {
             _ = try location()
             guard (1...S3Client.maxPresignExpiry).contains(expires) else {
-                throw ValidationError("--expires must be between 1 and \(S3Client.maxPresignExpiry) seconds, got \(expires)")
+                throw ValidationError(
+                    "--expires must be between 1 and \(S3Client.maxPresignExpiry) seconds, got \(expires)"
+                )
             }
         }
 
@@ -47,10 +53,11 @@ extension S3Command {
         func run() async throws {
             let location = try location()
             let s3 = try AWSContext.fromEnvironment().s3
-            let url = switch method {
-            case .get: try await s3.presignedGetURL(bucket: location.bucket, key: location.key, expires: expires)
-            case .put: try await s3.presignedPutURL(bucket: location.bucket, key: location.key, expires: expires)
-            }
+            let url =
+                switch method {
+                case .get: try await s3.presignedGetURL(bucket: location.bucket, key: location.key, expires: expires)
+                case .put: try await s3.presignedPutURL(bucket: location.bucket, key: location.key, expires: expires)
+                }
             print(url.absoluteString)
         }
     }

@@ -4,17 +4,21 @@ import Dispatch
 import Foundation
 
 struct SQSCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sqs", abstract: "SQS helpers.",
-                                                    subcommands: [Redrive.self])
+    static let configuration = CommandConfiguration(
+        commandName: "sqs",
+        abstract: "SQS helpers.",
+        subcommands: [Redrive.self]
+    )
 
     struct Redrive: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Move messages from a dead-letter queue back to a queue.",
             discussion: """
-            Uses SQS's message move task where available (and no --max is given); otherwise moves the messages \
-            itself, at least once: a message interrupted between send and delete may arrive twice, both copies \
-            carrying the same lectern-redrive-id message attribute.
-            """)
+                Uses SQS's message move task where available (and no --max is given); otherwise moves the messages \
+                itself, at least once: a message interrupted between send and delete may arrive twice, both copies \
+                carrying the same lectern-redrive-id message attribute.
+                """
+        )
 
         @Option(name: .customLong("from"), help: "The dead-letter queue (name or URL).")
         var source: String
@@ -39,7 +43,10 @@ struct SQSCommand: AsyncParsableCommand {
             let sqs = SQSClient(context: try AWSContext.fromEnvironment())
             let dlqURL = try await sqs.resolveQueueURL(source)
             let targetURL = try await sqs.resolveQueueURL(target)
-            let redrive = SQSRedrive(client: sqs, options: .init(maxMessages: max, visibilityTimeout: visibilityTimeout))
+            let redrive = SQSRedrive(
+                client: sqs,
+                options: .init(maxMessages: max, visibilityTimeout: visibilityTimeout)
+            )
             // Ctrl-C or SIGTERM stops between batches (a batch in flight is sent and deleted first), so an interrupted
             // redrive leaves no duplicates behind.
             let work = Task { try await redrive.run(from: dlqURL, to: targetURL) }
@@ -51,7 +58,9 @@ struct SQSCommand: AsyncParsableCommand {
             if result.cancelled { line += "; interrupted, the rest stays in \(source)" }
             print(line)
             if result.sendFailed > 0 { print("\(result.sendFailed) refused by \(target); they stay in \(source)") }
-            if result.deleteFailed > 0 { print("\(result.deleteFailed) sent but not deleted from \(source); they will be redriven again") }
+            if result.deleteFailed > 0 {
+                print("\(result.deleteFailed) sent but not deleted from \(source); they will be redriven again")
+            }
             if result.sendFailed > 0 || result.deleteFailed > 0 { throw ExitCode(1) }
         }
     }

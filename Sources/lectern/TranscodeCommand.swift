@@ -12,7 +12,9 @@ struct TranscodeCommand: AsyncParsableCommand {
     @Argument(help: "The recording to transcode.")
     var input: String
 
-    @Argument(help: "Directory that receives master.m3u8, the renditions, download.mp4, poster, storyboard and manifest.json.")
+    @Argument(
+        help: "Directory that receives master.m3u8, the renditions, download.mp4, poster, storyboard and manifest.json."
+    )
     var outputDirectory: String
 
     @Option(help: "Comma-separated rung heights, e.g. 1080,720,480,360. Rungs taller than the source are skipped.")
@@ -23,13 +25,17 @@ struct TranscodeCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let ladder, Self.heights(ladder) == nil {
-            throw ValidationError("--ladder must be comma-separated even heights between 2 and 8192, e.g. 1080,720,480,360")
+            throw ValidationError(
+                "--ladder must be comma-separated even heights between 2 and 8192, e.g. 1080,720,480,360"
+            )
         }
     }
 
     static func heights(_ text: String) -> [Int]? {
         let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! >= 2 && $0! <= 8192 && $0! % 2 == 0 }) else { return nil }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! >= 2 && $0! <= 8192 && $0! % 2 == 0 }) else {
+            return nil
+        }
         return parts.compactMap { $0 }
     }
 
@@ -38,12 +44,15 @@ struct TranscodeCommand: AsyncParsableCommand {
         plan.encoderThreads = threads
         let display = ProgressDisplay(isTerminal: isatty(STDERR_FILENO) == 1)
         do {
-            let manifest = try await Transcoder().transcode(input: input, outputDirectory: outputDirectory, plan: plan) { progress in
+            let manifest = try await Transcoder().transcode(input: input, outputDirectory: outputDirectory, plan: plan)
+            { progress in
                 display.show(progress)
             }
             display.finish()
             let rungs = manifest.video.map { "\($0.name) \($0.width)x\($0.height)" }.joined(separator: ", ")
-            print("Done: \(String(format: "%.2f", manifest.duration)) s; video: \(rungs.isEmpty ? "none" : rungs); audio: \(manifest.audio == nil ? "none" : "AAC stereo")")
+            print(
+                "Done: \(String(format: "%.2f", manifest.duration)) s; video: \(rungs.isEmpty ? "none" : rungs); audio: \(manifest.audio == nil ? "none" : "AAC stereo")"
+            )
             print("Wrote \(manifest.files.count) files to \(outputDirectory) (see \(TranscodeManifest.fileName)).")
         } catch {
             display.finish()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AWS
 
 @Suite("AWSConfiguration")
@@ -15,7 +16,10 @@ struct CoreConfigurationTests {
 
     @Test func regionFromEitherVariable() throws {
         #expect(try AWSConfiguration.fromEnvironment(["AWS_DEFAULT_REGION": "eu-west-1"]).region == "eu-west-1")
-        #expect(try AWSConfiguration.fromEnvironment(["AWS_REGION": "eu-central-1", "AWS_DEFAULT_REGION": "eu-west-1"]).region == "eu-central-1")
+        #expect(
+            try AWSConfiguration.fromEnvironment(["AWS_REGION": "eu-central-1", "AWS_DEFAULT_REGION": "eu-west-1"])
+                .region == "eu-central-1"
+        )
     }
 
     @Test func serviceSpecificEndpointWins() throws {
@@ -30,7 +34,9 @@ struct CoreConfigurationTests {
     }
 
     @Test func onlyOneServiceOverridden() throws {
-        let configuration = try AWSConfiguration.fromEnvironment(["AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000", "AWS_REGION": "ap-south-1"])
+        let configuration = try AWSConfiguration.fromEnvironment([
+            "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000", "AWS_REGION": "ap-south-1",
+        ])
         #expect(configuration.endpoint(for: .dynamodb).absoluteString == "http://127.0.0.1:8000")
         #expect(configuration.endpoint(for: .s3).absoluteString == "https://s3.ap-south-1.amazonaws.com")
         #expect(!configuration.s3UsesPathStyle)

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import AWS
 
 /// A provider that counts its fetches and answers credentials expiring `lifetime` seconds from now.
@@ -22,8 +23,11 @@ final class CoreCountingProvider: CredentialProvider {
             return count
         }
         if delay > .zero { try await Task.sleep(for: delay) }
-        return AWSCredentials(accessKeyID: "KEY\(number)", secretAccessKey: "secret",
-                              expiration: lifetime.map { Date().addingTimeInterval($0) })
+        return AWSCredentials(
+            accessKeyID: "KEY\(number)",
+            secretAccessKey: "secret",
+            expiration: lifetime.map { Date().addingTimeInterval($0) }
+        )
     }
 }
 
@@ -90,9 +94,14 @@ struct CoreCredentialsTests {
     @Test func sharedFileNamedProfileWithPrefix() async throws {
         let path = try coreTemporaryFile(Self.sharedFile)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let provider = SharedFileCredentialProvider(environment: ["AWS_SHARED_CREDENTIALS_FILE": path, "AWS_PROFILE": "work"])
+        let provider = SharedFileCredentialProvider(environment: [
+            "AWS_SHARED_CREDENTIALS_FILE": path, "AWS_PROFILE": "work",
+        ])
         let credentials = try await provider.credentials()
-        #expect(credentials == AWSCredentials(accessKeyID: "WORKKEY", secretAccessKey: "worksecret", sessionToken: "worktoken"))
+        #expect(
+            credentials
+                == AWSCredentials(accessKeyID: "WORKKEY", secretAccessKey: "worksecret", sessionToken: "worktoken")
+        )
     }
 
     @Test func sharedFileIncompleteOrMissingProfile() async throws {
@@ -113,7 +122,8 @@ struct CoreCredentialsTests {
 
     // MARK: ECS
 
-    static let ecsAnswer = #"{"AccessKeyId":"ECSKEY","SecretAccessKey":"ecssecret","Token":"ecstoken","Expiration":"2030-01-02T03:04:05Z"}"#
+    static let ecsAnswer =
+        #"{"AccessKeyId":"ECSKEY","SecretAccessKey":"ecssecret","Token":"ecstoken","Expiration":"2030-01-02T03:04:05Z"}"#
 
     @Test func ecsRelativeURI() async throws {
         let log = CoreRequestLog()
@@ -121,8 +131,12 @@ struct CoreCredentialsTests {
             log.record(request)
             return HTTPResponse(status: 200, body: Data(Self.ecsAnswer.utf8))
         }
-        let provider = try #require(ECSCredentialProvider(environment: ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc"],
-                                                          transport: transport))
+        let provider = try #require(
+            ECSCredentialProvider(
+                environment: ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc"],
+                transport: transport
+            )
+        )
         let credentials = try await provider.credentials()
         #expect(credentials.accessKeyID == "ECSKEY")
         #expect(credentials.secretAccessKey == "ecssecret")
@@ -140,10 +154,15 @@ struct CoreCredentialsTests {
             log.record(request)
             return HTTPResponse(status: 200, body: Data(Self.ecsAnswer.utf8))
         }
-        let provider = try #require(ECSCredentialProvider(environment: [
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:8080/creds",
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN": "Bearer secret-token",
-        ], transport: transport))
+        let provider = try #require(
+            ECSCredentialProvider(
+                environment: [
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:8080/creds",
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN": "Bearer secret-token",
+                ],
+                transport: transport
+            )
+        )
         _ = try await provider.credentials()
         let request = try #require(log.requests.first)
         #expect(request.url.absoluteString == "http://127.0.0.1:8080/creds")
@@ -158,24 +177,35 @@ struct CoreCredentialsTests {
             log.record(request)
             return HTTPResponse(status: 200, body: Data(Self.ecsAnswer.utf8))
         }
-        let provider = try #require(ECSCredentialProvider(environment: [
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:8080/creds",
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN": "from-env",
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile,
-        ], transport: transport))
+        let provider = try #require(
+            ECSCredentialProvider(
+                environment: [
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:8080/creds",
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN": "from-env",
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile,
+                ],
+                transport: transport
+            )
+        )
         _ = try await provider.credentials()
         #expect(log.requests.first?.headers["Authorization"] == "from-file")
     }
 
     @Test func ecsAbsentWithoutEnvironment() {
-        #expect(ECSCredentialProvider(environment: [:], transport: FakeTransport { _ in HTTPResponse(status: 200) }) == nil)
+        #expect(
+            ECSCredentialProvider(environment: [:], transport: FakeTransport { _ in HTTPResponse(status: 200) }) == nil
+        )
     }
 
     @Test(arguments: [(500, ecsAnswer), (200, "not json"), (200, #"{"AccessKeyId":"only"}"#)])
     func ecsBadAnswersAreTypedErrors(status: Int, body: String) async throws {
         let transport = FakeTransport { _ in HTTPResponse(status: status, body: Data(body.utf8)) }
-        let provider = try #require(ECSCredentialProvider(environment: ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/x"],
-                                                          transport: transport))
+        let provider = try #require(
+            ECSCredentialProvider(
+                environment: ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/x"],
+                transport: transport
+            )
+        )
         await #expect(throws: CredentialError.self) { try await provider.credentials() }
     }
 
@@ -184,8 +214,13 @@ struct CoreCredentialsTests {
     @Test func chainPrefersEnvironmentOverFile() async throws {
         let path = try coreTemporaryFile(Self.sharedFile)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let environment = ["AWS_ACCESS_KEY_ID": "ENVKEY", "AWS_SECRET_ACCESS_KEY": "envsecret", "AWS_SHARED_CREDENTIALS_FILE": path]
-        let chain = CredentialChain.standard(environment: environment, transport: FakeTransport { _ in HTTPResponse(status: 500) })
+        let environment = [
+            "AWS_ACCESS_KEY_ID": "ENVKEY", "AWS_SECRET_ACCESS_KEY": "envsecret", "AWS_SHARED_CREDENTIALS_FILE": path,
+        ]
+        let chain = CredentialChain.standard(
+            environment: environment,
+            transport: FakeTransport { _ in HTTPResponse(status: 500) }
+        )
         #expect(try await chain.credentials().accessKeyID == "ENVKEY")
     }
 
@@ -193,16 +228,28 @@ struct CoreCredentialsTests {
         let path = try coreTemporaryFile(Self.sharedFile)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let transport = FakeTransport { _ in HTTPResponse(status: 200, body: Data(Self.ecsAnswer.utf8)) }
-        let fileChain = CredentialChain.standard(environment: ["AWS_SHARED_CREDENTIALS_FILE": path,
-                                                               "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/x"], transport: transport)
+        let fileChain = CredentialChain.standard(
+            environment: [
+                "AWS_SHARED_CREDENTIALS_FILE": path,
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/x",
+            ],
+            transport: transport
+        )
         #expect(try await fileChain.credentials().accessKeyID == "DEFAULTKEY")
-        let ecsChain = CredentialChain.standard(environment: ["AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/\(UUID().uuidString)",
-                                                              "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/x"], transport: transport)
+        let ecsChain = CredentialChain.standard(
+            environment: [
+                "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/\(UUID().uuidString)",
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/x",
+            ],
+            transport: transport
+        )
         #expect(try await ecsChain.credentials().accessKeyID == "ECSKEY")
     }
 
     @Test func chainReportsEveryReason() async {
-        let chain = CredentialChain([CoreFailingProvider(reason: "first broke"), CoreFailingProvider(reason: "second broke")])
+        let chain = CredentialChain([
+            CoreFailingProvider(reason: "first broke"), CoreFailingProvider(reason: "second broke"),
+        ])
         let error = await #expect(throws: CredentialError.self) { try await chain.credentials() }
         #expect(error?.message.contains("first broke") == true)
         #expect(error?.message.contains("second broke") == true)

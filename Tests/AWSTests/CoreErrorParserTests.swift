@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AWS
 
 @Suite("AWSErrorParser")
@@ -9,11 +10,14 @@ struct CoreErrorParserTests {
     }
 
     @Test func s3XMLError() {
-        let error = parse(404, """
+        let error = parse(
+            404,
+            """
             <?xml version="1.0" encoding="UTF-8"?>
             <Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>
             <Key>a/b</Key><RequestId>4442587FB7D0A2F9</RequestId></Error>
-            """)
+            """
+        )
         #expect(error.code == "NoSuchKey")
         #expect(error.message == "The specified key does not exist.")
         #expect(error.requestID == "4442587FB7D0A2F9")
@@ -24,24 +28,34 @@ struct CoreErrorParserTests {
     }
 
     @Test func s3SignatureMismatch() {
-        let error = parse(403, "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message></Error>")
+        let error = parse(
+            403,
+            "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message></Error>"
+        )
         #expect(error.isSignatureMismatch)
         #expect(!error.isRetryable)
     }
 
     @Test func s3SlowDownIsRetryable() {
-        let error = parse(503, "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>")
+        let error = parse(
+            503,
+            "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+        )
         #expect(error.code == "SlowDown")
         #expect(error.isRetryable)
     }
 
     @Test func sqsQueryXMLError() {
-        let error = parse(400, """
+        let error = parse(
+            400,
+            """
             <?xml version="1.0"?><ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/">
             <Error><Type>Sender</Type><Code>AWS.SimpleQueueService.NonExistentQueue</Code>
             <Message>The specified queue does not exist.</Message><Detail/></Error>
             <RequestId>42d59b56-7407-4c4a-be0f-4c88daeea257</RequestId></ErrorResponse>
-            """, service: "sqs")
+            """,
+            service: "sqs"
+        )
         #expect(error.code == "AWS.SimpleQueueService.NonExistentQueue")
         #expect(error.message == "The specified queue does not exist.")
         #expect(error.requestID == "42d59b56-7407-4c4a-be0f-4c88daeea257")
@@ -49,8 +63,12 @@ struct CoreErrorParserTests {
     }
 
     @Test func dynamoDBJSONTypeWithNamespace() {
-        let error = parse(400, #"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#,
-                          headers: ["x-amzn-requestid": "ABC"], service: "dynamodb")
+        let error = parse(
+            400,
+            #"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#,
+            headers: ["x-amzn-requestid": "ABC"],
+            service: "dynamodb"
+        )
         #expect(error.code == "ConditionalCheckFailedException")
         #expect(error.message == "The conditional request failed")
         #expect(error.requestID == "ABC")
@@ -64,19 +82,30 @@ struct CoreErrorParserTests {
     }
 
     @Test func jsonThrottlingIsRetryable() {
-        let error = parse(400, #"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}"#)
+        let error = parse(
+            400,
+            #"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}"#
+        )
         #expect(error.isRetryable)
     }
 
     @Test func queryErrorHeaderWins() {
-        let error = parse(400, #"{"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"The specified queue does not exist."}"#,
-                          headers: ["x-amzn-query-error": "AWS.SimpleQueueService.NonExistentQueue;Sender"], service: "sqs")
+        let error = parse(
+            400,
+            #"{"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"The specified queue does not exist."}"#,
+            headers: ["x-amzn-query-error": "AWS.SimpleQueueService.NonExistentQueue;Sender"],
+            service: "sqs"
+        )
         #expect(error.code == "AWS.SimpleQueueService.NonExistentQueue")
         #expect(error.message == "The specified queue does not exist.")
     }
 
     @Test func queryErrorHeaderWithGarbageBody() {
-        let error = parse(400, "not json", headers: ["x-amzn-query-error": "AWS.SimpleQueueService.PurgeQueueInProgress;Sender"])
+        let error = parse(
+            400,
+            "not json",
+            headers: ["x-amzn-query-error": "AWS.SimpleQueueService.PurgeQueueInProgress;Sender"]
+        )
         #expect(error.code == "AWS.SimpleQueueService.PurgeQueueInProgress")
         #expect(error.message == "Bad Request")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import AWS
 
 /// Counts what a `FakeTransport` saw.
@@ -11,14 +12,23 @@ final class CoreRequestLog: Sendable {
     var requests: [HTTPRequest] { state.withLock { $0 } }
 }
 
-let coreTestCredentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+let coreTestCredentials = AWSCredentials(
+    accessKeyID: "AKIDEXAMPLE",
+    secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+)
 
-func coreFakeClient(_ service: AWSService = .s3, attempts: Int = 3,
-                _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) -> AWSServiceClient {
-    AWSServiceClient(service: service,
-                     configuration: AWSConfiguration(region: "us-east-1", endpoint: URL(string: "http://127.0.0.1:9")!),
-                     transport: FakeTransport(handler), credentials: StaticCredentialProvider(coreTestCredentials),
-                     retry: RetryPolicy(maxAttempts: attempts, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)))
+func coreFakeClient(
+    _ service: AWSService = .s3,
+    attempts: Int = 3,
+    _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse
+) -> AWSServiceClient {
+    AWSServiceClient(
+        service: service,
+        configuration: AWSConfiguration(region: "us-east-1", endpoint: URL(string: "http://127.0.0.1:9")!),
+        transport: FakeTransport(handler),
+        credentials: StaticCredentialProvider(coreTestCredentials),
+        retry: RetryPolicy(maxAttempts: attempts, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5))
+    )
 }
 
 @Suite("RetryPolicy")
@@ -42,7 +52,10 @@ struct CoreRetryTests {
         let log = CoreRequestLog()
         let client = coreFakeClient(attempts: 4) { request in
             log.record(request)
-            return HTTPResponse(status: 503, body: Data("<Error><Code>SlowDown</Code><Message>Reduce</Message></Error>".utf8))
+            return HTTPResponse(
+                status: 503,
+                body: Data("<Error><Code>SlowDown</Code><Message>Reduce</Message></Error>".utf8)
+            )
         }
         let error = try await #require(throws: AWSError.self) {
             try await client.send(AWSRequest(method: "GET", url: url, idempotent: true))
@@ -98,7 +111,10 @@ struct CoreRetryTests {
         let log = CoreRequestLog()
         let client = coreFakeClient(attempts: 5) { request in
             log.record(request)
-            return HTTPResponse(status: status, body: Data("<Error><Code>Nope</Code><Message>no</Message></Error>".utf8))
+            return HTTPResponse(
+                status: status,
+                body: Data("<Error><Code>Nope</Code><Message>no</Message></Error>".utf8)
+            )
         }
         let error = try await #require(throws: AWSError.self) {
             try await client.send(AWSRequest(method: "GET", url: url, idempotent: true))
@@ -112,7 +128,10 @@ struct CoreRetryTests {
         let log = CoreRequestLog()
         let client = coreFakeClient(.dynamodb, attempts: 3) { request in
             log.record(request)
-            return HTTPResponse(status: 400, body: Data(#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.utf8))
+            return HTTPResponse(
+                status: 400,
+                body: Data(#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.utf8)
+            )
         }
         let error = try await #require(throws: AWSError.self) {
             try await client.send(AWSRequest(method: "POST", url: url, idempotent: true))
@@ -125,7 +144,11 @@ struct CoreRetryTests {
         let log = CoreRequestLog()
         let client = coreFakeClient(attempts: 3) { request in
             log.record(request)
-            throw HTTPTransportError(kind: .connectionBroken, message: "Connection reset by peer", url: request.url.absoluteString)
+            throw HTTPTransportError(
+                kind: .connectionBroken,
+                message: "Connection reset by peer",
+                url: request.url.absoluteString
+            )
         }
         let error = try await #require(throws: AWSError.self) {
             try await client.send(AWSRequest(method: "GET", url: url, idempotent: true))
@@ -153,7 +176,9 @@ struct CoreRetryTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-\(UUID().uuidString)").path
         let client = coreFakeClient(attempts: 1) { request in
             guard case .file(let target) = request.destination else { return HTTPResponse(status: 500) }
-            try Data("<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>".utf8).write(to: URL(fileURLWithPath: target))
+            try Data("<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>".utf8).write(
+                to: URL(fileURLWithPath: target)
+            )
             return HTTPResponse(status: 404, bodyLength: 60)
         }
         let error = try await #require(throws: AWSError.self) {

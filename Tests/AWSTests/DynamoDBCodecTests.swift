@@ -32,10 +32,13 @@ struct DynamoDBCodecTests {
             {"M":{"s":{"S":"x"},"n":{"N":"-3"},"b":{"B":"AAE="},"t":{"BOOL":true},"z":{"NULL":true},
                   "l":{"L":[{"N":"1"},{"SS":["p","q"]}]},"ns":{"NS":["7"]},"bs":{"BS":["AQ=="]}}}
             """
-        #expect(try parse(json) == .m([
-            "s": .s("x"), "n": .n("-3"), "b": .b(Data([0, 1])), "t": .bool(true), "z": .null,
-            "l": .l([.n("1"), .ss(["p", "q"])]), "ns": .ns(["7"]), "bs": .bs([Data([1])]),
-        ]))
+        #expect(
+            try parse(json)
+                == .m([
+                    "s": .s("x"), "n": .n("-3"), "b": .b(Data([0, 1])), "t": .bool(true), "z": .null,
+                    "l": .l([.n("1"), .ss(["p", "q"])]), "ns": .ns(["7"]), "bs": .bs([Data([1])]),
+                ])
+        )
     }
 
     @Test func malformedWireShapesAreRefused() {
@@ -69,21 +72,37 @@ struct DynamoDBCodecTests {
     }
 
     static let lecture = Lecture(
-        id: "L-1", title: "Thermodynamik", durationSeconds: 5_423.25, views: 9_000_000_001, published: true,
-        createdAt: Date(timeIntervalSince1970: 1_764_072_000.5), finishedAt: nil, speaker: "Dr. Ö",
-        tags: ["physics", "ws25"], renditions: [Rendition(height: 720, bitrate: 2.5e6, codec: "h264"), Rendition(height: 360, bitrate: 8e5, codec: nil)],
-        metadata: ["room": "HS 1"], thumbnail: Data([1, 2, 3]))
+        id: "L-1",
+        title: "Thermodynamik",
+        durationSeconds: 5_423.25,
+        views: 9_000_000_001,
+        published: true,
+        createdAt: Date(timeIntervalSince1970: 1_764_072_000.5),
+        finishedAt: nil,
+        speaker: "Dr. Ö",
+        tags: ["physics", "ws25"],
+        renditions: [
+            Rendition(height: 720, bitrate: 2.5e6, codec: "h264"), Rendition(height: 360, bitrate: 8e5, codec: nil),
+        ],
+        metadata: ["room": "HS 1"],
+        thumbnail: Data([1, 2, 3])
+    )
 
     @Test func encoderProducesTheExpectedItem() throws {
         let item = try DynamoDBEncoder().encode(Self.lecture)
-        #expect(item == [
-            "id": .s("L-1"), "title": .s("Thermodynamik"), "durationSeconds": .n("5423.25"), "views": .n("9000000001"),
-            "published": .bool(true), "createdAt": .s("2025-11-25T12:00:00.500Z"), "speaker": .s("Dr. Ö"),
-            "tags": .l([.s("physics"), .s("ws25")]),
-            "renditions": .l([.m(["height": .n("720"), "bitrate": .n("2500000"), "codec": .s("h264")]),
-                              .m(["height": .n("360"), "bitrate": .n("800000")])]),
-            "metadata": .m(["room": .s("HS 1")]), "thumbnail": .b(Data([1, 2, 3])),
-        ])
+        #expect(
+            item == [
+                "id": .s("L-1"), "title": .s("Thermodynamik"), "durationSeconds": .n("5423.25"),
+                "views": .n("9000000001"),
+                "published": .bool(true), "createdAt": .s("2025-11-25T12:00:00.500Z"), "speaker": .s("Dr. Ö"),
+                "tags": .l([.s("physics"), .s("ws25")]),
+                "renditions": .l([
+                    .m(["height": .n("720"), "bitrate": .n("2500000"), "codec": .s("h264")]),
+                    .m(["height": .n("360"), "bitrate": .n("800000")]),
+                ]),
+                "metadata": .m(["room": .s("HS 1")]), "thumbnail": .b(Data([1, 2, 3])),
+            ]
+        )
         // nil optionals are left out rather than stored as NULL.
         #expect(item["finishedAt"] == nil)
     }
@@ -114,7 +133,10 @@ struct DynamoDBCodecTests {
         var item = try DynamoDBEncoder().encode(Self.lecture)
         item["renditions"] = .l([.m(["height": .s("tall"), "bitrate": .n("1")])])
         let error = try #require(throws: DecodingError.self) { try DynamoDBDecoder().decode(Lecture.self, from: item) }
-        guard case .typeMismatch(_, let context) = error else { Issue.record("expected a type mismatch, got \(error)"); return }
+        guard case .typeMismatch(_, let context) = error else {
+            Issue.record("expected a type mismatch, got \(error)")
+            return
+        }
         #expect(context.codingPath.map(\.stringValue) == ["renditions", "Index 0", "height"])
 
         var missing = try DynamoDBEncoder().encode(Self.lecture)

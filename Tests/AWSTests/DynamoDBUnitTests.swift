@@ -20,7 +20,9 @@ struct DynamoDBUnitTests {
             let transport = FakeTransport { request in
                 let target = request.headers["X-Amz-Target"] ?? ""
                 var body: [String: any Sendable] = [:]
-                if case .data(let data) = request.body, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                if case .data(let data) = request.body,
+                    let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+                {
                     for (key, value) in object { body[key] = value as? String ?? "\(value)" }
                 }
                 let number = self.requests.withLock { requests in
@@ -30,10 +32,17 @@ struct DynamoDBUnitTests {
                 let (status, answer) = self.script(String(target.dropFirst("DynamoDB_20120810.".count)), number)
                 return HTTPResponse(status: status, body: Data(answer.utf8))
             }
-            return DynamoDBClient(client: AWSServiceClient(
-                service: .dynamodb, configuration: AWSConfiguration(region: "eu-central-1"), transport: transport,
-                credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret")),
-                retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1))))
+            return DynamoDBClient(
+                client: AWSServiceClient(
+                    service: .dynamodb,
+                    configuration: AWSConfiguration(region: "eu-central-1"),
+                    transport: transport,
+                    credentials: StaticCredentialProvider(
+                        AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret")
+                    ),
+                    retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1))
+                )
+            )
         }
     }
 
@@ -65,20 +74,36 @@ struct DynamoDBUnitTests {
     @Test func ensureTableToleratesAnExistingTable() async throws {
         let fake = FakeDynamoDB { operation, _ in
             operation == "CreateTable"
-                ? (400, #"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceInUseException","message":"Table already exists: jobs"}"#)
+                ? (
+                    400,
+                    #"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceInUseException","message":"Table already exists: jobs"}"#
+                )
                 : (200, Self.table("ACTIVE"))
         }
-        let table = try await fake.client().ensureTable(DynamoDBTableDefinition(name: "jobs", partitionKey: DynamoDBKeyAttribute("id")))
+        let table = try await fake.client().ensureTable(
+            DynamoDBTableDefinition(name: "jobs", partitionKey: DynamoDBKeyAttribute("id"))
+        )
         #expect(table.name == "jobs")
         #expect(fake.targets == ["DynamoDB_20120810.CreateTable", "DynamoDB_20120810.DescribeTable"])
     }
 
     @Test func createTableRequestShape() async throws {
-        let fake = FakeDynamoDB { _, _ in (200, #"{"TableDescription":{"TableName":"jobs","TableStatus":"CREATING"}}"#) }
-        try await fake.client().createTable(DynamoDBTableDefinition(
-            name: "jobs", partitionKey: DynamoDBKeyAttribute("id"),
-            globalSecondaryIndexes: [DynamoDBGlobalSecondaryIndex(name: "byLecture", partitionKey: DynamoDBKeyAttribute("lectureID"),
-                                                                  sortKey: DynamoDBKeyAttribute("seq", .number), projection: .keysOnly)]))
+        let fake = FakeDynamoDB { _, _ in (200, #"{"TableDescription":{"TableName":"jobs","TableStatus":"CREATING"}}"#)
+        }
+        try await fake.client().createTable(
+            DynamoDBTableDefinition(
+                name: "jobs",
+                partitionKey: DynamoDBKeyAttribute("id"),
+                globalSecondaryIndexes: [
+                    DynamoDBGlobalSecondaryIndex(
+                        name: "byLecture",
+                        partitionKey: DynamoDBKeyAttribute("lectureID"),
+                        sortKey: DynamoDBKeyAttribute("seq", .number),
+                        projection: .keysOnly
+                    )
+                ]
+            )
+        )
         let body = fake.body(0)
         #expect(body["BillingMode"] as? String == "PAY_PER_REQUEST")
         let definitions = try #require(body["AttributeDefinitions"] as? String)
@@ -91,8 +116,14 @@ struct DynamoDBUnitTests {
     @Test func updateRequestShapeAndEmptyMapsLeftOut() async throws {
         let fake = FakeDynamoDB { _, _ in (200, #"{"Attributes":{"id":{"S":"j"},"state":{"S":"running"}}}"#) }
         let dynamo = fake.client()
-        let item = try await dynamo.updateItem(table: "jobs", key: ["id": "j"], update: "SET #s = :to", condition: "#s = :from",
-                                               names: ["#s": "state"], values: [":from": "queued", ":to": "running"])
+        let item = try await dynamo.updateItem(
+            table: "jobs",
+            key: ["id": "j"],
+            update: "SET #s = :to",
+            condition: "#s = :from",
+            names: ["#s": "state"],
+            values: [":from": "queued", ":to": "running"]
+        )
         #expect(item == ["id": "j", "state": "running"])
         let body = fake.body(0)
         #expect(body["ReturnValues"] as? String == "ALL_NEW")
@@ -107,7 +138,9 @@ struct DynamoDBUnitTests {
     }
 
     @Test func conditionalWritesAreNotRetriedButUnconditionalOnesAre() async throws {
-        let fake = FakeDynamoDB { _, _ in (500, #"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"boom"}"#) }
+        let fake = FakeDynamoDB { _, _ in
+            (500, #"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"boom"}"#)
+        }
         let dynamo = fake.client()
         await #expect(throws: AWSError.self) {
             try await dynamo.putItem(table: "jobs", item: ["id": "j"], condition: "attribute_not_exists(id)")
@@ -116,14 +149,22 @@ struct DynamoDBUnitTests {
         await #expect(throws: AWSError.self) { try await dynamo.putItem(table: "jobs", item: ["id": "j"]) }
         #expect(fake.count == 1 + 3)
         await #expect(throws: AWSError.self) {
-            try await dynamo.updateItem(table: "jobs", key: ["id": "j"], update: "SET n = n + :one", values: [":one": 1])
+            try await dynamo.updateItem(
+                table: "jobs",
+                key: ["id": "j"],
+                update: "SET n = n + :one",
+                values: [":one": 1]
+            )
         }
         #expect(fake.count == 1 + 3 + 1)
     }
 
     @Test func conditionFailureIsTyped() async throws {
         let fake = FakeDynamoDB { _, _ in
-            (400, #"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#)
+            (
+                400,
+                #"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#
+            )
         }
         let error = try await #require(throws: AWSError.self) {
             try await fake.client().deleteItem(table: "jobs", key: ["id": "j"], condition: "attribute_exists(id)")
@@ -135,7 +176,9 @@ struct DynamoDBUnitTests {
     @Test func badQueryLimitFailsBeforeAnyRequest() async throws {
         let fake = FakeDynamoDB { _, _ in (200, "{}") }
         await #expect(throws: DynamoDBError.self) {
-            try await fake.client().query(DynamoDBQuery(table: "jobs", keyCondition: "id = :id", values: [":id": "j"], limit: 0))
+            try await fake.client().query(
+                DynamoDBQuery(table: "jobs", keyCondition: "id = :id", values: [":id": "j"], limit: 0)
+            )
         }
         #expect(fake.count == 0)
     }

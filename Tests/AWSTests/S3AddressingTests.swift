@@ -1,23 +1,33 @@
 import Foundation
 import Testing
+
 @testable import AWS
 
 @Suite("S3 addressing and request bodies")
 struct S3AddressingTests {
     func client(endpoint: String?, region: String = "eu-west-1") -> S3Client {
         let configuration = AWSConfiguration(region: region, endpoint: endpoint.flatMap(URL.init(string:)))
-        return S3Client(AWSServiceClient(service: .s3, configuration: configuration,
-                                         transport: FakeTransport { _ in HTTPResponse(status: 500) },
-                                         credentials: StaticCredentialProvider(coreTestCredentials)))
+        return S3Client(
+            AWSServiceClient(
+                service: .s3,
+                configuration: configuration,
+                transport: FakeTransport { _ in HTTPResponse(status: 500) },
+                credentials: StaticCredentialProvider(coreTestCredentials)
+            )
+        )
     }
 
     @Test func pathStyleOnCustomEndpoint() {
         let s3 = client(endpoint: "http://127.0.0.1:5000")
-        #expect(s3.url(bucket: "media", key: "lectures/a b+c=d%e~f/ü.mp4").absoluteString
-                == "http://127.0.0.1:5000/media/lectures/a%20b%2Bc%3Dd%25e~f/%C3%BC.mp4")
+        #expect(
+            s3.url(bucket: "media", key: "lectures/a b+c=d%e~f/ü.mp4").absoluteString
+                == "http://127.0.0.1:5000/media/lectures/a%20b%2Bc%3Dd%25e~f/%C3%BC.mp4"
+        )
         #expect(s3.url(bucket: "media").absoluteString == "http://127.0.0.1:5000/media")
-        #expect(s3.url(bucket: "media", query: [("list-type", "2"), ("prefix", "a b/")]).absoluteString
-                == "http://127.0.0.1:5000/media?list-type=2&prefix=a%20b%2F")
+        #expect(
+            s3.url(bucket: "media", query: [("list-type", "2"), ("prefix", "a b/")]).absoluteString
+                == "http://127.0.0.1:5000/media?list-type=2&prefix=a%20b%2F"
+        )
     }
 
     @Test func pathStyleKeepsEndpointPath() {
@@ -27,17 +37,23 @@ struct S3AddressingTests {
 
     @Test func virtualHostedOnAWS() {
         let s3 = client(endpoint: nil)
-        #expect(s3.url(bucket: "lectern-media", key: "x/y z.txt").absoluteString
-                == "https://lectern-media.s3.eu-west-1.amazonaws.com/x/y%20z.txt")
+        #expect(
+            s3.url(bucket: "lectern-media", key: "x/y z.txt").absoluteString
+                == "https://lectern-media.s3.eu-west-1.amazonaws.com/x/y%20z.txt"
+        )
         #expect(s3.url(bucket: "lectern-media").absoluteString == "https://lectern-media.s3.eu-west-1.amazonaws.com/")
-        #expect(s3.url(bucket: "lectern-media", key: "k", query: [("partNumber", "3"), ("uploadId", "a/b=")]).absoluteString
-                == "https://lectern-media.s3.eu-west-1.amazonaws.com/k?partNumber=3&uploadId=a%2Fb%3D")
+        #expect(
+            s3.url(bucket: "lectern-media", key: "k", query: [("partNumber", "3"), ("uploadId", "a/b=")]).absoluteString
+                == "https://lectern-media.s3.eu-west-1.amazonaws.com/k?partNumber=3&uploadId=a%2Fb%3D"
+        )
     }
 
     @Test func dottedBucketFallsBackToPathStyle() {
         let s3 = client(endpoint: nil)
-        #expect(s3.url(bucket: "my.dotted.bucket", key: "k").absoluteString
-                == "https://s3.eu-west-1.amazonaws.com/my.dotted.bucket/k")
+        #expect(
+            s3.url(bucket: "my.dotted.bucket", key: "k").absoluteString
+                == "https://s3.eu-west-1.amazonaws.com/my.dotted.bucket/k"
+        )
     }
 
     @Test func partPlanCoversTheFileExactly() {
@@ -46,13 +62,15 @@ struct S3AddressingTests {
         #expect(plan.count == 4)
         #expect(plan.map(\.length).reduce(0, +) == size)
         #expect(plan.last?.length == 2 << 20 + 123)
-        for (previous, next) in zip(plan, plan.dropFirst()) { #expect(previous.offset + previous.length == next.offset) }
+        for (previous, next) in zip(plan, plan.dropFirst()) {
+            #expect(previous.offset + previous.length == next.offset)
+        }
     }
 
     @Test func partPlanRespectsMinimumAndMaximum() {
-        #expect(S3Client.partPlan(size: 12 << 20, partSize: 1).count == 3) // raised to 5 MiB
+        #expect(S3Client.partPlan(size: 12 << 20, partSize: 1).count == 3)  // raised to 5 MiB
         #expect(S3Client.partPlan(size: 0, partSize: 16 << 20).count == 1)
-        let huge: UInt64 = 1 << 40 // 1 TiB at 16 MiB parts would be 65 536 parts
+        let huge: UInt64 = 1 << 40  // 1 TiB at 16 MiB parts would be 65 536 parts
         let plan = S3Client.partPlan(size: huge, partSize: 16 << 20)
         #expect(plan.count <= S3Client.maxPartCount)
         #expect(plan.map(\.length).reduce(0, +) == huge)
@@ -64,7 +82,9 @@ struct S3AddressingTests {
         xml.open("Delete", namespace: true)
         xml.element("Key", "x<y")
         xml.close("Delete")
-        #expect(xml.text.hasSuffix(#"<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Key>x&lt;y</Key></Delete>"#))
+        #expect(
+            xml.text.hasSuffix(#"<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Key>x&lt;y</Key></Delete>"#)
+        )
     }
 
     @Test func digestOfFileSliceMatchesDigestOfBytes() throws {
@@ -78,7 +98,9 @@ struct S3AddressingTests {
         #expect(slice.md5 == expected.md5)
         #expect(try S3BodyDigest(fileAt: path).sha256Hex == S3BodyDigest(data: bytes).sha256Hex)
         // The well-known digests of the empty string.
-        #expect(S3BodyDigest(data: Data()).sha256Hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            S3BodyDigest(data: Data()).sha256Hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        )
         #expect(S3BodyDigest(data: Data()).md5Base64 == "1B2M2Y8AsgTpgAmY7PhCfg==")
     }
 
@@ -92,16 +114,20 @@ struct S3AddressingTests {
     }
 
     @Test func listPageParsing() throws {
-        let page = try S3Client.parseListPage(Data("""
-            <?xml version="1.0" encoding="UTF-8"?>
-            <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix></Prefix>
-            <KeyCount>2</KeyCount><MaxKeys>2</MaxKeys><IsTruncated>true</IsTruncated>
-            <NextContinuationToken>tok+/=</NextContinuationToken>
-            <Contents><Key>a &amp; b</Key><LastModified>2026-01-02T03:04:05.000Z</LastModified><ETag>"e1"</ETag><Size>10</Size><StorageClass>STANDARD</StorageClass></Contents>
-            <Contents><Key>c</Key><Size>0</Size></Contents>
-            <CommonPrefixes><Prefix>dir/</Prefix></CommonPrefixes>
-            </ListBucketResult>
-            """.utf8))
+        let page = try S3Client.parseListPage(
+            Data(
+                """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix></Prefix>
+                <KeyCount>2</KeyCount><MaxKeys>2</MaxKeys><IsTruncated>true</IsTruncated>
+                <NextContinuationToken>tok+/=</NextContinuationToken>
+                <Contents><Key>a &amp; b</Key><LastModified>2026-01-02T03:04:05.000Z</LastModified><ETag>"e1"</ETag><Size>10</Size><StorageClass>STANDARD</StorageClass></Contents>
+                <Contents><Key>c</Key><Size>0</Size></Contents>
+                <CommonPrefixes><Prefix>dir/</Prefix></CommonPrefixes>
+                </ListBucketResult>
+                """.utf8
+            )
+        )
         #expect(page.objects.map(\.key) == ["a & b", "c"])
         #expect(page.objects[0].size == 10)
         #expect(page.objects[0].eTag == "\"e1\"")
@@ -126,9 +152,16 @@ struct S3AddressingTests {
     }
 
     @Test func errorDocumentIn200IsTheErrorItDescribes() throws {
-        let body = Data("<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message><RequestId>R1</RequestId></Error>".utf8)
+        let body = Data(
+            "<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message><RequestId>R1</RequestId></Error>"
+                .utf8
+        )
         let error = try #require(throws: AWSError.self) {
-            try S3Client.parseXML(body, operation: "CompleteMultipartUpload", expectedRoot: "CompleteMultipartUploadResult")
+            try S3Client.parseXML(
+                body,
+                operation: "CompleteMultipartUpload",
+                expectedRoot: "CompleteMultipartUploadResult"
+            )
         }
         #expect(error.code == "InternalError")
         #expect(error.status == 200)

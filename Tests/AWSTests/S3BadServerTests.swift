@@ -1,17 +1,23 @@
 import Foundation
 import Testing
+
 @testable import AWS
 
 /// The S3 client against a real loopback server that misbehaves, through the real transport and signer:
 /// every failure must be a typed `AWSError`, promptly, never a crash or a hang.
 @Suite("S3 against a misbehaving server")
 struct S3BadServerTests {
-    func client(_ server: S3MisbehavingServer, attempts: Int = 3,
-                timeouts: HTTPTimeouts = HTTPTimeouts(connect: .seconds(2), total: .seconds(2))) -> S3Client {
-        let context = AWSContext(configuration: AWSConfiguration(region: "us-east-1", endpoint: server.endpoint),
-                                 transport: CurlTransport(timeouts: timeouts),
-                                 credentials: StaticCredentialProvider(coreTestCredentials),
-                                 retry: RetryPolicy(maxAttempts: attempts, baseDelay: .milliseconds(5), maxDelay: .milliseconds(20)))
+    func client(
+        _ server: S3MisbehavingServer,
+        attempts: Int = 3,
+        timeouts: HTTPTimeouts = HTTPTimeouts(connect: .seconds(2), total: .seconds(2))
+    ) -> S3Client {
+        let context = AWSContext(
+            configuration: AWSConfiguration(region: "us-east-1", endpoint: server.endpoint),
+            transport: CurlTransport(timeouts: timeouts),
+            credentials: StaticCredentialProvider(coreTestCredentials),
+            retry: RetryPolicy(maxAttempts: attempts, baseDelay: .milliseconds(5), maxDelay: .milliseconds(20))
+        )
         return context.s3
     }
 
@@ -32,11 +38,19 @@ struct S3BadServerTests {
     }
 
     @Test func errorDocumentIn200CompleteIsThrownAndRetried() async throws {
-        let server = try S3MisbehavingServer(.answer200("<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>"))
+        let server = try S3MisbehavingServer(
+            .answer200(
+                "<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>"
+            )
+        )
         defer { server.stop() }
         let error = try await #require(throws: AWSError.self) {
-            try await client(server).completeMultipartUpload(bucket: "b", key: "k", uploadID: "u",
-                                                            parts: [S3CompletedPart(partNumber: 1, eTag: "\"e\"")])
+            try await client(server).completeMultipartUpload(
+                bucket: "b",
+                key: "k",
+                uploadID: "u",
+                parts: [S3CompletedPart(partNumber: 1, eTag: "\"e\"")]
+            )
         }
         #expect(error.code == "InternalError")
         #expect(error.status == 200)
@@ -46,7 +60,9 @@ struct S3BadServerTests {
     @Test func truncatedBodyIsRetriedThenATypedError() async throws {
         let server = try S3MisbehavingServer(.truncated(promised: 100_000, sent: 1_000))
         defer { server.stop() }
-        let error = try await #require(throws: AWSError.self) { try await client(server).getObject(bucket: "b", key: "k") }
+        let error = try await #require(throws: AWSError.self) {
+            try await client(server).getObject(bucket: "b", key: "k")
+        }
         #expect(error.code.hasPrefix("Transport."))
         #expect(error.status == 0)
         #expect(error.isRetryable)
@@ -58,7 +74,9 @@ struct S3BadServerTests {
         defer { server.stop() }
         let target = S3Fixtures.temporaryPath("truncated")
         defer { S3Fixtures.remove(target) }
-        await #expect(throws: AWSError.self) { try await client(server).getObject(bucket: "b", key: "k", toFile: target) }
+        await #expect(throws: AWSError.self) {
+            try await client(server).getObject(bucket: "b", key: "k", toFile: target)
+        }
     }
 
     @Test func connectionResetIsATypedError() async throws {
@@ -74,12 +92,16 @@ struct S3BadServerTests {
     @Test func storm503StopsAfterMaxAttempts() async throws {
         let server = try S3MisbehavingServer(.slowDown)
         defer { server.stop() }
-        let error = try await #require(throws: AWSError.self) { try await client(server, attempts: 4).headObject(bucket: "b", key: "k") }
+        let error = try await #require(throws: AWSError.self) {
+            try await client(server, attempts: 4).headObject(bucket: "b", key: "k")
+        }
         // HEAD answers carry no body: the code comes from the status.
         #expect(error.status == 503)
         #expect(error.isRetryable)
         #expect(server.connectionCount == 4)
-        let listError = try await #require(throws: AWSError.self) { try await client(server, attempts: 2).listObjects(bucket: "b") }
+        let listError = try await #require(throws: AWSError.self) {
+            try await client(server, attempts: 2).listObjects(bucket: "b")
+        }
         #expect(listError.code == "SlowDown")
         #expect(listError.requestID == "STORM")
     }
@@ -102,9 +124,12 @@ struct S3BadServerTests {
         let server = try S3MisbehavingServer(.hang)
         let endpoint = server.endpoint
         server.stop()
-        let context = AWSContext(configuration: AWSConfiguration(region: "us-east-1", endpoint: endpoint),
-                                 transport: CurlTransport(), credentials: StaticCredentialProvider(coreTestCredentials),
-                                 retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(1)))
+        let context = AWSContext(
+            configuration: AWSConfiguration(region: "us-east-1", endpoint: endpoint),
+            transport: CurlTransport(),
+            credentials: StaticCredentialProvider(coreTestCredentials),
+            retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(1))
+        )
         let error = try await #require(throws: AWSError.self) { try await context.s3.headObject(bucket: "b", key: "k") }
         #expect(error.code == "Transport.couldNotConnect")
     }

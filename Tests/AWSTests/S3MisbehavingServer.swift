@@ -1,6 +1,7 @@
 import Foundation
 import LecternTestSupport
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -49,7 +50,10 @@ final class S3MisbehavingServer: Sendable {
         stopped.withLock { $0 = true }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
-        for fd in open.withLock({ fds in defer { fds = [] }; return fds }) {
+        for fd in open.withLock({ fds in
+            defer { fds = [] }
+            return fds
+        }) {
             shutdown(fd, Int32(SHUT_RDWR))
             close(fd)
         }
@@ -72,11 +76,15 @@ final class S3MisbehavingServer: Sendable {
         var needed: Int?
         while true {
             let count = read(fd, &chunk, chunk.count)
-            if count <= 0 { close(fd); return }
+            if count <= 0 {
+                close(fd)
+                return
+            }
             buffer += chunk[0..<count]
             if needed == nil, let end = Self.headEnd(buffer) {
                 let head = String(decoding: buffer[0..<end], as: UTF8.self).lowercased()
-                let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                let length =
+                    head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
                     .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
                 needed = end + 4 + length
             }
@@ -84,21 +92,32 @@ final class S3MisbehavingServer: Sendable {
         }
         switch behaviour {
         case .answer200(let body):
-            send(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+            send(
+                fd,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+            )
             close(fd)
         case .truncated(let promised, let sent):
-            send(fd, "HTTP/1.1 200 OK\r\nContent-Length: \(promised)\r\nConnection: close\r\n\r\n" + String(repeating: "x", count: sent))
+            send(
+                fd,
+                "HTTP/1.1 200 OK\r\nContent-Length: \(promised)\r\nConnection: close\r\n\r\n"
+                    + String(repeating: "x", count: sent)
+            )
             close(fd)
         case .reset:
             var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
             setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
             close(fd)
         case .slowDown:
-            let body = "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>STORM</RequestId></Error>"
-            send(fd, "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+            let body =
+                "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>STORM</RequestId></Error>"
+            send(
+                fd,
+                "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+            )
             close(fd)
         case .hang:
-            open.withLock { $0.append(fd) } // closed by stop()
+            open.withLock { $0.append(fd) }  // closed by stop()
         }
     }
 
@@ -114,7 +133,8 @@ final class S3MisbehavingServer: Sendable {
 
     private static func headEnd(_ bytes: [UInt8]) -> Int? {
         guard bytes.count >= 4 else { return nil }
-        for index in 0...(bytes.count - 4) where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+        for index in 0...(bytes.count - 4)
+        where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
             return index
         }
         return nil

@@ -1,6 +1,7 @@
 import Foundation
 import LecternTestSupport
 import Testing
+
 @testable import AWS
 
 @Suite("S3 multipart uploads against moto")
@@ -20,10 +21,20 @@ struct S3MultipartTests {
         var parts: [S3CompletedPart] = []
         for (index, slice) in plan.enumerated() {
             // What a browser does: a plain PUT of the bytes to the presigned URL, no signing of its own.
-            let url = try await s3.presignedUploadPartURL(bucket: bucket, key: key, uploadID: uploadID, partNumber: index + 1)
+            let url = try await s3.presignedUploadPartURL(
+                bucket: bucket,
+                key: key,
+                uploadID: uploadID,
+                partNumber: index + 1
+            )
             #expect(url.query?.contains("X-Amz-Signature=") == true)
-            let response = try await S3Fixtures.transport.execute(HTTPRequest(
-                method: "PUT", url: url, body: .file(path: source, offset: slice.offset, length: slice.length)))
+            let response = try await S3Fixtures.transport.execute(
+                HTTPRequest(
+                    method: "PUT",
+                    url: url,
+                    body: .file(path: source, offset: slice.offset, length: slice.length)
+                )
+            )
             #expect(response.status == 200)
             let eTag = try #require(response.headers["ETag"])
             parts.append(S3CompletedPart(partNumber: index + 1, eTag: eTag))
@@ -34,7 +45,12 @@ struct S3MultipartTests {
         #expect(listed.map(\.size) == plan.map { Int64($0.length) })
 
         // Completed out of order on purpose: the client sorts.
-        let done = try await s3.completeMultipartUpload(bucket: bucket, key: key, uploadID: uploadID, parts: parts.reversed())
+        let done = try await s3.completeMultipartUpload(
+            bucket: bucket,
+            key: key,
+            uploadID: uploadID,
+            parts: parts.reversed()
+        )
         #expect(done.eTag.hasSuffix("-5\""))
 
         let info = try await s3.getObject(bucket: bucket, key: key, toFile: target)
@@ -50,8 +66,15 @@ struct S3MultipartTests {
         let target = S3Fixtures.temporaryPath("parallel")
         defer { S3Fixtures.remove(source, target) }
 
-        let result = try await s3.uploadFile(path: source, bucket: bucket, key: "out/ladder.mp4", contentType: "video/mp4",
-                                             metadata: ["job": "j-1"], partSize: 5 << 20, concurrency: 3)
+        let result = try await s3.uploadFile(
+            path: source,
+            bucket: bucket,
+            key: "out/ladder.mp4",
+            contentType: "video/mp4",
+            metadata: ["job": "j-1"],
+            partSize: 5 << 20,
+            concurrency: 3
+        )
         #expect(result.partCount == 4)
         #expect(result.size == UInt64(size))
         let head = try await s3.headObject(bucket: bucket, key: "out/ladder.mp4")
@@ -80,8 +103,15 @@ struct S3MultipartTests {
         let source = try S3Fixtures.makeFile(size: 1000)
         defer { S3Fixtures.remove(source) }
         let error = try await #require(throws: AWSError.self) {
-            try await s3.uploadPart(bucket: bucket, key: key, uploadID: uploadID, partNumber: 1, fileAt: source,
-                                    offset: 0, length: 5000)
+            try await s3.uploadPart(
+                bucket: bucket,
+                key: key,
+                uploadID: uploadID,
+                partNumber: 1,
+                fileAt: source,
+                offset: 0,
+                length: 5000
+            )
         }
         #expect(error.code == "LocalFileError")
         try await s3.abortMultipartUpload(bucket: bucket, key: key, uploadID: uploadID)
@@ -104,11 +134,21 @@ struct S3MultipartTests {
     @Test func uploadPartFromMemoryAndCompleteWithWrongETag() async throws {
         let (s3, bucket) = try await S3Fixtures.bucket()
         let uploadID = try await s3.createMultipartUpload(bucket: bucket, key: "k")
-        let part = try await s3.uploadPart(bucket: bucket, key: "k", uploadID: uploadID, partNumber: 1, data: Data("tiny".utf8))
+        let part = try await s3.uploadPart(
+            bucket: bucket,
+            key: "k",
+            uploadID: uploadID,
+            partNumber: 1,
+            data: Data("tiny".utf8)
+        )
         #expect(!part.eTag.isEmpty)
         let error = try await #require(throws: AWSError.self) {
-            try await s3.completeMultipartUpload(bucket: bucket, key: "k", uploadID: uploadID,
-                                                 parts: [S3CompletedPart(partNumber: 1, eTag: "\"00000000000000000000000000000000\"")])
+            try await s3.completeMultipartUpload(
+                bucket: bucket,
+                key: "k",
+                uploadID: uploadID,
+                parts: [S3CompletedPart(partNumber: 1, eTag: "\"00000000000000000000000000000000\"")]
+            )
         }
         #expect(error.code == "InvalidPart")
         // The real ETag still completes.

@@ -1,6 +1,7 @@
 import Foundation
 import LecternTestSupport
 import Testing
+
 @testable import AWS
 
 @Suite("S3 objects against moto")
@@ -8,8 +9,13 @@ struct S3ObjectTests {
     @Test func putHeadGetDeleteFromMemory() async throws {
         let (s3, bucket) = try await S3Fixtures.bucket()
         let body = Data("hello, lecture hall".utf8)
-        let put = try await s3.putObject(bucket: bucket, key: "notes/hello.txt", data: body, contentType: "text/plain",
-                                         metadata: ["Course": "CS101", "lecturer": "Ada"])
+        let put = try await s3.putObject(
+            bucket: bucket,
+            key: "notes/hello.txt",
+            data: body,
+            contentType: "text/plain",
+            metadata: ["Course": "CS101", "lecturer": "Ada"]
+        )
         #expect(put.eTag == "\"\(S3BodyDigest(data: body).md5.map { String(format: "%02x", $0) }.joined())\"")
 
         let info = try await s3.headObject(bucket: bucket, key: "notes/hello.txt")
@@ -26,7 +32,9 @@ struct S3ObjectTests {
         #expect(object.info.eTag == put.eTag)
 
         try await s3.deleteObject(bucket: bucket, key: "notes/hello.txt")
-        let gone = try await #require(throws: AWSError.self) { try await s3.headObject(bucket: bucket, key: "notes/hello.txt") }
+        let gone = try await #require(throws: AWSError.self) {
+            try await s3.headObject(bucket: bucket, key: "notes/hello.txt")
+        }
         #expect(gone.isNotFound)
         #expect(gone.status == 404)
         // Deleting again is not an error, as in S3.
@@ -127,7 +135,9 @@ struct S3ObjectTests {
     ]
 
     /// Keys the signature-checking moto can verify (see `MotoFlavor`).
-    static let signableKeys = ["with space.txt", "nested/deeply/nested/key", "tilde~file", "dash-under_dot.", "trailing/"]
+    static let signableKeys = [
+        "with space.txt", "nested/deeply/nested/key", "tilde~file", "dash-under_dot.", "trailing/",
+    ]
 
     @Test(arguments: MotoFlavor.allCases)
     func keysNeedingEncodingRoundTrip(flavor: MotoFlavor) async throws {
@@ -167,7 +177,9 @@ struct S3ObjectTests {
         for key in keys { try await s3.putObject(bucket: bucket, key: key, data: Data(key.utf8)) }
 
         var pages: [S3ListPage] = []
-        for try await page in s3.listObjectPages(bucket: bucket, prefix: "lectures/", pageSize: 2) { pages.append(page) }
+        for try await page in s3.listObjectPages(bucket: bucket, prefix: "lectures/", pageSize: 2) {
+            pages.append(page)
+        }
         #expect(pages.map(\.objects.count) == [2, 2, 2, 1])
         #expect(pages.dropLast().allSatisfy { $0.isTruncated })
         #expect(pages.last?.nextContinuationToken == nil)
@@ -224,7 +236,9 @@ struct S3ObjectTests {
 
     @Test func unknownAccessKeyIsRejected() async throws {
         let (_, bucket) = try await S3Fixtures.bucket()
-        let (s3, _) = try await S3Fixtures.client(credentials: AWSCredentials(accessKeyID: "AKIANOBODY0000000000", secretAccessKey: "x"))
+        let (s3, _) = try await S3Fixtures.client(
+            credentials: AWSCredentials(accessKeyID: "AKIANOBODY0000000000", secretAccessKey: "x")
+        )
         let error = try await #require(throws: AWSError.self) { try await s3.listObjects(bucket: bucket) }
         #expect(error.code == "InvalidAccessKeyId")
         #expect(error.status == 403)

@@ -1,6 +1,7 @@
 import Foundation
 import LecternTestSupport
 import Testing
+
 @testable import AWS
 
 @Suite("S3 presigned URLs and buckets against moto")
@@ -18,7 +19,9 @@ struct S3PresignAndBucketTests {
         #expect(query.contains("X-Amz-Algorithm=AWS4-HMAC-SHA256"))
         var headers: HTTPHeaders = [:]
         headers["Content-Type"] = "video/mp4"
-        let put = try await S3Fixtures.transport.execute(HTTPRequest(method: "PUT", url: putURL, headers: headers, body: .data(body)))
+        let put = try await S3Fixtures.transport.execute(
+            HTTPRequest(method: "PUT", url: putURL, headers: headers, body: .data(body))
+        )
         #expect(put.status == 200)
 
         let info = try await s3.headObject(bucket: bucket, key: key)
@@ -34,8 +37,13 @@ struct S3PresignAndBucketTests {
 
     @Test func presignedPOSTFormUpload() async throws {
         let (s3, bucket) = try await S3Fixtures.bucket(on: .notCheckingSignatures)
-        let post = try await s3.presignedPOST(bucket: bucket, key: "forms/${filename}", contentType: "video/mp4",
-                                              maxSize: 1 << 30, expires: 600)
+        let post = try await s3.presignedPOST(
+            bucket: bucket,
+            key: "forms/${filename}",
+            contentType: "video/mp4",
+            maxSize: 1 << 30,
+            expires: 600
+        )
         #expect(post.url == s3.url(bucket: bucket))
         #expect(post.value(of: "Content-Type") == "video/mp4")
         #expect(post.value(of: "x-amz-signature")?.count == 64)
@@ -48,14 +56,21 @@ struct S3PresignAndBucketTests {
         var body = Data()
         for field in post.fields {
             let value = field.name == "key" ? "forms/talk.mp4" : field.value
-            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field.name)\"\r\n\r\n\(value)\r\n".utf8)
+            body += Data(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field.name)\"\r\n\r\n\(value)\r\n".utf8
+            )
         }
         let file = Data("a small lecture".utf8)
-        body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"talk.mp4\"\r\nContent-Type: video/mp4\r\n\r\n".utf8)
+        body += Data(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"talk.mp4\"\r\nContent-Type: video/mp4\r\n\r\n"
+                .utf8
+        )
         body += file + Data("\r\n--\(boundary)--\r\n".utf8)
         var headers: HTTPHeaders = [:]
         headers["Content-Type"] = "multipart/form-data; boundary=\(boundary)"
-        let response = try await S3Fixtures.transport.execute(HTTPRequest(method: "POST", url: post.url, headers: headers, body: .data(body)))
+        let response = try await S3Fixtures.transport.execute(
+            HTTPRequest(method: "POST", url: post.url, headers: headers, body: .data(body))
+        )
         #expect((200..<300).contains(response.status))
         #expect(try await s3.getObject(bucket: bucket, key: "forms/talk.mp4").body == file)
     }
@@ -90,14 +105,22 @@ struct S3PresignAndBucketTests {
     @Test func createBucketOutsideUSEast1SendsLocationConstraint() async throws {
         let moto = try await MotoServer.shared()
         let configuration = AWSConfiguration(region: "eu-west-1", endpoint: moto.endpoint)
-        let context = AWSContext(configuration: configuration, transport: S3Fixtures.transport,
-                                 credentials: StaticCredentialProvider(moto.credentials))
+        let context = AWSContext(
+            configuration: configuration,
+            transport: S3Fixtures.transport,
+            credentials: StaticCredentialProvider(moto.credentials)
+        )
         let s3 = context.s3
         let bucket = MotoServer.uniqueName("euwest")
         try await s3.createBucket(bucket)
-        try await s3.createBucket(bucket) // BucketAlreadyOwnedByYou outside us-east-1: still success
-        let location = try await s3.service.send(AWSRequest(method: "GET", url: s3.url(bucket: bucket, query: [("location", "")]),
-                                                            idempotent: true))
+        try await s3.createBucket(bucket)  // BucketAlreadyOwnedByYou outside us-east-1: still success
+        let location = try await s3.service.send(
+            AWSRequest(
+                method: "GET",
+                url: s3.url(bucket: bucket, query: [("location", "")]),
+                idempotent: true
+            )
+        )
         #expect(try XMLNode.parse(location.body).text == "eu-west-1")
         try await s3.deleteBucket(bucket)
     }
@@ -105,9 +128,20 @@ struct S3PresignAndBucketTests {
     @Test func corsRoundTrip() async throws {
         let (s3, bucket) = try await S3Fixtures.bucket()
         let rules = [
-            S3CORSRule(allowedOrigins: ["http://localhost:5173", "https://lectern.example"], allowedMethods: ["GET", "PUT", "POST"],
-                       allowedHeaders: ["*"], exposeHeaders: ["ETag"], maxAgeSeconds: 3000),
-            S3CORSRule(allowedOrigins: ["*"], allowedMethods: ["GET"], allowedHeaders: [], exposeHeaders: [], maxAgeSeconds: nil),
+            S3CORSRule(
+                allowedOrigins: ["http://localhost:5173", "https://lectern.example"],
+                allowedMethods: ["GET", "PUT", "POST"],
+                allowedHeaders: ["*"],
+                exposeHeaders: ["ETag"],
+                maxAgeSeconds: 3000
+            ),
+            S3CORSRule(
+                allowedOrigins: ["*"],
+                allowedMethods: ["GET"],
+                allowedHeaders: [],
+                exposeHeaders: [],
+                maxAgeSeconds: nil
+            ),
         ]
         let none = try await #require(throws: AWSError.self) { try await s3.getBucketCORS(bucket: bucket) }
         #expect(none.code == "NoSuchCORSConfiguration")

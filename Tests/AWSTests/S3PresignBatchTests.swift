@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AWS
 @testable import SigV4
 
@@ -26,15 +27,26 @@ struct S3PresignBatchTests {
 
     func client(endpoint: String?, credentials: AWSCredentials) -> S3Client {
         let configuration = AWSConfiguration(region: "eu-west-1", endpoint: endpoint.flatMap(URL.init(string:)))
-        return S3Client(AWSServiceClient(service: .s3, configuration: configuration,
-                                         transport: FakeTransport { _ in HTTPResponse(status: 500) },
-                                         credentials: StaticCredentialProvider(credentials)))
+        return S3Client(
+            AWSServiceClient(
+                service: .s3,
+                configuration: configuration,
+                transport: FakeTransport { _ in HTTPResponse(status: 500) },
+                credentials: StaticCredentialProvider(credentials)
+            )
+        )
     }
 
-    @Test("batch URLs equal the general path's for random keys, upload IDs and part numbers, path-style and virtual-hosted")
+    @Test(
+        "batch URLs equal the general path's for random keys, upload IDs and part numbers, path-style and virtual-hosted"
+    )
     func batchEqualsGeneralPath() async throws {
         var rng = SeededGenerator(state: 0xB47C_4_2026)
-        let session = AWSCredentials(accessKeyID: "ASIAEXAMPLE", secretAccessKey: "secret/with+chars=", sessionToken: "tok/en+=")
+        let session = AWSCredentials(
+            accessKeyID: "ASIAEXAMPLE",
+            secretAccessKey: "secret/with+chars=",
+            sessionToken: "tok/en+="
+        )
         var compared = 0
         for endpoint in [nil, "http://127.0.0.1:5000", "https://user:pw@minio.example.edu:9000/s3/"] {
             for credentials in [coreTestCredentials, session] {
@@ -47,23 +59,42 @@ struct S3PresignBatchTests {
                     let uploadID = Self.randomText(&rng, length: 1...60)
                     let numbers = (0..<10).map { _ in Int.random(in: 1...10_000, using: &rng) }
                     let expires = Int.random(in: 1...S3Client.maxPresignExpiry, using: &rng)
-                    let date = Date(timeIntervalSince1970: Double(Int.random(in: 1_500_000_000...2_500_000_000, using: &rng)))
-                    let batch = try await s3.presignedUploadPartURLStrings(bucket: bucket, key: key, uploadID: uploadID,
-                                                                           partNumbers: numbers, expires: expires, date: date)
+                    let date = Date(
+                        timeIntervalSince1970: Double(Int.random(in: 1_500_000_000...2_500_000_000, using: &rng))
+                    )
+                    let batch = try await s3.presignedUploadPartURLStrings(
+                        bucket: bucket,
+                        key: key,
+                        uploadID: uploadID,
+                        partNumbers: numbers,
+                        expires: expires,
+                        date: date
+                    )
                     let general = try numbers.map { number in
                         try signer.presignedURLString(
                             method: "PUT",
-                            urlString: s3.urlString(bucket: bucket, key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)]),
-                            expires: expires, date: date)
+                            urlString: s3.urlString(
+                                bucket: bucket,
+                                key: key,
+                                query: [("partNumber", String(number)), ("uploadId", uploadID)]
+                            ),
+                            expires: expires,
+                            date: date
+                        )
                     }
-                    #expect(batch == general, "bucket \(bucket) key \(key.debugDescription) upload \(uploadID.debugDescription)")
+                    #expect(
+                        batch == general,
+                        "bucket \(bucket) key \(key.debugDescription) upload \(uploadID.debugDescription)"
+                    )
                     compared += general.count
                 }
             }
         }
         #expect(compared == 3 * 2 * 40 * 10)
         let s3 = client(endpoint: nil, credentials: coreTestCredentials)
-        #expect(try await s3.presignedUploadPartURLStrings(bucket: "b", key: "k", uploadID: "u", partNumbers: []).isEmpty)
+        #expect(
+            try await s3.presignedUploadPartURLStrings(bucket: "b", key: "k", uploadID: "u", partNumbers: []).isEmpty
+        )
     }
 
     /// On the unchecked moto: presigned URLs get a 500 from the signature-checking one (see `MotoFlavor`).
@@ -74,13 +105,20 @@ struct S3PresignBatchTests {
         let first = Data((0..<(5 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
         let second = Data("the last, short part".utf8)
         let uploadID = try await s3.createMultipartUpload(bucket: bucket, key: key, contentType: "video/quicktime")
-        let urls = try await s3.presignedUploadPartURLStrings(bucket: bucket, key: key, uploadID: uploadID, partNumbers: [1, 2])
+        let urls = try await s3.presignedUploadPartURLStrings(
+            bucket: bucket,
+            key: key,
+            uploadID: uploadID,
+            partNumbers: [1, 2]
+        )
 
         // When each part is PUT to its URL, as a browser does (no signing of its own)
         var parts: [S3CompletedPart] = []
         for (index, body) in [first, second].enumerated() {
             let url = try #require(URL(string: urls[index]))
-            let response = try await S3Fixtures.transport.execute(HTTPRequest(method: "PUT", url: url, body: .data(body)))
+            let response = try await S3Fixtures.transport.execute(
+                HTTPRequest(method: "PUT", url: url, body: .data(body))
+            )
             #expect(response.status == 200)
             parts.append(S3CompletedPart(partNumber: index + 1, eTag: try #require(response.headers["ETag"])))
         }

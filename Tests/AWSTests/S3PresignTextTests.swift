@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import AWS
 @testable import SigV4
 
@@ -21,9 +22,14 @@ struct S3PresignTextTests {
     /// No endpoint: AWS, virtual-hosted where the bucket allows it; a custom endpoint: path-style.
     func client(endpoint: String?, credentials: AWSCredentials = coreTestCredentials) -> S3Client {
         let configuration = AWSConfiguration(region: "eu-west-1", endpoint: endpoint.flatMap(URL.init(string:)))
-        return S3Client(AWSServiceClient(service: .s3, configuration: configuration,
-                                         transport: FakeTransport { _ in HTTPResponse(status: 500) },
-                                         credentials: StaticCredentialProvider(credentials)))
+        return S3Client(
+            AWSServiceClient(
+                service: .s3,
+                configuration: configuration,
+                transport: FakeTransport { _ in HTTPResponse(status: 500) },
+                credentials: StaticCredentialProvider(credentials)
+            )
+        )
     }
 
     /// How S3 URLs were built before they were built as text (Foundation's `URLComponents` for the virtual-hosted
@@ -50,8 +56,14 @@ struct S3PresignTextTests {
             for key in Self.trickyKeys {
                 #expect(s3.urlString(bucket: bucket, key: key) == referenceURL(s3, bucket: bucket, key: key))
                 let query = [("partNumber", "7"), ("uploadId", "a/b=c+d e")]
-                #expect(s3.urlString(bucket: bucket, key: key, query: query) == referenceURL(s3, bucket: bucket, key: key, query: query))
-                #expect(s3.url(bucket: bucket, key: key, query: query).absoluteString == referenceURL(s3, bucket: bucket, key: key, query: query))
+                #expect(
+                    s3.urlString(bucket: bucket, key: key, query: query)
+                        == referenceURL(s3, bucket: bucket, key: key, query: query)
+                )
+                #expect(
+                    s3.url(bucket: bucket, key: key, query: query).absoluteString
+                        == referenceURL(s3, bucket: bucket, key: key, query: query)
+                )
             }
         }
     }
@@ -59,21 +71,43 @@ struct S3PresignTextTests {
     @Test(arguments: endpoints)
     func presignedTextEqualsTheURLForm(endpoint: String?) async throws {
         let date = Date(timeIntervalSince1970: 1_764_093_162.75)
-        let session = AWSCredentials(accessKeyID: "ASIAEXAMPLE", secretAccessKey: "secret/with+chars=", sessionToken: "tok/en+=")
+        let session = AWSCredentials(
+            accessKeyID: "ASIAEXAMPLE",
+            secretAccessKey: "secret/with+chars=",
+            sessionToken: "tok/en+="
+        )
         for credentials in [coreTestCredentials, session] {
             let s3 = client(endpoint: endpoint, credentials: credentials)
             let signer = try await s3.service.signer()
             for bucket in Self.buckets {
                 for key in Self.trickyKeys {
-                    let parts = try await s3.presignedUploadPartURLStrings(bucket: bucket, key: key, uploadID: "up/load+id=",
-                                                                           partNumbers: [1, 2, 10_000], expires: 900, date: date)
+                    let parts = try await s3.presignedUploadPartURLStrings(
+                        bucket: bucket,
+                        key: key,
+                        uploadID: "up/load+id=",
+                        partNumbers: [1, 2, 10_000],
+                        expires: 900,
+                        date: date
+                    )
                     let old = [1, 2, 10_000].map {
-                        signer.presignURL(method: "PUT", url: s3.partURL(bucket: bucket, key: key, uploadID: "up/load+id=", partNumber: $0),
-                                          expires: 900, date: date).absoluteString
+                        signer.presignURL(
+                            method: "PUT",
+                            url: s3.partURL(bucket: bucket, key: key, uploadID: "up/load+id=", partNumber: $0),
+                            expires: 900,
+                            date: date
+                        ).absoluteString
                     }
                     #expect(parts == old)
                     let get = try await s3.presignedGetURLString(bucket: bucket, key: key, expires: 3600, date: date)
-                    #expect(get == signer.presignURL(method: "GET", url: s3.url(bucket: bucket, key: key), expires: 3600, date: date).absoluteString)
+                    #expect(
+                        get
+                            == signer.presignURL(
+                                method: "GET",
+                                url: s3.url(bucket: bucket, key: key),
+                                expires: 3600,
+                                date: date
+                            ).absoluteString
+                    )
                 }
             }
         }
@@ -83,13 +117,26 @@ struct S3PresignTextTests {
         let s3 = client(endpoint: "http://127.0.0.1:5000")
         for expires in [0, -1, 604_801] {
             await #expect(throws: AWSError.self) {
-                _ = try await s3.presignedUploadPartURLStrings(bucket: "b", key: "k", uploadID: "u", partNumbers: [1], expires: expires)
+                _ = try await s3.presignedUploadPartURLStrings(
+                    bucket: "b",
+                    key: "k",
+                    uploadID: "u",
+                    partNumbers: [1],
+                    expires: expires
+                )
             }
-            await #expect(throws: AWSError.self) { _ = try await s3.presignedGetURLString(bucket: "b", key: "k", expires: expires) }
+            await #expect(throws: AWSError.self) {
+                _ = try await s3.presignedGetURLString(bucket: "b", key: "k", expires: expires)
+            }
         }
         for number in [0, 10_001, -3] {
             await #expect(throws: AWSError.self) {
-                _ = try await s3.presignedUploadPartURLStrings(bucket: "b", key: "k", uploadID: "u", partNumbers: [1, number])
+                _ = try await s3.presignedUploadPartURLStrings(
+                    bucket: "b",
+                    key: "k",
+                    uploadID: "u",
+                    partNumbers: [1, number]
+                )
             }
         }
     }
@@ -97,14 +144,28 @@ struct S3PresignTextTests {
     @Test func theSignerIsReusedUntilTheCredentialsChange() async throws {
         // Given a provider whose credentials rotate when we say so
         let rotating = RotatingCredentials(coreTestCredentials)
-        let service = AWSServiceClient(service: .s3, configuration: AWSConfiguration(region: "eu-west-1"),
-                                       transport: FakeTransport { _ in HTTPResponse(status: 500) }, credentials: rotating)
+        let service = AWSServiceClient(
+            service: .s3,
+            configuration: AWSConfiguration(region: "eu-west-1"),
+            transport: FakeTransport { _ in HTTPResponse(status: 500) },
+            credentials: rotating
+        )
         let date = Date(timeIntervalSince1970: 1_764_093_162)
         // When one signer signs, a second call gets the same signer: its signing key is not derived again
         let first = try await service.signer()
-        _ = first.presignURL(method: "GET", url: URL(string: "https://b.s3.eu-west-1.amazonaws.com/k")!, expires: 60, date: date)
+        _ = first.presignURL(
+            method: "GET",
+            url: URL(string: "https://b.s3.eu-west-1.amazonaws.com/k")!,
+            expires: 60,
+            date: date
+        )
         let second = try await service.signer()
-        _ = second.presignURL(method: "GET", url: URL(string: "https://b.s3.eu-west-1.amazonaws.com/k")!, expires: 60, date: date)
+        _ = second.presignURL(
+            method: "GET",
+            url: URL(string: "https://b.s3.eu-west-1.amazonaws.com/k")!,
+            expires: 60,
+            date: date
+        )
         #expect(second.keyCache === first.keyCache)
         #expect(first.keyCache.misses == 1)
         // Then after a rotation the new credentials sign, never the cached signer's

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AWS
 
 /// What goes on the wire for each operation, checked through `FakeTransport` (what moto cannot tell us:
@@ -20,9 +21,17 @@ struct S3RequestShapeTests {
         let path = try coreTemporaryFile("")
         defer { S3Fixtures.remove(path) }
         try bytes.write(to: URL(fileURLWithPath: path))
-        let (s3, log) = client { _ in HTTPResponse(status: 200, headers: ["ETag": "\"abc\"", "x-amz-checksum-sha256": "stored"]) }
+        let (s3, log) = client { _ in
+            HTTPResponse(status: 200, headers: ["ETag": "\"abc\"", "x-amz-checksum-sha256": "stored"])
+        }
 
-        let result = try await s3.putObject(bucket: "b", key: "k", fileAt: path, contentType: "video/mp4", metadata: ["Job": "1"])
+        let result = try await s3.putObject(
+            bucket: "b",
+            key: "k",
+            fileAt: path,
+            contentType: "video/mp4",
+            metadata: ["Job": "1"]
+        )
         #expect(result == S3PutResult(eTag: "\"abc\"", versionID: nil, checksumSHA256: "stored"))
         let request = try #require(log.requests.first)
         let digest = S3BodyDigest(data: bytes)
@@ -52,8 +61,15 @@ struct S3RequestShapeTests {
         defer { S3Fixtures.remove(path) }
         try bytes.write(to: URL(fileURLWithPath: path))
         let (s3, log) = client { _ in HTTPResponse(status: 200, headers: ["ETag": "\"part\""]) }
-        let part = try await s3.uploadPart(bucket: "b", key: "a b", uploadID: "up/1=", partNumber: 7, fileAt: path,
-                                           offset: 1000, length: 5000)
+        let part = try await s3.uploadPart(
+            bucket: "b",
+            key: "a b",
+            uploadID: "up/1=",
+            partNumber: 7,
+            fileAt: path,
+            offset: 1000,
+            length: 5000
+        )
         #expect(part == S3CompletedPart(partNumber: 7, eTag: "\"part\""))
         let request = try #require(log.requests.first)
         #expect(request.url.absoluteString == "http://127.0.0.1:9/b/a%20b?partNumber=7&uploadId=up%2F1%3D")
@@ -72,26 +88,34 @@ struct S3RequestShapeTests {
 
     @Test func rangeHeader() async throws {
         let (s3, log) = client { _ in
-            HTTPResponse(status: 206, headers: ["Content-Range": "bytes 5-9/100", "Content-Length": "5"], body: Data("56789".utf8))
+            HTTPResponse(
+                status: 206,
+                headers: ["Content-Range": "bytes 5-9/100", "Content-Length": "5"],
+                body: Data("56789".utf8)
+            )
         }
         let object = try await s3.getObject(bucket: "b", key: "k", range: 5...9)
         #expect(log.requests.first?.headers["Range"] == "bytes=5-9")
         #expect(object.info.objectSize == 100)
         #expect(object.info.contentLength == 5)
         await #expect(throws: AWSError.self) { try await s3.getObject(bucket: "b", key: "k", range: -1...3) }
-        #expect(log.count == 1) // the bad range never went out
+        #expect(log.count == 1)  // the bad range never went out
     }
 
     @Test func deleteObjectsBodyChecksumChunkingAndPerKeyErrors() async throws {
         let (s3, log) = client { request in
-            guard case .data(let body) = request.body, let root = try? XMLNode.parse(body) else { return HTTPResponse(status: 400) }
+            guard case .data(let body) = request.body, let root = try? XMLNode.parse(body) else {
+                return HTTPResponse(status: 400)
+            }
             // Report every key containing "bad" as an error, the rest as deleted.
             let keys = root.all("Object").compactMap { $0.value("Key") }
             var xml = "<DeleteResult>"
             for key in keys {
                 let escaped = S3XMLWriter.escape(key)
-                xml += key.contains("bad") ? "<Error><Key>\(escaped)</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
-                                           : "<Deleted><Key>\(escaped)</Key></Deleted>"
+                xml +=
+                    key.contains("bad")
+                    ? "<Error><Key>\(escaped)</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+                    : "<Deleted><Key>\(escaped)</Key></Deleted>"
             }
             return HTTPResponse(status: 200, body: Data((xml + "</DeleteResult>").utf8))
         }
@@ -99,9 +123,14 @@ struct S3RequestShapeTests {
         let result = try await s3.deleteObjects(bucket: "b", keys: keys)
         #expect(log.count == 3)
         #expect(result.deleted.count == 2499)
-        #expect(result.failures == [S3DeleteFailure(key: "bad & <odd>", code: "AccessDenied", message: "Access Denied")])
+        #expect(
+            result.failures == [S3DeleteFailure(key: "bad & <odd>", code: "AccessDenied", message: "Access Denied")]
+        )
         for request in log.requests {
-            guard case .data(let body) = request.body else { Issue.record("body not in memory"); continue }
+            guard case .data(let body) = request.body else {
+                Issue.record("body not in memory")
+                continue
+            }
             #expect(request.method == "POST")
             #expect(request.url.query == "delete=")
             #expect(request.headers["Content-MD5"] == S3BodyDigest(data: body).md5Base64)
@@ -110,12 +139,21 @@ struct S3RequestShapeTests {
 
     @Test func completeSendsSortedPartsAndReadsTheETag() async throws {
         let (s3, log) = client { _ in
-            HTTPResponse(status: 200, body: Data("<CompleteMultipartUploadResult><Location>l</Location><Bucket>b</Bucket><Key>k</Key><ETag>\"x-3\"</ETag></CompleteMultipartUploadResult>".utf8))
+            HTTPResponse(
+                status: 200,
+                body: Data(
+                    "<CompleteMultipartUploadResult><Location>l</Location><Bucket>b</Bucket><Key>k</Key><ETag>\"x-3\"</ETag></CompleteMultipartUploadResult>"
+                        .utf8
+                )
+            )
         }
         let parts = [3, 1, 2].map { S3CompletedPart(partNumber: $0, eTag: "\"e\($0)\"") }
         let result = try await s3.completeMultipartUpload(bucket: "b", key: "k", uploadID: "u", parts: parts)
         #expect(result.eTag == "\"x-3\"")
-        guard case .data(let body) = try #require(log.requests.first).body else { Issue.record("body not in memory"); return }
+        guard case .data(let body) = try #require(log.requests.first).body else {
+            Issue.record("body not in memory")
+            return
+        }
         let root = try XMLNode.parse(body)
         #expect(root.all("Part").compactMap { $0.value("PartNumber") } == ["1", "2", "3"])
         #expect(root.all("Part").compactMap { $0.value("ETag") } == ["\"e1\"", "\"e2\"", "\"e3\""])
@@ -124,20 +162,32 @@ struct S3RequestShapeTests {
     @Test func createBucketOutsideUSEast1AndAlreadyOwned() async throws {
         let log = CoreRequestLog()
         let service = AWSServiceClient(
-            service: .s3, configuration: AWSConfiguration(region: "eu-west-1", endpoint: URL(string: "http://127.0.0.1:9")!),
+            service: .s3,
+            configuration: AWSConfiguration(region: "eu-west-1", endpoint: URL(string: "http://127.0.0.1:9")!),
             transport: FakeTransport { request in
                 log.record(request)
-                return HTTPResponse(status: 409, body: Data("<Error><Code>BucketAlreadyOwnedByYou</Code><Message>yours</Message></Error>".utf8))
+                return HTTPResponse(
+                    status: 409,
+                    body: Data("<Error><Code>BucketAlreadyOwnedByYou</Code><Message>yours</Message></Error>".utf8)
+                )
             },
-            credentials: StaticCredentialProvider(coreTestCredentials), retry: .none)
+            credentials: StaticCredentialProvider(coreTestCredentials),
+            retry: .none
+        )
         try await S3Client(service).createBucket("mine")
-        guard case .data(let body) = try #require(log.requests.first).body else { Issue.record("no body"); return }
+        guard case .data(let body) = try #require(log.requests.first).body else {
+            Issue.record("no body")
+            return
+        }
         #expect(try XMLNode.parse(body).value("LocationConstraint") == "eu-west-1")
     }
 
     @Test func createBucketTakenBySomeoneElseFails() async throws {
         let (s3, _) = client { _ in
-            HTTPResponse(status: 409, body: Data("<Error><Code>BucketAlreadyExists</Code><Message>taken</Message></Error>".utf8))
+            HTTPResponse(
+                status: 409,
+                body: Data("<Error><Code>BucketAlreadyExists</Code><Message>taken</Message></Error>".utf8)
+            )
         }
         let error = try await #require(throws: AWSError.self) { try await s3.createBucket("taken") }
         #expect(error.code == "BucketAlreadyExists")

@@ -1,5 +1,6 @@
 import Foundation
 import LecternTestSupport
+
 @testable import AWS
 
 /// Which moto a test talks to.
@@ -8,14 +9,19 @@ import LecternTestSupport
 /// run against a second moto without the check, everything else with it.
 enum MotoFlavor: Sendable, CaseIterable, CustomStringConvertible {
     case checkingSignatures, notCheckingSignatures
-    var description: String { self == .checkingSignatures ? "signature-checking moto" : "moto without signature checks" }
+    var description: String {
+        self == .checkingSignatures ? "signature-checking moto" : "moto without signature checks"
+    }
 }
 
 /// What the S3 integration tests share: one libcurl transport and helpers for fixtures they generate themselves.
 enum S3Fixtures {
     static let transport = CurlTransport()
 
-    static func client(credentials: AWSCredentials? = nil, retry: RetryPolicy = .default) async throws -> (S3Client, MotoServer) {
+    static func client(
+        credentials: AWSCredentials? = nil,
+        retry: RetryPolicy = .default
+    ) async throws -> (S3Client, MotoServer) {
         let moto = try await MotoServer.shared()
         return (S3Client(context: moto.context(transport: transport, credentials: credentials, retry: retry)), moto)
     }
@@ -29,7 +35,10 @@ enum S3Fixtures {
     }
 
     /// A fresh bucket of its own for one test.
-    static func bucket(_ prefix: String = "s3test", on flavor: MotoFlavor = .checkingSignatures) async throws -> (S3Client, String) {
+    static func bucket(
+        _ prefix: String = "s3test",
+        on flavor: MotoFlavor = .checkingSignatures
+    ) async throws -> (S3Client, String) {
         let s3 = try await client(flavor)
         let bucket = MotoServer.uniqueName(prefix)
         try await s3.createBucket(bucket)
@@ -53,7 +62,9 @@ enum S3Fixtures {
             var chunk = [UInt8](repeating: 0, count: count)
             for index in 0..<count {
                 // xorshift64*: fast, and every byte varies, so a misplaced part changes the digest.
-                state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+                state ^= state >> 12
+                state ^= state << 25
+                state ^= state >> 27
                 chunk[index] = UInt8(truncatingIfNeeded: (state &* 0x2545F4914F6CDD1D) >> 56)
             }
             try handle.write(contentsOf: chunk)

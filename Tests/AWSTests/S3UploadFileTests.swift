@@ -2,6 +2,7 @@ import Foundation
 import LecternTestSupport
 import Synchronization
 import Testing
+
 @testable import AWS
 
 /// Passes requests to the real transport (and so to moto), watching UploadPart calls and failing the ones
@@ -28,7 +29,10 @@ final class S3PartWatchingTransport: HTTPTransport {
         let partNumber = items.first { $0.name == "partNumber" }.flatMap { $0.value.flatMap(Int.init) }
         let uploadID = items.first { $0.name == "uploadId" }?.value
         if request.method == "DELETE", let uploadID {
-            state.withLock { $0.aborts += 1; $0.uploadIDs.insert(uploadID) }
+            state.withLock {
+                $0.aborts += 1
+                $0.uploadIDs.insert(uploadID)
+            }
         }
         guard let partNumber, request.method == "PUT" else { return try await inner.execute(request) }
         state.withLock { state in
@@ -38,7 +42,11 @@ final class S3PartWatchingTransport: HTTPTransport {
         }
         defer { state.withLock { $0.inFlight -= 1 } }
         if failPart(partNumber) {
-            throw HTTPTransportError(kind: .fileIO, message: "injected failure of part \(partNumber)", url: request.url.absoluteString)
+            throw HTTPTransportError(
+                kind: .fileIO,
+                message: "injected failure of part \(partNumber)",
+                url: request.url.absoluteString
+            )
         }
         return try await inner.execute(request)
     }
@@ -84,7 +92,9 @@ struct S3UploadFileTests {
         let uploadID = try #require(state.uploadIDs.first)
         #expect(state.uploadIDs.count == 1)
         // The upload is gone on the server, and no object was created.
-        let gone = try await #require(throws: AWSError.self) { try await s3.listParts(bucket: bucket, key: "k", uploadID: uploadID) }
+        let gone = try await #require(throws: AWSError.self) {
+            try await s3.listParts(bucket: bucket, key: "k", uploadID: uploadID)
+        }
         #expect(gone.code == "NoSuchUpload")
         let missing = try await #require(throws: AWSError.self) { try await s3.headObject(bucket: bucket, key: "k") }
         #expect(missing.isNotFound)

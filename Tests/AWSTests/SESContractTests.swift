@@ -1,8 +1,9 @@
-@testable import AWS
 import Foundation
 import LecternTestSupport
 import Synchronization
 import Testing
+
+@testable import AWS
 
 /// Every body the SES client sends, held to botocore's own SES v2 model by `ses_contract.py` (required members, no
 /// unknown members, types, lengths, and the operation's method and path as the model declares them); the wire
@@ -16,7 +17,10 @@ struct SESContractTests {
         var all: [HTTPRequest] { requests.withLock { $0 } }
     }
 
-    static func client(recording log: RequestLog, answer: @escaping @Sendable (String) -> (Int, [String: String], String)) -> SESClient {
+    static func client(
+        recording log: RequestLog,
+        answer: @escaping @Sendable (String) -> (Int, [String: String], String)
+    ) -> SESClient {
         let transport = FakeTransport { request in
             log.requests.withLock { $0.append(request) }
             let (status, headers, body) = answer(request.url.path)
@@ -24,36 +28,57 @@ struct SESContractTests {
             for (name, value) in headers { fields[name] = value }
             return HTTPResponse(status: status, headers: fields, body: Data(body.utf8))
         }
-        let service = AWSServiceClient(service: .ses, configuration: AWSConfiguration(region: "eu-west-1"), transport: transport,
-                                       credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret")),
-                                       retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1)))
+        let service = AWSServiceClient(
+            service: .ses,
+            configuration: AWSConfiguration(region: "eu-west-1"),
+            transport: transport,
+            credentials: StaticCredentialProvider(
+                AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret")
+            ),
+            retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1))
+        )
         return SESClient(client: service)
     }
 
-    static let email = SESEmail(from: "lectern@uni.example", to: ["prof@uni.example"], subject: "Ready: Week 1 — Logic",
-                                text: "Hello,\nyour lecture is ready.\n", html: "<p>Hello, <strong>ready</strong></p>",
-                                tags: ["lectern-outcome": "ready"])
+    static let email = SESEmail(
+        from: "lectern@uni.example",
+        to: ["prof@uni.example"],
+        subject: "Ready: Week 1 — Logic",
+        text: "Hello,\nyour lecture is ready.\n",
+        html: "<p>Hello, <strong>ready</strong></p>",
+        tags: ["lectern-outcome": "ready"]
+    )
 
-    struct Answer: Decodable { let http: String?; let problems: [String] }
+    struct Answer: Decodable {
+        let http: String?
+        let problems: [String]
+    }
 
     /// Runs the validator over (operation, body) pairs.
     static func validate(_ cases: [(String, Any)]) async throws -> [Answer] {
         let input = try JSONSerialization.data(withJSONObject: cases.map { ["operation": $0.0, "body": $0.1] })
         let output = try await PythonRunner.run(script: "ses_contract.py", in: testDirectory, input: input)
         let answers = try JSONDecoder().decode([Answer].self, from: output)
-        guard answers.count == cases.count else { throw PythonRunner.Failure(description: "validator answered \(answers.count) of \(cases.count)") }
+        guard answers.count == cases.count else {
+            throw PythonRunner.Failure(description: "validator answered \(answers.count) of \(cases.count)")
+        }
         return answers
     }
 
     static func body(_ request: HTTPRequest) throws -> Any {
-        guard case .data(let data) = request.body else { throw PythonRunner.Failure(description: "request body is not in memory") }
+        guard case .data(let data) = request.body else {
+            throw PythonRunner.Failure(description: "request body is not in memory")
+        }
         return try JSONSerialization.jsonObject(with: data)
     }
 
     @Test func everyBodyTheClientSendsIsValidAgainstTheServiceModel() async throws {
         let log = RequestLog()
         let ses = Self.client(recording: log) { path in
-            (200, ["Content-Type": "application/json"], path.hasSuffix("outbound-emails") ? #"{"MessageId":"0100-abc"}"# : "{}")
+            (
+                200, ["Content-Type": "application/json"],
+                path.hasSuffix("outbound-emails") ? #"{"MessageId":"0100-abc"}"# : "{}"
+            )
         }
         #expect(try await ses.sendEmail(Self.email) == "0100-abc")
         var untagged = Self.email
@@ -76,13 +101,18 @@ struct SESContractTests {
         let sent = try Self.body(requests[0]) as? [String: Any] ?? [:]
         let simple = ((sent["Content"] as? [String: Any])?["Simple"] as? [String: Any]) ?? [:]
         #expect((simple["Subject"] as? [String: Any])?["Data"] as? String == "Ready: Week 1 — Logic")
-        #expect(((simple["Body"] as? [String: Any])?["Html"] as? [String: Any])?["Data"] as? String == "<p>Hello, <strong>ready</strong></p>")
+        #expect(
+            ((simple["Body"] as? [String: Any])?["Html"] as? [String: Any])?["Data"] as? String
+                == "<p>Hello, <strong>ready</strong></p>"
+        )
         #expect((try Self.body(requests[1]) as? [String: Any])?["EmailTags"] == nil)
     }
 
     @Test func theValidatorCatchesWrongBodies() async throws {
-        let good: [String: Any] = ["FromEmailAddress": "a@uni.example", "Destination": ["ToAddresses": ["p@uni.example"]],
-                                   "Content": ["Simple": ["Subject": ["Data": "s"], "Body": ["Text": ["Data": "t"]]]]]
+        let good: [String: Any] = [
+            "FromEmailAddress": "a@uni.example", "Destination": ["ToAddresses": ["p@uni.example"]],
+            "Content": ["Simple": ["Subject": ["Data": "s"], "Body": ["Text": ["Data": "t"]]]],
+        ]
         var unknown = good
         unknown["ReplyTo"] = "x"
         var wrongType = good
@@ -91,8 +121,10 @@ struct SESContractTests {
         missingSubject["Content"] = ["Simple": ["Body": ["Text": ["Data": "t"]]]]
         var missingTagValue = good
         missingTagValue["EmailTags"] = [["Name": "lectern-outcome"]]
-        let answers = try await Self.validate([("SendEmail", good), ("SendEmail", unknown), ("SendEmail", wrongType),
-                                         ("SendEmail", missingSubject), ("SendEmail", missingTagValue), ("CreateEmailIdentity", [String: Any]())])
+        let answers = try await Self.validate([
+            ("SendEmail", good), ("SendEmail", unknown), ("SendEmail", wrongType),
+            ("SendEmail", missingSubject), ("SendEmail", missingTagValue), ("CreateEmailIdentity", [String: Any]()),
+        ])
         #expect(answers[0].problems.isEmpty)
         #expect(answers[1].problems.contains { $0.contains("ReplyTo") })
         #expect(answers[2].problems.contains { $0.contains("ToAddresses: expected a list") })
@@ -103,14 +135,20 @@ struct SESContractTests {
 
     @Test func refusalsAreSortedIntoKinds() async throws {
         let cases: [(Int, String, String, SESError.ErrorType)] = [
-            (400, "MessageRejected", "Email address is not verified. The following identities failed the check in region EU-WEST-1: lectern@uni.example", .senderNotVerified),
+            (
+                400, "MessageRejected",
+                "Email address is not verified. The following identities failed the check in region EU-WEST-1: lectern@uni.example",
+                .senderNotVerified
+            ),
             (400, "MessageRejected", "Illegal address", .messageRejected),
             (400, "SendingPausedException", "sending is paused", .sendingPaused),
             (400, "NotFoundException", "no such configuration set", .refused),
         ]
         for (status, code, message, expected) in cases {
             let log = RequestLog()
-            let ses = Self.client(recording: log) { _ in (status, ["x-amzn-ErrorType": "\(code):http://internal/"], #"{"message":"\#(message)"}"#) }
+            let ses = Self.client(recording: log) { _ in
+                (status, ["x-amzn-ErrorType": "\(code):http://internal/"], #"{"message":"\#(message)"}"#)
+            }
             await #expect { try await ses.sendEmail(Self.email) } throws: { error in
                 guard let error = error as? SESError else { return false }
                 return error.errorType == expected && error.code == code && error.status == status
@@ -136,6 +174,8 @@ struct SESContractTests {
 
     @Test func anAnswerWithoutAMessageIDIsMalformed() async throws {
         let ses = Self.client(recording: RequestLog()) { _ in (200, [:], "{}") }
-        await #expect { try await ses.sendEmail(Self.email) } throws: { ($0 as? SESError)?.errorType == .malformedResponse }
+        await #expect { try await ses.sendEmail(Self.email) } throws: {
+            ($0 as? SESError)?.errorType == .malformedResponse
+        }
     }
 }

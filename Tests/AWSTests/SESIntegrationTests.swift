@@ -19,8 +19,15 @@ struct SESIntegrationTests {
         let recipient = MotoServer.uniqueAddress()
         try await ses.createEmailIdentity(sender)
         try await ses.createEmailIdentity(sender)  // again: an existing identity is not an error
-        let id = try await ses.sendEmail(SESEmail(from: sender, to: [recipient], subject: "Ready: Week 1",
-                                                  text: "plain words", html: "<p>html words</p>"))
+        let id = try await ses.sendEmail(
+            SESEmail(
+                from: sender,
+                to: [recipient],
+                subject: "Ready: Week 1",
+                text: "plain words",
+                html: "<p>html words</p>"
+            )
+        )
         let sent = try await moto.sentEmails(to: recipient)
         #expect(sent.count == 1)
         #expect(sent.first?.id == id)
@@ -32,8 +39,17 @@ struct SESIntegrationTests {
     @Test func anUnverifiedSenderIsRefusedAsSuch() async throws {
         let (ses, moto) = try await makeClient()
         let recipient = MotoServer.uniqueAddress()
-        await #expect { try await ses.sendEmail(SESEmail(from: MotoServer.uniqueAddress("nobody"), to: [recipient], subject: "s",
-                                                         text: "t", html: "<p>h</p>")) } throws: { error in
+        await #expect {
+            try await ses.sendEmail(
+                SESEmail(
+                    from: MotoServer.uniqueAddress("nobody"),
+                    to: [recipient],
+                    subject: "s",
+                    text: "t",
+                    html: "<p>h</p>"
+                )
+            )
+        } throws: { error in
             (error as? SESError)?.errorType == .senderNotVerified
         }
         #expect(try await moto.sentEmails(to: recipient).isEmpty)

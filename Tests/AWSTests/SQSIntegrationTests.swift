@@ -11,8 +11,15 @@ struct SQSIntegrationTests {
         let dlqArn = try await sqs.queueArn(dlqURL)
         let policy = SQSRedrivePolicy(deadLetterTargetArn: dlqArn, maxReceiveCount: 3)
         let name = MotoServer.uniqueName("jobs")
-        let url = try await sqs.createQueue(named: name, settings: SQSQueueSettings(
-            visibilityTimeout: 45, messageRetentionPeriod: 7200, receiveMessageWaitTimeSeconds: 5, redrivePolicy: policy))
+        let url = try await sqs.createQueue(
+            named: name,
+            settings: SQSQueueSettings(
+                visibilityTimeout: 45,
+                messageRetentionPeriod: 7200,
+                receiveMessageWaitTimeSeconds: 5,
+                redrivePolicy: policy
+            )
+        )
 
         #expect(try await sqs.queueURL(named: name) == url)
         #expect(try await sqs.resolveQueueURL(name) == url)
@@ -111,11 +118,14 @@ struct SQSIntegrationTests {
     @Test func sendBatchReportsPerEntryFailures() async throws {
         let sqs = try await motoSQS()
         let url = try await sqs.createQueue(named: MotoServer.uniqueName("batch"))
-        let result = try await sqs.sendMessageBatch(url, entries: [
-            SQSSendEntry(id: "good-1", body: "one"),
-            SQSSendEntry(id: "bad", body: "two", delaySeconds: 5_000),
-            SQSSendEntry(id: "good-2", body: "three", messageAttributes: ["n": .number(7)]),
-        ])
+        let result = try await sqs.sendMessageBatch(
+            url,
+            entries: [
+                SQSSendEntry(id: "good-1", body: "one"),
+                SQSSendEntry(id: "bad", body: "two", delaySeconds: 5_000),
+                SQSSendEntry(id: "good-2", body: "three", messageAttributes: ["n": .number(7)]),
+            ]
+        )
         #expect(Set(result.successful.map(\.id)) == ["good-1", "good-2"])
         let failure = try #require(result.failed.first)
         #expect(result.failed.count == 1)
@@ -134,7 +144,10 @@ struct SQSIntegrationTests {
         await #expect(throws: SQSError.self) { try await sqs.sendMessageBatch(url, entries: eleven) }
         await #expect(throws: SQSError.self) { try await sqs.sendMessageBatch(url, entries: []) }
         await #expect(throws: SQSError.self) {
-            try await sqs.sendMessageBatch(url, entries: [SQSSendEntry(id: "same", body: "a"), SQSSendEntry(id: "same", body: "b")])
+            try await sqs.sendMessageBatch(
+                url,
+                entries: [SQSSendEntry(id: "same", body: "a"), SQSSendEntry(id: "same", body: "b")]
+            )
         }
         await #expect(throws: SQSError.self) { try await sqs.receiveMessages(url, maxMessages: 11) }
         await #expect(throws: SQSError.self) { try await sqs.receiveMessages(url, waitTimeSeconds: 21) }
@@ -144,15 +157,21 @@ struct SQSIntegrationTests {
     @Test func deleteAndVisibilityBatchesReportBadReceiptHandles() async throws {
         let sqs = try await motoSQS()
         let url = try await sqs.createQueue(named: MotoServer.uniqueName("handles"))
-        _ = try await sqs.sendMessageBatch(url, entries: [SQSSendEntry(id: "a", body: "a"), SQSSendEntry(id: "b", body: "b")])
+        _ = try await sqs.sendMessageBatch(
+            url,
+            entries: [SQSSendEntry(id: "a", body: "a"), SQSSendEntry(id: "b", body: "b")]
+        )
         let messages = try await sqs.drain(url, visibilityTimeout: 30)
         #expect(messages.count == 2)
 
         // Release the first message at once, keep the second hidden; one bogus handle fails on its own.
-        let visibility = try await sqs.changeMessageVisibilityBatch(url, entries: [
-            SQSReceiptEntry(id: "release", receiptHandle: messages[0].receiptHandle, visibilityTimeout: 0),
-            SQSReceiptEntry(id: "bogus", receiptHandle: "not-a-receipt-handle", visibilityTimeout: 0),
-        ])
+        let visibility = try await sqs.changeMessageVisibilityBatch(
+            url,
+            entries: [
+                SQSReceiptEntry(id: "release", receiptHandle: messages[0].receiptHandle, visibilityTimeout: 0),
+                SQSReceiptEntry(id: "bogus", receiptHandle: "not-a-receipt-handle", visibilityTimeout: 0),
+            ]
+        )
         #expect(visibility.successful == ["release"])
         #expect(visibility.failed.map(\.id) == ["bogus"])
         #expect(visibility.failed.first?.code == "ReceiptHandleIsInvalid")
@@ -160,11 +179,14 @@ struct SQSIntegrationTests {
         #expect(again.map(\.body) == [messages[0].body])
         #expect(again.first?.receiveCount == 2)
 
-        let deleted = try await sqs.deleteMessageBatch(url, entries: [
-            SQSReceiptEntry(id: "first", receiptHandle: again[0].receiptHandle),
-            SQSReceiptEntry(id: "second", receiptHandle: messages[1].receiptHandle),
-            SQSReceiptEntry(id: "bogus", receiptHandle: "not-a-receipt-handle"),
-        ])
+        let deleted = try await sqs.deleteMessageBatch(
+            url,
+            entries: [
+                SQSReceiptEntry(id: "first", receiptHandle: again[0].receiptHandle),
+                SQSReceiptEntry(id: "second", receiptHandle: messages[1].receiptHandle),
+                SQSReceiptEntry(id: "bogus", receiptHandle: "not-a-receipt-handle"),
+            ]
+        )
         #expect(Set(deleted.successful) == ["first", "second"])
         #expect(deleted.failed.map(\.id) == ["bogus"])
         #expect(try await sqs.totalMessages(url) == 0)
@@ -189,12 +211,17 @@ struct SQSIntegrationTests {
         let sqs = try await motoSQS()
         let dlqURL = try await sqs.createQueue(named: MotoServer.uniqueName("dlq"))
         let policy = SQSRedrivePolicy(deadLetterTargetArn: try await sqs.queueArn(dlqURL), maxReceiveCount: 3)
-        let url = try await sqs.createQueue(named: MotoServer.uniqueName("poison"), settings: SQSQueueSettings(redrivePolicy: policy))
+        let url = try await sqs.createQueue(
+            named: MotoServer.uniqueName("poison"),
+            settings: SQSQueueSettings(redrivePolicy: policy)
+        )
         try await sqs.sendMessage(url, body: "poison pill", messageAttributes: ["lecture": .string("L-42")])
 
         // Each receive with visibility 0 gives the message straight back, as if the worker had crashed.
         for expected in 1...3 {
-            let message = try #require(try await sqs.receiveMessages(url, waitTimeSeconds: 1, visibilityTimeout: 0).first)
+            let message = try #require(
+                try await sqs.receiveMessages(url, waitTimeSeconds: 1, visibilityTimeout: 0).first
+            )
             #expect(message.receiveCount == expected)
         }
         // The next receive finds it over the limit and moves it to the DLQ instead of delivering it.
@@ -209,9 +236,12 @@ struct SQSIntegrationTests {
         let moto = try await MotoServer.shared()
         let good = try await motoSQS()
         let url = try await good.createQueue(named: MotoServer.uniqueName("auth"))
-        let bad = try await motoSQS(credentials: AWSCredentials(accessKeyID: moto.credentials.accessKeyID, secretAccessKey: "wrong-secret"))
+        let bad = try await motoSQS(
+            credentials: AWSCredentials(accessKeyID: moto.credentials.accessKeyID, secretAccessKey: "wrong-secret")
+        )
         let error = try await #require(throws: AWSError.self) { try await bad.sendMessage(url, body: "nope") }
-        // moto answers 403 with <ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code>… (XML, even for JSON calls).
+        // moto answers 403 with <ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code>… (XML, even for JSON
+        // calls).
         #expect(error.code == "SignatureDoesNotMatch")
         #expect(error.status == 403)
         #expect(error.isSignatureMismatch)

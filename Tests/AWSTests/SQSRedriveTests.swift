@@ -21,7 +21,11 @@ struct SQSRedriveTests {
         let bodies = (0..<count).map { "job-\($0)-\(UUID().uuidString)" }
         for start in stride(from: 0, to: count, by: 10) {
             let entries = bodies[start..<min(start + 10, count)].enumerated().map { index, body in
-                SQSSendEntry(id: "e\(index)", body: body, messageAttributes: ["lecture": .string("L-\(body)"), "n": .number(start + index)])
+                SQSSendEntry(
+                    id: "e\(index)",
+                    body: body,
+                    messageAttributes: ["lecture": .string("L-\(body)"), "n": .number(start + index)]
+                )
             }
             let sent = try await sqs.sendMessageBatch(dlqURL, entries: entries)
             #expect(sent.failed.isEmpty)
@@ -48,7 +52,10 @@ struct SQSRedriveTests {
 
     @Test func maxBoundsTheMove() async throws {
         let f = try await fixture(count: 14)
-        let result = try await SQSRedrive(client: f.sqs, options: .init(maxMessages: 12)).run(from: f.dlqURL, to: f.targetURL)
+        let result = try await SQSRedrive(client: f.sqs, options: .init(maxMessages: 12)).run(
+            from: f.dlqURL,
+            to: f.targetURL
+        )
         #expect(result.moved == 12)
         let moved = try await f.sqs.drain(f.targetURL)
         let left = try await f.sqs.drain(f.dlqURL)
@@ -78,7 +85,9 @@ struct SQSRedriveTests {
         let arrived = try await f.sqs.drain(f.targetURL)
         #expect(arrived.count == 25)
         #expect(Set(arrived.map(\.body)) == f.bodies)
-        let copiesByRedriveID = Dictionary(grouping: arrived) { $0.messageAttributes["lectern-redrive-id"]?.stringValue ?? "" }
+        let copiesByRedriveID = Dictionary(grouping: arrived) {
+            $0.messageAttributes["lectern-redrive-id"]?.stringValue ?? ""
+        }
         #expect(copiesByRedriveID.count == 15)
         #expect(copiesByRedriveID.values.filter { $0.count == 2 }.count == 10)
         for copies in copiesByRedriveID.values {
@@ -113,7 +122,10 @@ struct SQSRedriveTests {
         // A target that does not exist fails the whole send: an error, and the DLQ keeps every message.
         let missing = f.targetURL + "-missing"
         await #expect(throws: AWSError.self) {
-            try await SQSRedrive(client: f.sqs, options: .init(visibilityTimeout: 1, preferMoveTask: false)).run(from: f.dlqURL, to: missing)
+            try await SQSRedrive(client: f.sqs, options: .init(visibilityTimeout: 1, preferMoveTask: false)).run(
+                from: f.dlqURL,
+                to: missing
+            )
         }
         try await Task.sleep(for: .seconds(2))
         #expect(Set(try await f.sqs.drain(f.dlqURL).map(\.body)) == f.bodies)
@@ -124,7 +136,9 @@ struct SQSRedriveTests {
         let dlqURL = try await sqs.createQueue(named: MotoServer.uniqueName("dlq"))
         let targetURL = try await sqs.createQueue(named: MotoServer.uniqueName("jobs"))
         // Six 240 kB bodies: one batch of all six would exceed even moto's 1 MiB batch limit.
-        let bodies = (0..<6).map { index in String(repeating: Character(UnicodeScalar(UInt8(65 + index))), count: 240_000) }
+        let bodies = (0..<6).map { index in
+            String(repeating: Character(UnicodeScalar(UInt8(65 + index))), count: 240_000)
+        }
         for body in bodies { try await sqs.sendMessage(dlqURL, body: body) }
 
         let result = try await SQSRedrive(client: sqs).run(from: dlqURL, to: targetURL)
@@ -139,7 +153,10 @@ struct SQSRedriveTests {
             try await SQSRedrive(client: f.sqs, options: .init(maxMessages: -1)).run(from: f.dlqURL, to: f.targetURL)
         }
         await #expect(throws: SQSError.self) {
-            try await SQSRedrive(client: f.sqs, options: .init(visibilityTimeout: 50_000)).run(from: f.dlqURL, to: f.targetURL)
+            try await SQSRedrive(client: f.sqs, options: .init(visibilityTimeout: 50_000)).run(
+                from: f.dlqURL,
+                to: f.targetURL
+            )
         }
         #expect(try await f.sqs.totalMessages(f.dlqURL) == 1)
     }

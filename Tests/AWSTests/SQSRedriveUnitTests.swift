@@ -1,7 +1,8 @@
-@testable import AWS
 import Foundation
 import Synchronization
 import Testing
+
+@testable import AWS
 
 /// The server-side (StartMessageMoveTask) path of the redrive, which moto cannot play, against a scripted fake SQS.
 @Suite("SQS redrive with a fake SQS")
@@ -14,16 +15,22 @@ struct SQSRedriveUnitTests {
         let calls = Mutex<[(operation: String, input: [String: any Sendable])]>([])
         let script: @Sendable (String, Int) -> (Int, String)
 
-        init(script: @escaping @Sendable (_ operation: String, _ callNumber: Int) -> (Int, String)) { self.script = script }
+        init(script: @escaping @Sendable (_ operation: String, _ callNumber: Int) -> (Int, String)) {
+            self.script = script
+        }
 
         var operations: [String] { calls.withLock { $0.map(\.operation) } }
-        func input(of operation: String) -> [String: any Sendable]? { calls.withLock { $0.first { $0.operation == operation }?.input } }
+        func input(of operation: String) -> [String: any Sendable]? {
+            calls.withLock { $0.first { $0.operation == operation }?.input }
+        }
 
         func client() -> SQSClient {
             let transport = FakeTransport { request in
                 let operation = String((request.headers["X-Amz-Target"] ?? "").dropFirst("AmazonSQS.".count))
                 var input: [String: any Sendable] = [:]
-                if case .data(let body) = request.body, let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
+                if case .data(let body) = request.body,
+                    let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any]
+                {
                     for (key, value) in object { input[key] = "\(value)" }
                 }
                 let number = self.calls.withLock { calls in
@@ -32,17 +39,27 @@ struct SQSRedriveUnitTests {
                 }
                 if operation == "GetQueueAttributes", let url = input["QueueUrl"] as? String {
                     let name = url.split(separator: "/").last.map(String.init) ?? ""
-                    return HTTPResponse(status: 200, body: Data(#"{"Attributes":{"QueueArn":"arn:aws:sqs:us-east-1:123456789012:\#(name)"}}"#.utf8))
+                    return HTTPResponse(
+                        status: 200,
+                        body: Data(#"{"Attributes":{"QueueArn":"arn:aws:sqs:us-east-1:123456789012:\#(name)"}}"#.utf8)
+                    )
                 }
                 let (status, body) = self.script(operation, number)
                 var headers: HTTPHeaders = [:]
                 if status != 200 { headers["x-amzn-requestid"] = "req-\(number)" }
                 return HTTPResponse(status: status, headers: headers, body: Data(body.utf8))
             }
-            return SQSClient(client: AWSServiceClient(
-                service: .sqs, configuration: AWSConfiguration(region: "us-east-1"), transport: transport,
-                credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret")),
-                retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(1))))
+            return SQSClient(
+                client: AWSServiceClient(
+                    service: .sqs,
+                    configuration: AWSConfiguration(region: "us-east-1"),
+                    transport: transport,
+                    credentials: StaticCredentialProvider(
+                        AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret")
+                    ),
+                    retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(1))
+                )
+            )
         }
     }
 
@@ -53,13 +70,22 @@ struct SQSRedriveUnitTests {
             switch operation {
             case "StartMessageMoveTask": (200, #"{"TaskHandle":"task-1"}"#)
             case "ListMessageMoveTasks" where number < 3:
-                (200, #"{"Results":[{"TaskHandle":"task-1","Status":"RUNNING","ApproximateNumberOfMessagesMoved":\#(number * 3)}]}"#)
+                (
+                    200,
+                    #"{"Results":[{"TaskHandle":"task-1","Status":"RUNNING","ApproximateNumberOfMessagesMoved":\#(number * 3)}]}"#
+                )
             case "ListMessageMoveTasks":
-                (200, #"{"Results":[{"TaskHandle":"task-1","Status":"COMPLETED","ApproximateNumberOfMessagesMoved":42}]}"#)
+                (
+                    200,
+                    #"{"Results":[{"TaskHandle":"task-1","Status":"COMPLETED","ApproximateNumberOfMessagesMoved":42}]}"#
+                )
             default: (400, #"{"__type":"UnexpectedCall","message":"\#(operation)"}"#)
             }
         }
-        let result = try await SQSRedrive(client: fake.client(), options: Self.fastPolling).run(from: Self.dlqURL, to: Self.targetURL)
+        let result = try await SQSRedrive(client: fake.client(), options: Self.fastPolling).run(
+            from: Self.dlqURL,
+            to: Self.targetURL
+        )
         #expect(result == SQSRedrive.Result(moved: 42, usedMoveTask: true))
         let start = try #require(fake.input(of: "StartMessageMoveTask"))
         #expect(start["SourceArn"] as? String == "arn:aws:sqs:us-east-1:123456789012:jobs-dlq")
@@ -72,12 +98,18 @@ struct SQSRedriveUnitTests {
             switch operation {
             case "StartMessageMoveTask": (200, #"{"TaskHandle":"task-2"}"#)
             case "ListMessageMoveTasks":
-                (200, #"{"Results":[{"TaskHandle":"task-2","Status":"FAILED","FailureReason":"AccessDenied on destination"}]}"#)
+                (
+                    200,
+                    #"{"Results":[{"TaskHandle":"task-2","Status":"FAILED","FailureReason":"AccessDenied on destination"}]}"#
+                )
             default: (400, #"{"__type":"UnexpectedCall","message":"\#(operation)"}"#)
             }
         }
         let error = try await #require(throws: AWSError.self) {
-            try await SQSRedrive(client: fake.client(), options: Self.fastPolling).run(from: Self.dlqURL, to: Self.targetURL)
+            try await SQSRedrive(client: fake.client(), options: Self.fastPolling).run(
+                from: Self.dlqURL,
+                to: Self.targetURL
+            )
         }
         #expect(error.code == "MessageMoveTaskFailed")
         #expect(error.message.contains("AccessDenied on destination"))
@@ -91,7 +123,10 @@ struct SQSRedriveUnitTests {
             default: (400, #"{"__type":"UnexpectedCall","message":"\#(operation)"}"#)
             }
         }
-        let result = try await SQSRedrive(client: fake.client(), options: Self.fastPolling).run(from: Self.dlqURL, to: Self.targetURL)
+        let result = try await SQSRedrive(client: fake.client(), options: Self.fastPolling).run(
+            from: Self.dlqURL,
+            to: Self.targetURL
+        )
         #expect(result == SQSRedrive.Result(moved: 0, usedMoveTask: false))
         #expect(fake.operations.suffix(2) == ["StartMessageMoveTask", "ReceiveMessage"])
     }
@@ -101,7 +136,10 @@ struct SQSRedriveUnitTests {
             (403, #"{"__type":"AccessDenied","message":"no sqs:StartMessageMoveTask"}"#)
         }
         let error = try await #require(throws: AWSError.self) {
-            try await SQSRedrive(client: fake.client(), options: Self.fastPolling).run(from: Self.dlqURL, to: Self.targetURL)
+            try await SQSRedrive(client: fake.client(), options: Self.fastPolling).run(
+                from: Self.dlqURL,
+                to: Self.targetURL
+            )
         }
         #expect(error.code == "AccessDenied")
         #expect(!fake.operations.contains("ReceiveMessage"))
@@ -109,20 +147,34 @@ struct SQSRedriveUnitTests {
 
     @Test func maxForcesTheClientSideMove() async throws {
         let fake = FakeSQS { operation, _ in
-            operation == "ReceiveMessage" ? (200, "{}") : (400, #"{"__type":"UnexpectedCall","message":"\#(operation)"}"#)
+            operation == "ReceiveMessage"
+                ? (200, "{}") : (400, #"{"__type":"UnexpectedCall","message":"\#(operation)"}"#)
         }
-        let result = try await SQSRedrive(client: fake.client(), options: .init(maxMessages: 5)).run(from: Self.dlqURL, to: Self.targetURL)
+        let result = try await SQSRedrive(client: fake.client(), options: .init(maxMessages: 5)).run(
+            from: Self.dlqURL,
+            to: Self.targetURL
+        )
         #expect(result.moved == 0)
         #expect(fake.operations == ["ReceiveMessage"])
     }
 
     @Test func batchesAreSplitUnderTheSizeLimit() {
-        let entries = (0..<5).map { SQSSendEntry(id: "e\($0)", body: String(repeating: "x", count: 100_000), messageAttributes: ["k": .string("v")]) }
+        let entries = (0..<5).map {
+            SQSSendEntry(
+                id: "e\($0)",
+                body: String(repeating: "x", count: 100_000),
+                messageAttributes: ["k": .string("v")]
+            )
+        }
         let groups = SQSRedrive.sizeLimitedGroups(entries)
         #expect(groups.map(\.count) == [2, 2, 1])
         #expect(groups.flatMap { $0.map(\.id) } == entries.map(\.id))
         #expect(SQSRedrive.payloadSize(entries[0]) == 100_000 + 1 + 6 + 1)
         // One oversized message still goes, alone.
-        #expect(SQSRedrive.sizeLimitedGroups([SQSSendEntry(id: "big", body: String(repeating: "y", count: 300_000))]).map(\.count) == [1])
+        #expect(
+            SQSRedrive.sizeLimitedGroups([SQSSendEntry(id: "big", body: String(repeating: "y", count: 300_000))]).map(
+                \.count
+            ) == [1]
+        )
     }
 }

@@ -20,7 +20,12 @@ extension SQSClient {
     func drain(_ queueURL: String, visibilityTimeout: Int = 60) async throws -> [SQSMessage] {
         var all: [SQSMessage] = []
         while true {
-            let batch = try await receiveMessages(queueURL, maxMessages: 10, waitTimeSeconds: 0, visibilityTimeout: visibilityTimeout)
+            let batch = try await receiveMessages(
+                queueURL,
+                maxMessages: 10,
+                waitTimeSeconds: 0,
+                visibilityTimeout: visibilityTimeout
+            )
             if batch.isEmpty { return all }
             all += batch
         }

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+
 @testable import Captions
 
 /// Bytes as real caption tools save them: generated here, never checked-in fixtures.
 @Suite struct CaptionDecodingTests {
-    static let srtText = "1\r\n00:00:01,000 --> 00:00:02,500\r\nCafé « naïve » “quoted”\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000\r\nSecond\r\n"
+    static let srtText =
+        "1\r\n00:00:01,000 --> 00:00:02,500\r\nCafé « naïve » “quoted”\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000\r\nSecond\r\n"
 
     func parsed(_ data: Data, duration: Double? = 60) throws -> CaptionDocument {
         guard case .parsed(let document) = CaptionParser.parse(data, durationSeconds: duration) else {
@@ -54,8 +56,14 @@ import Testing
     }
 
     @Test func binaryIsNotACaptionFile() {
-        let outcome = CaptionParser.parse(Data([0x00, 0x00, 0x00, 0x18, 0x66, 0x74, 0x79, 0x70, 0x6D, 0x70, 0x34, 0x32, 0x00, 0x01]), durationSeconds: 60)
-        guard case .rejected(let problems, _) = outcome else { Issue.record("accepted binary"); return }
+        let outcome = CaptionParser.parse(
+            Data([0x00, 0x00, 0x00, 0x18, 0x66, 0x74, 0x79, 0x70, 0x6D, 0x70, 0x34, 0x32, 0x00, 0x01]),
+            durationSeconds: 60
+        )
+        guard case .rejected(let problems, _) = outcome else {
+            Issue.record("accepted binary")
+            return
+        }
         #expect(problems.first?.line == 1)
         #expect(problems.first?.message.contains("not a text file") == true)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Captions
 
 @Suite struct CaptionSegmenterTests {
@@ -17,7 +18,9 @@ import Testing
             #expect(segment.hasPrefix("WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:6006,LOCAL:00:00:00.000\n\n"))
         }
         #expect(segments[0].contains("first") && segments[0].contains("across") && !segments[0].contains("long"))
-        #expect(segments[1].contains("across") && segments[1].contains("long") && segments[1].contains("boundary start"))
+        #expect(
+            segments[1].contains("across") && segments[1].contains("long") && segments[1].contains("boundary start")
+        )
         #expect(segments[2].contains("long") && !segments[2].contains("across"))
         #expect(segments[3].contains("long"))
         // Times stay absolute: the map, not the cue, carries the segment's place.
@@ -27,26 +30,30 @@ import Testing
 
     @Test func playlistMatchesTheVideoSegments() {
         let segmenter = CaptionSegmenter(segmentDurations: [4.004, 4.004, 1.5], mpegtsAtZero: 0)
-        #expect(segmenter.playlist() == """
-        #EXTM3U
-        #EXT-X-VERSION:3
-        #EXT-X-TARGETDURATION:5
-        #EXT-X-MEDIA-SEQUENCE:0
-        #EXT-X-PLAYLIST-TYPE:VOD
-        #EXTINF:4.004000,
-        segment_00000.vtt
-        #EXTINF:4.004000,
-        segment_00001.vtt
-        #EXTINF:1.500000,
-        segment_00002.vtt
-        #EXT-X-ENDLIST
+        #expect(
+            segmenter.playlist() == """
+                #EXTM3U
+                #EXT-X-VERSION:3
+                #EXT-X-TARGETDURATION:5
+                #EXT-X-MEDIA-SEQUENCE:0
+                #EXT-X-PLAYLIST-TYPE:VOD
+                #EXTINF:4.004000,
+                segment_00000.vtt
+                #EXTINF:4.004000,
+                segment_00001.vtt
+                #EXTINF:1.500000,
+                segment_00002.vtt
+                #EXT-X-ENDLIST
 
-        """)
+                """
+        )
     }
 
     @Test func cueAfterTheLastBoundaryGoesToTheLastSegment() {
         let segments = CaptionSegmenter(segmentDurations: [2, 2], mpegtsAtZero: 0)
-            .segments(of: CaptionDocument(cues: [CaptionCue(startMilliseconds: 4100, endMilliseconds: 4300, text: "tail")]))
+            .segments(
+                of: CaptionDocument(cues: [CaptionCue(startMilliseconds: 4100, endMilliseconds: 4300, text: "tail")])
+            )
         #expect(segments[1].contains("tail") && !segments[0].contains("tail"))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Captions
 
 @Suite struct CueTextSanitizerTests {
@@ -27,21 +28,28 @@ import Testing
     /// Random bytes never crash the parser; whatever it accepts, it writes as WebVTT that parses back to the same cues.
     @Test func randomInputNeverCrashesAndOutputReparses() {
         var generator = SplitMix(seed: 0xC0FFEE)
-        let pieces = ["WEBVTT\n\n", "1\n", "00:00:01.000 --> 00:00:02.000", "00:00:01,000 --> 00:00:03,000", "\n", "\r\n", "\n\n",
-                      "<b>", "</b>", "<script>", "&", "<", ">", "-->", "NOTE x", "STYLE\n::cue{}", "é", "\u{FEFF}", "<v A>", "{\\an8}"]
+        let pieces = [
+            "WEBVTT\n\n", "1\n", "00:00:01.000 --> 00:00:02.000", "00:00:01,000 --> 00:00:03,000", "\n", "\r\n", "\n\n",
+            "<b>", "</b>", "<script>", "&", "<", ">", "-->", "NOTE x", "STYLE\n::cue{}", "é", "\u{FEFF}", "<v A>",
+            "{\\an8}",
+        ]
         var accepted = 0
         for round in 0..<3000 {
             var data = Data()
             switch round % 3 {
             case 0:
-                for _ in 0..<Int(generator.next() % 40) { data += Data(pieces[Int(generator.next() % UInt64(pieces.count))].utf8) }
+                for _ in 0..<Int(generator.next() % 40) {
+                    data += Data(pieces[Int(generator.next() % UInt64(pieces.count))].utf8)
+                }
             case 1:
                 // A well-formed skeleton whose cue text is made of hostile pieces.
                 data += Data((round % 2 == 0 ? "WEBVTT\n\n" : "").utf8)
                 for cue in 0..<Int(1 + generator.next() % 4) {
                     let start = cue * 2 + Int(generator.next() % 2)
                     data += Data("\(cue + 1)\n00:00:0\(start),000 --> 00:00:0\(start + 1),500\n".utf8)
-                    for _ in 0..<Int(1 + generator.next() % 8) { data += Data(pieces[Int(generator.next() % UInt64(pieces.count))].utf8) }
+                    for _ in 0..<Int(1 + generator.next() % 8) {
+                        data += Data(pieces[Int(generator.next() % UInt64(pieces.count))].utf8)
+                    }
                     data += Data("x\n\n".utf8)
                 }
             default:
@@ -49,7 +57,8 @@ import Testing
             }
             guard case .parsed(let document) = CaptionParser.parse(data, durationSeconds: 30) else { continue }
             accepted += 1
-            guard case .parsed(let again) = CaptionParser.parse(Data(document.webVTT().utf8), durationSeconds: 30) else {
+            guard case .parsed(let again) = CaptionParser.parse(Data(document.webVTT().utf8), durationSeconds: 30)
+            else {
                 Issue.record("own output rejected for input \(Array(data))")
                 continue
             }

@@ -16,10 +16,14 @@ import Testing
     /// The linter is really looking: a property the resource does not have makes it fail.
     @Test func cfnLintRejectsABrokenTemplate() async throws {
         let text = try String(contentsOf: Template.folder.appendingPathComponent("lectern.yaml"), encoding: .utf8)
-        let broken = text.replacingOccurrences(of: "      MessageRetentionPeriod: 1209600\n      SqsManagedSseEnabled: true\n",
-                                               with: "      MessageRetentionPeriod: 1209600\n      SqsManagedSseEnabled: true\n      RetentionDays: 14\n")
+        let broken = text.replacingOccurrences(
+            of: "      MessageRetentionPeriod: 1209600\n      SqsManagedSseEnabled: true\n",
+            with: "      MessageRetentionPeriod: 1209600\n      SqsManagedSseEnabled: true\n      RetentionDays: 14\n"
+        )
         #expect(broken != text)
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-broken-\(UUID().uuidString).yaml")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lectern-broken-\(UUID().uuidString).yaml"
+        )
         try broken.write(to: url, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: url) }
         let lint = try await ExternalCommand.run("cfn-lint", ["--", url.path])

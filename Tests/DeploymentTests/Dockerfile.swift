@@ -23,7 +23,8 @@ struct Dockerfile: Sendable {
             for command in all("RUN") {
                 for step in command.components(separatedBy: "&&").flatMap({ $0.components(separatedBy: ";") }) {
                     let words = step.split(whereSeparator: \.isWhitespace).map(String.init)
-                    guard let install = words.firstIndex(of: "install"), words[..<install].contains(where: { $0.hasSuffix("apt-get") || $0 == "apt" })
+                    guard let install = words.firstIndex(of: "install"),
+                        words[..<install].contains(where: { $0.hasSuffix("apt-get") || $0 == "apt" })
                     else { continue }
                     packages.formUnion(words[(install + 1)...].filter { !$0.hasPrefix("-") })
                 }
@@ -61,7 +62,9 @@ struct Dockerfile: Sendable {
             let keyword = String(line.prefix { !$0.isWhitespace }).uppercased()
             let arguments = line.dropFirst(keyword.count).trimmingCharacters(in: .whitespaces)
             if keyword == "FROM" {
-                let words = arguments.split(whereSeparator: \.isWhitespace).map(String.init).filter { !$0.hasPrefix("--") }
+                let words = arguments.split(whereSeparator: \.isWhitespace).map(String.init).filter {
+                    !$0.hasPrefix("--")
+                }
                 guard let image = words.first else { throw Malformed(description: "FROM without an image") }
                 let name = words.count >= 3 && words[1].uppercased() == "AS" ? words[2] : nil
                 stages.append(Stage(image: image, name: name))
@@ -84,14 +87,20 @@ struct ImageExpectation: Sendable {
     let runtimePackages: Set<String>
     let mayLinkFFmpeg: Bool
 
-    static let api = ImageExpectation(product: "lectern-api",
-                                      runtimePackages: ["libcurl4", "libxml2", "ca-certificates", "tzdata", "curl"],
-                                      mayLinkFFmpeg: false)
-    static let worker = ImageExpectation(product: "lectern-worker",
-                                         runtimePackages: ["libavformat59", "libavcodec59", "libavutil57", "libswscale6",
-                                                           "libswresample4", "libavfilter8", "libcurl4", "libxml2",
-                                                           "ca-certificates", "tzdata", "curl"],
-                                         mayLinkFFmpeg: true)
+    static let api = ImageExpectation(
+        product: "lectern-api",
+        runtimePackages: ["libcurl4", "libxml2", "ca-certificates", "tzdata", "curl"],
+        mayLinkFFmpeg: false
+    )
+    static let worker = ImageExpectation(
+        product: "lectern-worker",
+        runtimePackages: [
+            "libavformat59", "libavcodec59", "libavutil57", "libswscale6",
+            "libswresample4", "libavfilter8", "libcurl4", "libxml2",
+            "ca-certificates", "tzdata", "curl",
+        ],
+        mayLinkFFmpeg: true
+    )
 
     static func isFFmpeg(_ package: String) -> Bool {
         ["libav", "libsw", "libpostproc", "ffmpeg"].contains { package.hasPrefix($0) }
@@ -99,7 +108,8 @@ struct ImageExpectation: Sendable {
 
     func problems(in dockerfile: Dockerfile) -> [String] {
         var problems: [String] = []
-        guard dockerfile.stages.count >= 2, let build = dockerfile.stages.first, let runtime = dockerfile.stages.last else {
+        guard dockerfile.stages.count >= 2, let build = dockerfile.stages.first, let runtime = dockerfile.stages.last
+        else {
             return ["expected a build stage and a runtime stage, found \(dockerfile.stages.count) stage(s)"]
         }
         if !(build.image.hasPrefix("swift:6.") && build.image.hasSuffix("-bookworm")) {
@@ -109,7 +119,9 @@ struct ImageExpectation: Sendable {
         if !build.all("RUN").contains(where: { $0.contains(buildCommand) }) {
             problems.append("build stage never runs `\(buildCommand)`")
         }
-        if runtime.image != "debian:bookworm-slim" { problems.append("runtime stage is \(runtime.image), not debian:bookworm-slim") }
+        if runtime.image != "debian:bookworm-slim" {
+            problems.append("runtime stage is \(runtime.image), not debian:bookworm-slim")
+        }
         if let name = build.name {
             if !runtime.all("COPY").contains(where: { $0.contains("--from=\(name)") }) {
                 problems.append("runtime stage copies nothing from the build stage \(name)")
@@ -123,7 +135,11 @@ struct ImageExpectation: Sendable {
         if !extra.isEmpty { problems.append("runtime stage also installs \(extra.sorted().joined(separator: ", "))") }
         if !mayLinkFFmpeg {
             let media = installed.filter(Self.isFFmpeg)
-            if !media.isEmpty { problems.append("\(product) must not install FFmpeg libraries: \(media.sorted().joined(separator: ", "))") }
+            if !media.isEmpty {
+                problems.append(
+                    "\(product) must not install FFmpeg libraries: \(media.sorted().joined(separator: ", "))"
+                )
+            }
         }
         switch runtime.user {
         case nil: problems.append("runtime stage has no USER: it would run as root")
@@ -132,7 +148,9 @@ struct ImageExpectation: Sendable {
         default: break
         }
         let checks = runtime.all("HEALTHCHECK")
-        if checks.isEmpty || checks.last?.uppercased().hasPrefix("NONE") == true { problems.append("runtime stage has no HEALTHCHECK") }
+        if checks.isEmpty || checks.last?.uppercased().hasPrefix("NONE") == true {
+            problems.append("runtime stage has no HEALTHCHECK")
+        }
         if !(runtime.all("ENTRYPOINT") + runtime.all("CMD")).contains(where: { $0.contains("/\(product)") }) {
             problems.append("runtime stage does not start \(product)")
         }

@@ -26,8 +26,12 @@ import Testing
         #expect(runtime.aptPackages.contains("libavcodec59"))
         #expect(!runtime.aptPackages.contains { $0.hasSuffix("-dev") })
         let build = try #require(dockerfile.stages.first)
-        #expect(build.aptPackages.isSuperset(of: ["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev",
-                                                  "libswresample-dev", "libavfilter-dev"]))
+        #expect(
+            build.aptPackages.isSuperset(of: [
+                "libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev",
+                "libswresample-dev", "libavfilter-dev",
+            ])
+        )
     }
 
     @Test func apiImageSetsAMetricsPortApartFromTheAPIsAndExposesOnlyTheAPI() throws {
@@ -38,7 +42,10 @@ import Testing
     }
 
     @Test func dockerignoreKeepsBuildFoldersOut() throws {
-        let text = try String(contentsOf: BuiltProductsRoot.url.appendingPathComponent(".dockerignore"), encoding: .utf8)
+        let text = try String(
+            contentsOf: BuiltProductsRoot.url.appendingPathComponent(".dockerignore"),
+            encoding: .utf8
+        )
         let entries = Set(text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
         #expect(entries.contains(".build/") || entries.contains(".build"))
         #expect(entries.contains(".git"))
@@ -52,8 +59,10 @@ import Testing
 
     @Test func anFFmpegLibraryInTheAPIImageIsCaught() throws {
         let text = try Dockerfile.load("Dockerfile.api")
-        let broken = text.replacingOccurrences(of: "install -y --no-install-recommends libcurl4 libxml2",
-                                               with: "install -y --no-install-recommends libavcodec59 libcurl4 libxml2")
+        let broken = text.replacingOccurrences(
+            of: "install -y --no-install-recommends libcurl4 libxml2",
+            with: "install -y --no-install-recommends libavcodec59 libcurl4 libxml2"
+        )
         #expect(broken != text)
         let problems = ImageExpectation.api.problems(in: try Dockerfile(broken))
         #expect(problems.contains { $0.contains("must not install FFmpeg libraries: libavcodec59") })
@@ -70,22 +79,26 @@ import Testing
 
     @Test func aSingleStageImageIsCaught() throws {
         let single = """
-        FROM swift:6.3-bookworm
-        RUN swift build -c release --static-swift-stdlib --product lectern-api
-        ENTRYPOINT ["/src/.build/release/lectern-api"]
-        """
-        #expect(ImageExpectation.api.problems(in: try Dockerfile(single)) == ["expected a build stage and a runtime stage, found 1 stage(s)"])
+            FROM swift:6.3-bookworm
+            RUN swift build -c release --static-swift-stdlib --product lectern-api
+            ENTRYPOINT ["/src/.build/release/lectern-api"]
+            """
+        #expect(
+            ImageExpectation.api.problems(in: try Dockerfile(single)) == [
+                "expected a build stage and a runtime stage, found 1 stage(s)"
+            ]
+        )
     }
 
     @Test func continuationLinesAndCommentsAreRead() throws {
         let text = """
-        FROM debian:bookworm-slim AS runtime
-        # a comment
-        RUN apt-get update \\
-         && apt-get install -y --no-install-recommends \\
-              libcurl4 libxml2 \\
-         && rm -rf /var/lib/apt/lists/*
-        """
+            FROM debian:bookworm-slim AS runtime
+            # a comment
+            RUN apt-get update \\
+             && apt-get install -y --no-install-recommends \\
+                  libcurl4 libxml2 \\
+             && rm -rf /var/lib/apt/lists/*
+            """
         let stage = try #require(try Dockerfile(text).stages.first)
         #expect(stage.name == "runtime")
         #expect(stage.aptPackages == ["libcurl4", "libxml2"])

@@ -24,14 +24,19 @@ enum IAMAudit {
         var found: [PolicyStatement] = []
         func read(_ document: TemplateValue?, owner: String, role: String?) {
             for statement in document?["Statement"]?.items ?? [] {
-                found.append(PolicyStatement(
-                    owner: owner, role: role, sid: statement["Sid"]?.string,
-                    allows: statement["Effect"]?.string == "Allow",
-                    actions: (statement["Action"]?.items ?? []).map(\.reference),
-                    resources: statement["Resource"]?.items ?? [],
-                    usesNotAction: statement["NotAction"] != nil,
-                    usesNotResource: statement["NotResource"] != nil,
-                    condition: statement["Condition"]))
+                found.append(
+                    PolicyStatement(
+                        owner: owner,
+                        role: role,
+                        sid: statement["Sid"]?.string,
+                        allows: statement["Effect"]?.string == "Allow",
+                        actions: (statement["Action"]?.items ?? []).map(\.reference),
+                        resources: statement["Resource"]?.items ?? [],
+                        usesNotAction: statement["NotAction"] != nil,
+                        usesNotResource: statement["NotResource"] != nil,
+                        condition: statement["Condition"]
+                    )
+                )
             }
         }
         for (id, properties) in template.resources(ofType: "AWS::IAM::Role") {
@@ -72,7 +77,8 @@ enum IAMAudit {
                 problems.append("\(place): Resource \"*\" for \(needsStar.sorted().joined(separator: ", "))")
             }
         }
-        for (id, properties) in template.resources(ofType: "AWS::IAM::Role") where properties["ManagedPolicyArns"] != nil {
+        for (id, properties) in template.resources(ofType: "AWS::IAM::Role")
+        where properties["ManagedPolicyArns"] != nil {
             problems.append("\(id): managed policies are not audited here; write the statements inline")
         }
         return problems

@@ -41,10 +41,12 @@ import Testing
         "ses:SendEmail": [senderIdentity],
     ]
 
-    /// The one SES identity outcome mail is sent as (issue 19); granted only when NotifyEmail=ses (`OutcomeMailPolicy`).
+    /// The one SES identity outcome mail is sent as (issue 19); granted only when NotifyEmail=ses
+    /// (`OutcomeMailPolicy`).
     static let senderIdentity = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${NotifyIdentity}"
 
-    static let transcriptionJobs = "arn:${AWS::Partition}:transcribe:${AWS::Region}:${AWS::AccountId}:transcription-job/lectern-*"
+    static let transcriptionJobs =
+        "arn:${AWS::Partition}:transcribe:${AWS::Region}:${AWS::AccountId}:transcription-job/lectern-*"
 
     static let worker: [String: Set<String>] = [
         // Sources; for caption drafts (issue 14) the published MP4 Transcribe reads with the worker's rights, the VTT
@@ -155,20 +157,27 @@ import Testing
 
     static func adding(_ statement: TemplateValue, to role: String, in template: Template) -> Template {
         var broken = template
-        broken.root.modify(["Resources", role, "Properties", "Policies", "0", "PolicyDocument", "Statement"]) { statements in
+        broken.root.modify(["Resources", role, "Properties", "Policies", "0", "PolicyDocument", "Statement"]) {
+            statements in
             if case .list(let items) = statements { statements = .list(items + [statement]) }
         }
         return broken
     }
 
     static func allow(_ actions: [String], on resources: [TemplateValue]) -> TemplateValue {
-        .map(["Effect": .string("Allow"), "Action": .list(actions.map(TemplateValue.string)), "Resource": .list(resources)])
+        .map([
+            "Effect": .string("Allow"), "Action": .list(actions.map(TemplateValue.string)),
+            "Resource": .list(resources),
+        ])
     }
 
     @Test func anAddedS3WildcardIsCaught() throws {
         let template = try Template.main()
-        let broken = Self.adding(Self.allow(["s3:*"], on: [.map(["Fn::Sub": .string("${MediaBucket.Arn}/*")])]),
-                                 to: "WorkerTaskRole", in: template)
+        let broken = Self.adding(
+            Self.allow(["s3:*"], on: [.map(["Fn::Sub": .string("${MediaBucket.Arn}/*")])]),
+            to: "WorkerTaskRole",
+            in: template
+        )
         #expect(IAMAudit.violations(in: broken).contains { $0.contains("wildcard action s3:*") })
         #expect(IAMAudit.grants(of: "WorkerTaskRole", in: broken) != Self.worker)
     }
@@ -181,8 +190,11 @@ import Testing
 
     @Test func anExtraActionOnTheRightResourceStillBreaksTheExactSet() throws {
         let template = try Template.main()
-        let broken = Self.adding(Self.allow(["s3:PutObject"], on: [.map(["Fn::Sub": .string(Self.bucketRenditions)])]),
-                                 to: "ApiTaskRole", in: template)
+        let broken = Self.adding(
+            Self.allow(["s3:PutObject"], on: [.map(["Fn::Sub": .string(Self.bucketRenditions)])]),
+            to: "ApiTaskRole",
+            in: template
+        )
         // No wildcard anywhere, so only the exact comparison notices the API writing renditions.
         #expect(IAMAudit.violations(in: broken).isEmpty)
         #expect(IAMAudit.grants(of: "ApiTaskRole", in: broken) != Self.api)
@@ -190,8 +202,14 @@ import Testing
 
     @Test func notActionAndManagedPoliciesAreCaught() throws {
         let template = try Template.main()
-        var broken = Self.adding(.map(["Effect": .string("Allow"), "NotAction": .string("iam:*"),
-                                       "Resource": .string("*")]), to: "ApiTaskRole", in: template)
+        var broken = Self.adding(
+            .map([
+                "Effect": .string("Allow"), "NotAction": .string("iam:*"),
+                "Resource": .string("*"),
+            ]),
+            to: "ApiTaskRole",
+            in: template
+        )
         broken.root.modify(["Resources", "WorkerTaskRole", "Properties", "ManagedPolicyArns"]) {
             $0 = .list([.string("arn:aws:iam::aws:policy/AmazonS3FullAccess")])
         }
@@ -202,14 +220,21 @@ import Testing
 
     @Test func theDocumentedExceptionIsNotAViolation() throws {
         let template = try Template.main()
-        let fine = Self.adding(Self.allow(["ecr:GetAuthorizationToken"], on: [.string("*")]), to: "WorkerTaskRole", in: template)
+        let fine = Self.adding(
+            Self.allow(["ecr:GetAuthorizationToken"], on: [.string("*")]),
+            to: "WorkerTaskRole",
+            in: template
+        )
         #expect(IAMAudit.violations(in: fine).isEmpty)
     }
 
     @Test func shortFormIntrinsicsReadAsTheirLongForm() throws {
         let template = try Template.main()
         let queue = template.resources["JobsQueue"]?["Properties"]
-        #expect(queue?["RedrivePolicy"]?["deadLetterTargetArn"] == .map(["Fn::GetAtt": .list([.string("JobsDeadLetterQueue"), .string("Arn")])]))
+        #expect(
+            queue?["RedrivePolicy"]?["deadLetterTargetArn"]
+                == .map(["Fn::GetAtt": .list([.string("JobsDeadLetterQueue"), .string("Arn")])])
+        )
         #expect(queue?["VisibilityTimeout"] == .map(["Ref": .string("JobVisibilityTimeoutSeconds")]))
     }
 }

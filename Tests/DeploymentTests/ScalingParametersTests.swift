@@ -24,8 +24,10 @@ import Testing
     }
 
     static func scalingPolicies(_ template: Template) -> [String: TemplateValue] {
-        Dictionary(uniqueKeysWithValues: template.resources(ofType: "AWS::ApplicationAutoScaling::ScalingPolicy")
-            .map { ($0.id, $0.properties) })
+        Dictionary(
+            uniqueKeysWithValues: template.resources(ofType: "AWS::ApplicationAutoScaling::ScalingPolicy")
+                .map { ($0.id, $0.properties) }
+        )
     }
 
     @Test func scalingParametersHaveNoDefaults() throws {
@@ -51,7 +53,9 @@ import Testing
     /// running tasks, and may scale to zero.
     @Test func targetTrackingDividesVisiblePlusInFlightByRunningTasks() throws {
         let template = try Template.main()
-        let tracking = try #require(Self.scalingPolicies(template)["WorkerBacklogTracking"]?["TargetTrackingScalingPolicyConfiguration"])
+        let tracking = try #require(
+            Self.scalingPolicies(template)["WorkerBacklogTracking"]?["TargetTrackingScalingPolicyConfiguration"]
+        )
         let metrics = tracking["CustomizedMetricSpecification"]?["Metrics"]?.items ?? []
         var names: [String: String] = [:]
         var expression: String?
@@ -60,13 +64,19 @@ import Testing
             if let name = metric["MetricStat"]?["Metric"]?["MetricName"]?.string { names[id] = name }
             if let text = metric["Expression"]?.string { expression = text }
         }
-        #expect(Set(names.values) == ["ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible", "RunningTaskCount"])
+        #expect(
+            Set(names.values) == [
+                "ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible", "RunningTaskCount",
+            ]
+        )
         let visible = try #require(names.first { $0.value == "ApproximateNumberOfMessagesVisible" }?.key)
         let inFlight = try #require(names.first { $0.value == "ApproximateNumberOfMessagesNotVisible" }?.key)
         let running = try #require(names.first { $0.value == "RunningTaskCount" }?.key)
         #expect(expression == "(\(visible) + \(inFlight)) / \(running)")
 
-        let target = try #require(template.resources(ofType: "AWS::ApplicationAutoScaling::ScalableTarget").first?.properties)
+        let target = try #require(
+            template.resources(ofType: "AWS::ApplicationAutoScaling::ScalableTarget").first?.properties
+        )
         #expect(target["MinCapacity"]?.string == "0")
         #expect(target["MaxCapacity"] == .map(["Ref": .string("WorkerMaxTasks")]))
     }
@@ -105,9 +115,14 @@ import Testing
     @Test func deployScriptPassesTheOverridesFromLectern() async throws {
         let lectern = try BuiltProducts.executable("lectern")
         let script = Template.folder.appendingPathComponent("deploy.sh").path
-        let run = try await ExternalCommand.run("bash", [script, "lectern-test", "CertificateArn=arn:aws:acm:eu-west-1:1:certificate/x",
-                                                         "PortalOrigin=https://portal.example.edu", "ImageTag=abc123"],
-                                                environment: ["DRY_RUN": "1", "LECTERN": lectern])
+        let run = try await ExternalCommand.run(
+            "bash",
+            [
+                script, "lectern-test", "CertificateArn=arn:aws:acm:eu-west-1:1:certificate/x",
+                "PortalOrigin=https://portal.example.edu", "ImageTag=abc123",
+            ],
+            environment: ["DRY_RUN": "1", "LECTERN": lectern]
+        )
         #expect(run.status == 0, "\(run.stderr)")
         for (key, value) in Self.fromScalingPolicy.sorted(by: { $0.key < $1.key }) {
             #expect(run.stdout.contains(" \(key)=\(value) "), "deploy.sh did not pass \(key)=\(value):\n\(run.stdout)")
@@ -119,8 +134,11 @@ import Testing
     @Test func deployScriptRefusesAScalingOverride() async throws {
         let lectern = try BuiltProducts.executable("lectern")
         let script = Template.folder.appendingPathComponent("deploy.sh").path
-        let run = try await ExternalCommand.run("bash", [script, "lectern-test", "TargetBacklogPerTask=9"],
-                                                environment: ["DRY_RUN": "1", "LECTERN": lectern])
+        let run = try await ExternalCommand.run(
+            "bash",
+            [script, "lectern-test", "TargetBacklogPerTask=9"],
+            environment: ["DRY_RUN": "1", "LECTERN": lectern]
+        )
         #expect(run.status == 2)
         #expect(run.stderr.contains("ScalingPolicy"))
     }

@@ -12,7 +12,11 @@ import Testing
         let bucket = try Self.properties("MediaBucket")
         let block = bucket["PublicAccessBlockConfiguration"]?.entries ?? [:]
         #expect(block.count == 4 && block.values.allSatisfy { $0 == .string("true") })
-        #expect(bucket["BucketEncryption"]?["ServerSideEncryptionConfiguration"]?.items.first?["ServerSideEncryptionByDefault"]?["SSEAlgorithm"] != nil)
+        #expect(
+            bucket["BucketEncryption"]?["ServerSideEncryptionConfiguration"]?.items.first?[
+                "ServerSideEncryptionByDefault"
+            ]?["SSEAlgorithm"] != nil
+        )
         let cors = try #require(bucket["CorsConfiguration"]?["CorsRules"]?.items)
         #expect(cors.count == 1)
         #expect(cors.first?["AllowedOrigins"] == .list([Self.ref("PortalOrigin")]))
@@ -43,33 +47,52 @@ import Testing
         #expect(try Self.properties("JobsDeadLetterQueue")["MessageRetentionPeriod"] == .string(String(14 * 24 * 3600)))
     }
 
-    /// Every API task signs and checks playback grants with the same key, from the secret store; the worker never sees it.
+    /// Every API task signs and checks playback grants with the same key, from the secret store; the worker never sees
+    /// it.
     @Test func apiTasksShareThePlaybackKeyFromTheSecretStore() throws {
         let secret = try Self.properties("PlaybackKeySecret")
         #expect(secret["GenerateSecretString"]?["PasswordLength"] == .string("64"))
-        #expect(secret["GenerateSecretString"]?["ExcludePunctuation"] == .string("true"), "letters and digits are valid base64")
+        #expect(
+            secret["GenerateSecretString"]?["ExcludePunctuation"] == .string("true"),
+            "letters and digits are valid base64"
+        )
         let api = try #require(try Self.properties("ApiTaskDefinition")["ContainerDefinitions"]?.items.first)
         let secrets = api["Secrets"]?.items ?? []
-        #expect(secrets == [.map(["Name": .string("LECTERN_PLAYBACK_KEY"), "ValueFrom": Self.ref("PlaybackKeySecret")])])
-        #expect(!(api["Environment"]?.items ?? []).contains { $0["Name"] == .string("LECTERN_PLAYBACK_KEY") }, "a key in plain environment")
+        #expect(
+            secrets == [.map(["Name": .string("LECTERN_PLAYBACK_KEY"), "ValueFrom": Self.ref("PlaybackKeySecret")])]
+        )
+        #expect(
+            !(api["Environment"]?.items ?? []).contains { $0["Name"] == .string("LECTERN_PLAYBACK_KEY") },
+            "a key in plain environment"
+        )
         let worker = try #require(try Self.properties("WorkerTaskDefinition")["ContainerDefinitions"]?.items.first)
         #expect(worker["Secrets"] == nil)
     }
 
     @Test func lecturesTableHasTheCourseIndexAndPointInTimeRecovery() throws {
         let table = try Self.properties("LecturesTable")
-        #expect(table["KeySchema"] == .list([.map(["AttributeName": .string("lectureId"), "KeyType": .string("HASH")])]))
+        #expect(
+            table["KeySchema"] == .list([.map(["AttributeName": .string("lectureId"), "KeyType": .string("HASH")])])
+        )
         let index = try #require(table["GlobalSecondaryIndexes"]?.items.first)
         #expect(index["IndexName"] == .string("byCourse"))
-        #expect(index["KeySchema"] == .list([.map(["AttributeName": .string("courseId"), "KeyType": .string("HASH")]),
-                                             .map(["AttributeName": .string("createdAt"), "KeyType": .string("RANGE")])]))
+        #expect(
+            index["KeySchema"]
+                == .list([
+                    .map(["AttributeName": .string("courseId"), "KeyType": .string("HASH")]),
+                    .map(["AttributeName": .string("createdAt"), "KeyType": .string("RANGE")]),
+                ])
+        )
         #expect(table["PointInTimeRecoverySpecification"]?["PointInTimeRecoveryEnabled"] == .string("true"))
     }
 
     @Test func workersTakeNoInboundTrafficAndTheAPIOnlyFromTheLoadBalancer() throws {
         #expect(try Self.properties("WorkerSecurityGroup")["SecurityGroupIngress"] == nil)
         let template = try Template.main()
-        #expect(template.resources(ofType: "AWS::EC2::SecurityGroupIngress").isEmpty, "stand-alone ingress rules bypass this check")
+        #expect(
+            template.resources(ofType: "AWS::EC2::SecurityGroupIngress").isEmpty,
+            "stand-alone ingress rules bypass this check"
+        )
         let api = try #require(try Self.properties("ApiSecurityGroup")["SecurityGroupIngress"]?.items)
         #expect(api.count == 1)
         #expect(api.first?["SourceSecurityGroupId"] == Self.ref("LoadBalancerSecurityGroup"))
@@ -77,7 +100,10 @@ import Testing
         for service in ["ApiService", "WorkerService"] {
             let network = try Self.properties(service)["NetworkConfiguration"]?["AwsvpcConfiguration"]
             #expect(network?["AssignPublicIp"] == .string("DISABLED"), "\(service)")
-            #expect(network?["Subnets"] == .list([Self.ref("PrivateSubnetA"), Self.ref("PrivateSubnetB")]), "\(service)")
+            #expect(
+                network?["Subnets"] == .list([Self.ref("PrivateSubnetA"), Self.ref("PrivateSubnetB")]),
+                "\(service)"
+            )
         }
     }
 
@@ -125,11 +151,18 @@ import Testing
         #expect(environment["PORT"] == .string("8080"))
         #expect(environment["METRICS_PORT"] == .string("9101"))
         #expect(environment["METRICS_HOST"] == nil, "metrics stay on loopback, the API's default")
-        #expect((api["PortMappings"]?.items ?? []).map { $0["ContainerPort"] } == [.string("8080")], "only the API's port is mapped")
+        #expect(
+            (api["PortMappings"]?.items ?? []).map { $0["ContainerPort"] } == [.string("8080")],
+            "only the API's port is mapped"
+        )
         #expect(try Self.properties("ApiTargetGroup")["Port"] == .string("8080"))
         #expect(environment["LECTERN_FORWARDED_HOPS"] == .string("1"))
         let attributes = try Self.properties("LoadBalancer")["LoadBalancerAttributes"]?.items ?? []
-        #expect(attributes.contains { $0["Key"] == .string("routing.http.xff_header_processing.mode") && $0["Value"] == .string("append") })
+        #expect(
+            attributes.contains {
+                $0["Key"] == .string("routing.http.xff_header_processing.mode") && $0["Value"] == .string("append")
+            }
+        )
     }
 
     @Test func endpointsForS3SQSAndDynamoDB() throws {
@@ -152,8 +185,14 @@ import Testing
     @Test func alarmsWatchTheDeadLetterDepthAndTheOldestJob() throws {
         let alarms = try Template.main().resources(ofType: "AWS::CloudWatch::Alarm").map(\.properties)
         let dlq = alarms.first { $0["MetricName"] == .string("ApproximateNumberOfMessagesVisible") }
-        #expect(dlq?["Dimensions"]?.items.first?["Value"] == .map(["Fn::GetAtt": .list([.string("JobsDeadLetterQueue"), .string("QueueName")])]))
+        #expect(
+            dlq?["Dimensions"]?.items.first?["Value"]
+                == .map(["Fn::GetAtt": .list([.string("JobsDeadLetterQueue"), .string("QueueName")])])
+        )
         let age = alarms.first { $0["MetricName"] == .string("ApproximateAgeOfOldestMessage") }
-        #expect(age?["Dimensions"]?.items.first?["Value"] == .map(["Fn::GetAtt": .list([.string("JobsQueue"), .string("QueueName")])]))
+        #expect(
+            age?["Dimensions"]?.items.first?["Value"]
+                == .map(["Fn::GetAtt": .list([.string("JobsQueue"), .string("QueueName")])])
+        )
     }
 }

@@ -23,7 +23,9 @@ indirect enum TemplateValue: Equatable, Sendable, CustomStringConvertible {
         case .mapping(let mapping):
             var entries: [String: TemplateValue] = [:]
             for (key, value) in mapping {
-                guard let name = key.string else { throw Unsupported(description: "a mapping key that is not a scalar") }
+                guard let name = key.string else {
+                    throw Unsupported(description: "a mapping key that is not a scalar")
+                }
                 entries[name] = try TemplateValue(value)
             }
             plain = .map(entries)
@@ -31,14 +33,21 @@ indirect enum TemplateValue: Equatable, Sendable, CustomStringConvertible {
             throw Unsupported(description: "YAML aliases (CloudFormation does not accept them)")
         }
         let tag = node.tag.rawValue
-        guard tag.hasPrefix("!"), tag.count > 1 else { self = plain; return }
+        guard tag.hasPrefix("!"), tag.count > 1 else {
+            self = plain
+            return
+        }
         let function = String(tag.dropFirst())
         switch function {
         case "Ref", "Condition":
             self = .map([function: plain])
         case "GetAtt":
             if case .string(let dotted) = plain, let dot = dotted.firstIndex(of: ".") {
-                self = .map(["Fn::GetAtt": .list([.string(String(dotted[..<dot])), .string(String(dotted[dotted.index(after: dot)...]))])])
+                self = .map([
+                    "Fn::GetAtt": .list([
+                        .string(String(dotted[..<dot])), .string(String(dotted[dotted.index(after: dot)...])),
+                    ])
+                ])
             } else {
                 self = .map(["Fn::GetAtt": plain])
             }
@@ -75,7 +84,9 @@ indirect enum TemplateValue: Equatable, Sendable, CustomStringConvertible {
         case .map(let entries) where entries.count == 1:
             if let sub = entries["Fn::Sub"]?.string { return sub }
             if let ref = entries["Ref"]?.string { return "${\(ref)}" }
-            if case .list(let parts)? = entries["Fn::GetAtt"] { return "${\(parts.compactMap(\.string).joined(separator: "."))}" }
+            if case .list(let parts)? = entries["Fn::GetAtt"] {
+                return "${\(parts.compactMap(\.string).joined(separator: "."))}"
+            }
             return description
         default: return description
         }
@@ -86,14 +97,18 @@ indirect enum TemplateValue: Equatable, Sendable, CustomStringConvertible {
         case .string(let text): return text.debugDescription
         case .list(let items): return "[" + items.map(\.description).joined(separator: ", ") + "]"
         case .map(let entries):
-            return "{" + entries.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
+            return "{" + entries.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+                + "}"
         }
     }
 
     /// Changes the value at `path` (map keys, or list indices written as numbers); for tests that break a template
     /// on purpose.
     mutating func modify(_ path: ArraySlice<String>, _ change: (inout TemplateValue) -> Void) {
-        guard let first = path.first else { change(&self); return }
+        guard let first = path.first else {
+            change(&self)
+            return
+        }
         switch self {
         case .map(var entries):
             var child = entries[first] ?? .map([:])

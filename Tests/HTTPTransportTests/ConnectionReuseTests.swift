@@ -1,6 +1,7 @@
 import Foundation
-@testable import HTTPTransport
 import Testing
+
+@testable import HTTPTransport
 
 @Suite(.timeLimit(.minutes(1)))
 struct ConnectionReuseTests {
@@ -15,8 +16,13 @@ struct ConnectionReuseTests {
     @Test func sequentialRequestsShareOneConnection() async throws {
         let transport = CurlTransport(timeouts: quickTimeouts)
         for _ in 0..<10 {
-            let response = try await transport.execute(HTTPRequest(method: "PUT", url: server.url("/echo"),
-                                                                   body: .data(Data("x".utf8))))
+            let response = try await transport.execute(
+                HTTPRequest(
+                    method: "PUT",
+                    url: server.url("/echo"),
+                    body: .data(Data("x".utf8))
+                )
+            )
             #expect(response.status == 200)
         }
         #expect(try await acceptedConnections(via: transport) == 1)
@@ -31,7 +37,8 @@ struct ConnectionReuseTests {
         let bodies = try await withThrowingTaskGroup(of: Data.self) { group in
             for index in 0..<requestCount {
                 group.addTask {
-                    try await transport.execute(HTTPRequest(method: "GET", url: server.url("/bytes/\(1000 + index)"))).body
+                    try await transport.execute(HTTPRequest(method: "GET", url: server.url("/bytes/\(1000 + index)")))
+                        .body
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -57,9 +64,13 @@ struct ConnectionLifetimeTests {
         try patternBytes(300_000).write(to: URL(fileURLWithPath: source))
         let transport = CurlTransport(timeouts: quickTimeouts)
         for index in 0..<20 {
-            let response = try await transport.execute(HTTPRequest(
-                method: "PUT", url: server.url("/close-after?n=\(index)"),
-                body: .file(path: source, offset: UInt64(index), length: 200_000)))
+            let response = try await transport.execute(
+                HTTPRequest(
+                    method: "PUT",
+                    url: server.url("/close-after?n=\(index)"),
+                    body: .file(path: source, offset: UInt64(index), length: 200_000)
+                )
+            )
             let echo = try EchoReport(response)
             #expect(echo.bodyLength == 200_000)
             #expect(echo.path == "/close-after?n=\(index)")

@@ -35,8 +35,13 @@ struct FailureTests {
     @Test func truncatedBodyToFileIsConnectionBroken() async throws {
         let scratch = try TemporaryDirectory()
         let error = await transportError {
-            try await transport.execute(HTTPRequest(method: "GET", url: server.url("/truncated"),
-                                                    destination: .file(path: scratch.file("partial"))))
+            try await transport.execute(
+                HTTPRequest(
+                    method: "GET",
+                    url: server.url("/truncated"),
+                    destination: .file(path: scratch.file("partial"))
+                )
+            )
         }
         #expect(error?.kind == .connectionBroken)
     }
@@ -69,8 +74,12 @@ struct FailureTests {
     }
 
     @Test func lowSpeedGuardCatchesAStalledServerWithoutTotalTimeout() async {
-        let timeouts = HTTPTimeouts(connect: .seconds(5), total: nil,
-                                    lowSpeedBytesPerSecond: 1, lowSpeedWindow: .seconds(1))
+        let timeouts = HTTPTimeouts(
+            connect: .seconds(5),
+            total: nil,
+            lowSpeedBytesPerSecond: 1,
+            lowSpeedWindow: .seconds(1)
+        )
         let error = await transportError { try await get("/hang", timeouts: timeouts) }
         #expect(error?.kind == .timedOut)
     }
@@ -89,8 +98,13 @@ struct FailureTests {
         let listener = try FullBacklogListener()
         let timeouts = HTTPTimeouts(connect: .milliseconds(500), total: .seconds(20))
         let error = await transportError {
-            try await transport.execute(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(listener.port)/")!,
-                                                    timeouts: timeouts))
+            try await transport.execute(
+                HTTPRequest(
+                    method: "GET",
+                    url: URL(string: "http://127.0.0.1:\(listener.port)/")!,
+                    timeouts: timeouts
+                )
+            )
         }
         #expect(error?.kind == .timedOut)
     }
@@ -129,7 +143,9 @@ struct FailureTests {
         // Given the only allowed connection is held by a request the server never answers
         let single = CurlTransport(timeouts: quickTimeouts, maxConnectionsPerHost: 1)
         let patient = HTTPTimeouts(connect: .seconds(120), total: .seconds(120), lowSpeedWindow: .seconds(120))
-        let hanging = Task { try await single.execute(HTTPRequest(method: "GET", url: server.url("/hang"), timeouts: patient)) }
+        let hanging = Task {
+            try await single.execute(HTTPRequest(method: "GET", url: server.url("/hang"), timeouts: patient))
+        }
         defer { hanging.cancel() }
         // (the hanging request holds the connection once the server has accepted it; the probe's own
         // connection is the second one)
@@ -140,8 +156,13 @@ struct FailureTests {
 
         // When another request queues behind it, its own total timeout still ends it
         let error = await transportError {
-            try await single.execute(HTTPRequest(method: "GET", url: server.url("/bytes/10"),
-                                                 timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(1))))
+            try await single.execute(
+                HTTPRequest(
+                    method: "GET",
+                    url: server.url("/bytes/10"),
+                    timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(1))
+                )
+            )
         }
         #expect(error?.kind == .timedOut)
     }
@@ -153,14 +174,21 @@ struct FailureTests {
     @Test func aRequestThatTimedOutWaitingForAConnectionLeavesNoBrokenHandle() async throws {
         let single = CurlTransport(timeouts: quickTimeouts, maxConnectionsPerHost: 1)
         let patient = HTTPTimeouts(connect: .seconds(120), total: .seconds(120), lowSpeedWindow: .seconds(120))
-        let hanging = Task { try await single.execute(HTTPRequest(method: "GET", url: server.url("/hang"), timeouts: patient)) }
+        let hanging = Task {
+            try await single.execute(HTTPRequest(method: "GET", url: server.url("/hang"), timeouts: patient))
+        }
         let probe = CurlTransport(timeouts: quickTimeouts)
         while try await server.acceptedConnections(via: probe) < 2 {
             try await Task.sleep(for: .milliseconds(50))
         }
         let queued = await transportError {
-            try await single.execute(HTTPRequest(method: "GET", url: server.url("/bytes/10"),
-                                                 timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(1))))
+            try await single.execute(
+                HTTPRequest(
+                    method: "GET",
+                    url: server.url("/bytes/10"),
+                    timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(1))
+                )
+            )
         }
         #expect(queued?.kind == .timedOut)
         hanging.cancel()

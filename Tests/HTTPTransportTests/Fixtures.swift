@@ -51,13 +51,17 @@ func file(_ path: String, equalsSliceOf source: String, offset: UInt64, length: 
     guard (attributes[.size] as? NSNumber)?.uint64Value == length else { return false }
     let left = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
     let right = try FileHandle(forReadingFrom: URL(fileURLWithPath: source))
-    defer { try? left.close(); try? right.close() }
+    defer {
+        try? left.close()
+        try? right.close()
+    }
     try right.seek(toOffset: offset)
     var remaining = length
     while remaining > 0 {
         let count = Int(min(remaining, 1 << 20))
         guard let a = try left.read(upToCount: count), let b = try right.read(upToCount: count), a == b,
-              a.count == count else { return false }
+            a.count == count
+        else { return false }
         remaining -= UInt64(count)
     }
     return true
@@ -99,8 +103,12 @@ func transportError(_ body: () async throws -> HTTPResponse) async -> HTTPTransp
 }
 
 /// Short timeouts for requests to misbehaving servers, so a regression fails instead of hanging.
-let quickTimeouts = HTTPTimeouts(connect: .seconds(5), total: .seconds(10),
-                                 lowSpeedBytesPerSecond: 1, lowSpeedWindow: .seconds(10))
+let quickTimeouts = HTTPTimeouts(
+    connect: .seconds(5),
+    total: .seconds(10),
+    lowSpeedBytesPerSecond: 1,
+    lowSpeedWindow: .seconds(10)
+)
 
 extension HTTPTestServer {
     /// TCP connections the server has accepted so far, the one asking included if it is new.

@@ -19,8 +19,14 @@ struct MethodTests {
 
     @Test func putSendsBodyWithContentLengthAndNoExpect() async throws {
         let body = Data("hello, lectern".utf8)
-        let response = try await transport.execute(HTTPRequest(
-            method: "PUT", url: server.url("/echo"), headers: ["X-Custom": "one", "x-empty": ""], body: .data(body)))
+        let response = try await transport.execute(
+            HTTPRequest(
+                method: "PUT",
+                url: server.url("/echo"),
+                headers: ["X-Custom": "one", "x-empty": ""],
+                body: .data(body)
+            )
+        )
         let echo = try EchoReport(response)
         #expect(echo.method == "PUT")
         #expect(echo.body == body)
@@ -42,7 +48,9 @@ struct MethodTests {
 
     @Test func postSendsBodyWithoutCurlsFormContentType() async throws {
         let body = Data("Action=SendMessage&MessageBody=x".utf8)
-        let response = try await transport.execute(HTTPRequest(method: "POST", url: server.url("/echo"), body: .data(body)))
+        let response = try await transport.execute(
+            HTTPRequest(method: "POST", url: server.url("/echo"), body: .data(body))
+        )
         let echo = try EchoReport(response)
         #expect(echo.method == "POST")
         #expect(echo.body == body)
@@ -51,9 +59,14 @@ struct MethodTests {
     }
 
     @Test func postKeepsCallersContentType() async throws {
-        let response = try await transport.execute(HTTPRequest(
-            method: "POST", url: server.url("/echo"), headers: ["Content-Type": "application/x-amz-json-1.0"],
-            body: .data(Data("{}".utf8))))
+        let response = try await transport.execute(
+            HTTPRequest(
+                method: "POST",
+                url: server.url("/echo"),
+                headers: ["Content-Type": "application/x-amz-json-1.0"],
+                body: .data(Data("{}".utf8))
+            )
+        )
         #expect(try EchoReport(response).header("Content-Type") == "application/x-amz-json-1.0")
     }
 
@@ -74,7 +87,9 @@ struct MethodTests {
 
     @Test func otherMethodWithBodyKeepsItsNameAndContentLength() async throws {
         let body = Data("{\"op\":\"replace\"}".utf8)
-        let response = try await transport.execute(HTTPRequest(method: "PATCH", url: server.url("/echo"), body: .data(body)))
+        let response = try await transport.execute(
+            HTTPRequest(method: "PATCH", url: server.url("/echo"), body: .data(body))
+        )
         let echo = try EchoReport(response)
         #expect(echo.method == "PATCH")
         #expect(echo.body == body)
@@ -91,14 +106,25 @@ struct MethodTests {
     }
 
     @Test func headOfALargeObjectIgnoresTheMemoryLimit() async throws {
-        let response = try await transport.execute(HTTPRequest(
-            method: "HEAD", url: server.url("/bytes/100000"), destination: .memory(limit: 10)))
+        let response = try await transport.execute(
+            HTTPRequest(
+                method: "HEAD",
+                url: server.url("/bytes/100000"),
+                destination: .memory(limit: 10)
+            )
+        )
         #expect(response.headers["Content-Length"] == "100000")
     }
 
     @Test func callerContentLengthThatMatchesIsSentOnce() async throws {
-        let response = try await transport.execute(HTTPRequest(
-            method: "PUT", url: server.url("/echo"), headers: ["Content-Length": "3"], body: .data(Data("abc".utf8))))
+        let response = try await transport.execute(
+            HTTPRequest(
+                method: "PUT",
+                url: server.url("/echo"),
+                headers: ["Content-Length": "3"],
+                body: .data(Data("abc".utf8))
+            )
+        )
         let echo = try EchoReport(response)
         #expect(echo.headers.filter { $0.first?.lowercased() == "content-length" }.count == 1)
         #expect(echo.bodyLength == 3)

@@ -1,5 +1,6 @@
-@testable import HTTPTransport
 import Testing
+
+@testable import HTTPTransport
 
 struct ResponseHeadParserTests {
     private func parse(_ lines: [String]) -> ResponseHeadParser {
@@ -9,8 +10,10 @@ struct ResponseHeadParserTests {
     }
 
     @Test func keepsOnlyTheFinalHeadAfterContinue() {
-        let parser = parse(["HTTP/1.1 100 Continue\r\n", "X-Early: 1\r\n", "\r\n",
-                            "HTTP/1.1 201 Created\r\n", "ETag: \"abc\"\r\n", "x-amz-id:  spaced  \r\n", "\r\n"])
+        let parser = parse([
+            "HTTP/1.1 100 Continue\r\n", "X-Early: 1\r\n", "\r\n",
+            "HTTP/1.1 201 Created\r\n", "ETag: \"abc\"\r\n", "x-amz-id:  spaced  \r\n", "\r\n",
+        ])
         #expect(parser.status == 201)
         #expect(parser.hasFinalHead)
         #expect(parser.headers["X-Early"] == nil)

@@ -22,9 +22,13 @@ struct StreamingTests {
         let saved = scratch.file("saved-by-server.bin")
 
         // When the slice is PUT, the server stores exactly those bytes
-        let upload = try await transport.execute(HTTPRequest(
-            method: "PUT", url: server.url("/save?path=\(saved)"),
-            body: .file(path: source, offset: offset, length: length)))
+        let upload = try await transport.execute(
+            HTTPRequest(
+                method: "PUT",
+                url: server.url("/save?path=\(saved)"),
+                body: .file(path: source, offset: offset, length: length)
+            )
+        )
         let echo = try EchoReport(upload)
         #expect(echo.bodyLength == Int(length))
         #expect(echo.header("Content-Length") == "\(length)")
@@ -34,8 +38,13 @@ struct StreamingTests {
 
         // And downloading it back to a file gives the same bytes
         let downloaded = scratch.file("downloaded.bin")
-        let download = try await transport.execute(HTTPRequest(
-            method: "GET", url: server.url("/file?path=\(saved)"), destination: .file(path: downloaded)))
+        let download = try await transport.execute(
+            HTTPRequest(
+                method: "GET",
+                url: server.url("/file?path=\(saved)"),
+                destination: .file(path: downloaded)
+            )
+        )
         #expect(download.status == 200)
         #expect(download.body.isEmpty)
         #expect(download.bodyLength == Int64(length))
@@ -45,15 +54,25 @@ struct StreamingTests {
     @Test func fileBodyWithoutLengthSendsTheRestOfTheFile() async throws {
         let source = scratch.file("small.bin")
         try patternBytes(5000).write(to: URL(fileURLWithPath: source))
-        let response = try await transport.execute(HTTPRequest(
-            method: "PUT", url: server.url("/echo"), body: .file(path: source, offset: 4000)))
+        let response = try await transport.execute(
+            HTTPRequest(
+                method: "PUT",
+                url: server.url("/echo"),
+                body: .file(path: source, offset: 4000)
+            )
+        )
         #expect(try EchoReport(response).body == patternBytes(5000).suffix(1000))
     }
 
     @Test func emptyResponseToFileStillCreatesTheFile() async throws {
         let target = scratch.file("empty.bin")
-        let response = try await transport.execute(HTTPRequest(
-            method: "GET", url: server.url("/bytes/0"), destination: .file(path: target)))
+        let response = try await transport.execute(
+            HTTPRequest(
+                method: "GET",
+                url: server.url("/bytes/0"),
+                destination: .file(path: target)
+            )
+        )
         #expect(response.status == 200)
         #expect(FileManager.default.fileExists(atPath: target))
         #expect(try Data(contentsOf: URL(fileURLWithPath: target)).isEmpty)
@@ -61,8 +80,13 @@ struct StreamingTests {
 
     @Test func errorStatusToFileAlsoKeepsTheBodyInMemory() async throws {
         let target = scratch.file("error.bin")
-        let response = try await transport.execute(HTTPRequest(
-            method: "GET", url: server.url("/status/404"), destination: .file(path: target)))
+        let response = try await transport.execute(
+            HTTPRequest(
+                method: "GET",
+                url: server.url("/status/404"),
+                destination: .file(path: target)
+            )
+        )
         #expect(response.status == 404)
         #expect(response.body == Data("status 404".utf8))
         #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data("status 404".utf8))
@@ -70,8 +94,13 @@ struct StreamingTests {
 
     @Test func announcedBodyOverMemoryLimitFails() async throws {
         let error = await transportError {
-            try await transport.execute(HTTPRequest(
-                method: "GET", url: server.url("/bytes/100000"), destination: .memory(limit: 99_999)))
+            try await transport.execute(
+                HTTPRequest(
+                    method: "GET",
+                    url: server.url("/bytes/100000"),
+                    destination: .memory(limit: 99_999)
+                )
+            )
         }
         #expect(error?.kind == .responseTooLarge)
         #expect(error?.isRetryable == false)
@@ -79,15 +108,25 @@ struct StreamingTests {
 
     @Test func chunkedBodyOverMemoryLimitFails() async throws {
         let error = await transportError {
-            try await transport.execute(HTTPRequest(
-                method: "GET", url: server.url("/stream/300000"), destination: .memory(limit: 200_000)))
+            try await transport.execute(
+                HTTPRequest(
+                    method: "GET",
+                    url: server.url("/stream/300000"),
+                    destination: .memory(limit: 200_000)
+                )
+            )
         }
         #expect(error?.kind == .responseTooLarge)
     }
 
     @Test func bodyExactlyAtMemoryLimitIsAccepted() async throws {
-        let response = try await transport.execute(HTTPRequest(
-            method: "GET", url: server.url("/stream/300000"), destination: .memory(limit: 300_000)))
+        let response = try await transport.execute(
+            HTTPRequest(
+                method: "GET",
+                url: server.url("/stream/300000"),
+                destination: .memory(limit: 300_000)
+            )
+        )
         #expect(response.body == patternBytes(300_000))
     }
 }

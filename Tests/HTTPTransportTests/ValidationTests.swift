@@ -1,7 +1,8 @@
 import CCurl
 import Foundation
-@testable import HTTPTransport
 import Testing
+
+@testable import HTTPTransport
 
 /// Caller mistakes fail before anything is sent, with a clear typed error.
 @Suite(.timeLimit(.minutes(1)))
@@ -12,7 +13,9 @@ struct ValidationTests {
 
     @Test func missingBodyFileIsFileIO() async {
         let error = await transportError {
-            try await transport.execute(HTTPRequest(method: "PUT", url: url, body: .file(path: "/nonexistent/lectern.bin")))
+            try await transport.execute(
+                HTTPRequest(method: "PUT", url: url, body: .file(path: "/nonexistent/lectern.bin"))
+            )
         }
         #expect(error?.kind == .fileIO)
         #expect(error?.message.contains("/nonexistent/lectern.bin") == true)
@@ -24,7 +27,9 @@ struct ValidationTests {
         try patternBytes(10).write(to: URL(fileURLWithPath: path))
         for (offset, length) in [(UInt64(11), UInt64?.none), (5, 6), (0, 11)] {
             let error = await transportError {
-                try await transport.execute(HTTPRequest(method: "PUT", url: url, body: .file(path: path, offset: offset, length: length)))
+                try await transport.execute(
+                    HTTPRequest(method: "PUT", url: url, body: .file(path: path, offset: offset, length: length))
+                )
             }
             #expect(error?.kind == .fileIO, "offset \(offset) length \(String(describing: length))")
         }
@@ -33,8 +38,13 @@ struct ValidationTests {
     @Test func unwritableDestinationIsFileIO() async throws {
         let server = try await HTTPTestServer.start()
         let error = await transportError {
-            try await transport.execute(HTTPRequest(method: "GET", url: server.url("/bytes/10"),
-                                                    destination: .file(path: "/nonexistent/dir/out.bin")))
+            try await transport.execute(
+                HTTPRequest(
+                    method: "GET",
+                    url: server.url("/bytes/10"),
+                    destination: .file(path: "/nonexistent/dir/out.bin")
+                )
+            )
         }
         #expect(error?.kind == .fileIO)
     }
@@ -61,8 +71,14 @@ struct ValidationTests {
 
     @Test func contentLengthHeaderThatDisagreesWithTheBodyIsRejected() async {
         let error = await transportError {
-            try await transport.execute(HTTPRequest(method: "PUT", url: url, headers: ["Content-Length": "4"],
-                                                    body: .data(Data("abc".utf8))))
+            try await transport.execute(
+                HTTPRequest(
+                    method: "PUT",
+                    url: url,
+                    headers: ["Content-Length": "4"],
+                    body: .data(Data("abc".utf8))
+                )
+            )
         }
         #expect(error?.kind == .other)
     }
@@ -98,8 +114,13 @@ struct ValidationTests {
 struct ShutdownTests {
     @Test func shutdownCancelsRequestsInFlightAndRefusesNewOnes() async throws {
         let server = try await HTTPTestServer.start()
-        let transport = CurlTransport(timeouts: HTTPTimeouts(connect: .seconds(120), total: .seconds(120),
-                                                             lowSpeedWindow: .seconds(120)))
+        let transport = CurlTransport(
+            timeouts: HTTPTimeouts(
+                connect: .seconds(120),
+                total: .seconds(120),
+                lowSpeedWindow: .seconds(120)
+            )
+        )
         #expect(try await transport.execute(HTTPRequest(method: "GET", url: server.url("/bytes/10"))).status == 200)
         let hanging = Task { try await transport.execute(HTTPRequest(method: "GET", url: server.url("/hang"))) }
         try await Task.sleep(for: .milliseconds(300))

@@ -1,19 +1,35 @@
 import Foundation
+
 @testable import LecternAPI
 
 // Fixtures for pure tests of the router and the request layers, in the style of FlyingFox's
 // `HTTPRequest+Mock.swift`: every argument has a default, so a test names only what it is about.
 extension APIRequest {
-    static func make(_ method: String = "GET", _ path: String = "/", query: [String: String] = [:],
-                     headers: [String: String] = [:], body: Data = Data(), clientAddress: String? = nil) -> APIRequest {
+    static func make(
+        _ method: String = "GET",
+        _ path: String = "/",
+        query: [String: String] = [:],
+        headers: [String: String] = [:],
+        body: Data = Data(),
+        clientAddress: String? = nil
+    ) -> APIRequest {
         APIRequest(method: method, path: path, query: query, headers: headers, body: body, clientAddress: clientAddress)
     }
 }
 
 extension RequestContext {
     /// The context the layers see: `request` as `router` matched it.
-    static func make(_ request: APIRequest = .make(), router: Router = Router(), principal: Principal? = nil) -> RequestContext {
-        RequestContext(request: request, parameters: [:], principal: principal, match: router.match(method: request.method, path: request.path))
+    static func make(
+        _ request: APIRequest = .make(),
+        router: Router = Router(),
+        principal: Principal? = nil
+    ) -> RequestContext {
+        RequestContext(
+            request: request,
+            parameters: [:],
+            principal: principal,
+            match: router.match(method: request.method, path: request.path)
+        )
     }
 }
 
@@ -35,7 +51,12 @@ extension Router {
 /// The end of a chain in a pure test: answers 200 and remembers the context it got.
 final class RecordingHandler: Sendable {
     let seen = LockedBox<RequestContext?>(nil)
-    var next: RequestNext { { [seen] context in seen.set(context); return APIResponse(status: 200) } }
+    var next: RequestNext {
+        { [seen] context in
+            seen.set(context)
+            return APIResponse(status: 200)
+        }
+    }
 }
 
 final class LockedBox<Value: Sendable>: Sendable {

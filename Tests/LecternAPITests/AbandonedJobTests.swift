@@ -1,8 +1,9 @@
 import AWS
 import Foundation
-@testable import LecternAPI
 import LecternCore
 import Testing
+
+@testable import LecternAPI
 
 /// No lecture stays `processing` for good (issue #13): jobs SQS moved to the DLQ fail their lecture with a reason,
 /// lectures whose worker and message both vanished are queued again, and both can be retried from where they end.
@@ -14,14 +15,25 @@ import Testing
         _ = try await world.drain()
         let version = try #require(try await world.services.store.get(id)?.jobVersion)
         for claim in 0..<claims {
-            try await world.services.store.claim(id, version: version, workerID: "dead-\(claim)", leaseSeconds: 5,
-                                                 attemptLimit: 100, now: Date().addingTimeInterval(-600 + Double(claim) * 10))
+            try await world.services.store.claim(
+                id,
+                version: version,
+                workerID: "dead-\(claim)",
+                leaseSeconds: 5,
+                attemptLimit: 100,
+                now: Date().addingTimeInterval(-600 + Double(claim) * 10)
+            )
         }
         return (id, version)
     }
 
     func sweep(_ world: TestWorld) -> DeadLetterSweep {
-        DeadLetterSweep(sqs: world.services.sqs, store: world.services.store, deadLetterQueueURL: world.deadLetterQueueURL, holdSeconds: 30)
+        DeadLetterSweep(
+            sqs: world.services.sqs,
+            store: world.services.store,
+            deadLetterQueueURL: world.deadLetterQueueURL,
+            holdSeconds: 30
+        )
     }
 
     @Test func aJobTheRedrivePolicyMovedFailsItsLectureWithAReasonAndRetryWorksFromThere() async throws {
@@ -65,8 +77,13 @@ import Testing
         // and a lecture already published.
         let (done, doneVersion) = try await abandonedLecture(world, claims: 1)
         try await world.services.store.claim(done, version: doneVersion, workerID: "finisher", leaseSeconds: 300)
-        try await world.services.store.publish(done, version: doneVersion, prefix: "renditions/\(done)/\(doneVersion)/",
-                                               durationSeconds: 1, workerID: "finisher")
+        try await world.services.store.publish(
+            done,
+            version: doneVersion,
+            prefix: "renditions/\(done)/\(doneVersion)/",
+            durationSeconds: 1,
+            workerID: "finisher"
+        )
         for (id, version) in [(held, heldVersion), (done, doneVersion)] {
             let job = JobMessage(lectureID: id, sourceKey: ObjectKeys.source(lectureID: id), outputVersion: version)
             _ = try await world.services.sqs.sendMessage(world.deadLetterQueueURL, body: job.encoded())
@@ -121,7 +138,11 @@ import Testing
             }
         }
         #expect(try OutboxSweeper.Settings.fromEnvironment([:]).abandonedAfter == 300)
-        #expect(try OutboxSweeper.Settings.fromEnvironment(["LECTERN_ABANDONED_LEASE_SECONDS": "60"]).abandonedAfter == 60)
-        #expect(throws: APIConfigError.self) { try OutboxSweeper.Settings.fromEnvironment(["LECTERN_ABANDONED_LEASE_SECONDS": "1"]) }
+        #expect(
+            try OutboxSweeper.Settings.fromEnvironment(["LECTERN_ABANDONED_LEASE_SECONDS": "60"]).abandonedAfter == 60
+        )
+        #expect(throws: APIConfigError.self) {
+            try OutboxSweeper.Settings.fromEnvironment(["LECTERN_ABANDONED_LEASE_SECONDS": "1"])
+        }
     }
 }

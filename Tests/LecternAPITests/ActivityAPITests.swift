@@ -1,8 +1,9 @@
 import AWS
 import Foundation
-@testable import LecternAPI
 import LecternCore
 import Testing
+
+@testable import LecternAPI
 
 /// Issue 19: a student's visits and watch progress through the API — always the caller's own, only on lectures they can
 /// see, with the encoded duration as the truth.
@@ -57,25 +58,37 @@ import Testing
 
     @Test func watchedSticksAndTheEncodedDurationIsTheTruth() async throws {
         let world = try await TestWorld.make()
-        let fixture = try await PublishedFixture.make(in: world, course: "CS101")   // encoded: 10 s
+        let fixture = try await PublishedFixture.make(in: world, course: "CS101")  // encoded: 10 s
         let id = fixture.record.lectureId
         let student = try await world.token(.student, courses: ["CS101"])
         try await world.withClient(.inProcess) { client in
             // A page claiming the lecture is 1 s long cannot mark 1 s as "watched".
             let short = try await Self.report(client, id, token: student, #"{"position": 1, "duration": 1}"#)
-            #expect(short.status == 422 && short.problem?.detail.contains("not this lecture's") == true, "\(short.text)")
-            #expect(try await Self.activity(client, token: student).lectures[id] == nil, "a refused report was recorded")
+            #expect(
+                short.status == 422 && short.problem?.detail.contains("not this lecture's") == true,
+                "\(short.text)"
+            )
+            #expect(
+                try await Self.activity(client, token: student).lectures[id] == nil,
+                "a refused report was recorded"
+            )
 
-            #expect(try await Self.report(client, id, token: student, #"{"position": 9.8, "duration": 10.2}"#).status == 204)
+            #expect(
+                try await Self.report(client, id, token: student, #"{"position": 9.8, "duration": 10.2}"#).status == 204
+            )
             #expect(try await Self.activity(client, token: student).lectures[id]?.completed == true)
-            #expect(try await Self.report(client, id, token: student, #"{"position": 0, "duration": 10}"#).status == 204)
+            #expect(
+                try await Self.report(client, id, token: student, #"{"position": 0, "duration": 10}"#).status == 204
+            )
             let again = try #require(try await Self.activity(client, token: student).lectures[id])
             #expect(again.position == 0 && again.completed)
         }
     }
 
-    @Test(arguments: [#"{"position": -1, "duration": 10}"#, #"{"position": 1, "duration": 0}"#,
-                      #"{"position": 30, "duration": 10}"#, #"{"position": 1, "duration": 100000}"#])
+    @Test(arguments: [
+        #"{"position": -1, "duration": 10}"#, #"{"position": 1, "duration": 0}"#,
+        #"{"position": 30, "duration": 10}"#, #"{"position": 1, "duration": 100000}"#,
+    ])
     func aBadReportIsRefusedWithAReason(body: String) async throws {
         let world = try await TestWorld.make()
         let fixture = try await PublishedFixture.make(in: world, course: "CS101")
@@ -96,14 +109,21 @@ import Testing
         let student = try await world.token(.student, courses: ["CS101"])
         let outsider = try await world.token(.student, user: "outsider", courses: ["CS999"])
         try await world.withClient(.inProcess) { client in
-            #expect(try await LectureEditTests.patch(client, id, token: professor, #"{"visibility": "draft"}"#).status == 200)
+            #expect(
+                try await LectureEditTests.patch(client, id, token: professor, #"{"visibility": "draft"}"#).status
+                    == 200
+            )
             let draft = try await Self.report(client, id, token: student, #"{"position": 9.9, "duration": 10}"#)
             #expect(draft.status == 404, "a student recorded progress on a draft: \(draft.status)")
             #expect(try await Self.activity(client, token: student).lectures.isEmpty)
             // Course staff previewing it may (harmless: their own activity).
-            #expect(try await Self.report(client, id, token: professor, #"{"position": 1, "duration": 10}"#).status == 204)
+            #expect(
+                try await Self.report(client, id, token: professor, #"{"position": 1, "duration": 10}"#).status == 204
+            )
             // Another course's student: 403 on the lecture and on the course's activity routes.
-            #expect(try await Self.report(client, id, token: outsider, #"{"position": 1, "duration": 10}"#).status == 403)
+            #expect(
+                try await Self.report(client, id, token: outsider, #"{"position": 1, "duration": 10}"#).status == 403
+            )
             #expect(try await client.call("GET", "/v1/courses/CS101/activity", token: outsider).status == 403)
             #expect(try await client.call("POST", "/v1/courses/CS101/visits", token: outsider).status == 403)
             #expect(try await client.call("POST", "/v1/courses/CS101/visits").status == 401)
@@ -115,9 +135,17 @@ import Testing
         let world = try await TestWorld.make()
         let professor = try await world.token(.professor, courses: ["CS101"])
         let id = ObjectKeys.newLectureID()
-        let record = LectureRecord(lectureId: id, courseId: "CS101", ownerId: "professor-1", title: "Later", filename: "l.mov",
-                                   contentType: "video/quicktime", sizeBytes: 6, sourceKey: ObjectKeys.source(lectureID: id),
-                                   state: .processing)
+        let record = LectureRecord(
+            lectureId: id,
+            courseId: "CS101",
+            ownerId: "professor-1",
+            title: "Later",
+            filename: "l.mov",
+            contentType: "video/quicktime",
+            sizeBytes: 6,
+            sourceKey: ObjectKeys.source(lectureID: id),
+            state: .processing
+        )
         try await world.services.store.create(record)
         try await world.withClient(.inProcess) { client in
             let response = try await Self.report(client, id, token: professor, #"{"position": 1, "duration": 10}"#)

@@ -31,18 +31,32 @@ import Testing
         let world = try await TestWorld.make()
         let token = try await world.token(.professor, courses: ["CS101"])
         try await world.withClient(via) { client in
-            let missingField = try await client.call("POST", "/v1/lectures", token: token,
-                                                     body: Data(#"{"title":"W1","course":"CS101","filename":"a.mp4","contentType":"video/mp4"}"#.utf8))
+            let missingField = try await client.call(
+                "POST",
+                "/v1/lectures",
+                token: token,
+                body: Data(#"{"title":"W1","course":"CS101","filename":"a.mp4","contentType":"video/mp4"}"#.utf8)
+            )
             #expect(missingField.status == 400)
             #expect(missingField.problem?.detail == "missing field 'size'")
 
-            let wrongType = try await client.call("POST", "/v1/lectures", token: token,
-                                                  body: Data(#"{"title":"W1","course":"CS101","filename":"a.mp4","size":"big","contentType":"video/mp4"}"#.utf8))
+            let wrongType = try await client.call(
+                "POST",
+                "/v1/lectures",
+                token: token,
+                body: Data(
+                    #"{"title":"W1","course":"CS101","filename":"a.mp4","size":"big","contentType":"video/mp4"}"#.utf8
+                )
+            )
             #expect(wrongType.status == 400)
             #expect(wrongType.problem?.detail == "field 'size' must be an integer")
 
-            let nested = try await client.call("POST", "/v1/lectures/lec_x/upload/parts", token: token,
-                                               body: Data(#"{"partNumbers":[1,"two"]}"#.utf8))
+            let nested = try await client.call(
+                "POST",
+                "/v1/lectures/lec_x/upload/parts",
+                token: token,
+                body: Data(#"{"partNumbers":[1,"two"]}"#.utf8)
+            )
             #expect(nested.status == 400)
             #expect(nested.problem?.detail == "field 'partNumbers[1]' must be an integer")
 
@@ -50,8 +64,13 @@ import Testing
             #expect(notJSON.status == 400)
             #expect(notJSON.problem?.detail == "the body is not valid JSON")
 
-            let plain = try await client.call("POST", "/v1/lectures", token: token, headers: ["Content-Type": "text/plain"],
-                                              body: Data("hello".utf8))
+            let plain = try await client.call(
+                "POST",
+                "/v1/lectures",
+                token: token,
+                headers: ["Content-Type": "text/plain"],
+                body: Data("hello".utf8)
+            )
             #expect(plain.status == 415)
         }
     }
@@ -60,7 +79,12 @@ import Testing
         let world = try await TestWorld.make { $0.maxBodyBytes = 2_048 }
         let token = try await world.token(.professor, courses: ["CS101"])
         try await world.withClient(via) { client in
-            let response = try await client.call("POST", "/v1/lectures", token: token, body: Data(repeating: UInt8(ascii: " "), count: 4_096))
+            let response = try await client.call(
+                "POST",
+                "/v1/lectures",
+                token: token,
+                body: Data(repeating: UInt8(ascii: " "), count: 4_096)
+            )
             #expect(response.status == 413)
             #expect(response.problem?.detail.contains("2048 bytes") == true)
             // The connection (live) still serves the next request.

@@ -1,6 +1,7 @@
 import Foundation
-@testable import LecternAPI
 import Testing
+
+@testable import LecternAPI
 
 /// `GET /v1/me`, added by following docs/ARCHITECTURE.md's "How to add an API endpoint": the handler alone, then
 /// through the application's own chain (the route declares bearer access), without moto.
@@ -18,8 +19,15 @@ import Testing
         router.add("GET /v1/me") { context in try CallerView.handle(context) }
         let layer = try await RequestLayerTests.authentication()
         let chain = RequestLayers.chain([RoutingLayer(), layer], around: RequestLayers.routeHandler)
-        await #expect { try await chain(.make(.make("GET", "/v1/me"), router: router)) } throws: { ($0 as? APIProblem)?.status == 401 }
-        let response = try await chain(.make(.make("GET", "/v1/me", headers: try await RequestLayerTests.bearer(.student, user: "s-9")), router: router))
+        await #expect { try await chain(.make(.make("GET", "/v1/me"), router: router)) } throws: {
+            ($0 as? APIProblem)?.status == 401
+        }
+        let response = try await chain(
+            .make(
+                .make("GET", "/v1/me", headers: try await RequestLayerTests.bearer(.student, user: "s-9")),
+                router: router
+            )
+        )
         #expect(String(decoding: response.body, as: UTF8.self).contains(#""userId":"s-9""#))
     }
 }

@@ -3,8 +3,10 @@ import LecternAPI
 import Testing
 
 @Suite("Configuration from the environment") struct ConfigTests {
-    let minimal = ["LECTERN_LECTURES_TABLE": "lectures", "LECTERN_BUCKET": "media", "LECTERN_QUEUE_URL": "jobs",
-                   "LECTERN_JWT_SECRET": "0123456789abcdef0123456789abcdef"]
+    let minimal = [
+        "LECTERN_LECTURES_TABLE": "lectures", "LECTERN_BUCKET": "media", "LECTERN_QUEUE_URL": "jobs",
+        "LECTERN_JWT_SECRET": "0123456789abcdef0123456789abcdef",
+    ]
 
     @Test func minimalDevelopmentSettingsGiveTheDefaults() throws {
         let config = try APIConfig.fromEnvironment(minimal)
@@ -20,7 +22,9 @@ import Testing
             try APIConfig.fromEnvironment([:])
         } throws: { error in
             let text = "\(error)"
-            return ["LECTERN_LECTURES_TABLE", "LECTERN_BUCKET", "LECTERN_QUEUE_URL", "LECTERN_JWKS_FILE"].allSatisfy(text.contains)
+            return ["LECTERN_LECTURES_TABLE", "LECTERN_BUCKET", "LECTERN_QUEUE_URL", "LECTERN_JWKS_FILE"].allSatisfy(
+                text.contains
+            )
         }
     }
 
@@ -30,11 +34,15 @@ import Testing
         environment["LECTERN_JWKS_URL"] = "https://id.example.edu/jwks.json"
         #expect { try APIConfig.fromEnvironment(environment) } throws: { error in
             let problems = (error as? APIConfigError)?.problems ?? []
-            return problems.count == 2 && problems.contains { $0.contains("LECTERN_JWT_ISSUER") } && problems.contains { $0.contains("LECTERN_JWT_AUDIENCE") }
+            return problems.count == 2 && problems.contains { $0.contains("LECTERN_JWT_ISSUER") }
+                && problems.contains { $0.contains("LECTERN_JWT_AUDIENCE") }
         }
         environment["LECTERN_JWT_ISSUER"] = "https://id.example.edu"
         environment["LECTERN_JWT_AUDIENCE"] = "lectern"
-        #expect((try? APIConfig.fromEnvironment(environment))?.keySource == .jwksURL(URL(string: "https://id.example.edu/jwks.json")!))
+        #expect(
+            (try? APIConfig.fromEnvironment(environment))?.keySource
+                == .jwksURL(URL(string: "https://id.example.edu/jwks.json")!)
+        )
     }
 
     @Test func badValuesSayWhatIsWrong() {
@@ -45,8 +53,10 @@ import Testing
         environment["LECTERN_CORS_ORIGIN"] = "https://portal.example.edu/app/"
         #expect { try APIConfig.fromEnvironment(environment) } throws: { error in
             let problems = (error as? APIConfigError)?.problems ?? []
-            return problems.count == 4 && problems.contains { $0.contains("only one of") } && problems.contains { $0.hasPrefix("PORT=eighty") }
-                && problems.contains { $0.hasPrefix("LECTERN_MIN_PART_BYTES=1024") } && problems.contains { $0.hasPrefix("LECTERN_CORS_ORIGIN") }
+            return problems.count == 4 && problems.contains { $0.contains("only one of") }
+                && problems.contains { $0.hasPrefix("PORT=eighty") }
+                && problems.contains { $0.hasPrefix("LECTERN_MIN_PART_BYTES=1024") }
+                && problems.contains { $0.hasPrefix("LECTERN_CORS_ORIGIN") }
         }
     }
 
@@ -57,20 +67,25 @@ import Testing
         #expect(defaults.failedSignInsPerMinute == 30 && defaults.forwardedHops == 0)
 
         var environment = minimal
-        environment.merge(["METRICS_PORT": "0", "METRICS_HOST": "0.0.0.0", "LECTERN_JWT_MAX_LIFETIME_SECONDS": "3600",
-                           "LECTERN_JWT_IAT_LEEWAY_SECONDS": "5", "LECTERN_FAILED_SIGNINS_PER_MINUTE": "10",
-                           "LECTERN_FORWARDED_HOPS": "1"]) { $1 }
+        environment.merge([
+            "METRICS_PORT": "0", "METRICS_HOST": "0.0.0.0", "LECTERN_JWT_MAX_LIFETIME_SECONDS": "3600",
+            "LECTERN_JWT_IAT_LEEWAY_SECONDS": "5", "LECTERN_FAILED_SIGNINS_PER_MINUTE": "10",
+            "LECTERN_FORWARDED_HOPS": "1",
+        ]) { $1 }
         let changed = try APIConfig.fromEnvironment(environment)
         #expect(changed.metricsPort == 0 && changed.metricsHost == nil)
         #expect(changed.tokenLimits == TokenLimits(maxLifetime: .seconds(3_600), issuedAtLeeway: .seconds(5)))
         #expect(changed.failedSignInsPerMinute == 10 && changed.forwardedHops == 1)
 
         environment = minimal
-        environment.merge(["METRICS_PORT": "8080", "METRICS_HOST": "localhost", "LECTERN_JWT_MAX_LIFETIME_SECONDS": "10"]) { $1 }
+        environment.merge([
+            "METRICS_PORT": "8080", "METRICS_HOST": "localhost", "LECTERN_JWT_MAX_LIFETIME_SECONDS": "10",
+        ]) { $1 }
         #expect { try APIConfig.fromEnvironment(environment) } throws: { error in
             let problems = (error as? APIConfigError)?.problems ?? []
             return problems.count == 3 && problems.contains { $0.hasPrefix("METRICS_PORT=8080 must differ from PORT") }
-                && problems.contains { $0.hasPrefix("METRICS_HOST=localhost") } && problems.contains { $0.hasPrefix("LECTERN_JWT_MAX_LIFETIME_SECONDS=10") }
+                && problems.contains { $0.hasPrefix("METRICS_HOST=localhost") }
+                && problems.contains { $0.hasPrefix("LECTERN_JWT_MAX_LIFETIME_SECONDS=10") }
         }
     }
 

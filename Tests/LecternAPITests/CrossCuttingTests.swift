@@ -7,21 +7,34 @@ import Testing
         let portal = "https://portal.example.edu"
         let world = try await TestWorld.make { $0.corsOrigin = portal }
         try await world.withClient(via) { client in
-            let preflight = try await client.call("OPTIONS", "/v1/lectures", headers: [
-                "Origin": portal, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type",
-            ])
+            let preflight = try await client.call(
+                "OPTIONS",
+                "/v1/lectures",
+                headers: [
+                    "Origin": portal, "Access-Control-Request-Method": "POST",
+                    "Access-Control-Request-Headers": "authorization, content-type",
+                ]
+            )
             #expect(preflight.status == 204)
             #expect(preflight.header("Access-Control-Allow-Origin") == portal)
             #expect(preflight.header("Access-Control-Allow-Headers")?.contains("Authorization") == true)
 
-            let stranger = try await client.call("OPTIONS", "/v1/lectures", headers: ["Origin": "https://evil.example", "Access-Control-Request-Method": "POST"])
+            let stranger = try await client.call(
+                "OPTIONS",
+                "/v1/lectures",
+                headers: ["Origin": "https://evil.example", "Access-Control-Request-Method": "POST"]
+            )
             #expect(stranger.status == 403)
             #expect(stranger.header("Access-Control-Allow-Origin") == nil)
 
             let simple = try await client.call("GET", "/v1/lectures/lec_x", headers: ["Origin": portal])
             #expect(simple.status == 401)
             #expect(simple.header("Access-Control-Allow-Origin") == portal)
-            #expect(try await client.call("GET", "/healthz", headers: ["Origin": "https://evil.example"]).header("Access-Control-Allow-Origin") == nil)
+            #expect(
+                try await client.call("GET", "/healthz", headers: ["Origin": "https://evil.example"]).header(
+                    "Access-Control-Allow-Origin"
+                ) == nil
+            )
         }
     }
 
@@ -30,8 +43,16 @@ import Testing
         let alice = try await world.token(.professor, user: "alice", courses: ["CS101"])
         let bob = try await world.token(.professor, user: "bob", courses: ["CS101"])
         try await world.withClient(via) { client in
-            let body = CreateLectureRequest(title: "T", course: "CS101", filename: "t.mp4", size: 10, contentType: "video/mp4")
-            for _ in 0..<2 { #expect(try await client.call("POST", "/v1/lectures", token: alice, json: body).status == 201) }
+            let body = CreateLectureRequest(
+                title: "T",
+                course: "CS101",
+                filename: "t.mp4",
+                size: 10,
+                contentType: "video/mp4"
+            )
+            for _ in 0..<2 {
+                #expect(try await client.call("POST", "/v1/lectures", token: alice, json: body).status == 201)
+            }
             let limited = try await client.call("POST", "/v1/lectures", token: alice, json: body)
             #expect(limited.status == 429)
             #expect(Int(limited.header("Retry-After") ?? "") ?? 0 >= 1)
@@ -50,7 +71,9 @@ import Testing
             #expect(try await client.call("GET", "/metrics").status == 404)
             let metrics = world.app.metrics.exposition()
             #expect(metrics.contains(#"lectern_api_requests_total{route="/healthz",method="GET",status="200"} 3"#))
-            #expect(metrics.contains(#"lectern_api_requests_total{route="/v1/lectures/:id",method="GET",status="401"} 1"#))
+            #expect(
+                metrics.contains(#"lectern_api_requests_total{route="/v1/lectures/:id",method="GET",status="401"} 1"#)
+            )
             #expect(metrics.contains(#"lectern_api_requests_total{route="unmatched",method="GET",status="404"} 1"#))
             #expect(metrics.contains("lectern_api_request_duration_seconds_bucket"))
         }

@@ -1,11 +1,14 @@
 import Foundation
-@testable import LecternAPI
 import LecternCore
 import Testing
 
+@testable import LecternAPI
+
 @Suite("The MP4 download saves <title>.mp4") struct DownloadDispositionTests {
     @Test func oddTitlesMakeSafeHeaders() throws {
-        let header = DownloadDisposition.attachment(title: "Week 3: \"Quotes\" / and\\slashes\r\nSet-Cookie: x=1 — Ünïcödé 講義")
+        let header = DownloadDisposition.attachment(
+            title: "Week 3: \"Quotes\" / and\\slashes\r\nSet-Cookie: x=1 — Ünïcödé 講義"
+        )
         // One header line: no CR/LF can end it and start another.
         #expect(!header.contains("\r") && !header.contains("\n"))
         let fallback = try #require(header.firstMatch(of: /filename="([^"]*)"/)?.1)
@@ -18,7 +21,10 @@ import Testing
     }
 
     @Test func namesAreCutAndNeverEmptyOrHidden() {
-        #expect(DownloadDisposition.safeName(String(repeating: "a", count: 500)).count == DownloadDisposition.maxNameCharacters)
+        #expect(
+            DownloadDisposition.safeName(String(repeating: "a", count: 500)).count
+                == DownloadDisposition.maxNameCharacters
+        )
         #expect(DownloadDisposition.safeName("   ") == "lecture")
         #expect(DownloadDisposition.safeName("\"/\\") == "lecture")
         #expect(DownloadDisposition.safeName("..hidden.") == "hidden")
@@ -33,12 +39,16 @@ import Testing
         let fixture = try await PublishedFixture.make(in: world, course: "CS101", title: title)
         let student = try await world.token(.student, courses: ["CS101"])
         try await world.withClient(via) { client in
-            let lecture = try await client.call("GET", "/v1/lectures/\(fixture.record.lectureId)", token: student).decode(LectureView.self)
+            let lecture = try await client.call("GET", "/v1/lectures/\(fixture.record.lectureId)", token: student)
+                .decode(LectureView.self)
             let mp4 = try #require(lecture.playback?.mp4)
             // The link asks S3 for the header that makes the browser save the file under the title (S3's
             // `response-content-disposition`, botocore's GetObject `ResponseContentDisposition`), inside the signature
             let query = try #require(URLComponents(url: mp4, resolvingAgainstBaseURL: false)?.queryItems)
-            #expect(query.first { $0.name == "response-content-disposition" }?.value == DownloadDisposition.attachment(title: title))
+            #expect(
+                query.first { $0.name == "response-content-disposition" }?.value
+                    == DownloadDisposition.attachment(title: title)
+            )
             #expect(query.first { $0.name == "X-Amz-Signature" } != nil)
             // When the browser follows the download link, storage answers with the file
             let answer = try await TestWorld.get(mp4)

@@ -1,7 +1,9 @@
 import Foundation
-@testable import LecternAPI
 import Synchronization
 import Testing
+
+@testable import LecternAPI
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,7 +41,8 @@ import Glibc
             Task {
                 try await RawSocket.onThread {
                     let socket = try RawSocket(port: port, receiveTimeout: 60)
-                    let requests = (0..<pipelined).map { "GET /busy/\(client)/\($0) HTTP/1.1\r\nHost: test\r\n\r\n" }.joined()
+                    let requests = (0..<pipelined).map { "GET /busy/\(client)/\($0) HTTP/1.1\r\nHost: test\r\n\r\n" }
+                        .joined()
                     // Written from another thread so reading starts at once: the answers must never fill the buffers.
                     Thread { socket.send(requests) }.start()
                     for index in 0..<pipelined {
@@ -53,8 +56,11 @@ import Glibc
         }
         // When every busy connection is being served
         let deadline = ContinuousClock.now + .seconds(30)
-        while (0..<busyConnections).contains(where: { client in !log.snapshot.contains { $0.hasPrefix("/busy/\(client)/") } }),
-              ContinuousClock.now < deadline {
+        while (0..<busyConnections).contains(where: { client in
+            !log.snapshot.contains { $0.hasPrefix("/busy/\(client)/") }
+        }),
+            ContinuousClock.now < deadline
+        {
             try await Task.sleep(for: .milliseconds(1))
         }
         // Then a new connection's single request
@@ -71,10 +77,14 @@ import Glibc
         let handled = log.snapshot
         #expect(handled.count == busyConnections * pipelined + 1)
         let probeIndex = try #require(handled.firstIndex(of: "/probe"))
-        let firstDrained = (0..<busyConnections).compactMap { client in handled.lastIndex(of: "/busy/\(client)/\(pipelined - 1)") }.min()
+        let firstDrained = (0..<busyConnections).compactMap { client in
+            handled.lastIndex(of: "/busy/\(client)/\(pipelined - 1)")
+        }.min()
         let drainedIndex = try #require(firstDrained)
-        #expect(probeIndex < drainedIndex,
-                "the new connection waited until a busy one had drained its pipeline (probe at \(probeIndex), first drain at \(drainedIndex))")
+        #expect(
+            probeIndex < drainedIndex,
+            "the new connection waited until a busy one had drained its pipeline (probe at \(probeIndex), first drain at \(drainedIndex))"
+        )
     }
 }
 
@@ -83,12 +93,15 @@ import Glibc
     @Test func everyRequestRunsOnTheServersOneLoopThread() async throws {
         let threads = Mutex<Set<UInt>>([])
         // Given a server with one event loop
-        let harness = try await EngineHarness.start({ $0.eventLoops = 1 }, handler: { _ in
-            threads.withLock { _ = $0.insert(UInt(pthread_self())) }
-            await Task.yield()
-            threads.withLock { _ = $0.insert(UInt(pthread_self())) }
-            return .text("ok")
-        })
+        let harness = try await EngineHarness.start(
+            { $0.eventLoops = 1 },
+            handler: { _ in
+                threads.withLock { _ = $0.insert(UInt(pthread_self())) }
+                await Task.yield()
+                threads.withLock { _ = $0.insert(UInt(pthread_self())) }
+                return .text("ok")
+            }
+        )
         let port = harness.port
         // When several connections send many requests at once (the cooperative pool has a thread per core and
         // would spread them over all of its threads)
@@ -99,7 +112,9 @@ import Glibc
                         let socket = try RawSocket(port: port)
                         for index in 0..<100 {
                             socket.send("GET /c/\(client)/\(index) HTTP/1.1\r\nHost: test\r\n\r\n")
-                            guard try socket.readResponse().status == 200 else { throw RawSocket.Failure(description: "not 200") }
+                            guard try socket.readResponse().status == 200 else {
+                                throw RawSocket.Failure(description: "not 200")
+                            }
                         }
                     }
                 }

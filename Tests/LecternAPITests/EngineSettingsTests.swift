@@ -1,17 +1,23 @@
 import Foundation
-@testable import LecternAPI
 import Testing
+
+@testable import LecternAPI
 
 /// `LECTERN_API_*`: the engine's listen address and limits, from the environment to the running server.
 @Suite("HTTP engine settings") struct EngineSettingsTests {
-    let minimal = ["LECTERN_LECTURES_TABLE": "lectures", "LECTERN_BUCKET": "media", "LECTERN_QUEUE_URL": "jobs",
-                   "LECTERN_JWT_SECRET": "0123456789abcdef0123456789abcdef"]
+    let minimal = [
+        "LECTERN_LECTURES_TABLE": "lectures", "LECTERN_BUCKET": "media", "LECTERN_QUEUE_URL": "jobs",
+        "LECTERN_JWT_SECRET": "0123456789abcdef0123456789abcdef",
+    ]
 
     @Test func defaultsAreTheEngines() throws {
         let settings = try APIConfig.fromEnvironment(minimal).engine
         let engine = HTTP1Server.Configuration()
         #expect(settings.host == nil)
-        #expect(settings.maxConnections == engine.maxConnections && settings.maxConnectionsPerClient == engine.maxConnectionsPerClient)
+        #expect(
+            settings.maxConnections == engine.maxConnections
+                && settings.maxConnectionsPerClient == engine.maxConnectionsPerClient
+        )
         #expect(.seconds(settings.handlerTimeoutSeconds) == engine.handlerTimeout)
         #expect(settings.maxHeadBytes == engine.maxHeadBytes && settings.maxHeaderFields == engine.maxHeaderFields)
     }
@@ -33,7 +39,10 @@ import Testing
         expected.maxHeadBytes = 32_768
         expected.maxHeaderFields = 50
         #expect(settings == expected)
-        #expect(try APIConfig.fromEnvironment(minimal.merging(["LECTERN_API_HOST": "10.0.1.5"]) { $1 }).engine.host == "10.0.1.5")
+        #expect(
+            try APIConfig.fromEnvironment(minimal.merging(["LECTERN_API_HOST": "10.0.1.5"]) { $1 }).engine.host
+                == "10.0.1.5"
+        )
     }
 
     @Test func badValuesAreNamedAtOnce() {
@@ -43,13 +52,20 @@ import Testing
         environment["LECTERN_API_HANDLER_TIMEOUT_SECONDS"] = "soon"
         #expect { try APIConfig.fromEnvironment(environment) } throws: { error in
             let problems = (error as? APIConfigError)?.problems ?? []
-            return problems.count == 3 && ["LECTERN_API_HOST=localhost", "LECTERN_API_MAX_CONNECTIONS=0", "LECTERN_API_HANDLER_TIMEOUT_SECONDS=soon"]
+            return problems.count == 3
+                && [
+                    "LECTERN_API_HOST=localhost", "LECTERN_API_MAX_CONNECTIONS=0",
+                    "LECTERN_API_HANDLER_TIMEOUT_SECONDS=soon",
+                ]
                 .allSatisfy { name in problems.contains { $0.hasPrefix(name) } }
         }
     }
 
     @Test func theServerAppliesTheLimitsAndCountsRefusalsInItsMetrics() async throws {
-        let world = try await TestWorld.make { $0.engine.maxConnections = 1; $0.engine.maxHeaderFields = 10 }
+        let world = try await TestWorld.make {
+            $0.engine.maxConnections = 1
+            $0.engine.maxHeaderFields = 10
+        }
         let server = try APIServer(application: world.app, host: "127.0.0.1", port: 0)
         let running = Task { try await server.run() }
         try await server.waitUntilListening(timeout: 30)
@@ -70,6 +86,8 @@ import Testing
         #expect(served == 200)
         #expect(refused == 503)
         #expect(fields == 431)
-        #expect(world.app.metrics.exposition().contains(#"lectern_api_connections_refused_total{reason="server-full"} 1"#))
+        #expect(
+            world.app.metrics.exposition().contains(#"lectern_api_connections_refused_total{reason="server-full"} 1"#)
+        )
     }
 }

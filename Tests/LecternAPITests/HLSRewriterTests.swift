@@ -1,5 +1,6 @@
-@testable import LecternAPI
 import Testing
+
+@testable import LecternAPI
 
 @Suite("HLS rewriting rules") struct HLSRewriterTests {
     @Test func renditionIDsRoundTripAndRefuseEscapes() {
@@ -31,16 +32,18 @@ import Testing
         let rewritten = try await HLSRewriter.rewrite(playlist) { uri in
             HLSRewriter.isAbsolute(uri) ? nil : "S3(\(uri))"
         }
-        #expect(rewritten == """
-            #EXTM3U
-            #EXT-X-MAP:URI="S3(init.mp4)",BYTERANGE="100@0"
-            #EXTINF:6.0,
-            S3(segment_00000.m4s)
-            #EXT-X-KEY:METHOD=NONE
-            #EXTINF:4.0,
-            https://cdn.example.edu/absolute.m4s
-            #EXT-X-ENDLIST
+        #expect(
+            rewritten == """
+                #EXTM3U
+                #EXT-X-MAP:URI="S3(init.mp4)",BYTERANGE="100@0"
+                #EXTINF:6.0,
+                S3(segment_00000.m4s)
+                #EXT-X-KEY:METHOD=NONE
+                #EXTINF:4.0,
+                https://cdn.example.edu/absolute.m4s
+                #EXT-X-ENDLIST
 
-            """)
+                """
+        )
     }
 }

@@ -1,13 +1,17 @@
 import Foundation
-@testable import LecternAPI
 import Synchronization
 import Testing
+
+@testable import LecternAPI
 
 /// What RFC 9112 makes a server refuse, and the engine's own limits, over real sockets: each case here was once
 /// accepted (issue #13's probe).
 @Suite("HTTP/1.1 engine refuses what RFC 9112 refuses") struct HTTP1ConformanceTests {
     /// Sends `request` on a fresh connection; the answer and whether the server then closed.
-    static func exchange(_ request: String, _ configure: (inout HTTP1Server.Configuration) -> Void = { _ in }) async throws -> (RawSocket.Response, Bool) {
+    static func exchange(
+        _ request: String,
+        _ configure: (inout HTTP1Server.Configuration) -> Void = { _ in }
+    ) async throws -> (RawSocket.Response, Bool) {
         let harness = try await EngineHarness.start(configure)
         return try await harness.withConnection { socket in
             socket.send(request)
@@ -48,8 +52,10 @@ import Testing
         let harness = try await EngineHarness.start()
         let (first, closed) = try await harness.withConnection { socket in
             // Given an HTTP/1.0 request with Transfer-Encoding asking to keep the connection, and a second request
-            socket.send("POST /first HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
-                        + "GET /second HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            socket.send(
+                "POST /first HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+                    + "GET /second HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+            )
             // Then the first is answered, and the server closes instead of reading the second
             return (try socket.readResponse(), socket.waitForClose())
         }
@@ -67,7 +73,9 @@ import Testing
         "0\r\nBad trailer\r\n\r\n",
     ])
     func chunkLinesOutsideTheGrammarAre400(body: String) async throws {
-        let (response, closed) = try await Self.exchange("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
+        let (response, closed) = try await Self.exchange(
+            "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + body
+        )
         #expect(response.status == 400, "\(response.text)")
         #expect(closed)
     }
@@ -75,7 +83,9 @@ import Testing
     @Test func aCompleteChunkLineOverTheLimitIs400() async throws {
         // A 20 KB extension line arriving whole (the limit was only checked on lines still incomplete)
         let line = "5;x=" + String(repeating: "a", count: 20_000) + "\r\nhello\r\n0\r\n\r\n"
-        let (response, closed) = try await Self.exchange("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + line)
+        let (response, closed) = try await Self.exchange(
+            "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + line
+        )
         #expect(response.status == 400, "\(response.text)")
         #expect(closed)
     }
@@ -84,7 +94,9 @@ import Testing
         // 40 chunks of one byte, each with a 1 KB extension: each line is short, together they are 40 KB
         let chunk = "1;x=" + String(repeating: "e", count: 1_000) + "\r\na\r\n"
         let body = String(repeating: chunk, count: 40) + "0\r\n\r\n"
-        let (response, _) = try await Self.exchange("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
+        let (response, _) = try await Self.exchange(
+            "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + body
+        )
         #expect(response.status == 400, "\(response.text)")
         #expect((response.json?["detail"] as? String ?? "").contains("extensions"))
     }
@@ -139,7 +151,9 @@ import Testing
         #expect(APIRequest(method: "PATCH", path: "/").method == "PATCH")
     }
 
-    @Test(arguments: ["GET / HTTP/1.1\nHost: t\n\n", "GET / HTTP/1.1\r\nHost: t\n\r\n", "GET / HTTP/1.1\r\nHost: t\r\nX: 1\n"])
+    @Test(arguments: [
+        "GET / HTTP/1.1\nHost: t\n\n", "GET / HTTP/1.1\r\nHost: t\n\r\n", "GET / HTTP/1.1\r\nHost: t\r\nX: 1\n",
+    ])
     func aBareLFHeadIs400AtOnce(request: String) async throws {
         // The head timeout (10 s by default) is longer than this test's 10 s receive timeout: an answer only after
         // the timeout is no answer here.
@@ -165,7 +179,9 @@ import Testing
         #expect(duplicates.status == 431, "\(duplicates.text)")
     }
 
-    static func fields(_ count: Int, _ name: (Int) -> String) -> String { (0..<count).map { "\(name($0)): v\r\n" }.joined() }
+    static func fields(_ count: Int, _ name: (Int) -> String) -> String {
+        (0..<count).map { "\(name($0)): v\r\n" }.joined()
+    }
 
     // MARK: Engine limits
 
@@ -184,7 +200,9 @@ import Testing
             try (0..<count).map { index in
                 let socket = try RawSocket(port: port)
                 socket.send(HTTP1EngineTests.get("/held/\(index)"))
-                guard try socket.readResponse().status == 200 else { throw RawSocket.Failure(description: "not served") }
+                guard try socket.readResponse().status == 200 else {
+                    throw RawSocket.Failure(description: "not served")
+                }
                 return socket
             }
         }
@@ -238,10 +256,13 @@ import Testing
     }
 
     @Test func aHandlerPastItsTimeoutGetsA503AndTheConnectionCloses() async throws {
-        let harness = try await EngineHarness.start({ $0.handlerTimeout = .milliseconds(300) }, handler: { _ in
-            try? await Task.sleep(for: .seconds(2))
-            return .text("too late")
-        })
+        let harness = try await EngineHarness.start(
+            { $0.handlerTimeout = .milliseconds(300) },
+            handler: { _ in
+                try? await Task.sleep(for: .seconds(2))
+                return .text("too late")
+            }
+        )
         let (response, closed) = try await harness.withConnection { socket in
             socket.send(HTTP1EngineTests.get("/slow"))
             return (try socket.readResponse(), socket.waitForClose())
@@ -252,9 +273,15 @@ import Testing
         #expect(closed)
     }
 
-    @Test(arguments: ["GET / HTTP/1.1\r\nHost: test\r\nX-Slow: ", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly a few"])
+    @Test(arguments: [
+        "GET / HTTP/1.1\r\nHost: test\r\nX-Slow: ",
+        "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly a few",
+    ])
     func aRequestBegunButNotFinishedInTimeGetsA408(request: String) async throws {
-        let (response, closed) = try await Self.exchange(request) { $0.headTimeout = .milliseconds(200); $0.bodyTimeout = .milliseconds(200) }
+        let (response, closed) = try await Self.exchange(request) {
+            $0.headTimeout = .milliseconds(200)
+            $0.bodyTimeout = .milliseconds(200)
+        }
         #expect(response.status == 408, "\(response.text)")
         #expect(response.headers["connection"] == "close")
         #expect(closed)
@@ -278,7 +305,9 @@ import Testing
             }
             let before = Self.virtualBytes()
             // When each announces a 32 MiB body (512 MiB in all) and sends ten bytes of it
-            for socket in sockets { socket.send("POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: \(32 << 20)\r\n\r\n0123456789") }
+            for socket in sockets {
+                socket.send("POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: \(32 << 20)\r\n\r\n0123456789")
+            }
             usleep(500_000)
             let after = Self.virtualBytes()
             withExtendedLifetime(sockets) {}

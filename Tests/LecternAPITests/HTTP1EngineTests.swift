@@ -1,7 +1,8 @@
 import Foundation
-@testable import LecternAPI
 import Synchronization
 import Testing
+
+@testable import LecternAPI
 
 /// The HTTP/1.1 engine over real loopback sockets, with raw bytes: persistence, pipelining, bodies, limits,
 /// timeouts and stopping. The handler echoes what the application would have received.
@@ -29,7 +30,10 @@ import Testing
         let harness = try await EngineHarness.start()
         let echoed = try await harness.withConnection { socket in
             // Given three requests, the second with a body, written at once
-            socket.send(Self.get("/first") + "POST /second HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhello" + Self.get("/third"))
+            socket.send(
+                Self.get("/first") + "POST /second HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhello"
+                    + Self.get("/third")
+            )
             // Then three answers come back, in order
             return try (0..<3).map { _ in try socket.readResponse().echoed }
         }
@@ -68,7 +72,10 @@ import Testing
         let body = String(repeating: "0123456789", count: 20_000)
         let (big, next) = try await harness.withConnection { socket in
             // Given a 200 kB body and the next request in the same stream
-            socket.send("POST /big HTTP/1.1\r\nHost: test\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body + Self.get("/next"))
+            socket.send(
+                "POST /big HTTP/1.1\r\nHost: test\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+                    + Self.get("/next")
+            )
             return (try socket.readResponse().echoed, try socket.readResponse().echoed)
         }
         // Then the body read straight from the socket stopped at its end, and the next request parsed
@@ -81,7 +88,9 @@ import Testing
         let response = try await harness.withConnection { socket in
             socket.send("POST /upload HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n")
             // Pieces split inside size lines, data and CRLFs, with an extension and a trailer.
-            for piece in ["5\r", "\nhel", "lo\r\n", "1;name=value\r\n,\r\n6\r\n wor", "ld\r\n0\r\nX-Checksum: 1\r\n", "\r\n"] {
+            for piece in [
+                "5\r", "\nhel", "lo\r\n", "1;name=value\r\n,\r\n6\r\n wor", "ld\r\n0\r\nX-Checksum: 1\r\n", "\r\n",
+            ] {
                 socket.send(piece)
                 usleep(5_000)
             }
@@ -97,7 +106,10 @@ import Testing
     @Test func chunkedBodiesOverTheLimitAre413() async throws {
         let harness = try await EngineHarness.start { $0.maxBodyBytes = 1_024 }
         let response = try await harness.withConnection { socket in
-            socket.send("POST /upload HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + String(repeating: "a", count: 1_024) + "\r\n1\r\n")
+            socket.send(
+                "POST /upload HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n"
+                    + String(repeating: "a", count: 1_024) + "\r\n1\r\n"
+            )
             return try socket.readResponse()
         }
         #expect(response.status == 413)
@@ -204,8 +216,10 @@ import Testing
     @Test func headersPathAndQueryReachTheApplicationAsTheRouterExpects() async throws {
         let harness = try await EngineHarness.start()
         let echoed = try await harness.withConnection { socket in
-            socket.send("\r\nGET /v1/./courses/../lectures/caf%C3%A9?access_token=a%2Bb&x=1&x=2&flag HTTP/1.1\r\n"
-                        + "HOST: test\r\nAUTHORIZATION:   Bearer abc  \r\nAccept: a\r\naccept: b\r\n\r\n")
+            socket.send(
+                "\r\nGET /v1/./courses/../lectures/caf%C3%A9?access_token=a%2Bb&x=1&x=2&flag HTTP/1.1\r\n"
+                    + "HOST: test\r\nAUTHORIZATION:   Bearer abc  \r\nAccept: a\r\naccept: b\r\n\r\n"
+            )
             return try socket.readResponse().echoed
         }
         #expect(echoed?.method == "GET")
@@ -247,7 +261,10 @@ import Testing
     @Test func aClientThatDoesNotReadItsAnswerIsCutOffByTheSendTimeout() async throws {
         // Given an answer far larger than the socket buffers, and a client that never reads it
         let large = Data(count: 32 << 20)
-        let harness = try await EngineHarness.start({ $0.sendTimeout = .milliseconds(200) }, handler: { _ in APIResponse(status: 200, body: large) })
+        let harness = try await EngineHarness.start(
+            { $0.sendTimeout = .milliseconds(200) },
+            handler: { _ in APIResponse(status: 200, body: large) }
+        )
         let port = harness.port
         let socket = try await RawSocket.onThread { () throws -> RawSocket in
             let socket = try RawSocket(port: port)
@@ -316,15 +333,21 @@ import Testing
         let port = harness.port
         await harness.stop()
         let refused = try await RawSocket.onThread { () -> Bool in
-            do { _ = try RawSocket(port: port); return false } catch { return true }
+            do {
+                _ = try RawSocket(port: port)
+                return false
+            } catch { return true }
         }
         #expect(refused)
     }
 
     @Test func responsesDropApplicationFramingHeadersAndNeutraliseLineBreaks() async throws {
         let harness = try await EngineHarness.start(handler: { _ in
-            APIResponse(status: 200, headers: ["Content-Length": "999", "Connection": "close", "X-Name": "a\r\nInjected: yes"],
-                        body: Data("ok".utf8))
+            APIResponse(
+                status: 200,
+                headers: ["Content-Length": "999", "Connection": "close", "X-Name": "a\r\nInjected: yes"],
+                body: Data("ok".utf8)
+            )
         })
         let (first, second) = try await harness.withConnection { socket in
             socket.send(Self.get("/a") + Self.get("/b"))
@@ -336,7 +359,8 @@ import Testing
     }
 
     @Test func noContentAnswersCarryNoBodyOrLength() async throws {
-        let harness = try await EngineHarness.start(handler: { _ in APIResponse(status: 204, body: Data("ignored".utf8)) })
+        let harness = try await EngineHarness.start(handler: { _ in APIResponse(status: 204, body: Data("ignored".utf8))
+        })
         let (first, second) = try await harness.withConnection { socket in
             socket.send(Self.get("/a") + Self.get("/b"))
             return (try socket.readResponse(), try socket.readResponse())

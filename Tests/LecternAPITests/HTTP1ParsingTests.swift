@@ -1,6 +1,7 @@
 import Foundation
-@testable import LecternAPI
 import Testing
+
+@testable import LecternAPI
 
 /// The engine's pure parts, without sockets: head parser, chunked decoder, response encoder.
 @Suite("HTTP/1.1 parsing and encoding") struct HTTP1ParsingTests {
@@ -14,12 +15,19 @@ import Testing
     }
 
     @Test func aTypicalAPIRequestHead() throws {
-        let head = try parse("POST /v1/lectures?x=1 HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer t.o.k\r\nContent-Length: 42\r\nContent-Type: application/json")
+        let head = try parse(
+            "POST /v1/lectures?x=1 HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer t.o.k\r\nContent-Length: 42\r\nContent-Type: application/json"
+        )
         #expect(head.method == "POST")
         #expect(head.path == "/v1/lectures")
         #expect(head.query == ["x": "1"])
         #expect(head.version == .http11)
-        #expect(head.headers == ["host": "api", "authorization": "Bearer t.o.k", "content-length": "42", "content-type": "application/json"])
+        #expect(
+            head.headers == [
+                "host": "api", "authorization": "Bearer t.o.k", "content-length": "42",
+                "content-type": "application/json",
+            ]
+        )
         #expect(head.framing == .length(42))
         #expect(head.keepAlive && !head.expectsContinue)
     }
@@ -70,10 +78,13 @@ import Testing
     @Test func arbitraryBytesNeverCrashTheParser() {
         // Seeded pseudo-random heads built from the bytes that matter to the grammar: every one either parses or is
         // a 4xx/5xx problem (a crash would end the test process).
-        let alphabet = Array("GET /?=&%:;, \t\r\nHTTP/1.0chunkedContent-Length0123456789aZ".utf8) + [0, 0x7F, 0xC3, 0xFF]
+        let alphabet =
+            Array("GET /?=&%:;, \t\r\nHTTP/1.0chunkedContent-Length0123456789aZ".utf8) + [0, 0x7F, 0xC3, 0xFF]
         var state: UInt64 = 0x2545_F491_4F6C_DD1D
         func next() -> Int {
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
             return Int(state % UInt64(Int.max))
         }
         var refused = 0
@@ -90,7 +101,9 @@ import Testing
 
     // MARK: Chunked
 
-    static let chunked = Array("4\r\nWiki\r\n7;ext=1\r\npedia, \r\nB\r\nin chunks.\n\r\n0\r\nTrailer: x\r\n\r\nNEXT".utf8)
+    static let chunked = Array(
+        "4\r\nWiki\r\n7;ext=1\r\npedia, \r\nB\r\nin chunks.\n\r\n0\r\nTrailer: x\r\n\r\nNEXT".utf8
+    )
 
     @Test func chunkedBodiesDecodeHoweverTheBytesAreSplit() throws {
         // Every split point of the stream into two reads gives the same body and stops before the next request.
@@ -103,7 +116,10 @@ import Testing
                 pending.removeFirst(used)
             }
             #expect(decoder.isComplete, "split at \(split)")
-            #expect(String(decoding: decoder.takeBody(), as: UTF8.self) == "Wikipedia, in chunks.\n", "split at \(split)")
+            #expect(
+                String(decoding: decoder.takeBody(), as: UTF8.self) == "Wikipedia, in chunks.\n",
+                "split at \(split)"
+            )
             #expect(pending == Array("NEXT".utf8), "split at \(split)")
         }
     }
@@ -111,7 +127,9 @@ import Testing
     @Test func chunkedBodiesAreCheckedAgainstTheLimitBeforeTheirBytesArrive() {
         var decoder = ChunkedBodyDecoder(limit: 10, maxLineBytes: 100)
         #expect(throws: APIProblem.bodyTooLarge(limit: 10)) {
-            _ = try Array("5\r\nhello\r\n6\r\n".utf8).withUnsafeBytes { raw throws(APIProblem) in try decoder.consume(raw) }
+            _ = try Array("5\r\nhello\r\n6\r\n".utf8).withUnsafeBytes { raw throws(APIProblem) in
+                try decoder.consume(raw)
+            }
         }
     }
 
@@ -126,13 +144,17 @@ import Testing
     @Test(arguments: ["5 junk", "5;a=\"x\ry\"", "5;a=x\ry", "5 ", "5;", "5;a=", "5;a=\"open", "5;=b", "5;a b", "g", ""])
     func chunkSizeLinesFollowTheGrammar(line: String) {
         #expect(throws: APIProblem.self, "\(line)") {
-            _ = try Array(line.utf8).withUnsafeBufferPointer { bytes throws(APIProblem) in try ChunkedBodyDecoder.parseSizeLine(bytes) }
+            _ = try Array(line.utf8).withUnsafeBufferPointer { bytes throws(APIProblem) in
+                try ChunkedBodyDecoder.parseSizeLine(bytes)
+            }
         }
     }
 
     @Test func chunkExtensionsAreParsedAndCounted() throws {
         func parse(_ line: String) throws(APIProblem) -> (Int, Int) {
-            let result = try Array(line.utf8).withUnsafeBufferPointer { bytes throws(APIProblem) in try ChunkedBodyDecoder.parseSizeLine(bytes) }
+            let result = try Array(line.utf8).withUnsafeBufferPointer { bytes throws(APIProblem) in
+                try ChunkedBodyDecoder.parseSizeLine(bytes)
+            }
             return (result.size, result.extensionBytes)
         }
         #expect(try parse("1f") == (31, 0))
@@ -159,10 +181,14 @@ import Testing
     }
 
     @Test func headsNeedExactlyOneHostAndAKnownMethod() {
-        #expect(throws: APIProblem.malformedRequest("an HTTP/1.1 request must have a Host field")) { try parse("GET / HTTP/1.1") }
+        #expect(throws: APIProblem.malformedRequest("an HTTP/1.1 request must have a Host field")) {
+            try parse("GET / HTTP/1.1")
+        }
         #expect(throws: APIProblem.self) { try parse("GET / HTTP/1.1\r\nHost: a\r\nhost: a") }
         #expect(throws: APIProblem.methodNotImplemented("get")) { try parse("get / HTTP/1.1\r\nHost: a") }
-        #expect(throws: APIProblem.tooManyFields(limit: 100)) { try parse("GET / HTTP/1.1\r\n" + String(repeating: "A: b\r\n", count: 100) + "Host: a") }
+        #expect(throws: APIProblem.tooManyFields(limit: 100)) {
+            try parse("GET / HTTP/1.1\r\n" + String(repeating: "A: b\r\n", count: 100) + "Host: a")
+        }
         #expect(throws: Never.self) { try parse("GET / HTTP/1.0") }
     }
 
@@ -175,22 +201,50 @@ import Testing
         #expect(buffer.capacity == 16)
     }
 
-
     // MARK: Encoding
 
     @Test func theAnswerIsOneBufferWithHeadAndBody() {
         let date = Array("Thu, 03 Dec 2026 11:58:43 GMT".utf8)
-        let response = APIResponse(status: 201, headers: ["Location": "/v1/lectures/x"], body: Data("{}".utf8), contentType: "application/json")
-        let text = String(decoding: ResponseEncoder.encode(response, persistence: .keepAlive, date: date), as: UTF8.self)
-        #expect(text == "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nLocation: /v1/lectures/x\r\n"
-                + "Date: Thu, 03 Dec 2026 11:58:43 GMT\r\nContent-Length: 2\r\n\r\n{}")
-        let closing = String(decoding: ResponseEncoder.encode(APIResponse(status: 404), persistence: .close, date: date), as: UTF8.self)
-        #expect(closing == "HTTP/1.1 404 Not Found\r\nDate: Thu, 03 Dec 2026 11:58:43 GMT\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        let http10 = String(decoding: ResponseEncoder.encode(APIResponse(status: 304), persistence: .keepAliveHTTP10, date: date), as: UTF8.self)
-        #expect(http10 == "HTTP/1.1 304 Not Modified\r\nDate: Thu, 03 Dec 2026 11:58:43 GMT\r\nConnection: keep-alive\r\n\r\n")
+        let response = APIResponse(
+            status: 201,
+            headers: ["Location": "/v1/lectures/x"],
+            body: Data("{}".utf8),
+            contentType: "application/json"
+        )
+        let text = String(
+            decoding: ResponseEncoder.encode(response, persistence: .keepAlive, date: date),
+            as: UTF8.self
+        )
+        #expect(
+            text == "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nLocation: /v1/lectures/x\r\n"
+                + "Date: Thu, 03 Dec 2026 11:58:43 GMT\r\nContent-Length: 2\r\n\r\n{}"
+        )
+        let closing = String(
+            decoding: ResponseEncoder.encode(APIResponse(status: 404), persistence: .close, date: date),
+            as: UTF8.self
+        )
+        #expect(
+            closing
+                == "HTTP/1.1 404 Not Found\r\nDate: Thu, 03 Dec 2026 11:58:43 GMT\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        let http10 = String(
+            decoding: ResponseEncoder.encode(APIResponse(status: 304), persistence: .keepAliveHTTP10, date: date),
+            as: UTF8.self
+        )
+        #expect(
+            http10
+                == "HTTP/1.1 304 Not Modified\r\nDate: Thu, 03 Dec 2026 11:58:43 GMT\r\nConnection: keep-alive\r\n\r\n"
+        )
         // An application's own Date is kept, and not doubled
-        let own = ResponseEncoder.encode(APIResponse(status: 200, headers: ["Date": "Mon, 01 Jan 2024 00:00:00 GMT"]), persistence: .keepAlive, date: date)
-        #expect(String(decoding: own, as: UTF8.self) == "HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\nContent-Length: 0\r\n\r\n")
+        let own = ResponseEncoder.encode(
+            APIResponse(status: 200, headers: ["Date": "Mon, 01 Jan 2024 00:00:00 GMT"]),
+            persistence: .keepAlive,
+            date: date
+        )
+        #expect(
+            String(decoding: own, as: UTF8.self)
+                == "HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\nContent-Length: 0\r\n\r\n"
+        )
     }
 
     @Test(arguments: [0, 784_111_777, 951_782_400, 1_764_763_123, 4_102_444_799])

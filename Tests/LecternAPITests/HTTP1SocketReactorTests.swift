@@ -1,7 +1,9 @@
 import Foundation
-@testable import LecternAPI
 import Synchronization
 import Testing
+
+@testable import LecternAPI
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -180,7 +182,12 @@ import Glibc
         defer { _ = Glibc.close(peer) }
         #expect(throws: SocketReactorError.stopped) { _ = try ConnectionSocket(adopting: local, reactor: reactor) }
         // ConnectionSocket closed the descriptor it was given: the peer reads end of file.
-        #expect(try await RawSocket.onThread { var byte: UInt8 = 0; return recv(peer, &byte, 1, 0) } == 0)
+        #expect(
+            try await RawSocket.onThread {
+                var byte: UInt8 = 0
+                return recv(peer, &byte, 1, 0)
+            } == 0
+        )
     }
 
     // MARK: Lost wake-ups
@@ -196,7 +203,8 @@ import Glibc
         #expect(recv(pair.socket.descriptor, &byte, 1, 0) == -1 && errno == EAGAIN)
         pair.peerSend("x")
         try await Self.eventually { registration.readiness(.read) != readiness }
-        try await within("the late wait", Task { try await registration.wait(for: .read, unchangedSince: readiness) }).get()
+        try await within("the late wait", Task { try await registration.wait(for: .read, unchangedSince: readiness) })
+            .get()
         #expect(recv(pair.socket.descriptor, &byte, 1, 0) == 1 && byte == UInt8(ascii: "x"))
     }
 
@@ -210,31 +218,38 @@ import Glibc
         let pairs = 32, rounds = 1000
         let sockets = try (0..<pairs).map { _ in
             let (local, peer) = try Self.loopbackPair(peerNonBlocking: true)
-            return (try ConnectionSocket(adopting: local, reactor: reactor), try ConnectionSocket(adopting: peer, reactor: reactor))
+            return (
+                try ConnectionSocket(adopting: local, reactor: reactor),
+                try ConnectionSocket(adopting: peer, reactor: reactor)
+            )
         }
-        let replies = try await within("the ping-pong", limit: .seconds(120), Task {
-            try await withThrowingTaskGroup(of: Int.self) { group in
-                for (server, client) in sockets {
-                    group.addTask {
-                        for _ in 0..<rounds {
-                            let request = try await server.receive(count: 1)
-                            try await server.send([request[0] &+ 1])
+        let replies = try await within(
+            "the ping-pong",
+            limit: .seconds(120),
+            Task {
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for (server, client) in sockets {
+                        group.addTask {
+                            for _ in 0..<rounds {
+                                let request = try await server.receive(count: 1)
+                                try await server.send([request[0] &+ 1])
+                            }
+                            return 0
                         }
-                        return 0
-                    }
-                    group.addTask {
-                        var correct = 0
-                        for round in 0..<rounds {
-                            let value = UInt8(truncatingIfNeeded: round)
-                            try await client.send([value])
-                            if try await client.receive(count: 1) == Data([value &+ 1]) { correct += 1 }
+                        group.addTask {
+                            var correct = 0
+                            for round in 0..<rounds {
+                                let value = UInt8(truncatingIfNeeded: round)
+                                try await client.send([value])
+                                if try await client.receive(count: 1) == Data([value &+ 1]) { correct += 1 }
+                            }
+                            return correct
                         }
-                        return correct
                     }
+                    return try await group.reduce(0, +)
                 }
-                return try await group.reduce(0, +)
             }
-        }).get()
+        ).get()
         #expect(replies == pairs * rounds)
     }
 
@@ -267,7 +282,9 @@ import Glibc
         #expect(reactor.registration(for: old.token) == nil)
         #expect(reactor.registration(for: socket.registration.token) === socket.registration)
         // …the old registration refuses to park…
-        await #expect(throws: SocketReactorError.deregistered) { try await old.wait(for: .read, unchangedSince: old.readiness(.read)) }
+        await #expect(throws: SocketReactorError.deregistered) {
+            try await old.wait(for: .read, unchangedSince: old.readiness(.read))
+        }
         // …and the new socket is served by the reactor.
         let reading = Task { try await socket.receive(count: 3) }
         try await Self.eventually { socket.registration.isParked(.read) }
@@ -296,7 +313,12 @@ import Glibc
         }
 
         func closePeer() {
-            if peerOpen.withLock({ open in defer { open = false }; return open }) { _ = Glibc.close(peer) }
+            if peerOpen.withLock({ open in
+                defer { open = false }
+                return open
+            }) {
+                _ = Glibc.close(peer)
+            }
         }
     }
 
@@ -311,7 +333,10 @@ import Glibc
 
     /// A connected loopback TCP pair: `local` non-blocking (for the reactor), `peer` blocking with a 10 s receive
     /// timeout unless asked otherwise. Small buffers make a few megabytes enough to fill them.
-    static func loopbackPair(smallBuffers: Bool = false, peerNonBlocking: Bool = false) throws -> (local: Int32, peer: Int32) {
+    static func loopbackPair(
+        smallBuffers: Bool = false,
+        peerNonBlocking: Bool = false
+    ) throws -> (local: Int32, peer: Int32) {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard listener >= 0 else { throw Failure(description: "socket: \(errno)") }
         defer { _ = Glibc.close(listener) }
@@ -321,7 +346,8 @@ import Glibc
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                bind(listener, address, length) == 0 && listen(listener, 1) == 0 && getsockname(listener, address, &length) == 0
+                bind(listener, address, length) == 0 && listen(listener, 1) == 0
+                    && getsockname(listener, address, &length) == 0
             }
         }
         guard bound else { throw Failure(description: "bind/listen: \(errno)") }
@@ -368,7 +394,9 @@ import Glibc
     static func eventually(_ condition: () -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while !condition() {
-            guard ContinuousClock.now < deadline else { throw Failure(description: "condition not reached within 10 s") }
+            guard ContinuousClock.now < deadline else {
+                throw Failure(description: "condition not reached within 10 s")
+            }
             try await Task.sleep(for: .milliseconds(1))
         }
     }
@@ -377,7 +405,11 @@ import Glibc
 /// Waits for `task`; if it has not finished within `limit`, cancels it and fails: a wait that never ends must fail
 /// the test, not hang the suite.
 @discardableResult
-func within<T: Sendable>(_ what: String, limit: Duration = .seconds(10), _ task: Task<T, any Error>) async throws -> Result<T, any Error> {
+func within<T: Sendable>(
+    _ what: String,
+    limit: Duration = .seconds(10),
+    _ task: Task<T, any Error>
+) async throws -> Result<T, any Error> {
     let watchdog = Task { () -> Bool in
         do { try await Task.sleep(for: limit) } catch { return false }
         task.cancel()
@@ -385,7 +417,9 @@ func within<T: Sendable>(_ what: String, limit: Duration = .seconds(10), _ task:
     }
     let result = await task.result
     watchdog.cancel()
-    if await watchdog.value { throw HTTP1SocketReactorTests.Failure(description: "\(what) did not finish within \(limit)") }
+    if await watchdog.value {
+        throw HTTP1SocketReactorTests.Failure(description: "\(what) did not finish within \(limit)")
+    }
     return result
 }
 

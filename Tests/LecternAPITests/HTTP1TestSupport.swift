@@ -1,7 +1,9 @@
 import Foundation
-@testable import LecternAPI
 import Logging
 import Testing
+
+@testable import LecternAPI
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,7 +34,9 @@ final class RawSocket: @unchecked Sendable {
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         // No close here: once every property is set, a throwing init still runs deinit, which closes it. Closing
         // twice closed whatever had reused the number meanwhile (another test's epoll descriptor).
@@ -48,7 +52,9 @@ final class RawSocket: @unchecked Sendable {
     func send(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes.withUnsafeBytes {
+                Glibc.send(descriptor, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
             guard sent > 0 else { return false }
             offset += sent
         }
@@ -71,7 +77,8 @@ final class RawSocket: @unchecked Sendable {
                 var headers: [String: String] = [:]
                 for line in lines {
                     let parts = line.split(separator: ":", maxSplits: 1)
-                    headers[parts[0].lowercased()] = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+                    headers[parts[0].lowercased()] =
+                        parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
                 }
                 let length = Int(headers["content-length"] ?? "0") ?? 0
                 let total = end.upperBound + length
@@ -100,7 +107,10 @@ final class RawSocket: @unchecked Sendable {
         while pending.count < count {
             let received = recv(descriptor, &buffer, buffer.count, 0)
             guard received > 0 else {
-                throw Failure(description: received == 0 ? "connection closed after \(pending.count) bytes" : "recv failed: errno \(errno)")
+                throw Failure(
+                    description: received == 0
+                        ? "connection closed after \(pending.count) bytes" : "recv failed: errno \(errno)"
+                )
             }
             pending += buffer[0..<received]
         }
@@ -131,15 +141,31 @@ struct EngineHarness {
     let running: Task<Void, any Error>
 
     static let echo: HTTP1Server.Handler = { request in
-        .json(EchoedRequest(method: request.method, path: request.path, query: request.query, headers: request.headers,
-                            body: String(decoding: request.body, as: UTF8.self), clientAddress: request.clientAddress))
+        .json(
+            EchoedRequest(
+                method: request.method,
+                path: request.path,
+                query: request.query,
+                headers: request.headers,
+                body: String(decoding: request.body, as: UTF8.self),
+                clientAddress: request.clientAddress
+            )
+        )
     }
 
-    static func start(_ configure: (inout HTTP1Server.Configuration) -> Void = { _ in },
-                      handler: @escaping HTTP1Server.Handler = echo) async throws -> EngineHarness {
+    static func start(
+        _ configure: (inout HTTP1Server.Configuration) -> Void = { _ in },
+        handler: @escaping HTTP1Server.Handler = echo
+    ) async throws -> EngineHarness {
         var configuration = HTTP1Server.Configuration()
         configure(&configuration)
-        let server = HTTP1Server(host: "127.0.0.1", port: 0, configuration: configuration, logger: Logger(label: "test"), handler: handler)
+        let server = HTTP1Server(
+            host: "127.0.0.1",
+            port: 0,
+            configuration: configuration,
+            logger: Logger(label: "test"),
+            handler: handler
+        )
         let running = Task { try await server.run() }
         try await server.waitUntilListening(timeout: .seconds(30))
         return EngineHarness(server: server, port: try #require(server.port), running: running)

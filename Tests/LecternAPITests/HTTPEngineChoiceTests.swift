@@ -1,13 +1,16 @@
 import Foundation
-@testable import LecternAPI
 import Logging
 import ServiceLifecycle
 import Testing
 
+@testable import LecternAPI
+
 /// `APIServer` runs our engine, the only one; `LECTERN_HTTP_ENGINE` no longer chooses.
 @Suite("APIServer's HTTP engine") struct HTTPEngineChoiceTests {
-    let minimal = ["LECTERN_LECTURES_TABLE": "lectures", "LECTERN_BUCKET": "media", "LECTERN_QUEUE_URL": "jobs",
-                   "LECTERN_JWT_SECRET": "0123456789abcdef0123456789abcdef"]
+    let minimal = [
+        "LECTERN_LECTURES_TABLE": "lectures", "LECTERN_BUCKET": "media", "LECTERN_QUEUE_URL": "jobs",
+        "LECTERN_JWT_SECRET": "0123456789abcdef0123456789abcdef",
+    ]
 
     /// FlyingFox's server is no longer an option: a deployment that still asks for it is told so at start rather
     /// than silently served by another engine; `lectern` names the one there is and is accepted.
@@ -18,7 +21,9 @@ import Testing
         environment["LECTERN_HTTP_ENGINE"] = "flyingfox"
         #expect { try APIConfig.fromEnvironment(environment) } throws: { error in
             (error as? APIConfigError)?.problems
-                == ["LECTERN_HTTP_ENGINE=flyingfox is no longer supported: the API has one HTTP engine; remove the setting"]
+                == [
+                    "LECTERN_HTTP_ENGINE=flyingfox is no longer supported: the API has one HTTP engine; remove the setting"
+                ]
         }
     }
 

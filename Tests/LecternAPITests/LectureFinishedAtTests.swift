@@ -1,7 +1,8 @@
 import Foundation
-@testable import LecternAPI
 import LecternCore
 import Testing
+
+@testable import LecternAPI
 
 /// The professor's "since your last visit" reads `finishedAt` from the list: there only while the lecture is ready or
 /// failed, so a retried lecture (queued or encoding again) is not listed with its earlier failure's time.
@@ -10,8 +11,17 @@ import Testing
 
     @Test(arguments: LectureState.allCases)
     func finishedAtIsShownOnlyForReadyAndFailedLectures(state: LectureState) throws {
-        var record = LectureRecord(lectureId: "lec_1", courseId: "CS101", ownerId: "prof-1", title: "Week 1", filename: "w1.mp4",
-                                   contentType: "video/mp4", sizeBytes: 1, sourceKey: "uploads/lec_1/source", state: state)
+        var record = LectureRecord(
+            lectureId: "lec_1",
+            courseId: "CS101",
+            ownerId: "prof-1",
+            title: "Week 1",
+            filename: "w1.mp4",
+            contentType: "video/mp4",
+            sizeBytes: 1,
+            sourceKey: "uploads/lec_1/source",
+            state: state
+        )
         // A lecture that failed once and was retried keeps the old time on its record.
         record.finishedAt = Self.finished
         let view = LectureView(record)

@@ -5,7 +5,12 @@ import LecternCore
 import Testing
 
 @Suite("Retry, delete and operations") struct LifecycleTests {
-    func uploadAndComplete(_ client: APIClient, world: TestWorld, token: String, course: String = "CS101") async throws -> String {
+    func uploadAndComplete(
+        _ client: APIClient,
+        world: TestWorld,
+        token: String,
+        course: String = "CS101"
+    ) async throws -> String {
         let data = TestWorld.bytes(1_000)
         let created = try await world.createLecture(client, token: token, course: course, size: Int64(data.count))
         _ = try await TestWorld.put(data, to: created.upload.url!, headers: created.upload.headers ?? [:])
@@ -26,10 +31,22 @@ import Testing
             let id = try await uploadAndComplete(client, world: world, token: professor)
             let firstVersion = try #require(try await world.services.store.get(id)?.jobVersion)
             // The worker gives up on it.
-            try await world.services.store.transition(id, from: [.queued], to: .processing, changes: ["progressPercent": .number(40.0), "progressStage": .s("encoding")])
-            let processing = try await client.call("GET", "/v1/lectures/\(id)", token: professor).decode(LectureView.self)
+            try await world.services.store.transition(
+                id,
+                from: [.queued],
+                to: .processing,
+                changes: ["progressPercent": .number(40.0), "progressStage": .s("encoding")]
+            )
+            let processing = try await client.call("GET", "/v1/lectures/\(id)", token: professor).decode(
+                LectureView.self
+            )
             #expect(processing.progress?.percent == 40 && processing.progress?.stage == "encoding")
-            try await world.services.store.transition(id, from: [.processing], to: .failed, changes: ["failureReason": .s("the audio stream is damaged")])
+            try await world.services.store.transition(
+                id,
+                from: [.processing],
+                to: .failed,
+                changes: ["failureReason": .s("the audio stream is damaged")]
+            )
             let failed = try await client.call("GET", "/v1/lectures/\(id)", token: professor).decode(LectureView.self)
             #expect(failed.state == "failed" && failed.failureReason == "the audio stream is damaged")
             // Completing again does not resurrect it.
@@ -52,7 +69,11 @@ import Testing
         let fixture = try await PublishedFixture.make(in: world, course: "CS101")
         let s3 = world.services.s3, bucket = world.services.bucket
         // An older encode left files behind too.
-        try await s3.putObject(bucket: bucket, key: "renditions/\(fixture.record.lectureId)/v1-old/master.m3u8", data: Data("old".utf8))
+        try await s3.putObject(
+            bucket: bucket,
+            key: "renditions/\(fixture.record.lectureId)/v1-old/master.m3u8",
+            data: Data("old".utf8)
+        )
         // Another lecture's files stay.
         let other = try await PublishedFixture.make(in: world, course: "CS101")
         let professor = try await world.token(.professor, courses: ["CS101"])
@@ -60,10 +81,15 @@ import Testing
             let response = try await client.call("DELETE", "/v1/lectures/\(fixture.record.lectureId)", token: professor)
             #expect(response.status == 204)
             #expect(try await s3.listAll(bucket: bucket, prefix: "renditions/\(fixture.record.lectureId)/").isEmpty)
-            await #expect(throws: AWSError.self) { _ = try await s3.headObject(bucket: bucket, key: fixture.record.sourceKey) }
+            await #expect(throws: AWSError.self) {
+                _ = try await s3.headObject(bucket: bucket, key: fixture.record.sourceKey)
+            }
             #expect(try await world.services.store.get(fixture.record.lectureId) == nil)
             #expect(try await s3.listAll(bucket: bucket, prefix: other.prefix).count == other.files.count)
-            #expect(try await client.call("DELETE", "/v1/lectures/\(fixture.record.lectureId)", token: professor).status == 404)
+            #expect(
+                try await client.call("DELETE", "/v1/lectures/\(fixture.record.lectureId)", token: professor).status
+                    == 404
+            )
         }
     }
 
@@ -97,7 +123,11 @@ import Testing
         }
         var services = world.services
         services.bucket = "missing-\(UUID().uuidString.prefix(8).lowercased())"
-        let broken = APIApplication(config: world.app.config, services: services, authenticator: world.app.authenticator)
+        let broken = APIApplication(
+            config: world.app.config,
+            services: services,
+            authenticator: world.app.authenticator
+        )
         let answer = await broken.respond(to: APIRequest(method: "GET", path: "/readyz"))
         #expect(answer.status == 503)
         #expect(answer.text.contains(#""s3":"error NoSuchBucket""#))

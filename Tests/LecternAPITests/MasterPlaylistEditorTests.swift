@@ -1,12 +1,18 @@
 import Testing
+
 @testable import LecternAPI
 
 @Suite struct MasterPlaylistEditorTests {
     func master(_ heights: [Int]) -> String {
-        var lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS",
-                     #"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="a.m3u8""#]
+        var lines = [
+            "#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS",
+            #"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="a.m3u8""#,
+        ]
         for height in heights {
-            lines += ["#EXT-X-STREAM-INF:BANDWIDTH=\(height * 1000),RESOLUTION=\(height * 16 / 9)x\(height),AUDIO=\"audio\"", "v\(height).m3u8"]
+            lines += [
+                "#EXT-X-STREAM-INF:BANDWIDTH=\(height * 1000),RESOLUTION=\(height * 16 / 9)x\(height),AUDIO=\"audio\"",
+                "v\(height).m3u8",
+            ]
         }
         lines += [#"#EXT-X-STREAM-INF:BANDWIDTH=130000,CODECS="mp4a.40.2""#, "a.m3u8"]
         return lines.joined(separator: "\n") + "\n"
@@ -34,19 +40,33 @@ import Testing
     }
 
     @Test func subtitleRenditionsAndGroupsWithUserTextNeutralised() {
-        let edited = MasterPlaylistEditor.edit(master([720, 360]), subtitles: [
-            .init(name: "Français", language: "fr", isDefault: false, uri: "captions/cap_a.m3u8?grant=g"),
-            .init(name: "Evil\",URI=\"http://x\"\n#EXT-X-ENDLIST", language: "en", isDefault: true, uri: "captions/cap_b.m3u8?grant=g"),
-        ])
+        let edited = MasterPlaylistEditor.edit(
+            master([720, 360]),
+            subtitles: [
+                .init(name: "Français", language: "fr", isDefault: false, uri: "captions/cap_a.m3u8?grant=g"),
+                .init(
+                    name: "Evil\",URI=\"http://x\"\n#EXT-X-ENDLIST",
+                    language: "en",
+                    isDefault: true,
+                    uri: "captions/cap_b.m3u8?grant=g"
+                ),
+            ]
+        )
         let lines = edited.split(separator: "\n").map(String.init)
         let media = lines.filter { $0.hasPrefix("#EXT-X-MEDIA:TYPE=SUBTITLES") }
-        #expect(media == [
-            #"#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Français",LANGUAGE="fr",DEFAULT=NO,AUTOSELECT=NO,FORCED=NO,URI="captions/cap_a.m3u8?grant=g""#,
-            #"#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Evil”,URI=”http://x” #EXT-X-ENDLIST",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,FORCED=NO,URI="captions/cap_b.m3u8?grant=g""#,
-        ])
+        #expect(
+            media == [
+                #"#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Français",LANGUAGE="fr",DEFAULT=NO,AUTOSELECT=NO,FORCED=NO,URI="captions/cap_a.m3u8?grant=g""#,
+                #"#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Evil”,URI=”http://x” #EXT-X-ENDLIST",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,FORCED=NO,URI="captions/cap_b.m3u8?grant=g""#,
+            ]
+        )
         #expect(!lines.contains("#EXT-X-ENDLIST"))
         #expect(lines.filter { $0.hasPrefix("#EXT-X-STREAM-INF:") }.allSatisfy { $0.hasSuffix(#",SUBTITLES="subs""#) })
         // Renditions come before the variants that name their group.
-        #expect(lines.firstIndex { $0.hasPrefix("#EXT-X-MEDIA:TYPE=SUBTITLES") }! < lines.firstIndex { $0.hasPrefix("#EXT-X-STREAM-INF") }!)
+        #expect(
+            lines.firstIndex { $0.hasPrefix("#EXT-X-MEDIA:TYPE=SUBTITLES") }! < lines.firstIndex {
+                $0.hasPrefix("#EXT-X-STREAM-INF")
+            }!
+        )
     }
 }

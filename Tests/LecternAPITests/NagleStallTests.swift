@@ -1,6 +1,8 @@
 import Foundation
-@testable import LecternAPI
 import Testing
+
+@testable import LecternAPI
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,12 +17,20 @@ import Glibc
 
     func sequentialKeepAliveDurations(disablingNagle: Bool, count: Int) async throws -> [Duration] {
         let world = try await TestWorld.make()
-        let server = try APIServer(application: world.app, host: "127.0.0.1", port: 0, logger: .init(label: "test"), disablingNagle: disablingNagle)
+        let server = try APIServer(
+            application: world.app,
+            host: "127.0.0.1",
+            port: 0,
+            logger: .init(label: "test"),
+            disablingNagle: disablingNagle
+        )
         let running = Task { try await server.run() }
         defer { running.cancel() }
         try await server.waitUntilListening(timeout: 30)
         let port = try #require(await server.port)
-        let durations = try await RawHTTPClient.onThread { try RawHTTPClient.timeRequests(port: port, path: "/healthz", count: count) }
+        let durations = try await RawHTTPClient.onThread {
+            try RawHTTPClient.timeRequests(port: port, path: "/healthz", count: count)
+        }
         await server.stop()
         return durations
     }
@@ -28,7 +38,10 @@ import Glibc
     @Test func keepAliveResponsesDoNotWaitForDelayedACKs() async throws {
         let durations = try await sequentialKeepAliveDurations(disablingNagle: true, count: 40)
         let fast = durations.dropFirst(2).filter { $0 < Self.stall }
-        #expect(fast.count >= 3, "keep-alive responses under 40 ms: \(fast.count) of \(durations.count - 2): \(durations)")
+        #expect(
+            fast.count >= 3,
+            "keep-alive responses under 40 ms: \(fast.count) of \(durations.count - 2): \(durations)"
+        )
     }
 }
 
@@ -52,7 +65,9 @@ enum RawHTTPClient {
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw Failure(description: "connect() failed: \(errno)") }
         // Generous: under a loaded test run a response may be slow for reasons of its own; stalls are judged above.
@@ -63,7 +78,9 @@ enum RawHTTPClient {
         var durations: [Duration] = []
         for _ in 0..<count {
             let start = ContinuousClock.now
-            guard send(fd, request, request.count, 0) == request.count else { throw Failure(description: "send() failed") }
+            guard send(fd, request, request.count, 0) == request.count else {
+                throw Failure(description: "send() failed")
+            }
             try readResponse(fd)
             durations.append(ContinuousClock.now - start)
         }
@@ -77,12 +94,15 @@ enum RawHTTPClient {
         var expectedTotal: Int?
         while expectedTotal == nil || received.count < expectedTotal! {
             let n = recv(fd, &buffer, buffer.count, 0)
-            guard n > 0 else { throw Failure(description: "connection closed or timed out after \(received.count) bytes") }
+            guard n > 0 else {
+                throw Failure(description: "connection closed or timed out after \(received.count) bytes")
+            }
             received += buffer[0..<n]
             if expectedTotal == nil, let end = received.firstRange(of: Array("\r\n\r\n".utf8)) {
                 let head = String(decoding: received[..<end.lowerBound], as: UTF8.self).lowercased()
                 guard let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
-                      let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) else {
+                    let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+                else {
                     throw Failure(description: "response without Content-Length")
                 }
                 expectedTotal = end.upperBound + length

@@ -12,16 +12,28 @@ import Testing
         try await world.withClient(via) { client in
             let notes = Data(String(repeating: "Week 3: entropy, information, and coding.\n", count: 40).utf8)
             let created = try await world.createLecture(client, token: token, course: "CS101", size: Int64(notes.count))
-            #expect(try await TestWorld.put(notes, to: try #require(created.upload.url), headers: created.upload.headers ?? [:]).status == 200)
+            #expect(
+                try await TestWorld.put(
+                    notes,
+                    to: try #require(created.upload.url),
+                    headers: created.upload.headers ?? [:]
+                ).status == 200
+            )
 
             // When the upload is completed
-            let complete = try await client.call("POST", "/v1/lectures/\(created.lecture.id)/upload/complete", token: token)
+            let complete = try await client.call(
+                "POST",
+                "/v1/lectures/\(created.lecture.id)/upload/complete",
+                token: token
+            )
 
             // Then the answer says why in a professor's words, the lecture has failed for good, and no job was sent
             #expect(complete.status == 422, "\(complete.text)")
             #expect(complete.header("Content-Type") == "application/problem+json")
             #expect(complete.problem?.detail.hasPrefix("This file is not a video or audio recording") == true)
-            let lecture = try await client.call("GET", "/v1/lectures/\(created.lecture.id)", token: token).decode(LectureView.self)
+            let lecture = try await client.call("GET", "/v1/lectures/\(created.lecture.id)", token: token).decode(
+                LectureView.self
+            )
             #expect(lecture.state == "failed")
             #expect(lecture.retryable == false)
             #expect(lecture.failureReason == ContainerSniffer.refusalReason)
@@ -43,16 +55,26 @@ import Testing
         let broken = try await world.uploadedLecture(complete: true)
         for id in [transient, broken] {
             let version = try #require(try await world.services.store.get(id)?.jobVersion)
-            try await world.services.store.fail(id, version: version, reason: "r", workerID: nil, retryable: id == transient)
+            try await world.services.store.fail(
+                id,
+                version: version,
+                reason: "r",
+                workerID: nil,
+                retryable: id == transient
+            )
         }
         _ = try await world.drain()
         try await world.withClient(.inProcess) { client in
-            let first = try await client.call("GET", "/v1/lectures/\(transient)", token: professor).decode(LectureView.self)
+            let first = try await client.call("GET", "/v1/lectures/\(transient)", token: professor).decode(
+                LectureView.self
+            )
             #expect(first.retryable == true)
             #expect(try await client.call("POST", "/v1/lectures/\(transient)/retry", token: professor).status == 202)
             // The new encode starts retryable again; the broken one is refused.
             #expect(try await world.services.store.get(transient)?.failureRetryable == nil)
-            let second = try await client.call("GET", "/v1/lectures/\(broken)", token: professor).decode(LectureView.self)
+            let second = try await client.call("GET", "/v1/lectures/\(broken)", token: professor).decode(
+                LectureView.self
+            )
             #expect(second.retryable == false)
             #expect(try await client.call("POST", "/v1/lectures/\(broken)/retry", token: professor).status == 409)
         }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import LecternAPI
 import Testing
+
+@testable import LecternAPI
 
 @Suite("OpenAPI document") struct OpenAPITests {
     /// The router's routes as OpenAPI paths (`:id` → `{id}`), each with its lower-cased method.
@@ -8,13 +9,15 @@ import Testing
         let world = try await TestWorld.make()
         var operations: Set<String> = []
         for route in world.app.router.routes {
-            let path = "/" + route.segments.map { segment -> String in
-                switch segment {
-                case .literal(let text): text
-                case .parameter(let name): "{\(name)}"
-                case .parameterWithSuffix(let name, let suffix): "{\(name)}\(suffix)"
-                }
-            }.joined(separator: "/")
+            let path =
+                "/"
+                + route.segments.map { segment -> String in
+                    switch segment {
+                    case .literal(let text): text
+                    case .parameter(let name): "{\(name)}"
+                    case .parameterWithSuffix(let name, let suffix): "{\(name)}\(suffix)"
+                    }
+                }.joined(separator: "/")
             operations.insert("\(route.method.lowercased()) \(path)")
         }
         return operations
@@ -26,7 +29,9 @@ import Testing
         let paths = try #require(document["paths"] as? [String: [String: Any]])
         var documented: Set<String> = []
         for (path, item) in paths {
-            for method in item.keys where ["get", "post", "put", "delete", "patch"].contains(method) { documented.insert("\(method) \(path)") }
+            for method in item.keys where ["get", "post", "put", "delete", "patch"].contains(method) {
+                documented.insert("\(method) \(path)")
+            }
         }
         #expect(documented == (try await servedOperations()))
     }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import LecternAPI
 import Logging
 import ServiceLifecycle
 import Testing
+
+@testable import LecternAPI
 
 /// Issue 13 §3: the operational endpoints (metrics, readiness, sign-in) cannot be abused.
 @Suite("Operational endpoints") struct OperationalEndpointTests {
@@ -29,13 +30,21 @@ import Testing
         }
         await server.stop()
         // Then none of them is metrics
-        #expect(statuses == Array(repeating: 404, count: paths.count), "\(zip(paths, statuses).map { "\($0) → \($1)" })")
+        #expect(
+            statuses == Array(repeating: 404, count: paths.count),
+            "\(zip(paths, statuses).map { "\($0) → \($1)" })"
+        )
     }
 
     @Test func theMetricsListenerServesTheAPIsCountsOnItsOwnPortAndStopsWithTheGroup() async throws {
         let world = try await TestWorld.make()
         _ = await world.app.respond(to: APIRequest(method: "GET", path: "/healthz"))
-        let listener = MetricsListener(metrics: world.app.metrics, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+        let listener = MetricsListener(
+            metrics: world.app.metrics,
+            host: "127.0.0.1",
+            port: 0,
+            logger: Logger(label: "test")
+        )
         let server = try APIServer(application: world.app, host: "127.0.0.1", port: 0)
         let group = ServiceGroup(configuration: .init(services: [listener, server], logger: Logger(label: "test")))
         let running = Task { try await group.run() }
@@ -45,7 +54,8 @@ import Testing
         let apiPort = try #require(await server.port)
         #expect(metricsPort != apiPort)
 
-        let (metrics, other, api) = try await RawSocket.onThread { () throws -> (RawSocket.Response, RawSocket.Response, RawSocket.Response) in
+        let (metrics, other, api) = try await RawSocket.onThread {
+            () throws -> (RawSocket.Response, RawSocket.Response, RawSocket.Response) in
             let socket = try RawSocket(port: metricsPort)
             socket.send("GET /metrics HTTP/1.1\r\nHost: test\r\n\r\n")
             let metrics = try socket.readResponse()
@@ -56,7 +66,10 @@ import Testing
             return (metrics, other, try apiSocket.readResponse())
         }
         #expect(metrics.status == 200)
-        #expect(metrics.text.contains(#"lectern_api_requests_total{route="/healthz",method="GET",status="200"} 1"#), "\(metrics.text)")
+        #expect(
+            metrics.text.contains(#"lectern_api_requests_total{route="/healthz",method="GET",status="200"} 1"#),
+            "\(metrics.text)"
+        )
         #expect(other.status == 404)
         #expect(api.status == 200)
 
@@ -79,12 +92,19 @@ import Testing
         let exposition = world.app.metrics.exposition()
         // Then none of them became a label: they are counted together as "other"
         for method in invented { #expect(!exposition.contains(method), "\(method.prefix(40)) became a label") }
-        #expect(exposition.contains(#"lectern_api_requests_total{route="unmatched",method="other",status="405"} 21"#), "\(exposition)")
+        #expect(
+            exposition.contains(#"lectern_api_requests_total{route="unmatched",method="other",status="405"} 21"#),
+            "\(exposition)"
+        )
         #expect(exposition.contains(#"lectern_api_requests_total{route="/healthz",method="GET",status="200"} 1"#))
-        let methods = Set(exposition.split(separator: "\n").compactMap { line -> String? in
-            guard line.hasPrefix("lectern_api_requests_total{"), let range = line.range(of: #"method=""#) else { return nil }
-            return String(line[range.upperBound...].prefix { $0 != "\"" })
-        })
+        let methods = Set(
+            exposition.split(separator: "\n").compactMap { line -> String? in
+                guard line.hasPrefix("lectern_api_requests_total{"), let range = line.range(of: #"method=""#) else {
+                    return nil
+                }
+                return String(line[range.upperBound...].prefix { $0 != "\"" })
+            }
+        )
         #expect(methods.isSubset(of: APIMetrics.labelledMethods.union(["other"])))
     }
 
@@ -94,8 +114,14 @@ import Testing
         let world = try await TestWorld.make { $0.failedSignInsPerMinute = 3 }
         let good = try await world.token(.professor, courses: ["CS101"])
         func call(_ token: String, from client: String) async -> APIResponse {
-            await world.app.respond(to: APIRequest(method: "GET", path: "/v1/courses/CS101/lectures",
-                                                   headers: ["Authorization": "Bearer \(token)"], clientAddress: client))
+            await world.app.respond(
+                to: APIRequest(
+                    method: "GET",
+                    path: "/v1/courses/CS101/lectures",
+                    headers: ["Authorization": "Bearer \(token)"],
+                    clientAddress: client
+                )
+            )
         }
         // Given a client that failed three times
         for attempt in 0..<3 { #expect(await call("forged.\(attempt).token", from: "203.0.113.7").status == 401) }
@@ -118,8 +144,14 @@ import Testing
             var statuses: [Int] = []
             // A client that writes its own X-Forwarded-For entries cannot escape: the proxy's entry (the last) decides;
             // and clients behind the same proxy are told apart
-            for forwarded in ["10.0.0.1, 203.0.113.7", "10.0.0.2, 203.0.113.7", "10.0.0.3, 203.0.113.7", "203.0.113.8"] {
-                let answer = try await client.call("GET", "/v1/ops/queue", token: "forged.token.here", headers: ["X-Forwarded-For": forwarded])
+            for forwarded in ["10.0.0.1, 203.0.113.7", "10.0.0.2, 203.0.113.7", "10.0.0.3, 203.0.113.7", "203.0.113.8"]
+            {
+                let answer = try await client.call(
+                    "GET",
+                    "/v1/ops/queue",
+                    token: "forged.token.here",
+                    headers: ["X-Forwarded-For": forwarded]
+                )
                 statuses.append(answer.status)
             }
             #expect(statuses == [401, 401, 429, 401])
@@ -130,7 +162,10 @@ import Testing
 
     actor Counter {
         var count = 0
-        func next() -> Int { count += 1; return count }
+        func next() -> Int {
+            count += 1
+            return count
+        }
     }
 
     @Test func concurrentAndRepeatedProbesShareOneRoundOfChecks() async throws {
@@ -166,7 +201,10 @@ import Testing
             return ReadinessCache.Answer(ready: false, checks: ["s3": "error NoSuchBucket"])
         }
         #expect(await cache.answer(now: start, check: failing).ready == false)
-        #expect(await cache.answer(now: start + ReadinessCache.notReadyFor / 2, check: failing).checks["s3"] == "error NoSuchBucket")
+        #expect(
+            await cache.answer(now: start + ReadinessCache.notReadyFor / 2, check: failing).checks["s3"]
+                == "error NoSuchBucket"
+        )
         #expect(await calls.count == 1)
         _ = await cache.answer(now: start + ReadinessCache.notReadyFor + .milliseconds(1), check: failing)
         #expect(await calls.count == 2)

@@ -1,8 +1,9 @@
 import AWS
 import Foundation
-@testable import LecternAPI
 import LecternCore
 import Testing
+
+@testable import LecternAPI
 
 /// The enqueue outbox against moto: a queued transition whose send never happened (a crash in between) is sent
 /// by a sweep exactly once; lectures whose send did happen are never sent again.
@@ -22,13 +23,21 @@ import Testing
     }
 
     func marker(_ world: TestWorld, _ id: String) async throws -> AttributeValue? {
-        let item = try await world.services.store.dynamo.getItem(table: world.services.store.table, key: ["lectureId": .s(id)], consistentRead: true)
+        let item = try await world.services.store.dynamo.getItem(
+            table: world.services.store.table,
+            key: ["lectureId": .s(id)],
+            consistentRead: true
+        )
         return item?["outboxSince"]
     }
 
     /// The `outbox` index's value: after a send the pending marker has become the sent marker.
     func markerKind(_ world: TestWorld, _ id: String) async throws -> AttributeValue? {
-        let item = try await world.services.store.dynamo.getItem(table: world.services.store.table, key: ["lectureId": .s(id)], consistentRead: true)
+        let item = try await world.services.store.dynamo.getItem(
+            table: world.services.store.table,
+            key: ["lectureId": .s(id)],
+            consistentRead: true
+        )
         return item?["outbox"]
     }
 
@@ -72,12 +81,20 @@ import Testing
         try await world.withClient(.live) { client in
             #expect(try await client.call("POST", "/v1/lectures/\(id)/upload/complete", token: professor).status == 202)
             #expect(try await markerKind(world, id) == .s(LectureStore.sentMarker))
-            try await world.services.store.transition(id, from: [.queued], to: .failed, changes: ["failureReason": .s("damaged")])
+            try await world.services.store.transition(
+                id,
+                from: [.queued],
+                to: .failed,
+                changes: ["failureReason": .s("damaged")]
+            )
             #expect(try await client.call("POST", "/v1/lectures/\(id)/retry", token: professor).status == 202)
             #expect(try await markerKind(world, id) == .s(LectureStore.sentMarker))
         }
         // When a sweep counts every marker as stale
-        let result = try await JobOutbox(services: world.services).sweep(olderThan: 0, now: Date().addingTimeInterval(3600))
+        let result = try await JobOutbox(services: world.services).sweep(
+            olderThan: 0,
+            now: Date().addingTimeInterval(3600)
+        )
         // Then nothing is sent beyond the two jobs the requests sent
         #expect(result == JobOutbox.SweepResult())
         #expect(try await drain(world).count == 2)
@@ -96,7 +113,11 @@ import Testing
         #expect(result == JobOutbox.SweepResult())
         await JobOutbox(services: world.services).clearMarker(id, version: version)
         #expect(try await drain(world).isEmpty)
-        let item = try await world.services.store.dynamo.getItem(table: world.services.store.table, key: ["lectureId": .s(id)], consistentRead: true)
+        let item = try await world.services.store.dynamo.getItem(
+            table: world.services.store.table,
+            key: ["lectureId": .s(id)],
+            consistentRead: true
+        )
         #expect(item?["outbox"] == .s(LectureStore.leaseMarker))
         #expect(item?["outboxSince"] == item?["leaseExpiresAt"])
     }
@@ -105,8 +126,10 @@ import Testing
         let world = try await TestWorld.make()
         let id = try await world.uploadedLecture(complete: false)
         let version = try await crashAfterTransition(world, id, markedAt: Date().addingTimeInterval(-120))
-        let sweeper = OutboxSweeper(outbox: JobOutbox(services: world.services),
-                                    settings: OutboxSweeper.Settings(interval: 0.2, age: 60))
+        let sweeper = OutboxSweeper(
+            outbox: JobOutbox(services: world.services),
+            settings: OutboxSweeper.Settings(interval: 0.2, age: 60)
+        )
         let running = Task { try await sweeper.run() }
         var sent: [JobMessage] = []
         for _ in 0..<100 where sent.isEmpty {
@@ -121,7 +144,9 @@ import Testing
     }
 
     @Test func badSweepSettingsNameTheVariable() throws {
-        #expect(throws: APIConfigError.self) { try OutboxSweeper.Settings.fromEnvironment(["LECTERN_OUTBOX_SWEEP_SECONDS": "0"]) }
+        #expect(throws: APIConfigError.self) {
+            try OutboxSweeper.Settings.fromEnvironment(["LECTERN_OUTBOX_SWEEP_SECONDS": "0"])
+        }
         do {
             _ = try OutboxSweeper.Settings.fromEnvironment(["LECTERN_OUTBOX_AGE_SECONDS": "soon"])
             Issue.record("accepted a non-number")

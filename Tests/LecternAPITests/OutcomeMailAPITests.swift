@@ -1,15 +1,22 @@
 import AWS
 import Foundation
-@testable import LecternAPI
 import LecternCore
 import LecternTestSupport
 import Testing
+
+@testable import LecternAPI
 
 /// Where the outcome mail's address comes from (the token's `email` claim, recorded at create) and the API's one
 /// sender of it: the DLQ sweeper failing a lecture nobody else will.
 @Suite("Outcome e-mail through the API") struct OutcomeMailAPITests {
     func professorToken(email: String?) async throws -> String {
-        try await DevTokens.mint(secret: TestWorld.secret, role: .professor, user: "prof-mail", courses: ["CS101"], email: email)
+        try await DevTokens.mint(
+            secret: TestWorld.secret,
+            role: .professor,
+            user: "prof-mail",
+            courses: ["CS101"],
+            email: email
+        )
     }
 
     @Test func theTokensEmailIsRecordedAtCreateAndNeverShown() async throws {
@@ -39,29 +46,50 @@ import Testing
         var id = ""
         try await world.withClient(.inProcess) { client in
             let created = try await world.createLecture(client, token: token, course: "CS101", size: 1_000)
-            _ = try await TestWorld.put(TestWorld.bytes(1_000), to: created.upload.url!, headers: created.upload.headers ?? [:])
+            _ = try await TestWorld.put(
+                TestWorld.bytes(1_000),
+                to: created.upload.url!,
+                headers: created.upload.headers ?? [:]
+            )
             id = created.lecture.id
             #expect(try await client.call("POST", "/v1/lectures/\(id)/upload/complete", token: token).status == 202)
         }
         _ = try await world.drain()
         let version = try #require(try await world.services.store.get(id)?.jobVersion)
-        try await world.services.store.claim(id, version: version, workerID: "dead", leaseSeconds: 5, now: Date().addingTimeInterval(-600))
+        try await world.services.store.claim(
+            id,
+            version: version,
+            workerID: "dead",
+            leaseSeconds: 5,
+            now: Date().addingTimeInterval(-600)
+        )
         let job = JobMessage(lectureID: id, sourceKey: ObjectKeys.source(lectureID: id), outputVersion: version)
         _ = try await world.services.sqs.sendMessage(world.deadLetterQueueURL, body: job.encoded())
 
         // When two API tasks sweep the DLQ with mail on
-        let notifier = LectureOutcomeNotifier(settings: .ses(from: sender, portalURL: "https://lectern.uni.example"),
-                                              ses: SESClient(context: context), store: world.services.store)
+        let notifier = LectureOutcomeNotifier(
+            settings: .ses(from: sender, portalURL: "https://lectern.uni.example"),
+            ses: SESClient(context: context),
+            store: world.services.store
+        )
         func sweep() async throws -> DeadLetterSweep.Result {
-            try await DeadLetterSweep(sqs: world.services.sqs, store: world.services.store, deadLetterQueueURL: world.deadLetterQueueURL,
-                                      holdSeconds: 30, outcomeMail: notifier).sweep()
+            try await DeadLetterSweep(
+                sqs: world.services.sqs,
+                store: world.services.store,
+                deadLetterQueueURL: world.deadLetterQueueURL,
+                holdSeconds: 30,
+                outcomeMail: notifier
+            ).sweep()
         }
         let first = try await sweep()
         let second = try await sweep()
 
         // Then the lecture failed and its uploader got one mail saying why, with the course page's link
         #expect(first.lecturesFailed == 1 && second.lecturesFailed == 0)
-        guard case .sent = first.mails.first else { Issue.record("mails: \(first.mails)"); return }
+        guard case .sent = first.mails.first else {
+            Issue.record("mails: \(first.mails)")
+            return
+        }
         #expect(second.mails.isEmpty)
         let failed = try #require(try await world.services.store.get(id))
         #expect(failed.state == .failed)
@@ -73,15 +101,19 @@ import Testing
     }
 
     @Test func theAPIReadsTheMailSettingsTheWorkerReadsAndRefusesAHalfConfiguredOne() throws {
-        let minimal = ["LECTERN_LECTURES_TABLE": "lectures", "LECTERN_BUCKET": "media", "LECTERN_QUEUE_URL": "jobs",
-                       "LECTERN_JWT_SECRET": "0123456789abcdef0123456789abcdef"]
+        let minimal = [
+            "LECTERN_LECTURES_TABLE": "lectures", "LECTERN_BUCKET": "media", "LECTERN_QUEUE_URL": "jobs",
+            "LECTERN_JWT_SECRET": "0123456789abcdef0123456789abcdef",
+        ]
         #expect(try APIConfig.fromEnvironment(minimal).outcomeMail == .off)
         var environment = minimal
         environment["LECTERN_NOTIFY_EMAIL"] = "ses"
         #expect { try APIConfig.fromEnvironment(environment) } throws: { "\($0)".contains("LECTERN_NOTIFY_FROM") }
         environment["LECTERN_NOTIFY_FROM"] = "lectern@uni.example"
         environment["LECTERN_PORTAL_URL"] = "https://lectern.uni.example"
-        #expect(try APIConfig.fromEnvironment(environment).outcomeMail
-                == .ses(from: "lectern@uni.example", portalURL: "https://lectern.uni.example"))
+        #expect(
+            try APIConfig.fromEnvironment(environment).outcomeMail
+                == .ses(from: "lectern@uni.example", portalURL: "https://lectern.uni.example")
+        )
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import LecternAPI
 import LecternCore
 import Testing
+
+@testable import LecternAPI
 
 /// Issue 13 §4: playlist links carry a short-lived grant for one lecture and one user, never the user's token, and
 /// a grant opens that lecture's playlists and nothing else.
@@ -9,7 +10,10 @@ import Testing
     /// A link the API handed out ("/v1/…?grant=…" or a playlist's relative "x.m3u8?grant=…"), split for `APIClient`.
     static func split(_ link: String, relativeTo base: String = "") throws -> (path: String, query: [String: String]) {
         let components = try #require(URLComponents(string: link.hasPrefix("/") ? link : base + link))
-        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
+        let query = Dictionary(
+            (components.queryItems ?? []).map { ($0.name, $0.value ?? "") },
+            uniquingKeysWith: { first, _ in first }
+        )
         return (components.percentEncodedPath, query)
     }
 
@@ -42,7 +46,10 @@ import Testing
             #expect(!playback.hls.contains(student) && !playback.hls.contains("access_token"))
             let grant = try Self.grant(in: playback.hls)
             let claims = try Self.payload(of: grant)
-            #expect(claims.lectureID == id && claims.userID == "stud-x" && claims.role == .student && claims.course == "CS101")
+            #expect(
+                claims.lectureID == id && claims.userID == "stud-x" && claims.role == .student
+                    && claims.course == "CS101"
+            )
             // As long as the presigned links, no longer.
             let now = Date().timeIntervalSince1970
             #expect(Double(claims.expires) <= now + Double(world.app.config.playbackURLSeconds) + 1)
@@ -69,11 +76,17 @@ import Testing
             #expect(cues.query[PlaybackGrants.queryParameter] == grant)
             #expect(try await client.call("GET", cues.path, query: cues.query).status == 200)
             // A grant minted a while ago is copied as it is, not renewed: a fresh one would outlive it.
-            let older = world.app.config.playbackGrants.mint(lecture: id, course: "CS101", for: Principal(userID: "stud-x", role: .student),
-                                                             now: Date().addingTimeInterval(-100))
+            let older = world.app.config.playbackGrants.mint(
+                lecture: id,
+                course: "CS101",
+                for: Principal(userID: "stud-x", role: .student),
+                now: Date().addingTimeInterval(-100)
+            )
             let replayed = try await client.call("GET", masterPath, query: [PlaybackGrants.queryParameter: older])
             #expect(replayed.status == 200)
-            #expect(try Self.uriLines(replayed.text).map { try Self.grant(in: directory + $0) } == [older, older, older])
+            #expect(
+                try Self.uriLines(replayed.text).map { try Self.grant(in: directory + $0) } == [older, older, older]
+            )
             // Without the grant, nothing.
             #expect(try await client.call("GET", masterPath).status == 401)
 
@@ -91,18 +104,37 @@ import Testing
     @Test func aGrantNeverOutlivesTheTokenItWasMintedFor() async throws {
         let world = try await TestWorld.make()
         let lecture = try await PublishedFixture.make(in: world, course: "CS101").record.lectureId
-        let shortLived = try await DevTokens.mint(secret: TestWorld.secret, role: .student, user: "stud-x", courses: ["CS101"], expiresIn: 120)
-        let view = try await world.app.respond(to: APIRequest(method: "GET", path: "/v1/lectures/\(lecture)",
-                                                              headers: ["Authorization": "Bearer \(shortLived)"])).decode(LectureView.self)
+        let shortLived = try await DevTokens.mint(
+            secret: TestWorld.secret,
+            role: .student,
+            user: "stud-x",
+            courses: ["CS101"],
+            expiresIn: 120
+        )
+        let view = try await world.app.respond(
+            to: APIRequest(
+                method: "GET",
+                path: "/v1/lectures/\(lecture)",
+                headers: ["Authorization": "Bearer \(shortLived)"]
+            )
+        ).decode(LectureView.self)
         let grant = try Self.payload(of: try Self.grant(in: try #require(view.playback?.hls)))
         #expect(Double(grant.expires) <= Date().timeIntervalSince1970 + 121)
         #expect(Double(grant.expires) >= Date().timeIntervalSince1970 + 110)
         // The variant links a bearer caller gets are capped the same way.
-        let master = await world.app.respond(to: APIRequest(method: "GET", path: "/v1/lectures/\(lecture)/hls/master.m3u8",
-                                                            headers: ["Authorization": "Bearer \(shortLived)"]))
+        let master = await world.app.respond(
+            to: APIRequest(
+                method: "GET",
+                path: "/v1/lectures/\(lecture)/hls/master.m3u8",
+                headers: ["Authorization": "Bearer \(shortLived)"]
+            )
+        )
         let directory = "/v1/lectures/\(lecture)/hls/"
         for variant in Self.uriLines(String(decoding: master.body, as: UTF8.self)) {
-            #expect(Double(try Self.payload(of: try Self.grant(in: directory + variant)).expires) <= Date().timeIntervalSince1970 + 121)
+            #expect(
+                Double(try Self.payload(of: try Self.grant(in: directory + variant)).expires) <= Date()
+                    .timeIntervalSince1970 + 121
+            )
         }
     }
 
@@ -135,10 +167,15 @@ import Testing
                 let inQuery = try await client.call(method, path, query: query)
                 #expect(inQuery.status == 401, "\(method) \(path) with ?grant: \(inQuery.status) \(inQuery.text)")
                 let asBearer = try await client.call(method, path, token: grant)
-                #expect(asBearer.status == 401, "\(method) \(path) with Bearer <grant>: \(asBearer.status) \(asBearer.text)")
+                #expect(
+                    asBearer.status == 401,
+                    "\(method) \(path) with Bearer <grant>: \(asBearer.status) \(asBearer.text)"
+                )
             }
             // Nor as a bearer token on the playback routes themselves: a grant is not a token.
-            #expect(try await client.call("GET", "/v1/lectures/\(lectureA)/hls/master.m3u8", token: grant).status == 401)
+            #expect(
+                try await client.call("GET", "/v1/lectures/\(lectureA)/hls/master.m3u8", token: grant).status == 401
+            )
             // And the lecture is still there: nothing above changed it.
             #expect(try await client.call("GET", "/v1/lectures/\(lectureA)", token: student).status == 200)
         }
@@ -154,17 +191,24 @@ import Testing
         var checked = 0
         try await world.withClient(via) { client in
             for route in world.app.router.routes {
-                let path = "/" + route.segments.map { segment -> String in
-                    switch segment {
-                    case .literal(let text): text
-                    case .parameter(let name): values[name] ?? name
-                    case .parameterWithSuffix(let name, let suffix): (values[name] ?? name) + suffix
-                    }
-                }.joined(separator: "/")
+                let path =
+                    "/"
+                    + route.segments.map { segment -> String in
+                        switch segment {
+                        case .literal(let text): text
+                        case .parameter(let name): values[name] ?? name
+                        case .parameterWithSuffix(let name, let suffix): (values[name] ?? name) + suffix
+                        }
+                    }.joined(separator: "/")
                 for token in [student, ops] {
                     // Alone, and beside a good Authorization header: the token has leaked into a URL either way.
                     for header in [nil, token] {
-                        let answer = try await client.call(route.method, path, token: header, query: ["access_token": token])
+                        let answer = try await client.call(
+                            route.method,
+                            path,
+                            token: header,
+                            query: ["access_token": token]
+                        )
                         #expect(answer.status == 401, "\(route.method) \(path): \(answer.status) \(answer.text)")
                         #expect(answer.problem?.type.hasSuffix("/token-in-query") == true, "\(answer.text)")
                         #expect(answer.problem?.detail.contains("Authorization header") == true)
@@ -194,13 +238,32 @@ import Testing
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
         let last = try #require(parts[1].last.flatMap { alphabet.firstIndex(of: $0) })
         let sameBitsOtherSpelling = String(parts[1].dropLast()) + String(alphabet[last ^ 1])
-        #expect(Authenticator.base64URLDecode(Substring(sameBitsOtherSpelling)) == Authenticator.base64URLDecode(Substring(parts[1])))
+        #expect(
+            Authenticator.base64URLDecode(Substring(sameBitsOtherSpelling))
+                == Authenticator.base64URLDecode(Substring(parts[1]))
+        )
         let cases: [(String, String, Int)] = [
             // Minted by this API: good until the end of its lifetime, refused after it.
             ("genuine", genuine, 200),
             // 120 s left, not 10: the cases are sent one after another and under parallel load that took longer.
-            ("near the end of its lifetime", grants.mint(lecture: lecture, course: "CS101", for: caller, now: Date().addingTimeInterval(120 - lifetime)), 200),
-            ("expired", grants.mint(lecture: lecture, course: "CS101", for: caller, now: Date().addingTimeInterval(-1 - lifetime)), 401),
+            (
+                "near the end of its lifetime",
+                grants.mint(
+                    lecture: lecture,
+                    course: "CS101",
+                    for: caller,
+                    now: Date().addingTimeInterval(120 - lifetime)
+                ), 200
+            ),
+            (
+                "expired",
+                grants.mint(
+                    lecture: lecture,
+                    course: "CS101",
+                    for: caller,
+                    now: Date().addingTimeInterval(-1 - lifetime)
+                ), 401
+            ),
             // Tampered: a genuine grant's payload extended, its mac changed or cut off, parts added.
             ("payload changed", PlaybackGrants.base64URL(try JSONEncoder().encode(forged)) + "." + parts[1], 401),
             ("mac changed", parts[0] + "." + flipped, 401),
@@ -210,14 +273,21 @@ import Testing
             ("empty", "", 401),
             ("oversized", String(repeating: "A", count: 3_000) + "." + parts[1], 401),
             // Signed with another key (another deployment, or a task without the shared key).
-            ("another key", PlaybackGrants(key: .random(), lifetimeSeconds: grants.lifetimeSeconds)
-                .mint(lecture: lecture, course: "CS101", for: caller), 401),
+            (
+                "another key",
+                PlaybackGrants(key: .random(), lifetimeSeconds: grants.lifetimeSeconds)
+                    .mint(lecture: lecture, course: "CS101", for: caller), 401
+            ),
             // A user token is not a grant, even a valid one for this lecture.
             ("a user token", student, 401),
         ]
         try await world.withClient(via) { client in
             for (name, grant, expected) in cases {
-                let answer = try await client.call("GET", "/v1/lectures/\(lecture)/hls/master.m3u8", query: [PlaybackGrants.queryParameter: grant])
+                let answer = try await client.call(
+                    "GET",
+                    "/v1/lectures/\(lecture)/hls/master.m3u8",
+                    query: [PlaybackGrants.queryParameter: grant]
+                )
                 #expect(answer.status == expected, "\(name): \(answer.status) \(answer.text)")
             }
         }
@@ -229,12 +299,21 @@ import Testing
         let world = try await TestWorld.make()
         let lecture = try await PublishedFixture.make(in: world, course: "CS101").record.lectureId
         let student = try await world.token(.student, courses: ["CS101"])
-        let view = try await world.app.respond(to: APIRequest(method: "GET", path: "/v1/lectures/\(lecture)",
-                                                              headers: ["Authorization": "Bearer \(student)"])).decode(LectureView.self)
+        let view = try await world.app.respond(
+            to: APIRequest(
+                method: "GET",
+                path: "/v1/lectures/\(lecture)",
+                headers: ["Authorization": "Bearer \(student)"]
+            )
+        ).decode(LectureView.self)
         let (path, query) = try Self.split(try #require(view.playback?.hls))
         let request = APIRequest(method: "GET", path: path, query: query)
 
-        let sameKey = APIApplication(config: world.app.config, services: world.services, authenticator: world.app.authenticator)
+        let sameKey = APIApplication(
+            config: world.app.config,
+            services: world.services,
+            authenticator: world.app.authenticator
+        )
         #expect(await sameKey.respond(to: request).status == 200)
         var ownKey = world.app.config
         ownKey.playbackKey = .random()
@@ -243,8 +322,10 @@ import Testing
     }
 
     @Test func thePlaybackKeyComesFromTheEnvironmentAsBase64OfAtLeast32Bytes() throws {
-        var environment = ["LECTERN_LECTURES_TABLE": "t", "LECTERN_BUCKET": "b", "LECTERN_QUEUE_URL": "q",
-                           "LECTERN_JWT_SECRET": "0123456789abcdef0123456789abcdef"]
+        var environment = [
+            "LECTERN_LECTURES_TABLE": "t", "LECTERN_BUCKET": "b", "LECTERN_QUEUE_URL": "q",
+            "LECTERN_JWT_SECRET": "0123456789abcdef0123456789abcdef",
+        ]
         #expect(try APIConfig.fromEnvironment(environment).playbackKey.origin == .generated)
         let key = Data((0..<32).map { UInt8($0) }).base64EncodedString()
         environment["LECTERN_PLAYBACK_KEY"] = key
@@ -278,19 +359,24 @@ import Testing
         for (path, item) in paths {
             for (method, operation) in item {
                 guard let security = (operation as? [String: Any])?["security"] as? [[String: Any]] else { continue }
-                if security.contains(where: { $0["playbackGrant"] != nil }) { documented.insert("\(method.uppercased()) \(path)") }
+                if security.contains(where: { $0["playbackGrant"] != nil }) {
+                    documented.insert("\(method.uppercased()) \(path)")
+                }
             }
         }
         var served: Set<String> = []
         for route in world.app.router.routes {
             guard case .playback = route.access else { continue }
-            served.insert("\(route.method) /" + route.segments.map { segment -> String in
-                switch segment {
-                case .literal(let text): text
-                case .parameter(let name): "{\(name)}"
-                case .parameterWithSuffix(let name, let suffix): "{\(name)}\(suffix)"
-                }
-            }.joined(separator: "/"))
+            served.insert(
+                "\(route.method) /"
+                    + route.segments.map { segment -> String in
+                        switch segment {
+                        case .literal(let text): text
+                        case .parameter(let name): "{\(name)}"
+                        case .parameterWithSuffix(let name, let suffix): "{\(name)}\(suffix)"
+                        }
+                    }.joined(separator: "/")
+            )
         }
         // Master, media and subtitle playlists, and the storyboard.
         #expect(served.count == 4)

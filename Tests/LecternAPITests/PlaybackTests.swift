@@ -27,14 +27,22 @@ import Testing
             let links = uris(in: master.text)
             #expect(links.allSatisfy { $0.contains("?grant=") })
             let variants = links.map { String($0.prefix { $0 != "?" }) }
-            #expect(variants.sorted() == ["audio~playlist.m3u8", "audio~playlist.m3u8", "video~360p~playlist.m3u8", "video~720p~playlist.m3u8"])
+            #expect(
+                variants.sorted() == [
+                    "audio~playlist.m3u8", "audio~playlist.m3u8", "video~360p~playlist.m3u8",
+                    "video~720p~playlist.m3u8",
+                ]
+            )
             #expect(master.text.contains(#"CODECS="avc1.64001f,mp4a.40.2""#))
 
             var fetched = 0
             for variant in Set(variants) {
                 let media = try await client.call("GET", base + variant, token: student)
                 #expect(media.status == 200, "\(variant): \(media.text)")
-                let directory = variant.replacingOccurrences(of: "~playlist.m3u8", with: "").replacingOccurrences(of: "~", with: "/")
+                let directory = variant.replacingOccurrences(of: "~playlist.m3u8", with: "").replacingOccurrences(
+                    of: "~",
+                    with: "/"
+                )
                 let links = uris(in: media.text)
                 #expect(links.count == 3)
                 for link in links {
@@ -77,7 +85,8 @@ import Testing
         let fixture = try await PublishedFixture.make(in: world, course: "CS101")
         let student = try await world.token(.student, courses: ["CS101"])
         try await world.withClient(via) { client in
-            let lecture = try await client.call("GET", "/v1/lectures/\(fixture.record.lectureId)", token: student).decode(LectureView.self)
+            let lecture = try await client.call("GET", "/v1/lectures/\(fixture.record.lectureId)", token: student)
+                .decode(LectureView.self)
             #expect(lecture.state == "ready")
             #expect(lecture.durationSeconds == 10)
             let playback = try #require(lecture.playback)
@@ -86,7 +95,10 @@ import Testing
             #expect(playback.expiresAt <= Date().addingTimeInterval(3601))
             // The worker's note about a stream it left out reaches the viewer.
             #expect(playback.notices == ["The audio could not be decoded; the lecture was published without sound."])
-            for (url, name) in [(playback.mp4, "download.mp4"), (playback.poster, "poster.jpg"), (playback.storyboard?.image, "storyboard.jpg")] {
+            for (url, name) in [
+                (playback.mp4, "download.mp4"), (playback.poster, "poster.jpg"),
+                (playback.storyboard?.image, "storyboard.jpg"),
+            ] {
                 let answer = try await TestWorld.get(try #require(url))
                 #expect(answer.status == 200 && answer.body == fixture.files[name])
             }
@@ -97,7 +109,9 @@ import Testing
             let imageLines = cues.text.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("http") }
             #expect(imageLines.count == 2)
             #expect(imageLines.allSatisfy { $0.hasSuffix("#xywh=0,0,160,90") || $0.hasSuffix("#xywh=160,0,160,90") })
-            let image = try await TestWorld.get(try #require(URL(string: String(imageLines[0].split(separator: "#")[0]))))
+            let image = try await TestWorld.get(
+                try #require(URL(string: String(imageLines[0].split(separator: "#")[0])))
+            )
             #expect(image.status == 200)
         }
     }
@@ -108,7 +122,15 @@ import Testing
         let professor = try await world.token(.professor, courses: [course])
         let student = try await world.token(.student, courses: [course])
         try await world.withClient(via) { client in
-            for index in 0..<3 { _ = try await world.createLecture(client, token: professor, course: course, size: 100, title: "Draft \(index)") }
+            for index in 0..<3 {
+                _ = try await world.createLecture(
+                    client,
+                    token: professor,
+                    course: course,
+                    size: 100,
+                    title: "Draft \(index)"
+                )
+            }
             let published = try await PublishedFixture.make(in: world, course: course)
 
             var seen: [String] = []
@@ -117,7 +139,12 @@ import Testing
             repeat {
                 var query = ["limit": "2"]
                 if let cursor { query["cursor"] = cursor }
-                let page = try await client.call("GET", "/v1/courses/\(course)/lectures", token: professor, query: query).decode(LecturePage.self)
+                let page = try await client.call(
+                    "GET",
+                    "/v1/courses/\(course)/lectures",
+                    token: professor,
+                    query: query
+                ).decode(LecturePage.self)
                 seen += page.lectures.map(\.id)
                 cursor = page.nextCursor
                 pages += 1
@@ -125,12 +152,22 @@ import Testing
             #expect(seen.count == 4 && Set(seen).count == 4)
             #expect(pages >= 2)
 
-            let studentPage = try await client.call("GET", "/v1/courses/\(course)/lectures", token: student).decode(LecturePage.self)
+            let studentPage = try await client.call("GET", "/v1/courses/\(course)/lectures", token: student).decode(
+                LecturePage.self
+            )
             #expect(studentPage.lectures.map(\.id) == [published.record.lectureId])
 
-            let bad = try await client.call("GET", "/v1/courses/\(course)/lectures", token: professor, query: ["cursor": "garbage"])
+            let bad = try await client.call(
+                "GET",
+                "/v1/courses/\(course)/lectures",
+                token: professor,
+                query: ["cursor": "garbage"]
+            )
             #expect(bad.status == 400)
-            #expect(try await client.call("GET", "/v1/courses/\(course)/lectures", token: professor, query: ["limit": "0"]).status == 400)
+            #expect(
+                try await client.call("GET", "/v1/courses/\(course)/lectures", token: professor, query: ["limit": "0"])
+                    .status == 400
+            )
             let ops = try await world.token(.ops)
             #expect(try await client.call("GET", "/v1/courses/%C3%A9%0A/lectures", token: ops).status == 400)
         }

@@ -1,14 +1,17 @@
 import Foundation
-@testable import LecternAPI
 import Testing
+
+@testable import LecternAPI
 
 @Suite("Portal settings: developer hints only against local storage") struct PortalSettingsTests {
     @Test func onlyLoopbackStorageIsLocal() throws {
         for local in ["http://127.0.0.1:5000/bucket", "http://localhost:4566/b", "http://[::1]:9000/b"] {
             #expect(PortalSettings.isLocal(storage: try #require(URL(string: local))), "\(local)")
         }
-        for remote in ["https://lectures.s3.eu-west-1.amazonaws.com", "https://s3.eu-west-1.amazonaws.com/lectures",
-                       "https://127.example.edu/b", "https://minio.university.example/b"] {
+        for remote in [
+            "https://lectures.s3.eu-west-1.amazonaws.com", "https://s3.eu-west-1.amazonaws.com/lectures",
+            "https://127.example.edu/b", "https://minio.university.example/b",
+        ] {
             #expect(!PortalSettings.isLocal(storage: try #require(URL(string: remote))), "\(remote)")
         }
     }

@@ -1,8 +1,9 @@
 import AWS
 import Foundation
-@testable import LecternAPI
 import LecternCore
 import Testing
+
+@testable import LecternAPI
 
 /// No lecture stays `queued` for good: one whose job message SQS accepted and then lost (purged, past retention)
 /// gets its job sent again once it has been queued longer than the bound, found through the sent marker.
@@ -12,7 +13,9 @@ import Testing
         let id = try await world.uploadedLecture(complete: true)
         let purged = try await world.drain()
         #expect(purged.count == 1)
-        for message in purged { try await world.services.sqs.deleteMessage(world.services.queueURL, receiptHandle: message.receiptHandle) }
+        for message in purged {
+            try await world.services.sqs.deleteMessage(world.services.queueURL, receiptHandle: message.receiptHandle)
+        }
         let version = try #require(try await world.services.store.get(id)?.jobVersion)
         return (id, version)
     }
@@ -23,7 +26,9 @@ import Testing
         let outbox = JobOutbox(services: world.services)
 
         // Within the bound nothing is sent: the message may only be late in a backlog.
-        #expect(try await outbox.resendQueued(after: 600, now: Date().addingTimeInterval(60)) == JobOutbox.SweepResult())
+        #expect(
+            try await outbox.resendQueued(after: 600, now: Date().addingTimeInterval(60)) == JobOutbox.SweepResult()
+        )
         // The pending-send sweep (one minute) leaves a sent job alone.
         #expect(try await outbox.sweep(olderThan: 60, now: Date().addingTimeInterval(700)) == JobOutbox.SweepResult())
         #expect(try await world.drain().isEmpty)
@@ -47,7 +52,10 @@ import Testing
         let (id, version) = try await queuedLectureWithoutMessage(world)
         try await world.services.store.claim(id, version: version, workerID: "worker-1", leaseSeconds: 3600)
 
-        let result = try await JobOutbox(services: world.services).resendQueued(after: 600, now: Date().addingTimeInterval(700))
+        let result = try await JobOutbox(services: world.services).resendQueued(
+            after: 600,
+            now: Date().addingTimeInterval(700)
+        )
 
         #expect(result == JobOutbox.SweepResult())
         #expect(try await world.drain().isEmpty)
@@ -76,7 +84,10 @@ import Testing
         try await world.services.store.release(id, workerID: "worker-1", stage: "released")
 
         // Its message should come back; if it was lost after all, the re-send finds the lecture.
-        let result = try await JobOutbox(services: world.services).resendQueued(after: 600, now: Date().addingTimeInterval(700))
+        let result = try await JobOutbox(services: world.services).resendQueued(
+            after: 600,
+            now: Date().addingTimeInterval(700)
+        )
 
         #expect(result.resent == 1)
         #expect(try await world.drain().count == 1)
@@ -84,7 +95,12 @@ import Testing
 
     @Test func theResendBoundComesFromTheEnvironment() throws {
         #expect(try OutboxSweeper.Settings.fromEnvironment([:]).queuedResendAfter == 3600)
-        #expect(try OutboxSweeper.Settings.fromEnvironment(["LECTERN_QUEUED_RESEND_SECONDS": "7200"]).queuedResendAfter == 7200)
-        #expect(throws: APIConfigError.self) { try OutboxSweeper.Settings.fromEnvironment(["LECTERN_QUEUED_RESEND_SECONDS": "10"]) }
+        #expect(
+            try OutboxSweeper.Settings.fromEnvironment(["LECTERN_QUEUED_RESEND_SECONDS": "7200"]).queuedResendAfter
+                == 7200
+        )
+        #expect(throws: APIConfigError.self) {
+            try OutboxSweeper.Settings.fromEnvironment(["LECTERN_QUEUED_RESEND_SECONDS": "10"])
+        }
     }
 }

@@ -13,13 +13,22 @@ enum Engine {
             guard let layout = try? HTTP1HeadParser.layout(raw, maxFields: .max) else { return nil }
             let versionStart = layout.target.upperBound + 1
             return RFC9112Reference.Head(
-                method: Array(bytes[layout.method]), target: Array(bytes[layout.target]),
+                method: Array(bytes[layout.method]),
+                target: Array(bytes[layout.target]),
                 version: Array(bytes[versionStart..<(versionStart + 8)]),
-                fields: layout.fields.map { RFC9112Reference.Field(name: Array(bytes[$0.name]), value: Array(bytes[$0.value])) })
+                fields: layout.fields.map {
+                    RFC9112Reference.Field(name: Array(bytes[$0.name]), value: Array(bytes[$0.value]))
+                }
+            )
         }
     }
 
-    static func chunked(_ input: [UInt8], split: Int, limit: Int = .max, maxLineBytes: Int = .max) -> RFC9112Reference.Chunked {
+    static func chunked(
+        _ input: [UInt8],
+        split: Int,
+        limit: Int = .max,
+        maxLineBytes: Int = .max
+    ) -> RFC9112Reference.Chunked {
         var decoder = ChunkedBodyDecoder(limit: limit, maxLineBytes: maxLineBytes, maxExtensionBytes: maxLineBytes)
         var pending: [UInt8] = []
         var used = 0

@@ -28,15 +28,17 @@ enum RFC9112Reference {
     // MARK: Characters (RFC 5234 core rules, RFC 9110 §5.6)
 
     static func isTchar(_ c: UInt8) -> Bool {
-        if c >= 0x30 && c <= 0x39 { return true }          // DIGIT
-        if c >= 0x41 && c <= 0x5A { return true }          // upper ALPHA
-        if c >= 0x61 && c <= 0x7A { return true }          // lower ALPHA
+        if c >= 0x30 && c <= 0x39 { return true }  // DIGIT
+        if c >= 0x41 && c <= 0x5A { return true }  // upper ALPHA
+        if c >= 0x61 && c <= 0x7A { return true }  // lower ALPHA
         return Array("!#$%&'*+-.^_`|~".utf8).contains(c)
     }
     static func isVchar(_ c: UInt8) -> Bool { c >= 0x21 && c <= 0x7E }
     static func isObsText(_ c: UInt8) -> Bool { c >= 0x80 }
     static func isWS(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
-    static func isHexdig(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66) }
+    static func isHexdig(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
+    }
     static func hexValue(_ c: UInt8) -> Int {
         if c <= 0x39 { return Int(c - 0x30) }
         if c <= 0x46 { return Int(c - 0x41 + 10) }
@@ -79,7 +81,8 @@ enum RFC9112Reference {
         guard !target.isEmpty, target.allSatisfy(isVchar) else { return nil }
         // HTTP-version = "HTTP" "/" DIGIT "." DIGIT (case-sensitive)
         guard version.count == 8, Array(version[0..<5]) == Array("HTTP/".utf8), version[6] == 0x2E,
-              version[5] >= 0x30, version[5] <= 0x39, version[7] >= 0x30, version[7] <= 0x39 else { return nil }
+            version[5] >= 0x30, version[5] <= 0x39, version[7] >= 0x30, version[7] <= 0x39
+        else { return nil }
         return Head(method: method, target: target, version: version, fields: [])
     }
 
@@ -113,7 +116,7 @@ enum RFC9112Reference {
             var significant = 0
             while j < line.count, isHexdig(line[j]) {
                 if size > 0 || hexValue(line[j]) > 0 { significant += 1 }
-                if significant > 15 { return .invalid }   // the engine's bound (2^60), far above any body limit
+                if significant > 15 { return .invalid }  // the engine's bound (2^60), far above any body limit
                 size = size * 16 + hexValue(line[j])
                 j += 1
             }
@@ -166,15 +169,21 @@ enum RFC9112Reference {
             k += 1
             while k < ext.count {
                 let c = ext[k]
-                if c == 0x22 { k += 1; return true }
+                if c == 0x22 {
+                    k += 1
+                    return true
+                }
                 if c == 0x5C {
                     // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
-                    guard k + 1 < ext.count, isWS(ext[k + 1]) || isVchar(ext[k + 1]) || isObsText(ext[k + 1]) else { return false }
+                    guard k + 1 < ext.count, isWS(ext[k + 1]) || isVchar(ext[k + 1]) || isObsText(ext[k + 1]) else {
+                        return false
+                    }
                     k += 2
                     continue
                 }
                 // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
-                guard isWS(c) || c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E) || isObsText(c) else { return false }
+                guard isWS(c) || c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E) || isObsText(c)
+                else { return false }
                 k += 1
             }
             return false
@@ -191,7 +200,14 @@ enum RFC9112Reference {
                 k += 1
                 bws()
                 let start = k
-                if !(quotedString() || { k = start; return token() }()) { return false }
+                if !(quotedString()
+                    || {
+                        k = start
+                        return token()
+                    }())
+                {
+                    return false
+                }
             } else {
                 k = save
             }

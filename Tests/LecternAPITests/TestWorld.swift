@@ -27,9 +27,14 @@ struct TestWorld: Sendable {
         // (see MotoServer.sharedWithoutSignatureChecks); DynamoDB and SQS stay on the checking one.
         let context = moto.context(transport: transport)
         let s3Context = try await MotoServer.sharedWithoutSignatureChecks().context(transport: transport)
-        var config = APIConfig(lecturesTable: MotoServer.uniqueName("lectures"), bucket: MotoServer.uniqueName("media"),
-                               queue: MotoServer.uniqueName("jobs"), keySource: .sharedSecret(secret),
-                               singleUploadMaxBytes: 6 << 20, minPartBytes: 5 << 20)
+        var config = APIConfig(
+            lecturesTable: MotoServer.uniqueName("lectures"),
+            bucket: MotoServer.uniqueName("media"),
+            queue: MotoServer.uniqueName("jobs"),
+            keySource: .sharedSecret(secret),
+            singleUploadMaxBytes: 6 << 20,
+            minPartBytes: 5 << 20
+        )
         // Tests send many refused tokens from one loopback address on purpose; the failed sign-in limit has tests of
         // its own (OperationalEndpointTests), which set it low.
         config.failedSignInsPerMinute = 100_000
@@ -41,12 +46,31 @@ struct TestWorld: Sendable {
         let sqs = SQSClient(context: context)
         let dlq = try await sqs.createQueue(named: config.queue + "-dlq")
         let dlqArn = try await sqs.queueArn(dlq)
-        let queue = try await sqs.createQueue(named: config.queue, settings: SQSQueueSettings(
-            visibilityTimeout: 30, redrivePolicy: SQSRedrivePolicy(deadLetterTargetArn: dlqArn, maxReceiveCount: 3)))
-        let services = APIServices(store: store, s3: s3, sqs: sqs, bucket: config.bucket, queueURL: queue, deadLetterQueueURL: dlq)
-        let authenticator = try await Authenticator(source: config.keySource, issuer: config.issuer, audience: config.audience)
-        return TestWorld(app: APIApplication(config: config, services: services, authenticator: authenticator),
-                         services: services, deadLetterQueueURL: dlq)
+        let queue = try await sqs.createQueue(
+            named: config.queue,
+            settings: SQSQueueSettings(
+                visibilityTimeout: 30,
+                redrivePolicy: SQSRedrivePolicy(deadLetterTargetArn: dlqArn, maxReceiveCount: 3)
+            )
+        )
+        let services = APIServices(
+            store: store,
+            s3: s3,
+            sqs: sqs,
+            bucket: config.bucket,
+            queueURL: queue,
+            deadLetterQueueURL: dlq
+        )
+        let authenticator = try await Authenticator(
+            source: config.keySource,
+            issuer: config.issuer,
+            audience: config.audience
+        )
+        return TestWorld(
+            app: APIApplication(config: config, services: services, authenticator: authenticator),
+            services: services,
+            deadLetterQueueURL: dlq
+        )
     }
 
     func token(_ role: Role, user: String? = nil, courses: [String] = []) async throws -> String {
@@ -77,11 +101,21 @@ struct TestWorld: Sendable {
     private static func send(_ request: APIRequest, port: UInt16) async throws -> APIResponse {
         var components = URLComponents(string: "http://127.0.0.1:\(port)")!
         components.percentEncodedPath = request.path
-        if !request.query.isEmpty { components.queryItems = request.query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) } }
+        if !request.query.isEmpty {
+            components.queryItems = request.query.sorted { $0.key < $1.key }.map {
+                URLQueryItem(name: $0.key, value: $0.value)
+            }
+        }
         var headers = HTTPHeaders()
         for (name, value) in request.headers.sorted(by: { $0.key < $1.key }) { headers[name] = value }
-        let response = try await transport.execute(HTTPRequest(method: request.method, url: components.url!, headers: headers,
-                                                               body: request.body.isEmpty ? .empty : .data(request.body)))
+        let response = try await transport.execute(
+            HTTPRequest(
+                method: request.method,
+                url: components.url!,
+                headers: headers,
+                body: request.body.isEmpty ? .empty : .data(request.body)
+            )
+        )
         var answer = APIResponse(status: response.status, body: response.body)
         for field in response.headers { answer.headers[field.name] = field.value }
         return answer
@@ -89,11 +123,26 @@ struct TestWorld: Sendable {
 
     // MARK: Shortcuts
 
-    func createLecture(_ client: APIClient, token: String, course: String, size: Int64, title: String = "Week 1",
-                       contentType: String = "video/mp4") async throws -> CreateLectureResponse {
-        let response = try await client.call("POST", "/v1/lectures", token: token,
-                                             json: CreateLectureRequest(title: title, course: course, filename: "week1.mp4",
-                                                                        size: size, contentType: contentType))
+    func createLecture(
+        _ client: APIClient,
+        token: String,
+        course: String,
+        size: Int64,
+        title: String = "Week 1",
+        contentType: String = "video/mp4"
+    ) async throws -> CreateLectureResponse {
+        let response = try await client.call(
+            "POST",
+            "/v1/lectures",
+            token: token,
+            json: CreateLectureRequest(
+                title: title,
+                course: course,
+                filename: "week1.mp4",
+                size: size,
+                contentType: contentType
+            )
+        )
         try #require(response.status == 201, "create answered \(response.status): \(response.text)")
         return try response.decode(CreateLectureResponse.self)
     }
@@ -109,7 +158,9 @@ struct TestWorld: Sendable {
             _ = try await Self.put(data, to: created.upload.url!, headers: created.upload.headers ?? [:])
             id = created.lecture.id
             if complete {
-                #expect(try await client.call("POST", "/v1/lectures/\(id)/upload/complete", token: professor).status == 202)
+                #expect(
+                    try await client.call("POST", "/v1/lectures/\(id)/upload/complete", token: professor).status == 202
+                )
             }
         }
         return id
@@ -119,7 +170,11 @@ struct TestWorld: Sendable {
     func drain(_ queue: String? = nil) async throws -> [SQSMessage] {
         var messages: [SQSMessage] = []
         while true {
-            let batch = try await services.sqs.receiveMessages(queue ?? services.queueURL, maxMessages: 10, visibilityTimeout: 300)
+            let batch = try await services.sqs.receiveMessages(
+                queue ?? services.queueURL,
+                maxMessages: 10,
+                visibilityTimeout: 300
+            )
             if batch.isEmpty { return messages }
             messages += batch
         }
@@ -147,10 +202,14 @@ struct TestWorld: Sendable {
 
     static func noise(_ count: Int, seed: UInt8 = 7) -> Data {
         var state = UInt64(seed) | 0x9E37_79B9_0000_0000
-        return Data((0..<count).map { _ in
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            return UInt8(truncatingIfNeeded: state)
-        })
+        return Data(
+            (0..<count).map { _ in
+                state ^= state << 13
+                state ^= state >> 7
+                state ^= state << 17
+                return UInt8(truncatingIfNeeded: state)
+            }
+        )
     }
 }
 
@@ -160,15 +219,24 @@ struct APIClient: Sendable {
 
     init(_ send: @escaping @Sendable (APIRequest) async throws -> APIResponse) { self.send = send }
 
-    func call(_ method: String, _ path: String, token: String? = nil, query: [String: String] = [:],
-              headers: [String: String] = [:], body: Data? = nil) async throws -> APIResponse {
+    func call(
+        _ method: String,
+        _ path: String,
+        token: String? = nil,
+        query: [String: String] = [:],
+        headers: [String: String] = [:],
+        body: Data? = nil
+    ) async throws -> APIResponse {
         var headers = headers
         if let token { headers["Authorization"] = "Bearer \(token)" }
         if body != nil, headers["Content-Type"] == nil { headers["Content-Type"] = "application/json" }
-        return try await send(APIRequest(method: method, path: path, query: query, headers: headers, body: body ?? Data()))
+        return try await send(
+            APIRequest(method: method, path: path, query: query, headers: headers, body: body ?? Data())
+        )
     }
 
-    func call(_ method: String, _ path: String, token: String? = nil, json: some Encodable) async throws -> APIResponse {
+    func call(_ method: String, _ path: String, token: String? = nil, json: some Encodable) async throws -> APIResponse
+    {
         try await call(method, path, token: token, body: APIJSON.encode(json))
     }
 }

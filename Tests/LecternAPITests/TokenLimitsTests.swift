@@ -46,18 +46,36 @@ import Testing
 
     @Test func anIssuedAtInTheFutureIsRefusedBeyondTheLeeway() async throws {
         let auth = try await authenticator()
-        let later = try await DevTokens.mint(secret: secret, role: .student, user: "s", expiresIn: 3_600, now: Date().addingTimeInterval(600))
+        let later = try await DevTokens.mint(
+            secret: secret,
+            role: .student,
+            user: "s",
+            expiresIn: 3_600,
+            now: Date().addingTimeInterval(600)
+        )
         await refused(auth, later, mentioning: "issued in the future")
         // A clock a few seconds ahead is within the 60 s leeway.
-        let skewed = try await DevTokens.mint(secret: secret, role: .student, user: "s", expiresIn: 3_600, now: Date().addingTimeInterval(20))
+        let skewed = try await DevTokens.mint(
+            secret: secret,
+            role: .student,
+            user: "s",
+            expiresIn: 3_600,
+            now: Date().addingTimeInterval(20)
+        )
         #expect(try await auth.authenticate(token: skewed).userID == "s")
     }
 
     @Test func aTokenWithoutIssuedAtMayNotExpireLaterThanTheLimitFromNow() async throws {
         let auth = try await authenticator()
-        let far = try await DevTokens.mint(secret: secret, claims: LecternClaims(sub: "s", role: "student", expires: Date().addingTimeInterval(13 * 3_600)))
+        let far = try await DevTokens.mint(
+            secret: secret,
+            claims: LecternClaims(sub: "s", role: "student", expires: Date().addingTimeInterval(13 * 3_600))
+        )
         await refused(auth, far, mentioning: "no iat")
-        let near = try await DevTokens.mint(secret: secret, claims: LecternClaims(sub: "s", role: "student", expires: Date().addingTimeInterval(3_600)))
+        let near = try await DevTokens.mint(
+            secret: secret,
+            claims: LecternClaims(sub: "s", role: "student", expires: Date().addingTimeInterval(3_600))
+        )
         #expect(try await auth.authenticate(token: near).userID == "s")
     }
 }

@@ -10,12 +10,21 @@ import Testing
     }
 
     @Test func largerFilesUseMinimumPartsWhileTheyFit() {
-        #expect(UploadShape.plan(size: single + 1, singleMax: single, minPart: minPart) == .multipart(partSize: minPart, partCount: 8))
+        #expect(
+            UploadShape.plan(size: single + 1, singleMax: single, minPart: minPart)
+                == .multipart(partSize: minPart, partCount: 8)
+        )
     }
 
     @Test(arguments: [Int64(80_000_000_000), Int64(100_000_000_000), Int64(99_999_999_999), Int64(83_886_080_001)])
     func hugeFilesStayWithinTenThousandParts(size: Int64) throws {
-        guard case .multipart(let partSize, let partCount) = UploadShape.plan(size: size, singleMax: single, minPart: minPart) else {
+        guard
+            case .multipart(let partSize, let partCount) = UploadShape.plan(
+                size: size,
+                singleMax: single,
+                minPart: minPart
+            )
+        else {
             Issue.record("expected multipart")
             return
         }

@@ -14,7 +14,11 @@ import Testing
             let created = try await world.createLecture(client, token: token, course: "CS101", size: 7 << 20)
             let record = try #require(try await world.services.store.get(created.lecture.id))
             // Aborted in S3 behind the API's back (a lifecycle rule, an operator, another tool).
-            try await world.services.s3.abortMultipartUpload(bucket: world.services.bucket, key: record.sourceKey, uploadID: try #require(record.uploadId))
+            try await world.services.s3.abortMultipartUpload(
+                bucket: world.services.bucket,
+                key: record.sourceKey,
+                uploadID: try #require(record.uploadId)
+            )
             let status = try await client.call("GET", "/v1/lectures/\(created.lecture.id)/upload", token: token)
             #expect(status.status == 409, "\(status.text)")
             #expect(status.problem?.detail.contains("no longer exists") == true)
@@ -26,13 +30,28 @@ import Testing
         let token = try await world.token(.professor, courses: ["CS101"])
         try await world.withClient(via) { client in
             let aborted = try await world.createLecture(client, token: token, course: "CS101", size: 1_000)
-            _ = try await TestWorld.put(TestWorld.bytes(1_000), to: aborted.upload.url!, headers: aborted.upload.headers ?? [:])
-            #expect(try await client.call("DELETE", "/v1/lectures/\(aborted.lecture.id)/upload", token: token).status == 204)
-            #expect(try await client.call("GET", "/v1/lectures/\(aborted.lecture.id)/upload", token: token).status == 404)
+            _ = try await TestWorld.put(
+                TestWorld.bytes(1_000),
+                to: aborted.upload.url!,
+                headers: aborted.upload.headers ?? [:]
+            )
+            #expect(
+                try await client.call("DELETE", "/v1/lectures/\(aborted.lecture.id)/upload", token: token).status == 204
+            )
+            #expect(
+                try await client.call("GET", "/v1/lectures/\(aborted.lecture.id)/upload", token: token).status == 404
+            )
 
             let completed = try await world.createLecture(client, token: token, course: "CS101", size: 1_000)
-            _ = try await TestWorld.put(TestWorld.bytes(1_000), to: completed.upload.url!, headers: completed.upload.headers ?? [:])
-            #expect(try await client.call("POST", "/v1/lectures/\(completed.lecture.id)/upload/complete", token: token).status == 202)
+            _ = try await TestWorld.put(
+                TestWorld.bytes(1_000),
+                to: completed.upload.url!,
+                headers: completed.upload.headers ?? [:]
+            )
+            #expect(
+                try await client.call("POST", "/v1/lectures/\(completed.lecture.id)/upload/complete", token: token)
+                    .status == 202
+            )
             let status = try await client.call("GET", "/v1/lectures/\(completed.lecture.id)/upload", token: token)
             #expect(status.status == 200)
             let body = try status.decode(UploadStatusResponse.self)

@@ -8,7 +8,11 @@ import Testing
     func jobs(in world: TestWorld) async throws -> [JobMessage] {
         var messages: [JobMessage] = []
         while true {
-            let batch = try await world.services.sqs.receiveMessages(world.services.queueURL, maxMessages: 10, waitTimeSeconds: 0)
+            let batch = try await world.services.sqs.receiveMessages(
+                world.services.queueURL,
+                maxMessages: 10,
+                waitTimeSeconds: 0
+            )
             if batch.isEmpty { return messages }
             messages += try batch.map { try JobMessage.decode($0.body) }
         }
@@ -40,7 +44,9 @@ import Testing
             #expect(messages.count == 1)
             #expect(messages.first?.lectureID == created.lecture.id)
             #expect(messages.first?.outputVersion == (try first.decode(JobAccepted.self)).jobVersion)
-            let lecture = try await client.call("GET", "/v1/lectures/\(created.lecture.id)", token: token).decode(LectureView.self)
+            let lecture = try await client.call("GET", "/v1/lectures/\(created.lecture.id)", token: token).decode(
+                LectureView.self
+            )
             #expect(lecture.state == "queued")
         }
     }
@@ -73,10 +79,16 @@ import Testing
             #expect(status.uploadedParts?.map(\.partNumber) == [1])
             #expect(status.uploadedParts?.first?.size == partSize)
             #expect(status.missingPartNumbers == [2, 3])
-            let batch = try await client.call("POST", "/v1/lectures/\(created.lecture.id)/upload/parts", token: token,
-                                              json: PartURLsRequest(partNumbers: status.missingPartNumbers ?? []))
+            let batch = try await client.call(
+                "POST",
+                "/v1/lectures/\(created.lecture.id)/upload/parts",
+                token: token,
+                json: PartURLsRequest(partNumbers: status.missingPartNumbers ?? [])
+            )
             #expect(batch.status == 200)
-            var completed: [CompleteUploadRequest.Part] = status.uploadedParts!.map { .init(partNumber: $0.partNumber, eTag: $0.eTag) }
+            var completed: [CompleteUploadRequest.Part] = status.uploadedParts!.map {
+                .init(partNumber: $0.partNumber, eTag: $0.eTag)
+            }
             for part in try batch.decode(PartURLsResponse.self).parts {
                 let put = try await TestWorld.put(slice(part.partNumber), to: part.url)
                 #expect(put.status == 200)
@@ -88,7 +100,9 @@ import Testing
             let parts = completed
             let answers = try await withThrowingTaskGroup(of: APIResponse.self) { group in
                 for _ in 0..<3 {
-                    group.addTask { try await client.call("POST", path, token: token, json: CompleteUploadRequest(parts: parts)) }
+                    group.addTask {
+                        try await client.call("POST", path, token: token, json: CompleteUploadRequest(parts: parts))
+                    }
                 }
                 return try await group.reduce(into: [APIResponse]()) { $0.append($1) }
             }
@@ -112,8 +126,18 @@ import Testing
         let token = try await world.token(.professor, courses: ["CS101"])
         try await world.withClient(via) { client in
             func create(size: Int64, type: String) async throws -> APIResponse {
-                try await client.call("POST", "/v1/lectures", token: token,
-                                      json: CreateLectureRequest(title: "W", course: "CS101", filename: "w.mp4", size: size, contentType: type))
+                try await client.call(
+                    "POST",
+                    "/v1/lectures",
+                    token: token,
+                    json: CreateLectureRequest(
+                        title: "W",
+                        course: "CS101",
+                        filename: "w.mp4",
+                        size: size,
+                        contentType: type
+                    )
+                )
             }
             let text = try await create(size: 10, type: "text/plain")
             #expect(text.status == 422)
@@ -128,22 +152,36 @@ import Testing
             let path = "/v1/lectures/\(created.lecture.id)/upload/complete"
             let nothing = try await client.call("POST", path, token: token)
             #expect(nothing.status == 409)
-            _ = try await TestWorld.put(TestWorld.bytes(1_000), to: created.upload.url!, headers: created.upload.headers ?? [:])
+            _ = try await TestWorld.put(
+                TestWorld.bytes(1_000),
+                to: created.upload.url!,
+                headers: created.upload.headers ?? [:]
+            )
             let short = try await client.call("POST", path, token: token)
             #expect(short.status == 422)
             #expect(short.problem?.detail == "the uploaded file is 1000 bytes, but 2000 were announced")
-            let status = try await client.call("GET", "/v1/lectures/\(created.lecture.id)/upload", token: token).decode(UploadStatusResponse.self)
+            let status = try await client.call("GET", "/v1/lectures/\(created.lecture.id)/upload", token: token).decode(
+                UploadStatusResponse.self
+            )
             #expect(status.state == "awaiting_upload" && status.uploaded == true && status.url != nil)
             #expect(try await jobs(in: world).isEmpty)
 
             // Part numbers outside the plan, or a single upload asked for parts.
             let multipart = try await world.createLecture(client, token: token, course: "CS101", size: 7 << 20)
-            let outside = try await client.call("POST", "/v1/lectures/\(multipart.lecture.id)/upload/parts", token: token,
-                                                json: PartURLsRequest(partNumbers: [3]))
+            let outside = try await client.call(
+                "POST",
+                "/v1/lectures/\(multipart.lecture.id)/upload/parts",
+                token: token,
+                json: PartURLsRequest(partNumbers: [3])
+            )
             #expect(outside.status == 422)
             #expect(outside.problem?.detail == "part number 3 is outside this upload's parts 1…2")
-            let single = try await client.call("POST", "/v1/lectures/\(created.lecture.id)/upload/parts", token: token,
-                                               json: PartURLsRequest(partNumbers: [1]))
+            let single = try await client.call(
+                "POST",
+                "/v1/lectures/\(created.lecture.id)/upload/parts",
+                token: token,
+                json: PartURLsRequest(partNumbers: [1])
+            )
             #expect(single.status == 409)
         }
     }
@@ -158,15 +196,24 @@ import Testing
             let abort = try await client.call("DELETE", "/v1/lectures/\(created.lecture.id)/upload", token: token)
             #expect(abort.status == 204)
             await #expect(throws: AWSError.self) {
-                _ = try await world.services.s3.listParts(bucket: world.services.bucket, key: ObjectKeys.source(lectureID: created.lecture.id),
-                                                          uploadID: uploadID)
+                _ = try await world.services.s3.listParts(
+                    bucket: world.services.bucket,
+                    key: ObjectKeys.source(lectureID: created.lecture.id),
+                    uploadID: uploadID
+                )
             }
-            let lecture = try await client.call("GET", "/v1/lectures/\(created.lecture.id)", token: token).decode(LectureView.self)
+            let lecture = try await client.call("GET", "/v1/lectures/\(created.lecture.id)", token: token).decode(
+                LectureView.self
+            )
             #expect(lecture.state == "failed")
             #expect(lecture.failureReason == "the upload was cancelled")
-            #expect(try await client.call("DELETE", "/v1/lectures/\(created.lecture.id)/upload", token: token).status == 409)
+            #expect(
+                try await client.call("DELETE", "/v1/lectures/\(created.lecture.id)/upload", token: token).status == 409
+            )
             // Nothing was uploaded whole, so there is nothing to retry.
-            #expect(try await client.call("POST", "/v1/lectures/\(created.lecture.id)/retry", token: token).status == 409)
+            #expect(
+                try await client.call("POST", "/v1/lectures/\(created.lecture.id)/retry", token: token).status == 409
+            )
         }
     }
 }

@@ -88,8 +88,19 @@ import Testing
 
     @Test func theAuthenticatorAnswersRepeatsFromTheCache() async throws {
         let cache = VerifiedTokenCache()
-        let authenticator = try await Authenticator(source: .sharedSecret(secret), issuer: nil, audience: nil, tokenCache: cache)
-        let token = try await DevTokens.mint(secret: secret, role: .professor, user: "p-1", courses: ["CS101"], name: "Ada")
+        let authenticator = try await Authenticator(
+            source: .sharedSecret(secret),
+            issuer: nil,
+            audience: nil,
+            tokenCache: cache
+        )
+        let token = try await DevTokens.mint(
+            secret: secret,
+            role: .professor,
+            user: "p-1",
+            courses: ["CS101"],
+            name: "Ada"
+        )
         let first = try await authenticator.authenticate(authorization: "Bearer \(token)")
         #expect(cache.count == 1)
         #expect(cache.lookup(token) == .hit(first))
@@ -99,9 +110,19 @@ import Testing
     @Test func aCachedTokenIsRefusedOnceItsClockSaysExpired() async throws {
         // Given a token valid for 60 s, verified and cached, and an authenticator whose clock we move
         let clock = MovableWallClock(Date())
-        let authenticator = try await Authenticator(source: .sharedSecret(secret), issuer: nil, audience: nil,
-                                                    now: { clock.now })
-        let token = try await DevTokens.mint(secret: secret, role: .student, user: "s-1", courses: ["CS101"], expiresIn: 60)
+        let authenticator = try await Authenticator(
+            source: .sharedSecret(secret),
+            issuer: nil,
+            audience: nil,
+            now: { clock.now }
+        )
+        let token = try await DevTokens.mint(
+            secret: secret,
+            role: .student,
+            user: "s-1",
+            courses: ["CS101"],
+            expiresIn: 60
+        )
         _ = try await authenticator.authenticate(token: token)
         // When the clock passes its expiry (the system clock, which jwt-kit reads, has not)
         clock.now = clock.now.addingTimeInterval(61)
@@ -113,9 +134,17 @@ import Testing
 
     @Test func forgedMalformedAndForbiddenTokensAreNeverCached() async throws {
         let cache = VerifiedTokenCache()
-        let authenticator = try await Authenticator(source: .sharedSecret(secret), issuer: nil, audience: nil, tokenCache: cache)
+        let authenticator = try await Authenticator(
+            source: .sharedSecret(secret),
+            issuer: nil,
+            audience: nil,
+            tokenCache: cache
+        )
         let forged = try await DevTokens.mint(secret: secret + "-other", role: .ops, user: "mallory")
-        let janitor = try await DevTokens.mint(secret: secret, claims: LecternClaims(sub: "j", role: "janitor", expires: Date().addingTimeInterval(60)))
+        let janitor = try await DevTokens.mint(
+            secret: secret,
+            claims: LecternClaims(sub: "j", role: "janitor", expires: Date().addingTimeInterval(60))
+        )
         let expired = try await DevTokens.mint(secret: secret, role: .student, user: "s", expiresIn: -60)
         for (token, status) in [(forged, 401), (janitor, 403), (expired, 401), ("not.a.jwt", 401)] {
             // Twice each: the second answer must come from a full verification too

@@ -1,9 +1,10 @@
 import AWS
 import Foundation
 import LecternCore
-import LocalPlatform
 import LecternTestSupport
+import LocalPlatform
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,10 +17,16 @@ import Glibc
     @Test func scalesOutOnBacklogDrainsBackToZeroRestartsTheDeadAndStopsCleanly() async throws {
         let moto = try await MotoServer.shared()
         let context = moto.context(transport: transport)
-        let resources = try await LocalBootstrap(settings: .init(
-            bucket: MotoServer.uniqueName("pool"), queue: MotoServer.uniqueName("pool-jobs"),
-            deadLetterQueue: MotoServer.uniqueName("pool-dlq"), table: MotoServer.uniqueName("pool-lectures"), maxReceiveCount: 2),
-            context: context).run()
+        let resources = try await LocalBootstrap(
+            settings: .init(
+                bucket: MotoServer.uniqueName("pool"),
+                queue: MotoServer.uniqueName("pool-jobs"),
+                deadLetterQueue: MotoServer.uniqueName("pool-dlq"),
+                table: MotoServer.uniqueName("pool-lectures"),
+                maxReceiveCount: 2
+            ),
+            context: context
+        ).run()
         let sqs = SQSClient(context: context)
 
         var environment = moto.environment
@@ -37,11 +44,18 @@ import Glibc
         for index in 0..<3 { _ = try await sqs.sendMessage(resources.queueURL, body: "not a job \(index)") }
         let pool = try ChildProcess(
             executable: try BuiltProducts.executable("lectern"),
-            arguments: ["dev", "workers", "--min", "0", "--max", "2", "--interval", "300ms", "--scale-out-cooldown", "1s",
-                        "--scale-in-cooldown", "4s", "--scratch-dir", scratch, "--worker", try BuiltProducts.executable("lectern-worker")],
-            environment: environment, inheritEnvironment: false)
+            arguments: [
+                "dev", "workers", "--min", "0", "--max", "2", "--interval", "300ms", "--scale-out-cooldown", "1s",
+                "--scale-in-cooldown", "4s", "--scratch-dir", scratch, "--worker",
+                try BuiltProducts.executable("lectern-worker"),
+            ],
+            environment: environment,
+            inheritEnvironment: false
+        )
 
-        let started = try await pool.waitForOutput("two workers", seconds: 20) { $0.components(separatedBy: "started worker").count - 1 >= 2 }
+        let started = try await pool.waitForOutput("two workers", seconds: 20) {
+            $0.components(separatedBy: "started worker").count - 1 >= 2
+        }
         #expect(started.contains("scaling 0 → 2"))
         let firstPids = Processes.numbers(after: "(pid ", in: started)
         #expect(firstPids.count == 2)
@@ -49,7 +63,9 @@ import Glibc
         // A worker killed behind the pool's back is replaced while the pool still wants it.
         let victim = try #require(firstPids.first)
         kill(victim, SIGKILL)
-        try await pool.waitForOutput("the restart", seconds: 10) { $0.contains("exited unexpectedly") && $0.contains("started worker 3") }
+        try await pool.waitForOutput("the restart", seconds: 10) {
+            $0.contains("exited unexpectedly") && $0.contains("started worker 3")
+        }
 
         // The jobs end up in the DLQ; with nothing waiting or running the pool scales in to zero, by SIGTERM.
         let drained = try await pool.waitForOutput("scale-in to zero", seconds: 40) {
@@ -73,10 +89,15 @@ import Glibc
     @Test func aSigkilledPoolLeavesNoWorkerBehind() async throws {
         let moto = try await MotoServer.shared()
         let context = moto.context(transport: transport)
-        let resources = try await LocalBootstrap(settings: .init(
-            bucket: MotoServer.uniqueName("orphan"), queue: MotoServer.uniqueName("orphan-jobs"),
-            deadLetterQueue: MotoServer.uniqueName("orphan-dlq"), table: MotoServer.uniqueName("orphan-lectures")),
-            context: context).run()
+        let resources = try await LocalBootstrap(
+            settings: .init(
+                bucket: MotoServer.uniqueName("orphan"),
+                queue: MotoServer.uniqueName("orphan-jobs"),
+                deadLetterQueue: MotoServer.uniqueName("orphan-dlq"),
+                table: MotoServer.uniqueName("orphan-lectures")
+            ),
+            context: context
+        ).run()
         var environment = moto.environment
         for (name, value) in resources.environment { environment[name] = value }
         environment["LECTERN_RECEIVE_WAIT_SECONDS"] = "1"
@@ -88,10 +109,16 @@ import Glibc
         // Given a pool holding two idle workers (--min 2),
         let pool = try ChildProcess(
             executable: try BuiltProducts.executable("lectern"),
-            arguments: ["dev", "workers", "--min", "2", "--max", "2", "--interval", "300ms", "--scratch-dir", scratch,
-                        "--worker", try BuiltProducts.executable("lectern-worker")],
-            environment: environment, inheritEnvironment: false)
-        let started = try await pool.waitForOutput("two workers", seconds: 20) { $0.components(separatedBy: "started worker").count - 1 >= 2 }
+            arguments: [
+                "dev", "workers", "--min", "2", "--max", "2", "--interval", "300ms", "--scratch-dir", scratch,
+                "--worker", try BuiltProducts.executable("lectern-worker"),
+            ],
+            environment: environment,
+            inheritEnvironment: false
+        )
+        let started = try await pool.waitForOutput("two workers", seconds: 20) {
+            $0.components(separatedBy: "started worker").count - 1 >= 2
+        }
         let workers = Processes.numbers(after: "(pid ", in: started)
         #expect(workers.count == 2)
         #expect(try await Processes.survivors(workers, seconds: 1).count == 2)
@@ -104,16 +131,26 @@ import Glibc
         #expect(try await Processes.survivors(workers, seconds: 15).isEmpty)
     }
 
-    @Test(arguments: [["--max", "0"], ["--min", "3", "--max", "2"], ["--max", "2", "--interval", "soon"],
-                      ["--max", "2", "--worker", "/nonexistent/lectern-worker"]])
+    @Test(arguments: [
+        ["--max", "0"], ["--min", "3", "--max", "2"], ["--max", "2", "--interval", "soon"],
+        ["--max", "2", "--worker", "/nonexistent/lectern-worker"],
+    ])
     func badArgumentsAreRefused(arguments: [String]) async throws {
-        let run = try await BuiltProducts.run("lectern", ["dev", "workers"] + arguments, environment: ["LECTERN_QUEUE_URL": "http://127.0.0.1:9/q"])
+        let run = try await BuiltProducts.run(
+            "lectern",
+            ["dev", "workers"] + arguments,
+            environment: ["LECTERN_QUEUE_URL": "http://127.0.0.1:9/q"]
+        )
         #expect(run.status != 0)
         #expect(run.stderr.contains("Error"), "\(run.stderr)")
     }
 
     @Test func noQueueIsNamed() async throws {
-        let run = try await BuiltProducts.run("lectern", ["dev", "workers", "--max", "1"], removing: ["LECTERN_QUEUE_URL"])
+        let run = try await BuiltProducts.run(
+            "lectern",
+            ["dev", "workers", "--max", "1"],
+            removing: ["LECTERN_QUEUE_URL"]
+        )
         #expect(run.status != 0)
         #expect(run.stderr.contains("LECTERN_QUEUE_URL"), "\(run.stderr)")
     }

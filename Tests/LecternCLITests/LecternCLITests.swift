@@ -16,16 +16,25 @@ import Testing
         try await s3.createBucket(bucket)
         let key = "lectures/week 1/intro+notes.txt"
 
-        let put = try await BuiltProducts.run("lectern", ["s3", "presign", "s3://\(bucket)/\(key)", "--method", "PUT", "--expires", "120"],
-                                              environment: moto.environment)
+        let put = try await BuiltProducts.run(
+            "lectern",
+            ["s3", "presign", "s3://\(bucket)/\(key)", "--method", "PUT", "--expires", "120"],
+            environment: moto.environment
+        )
         #expect(put.status == 0, "\(put.stderr)")
         let putURL = try #require(URL(string: put.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(putURL.query?.contains("X-Amz-Expires=120") == true)
         #expect(putURL.query?.contains("X-Amz-Signature=") == true)
-        let uploaded = try await transport.execute(HTTPRequest(method: "PUT", url: putURL, body: .data(Data("hello".utf8))))
+        let uploaded = try await transport.execute(
+            HTTPRequest(method: "PUT", url: putURL, body: .data(Data("hello".utf8)))
+        )
         #expect(uploaded.status == 200)
 
-        let get = try await BuiltProducts.run("lectern", ["s3", "presign", "s3://\(bucket)/\(key)"], environment: moto.environment)
+        let get = try await BuiltProducts.run(
+            "lectern",
+            ["s3", "presign", "s3://\(bucket)/\(key)"],
+            environment: moto.environment
+        )
         #expect(get.status == 0, "\(get.stderr)")
         let getURL = try #require(URL(string: get.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         let fetched = try await transport.execute(HTTPRequest(method: "GET", url: getURL))
@@ -33,8 +42,10 @@ import Testing
         #expect(String(decoding: fetched.body, as: UTF8.self) == "hello")
     }
 
-    @Test(arguments: [["s3", "presign", "bucket/key"], ["s3", "presign", "s3://"], ["s3", "presign", "s3://b/k", "--expires", "0"],
-                      ["s3", "presign", "s3://b/k", "--method", "DELETE"]])
+    @Test(arguments: [
+        ["s3", "presign", "bucket/key"], ["s3", "presign", "s3://"], ["s3", "presign", "s3://b/k", "--expires", "0"],
+        ["s3", "presign", "s3://b/k", "--method", "DELETE"],
+    ])
     func badArgumentsExitNonZeroWithAReason(arguments: [String]) async throws {
         let run = try await BuiltProducts.run("lectern", arguments)
         #expect(run.status != 0)
@@ -43,10 +54,15 @@ import Testing
     }
 
     @Test func missingCredentialsAreNamed() async throws {
-        let run = try await BuiltProducts.run("lectern", ["s3", "presign", "s3://bucket/key"],
-                                              environment: ["HOME": "/nonexistent", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"],
-                                              removing: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                                                         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"])
+        let run = try await BuiltProducts.run(
+            "lectern",
+            ["s3", "presign", "s3://bucket/key"],
+            environment: ["HOME": "/nonexistent", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"],
+            removing: [
+                "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            ]
+        )
         #expect(run.status != 0)
         #expect(run.stderr.contains("AWS_ACCESS_KEY_ID"), "stderr: \(run.stderr)")
     }
@@ -59,7 +75,11 @@ import Testing
         let bodies = (0..<13).map { "job-\($0)" }
         for body in bodies { _ = try await sqs.sendMessage(dlq, body: body) }
 
-        let run = try await BuiltProducts.run("lectern", ["sqs", "redrive", "--from", dlq, "--to", queue], environment: moto.environment)
+        let run = try await BuiltProducts.run(
+            "lectern",
+            ["sqs", "redrive", "--from", dlq, "--to", queue],
+            environment: moto.environment
+        )
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("13"), "stdout: \(run.stdout)")
 

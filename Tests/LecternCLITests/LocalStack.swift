@@ -1,9 +1,10 @@
 import AWS
 import Foundation
 import LecternCore
-import LocalPlatform
 import LecternTestSupport
+import LocalPlatform
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,9 +31,12 @@ final class LocalStack: @unchecked Sendable {
         context = moto.context(transport: transport)
         apiPort = try Processes.freePort()
         var settings = LocalBootstrap.Settings(
-            bucket: MotoServer.uniqueName("stack"), queue: MotoServer.uniqueName("stack-jobs"),
-            deadLetterQueue: MotoServer.uniqueName("stack-dlq"), table: MotoServer.uniqueName("stack-lectures"),
-            corsOrigins: ["http://localhost:\(apiPort)"])
+            bucket: MotoServer.uniqueName("stack"),
+            queue: MotoServer.uniqueName("stack-jobs"),
+            deadLetterQueue: MotoServer.uniqueName("stack-dlq"),
+            table: MotoServer.uniqueName("stack-lectures"),
+            corsOrigins: ["http://localhost:\(apiPort)"]
+        )
         settings.verifiedSenders = mailFrom.map { [$0] } ?? []
         resources = try await LocalBootstrap(settings: settings, context: context).run()
         var environment = moto.environment
@@ -47,8 +51,12 @@ final class LocalStack: @unchecked Sendable {
         apiEnvironment["PORT"] = String(apiPort)
         apiEnvironment["METRICS_PORT"] = "0"  // a free port: 9101 may be held by `make run`
         apiEnvironment["LECTERN_CORS_ORIGIN"] = "http://localhost:\(apiPort)"
-        api = try ChildProcess(executable: try BuiltProducts.executable("lectern-api"), arguments: [], environment: apiEnvironment,
-                               inheritEnvironment: false)
+        api = try ChildProcess(
+            executable: try BuiltProducts.executable("lectern-api"),
+            arguments: [],
+            environment: apiEnvironment,
+            inheritEnvironment: false
+        )
         var workerEnvironment = environment
         workerEnvironment["LECTERN_SCRATCH_DIR"] = scratch
         workerEnvironment["LECTERN_RECEIVE_WAIT_SECONDS"] = "1"
@@ -56,8 +64,12 @@ final class LocalStack: @unchecked Sendable {
         workerEnvironment["LECTERN_PROGRESS_INTERVAL_SECONDS"] = "1"
         workerEnvironment["LECTERN_WORKER_CONCURRENCY"] = "1"
         workerEnvironment["LECTERN_SHUTDOWN_GRACE_SECONDS"] = "2"
-        worker = try ChildProcess(executable: try BuiltProducts.executable("lectern-worker"), arguments: [], environment: workerEnvironment,
-                                  inheritEnvironment: false)
+        worker = try ChildProcess(
+            executable: try BuiltProducts.executable("lectern-worker"),
+            arguments: [],
+            environment: workerEnvironment,
+            inheritEnvironment: false
+        )
         try await waitUntilReady(transport: transport)
     }
 
@@ -65,7 +77,10 @@ final class LocalStack: @unchecked Sendable {
         let url = try #require(URL(string: apiBase + "/readyz"))
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            if let response = try? await transport.execute(HTTPRequest(method: "GET", url: url)), response.status == 200 { return }
+            if let response = try? await transport.execute(HTTPRequest(method: "GET", url: url)), response.status == 200
+            {
+                return
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
         throw ChildProcess.Timeout(description: "lectern-api not ready; its output:\n\(api.output.suffix(3_000))")

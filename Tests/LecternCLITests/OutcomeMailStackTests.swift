@@ -13,9 +13,17 @@ import Testing
         let sender = MotoServer.uniqueAddress("lectern")
         let professor = MotoServer.uniqueAddress()
         let stack = try await LocalStack(transport: transport, mailFrom: sender)
-        let run = try await BuiltProducts.run("lectern", ["demo", "--api", stack.apiBase, "--secret", stack.secret, "--course", "MAIL101",
-                                                          "--seconds", "2", "--size", "320x180", "--timeout", "3m", "--email", professor])
-        #expect(run.status == 0, "stdout: \(run.stdout)\nstderr: \(run.stderr)\nworker: \(stack.worker.output.suffix(3_000))")
+        let run = try await BuiltProducts.run(
+            "lectern",
+            [
+                "demo", "--api", stack.apiBase, "--secret", stack.secret, "--course", "MAIL101",
+                "--seconds", "2", "--size", "320x180", "--timeout", "3m", "--email", professor,
+            ]
+        )
+        #expect(
+            run.status == 0,
+            "stdout: \(run.stdout)\nstderr: \(run.stderr)\nworker: \(stack.worker.output.suffix(3_000))"
+        )
         let watch = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("watch: ") })
         let id = String(watch.dropFirst("watch: \(stack.apiBase)/#/watch/".count))
 
@@ -29,7 +37,11 @@ import Testing
         let mail = try #require(sent.first)
         #expect(mail.source == sender)
         #expect(mail.subject.hasPrefix("Ready: "))
-        #expect(mail.body.contains("href=\"\(stack.apiBase.replacingOccurrences(of: "127.0.0.1", with: "localhost"))/#/watch/\(id)\""))
+        #expect(
+            mail.body.contains(
+                "href=\"\(stack.apiBase.replacingOccurrences(of: "127.0.0.1", with: "localhost"))/#/watch/\(id)\""
+            )
+        )
         let record = try #require(try await stack.store.get(id))
         #expect(record.outcomeMail?.state == .sent && record.outcomeMail?.outcome == .ready)
         // The worker's log names the outcome, never the address.

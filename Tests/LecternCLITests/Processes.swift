@@ -1,5 +1,6 @@
 import Foundation
 import LecternTestSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +12,8 @@ enum Processes {
     static func isAlive(_ pid: Int32) -> Bool {
         guard kill(pid, 0) == 0 else { return errno != ESRCH }
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
+            let close = stat.lastIndex(of: ")")
+        else { return false }
         let state = stat[stat.index(after: close)...].split(separator: " ").first
         return state != "Z"
     }

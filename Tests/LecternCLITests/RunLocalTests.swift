@@ -2,6 +2,7 @@ import AWS
 import Foundation
 import LecternTestSupport
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,8 +15,10 @@ import Glibc
     static func descendants(of root: Int32) -> [Int32] {
         var parents: [Int32: Int32] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
+            guard let pid = Int32(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             if fields.count > 1, let parent = Int32(fields[1]) { parents[pid] = parent }
         }
@@ -31,8 +34,10 @@ import Glibc
     static func environment(motoPort: Int, apiPort: Int, logs: String) throws -> [String: String] {
         let bin = URL(fileURLWithPath: try BuiltProducts.executable("lectern")).deletingLastPathComponent().path
         return ProcessInfo.processInfo.environment.merging(
-            ["LECTERN_BIN_DIR": bin, "MOTO_PORT": String(motoPort), "API_PORT": String(apiPort), "WORKERS": "1",
-             "LECTERN_LOG_DIR": logs]) { _, new in new }
+            [
+                "LECTERN_BIN_DIR": bin, "MOTO_PORT": String(motoPort), "API_PORT": String(apiPort), "WORKERS": "1",
+                "LECTERN_LOG_DIR": logs,
+            ]) { _, new in new }
     }
 
     var script: String { BuiltProducts.repositoryRoot.appendingPathComponent("scripts/run-local.sh").path }
@@ -41,11 +46,19 @@ import Glibc
     /// worker threads inherits that thread's blocked signals, and bash (like moto's Python) would then never see
     /// the SIGINT this test sends; python resets the mask and execs bash in its place (same pid).
     func startScript(environment: [String: String]) throws -> ChildProcess {
-        try ChildProcess(executable: "/usr/bin/env", arguments: ["python3", "-c", """
-            import os, signal, sys
-            signal.pthread_sigmask(signal.SIG_SETMASK, [])
-            os.execv("/bin/bash", ["bash", sys.argv[1]])
-            """, script], environment: environment, inheritEnvironment: false)
+        try ChildProcess(
+            executable: "/usr/bin/env",
+            arguments: [
+                "python3", "-c",
+                """
+                import os, signal, sys
+                signal.pthread_sigmask(signal.SIG_SETMASK, [])
+                os.execv("/bin/bash", ["bash", sys.argv[1]])
+                """, script,
+            ],
+            environment: environment,
+            inheritEnvironment: false
+        )
     }
 
     /// SIGKILL for whatever a failed run left behind.
@@ -60,9 +73,14 @@ import Glibc
         let run = try startScript(environment: try Self.environment(motoPort: motoPort, apiPort: apiPort, logs: logs))
         var spawned: [Int32] = []
         defer { Self.killAll(spawned + Self.descendants(of: run.pid)) }
-        let banner = try await run.waitForOutput("the portal URL", seconds: 90) { $0.contains("Ctrl-C stops everything") }
+        let banner = try await run.waitForOutput("the portal URL", seconds: 90) {
+            $0.contains("Ctrl-C stops everything")
+        }
         #expect(banner.contains("Portal:  http://localhost:\(apiPort)/"))
-        #expect(banner.contains("professor of DEMO101") && banner.contains("student of DEMO101") && banner.contains("ops (olivia)"))
+        #expect(
+            banner.contains("professor of DEMO101") && banner.contains("student of DEMO101")
+                && banner.contains("ops (olivia)")
+        )
         #expect(banner.contains("lectern demo --api http://localhost:\(apiPort)"))
         // Three tokens, each a JWT on its own line.
         let tokens = banner.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -70,20 +88,32 @@ import Glibc
         #expect(tokens.count == 3, "\(banner)")
 
         for path in ["/healthz", "/readyz"] {
-            let response = try await transport.execute(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(apiPort)\(path)")!))
+            let response = try await transport.execute(
+                HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(apiPort)\(path)")!)
+            )
             #expect(response.status == 200, "\(path): \(String(decoding: response.body, as: UTF8.self))")
         }
         // A token printed by the script signs in to the API it started.
-        let lectures = try await transport.execute(HTTPRequest(
-            method: "GET", url: URL(string: "http://127.0.0.1:\(apiPort)/v1/courses/DEMO101/lectures")!,
-            headers: ["Authorization": "Bearer \(tokens[1])"]))
+        let lectures = try await transport.execute(
+            HTTPRequest(
+                method: "GET",
+                url: URL(string: "http://127.0.0.1:\(apiPort)/v1/courses/DEMO101/lectures")!,
+                headers: ["Authorization": "Bearer \(tokens[1])"]
+            )
+        )
         #expect(lectures.status == 200, "\(String(decoding: lectures.body, as: UTF8.self))")
         // The demo course has its name in the registry, so the portal's heading shows one.
-        let course = try await transport.execute(HTTPRequest(
-            method: "GET", url: URL(string: "http://127.0.0.1:\(apiPort)/v1/courses/DEMO101")!,
-            headers: ["Authorization": "Bearer \(tokens[1])"]))
-        #expect(String(decoding: course.body, as: UTF8.self).contains(#""name":"Demonstration Lectures 101""#),
-                "\(String(decoding: course.body, as: UTF8.self))")
+        let course = try await transport.execute(
+            HTTPRequest(
+                method: "GET",
+                url: URL(string: "http://127.0.0.1:\(apiPort)/v1/courses/DEMO101")!,
+                headers: ["Authorization": "Bearer \(tokens[1])"]
+            )
+        )
+        #expect(
+            String(decoding: course.body, as: UTF8.self).contains(#""name":"Demonstration Lectures 101""#),
+            "\(String(decoding: course.body, as: UTF8.self))"
+        )
 
         // The script gives the API a playback key of its own making (LECTERN_PLAYBACK_KEY), as a deployment does.
         let apiLog = (try? String(contentsOfFile: logs + "/api.log", encoding: .utf8)) ?? ""
@@ -99,22 +129,37 @@ import Glibc
 
         run.signal(SIGINT)
         #expect(try await run.waitForExit(seconds: 60) == 0, "\(run.output)")
-        #expect(try await Processes.survivors(children, seconds: 5).isEmpty, "left behind: \(children.filter(Processes.isAlive))")
+        #expect(
+            try await Processes.survivors(children, seconds: 5).isEmpty,
+            "left behind: \(children.filter(Processes.isAlive))"
+        )
         #expect(run.output.contains("stopped"))
     }
 
     @Test func aTakenPortIsNamed() async throws {
         // A listener on the would-be moto port: the script must refuse rather than talk to a stranger.
-        let holder = try ChildProcess(executable: "/usr/bin/env", arguments: ["python3", "-c", """
-            import socket, sys, time
-            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)
-            """], environment: ProcessInfo.processInfo.environment, inheritEnvironment: false)
+        let holder = try ChildProcess(
+            executable: "/usr/bin/env",
+            arguments: [
+                "python3", "-c",
+                """
+                import socket, sys, time
+                s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)
+                """,
+            ],
+            environment: ProcessInfo.processInfo.environment,
+            inheritEnvironment: false
+        )
         defer { holder.signal(SIGKILL) }
-        let text = try await holder.waitForOutput("the holder's port", seconds: 10) { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) != nil }
+        let text = try await holder.waitForOutput("the holder's port", seconds: 10) {
+            Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) != nil
+        }
         let taken = try #require(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)))
         let logs = NSTemporaryDirectory() + "lectern-run-local-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: logs) }
-        let run = try startScript(environment: try Self.environment(motoPort: taken, apiPort: try Processes.freePort(), logs: logs))
+        let run = try startScript(
+            environment: try Self.environment(motoPort: taken, apiPort: try Processes.freePort(), logs: logs)
+        )
         #expect(try await run.waitForExit(seconds: 20) != 0)
         #expect(run.output.contains("port \(taken) (MOTO_PORT) is already in use"), "\(run.output)")
     }

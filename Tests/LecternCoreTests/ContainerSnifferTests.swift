@@ -7,7 +7,9 @@ import Testing
     static func noise(_ count: Int, seed: UInt64) -> [UInt8] {
         var state = seed | 0x9E37_79B9_0000_0000
         return (0..<count).map { _ in
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
             return UInt8(truncatingIfNeeded: state)
         }
     }
@@ -26,7 +28,10 @@ import Testing
         let length = 100
         var bytes: [UInt8] = []
         for _ in 0..<3 {
-            bytes += [0xFF, 0xF1, 0x50, 0x80 | UInt8(length >> 11), UInt8((length >> 3) & 0xFF), UInt8((length & 0x07) << 5) | 0x1F, 0xFC]
+            bytes += [
+                0xFF, 0xF1, 0x50, 0x80 | UInt8(length >> 11), UInt8((length >> 3) & 0xFF),
+                UInt8((length & 0x07) << 5) | 0x1F, 0xFC,
+            ]
             bytes += [UInt8](repeating: 0, count: length - 7)
         }
         return bytes
@@ -50,7 +55,11 @@ import Testing
         (.mpegTS, transportStream(stride: 192, offset: 4)),
         (.mpegPS, [0x00, 0x00, 0x01, 0xBA] + noise(200, seed: 8)),
         (.flv, ascii("FLV") + [0x01, 0x05] + noise(200, seed: 9)),
-        (.asf, [0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C] + noise(100, seed: 10)),
+        (
+            .asf,
+            [0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C]
+                + noise(100, seed: 10)
+        ),
         (.ogg, ascii("OggS") + [0x00, 0x02] + noise(200, seed: 11)),
         (.mp3, ascii("ID3") + [0x04, 0x00] + noise(200, seed: 12)),
         (.mp3, mp3Frames()),
@@ -61,7 +70,10 @@ import Testing
 
     @Test func everyKnownContainerIsRecognisedFromItsFirstBytes() {
         for (container, head) in Self.recognised {
-            #expect(ContainerSniffer.container(of: head) == container, "\(container): \(head.prefix(16).map { String($0, radix: 16) })")
+            #expect(
+                ContainerSniffer.container(of: head) == container,
+                "\(container): \(head.prefix(16).map { String($0, radix: 16) })"
+            )
         }
         // Every container the sniffer names has a fixture here.
         #expect(Set(Self.recognised.map(\.0)) == Set(ContainerSniffer.Container.allCases))
@@ -84,7 +96,10 @@ import Testing
         // Random bytes (what the portal's old "broken upload" fixture was): refused for every seed tried.
         for seed in 1...200 as ClosedRange<UInt64> {
             let head = Self.noise(64 << 10, seed: seed &* 7919)
-            #expect(ContainerSniffer.container(of: head) == nil, "noise seed \(seed) looks like \(String(describing: ContainerSniffer.container(of: head)))")
+            #expect(
+                ContainerSniffer.container(of: head) == nil,
+                "noise seed \(seed) looks like \(String(describing: ContainerSniffer.container(of: head)))"
+            )
         }
     }
 }

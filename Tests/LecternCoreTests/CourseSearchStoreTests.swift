@@ -1,10 +1,11 @@
 import AWS
 import Captions
 import Foundation
-@testable import LecternCore
 import LecternTestSupport
 import SearchIndex
 import Testing
+
+@testable import LecternCore
 
 @Suite("Course search index in S3 with its pointer in DynamoDB (moto)") struct CourseSearchStoreTests {
     func makeStore() async throws -> CourseSearchStore {
@@ -25,7 +26,8 @@ import Testing
     /// Downloads the current version and searches it, as an API replica would.
     func lectures(matching text: String, in course: String, store: CourseSearchStore) async throws -> [String] {
         let pointer = try #require(try await store.pointer(course))
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("read-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("read-\(UUID().uuidString).sqlite")
+            .path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try await store.download(pointer, to: path)
         let index = try CourseSearchIndex(path: path)
@@ -37,7 +39,9 @@ import Testing
         let course = MotoServer.uniqueName("course")
 
         let first = try await store.update(course: course) { try $0.replaceLecture("L1", with: [cue("L1", "osmosis")]) }
-        let second = try await store.update(course: course) { try $0.replaceLecture("L2", with: [cue("L2", "osmosis again")]) }
+        let second = try await store.update(course: course) {
+            try $0.replaceLecture("L2", with: [cue("L2", "osmosis again")])
+        }
 
         #expect(first.indexVersion == 1)
         #expect(second.indexVersion == 2)
@@ -60,7 +64,9 @@ import Testing
             guard await raced.setOnce() else { return }
             try await winner.update(course: course) { try $0.replaceLecture("L-A", with: [cue("L-A", "entropy A")]) }
         }
-        let final = try await store.update(course: course) { try $0.replaceLecture("L-B", with: [cue("L-B", "entropy B")]) }
+        let final = try await store.update(course: course) {
+            try $0.replaceLecture("L-B", with: [cue("L-B", "entropy B")])
+        }
 
         #expect(final.indexVersion == 3)  // 1, then A's 2; B's first try at 2 was refused, its retry is 3
         #expect(try await lectures(matching: "entropy", in: course, store: store) == ["L-A", "L-B", "L0"])
@@ -74,10 +80,18 @@ import Testing
         try await store.removeLecture(course: course, lectureId: "L1")
         #expect(try await store.pointer(course) == nil)
 
-        try await store.indexCaptionTrack(course: course, lectureId: "L1", trackId: "t1",
-                                          cues: [CaptionCue(startMilliseconds: 1_000, endMilliseconds: 2_000, text: "enthalpy")])
-        try await store.indexCaptionTrack(course: course, lectureId: "L2", trackId: "t2",
-                                          cues: [CaptionCue(startMilliseconds: 1_000, endMilliseconds: 2_000, text: "<v Ana>enthalpy</v>")])
+        try await store.indexCaptionTrack(
+            course: course,
+            lectureId: "L1",
+            trackId: "t1",
+            cues: [CaptionCue(startMilliseconds: 1_000, endMilliseconds: 2_000, text: "enthalpy")]
+        )
+        try await store.indexCaptionTrack(
+            course: course,
+            lectureId: "L2",
+            trackId: "t2",
+            cues: [CaptionCue(startMilliseconds: 1_000, endMilliseconds: 2_000, text: "<v Ana>enthalpy</v>")]
+        )
         try await store.removeLecture(course: course, lectureId: "L1")
 
         #expect(try await lectures(matching: "enthalpy", in: course, store: store) == ["L2"])
@@ -86,11 +100,24 @@ import Testing
 
 @Suite("Caption cues as search documents") struct CaptionSearchDocumentTests {
     @Test func cueMarkupIsRemovedAndTimesAreSeconds() {
-        let cue = CaptionCue(startMilliseconds: 61_500, endMilliseconds: 63_000,
-                             text: "<v Prof. Ana>Heat &amp; <i>work</i></v>\n<00:01:02.000>&lt;Q&gt;")
+        let cue = CaptionCue(
+            startMilliseconds: 61_500,
+            endMilliseconds: 63_000,
+            text: "<v Prof. Ana>Heat &amp; <i>work</i></v>\n<00:01:02.000>&lt;Q&gt;"
+        )
         let documents = CourseSearchStore.documents(lectureId: "L1", trackId: "t1", cues: [cue])
-        #expect(documents == [SearchDocument(lectureId: "L1", kind: .caption, source: "t1", start: 61.5, end: 63,
-                                             text: "Heat & work <Q>")])
+        #expect(
+            documents == [
+                SearchDocument(
+                    lectureId: "L1",
+                    kind: .caption,
+                    source: "t1",
+                    start: 61.5,
+                    end: 63,
+                    text: "Heat & work <Q>"
+                )
+            ]
+        )
     }
 }
 

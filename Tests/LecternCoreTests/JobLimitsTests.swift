@@ -13,8 +13,17 @@ import Testing
     }
 
     func record(_ state: LectureState, version: String = "v1", attempts: Int, lease: Date? = nil) -> LectureRecord {
-        var record = LectureRecord(lectureId: "lec_1", courseId: "CS101", ownerId: "p", title: "t", filename: "f.mp4",
-                                   contentType: "video/mp4", sizeBytes: 1, sourceKey: "uploads/lec_1/source", state: state)
+        var record = LectureRecord(
+            lectureId: "lec_1",
+            courseId: "CS101",
+            ownerId: "p",
+            title: "t",
+            filename: "f.mp4",
+            contentType: "video/mp4",
+            sizeBytes: 1,
+            sourceKey: "uploads/lec_1/source",
+            state: state
+        )
         record.jobVersion = version
         record.attempts = attempts
         record.leaseExpiresAt = lease
@@ -37,9 +46,19 @@ import Testing
         func action(_ record: LectureRecord?, reason: String? = nil) -> DeadLetterSweep.Action {
             DeadLetterSweep.action(for: job, failureReason: reason, record: record, now: now)
         }
-        #expect(action(record(.processing, attempts: 5, lease: now - 1)) == .failLecture(reason: JobLimits.exhaustedReason(attempts: 5)))
-        #expect(action(record(.queued, attempts: 1), reason: "Gave up after 1 attempts: S3 down") == .failLecture(reason: "Gave up after 1 attempts: S3 down"))
-        if case .failLecture(let reason) = action(record(.queued, attempts: 0)) { #expect(reason.contains("Retry")) } else { Issue.record("not failed") }
+        #expect(
+            action(record(.processing, attempts: 5, lease: now - 1))
+                == .failLecture(reason: JobLimits.exhaustedReason(attempts: 5))
+        )
+        #expect(
+            action(record(.queued, attempts: 1), reason: "Gave up after 1 attempts: S3 down")
+                == .failLecture(reason: "Gave up after 1 attempts: S3 down")
+        )
+        if case .failLecture(let reason) = action(record(.queued, attempts: 0)) {
+            #expect(reason.contains("Retry"))
+        } else {
+            Issue.record("not failed")
+        }
         #expect(action(record(.processing, attempts: 1, lease: now + 30)) == .keep)
         #expect(action(record(.failed, attempts: 3)) == .keep)
         #expect(action(record(.ready, attempts: 1)) == .remove)

@@ -4,8 +4,12 @@ import Testing
 
 @Suite struct JobMessageTests {
     @Test func roundTripsThroughItsWireForm() throws {
-        let message = JobMessage(lectureID: "lec-1", sourceKey: "uploads/lec-1/source", outputVersion: "v1",
-                                 enqueuedAt: Date(timeIntervalSince1970: 1_700_000_000))
+        let message = JobMessage(
+            lectureID: "lec-1",
+            sourceKey: "uploads/lec-1/source",
+            outputVersion: "v1",
+            enqueuedAt: Date(timeIntervalSince1970: 1_700_000_000)
+        )
         #expect(try JobMessage.decode(message.encoded()) == message)
     }
 
@@ -33,14 +37,18 @@ import Testing
 
     @Test func pathTraversalInTheSourceKeyIsInvalid() {
         let message = JobMessage(lectureID: "lec", sourceKey: "uploads/../secrets", outputVersion: "v1")
-        #expect(throws: JobMessage.DecodingProblem.invalid("bad sourceKey")) { try JobMessage.decode(message.encoded()) }
+        #expect(throws: JobMessage.DecodingProblem.invalid("bad sourceKey")) {
+            try JobMessage.decode(message.encoded())
+        }
     }
 }
 
 @Suite struct LectureStateTests {
     @Test func wireNamesAreTheAPIs() {
         #expect(LectureState.awaitingUpload.rawValue == "awaiting_upload")
-        #expect(LectureState.allCases.map(\.rawValue) == ["awaiting_upload", "queued", "processing", "ready", "failed"])
+        #expect(
+            LectureState.allCases.map(\.rawValue) == ["awaiting_upload", "queued", "processing", "ready", "failed"]
+        )
     }
 
     @Test func readyIsReachedOnlyFromProcessing() {

@@ -7,17 +7,27 @@ import Testing
 @Suite("Lecture records in DynamoDB (moto)") struct LectureStoreTests {
     func makeStore() async throws -> LectureStore {
         let moto = try await MotoServer.shared()
-        let store = LectureStore(dynamo: DynamoDBClient(context: moto.context(transport: CurlTransport())),
-                                 table: MotoServer.uniqueName("lectures"))
+        let store = LectureStore(
+            dynamo: DynamoDBClient(context: moto.context(transport: CurlTransport())),
+            table: MotoServer.uniqueName("lectures")
+        )
         try await store.ensureTable()
         return store
     }
 
     func record(course: String = "CS101", at seconds: TimeInterval = 1_700_000_000) -> LectureRecord {
         let id = ObjectKeys.newLectureID()
-        return LectureRecord(lectureId: id, courseId: course, ownerId: "prof-1", title: "Week 1", filename: "w1.mp4",
-                             contentType: "video/mp4", sizeBytes: 1_000, sourceKey: ObjectKeys.source(lectureID: id),
-                             now: Date(timeIntervalSince1970: seconds))
+        return LectureRecord(
+            lectureId: id,
+            courseId: course,
+            ownerId: "prof-1",
+            title: "Week 1",
+            filename: "w1.mp4",
+            contentType: "video/mp4",
+            sizeBytes: 1_000,
+            sourceKey: ObjectKeys.source(lectureID: id),
+            now: Date(timeIntervalSince1970: seconds)
+        )
     }
 
     @Test func createdRecordReadsBackAndCannotBeCreatedTwice() async throws {
@@ -38,7 +48,12 @@ import Testing
         try await store.transition(lecture.lectureId, from: [.awaitingUpload], to: .queued)
         try await store.transition(lecture.lectureId, from: [.queued], to: .processing, changes: ["workerId": .s("w1")])
         await #expect {
-            try await store.transition(lecture.lectureId, from: [.queued], to: .processing, changes: ["workerId": .s("w2")])
+            try await store.transition(
+                lecture.lectureId,
+                from: [.queued],
+                to: .processing,
+                changes: ["workerId": .s("w2")]
+            )
         } throws: { error in
             (error as? LectureStore.Conflict)?.current?.workerId == "w1"
         }
@@ -60,8 +75,18 @@ import Testing
         let store = try await makeStore()
         let lecture = record()
         try await store.create(lecture)
-        try await store.transition(lecture.lectureId, from: [.awaitingUpload], to: .failed, changes: ["failureReason": .s("not a video")])
-        let retried = try await store.transition(lecture.lectureId, from: [.failed], to: .queued, changes: ["failureReason": nil])
+        try await store.transition(
+            lecture.lectureId,
+            from: [.awaitingUpload],
+            to: .failed,
+            changes: ["failureReason": .s("not a video")]
+        )
+        let retried = try await store.transition(
+            lecture.lectureId,
+            from: [.failed],
+            to: .queued,
+            changes: ["failureReason": nil]
+        )
         #expect(retried.state == .queued)
         #expect(retried.failureReason == nil)
     }
@@ -89,11 +114,20 @@ import Testing
         try await store.create(lecture)
         let readyAt = Date(timeIntervalSince1970: 1_700_000_100)
         try await store.transition(lecture.lectureId, from: [.awaitingUpload], to: .queued)
-        let queued = try await store.transition(lecture.lectureId, from: [.queued], to: .processing, changes: ["workerId": .s("w1")])
+        let queued = try await store.transition(
+            lecture.lectureId,
+            from: [.queued],
+            to: .processing,
+            changes: ["workerId": .s("w1")]
+        )
         #expect(queued.finishedAt == nil)
         let ready = try await store.transition(lecture.lectureId, from: [.processing], to: .ready, now: readyAt)
         #expect(ready.finishedAt == readyAt)
-        let edited = try await store.edit(lecture.lectureId, LectureEdit(title: "Week 1, revised"), now: readyAt.addingTimeInterval(600))
+        let edited = try await store.edit(
+            lecture.lectureId,
+            LectureEdit(title: "Week 1, revised"),
+            now: readyAt.addingTimeInterval(600)
+        )
         #expect(edited.finishedAt == readyAt && edited.updatedAt == readyAt.addingTimeInterval(600))
 
         let broken = record()

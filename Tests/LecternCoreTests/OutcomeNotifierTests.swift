@@ -28,15 +28,34 @@ import Testing
         let sender = MotoServer.uniqueAddress("lectern")
         let client = SESClient(context: context)
         try await client.createEmailIdentity(sender)
-        let notifier = LectureOutcomeNotifier(settings: .ses(from: sender, portalURL: Self.portal), ses: ses ?? client, store: store)
+        let notifier = LectureOutcomeNotifier(
+            settings: .ses(from: sender, portalURL: Self.portal),
+            ses: ses ?? client,
+            store: store
+        )
         return World(moto: moto, store: store, sender: sender, notifier: notifier)
     }
 
     /// A lecture in `state` on job version `version`, uploaded by `email`.
-    func lecture(_ world: World, state: LectureState, version: String = "v1-aaaa", email: String?, reason: String? = nil) async throws -> LectureRecord {
+    func lecture(
+        _ world: World,
+        state: LectureState,
+        version: String = "v1-aaaa",
+        email: String?,
+        reason: String? = nil
+    ) async throws -> LectureRecord {
         let id = ObjectKeys.newLectureID()
-        var record = LectureRecord(lectureId: id, courseId: "CS101", ownerId: "prof-1", title: "Week 3: Induction", filename: "w3.mp4",
-                                   contentType: "video/mp4", sizeBytes: 1_000, sourceKey: ObjectKeys.source(lectureID: id), state: state)
+        var record = LectureRecord(
+            lectureId: id,
+            courseId: "CS101",
+            ownerId: "prof-1",
+            title: "Week 3: Induction",
+            filename: "w3.mp4",
+            contentType: "video/mp4",
+            sizeBytes: 1_000,
+            sourceKey: ObjectKeys.source(lectureID: id),
+            state: state
+        )
         record.jobVersion = version
         record.uploaderEmail = email
         record.failureReason = reason
@@ -53,7 +72,10 @@ import Testing
         let first = await world.notifier.notify(.ready, record: record)
         let second = await world.notifier.notify(.ready, record: record)
 
-        guard case .sent(let messageID) = first else { Issue.record("first delivery: \(first)"); return }
+        guard case .sent(let messageID) = first else {
+            Issue.record("first delivery: \(first)")
+            return
+        }
         #expect(second == .alreadyClaimed)
         let sent = try await world.moto.sentEmails(to: professor)
         #expect(sent.count == 1)
@@ -62,11 +84,21 @@ import Testing
         #expect(mail.source == world.sender)
         #expect(mail.to == [professor])
         #expect(mail.subject == "Ready: Week 3: Induction")
-        #expect(mail.body.contains("<strong>Week 3: Induction</strong> in Discrete Mathematics is ready for your students"))
+        #expect(
+            mail.body.contains("<strong>Week 3: Induction</strong> in Discrete Mathematics is ready for your students")
+        )
         #expect(mail.body.contains("href=\"https://lectern.uni.example/#/watch/\(record.lectureId)\""))
         let stored = try #require(try await world.store.get(record.lectureId))
-        #expect(stored.outcomeMail == OutcomeMail(outcome: .ready, version: "v1-aaaa", state: .sent, detail: messageID,
-                                                  updatedAt: try #require(stored.outcomeMail?.updatedAt)))
+        #expect(
+            stored.outcomeMail
+                == OutcomeMail(
+                    outcome: .ready,
+                    version: "v1-aaaa",
+                    state: .sent,
+                    detail: messageID,
+                    updatedAt: try #require(stored.outcomeMail?.updatedAt)
+                )
+        )
         #expect(stored.state == .ready)
     }
 
@@ -85,16 +117,32 @@ import Testing
     @Test func eachOutcomeOfEachVersionGetsItsOwnMail() async throws {
         let world = try await makeWorld()
         let professor = MotoServer.uniqueAddress()
-        let failed = try await lecture(world, state: .failed, version: "v1-aaaa", email: professor,
-                                       reason: "The file has no video stream: upload the recording itself.")
-        guard case .sent = await world.notifier.notify(.failed, record: failed) else { Issue.record("failed mail not sent"); return }
+        let failed = try await lecture(
+            world,
+            state: .failed,
+            version: "v1-aaaa",
+            email: professor,
+            reason: "The file has no video stream: upload the recording itself."
+        )
+        guard case .sent = await world.notifier.notify(.failed, record: failed) else {
+            Issue.record("failed mail not sent")
+            return
+        }
         // Retried: a new job version, published this time.
-        try await world.store.transition(failed.lectureId, from: [.failed], to: .queued, changes: ["jobVersion": .s("v2-bbbb")])
+        try await world.store.transition(
+            failed.lectureId,
+            from: [.failed],
+            to: .queued,
+            changes: ["jobVersion": .s("v2-bbbb")]
+        )
         try await world.store.transition(failed.lectureId, from: [.queued], to: .processing)
         let ready = try await world.store.transition(failed.lectureId, from: [.processing], to: .ready)
         // A late duplicate of the old failure changes nothing: the lecture is no longer failed on v1.
         #expect(await world.notifier.notify(.failed, record: failed) == .alreadyClaimed)
-        guard case .sent = await world.notifier.notify(.ready, record: ready) else { Issue.record("ready mail not sent"); return }
+        guard case .sent = await world.notifier.notify(.ready, record: ready) else {
+            Issue.record("ready mail not sent")
+            return
+        }
 
         let subjects = try await world.moto.sentEmails(to: professor).map(\.subject)
         #expect(subjects == ["Failed: Week 3: Induction", "Ready: Week 3: Induction"])
@@ -118,15 +166,26 @@ import Testing
 
     @Test func anSESOutageIsRecordedAndTheLectureStaysReady() async throws {
         // SES answers 503 (after, perhaps, accepting the mail): not sent again, recorded, the lecture untouched.
-        let down = SESClient(client: AWSServiceClient(
-            service: .ses, configuration: AWSConfiguration(region: "us-east-1"),
-            transport: FakeTransport { _ in HTTPResponse(status: 503, body: Data(#"{"message":"Service Unavailable"}"#.utf8)) },
-            credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret"))))
+        let down = SESClient(
+            client: AWSServiceClient(
+                service: .ses,
+                configuration: AWSConfiguration(region: "us-east-1"),
+                transport: FakeTransport { _ in
+                    HTTPResponse(status: 503, body: Data(#"{"message":"Service Unavailable"}"#.utf8))
+                },
+                credentials: StaticCredentialProvider(
+                    AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret")
+                )
+            )
+        )
         let world = try await makeWorld(ses: down)
         let record = try await lecture(world, state: .ready, email: MotoServer.uniqueAddress())
 
         let delivery = await world.notifier.notify(.ready, record: record)
-        guard case .notSent(let why) = delivery else { Issue.record("expected notSent, got \(delivery)"); return }
+        guard case .notSent(let why) = delivery else {
+            Issue.record("expected notSent, got \(delivery)")
+            return
+        }
         #expect(why.contains("unavailable"))
         let stored = try #require(try await world.store.get(record.lectureId))
         #expect(stored.state == .ready && stored.publishedVersion == record.publishedVersion)
@@ -136,13 +195,25 @@ import Testing
 
     @Test func aRefusalNamingTheAddressIsRecordedWithoutIt() async throws {
         let professor = MotoServer.uniqueAddress()
-        let refusing = SESClient(client: AWSServiceClient(
-            service: .ses, configuration: AWSConfiguration(region: "us-east-1"),
-            transport: FakeTransport { _ in
-                HTTPResponse(status: 400, headers: ["x-amzn-ErrorType": "MessageRejected"],
-                             body: Data(#"{"message":"Email address is not verified. The following identities failed the check in region US-EAST-1: \#(professor)"}"#.utf8))
-            },
-            credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret"))))
+        let refusing = SESClient(
+            client: AWSServiceClient(
+                service: .ses,
+                configuration: AWSConfiguration(region: "us-east-1"),
+                transport: FakeTransport { _ in
+                    HTTPResponse(
+                        status: 400,
+                        headers: ["x-amzn-ErrorType": "MessageRejected"],
+                        body: Data(
+                            #"{"message":"Email address is not verified. The following identities failed the check in region US-EAST-1: \#(professor)"}"#
+                                .utf8
+                        )
+                    )
+                },
+                credentials: StaticCredentialProvider(
+                    AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret")
+                )
+            )
+        )
         let world = try await makeWorld(ses: refusing)
         let record = try await lecture(world, state: .ready, email: professor)
 

@@ -2,8 +2,13 @@ import LecternCore
 import Testing
 
 @Suite struct ScalingPolicyTests {
-    let policy = ScalingPolicy(targetBacklogPerWorker: 2, minWorkers: 0, maxWorkers: 5,
-                               scaleOutCooldownSeconds: 60, scaleInCooldownSeconds: 300)
+    let policy = ScalingPolicy(
+        targetBacklogPerWorker: 2,
+        minWorkers: 0,
+        maxWorkers: 5,
+        scaleOutCooldownSeconds: 60,
+        scaleInCooldownSeconds: 300
+    )
 
     @Test(arguments: [
         (0, 0, 0), (1, 0, 1), (2, 0, 1), (3, 0, 2), (0, 1, 1), (4, 3, 4), (100, 0, 5),

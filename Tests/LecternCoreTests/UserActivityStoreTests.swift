@@ -8,8 +8,10 @@ import Testing
 @Suite("User activity in DynamoDB (moto)") struct UserActivityStoreTests {
     func makeStores() async throws -> (LectureStore, UserActivityStore) {
         let moto = try await MotoServer.shared()
-        let store = LectureStore(dynamo: DynamoDBClient(context: moto.context(transport: CurlTransport())),
-                                 table: MotoServer.uniqueName("lectures"))
+        let store = LectureStore(
+            dynamo: DynamoDBClient(context: moto.context(transport: CurlTransport())),
+            table: MotoServer.uniqueName("lectures")
+        )
         try await store.ensureTable()
         return (store, UserActivityStore(store: store))
     }
@@ -40,16 +42,34 @@ import Testing
 
     @Test func aWatchedLectureStaysWatchedWhenRewatchedFromTheStart() async throws {
         let (_, activity) = try await makeStores()
-        try await activity.recordProgress(course: "CS101", user: "stud-1", lectureID: "lec_a", position: 600, duration: 3600,
-                                          now: Self.minutes(1))
+        try await activity.recordProgress(
+            course: "CS101",
+            user: "stud-1",
+            lectureID: "lec_a",
+            position: 600,
+            duration: 3600,
+            now: Self.minutes(1)
+        )
         var progress = try #require(try await activity.activity(course: "CS101", user: "stud-1").lectures["lec_a"])
         #expect(progress.position == 600 && progress.duration == 3600 && !progress.completed)
         #expect(progress.updatedAt == Self.minutes(1))
 
-        try await activity.recordProgress(course: "CS101", user: "stud-1", lectureID: "lec_a", position: 3580, duration: 3600)
+        try await activity.recordProgress(
+            course: "CS101",
+            user: "stud-1",
+            lectureID: "lec_a",
+            position: 3580,
+            duration: 3600
+        )
         #expect(try await activity.activity(course: "CS101", user: "stud-1").lectures["lec_a"]?.completed == true)
 
-        try await activity.recordProgress(course: "CS101", user: "stud-1", lectureID: "lec_a", position: 12, duration: 3600)
+        try await activity.recordProgress(
+            course: "CS101",
+            user: "stud-1",
+            lectureID: "lec_a",
+            position: 12,
+            duration: 3600
+        )
         progress = try #require(try await activity.activity(course: "CS101", user: "stud-1").lectures["lec_a"])
         #expect(progress.position == 12, "the position follows the student")
         #expect(progress.completed, "rewatching the start took the watched marker away")
@@ -58,12 +78,20 @@ import Testing
     @Test func activityItemsNeverShowUpAsLectures() async throws {
         let (store, activity) = try await makeStores()
         try await activity.recordVisit(course: "CS101", user: "stud-1", now: Self.start)
-        try await activity.recordProgress(course: "CS101", user: "stud-1", lectureID: "lec_a", position: 1, duration: 10)
+        try await activity.recordProgress(
+            course: "CS101",
+            user: "stud-1",
+            lectureID: "lec_a",
+            position: 1,
+            duration: 10
+        )
         #expect(try await store.list(course: "CS101").records.isEmpty)
     }
 
-    @Test(arguments: [(0.0, 100.0, false), (89.0, 100.0, false), (90.0, 100.0, true), (3240.0, 3600.0, true),
-                      (3239.0, 3600.0, false), (1.0, 30.0, false), (27.0, 30.0, true), (5.0, 0.0, false)])
+    @Test(arguments: [
+        (0.0, 100.0, false), (89.0, 100.0, false), (90.0, 100.0, true), (3240.0, 3600.0, true),
+        (3239.0, 3600.0, false), (1.0, 30.0, false), (27.0, 30.0, true), (5.0, 0.0, false),
+    ])
     func whatCountsAsWatched(position: Double, duration: Double, watched: Bool) {
         #expect(UserActivityStore.completes(position: position, duration: duration) == watched)
     }

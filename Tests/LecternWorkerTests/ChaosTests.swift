@@ -3,6 +3,7 @@ import Foundation
 import LecternCore
 import LecternTestSupport
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,7 +31,8 @@ import Glibc
             if let value = number("CHAOS_WORKERS") { plan.workers = max(2, Int(value)) }
             if let value = number("CHAOS_SECONDS") { plan.seconds = max(1, value) }
             let low = number("CHAOS_KILL_MIN_SECONDS") ?? plan.killEvery.lowerBound
-            plan.killEvery = max(0.2, low)...max(max(0.2, low), number("CHAOS_KILL_MAX_SECONDS") ?? plan.killEvery.upperBound)
+            plan.killEvery =
+                max(0.2, low)...max(max(0.2, low), number("CHAOS_KILL_MAX_SECONDS") ?? plan.killEvery.upperBound)
             if let value = environment["CHAOS_SEED"].flatMap(UInt64.init) { plan.seed = value }
             return plan
         }
@@ -72,7 +74,9 @@ import Glibc
             started += 1
             // A short grace: a SIGTERMed worker finishes a tiny job or releases it within 2 s.
             let process = try WorkerProcessTests.WorkerProcess(
-                binary: binary, environment: harness.processEnvironment(workerID: "chaos-\(started)", visibility: 4, grace: 2))
+                binary: binary,
+                environment: harness.processEnvironment(workerID: "chaos-\(started)", visibility: 4, grace: 2)
+            )
             everyLog.append(process.logPath)
             return process
         }
@@ -107,7 +111,10 @@ import Glibc
         let plan = Plan.fromEnvironment()
         print("chaos: \(plan)")
         var random = SeededGenerator(state: plan.seed)
-        let harness = try await WorkerHarness.make(visibility: 4, maxReceiveCount: JobLimits.default.queueMaxReceiveCount)
+        let harness = try await WorkerHarness.make(
+            visibility: 4,
+            maxReceiveCount: JobLimits.default.queueMaxReceiveCount
+        )
         // 3 s clips to one 144p rendition: a job lasts a second or two here, long enough to be killed mid-way.
         let clip = try await Clips.lecture(seconds: 3)
         // Uploads arrive spread over the first half of the chaos (two at once at the start), so kills keep finding
@@ -123,7 +130,12 @@ import Glibc
             return jobs
         }
         // The API's DLQ sweeper, as every API task runs it (here every second).
-        let sweep = DeadLetterSweep(sqs: harness.sqs, store: harness.store, deadLetterQueueURL: harness.deadLetterQueueURL, holdSeconds: 5)
+        let sweep = DeadLetterSweep(
+            sqs: harness.sqs,
+            store: harness.store,
+            deadLetterQueueURL: harness.deadLetterQueueURL,
+            holdSeconds: 5
+        )
         let sweeper = Task {
             while !Task.isCancelled {
                 _ = try? await sweep.sweep()
@@ -183,7 +195,9 @@ import Glibc
         let failedVersions = Set(zip(jobs, records).filter { $0.1.state == .failed }.map { $0.0.outputVersion })
         for letter in letters {
             let job = try? JobMessage.decode(letter.body)
-            if job.map({ !failedVersions.contains($0.outputVersion) }) ?? true { outcome.deadLettersWithoutAFailedLecture.append(letter.body) }
+            if job.map({ !failedVersions.contains($0.outputVersion) }) ?? true {
+                outcome.deadLettersWithoutAFailedLecture.append(letter.body)
+            }
         }
         print(Self.table(plan: plan, outcome: outcome, deadLetters: letters.count))
 
@@ -203,9 +217,12 @@ import Glibc
             let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
             for line in text.split(separator: "\n") {
                 guard let data = line.data(using: .utf8),
-                      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                      object["message"] as? String == "published" else { continue }
-                let lecture = (object["lectureId"] as? String) ?? ((object["metadata"] as? [String: Any])?["lectureId"] as? String) ?? "?"
+                    let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                    object["message"] as? String == "published"
+                else { continue }
+                let lecture =
+                    (object["lectureId"] as? String)
+                    ?? ((object["metadata"] as? [String: Any])?["lectureId"] as? String) ?? "?"
                 counts[lecture, default: 0] += 1
             }
         }
@@ -216,7 +233,8 @@ import Glibc
         var rows: [(String, String)] = [
             ("lectures", "\(plan.lectures)"), ("workers", "\(plan.workers)"), ("seed", "\(plan.seed)"),
             ("SIGKILLs", "\(outcome.kills)"), ("SIGTERMs", "\(outcome.terms)"),
-            ("lectures encoded more than once", "\(outcome.interrupted)"), ("publishes logged", "\(outcome.publishesLogged)"),
+            ("lectures encoded more than once", "\(outcome.interrupted)"),
+            ("publishes logged", "\(outcome.publishesLogged)"),
             ("ready", "\(outcome.ready)"), ("failed with a reason", "\(outcome.failed.values.reduce(0, +))"),
             ("stuck", "\(outcome.stuck.count)"), ("published twice", "\(outcome.publishedTwice.count)"),
             ("ready without outputs", "\(outcome.missingOutputs.count)"), ("DLQ messages", "\(deadLetters)"),
@@ -224,7 +242,9 @@ import Glibc
         ]
         for (reason, count) in outcome.failed.sorted(by: { $0.key < $1.key }) { rows.append(("  \(count) ×", reason)) }
         let width = rows.map(\.0.count).max() ?? 0
-        return (["chaos: \(plan)"] + rows.map { "| " + $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + " | " + $0.1 })
+        return
+            (["chaos: \(plan)"]
+            + rows.map { "| " + $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + " | " + $0.1 })
             .joined(separator: "\n")
     }
 }

@@ -16,9 +16,11 @@ enum Clips {
         let path = directory + "/lecture-\(seconds)s.mp4"
         if FileManager.default.fileExists(atPath: path) { return path }
         let temporary = path + ".\(UUID().uuidString).mp4"
-        try await ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=\(seconds)",
-                    "-f", "lavfi", "-i", "sine=f=440:d=\(seconds):sample_rate=48000",
-                    "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-ac", "2", "-shortest", temporary])
+        try await ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=\(seconds)",
+            "-f", "lavfi", "-i", "sine=f=440:d=\(seconds):sample_rate=48000",
+            "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-ac", "2", "-shortest", temporary,
+        ])
         // Parallel tests may race to make the same clip: the rename makes whichever finishes last win whole.
         _ = rename(temporary, path)
         return path
@@ -27,7 +29,9 @@ enum Clips {
     /// Not media at all.
     static func textFile() throws -> String {
         let path = directory + "/not-a-video-\(UUID().uuidString).mp4"
-        try Data(String(repeating: "These are my lecture notes, not a video.\n", count: 100).utf8).write(to: URL(fileURLWithPath: path))
+        try Data(String(repeating: "These are my lecture notes, not a video.\n", count: 100).utf8).write(
+            to: URL(fileURLWithPath: path)
+        )
         return path
     }
 

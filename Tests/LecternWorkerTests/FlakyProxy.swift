@@ -22,7 +22,8 @@ final class FlakyProxy: Sendable {
             if chunk.isEmpty { break }
             line.append(chunk)
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
             process.terminate()
             throw HarnessError("proxy did not start")
         }
@@ -40,60 +41,60 @@ final class FlakyProxy: Sendable {
     }
 
     private static let script = #"""
-import socket, sys, threading
-upstream = int(sys.argv[1])
-state = {"drop": sys.argv[2] == "drop"}
-open_sockets = set()
-lock = threading.Lock()
+        import socket, sys, threading
+        upstream = int(sys.argv[1])
+        state = {"drop": sys.argv[2] == "drop"}
+        open_sockets = set()
+        lock = threading.Lock()
 
-def pipe(src, dst):
-    try:
-        while True:
-            data = src.recv(65536)
-            if not data:
-                break
-            dst.sendall(data)
-    except OSError:
-        pass
-    for s in (src, dst):
-        try: s.shutdown(socket.SHUT_RDWR)
-        except OSError: pass
-        try: s.close()
-        except OSError: pass
-        with lock: open_sockets.discard(s)
+        def pipe(src, dst):
+            try:
+                while True:
+                    data = src.recv(65536)
+                    if not data:
+                        break
+                    dst.sendall(data)
+            except OSError:
+                pass
+            for s in (src, dst):
+                try: s.shutdown(socket.SHUT_RDWR)
+                except OSError: pass
+                try: s.close()
+                except OSError: pass
+                with lock: open_sockets.discard(s)
 
-def serve(listener):
-    while True:
-        client, _ = listener.accept()
-        if state["drop"]:
-            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-            client.close()
-            continue
-        try:
-            server = socket.create_connection(("127.0.0.1", upstream))
-        except OSError:
-            client.close()
-            continue
-        with lock: open_sockets.update((client, server))
-        threading.Thread(target=pipe, args=(client, server), daemon=True).start()
-        threading.Thread(target=pipe, args=(server, client), daemon=True).start()
+        def serve(listener):
+            while True:
+                client, _ = listener.accept()
+                if state["drop"]:
+                    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                    client.close()
+                    continue
+                try:
+                    server = socket.create_connection(("127.0.0.1", upstream))
+                except OSError:
+                    client.close()
+                    continue
+                with lock: open_sockets.update((client, server))
+                threading.Thread(target=pipe, args=(client, server), daemon=True).start()
+                threading.Thread(target=pipe, args=(server, client), daemon=True).start()
 
-listener = socket.socket()
-listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-listener.bind(("127.0.0.1", 0))
-listener.listen(64)
-threading.Thread(target=serve, args=(listener,), daemon=True).start()
-print(listener.getsockname()[1], flush=True)
-for line in sys.stdin:
-    command = line.strip()
-    if command == "drop":
-        state["drop"] = True
-        with lock:
-            sockets = list(open_sockets)
-        for s in sockets:
-            try: s.shutdown(socket.SHUT_RDWR)
-            except OSError: pass
-    elif command == "pass":
-        state["drop"] = False
-"""#
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        threading.Thread(target=serve, args=(listener,), daemon=True).start()
+        print(listener.getsockname()[1], flush=True)
+        for line in sys.stdin:
+            command = line.strip()
+            if command == "drop":
+                state["drop"] = True
+                with lock:
+                    sockets = list(open_sockets)
+                for s in sockets:
+                    try: s.shutdown(socket.SHUT_RDWR)
+                    except OSError: pass
+            elif command == "pass":
+                state["drop"] = False
+        """#
 }

@@ -9,12 +9,23 @@ import Testing
 @Suite("LectureStore worker transitions (moto)") struct LectureStoreWorkerTests {
     func makeQueuedLecture() async throws -> (LectureStore, LectureRecord) {
         let moto = try await MotoServer.shared()
-        let store = LectureStore(dynamo: DynamoDBClient(context: moto.context(transport: CurlTransport())),
-                                 table: MotoServer.uniqueName("lectures"))
+        let store = LectureStore(
+            dynamo: DynamoDBClient(context: moto.context(transport: CurlTransport())),
+            table: MotoServer.uniqueName("lectures")
+        )
         try await store.ensureTable()
         let id = ObjectKeys.newLectureID()
-        var record = LectureRecord(lectureId: id, courseId: "CS101", ownerId: "prof", title: "t", filename: "f.mp4",
-                                   contentType: "video/mp4", sizeBytes: 1, sourceKey: ObjectKeys.source(lectureID: id), state: .queued)
+        var record = LectureRecord(
+            lectureId: id,
+            courseId: "CS101",
+            ownerId: "prof",
+            title: "t",
+            filename: "f.mp4",
+            contentType: "video/mp4",
+            sizeBytes: 1,
+            sourceKey: ObjectKeys.source(lectureID: id),
+            state: .queued
+        )
         record.jobVersion = "v1"
         try await store.create(record)
         return (store, record)
@@ -34,18 +45,36 @@ import Testing
 
     @Test func anExpiredLeaseCanBeTakenOverAndLocksOutThePreviousHolder() async throws {
         let (store, lecture) = try await makeQueuedLecture()
-        try await store.claim(lecture.lectureId, version: "v1", workerID: "w1", leaseSeconds: 60, now: Date().addingTimeInterval(-120))
+        try await store.claim(
+            lecture.lectureId,
+            version: "v1",
+            workerID: "w1",
+            leaseSeconds: 60,
+            now: Date().addingTimeInterval(-120)
+        )
         let taken = try await store.claim(lecture.lectureId, version: "v1", workerID: "w2", leaseSeconds: 60)
         #expect(taken.attempts == 2)
         #expect(taken.workerId == "w2")
         // The first worker's heartbeat and publish now fail: it must stop.
         await #expect(throws: LectureStore.Conflict.self) {
-            try await store.heartbeat(lecture.lectureId, workerID: "w1", leaseSeconds: 60, percent: 50, stage: "encoding")
+            try await store.heartbeat(
+                lecture.lectureId,
+                workerID: "w1",
+                leaseSeconds: 60,
+                percent: 50,
+                stage: "encoding"
+            )
         }
         await #expect(throws: LectureStore.Conflict.self) {
             try await store.publish(lecture.lectureId, version: "v1", prefix: "p/", durationSeconds: 1, workerID: "w1")
         }
-        let beat = try await store.heartbeat(lecture.lectureId, workerID: "w2", leaseSeconds: 60, percent: 42.5, stage: "encoding")
+        let beat = try await store.heartbeat(
+            lecture.lectureId,
+            workerID: "w2",
+            leaseSeconds: 60,
+            percent: 42.5,
+            stage: "encoding"
+        )
         #expect(beat.progressPercent == 42.5)
         #expect(beat.progressStage == "encoding")
     }
@@ -63,7 +92,13 @@ import Testing
     @Test func publishSetsTheOutputsAndClearsTheLease() async throws {
         let (store, lecture) = try await makeQueuedLecture()
         try await store.claim(lecture.lectureId, version: "v1", workerID: "w1", leaseSeconds: 60)
-        let ready = try await store.publish(lecture.lectureId, version: "v1", prefix: "renditions/x/v1/", durationSeconds: 12.5, workerID: "w1")
+        let ready = try await store.publish(
+            lecture.lectureId,
+            version: "v1",
+            prefix: "renditions/x/v1/",
+            durationSeconds: 12.5,
+            workerID: "w1"
+        )
         #expect(ready.state == .ready)
         #expect(ready.publishedVersion == "v1")
         #expect(ready.publishedPrefix == "renditions/x/v1/")
@@ -71,7 +106,13 @@ import Testing
         #expect(ready.leaseExpiresAt == nil)
         // A second publish (a duplicate worker) cannot apply.
         await #expect(throws: LectureStore.Conflict.self) {
-            try await store.publish(lecture.lectureId, version: "v1", prefix: "renditions/x/v1/", durationSeconds: 12.5, workerID: "w1")
+            try await store.publish(
+                lecture.lectureId,
+                version: "v1",
+                prefix: "renditions/x/v1/",
+                durationSeconds: 12.5,
+                workerID: "w1"
+            )
         }
     }
 

@@ -17,13 +17,17 @@ import Testing
         let port = try #require(try await server.listeningPort())
 
         let transport = CurlTransport()
-        let response = try await transport.execute(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/metrics")!))
+        let response = try await transport.execute(
+            HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        )
         #expect(response.status == 200)
         let text = String(decoding: response.body, as: UTF8.self)
         #expect(text.contains("# TYPE lectern_worker_jobs_running gauge"))
         #expect(text.contains("lectern_worker_jobs_succeeded_total 0"))
         #expect(text.contains("lectern_worker_encode_seconds_bucket"))
-        let missing = try await transport.execute(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/nope")!))
+        let missing = try await transport.execute(
+            HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/nope")!)
+        )
         #expect(missing.status == 404)
         await server.stop()
     }
@@ -89,8 +93,12 @@ import Testing
         let logs = LogCapture()
         var logger = Logger(label: "disk") { JSONLogHandler(label: $0) { logs.append($0) } }
         logger.logLevel = .debug
-        let worker = Worker(configuration: configuration, context: harness.context, logger: logger,
-                            diskSpace: DiskSpace { _ in free.withLock { $0 } })
+        let worker = Worker(
+            configuration: configuration,
+            context: harness.context,
+            logger: logger,
+            diskSpace: DiskSpace { _ in free.withLock { $0 } }
+        )
         let running = Task { try await worker.run() }
 
         try await Task.sleep(for: .seconds(3))

@@ -1,6 +1,7 @@
 import AWS
-@testable import LecternWorker
 import Testing
+
+@testable import LecternWorker
 
 @Suite("Retry backoff") struct RetryDelayTests {
     @Test func growsWithTheReceiveCountWithinItsJitter() {
@@ -17,7 +18,9 @@ import Testing
         #expect(JobRunner.retryDelay(receives: 40, base: 10, max: 900) <= 900 + 225)
         #expect(JobRunner.retryDelay(receives: 0, base: 10, max: 900) >= 10)
         #expect(JobRunner.retryDelay(receives: 3, base: 0, max: 900) == 0)
-        #expect(JobRunner.retryDelay(receives: 1_000, base: 43_200, max: 43_200) <= SQSLimits.maxVisibilityTimeoutSeconds)
+        #expect(
+            JobRunner.retryDelay(receives: 1_000, base: 43_200, max: 43_200) <= SQSLimits.maxVisibilityTimeoutSeconds
+        )
     }
 
     @Test func startUpRetriesDoubleFromHalfASecondUpToTheCap() {

@@ -1,7 +1,8 @@
 import Foundation
-@testable import LecternWorker
 import Synchronization
 import Testing
+
+@testable import LecternWorker
 
 @Suite("Scratch space reservations") struct ScratchSpaceTests {
     @Test func jobsCannotBothCountTheSameFreeBytes() {
@@ -17,7 +18,11 @@ import Testing
 
     @Test func shortfallIsWhatTheMinimumLacks() {
         let free = Mutex<Int64>(50)
-        let space = ScratchSpace(directory: "/scratch", minimumFreeBytes: 100, disk: DiskSpace { _ in free.withLock { $0 } })
+        let space = ScratchSpace(
+            directory: "/scratch",
+            minimumFreeBytes: 100,
+            disk: DiskSpace { _ in free.withLock { $0 } }
+        )
         #expect(space.shortfall == 50)
         free.withLock { $0 = 500 }
         #expect(space.shortfall == nil)
@@ -37,7 +42,9 @@ import Testing
 }
 
 @Suite("Scratch folders and the start-up sweep") struct ScratchSweepTests {
-    static func root() -> String { NSTemporaryDirectory() + "lectern-sweep-" + UUID().uuidString.prefix(8).lowercased() }
+    static func root() -> String {
+        NSTemporaryDirectory() + "lectern-sweep-" + UUID().uuidString.prefix(8).lowercased()
+    }
 
     @Test func theSweepRemovesFoldersNobodyHoldsAndKeepsHeldOnes() throws {
         let root = Self.root()

@@ -11,8 +11,14 @@ import Testing
         let harness = try await WorkerHarness.make(maxReceiveCount: 10)
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture(seconds: 1))
         for claim in 0..<3 {
-            try await harness.store.claim(job.lectureID, version: job.outputVersion, workerID: "dead-\(claim)", leaseSeconds: 5,
-                                          attemptLimit: 100, now: Date().addingTimeInterval(-600 + Double(claim) * 10))
+            try await harness.store.claim(
+                job.lectureID,
+                version: job.outputVersion,
+                workerID: "dead-\(claim)",
+                leaseSeconds: 5,
+                attemptLimit: 100,
+                now: Date().addingTimeInterval(-600 + Double(claim) * 10)
+            )
         }
 
         // When its message is delivered to a worker allowed three attempts

@@ -2,7 +2,10 @@ import LecternWorker
 import Testing
 
 @Suite("Worker configuration from the environment") struct WorkerConfigurationTests {
-    let minimal = ["LECTERN_QUEUE_URL": "http://127.0.0.1:5000/123456789012/jobs", "LECTERN_BUCKET": "media", "LECTERN_LECTURES_TABLE": "lectures"]
+    let minimal = [
+        "LECTERN_QUEUE_URL": "http://127.0.0.1:5000/123456789012/jobs", "LECTERN_BUCKET": "media",
+        "LECTERN_LECTURES_TABLE": "lectures",
+    ]
 
     @Test func requiredValuesAndDefaults() throws {
         let configuration = try WorkerConfiguration.fromEnvironment(minimal)

@@ -33,21 +33,49 @@ struct WorkerHarness {
         let dlq = try await sqs.createQueue(named: MotoServer.uniqueName("jobs-dlq"))
         var settings = SQSQueueSettings(visibilityTimeout: visibility)
         if let maxReceiveCount {
-            settings.redrivePolicy = SQSRedrivePolicy(deadLetterTargetArn: try await sqs.queueArn(dlq), maxReceiveCount: maxReceiveCount)
+            settings.redrivePolicy = SQSRedrivePolicy(
+                deadLetterTargetArn: try await sqs.queueArn(dlq),
+                maxReceiveCount: maxReceiveCount
+            )
         }
         let queue = try await sqs.createQueue(named: MotoServer.uniqueName("jobs"), settings: settings)
         let scratch = NSTemporaryDirectory() + MotoServer.uniqueName("lectern-worker-scratch")
-        return WorkerHarness(moto: moto, context: context, s3: s3, sqs: sqs, store: store, bucket: bucket, table: store.table,
-                             queueURL: queue, deadLetterQueueURL: dlq, scratch: scratch)
+        return WorkerHarness(
+            moto: moto,
+            context: context,
+            s3: s3,
+            sqs: sqs,
+            store: store,
+            bucket: bucket,
+            table: store.table,
+            queueURL: queue,
+            deadLetterQueueURL: dlq,
+            scratch: scratch
+        )
     }
 
     /// Short timings so tests run in seconds: 1 s long polls, 3 s visibility, fast retries.
-    func configuration(workerID: String = MotoServer.uniqueName("worker"), visibility: Int = 3, concurrency: Int = 1,
-                       grace: Duration = .seconds(25)) -> WorkerConfiguration {
-        WorkerConfiguration(queueURL: queueURL, bucket: bucket, table: table, concurrency: concurrency, scratchDirectory: scratch,
-                            shutdownGrace: grace, workerID: workerID, visibilitySeconds: visibility,
-                            progressInterval: .milliseconds(500), receiveWaitSeconds: 1, retryBaseDelaySeconds: 1,
-                            maxRetryDelaySeconds: 2, minimumFreeBytes: 0)
+    func configuration(
+        workerID: String = MotoServer.uniqueName("worker"),
+        visibility: Int = 3,
+        concurrency: Int = 1,
+        grace: Duration = .seconds(25)
+    ) -> WorkerConfiguration {
+        WorkerConfiguration(
+            queueURL: queueURL,
+            bucket: bucket,
+            table: table,
+            concurrency: concurrency,
+            scratchDirectory: scratch,
+            shutdownGrace: grace,
+            workerID: workerID,
+            visibilitySeconds: visibility,
+            progressInterval: .milliseconds(500),
+            receiveWaitSeconds: 1,
+            retryBaseDelaySeconds: 1,
+            maxRetryDelaySeconds: 2,
+            minimumFreeBytes: 0
+        )
     }
 
     /// The environment a `lectern-worker` process needs for this harness.
@@ -73,8 +101,17 @@ struct WorkerHarness {
     func createQueuedRecord() async throws -> (id: String, version: String) {
         let id = ObjectKeys.newLectureID()
         let version = ObjectKeys.newOutputVersion()
-        var record = LectureRecord(lectureId: id, courseId: "CS101", ownerId: "prof-1", title: "Week 1", filename: "w1.mp4",
-                                   contentType: "video/mp4", sizeBytes: 1, sourceKey: ObjectKeys.source(lectureID: id), state: .queued)
+        var record = LectureRecord(
+            lectureId: id,
+            courseId: "CS101",
+            ownerId: "prof-1",
+            title: "Week 1",
+            filename: "w1.mp4",
+            contentType: "video/mp4",
+            sizeBytes: 1,
+            sourceKey: ObjectKeys.source(lectureID: id),
+            state: .queued
+        )
         record.jobVersion = version
         try await store.create(record)
         return (id, version)
@@ -85,7 +122,12 @@ struct WorkerHarness {
     func enqueue(sourcePath: String?, ladder: [Int] = [240], sendTimes: Int = 1) async throws -> JobMessage {
         let (id, version) = try await createQueuedRecord()
         if let sourcePath { try await uploadSource(sourcePath, lectureID: id) }
-        let message = JobMessage(lectureID: id, sourceKey: ObjectKeys.source(lectureID: id), outputVersion: version, ladder: ladder)
+        let message = JobMessage(
+            lectureID: id,
+            sourceKey: ObjectKeys.source(lectureID: id),
+            outputVersion: version,
+            ladder: ladder
+        )
         for _ in 0..<sendTimes { try await sqs.sendMessage(queueURL, body: message.encoded()) }
         return message
     }
@@ -96,8 +138,11 @@ struct WorkerHarness {
 
     /// Polls the record until `condition` holds; fails after `timeout`.
     @discardableResult
-    func waitForRecord(_ id: String, timeout: Duration = .seconds(60),
-                       until condition: (LectureRecord) -> Bool) async throws -> LectureRecord {
+    func waitForRecord(
+        _ id: String,
+        timeout: Duration = .seconds(60),
+        until condition: (LectureRecord) -> Bool
+    ) async throws -> LectureRecord {
         let deadline = ContinuousClock.now + timeout
         var last: LectureRecord?
         while ContinuousClock.now < deadline {
@@ -105,12 +150,17 @@ struct WorkerHarness {
             if let last, condition(last) { return last }
             try await Task.sleep(for: .milliseconds(200))
         }
-        throw HarnessError("timed out waiting for \(id); last state \(last?.state.rawValue ?? "none"), stage \(last?.progressStage ?? "-")")
+        throw HarnessError(
+            "timed out waiting for \(id); last state \(last?.state.rawValue ?? "none"), stage \(last?.progressStage ?? "-")"
+        )
     }
 
     /// Messages waiting or in flight in a queue.
     func messageCount(_ queue: String) async throws -> Int {
-        let attributes = try await sqs.queueAttributes(queue, names: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+        let attributes = try await sqs.queueAttributes(
+            queue,
+            names: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        )
         return (attributes.approximateNumberOfMessages ?? 0) + (attributes.approximateNumberOfMessagesNotVisible ?? 0)
     }
 
@@ -128,7 +178,12 @@ struct WorkerHarness {
         var found: [SQSMessage] = []
         let deadline = ContinuousClock.now + timeout
         while found.count < count, ContinuousClock.now < deadline {
-            found += try await sqs.receiveMessages(deadLetterQueueURL, maxMessages: 10, waitTimeSeconds: 1, visibilityTimeout: 600)
+            found += try await sqs.receiveMessages(
+                deadLetterQueueURL,
+                maxMessages: 10,
+                waitTimeSeconds: 1,
+                visibilityTimeout: 600
+            )
         }
         return found
     }
@@ -144,8 +199,12 @@ struct WorkerHarness {
     }
 
     /// Starts a worker; `stop()` on the answer shuts it down and waits for `run()` to return.
-    func startWorker(_ configuration: WorkerConfiguration, context: AWSContext? = nil, logs: LogCapture? = nil,
-                     mail: LectureMailSettings = .off) -> RunningWorker {
+    func startWorker(
+        _ configuration: WorkerConfiguration,
+        context: AWSContext? = nil,
+        logs: LogCapture? = nil,
+        mail: LectureMailSettings = .off
+    ) -> RunningWorker {
         var logger = Logger(label: "test-worker") { label in
             var handler = JSONLogHandler(label: label) { line in logs?.append(line) }
             handler.logLevel = .debug

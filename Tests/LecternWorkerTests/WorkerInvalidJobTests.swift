@@ -10,7 +10,8 @@ import Testing
     static func body(_ id: String, version: String, sourceKey: String? = nil, ladder: String = "[240]") -> String {
         let key = sourceKey ?? ObjectKeys.source(lectureID: id)
         let keyJSON = String(decoding: try! JSONEncoder().encode(key), as: UTF8.self)
-        return #"{"schemaVersion":1,"lectureID":"\#(id)","sourceKey":\#(keyJSON),"outputVersion":"\#(version)","ladder":\#(ladder),"enqueuedAt":"2026-11-25T10:00:00Z"}"#
+        return
+            #"{"schemaVersion":1,"lectureID":"\#(id)","sourceKey":\#(keyJSON),"outputVersion":"\#(version)","ladder":\#(ladder),"enqueuedAt":"2026-11-25T10:00:00Z"}"#
     }
 
     @Test func invalidFieldsFailTheLectureWithAReadableReasonAndGoToTheDLQ() async throws {
@@ -21,16 +22,28 @@ import Testing
         let mistypedLadder = try await harness.createQueuedRecord()
         let badDate = try await harness.createQueuedRecord()
         let bodies = [
-            badDate.id: Self.body(badDate.id, version: badDate.version).replacingOccurrences(of: "2026-11-25T10:00:00Z", with: "yesterday"),
-            foreignSource.id: Self.body(foreignSource.id, version: foreignSource.version, sourceKey: "uploads/lec_someone_else/source"),
+            badDate.id: Self.body(badDate.id, version: badDate.version).replacingOccurrences(
+                of: "2026-11-25T10:00:00Z",
+                with: "yesterday"
+            ),
+            foreignSource.id: Self.body(
+                foreignSource.id,
+                version: foreignSource.version,
+                sourceKey: "uploads/lec_someone_else/source"
+            ),
             badLadder.id: Self.body(badLadder.id, version: badLadder.version, ladder: "[10]"),
             mistypedLadder.id: Self.body(mistypedLadder.id, version: mistypedLadder.version, ladder: #""720p""#),
         ]
         // …a published lecture, one a live worker holds, and an id without any record.
         let published = try await harness.createQueuedRecord()
         try await harness.store.claim(published.id, version: published.version, workerID: "earlier", leaseSeconds: 60)
-        try await harness.store.publish(published.id, version: published.version, prefix: "renditions/\(published.id)/\(published.version)/",
-                                        durationSeconds: 3, workerID: "earlier")
+        try await harness.store.publish(
+            published.id,
+            version: published.version,
+            prefix: "renditions/\(published.id)/\(published.version)/",
+            durationSeconds: 3,
+            workerID: "earlier"
+        )
         let held = try await harness.createQueuedRecord()
         try await harness.store.claim(held.id, version: held.version, workerID: "busy", leaseSeconds: 600)
         let untouched = [
@@ -38,7 +51,9 @@ import Testing
             held.id: Self.body(held.id, version: held.version, ladder: "[]"),
             "lec_nobody": Self.body("lec_nobody", version: "v1", sourceKey: "/etc/passwd"),
         ]
-        for body in bodies.values.sorted() + untouched.values.sorted() { try await harness.sqs.sendMessage(harness.queueURL, body: body) }
+        for body in bodies.values.sorted() + untouched.values.sorted() {
+            try await harness.sqs.sendMessage(harness.queueURL, body: body)
+        }
 
         // When a worker receives them.
         let worker = harness.startWorker(harness.configuration())
@@ -49,8 +64,10 @@ import Testing
         // Then every message is in the DLQ with its reason, and only the lectures nobody else owns failed.
         #expect(letters.count == 7)
         let byBody = Dictionary(uniqueKeysWithValues: letters.map { ($0.body, $0) })
-        let expectedWords = [foreignSource.id: "reference to the uploaded recording", badLadder.id: "video qualities",
-                             mistypedLadder.id: "video qualities", badDate.id: "could not be read"]
+        let expectedWords = [
+            foreignSource.id: "reference to the uploaded recording", badLadder.id: "video qualities",
+            mistypedLadder.id: "video qualities", badDate.id: "could not be read",
+        ]
         for (id, body) in bodies {
             let record = try #require(try await harness.store.get(id))
             #expect(record.state == .failed, "\(id)")

@@ -3,6 +3,7 @@ import Foundation
 import LecternCore
 import LecternTestSupport
 import LecternWorker
+import Synchronization
 import Testing
 import Transcoder
 
@@ -29,7 +30,10 @@ import Transcoder
 
         // Every file the manifest names is under the version prefix, and so is the manifest.
         let keys = try await harness.keys(under: prefix)
-        let manifestObject = try await harness.s3.getObject(bucket: harness.bucket, key: prefix + TranscodeManifest.fileName)
+        let manifestObject = try await harness.s3.getObject(
+            bucket: harness.bucket,
+            key: prefix + TranscodeManifest.fileName
+        )
         let manifest = try JSONDecoder().decode(TranscodeManifest.self, from: manifestObject.body)
         #expect(!manifest.files.isEmpty)
         #expect(keys == Set(manifest.files.map { prefix + $0.path } + [prefix + TranscodeManifest.fileName]))
@@ -42,8 +46,10 @@ import Transcoder
         #expect(metricValue(metrics, "lectern_worker_bytes_out_total") ?? 0 > 0)
         #expect(metricValue(metrics, "lectern_worker_bytes_in_total") ?? 0 > 0)
         // The log lines of the job carry its lecture id.
-        let published = logs.all.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
-            .filter { $0["message"] == "published" }
+        let published = logs.all.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }
+        .filter { $0["message"] == "published" }
         #expect(published.count == 1)
         #expect(published.first?["lectureId"] == job.lectureID)
     }
@@ -53,12 +59,16 @@ import Transcoder
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture(), ladder: [240])
         // The download takes 3 s, so the copy sent below arrives while the first delivery is being worked on.
         let slow = InterceptingTransport(base: CurlTransport()) { request in
-            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(3)) }
+            if request.method == "GET", request.url.path.contains("/uploads/") {
+                try await Task.sleep(for: .seconds(3))
+            }
         }
         // Visibility 6 s (lease 5 s, a heartbeat every 2 s), not 3: under parallel load on 2 cores a heartbeat came
         // late enough for the lease to lapse and the copy to claim the job again (attempts 2).
-        let worker = harness.startWorker(harness.configuration(visibility: 6, concurrency: 2),
-                                         context: harness.moto.context(transport: slow))
+        let worker = harness.startWorker(
+            harness.configuration(visibility: 6, concurrency: 2),
+            context: harness.moto.context(transport: slow)
+        )
         // Sent only once the job is claimed: moto (unlike DynamoDB) does not apply conditional writes atomically, so
         // two claims at the same instant could both pass there.
         try await harness.waitForRecord(job.lectureID) { $0.state == .processing }
@@ -84,8 +94,12 @@ import Transcoder
         let harness = try await WorkerHarness.make()
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
         // The lecture was re-enqueued with a newer version before this message was received.
-        try await harness.store.dynamo.updateItem(table: harness.table, key: ["lectureId": .s(job.lectureID)],
-                                                  update: "SET jobVersion = :newer", values: [":newer": .s("v-newer")])
+        try await harness.store.dynamo.updateItem(
+            table: harness.table,
+            key: ["lectureId": .s(job.lectureID)],
+            update: "SET jobVersion = :newer",
+            values: [":newer": .s("v-newer")]
+        )
         let worker = harness.startWorker(harness.configuration())
         try await harness.waitForEmptyQueue()
         try await worker.stop()
@@ -100,9 +114,13 @@ import Transcoder
         let harness = try await WorkerHarness.make(maxReceiveCount: 10)
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
         // As if the message arrived before the API's write moving the record to queued.
-        try await harness.store.dynamo.updateItem(table: harness.table, key: ["lectureId": .s(job.lectureID)],
-                                                  update: "SET #state = :waiting", names: ["#state": "state"],
-                                                  values: [":waiting": .s(LectureState.awaitingUpload.rawValue)])
+        try await harness.store.dynamo.updateItem(
+            table: harness.table,
+            key: ["lectureId": .s(job.lectureID)],
+            update: "SET #state = :waiting",
+            names: ["#state": "state"],
+            values: [":waiting": .s(LectureState.awaitingUpload.rawValue)]
+        )
         let worker = harness.startWorker(harness.configuration())
         try await Task.sleep(for: .seconds(2))
         #expect(try await harness.store.get(job.lectureID)?.state == .awaitingUpload)
@@ -116,14 +134,21 @@ import Transcoder
 
     @Test func aJobWithoutARecordFailsToTheDLQ() async throws {
         let harness = try await WorkerHarness.make()
-        let orphan = JobMessage(lectureID: "lec_missing", sourceKey: "uploads/lec_missing/source", outputVersion: "v1", ladder: [240])
+        let orphan = JobMessage(
+            lectureID: "lec_missing",
+            sourceKey: "uploads/lec_missing/source",
+            outputVersion: "v1",
+            ladder: [240]
+        )
         try await harness.sqs.sendMessage(harness.queueURL, body: orphan.encoded())
         let worker = harness.startWorker(harness.configuration())
         let letters = try await harness.deadLetters(expecting: 1)
         try await harness.waitForEmptyQueue()
         try await worker.stop()
         #expect(letters.first?.body == orphan.encoded())
-        #expect(letters.first?.messageAttributes["FailureReason"]?.stringValue?.contains("record does not exist") == true)
+        #expect(
+            letters.first?.messageAttributes["FailureReason"]?.stringValue?.contains("record does not exist") == true
+        )
     }
 
     @Test func aFileThatIsNotMediaFailsOnceWithAReasonAndGoesToTheDLQ() async throws {
@@ -146,13 +171,18 @@ import Transcoder
         #expect(letters.first?.messageAttributes["FailureReason"]?.stringValue == reason)
         #expect(letters.first?.messageAttributes["LectureId"]?.stringValue == job.lectureID)
         #expect(harness.scratchEntries().isEmpty)
-        #expect(try await harness.keys(under: ObjectKeys.renditionPrefix(lectureID: job.lectureID, version: job.outputVersion)).isEmpty)
+        #expect(
+            try await harness.keys(
+                under: ObjectKeys.renditionPrefix(lectureID: job.lectureID, version: job.outputVersion)
+            ).isEmpty
+        )
     }
 
     @Test func malformedAndUnknownVersionMessagesGoToTheDLQWithTheirReason() async throws {
         let harness = try await WorkerHarness.make()
         try await harness.sqs.sendMessage(harness.queueURL, body: "this is not json")
-        let future = #"{"schemaVersion":99,"lectureID":"lec_x","sourceKey":"uploads/lec_x/source","outputVersion":"v1","ladder":[240],"enqueuedAt":"2026-01-01T00:00:00Z"}"#
+        let future =
+            #"{"schemaVersion":99,"lectureID":"lec_x","sourceKey":"uploads/lec_x/source","outputVersion":"v1","ladder":[240],"enqueuedAt":"2026-01-01T00:00:00Z"}"#
         try await harness.sqs.sendMessage(harness.queueURL, body: future)
         let worker = harness.startWorker(harness.configuration())
 
@@ -160,7 +190,9 @@ import Transcoder
         try await harness.waitForEmptyQueue()
         try await worker.stop()
 
-        let reasons = Dictionary(uniqueKeysWithValues: letters.map { ($0.body, $0.messageAttributes["FailureReason"]?.stringValue ?? "") })
+        let reasons = Dictionary(
+            uniqueKeysWithValues: letters.map { ($0.body, $0.messageAttributes["FailureReason"]?.stringValue ?? "") }
+        )
         #expect(reasons.count == 2)
         #expect(reasons["this is not json"]?.contains("malformed") == true)
         #expect(reasons[future]?.contains("version 99") == true)
@@ -247,13 +279,22 @@ import Transcoder
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
         let proxy = try FlakyProxy(upstreamPort: try #require(harness.moto.endpoint.port), dropping: true)
         let proxied = URL(string: "http://127.0.0.1:\(proxy.port)")!
-        let configuration = AWSConfiguration(region: harness.moto.region, endpoint: harness.moto.endpoint, serviceEndpoints: [.s3: proxied])
-        let context = AWSContext(configuration: configuration, transport: CurlTransport(),
-                                 credentials: StaticCredentialProvider(harness.moto.credentials))
+        let configuration = AWSConfiguration(
+            region: harness.moto.region,
+            endpoint: harness.moto.endpoint,
+            serviceEndpoints: [.s3: proxied]
+        )
+        let context = AWSContext(
+            configuration: configuration,
+            transport: CurlTransport(),
+            credentials: StaticCredentialProvider(harness.moto.credentials)
+        )
         let worker = harness.startWorker(harness.configuration(), context: context)
 
         // While S3 is unreachable the job goes back to wait for a retry, more than once.
-        try await harness.waitForRecord(job.lectureID, timeout: .seconds(60)) { $0.attempts >= 2 && $0.state == .queued }
+        try await harness.waitForRecord(job.lectureID, timeout: .seconds(60)) {
+            $0.attempts >= 2 && $0.state == .queued
+        }
         proxy.pass()
         let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(60)) { $0.state == .ready }
         try await harness.waitForEmptyQueue()
@@ -271,7 +312,9 @@ import Transcoder
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
         // The source download takes three times the queue's visibility timeout.
         let slow = InterceptingTransport(base: CurlTransport()) { request in
-            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(3 * visibility)) }
+            if request.method == "GET", request.url.path.contains("/uploads/") {
+                try await Task.sleep(for: .seconds(3 * visibility))
+            }
         }
         let context = harness.moto.context(transport: slow)
         let first = harness.startWorker(harness.configuration(visibility: visibility), context: context)
@@ -292,15 +335,26 @@ import Transcoder
         let harness = try await WorkerHarness.make()
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
         let slow = InterceptingTransport(base: CurlTransport()) { request in
-            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(4)) }
+            if request.method == "GET", request.url.path.contains("/uploads/") {
+                try await Task.sleep(for: .seconds(4))
+            }
         }
         let logs = LogCapture()
-        let worker = harness.startWorker(harness.configuration(workerID: "slowpoke"), context: harness.moto.context(transport: slow), logs: logs)
+        let worker = harness.startWorker(
+            harness.configuration(workerID: "slowpoke"),
+            context: harness.moto.context(transport: slow),
+            logs: logs
+        )
         try await harness.waitForRecord(job.lectureID) { $0.workerId == "slowpoke" }
 
         // Another worker claims as if the lease had lapsed (its clock an hour ahead).
-        try await harness.store.claim(job.lectureID, version: job.outputVersion, workerID: "thief", leaseSeconds: 7_200,
-                                      now: Date().addingTimeInterval(3_600))
+        try await harness.store.claim(
+            job.lectureID,
+            version: job.outputVersion,
+            workerID: "thief",
+            leaseSeconds: 7_200,
+            now: Date().addingTimeInterval(3_600)
+        )
         try await Task.sleep(for: .seconds(6))
         try await worker.stop()
 
@@ -317,9 +371,14 @@ import Transcoder
         let harness = try await WorkerHarness.make()
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
         let slow = InterceptingTransport(base: CurlTransport()) { request in
-            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(2)) }
+            if request.method == "GET", request.url.path.contains("/uploads/") {
+                try await Task.sleep(for: .seconds(2))
+            }
         }
-        let worker = harness.startWorker(harness.configuration(grace: .seconds(25)), context: harness.moto.context(transport: slow))
+        let worker = harness.startWorker(
+            harness.configuration(grace: .seconds(25)),
+            context: harness.moto.context(transport: slow)
+        )
         try await harness.waitForRecord(job.lectureID) { $0.progressStage == "downloading" }
 
         try await worker.stop()
@@ -333,10 +392,14 @@ import Transcoder
         let harness = try await WorkerHarness.make()
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture())
         let slow = InterceptingTransport(base: CurlTransport()) { request in
-            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(30)) }
+            if request.method == "GET", request.url.path.contains("/uploads/") {
+                try await Task.sleep(for: .seconds(30))
+            }
         }
-        let first = harness.startWorker(harness.configuration(visibility: 30, grace: .milliseconds(500)),
-                                        context: harness.moto.context(transport: slow))
+        let first = harness.startWorker(
+            harness.configuration(visibility: 30, grace: .milliseconds(500)),
+            context: harness.moto.context(transport: slow)
+        )
         try await harness.waitForRecord(job.lectureID) { $0.progressStage == "downloading" }
 
         let stopped = ContinuousClock.now
@@ -377,8 +440,11 @@ func metricValue(_ text: String, _ name: String) -> Double? {
 /// A thread-safe counter for intercepting transports.
 final class Counter: Sendable {
     private let count = Mutex(0)
-    func next() -> Int { count.withLock { $0 += 1; return $0 } }
+    func next() -> Int {
+        count.withLock {
+            $0 += 1
+            return $0
+        }
+    }
     var value: Int { count.withLock { $0 } }
 }
-
-import Synchronization

@@ -15,13 +15,25 @@ import Testing
         try await SESClient(context: harness.context).createEmailIdentity(sender)
         // The job is delivered twice: the second delivery finds the lecture failed and must not mail again.
         let (id, version) = try await harness.createQueuedRecord()
-        try await harness.store.dynamo.updateItem(table: harness.table, key: ["lectureId": .s(id)], update: "SET uploaderEmail = :email",
-                                                  values: [":email": .s(professor)])
+        try await harness.store.dynamo.updateItem(
+            table: harness.table,
+            key: ["lectureId": .s(id)],
+            update: "SET uploaderEmail = :email",
+            values: [":email": .s(professor)]
+        )
         try await harness.uploadSource(try Clips.textFile(), lectureID: id)
-        let job = JobMessage(lectureID: id, sourceKey: ObjectKeys.source(lectureID: id), outputVersion: version, ladder: [240])
+        let job = JobMessage(
+            lectureID: id,
+            sourceKey: ObjectKeys.source(lectureID: id),
+            outputVersion: version,
+            ladder: [240]
+        )
         let logs = LogCapture()
-        let worker = harness.startWorker(harness.configuration(), logs: logs,
-                                         mail: .ses(from: sender, portalURL: "https://lectern.uni.example"))
+        let worker = harness.startWorker(
+            harness.configuration(),
+            logs: logs,
+            mail: .ses(from: sender, portalURL: "https://lectern.uni.example")
+        )
         try await harness.sqs.sendMessage(harness.queueURL, body: job.encoded())
 
         let record = try await harness.waitForRecord(id) { $0.state == .failed && $0.outcomeMail?.state == .sent }
@@ -47,19 +59,37 @@ import Testing
         let professor = MotoServer.uniqueAddress()
         try await SESClient(context: harness.context).createEmailIdentity(sender)
         let (id, version) = try await harness.createQueuedRecord()
-        try await harness.store.dynamo.updateItem(table: harness.table, key: ["lectureId": .s(id)], update: "SET uploaderEmail = :email",
-                                                  values: [":email": .s(professor)])
+        try await harness.store.dynamo.updateItem(
+            table: harness.table,
+            key: ["lectureId": .s(id)],
+            update: "SET uploaderEmail = :email",
+            values: [":email": .s(professor)]
+        )
         for claim in 0..<3 {
-            try await harness.store.claim(id, version: version, workerID: "dead-\(claim)", leaseSeconds: 5, attemptLimit: 100,
-                                          now: Date().addingTimeInterval(-600 + Double(claim) * 10))
+            try await harness.store.claim(
+                id,
+                version: version,
+                workerID: "dead-\(claim)",
+                leaseSeconds: 5,
+                attemptLimit: 100,
+                now: Date().addingTimeInterval(-600 + Double(claim) * 10)
+            )
         }
-        let job = JobMessage(lectureID: id, sourceKey: ObjectKeys.source(lectureID: id), outputVersion: version, ladder: [240])
+        let job = JobMessage(
+            lectureID: id,
+            sourceKey: ObjectKeys.source(lectureID: id),
+            outputVersion: version,
+            ladder: [240]
+        )
         try await harness.sqs.sendMessage(harness.queueURL, body: job.encoded())
 
         // When a worker allowed three attempts receives it
         var configuration = harness.configuration()
         configuration.maxEncodeAttempts = 3
-        let worker = harness.startWorker(configuration, mail: .ses(from: sender, portalURL: "https://lectern.uni.example"))
+        let worker = harness.startWorker(
+            configuration,
+            mail: .ses(from: sender, portalURL: "https://lectern.uni.example")
+        )
         try await harness.waitForRecord(id, timeout: .seconds(20)) { $0.outcomeMail?.state == .sent }
         try await worker.stop()
 

@@ -41,7 +41,10 @@ import Testing
     func aWorkerKilledMidEncodeIsReplacedAfterTheVisibilityTimeout() async throws {
         let harness = try await WorkerHarness.make(visibility: 3)
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture(seconds: 40), ladder: [240])
-        let victim = try WorkerProcess(binary: try #require(Self.binary), environment: harness.processEnvironment(workerID: "victim"))
+        let victim = try WorkerProcess(
+            binary: try #require(Self.binary),
+            environment: harness.processEnvironment(workerID: "victim")
+        )
 
         try await harness.waitForRecord(job.lectureID, timeout: .seconds(60)) {
             $0.progressStage == "encoding" && ($0.progressPercent ?? 0) > 3
@@ -58,22 +61,32 @@ import Testing
         try await rescuer.stop()
         #expect(record.attempts == 2)
         #expect(record.publishedVersion == job.outputVersion)
-        let keys = try await harness.keys(under: ObjectKeys.renditionPrefix(lectureID: job.lectureID, version: job.outputVersion))
-        #expect(keys.contains(ObjectKeys.renditionPrefix(lectureID: job.lectureID, version: job.outputVersion) + "manifest.json"))
+        let keys = try await harness.keys(
+            under: ObjectKeys.renditionPrefix(lectureID: job.lectureID, version: job.outputVersion)
+        )
+        #expect(
+            keys.contains(
+                ObjectKeys.renditionPrefix(lectureID: job.lectureID, version: job.outputVersion) + "manifest.json"
+            )
+        )
     }
 
     @Test(.enabled(if: binary != nil, "build lectern-worker first"))
     func sigtermMidJobReleasesItAndExitsZero() async throws {
         let harness = try await WorkerHarness.make(visibility: 60)
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture(seconds: 40), ladder: [240])
-        let worker = try WorkerProcess(binary: try #require(Self.binary),
-                                       environment: harness.processEnvironment(workerID: "leaving", visibility: 60, grace: 0)
-                                           .merging(["METRICS_PORT": "0"]) { $1 })
+        let worker = try WorkerProcess(
+            binary: try #require(Self.binary),
+            environment: harness.processEnvironment(workerID: "leaving", visibility: 60, grace: 0)
+                .merging(["METRICS_PORT": "0"]) { $1 }
+        )
 
         try await harness.waitForRecord(job.lectureID, timeout: .seconds(60)) { $0.progressStage == "encoding" }
         // Its metrics endpoint counts the running job.
         let port = try #require(Self.metricsPort(in: worker.log), "log:\n\(worker.log)")
-        let scrape = try await CurlTransport().execute(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/metrics")!))
+        let scrape = try await CurlTransport().execute(
+            HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        )
         #expect(scrape.status == 200)
         #expect(String(decoding: scrape.body, as: UTF8.self).contains("lectern_worker_jobs_running 1"))
         kill(worker.process.processIdentifier, SIGTERM)
@@ -96,17 +109,24 @@ import Testing
         // A live worker holds its job's folder: its source download is slowed to 20 s.
         let heldJob = try await harness.enqueue(sourcePath: try await Clips.lecture(), ladder: [240])
         let slow = InterceptingTransport(base: CurlTransport()) { request in
-            if request.method == "GET", request.url.path.contains("/uploads/") { try await Task.sleep(for: .seconds(20)) }
+            if request.method == "GET", request.url.path.contains("/uploads/") {
+                try await Task.sleep(for: .seconds(20))
+            }
         }
-        let holder = harness.startWorker(harness.configuration(workerID: "holder", visibility: 30, grace: .milliseconds(200)),
-                                         context: harness.moto.context(transport: slow))
+        let holder = harness.startWorker(
+            harness.configuration(workerID: "holder", visibility: 30, grace: .milliseconds(200)),
+            context: harness.moto.context(transport: slow)
+        )
         try await harness.waitForRecord(heldJob.lectureID) { $0.progressStage == "downloading" }
         let heldFolders = harness.scratchEntries().filter { $0.hasPrefix(heldJob.lectureID) }
         #expect(heldFolders.count == 1)
 
         // A real worker sharing the scratch directory is SIGKILLed mid-encode: its folder stays behind.
         let orphanJob = try await harness.enqueue(sourcePath: try await Clips.lecture(seconds: 40), ladder: [240])
-        let victim = try WorkerProcess(binary: try #require(Self.binary), environment: harness.processEnvironment(workerID: "victim"))
+        let victim = try WorkerProcess(
+            binary: try #require(Self.binary),
+            environment: harness.processEnvironment(workerID: "victim")
+        )
         try await harness.waitForRecord(orphanJob.lectureID, timeout: .seconds(60)) { $0.progressStage == "encoding" }
         kill(victim.process.processIdentifier, SIGKILL)
         #expect(try await victim.waitForExit(timeout: .seconds(10)) == SIGKILL)
@@ -115,12 +135,19 @@ import Testing
 
         // A new worker on the same scratch directory removes the dead one's folder at start, and only that.
         let logs = LogCapture()
-        let newcomer = harness.startWorker(harness.configuration(workerID: "newcomer", grace: .milliseconds(200)), logs: logs)
+        let newcomer = harness.startWorker(
+            harness.configuration(workerID: "newcomer", grace: .milliseconds(200)),
+            logs: logs
+        )
         let deadline = ContinuousClock.now + .seconds(15)
         while !logs.all.contains(where: { $0.contains("worker started") }), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(logs.all.contains { $0.contains("removed scratch folders left by dead workers") && $0.contains(leftovers[0]) })
+        #expect(
+            logs.all.contains {
+                $0.contains("removed scratch folders left by dead workers") && $0.contains(leftovers[0])
+            }
+        )
         #expect(!FileManager.default.fileExists(atPath: harness.scratch + "/" + leftovers[0]))
         #expect(FileManager.default.fileExists(atPath: harness.scratch + "/" + heldFolders[0]))
         #expect(try await harness.store.get(heldJob.lectureID)?.workerId == "holder")
@@ -146,16 +173,21 @@ import Testing
 
         // It keeps trying, logging each attempt, instead of exiting.
         let deadline = ContinuousClock.now + .seconds(30)
-        while worker.log.components(separatedBy: "queue unreachable at start").count < 4, ContinuousClock.now < deadline {
+        while worker.log.components(separatedBy: "queue unreachable at start").count < 4, ContinuousClock.now < deadline
+        {
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(worker.process.isRunning, "log:\n\(worker.log)")
         #expect(worker.log.components(separatedBy: "queue unreachable at start").count >= 4, "log:\n\(worker.log)")
         // Its metrics and health are served meanwhile.
         let port = try #require(Self.metricsPort(in: worker.log), "log:\n\(worker.log)")
-        let health = try await CurlTransport().execute(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/health")!))
+        let health = try await CurlTransport().execute(
+            HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/health")!)
+        )
         #expect(String(decoding: health.body, as: UTF8.self).contains("waiting-for-queue"))
-        let scrape = try await CurlTransport().execute(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/metrics")!))
+        let scrape = try await CurlTransport().execute(
+            HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        )
         #expect(String(decoding: scrape.body, as: UTF8.self).contains("lectern_worker_queue_connected 0"))
 
         // SIGTERM during the wait ends it at once, cleanly.
@@ -177,7 +209,8 @@ import Testing
         environment["LECTERN_START_RETRY_MAX_SECONDS"] = "1"
         let worker = try WorkerProcess(binary: try #require(Self.binary), environment: environment)
         let deadline = ContinuousClock.now + .seconds(30)
-        while worker.log.components(separatedBy: "queue unreachable at start").count < 3, ContinuousClock.now < deadline {
+        while worker.log.components(separatedBy: "queue unreachable at start").count < 3, ContinuousClock.now < deadline
+        {
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(worker.process.isRunning, "log:\n\(worker.log)")
@@ -203,7 +236,10 @@ import Testing
     static func metricsPort(in log: String) -> Int? {
         for line in log.split(separator: "\n") where line.contains("metrics listening") {
             if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String],
-               let port = object["port"].flatMap({ Int($0) }) { return port }
+                let port = object["port"].flatMap({ Int($0) })
+            {
+                return port
+            }
         }
         return nil
     }

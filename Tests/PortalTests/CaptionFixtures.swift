@@ -34,16 +34,22 @@ enum CaptionFixtures {
         """
 
     static func write(to folder: URL) throws -> Files {
-        let srtText = frenchCues.enumerated().map { index, cue in "\(index + 1)\r\n\(cue.0) --> \(cue.1)\r\n\(cue.2)\r\n" }
-            .joined(separator: "\r\n")
+        let srtText = frenchCues.enumerated().map { index, cue in
+            "\(index + 1)\r\n\(cue.0) --> \(cue.1)\r\n\(cue.2)\r\n"
+        }
+        .joined(separator: "\r\n")
         guard let srtBytes = srtText.data(using: .windowsCP1252), String(data: srtBytes, encoding: .utf8) == nil else {
             throw StackError("the French SRT fixture must be Windows-1252 bytes that are not UTF-8")
         }
-        let files = Files(srt: folder.appendingPathComponent("cours-fr.srt"), vtt: folder.appendingPathComponent("vorlesung-de.vtt"),
-                          broken: folder.appendingPathComponent("broken.srt"))
+        let files = Files(
+            srt: folder.appendingPathComponent("cours-fr.srt"),
+            vtt: folder.appendingPathComponent("vorlesung-de.vtt"),
+            broken: folder.appendingPathComponent("broken.srt")
+        )
         try srtBytes.write(to: files.srt)
         try Data(germanVTT.utf8).write(to: files.vtt)
-        try Data("1\r\n00:00:01,000 --> 00:00:03,000\r\nBonjour\r\n\r\n2\r\n00:00:04,000 -> later\r\nCassé\r\n".utf8).write(to: files.broken)
+        try Data("1\r\n00:00:01,000 --> 00:00:03,000\r\nBonjour\r\n\r\n2\r\n00:00:04,000 -> later\r\nCassé\r\n".utf8)
+            .write(to: files.broken)
         return files
     }
 }

@@ -1,8 +1,9 @@
 import AWS
 import Foundation
-@testable import LecternAPI
 import LecternCore
 import Testing
+
+@testable import LecternAPI
 
 /// The API serving the portal's static files: routes, content types, headers, traversal, start-up validation.
 /// In-process, with AWS clients over a transport that fails the test if anything calls AWS.
@@ -10,7 +11,10 @@ import Testing
     /// A portal folder with a few files, a hidden one, a subfolder and a link that points out of it.
     static func makePortalFolder() throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("portal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("nested"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("nested"),
+            withIntermediateDirectories: true
+        )
         try Data("<!doctype html><title>Lectern</title>".utf8).write(to: root.appendingPathComponent("index.html"))
         try Data("export const x = 1;".utf8).write(to: root.appendingPathComponent("app.js"))
         try Data("body{}".utf8).write(to: root.appendingPathComponent("style.css"))
@@ -20,7 +24,10 @@ import Testing
         try Data("inner".utf8).write(to: root.appendingPathComponent("nested/inner.js"))
         let outside = FileManager.default.temporaryDirectory.appendingPathComponent("outside-\(UUID().uuidString).js")
         try Data("outside".utf8).write(to: outside)
-        try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("linked.js"), withDestinationURL: outside)
+        try FileManager.default.createSymbolicLink(
+            at: root.appendingPathComponent("linked.js"),
+            withDestinationURL: outside
+        )
         return root
     }
 
@@ -31,19 +38,35 @@ import Testing
             Issue.record("serving the portal called AWS: \(request.method) \(request.url)")
             return HTTPResponse(status: 500, headers: HTTPHeaders(), body: Data())
         }
-        let context = AWSContext(configuration: AWSConfiguration(region: "us-east-1", endpoint: s3Endpoint), transport: transport,
-                                 credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKID", secretAccessKey: "secret")))
-        var config = APIConfig(lecturesTable: "lectures", bucket: "media", queue: "jobs",
-                               keySource: .sharedSecret("portal-test-secret-0123456789abcdef"))
+        let context = AWSContext(
+            configuration: AWSConfiguration(region: "us-east-1", endpoint: s3Endpoint),
+            transport: transport,
+            credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKID", secretAccessKey: "secret"))
+        )
+        var config = APIConfig(
+            lecturesTable: "lectures",
+            bucket: "media",
+            queue: "jobs",
+            keySource: .sharedSecret("portal-test-secret-0123456789abcdef")
+        )
         if let portal { config.portal = try PortalFiles(directory: portal.path) }
-        let services = APIServices(store: LectureStore(dynamo: DynamoDBClient(context: context), table: "lectures"),
-                                   s3: S3Client(context: context), sqs: SQSClient(context: context), bucket: "media",
-                                   queueURL: "http://127.0.0.1:4566/000000000000/jobs")
+        let services = APIServices(
+            store: LectureStore(dynamo: DynamoDBClient(context: context), table: "lectures"),
+            s3: S3Client(context: context),
+            sqs: SQSClient(context: context),
+            bucket: "media",
+            queueURL: "http://127.0.0.1:4566/000000000000/jobs"
+        )
         let authenticator = try await Authenticator(source: config.keySource, issuer: nil, audience: nil)
         return APIApplication(config: config, services: services, authenticator: authenticator)
     }
 
-    static func get(_ app: APIApplication, _ path: String, headers: [String: String] = [:], method: String = "GET") async -> APIResponse {
+    static func get(
+        _ app: APIApplication,
+        _ path: String,
+        headers: [String: String] = [:],
+        method: String = "GET"
+    ) async -> APIResponse {
         await app.respond(to: APIRequest(method: method, path: path, headers: headers))
     }
 
@@ -68,8 +91,10 @@ import Testing
         #expect(response.header("ETag") != nil)
     }
 
-    @Test(arguments: [("/portal/app.js", "text/javascript; charset=utf-8"), ("/portal/style.css", "text/css; charset=utf-8"),
-                      ("/portal/icon.svg", "image/svg+xml"), ("/portal/index.html", "text/html; charset=utf-8")])
+    @Test(arguments: [
+        ("/portal/app.js", "text/javascript; charset=utf-8"), ("/portal/style.css", "text/css; charset=utf-8"),
+        ("/portal/icon.svg", "image/svg+xml"), ("/portal/index.html", "text/html; charset=utf-8"),
+    ])
     func assetsHaveTheirContentTypes(path: String, type: String) async throws {
         let app = try await Self.makeApp(portal: try Self.makePortalFolder())
         let response = await Self.get(app, path)
@@ -100,9 +125,11 @@ import Testing
 
     /// Every way out of the folder, and every file that is not the portal's to show, is a 404 problem.
     @Test(arguments: [
-        "/portal/missing.js", "/portal/..%2F..%2F..%2Fetc%2Fpasswd", "/portal/%2e%2e", "/portal/..", "/portal/../../etc/passwd",
+        "/portal/missing.js", "/portal/..%2F..%2F..%2Fetc%2Fpasswd", "/portal/%2e%2e", "/portal/..",
+        "/portal/../../etc/passwd",
         "/portal/%2Fetc%2Fpasswd", "/portal/.env", "/portal/%2eenv", "/portal/notes.bak", "/portal/nested/inner.js",
-        "/portal/nested%2Finner.js", "/portal/linked.js", "/portal/", "/portal/app.js%00.css", "/portal/..%5C..%5Cetc%5Cpasswd",
+        "/portal/nested%2Finner.js", "/portal/linked.js", "/portal/", "/portal/app.js%00.css",
+        "/portal/..%5C..%5Cetc%5Cpasswd",
         "/etc/passwd", "/index.html",
     ])
     func nothingOutsideThePortalIsServed(path: String) async throws {
@@ -128,8 +155,10 @@ import Testing
     }
 
     @Test func startUpRefusesAMissingOrEmptyFolder() throws {
-        let minimal = ["LECTERN_LECTURES_TABLE": "t", "LECTERN_BUCKET": "b", "LECTERN_QUEUE_URL": "q",
-                       "LECTERN_JWT_SECRET": "portal-test-secret-0123456789abcdef"]
+        let minimal = [
+            "LECTERN_LECTURES_TABLE": "t", "LECTERN_BUCKET": "b", "LECTERN_QUEUE_URL": "q",
+            "LECTERN_JWT_SECRET": "portal-test-secret-0123456789abcdef",
+        ]
         var environment = minimal
         environment["LECTERN_PORTAL_DIR"] = "/nonexistent/portal"
         #expect { try APIConfig.fromEnvironment(environment) } throws: { error in
@@ -155,11 +184,17 @@ import Testing
         let index = String(decoding: await Self.get(app, "/").body, as: UTF8.self)
         #expect(!index.contains("<script>") && !index.contains("style=") && !index.contains("<style"))
         var referenced = Set<String>()
-        for text in [index] + (try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".js") }
-            .map { try String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8) }) {
-            for match in text.matches(of: /(?:\/portal\/|\.\/)([a-z-]+\.(?:js|css|svg))/) { referenced.insert(String(match.1)) }
+        for text in [index]
+            + (try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".js") }
+                .map { try String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8) })
+        {
+            for match in text.matches(of: /(?:\/portal\/|\.\/)([a-z-]+\.(?:js|css|svg))/) {
+                referenced.insert(String(match.1))
+            }
         }
-        #expect(referenced.isSuperset(of: ["app.js", "style.css", "icon.svg", "api.js", "upload.js", "player.js", "dom.js"]))
+        #expect(
+            referenced.isSuperset(of: ["app.js", "style.css", "icon.svg", "api.js", "upload.js", "player.js", "dom.js"])
+        )
         for name in referenced {
             #expect(await Self.get(app, "/portal/\(name)").status == 200, "\(name) is referenced but not served")
         }
@@ -169,11 +204,15 @@ import Testing
 @Suite("Portal in the API image") struct PortalImageTests {
     /// The image copies the portal and points LECTERN_PORTAL_DIR at the same place.
     @Test func dockerfileShipsThePortal() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let text = try String(contentsOf: root.appendingPathComponent("Dockerfile.api"), encoding: .utf8)
         let copy = try #require(text.firstMatch(of: /\nCOPY Portal (\S+)\n/), "Dockerfile.api does not COPY Portal")
         #expect(text.contains("LECTERN_PORTAL_DIR=\(copy.1)"))
         let runtime = try #require(text.range(of: "AS runtime"))
-        #expect(text.range(of: "COPY Portal")!.lowerBound > runtime.lowerBound, "the portal belongs in the runtime stage")
+        #expect(
+            text.range(of: "COPY Portal")!.lowerBound > runtime.lowerBound,
+            "the portal belongs in the runtime stage"
+        )
     }
 }

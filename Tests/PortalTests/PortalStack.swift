@@ -27,15 +27,31 @@ struct PortalStack {
         let s3 = S3Client(context: context)
         let bucket = MotoServer.uniqueName("portal-media")
         try await s3.createBucket(bucket)
-        try await s3.putBucketCORS(bucket: bucket, rules: [
-            S3CORSRule(allowedOrigins: [origin], allowedMethods: ["GET", "PUT", "HEAD"], allowedHeaders: ["*"], exposeHeaders: ["ETag"]),
-        ])
-        let store = LectureStore(dynamo: DynamoDBClient(context: context), table: MotoServer.uniqueName("portal-lectures"))
+        try await s3.putBucketCORS(
+            bucket: bucket,
+            rules: [
+                S3CORSRule(
+                    allowedOrigins: [origin],
+                    allowedMethods: ["GET", "PUT", "HEAD"],
+                    allowedHeaders: ["*"],
+                    exposeHeaders: ["ETag"]
+                )
+            ]
+        )
+        let store = LectureStore(
+            dynamo: DynamoDBClient(context: context),
+            table: MotoServer.uniqueName("portal-lectures")
+        )
         try await store.ensureTable()
         let sqs = SQSClient(context: context)
         let dlq = try await sqs.createQueue(named: MotoServer.uniqueName("portal-jobs-dlq"))
-        let queue = try await sqs.createQueue(named: MotoServer.uniqueName("portal-jobs"), settings: SQSQueueSettings(
-            visibilityTimeout: 30, redrivePolicy: SQSRedrivePolicy(deadLetterTargetArn: try await sqs.queueArn(dlq), maxReceiveCount: 3)))
+        let queue = try await sqs.createQueue(
+            named: MotoServer.uniqueName("portal-jobs"),
+            settings: SQSQueueSettings(
+                visibilityTimeout: 30,
+                redrivePolicy: SQSRedrivePolicy(deadLetterTargetArn: try await sqs.queueArn(dlq), maxReceiveCount: 3)
+            )
+        )
 
         var shared = moto.environment
         shared["LECTERN_LECTURES_TABLE"] = store.table
@@ -49,8 +65,13 @@ struct PortalStack {
         apiEnvironment["LECTERN_PORTAL_DIR"] = BuiltProducts.repositoryRoot.appendingPathComponent("Portal").path
         apiEnvironment["LECTERN_SINGLE_UPLOAD_MAX_BYTES"] = String(partBytes)
         apiEnvironment["LECTERN_MIN_PART_BYTES"] = String(partBytes)
-        let api = try ChildProcess("lectern-api", executable: try BuiltProducts.executable("lectern-api"), arguments: [],
-                                   environment: apiEnvironment, logPath: logs.appendingPathComponent("lectern-api.log").path)
+        let api = try ChildProcess(
+            "lectern-api",
+            executable: try BuiltProducts.executable("lectern-api"),
+            arguments: [],
+            environment: apiEnvironment,
+            logPath: logs.appendingPathComponent("lectern-api.log").path
+        )
 
         var workerEnvironment = shared
         workerEnvironment["LECTERN_DLQ_URL"] = dlq
@@ -60,9 +81,20 @@ struct PortalStack {
         workerEnvironment["LECTERN_PROGRESS_INTERVAL_SECONDS"] = "1"
         workerEnvironment["LECTERN_MIN_FREE_BYTES"] = "0"
         workerEnvironment["LECTERN_SHUTDOWN_GRACE_SECONDS"] = "5"
-        let worker = try ChildProcess("lectern-worker", executable: try BuiltProducts.executable("lectern-worker"), arguments: [],
-                                      environment: workerEnvironment, logPath: logs.appendingPathComponent("lectern-worker.log").path)
-        let stack = PortalStack(portalURL: URL(string: origin + "/")!, store: store, course: "CS101", api: api, worker: worker)
+        let worker = try ChildProcess(
+            "lectern-worker",
+            executable: try BuiltProducts.executable("lectern-worker"),
+            arguments: [],
+            environment: workerEnvironment,
+            logPath: logs.appendingPathComponent("lectern-worker.log").path
+        )
+        let stack = PortalStack(
+            portalURL: URL(string: origin + "/")!,
+            store: store,
+            course: "CS101",
+            api: api,
+            worker: worker
+        )
         do {
             try await stack.waitUntilServing()
         } catch {
@@ -78,15 +110,27 @@ struct PortalStack {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             guard api.isRunning else { throw StackError("lectern-api exited at start:\n\(api.output)") }
-            if let response = try? await transport.execute(HTTPRequest(method: "GET", url: portalURL.appendingPathComponent("healthz"))),
-               response.status == 200 { return }
+            if let response = try? await transport.execute(
+                HTTPRequest(method: "GET", url: portalURL.appendingPathComponent("healthz"))
+            ),
+                response.status == 200
+            {
+                return
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
         throw StackError("lectern-api did not answer /healthz within \(timeout):\n\(api.output)")
     }
 
     func token(_ role: Role, user: String, name: String) async throws -> String {
-        try await DevTokens.mint(secret: Self.secret, role: role, user: user, courses: [course], name: name, expiresIn: 1800)
+        try await DevTokens.mint(
+            secret: Self.secret,
+            role: role,
+            user: user,
+            courses: [course],
+            name: name,
+            expiresIn: 1800
+        )
     }
 
     func stop() async {
@@ -99,4 +143,3 @@ struct StackError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
-

@@ -21,17 +21,40 @@ enum ProfessorFixtures {
         for course in [stack.course, etaCourse] {
             try await activity.recordVisit(course: course, user: professor, now: visit)
         }
-        let starting = try await encoding(stack.store, title: "Week 5 (starting)", percent: 0, stage: "claimed", startedAt: now)
-        let encoding = try await encoding(stack.store, title: "Week 6 (encoding)", percent: 40, stage: "encoding",
-                                          startedAt: now.addingTimeInterval(-60))
+        let starting = try await encoding(
+            stack.store,
+            title: "Week 5 (starting)",
+            percent: 0,
+            stage: "claimed",
+            startedAt: now
+        )
+        let encoding = try await encoding(
+            stack.store,
+            title: "Week 6 (encoding)",
+            percent: 40,
+            stage: "encoding",
+            startedAt: now.addingTimeInterval(-60)
+        )
         let failed = record(title: "Week 4 (unreadable)", state: .awaitingUpload, now: now)
         try await stack.store.create(failed)
-        try await stack.store.transition(failed.lectureId, from: [.awaitingUpload], to: .failed, changes: [
-            "failureReason": .s("This file is not a video or audio recording we can read."), "failureRetryable": .bool(false),
-        ])
+        try await stack.store.transition(
+            failed.lectureId,
+            from: [.awaitingUpload],
+            to: .failed,
+            changes: [
+                "failureReason": .s("This file is not a video or audio recording we can read."),
+                "failureRetryable": .bool(false),
+            ]
+        )
         return [
-            "professorToken2": try await DevTokens.mint(secret: PortalStack.secret, role: .professor, user: professor,
-                                                        courses: [stack.course, etaCourse], name: "Grace Hopper", expiresIn: 1800),
+            "professorToken2": try await DevTokens.mint(
+                secret: PortalStack.secret,
+                role: .professor,
+                user: professor,
+                courses: [stack.course, etaCourse],
+                name: "Grace Hopper",
+                expiresIn: 1800
+            ),
             "etaCourse": etaCourse, "visitSeededAt": ISO8601DateFormatter().string(from: visit),
             "startingLectureId": starting, "encodingLectureId": encoding, "failedLectureId": failed.lectureId,
         ]
@@ -39,11 +62,27 @@ enum ProfessorFixtures {
 
     static func record(title: String, state: LectureState, now: Date) -> LectureRecord {
         let id = ObjectKeys.newLectureID()
-        return LectureRecord(lectureId: id, courseId: etaCourse, ownerId: professor, title: title, filename: "week.mp4",
-                             contentType: "video/mp4", sizeBytes: 40_000_000, sourceKey: ObjectKeys.source(lectureID: id), state: state, now: now)
+        return LectureRecord(
+            lectureId: id,
+            courseId: etaCourse,
+            ownerId: professor,
+            title: title,
+            filename: "week.mp4",
+            contentType: "video/mp4",
+            sizeBytes: 40_000_000,
+            sourceKey: ObjectKeys.source(lectureID: id),
+            state: state,
+            now: now
+        )
     }
 
-    static func encoding(_ store: LectureStore, title: String, percent: Double, stage: String, startedAt: Date) async throws -> String {
+    static func encoding(
+        _ store: LectureStore,
+        title: String,
+        percent: Double,
+        stage: String,
+        startedAt: Date
+    ) async throws -> String {
         var lecture = record(title: title, state: .processing, now: startedAt)
         lecture.jobVersion = ObjectKeys.newOutputVersion(now: startedAt)
         lecture.attempts = 1

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SearchIndex
 
 /// A fresh index file in its own temporary directory, removed by `cleanUp()`.
@@ -18,9 +19,21 @@ private struct TemporaryIndex {
 }
 
 /// Generated caption cues: `lines` in order, 4 s each.
-private func cues(_ lectureId: String, _ lines: [String], kind: SearchMomentKind = .caption, source: String = "en") -> [SearchDocument] {
+private func cues(
+    _ lectureId: String,
+    _ lines: [String],
+    kind: SearchMomentKind = .caption,
+    source: String = "en"
+) -> [SearchDocument] {
     lines.enumerated().map { offset, line in
-        SearchDocument(lectureId: lectureId, kind: kind, source: source, start: Double(offset) * 4, end: Double(offset) * 4 + 4, text: line)
+        SearchDocument(
+            lectureId: lectureId,
+            kind: kind,
+            source: source,
+            start: Double(offset) * 4,
+            end: Double(offset) * 4 + 4,
+            text: line
+        )
     }
 }
 
@@ -36,13 +49,26 @@ struct CourseSearchIndexTests {
         let fixture = try TemporaryIndex()
         defer { fixture.cleanUp() }
         // Given one lecture that dwells on mitochondria and one that mentions it once among much else
-        try fixture.index.replaceLecture("L-dwell", with: cues("L-dwell", [
-            "Today: the mitochondria.", "Mitochondria make ATP.", "The weather is fine.", "Mitochondria, again mitochondria.",
-        ]))
-        try fixture.index.replaceLecture("L-passing", with: cues("L-passing", [
-            "We will cover cells, membranes, ribosomes, the nucleus, and in passing the mitochondria, though mostly transport.",
-            "Nothing relevant here.",
-        ]))
+        try fixture.index.replaceLecture(
+            "L-dwell",
+            with: cues(
+                "L-dwell",
+                [
+                    "Today: the mitochondria.", "Mitochondria make ATP.", "The weather is fine.",
+                    "Mitochondria, again mitochondria.",
+                ]
+            )
+        )
+        try fixture.index.replaceLecture(
+            "L-passing",
+            with: cues(
+                "L-passing",
+                [
+                    "We will cover cells, membranes, ribosomes, the nucleus, and in passing the mitochondria, though mostly transport.",
+                    "Nothing relevant here.",
+                ]
+            )
+        )
         try fixture.index.replaceLecture("L-none", with: cues("L-none", ["Plate tectonics."]))
 
         // When searching for it
@@ -73,7 +99,10 @@ struct CourseSearchIndexTests {
     func diacriticsAndCase() throws {
         let fixture = try TemporaryIndex()
         defer { fixture.cleanUp() }
-        try fixture.index.replaceLecture("L-fr", with: cues("L-fr", ["La photosynthèse au café", "Überblick über Säuren"]))
+        try fixture.index.replaceLecture(
+            "L-fr",
+            with: cues("L-fr", ["La photosynthèse au café", "Überblick über Säuren"])
+        )
         try fixture.index.replaceLecture("L-plain", with: cues("L-plain", ["naive cafe owners"]))
 
         #expect(try search(fixture.index, "PHOTOSYNTHESE").hits.map(\.lectureId) == ["L-fr"])
@@ -103,9 +132,12 @@ struct CourseSearchIndexTests {
     func replaceOneSource() throws {
         let fixture = try TemporaryIndex()
         defer { fixture.cleanUp() }
-        try fixture.index.replaceLecture("L1", with: cues("L1", ["spoken osmosis"], source: "en")
-            + cues("L1", ["Slide: Osmosis diagram"], kind: .slide, source: "slides")
-            + cues("L1", ["osmose en français"], source: "fr"))
+        try fixture.index.replaceLecture(
+            "L1",
+            with: cues("L1", ["spoken osmosis"], source: "en")
+                + cues("L1", ["Slide: Osmosis diagram"], kind: .slide, source: "slides")
+                + cues("L1", ["osmose en français"], source: "fr")
+        )
 
         try fixture.index.replaceSource("en", lectureId: "L1", with: cues("L1", ["spoken diffusion"], source: "en"))
         try fixture.index.replaceSource("fr", lectureId: "L1", with: [])
@@ -122,7 +154,9 @@ struct CourseSearchIndexTests {
         try fixture.index.replaceLecture("L-published", with: cues("L-published", ["glycolysis overview"]))
         try fixture.index.replaceLecture("L-draft", with: cues("L-draft", ["glycolysis draft"]))
 
-        #expect(try search(fixture.index, "glycolysis", visible: ["L-published"]).hits.map(\.lectureId) == ["L-published"])
+        #expect(
+            try search(fixture.index, "glycolysis", visible: ["L-published"]).hits.map(\.lectureId) == ["L-published"]
+        )
         #expect(try search(fixture.index, "glycolysis", visible: []).hits.isEmpty)
         #expect(try search(fixture.index, "glycolysis").hits.count == 2)
     }
@@ -134,7 +168,10 @@ struct CourseSearchIndexTests {
         let ids = (0..<25).map { String(format: "L%02d", $0) }
         for (n, id) in ids.enumerated() {
             // n mentions of the term, so ranks differ and ties are broken by id
-            try fixture.index.replaceLecture(id, with: cues(id, Array(repeating: "vector calculus", count: n % 4 + 1) + ["filler"]))
+            try fixture.index.replaceLecture(
+                id,
+                with: cues(id, Array(repeating: "vector calculus", count: n % 4 + 1) + ["filler"])
+            )
         }
         let query = try #require(SearchQuery("vector"))
         var seen: [String] = []
@@ -151,15 +188,23 @@ struct CourseSearchIndexTests {
         #expect(Set(seen) == Set(ids))
     }
 
-    @Test("a cursor the index did not make is refused", arguments: ["", "abc", "czEuMA", "czEuLTE", "eDEuMTA", String(repeating: "A", count: 80)])
+    @Test(
+        "a cursor the index did not make is refused",
+        arguments: ["", "abc", "czEuMA", "czEuLTE", "eDEuMTA", String(repeating: "A", count: 80)]
+    )
     func foreignCursor(token: String) {
         #expect(SearchCursor(token: token) == nil)
     }
 
-    @Test("whatever a student types, the search answers (FTS5 syntax is plain text)", arguments: [
-        "\"", "\"\"\"", "*", "mito*", "NEAR", "NEAR(a b)", "-mitochondria", "a AND", "OR", "NOT x", "text:mito", "^mito",
-        "(", ")", "{a b}", "a + b", "\u{0}", "'; DROP TABLE moments; --", "\u{2}mito\u{3}", "mitochondria\"", "émoji 🧬",
-    ])
+    @Test(
+        "whatever a student types, the search answers (FTS5 syntax is plain text)",
+        arguments: [
+            "\"", "\"\"\"", "*", "mito*", "NEAR", "NEAR(a b)", "-mitochondria", "a AND", "OR", "NOT x", "text:mito",
+            "^mito",
+            "(", ")", "{a b}", "a + b", "\u{0}", "'; DROP TABLE moments; --", "\u{2}mito\u{3}", "mitochondria\"",
+            "émoji 🧬",
+        ]
+    )
     func hostileQueries(text: String) throws {
         let fixture = try TemporaryIndex()
         defer { fixture.cleanUp() }
@@ -179,7 +224,8 @@ struct CourseSearchIndexTests {
         try fixture.index.replaceLecture("L2", with: cues("L2", ["far away"]))
 
         #expect(try search(fixture.index, "NEAR").hits.map(\.lectureId) == ["L1"])
-        #expect(try search(fixture.index, "far -near").hits.map(\.lectureId) == ["L1"])  // "-near" is the word near, not NOT
+        // "-near" is the word near, not NOT.
+        #expect(try search(fixture.index, "far -near").hits.map(\.lectureId) == ["L1"])
     }
 
     @Test("the index survives closing and reopening its file (it travels to S3 as that file)")

@@ -18,11 +18,21 @@ struct BotocoreCrossCheckTests {
     }
 
     static let credentials = [
-        Credentials(name: "long-lived", value: AWSCredentials(
-            accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")),
-        Credentials(name: "session", value: AWSCredentials(
-            accessKeyID: "ASIAIOSFODNN7EXAMPLE", secretAccessKey: "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
-            sessionToken: "IQoJb3JpZ2luX2VjEP//////////wEaCXVzLWVhc3QtMSJHMEUCIQD+abc/def=ghi+jkl==")),
+        Credentials(
+            name: "long-lived",
+            value: AWSCredentials(
+                accessKeyID: "AKIAIOSFODNN7EXAMPLE",
+                secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+            )
+        ),
+        Credentials(
+            name: "session",
+            value: AWSCredentials(
+                accessKeyID: "ASIAIOSFODNN7EXAMPLE",
+                secretAccessKey: "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+                sessionToken: "IQoJb3JpZ2luX2VjEP//////////wEaCXVzLWVhc3QtMSJHMEUCIQD+abc/def=ghi+jkl=="
+            )
+        ),
     ]
 
     struct Endpoint {
@@ -35,10 +45,18 @@ struct BotocoreCrossCheckTests {
     }
 
     static let endpoints = [
-        Endpoint(name: "path", endpointURL: "http://127.0.0.1:9000", addressingStyle: "path",
-                 bucketURL: "http://127.0.0.1:9000/\(bucket)/"),
-        Endpoint(name: "virtual", endpointURL: "https://s3.us-east-1.amazonaws.com", addressingStyle: "virtual",
-                 bucketURL: "https://\(bucket).s3.us-east-1.amazonaws.com/"),
+        Endpoint(
+            name: "path",
+            endpointURL: "http://127.0.0.1:9000",
+            addressingStyle: "path",
+            bucketURL: "http://127.0.0.1:9000/\(bucket)/"
+        ),
+        Endpoint(
+            name: "virtual",
+            endpointURL: "https://s3.us-east-1.amazonaws.com",
+            addressingStyle: "virtual",
+            bucketURL: "https://\(bucket).s3.us-east-1.amazonaws.com/"
+        ),
     ]
 
     /// 20 hand-picked keys plus 40 generated from a fixed seed out of the characters that break signers.
@@ -81,11 +99,15 @@ struct BotocoreCrossCheckTests {
         var json: [String: Any] {
             var spec: [String: Any] = [
                 "op": operation.rawValue, "key": key, "expires": expires,
-                "credentials": ["name": credentials.name, "access_key": credentials.value.accessKeyID,
-                                "secret_key": credentials.value.secretAccessKey,
-                                "token": credentials.value.sessionToken as Any],
-                "endpoint": ["name": endpoint.name, "endpoint_url": endpoint.endpointURL,
-                             "addressing_style": endpoint.addressingStyle],
+                "credentials": [
+                    "name": credentials.name, "access_key": credentials.value.accessKeyID,
+                    "secret_key": credentials.value.secretAccessKey,
+                    "token": credentials.value.sessionToken as Any,
+                ],
+                "endpoint": [
+                    "name": endpoint.name, "endpoint_url": endpoint.endpointURL,
+                    "addressing_style": endpoint.addressingStyle,
+                ],
             ]
             if let contentType { spec["content_type"] = contentType }
             if let partNumber {
@@ -94,8 +116,10 @@ struct BotocoreCrossCheckTests {
             }
             if operation == .post {
                 spec["fields"] = ["Content-Type": "video/mp4"]
-                spec["conditions"] = [["content-length-range", 1, 5_368_709_120] as [Any],
-                                      ["starts-with", "$Content-Type", "video/"]]
+                spec["conditions"] = [
+                    ["content-length-range", 1, 5_368_709_120] as [Any],
+                    ["starts-with", "$Content-Type", "video/"],
+                ]
             }
             return spec
         }
@@ -107,31 +131,68 @@ struct BotocoreCrossCheckTests {
             for credentials in credentials {
                 for endpoint in endpoints {
                     let expires = expiries[i % expiries.count]
-                    cases.append(Case(operation: .get, key: key, credentials: credentials, endpoint: endpoint, expires: expires))
-                    cases.append(Case(operation: .put, key: key, credentials: credentials, endpoint: endpoint,
-                                      expires: expires, contentType: i % 5 == 0 ? "video/mp4" : nil))
-                    cases.append(Case(operation: .upload_part, key: key, credentials: credentials, endpoint: endpoint,
-                                      expires: expires, partNumber: (i * 997) % 10_000 + 1))
+                    cases.append(
+                        Case(operation: .get, key: key, credentials: credentials, endpoint: endpoint, expires: expires)
+                    )
+                    cases.append(
+                        Case(
+                            operation: .put,
+                            key: key,
+                            credentials: credentials,
+                            endpoint: endpoint,
+                            expires: expires,
+                            contentType: i % 5 == 0 ? "video/mp4" : nil
+                        )
+                    )
+                    cases.append(
+                        Case(
+                            operation: .upload_part,
+                            key: key,
+                            credentials: credentials,
+                            endpoint: endpoint,
+                            expires: expires,
+                            partNumber: (i * 997) % 10_000 + 1
+                        )
+                    )
                     if i % 3 == 0 {
-                        cases.append(Case(operation: .post, key: key, credentials: credentials, endpoint: endpoint,
-                                          expires: expires))
+                        cases.append(
+                            Case(
+                                operation: .post,
+                                key: key,
+                                credentials: credentials,
+                                endpoint: endpoint,
+                                expires: expires
+                            )
+                        )
                     }
                 }
             }
         }
         // The `${filename}` form makes the key condition a starts-with.
         for credentials in credentials {
-            cases.append(Case(operation: .post, key: "uploads/lecture 1/${filename}", credentials: credentials,
-                              endpoint: endpoints[0], expires: 900))
+            cases.append(
+                Case(
+                    operation: .post,
+                    key: "uploads/lecture 1/${filename}",
+                    credentials: credentials,
+                    endpoint: endpoints[0],
+                    expires: 900
+                )
+            )
         }
         return cases
     }()
 
     static func botocoreAnswers() async throws -> [[String: Any]] {
-        let spec: [String: Any] = ["timestamp": timestamp, "region": region, "bucket": bucket,
-                                   "cases": cases.map(\.json)]
-        let output = try await PythonRunner.run(script: "botocore_presign.py", in: Self.testDirectory,
-                                          input: JSONSerialization.data(withJSONObject: spec))
+        let spec: [String: Any] = [
+            "timestamp": timestamp, "region": region, "bucket": bucket,
+            "cases": cases.map(\.json),
+        ]
+        let output = try await PythonRunner.run(
+            script: "botocore_presign.py",
+            in: Self.testDirectory,
+            input: JSONSerialization.data(withJSONObject: spec)
+        )
         guard let answers = try JSONSerialization.jsonObject(with: output) as? [[String: Any]] else {
             throw PythonRunner.Failure(description: "unexpected botocore output")
         }
@@ -149,16 +210,26 @@ struct BotocoreCrossCheckTests {
 
         for (spec, answer) in zip(Self.cases, answers) {
             let signer = SigV4Signer(credentials: spec.credentials.value, region: Self.region, service: "s3")
-            let label = Comment(rawValue: "\(spec.operation) \(spec.endpoint.name) \(spec.credentials.name) key=\(spec.key.debugDescription)")
+            let label = Comment(
+                rawValue:
+                    "\(spec.operation) \(spec.endpoint.name) \(spec.credentials.name) key=\(spec.key.debugDescription)"
+            )
             let objectURLText = spec.endpoint.bucketURL + AWSPercentEncoding.encode(spec.key, keepingSlashes: true)
 
             if spec.operation == .post {
                 let bucketURL = try #require(URL(string: spec.endpoint.bucketURL))
                 let post = try signer.presignedPOST(
-                    url: bucketURL, bucket: Self.bucket, key: spec.key, fields: [(name: "Content-Type", value: "video/mp4")],
-                    conditions: [.contentLengthRange(min: 1, max: 5_368_709_120),
-                                 .startsWith(field: "Content-Type", prefix: "video/")],
-                    expires: spec.expires, date: date)
+                    url: bucketURL,
+                    bucket: Self.bucket,
+                    key: spec.key,
+                    fields: [(name: "Content-Type", value: "video/mp4")],
+                    conditions: [
+                        .contentLengthRange(min: 1, max: 5_368_709_120),
+                        .startsWith(field: "Content-Type", prefix: "video/"),
+                    ],
+                    expires: spec.expires,
+                    date: date
+                )
                 let theirs = (answer["fields"] as? [[String]]) ?? []
                 #expect(post.fields.map { [$0.name, $0.value] } == theirs, label)
                 checked[.post, default: 0] += 1
@@ -167,31 +238,58 @@ struct BotocoreCrossCheckTests {
 
             var urlText = objectURLText
             if let partNumber = spec.partNumber {
-                urlText += "?partNumber=\(partNumber)&uploadId=" + AWSPercentEncoding.encode(Self.uploadID, keepingSlashes: false)
+                urlText +=
+                    "?partNumber=\(partNumber)&uploadId="
+                    + AWSPercentEncoding.encode(Self.uploadID, keepingSlashes: false)
             }
             let url = try #require(URL(string: urlText), label)
             let method = spec.operation == .get ? "GET" : "PUT"
             let headers: HeaderFields = spec.contentType.map { [(name: "Content-Type", value: $0)] } ?? []
             let theirs = answer["url"] as? String
 
-            let presigned = try signer.presign(method: method, url: url, headers: headers, expires: spec.expires, date: date)
+            let presigned = try signer.presign(
+                method: method,
+                url: url,
+                headers: headers,
+                expires: spec.expires,
+                date: date
+            )
             #expect(presigned.urlString == theirs, label)
-            #expect(signer.presignURL(method: method, url: url, headers: headers, expires: spec.expires, date: date)
-                .absoluteString == theirs, label)
-            #expect(try signer.presignedURLString(method: method, url: url, headers: headers, expires: spec.expires,
-                                                  date: date) == theirs, label)
+            #expect(
+                signer.presignURL(method: method, url: url, headers: headers, expires: spec.expires, date: date)
+                    .absoluteString == theirs,
+                label
+            )
+            #expect(
+                try signer.presignedURLString(
+                    method: method,
+                    url: url,
+                    headers: headers,
+                    expires: spec.expires,
+                    date: date
+                ) == theirs,
+                label
+            )
             if let partNumber = spec.partNumber {
                 // The batch path: the same URL from a template whose partNumber is filled in afterwards.
                 let template = try signer.presignTemplate(
-                    method: method, urlString: objectURLText + "?partNumber=&uploadId="
+                    method: method,
+                    urlString: objectURLText + "?partNumber=&uploadId="
                         + AWSPercentEncoding.encode(Self.uploadID, keepingSlashes: false),
-                    varying: "partNumber", headers: headers, expires: spec.expires, date: date)
+                    varying: "partNumber",
+                    headers: headers,
+                    expires: spec.expires,
+                    date: date
+                )
                 #expect(template.urlString(varying: partNumber) == theirs, label)
                 templatesChecked += 1
             }
             checked[spec.operation, default: 0] += 1
         }
-        #expect(checked[.get, default: 0] >= 200 && checked[.upload_part, default: 0] >= 200 && checked[.post, default: 0] >= 50)
+        #expect(
+            checked[.get, default: 0] >= 200 && checked[.upload_part, default: 0] >= 200
+                && checked[.post, default: 0] >= 50
+        )
         #expect(templatesChecked == checked[.upload_part, default: 0])
     }
 
@@ -207,11 +305,15 @@ struct BotocoreCrossCheckTests {
         var credentials: Credentials
 
         var json: [String: Any] {
-            ["op": "headers", "method": method, "url": url, "service": service,
-             "headers": headers.map { [$0.name, $0.value] }, "body": body as Any, "unsigned": unsigned,
-             "credentials": ["name": credentials.name, "access_key": credentials.value.accessKeyID,
-                             "secret_key": credentials.value.secretAccessKey,
-                             "token": credentials.value.sessionToken as Any]]
+            [
+                "op": "headers", "method": method, "url": url, "service": service,
+                "headers": headers.map { [$0.name, $0.value] }, "body": body as Any, "unsigned": unsigned,
+                "credentials": [
+                    "name": credentials.name, "access_key": credentials.value.accessKeyID,
+                    "secret_key": credentials.value.secretAccessKey,
+                    "token": credentials.value.sessionToken as Any,
+                ],
+            ]
         }
 
         var payload: PayloadHash {
@@ -225,36 +327,90 @@ struct BotocoreCrossCheckTests {
         for credentials in credentials {
             for (i, key) in keys.prefix(24).enumerated() {
                 let encoded = AWSPercentEncoding.encode(key, keepingSlashes: true)
-                cases.append(HeaderCase(method: "GET", url: "https://\(bucket).s3.us-east-1.amazonaws.com/" + encoded,
-                                        service: "s3", unsigned: true, credentials: credentials))
-                cases.append(HeaderCase(method: "PUT", url: "http://127.0.0.1:9000/\(bucket)/" + encoded, service: "s3",
-                                        headers: i % 2 == 0 ? [(name: "Content-Type", value: "video/mp4"),
-                                                               (name: "x-amz-meta-Title", value: "  Lecture   \(i)  ")] : [],
-                                        body: "part \(i) body", credentials: credentials))
+                cases.append(
+                    HeaderCase(
+                        method: "GET",
+                        url: "https://\(bucket).s3.us-east-1.amazonaws.com/" + encoded,
+                        service: "s3",
+                        unsigned: true,
+                        credentials: credentials
+                    )
+                )
+                cases.append(
+                    HeaderCase(
+                        method: "PUT",
+                        url: "http://127.0.0.1:9000/\(bucket)/" + encoded,
+                        service: "s3",
+                        headers: i % 2 == 0
+                            ? [
+                                (name: "Content-Type", value: "video/mp4"),
+                                (name: "x-amz-meta-Title", value: "  Lecture   \(i)  "),
+                            ] : [],
+                        body: "part \(i) body",
+                        credentials: credentials
+                    )
+                )
             }
-            cases.append(HeaderCase(method: "POST", url: "https://sqs.us-east-1.amazonaws.com/", service: "sqs",
-                                    headers: [(name: "Content-Type", value: "application/x-www-form-urlencoded; charset=utf-8")],
-                                    body: "Action=SendMessage&MessageBody=hello%20world", credentials: credentials))
-            cases.append(HeaderCase(method: "POST", url: "http://127.0.0.1:9324/123456789012/jobs", service: "sqs",
-                                    headers: [(name: "Content-Type", value: "application/x-amz-json-1.0"),
-                                              (name: "X-Amz-Target", value: "AmazonSQS.SendMessage")],
-                                    body: "{\"QueueUrl\": \"x\"}", credentials: credentials))
-            cases.append(HeaderCase(method: "GET", url: "https://abc.execute-api.us-east-1.amazonaws.com/stage/./a%20b/../c%2Bd//e/?b=2&a=&a=1&c=~x",
-                                    service: "execute-api", credentials: credentials))
-            cases.append(HeaderCase(method: "POST", url: "https://dynamodb.us-east-1.amazonaws.com/", service: "dynamodb",
-                                    headers: [(name: "X-Amz-Target", value: "DynamoDB_20120810.PutItem"),
-                                              (name: "Content-Type", value: "application/x-amz-json-1.0"),
-                                              (name: "User-Agent", value: "lectern/1.0")],
-                                    body: "{}", credentials: credentials))
+            cases.append(
+                HeaderCase(
+                    method: "POST",
+                    url: "https://sqs.us-east-1.amazonaws.com/",
+                    service: "sqs",
+                    headers: [(name: "Content-Type", value: "application/x-www-form-urlencoded; charset=utf-8")],
+                    body: "Action=SendMessage&MessageBody=hello%20world",
+                    credentials: credentials
+                )
+            )
+            cases.append(
+                HeaderCase(
+                    method: "POST",
+                    url: "http://127.0.0.1:9324/123456789012/jobs",
+                    service: "sqs",
+                    headers: [
+                        (name: "Content-Type", value: "application/x-amz-json-1.0"),
+                        (name: "X-Amz-Target", value: "AmazonSQS.SendMessage"),
+                    ],
+                    body: "{\"QueueUrl\": \"x\"}",
+                    credentials: credentials
+                )
+            )
+            cases.append(
+                HeaderCase(
+                    method: "GET",
+                    url: "https://abc.execute-api.us-east-1.amazonaws.com/stage/./a%20b/../c%2Bd//e/?b=2&a=&a=1&c=~x",
+                    service: "execute-api",
+                    credentials: credentials
+                )
+            )
+            cases.append(
+                HeaderCase(
+                    method: "POST",
+                    url: "https://dynamodb.us-east-1.amazonaws.com/",
+                    service: "dynamodb",
+                    headers: [
+                        (name: "X-Amz-Target", value: "DynamoDB_20120810.PutItem"),
+                        (name: "Content-Type", value: "application/x-amz-json-1.0"),
+                        (name: "User-Agent", value: "lectern/1.0"),
+                    ],
+                    body: "{}",
+                    credentials: credentials
+                )
+            )
         }
         return cases
     }()
 
     @Test("header signing (Authorization, X-Amz-Date, token, content hash) equals botocore's")
     func headerSigningMatchesBotocore() async throws {
-        let spec: [String: Any] = ["timestamp": Self.timestamp, "region": Self.region, "bucket": Self.bucket,
-                                   "cases": Self.headerCases.map(\.json)]
-        let output = try await PythonRunner.run(script: "botocore_presign.py", in: Self.testDirectory, input: JSONSerialization.data(withJSONObject: spec))
+        let spec: [String: Any] = [
+            "timestamp": Self.timestamp, "region": Self.region, "bucket": Self.bucket,
+            "cases": Self.headerCases.map(\.json),
+        ]
+        let output = try await PythonRunner.run(
+            script: "botocore_presign.py",
+            in: Self.testDirectory,
+            input: JSONSerialization.data(withJSONObject: spec)
+        )
         let answers = try #require(try JSONSerialization.jsonObject(with: output) as? [[String: Any]])
         try #require(answers.count == Self.headerCases.count)
         let date = Date(timeIntervalSince1970: TimeInterval(Self.timestamp))
@@ -262,8 +418,13 @@ struct BotocoreCrossCheckTests {
         for (spec, answer) in zip(Self.headerCases, answers) {
             let label = Comment(rawValue: "\(spec.method) \(spec.url) \(spec.credentials.name)")
             let signer = SigV4Signer(credentials: spec.credentials.value, region: Self.region, service: spec.service)
-            let ours = signer.signHeaders(method: spec.method, url: try #require(URL(string: spec.url)),
-                                          headers: spec.headers, payload: spec.payload, date: date)
+            let ours = signer.signHeaders(
+                method: spec.method,
+                url: try #require(URL(string: spec.url)),
+                headers: spec.headers,
+                payload: spec.payload,
+                date: date
+            )
             let theirs = (answer["headers"] as? [[String]]) ?? []
             func lookup(_ headers: [[String]], _ name: String) -> String? {
                 headers.first { $0[0].lowercased() == name }?[1]

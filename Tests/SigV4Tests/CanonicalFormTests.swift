@@ -4,10 +4,16 @@ import Testing
 
 @Suite("canonical forms")
 struct CanonicalFormTests {
-    let standard = SigV4Signer(credentials: .init(accessKeyID: "AKID", secretAccessKey: "secret"),
-                               region: "us-east-1", service: "sqs")
-    let s3 = SigV4Signer(credentials: .init(accessKeyID: "AKID", secretAccessKey: "secret"),
-                         region: "us-east-1", service: "s3")
+    let standard = SigV4Signer(
+        credentials: .init(accessKeyID: "AKID", secretAccessKey: "secret"),
+        region: "us-east-1",
+        service: "sqs"
+    )
+    let s3 = SigV4Signer(
+        credentials: .init(accessKeyID: "AKID", secretAccessKey: "secret"),
+        region: "us-east-1",
+        service: "s3"
+    )
 
     // MARK: Query
 
@@ -95,7 +101,10 @@ struct CanonicalFormTests {
         for text in ["é", "ሴ", "漢字", "🎬", "a b+c=d~e%f/g", "\u{0}\u{7F}\u{80}\u{FFFF}"] {
             let expected = text.utf8.map { byte -> String in
                 let scalar = Unicode.Scalar(byte)
-                return byte < 0x80 && "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~".unicodeScalars.contains(scalar)
+                return byte < 0x80
+                    && "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~".unicodeScalars.contains(
+                        scalar
+                    )
                     ? String(scalar) : "%" + hex2(byte)
             }.joined()
             let encoded = AWSPercentEncoding.encode(text, keepingSlashes: false)
@@ -118,7 +127,10 @@ struct CanonicalFormTests {
         }
         for s in seconds {
             let date = Date(timeIntervalSince1970: s)
-            #expect(SigV4Signer.amzDate(date) == formatter.string(from: date.addingTimeInterval(-s.truncatingRemainder(dividingBy: 1))))
+            #expect(
+                SigV4Signer.amzDate(date)
+                    == formatter.string(from: date.addingTimeInterval(-s.truncatingRemainder(dividingBy: 1)))
+            )
         }
     }
 

@@ -13,8 +13,11 @@ struct ConformanceSuiteTests {
     @Test("header signing", arguments: SuiteCase.names)
     func headerSigning(_ name: String) throws {
         let suiteCase = try SuiteCase(name)
-        let signed = try suiteCase.signer.signHeaders(suiteCase.sigV4Request, payload: suiteCase.payload,
-                                                      date: suiteCase.date)
+        let signed = try suiteCase.signer.signHeaders(
+            suiteCase.sigV4Request,
+            payload: suiteCase.payload,
+            date: suiteCase.date
+        )
 
         #expect(signed.canonicalRequest == (try suiteCase.file("header-canonical-request.txt")))
         #expect(signed.stringToSign == (try suiteCase.file("header-string-to-sign.txt")))
@@ -26,9 +29,12 @@ struct ConformanceSuiteTests {
     @Test("query signing (presigned URLs)", arguments: SuiteCase.names)
     func querySigning(_ name: String) throws {
         let suiteCase = try SuiteCase(name)
-        let presigned = try suiteCase.signer.presign(suiteCase.sigV4Request,
-                                                     expires: suiteCase.context.expiration_in_seconds,
-                                                     payload: suiteCase.payload, date: suiteCase.date)
+        let presigned = try suiteCase.signer.presign(
+            suiteCase.sigV4Request,
+            expires: suiteCase.context.expiration_in_seconds,
+            payload: suiteCase.payload,
+            date: suiteCase.date
+        )
 
         #expect(presigned.canonicalRequest == (try suiteCase.file("query-canonical-request.txt")))
         #expect(presigned.stringToSign == (try suiteCase.file("query-string-to-sign.txt")))
@@ -36,8 +42,10 @@ struct ConformanceSuiteTests {
         // The suite keeps the original target text and appends the new parameters to it.
         let target = suiteCase.request.target
         let separator = target.contains("?") ? "&" : "?"
-        let rendered = suiteCase.request.rendered(target: target + separator + presigned.addedQuery,
-                                                  headers: suiteCase.request.headers)
+        let rendered = suiteCase.request.rendered(
+            target: target + separator + presigned.addedQuery,
+            headers: suiteCase.request.headers
+        )
         #expect(rendered == (try suiteCase.file("query-signed-request.txt")))
     }
 }

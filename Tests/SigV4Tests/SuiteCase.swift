@@ -28,7 +28,9 @@ struct SuiteCase {
         var headers: HeaderFields
         var body: String
 
-        var path: String { target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "" }
+        var path: String {
+            target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        }
         var query: String {
             guard let q = target.firstIndex(of: "?") else { return "" }
             return String(target[target.index(after: q)...])
@@ -43,8 +45,8 @@ struct SuiteCase {
             var lines = head.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if lines.last == "" { lines.removeLast() }
             guard let requestLine = lines.first,
-                  let firstSpace = requestLine.firstIndex(of: " "),
-                  let lastSpace = requestLine.lastIndex(of: " "), firstSpace < lastSpace
+                let firstSpace = requestLine.firstIndex(of: " "),
+                let lastSpace = requestLine.lastIndex(of: " "), firstSpace < lastSpace
             else { throw SuiteError.malformed("request line") }
             method = String(requestLine[..<firstSpace])
             target = String(requestLine[requestLine.index(after: firstSpace)..<lastSpace])
@@ -89,8 +91,13 @@ struct SuiteCase {
     init(_ name: String) throws {
         self.name = name
         directory = Self.root.appendingPathComponent(name)
-        context = try JSONDecoder().decode(Context.self, from: Data(contentsOf: directory.appendingPathComponent("context.json")))
-        request = try RawRequest(parsing: String(contentsOf: directory.appendingPathComponent("request.txt"), encoding: .utf8))
+        context = try JSONDecoder().decode(
+            Context.self,
+            from: Data(contentsOf: directory.appendingPathComponent("context.json"))
+        )
+        request = try RawRequest(
+            parsing: String(contentsOf: directory.appendingPathComponent("request.txt"), encoding: .utf8)
+        )
     }
 
     func file(_ fileName: String) throws -> String {
@@ -111,13 +118,20 @@ struct SuiteCase {
     var signer: SigV4Signer {
         let c = context.credentials
         return SigV4Signer(
-            credentials: AWSCredentials(accessKeyID: c.access_key_id, secretAccessKey: c.secret_access_key,
-                                        sessionToken: c.token),
-            region: context.region, service: context.service,
-            options: SigV4Options(path: PathCanonicalization(removesDotSegments: context.normalize, encodesAgain: true),
-                                  addsContentSHA256Header: context.sign_body,
-                                  signsSessionToken: !(context.omit_session_token ?? false),
-                                  presignedQueryOrder: .awsCRT))
+            credentials: AWSCredentials(
+                accessKeyID: c.access_key_id,
+                secretAccessKey: c.secret_access_key,
+                sessionToken: c.token
+            ),
+            region: context.region,
+            service: context.service,
+            options: SigV4Options(
+                path: PathCanonicalization(removesDotSegments: context.normalize, encodesAgain: true),
+                addsContentSHA256Header: context.sign_body,
+                signsSessionToken: !(context.omit_session_token ?? false),
+                presignedQueryOrder: .awsCRT
+            )
+        )
     }
 
     var sigV4Request: SigV4Request {

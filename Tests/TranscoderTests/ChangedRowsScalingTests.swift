@@ -1,10 +1,12 @@
 import CFFmpeg
 import Foundation
+import Testing
+
+@testable import Transcoder
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Testing
-@testable import Transcoder
 
 /// Scaling only the rows that changed must give the very bytes a full scale gives, for every band position,
 /// scale ratio and odd size; and the changed band must be found exactly.
@@ -22,7 +24,10 @@ import Testing
     static func noise(width: Int32, height: Int32, seed: UInt64) throws -> Frame {
         let frame = try Frame(width: width, height: height, pixelFormat: AV_PIX_FMT_YUV420P)
         var generator = Generator(state: seed)
-        let strides = [Int(frame.pointer.pointee.linesize.0), Int(frame.pointer.pointee.linesize.1), Int(frame.pointer.pointee.linesize.2)]
+        let strides = [
+            Int(frame.pointer.pointee.linesize.0), Int(frame.pointer.pointee.linesize.1),
+            Int(frame.pointer.pointee.linesize.2),
+        ]
         for ((plane, rows, bytes), stride) in zip(planes(of: frame), strides) {
             for row in 0..<rows {
                 for column in 0..<bytes { (plane + row * stride)[column] = UInt8(truncatingIfNeeded: generator.next()) }
@@ -34,7 +39,10 @@ import Testing
     /// (base pointer, rows, bytes per row) of Y, U and V.
     static func planes(of frame: Frame) -> [(UnsafeMutablePointer<UInt8>, Int, Int)] {
         let data = frame.pointer.pointee.data, width = Int(frame.width), height = Int(frame.height)
-        return [(data.0!, height, width), (data.1!, (height + 1) / 2, (width + 1) / 2), (data.2!, (height + 1) / 2, (width + 1) / 2)]
+        return [
+            (data.0!, height, width), (data.1!, (height + 1) / 2, (width + 1) / 2),
+            (data.2!, (height + 1) / 2, (width + 1) / 2),
+        ]
     }
 
     static func copy(_ frame: Frame) throws -> Frame {
@@ -45,8 +53,12 @@ import Testing
 
     /// The first plane and row where two pictures of one size differ (strides may differ), nil when equal.
     static func firstDifference(_ a: Frame, _ b: Frame) -> String? {
-        let aStrides = [Int(a.pointer.pointee.linesize.0), Int(a.pointer.pointee.linesize.1), Int(a.pointer.pointee.linesize.2)]
-        let bStrides = [Int(b.pointer.pointee.linesize.0), Int(b.pointer.pointee.linesize.1), Int(b.pointer.pointee.linesize.2)]
+        let aStrides = [
+            Int(a.pointer.pointee.linesize.0), Int(a.pointer.pointee.linesize.1), Int(a.pointer.pointee.linesize.2),
+        ]
+        let bStrides = [
+            Int(b.pointer.pointee.linesize.0), Int(b.pointer.pointee.linesize.1), Int(b.pointer.pointee.linesize.2),
+        ]
         for (index, (pa, pb)) in zip(planes(of: a), planes(of: b)).enumerated() {
             for row in 0..<pa.1 where memcmp(pa.0 + row * aStrides[index], pb.0 + row * bStrides[index], pa.2) != 0 {
                 return "plane \(index) row \(row)"
@@ -88,19 +100,40 @@ import Testing
         #expect(ChangedRows.between(base, try Self.noise(width: 64, height: 38, seed: 5)) == nil)
     }
 
-    @Test(arguments: [(1920, 1080, 1280, 720), (1920, 1080, 854, 480), (1280, 720, 640, 360), (1281, 535, 640, 266), (640, 360, 426, 240)])
+    @Test(arguments: [
+        (1920, 1080, 1280, 720), (1920, 1080, 854, 480), (1280, 720, 640, 360), (1281, 535, 640, 266),
+        (640, 360, 426, 240),
+    ])
     func scalingChangedRowsEqualsAFullScale(sizes: (Int, Int, Int, Int)) throws {
-        let (sourceWidth, sourceHeight, width, height) = (Int32(sizes.0), Int32(sizes.1), Int32(sizes.2), Int32(sizes.3))
-        let full = try Scaler(from: sourceWidth, sourceHeight, AV_PIX_FMT_YUV420P, to: width, height, AV_PIX_FMT_YUV420P)
-        let incremental = try Scaler(from: sourceWidth, sourceHeight, AV_PIX_FMT_YUV420P, to: width, height, AV_PIX_FMT_YUV420P)
+        let (sourceWidth, sourceHeight, width, height) = (
+            Int32(sizes.0), Int32(sizes.1), Int32(sizes.2), Int32(sizes.3)
+        )
+        let full = try Scaler(
+            from: sourceWidth,
+            sourceHeight,
+            AV_PIX_FMT_YUV420P,
+            to: width,
+            height,
+            AV_PIX_FMT_YUV420P
+        )
+        let incremental = try Scaler(
+            from: sourceWidth,
+            sourceHeight,
+            AV_PIX_FMT_YUV420P,
+            to: width,
+            height,
+            AV_PIX_FMT_YUV420P
+        )
         var previous = try Self.noise(width: sourceWidth, height: sourceHeight, seed: UInt64(sizes.0 * 7 + sizes.3))
         var previousOutput = try incremental.scale(previous, previousOutput: nil)
         #expect(previousOutput.changedRows == nil)
         var generator = Generator(state: 99)
         let rows = Int(sourceHeight)
         // Bands at the top edge, the bottom edge, single rows, chroma-only, nothing at all, and random ones.
-        var bands: [(Range<Int>, Bool)] = [(0..<1, true), (rows - 1..<rows, true), (rows / 2..<rows / 2 + 1, false),
-                                          (rows - 40..<rows, false), (0..<30, false), (0..<0, true), (100..<101, true)]
+        var bands: [(Range<Int>, Bool)] = [
+            (0..<1, true), (rows - 1..<rows, true), (rows / 2..<rows / 2 + 1, false),
+            (rows - 40..<rows, false), (0..<30, false), (0..<0, true), (100..<101, true),
+        ]
         for _ in 0..<12 {
             let start = generator.below(rows), length = 1 + generator.below(max(1, rows / 5))
             bands.append((start..<min(rows, start + length), generator.below(2) == 0))
@@ -113,7 +146,10 @@ import Testing
             let expected = try full.scale(current)
             let output = try incremental.scale(current, previousOutput: previousOutput)
             let difference = Self.firstDifference(output, expected)
-            #expect(difference == nil, "band \(band) chroma \(chroma) recomputed \(String(describing: output.changedRows)): \(difference ?? "")")
+            #expect(
+                difference == nil,
+                "band \(band) chroma \(chroma) recomputed \(String(describing: output.changedRows)): \(difference ?? "")"
+            )
             #expect(output.pts == Int64(index))
             if let recomputed = output.changedRows, recomputed.count < Int(height) { partial += 1 }
             previous = current
@@ -154,11 +190,18 @@ import Testing
     @Test func changedRowsScalingPublishesTheSameBytes() async throws {
         let directory = try TemporaryDirectory()
         let source = directory.file("slide.mp4")
-        try MediaTools.ffmpeg(["-f", "lavfi", "-i", "color=c=0x203060:s=640x360:r=30:d=3",
-                               "-f", "lavfi", "-i", "testsrc2=s=160x90:r=30:d=3",
-                               "-filter_complex", "[0]drawbox=x=40:y=40:w=300:h=60:color=white:t=fill[slide];[slide][1]overlay=x=460:y=250",
-                               "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", source])
-        var plan = TranscodePlan(ladder: [360, 240, 180].map(Rung.standard(height:)), segmentSeconds: 1, encoderThreads: 1)
+        try MediaTools.ffmpeg([
+            "-f", "lavfi", "-i", "color=c=0x203060:s=640x360:r=30:d=3",
+            "-f", "lavfi", "-i", "testsrc2=s=160x90:r=30:d=3",
+            "-filter_complex",
+            "[0]drawbox=x=40:y=40:w=300:h=60:color=white:t=fill[slide];[slide][1]overlay=x=460:y=250",
+            "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", source,
+        ])
+        var plan = TranscodePlan(
+            ladder: [360, 240, 180].map(Rung.standard(height:)),
+            segmentSeconds: 1,
+            encoderThreads: 1
+        )
         var outputs: [String] = []
         for changedRowsOnly in [true, false] {
             plan.scalesChangedRowsOnly = changedRowsOnly
@@ -170,7 +213,9 @@ import Testing
         for rung in ["240p", "180p"] {
             let files = try FileManager.default.contentsOfDirectory(atPath: outputs[0] + "/video/" + rung).sorted()
             #expect(files.count > 3)
-            #expect(try FileManager.default.contentsOfDirectory(atPath: outputs[1] + "/video/" + rung).sorted() == files)
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: outputs[1] + "/video/" + rung).sorted() == files
+            )
             for file in files {
                 let a = try Data(contentsOf: URL(fileURLWithPath: outputs[0] + "/video/\(rung)/" + file))
                 let b = try Data(contentsOf: URL(fileURLWithPath: outputs[1] + "/video/\(rung)/" + file))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Transcoder
 
 @Suite struct LadderLayoutTests {
@@ -67,7 +68,11 @@ import Testing
 
     @Test func vfrRatesSnapToStandardRates() {
         func rate(_ average: (Int32, Int32), _ base: (Int32, Int32)) -> [Int32] {
-            let result = VideoFilterChain.outputFrameRate(average: .init(num: average.0, den: average.1), base: .init(num: base.0, den: base.1), cap: 60)
+            let result = VideoFilterChain.outputFrameRate(
+                average: .init(num: average.0, den: average.1),
+                base: .init(num: base.0, den: base.1),
+                cap: 60
+            )
             return [result.num, result.den]
         }
         #expect(rate((2997, 100), (30, 1)) == [30000, 1001])
@@ -77,15 +82,42 @@ import Testing
     }
 
     @Test func masterPlaylistDeclaresAudioGroupAndAudioOnlyVariant() {
-        let master = MasterPlaylist(videos: [.init(uri: "video/720p/playlist.m3u8", bandwidth: 1000, averageBandwidth: 800, width: 1280, height: 720, codecs: "avc1.64001f", frameRate: 30)],
-                                    audio: .init(uri: "audio/playlist.m3u8", bandwidth: 130, averageBandwidth: 128, codecs: "mp4a.40.2")).render()
+        let master = MasterPlaylist(
+            videos: [
+                .init(
+                    uri: "video/720p/playlist.m3u8",
+                    bandwidth: 1000,
+                    averageBandwidth: 800,
+                    width: 1280,
+                    height: 720,
+                    codecs: "avc1.64001f",
+                    frameRate: 30
+                )
+            ],
+            audio: .init(uri: "audio/playlist.m3u8", bandwidth: 130, averageBandwidth: 128, codecs: "mp4a.40.2")
+        ).render()
         #expect(master.contains("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\""))
-        #expect(master.contains("BANDWIDTH=1130,AVERAGE-BANDWIDTH=928,RESOLUTION=1280x720,CODECS=\"avc1.64001f,mp4a.40.2\",FRAME-RATE=30.000,AUDIO=\"audio\""))
-        #expect(master.contains("#EXT-X-STREAM-INF:BANDWIDTH=130,AVERAGE-BANDWIDTH=128,CODECS=\"mp4a.40.2\"\naudio/playlist.m3u8"))
+        #expect(
+            master.contains(
+                "BANDWIDTH=1130,AVERAGE-BANDWIDTH=928,RESOLUTION=1280x720,CODECS=\"avc1.64001f,mp4a.40.2\",FRAME-RATE=30.000,AUDIO=\"audio\""
+            )
+        )
+        #expect(
+            master.contains(
+                "#EXT-X-STREAM-INF:BANDWIDTH=130,AVERAGE-BANDWIDTH=128,CODECS=\"mp4a.40.2\"\naudio/playlist.m3u8"
+            )
+        )
     }
 
     @Test func storyboardCuesTileTheSheet() throws {
-        let sheet = try ThumbnailSheet(duration: 25, displayWidth: 1280, displayHeight: 720, thumbnailWidth: 160, posterWidth: 64, posterHeight: 36)
+        let sheet = try ThumbnailSheet(
+            duration: 25,
+            displayWidth: 1280,
+            displayHeight: 720,
+            thumbnailWidth: 160,
+            posterWidth: 64,
+            posterHeight: 36
+        )
         #expect(sheet.layout.interval == 1)
         #expect(sheet.layout.count == 25)
         #expect(sheet.layout.thumbnailHeight == 90)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Transcoder
 
 @Suite struct MediaProbeTests {
@@ -30,7 +31,9 @@ import Testing
         let interlaced = try #require(try MediaProbe.probe(path: Fixtures.interlaced(in: directory)).video)
         #expect(interlaced.isInterlaced == true)
         #expect(interlaced.fieldOrder == "tt")
-        #expect(try MediaProbe.probe(path: Fixtures.variableFrameRate(in: directory)).video?.isVariableFrameRate == true)
+        #expect(
+            try MediaProbe.probe(path: Fixtures.variableFrameRate(in: directory)).video?.isVariableFrameRate == true
+        )
         let surround = try #require(try MediaProbe.probe(path: Fixtures.surround(in: directory)).audio)
         #expect(surround.channels == 6)
         #expect(surround.channelLayout == "5.1")
@@ -42,7 +45,12 @@ import Testing
         #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
         let text = directory.file("notes.mp4")
         try "These are my lecture notes, not a video.\n".write(toFile: text, atomically: true, encoding: .utf8)
-        let truncated = try Fixtures.truncated(try Fixtures.lecture(in: directory, seconds: 2), keeping: 0.5, name: "cut.mp4", in: directory)
+        let truncated = try Fixtures.truncated(
+            try Fixtures.lecture(in: directory, seconds: 2),
+            keeping: 0.5,
+            name: "cut.mp4",
+            in: directory
+        )
 
         for path in [empty, text, truncated] {
             let error = #expect(throws: TranscodeError.self) { try MediaProbe.probe(path: path) }
@@ -67,10 +75,14 @@ import Testing
     @Test func enforcesLimitsWithReadableReasons() throws {
         let directory = try TemporaryDirectory()
         let clip = try Fixtures.lecture(in: directory, seconds: 2)
-        let tooLong = #expect(throws: TranscodeError.self) { try MediaProbe.probe(path: clip, limits: MediaLimits(maxDuration: 1)) }
+        let tooLong = #expect(throws: TranscodeError.self) {
+            try MediaProbe.probe(path: clip, limits: MediaLimits(maxDuration: 1))
+        }
         #expect(tooLong?.kind == .overLimits)
         #expect(tooLong?.reason.contains("longest we accept") == true)
-        let tooBig = #expect(throws: TranscodeError.self) { try MediaProbe.probe(path: clip, limits: MediaLimits(maxDimension: 400)) }
+        let tooBig = #expect(throws: TranscodeError.self) {
+            try MediaProbe.probe(path: clip, limits: MediaLimits(maxDimension: 400))
+        }
         #expect(tooBig?.kind == .overLimits)
         #expect(tooBig?.reason.contains("426×240") == true)
     }

@@ -34,19 +34,26 @@ enum MediaTools {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+        return Output(
+            status: process.terminationStatus,
+            stdout: outData,
+            stderr: String(decoding: errData, as: UTF8.self)
+        )
     }
 
     /// Runs `ffmpeg -y -v error ARGS` and fails loudly if it fails.
     static func ffmpeg(_ arguments: [String]) throws {
         let output = try run("ffmpeg", ["-nostdin", "-y", "-v", "error"] + arguments)
-        guard output.status == 0 else { throw Failure(description: "ffmpeg \(arguments.joined(separator: " ")): \(output.stderr)") }
+        guard output.status == 0 else {
+            throw Failure(description: "ffmpeg \(arguments.joined(separator: " ")): \(output.stderr)")
+        }
     }
 
     /// `ffprobe -of json` with the given arguments, decoded as a dictionary.
     static func probe(_ path: String, _ arguments: [String]) throws -> [String: Any] {
         let output = try run("ffprobe", ["-v", "error", "-of", "json"] + arguments + [path])
-        guard output.status == 0, let json = try JSONSerialization.jsonObject(with: output.stdout) as? [String: Any] else {
+        guard output.status == 0, let json = try JSONSerialization.jsonObject(with: output.stdout) as? [String: Any]
+        else {
             throw Failure(description: "ffprobe \(path): \(output.stderr)")
         }
         return json
@@ -68,8 +75,12 @@ enum MediaTools {
 
     /// Presentation times of the video keyframes in a file.
     static func keyframeTimes(_ path: String) throws -> [Double] {
-        let packets = try probe(path, ["-select_streams", "v:0", "-show_entries", "packet=pts_time,flags"])["packets"] as? [[String: Any]] ?? []
-        return packets.filter { ($0["flags"] as? String ?? "").hasPrefix("K") }.compactMap { Double($0["pts_time"] as? String ?? "") }.sorted()
+        let packets =
+            try probe(path, ["-select_streams", "v:0", "-show_entries", "packet=pts_time,flags"])["packets"]
+            as? [[String: Any]] ?? []
+        return packets.filter { ($0["flags"] as? String ?? "").hasPrefix("K") }.compactMap {
+            Double($0["pts_time"] as? String ?? "")
+        }.sorted()
     }
 
     /// Decodes a whole file; returns ffmpeg's error output (empty when every frame decoded cleanly).
@@ -86,24 +97,24 @@ enum MediaTools {
     /// Parses a master playlist and its media playlists with Python's m3u8 package.
     static func parseHLS(master path: String) throws -> HLSDescription {
         let script = """
-        import json, sys, m3u8, os
-        master = m3u8.load(sys.argv[1])
-        base = os.path.dirname(sys.argv[1])
-        def media(uri):
-            p = m3u8.load(os.path.join(base, uri))
-            return {"init": p.segment_map[0].uri if p.segment_map else None,
-                    "segments": [{"uri": s.uri, "duration": s.duration} for s in p.segments],
-                    "endlist": p.is_endlist, "type": p.playlist_type}
-        out = {"variants": [], "media": []}
-        for v in master.playlists:
-            si = v.stream_info
-            out["variants"].append({"uri": v.uri, "bandwidth": si.bandwidth, "average": si.average_bandwidth,
-                "resolution": list(si.resolution) if si.resolution else None, "codecs": si.codecs,
-                "frame_rate": si.frame_rate, "audio": si.audio, "playlist": media(v.uri)})
-        for m in master.media:
-            out["media"].append({"type": m.type, "group": m.group_id, "uri": m.uri, "playlist": media(m.uri) if m.uri else None})
-        print(json.dumps(out))
-        """
+            import json, sys, m3u8, os
+            master = m3u8.load(sys.argv[1])
+            base = os.path.dirname(sys.argv[1])
+            def media(uri):
+                p = m3u8.load(os.path.join(base, uri))
+                return {"init": p.segment_map[0].uri if p.segment_map else None,
+                        "segments": [{"uri": s.uri, "duration": s.duration} for s in p.segments],
+                        "endlist": p.is_endlist, "type": p.playlist_type}
+            out = {"variants": [], "media": []}
+            for v in master.playlists:
+                si = v.stream_info
+                out["variants"].append({"uri": v.uri, "bandwidth": si.bandwidth, "average": si.average_bandwidth,
+                    "resolution": list(si.resolution) if si.resolution else None, "codecs": si.codecs,
+                    "frame_rate": si.frame_rate, "audio": si.audio, "playlist": media(v.uri)})
+            for m in master.media:
+                out["media"].append({"type": m.type, "group": m.group_id, "uri": m.uri, "playlist": media(m.uri) if m.uri else None})
+            print(json.dumps(out))
+            """
         let output = try run("python3", ["-c", script, path])
         guard output.status == 0 else { throw Failure(description: "m3u8 could not parse \(path): \(output.stderr)") }
         return try JSONDecoder().decode(HLSDescription.self, from: output.stdout)

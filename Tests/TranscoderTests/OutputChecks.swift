@@ -1,20 +1,34 @@
 import Foundation
 import Testing
+
 @testable import Transcoder
 
 /// Helpers that read published outputs back the way a player would.
 enum OutputChecks {
     static let smallLadder = TranscodePlan(ladder: [240, 180, 120].map(Rung.standard(height:)), segmentSeconds: 2)
 
-    static func transcode(_ input: String, in directory: TemporaryDirectory, plan: TranscodePlan = smallLadder,
-                          progress: @escaping @Sendable (TranscodeProgress) -> Void = { _ in }) async throws -> (TranscodeManifest, String) {
+    static func transcode(
+        _ input: String,
+        in directory: TemporaryDirectory,
+        plan: TranscodePlan = smallLadder,
+        progress: @escaping @Sendable (TranscodeProgress) -> Void = { _ in }
+    ) async throws -> (TranscodeManifest, String) {
         let output = directory.file("out")
-        let manifest = try await Transcoder().transcode(input: input, outputDirectory: output, plan: plan, progress: progress)
+        let manifest = try await Transcoder().transcode(
+            input: input,
+            outputDirectory: output,
+            plan: plan,
+            progress: progress
+        )
         return (manifest, output)
     }
 
     /// Joins a media playlist's init segment and segments into one fMP4 file ffmpeg can read.
-    static func joinedStream(playlist relative: String, in output: String, segments: ClosedRange<Int>? = nil) throws -> String {
+    static func joinedStream(
+        playlist relative: String,
+        in output: String,
+        segments: ClosedRange<Int>? = nil
+    ) throws -> String {
         let playlistPath = output + "/" + relative
         let directory = (playlistPath as NSString).deletingLastPathComponent
         let summary = MediaPlaylistSummary(text: try String(contentsOfFile: playlistPath, encoding: .utf8))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Transcoder
 
 /// Pins the transcoder's exact outputs (every published file's SHA-256, the manifest's numbers) for generated
@@ -10,7 +11,11 @@ import Testing
 @Suite struct PinnedOutputTests {
     /// One x264 thread per rung: frame-threaded x264 is deterministic too, but this keeps the pin independent
     /// of the core count the thread split reads.
-    static let plan = TranscodePlan(ladder: [240, 180, 120].map(Rung.standard(height:)), segmentSeconds: 2, encoderThreads: 1)
+    static let plan = TranscodePlan(
+        ladder: [240, 180, 120].map(Rung.standard(height:)),
+        segmentSeconds: 2,
+        encoderThreads: 1
+    )
 
     @Test func lectureWithSoundPublishesThePinnedFiles() async throws {
         let directory = try TemporaryDirectory()
@@ -30,13 +35,25 @@ import Testing
         try await expectPinned(source: source, in: directory, name: "audioOnly", expected: Self.audioOnly)
     }
 
-    private func expectPinned(source: String, in directory: TemporaryDirectory, name: String, expected: [String: String]) async throws {
+    private func expectPinned(
+        source: String,
+        in directory: TemporaryDirectory,
+        name: String,
+        expected: [String: String]
+    ) async throws {
         let (manifest, _) = try await OutputChecks.transcode(source, in: directory, plan: Self.plan)
         var actual: [String: String] = [:]
         for file in manifest.files { actual[file.path] = file.sha256 }
         // The manifest itself is not in its own inventory; its numbers (bandwidths, sizes, durations) are pinned here.
-        let summary = manifest.video.map { "\($0.name) \($0.width)x\($0.height) \($0.codecs) \($0.bandwidth)/\($0.averageBandwidth) \($0.segmentCount)" }
-            + [manifest.audio.map { "audio \($0.channels)ch \($0.sampleRate) \($0.bandwidth)/\($0.averageBandwidth) \($0.segmentCount)" } ?? "no audio"]
+        let summary =
+            manifest.video.map {
+                "\($0.name) \($0.width)x\($0.height) \($0.codecs) \($0.bandwidth)/\($0.averageBandwidth) \($0.segmentCount)"
+            }
+            + [
+                manifest.audio.map {
+                    "audio \($0.channels)ch \($0.sampleRate) \($0.bandwidth)/\($0.averageBandwidth) \($0.segmentCount)"
+                } ?? "no audio"
+            ]
             + ["progressive \(manifest.progressive.map { "\($0.width)x\($0.height) audio=\($0.hasAudio)" } ?? "none")"]
             + ["duration \(String(format: "%.3f", manifest.duration))"]
         actual["(manifest)"] = summary.joined(separator: "; ")
@@ -53,7 +70,8 @@ import Testing
     }
 
     static let lectureWithSound: [String: String] = [
-        "(manifest)": "240p 426x240 avc1.640015 385512/363768 3; 180p 320x180 avc1.64000d 252512/218550 3; 120p 214x120 avc1.64000c 128800/114982 3; audio 2ch 48000 130727/130290 3; progressive 426x240 audio=true; duration 5.000",
+        "(manifest)":
+            "240p 426x240 avc1.640015 385512/363768 3; 180p 320x180 avc1.64000d 252512/218550 3; 120p 214x120 avc1.64000c 128800/114982 3; audio 2ch 48000 130727/130290 3; progressive 426x240 audio=true; duration 5.000",
         "audio/init.mp4": "986dfc5e61e7254dfdb8a22c9fbc11d423a39deaa1d384b92a96c0dec7fdf3f5",
         "audio/playlist.m3u8": "6effd8011c2e520570b3381788638fa85adc5040899f1c033ccc07dcd540a160",
         "audio/segment_00000.m4s": "b599e0019853869caf59391de7f3f53c1d2d2e94c5d9d96f245bad2458fa005e",
@@ -81,7 +99,8 @@ import Testing
         "video/240p/segment_00002.m4s": "35e74cdb6ff13a4934489c7be46640aca140f318705c84ec97a499821d910466",
     ]
     static let silentVideo: [String: String] = [
-        "(manifest)": "240p 426x240 avc1.640015 382664/353482 2; 180p 320x180 avc1.64000d 223848/206000 2; 120p 214x120 avc1.64000c 115904/109709 2; no audio; progressive 426x240 audio=false; duration 3.000",
+        "(manifest)":
+            "240p 426x240 avc1.640015 382664/353482 2; 180p 320x180 avc1.64000d 223848/206000 2; 120p 214x120 avc1.64000c 115904/109709 2; no audio; progressive 426x240 audio=false; duration 3.000",
         "download.mp4": "faa116e981c4eeb5be873f9ed90bf73e9cea6101b19b2a82ea95eaa27e5cbf9c",
         "master.m3u8": "af6c6a9b6344a8d9ff07c2d405c8d0247649df5b4f554462ee6ed818825d5846",
         "poster.jpg": "99c8b1ae2ea92fc2c027426e33a1d74d5d687a7b5b178b82d028d9c80cafb2d4",

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Transcoder
 
 /// Which picture each rung is scaled from: the source, except exact halves of an already-scaled rung.
@@ -18,6 +19,8 @@ import Testing
     @Test func withoutHalvingEveryRungComesFromTheSource() {
         let sizes = [(1280, 720), (640, 360), (320, 180)].map { (width: $0.0, height: $0.1) }
         #expect(ScalingPlan.origins(sizes: sizes, source: (1920, 1080)) == [.source, .rung(0), .rung(1)])
-        #expect(ScalingPlan.origins(sizes: sizes, source: (1920, 1080), allowHalving: false) == [.source, .source, .source])
+        #expect(
+            ScalingPlan.origins(sizes: sizes, source: (1920, 1080), allowHalving: false) == [.source, .source, .source]
+        )
     }
 }

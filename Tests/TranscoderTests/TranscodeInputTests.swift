@@ -1,13 +1,17 @@
 import Foundation
 import Testing
+
 @testable import Transcoder
 
 /// Awkward inputs: each gives the right output or a clear, typed error — never a crash or a hang.
 @Suite struct TranscodeInputTests {
     @Test func rotatedVideoIsPublishedUpright() async throws {
         let directory = try TemporaryDirectory()
-        let (manifest, output) = try await OutputChecks.transcode(try Fixtures.rotated(in: directory), in: directory,
-                                                                  plan: TranscodePlan(ladder: [360, 240].map(Rung.standard(height:)), segmentSeconds: 2))
+        let (manifest, output) = try await OutputChecks.transcode(
+            try Fixtures.rotated(in: directory),
+            in: directory,
+            plan: TranscodePlan(ladder: [360, 240].map(Rung.standard(height:)), segmentSeconds: 2)
+        )
         // 320x240 turned a quarter: 240x320 portrait, so the top rung is 320 tall (its own height) and 240 below it.
         #expect(manifest.video.map { [$0.width, $0.height] } == [[240, 320], [180, 240]])
         let joined = try OutputChecks.joinedStream(playlist: manifest.video[0].playlist, in: output)
@@ -15,13 +19,20 @@ import Testing
         let stream = try #require(try MediaTools.streams(joined).first)
         #expect(stream["width"] as? Int == 240 && stream["height"] as? Int == 320)
         // No display matrix is left to rotate it a second time.
-        #expect((stream["side_data_list"] as? [[String: Any]] ?? []).allSatisfy { $0["side_data_type"] as? String != "Display Matrix" })
+        #expect(
+            (stream["side_data_list"] as? [[String: Any]] ?? []).allSatisfy {
+                $0["side_data_type"] as? String != "Display Matrix"
+            }
+        )
     }
 
     @Test func oddSizeRoundsToEven() async throws {
         let directory = try TemporaryDirectory()
-        let (manifest, output) = try await OutputChecks.transcode(try Fixtures.videoOnly(in: directory, size: "641x361", seconds: 1), in: directory,
-                                                                  plan: TranscodePlan(ladder: [360, 240].map(Rung.standard(height:))))
+        let (manifest, output) = try await OutputChecks.transcode(
+            try Fixtures.videoOnly(in: directory, size: "641x361", seconds: 1),
+            in: directory,
+            plan: TranscodePlan(ladder: [360, 240].map(Rung.standard(height:)))
+        )
         #expect(manifest.video.map { [$0.width, $0.height] } == [[640, 360], [426, 240]])
         let mp4 = try #require(try MediaTools.streams(output + "/" + Transcoder.Paths.progressive).first)
         #expect(mp4["width"] as? Int == 640 && mp4["height"] as? Int == 360)
@@ -66,7 +77,8 @@ import Testing
         for rendition in manifest.video {
             let joined = try OutputChecks.joinedStream(playlist: rendition.playlist, in: output)
             defer { try? FileManager.default.removeItem(atPath: joined) }
-            let frames = try MediaTools.probe(joined, ["-count_frames", "-show_streams"])["streams"] as? [[String: Any]]
+            let frames =
+                try MediaTools.probe(joined, ["-count_frames", "-show_streams"])["streams"] as? [[String: Any]]
             #expect(frames?.first?["nb_read_frames"] as? String == "1")
         }
         #expect(FileManager.default.fileExists(atPath: output + "/poster.jpg"))
@@ -80,7 +92,9 @@ import Testing
         let rendition = try #require(manifest.video.first)
         let joined = try OutputChecks.joinedStream(playlist: rendition.playlist, in: output)
         defer { try? FileManager.default.removeItem(atPath: joined) }
-        let packets = try MediaTools.probe(joined, ["-select_streams", "v", "-show_entries", "packet=pts_time"])["packets"] as? [[String: Any]] ?? []
+        let packets =
+            try MediaTools.probe(joined, ["-select_streams", "v", "-show_entries", "packet=pts_time"])["packets"]
+            as? [[String: Any]] ?? []
         let times = packets.compactMap { Double($0["pts_time"] as? String ?? "") }.sorted()
         let steps = Set(zip(times, times.dropFirst()).map { (($1 - $0) * 1000).rounded() })
         #expect(steps.count == 1, "frame spacing \(steps)")
@@ -98,8 +112,10 @@ import Testing
         #expect(stream["channels"] as? Int == 2)
         #expect(stream["channel_layout"] as? String == "stereo")
         // The downmix carries the tone (the front/centre channels), not silence.
-        let volume = try MediaTools.run("ffmpeg", ["-nostdin", "-i", joined, "-af", "volumedetect", "-f", "null", "-"]).stderr
-        let mean = volume.components(separatedBy: "mean_volume: ").last.flatMap { Double($0.prefix { $0 != " " }) } ?? -100
+        let volume = try MediaTools.run("ffmpeg", ["-nostdin", "-i", joined, "-af", "volumedetect", "-f", "null", "-"])
+            .stderr
+        let mean =
+            volume.components(separatedBy: "mean_volume: ").last.flatMap { Double($0.prefix { $0 != " " }) } ?? -100
         #expect(mean > -40, "\(mean) dB")
     }
 
@@ -138,7 +154,10 @@ import Testing
         case "truncated":
             let clip = try Fixtures.lecture(in: directory, seconds: 2)
             try Data(contentsOf: URL(fileURLWithPath: clip)).prefix(20_000).write(to: URL(fileURLWithPath: input))
-        default: try Data((0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }).write(to: URL(fileURLWithPath: input))
+        default:
+            try Data((0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }).write(
+                to: URL(fileURLWithPath: input)
+            )
         }
         let output = directory.file("out")
         let error = await #expect(throws: TranscodeError.self) {
@@ -169,7 +188,9 @@ import Testing
         let output = directory.file("out")
         let started = ProgressLog()
         let task = Task {
-            try await Transcoder().transcode(input: source, outputDirectory: output, plan: OutputChecks.smallLadder) { started.append($0) }
+            try await Transcoder().transcode(input: source, outputDirectory: output, plan: OutputChecks.smallLadder) {
+                started.append($0)
+            }
         }
         // Wait until frames are flowing, then cancel.
         let deadline = Date().addingTimeInterval(60)

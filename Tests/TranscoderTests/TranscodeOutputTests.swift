@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Transcoder
 
 /// One full transcode of a lecture-like clip, read back with ffprobe, ffmpeg and Python's m3u8.
@@ -29,7 +30,10 @@ import Testing
             #expect(abs((variant.frame_rate ?? 0) - 30) < 0.01)
             #expect((variant.average ?? 0) > 0 && variant.bandwidth >= (variant.average ?? 0))
             #expect(variant.playlist.endlist && variant.playlist.type == "vod")
-            #expect(abs(variant.playlist.duration - sourceDuration) <= 0.1, "\(variant.uri): \(variant.playlist.duration) vs \(sourceDuration)")
+            #expect(
+                abs(variant.playlist.duration - sourceDuration) <= 0.1,
+                "\(variant.uri): \(variant.playlist.duration) vs \(sourceDuration)"
+            )
             #expect(variant.playlist.segments.dropLast().allSatisfy { abs($0.duration - 2) < 0.01 })
         }
         let audioOnly = try #require(hls.variants.first { $0.resolution == nil })
@@ -103,7 +107,10 @@ import Testing
         let storyboard = try #require(manifest.storyboard)
         let sheet = try #require(try MediaTools.streams(output + "/" + storyboard.image).first)
         #expect(sheet["width"] as? Int == storyboard.columns * 160)
-        #expect(sheet["height"] as? Int == (storyboard.count + storyboard.columns - 1) / storyboard.columns * storyboard.thumbnailHeight)
+        #expect(
+            sheet["height"] as? Int == (storyboard.count + storyboard.columns - 1) / storyboard.columns
+                * storyboard.thumbnailHeight
+        )
         let vtt = try String(contentsOfFile: output + "/" + storyboard.cues, encoding: .utf8)
         #expect(vtt.hasPrefix("WEBVTT"))
         #expect(vtt.components(separatedBy: "#xywh=").count - 1 == storyboard.count)
@@ -111,13 +118,17 @@ import Testing
         // Manifest: every file listed with the right size and SHA-256, and nothing else on disk.
         let onDisk = try FileManager.default.subpathsOfDirectory(atPath: output).filter { path in
             var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: output + "/" + path, isDirectory: &isDirectory) && !isDirectory.boolValue
+            return FileManager.default.fileExists(atPath: output + "/" + path, isDirectory: &isDirectory)
+                && !isDirectory.boolValue
         }
         #expect(Set(onDisk) == Set(manifest.files.map(\.path) + [TranscodeManifest.fileName]))
         for file in manifest.files {
             #expect(try MediaTools.sha256(output + "/" + file.path) == file.sha256, "\(file.path)")
         }
-        let decoded = try JSONDecoder().decode(TranscodeManifest.self, from: Data(contentsOf: URL(fileURLWithPath: output + "/manifest.json")))
+        let decoded = try JSONDecoder().decode(
+            TranscodeManifest.self,
+            from: Data(contentsOf: URL(fileURLWithPath: output + "/manifest.json"))
+        )
         #expect(decoded == manifest)
 
         // Progress went forward and ended at 1.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Transcoder
 
 /// Audio we cannot decode must not cost the lecturer the video: it is published silent, and the manifest
@@ -8,10 +9,15 @@ import Testing
     @Test(arguments: ["garbage packets", "unknown codec"])
     func goodVideoIsPublishedWithoutTheAudio(kind: String) async throws {
         let directory = try TemporaryDirectory()
-        let source = kind == "unknown codec" ? try Fixtures.unknownCodecs(in: directory) : try Fixtures.garbageAudio(in: directory)
+        let source =
+            kind == "unknown codec"
+            ? try Fixtures.unknownCodecs(in: directory) : try Fixtures.garbageAudio(in: directory)
         // The fixture really has an audio stream that the ffmpeg CLI cannot decode either.
         #expect(try MediaTools.streams(source).map { $0["codec_type"] as? String } == ["video", "audio"])
-        let cli = try MediaTools.run("ffmpeg", ["-nostdin", "-v", "error", "-i", source, "-map", "0:a", "-f", "framecrc", "-"])
+        let cli = try MediaTools.run(
+            "ffmpeg",
+            ["-nostdin", "-v", "error", "-i", source, "-map", "0:a", "-f", "framecrc", "-"]
+        )
         #expect(!cli.text.split(separator: "\n").contains { !$0.hasPrefix("#") })
 
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory)
@@ -39,7 +45,10 @@ import Testing
         #expect(manifest.progressive?.hasAudio == false)
         #expect(try MediaTools.decodeErrors(mp4) == "")
         // The note survives the trip through manifest.json.
-        let written = try JSONDecoder().decode(TranscodeManifest.self, from: Data(contentsOf: URL(fileURLWithPath: output + "/" + TranscodeManifest.fileName)))
+        let written = try JSONDecoder().decode(
+            TranscodeManifest.self,
+            from: Data(contentsOf: URL(fileURLWithPath: output + "/" + TranscodeManifest.fileName))
+        )
         #expect(written.droppedStreams == dropped)
     }
 
@@ -62,7 +71,11 @@ import Testing
         let audioOnly = try Fixtures.unknownCodecs(in: directory, audioOnly: true)
         #expect(try MediaTools.streams(audioOnly).map { $0["codec_type"] as? String } == ["audio"])
         let error = await #expect(throws: TranscodeError.self) {
-            try await Transcoder().transcode(input: audioOnly, outputDirectory: directory.file("out"), plan: OutputChecks.smallLadder)
+            try await Transcoder().transcode(
+                input: audioOnly,
+                outputDirectory: directory.file("out"),
+                plan: OutputChecks.smallLadder
+            )
         }
         #expect(error?.kind == .unsupportedCodec)
         #expect(error?.reason.contains("an unknown codec") == true)

@@ -23,7 +23,8 @@ public struct AWSConfigurationError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Region and endpoints, usually read from the environment:
-/// AWS_REGION (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL, and AWS_ENDPOINT_URL_S3 / _SQS / _DYNAMODB / _TRANSCRIBE / _SESV2 (botocore's name for SES v2).
+/// AWS_REGION (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL, and AWS_ENDPOINT_URL_S3 / _SQS / _DYNAMODB / _TRANSCRIBE /
+/// _SESV2 (botocore's name for SES v2).
 public struct AWSConfiguration: Sendable {
     public var region: String
     /// Service-specific endpoints override `endpoint`; nil for both means the real AWS endpoint.
@@ -36,11 +37,15 @@ public struct AWSConfiguration: Sendable {
         self.serviceEndpoints = serviceEndpoints
     }
 
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AWSConfiguration {
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> AWSConfiguration {
         let region = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
         func url(_ name: String) throws -> URL? {
             guard let text = environment[name], !text.isEmpty else { return nil }
-            guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme),
+                url.host != nil
+            else {
                 throw AWSConfigurationError(message: "\(name)=\(text) is not an http(s) URL")
             }
             return url

@@ -8,8 +8,12 @@ public struct AWSContext: Sendable {
     public let credentials: any CredentialProvider
     public let retry: RetryPolicy
 
-    public init(configuration: AWSConfiguration, transport: any HTTPTransport, credentials: any CredentialProvider,
-                retry: RetryPolicy = .default) {
+    public init(
+        configuration: AWSConfiguration,
+        transport: any HTTPTransport,
+        credentials: any CredentialProvider,
+        retry: RetryPolicy = .default
+    ) {
         self.configuration = configuration
         self.transport = transport
         self.credentials = credentials
@@ -18,14 +22,26 @@ public struct AWSContext: Sendable {
 
     /// Region and endpoints from the environment, the standard credential chain (cached, refreshed before
     /// expiry), and a libcurl transport.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment,
-                                       transport: any HTTPTransport = CurlTransport()) throws -> AWSContext {
-        AWSContext(configuration: try AWSConfiguration.fromEnvironment(environment), transport: transport,
-                   credentials: CachedCredentialProvider(CredentialChain.standard(environment: environment, transport: transport)))
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment,
+        transport: any HTTPTransport = CurlTransport()
+    ) throws -> AWSContext {
+        AWSContext(
+            configuration: try AWSConfiguration.fromEnvironment(environment),
+            transport: transport,
+            credentials: CachedCredentialProvider(
+                CredentialChain.standard(environment: environment, transport: transport)
+            )
+        )
     }
 
     public func client(for service: AWSService) -> AWSServiceClient {
-        AWSServiceClient(service: service, configuration: configuration, transport: transport,
-                         credentials: credentials, retry: retry)
+        AWSServiceClient(
+            service: service,
+            configuration: configuration,
+            transport: transport,
+            credentials: credentials,
+            retry: retry
+        )
     }
 }

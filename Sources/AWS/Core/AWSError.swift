@@ -2,7 +2,8 @@ import Foundation
 
 /// An error answered by an AWS service (or by the transport on the way to it), in one shape for every service.
 public struct AWSError: Error, Sendable, CustomStringConvertible {
-    /// The service's error code, e.g. `NoSuchKey`, `ConditionalCheckFailedException`, `AWS.SimpleQueueService.NonExistentQueue`.
+    /// The service's error code, e.g. `NoSuchKey`, `ConditionalCheckFailedException`,
+    /// `AWS.SimpleQueueService.NonExistentQueue`.
     public var code: String
     public var message: String
     public var requestID: String?
@@ -12,7 +13,14 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     public var isRetryable: Bool
     public var service: String
 
-    public init(code: String, message: String, requestID: String? = nil, status: Int, isRetryable: Bool? = nil, service: String) {
+    public init(
+        code: String,
+        message: String,
+        requestID: String? = nil,
+        status: Int,
+        isRetryable: Bool? = nil,
+        service: String
+    ) {
         self.code = code
         self.message = message
         self.requestID = requestID
@@ -30,8 +38,10 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     /// True for a DynamoDB `ConditionExpression` that did not hold.
     public var isConditionFailed: Bool { code == "ConditionalCheckFailedException" }
     public var isNotFound: Bool {
-        ["NoSuchKey", "NotFound", "NoSuchBucket", "NoSuchUpload", "ResourceNotFoundException",
-         "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"].contains(code) || status == 404
+        [
+            "NoSuchKey", "NotFound", "NoSuchBucket", "NoSuchUpload", "ResourceNotFoundException",
+            "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist",
+        ].contains(code) || status == 404
     }
     public var isSignatureMismatch: Bool { code == "SignatureDoesNotMatch" || code == "InvalidSignatureException" }
 
@@ -71,12 +81,20 @@ enum AWSErrorParser {
         // SQS's JSON protocol carries the legacy query code in a header.
         if let queryError = headers["x-amzn-query-error"], let code = queryError.split(separator: ";").first {
             let message = jsonMessage(body) ?? httpReason(status)
-            return AWSError(code: String(code), message: message, requestID: requestID, status: status, service: service)
+            return AWSError(
+                code: String(code),
+                message: message,
+                requestID: requestID,
+                status: status,
+                service: service
+            )
         }
         let trimmed = body.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
         if trimmed.first == UInt8(ascii: "{"),
-           let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
-            let rawType = (object["__type"] as? String) ?? (object["code"] as? String) ?? (object["Code"] as? String)
+            let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any]
+        {
+            let rawType =
+                (object["__type"] as? String) ?? (object["code"] as? String) ?? (object["Code"] as? String)
                 ?? headers["x-amzn-errortype"] ?? "HTTP\(status)"
             // "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException" → the part after '#';
             // "ValidationException:http://..." → the part before ':'.
@@ -86,17 +104,27 @@ enum AWSErrorParser {
             return AWSError(code: code, message: message, requestID: requestID, status: status, service: service)
         }
         if trimmed.first == UInt8(ascii: "<"), let root = try? XMLNode.parse(body) {
-            // S3: <Error><Code/><Message/><RequestId/></Error>; query: <ErrorResponse><Error>…</Error><RequestId/></ErrorResponse>
+            // S3: <Error><Code/><Message/><RequestId/></Error>; query:
+            // <ErrorResponse><Error>…</Error><RequestId/></ErrorResponse>
             // moto (and some AWS query endpoints) nest it once more: <ErrorResponse><Errors><Error>…
             let error = root.name == "Error" ? root : (root.first("Error") ?? root.first("Errors")?.first("Error"))
             if let error, let code = error.first("Code")?.text, !code.isEmpty {
                 let message = error.first("Message")?.text ?? httpReason(status)
-                let id = error.first("RequestId")?.text ?? root.first("RequestId")?.text ?? root.first("RequestID")?.text ?? requestID
+                let id =
+                    error.first("RequestId")?.text ?? root.first("RequestId")?.text ?? root.first("RequestID")?.text
+                    ?? requestID
                 return AWSError(code: code, message: message, requestID: id, status: status, service: service)
             }
         }
-        let code = headers["x-amzn-errortype"].map { String($0.split(separator: ":").first ?? "") } ?? defaultCode(status)
-        return AWSError(code: code, message: httpReason(status) + snippet(body), requestID: requestID, status: status, service: service)
+        let code =
+            headers["x-amzn-errortype"].map { String($0.split(separator: ":").first ?? "") } ?? defaultCode(status)
+        return AWSError(
+            code: code,
+            message: httpReason(status) + snippet(body),
+            requestID: requestID,
+            status: status,
+            service: service
+        )
     }
 
     private static func jsonMessage(_ body: Data) -> String? {

@@ -16,9 +16,16 @@ public struct AWSRequest: Sendable {
     public var idempotent: Bool
     public var timeouts: HTTPTimeouts?
 
-    public init(method: String, url: URL, headers: HTTPHeaders = [:], body: HTTPRequestBody = .empty,
-                payload: PayloadHash = .empty, destination: HTTPResponseDestination = .memory(),
-                idempotent: Bool, timeouts: HTTPTimeouts? = nil) {
+    public init(
+        method: String,
+        url: URL,
+        headers: HTTPHeaders = [:],
+        body: HTTPRequestBody = .empty,
+        payload: PayloadHash = .empty,
+        destination: HTTPResponseDestination = .memory(),
+        idempotent: Bool,
+        timeouts: HTTPTimeouts? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -44,8 +51,13 @@ public struct AWSServiceClient: Sendable {
     public let endpointText: String
     private let signers = SignerCache()
 
-    public init(service: AWSService, configuration: AWSConfiguration, transport: any HTTPTransport,
-                credentials: any CredentialProvider, retry: RetryPolicy = .default) {
+    public init(
+        service: AWSService,
+        configuration: AWSConfiguration,
+        transport: any HTTPTransport,
+        credentials: any CredentialProvider,
+        retry: RetryPolicy = .default
+    ) {
         self.service = service
         self.configuration = configuration
         self.transport = transport
@@ -78,9 +90,12 @@ public struct AWSServiceClient: Sendable {
         if text.hasSuffix("/") { text.removeLast() }
         text += encodedPath.hasPrefix("/") ? encodedPath : "/" + encodedPath
         if !query.isEmpty {
-            text += "?" + query.map { name, value in
-                AWSPercentEncoding.encode(name, keepingSlashes: false) + "=" + AWSPercentEncoding.encode(value, keepingSlashes: false)
-            }.joined(separator: "&")
+            text +=
+                "?"
+                + query.map { name, value in
+                    AWSPercentEncoding.encode(name, keepingSlashes: false) + "="
+                        + AWSPercentEncoding.encode(value, keepingSlashes: false)
+                }.joined(separator: "&")
         }
         return text
     }
@@ -96,7 +111,8 @@ public struct AWSServiceClient: Sendable {
                 attempt += 1
                 // A non-idempotent call is retried only when the failure proves the service never acted on it.
                 guard attempt < retry.maxAttempts, RetryPolicy.isRetryable(error),
-                      request.idempotent || RetryPolicy.provesRequestWasNotProcessed(error) else {
+                    request.idempotent || RetryPolicy.provesRequestWasNotProcessed(error)
+                else {
                     throw Self.wrap(error, service: service)
                 }
                 try await Task.sleep(for: retry.delay(afterAttempt: attempt - 1))
@@ -105,11 +121,21 @@ public struct AWSServiceClient: Sendable {
     }
 
     private func sendOnce(_ request: AWSRequest) async throws -> HTTPResponse {
-        let signed = try await signer().signHeaders(method: request.method, url: request.url,
-                                                     headers: request.headers.fields, payload: request.payload,
-                                                     date: Date())
-        let http = HTTPRequest(method: request.method, url: request.url, headers: HTTPHeaders(signed),
-                               body: request.body, destination: request.destination, timeouts: request.timeouts)
+        let signed = try await signer().signHeaders(
+            method: request.method,
+            url: request.url,
+            headers: request.headers.fields,
+            payload: request.payload,
+            date: Date()
+        )
+        let http = HTTPRequest(
+            method: request.method,
+            url: request.url,
+            headers: HTTPHeaders(signed),
+            body: request.body,
+            destination: request.destination,
+            timeouts: request.timeouts
+        )
         let response = try await transport.execute(http)
         if (200..<300).contains(response.status) { return response }
         var errorBody = response.body
@@ -120,14 +146,24 @@ public struct AWSServiceClient: Sendable {
         }
         var headers: [String: String] = [:]
         for field in response.headers { headers[field.name.lowercased()] = field.value }
-        throw AWSErrorParser.parse(status: response.status, headers: headers, body: errorBody, service: service.rawValue)
+        throw AWSErrorParser.parse(
+            status: response.status,
+            headers: headers,
+            body: errorBody,
+            service: service.rawValue
+        )
     }
 
     /// Transport failures become `AWSError`s too, so callers have one error type to handle.
     static func wrap(_ error: any Error, service: AWSService) -> any Error {
         if let error = error as? HTTPTransportError {
-            return AWSError(code: "Transport.\(error.kind.rawValue)", message: error.message, status: 0,
-                            isRetryable: error.isRetryable, service: service.rawValue)
+            return AWSError(
+                code: "Transport.\(error.kind.rawValue)",
+                message: error.message,
+                status: 0,
+                isRetryable: error.isRetryable,
+                service: service.rawValue
+            )
         }
         return error
     }
@@ -137,27 +173,56 @@ public struct AWSServiceClient: Sendable {
     /// POSTs a JSON request (`jsonVersion` "1.0" or "1.1", as the service model's `metadata.jsonVersion` says) with
     /// `X-Amz-Target: target` and answers the response body. The two versions differ on the wire only in the
     /// content type; the error shapes `AWSErrorParser` reads are the same.
-    public func json(target: String, body: Data, idempotent: Bool, timeouts: HTTPTimeouts? = nil,
-                     jsonVersion: String = "1.0") async throws -> Data {
+    public func json(
+        target: String,
+        body: Data,
+        idempotent: Bool,
+        timeouts: HTTPTimeouts? = nil,
+        jsonVersion: String = "1.0"
+    ) async throws -> Data {
         var headers: HTTPHeaders = [:]
         headers["Content-Type"] = "application/x-amz-json-\(jsonVersion)"
         headers["X-Amz-Target"] = target
-        let request = AWSRequest(method: "POST", url: Self.url(base: endpoint, encodedPath: "/"), headers: headers,
-                                 body: .data(body), payload: .bytes(body), idempotent: idempotent, timeouts: timeouts)
+        let request = AWSRequest(
+            method: "POST",
+            url: Self.url(base: endpoint, encodedPath: "/"),
+            headers: headers,
+            body: .data(body),
+            payload: .bytes(body),
+            idempotent: idempotent,
+            timeouts: timeouts
+        )
         return try await send(request).body
     }
 
-    /// Encodes `input`, calls `target`, decodes the answer; a malformed answer is an `AWSError` with code `MalformedResponse`.
-    public func json<Input: Encodable, Output: Decodable>(target: String, input: Input, output: Output.Type,
-                                                        idempotent: Bool, timeouts: HTTPTimeouts? = nil,
-                                                        jsonVersion: String = "1.0") async throws -> Output {
+    /// Encodes `input`, calls `target`, decodes the answer; a malformed answer is an `AWSError` with code
+    /// `MalformedResponse`.
+    public func json<Input: Encodable, Output: Decodable>(
+        target: String,
+        input: Input,
+        output: Output.Type,
+        idempotent: Bool,
+        timeouts: HTTPTimeouts? = nil,
+        jsonVersion: String = "1.0"
+    ) async throws -> Output {
         let body = try JSONEncoder().encode(input)
-        let answer = try await json(target: target, body: body, idempotent: idempotent, timeouts: timeouts, jsonVersion: jsonVersion)
+        let answer = try await json(
+            target: target,
+            body: body,
+            idempotent: idempotent,
+            timeouts: timeouts,
+            jsonVersion: jsonVersion
+        )
         do {
             return try JSONDecoder().decode(Output.self, from: answer.isEmpty ? Data("{}".utf8) : answer)
         } catch {
-            throw AWSError(code: "MalformedResponse", message: "\(target) answered JSON that does not decode: \(error)",
-                           status: 200, isRetryable: false, service: service.rawValue)
+            throw AWSError(
+                code: "MalformedResponse",
+                message: "\(target) answered JSON that does not decode: \(error)",
+                status: 200,
+                isRetryable: false,
+                service: service.rawValue
+            )
         }
     }
 }

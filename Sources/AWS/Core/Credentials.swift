@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import HTTPTransport
 import SigV4
+import Synchronization
 
 /// Where credentials come from. Providers may be slow (a network call); callers go through `CachedCredentialProvider`.
 public protocol CredentialProvider: Sendable {
@@ -27,7 +27,8 @@ public struct EnvironmentCredentialProvider: CredentialProvider {
 
     public func credentials() async throws -> AWSCredentials {
         guard let id = environment["AWS_ACCESS_KEY_ID"], !id.isEmpty,
-              let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty else {
+            let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty
+        else {
             throw CredentialError("AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set")
         }
         let token = environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
@@ -98,9 +99,12 @@ public struct ECSCredentialProvider: CredentialProvider {
     /// nil when the environment names no container credentials endpoint.
     public init?(environment: [String: String] = ProcessInfo.processInfo.environment, transport: any HTTPTransport) {
         if let relative = environment["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"], !relative.isEmpty,
-           let url = URL(string: "http://169.254.170.2" + relative) {
+            let url = URL(string: "http://169.254.170.2" + relative)
+        {
             self.url = url
-        } else if let full = environment["AWS_CONTAINER_CREDENTIALS_FULL_URI"], !full.isEmpty, let url = URL(string: full) {
+        } else if let full = environment["AWS_CONTAINER_CREDENTIALS_FULL_URI"], !full.isEmpty,
+            let url = URL(string: full)
+        {
             self.url = url
         } else {
             return nil
@@ -124,8 +128,12 @@ public struct ECSCredentialProvider: CredentialProvider {
         } else if let authorization {
             headers["Authorization"] = authorization
         }
-        let request = HTTPRequest(method: "GET", url: url, headers: headers,
-                                  timeouts: HTTPTimeouts(connect: .seconds(2), total: .seconds(5)))
+        let request = HTTPRequest(
+            method: "GET",
+            url: url,
+            headers: headers,
+            timeouts: HTTPTimeouts(connect: .seconds(2), total: .seconds(5))
+        )
         let response = try await transport.execute(request)
         guard response.status == 200 else {
             throw CredentialError("container credentials endpoint answered HTTP \(response.status)")
@@ -134,8 +142,12 @@ public struct ECSCredentialProvider: CredentialProvider {
             throw CredentialError("container credentials endpoint answered malformed JSON")
         }
         let expiration = answer.Expiration.flatMap { try? Date($0, strategy: .iso8601) }
-        return AWSCredentials(accessKeyID: answer.AccessKeyId, secretAccessKey: answer.SecretAccessKey,
-                              sessionToken: answer.Token, expiration: expiration)
+        return AWSCredentials(
+            accessKeyID: answer.AccessKeyId,
+            secretAccessKey: answer.SecretAccessKey,
+            sessionToken: answer.Token,
+            expiration: expiration
+        )
     }
 }
 
@@ -145,8 +157,10 @@ public struct CredentialChain: CredentialProvider {
     public init(_ providers: [any CredentialProvider]) { self.providers = providers }
 
     /// Environment, then the shared file, then the ECS task role.
-    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                transport: any HTTPTransport) -> CredentialChain {
+    public static func standard(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        transport: any HTTPTransport
+    ) -> CredentialChain {
         var providers: [any CredentialProvider] = [
             EnvironmentCredentialProvider(environment: environment),
             SharedFileCredentialProvider(environment: environment),

@@ -27,7 +27,9 @@ public struct RetryPolicy: Sendable {
     /// processing) or no connection made. Such failures are safe to retry even for sends and conditional writes.
     public static func provesRequestWasNotProcessed(_ error: any Error) -> Bool {
         if let error = error as? AWSError { return error.isThrottling }
-        if let error = error as? HTTPTransportError { return error.kind == .couldNotConnect || error.kind == .couldNotResolveHost }
+        if let error = error as? HTTPTransportError {
+            return error.kind == .couldNotConnect || error.kind == .couldNotResolveHost
+        }
         return false
     }
 

@@ -1,5 +1,5 @@
-import Synchronization
 import SigV4
+import Synchronization
 
 /// The signer for the credentials last seen, reused while they stay the same. A signer derives its signing key (four
 /// HMACs) and encodes its credential scope when first used, and keeps both; making a fresh one per request paid for

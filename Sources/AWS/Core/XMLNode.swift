@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -45,8 +46,13 @@ public final class XMLNode: Sendable {
         var stack: [Partial] = []
         var root: XMLNode?
 
-        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                    qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser,
+            didStartElement elementName: String,
+            namespaceURI: String?,
+            qualifiedName qName: String?,
+            attributes attributeDict: [String: String] = [:]
+        ) {
             stack.append(Partial(name: elementName))
         }
 
@@ -54,9 +60,18 @@ public final class XMLNode: Sendable {
             if !stack.isEmpty { stack[stack.count - 1].text += string }
         }
 
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
+        func parser(
+            _ parser: XMLParser,
+            didEndElement elementName: String,
+            namespaceURI: String?,
+            qualifiedName qName: String?
+        ) {
             guard let done = stack.popLast() else { return }
-            let node = XMLNode(name: done.name, text: done.children.isEmpty ? done.text : done.text.trimmingCharacters(in: .whitespacesAndNewlines), children: done.children)
+            let node = XMLNode(
+                name: done.name,
+                text: done.children.isEmpty ? done.text : done.text.trimmingCharacters(in: .whitespacesAndNewlines),
+                children: done.children
+            )
             if stack.isEmpty { root = node } else { stack[stack.count - 1].children.append(node) }
         }
     }

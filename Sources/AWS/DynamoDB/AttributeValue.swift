@@ -26,8 +26,13 @@ public indirect enum AttributeValue: Sendable, Equatable, Hashable, Codable {
         let container = try decoder.container(keyedBy: Key.self)
         let keys = container.allKeys
         guard keys.count == 1, let key = keys.first else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "an AttributeValue holds exactly one of S, N, B, BOOL, NULL, M, L, SS, NS, BS; found \(keys.map(\.stringValue))"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription:
+                        "an AttributeValue holds exactly one of S, N, B, BOOL, NULL, M, L, SS, NS, BS; found \(keys.map(\.stringValue))"
+                )
+            )
         }
         switch key {
         case .s: self = .s(try container.decode(String.self, forKey: key))
@@ -36,7 +41,11 @@ public indirect enum AttributeValue: Sendable, Equatable, Hashable, Codable {
         case .bool: self = .bool(try container.decode(Bool.self, forKey: key))
         case .null:
             guard try container.decode(Bool.self, forKey: key) else {
-                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "NULL must be true")
+                throw DecodingError.dataCorruptedError(
+                    forKey: key,
+                    in: container,
+                    debugDescription: "NULL must be true"
+                )
             }
             self = .null
         case .m: self = .m(try container.decode([String: AttributeValue].self, forKey: key))
@@ -73,7 +82,9 @@ public indirect enum AttributeValue: Sendable, Equatable, Hashable, Codable {
 
 extension AttributeValue: ExpressibleByStringInterpolation, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
     public init(stringLiteral value: String) { self = .s(value) }
-    public init(stringInterpolation: DefaultStringInterpolation) { self = .s(String(stringInterpolation: stringInterpolation)) }
+    public init(stringInterpolation: DefaultStringInterpolation) {
+        self = .s(String(stringInterpolation: stringInterpolation))
+    }
     public init(integerLiteral value: Int) { self = .n(String(value)) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 }

@@ -49,11 +49,15 @@ struct ItemDecoder: Decoder {
             return data as! T
         }
         if type == URL.self {
-            guard case .s(let text) = value, let url = URL(string: text) else { throw mismatch(type, expected: "S holding a URL") }
+            guard case .s(let text) = value, let url = URL(string: text) else {
+                throw mismatch(type, expected: "S holding a URL")
+            }
             return url as! T
         }
         if type == Decimal.self {
-            guard case .n(let text) = value, let number = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
+            guard case .n(let text) = value,
+                let number = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+            else {
                 throw mismatch(type, expected: "N")
             }
             return number as! T
@@ -64,7 +68,9 @@ struct ItemDecoder: Decoder {
     func date() throws -> Date {
         switch value {
         case .s(let text):
-            guard let date = DynamoDBDates.parse(text) else { throw mismatch(Date.self, expected: "S holding an ISO 8601 date") }
+            guard let date = DynamoDBDates.parse(text) else {
+                throw mismatch(Date.self, expected: "S holding an ISO 8601 date")
+            }
             return date
         case .n(let text):
             guard let seconds = Double(text) else { throw mismatch(Date.self, expected: "N") }
@@ -75,7 +81,10 @@ struct ItemDecoder: Decoder {
     }
 
     func mismatch(_ type: Any.Type, expected: String) -> DecodingError {
-        DecodingError.typeMismatch(type, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(Self.kind(value))"))
+        DecodingError.typeMismatch(
+            type,
+            .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(Self.kind(value))")
+        )
     }
 
     static func kind(_ value: AttributeValue) -> String {
@@ -110,13 +119,17 @@ struct ItemDecoder: Decoder {
         if let number = T(text) { return number }
         // "3.0" or "1E2" are valid DynamoDB spellings of integers.
         if let double = Double(text), double.rounded() == double, let number = T(exactly: double) { return number }
-        throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "N \(text) does not fit \(type)"))
+        throw DecodingError.dataCorrupted(
+            .init(codingPath: codingPath, debugDescription: "N \(text) does not fit \(type)")
+        )
     }
 
     func floating<T: BinaryFloatingPoint & LosslessStringConvertible>(_ type: T.Type) throws -> T {
         guard case .n(let text) = value else { throw mismatch(type, expected: "N") }
         guard let number = T(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "N \(text) is not a \(type)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: codingPath, debugDescription: "N \(text) is not a \(type)")
+            )
         }
         return number
     }
@@ -131,7 +144,10 @@ struct KeyedItemDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func decoder(_ key: Key) throws -> ItemDecoder {
         guard let value = map[key.stringValue] else {
-            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no attribute \(key.stringValue)"))
+            throw DecodingError.keyNotFound(
+                key,
+                .init(codingPath: codingPath, debugDescription: "no attribute \(key.stringValue)")
+            )
         }
         return ItemDecoder(value: value, codingPath: codingPath + [key])
     }
@@ -157,7 +173,10 @@ struct KeyedItemDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try decoder(key).integer(type) }
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try decoder(key).read(type) }
 
-    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+    func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type,
+        forKey key: Key
+    ) throws -> KeyedDecodingContainer<NestedKey> {
         try decoder(key).container(keyedBy: type)
     }
 
@@ -184,8 +203,13 @@ struct UnkeyedItemDecoder: UnkeyedDecodingContainer {
 
     private mutating func next() throws -> ItemDecoder {
         guard !isAtEnd else {
-            throw DecodingError.valueNotFound(AttributeValue.self, .init(codingPath: codingPath + [IndexKey(currentIndex)],
-                                                                         debugDescription: "list has only \(elements.count) elements"))
+            throw DecodingError.valueNotFound(
+                AttributeValue.self,
+                .init(
+                    codingPath: codingPath + [IndexKey(currentIndex)],
+                    debugDescription: "list has only \(elements.count) elements"
+                )
+            )
         }
         defer { currentIndex += 1 }
         return ItemDecoder(value: elements[currentIndex], codingPath: codingPath + [IndexKey(currentIndex)])
@@ -213,7 +237,9 @@ struct UnkeyedItemDecoder: UnkeyedDecodingContainer {
     mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try next().integer(type) }
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try next().read(type) }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type
+    ) throws -> KeyedDecodingContainer<NestedKey> {
         try next().container(keyedBy: type)
     }
 

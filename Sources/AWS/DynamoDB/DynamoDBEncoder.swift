@@ -24,7 +24,10 @@ public struct DynamoDBEncoder: Sendable {
     /// The item for `value`, which must encode as a keyed container (a struct or class).
     public func encode(_ value: some Encodable) throws -> [String: AttributeValue] {
         guard case .m(let item) = try encodeValue(value) else {
-            throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "a DynamoDB item must encode as a map (a struct or class)"))
+            throw EncodingError.invalidValue(
+                value,
+                .init(codingPath: [], debugDescription: "a DynamoDB item must encode as a map (a struct or class)")
+            )
         }
         return item
     }
@@ -90,7 +93,10 @@ final class EncodingNode {
 struct IndexKey: CodingKey {
     var intValue: Int?
     var stringValue: String
-    init(_ index: Int) { intValue = index; stringValue = "Index \(index)" }
+    init(_ index: Int) {
+        intValue = index
+        stringValue = "Index \(index)"
+    }
     init?(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { self.init(intValue) }
 }
@@ -136,7 +142,10 @@ struct ItemEncoder: Encoder {
 
     func number(_ value: Double, path: [any CodingKey]) throws -> AttributeValue {
         guard value.isFinite else {
-            throw EncodingError.invalidValue(value, .init(codingPath: path, debugDescription: "DynamoDB numbers must be finite"))
+            throw EncodingError.invalidValue(
+                value,
+                .init(codingPath: path, debugDescription: "DynamoDB numbers must be finite")
+            )
         }
         return .number(value)
     }
@@ -146,13 +155,19 @@ struct KeyedItemEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let encoder: ItemEncoder
     var codingPath: [any CodingKey] { encoder.codingPath }
 
-    private func put(_ value: AttributeValue, _ key: Key) { encoder.node.child(forKey: key.stringValue).content = .value(value) }
+    private func put(_ value: AttributeValue, _ key: Key) {
+        encoder.node.child(forKey: key.stringValue).content = .value(value)
+    }
 
     mutating func encodeNil(forKey key: Key) throws { put(.null, key) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { put(.bool(value), key) }
     mutating func encode(_ value: String, forKey key: Key) throws { put(.s(value), key) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { put(try encoder.number(value, path: codingPath + [key]), key) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { put(try encoder.number(Double(value), path: codingPath + [key]), key) }
+    mutating func encode(_ value: Double, forKey key: Key) throws {
+        put(try encoder.number(value, path: codingPath + [key]), key)
+    }
+    mutating func encode(_ value: Float, forKey key: Key) throws {
+        put(try encoder.number(Double(value), path: codingPath + [key]), key)
+    }
     mutating func encode(_ value: Int, forKey key: Key) throws { put(.number(value), key) }
     mutating func encode(_ value: Int8, forKey key: Key) throws { put(.number(value), key) }
     mutating func encode(_ value: Int16, forKey key: Key) throws { put(.number(value), key) }
@@ -167,14 +182,25 @@ struct KeyedItemEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
         try encoder.store(value, in: encoder.node.child(forKey: key.stringValue), key: key)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        ItemEncoder(node: encoder.node.child(forKey: key.stringValue), codingPath: codingPath + [key], options: encoder.options)
-            .container(keyedBy: keyType)
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type,
+        forKey key: Key
+    ) -> KeyedEncodingContainer<NestedKey> {
+        ItemEncoder(
+            node: encoder.node.child(forKey: key.stringValue),
+            codingPath: codingPath + [key],
+            options: encoder.options
+        )
+        .container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        ItemEncoder(node: encoder.node.child(forKey: key.stringValue), codingPath: codingPath + [key], options: encoder.options)
-            .unkeyedContainer()
+        ItemEncoder(
+            node: encoder.node.child(forKey: key.stringValue),
+            codingPath: codingPath + [key],
+            options: encoder.options
+        )
+        .unkeyedContainer()
     }
 
     mutating func superEncoder() -> any Encoder {
@@ -182,7 +208,11 @@ struct KeyedItemEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
-        ItemEncoder(node: encoder.node.child(forKey: key.stringValue), codingPath: codingPath + [key], options: encoder.options)
+        ItemEncoder(
+            node: encoder.node.child(forKey: key.stringValue),
+            codingPath: codingPath + [key],
+            options: encoder.options
+        )
     }
 }
 
@@ -198,7 +228,9 @@ struct UnkeyedItemEncoder: UnkeyedEncodingContainer {
     mutating func encode(_ value: Bool) throws { append(.bool(value)) }
     mutating func encode(_ value: String) throws { append(.s(value)) }
     mutating func encode(_ value: Double) throws { append(try encoder.number(value, path: codingPath + [nextKey])) }
-    mutating func encode(_ value: Float) throws { append(try encoder.number(Double(value), path: codingPath + [nextKey])) }
+    mutating func encode(_ value: Float) throws {
+        append(try encoder.number(Double(value), path: codingPath + [nextKey]))
+    }
     mutating func encode(_ value: Int) throws { append(.number(value)) }
     mutating func encode(_ value: Int8) throws { append(.number(value)) }
     mutating func encode(_ value: Int16) throws { append(.number(value)) }
@@ -214,7 +246,9 @@ struct UnkeyedItemEncoder: UnkeyedEncodingContainer {
         try encoder.store(value, in: encoder.node.appendChild(), key: key)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type
+    ) -> KeyedEncodingContainer<NestedKey> {
         let key = nextKey
         return ItemEncoder(node: encoder.node.appendChild(), codingPath: codingPath + [key], options: encoder.options)
             .container(keyedBy: keyType)
@@ -222,7 +256,8 @@ struct UnkeyedItemEncoder: UnkeyedEncodingContainer {
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let key = nextKey
-        return ItemEncoder(node: encoder.node.appendChild(), codingPath: codingPath + [key], options: encoder.options).unkeyedContainer()
+        return ItemEncoder(node: encoder.node.appendChild(), codingPath: codingPath + [key], options: encoder.options)
+            .unkeyedContainer()
     }
 
     mutating func superEncoder() -> any Encoder {
@@ -262,7 +297,9 @@ enum DynamoDBDates {
 
     /// ISO 8601 with or without fractional seconds.
     static func parse(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt).parse(text) { return date }
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt).parse(text) {
+            return date
+        }
         return try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(text)
     }
 }

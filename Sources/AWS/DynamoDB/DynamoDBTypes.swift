@@ -24,7 +24,12 @@ public struct DynamoDBGlobalSecondaryIndex: Sendable, Equatable {
     public var sortKey: DynamoDBKeyAttribute?
     public var projection: Projection
 
-    public init(name: String, partitionKey: DynamoDBKeyAttribute, sortKey: DynamoDBKeyAttribute? = nil, projection: Projection = .all) {
+    public init(
+        name: String,
+        partitionKey: DynamoDBKeyAttribute,
+        sortKey: DynamoDBKeyAttribute? = nil,
+        projection: Projection = .all
+    ) {
         self.name = name
         self.partitionKey = partitionKey
         self.sortKey = sortKey
@@ -39,8 +44,12 @@ public struct DynamoDBTableDefinition: Sendable, Equatable {
     public var sortKey: DynamoDBKeyAttribute?
     public var globalSecondaryIndexes: [DynamoDBGlobalSecondaryIndex]
 
-    public init(name: String, partitionKey: DynamoDBKeyAttribute, sortKey: DynamoDBKeyAttribute? = nil,
-                globalSecondaryIndexes: [DynamoDBGlobalSecondaryIndex] = []) {
+    public init(
+        name: String,
+        partitionKey: DynamoDBKeyAttribute,
+        sortKey: DynamoDBKeyAttribute? = nil,
+        globalSecondaryIndexes: [DynamoDBGlobalSecondaryIndex] = []
+    ) {
         self.name = name
         self.partitionKey = partitionKey
         self.sortKey = sortKey
@@ -50,11 +59,15 @@ public struct DynamoDBTableDefinition: Sendable, Equatable {
     /// Every key attribute of the table and its indexes, once each; a name used with two types is an error.
     func attributeDefinitions() throws -> [DynamoDBKeyAttribute] {
         var result: [DynamoDBKeyAttribute] = []
-        let all = [partitionKey, sortKey].compactMap { $0 } + globalSecondaryIndexes.flatMap { [$0.partitionKey, $0.sortKey].compactMap { $0 } }
+        let all =
+            [partitionKey, sortKey].compactMap { $0 }
+            + globalSecondaryIndexes.flatMap { [$0.partitionKey, $0.sortKey].compactMap { $0 } }
         for attribute in all {
             if let existing = result.first(where: { $0.name == attribute.name }) {
                 guard existing.type == attribute.type else {
-                    throw DynamoDBError.invalidArgument("key attribute \(attribute.name) is declared both \(existing.type.rawValue) and \(attribute.type.rawValue)")
+                    throw DynamoDBError.invalidArgument(
+                        "key attribute \(attribute.name) is declared both \(existing.type.rawValue) and \(attribute.type.rawValue)"
+                    )
                 }
             } else {
                 result.append(attribute)
@@ -100,9 +113,18 @@ public struct DynamoDBQuery: Sendable, Equatable {
     /// Not allowed on global secondary indexes.
     public var consistentRead: Bool
 
-    public init(table: String, index: String? = nil, keyCondition: String, filter: String? = nil,
-                names: [String: String] = [:], values: DynamoDBItem = [:], limit: Int? = nil,
-                exclusiveStartKey: DynamoDBItem? = nil, scanIndexForward: Bool = true, consistentRead: Bool = false) {
+    public init(
+        table: String,
+        index: String? = nil,
+        keyCondition: String,
+        filter: String? = nil,
+        names: [String: String] = [:],
+        values: DynamoDBItem = [:],
+        limit: Int? = nil,
+        exclusiveStartKey: DynamoDBItem? = nil,
+        scanIndexForward: Bool = true,
+        consistentRead: Bool = false
+    ) {
         self.table = table
         self.index = index
         self.keyCondition = keyCondition
@@ -160,7 +182,9 @@ public struct DynamoDBError: Error, Sendable, Equatable, CustomStringConvertible
         self.status = status
     }
 
-    public static func invalidArgument(_ reason: String) -> DynamoDBError { DynamoDBError(.invalidArgument, reason: reason) }
+    public static func invalidArgument(_ reason: String) -> DynamoDBError {
+        DynamoDBError(.invalidArgument, reason: reason)
+    }
 
     public static func tableNotActive(table: String, status: String) -> DynamoDBError {
         DynamoDBError(.tableNotActive, table: table, status: status)

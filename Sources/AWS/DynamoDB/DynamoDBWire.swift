@@ -7,7 +7,8 @@ struct DDBKeySchemaElement: Codable {
     var KeyType: String
 
     static func schema(_ partition: DynamoDBKeyAttribute, _ sort: DynamoDBKeyAttribute?) -> [Self] {
-        [Self(AttributeName: partition.name, KeyType: "HASH")] + (sort.map { [Self(AttributeName: $0.name, KeyType: "RANGE")] } ?? [])
+        [Self(AttributeName: partition.name, KeyType: "HASH")]
+            + (sort.map { [Self(AttributeName: $0.name, KeyType: "RANGE")] } ?? [])
     }
 }
 
@@ -34,15 +35,21 @@ struct DDBCreateTableInput: Encodable {
     init(_ definition: DynamoDBTableDefinition) throws {
         TableName = definition.name
         KeySchema = DDBKeySchemaElement.schema(definition.partitionKey, definition.sortKey)
-        AttributeDefinitions = try definition.attributeDefinitions().map { AttributeDefinition(AttributeName: $0.name, AttributeType: $0.type.rawValue) }
+        AttributeDefinitions = try definition.attributeDefinitions().map {
+            AttributeDefinition(AttributeName: $0.name, AttributeType: $0.type.rawValue)
+        }
         let indexes = definition.globalSecondaryIndexes.map { index in
-            let projection: Projection = switch index.projection {
-            case .all: Projection(ProjectionType: "ALL")
-            case .keysOnly: Projection(ProjectionType: "KEYS_ONLY")
-            case .include(let names): Projection(ProjectionType: "INCLUDE", NonKeyAttributes: names)
-            }
-            return GlobalSecondaryIndex(IndexName: index.name, KeySchema: DDBKeySchemaElement.schema(index.partitionKey, index.sortKey),
-                                        Projection: projection)
+            let projection: Projection =
+                switch index.projection {
+                case .all: Projection(ProjectionType: "ALL")
+                case .keysOnly: Projection(ProjectionType: "KEYS_ONLY")
+                case .include(let names): Projection(ProjectionType: "INCLUDE", NonKeyAttributes: names)
+                }
+            return GlobalSecondaryIndex(
+                IndexName: index.name,
+                KeySchema: DDBKeySchemaElement.schema(index.partitionKey, index.sortKey),
+                Projection: projection
+            )
         }
         GlobalSecondaryIndexes = indexes.isEmpty ? nil : indexes
     }
@@ -60,9 +67,16 @@ struct DDBTableDescriptionWire: Decodable {
     var GlobalSecondaryIndexes: [Index]?
 
     var description: DynamoDBTableDescription {
-        DynamoDBTableDescription(name: TableName, status: TableStatus, arn: TableArn, itemCount: ItemCount,
-                                 indexStatuses: Dictionary((GlobalSecondaryIndexes ?? []).map { ($0.IndexName, $0.IndexStatus ?? "ACTIVE") },
-                                                           uniquingKeysWith: { first, _ in first }))
+        DynamoDBTableDescription(
+            name: TableName,
+            status: TableStatus,
+            arn: TableArn,
+            itemCount: ItemCount,
+            indexStatuses: Dictionary(
+                (GlobalSecondaryIndexes ?? []).map { ($0.IndexName, $0.IndexStatus ?? "ACTIVE") },
+                uniquingKeysWith: { first, _ in first }
+            )
+        )
     }
 }
 

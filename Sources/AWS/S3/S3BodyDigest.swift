@@ -55,7 +55,8 @@ struct S3BodyDigest: Sendable {
     /// The size of the file at `path`, as a typed error when it cannot be read.
     static func fileSize(_ path: String) throws -> UInt64 {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = attributes[.size] as? NSNumber else {
+            let size = attributes[.size] as? NSNumber
+        else {
             throw fileError("cannot read the size of \(path)")
         }
         if let type = attributes[.type] as? FileAttributeType, type == .typeDirectory {

@@ -17,8 +17,14 @@ extension S3Client {
             payload = .bytes(body)
             headers["Content-Type"] = "application/xml"
         }
-        let request = AWSRequest(method: "PUT", url: url(bucket: bucket), headers: headers,
-                                 body: body.isEmpty ? .empty : .data(body), payload: payload, idempotent: true)
+        let request = AWSRequest(
+            method: "PUT",
+            url: url(bucket: bucket),
+            headers: headers,
+            body: body.isEmpty ? .empty : .data(body),
+            payload: payload,
+            idempotent: true
+        )
         do {
             _ = try await service.send(request)
         } catch let error as AWSError where error.code == "BucketAlreadyOwnedByYou" {
@@ -48,9 +54,15 @@ extension S3Client {
         let body = xml.data
         var headers: HTTPHeaders = [:]
         headers["Content-Type"] = "application/xml"
-        headers["Content-MD5"] = S3BodyDigest(data: body).md5Base64 // required by PutBucketCors
-        let request = AWSRequest(method: "PUT", url: url(bucket: bucket, query: [("cors", "")]), headers: headers,
-                                 body: .data(body), payload: .bytes(body), idempotent: true)
+        headers["Content-MD5"] = S3BodyDigest(data: body).md5Base64  // required by PutBucketCors
+        let request = AWSRequest(
+            method: "PUT",
+            url: url(bucket: bucket, query: [("cors", "")]),
+            headers: headers,
+            body: .data(body),
+            payload: .bytes(body),
+            idempotent: true
+        )
         _ = try await service.send(request)
     }
 
@@ -60,11 +72,13 @@ extension S3Client {
         let response = try await service.send(request)
         let root = try Self.parseXML(response.body, operation: "GetBucketCors", expectedRoot: "CORSConfiguration")
         return root.all("CORSRule").map { node in
-            S3CORSRule(allowedOrigins: node.all("AllowedOrigin").map(\.text),
-                       allowedMethods: node.all("AllowedMethod").map(\.text),
-                       allowedHeaders: node.all("AllowedHeader").map(\.text),
-                       exposeHeaders: node.all("ExposeHeader").map(\.text),
-                       maxAgeSeconds: node.value("MaxAgeSeconds").flatMap { Int($0) })
+            S3CORSRule(
+                allowedOrigins: node.all("AllowedOrigin").map(\.text),
+                allowedMethods: node.all("AllowedMethod").map(\.text),
+                allowedHeaders: node.all("AllowedHeader").map(\.text),
+                exposeHeaders: node.all("ExposeHeader").map(\.text),
+                maxAgeSeconds: node.value("MaxAgeSeconds").flatMap { Int($0) }
+            )
         }
     }
 }

@@ -3,8 +3,14 @@ import HTTPTransport
 
 extension S3Client {
     /// One page of ListObjectsV2. `maxKeys` is capped by S3 at 1000.
-    public func listObjects(bucket: String, prefix: String? = nil, delimiter: String? = nil, maxKeys: Int? = nil,
-                            continuationToken: String? = nil, startAfter: String? = nil) async throws -> S3ListPage {
+    public func listObjects(
+        bucket: String,
+        prefix: String? = nil,
+        delimiter: String? = nil,
+        maxKeys: Int? = nil,
+        continuationToken: String? = nil,
+        startAfter: String? = nil
+    ) async throws -> S3ListPage {
         var query: [(String, String)] = [("list-type", "2")]
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
         if let delimiter { query.append(("delimiter", delimiter)) }
@@ -20,8 +26,12 @@ extension S3Client {
     }
 
     /// Every page of ListObjectsV2 under `prefix`, fetched lazily as the sequence is iterated.
-    public func listObjectPages(bucket: String, prefix: String? = nil, delimiter: String? = nil,
-                                pageSize: Int? = nil) -> S3ListObjectPages {
+    public func listObjectPages(
+        bucket: String,
+        prefix: String? = nil,
+        delimiter: String? = nil,
+        pageSize: Int? = nil
+    ) -> S3ListObjectPages {
         S3ListObjectPages(client: self, bucket: bucket, prefix: prefix, delimiter: delimiter, pageSize: pageSize)
     }
 
@@ -41,9 +51,15 @@ extension S3Client {
             guard let key = node.value("Key"), let size = node.value("Size").flatMap({ Int64($0) }) else {
                 throw malformedResponse("ListObjectsV2", "<Contents> without Key or Size")
             }
-            objects.append(S3ObjectSummary(key: key, size: size, eTag: node.value("ETag"),
-                                           lastModified: node.value("LastModified").flatMap(S3Dates.parseISO8601),
-                                           storageClass: node.value("StorageClass")))
+            objects.append(
+                S3ObjectSummary(
+                    key: key,
+                    size: size,
+                    eTag: node.value("ETag"),
+                    lastModified: node.value("LastModified").flatMap(S3Dates.parseISO8601),
+                    storageClass: node.value("StorageClass")
+                )
+            )
         }
         let prefixes = root.all("CommonPrefixes").compactMap { $0.value("Prefix") }
         let truncated = root.value("IsTruncated") == "true"
@@ -52,8 +68,12 @@ extension S3Client {
             // Following a truncated listing without a token would loop on the first page forever.
             throw malformedResponse("ListObjectsV2", "IsTruncated=true without NextContinuationToken")
         }
-        return S3ListPage(objects: objects, commonPrefixes: prefixes, nextContinuationToken: truncated ? token : nil,
-                          isTruncated: truncated)
+        return S3ListPage(
+            objects: objects,
+            commonPrefixes: prefixes,
+            nextContinuationToken: truncated ? token : nil,
+            isTruncated: truncated
+        )
     }
 
     // MARK: DeleteObjects
@@ -84,15 +104,24 @@ extension S3Client {
         let body = xml.data
         var headers: HTTPHeaders = [:]
         headers["Content-Type"] = "application/xml"
-        headers["Content-MD5"] = S3BodyDigest(data: body).md5Base64 // S3 refuses DeleteObjects without it
-        let request = AWSRequest(method: "POST", url: url(bucket: bucket, query: [("delete", "")]), headers: headers,
-                                 body: .data(body), payload: .bytes(body), idempotent: true)
+        headers["Content-MD5"] = S3BodyDigest(data: body).md5Base64  // S3 refuses DeleteObjects without it
+        let request = AWSRequest(
+            method: "POST",
+            url: url(bucket: bucket, query: [("delete", "")]),
+            headers: headers,
+            body: .data(body),
+            payload: .bytes(body),
+            idempotent: true
+        )
         let response = try await service.send(request)
         let root = try Self.parseXML(response.body, operation: "DeleteObjects", expectedRoot: "DeleteResult")
         let deleted = root.all("Deleted").compactMap { $0.value("Key") }
         let failures = root.all("Error").map { node in
-            S3DeleteFailure(key: node.value("Key") ?? "", code: node.value("Code") ?? "Unknown",
-                            message: node.value("Message") ?? "")
+            S3DeleteFailure(
+                key: node.value("Key") ?? "",
+                code: node.value("Code") ?? "Unknown",
+                message: node.value("Message") ?? ""
+            )
         }
         return S3DeleteObjectsResult(deleted: deleted, failures: failures)
     }
@@ -115,9 +144,13 @@ public struct S3ListObjectPages: AsyncSequence, Sendable {
 
         public mutating func next() async throws -> S3ListPage? {
             if finished { return nil }
-            let page = try await pages.client.listObjects(bucket: pages.bucket, prefix: pages.prefix,
-                                                          delimiter: pages.delimiter, maxKeys: pages.pageSize,
-                                                          continuationToken: token)
+            let page = try await pages.client.listObjects(
+                bucket: pages.bucket,
+                prefix: pages.prefix,
+                delimiter: pages.delimiter,
+                maxKeys: pages.pageSize,
+                continuationToken: token
+            )
             if let next = page.nextContinuationToken, next != token {
                 token = next
             } else {

@@ -9,14 +9,25 @@ extension S3Client {
     public static let minPartSize: Int64 = 5 << 20
 
     /// Starts a multipart upload and answers its upload ID.
-    public func createMultipartUpload(bucket: String, key: String, contentType: String? = nil,
-                                      metadata: [String: String] = [:]) async throws -> String {
+    public func createMultipartUpload(
+        bucket: String,
+        key: String,
+        contentType: String? = nil,
+        metadata: [String: String] = [:]
+    ) async throws -> String {
         let headers = Self.objectHeaders(contentType: contentType, metadata: metadata)
-        let request = AWSRequest(method: "POST", url: url(bucket: bucket, key: key, query: [("uploads", "")]),
-                                 headers: headers, idempotent: true)
+        let request = AWSRequest(
+            method: "POST",
+            url: url(bucket: bucket, key: key, query: [("uploads", "")]),
+            headers: headers,
+            idempotent: true
+        )
         let response = try await service.send(request)
-        let root = try Self.parseXML(response.body, operation: "CreateMultipartUpload",
-                                     expectedRoot: "InitiateMultipartUploadResult")
+        let root = try Self.parseXML(
+            response.body,
+            operation: "CreateMultipartUpload",
+            expectedRoot: "InitiateMultipartUploadResult"
+        )
         guard let uploadID = root.value("UploadId"), !uploadID.isEmpty else {
             throw Self.malformedResponse("CreateMultipartUpload", "no UploadId")
         }
@@ -25,28 +36,53 @@ extension S3Client {
 
     /// Uploads `length` bytes of the file at `path` from `offset` as part `partNumber` (1…10000), streamed.
     /// The slice is read once first for its MD5 (sent as `Content-MD5`) and SHA-256 (signed as the payload hash).
-    public func uploadPart(bucket: String, key: String, uploadID: String, partNumber: Int,
-                           fileAt path: String, offset: UInt64, length: UInt64,
-                           timeouts: HTTPTimeouts? = nil) async throws -> S3CompletedPart {
+    public func uploadPart(
+        bucket: String,
+        key: String,
+        uploadID: String,
+        partNumber: Int,
+        fileAt path: String,
+        offset: UInt64,
+        length: UInt64,
+        timeouts: HTTPTimeouts? = nil
+    ) async throws -> S3CompletedPart {
         try Self.checkPartNumber(partNumber)
         let digest = try S3BodyDigest(fileAt: path, offset: offset, length: length)
         var headers: HTTPHeaders = [:]
         headers["Content-MD5"] = digest.md5Base64
-        let request = AWSRequest(method: "PUT", url: partURL(bucket: bucket, key: key, uploadID: uploadID, partNumber: partNumber),
-                                 headers: headers, body: .file(path: path, offset: offset, length: length),
-                                 payload: .sha256Hex(digest.sha256Hex), idempotent: true, timeouts: timeouts)
+        let request = AWSRequest(
+            method: "PUT",
+            url: partURL(bucket: bucket, key: key, uploadID: uploadID, partNumber: partNumber),
+            headers: headers,
+            body: .file(path: path, offset: offset, length: length),
+            payload: .sha256Hex(digest.sha256Hex),
+            idempotent: true,
+            timeouts: timeouts
+        )
         return try Self.completedPart(partNumber, try await service.send(request))
     }
 
     /// Uploads `data` as part `partNumber`.
-    public func uploadPart(bucket: String, key: String, uploadID: String, partNumber: Int,
-                           data: Data, timeouts: HTTPTimeouts? = nil) async throws -> S3CompletedPart {
+    public func uploadPart(
+        bucket: String,
+        key: String,
+        uploadID: String,
+        partNumber: Int,
+        data: Data,
+        timeouts: HTTPTimeouts? = nil
+    ) async throws -> S3CompletedPart {
         try Self.checkPartNumber(partNumber)
         var headers: HTTPHeaders = [:]
         headers["Content-MD5"] = S3BodyDigest(data: data).md5Base64
-        let request = AWSRequest(method: "PUT", url: partURL(bucket: bucket, key: key, uploadID: uploadID, partNumber: partNumber),
-                                 headers: headers, body: .data(data), payload: .bytes(data), idempotent: true,
-                                 timeouts: timeouts)
+        let request = AWSRequest(
+            method: "PUT",
+            url: partURL(bucket: bucket, key: key, uploadID: uploadID, partNumber: partNumber),
+            headers: headers,
+            body: .data(data),
+            payload: .bytes(data),
+            idempotent: true,
+            timeouts: timeouts
+        )
         return try Self.completedPart(partNumber, try await service.send(request))
     }
 
@@ -55,8 +91,12 @@ extension S3Client {
     /// S3 may answer 200 and then report failure in the body (it keeps the connection alive with whitespace while
     /// assembling); that `<Error>` becomes a thrown `AWSError`, retried like any other when it is retryable.
     @discardableResult
-    public func completeMultipartUpload(bucket: String, key: String, uploadID: String,
-                                        parts: [S3CompletedPart]) async throws -> S3PutResult {
+    public func completeMultipartUpload(
+        bucket: String,
+        key: String,
+        uploadID: String,
+        parts: [S3CompletedPart]
+    ) async throws -> S3PutResult {
         guard !parts.isEmpty else { throw Self.invalidArgument("CompleteMultipartUpload needs at least one part") }
         var xml = S3XMLWriter()
         xml.open("CompleteMultipartUpload", namespace: true)
@@ -70,19 +110,30 @@ extension S3Client {
         let body = xml.data
         var headers: HTTPHeaders = [:]
         headers["Content-Type"] = "application/xml"
-        let request = AWSRequest(method: "POST", url: url(bucket: bucket, key: key, query: [("uploadId", uploadID)]),
-                                 headers: headers, body: .data(body), payload: .bytes(body), idempotent: true)
+        let request = AWSRequest(
+            method: "POST",
+            url: url(bucket: bucket, key: key, query: [("uploadId", uploadID)]),
+            headers: headers,
+            body: .data(body),
+            payload: .bytes(body),
+            idempotent: true
+        )
         var attempt = 0
         while true {
             let response = try await service.send(request)
             do {
-                let root = try Self.parseXML(response.body, operation: "CompleteMultipartUpload",
-                                             expectedRoot: "CompleteMultipartUploadResult",
-                                             // moto names the root after the action; S3 documents `…Result`.
-                                             alternativeRoot: "CompleteMultipartUploadResponse")
-                return S3PutResult(eTag: root.value("ETag") ?? response.headers["ETag"] ?? "",
-                                   versionID: response.headers["x-amz-version-id"],
-                                   checksumSHA256: root.value("ChecksumSHA256"))
+                let root = try Self.parseXML(
+                    response.body,
+                    operation: "CompleteMultipartUpload",
+                    expectedRoot: "CompleteMultipartUploadResult",
+                    // moto names the root after the action; S3 documents `…Result`.
+                    alternativeRoot: "CompleteMultipartUploadResponse"
+                )
+                return S3PutResult(
+                    eTag: root.value("ETag") ?? response.headers["ETag"] ?? "",
+                    versionID: response.headers["x-amz-version-id"],
+                    checksumSHA256: root.value("ChecksumSHA256")
+                )
             } catch let error as AWSError where error.isRetryable && attempt + 1 < service.retry.maxAttempts {
                 attempt += 1
                 try await Task.sleep(for: service.retry.delay(afterAttempt: attempt - 1))
@@ -92,13 +143,21 @@ extension S3Client {
 
     /// Abandons an upload and frees its parts.
     public func abortMultipartUpload(bucket: String, key: String, uploadID: String) async throws {
-        let request = AWSRequest(method: "DELETE", url: url(bucket: bucket, key: key, query: [("uploadId", uploadID)]),
-                                 idempotent: true)
+        let request = AWSRequest(
+            method: "DELETE",
+            url: url(bucket: bucket, key: key, query: [("uploadId", uploadID)]),
+            idempotent: true
+        )
         _ = try await service.send(request)
     }
 
     /// Every part uploaded so far, following ListParts' pagination.
-    public func listParts(bucket: String, key: String, uploadID: String, pageSize: Int? = nil) async throws -> [S3UploadedPart] {
+    public func listParts(
+        bucket: String,
+        key: String,
+        uploadID: String,
+        pageSize: Int? = nil
+    ) async throws -> [S3UploadedPart] {
         var parts: [S3UploadedPart] = []
         var marker: String?
         while true {
@@ -107,15 +166,24 @@ extension S3Client {
             if let marker { query.append(("part-number-marker", marker)) }
             let request = AWSRequest(method: "GET", url: url(bucket: bucket, key: key, query: query), idempotent: true)
             let response = try await service.send(request)
-            let root = try Self.parseXML(response.body, operation: "ListParts", expectedRoot: "ListPartsResult",
-                                         alternativeRoot: "ListPartsResponse") // moto's name for it
+            let root = try Self.parseXML(
+                response.body,
+                operation: "ListParts",
+                expectedRoot: "ListPartsResult",
+                alternativeRoot: "ListPartsResponse"
+            )  // moto's name for it
             for node in root.all("Part") {
                 guard let number = node.value("PartNumber").flatMap({ Int($0) }), let eTag = node.value("ETag") else {
                     throw Self.malformedResponse("ListParts", "<Part> without PartNumber or ETag")
                 }
-                parts.append(S3UploadedPart(partNumber: number, eTag: eTag,
-                                            size: node.value("Size").flatMap { Int64($0) } ?? 0,
-                                            lastModified: node.value("LastModified").flatMap(S3Dates.parseISO8601)))
+                parts.append(
+                    S3UploadedPart(
+                        partNumber: number,
+                        eTag: eTag,
+                        size: node.value("Size").flatMap { Int64($0) } ?? 0,
+                        lastModified: node.value("LastModified").flatMap(S3Dates.parseISO8601)
+                    )
+                )
             }
             guard root.value("IsTruncated") == "true" else { return parts }
             guard let next = root.value("NextPartNumberMarker"), !next.isEmpty, next != marker else {

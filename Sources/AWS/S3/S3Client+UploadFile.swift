@@ -16,19 +16,42 @@ extension S3Client {
     /// rethrown, so no orphan parts keep costing storage. `partSize` grows if the file would need more than
     /// 10 000 parts, and never goes below S3's 5 MiB minimum.
     @discardableResult
-    public func uploadFile(path: String, bucket: String, key: String, contentType: String? = nil,
-                           metadata: [String: String] = [:], partSize: Int64 = 16 << 20,
-                           concurrency: Int = 4) async throws -> FileUploadResult {
+    public func uploadFile(
+        path: String,
+        bucket: String,
+        key: String,
+        contentType: String? = nil,
+        metadata: [String: String] = [:],
+        partSize: Int64 = 16 << 20,
+        concurrency: Int = 4
+    ) async throws -> FileUploadResult {
         let size = try S3BodyDigest.fileSize(path)
         let plan = Self.partPlan(size: size, partSize: partSize)
         if plan.count <= 1 {
-            let put = try await putObject(bucket: bucket, key: key, fileAt: path, contentType: contentType, metadata: metadata)
+            let put = try await putObject(
+                bucket: bucket,
+                key: key,
+                fileAt: path,
+                contentType: contentType,
+                metadata: metadata
+            )
             return FileUploadResult(eTag: put.eTag, versionID: put.versionID, size: size, partCount: 0)
         }
-        let uploadID = try await createMultipartUpload(bucket: bucket, key: key, contentType: contentType, metadata: metadata)
+        let uploadID = try await createMultipartUpload(
+            bucket: bucket,
+            key: key,
+            contentType: contentType,
+            metadata: metadata
+        )
         do {
-            let parts = try await uploadParts(plan, path: path, bucket: bucket, key: key, uploadID: uploadID,
-                                              concurrency: max(1, concurrency))
+            let parts = try await uploadParts(
+                plan,
+                path: path,
+                bucket: bucket,
+                key: key,
+                uploadID: uploadID,
+                concurrency: max(1, concurrency)
+            )
             let done = try await completeMultipartUpload(bucket: bucket, key: key, uploadID: uploadID, parts: parts)
             return FileUploadResult(eTag: done.eTag, versionID: done.versionID, size: size, partCount: parts.count)
         } catch {
@@ -49,8 +72,14 @@ extension S3Client {
         }
     }
 
-    private func uploadParts(_ plan: [(offset: UInt64, length: UInt64)], path: String, bucket: String, key: String,
-                             uploadID: String, concurrency: Int) async throws -> [S3CompletedPart] {
+    private func uploadParts(
+        _ plan: [(offset: UInt64, length: UInt64)],
+        path: String,
+        bucket: String,
+        key: String,
+        uploadID: String,
+        concurrency: Int
+    ) async throws -> [S3CompletedPart] {
         try await withThrowingTaskGroup(of: S3CompletedPart.self) { group in
             var parts: [S3CompletedPart] = []
             parts.reserveCapacity(plan.count)
@@ -60,8 +89,15 @@ extension S3Client {
                 let slice = plan[next]
                 next += 1
                 group.addTask {
-                    try await uploadPart(bucket: bucket, key: key, uploadID: uploadID, partNumber: number,
-                                         fileAt: path, offset: slice.offset, length: slice.length)
+                    try await uploadPart(
+                        bucket: bucket,
+                        key: key,
+                        uploadID: uploadID,
+                        partNumber: number,
+                        fileAt: path,
+                        offset: slice.offset,
+                        length: slice.length
+                    )
                 }
             }
             while next < min(concurrency, plan.count) { startNext() }

@@ -36,7 +36,8 @@ public struct S3Client: Sendable {
     func usesPathStyle(for bucket: String) -> Bool {
         if configuration.s3UsesPathStyle { return true }
         let allowed = bucket.utf8.allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                 || byte == UInt8(ascii: "-")
         }
         return !(allowed && (3...63).contains(bucket.utf8.count))
@@ -51,13 +52,23 @@ public struct S3Client: Sendable {
 
     /// A 2xx answer whose body is not what S3 documents.
     static func malformedResponse(_ operation: String, _ detail: String) -> AWSError {
-        AWSError(code: "MalformedResponse", message: "\(operation) answered a body we cannot read: \(detail)",
-                 status: 200, isRetryable: false, service: "s3")
+        AWSError(
+            code: "MalformedResponse",
+            message: "\(operation) answered a body we cannot read: \(detail)",
+            status: 200,
+            isRetryable: false,
+            service: "s3"
+        )
     }
 
     /// Parses a 2xx XML answer; garbage becomes a typed `MalformedResponse`, and an `<Error>` document
     /// (S3 sends those with 200 for CompleteMultipartUpload and CopyObject) becomes the error it describes.
-    static func parseXML(_ body: Data, operation: String, expectedRoot: String, alternativeRoot: String? = nil) throws -> XMLNode {
+    static func parseXML(
+        _ body: Data,
+        operation: String,
+        expectedRoot: String,
+        alternativeRoot: String? = nil
+    ) throws -> XMLNode {
         let root: XMLNode
         do {
             root = try XMLNode.parse(body)
@@ -65,8 +76,13 @@ public struct S3Client: Sendable {
             throw malformedResponse(operation, "\(error)")
         }
         if root.name == "Error" {
-            throw AWSError(code: root.value("Code") ?? "InternalError", message: root.value("Message") ?? "\(operation) failed",
-                           requestID: root.value("RequestId"), status: 200, service: "s3")
+            throw AWSError(
+                code: root.value("Code") ?? "InternalError",
+                message: root.value("Message") ?? "\(operation) failed",
+                requestID: root.value("RequestId"),
+                status: 200,
+                service: "s3"
+            )
         }
         guard root.name == expectedRoot || root.name == alternativeRoot else {
             throw malformedResponse(operation, "root element <\(root.name)>, expected <\(expectedRoot)>")

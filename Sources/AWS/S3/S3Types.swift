@@ -120,8 +120,13 @@ public struct S3CORSRule: Sendable, Equatable {
     public var exposeHeaders: [String]
     public var maxAgeSeconds: Int?
 
-    public init(allowedOrigins: [String], allowedMethods: [String], allowedHeaders: [String] = ["*"],
-                exposeHeaders: [String] = ["ETag"], maxAgeSeconds: Int? = 3000) {
+    public init(
+        allowedOrigins: [String],
+        allowedMethods: [String],
+        allowedHeaders: [String] = ["*"],
+        exposeHeaders: [String] = ["ETag"],
+        maxAgeSeconds: Int? = 3000
+    ) {
         self.allowedOrigins = allowedOrigins
         self.allowedMethods = allowedMethods
         self.allowedHeaders = allowedHeaders
@@ -143,7 +148,9 @@ enum S3Dates {
 
     /// ISO 8601 in XML bodies, with or without fractional seconds.
     static func parseISO8601(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
+            return date
+        }
         return try? Date(text, strategy: Date.ISO8601FormatStyle())
     }
 }

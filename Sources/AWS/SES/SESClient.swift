@@ -24,9 +24,18 @@ public struct SESClient: Sendable {
     /// - Throws: `SESError`.
     @discardableResult
     public func sendEmail(_ email: SESEmail) async throws(SESError) -> String {
-        let answer: SESSendEmailOutput = try await post("/v2/email/outbound-emails", SESSendEmailInput(email), idempotent: false)
+        let answer: SESSendEmailOutput = try await post(
+            "/v2/email/outbound-emails",
+            SESSendEmailInput(email),
+            idempotent: false
+        )
         guard let id = answer.MessageId, !id.isEmpty else {
-            throw SESError(.malformedResponse, code: "MalformedResponse", message: "SendEmail answered no MessageId", status: 200)
+            throw SESError(
+                .malformedResponse,
+                code: "MalformedResponse",
+                message: "SendEmail answered no MessageId",
+                status: 200
+            )
         }
         return id
     }
@@ -35,23 +44,37 @@ public struct SESClient: Sendable {
     /// that must be followed; moto counts it verified at once. An identity that exists already is not an error.
     public func createEmailIdentity(_ address: String) async throws(SESError) {
         do {
-            let _: SESEmptyOutput = try await post("/v2/email/identities", SESCreateEmailIdentityInput(EmailIdentity: address), idempotent: true)
-        } catch where error.code == "AlreadyExistsException" {
+            let _: SESEmptyOutput = try await post(
+                "/v2/email/identities",
+                SESCreateEmailIdentityInput(EmailIdentity: address),
+                idempotent: true
+            )
+        } catch  where error.code == "AlreadyExistsException" {
             return
         }
     }
 
-    private func post<Input: Encodable, Output: Decodable>(_ path: String, _ input: Input, idempotent: Bool) async throws(SESError) -> Output {
+    private func post<Input: Encodable, Output: Decodable>(
+        _ path: String,
+        _ input: Input,
+        idempotent: Bool
+    ) async throws(SESError) -> Output {
         let body: Data
         do { body = try JSONEncoder().encode(input) } catch {
             throw SESError(.refused, code: "EncodingFailed", message: "\(error)", status: 0)
         }
         var headers: HTTPHeaders = [:]
         headers["Content-Type"] = "application/json"
-        let request = AWSRequest(method: "POST", url: AWSServiceClient.url(base: client.endpoint, encodedPath: path), headers: headers,
-                                 body: .data(body), payload: .bytes(body), idempotent: idempotent,
-                                 // A mail is never worth holding a worker: an SES that does not answer in 15 s is down.
-                                 timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(15)))
+        let request = AWSRequest(
+            method: "POST",
+            url: AWSServiceClient.url(base: client.endpoint, encodedPath: path),
+            headers: headers,
+            body: .data(body),
+            payload: .bytes(body),
+            idempotent: idempotent,
+            // A mail is never worth holding a worker: an SES that does not answer in 15 s is down.
+            timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(15))
+        )
         let answer: Data
         do {
             answer = try await client.send(request).body
@@ -63,7 +86,12 @@ public struct SESClient: Sendable {
         do {
             return try JSONDecoder().decode(Output.self, from: answer.isEmpty ? Data("{}".utf8) : answer)
         } catch {
-            throw SESError(.malformedResponse, code: "MalformedResponse", message: "\(path) answered JSON that does not decode: \(error)", status: 200)
+            throw SESError(
+                .malformedResponse,
+                code: "MalformedResponse",
+                message: "\(path) answered JSON that does not decode: \(error)",
+                status: 200
+            )
         }
     }
 }

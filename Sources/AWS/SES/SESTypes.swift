@@ -30,10 +30,19 @@ struct SESContentText: Encodable {
 
 struct SESSendEmailInput: Encodable {
     struct DestinationShape: Encodable { let ToAddresses: [String] }
-    struct BodyShape: Encodable { let Text: SESContentText; let Html: SESContentText }
-    struct SimpleShape: Encodable { let Subject: SESContentText; let Body: BodyShape }
+    struct BodyShape: Encodable {
+        let Text: SESContentText
+        let Html: SESContentText
+    }
+    struct SimpleShape: Encodable {
+        let Subject: SESContentText
+        let Body: BodyShape
+    }
     struct ContentShape: Encodable { let Simple: SimpleShape }
-    struct TagShape: Encodable { let Name: String; let Value: String }
+    struct TagShape: Encodable {
+        let Name: String
+        let Value: String
+    }
 
     let FromEmailAddress: String
     let Destination: DestinationShape
@@ -43,9 +52,15 @@ struct SESSendEmailInput: Encodable {
     init(_ email: SESEmail) {
         FromEmailAddress = email.from
         Destination = DestinationShape(ToAddresses: email.to)
-        Content = ContentShape(Simple: SimpleShape(Subject: SESContentText(Data: email.subject),
-                                                   Body: BodyShape(Text: SESContentText(Data: email.text), Html: SESContentText(Data: email.html))))
-        EmailTags = email.tags.isEmpty ? nil : email.tags.sorted { $0.key < $1.key }.map { TagShape(Name: $0.key, Value: $0.value) }
+        Content = ContentShape(
+            Simple: SimpleShape(
+                Subject: SESContentText(Data: email.subject),
+                Body: BodyShape(Text: SESContentText(Data: email.text), Html: SESContentText(Data: email.html))
+            )
+        )
+        EmailTags =
+            email.tags.isEmpty
+            ? nil : email.tags.sorted { $0.key < $1.key }.map { TagShape(Name: $0.key, Value: $0.value) }
     }
 }
 

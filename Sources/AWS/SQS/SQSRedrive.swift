@@ -31,9 +31,14 @@ public struct SQSRedrive: Sendable {
         /// How often a server-side move task's progress is read.
         public var moveTaskPollInterval: Duration
 
-        public init(maxMessages: Int? = nil, visibilityTimeout: Int = 60, waitTimeSeconds: Int = 1,
-                    preferMoveTask: Bool = true, markerAttribute: String = "lectern-redrive-id",
-                    moveTaskPollInterval: Duration = .seconds(1)) {
+        public init(
+            maxMessages: Int? = nil,
+            visibilityTimeout: Int = 60,
+            waitTimeSeconds: Int = 1,
+            preferMoveTask: Bool = true,
+            markerAttribute: String = "lectern-redrive-id",
+            moveTaskPollInterval: Duration = .seconds(1)
+        ) {
             self.maxMessages = maxMessages
             self.visibilityTimeout = visibilityTimeout
             self.waitTimeSeconds = waitTimeSeconds
@@ -48,14 +53,21 @@ public struct SQSRedrive: Sendable {
         public var moved: Int
         /// Messages the target refused; they stay in the DLQ (visible again after the visibility timeout).
         public var sendFailed: Int
-        /// Messages sent but not deleted from the DLQ: they will be redriven again (a duplicate with the same redrive id).
+        /// Messages sent but not deleted from the DLQ: they will be redriven again (a duplicate with the same redrive
+        /// id).
         public var deleteFailed: Int
         /// True when SQS's server-side move task did the work (then only `moved` is known, and approximately).
         public var usedMoveTask: Bool
         /// True when the task was cancelled before the DLQ was empty.
         public var cancelled: Bool
 
-        public init(moved: Int = 0, sendFailed: Int = 0, deleteFailed: Int = 0, usedMoveTask: Bool = false, cancelled: Bool = false) {
+        public init(
+            moved: Int = 0,
+            sendFailed: Int = 0,
+            deleteFailed: Int = 0,
+            usedMoveTask: Bool = false,
+            cancelled: Bool = false
+        ) {
             self.moved = moved
             self.sendFailed = sendFailed
             self.deleteFailed = deleteFailed
@@ -83,10 +95,13 @@ public struct SQSRedrive: Sendable {
             throw SQSError.invalidArgument("maxMessages \(maxMessages) is negative")
         }
         guard (0...SQSLimits.maxVisibilityTimeoutSeconds).contains(options.visibilityTimeout) else {
-            throw SQSError.invalidArgument("visibilityTimeout \(options.visibilityTimeout) is outside 0…\(SQSLimits.maxVisibilityTimeoutSeconds)")
+            throw SQSError.invalidArgument(
+                "visibilityTimeout \(options.visibilityTimeout) is outside 0…\(SQSLimits.maxVisibilityTimeoutSeconds)"
+            )
         }
         if options.preferMoveTask, options.maxMessages == nil, afterSend == nil,
-           let result = try await runMoveTask(from: dlqURL, to: targetURL) {
+            let result = try await runMoveTask(from: dlqURL, to: targetURL)
+        {
             return result
         }
         return try await runClientSide(from: dlqURL, to: targetURL)
@@ -112,15 +127,24 @@ public struct SQSRedrive: Sendable {
                 let moved = try? await client.listMessageMoveTasks(sourceArn: sourceArn).first?.messagesMoved
                 return Result(moved: moved ?? 0, usedMoveTask: true, cancelled: true)
             }
-            guard let task = try await client.listMessageMoveTasks(sourceArn: sourceArn).first(where: { $0.taskHandle == handle || $0.taskHandle == nil }) else {
+            guard
+                let task = try await client.listMessageMoveTasks(sourceArn: sourceArn).first(where: {
+                    $0.taskHandle == handle || $0.taskHandle == nil
+                })
+            else {
                 continue
             }
             switch task.status {
             case "RUNNING", "CANCELLING":
                 continue
             case "FAILED":
-                throw AWSError(code: "MessageMoveTaskFailed", message: task.failureReason ?? "the move task failed",
-                               status: 200, isRetryable: false, service: "sqs")
+                throw AWSError(
+                    code: "MessageMoveTaskFailed",
+                    message: task.failureReason ?? "the move task failed",
+                    status: 200,
+                    isRetryable: false,
+                    service: "sqs"
+                )
             default:
                 return Result(moved: task.messagesMoved, usedMoveTask: true, cancelled: task.status == "CANCELLED")
             }
@@ -131,8 +155,10 @@ public struct SQSRedrive: Sendable {
     /// thing: an unknown operation, a source queue that is not anyone's DLQ, or moto's bare HTTP 500 for actions it
     /// has not implemented (an HTML page without a request id, unlike a real AWS 500).
     static func isMoveTaskUnavailable(_ error: AWSError) -> Bool {
-        let codes: Set<String> = ["UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", "UnknownOperationException",
-                                  "InvalidAction", "NotImplemented", "InvalidParameterValue", "AWS.SimpleQueueService.InvalidParameterValue"]
+        let codes: Set<String> = [
+            "UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", "UnknownOperationException",
+            "InvalidAction", "NotImplemented", "InvalidParameterValue", "AWS.SimpleQueueService.InvalidParameterValue",
+        ]
         if codes.contains(error.code) || error.status == 501 { return true }
         return error.status == 500 && error.requestID == nil
     }
@@ -147,10 +173,14 @@ public struct SQSRedrive: Sendable {
             if wanted <= 0 { break }
             let messages: [SQSMessage]
             do {
-                messages = try await client.receiveMessages(dlqURL, maxMessages: min(wanted, SQSClient.maxBatchSize),
-                                                            waitTimeSeconds: options.waitTimeSeconds,
-                                                            visibilityTimeout: options.visibilityTimeout,
-                                                            systemAttributes: ["MessageGroupId"], messageAttributes: ["All"])
+                messages = try await client.receiveMessages(
+                    dlqURL,
+                    maxMessages: min(wanted, SQSClient.maxBatchSize),
+                    waitTimeSeconds: options.waitTimeSeconds,
+                    visibilityTimeout: options.visibilityTimeout,
+                    systemAttributes: ["MessageGroupId"],
+                    messageAttributes: ["All"]
+                )
             } catch is CancellationError {
                 break
             }
@@ -170,15 +200,24 @@ public struct SQSRedrive: Sendable {
         return totals
     }
 
-    private func moveBatch(_ messages: [SQSMessage], to targetURL: String, from dlqURL: String, targetIsFIFO: Bool) async throws -> Result {
+    private func moveBatch(
+        _ messages: [SQSMessage],
+        to targetURL: String,
+        from dlqURL: String,
+        targetIsFIFO: Bool
+    ) async throws -> Result {
         let entries = messages.enumerated().map { index, message in
             var attributes = message.messageAttributes
             if attributes.count < 10 || attributes[options.markerAttribute] != nil {
                 attributes[options.markerAttribute] = .string(message.messageID)
             }
-            return SQSSendEntry(id: "m\(index)", body: message.body, messageAttributes: attributes,
-                                messageGroupID: targetIsFIFO ? (message.attributes["MessageGroupId"] ?? "redrive") : nil,
-                                messageDeduplicationID: targetIsFIFO ? message.messageID : nil)
+            return SQSSendEntry(
+                id: "m\(index)",
+                body: message.body,
+                messageAttributes: attributes,
+                messageGroupID: targetIsFIFO ? (message.attributes["MessageGroupId"] ?? "redrive") : nil,
+                messageDeduplicationID: targetIsFIFO ? message.messageID : nil
+            )
         }
         var sentIDs: Set<String> = []
         var sendError: (any Error)?
@@ -199,7 +238,9 @@ public struct SQSRedrive: Sendable {
             if let sendError { throw sendError }
             return outcome
         }
-        let deletes = sentMessages.map { SQSReceiptEntry(id: entries[$0].id, receiptHandle: messages[$0].receiptHandle) }
+        let deletes = sentMessages.map {
+            SQSReceiptEntry(id: entries[$0].id, receiptHandle: messages[$0].receiptHandle)
+        }
         do {
             let deleted = try await client.deleteMessageBatch(dlqURL, entries: deletes)
             outcome.moved = deleted.successful.count
@@ -233,9 +274,10 @@ public struct SQSRedrive: Sendable {
 
     /// What SQS counts against the size limit: the body plus every attribute's name, type and value.
     static func payloadSize(_ entry: SQSSendEntry) -> Int {
-        entry.body.utf8.count + entry.messageAttributes.reduce(0) { total, attribute in
-            total + attribute.key.utf8.count + attribute.value.dataType.utf8.count
-                + (attribute.value.stringValue?.utf8.count ?? 0) + (attribute.value.binaryValue?.count ?? 0)
-        }
+        entry.body.utf8.count
+            + entry.messageAttributes.reduce(0) { total, attribute in
+                total + attribute.key.utf8.count + attribute.value.dataType.utf8.count
+                    + (attribute.value.stringValue?.utf8.count ?? 0) + (attribute.value.binaryValue?.count ?? 0)
+            }
     }
 }

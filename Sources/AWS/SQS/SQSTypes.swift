@@ -32,8 +32,14 @@ public struct SQSMessage: Sendable, Equatable {
     public var attributes: [String: String]
     public var messageAttributes: [String: SQSMessageAttributeValue]
 
-    public init(messageID: String, receiptHandle: String, body: String, md5OfBody: String,
-                attributes: [String: String] = [:], messageAttributes: [String: SQSMessageAttributeValue] = [:]) {
+    public init(
+        messageID: String,
+        receiptHandle: String,
+        body: String,
+        md5OfBody: String,
+        attributes: [String: String] = [:],
+        messageAttributes: [String: SQSMessageAttributeValue] = [:]
+    ) {
         self.messageID = messageID
         self.receiptHandle = receiptHandle
         self.body = body
@@ -77,8 +83,11 @@ public struct SQSRedrivePolicy: Sendable, Equatable, Codable {
         } else if let text = try? container.decode(String.self, forKey: .maxReceiveCount), let number = Int(text) {
             maxReceiveCount = number
         } else {
-            throw DecodingError.dataCorruptedError(forKey: .maxReceiveCount, in: container,
-                                                   debugDescription: "maxReceiveCount is neither a number nor a numeric string")
+            throw DecodingError.dataCorruptedError(
+                forKey: .maxReceiveCount,
+                in: container,
+                debugDescription: "maxReceiveCount is neither a number nor a numeric string"
+            )
         }
     }
 
@@ -105,8 +114,14 @@ public struct SQSQueueSettings: Sendable, Equatable {
     public var redrivePolicy: SQSRedrivePolicy?
     public var other: [String: String]
 
-    public init(visibilityTimeout: Int? = nil, messageRetentionPeriod: Int? = nil, receiveMessageWaitTimeSeconds: Int? = nil,
-                delaySeconds: Int? = nil, redrivePolicy: SQSRedrivePolicy? = nil, other: [String: String] = [:]) {
+    public init(
+        visibilityTimeout: Int? = nil,
+        messageRetentionPeriod: Int? = nil,
+        receiveMessageWaitTimeSeconds: Int? = nil,
+        delaySeconds: Int? = nil,
+        redrivePolicy: SQSRedrivePolicy? = nil,
+        other: [String: String] = [:]
+    ) {
         self.visibilityTimeout = visibilityTimeout
         self.messageRetentionPeriod = messageRetentionPeriod
         self.receiveMessageWaitTimeSeconds = receiveMessageWaitTimeSeconds
@@ -119,7 +134,9 @@ public struct SQSQueueSettings: Sendable, Equatable {
         var result = other
         if let visibilityTimeout { result["VisibilityTimeout"] = String(visibilityTimeout) }
         if let messageRetentionPeriod { result["MessageRetentionPeriod"] = String(messageRetentionPeriod) }
-        if let receiveMessageWaitTimeSeconds { result["ReceiveMessageWaitTimeSeconds"] = String(receiveMessageWaitTimeSeconds) }
+        if let receiveMessageWaitTimeSeconds {
+            result["ReceiveMessageWaitTimeSeconds"] = String(receiveMessageWaitTimeSeconds)
+        }
         if let delaySeconds { result["DelaySeconds"] = String(delaySeconds) }
         if let redrivePolicy { result["RedrivePolicy"] = redrivePolicy.attributeValue }
         return result
@@ -154,8 +171,14 @@ public struct SQSSendEntry: Sendable, Equatable {
     public var messageGroupID: String?
     public var messageDeduplicationID: String?
 
-    public init(id: String, body: String, delaySeconds: Int? = nil, messageAttributes: [String: SQSMessageAttributeValue] = [:],
-                messageGroupID: String? = nil, messageDeduplicationID: String? = nil) {
+    public init(
+        id: String,
+        body: String,
+        delaySeconds: Int? = nil,
+        messageAttributes: [String: SQSMessageAttributeValue] = [:],
+        messageGroupID: String? = nil,
+        messageDeduplicationID: String? = nil
+    ) {
         self.id = id
         self.body = body
         self.delaySeconds = delaySeconds
@@ -241,7 +264,13 @@ public struct SQSError: Error, Sendable, Equatable, CustomStringConvertible {
     /// For `invalidArgument`: what was wrong.
     public let reason: String?
 
-    private init(_ kind: Kind, messageID: String? = nil, expected: String? = nil, actual: String? = nil, reason: String? = nil) {
+    private init(
+        _ kind: Kind,
+        messageID: String? = nil,
+        expected: String? = nil,
+        actual: String? = nil,
+        reason: String? = nil
+    ) {
         self.kind = kind
         self.messageID = messageID
         self.expectedMD5 = expected

@@ -28,11 +28,22 @@ public struct TranscribeClient: Sendable {
         case alreadyExists
     }
 
-    private func call<Input: Encodable, Output: Decodable>(_ operation: String, _ input: Input, _ output: Output.Type) async throws -> Output {
-        try await client.json(target: "Transcribe.\(operation)", input: input, output: output, idempotent: true, jsonVersion: "1.1")
+    private func call<Input: Encodable, Output: Decodable>(
+        _ operation: String,
+        _ input: Input,
+        _ output: Output.Type
+    ) async throws -> Output {
+        try await client.json(
+            target: "Transcribe.\(operation)",
+            input: input,
+            output: output,
+            idempotent: true,
+            jsonVersion: "1.1"
+        )
     }
 
-    /// Starts the job. Throws `AWSError` for what Transcribe refuses (`BadRequestException`, `LimitExceededException`…).
+    /// Starts the job. Throws `AWSError` for what Transcribe refuses (`BadRequestException`,
+    /// `LimitExceededException`…).
     @discardableResult
     public func startTranscriptionJob(_ request: TranscriptionJobRequest) async throws -> StartOutcome {
         do {
@@ -46,21 +57,42 @@ public struct TranscribeClient: Sendable {
     /// The job as it stands. Throws `AWSError` with code `BadRequestException` when there is no such job (Transcribe
     /// answers a missing job that way, not with a 404).
     public func transcriptionJob(named name: String) async throws -> TranscriptionJob {
-        let job = try await call("GetTranscriptionJob", TranscribeJobNameInput(TranscriptionJobName: name), TranscribeJobOutput.self)
-            .TranscriptionJob
+        let job = try await call(
+            "GetTranscriptionJob",
+            TranscribeJobNameInput(TranscriptionJobName: name),
+            TranscribeJobOutput.self
+        )
+        .TranscriptionJob
         guard let status = TranscriptionJob.Status(rawValue: job.TranscriptionJobStatus) else {
-            throw AWSError(code: "MalformedResponse", message: "GetTranscriptionJob answered status \(job.TranscriptionJobStatus)",
-                           status: 200, isRetryable: false, service: client.service.rawValue)
+            throw AWSError(
+                code: "MalformedResponse",
+                message: "GetTranscriptionJob answered status \(job.TranscriptionJobStatus)",
+                status: 200,
+                isRetryable: false,
+                service: client.service.rawValue
+            )
         }
-        return TranscriptionJob(name: job.TranscriptionJobName, status: status, languageCode: job.LanguageCode,
-                                failureReason: job.FailureReason, subtitleFileURIs: job.Subtitles?.SubtitleFileUris ?? [])
+        return TranscriptionJob(
+            name: job.TranscriptionJobName,
+            status: status,
+            languageCode: job.LanguageCode,
+            failureReason: job.FailureReason,
+            subtitleFileURIs: job.Subtitles?.SubtitleFileUris ?? []
+        )
     }
 
     /// Deletes the job's record in Transcribe (not its output files). A job already gone is not an error.
     public func deleteTranscriptionJob(named name: String) async throws {
         do {
-            _ = try await call("DeleteTranscriptionJob", TranscribeJobNameInput(TranscriptionJobName: name), TranscribeEmptyOutput.self)
-        } catch let error as AWSError where error.code == "BadRequestException" && error.message.localizedCaseInsensitiveContains("couldn't be found") {
+            _ = try await call(
+                "DeleteTranscriptionJob",
+                TranscribeJobNameInput(TranscriptionJobName: name),
+                TranscribeEmptyOutput.self
+            )
+        } catch let error as AWSError
+            where error.code == "BadRequestException"
+            && error.message.localizedCaseInsensitiveContains("couldn't be found")
+        {
             return
         }
     }

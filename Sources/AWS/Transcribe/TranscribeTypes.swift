@@ -15,8 +15,14 @@ public struct TranscriptionJobRequest: Sendable, Equatable {
     public var outputKey: String
     public var language: TranscriptionLanguage
 
-    public init(name: String, mediaURI: String, mediaFormat: String, outputBucket: String, outputKey: String,
-                language: TranscriptionLanguage) {
+    public init(
+        name: String,
+        mediaURI: String,
+        mediaFormat: String,
+        outputBucket: String,
+        outputKey: String,
+        language: TranscriptionLanguage
+    ) {
         self.name = name
         self.mediaURI = mediaURI
         self.mediaFormat = mediaFormat
@@ -53,7 +59,13 @@ public struct TranscriptionJob: Sendable, Equatable {
     /// Where the subtitle files were written (`https://s3.<region>.amazonaws.com/<bucket>/<key>.vtt`).
     public var subtitleFileURIs: [String]
 
-    public init(name: String, status: Status, languageCode: String? = nil, failureReason: String? = nil, subtitleFileURIs: [String] = []) {
+    public init(
+        name: String,
+        status: Status,
+        languageCode: String? = nil,
+        failureReason: String? = nil,
+        subtitleFileURIs: [String] = []
+    ) {
         self.name = name
         self.status = status
         self.languageCode = languageCode

@@ -45,10 +45,16 @@ public actor Authenticator {
     /// `tokenCache`: where verified tokens are remembered; `now`: the clock their expiry is checked against.
     /// `limits`: the longest lifetime and the `iat` leeway accepted (checked before a token is remembered, so a
     /// remembered token has passed them).
-    public init(source: TokenKeySource, issuer: String?, audience: String?, limits: TokenLimits = TokenLimits(),
-                transport: (any HTTPTransport)? = nil,
-                refetchInterval: Duration = .seconds(60), tokenCache: VerifiedTokenCache = VerifiedTokenCache(),
-                now: @escaping @Sendable () -> Date = { Date() }) async throws {
+    public init(
+        source: TokenKeySource,
+        issuer: String?,
+        audience: String?,
+        limits: TokenLimits = TokenLimits(),
+        transport: (any HTTPTransport)? = nil,
+        refetchInterval: Duration = .seconds(60),
+        tokenCache: VerifiedTokenCache = VerifiedTokenCache(),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws {
         self.source = source
         self.tokenCache = tokenCache
         self.now = now
@@ -72,7 +78,9 @@ public actor Authenticator {
         case .jwksURL(let url):
             guard let transport else { throw APIConfigError(problems: ["a JWKS URL needs an HTTP transport"]) }
             lastFetch = .now
-            let response = try await transport.execute(HTTPRequest(method: "GET", url: url, destination: .memory(limit: 1 << 20)))
+            let response = try await transport.execute(
+                HTTPRequest(method: "GET", url: url, destination: .memory(limit: 1 << 20))
+            )
             guard response.status == 200 else {
                 throw APIConfigError(problems: ["LECTERN_JWKS_URL=\(url) answered HTTP \(response.status)"])
             }
@@ -126,7 +134,9 @@ public actor Authenticator {
         var index = utf8.startIndex
         for expected in "bearer ".utf8 {
             let byte = utf8[index]
-            guard byte == expected || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") && byte | 0x20 == expected) else { return nil }
+            guard
+                byte == expected || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") && byte | 0x20 == expected)
+            else { return nil }
             index = utf8.index(after: index)
         }
         let token = utf8[index...]
@@ -151,7 +161,9 @@ public actor Authenticator {
         let (principal, expires) = try await verify(token: token, now: moment)
         // jwt-kit checked `exp` against the system clock; ours decides too, so a hit and a miss agree.
         guard moment < expires else { throw Self.expired }
-        if generation == keyGeneration { tokenCache.store(token, principal: principal, tokenExpires: expires, now: moment) }
+        if generation == keyGeneration {
+            tokenCache.store(token, principal: principal, tokenExpires: expires, now: moment)
+        }
         return principal
     }
 
@@ -163,9 +175,12 @@ public actor Authenticator {
     private func verify(token: String, now moment: Date) async throws(APIProblem) -> (Principal, expires: Date) {
         let header = try Self.header(of: token)
         guard let algorithm = header.alg, allowedAlgorithms.contains(algorithm) else {
-            throw .unauthorized("the token's signing algorithm (alg) is not one this API accepts (\(allowedAlgorithms.sorted().joined(separator: ", ")))")
+            throw .unauthorized(
+                "the token's signing algorithm (alg) is not one this API accepts (\(allowedAlgorithms.sorted().joined(separator: ", ")))"
+            )
         }
-        if case .sharedSecret = source {} else {
+        if case .sharedSecret = source {
+        } else {
             guard let keyID = header.kid else { throw .unauthorized("the token names no key (kid)") }
             if !knownKeyIDs.contains(keyID) { await refetchIfAllowed() }
             // jwt-kit would fall back to its default key for an unknown kid; we refuse instead.
@@ -188,13 +203,23 @@ public actor Authenticator {
             throw .unauthorized("the token is not meant for this API (aud)")
         }
         guard !claims.sub.value.isEmpty else { throw .unauthorized("the token has an empty subject") }
-        if let problem = limits.violation(issuedAt: claims.iat?.value, expires: claims.exp.value, now: moment) { throw problem }
+        if let problem = limits.violation(issuedAt: claims.iat?.value, expires: claims.exp.value, now: moment) {
+            throw problem
+        }
         guard let role = Role(rawValue: claims.role) else {
             throw .forbidden("the token's role has no access to Lectern")
         }
-        return (Principal(userID: claims.sub.value, name: claims.name, role: role, courses: Set(claims.courses ?? []),
-                          expires: claims.exp.value, email: claims.email),
-                claims.exp.value)
+        return (
+            Principal(
+                userID: claims.sub.value,
+                name: claims.name,
+                role: role,
+                courses: Set(claims.courses ?? []),
+                expires: claims.exp.value,
+                email: claims.email
+            ),
+            claims.exp.value
+        )
     }
 
     private func refetchIfAllowed() async {
@@ -204,12 +229,16 @@ public actor Authenticator {
         try? await loadKeys()
     }
 
-    struct Header: Decodable { var alg: String?; var kid: String? }
+    struct Header: Decodable {
+        var alg: String?
+        var kid: String?
+    }
 
     static func header(of token: String) throws(APIProblem) -> Header {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let data = base64URLDecode(parts[0]),
-              let header = try? JSONDecoder().decode(Header.self, from: data) else {
+            let header = try? JSONDecoder().decode(Header.self, from: data)
+        else {
             throw .unauthorized("the bearer token is not a JWT")
         }
         return header

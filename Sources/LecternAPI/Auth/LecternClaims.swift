@@ -17,8 +17,17 @@ public struct LecternClaims: JWTPayload, Equatable {
     public var iss: IssuerClaim?
     public var aud: AudienceClaim?
 
-    public init(sub: String, name: String? = nil, role: String, courses: [String]? = nil, expires: Date,
-                issuedAt: Date? = nil, issuer: String? = nil, audience: String? = nil, email: String? = nil) {
+    public init(
+        sub: String,
+        name: String? = nil,
+        role: String,
+        courses: [String]? = nil,
+        expires: Date,
+        issuedAt: Date? = nil,
+        issuer: String? = nil,
+        audience: String? = nil,
+        email: String? = nil
+    ) {
         self.sub = SubjectClaim(value: sub)
         self.name = name
         self.role = role

@@ -21,7 +21,12 @@ public struct PlaybackGrant: Sendable, Equatable, Codable {
 
     /// Who the grant speaks for, as the handlers see callers: a member of the lecture's course only.
     public var principal: Principal {
-        Principal(userID: userID, role: role, courses: [course], expires: Date(timeIntervalSince1970: TimeInterval(expires)))
+        Principal(
+            userID: userID,
+            role: role,
+            courses: [course],
+            expires: Date(timeIntervalSince1970: TimeInterval(expires))
+        )
     }
 }
 
@@ -83,8 +88,18 @@ public struct PlaybackGrants: Sendable {
     /// for `lifetimeSeconds` but never past the caller's own token: a grant gives no access the token did not.
     public func mint(lecture lectureID: String, course: String, for caller: Principal, now: Date = Date()) -> String {
         var expires = Int64(now.timeIntervalSince1970.rounded(.down)) + Int64(lifetimeSeconds)
-        if let tokenExpires = caller.expires { expires = min(expires, Int64(tokenExpires.timeIntervalSince1970.rounded(.down))) }
-        return sign(PlaybackGrant(lectureID: lectureID, userID: caller.userID, role: caller.role, course: course, expires: expires))
+        if let tokenExpires = caller.expires {
+            expires = min(expires, Int64(tokenExpires.timeIntervalSince1970.rounded(.down)))
+        }
+        return sign(
+            PlaybackGrant(
+                lectureID: lectureID,
+                userID: caller.userID,
+                role: caller.role,
+                course: course,
+                expires: expires
+            )
+        )
     }
 
     /// Any grant, signed with this key (tests build expired and odd ones with it).
@@ -98,17 +113,30 @@ public struct PlaybackGrants: Sendable {
 
     /// The grant `text` stands for, if this key signed it, it has not expired and it is for `lectureID`.
     /// Every failure is a 401 but the wrong lecture, a 403: the grant is genuine, just not for this.
-    public func verify(_ text: String, forLecture lectureID: String, now: Date = Date()) throws(APIProblem) -> PlaybackGrant {
-        let parts = text.utf8.count <= Self.maximumLength ? text.split(separator: ".", omittingEmptySubsequences: false) : []
+    public func verify(
+        _ text: String,
+        forLecture lectureID: String,
+        now: Date = Date()
+    ) throws(APIProblem) -> PlaybackGrant {
+        let parts =
+            text.utf8.count <= Self.maximumLength ? text.split(separator: ".", omittingEmptySubsequences: false) : []
         // Only the canonical spelling of the mac: base64 leaves the last character's low bits unused, and a decoder
         // ignores them, so several texts would otherwise pass for one grant.
         guard parts.count == 2, let mac = Self.base64URLDecode(parts[1]), Self.base64URL(mac) == parts[1] else {
             throw .unauthorized("the \(Self.queryParameter) parameter is not a playback grant")
         }
-        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Self.label + Data(parts[0].utf8), using: key.key) else {
+        guard
+            HMAC<SHA256>.isValidAuthenticationCode(
+                mac,
+                authenticating: Self.label + Data(parts[0].utf8),
+                using: key.key
+            )
+        else {
             throw .unauthorized("the playback grant's signature does not verify")
         }
-        guard let payload = Self.base64URLDecode(parts[0]), let grant = try? JSONDecoder().decode(PlaybackGrant.self, from: payload) else {
+        guard let payload = Self.base64URLDecode(parts[0]),
+            let grant = try? JSONDecoder().decode(PlaybackGrant.self, from: payload)
+        else {
             throw .unauthorized("the playback grant is malformed")
         }
         guard Double(grant.expires) > now.timeIntervalSince1970 else {
@@ -135,8 +163,10 @@ public struct PlaybackGrants: Sendable {
 
     private static func isBase64URL(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "_"): true
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "_"):
+            true
         default: false
         }
     }
@@ -150,10 +180,14 @@ extension APIConfig {
 extension APIProblem {
     /// `?access_token=` on any route. The token itself is never echoed: the answer may be logged too.
     static var tokenInQuery: APIProblem {
-        APIProblem(status: 401, kind: "token-in-query", title: "Authentication required",
-                   detail: "tokens are not accepted in the query string: send yours in the Authorization header "
-                       + "(Bearer), or play through the playback links (with their \(PlaybackGrants.queryParameter) parameter) "
-                       + "that GET /v1/lectures/{id} hands out",
-                   headers: ["WWW-Authenticate": #"Bearer realm="lectern", error="invalid_request""#])
+        APIProblem(
+            status: 401,
+            kind: "token-in-query",
+            title: "Authentication required",
+            detail: "tokens are not accepted in the query string: send yours in the Authorization header "
+                + "(Bearer), or play through the playback links (with their \(PlaybackGrants.queryParameter) parameter) "
+                + "that GET /v1/lectures/{id} hands out",
+            headers: ["WWW-Authenticate": #"Bearer realm="lectern", error="invalid_request""#]
+        )
     }
 }

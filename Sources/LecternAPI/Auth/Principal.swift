@@ -17,8 +17,14 @@ public struct Principal: Sendable, Equatable {
     /// The token's `email` claim; nil when it had none.
     public var email: String?
 
-    public init(userID: String, name: String? = nil, role: Role, courses: Set<String> = [], expires: Date? = nil,
-                email: String? = nil) {
+    public init(
+        userID: String,
+        name: String? = nil,
+        role: Role,
+        courses: Set<String> = [],
+        expires: Date? = nil,
+        email: String? = nil
+    ) {
         self.userID = userID
         self.name = name
         self.role = role
@@ -34,7 +40,9 @@ public struct Principal: Sendable, Equatable {
     /// record's course, which the caller may not know.
     public func requireProfessor(of course: String, naming: String? = nil) throws(APIProblem) {
         let name = naming ?? "course \(course)"
-        guard role == .professor else { throw .forbidden("only a professor of \(name) may do this (you are \(role.rawValue))") }
+        guard role == .professor else {
+            throw .forbidden("only a professor of \(name) may do this (you are \(role.rawValue))")
+        }
         guard isMember(of: course) else { throw .forbidden("you are not a professor of \(name)") }
     }
 }

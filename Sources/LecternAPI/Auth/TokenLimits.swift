@@ -13,7 +13,10 @@ public struct TokenLimits: Sendable, Equatable {
     public static let defaultMaxLifetimeSeconds = 12 * 3_600
     public static let defaultIssuedAtLeewaySeconds = 60
 
-    public init(maxLifetime: Duration = .seconds(defaultMaxLifetimeSeconds), issuedAtLeeway: Duration = .seconds(defaultIssuedAtLeewaySeconds)) {
+    public init(
+        maxLifetime: Duration = .seconds(defaultMaxLifetimeSeconds),
+        issuedAtLeeway: Duration = .seconds(defaultIssuedAtLeewaySeconds)
+    ) {
         self.maxLifetime = maxLifetime
         self.issuedAtLeeway = issuedAtLeeway
     }
@@ -23,10 +26,14 @@ public struct TokenLimits: Sendable, Equatable {
         let lifetime = Self.seconds(maxLifetime)
         if let issuedAt {
             if issuedAt.timeIntervalSince(now) > Self.seconds(issuedAtLeeway) {
-                return .unauthorized("the token claims to be issued in the future (iat); check the identity provider's clock")
+                return .unauthorized(
+                    "the token claims to be issued in the future (iat); check the identity provider's clock"
+                )
             }
             if expires.timeIntervalSince(issuedAt) > lifetime {
-                return .unauthorized("the token lives longer than this API accepts (\(Int(lifetime)) s from iat to exp)")
+                return .unauthorized(
+                    "the token lives longer than this API accepts (\(Int(lifetime)) s from iat to exp)"
+                )
             }
         } else if expires.timeIntervalSince(now) > lifetime {
             return .unauthorized("the token has no iat and expires more than \(Int(lifetime)) s from now")

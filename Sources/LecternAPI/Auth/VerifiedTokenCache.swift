@@ -80,7 +80,12 @@ public final class VerifiedTokenCache: Sendable {
             }
             state.order[slot] = token
             state.next = (slot + 1) % capacity
-            state.entries[token] = Entry(principal: principal, tokenExpires: tokenExpires, storedUntil: storedUntil, slot: slot)
+            state.entries[token] = Entry(
+                principal: principal,
+                tokenExpires: tokenExpires,
+                storedUntil: storedUntil,
+                slot: slot
+            )
         }
     }
 

@@ -13,8 +13,12 @@ struct CaptionHandlers: Sendable {
     var services: APIServices { lectures.services }
     var publisher: CaptionPublisher {
         // Retired versions outlive every link the API can have handed out (playlists are cached a quarter of it).
-        CaptionPublisher(store: services.store, s3: services.s3, bucket: services.bucket,
-                         retiredGraceSeconds: Double(config.playbackURLSeconds) * 2)
+        CaptionPublisher(
+            store: services.store,
+            s3: services.s3,
+            bucket: services.bucket,
+            retiredGraceSeconds: Double(config.playbackURLSeconds) * 2
+        )
     }
 
     /// Caption files are text: a two-hour lecture's captions are ~150 KB, so 4 MiB is generous.
@@ -23,7 +27,9 @@ struct CaptionHandlers: Sendable {
     /// How the uploaded bytes were read (`utf-8`, `utf-8-bom`, `utf-16le`, `utf-16be`, `windows-1252`), so a client
     /// can tell the professor when a file was converted.
     static let encodingHeader = "Lectern-Caption-Encoding"
-    static let acceptedTypes = ["text/vtt", "application/x-subrip", "text/srt", "text/plain", "application/octet-stream"]
+    static let acceptedTypes = [
+        "text/vtt", "application/x-subrip", "text/srt", "text/plain", "application/octet-stream",
+    ]
 
     // MARK: Read
 
@@ -34,12 +40,19 @@ struct CaptionHandlers: Sendable {
         return .json(CaptionTrackList(tracks: try await Self.views(of: record, config: config, services: services)))
     }
 
-    static func views(of record: LectureRecord, config: APIConfig, services: APIServices) async throws -> [CaptionTrackView] {
+    static func views(
+        of record: LectureRecord,
+        config: APIConfig,
+        services: APIServices
+    ) async throws -> [CaptionTrackView] {
         guard record.state == .ready else { return [] }
         var views: [CaptionTrackView] = []
         for track in record.captions ?? [] {
-            let url = try await services.s3.presignedGetURL(bucket: services.bucket, key: track.prefix(lectureID: record.lectureId) + CaptionPublisher.trackFileName,
-                                                            expires: config.playbackURLSeconds)
+            let url = try await services.s3.presignedGetURL(
+                bucket: services.bucket,
+                key: track.prefix(lectureID: record.lectureId) + CaptionPublisher.trackFileName,
+                expires: config.playbackURLSeconds
+            )
             views.append(CaptionTrackView(track, vtt: url))
         }
         return views
@@ -56,7 +69,10 @@ struct CaptionHandlers: Sendable {
     }
 
     /// A file that does not parse is a 422 with a body of its own (line errors), not a plain `APIProblem`.
-    private func answeringRejections(_ context: RequestContext, _ body: () async throws -> APIResponse) async throws -> APIResponse {
+    private func answeringRejections(
+        _ context: RequestContext,
+        _ body: () async throws -> APIResponse
+    ) async throws -> APIResponse {
         do {
             return try await body()
         } catch let rejection as CaptionFileRejection {
@@ -70,16 +86,30 @@ struct CaptionHandlers: Sendable {
         guard let language = query["language"] else {
             throw APIProblem.badRequest("query parameter 'language' is required: a BCP 47 tag such as en, fr or pt-BR")
         }
-        let kind = try query["kind"].map { text throws(APIProblem) in
-            guard let kind = CaptionKind(rawValue: text) else { throw .badRequest("query parameter 'kind' must be captions or subtitles") }
-            return kind
-        } ?? .captions
-        let isDefault = try query["default"].map { text throws(APIProblem) in
-            guard text == "true" || text == "false" else { throw .badRequest("query parameter 'default' must be true or false") }
-            return text == "true"
-        } ?? false
-        let input = CaptionTrackInput(language: language, label: query["label"] ?? language, kind: kind, source: .professor, isDefault: isDefault)
-        let track = try await perform(record) { try await publisher.publish(lectureID: record.lectureId, track: input, document: document) }
+        let kind =
+            try query["kind"].map { text throws(APIProblem) in
+                guard let kind = CaptionKind(rawValue: text) else {
+                    throw .badRequest("query parameter 'kind' must be captions or subtitles")
+                }
+                return kind
+            } ?? .captions
+        let isDefault =
+            try query["default"].map { text throws(APIProblem) in
+                guard text == "true" || text == "false" else {
+                    throw .badRequest("query parameter 'default' must be true or false")
+                }
+                return text == "true"
+            } ?? false
+        let input = CaptionTrackInput(
+            language: language,
+            label: query["label"] ?? language,
+            kind: kind,
+            source: .professor,
+            isDefault: isDefault
+        )
+        let track = try await perform(record) {
+            try await publisher.publish(lectureID: record.lectureId, track: input, document: document)
+        }
         var response = APIResponse.json(try await view(track, record), status: 201)
         response.headers["Location"] = "/v1/lectures/\(record.lectureId)/captions/\(track.id)"
         response.headers[Self.encodingHeader] = document.encoding.rawValue
@@ -93,10 +123,20 @@ struct CaptionHandlers: Sendable {
             throw APIProblem.notFound("lecture \(record.lectureId) has no caption track \(trackID)")
         }
         // A machine draft a professor saves becomes theirs.
-        let input = CaptionTrackInput(language: existing.language, label: existing.label, kind: existing.kind, source: .professor,
-                                      isDefault: existing.isDefault)
+        let input = CaptionTrackInput(
+            language: existing.language,
+            label: existing.label,
+            kind: existing.kind,
+            source: .professor,
+            isDefault: existing.isDefault
+        )
         let track = try await perform(record) {
-            try await publisher.publish(lectureID: record.lectureId, track: input, document: document, replacing: trackID)
+            try await publisher.publish(
+                lectureID: record.lectureId,
+                track: input,
+                document: document,
+                replacing: trackID
+            )
         }
         var response = APIResponse.json(try await view(track, record))
         response.headers[Self.encodingHeader] = document.encoding.rawValue
@@ -108,9 +148,18 @@ struct CaptionHandlers: Sendable {
         let patch = try APIJSON.decode(CaptionTrackPatch.self, from: context.request)
         let record = try await lectures.load(context.parameter("id"))
         try LectureAccess.requireManage(record, by: caller)
-        let change = CaptionPublisher.TrackChange(language: patch.language, label: patch.label, kind: patch.kind, isDefault: patch.isDefault)
+        let change = CaptionPublisher.TrackChange(
+            language: patch.language,
+            label: patch.label,
+            kind: patch.kind,
+            isDefault: patch.isDefault
+        )
         let track = try await perform(record) {
-            try await publisher.update(lectureID: record.lectureId, trackID: context.parameter("trackId"), change: change)
+            try await publisher.update(
+                lectureID: record.lectureId,
+                trackID: context.parameter("trackId"),
+                change: change
+            )
         }
         return .json(try await view(track, record))
     }
@@ -119,7 +168,9 @@ struct CaptionHandlers: Sendable {
         let caller = try context.caller
         let record = try await lectures.load(context.parameter("id"))
         try LectureAccess.requireManage(record, by: caller)
-        try await perform(record) { try await publisher.delete(lectureID: record.lectureId, trackID: context.parameter("trackId")) }
+        try await perform(record) {
+            try await publisher.delete(lectureID: record.lectureId, trackID: context.parameter("trackId"))
+        }
         return .noContent()
     }
 
@@ -134,15 +185,24 @@ struct CaptionHandlers: Sendable {
         guard record.state == .ready else { throw Self.notReady(record) }
         let request = context.request
         guard request.body.count <= Self.maxFileBytes else {
-            throw APIProblem.payloadTooLarge("caption files are limited to \(Self.maxFileBytes / (1 << 20)) MiB; this one is \(request.body.count) bytes")
+            throw APIProblem.payloadTooLarge(
+                "caption files are limited to \(Self.maxFileBytes / (1 << 20)) MiB; this one is \(request.body.count) bytes"
+            )
         }
-        if let type = request.header("Content-Type")?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased(),
-           !Self.acceptedTypes.contains(type) {
-            throw APIProblem.unsupportedMediaType("send the caption file's bytes as the body with Content-Type text/vtt, application/x-subrip, "
-                                                  + "text/plain or application/octet-stream, not \(type)")
+        if let type = request.header("Content-Type")?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
+            .lowercased(),
+            !Self.acceptedTypes.contains(type)
+        {
+            throw APIProblem.unsupportedMediaType(
+                "send the caption file's bytes as the body with Content-Type text/vtt, application/x-subrip, "
+                    + "text/plain or application/octet-stream, not \(type)"
+            )
         }
         guard !request.body.isEmpty else {
-            throw APIProblem.badRequest("the request body must be the caption file (WebVTT or SRT)", kind: "invalid-body")
+            throw APIProblem.badRequest(
+                "the request body must be the caption file (WebVTT or SRT)",
+                kind: "invalid-body"
+            )
         }
         switch CaptionParser.parse(request.body, durationSeconds: record.durationSeconds) {
         case .parsed(let document):
@@ -153,8 +213,10 @@ struct CaptionHandlers: Sendable {
     }
 
     static func notReady(_ record: LectureRecord) -> APIProblem {
-        .conflict("captions can be added once the lecture has finished processing; lecture \(record.lectureId) is "
-                  + "\(record.state.rawValue) now, so try again when it is ready")
+        .conflict(
+            "captions can be added once the lecture has finished processing; lecture \(record.lectureId) is "
+                + "\(record.state.rawValue) now, so try again when it is ready"
+        )
     }
 
     /// Runs a publisher call, turning its failures into problems, and drops the cached record either way.
@@ -177,8 +239,11 @@ struct CaptionHandlers: Sendable {
     }
 
     private func view(_ track: CaptionTrack, _ record: LectureRecord) async throws -> CaptionTrackView {
-        let url = try await services.s3.presignedGetURL(bucket: services.bucket, key: track.prefix(lectureID: record.lectureId) + CaptionPublisher.trackFileName,
-                                                        expires: config.playbackURLSeconds)
+        let url = try await services.s3.presignedGetURL(
+            bucket: services.bucket,
+            key: track.prefix(lectureID: record.lectureId) + CaptionPublisher.trackFileName,
+            expires: config.playbackURLSeconds
+        )
         return CaptionTrackView(track, vtt: url)
     }
 }
@@ -191,15 +256,24 @@ struct CaptionFileRejection: Error, Sendable {
     func response(instance: String) -> APIResponse {
         let shown = problems.prefix(CaptionHandlers.problemLimit)
         let more = problems.count > shown.count ? " (the first \(shown.count) are listed)" : ""
-        var detail = "the caption file has \(problems.count) problem\(problems.count == 1 ? "" : "s")\(more); fix them and upload it again"
+        var detail =
+            "the caption file has \(problems.count) problem\(problems.count == 1 ? "" : "s")\(more); fix them and upload it again"
         if encoding == .windows1252 {
             detail += ". It was read as Windows-1252; if accented letters look wrong, save it as UTF-8"
         }
-        let body = CaptionFileProblem(detail: detail, instance: instance,
-                                      errors: shown.map { .init(line: $0.line, message: $0.message) },
-                                      errorCount: problems.count, encoding: encoding?.rawValue)
+        let body = CaptionFileProblem(
+            detail: detail,
+            instance: instance,
+            errors: shown.map { .init(line: $0.line, message: $0.message) },
+            errorCount: problems.count,
+            encoding: encoding?.rawValue
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return APIResponse(status: 422, body: (try? encoder.encode(body)) ?? Data(), contentType: "application/problem+json")
+        return APIResponse(
+            status: 422,
+            body: (try? encoder.encode(body)) ?? Data(),
+            contentType: "application/problem+json"
+        )
     }
 }

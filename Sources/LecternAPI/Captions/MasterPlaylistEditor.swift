@@ -46,18 +46,23 @@ enum MasterPlaylistEditor {
 
     static func mediaTag(_ subtitle: Subtitle) -> String {
         let isDefault = subtitle.isDefault ? "YES" : "NO"
-        return "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"\(subtitleGroup)\",NAME=\"\(quoted(subtitle.name))\",LANGUAGE=\"\(quoted(subtitle.language))\","
+        return
+            "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"\(subtitleGroup)\",NAME=\"\(quoted(subtitle.name))\",LANGUAGE=\"\(quoted(subtitle.language))\","
             + "DEFAULT=\(isDefault),AUTOSELECT=\(isDefault),FORCED=NO,URI=\"\(quoted(subtitle.uri))\""
     }
 
     /// An HLS quoted-string cannot hold `"`, CR or LF (RFC 8216 §4.2), nor should it hold other controls: a label
     /// is user text, so those become a typographic quote or a space rather than ending the attribute or the line.
     static func quoted(_ text: String) -> String {
-        String(text.unicodeScalars.map { scalar -> Character in
-            if scalar == "\"" { return "\u{201D}" }
-            if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{2028}" || scalar == "\u{2029}" { return " " }
-            return Character(scalar)
-        })
+        String(
+            text.unicodeScalars.map { scalar -> Character in
+                if scalar == "\"" { return "\u{201D}" }
+                if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{2028}" || scalar == "\u{2029}" {
+                    return " "
+                }
+                return Character(scalar)
+            }
+        )
     }
 
     /// The variant to start on: the one `preferredStartHeight` tall, else the tallest below it, else the shortest.

@@ -40,7 +40,8 @@ public struct CourseEditRequest: Codable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decodeIfPresent(String.self, forKey: .name)
         defaultVisibility = try container.decodeIfPresent(String.self, forKey: .defaultVisibility)
-        captionLanguage = container.contains(.captionLanguage)
+        captionLanguage =
+            container.contains(.captionLanguage)
             ? .some(try container.decodeIfPresent(String.self, forKey: .captionLanguage)) : nil
     }
 
@@ -66,7 +67,9 @@ struct CourseHandlers: Sendable {
         let caller = try context.caller
         var views: [CourseView] = []
         for (index, course) in caller.courses.sorted().enumerated() where LectureHandlers.isCourseName(course) {
-            views.append(CourseView(index < Self.namedCoursesLimit ? try await store.settings(course) : .unregistered(course)))
+            views.append(
+                CourseView(index < Self.namedCoursesLimit ? try await store.settings(course) : .unregistered(course))
+            )
         }
         return .json(CourseList(courses: views))
     }
@@ -105,13 +108,21 @@ struct CourseHandlers: Sendable {
                 throw .unprocessable("field 'name' must be 1…\(nameLimit) characters", kind: "invalid-field")
             }
             guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw .unprocessable("field 'name' must not contain control characters (line breaks, tabs…)", kind: "invalid-field")
+                throw .unprocessable(
+                    "field 'name' must not contain control characters (line breaks, tabs…)",
+                    kind: "invalid-field"
+                )
             }
             change.name = name
         }
         if let text = request.defaultVisibility {
-            guard let visibility = LectureVisibility(rawValue: text), CourseSettings.defaultVisibilities.contains(visibility) else {
-                throw .unprocessable("field 'defaultVisibility' must be \"published\" or \"draft\"", kind: "invalid-field")
+            guard let visibility = LectureVisibility(rawValue: text),
+                CourseSettings.defaultVisibilities.contains(visibility)
+            else {
+                throw .unprocessable(
+                    "field 'defaultVisibility' must be \"published\" or \"draft\"",
+                    kind: "invalid-field"
+                )
             }
             change.defaultVisibility = visibility
         }
@@ -121,13 +132,19 @@ struct CourseHandlers: Sendable {
                 change.captionLanguage = .some(nil)
             } else {
                 guard CourseSettings.isLanguageTag(tag) else {
-                    throw .unprocessable("field 'captionLanguage' must be a BCP 47 language tag such as en, en-GB or de-CH", kind: "invalid-field")
+                    throw .unprocessable(
+                        "field 'captionLanguage' must be a BCP 47 language tag such as en, en-GB or de-CH",
+                        kind: "invalid-field"
+                    )
                 }
                 change.captionLanguage = .some(tag)
             }
         }
         guard change != CourseStore.Change() else {
-            throw .unprocessable("name at least one of 'name', 'defaultVisibility' or 'captionLanguage' to change", kind: "invalid-field")
+            throw .unprocessable(
+                "name at least one of 'name', 'defaultVisibility' or 'captionLanguage' to change",
+                kind: "invalid-field"
+            )
         }
         return change
     }

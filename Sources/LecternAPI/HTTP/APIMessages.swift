@@ -14,13 +14,22 @@ public struct APIRequest: Sendable {
     /// nil for requests built in-process. Behind a load balancer it is the balancer's address.
     public var clientAddress: String?
 
-    public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:], body: Data = Data(),
-                clientAddress: String? = nil) {
+    public init(
+        method: String,
+        path: String,
+        query: [String: String] = [:],
+        headers: [String: String] = [:],
+        body: Data = Data(),
+        clientAddress: String? = nil
+    ) {
         // As sent: methods are case-sensitive (RFC 9110 §9.1), so `get` is an unknown method, not GET.
         self.method = method
         self.path = path
         self.query = query
-        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
+        self.headers = Dictionary(
+            headers.map { ($0.key.lowercased(), $0.value) },
+            uniquingKeysWith: { _, last in last }
+        )
         self.body = body
         self.clientAddress = clientAddress
     }
@@ -49,7 +58,11 @@ public struct APIResponse: Sendable {
         APIResponse(status: status, body: APIJSON.encode(value), contentType: "application/json")
     }
 
-    public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8") -> APIResponse {
+    public static func text(
+        _ text: String,
+        status: Int = 200,
+        contentType: String = "text/plain; charset=utf-8"
+    ) -> APIResponse {
         APIResponse(status: status, body: Data(text.utf8), contentType: contentType)
     }
 
@@ -86,7 +99,8 @@ public enum APIJSON {
     /// A body sent as JSON (or with no type): the check `decode` makes first.
     static func checkContentType(_ request: APIRequest) throws(APIProblem) {
         if let contentType = request.header("Content-Type"),
-           !contentType.lowercased().hasPrefix("application/json"), !contentType.lowercased().contains("+json") {
+            !contentType.lowercased().hasPrefix("application/json"), !contentType.lowercased().contains("+json")
+        {
             throw .unsupportedMediaType("send the body as application/json, not \(contentType)")
         }
     }
@@ -94,7 +108,11 @@ public enum APIJSON {
     static func fieldPath(_ path: [any CodingKey]) -> String {
         var text = ""
         for key in path {
-            if let index = key.intValue { text += "[\(index)]" } else { text += text.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+            if let index = key.intValue {
+                text += "[\(index)]"
+            } else {
+                text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
         }
         return text
     }
@@ -123,7 +141,9 @@ public enum APIJSON {
         case is Double.Type: "a number"
         case is Bool.Type: "true or false"
         case is [Any].Type: "an array"
-        default: String(describing: type).contains("Array") ? "an array" : (String(describing: type).contains("Dictionary") ? "an object" : "a \(type)")
+        default:
+            String(describing: type).contains("Array")
+                ? "an array" : (String(describing: type).contains("Dictionary") ? "an object" : "a \(type)")
         }
     }
 }

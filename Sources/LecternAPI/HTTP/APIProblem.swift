@@ -28,8 +28,13 @@ public struct APIProblem: Error, Sendable, Equatable, CustomStringConvertible {
         APIProblem(status: 400, kind: kind, title: "Invalid request", detail: detail)
     }
     public static func unauthorized(_ detail: String) -> APIProblem {
-        APIProblem(status: 401, kind: "unauthorized", title: "Authentication required", detail: detail,
-                   headers: ["WWW-Authenticate": #"Bearer realm="lectern", error="invalid_token""#])
+        APIProblem(
+            status: 401,
+            kind: "unauthorized",
+            title: "Authentication required",
+            detail: detail,
+            headers: ["WWW-Authenticate": #"Bearer realm="lectern", error="invalid_token""#]
+        )
     }
     public static func forbidden(_ detail: String) -> APIProblem {
         APIProblem(status: 403, kind: "forbidden", title: "Not allowed", detail: detail)
@@ -38,8 +43,13 @@ public struct APIProblem: Error, Sendable, Equatable, CustomStringConvertible {
         APIProblem(status: 404, kind: "not-found", title: "Not found", detail: detail)
     }
     public static func methodNotAllowed(_ allowed: [String]) -> APIProblem {
-        APIProblem(status: 405, kind: "method-not-allowed", title: "Method not allowed",
-                   detail: "this resource answers \(allowed.joined(separator: ", "))", headers: ["Allow": allowed.joined(separator: ", ")])
+        APIProblem(
+            status: 405,
+            kind: "method-not-allowed",
+            title: "Method not allowed",
+            detail: "this resource answers \(allowed.joined(separator: ", "))",
+            headers: ["Allow": allowed.joined(separator: ", ")]
+        )
     }
     public static func conflict(_ detail: String) -> APIProblem {
         APIProblem(status: 409, kind: "conflict", title: "Conflict with the lecture's state", detail: detail)
@@ -54,18 +64,32 @@ public struct APIProblem: Error, Sendable, Equatable, CustomStringConvertible {
         APIProblem(status: 422, kind: kind, title: "Request cannot be carried out", detail: detail)
     }
     public static func tooManyRequests(retryAfter seconds: Int) -> APIProblem {
-        APIProblem(status: 429, kind: "rate-limited", title: "Too many requests",
-                   detail: "write rate limit reached; retry in \(seconds) s", headers: ["Retry-After": String(seconds)])
+        APIProblem(
+            status: 429,
+            kind: "rate-limited",
+            title: "Too many requests",
+            detail: "write rate limit reached; retry in \(seconds) s",
+            headers: ["Retry-After": String(seconds)]
+        )
     }
     public static func tooManyFailedSignIns(retryAfter seconds: Int) -> APIProblem {
-        APIProblem(status: 429, kind: "rate-limited", title: "Too many requests",
-                   detail: "too many failed sign-ins from this client; retry in \(seconds) s", headers: ["Retry-After": String(seconds)])
+        APIProblem(
+            status: 429,
+            kind: "rate-limited",
+            title: "Too many requests",
+            detail: "too many failed sign-ins from this client; retry in \(seconds) s",
+            headers: ["Retry-After": String(seconds)]
+        )
     }
     public static func serviceUnavailable(_ detail: String) -> APIProblem {
         APIProblem(status: 503, kind: "unavailable", title: "Service unavailable", detail: detail)
     }
-    public static let internalError = APIProblem(status: 500, kind: "internal", title: "Internal server error",
-                                                 detail: "the server failed to answer this request; it has been logged")
+    public static let internalError = APIProblem(
+        status: 500,
+        kind: "internal",
+        title: "Internal server error",
+        detail: "the server failed to answer this request; it has been logged"
+    )
 
     /// The RFC 9457 body.
     func body(instance: String?) -> Data {
@@ -76,7 +100,11 @@ public struct APIProblem: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public func response(instance: String? = nil) -> APIResponse {
-        var response = APIResponse(status: status, body: body(instance: instance), contentType: "application/problem+json")
+        var response = APIResponse(
+            status: status,
+            body: body(instance: instance),
+            contentType: "application/problem+json"
+        )
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { response.headers[name] = value }
         return response
     }

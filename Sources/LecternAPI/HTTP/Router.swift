@@ -43,7 +43,9 @@ public typealias RouteHandler = @Sendable (RequestContext) async throws -> APIRe
 /// Routes as values (`"GET /v1/lectures/:id"`), tried in order; built once, then immutable and `Sendable`.
 public struct Router: Sendable {
     struct Route: Sendable {
-        enum Segment: Sendable, Equatable { case literal(String), parameter(String), parameterWithSuffix(String, suffix: String) }
+        enum Segment: Sendable, Equatable {
+            case literal(String), parameter(String), parameterWithSuffix(String, suffix: String)
+        }
         var method: String
         var segments: [Segment]
         var access: RouteAccess
@@ -59,7 +61,12 @@ public struct Router: Sendable {
 
     /// `pattern` is `METHOD /path/:param/...`; a parameter may carry a literal suffix (`:rendition.m3u8`).
     /// `bodyLimit`: a route that takes larger bodies than `APIConfig.maxBodyBytes` (a caption file) says so here.
-    public mutating func add(_ pattern: String, access: RouteAccess = .authenticated, bodyLimit: Int? = nil, _ handler: @escaping RouteHandler) {
+    public mutating func add(
+        _ pattern: String,
+        access: RouteAccess = .authenticated,
+        bodyLimit: Int? = nil,
+        _ handler: @escaping RouteHandler
+    ) {
         let parts = pattern.split(separator: " ", maxSplits: 1)
         precondition(parts.count == 2, "route pattern '\(pattern)' needs METHOD and path")
         let segments = parts[1].split(separator: "/").map { part -> Route.Segment in
@@ -70,8 +77,16 @@ public struct Router: Sendable {
             }
             return .parameter(String(name))
         }
-        routes.append(Route(method: String(parts[0]), segments: segments, access: access, name: String(parts[1]),
-                            bodyLimit: bodyLimit, handler: handler))
+        routes.append(
+            Route(
+                method: String(parts[0]),
+                segments: segments,
+                access: access,
+                name: String(parts[1]),
+                bodyLimit: bodyLimit,
+                handler: handler
+            )
+        )
     }
 
     /// The largest body any route takes: what the engine may read before routing.
@@ -91,7 +106,9 @@ public struct Router: Sendable {
         var allowed: [String] = []
         for route in routes {
             guard let parameters = Self.bind(route.segments, to: pieces) else { continue }
-            if route.method == method || (method == "HEAD" && route.method == "GET") { return .found(route, parameters) }
+            if route.method == method || (method == "HEAD" && route.method == "GET") {
+                return .found(route, parameters)
+            }
             allowed.append(route.method)
         }
         return allowed.isEmpty ? .none : .wrongMethod(allowed: Array(Set(allowed)).sorted())
@@ -113,7 +130,9 @@ public struct Router: Sendable {
         for (segment, piece) in zip(segments, pieces) {
             if case .literal = segment { continue }
             // Foundation's decoding is costly and most pieces hold nothing to decode.
-            let decoded = piece.utf8.contains(UInt8(ascii: "%")) ? (piece.removingPercentEncoding ?? String(piece)) : String(piece)
+            let decoded =
+                piece.utf8.contains(UInt8(ascii: "%"))
+                ? (piece.removingPercentEncoding ?? String(piece)) : String(piece)
             switch segment {
             case .literal:
                 continue

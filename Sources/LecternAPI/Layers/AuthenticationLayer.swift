@@ -13,7 +13,9 @@ struct AuthenticationLayer: RequestLayer {
         if case .public_ = access { return try await next(context) }
         // Requests without a known client (built in-process) are not limited.
         let client = ClientIdentity.key(of: context.request, forwardedHops: forwardedHops)
-        if let client, let wait = failedSignIns.retryAfter(client) { throw APIProblem.tooManyFailedSignIns(retryAfter: wait) }
+        if let client, let wait = failedSignIns.retryAfter(client) {
+            throw APIProblem.tooManyFailedSignIns(retryAfter: wait)
+        }
         var context = context
         do {
             try await signIn(&context, access: access)
@@ -28,9 +30,11 @@ struct AuthenticationLayer: RequestLayer {
     private func signIn(_ context: inout RequestContext, access: RouteAccess) async throws {
         let request = context.request
         if case .playback(let lectureParameter) = access, request.header("Authorization") == nil,
-           let grant = request.query[PlaybackGrants.queryParameter] {
+            let grant = request.query[PlaybackGrants.queryParameter]
+        {
             // Players cannot add headers to playlist fetches: the link carries a grant for this lecture instead.
-            context.principal = try playbackGrants.verify(grant, forLecture: context.parameters[lectureParameter] ?? "").principal
+            context.principal = try playbackGrants.verify(grant, forLecture: context.parameters[lectureParameter] ?? "")
+                .principal
             context.playbackGrant = grant
         } else {
             context.principal = try await authenticator.authenticate(authorization: request.header("Authorization"))

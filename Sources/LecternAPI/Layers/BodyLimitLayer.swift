@@ -6,10 +6,14 @@ struct BodyLimitLayer: RequestLayer {
 
     func handle(_ context: RequestContext, next: RequestNext) async throws -> APIResponse {
         let size = context.request.body.count
-        guard size <= largestLimit else { throw APIProblem.payloadTooLarge("request bodies are limited to \(largestLimit) bytes") }
+        guard size <= largestLimit else {
+            throw APIProblem.payloadTooLarge("request bodies are limited to \(largestLimit) bytes")
+        }
         if let route = context.route {
             let limit = route.bodyLimit ?? defaultLimit
-            guard size <= limit else { throw APIProblem.payloadTooLarge("request bodies are limited to \(limit) bytes") }
+            guard size <= limit else {
+                throw APIProblem.payloadTooLarge("request bodies are limited to \(limit) bytes")
+            }
         }
         return try await next(context)
     }

@@ -8,7 +8,8 @@ struct CORSLayer: RequestLayer {
     let router: Router
 
     static func isPreflight(_ request: APIRequest) -> Bool {
-        request.method == "OPTIONS" && request.header("Origin") != nil && request.header("Access-Control-Request-Method") != nil
+        request.method == "OPTIONS" && request.header("Origin") != nil
+            && request.header("Access-Control-Request-Method") != nil
     }
 
     func handle(_ context: RequestContext, next: RequestNext) async throws -> APIResponse {
@@ -18,12 +19,17 @@ struct CORSLayer: RequestLayer {
             guard let origin else {
                 return APIProblem.forbidden("cross-origin requests from this origin are not allowed").response()
             }
-            response = APIResponse(status: 204, headers: [
-                "Access-Control-Allow-Origin": origin,
-                "Access-Control-Allow-Methods": (router.methods(at: context.request.path) + ["OPTIONS"]).joined(separator: ", "),
-                "Access-Control-Allow-Headers": "Authorization, Content-Type",
-                "Access-Control-Max-Age": "600",
-            ])
+            response = APIResponse(
+                status: 204,
+                headers: [
+                    "Access-Control-Allow-Origin": origin,
+                    "Access-Control-Allow-Methods": (router.methods(at: context.request.path) + ["OPTIONS"]).joined(
+                        separator: ", "
+                    ),
+                    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+                    "Access-Control-Max-Age": "600",
+                ]
+            )
         } else {
             response = try await next(context)
         }

@@ -8,7 +8,12 @@ struct MetricsLayer: RequestLayer {
         let response = try await next(context)
         // Labels from a closed set: a route's template, or one of two fixed names.
         let route = CORSLayer.isPreflight(context.request) ? "preflight" : context.route?.name ?? "unmatched"
-        metrics.record(route: route, method: context.request.method, status: response.status, duration: ContinuousClock.now - started)
+        metrics.record(
+            route: route,
+            method: context.request.method,
+            status: response.status,
+            duration: ContinuousClock.now - started
+        )
         return response
     }
 }

@@ -16,10 +16,18 @@ struct ProblemLayer: RequestLayer {
             logger.error("configuration problem", metadata: ["error": "\(problem)"])
             return APIProblem.internalError.response(instance: path)
         } catch let error as AWSError where error.isRetryable {
-            logger.error("AWS unavailable", metadata: ["route": "\(context.route?.name ?? "unmatched")", "error": "\(error)"])
-            return APIProblem.serviceUnavailable("a storage service is unavailable; try again shortly").response(instance: path)
+            logger.error(
+                "AWS unavailable",
+                metadata: ["route": "\(context.route?.name ?? "unmatched")", "error": "\(error)"]
+            )
+            return APIProblem.serviceUnavailable("a storage service is unavailable; try again shortly").response(
+                instance: path
+            )
         } catch {
-            logger.error("request failed", metadata: ["route": "\(context.route?.name ?? "unmatched")", "error": "\(error)"])
+            logger.error(
+                "request failed",
+                metadata: ["route": "\(context.route?.name ?? "unmatched")", "error": "\(error)"]
+            )
             return APIProblem.internalError.response(instance: path)
         }
     }

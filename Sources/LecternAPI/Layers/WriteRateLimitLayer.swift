@@ -7,7 +7,8 @@ struct WriteRateLimitLayer: RequestLayer {
 
     func handle(_ context: RequestContext, next: RequestNext) async throws -> APIResponse {
         if let principal = context.principal, !Self.safeMethods.contains(context.request.method),
-           let wait = limiter.admit(principal.userID) {
+            let wait = limiter.admit(principal.userID)
+        {
             throw APIProblem.tooManyRequests(retryAfter: wait)
         }
         return try await next(context)

@@ -42,9 +42,12 @@ struct ActivityHandlers: Sendable {
         let caller = try context.caller
         let input = try APIJSON.decode(ProgressInput.self, from: context.request)
         guard input.duration.isFinite, input.duration > 0, input.duration <= Self.maxDurationSeconds else {
-            throw APIProblem.unprocessable("'duration' must be a number of seconds above 0 and at most \(Int(Self.maxDurationSeconds))")
+            throw APIProblem.unprocessable(
+                "'duration' must be a number of seconds above 0 and at most \(Int(Self.maxDurationSeconds))"
+            )
         }
-        guard input.position.isFinite, input.position >= 0, input.position <= input.duration + Self.durationSlackSeconds else {
+        guard input.position.isFinite, input.position >= 0, input.position <= input.duration + Self.durationSlackSeconds
+        else {
             throw APIProblem.unprocessable("'position' must be between 0 and the duration")
         }
         let record = try await lectures.loadForReading(context.parameter("id"))
@@ -55,10 +58,17 @@ struct ActivityHandlers: Sendable {
         // The encoded duration is the truth when known: a page cannot mark a lecture watched by claiming it is short.
         let duration = record.durationSeconds.map { max($0, 0.001) } ?? input.duration
         if let known = record.durationSeconds, abs(known - input.duration) > Self.durationSlackSeconds {
-            throw APIProblem.unprocessable("'duration' (\(Int(input.duration)) s) is not this lecture's (\(Int(known)) s)")
+            throw APIProblem.unprocessable(
+                "'duration' (\(Int(input.duration)) s) is not this lecture's (\(Int(known)) s)"
+            )
         }
-        try await store.recordProgress(course: record.courseId, user: caller.userID, lectureID: record.lectureId,
-                                       position: min(input.position, duration), duration: duration)
+        try await store.recordProgress(
+            course: record.courseId,
+            user: caller.userID,
+            lectureID: record.lectureId,
+            position: min(input.position, duration),
+            duration: duration
+        )
         return .noContent()
     }
 }

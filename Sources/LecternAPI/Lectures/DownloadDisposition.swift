@@ -12,7 +12,8 @@ enum DownloadDisposition {
     static func attachment(title: String, fileExtension: String = "mp4") -> String {
         let name = safeName(title)
         let fallback = asciiFallback(name)
-        return "attachment; filename=\"\(fallback).\(fileExtension)\"; filename*=UTF-8''\(rfc8187Encode(name + "." + fileExtension))"
+        return
+            "attachment; filename=\"\(fallback).\(fileExtension)\"; filename*=UTF-8''\(rfc8187Encode(name + "." + fileExtension))"
     }
 
     /// The title as a file name: control characters (CR, LF, tabs…), quotes, slashes, backslashes and the
@@ -23,8 +24,11 @@ enum DownloadDisposition {
         var result = ""
         var lastWasSpace = false
         for character in title {
-            let isSpace = character.isWhitespace || forbidden.contains(character)
-                || character.unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
+            let isSpace =
+                character.isWhitespace || forbidden.contains(character)
+                || character.unicodeScalars.contains {
+                    $0.properties.generalCategory == .control || $0.properties.generalCategory == .format
+                }
             if isSpace {
                 if !lastWasSpace, !result.isEmpty { result.append(" ") }
                 lastWasSpace = true
@@ -33,16 +37,20 @@ enum DownloadDisposition {
                 lastWasSpace = false
             }
         }
-        let trimmed = String(String(result.prefix(maxNameCharacters))).trimmingCharacters(in: CharacterSet(charactersIn: ". "))
+        let trimmed = String(String(result.prefix(maxNameCharacters))).trimmingCharacters(
+            in: CharacterSet(charactersIn: ". ")
+        )
         return trimmed.isEmpty ? "lecture" : trimmed
     }
 
     /// The name in printable ASCII for `filename=` (older clients): other characters become `_`, and `%` too (some
     /// browsers decode it in the quoted form).
     static func asciiFallback(_ name: String) -> String {
-        String(name.unicodeScalars.map { scalar -> Character in
-            (0x20...0x7E).contains(scalar.value) && scalar != "%" ? Character(scalar) : "_"
-        })
+        String(
+            name.unicodeScalars.map { scalar -> Character in
+                (0x20...0x7E).contains(scalar.value) && scalar != "%" ? Character(scalar) : "_"
+            }
+        )
     }
 
     /// RFC 8187 `value-chars`: `attr-char` kept, every other UTF-8 byte `%XX`.

@@ -23,7 +23,9 @@ enum HLSRewriter {
     }
 
     /// Whether a URI is absolute (left alone) rather than relative to the playlist.
-    static func isAbsolute(_ uri: String) -> Bool { uri.contains("://") || uri.hasPrefix("/") || uri.hasPrefix("data:") }
+    static func isAbsolute(_ uri: String) -> Bool {
+        uri.contains("://") || uri.hasPrefix("/") || uri.hasPrefix("data:")
+    }
 
     /// Applies `transform` to every URI in the playlist: URI lines and `URI="…"` attributes of tags.
     /// `transform` answers nil to leave a URI as it is.
@@ -43,7 +45,10 @@ enum HLSRewriter {
         return output.joined(separator: "\n") + "\n"
     }
 
-    private static func rewriteAttributes(_ line: String, transform: (String) async throws -> String?) async throws -> String {
+    private static func rewriteAttributes(
+        _ line: String,
+        transform: (String) async throws -> String?
+    ) async throws -> String {
         guard line.hasPrefix("#EXT"), line.contains("URI=\"") else { return line }
         var result = ""
         var rest = Substring(line)
@@ -60,8 +65,11 @@ enum HLSRewriter {
 
     /// `directory` + relative `uri`, normalised; nil if it would leave the published prefix.
     static func resolve(_ uri: String, inDirectory directory: String) -> String? {
-        let withoutFragment = uri.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
-        let withoutQuery = withoutFragment.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
+        let withoutFragment =
+            uri.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
+        let withoutQuery =
+            withoutFragment.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)
+            ?? uri
         var parts = directory.split(separator: "/").map(String.init)
         for part in withoutQuery.split(separator: "/", omittingEmptySubsequences: false) {
             switch part {

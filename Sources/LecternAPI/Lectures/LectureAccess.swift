@@ -8,9 +8,13 @@ enum LectureAccess {
         switch caller.role {
         case .ops: return
         case .professor:
-            guard caller.isMember(of: record.courseId) else { throw .forbidden("you are not a professor of this lecture's course") }
+            guard caller.isMember(of: record.courseId) else {
+                throw .forbidden("you are not a professor of this lecture's course")
+            }
         case .student:
-            guard caller.isMember(of: record.courseId) else { throw .forbidden("you are not enrolled in this lecture's course") }
+            guard caller.isMember(of: record.courseId) else {
+                throw .forbidden("you are not enrolled in this lecture's course")
+            }
             // Not ready, a draft, or scheduled for later: 404, as if it did not exist (a 403 would tell it does).
             // Playback routes and grants come through here too, so a grant minted while the lecture was published
             // stops working once it is a draft again (within the record cache's TTL, at most 1 s).

@@ -14,10 +14,14 @@ struct LectureEditHandlers: Sendable {
         let edit = try LectureEditRules.edit(request, of: record)
         defer { lectures.records.invalidate(record.lectureId) }
         let edited = try await save(edit, of: record)
-        lectures.logger.info("lecture edited", metadata: [
-            "lecture": "\(record.lectureId)", "visibility": "\(edited.visibility(at: Date()).rawValue)",
-            "fields": "\([edit.title.map { _ in "title" }, edit.description.map { _ in "description" }, edit.visibility.map { _ in "visibility" }, edit.publishAt.map { _ in "publishAt" }].compactMap { $0 }.joined(separator: ","))",
-        ])
+        lectures.logger.info(
+            "lecture edited",
+            metadata: [
+                "lecture": "\(record.lectureId)", "visibility": "\(edited.visibility(at: Date()).rawValue)",
+                "fields":
+                    "\([edit.title.map { _ in "title" }, edit.description.map { _ in "description" }, edit.visibility.map { _ in "visibility" }, edit.publishAt.map { _ in "publishAt" }].compactMap { $0 }.joined(separator: ","))",
+            ]
+        )
         let poster = try await Playback(config: lectures.config, services: lectures.services).posterLink(edited)
         return .json(LectureView(edited, poster: poster))
     }

@@ -10,7 +10,8 @@ public struct LectureEditRequest: Codable, Sendable {
     public var visibility: String?
     public var publishAt: String??
 
-    public init(title: String? = nil, description: String?? = nil, visibility: String? = nil, publishAt: String?? = nil) {
+    public init(title: String? = nil, description: String?? = nil, visibility: String? = nil, publishAt: String?? = nil)
+    {
         self.title = title
         self.description = description
         self.visibility = visibility
@@ -24,8 +25,11 @@ public struct LectureEditRequest: Codable, Sendable {
         title = try container.decodeIfPresent(String.self, forKey: .title)
         visibility = try container.decodeIfPresent(String.self, forKey: .visibility)
         // Absent (leave it) and null (remove it) are different requests.
-        description = container.contains(.description) ? .some(try container.decodeIfPresent(String.self, forKey: .description)) : nil
-        publishAt = container.contains(.publishAt) ? .some(try container.decodeIfPresent(String.self, forKey: .publishAt)) : nil
+        description =
+            container.contains(.description)
+            ? .some(try container.decodeIfPresent(String.self, forKey: .description)) : nil
+        publishAt =
+            container.contains(.publishAt) ? .some(try container.decodeIfPresent(String.self, forKey: .publishAt)) : nil
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -49,7 +53,10 @@ enum LectureEditRules {
             throw .unprocessable("field 'title' must be 1…\(titleLimit) characters", kind: "invalid-field")
         }
         guard !title.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw .unprocessable("field 'title' must not contain control characters (line breaks, tabs…)", kind: "invalid-field")
+            throw .unprocessable(
+                "field 'title' must not contain control characters (line breaks, tabs…)",
+                kind: "invalid-field"
+            )
         }
         return title
     }
@@ -60,19 +67,30 @@ enum LectureEditRules {
         guard let text else { return nil }
         let description = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard description.count <= descriptionLimit else {
-            throw .unprocessable("field 'description' must be at most \(descriptionLimit) characters (it has \(description.count))",
-                                 kind: "invalid-field")
+            throw .unprocessable(
+                "field 'description' must be at most \(descriptionLimit) characters (it has \(description.count))",
+                kind: "invalid-field"
+            )
         }
-        guard !description.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !"\n\r\t".unicodeScalars.contains($0) }) else {
-            throw .unprocessable("field 'description' must not contain control characters other than line breaks and tabs",
-                                 kind: "invalid-field")
+        guard
+            !description.unicodeScalars.contains(where: {
+                $0.properties.generalCategory == .control && !"\n\r\t".unicodeScalars.contains($0)
+            })
+        else {
+            throw .unprocessable(
+                "field 'description' must not contain control characters other than line breaks and tabs",
+                kind: "invalid-field"
+            )
         }
         return description.isEmpty ? nil : description
     }
 
     static func visibility(_ text: String) throws(APIProblem) -> LectureVisibility {
         guard let visibility = LectureVisibility(rawValue: text) else {
-            throw .unprocessable("field 'visibility' must be \"draft\", \"published\" or \"scheduled\"", kind: "invalid-field")
+            throw .unprocessable(
+                "field 'visibility' must be \"draft\", \"published\" or \"scheduled\"",
+                kind: "invalid-field"
+            )
         }
         return visibility
     }
@@ -83,7 +101,10 @@ enum LectureEditRules {
         let fractional = ISO8601DateFormatter()
         fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         guard let date = plain.date(from: text) ?? fractional.date(from: text) else {
-            throw .unprocessable("field 'publishAt' must be a date and time such as 2026-12-04T18:00:00Z", kind: "invalid-field")
+            throw .unprocessable(
+                "field 'publishAt' must be a date and time such as 2026-12-04T18:00:00Z",
+                kind: "invalid-field"
+            )
         }
         return date
     }
@@ -106,42 +127,62 @@ enum LectureEditRules {
         case .scheduled:
             let when = publishAt ?? record.publishAt
             guard when != nil else {
-                throw .unprocessable("a scheduled lecture needs field 'publishAt': the time students may see it", kind: "invalid-field")
+                throw .unprocessable(
+                    "a scheduled lecture needs field 'publishAt': the time students may see it",
+                    kind: "invalid-field"
+                )
             }
             edit.publishAt = publishAt
         case .draft, .published:
             if case .some(.some) = publishAt {
-                throw .unprocessable("field 'publishAt' applies to scheduled lectures only: send \"visibility\": \"scheduled\" with it",
-                                     kind: "invalid-field")
+                throw .unprocessable(
+                    "field 'publishAt' applies to scheduled lectures only: send \"visibility\": \"scheduled\" with it",
+                    kind: "invalid-field"
+                )
             }
             if edit.visibility != nil, record.publishAt != nil { edit.publishAt = .some(nil) }
         }
         guard !edit.isEmpty else {
-            throw .unprocessable("name at least one of 'title', 'description', 'visibility' or 'publishAt' to change", kind: "invalid-field")
+            throw .unprocessable(
+                "name at least one of 'title', 'description', 'visibility' or 'publishAt' to change",
+                kind: "invalid-field"
+            )
         }
         return edit
     }
 
     /// The visibility a new lecture starts with: the request's, else the course's default.
-    static func initialVisibility(_ input: CreateLectureRequest, course: () async throws -> CourseSettings) async throws
-        -> (visibility: LectureVisibility, publishAt: Date?, description: String?) {
+    static func initialVisibility(
+        _ input: CreateLectureRequest,
+        course: () async throws -> CourseSettings
+    ) async throws
+        -> (visibility: LectureVisibility, publishAt: Date?, description: String?)
+    {
         let description = try Self.description(input.description)
         guard let visibility = input.visibility else {
             guard input.publishAt == nil else {
-                throw APIProblem.unprocessable("field 'publishAt' applies to scheduled lectures only: send \"visibility\": \"scheduled\" with it",
-                                               kind: "invalid-field")
+                throw APIProblem.unprocessable(
+                    "field 'publishAt' applies to scheduled lectures only: send \"visibility\": \"scheduled\" with it",
+                    kind: "invalid-field"
+                )
             }
             return (try await course().defaultVisibility, nil, description)
         }
         switch visibility {
         case .scheduled:
             guard let publishAt = input.publishAt else {
-                throw APIProblem.unprocessable("a scheduled lecture needs field 'publishAt': the time students may see it", kind: "invalid-field")
+                throw APIProblem.unprocessable(
+                    "a scheduled lecture needs field 'publishAt': the time students may see it",
+                    kind: "invalid-field"
+                )
             }
             return (.scheduled, publishAt, description)
         case .draft, .published:
             guard input.publishAt == nil else {
-                throw APIProblem.unprocessable("field 'publishAt' applies to scheduled lectures only", kind: "invalid-field")
+                throw APIProblem.unprocessable(
+                    "field 'publishAt' applies to scheduled lectures only",
+                    kind: "invalid-field"
+                )
             }
             return (visibility, nil, description)
         }

@@ -41,9 +41,17 @@ final class LectureRecordCache: Sendable {
     /// and errors are never cached. A record past half its `ttl` is still answered at once while one background
     /// read refreshes it, so a lecture being polled never makes its callers wait for the table (a stall of every
     /// caller once per `ttl` would otherwise be the tail of the latency); a record is never answered past `ttl`.
-    func record(_ id: String, load: @escaping @Sendable () async throws -> LectureRecord?) async throws -> LectureRecord? {
+    func record(
+        _ id: String,
+        load: @escaping @Sendable () async throws -> LectureRecord?
+    ) async throws -> LectureRecord? {
         guard ttl > .zero else { return try await load() }
-        enum Plan { case hit(LectureRecord), wait(Task<LectureRecord?, any Error>), started(Task<LectureRecord?, any Error>, UInt64) }
+        enum Plan {
+            case hit(LectureRecord), wait(Task<LectureRecord?, any Error>), started(
+                Task<LectureRecord?, any Error>,
+                UInt64
+            )
+        }
         let started = ContinuousClock.now
         let plan = state.withLock { state -> Plan in
             switch state.slots[id] {
@@ -57,7 +65,9 @@ final class LectureRecordCache: Sendable {
             case .loading(let task, _): return .wait(task)
             default:
                 if state.slots.count >= capacity {
-                    state.slots = state.slots.filter { if case .ready(_, let read, _) = $0.value { read + ttl > started } else { true } }
+                    state.slots = state.slots.filter {
+                        if case .ready(_, let read, _) = $0.value { read + ttl > started } else { true }
+                    }
                 }
                 let generation = state.nextGeneration()
                 let task = Task { try await load() }
@@ -85,8 +95,12 @@ final class LectureRecordCache: Sendable {
 
     /// The background re-read of a record past half its TTL. Kept only if the entry is still the one it refreshes
     /// (a write's invalidation in between wins); a failed read leaves the old record to expire on time.
-    private func refresh(_ id: String, generation: UInt64, startedAt started: ContinuousClock.Instant,
-                         load: @Sendable () async throws -> LectureRecord?) async {
+    private func refresh(
+        _ id: String,
+        generation: UInt64,
+        startedAt started: ContinuousClock.Instant,
+        load: @Sendable () async throws -> LectureRecord?
+    ) async {
         let result: Result<LectureRecord?, any Error>
         do { result = .success(try await load()) } catch { result = .failure(error) }
         state.withLock { state in
@@ -107,8 +121,11 @@ final class LectureRecordCache: Sendable {
 
 extension APIApplication {
     /// `LECTERN_RECORD_CACHE_SECONDS`: 0…1 (decimals allowed), default 1; 0 turns the record cache off.
-    public static func recordCacheTTL(fromEnvironment environment: [String: String]) throws(APIConfigError) -> Duration {
-        guard let text = environment["LECTERN_RECORD_CACHE_SECONDS"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+    public static func recordCacheTTL(fromEnvironment environment: [String: String]) throws(APIConfigError) -> Duration
+    {
+        guard let text = environment["LECTERN_RECORD_CACHE_SECONDS"]?.trimmingCharacters(in: .whitespaces),
+            !text.isEmpty
+        else {
             return .seconds(1)
         }
         guard let seconds = Double(text), (0...1).contains(seconds) else {

@@ -7,7 +7,10 @@ extension LectureView {
     /// is its own, so those go through it. `HotPathEncodingTests` holds the two byte for byte.
     var directJSON: Data? {
         guard durationSeconds == nil, playback == nil, progress == nil, poster == nil else { return nil }
-        var writer = JSONWriter(capacity: 384 + title.utf8.count + (description?.utf8.count ?? 0) + filename.utf8.count + (failureReason?.utf8.count ?? 0))
+        var writer = JSONWriter(
+            capacity: 384 + title.utf8.count + (description?.utf8.count ?? 0) + filename.utf8.count
+                + (failureReason?.utf8.count ?? 0)
+        )
         if let captionDraft {
             writer.raw(#"{"captionDraft":{"#)
             if let detail = captionDraft.detail {

@@ -14,8 +14,16 @@ public struct CreateLectureRequest: Codable, Sendable {
     public var publishAt: Date?
     public var description: String?
 
-    public init(title: String, course: String, filename: String, size: Int64, contentType: String,
-                visibility: LectureVisibility? = nil, publishAt: Date? = nil, description: String? = nil) {
+    public init(
+        title: String,
+        course: String,
+        filename: String,
+        size: Int64,
+        contentType: String,
+        visibility: LectureVisibility? = nil,
+        publishAt: Date? = nil,
+        description: String? = nil
+    ) {
         self.title = title
         self.course = course
         self.filename = filename
@@ -63,7 +71,13 @@ public struct LectureView: Codable, Sendable, Equatable {
     /// The automatic caption draft (GET /v1/lectures/{id} only).
     public var captionDraft: CaptionDraftView?
 
-    init(_ record: LectureRecord, playback: PlaybackView? = nil, poster: URL? = nil, captionDraft: CaptionDraftView? = nil, now: Date = Date()) {
+    init(
+        _ record: LectureRecord,
+        playback: PlaybackView? = nil,
+        poster: URL? = nil,
+        captionDraft: CaptionDraftView? = nil,
+        now: Date = Date()
+    ) {
         id = record.lectureId
         course = record.courseId
         owner = record.ownerId
@@ -78,9 +92,15 @@ public struct LectureView: Codable, Sendable, Equatable {
         createdAt = record.createdAt
         updatedAt = record.updatedAt
         if record.state == .processing {
-            progress = Progress(percent: record.progressPercent, stage: record.progressStage,
-                                secondsLeft: EncodingEstimate.secondsLeft(percent: record.progressPercent, startedAt: record.encodeStartedAt,
-                                                                          now: now))
+            progress = Progress(
+                percent: record.progressPercent,
+                stage: record.progressStage,
+                secondsLeft: EncodingEstimate.secondsLeft(
+                    percent: record.progressPercent,
+                    startedAt: record.encodeStartedAt,
+                    now: now
+                )
+            )
         }
         failureReason = record.state == .failed ? record.failureReason : nil
         retryable = record.state == .failed ? record.failureRetryable ?? true : nil

@@ -19,24 +19,30 @@ enum PageCursor {
 
     static func encode(_ key: DynamoDBItem) -> String {
         let data = (try? JSONEncoder().encode(key)) ?? Data()
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+            of: "/",
+            with: "_"
+        )
+        .replacingOccurrences(of: "=", with: "")
     }
 
     static var invalid: APIProblem {
-        .badRequest("query parameter 'cursor' is not one this API handed out for this listing; start again without it",
-                    kind: "invalid-cursor")
+        .badRequest(
+            "query parameter 'cursor' is not one this API handed out for this listing; start again without it",
+            kind: "invalid-cursor"
+        )
     }
 
     static func decode(_ text: String, course: String) throws(APIProblem) -> DynamoDBItem {
         guard !text.isEmpty, text.utf8.count <= maxLength,
-              text.utf8.allSatisfy({ isBase64URL($0) }),
-              let data = Authenticator.base64URLDecode(Substring(text)),
-              let key = try? JSONDecoder().decode(DynamoDBItem.self, from: data),
-              key.count == 3,
-              key["courseId"] == .s(course),
-              case .s(let lectureID)? = key["lectureId"], isLectureID(lectureID),
-              case .s(let createdAt)? = key["createdAt"], isTimestamp(createdAt) else {
+            text.utf8.allSatisfy({ isBase64URL($0) }),
+            let data = Authenticator.base64URLDecode(Substring(text)),
+            let key = try? JSONDecoder().decode(DynamoDBItem.self, from: data),
+            key.count == 3,
+            key["courseId"] == .s(course),
+            case .s(let lectureID)? = key["lectureId"], isLectureID(lectureID),
+            case .s(let createdAt)? = key["createdAt"], isTimestamp(createdAt)
+        else {
             throw invalid
         }
         return key
@@ -44,17 +50,21 @@ enum PageCursor {
 
     private static func isBase64URL(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "_"): true
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "_"):
+            true
         default: false
         }
     }
 
     /// `lec_` and up to 60 lower-case letters and digits (`ObjectKeys.newLectureID` writes 32 hex digits).
     static func isLectureID(_ id: String) -> Bool {
-        id.hasPrefix("lec_") && id.utf8.count <= 64 && id.utf8.dropFirst(4).allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-        } && id.utf8.count > 4
+        id.hasPrefix("lec_") && id.utf8.count <= 64
+            && id.utf8.dropFirst(4).allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            } && id.utf8.count > 4
     }
 
     /// The ISO 8601 text the DynamoDB encoder writes for `createdAt` (`2026-11-25T12:00:00.123Z`).

@@ -47,19 +47,24 @@ extension PartURLsRequest {
             var index = 0
             func skipSpace() {
                 while index < bytes.count,
-                      bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A || bytes[index] == 0x0D { index += 1 }
+                    bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A || bytes[index] == 0x0D
+                { index += 1 }
             }
             func expect(_ literal: StaticString) -> Bool {
                 skipSpace()
                 let text = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
-                guard bytes.count - index >= text.count, bytes[index..<(index + text.count)].elementsEqual(text) else { return false }
+                guard bytes.count - index >= text.count, bytes[index..<(index + text.count)].elementsEqual(text) else {
+                    return false
+                }
                 index += text.count
                 return true
             }
             func number() -> Int? {
                 skipSpace()
                 let start = index
-                while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+                while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                    index += 1
+                }
                 let digits = index - start
                 guard (1...9).contains(digits), digits == 1 || bytes[start] != UInt8(ascii: "0") else { return nil }
                 return bytes[start..<index].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }

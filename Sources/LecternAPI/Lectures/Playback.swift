@@ -18,8 +18,12 @@ struct Playback: Sendable {
     /// A link that makes the browser save the file as `<title>.mp4` (S3 answers with the `Content-Disposition`
     /// the link asks for) instead of playing it in a bare tab.
     func presignDownload(_ prefix: String, _ relative: String, title: String) async throws -> URL {
-        try await s3.presignedGetURL(bucket: bucket, key: prefix + relative, expires: config.playbackURLSeconds,
-                                     query: [("response-content-disposition", DownloadDisposition.attachment(title: title))])
+        try await s3.presignedGetURL(
+            bucket: bucket,
+            key: prefix + relative,
+            expires: config.playbackURLSeconds,
+            query: [("response-content-disposition", DownloadDisposition.attachment(title: title))]
+        )
     }
 
     /// The same link as text, for playlists: built and signed without a Foundation `URL` per segment.
@@ -49,21 +53,30 @@ struct Playback: Sendable {
         let query = Self.grantQuery(grant)
         var storyboard: PlaybackView.Storyboard?
         if let board = manifest?.storyboard, board.cues != nil {
-            storyboard = .init(cues: "/v1/lectures/\(record.lectureId)/storyboard.vtt" + query,
-                               image: try await safe(board.image).asyncMap { try await presign(prefix, $0) },
-                               interval: board.interval, thumbnailWidth: board.thumbnailWidth, thumbnailHeight: board.thumbnailHeight)
+            storyboard = .init(
+                cues: "/v1/lectures/\(record.lectureId)/storyboard.vtt" + query,
+                image: try await safe(board.image).asyncMap { try await presign(prefix, $0) },
+                interval: board.interval,
+                thumbnailWidth: board.thumbnailWidth,
+                thumbnailHeight: board.thumbnailHeight
+            )
         }
         let renditions = (manifest?.video ?? []).map {
             PlaybackView.Rendition(name: $0.name ?? "", width: $0.width, height: $0.height, bandwidth: $0.bandwidth)
         }
         return PlaybackView(
             hls: "/v1/lectures/\(record.lectureId)/hls/master.m3u8" + query,
-            mp4: try await safe(manifest?.progressive?.path).asyncMap { try await presignDownload(prefix, $0, title: record.title) },
+            mp4: try await safe(manifest?.progressive?.path).asyncMap {
+                try await presignDownload(prefix, $0, title: record.title)
+            },
             poster: try await safe(manifest?.poster).asyncMap { try await presign(prefix, $0) },
-            storyboard: storyboard, renditions: renditions, durationSeconds: manifest?.duration,
+            storyboard: storyboard,
+            renditions: renditions,
+            durationSeconds: manifest?.duration,
             expiresAt: Date().addingTimeInterval(TimeInterval(config.playbackURLSeconds)),
             notices: Self.notices(manifest),
-            captions: try await CaptionHandlers.views(of: record, config: config, services: services))
+            captions: try await CaptionHandlers.views(of: record, config: config, services: services)
+        )
     }
 
     /// Where every encode writes its poster, relative to the published prefix: `Transcoder.Paths.poster` (the API
@@ -87,7 +100,10 @@ struct Playback: Sendable {
 
     func text(_ key: String) async throws -> String {
         do {
-            return String(decoding: try await s3.getObject(bucket: bucket, key: key, limit: 16 << 20).body, as: UTF8.self)
+            return String(
+                decoding: try await s3.getObject(bucket: bucket, key: key, limit: 16 << 20).body,
+                as: UTF8.self
+            )
         } catch let error as AWSError where error.isNotFound {
             throw APIProblem.notFound("the lecture's \(key.split(separator: "/").last ?? "file") is missing")
         }
@@ -101,11 +117,16 @@ struct Playback: Sendable {
         let masterPath = safe(manifest?.masterPlaylist) ?? PublishedManifest.defaultMaster
         let directory = HLSRewriter.directory(of: masterPath)
         let rewritten = try await HLSRewriter.rewrite(try await text(prefix + masterPath)) { uri in
-            guard !HLSRewriter.isAbsolute(uri), let path = HLSRewriter.resolve(uri, inDirectory: directory) else { return nil }
+            guard !HLSRewriter.isAbsolute(uri), let path = HLSRewriter.resolve(uri, inDirectory: directory) else {
+                return nil
+            }
             if let id = HLSRewriter.renditionID(forPlaylist: path) { return "\(id).m3u8\(suffix)" }
             return try await presignedText(prefix, path)
         }
-        return MasterPlaylistEditor.edit(rewritten, subtitles: MasterPlaylistEditor.subtitles(for: captions) { "captions/\($0.id).m3u8\(suffix)" })
+        return MasterPlaylistEditor.edit(
+            rewritten,
+            subtitles: MasterPlaylistEditor.subtitles(for: captions) { "captions/\($0.id).m3u8\(suffix)" }
+        )
     }
 
     /// A caption track's subtitle playlist (its current version) with every segment link presigned.
@@ -124,7 +145,9 @@ struct Playback: Sendable {
         }
         let directory = HLSRewriter.directory(of: path)
         return try await HLSRewriter.rewrite(try await text(prefix + path)) { uri in
-            guard !HLSRewriter.isAbsolute(uri), let resolved = HLSRewriter.resolve(uri, inDirectory: directory) else { return nil }
+            guard !HLSRewriter.isAbsolute(uri), let resolved = HLSRewriter.resolve(uri, inDirectory: directory) else {
+                return nil
+            }
             return try await presignedText(prefix, resolved)
         }
     }
@@ -132,17 +155,22 @@ struct Playback: Sendable {
     /// The storyboard's WebVTT with its image links (`storyboard.jpg#xywh=…`) presigned, fragments kept.
     func storyboardCues(prefix: String) async throws -> String {
         guard let board = try await manifest(prefix: prefix)?.storyboard, let cues = board.cues,
-              HLSRewriter.isSafeRelativePath(cues) else {
+            HLSRewriter.isSafeRelativePath(cues)
+        else {
             throw APIProblem.notFound("this lecture has no storyboard")
         }
         let directory = HLSRewriter.directory(of: cues)
         var presigned: [String: String] = [:]
         var lines: [String] = []
-        for line in try await text(prefix + cues).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init) {
+        for line in try await text(prefix + cues).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+            .map(String.init)
+        {
             let parts = line.split(separator: "#", maxSplits: 1)
-            guard let target = parts.first, target.hasSuffix(".jpg") || target.hasSuffix(".png") || target.hasSuffix(".webp"),
-                  !line.contains("-->"), !HLSRewriter.isAbsolute(String(target)),
-                  let resolved = HLSRewriter.resolve(String(target), inDirectory: directory) else {
+            guard let target = parts.first,
+                target.hasSuffix(".jpg") || target.hasSuffix(".png") || target.hasSuffix(".webp"),
+                !line.contains("-->"), !HLSRewriter.isAbsolute(String(target)),
+                let resolved = HLSRewriter.resolve(String(target), inDirectory: directory)
+            else {
                 lines.append(line)
                 continue
             }
@@ -169,7 +197,9 @@ struct PlaybackHandlers: Sendable {
         let record = try await lectures.loadForReading(context.parameter("id"))
         try LectureAccess.requireRead(record, by: caller)
         guard record.state == .ready, let prefix = record.publishedPrefix else {
-            throw APIProblem.conflict("lecture \(record.lectureId) is \(record.state.rawValue); it has nothing to play yet")
+            throw APIProblem.conflict(
+                "lecture \(record.lectureId) is \(record.state.rawValue); it has nothing to play yet"
+            )
         }
         return (record, prefix, Playback(config: lectures.config, services: lectures.services))
     }
@@ -188,10 +218,21 @@ struct PlaybackHandlers: Sendable {
         // The player that fetched this cannot send headers for the variants either: they carry a grant. The same one
         // that opened the master, never a new one, so a grant cannot renew itself past its expiry; a caller with a
         // bearer token gets one minted, so the playlist plays in any player.
-        let grant = try context.playbackGrant
-            ?? lectures.config.playbackGrants.mint(lecture: record.lectureId, course: record.courseId, for: context.caller)
-        return playlistResponse(try await playback.master(prefix: prefix, suffix: Playback.grantQuery(grant), captions: record.captions ?? []),
-                                config: lectures.config)
+        let grant =
+            try context.playbackGrant
+            ?? lectures.config.playbackGrants.mint(
+                lecture: record.lectureId,
+                course: record.courseId,
+                for: context.caller
+            )
+        return playlistResponse(
+            try await playback.master(
+                prefix: prefix,
+                suffix: Playback.grantQuery(grant),
+                captions: record.captions ?? []
+            ),
+            config: lectures.config
+        )
     }
 
     func subtitles(_ context: RequestContext) async throws -> APIResponse {
@@ -200,12 +241,18 @@ struct PlaybackHandlers: Sendable {
         guard let track = record.captions?.first(where: { $0.id == trackID }) else {
             throw APIProblem.notFound("lecture \(record.lectureId) has no caption track \(trackID)")
         }
-        return playlistResponse(try await playback.subtitles(lectureID: record.lectureId, track: track), config: lectures.config)
+        return playlistResponse(
+            try await playback.subtitles(lectureID: record.lectureId, track: track),
+            config: lectures.config
+        )
     }
 
     func media(_ context: RequestContext) async throws -> APIResponse {
         let (_, prefix, playback) = try await readyLecture(context)
-        return playlistResponse(try await playback.media(prefix: prefix, rendition: context.parameter("rendition")), config: lectures.config)
+        return playlistResponse(
+            try await playback.media(prefix: prefix, rendition: context.parameter("rendition")),
+            config: lectures.config
+        )
     }
 
     func storyboard(_ context: RequestContext) async throws -> APIResponse {

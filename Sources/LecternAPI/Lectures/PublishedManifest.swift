@@ -3,11 +3,28 @@ import Foundation
 /// The worker's `manifest.json` (Transcoder's `TranscodeManifest`), read tolerantly: every field is optional, unknown
 /// fields are ignored, so the API keeps answering while the worker's format grows.
 struct PublishedManifest: Decodable, Sendable {
-    struct Video: Decodable, Sendable { var name: String?; var width: Int?; var height: Int?; var bandwidth: Int?; var playlist: String? }
-    struct Audio: Decodable, Sendable { var playlist: String?; var bandwidth: Int? }
-    struct Progressive: Decodable, Sendable { var path: String?; var width: Int?; var height: Int? }
+    struct Video: Decodable, Sendable {
+        var name: String?
+        var width: Int?
+        var height: Int?
+        var bandwidth: Int?
+        var playlist: String?
+    }
+    struct Audio: Decodable, Sendable {
+        var playlist: String?
+        var bandwidth: Int?
+    }
+    struct Progressive: Decodable, Sendable {
+        var path: String?
+        var width: Int?
+        var height: Int?
+    }
     struct Storyboard: Decodable, Sendable {
-        var image: String?; var cues: String?; var interval: Double?; var thumbnailWidth: Int?; var thumbnailHeight: Int?
+        var image: String?
+        var cues: String?
+        var interval: Double?
+        var thumbnailWidth: Int?
+        var thumbnailHeight: Int?
     }
 
     var duration: Double?
@@ -20,7 +37,10 @@ struct PublishedManifest: Decodable, Sendable {
     /// Streams the worker left out (e.g. audio it could not decode), each with a reason a professor can read.
     var droppedStreams: [DroppedStream]?
 
-    struct DroppedStream: Decodable, Sendable { var kind: String?; var reason: String? }
+    struct DroppedStream: Decodable, Sendable {
+        var kind: String?
+        var reason: String?
+    }
 
     static let fileName = "manifest.json"
     static let defaultMaster = "master.m3u8"

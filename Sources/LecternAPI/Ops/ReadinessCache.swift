@@ -30,13 +30,14 @@ final class ReadinessCache: Sendable {
     func answer(now: ContinuousClock.Instant = .now, check: @escaping @Sendable () async -> Answer) async -> Answer {
         if case .fresh(let answer, let until) = state.withLock({ $0 }), now < until { return answer }
         // `check` cannot throw, so neither can the flight.
-        let answer = (try? await flight.run("readyz") { [self] in
-            let answer = await check()
-            // From when the round was asked for (tests pass their own `now`).
-            let until = now + (answer.ready ? Self.readyFor : Self.notReadyFor)
-            state.withLock { $0 = .fresh(answer, until: until) }
-            return answer
-        }) ?? Answer(ready: false, checks: [:])
+        let answer =
+            (try? await flight.run("readyz") { [self] in
+                let answer = await check()
+                // From when the round was asked for (tests pass their own `now`).
+                let until = now + (answer.ready ? Self.readyFor : Self.notReadyFor)
+                state.withLock { $0 = .fresh(answer, until: until) }
+                return answer
+            }) ?? Answer(ready: false, checks: [:])
         return answer
     }
 }

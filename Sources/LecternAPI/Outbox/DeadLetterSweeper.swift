@@ -16,10 +16,18 @@ public struct DeadLetterSweeper: Service {
         }
 
         /// `LECTERN_DLQ_SWEEP_SECONDS` (default 30, 1…3600).
-        public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(APIConfigError) -> Settings {
+        public static func fromEnvironment(
+            _ environment: [String: String] = ProcessInfo.processInfo.environment
+        ) throws(APIConfigError) -> Settings {
             var problems: [String] = []
-            let seconds = EnvironmentSetting.integer("LECTERN_DLQ_SWEEP_SECONDS", in: environment, default: 30, range: 1...3_600,
-                                                     unit: " of seconds", problems: &problems)
+            let seconds = EnvironmentSetting.integer(
+                "LECTERN_DLQ_SWEEP_SECONDS",
+                in: environment,
+                default: 30,
+                range: 1...3_600,
+                unit: " of seconds",
+                problems: &problems
+            )
             guard problems.isEmpty else { throw APIConfigError(problems: problems) }
             return Settings(interval: TimeInterval(seconds))
         }
@@ -31,8 +39,12 @@ public struct DeadLetterSweeper: Service {
 
     /// With no dead-letter queue (none configured, none in the queue's redrive policy) the service only waits.
     /// `outcomeMail` mails the uploaders of lectures a sweep fails (nil: no mail).
-    public init(services: APIServices, settings: Settings = Settings(), logger: Logger = Logger(label: "lectern-api.dlq"),
-                outcomeMail: LectureOutcomeNotifier? = nil) {
+    public init(
+        services: APIServices,
+        settings: Settings = Settings(),
+        logger: Logger = Logger(label: "lectern-api.dlq"),
+        outcomeMail: LectureOutcomeNotifier? = nil
+    ) {
         self.sweep = services.deadLetterQueueURL.map {
             DeadLetterSweep(sqs: services.sqs, store: services.store, deadLetterQueueURL: $0, outcomeMail: outcomeMail)
         }
@@ -60,13 +72,21 @@ public struct DeadLetterSweeper: Service {
         do {
             let result = try await sweep.sweep()
             if result.lecturesFailed > 0 || result.removed > 0 || result.errors > 0 {
-                logger.notice("dead-letter sweep", metadata: [
-                    "lecturesFailed": "\(result.lecturesFailed)", "removed": "\(result.removed)", "kept": "\(result.kept)",
-                    "errors": "\(result.errors)",
-                ])
+                logger.notice(
+                    "dead-letter sweep",
+                    metadata: [
+                        "lecturesFailed": "\(result.lecturesFailed)", "removed": "\(result.removed)",
+                        "kept": "\(result.kept)",
+                        "errors": "\(result.errors)",
+                    ]
+                )
             }
             for mail in result.mails where mail != .off {
-                logger.log(level: mail.isProblem ? .warning : .info, "outcome e-mail", metadata: ["outcome": "failed", "mail": "\(mail.summary)"])
+                logger.log(
+                    level: mail.isProblem ? .warning : .info,
+                    "outcome e-mail",
+                    metadata: ["outcome": "failed", "mail": "\(mail.summary)"]
+                )
             }
         } catch is CancellationError {
         } catch {

@@ -42,23 +42,31 @@ public struct JobOutbox: Sendable {
         await markSent(message.lectureID, version: message.outputVersion, now: now)
     }
 
-    /// Best effort: if this fails the pending marker stays and a later sweep sends a duplicate, which the worker ignores.
+    /// Best effort: if this fails the pending marker stays and a later sweep sends a duplicate, which the worker
+    /// ignores.
     func markSent(_ id: String, version: String, now: Date) async {
         do {
             _ = try await dynamo.updateItem(
-                table: table, key: ["lectureId": .s(id)], update: "SET #outbox = :sent, #since = :now",
+                table: table,
+                key: ["lectureId": .s(id)],
+                update: "SET #outbox = :sent, #since = :now",
                 // Only the enqueue marker of a still-queued record: a worker that claimed the job meanwhile wrote its
                 // lease marker there, and a record that left queued must not re-enter the index.
                 condition: "#outbox = :pending AND #version = :version AND #state = :queued",
                 names: ["#outbox": "outbox", "#since": "outboxSince", "#version": "jobVersion", "#state": "state"],
-                values: [":version": .s(version), ":pending": .s(Self.pending), ":sent": .s(LectureStore.sentMarker),
-                         ":now": try dynamo.encoder.encodeValue(now), ":queued": .s(LectureState.queued.rawValue)],
-                returnValues: DynamoDBReturnValues.none)
+                values: [
+                    ":version": .s(version), ":pending": .s(Self.pending), ":sent": .s(LectureStore.sentMarker),
+                    ":now": try dynamo.encoder.encodeValue(now), ":queued": .s(LectureState.queued.rawValue),
+                ],
+                returnValues: DynamoDBReturnValues.none
+            )
         } catch let error as AWSError where error.isConditionFailed {
             // Already marked (another sweeper), claimed, re-enqueued with a newer version, or deleted: nothing to do.
         } catch {
-            logger.warning("could not mark the job sent; a sweep will send the job again",
-                           metadata: ["lecture": "\(id)", "error": "\(error)"])
+            logger.warning(
+                "could not mark the job sent; a sweep will send the job again",
+                metadata: ["lecture": "\(id)", "error": "\(error)"]
+            )
         }
     }
 
@@ -66,16 +74,22 @@ public struct JobOutbox: Sendable {
     func clearMarker(_ id: String, version: String) async {
         do {
             _ = try await dynamo.updateItem(
-                table: table, key: ["lectureId": .s(id)], update: "REMOVE #outbox, #since",
+                table: table,
+                key: ["lectureId": .s(id)],
+                update: "REMOVE #outbox, #since",
                 // Only the enqueue marker: a worker that claimed the job meanwhile wrote its lease marker there.
                 condition: "#outbox = :pending AND #version = :version",
                 names: ["#outbox": "outbox", "#since": "outboxSince", "#version": "jobVersion"],
-                values: [":version": .s(version), ":pending": .s(Self.pending)], returnValues: DynamoDBReturnValues.none)
+                values: [":version": .s(version), ":pending": .s(Self.pending)],
+                returnValues: DynamoDBReturnValues.none
+            )
         } catch let error as AWSError where error.isConditionFailed {
             // Already cleared (another sweeper), re-enqueued with a newer version, or deleted: nothing to do.
         } catch {
-            logger.warning("could not clear the outbox marker; a sweep will send the job again",
-                           metadata: ["lecture": "\(id)", "error": "\(error)"])
+            logger.warning(
+                "could not clear the outbox marker; a sweep will send the job again",
+                metadata: ["lecture": "\(id)", "error": "\(error)"]
+            )
         }
     }
 
@@ -103,11 +117,14 @@ public struct JobOutbox: Sendable {
     @discardableResult
     public func sweep(olderThan age: TimeInterval, now: Date = Date()) async throws -> SweepResult {
         let cutoff = now.addingTimeInterval(-age)
-        return try await forEachMarked(Self.pending, before: cutoff, failure: "outbox sweep could not settle a lecture") { id, record, _, result in
+        return try await forEachMarked(Self.pending, before: cutoff, failure: "outbox sweep could not settle a lecture")
+        { id, record, _, result in
             guard let since = record.outboxSince, since < cutoff, let version = record.jobVersion else { return }
             if record.state == .queued {
-                logger.warning("job message may be lost; sending it again",
-                               metadata: ["lecture": "\(id)", "version": "\(version)", "pendingSince": "\(since)"])
+                logger.warning(
+                    "job message may be lost; sending it again",
+                    metadata: ["lecture": "\(id)", "version": "\(version)", "pendingSince": "\(since)"]
+                )
                 try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version), now: now)
                 result.resent += 1
             } else {
@@ -120,17 +137,29 @@ public struct JobOutbox: Sendable {
     /// Runs `settle` for every record whose outbox marker is `marker` and older than `cutoff`, found on the sparse
     /// `outbox` index and read again consistently (the index is eventually consistent). An error settling one record
     /// is logged with `failure` and counted; the sweep goes on with the next.
-    private func forEachMarked(_ marker: String, before cutoff: Date, failure: String,
-                               _ settle: (String, MarkedRecord, DynamoDBItem, inout SweepResult) async throws -> Void) async throws -> SweepResult {
-        let keys = try await dynamo.queryAll(DynamoDBQuery(
-            table: table, index: LectureStore.outboxIndex, keyCondition: "#outbox = :marker AND #since < :cutoff",
-            names: ["#outbox": "outbox", "#since": "outboxSince"],
-            values: [":marker": .s(marker), ":cutoff": try dynamo.encoder.encodeValue(cutoff)]), maxPages: 100)
+    private func forEachMarked(
+        _ marker: String,
+        before cutoff: Date,
+        failure: String,
+        _ settle: (String, MarkedRecord, DynamoDBItem, inout SweepResult) async throws -> Void
+    ) async throws -> SweepResult {
+        let keys = try await dynamo.queryAll(
+            DynamoDBQuery(
+                table: table,
+                index: LectureStore.outboxIndex,
+                keyCondition: "#outbox = :marker AND #since < :cutoff",
+                names: ["#outbox": "outbox", "#since": "outboxSince"],
+                values: [":marker": .s(marker), ":cutoff": try dynamo.encoder.encodeValue(cutoff)]
+            ),
+            maxPages: 100
+        )
         var result = SweepResult()
         for key in keys {
             guard case .s(let id)? = key["lectureId"] else { continue }
             do {
-                guard let item = try await dynamo.getItem(table: table, key: ["lectureId": .s(id)], consistentRead: true) else { continue }
+                guard
+                    let item = try await dynamo.getItem(table: table, key: ["lectureId": .s(id)], consistentRead: true)
+                else { continue }
                 try await settle(id, try dynamo.decoder.decode(MarkedRecord.self, from: item), item, &result)
             } catch {
                 result.failed += 1
@@ -150,9 +179,18 @@ public struct JobOutbox: Sendable {
     public func requeueAbandoned(lapsedFor bound: TimeInterval, now: Date = Date()) async throws -> SweepResult {
         let cutoff = now.addingTimeInterval(-bound)
         let cutoffValue = try dynamo.encoder.encodeValue(cutoff)
-        return try await forEachMarked(LectureStore.leaseMarker, before: cutoff, failure: "could not requeue an abandoned lecture") {
-            id, record, _, result in
-            guard record.state == .processing, let version = record.jobVersion, let lease = record.leaseExpiresAt, lease < cutoff else {
+        return try await forEachMarked(
+            LectureStore.leaseMarker,
+            before: cutoff,
+            failure: "could not requeue an abandoned lecture"
+        ) {
+            id,
+            record,
+            _,
+            result in
+            guard record.state == .processing, let version = record.jobVersion, let lease = record.leaseExpiresAt,
+                lease < cutoff
+            else {
                 return
             }
             var changes = try markerChanges(now: now)
@@ -160,14 +198,22 @@ public struct JobOutbox: Sendable {
             changes["leaseExpiresAt"] = .some(nil)
             changes["progressStage"] = .s("requeued")
             do {
-                try await services.store.transition(id, from: [.processing], to: .queued, changes: changes,
-                                                    extraCondition: "jobVersion = :version AND leaseExpiresAt < :cutoff",
-                                                    extraValues: [":version": .s(version), ":cutoff": cutoffValue], now: now)
+                try await services.store.transition(
+                    id,
+                    from: [.processing],
+                    to: .queued,
+                    changes: changes,
+                    extraCondition: "jobVersion = :version AND leaseExpiresAt < :cutoff",
+                    extraValues: [":version": .s(version), ":cutoff": cutoffValue],
+                    now: now
+                )
             } catch is LectureStore.Conflict {
                 return  // A worker claimed it, or another sweeper requeued it first.
             }
-            logger.warning("lecture abandoned by its worker; queueing it again",
-                           metadata: ["lecture": "\(id)", "version": "\(version)", "leaseExpiredAt": "\(lease)"])
+            logger.warning(
+                "lecture abandoned by its worker; queueing it again",
+                metadata: ["lecture": "\(id)", "version": "\(version)", "leaseExpiredAt": "\(lease)"]
+            )
             try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version), now: now)
             result.resent += 1
         }
@@ -183,24 +229,39 @@ public struct JobOutbox: Sendable {
     @discardableResult
     public func resendQueued(after bound: TimeInterval, now: Date = Date()) async throws -> SweepResult {
         let cutoff = now.addingTimeInterval(-bound)
-        return try await forEachMarked(LectureStore.sentMarker, before: cutoff, failure: "could not re-send a queued lecture's job") {
-            id, record, item, result in
+        return try await forEachMarked(
+            LectureStore.sentMarker,
+            before: cutoff,
+            failure: "could not re-send a queued lecture's job"
+        ) {
+            id,
+            record,
+            item,
+            result in
             guard record.state == .queued, record.outbox == LectureStore.sentMarker, let version = record.jobVersion,
-                  let since = record.outboxSince, since < cutoff, let sinceValue = item["outboxSince"] else { return }
+                let since = record.outboxSince, since < cutoff, let sinceValue = item["outboxSince"]
+            else { return }
             do {
                 _ = try await dynamo.updateItem(
-                    table: table, key: ["lectureId": .s(id)], update: "SET #outbox = :pending, #since = :now",
+                    table: table,
+                    key: ["lectureId": .s(id)],
+                    update: "SET #outbox = :pending, #since = :now",
                     condition: "#state = :queued AND #version = :version AND #outbox = :sent AND #since = :old",
                     names: ["#outbox": "outbox", "#since": "outboxSince", "#version": "jobVersion", "#state": "state"],
-                    values: [":pending": .s(Self.pending), ":now": try dynamo.encoder.encodeValue(now),
-                             ":queued": .s(LectureState.queued.rawValue), ":version": .s(version),
-                             ":sent": .s(LectureStore.sentMarker), ":old": sinceValue],
-                    returnValues: DynamoDBReturnValues.none)
+                    values: [
+                        ":pending": .s(Self.pending), ":now": try dynamo.encoder.encodeValue(now),
+                        ":queued": .s(LectureState.queued.rawValue), ":version": .s(version),
+                        ":sent": .s(LectureStore.sentMarker), ":old": sinceValue,
+                    ],
+                    returnValues: DynamoDBReturnValues.none
+                )
             } catch let error as AWSError where error.isConditionFailed {
                 return  // Claimed, failed, deleted, re-enqueued, or another sweeper is sending it.
             }
-            logger.warning("lecture still queued long after its job was sent; sending it again",
-                           metadata: ["lecture": "\(id)", "version": "\(version)", "sentAt": "\(since)"])
+            logger.warning(
+                "lecture still queued long after its job was sent; sending it again",
+                metadata: ["lecture": "\(id)", "version": "\(version)", "sentAt": "\(since)"]
+            )
             try await send(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version), now: now)
             result.resent += 1
         }

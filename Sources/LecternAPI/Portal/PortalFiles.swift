@@ -14,11 +14,15 @@ public struct PortalFiles: Sendable {
     public init(directory: String) throws(APIConfigError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw APIConfigError(problems: ["LECTERN_PORTAL_DIR=\(directory) is not a directory (it should hold the portal: index.html, app.js, style.css)"])
+            throw APIConfigError(problems: [
+                "LECTERN_PORTAL_DIR=\(directory) is not a directory (it should hold the portal: index.html, app.js, style.css)"
+            ])
         }
         let resolved = URL(fileURLWithPath: directory).resolvingSymlinksInPath()
         guard FileManager.default.isReadableFile(atPath: resolved.appendingPathComponent("index.html").path) else {
-            throw APIConfigError(problems: ["LECTERN_PORTAL_DIR=\(directory) has no readable index.html; point it at the repository's Portal/ folder"])
+            throw APIConfigError(problems: [
+                "LECTERN_PORTAL_DIR=\(directory) has no readable index.html; point it at the repository's Portal/ folder"
+            ])
         }
         root = resolved
     }
@@ -52,14 +56,16 @@ public struct PortalFiles: Sendable {
     /// The named file, or nil when there is no such servable file.
     public func file(named name: String) -> File? {
         guard Self.isServableName(name), let ext = name.split(separator: ".").last.map({ String($0).lowercased() }),
-              name.contains("."), let contentType = Self.contentTypes[ext] else { return nil }
+            name.contains("."), let contentType = Self.contentTypes[ext]
+        else { return nil }
         let url = root.appendingPathComponent(name)
         // A link could point anywhere: serve regular files only, and only inside the folder.
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
-              attributes[.type] as? FileAttributeType == .typeRegular,
-              let size = attributes[.size] as? Int, size <= Self.maxFileBytes,
-              url.deletingLastPathComponent().standardizedFileURL.path == root.standardizedFileURL.path,
-              let contents = FileManager.default.contents(atPath: url.path) else { return nil }
+            attributes[.type] as? FileAttributeType == .typeRegular,
+            let size = attributes[.size] as? Int, size <= Self.maxFileBytes,
+            url.deletingLastPathComponent().standardizedFileURL.path == root.standardizedFileURL.path,
+            let contents = FileManager.default.contents(atPath: url.path)
+        else { return nil }
         return File(contents: contents, contentType: contentType)
     }
 }

@@ -24,7 +24,8 @@ struct PortalHandlers: Sendable {
         var headers = PortalHeaders.security(mediaOrigin: mediaOrigin)
         headers["ETag"] = tag
         if let match = context.request.header("If-None-Match"),
-           match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag }) {
+            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag })
+        {
             return APIResponse(status: 304, headers: headers)
         }
         return APIResponse(status: 200, headers: headers, body: file.contents, contentType: file.contentType)

@@ -11,9 +11,15 @@ struct SearchHandlers: Sendable {
     /// One cache per application (per replica), in its own temporary directory.
     init(services: APIServices) {
         store = services.store
-        let indexes = CourseSearchStore(dynamo: services.store.dynamo, table: services.store.table, s3: services.s3,
-                                        bucket: services.bucket)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-search-\(UUID().uuidString)")
+        let indexes = CourseSearchStore(
+            dynamo: services.store.dynamo,
+            table: services.store.table,
+            s3: services.s3,
+            bucket: services.bucket
+        )
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lectern-search-\(UUID().uuidString)"
+        )
         cache = SearchIndexCache(store: indexes, directory: directory)
     }
 
@@ -54,10 +60,19 @@ struct SearchHandlers: Sendable {
             }
             startAfter = page.next
         } while startAfter != nil && titles.count < Self.lectureLimit
-        let page = try await cache.search(course: course, query: query, visibleLectures: Set(titles.keys), cursor: cursor)
+        let page = try await cache.search(
+            course: course,
+            query: query,
+            visibleLectures: Set(titles.keys),
+            cursor: cursor
+        )
         let results = page.hits.map { hit in
-            SearchLectureView(lectureId: hit.lectureId, title: titles[hit.lectureId] ?? hit.lectureId, matchCount: hit.matchCount,
-                              moments: hit.moments.map(SearchMomentView.init))
+            SearchLectureView(
+                lectureId: hit.lectureId,
+                title: titles[hit.lectureId] ?? hit.lectureId,
+                matchCount: hit.matchCount,
+                moments: hit.moments.map(SearchMomentView.init)
+            )
         }
         return .json(SearchResultsView(query: text, results: results, nextCursor: page.nextCursor?.token))
     }

@@ -26,7 +26,12 @@ actor SearchIndexCache {
     }
 
     /// Searches the course's current index; an empty page when nothing was ever indexed for it.
-    func search(course: String, query: SearchQuery, visibleLectures: Set<String>, cursor: SearchCursor?) async throws -> SearchPage {
+    func search(
+        course: String,
+        query: SearchQuery,
+        visibleLectures: Set<String>,
+        cursor: SearchCursor?
+    ) async throws -> SearchPage {
         guard let pointer = try await store.pointer(course) else { return SearchPage(hits: [], nextCursor: nil) }
         clock += 1
         if var entry = entries[course], entry.version >= pointer.indexVersion {
@@ -35,7 +40,9 @@ actor SearchIndexCache {
             return try entry.index.search(query, visibleLectures: visibleLectures, cursor: cursor)
         }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("\(course)-\(pointer.indexVersion)-\(UUID().uuidString.prefix(8)).sqlite")
+        let path = directory.appendingPathComponent(
+            "\(course)-\(pointer.indexVersion)-\(UUID().uuidString.prefix(8)).sqlite"
+        )
         do {
             try await store.download(pointer, to: path.path)
         } catch {
@@ -47,7 +54,12 @@ actor SearchIndexCache {
             try? FileManager.default.removeItem(at: path)
             return try newer.index.search(query, visibleLectures: visibleLectures, cursor: cursor)
         }
-        let entry = Entry(version: pointer.indexVersion, path: path, index: try CourseSearchIndex(path: path.path), lastUsed: clock)
+        let entry = Entry(
+            version: pointer.indexVersion,
+            path: path,
+            index: try CourseSearchIndex(path: path.path),
+            lastUsed: clock
+        )
         if let old = entries.updateValue(entry, forKey: course) { try? FileManager.default.removeItem(at: old.path) }
         evict()
         return try entry.index.search(query, visibleLectures: visibleLectures, cursor: cursor)

@@ -19,8 +19,14 @@ public struct APIApplication: Sendable {
 
     /// `recordCacheTTL`: how long answers that only show a lecture may reuse its record (see
     /// `LectureRecordCache`; at most 1 s, zero reads DynamoDB on every request).
-    public init(config: APIConfig, services: APIServices, authenticator: Authenticator,
-                metrics: APIMetrics = APIMetrics(), logger: Logger = Logger(label: "lectern-api"), recordCacheTTL: Duration = .zero) {
+    public init(
+        config: APIConfig,
+        services: APIServices,
+        authenticator: Authenticator,
+        metrics: APIMetrics = APIMetrics(),
+        logger: Logger = Logger(label: "lectern-api"),
+        recordCacheTTL: Duration = .zero
+    ) {
         self.config = config
         self.services = services
         self.authenticator = authenticator
@@ -28,16 +34,40 @@ public struct APIApplication: Sendable {
         self.logger = logger
         rateLimiter = RateLimiter(perMinute: config.writesPerMinute)
         failedSignIns = RateLimiter(perMinute: config.failedSignInsPerMinute)
-        router = Self.routes(config: config, services: services, metrics: metrics, logger: logger,
-                             recordCacheTTL: min(recordCacheTTL, .seconds(1)))
-        chain = RequestLayers.chain(Self.layers(config: config, router: router, authenticator: authenticator, metrics: metrics,
-                                                logger: logger, rateLimiter: rateLimiter, failedSignIns: failedSignIns),
-                                    around: RequestLayers.routeHandler)
+        router = Self.routes(
+            config: config,
+            services: services,
+            metrics: metrics,
+            logger: logger,
+            recordCacheTTL: min(recordCacheTTL, .seconds(1))
+        )
+        chain = RequestLayers.chain(
+            Self.layers(
+                config: config,
+                router: router,
+                authenticator: authenticator,
+                metrics: metrics,
+                logger: logger,
+                rateLimiter: rateLimiter,
+                failedSignIns: failedSignIns
+            ),
+            around: RequestLayers.routeHandler
+        )
     }
 
-    static func routes(config: APIConfig, services: APIServices, metrics: APIMetrics, logger: Logger,
-                       recordCacheTTL: Duration = .zero) -> Router {
-        let lectures = LectureHandlers(config: config, services: services, logger: logger, recordCacheTTL: recordCacheTTL)
+    static func routes(
+        config: APIConfig,
+        services: APIServices,
+        metrics: APIMetrics,
+        logger: Logger,
+        recordCacheTTL: Duration = .zero
+    ) -> Router {
+        let lectures = LectureHandlers(
+            config: config,
+            services: services,
+            logger: logger,
+            recordCacheTTL: recordCacheTTL
+        )
         let playback = PlaybackHandlers(lectures: lectures)
         let ops = OpsHandlers(services: services)
         let edits = LectureEditHandlers(lectures: lectures)
@@ -60,8 +90,16 @@ public struct APIApplication: Sendable {
         router.add("POST /v1/lectures/:id/upload/complete", lectures.complete)
         router.add("POST /v1/lectures/:id/retry", lectures.retry)
         router.add("GET /v1/lectures/:id/hls/master.m3u8", access: .playback(lectureParameter: "id"), playback.master)
-        router.add("GET /v1/lectures/:id/hls/:rendition.m3u8", access: .playback(lectureParameter: "id"), playback.media)
-        router.add("GET /v1/lectures/:id/storyboard.vtt", access: .playback(lectureParameter: "id"), playback.storyboard)
+        router.add(
+            "GET /v1/lectures/:id/hls/:rendition.m3u8",
+            access: .playback(lectureParameter: "id"),
+            playback.media
+        )
+        router.add(
+            "GET /v1/lectures/:id/storyboard.vtt",
+            access: .playback(lectureParameter: "id"),
+            playback.storyboard
+        )
         router.add("GET /v1/courses/:course/lectures", lectures.list)
         router.add("GET /v1/courses/:course/search", search.search)
         let captions = CaptionHandlers(lectures: lectures)
@@ -70,7 +108,11 @@ public struct APIApplication: Sendable {
         router.add("PUT /v1/lectures/:id/captions/:trackId", bodyLimit: CaptionHandlers.maxFileBytes, captions.replace)
         router.add("PATCH /v1/lectures/:id/captions/:trackId", captions.patch)
         router.add("DELETE /v1/lectures/:id/captions/:trackId", captions.delete)
-        router.add("GET /v1/lectures/:id/hls/captions/:track.m3u8", access: .playback(lectureParameter: "id"), playback.subtitles)
+        router.add(
+            "GET /v1/lectures/:id/hls/captions/:track.m3u8",
+            access: .playback(lectureParameter: "id"),
+            playback.subtitles
+        )
         router.add("PATCH /v1/lectures/:id", edits.edit)
         router.add("GET /v1/courses", courses.list)
         router.add("GET /v1/courses/:course", courses.get)
@@ -80,42 +122,66 @@ public struct APIApplication: Sendable {
         router.add("PUT /v1/lectures/:id/progress", activity.progress)
         router.add("GET /v1/ops/queue", ops.queue)
         router.add("GET /v1/me") { context in try CallerView.handle(context) }
-        let portalSettings = PortalSettings(localDevelopment: PortalSettings.isLocal(storage: services.s3.url(bucket: services.bucket)))
+        let portalSettings = PortalSettings(
+            localDevelopment: PortalSettings.isLocal(storage: services.s3.url(bucket: services.bucket))
+        )
         router.add("GET /v1/portal/settings", access: .public_) { _ in .json(portalSettings) }
         router.add("POST /v1/ops/dlq/redrive", ops.redrive)
         if let files = config.portal {
             // Same origin as the API; media and uploads go to the bucket's origin, which the page's CSP must allow.
-            let portal = PortalHandlers(files: files, mediaOrigin: PortalHeaders.origin(of: services.s3.url(bucket: services.bucket)))
+            let portal = PortalHandlers(
+                files: files,
+                mediaOrigin: PortalHeaders.origin(of: services.s3.url(bucket: services.bucket))
+            )
             router.add("GET /", access: .public_, portal.index)
             router.add("GET /portal/:file", access: .public_, portal.asset)
         }
         return router
     }
 
-    /// The largest body any route takes (`Router.add(bodyLimit:)`): the engine reads up to this, routes check their own.
+    /// The largest body any route takes (`Router.add(bodyLimit:)`): the engine reads up to this, routes check their
+    /// own.
     public var largestBodyLimit: Int { router.largestBodyLimit(default: config.maxBodyBytes) }
 
     /// The request path, outermost first; each layer is one concern in a file of its own (`Layers/`), and reads
     /// what the matched route declares. Built once.
-    static func layers(config: APIConfig, router: Router, authenticator: Authenticator, metrics: APIMetrics, logger: Logger,
-                       rateLimiter: RateLimiter, failedSignIns: RateLimiter) -> [any RequestLayer] {
+    static func layers(
+        config: APIConfig,
+        router: Router,
+        authenticator: Authenticator,
+        metrics: APIMetrics,
+        logger: Logger,
+        rateLimiter: RateLimiter,
+        failedSignIns: RateLimiter
+    ) -> [any RequestLayer] {
         [
             MetricsLayer(metrics: metrics),
             HeadLayer(),
             CORSLayer(allowedOrigin: config.corsOrigin, router: router),
             ProblemLayer(logger: logger),
-            BodyLimitLayer(defaultLimit: config.maxBodyBytes, largestLimit: router.largestBodyLimit(default: config.maxBodyBytes)),
+            BodyLimitLayer(
+                defaultLimit: config.maxBodyBytes,
+                largestLimit: router.largestBodyLimit(default: config.maxBodyBytes)
+            ),
             RoutingLayer(),
             QueryTokenLayer(),
-            AuthenticationLayer(authenticator: authenticator, playbackGrants: config.playbackGrants, failedSignIns: failedSignIns,
-                                forwardedHops: config.forwardedHops),
+            AuthenticationLayer(
+                authenticator: authenticator,
+                playbackGrants: config.playbackGrants,
+                failedSignIns: failedSignIns,
+                forwardedHops: config.forwardedHops
+            ),
             WriteRateLimitLayer(limiter: rateLimiter),
         ]
     }
 
     public func respond(to request: APIRequest) async -> APIResponse {
-        let context = RequestContext(request: request, parameters: [:], principal: nil,
-                                     match: router.match(method: request.method, path: request.path))
+        let context = RequestContext(
+            request: request,
+            parameters: [:],
+            principal: nil,
+            match: router.match(method: request.method, path: request.path)
+        )
         do {
             return try await chain(context)
         } catch {

@@ -26,9 +26,11 @@ public struct APIConfigError: Error, Sendable, CustomStringConvertible {
 /// | `LECTERN_SINGLE_UPLOAD_MAX_BYTES` | above this, multipart | 64 MB |
 /// | `LECTERN_MIN_PART_BYTES` | smallest multipart part | 8 MiB |
 /// | `LECTERN_WRITES_PER_MINUTE` | per-user write rate limit | 60 |
-/// | `LECTERN_PLAYBACK_KEY` | base64 of ≥ 32 bytes that signs playback grants; the same on every API task | random per process |
+/// | `LECTERN_PLAYBACK_KEY` | base64 of ≥ 32 bytes that signs playback grants; the same on every API task | random per
+/// process |
 /// | `LECTERN_PORTAL_DIR` | the web portal's folder (`Portal/`), served at `/` and `/portal/` | none (API only) |
-/// | `LECTERN_HTTP_ENGINE` | no longer a choice: only `lectern` (the one engine) is accepted, anything else is refused | — |
+/// | `LECTERN_HTTP_ENGINE` | no longer a choice: only `lectern` (the one engine) is accepted, anything else is refused
+/// | — |
 /// | `PORT` | listening port | 8080 |
 /// | `LECTERN_API_*` | the engine's listen address and limits | see `HTTPEngineSettings` |
 /// | `METRICS_PORT` / `METRICS_HOST` | the separate listener for `/metrics` (0 picks a free port) | 9101 / 127.0.0.1 |
@@ -72,7 +74,8 @@ public struct APIConfig: Sendable {
     /// Whether automatic caption drafts are made (`LECTERN_CAPTIONS_ENGINE`, read like the worker reads it): off, the
     /// lecture view says `unavailable`.
     public var captionDrafts = CaptionDraftSettings.off
-    /// Whether the DLQ sweeper mails uploaders of lectures it fails (`LECTERN_NOTIFY_EMAIL`, read as the worker reads it).
+    /// Whether the DLQ sweeper mails uploaders of lectures it fails (`LECTERN_NOTIFY_EMAIL`, read as the worker reads
+    /// it).
     public var outcomeMail = LectureMailSettings.off
     /// How the client of a request is found (see `ClientIdentity`).
     public var forwardedHops = 0
@@ -81,11 +84,22 @@ public struct APIConfig: Sendable {
     public static let defaultMinPartBytes: Int64 = 8 << 20
     public static let defaultMaxUploadBytes: Int64 = 100_000_000_000
 
-    public init(lecturesTable: String, bucket: String, queue: String, deadLetterQueue: String? = nil,
-                keySource: TokenKeySource, issuer: String? = nil, audience: String? = nil, corsOrigin: String? = nil,
-                maxBodyBytes: Int = 1 << 20, maxUploadBytes: Int64 = defaultMaxUploadBytes,
-                singleUploadMaxBytes: Int64 = defaultSingleUploadMaxBytes, minPartBytes: Int64 = defaultMinPartBytes,
-                writesPerMinute: Int = 60, port: UInt16 = 8080) {
+    public init(
+        lecturesTable: String,
+        bucket: String,
+        queue: String,
+        deadLetterQueue: String? = nil,
+        keySource: TokenKeySource,
+        issuer: String? = nil,
+        audience: String? = nil,
+        corsOrigin: String? = nil,
+        maxBodyBytes: Int = 1 << 20,
+        maxUploadBytes: Int64 = defaultMaxUploadBytes,
+        singleUploadMaxBytes: Int64 = defaultSingleUploadMaxBytes,
+        minPartBytes: Int64 = defaultMinPartBytes,
+        writesPerMinute: Int = 60,
+        port: UInt16 = 8080
+    ) {
         self.lecturesTable = lecturesTable
         self.bucket = bucket
         self.queue = queue
@@ -102,7 +116,9 @@ public struct APIConfig: Sendable {
         self.port = port
     }
 
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(APIConfigError) -> APIConfig {
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(APIConfigError) -> APIConfig {
         var problems: [String] = []
         func value(_ name: String) -> String? { EnvironmentSetting.text(name, in: environment) }
         func required(_ name: String, _ meaning: String) -> String {
@@ -123,11 +139,15 @@ public struct APIConfig: Sendable {
         var source = TokenKeySource.sharedSecret("")
         let sources = ["LECTERN_JWT_SECRET", "LECTERN_JWKS_FILE", "LECTERN_JWKS_URL"].filter { value($0) != nil }
         if sources.count != 1 {
-            problems.append(sources.isEmpty
-                ? "no token keys: set LECTERN_JWKS_FILE or LECTERN_JWKS_URL (or LECTERN_JWT_SECRET for local development)"
-                : "set only one of \(sources.joined(separator: ", "))")
+            problems.append(
+                sources.isEmpty
+                    ? "no token keys: set LECTERN_JWKS_FILE or LECTERN_JWKS_URL (or LECTERN_JWT_SECRET for local development)"
+                    : "set only one of \(sources.joined(separator: ", "))"
+            )
         } else if let secret = value("LECTERN_JWT_SECRET") {
-            if secret.utf8.count < 32 { problems.append("LECTERN_JWT_SECRET must be at least 32 bytes (HS256 needs a key as long as its hash)") }
+            if secret.utf8.count < 32 {
+                problems.append("LECTERN_JWT_SECRET must be at least 32 bytes (HS256 needs a key as long as its hash)")
+            }
             source = .sharedSecret(secret)
         } else if let path = value("LECTERN_JWKS_FILE") {
             source = .jwksFile(path)
@@ -139,24 +159,44 @@ public struct APIConfig: Sendable {
             }
         }
         let issuer = value("LECTERN_JWT_ISSUER"), audience = value("LECTERN_JWT_AUDIENCE")
-        if case .sharedSecret = source {} else {
-            if issuer == nil { problems.append("LECTERN_JWT_ISSUER is required with a JWKS (the identity provider's issuer)") }
+        if case .sharedSecret = source {
+        } else {
+            if issuer == nil {
+                problems.append("LECTERN_JWT_ISSUER is required with a JWKS (the identity provider's issuer)")
+            }
             if audience == nil { problems.append("LECTERN_JWT_AUDIENCE is required with a JWKS (this API's audience)") }
         }
         let origin = value("LECTERN_CORS_ORIGIN")
         if let origin, URL(string: origin)?.host == nil || origin.hasSuffix("/") {
-            problems.append("LECTERN_CORS_ORIGIN=\(origin) must be an origin such as https://portal.example.edu (no path)")
+            problems.append(
+                "LECTERN_CORS_ORIGIN=\(origin) must be an origin such as https://portal.example.edu (no path)"
+            )
         }
 
         var config = APIConfig(
-            lecturesTable: table, bucket: bucket, queue: queue, deadLetterQueue: value("LECTERN_DLQ_URL"),
-            keySource: source, issuer: issuer, audience: audience, corsOrigin: origin,
+            lecturesTable: table,
+            bucket: bucket,
+            queue: queue,
+            deadLetterQueue: value("LECTERN_DLQ_URL"),
+            keySource: source,
+            issuer: issuer,
+            audience: audience,
+            corsOrigin: origin,
             maxBodyBytes: integer("LECTERN_MAX_BODY_BYTES", default: 1 << 20, in: 1_024...(64 << 20)),
-            maxUploadBytes: integer("LECTERN_MAX_UPLOAD_BYTES", default: defaultMaxUploadBytes, in: 1...defaultMaxUploadBytes),
-            singleUploadMaxBytes: integer("LECTERN_SINGLE_UPLOAD_MAX_BYTES", default: defaultSingleUploadMaxBytes, in: 1...(5 << 30)),
+            maxUploadBytes: integer(
+                "LECTERN_MAX_UPLOAD_BYTES",
+                default: defaultMaxUploadBytes,
+                in: 1...defaultMaxUploadBytes
+            ),
+            singleUploadMaxBytes: integer(
+                "LECTERN_SINGLE_UPLOAD_MAX_BYTES",
+                default: defaultSingleUploadMaxBytes,
+                in: 1...(5 << 30)
+            ),
             minPartBytes: integer("LECTERN_MIN_PART_BYTES", default: defaultMinPartBytes, in: (5 << 20)...(5 << 30)),
             writesPerMinute: integer("LECTERN_WRITES_PER_MINUTE", default: 60, in: 1...100_000),
-            port: integer("PORT", default: 8080, in: 0...65_535))
+            port: integer("PORT", default: 8080, in: 0...65_535)
+        )
         config.uploadURLSeconds = integer("LECTERN_UPLOAD_URL_SECONDS", default: 900, in: 60...900)
         config.playbackURLSeconds = integer("LECTERN_PLAYBACK_URL_SECONDS", default: 3600, in: 60...3600)
         if let text = value("LECTERN_PLAYBACK_KEY") {
@@ -164,14 +204,18 @@ public struct APIConfig: Sendable {
                 config.playbackKey = key
             } else {
                 // The value is a secret: never echoed.
-                problems.append("LECTERN_PLAYBACK_KEY must be base64 of at least \(PlaybackKey.minimumBytes) bytes (e.g. openssl rand -base64 32)")
+                problems.append(
+                    "LECTERN_PLAYBACK_KEY must be base64 of at least \(PlaybackKey.minimumBytes) bytes (e.g. openssl rand -base64 32)"
+                )
             }
         }
         // The API has one HTTP engine now. `lectern` names it and is harmless; anything else asked for a server this
         // build does not have, and starting on another than the one asked for would hide that (a refusal at start
         // is seen at once, a warning in a log is not).
         if let engine = value("LECTERN_HTTP_ENGINE"), engine.lowercased() != "lectern" {
-            problems.append("LECTERN_HTTP_ENGINE=\(engine) is no longer supported: the API has one HTTP engine; remove the setting")
+            problems.append(
+                "LECTERN_HTTP_ENGINE=\(engine) is no longer supported: the API has one HTTP engine; remove the setting"
+            )
         }
         config.engine = HTTPEngineSettings.fromEnvironment(environment, problems: &problems)
         config.metricsPort = integer("METRICS_PORT", default: 9101, in: 0...65_535)
@@ -182,22 +226,43 @@ public struct APIConfig: Sendable {
             } else if HTTPEngineSettings.isAddress(host) {
                 config.metricsHost = host
             } else {
-                problems.append("METRICS_HOST=\(host) must be an IP address such as 127.0.0.1 or ::1, or 0.0.0.0 for every interface")
+                problems.append(
+                    "METRICS_HOST=\(host) must be an IP address such as 127.0.0.1 or ::1, or 0.0.0.0 for every interface"
+                )
             }
         }
         if config.metricsPort != 0, config.metricsPort == config.port {
-            problems.append("METRICS_PORT=\(config.metricsPort) must differ from PORT: metrics are never served on the API's port")
+            problems.append(
+                "METRICS_PORT=\(config.metricsPort) must differ from PORT: metrics are never served on the API's port"
+            )
         }
         config.tokenLimits = TokenLimits(
-            maxLifetime: .seconds(integer("LECTERN_JWT_MAX_LIFETIME_SECONDS", default: TokenLimits.defaultMaxLifetimeSeconds, in: 60...(30 * 86_400))),
-            issuedAtLeeway: .seconds(integer("LECTERN_JWT_IAT_LEEWAY_SECONDS", default: TokenLimits.defaultIssuedAtLeewaySeconds, in: 0...600)))
+            maxLifetime: .seconds(
+                integer(
+                    "LECTERN_JWT_MAX_LIFETIME_SECONDS",
+                    default: TokenLimits.defaultMaxLifetimeSeconds,
+                    in: 60...(30 * 86_400)
+                )
+            ),
+            issuedAtLeeway: .seconds(
+                integer(
+                    "LECTERN_JWT_IAT_LEEWAY_SECONDS",
+                    default: TokenLimits.defaultIssuedAtLeewaySeconds,
+                    in: 0...600
+                )
+            )
+        )
         config.failedSignInsPerMinute = integer("LECTERN_FAILED_SIGNINS_PER_MINUTE", default: 30, in: 1...100_000)
         config.forwardedHops = integer("LECTERN_FORWARDED_HOPS", default: 0, in: 0...5)
         if let directory = value("LECTERN_PORTAL_DIR") {
             do { config.portal = try PortalFiles(directory: directory) } catch { problems += error.problems }
         }
-        do { config.captionDrafts = try CaptionDraftSettings.fromEnvironment(environment) } catch { problems.append(error.description) }
-        do { config.outcomeMail = try LectureMailSettings.fromEnvironment(environment) } catch { problems += error.problems }
+        do { config.captionDrafts = try CaptionDraftSettings.fromEnvironment(environment) } catch {
+            problems.append(error.description)
+        }
+        do { config.outcomeMail = try LectureMailSettings.fromEnvironment(environment) } catch {
+            problems += error.problems
+        }
         guard problems.isEmpty else { throw APIConfigError(problems: problems) }
         return config
     }

@@ -12,13 +12,29 @@ public struct APIMetrics: Sendable {
         self.registry = registry
     }
 
-    static let buckets: [Duration] = [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-                                      .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)]
+    static let buckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+    ]
 
-    static var requests: MetricNameDescriptor { MetricNameDescriptor(namespace: "lectern", subsystem: "api", metricName: "requests", unitName: "total",
-                                               helpText: "HTTP requests answered, by route, method and status") }
-    static var latency: MetricNameDescriptor { MetricNameDescriptor(namespace: "lectern", subsystem: "api", metricName: "request_duration", unitName: "seconds",
-                                              helpText: "Time to answer, by route") }
+    static var requests: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "lectern",
+            subsystem: "api",
+            metricName: "requests",
+            unitName: "total",
+            helpText: "HTTP requests answered, by route, method and status"
+        )
+    }
+    static var latency: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "lectern",
+            subsystem: "api",
+            metricName: "request_duration",
+            unitName: "seconds",
+            helpText: "Time to answer, by route"
+        )
+    }
 
     /// The methods that become a `method` label as sent: the ones routes answer, plus HEAD and OPTIONS. Anything
     /// else a client sends is counted as `other`, so an anonymous client cannot create series (20 random methods
@@ -30,7 +46,12 @@ public struct APIMetrics: Sendable {
     /// `route` must come from a closed set too: a route's template or one of the fixed names (`unmatched`,
     /// `preflight`), never request text.
     func record(route: String, method: String, status: Int, duration: Duration) {
-        let (counter, histogram) = instruments.lookUp(route: route, method: Self.methodLabel(method), status: status, in: registry)
+        let (counter, histogram) = instruments.lookUp(
+            route: route,
+            method: Self.methodLabel(method),
+            status: status,
+            in: registry
+        )
         counter.increment()
         histogram.record(duration)
     }
@@ -47,13 +68,26 @@ public struct APIMetrics: Sendable {
         }
         private let table = Mutex<[Key: (Counter, DurationHistogram)]>([:])
 
-        func lookUp(route: String, method: String, status: Int,
-                    in registry: PrometheusCollectorRegistry) -> (Counter, DurationHistogram) {
+        func lookUp(
+            route: String,
+            method: String,
+            status: Int,
+            in registry: PrometheusCollectorRegistry
+        ) -> (Counter, DurationHistogram) {
             let key = Key(route: route, method: method, status: status)
             if let found = table.withLock({ $0[key] }) { return found }
             // Made outside our lock (the registry has its own and returns the same instruments for the same labels).
-            let made = (registry.makeCounter(descriptor: APIMetrics.requests, labels: [("route", route), ("method", method), ("status", String(status))]),
-                        registry.makeDurationHistogram(descriptor: APIMetrics.latency, labels: [("route", route)], buckets: APIMetrics.buckets))
+            let made = (
+                registry.makeCounter(
+                    descriptor: APIMetrics.requests,
+                    labels: [("route", route), ("method", method), ("status", String(status))]
+                ),
+                registry.makeDurationHistogram(
+                    descriptor: APIMetrics.latency,
+                    labels: [("route", route)],
+                    buckets: APIMetrics.buckets
+                )
+            )
             return table.withLock { table in
                 if let found = table[key] { return found }
                 table[key] = made
@@ -66,8 +100,15 @@ public struct APIMetrics: Sendable {
 
     /// A connection the HTTP engine turned away at its cap (`server-full`, `client-full`).
     func recordRefusedConnection(reason: String) {
-        registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "lectern", subsystem: "api", metricName: "connections_refused",
-                                                              unitName: "total", helpText: "Connections refused at the connection caps, by reason"),
-                             labels: [("reason", reason)]).increment()
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "lectern",
+                subsystem: "api",
+                metricName: "connections_refused",
+                unitName: "total",
+                helpText: "Connections refused at the connection caps, by reason"
+            ),
+            labels: [("reason", reason)]
+        ).increment()
     }
 }

@@ -16,26 +16,46 @@ public final class APIServer: Service, Sendable {
     static let stopGrace: Duration = .seconds(5)
 
     /// `host` nil listens on every interface; port 0 picks a free one (see `port`).
-    public convenience init(application: APIApplication, host: String? = nil, port: UInt16, logger: Logger = Logger(label: "lectern-api")) throws {
+    public convenience init(
+        application: APIApplication,
+        host: String? = nil,
+        port: UInt16,
+        logger: Logger = Logger(label: "lectern-api")
+    ) throws {
         try self.init(application: application, host: host, port: port, logger: logger, disablingNagle: true)
     }
 
     /// `disablingNagle: false` leaves Nagle on: only for the test that shows why we do not.
-    convenience init(application: APIApplication, host: String?, port: UInt16, logger: Logger, disablingNagle: Bool) throws {
+    convenience init(
+        application: APIApplication,
+        host: String?,
+        port: UInt16,
+        logger: Logger,
+        disablingNagle: Bool
+    ) throws {
         var configuration = HTTP1Server.Configuration()
         configuration.disablingNagle = disablingNagle
         try self.init(application: application, host: host, port: port, logger: logger, engine: configuration)
     }
 
     /// The engine with the given limits and timeouts (tests shorten them).
-    init(application: APIApplication, host: String?, port: UInt16, logger: Logger, engine configuration: HTTP1Server.Configuration) throws {
+    init(
+        application: APIApplication,
+        host: String?,
+        port: UInt16,
+        logger: Logger,
+        engine configuration: HTTP1Server.Configuration
+    ) throws {
         self.application = application
         self.logger = logger
         var configuration = configuration
         configuration.maxBodyBytes = application.largestBodyLimit
         application.config.engine.apply(to: &configuration)
-        configuration.onConnectionRefused = { [metrics = application.metrics] reason in metrics.recordRefusedConnection(reason: reason) }
-        server = HTTP1Server(host: host, port: port, configuration: configuration, logger: logger) { [application] request in
+        configuration.onConnectionRefused = { [metrics = application.metrics] reason in
+            metrics.recordRefusedConnection(reason: reason)
+        }
+        server = HTTP1Server(host: host, port: port, configuration: configuration, logger: logger) {
+            [application] request in
             await application.respond(to: request)
         }
     }

@@ -12,7 +12,14 @@ public struct APIServices: Sendable {
     public var queueURL: String
     public var deadLetterQueueURL: String?
 
-    public init(store: LectureStore, s3: S3Client, sqs: SQSClient, bucket: String, queueURL: String, deadLetterQueueURL: String? = nil) {
+    public init(
+        store: LectureStore,
+        s3: S3Client,
+        sqs: SQSClient,
+        bucket: String,
+        queueURL: String,
+        deadLetterQueueURL: String? = nil
+    ) {
         self.store = store
         self.s3 = s3
         self.sqs = sqs
@@ -30,11 +37,17 @@ public struct APIServices: Sendable {
         if let configured = config.deadLetterQueue {
             dlqURL = try await sqs.resolveQueueURL(configured)
         } else if let policy = try await sqs.queueAttributes(queueURL, names: ["RedrivePolicy"]).redrivePolicy,
-                  let name = policy.deadLetterTargetArn.split(separator: ":").last {
+            let name = policy.deadLetterTargetArn.split(separator: ":").last
+        {
             dlqURL = try? await sqs.queueURL(named: String(name))
         }
-        return APIServices(store: LectureStore(dynamo: DynamoDBClient(context: context), table: config.lecturesTable),
-                           s3: S3Client(context: context), sqs: sqs, bucket: config.bucket, queueURL: queueURL,
-                           deadLetterQueueURL: dlqURL)
+        return APIServices(
+            store: LectureStore(dynamo: DynamoDBClient(context: context), table: config.lecturesTable),
+            s3: S3Client(context: context),
+            sqs: sqs,
+            bucket: config.bucket,
+            queueURL: queueURL,
+            deadLetterQueueURL: dlqURL
+        )
     }
 }

@@ -11,7 +11,9 @@ enum ClientIdentity {
     static func key(of request: APIRequest, forwardedHops: Int) -> String? {
         guard forwardedHops > 0 else { return request.clientAddress }
         guard let forwarded = request.header("X-Forwarded-For") else { return request.clientAddress }
-        let entries = forwarded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let entries = forwarded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
         // Fewer entries than hops: the request did not pass through every proxy we expect; the leftmost is the best
         // we have and still one the nearest proxy wrote or passed on.
         guard let entry = entries.count >= forwardedHops ? entries[entries.count - forwardedHops] : entries.first else {

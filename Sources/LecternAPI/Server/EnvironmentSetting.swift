@@ -8,9 +8,16 @@ enum EnvironmentSetting {
     }
 
     /// A whole number from `environment[name]`, or `fallback` when unset. One that does not parse or falls outside
-    /// `range` adds a line to `problems` (`unit`, e.g. " of seconds", says what the number counts) and gives `fallback`.
-    static func integer<T: FixedWidthInteger>(_ name: String, in environment: [String: String], default fallback: T,
-                                              range: ClosedRange<T>, unit: String = "", problems: inout [String]) -> T {
+    /// `range` adds a line to `problems` (`unit`, e.g. " of seconds", says what the number counts) and gives
+    /// `fallback`.
+    static func integer<T: FixedWidthInteger>(
+        _ name: String,
+        in environment: [String: String],
+        default fallback: T,
+        range: ClosedRange<T>,
+        unit: String = "",
+        problems: inout [String]
+    ) -> T {
         guard let text = text(name, in: environment) else { return fallback }
         guard let number = T(text), range.contains(number) else {
             problems.append("\(name)=\(text) must be a whole number\(unit) in \(range.lowerBound)…\(range.upperBound)")

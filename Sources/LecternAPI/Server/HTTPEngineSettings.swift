@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,7 +10,8 @@ import Glibc
 /// | Variable | Meaning | Default |
 /// |---|---|---|
 /// | `LECTERN_API_HOST` | IPv4 or IPv6 address to listen on | every interface |
-/// | `LECTERN_API_MAX_CONNECTIONS` | open connections in all; beyond, 503 and close | 10,000 (less under a low `ulimit -n`) |
+/// | `LECTERN_API_MAX_CONNECTIONS` | open connections in all; beyond, 503 and close | 10,000 (less under a low `ulimit
+/// -n`) |
 /// | `LECTERN_API_MAX_CONNECTIONS_PER_CLIENT` | open connections from one address; 0 for no cap | 1,000 |
 /// | `LECTERN_API_HANDLER_TIMEOUT_SECONDS` | a request's handling; beyond, 503 and close | 30 |
 /// | `LECTERN_API_MAX_HEAD_BYTES` | request line and header fields; beyond, 431 | 16,384 |
@@ -35,15 +37,36 @@ public struct HTTPEngineSettings: Sendable, Equatable {
             if isAddress(host) {
                 settings.host = host
             } else {
-                problems.append("LECTERN_API_HOST=\(host) must be an IPv4 or IPv6 address such as 10.0.1.5 or ::1 (not a name)")
+                problems.append(
+                    "LECTERN_API_HOST=\(host) must be an IPv4 or IPv6 address such as 10.0.1.5 or ::1 (not a name)"
+                )
             }
         }
-        settings.maxConnections = integer("LECTERN_API_MAX_CONNECTIONS", default: settings.maxConnections, in: 1...1_000_000)
-        settings.maxConnectionsPerClient = integer("LECTERN_API_MAX_CONNECTIONS_PER_CLIENT", default: settings.maxConnectionsPerClient,
-                                                   in: 0...1_000_000)
-        settings.handlerTimeoutSeconds = integer("LECTERN_API_HANDLER_TIMEOUT_SECONDS", default: settings.handlerTimeoutSeconds, in: 1...3_600)
-        settings.maxHeadBytes = integer("LECTERN_API_MAX_HEAD_BYTES", default: settings.maxHeadBytes, in: 1_024...(1 << 20))
-        settings.maxHeaderFields = integer("LECTERN_API_MAX_HEADER_FIELDS", default: settings.maxHeaderFields, in: 8...10_000)
+        settings.maxConnections = integer(
+            "LECTERN_API_MAX_CONNECTIONS",
+            default: settings.maxConnections,
+            in: 1...1_000_000
+        )
+        settings.maxConnectionsPerClient = integer(
+            "LECTERN_API_MAX_CONNECTIONS_PER_CLIENT",
+            default: settings.maxConnectionsPerClient,
+            in: 0...1_000_000
+        )
+        settings.handlerTimeoutSeconds = integer(
+            "LECTERN_API_HANDLER_TIMEOUT_SECONDS",
+            default: settings.handlerTimeoutSeconds,
+            in: 1...3_600
+        )
+        settings.maxHeadBytes = integer(
+            "LECTERN_API_MAX_HEAD_BYTES",
+            default: settings.maxHeadBytes,
+            in: 1_024...(1 << 20)
+        )
+        settings.maxHeaderFields = integer(
+            "LECTERN_API_MAX_HEADER_FIELDS",
+            default: settings.maxHeaderFields,
+            in: 8...10_000
+        )
         return settings
     }
 

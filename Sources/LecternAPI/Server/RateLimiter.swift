@@ -4,7 +4,10 @@ import Synchronization
 /// Per-key token buckets: `perMinute` events a minute, with bursts up to that many. Keys are users (writes) or
 /// client addresses (failed sign-ins).
 public final class RateLimiter: Sendable {
-    private struct Bucket { var tokens: Double; var updated: ContinuousClock.Instant }
+    private struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
     private let capacity: Double
     private let refillPerSecond: Double
     private let buckets = Mutex<[String: Bucket]>([:])

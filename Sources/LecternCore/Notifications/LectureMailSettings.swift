@@ -14,7 +14,9 @@ public enum LectureMailSettings: Sendable, Equatable {
 
     /// `LECTERN_NOTIFY_EMAIL` (`off`, the default, or `ses`); with `ses`, `LECTERN_NOTIFY_FROM` (a verified sender
     /// address) and `LECTERN_PORTAL_URL` (http(s), the portal's address as professors open it) are required.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> LectureMailSettings {
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) -> LectureMailSettings {
         let mode = (environment["LECTERN_NOTIFY_EMAIL"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         switch mode {
         case "", "off":
@@ -23,12 +25,18 @@ public enum LectureMailSettings: Sendable, Equatable {
             var problems: [String] = []
             let from = (environment["LECTERN_NOTIFY_FROM"] ?? "").trimmingCharacters(in: .whitespaces)
             if !isPlausibleAddress(from) {
-                problems.append("LECTERN_NOTIFY_EMAIL=ses needs LECTERN_NOTIFY_FROM, the SES-verified sender address (got \(from.isEmpty ? "nothing" : "'\(from)'"))")
+                problems.append(
+                    "LECTERN_NOTIFY_EMAIL=ses needs LECTERN_NOTIFY_FROM, the SES-verified sender address (got \(from.isEmpty ? "nothing" : "'\(from)'"))"
+                )
             }
             var portal = (environment["LECTERN_PORTAL_URL"] ?? "").trimmingCharacters(in: .whitespaces)
             while portal.hasSuffix("/") { portal.removeLast() }
-            if !(portal.hasPrefix("https://") || portal.hasPrefix("http://")) || portal.contains("?") || portal.contains("#") {
-                problems.append("LECTERN_NOTIFY_EMAIL=ses needs LECTERN_PORTAL_URL, the portal's http(s) address without query or fragment (got \(portal.isEmpty ? "nothing" : "'\(portal)'"))")
+            if !(portal.hasPrefix("https://") || portal.hasPrefix("http://")) || portal.contains("?")
+                || portal.contains("#")
+            {
+                problems.append(
+                    "LECTERN_NOTIFY_EMAIL=ses needs LECTERN_PORTAL_URL, the portal's http(s) address without query or fragment (got \(portal.isEmpty ? "nothing" : "'\(portal)'"))"
+                )
             }
             guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
             return .ses(from: from, portalURL: portal)

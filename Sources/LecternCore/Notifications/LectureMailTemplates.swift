@@ -37,14 +37,24 @@ public enum LectureMailTemplates {
 
     /// A path segment of a portal hash route, percent-encoded as the portal's `encodeURIComponent` does.
     static func segment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.!~*'()"))) ?? ""
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.!~*'()")))
+            ?? ""
     }
 
-    public static func watchLink(portalURL: String, lectureID: String) -> String { "\(portalURL)/#/watch/\(segment(lectureID))" }
-    public static func courseLink(portalURL: String, courseID: String) -> String { "\(portalURL)/#/courses/\(segment(courseID))" }
+    public static func watchLink(portalURL: String, lectureID: String) -> String {
+        "\(portalURL)/#/watch/\(segment(lectureID))"
+    }
+    public static func courseLink(portalURL: String, courseID: String) -> String {
+        "\(portalURL)/#/courses/\(segment(courseID))"
+    }
 
     /// The mail for `outcome` of `record`; `courseName` is the registry's name for its course, when it has one.
-    public static func render(_ outcome: LectureOutcome, record: LectureRecord, courseName: String?, portalURL: String) -> Rendered {
+    public static func render(
+        _ outcome: LectureOutcome,
+        record: LectureRecord,
+        courseName: String?,
+        portalURL: String
+    ) -> Rendered {
         let title = oneLine(record.title)
         let course = courseName.map { oneLine($0) } ?? record.courseId
         switch outcome {
@@ -60,18 +70,21 @@ public enum LectureMailTemplates {
 
                 — Lectern
                 """
-            let html = page("""
+            let html = page(
+                """
                 <p>Hello,</p>
                 <p>your lecture <strong>\(escape(title))</strong> in \(escape(course)) is ready for your students:
                 <a href="\(escape(link))">watch it in the portal</a>.</p>
                 <p>It is shown to students as its visibility setting says (you can change that on the lecture's page).</p>
                 <p>— Lectern</p>
-                """)
+                """
+            )
             return Rendered(subject: "Ready: \(title)", text: text + "\n", html: html)
         case .failed:
             let link = courseLink(portalURL: portalURL, courseID: record.courseId)
             let reason = record.failureReason.map { oneLine($0, limit: 600) } ?? "The encode stopped without a reason."
-            let next = record.failureRetryable == false
+            let next =
+                record.failureRetryable == false
                 ? "Retrying will not help with this file: please upload a new recording on the course page."
                 : "You can retry it, or upload a new recording, on the course page."
             let text = """
@@ -86,13 +99,15 @@ public enum LectureMailTemplates {
 
                 — Lectern
                 """
-            let html = page("""
+            let html = page(
+                """
                 <p>Hello,</p>
                 <p>your lecture <strong>\(escape(title))</strong> in \(escape(course)) could not be prepared for streaming.</p>
                 <p>Why: \(escape(reason))</p>
                 <p>\(escape(next)) <a href="\(escape(link))">Open the course page</a>.</p>
                 <p>— Lectern</p>
-                """)
+                """
+            )
             return Rendered(subject: "Failed: \(title)", text: text + "\n", html: html)
         }
     }

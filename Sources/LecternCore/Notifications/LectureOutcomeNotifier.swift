@@ -74,7 +74,9 @@ public struct LectureOutcomeNotifier: Sendable {
     /// Mails the uploader of `record` (as the lecture's own write left it) about `outcome` of its current job version.
     public func notify(_ outcome: LectureOutcome, record: LectureRecord, now: Date = Date()) async -> Delivery {
         guard case .ses(let ses, let from, let portalURL) = mode else { return .off }
-        guard let address = record.uploaderEmail, LectureMailSettings.isPlausibleAddress(address) else { return .noAddress }
+        guard let address = record.uploaderEmail, LectureMailSettings.isPlausibleAddress(address) else {
+            return .noAddress
+        }
         guard let version = record.jobVersion else { return .alreadyClaimed }
         let claimed: LectureRecord
         do {
@@ -87,8 +89,14 @@ public struct LectureOutcomeNotifier: Sendable {
         }
         let courseName = try? await courses.get(claimed.courseId)?.name
         let words = LectureMailTemplates.render(outcome, record: claimed, courseName: courseName, portalURL: portalURL)
-        let email = SESEmail(from: from, to: [address], subject: words.subject, text: words.text, html: words.html,
-                             tags: ["lectern-outcome": outcome.rawValue])
+        let email = SESEmail(
+            from: from,
+            to: [address],
+            subject: words.subject,
+            text: words.text,
+            html: words.html,
+            tags: ["lectern-outcome": outcome.rawValue]
+        )
         let delivery: Delivery
         var finished = OutcomeMail(outcome: outcome, version: version, state: .sent, updatedAt: Date())
         do {

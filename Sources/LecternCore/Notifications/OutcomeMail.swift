@@ -5,7 +5,8 @@ public enum LectureOutcome: String, Codable, Sendable {
     case ready, failed
 }
 
-/// The record, on the lecture item, of the one e-mail about one outcome of one job version (`LectureRecord.outcomeMail`).
+/// The record, on the lecture item, of the one e-mail about one outcome of one job version
+/// (`LectureRecord.outcomeMail`).
 /// Written with a conditional update *before* sending (see `LectureStore.claimOutcomeMail`), so of two deliveries
 /// racing, or a worker killed after sending, at most one mail goes out per outcome and version.
 public struct OutcomeMail: Codable, Sendable, Equatable {

@@ -20,7 +20,10 @@ final class AudioFifo {
     var count: Int32 { av_audio_fifo_size(fifo) }
 
     func write(_ frame: Frame) throws(AVError) {
-        let result = frame.pointer.pointee.extended_data.withMemoryRebound(to: UnsafeMutableRawPointer?.self, capacity: 8) {
+        let result = frame.pointer.pointee.extended_data.withMemoryRebound(
+            to: UnsafeMutableRawPointer?.self,
+            capacity: 8
+        ) {
             av_audio_fifo_write(fifo, $0, frame.sampleCount)
         }
         try check(result)
@@ -29,7 +32,10 @@ final class AudioFifo {
     /// Takes up to `samples` samples out as a new frame.
     func read(_ samples: Int32) throws(AVError) -> Frame {
         let frame = try Frame(samples: samples, sampleFormat: format, layout: layout, sampleRate: sampleRate)
-        let result = frame.pointer.pointee.extended_data.withMemoryRebound(to: UnsafeMutableRawPointer?.self, capacity: 8) {
+        let result = frame.pointer.pointee.extended_data.withMemoryRebound(
+            to: UnsafeMutableRawPointer?.self,
+            capacity: 8
+        ) {
             av_audio_fifo_read(fifo, $0, samples)
         }
         try check(result)

@@ -1,4 +1,5 @@
 import CFFmpeg
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,11 +16,13 @@ enum ChangedRows {
     /// format or size).
     static func between(_ previous: Frame, _ current: Frame) -> Range<Int>? {
         guard current.pixelFormat == AV_PIX_FMT_YUV420P, previous.pixelFormat == AV_PIX_FMT_YUV420P,
-              previous.width == current.width, previous.height == current.height else { return nil }
+            previous.width == current.width, previous.height == current.height
+        else { return nil }
         let old = previous.pointer.pointee, new = current.pointer.pointee
         if old.data.0 == new.data.0 && old.data.1 == new.data.1 && old.data.2 == new.data.2 { return 0..<0 }
         guard let oldY = old.data.0, let oldU = old.data.1, let oldV = old.data.2,
-              let newY = new.data.0, let newU = new.data.1, let newV = new.data.2 else { return nil }
+            let newY = new.data.0, let newU = new.data.1, let newV = new.data.2
+        else { return nil }
         let height = Int(current.height), width = Int(current.width), chromaWidth = (width + 1) / 2
         let pairs = (height + 1) / 2
 

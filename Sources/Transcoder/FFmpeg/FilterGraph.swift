@@ -8,16 +8,26 @@ final class FilterGraph {
     private let source: UnsafeMutablePointer<AVFilterContext>
     private let sink: UnsafeMutablePointer<AVFilterContext>
 
-    init(width: Int32, height: Int32, pixelFormat: Int32, timeBase: AVRational, sampleAspect: AVRational, chain: String) throws(AVError) {
+    init(
+        width: Int32,
+        height: Int32,
+        pixelFormat: Int32,
+        timeBase: AVRational,
+        sampleAspect: AVRational,
+        chain: String
+    ) throws(AVError) {
         guard let graph = avfilter_graph_alloc() else { throw AVError(code: lectern_averror(ENOMEM)) }
         self.graph = graph
         let aspect = sampleAspect.num > 0 && sampleAspect.den > 0 ? sampleAspect : AVRational(num: 1, den: 1)
-        let arguments = "video_size=\(width)x\(height):pix_fmt=\(pixelFormat):time_base=\(timeBase.num)/\(timeBase.den):pixel_aspect=\(aspect.num)/\(aspect.den)"
+        let arguments =
+            "video_size=\(width)x\(height):pix_fmt=\(pixelFormat):time_base=\(timeBase.num)/\(timeBase.den):pixel_aspect=\(aspect.num)/\(aspect.den)"
         var source: UnsafeMutablePointer<AVFilterContext>?
         var sink: UnsafeMutablePointer<AVFilterContext>?
         // The graph owns its filters; a failure below is cleaned up by deinit freeing the graph.
         let made = avfilter_graph_create_filter(&source, avfilter_get_by_name("buffer"), "in", arguments, nil, graph)
-        let madeSink = made < 0 ? made : avfilter_graph_create_filter(&sink, avfilter_get_by_name("buffersink"), "out", nil, nil, graph)
+        let madeSink =
+            made < 0
+            ? made : avfilter_graph_create_filter(&sink, avfilter_get_by_name("buffersink"), "out", nil, nil, graph)
         guard made >= 0, madeSink >= 0, let source, let sink else {
             avfilter_graph_free(&self.graph)
             throw AVError(code: made < 0 ? made : madeSink)

@@ -24,7 +24,12 @@ final class Frame: @unchecked Sendable {
     }
 
     /// A frame with its own sample buffer.
-    convenience init(samples: Int32, sampleFormat: AVSampleFormat, layout: AVChannelLayout, sampleRate: Int32) throws(AVError) {
+    convenience init(
+        samples: Int32,
+        sampleFormat: AVSampleFormat,
+        layout: AVChannelLayout,
+        sampleRate: Int32
+    ) throws(AVError) {
         self.init()
         pointer.pointee.nb_samples = samples
         pointer.pointee.format = sampleFormat.rawValue

@@ -7,11 +7,19 @@ final class Resampler {
     private let outputFormat: AVSampleFormat
     private let outputRate: Int32
 
-    init(inputLayout: AVChannelLayout, inputFormat: AVSampleFormat, inputRate: Int32,
-         outputLayout: AVChannelLayout, outputFormat: AVSampleFormat, outputRate: Int32) throws(AVError) {
+    init(
+        inputLayout: AVChannelLayout,
+        inputFormat: AVSampleFormat,
+        inputRate: Int32,
+        outputLayout: AVChannelLayout,
+        outputFormat: AVSampleFormat,
+        outputRate: Int32
+    ) throws(AVError) {
         var input = inputLayout
         var output = outputLayout
-        try check(swr_alloc_set_opts2(&context, &output, outputFormat, outputRate, &input, inputFormat, inputRate, 0, nil))
+        try check(
+            swr_alloc_set_opts2(&context, &output, outputFormat, outputRate, &input, inputFormat, inputRate, 0, nil)
+        )
         self.outputLayout = outputLayout
         self.outputFormat = outputFormat
         self.outputRate = outputRate
@@ -22,10 +30,21 @@ final class Resampler {
     func convert(_ input: Frame?) throws(AVError) -> Frame? {
         let capacity = swr_get_out_samples(context, input?.sampleCount ?? 0)
         guard capacity > 0 else { return nil }
-        let output = try Frame(samples: capacity, sampleFormat: outputFormat, layout: outputLayout, sampleRate: outputRate)
-        let produced = try output.pointer.pointee.extended_data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { outPlanes throws(AVError) -> Int32 in
+        let output = try Frame(
+            samples: capacity,
+            sampleFormat: outputFormat,
+            layout: outputLayout,
+            sampleRate: outputRate
+        )
+        let produced = try output.pointer.pointee.extended_data.withMemoryRebound(
+            to: UnsafeMutablePointer<UInt8>?.self,
+            capacity: 8
+        ) { outPlanes throws(AVError) -> Int32 in
             if let input {
-                return try input.pointer.pointee.extended_data.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { inPlanes throws(AVError) in
+                return try input.pointer.pointee.extended_data.withMemoryRebound(
+                    to: UnsafePointer<UInt8>?.self,
+                    capacity: 8
+                ) { inPlanes throws(AVError) in
                     try check(swr_convert(context, outPlanes, capacity, inPlanes, input.sampleCount))
                 }
             }

@@ -1,4 +1,5 @@
 import CFFmpeg
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,10 +14,17 @@ final class Scaler {
     let outputFormat: AVPixelFormat
     private let flags: Int32
 
-    init(from width: Int32, _ height: Int32, _ format: AVPixelFormat,
-         to outWidth: Int32, _ outHeight: Int32, _ outFormat: AVPixelFormat,
-         flags: Int32 = SWS_BICUBIC) throws(TranscodeError) {
-        guard let context = sws_getContext(width, height, format, outWidth, outHeight, outFormat, flags, nil, nil, nil) else {
+    init(
+        from width: Int32,
+        _ height: Int32,
+        _ format: AVPixelFormat,
+        to outWidth: Int32,
+        _ outHeight: Int32,
+        _ outFormat: AVPixelFormat,
+        flags: Int32 = SWS_BICUBIC
+    ) throws(TranscodeError) {
+        guard let context = sws_getContext(width, height, format, outWidth, outHeight, outFormat, flags, nil, nil, nil)
+        else {
             throw TranscodeError(.internalFailure, "Cannot scale \(width)x\(height) video to \(outWidth)x\(outHeight).")
         }
         self.context = context
@@ -52,9 +60,10 @@ final class Scaler {
     /// a margin of rows on each side, thrown away, keeps its edges' clamping out of the kept rows.
     func scale(_ source: Frame, previousOutput: Frame?) throws(AVError) -> Frame {
         guard let previousOutput, let changed = source.changedRows, source.height == inputHeight,
-              source.pixelFormat == AV_PIX_FMT_YUV420P, outputFormat == AV_PIX_FMT_YUV420P,
-              previousOutput.width == outputWidth, previousOutput.height == outputHeight,
-              let window = bandWindow(reachedBy: changed) else {
+            source.pixelFormat == AV_PIX_FMT_YUV420P, outputFormat == AV_PIX_FMT_YUV420P,
+            previousOutput.width == outputWidth, previousOutput.height == outputHeight,
+            let window = bandWindow(reachedBy: changed)
+        else {
             let output = try scale(source)
             output.changedRows = nil
             return output
@@ -111,19 +120,31 @@ final class Scaler {
         let sourceTop = rows.lowerBound * Int(inputHeight) / Int(outputHeight)
         let sourceRows = rows.count * Int(inputHeight) / Int(outputHeight)
         let context = try subPictureContext(sourceRows: Int32(sourceRows), outputRows: Int32(rows.count))
-        let sourceStrides = withUnsafeBytes(of: source.pointer.pointee.linesize) { Array($0.bindMemory(to: Int32.self).prefix(3)) }
-        let outputStrides = withUnsafeBytes(of: output.pointer.pointee.linesize) { Array($0.bindMemory(to: Int32.self).prefix(3)) }
+        let sourceStrides = withUnsafeBytes(of: source.pointer.pointee.linesize) {
+            Array($0.bindMemory(to: Int32.self).prefix(3))
+        }
+        let outputStrides = withUnsafeBytes(of: output.pointer.pointee.linesize) {
+            Array($0.bindMemory(to: Int32.self).prefix(3))
+        }
         let sourcePlanes: [UnsafePointer<UInt8>?] = withUnsafeBytes(of: source.pointer.pointee.data) { raw in
             let planes = raw.bindMemory(to: UnsafeMutablePointer<UInt8>?.self)
             return (0..<3).map { plane in
-                planes[plane].map { UnsafePointer($0 + (plane == 0 ? sourceTop : sourceTop / 2) * Int(sourceStrides[plane])) }
+                planes[plane].map {
+                    UnsafePointer($0 + (plane == 0 ? sourceTop : sourceTop / 2) * Int(sourceStrides[plane]))
+                }
             }
         }
         var outputPlanes: [UnsafeMutablePointer<UInt8>?] = withUnsafeBytes(of: output.pointer.pointee.data) { raw in
             let planes = raw.bindMemory(to: UnsafeMutablePointer<UInt8>?.self)
-            return (0..<3).map { plane in planes[plane].map { $0 + (plane == 0 ? rows.lowerBound : rows.lowerBound / 2) * Int(outputStrides[plane]) } }
+            return (0..<3).map { plane in
+                planes[plane].map {
+                    $0 + (plane == 0 ? rows.lowerBound : rows.lowerBound / 2) * Int(outputStrides[plane])
+                }
+            }
         }
-        _ = try check(sws_scale(context, sourcePlanes, sourceStrides, 0, Int32(sourceRows), &outputPlanes, outputStrides))
+        _ = try check(
+            sws_scale(context, sourcePlanes, sourceStrides, 0, Int32(sourceRows), &outputPlanes, outputStrides)
+        )
     }
 
     /// Contexts for sub-pictures, most recently used last; few sizes occur (crop heights are rounded).
@@ -135,8 +156,20 @@ final class Scaler {
             subPictureContexts.append(entry)
             return entry.context
         }
-        guard let context = sws_getContext(inputWidth, sourceRows, AV_PIX_FMT_YUV420P, outputWidth, outputRows, AV_PIX_FMT_YUV420P,
-                                           flags, nil, nil, nil) else {
+        guard
+            let context = sws_getContext(
+                inputWidth,
+                sourceRows,
+                AV_PIX_FMT_YUV420P,
+                outputWidth,
+                outputRows,
+                AV_PIX_FMT_YUV420P,
+                flags,
+                nil,
+                nil,
+                nil
+            )
+        else {
             throw AVError(code: lectern_averror(ENOMEM))
         }
         subPictureContexts.append((outputRows, context))
@@ -158,12 +191,19 @@ final class Scaler {
             withUnsafeBytes(of: output.pointer.pointee.data) { outputPointers in
                 let sources = sourcePointers.bindMemory(to: UnsafeMutablePointer<UInt8>?.self)
                 let outputs = outputPointers.bindMemory(to: UnsafeMutablePointer<UInt8>?.self)
-                let sourceStrides = withUnsafeBytes(of: previous.pointer.pointee.linesize) { Array($0.bindMemory(to: Int32.self)) }
-                let outputStrides = withUnsafeBytes(of: output.pointer.pointee.linesize) { Array($0.bindMemory(to: Int32.self)) }
+                let sourceStrides = withUnsafeBytes(of: previous.pointer.pointee.linesize) {
+                    Array($0.bindMemory(to: Int32.self))
+                }
+                let outputStrides = withUnsafeBytes(of: output.pointer.pointee.linesize) {
+                    Array($0.bindMemory(to: Int32.self))
+                }
                 for (rows, bytes, plane) in planes {
                     guard let source = sources[plane], let target = outputs[plane] else { continue }
                     for row in 0..<totalRows[plane] where !rows.contains(row) {
-                        (target + row * Int(outputStrides[plane])).update(from: source + row * Int(sourceStrides[plane]), count: bytes)
+                        (target + row * Int(outputStrides[plane])).update(
+                            from: source + row * Int(sourceStrides[plane]),
+                            count: bytes
+                        )
                     }
                 }
             }
@@ -171,14 +211,32 @@ final class Scaler {
     }
 
     /// Scales into caller-provided planes (used to draw thumbnails straight into a sprite sheet).
-    func scale(_ source: Frame, into planes: (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?), strides: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32)) throws(AVError) {
+    func scale(
+        _ source: Frame,
+        into planes: (
+            UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?,
+            UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?,
+            UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?
+        ),
+        strides: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32)
+    ) throws(AVError) {
         var destination = [planes.0, planes.1, planes.2, planes.3]
         var destinationStrides = [strides.0, strides.1, strides.2, strides.3]
         let sourcePlanes = withUnsafeBytes(of: source.pointer.pointee.data) { raw in
             Array(raw.bindMemory(to: UnsafeMutablePointer<UInt8>?.self).prefix(4)).map { UnsafePointer($0) }
         }
-        let sourceStrides = withUnsafeBytes(of: source.pointer.pointee.linesize) { Array($0.bindMemory(to: Int32.self).prefix(4)) }
-        let result = sws_scale(context, sourcePlanes, sourceStrides, 0, source.height, &destination, &destinationStrides)
+        let sourceStrides = withUnsafeBytes(of: source.pointer.pointee.linesize) {
+            Array($0.bindMemory(to: Int32.self).prefix(4))
+        }
+        let result = sws_scale(
+            context,
+            sourcePlanes,
+            sourceStrides,
+            0,
+            source.height,
+            &destination,
+            &destinationStrides
+        )
         try check(result)
     }
 

@@ -5,7 +5,12 @@ enum HLSMuxer {
     static let playlistName = "playlist.m3u8"
     static let initName = "init.mp4"
 
-    static func open(directory: String, encoder: EncoderContext, offset: Double, segmentSeconds: Int) throws(TranscodeError) -> OutputFormatContext {
+    static func open(
+        directory: String,
+        encoder: EncoderContext,
+        offset: Double,
+        segmentSeconds: Int
+    ) throws(TranscodeError) -> OutputFormatContext {
         do {
             let muxer = try OutputFormatContext(format: "hls", path: directory + "/" + playlistName)
             try muxer.addStream(from: encoder, offset: offset)
@@ -31,7 +36,8 @@ struct MediaPlaylistSummary: Sendable, Equatable {
     var initURI: String?
 
     static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.initURI == rhs.initURI && lhs.segments.map(\.uri) == rhs.segments.map(\.uri) && lhs.segments.map(\.duration) == rhs.segments.map(\.duration)
+        lhs.initURI == rhs.initURI && lhs.segments.map(\.uri) == rhs.segments.map(\.uri)
+            && lhs.segments.map(\.duration) == rhs.segments.map(\.duration)
     }
 
     init(text: String) {

@@ -15,11 +15,32 @@ struct ManifestAssembler {
             let measured = try measure(playlist: relative)
             let codecs = CodecString.avc1(extradata: rung.encoder.extradata) ?? "avc1.640028"
             let rate = av_q2d(pipeline.video?.frameRate ?? AVRational(num: 0, den: 1))
-            videos.append(.init(name: rung.spec.name, width: rung.spec.width, height: rung.spec.height, codecs: codecs, frameRate: rate,
-                                bandwidth: measured.peak, averageBandwidth: measured.average, maxBitRate: rung.spec.rung.maxBitRate,
-                                playlist: relative, segmentCount: measured.summary.segments.count, duration: measured.summary.duration))
-            masterVideos.append(.init(uri: relative, bandwidth: measured.peak, averageBandwidth: measured.average,
-                                      width: rung.spec.width, height: rung.spec.height, codecs: codecs, frameRate: rate))
+            videos.append(
+                .init(
+                    name: rung.spec.name,
+                    width: rung.spec.width,
+                    height: rung.spec.height,
+                    codecs: codecs,
+                    frameRate: rate,
+                    bandwidth: measured.peak,
+                    averageBandwidth: measured.average,
+                    maxBitRate: rung.spec.rung.maxBitRate,
+                    playlist: relative,
+                    segmentCount: measured.summary.segments.count,
+                    duration: measured.summary.duration
+                )
+            )
+            masterVideos.append(
+                .init(
+                    uri: relative,
+                    bandwidth: measured.peak,
+                    averageBandwidth: measured.average,
+                    width: rung.spec.width,
+                    height: rung.spec.height,
+                    codecs: codecs,
+                    frameRate: rate
+                )
+            )
         }
         var droppedStreams = pipeline.droppedStreams
         var audioStage = pipeline.audio
@@ -36,10 +57,23 @@ struct ManifestAssembler {
             let relative = Transcoder.Paths.audioDirectory + "/" + HLSMuxer.playlistName
             let measured = try measure(playlist: relative)
             let context = audioStage.encoder.pointer.pointee
-            audio = .init(codecs: CodecString.aacLC, channels: Int(context.ch_layout.nb_channels), sampleRate: Int(context.sample_rate),
-                          bitRate: plan.audioBitRate, bandwidth: measured.peak, averageBandwidth: measured.average, playlist: relative,
-                          segmentCount: measured.summary.segments.count, duration: measured.summary.duration)
-            masterAudio = .init(uri: relative, bandwidth: measured.peak, averageBandwidth: measured.average, codecs: CodecString.aacLC)
+            audio = .init(
+                codecs: CodecString.aacLC,
+                channels: Int(context.ch_layout.nb_channels),
+                sampleRate: Int(context.sample_rate),
+                bitRate: plan.audioBitRate,
+                bandwidth: measured.peak,
+                averageBandwidth: measured.average,
+                playlist: relative,
+                segmentCount: measured.summary.segments.count,
+                duration: measured.summary.duration
+            )
+            masterAudio = .init(
+                uri: relative,
+                bandwidth: measured.peak,
+                averageBandwidth: measured.average,
+                codecs: CodecString.aacLC
+            )
         }
         let master = MasterPlaylist(videos: masterVideos, audio: masterAudio).render()
         do {
@@ -49,24 +83,46 @@ struct ManifestAssembler {
         }
         let storyboard = pipeline.video.map { video in
             let layout = video.thumbnails.layout
-            return TranscodeManifest.Storyboard(image: Transcoder.Paths.storyboardImage, cues: Transcoder.Paths.storyboardCues,
-                                                interval: layout.interval, thumbnailWidth: layout.thumbnailWidth,
-                                                thumbnailHeight: layout.thumbnailHeight, columns: layout.columns, count: layout.count)
+            return TranscodeManifest.Storyboard(
+                image: Transcoder.Paths.storyboardImage,
+                cues: Transcoder.Paths.storyboardCues,
+                interval: layout.interval,
+                thumbnailWidth: layout.thumbnailWidth,
+                thumbnailHeight: layout.thumbnailHeight,
+                columns: layout.columns,
+                count: layout.count
+            )
         }
         let files = try FileDigest.inventory(of: outputDirectory, excluding: [TranscodeManifest.fileName])
         let duration = videos.first?.duration ?? audio?.duration ?? info.duration ?? 0
         let hasAudio = audioStage != nil
         let manifest = TranscodeManifest(
-            duration: duration, source: info, masterPlaylist: Transcoder.Paths.master, video: videos, audio: audio,
-            progressive: pipeline.progressive.map { .init(path: Transcoder.Paths.progressive, width: $0.spec.width, height: $0.spec.height, hasAudio: hasAudio) },
-            poster: pipeline.video == nil ? nil : Transcoder.Paths.poster, storyboard: storyboard,
-            droppedStreams: droppedStreams.isEmpty ? nil : droppedStreams, files: files)
+            duration: duration,
+            source: info,
+            masterPlaylist: Transcoder.Paths.master,
+            video: videos,
+            audio: audio,
+            progressive: pipeline.progressive.map {
+                .init(
+                    path: Transcoder.Paths.progressive,
+                    width: $0.spec.width,
+                    height: $0.spec.height,
+                    hasAudio: hasAudio
+                )
+            },
+            poster: pipeline.video == nil ? nil : Transcoder.Paths.poster,
+            storyboard: storyboard,
+            droppedStreams: droppedStreams.isEmpty ? nil : droppedStreams,
+            files: files
+        )
         try manifest.write(to: outputDirectory)
         return manifest
     }
 
     /// Peak (largest segment) and average bit rates of a finished media playlist, including its init segment.
-    private func measure(playlist relative: String) throws(TranscodeError) -> (summary: MediaPlaylistSummary, peak: Int, average: Int) {
+    private func measure(
+        playlist relative: String
+    ) throws(TranscodeError) -> (summary: MediaPlaylistSummary, peak: Int, average: Int) {
         let path = outputDirectory + "/" + relative
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw TranscodeError(.outputFailure, "The playlist \(relative) was not written.")

@@ -28,7 +28,9 @@ struct MasterPlaylist {
     func render() -> String {
         var lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
         if let audio, !videos.isEmpty {
-            lines.append("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"\(Self.audioGroup)\",NAME=\"Audio\",LANGUAGE=\"und\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\",URI=\"\(audio.uri)\"")
+            lines.append(
+                "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"\(Self.audioGroup)\",NAME=\"Audio\",LANGUAGE=\"und\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\",URI=\"\(audio.uri)\""
+            )
         }
         for video in videos {
             var codecs = video.codecs
@@ -40,11 +42,15 @@ struct MasterPlaylist {
                 average += audio.averageBandwidth
                 attributes = ",AUDIO=\"\(Self.audioGroup)\""
             }
-            lines.append("#EXT-X-STREAM-INF:BANDWIDTH=\(bandwidth),AVERAGE-BANDWIDTH=\(average),RESOLUTION=\(video.width)x\(video.height),CODECS=\"\(codecs)\",FRAME-RATE=\(String(format: "%.3f", video.frameRate))\(attributes)")
+            lines.append(
+                "#EXT-X-STREAM-INF:BANDWIDTH=\(bandwidth),AVERAGE-BANDWIDTH=\(average),RESOLUTION=\(video.width)x\(video.height),CODECS=\"\(codecs)\",FRAME-RATE=\(String(format: "%.3f", video.frameRate))\(attributes)"
+            )
             lines.append(video.uri)
         }
         if let audio {
-            lines.append("#EXT-X-STREAM-INF:BANDWIDTH=\(audio.bandwidth),AVERAGE-BANDWIDTH=\(audio.averageBandwidth),CODECS=\"\(audio.codecs)\"")
+            lines.append(
+                "#EXT-X-STREAM-INF:BANDWIDTH=\(audio.bandwidth),AVERAGE-BANDWIDTH=\(audio.averageBandwidth),CODECS=\"\(audio.codecs)\""
+            )
             lines.append(audio.uri)
         }
         return lines.joined(separator: "\n") + "\n"
@@ -63,7 +69,12 @@ enum CodecString {
             if extradata[index] == 0, extradata[index + 1] == 0, extradata[index + 2] == 1 {
                 let header = index + 3
                 if header + 3 < extradata.count, extradata[header] & 0x1f == 7 {
-                    return String(format: "avc1.%02x%02x%02x", extradata[header + 1], extradata[header + 2], extradata[header + 3])
+                    return String(
+                        format: "avc1.%02x%02x%02x",
+                        extradata[header + 1],
+                        extradata[header + 2],
+                        extradata[header + 3]
+                    )
                 }
                 index = header
             } else {

@@ -103,13 +103,18 @@ enum FileDigest {
     }
 
     /// Every regular file under `directory` (relative paths, sorted), hashed.
-    static func inventory(of directory: String, excluding excluded: Set<String>) throws(TranscodeError) -> [TranscodeManifest.File] {
+    static func inventory(
+        of directory: String,
+        excluding excluded: Set<String>
+    ) throws(TranscodeError) -> [TranscodeManifest.File] {
         guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
         var files: [TranscodeManifest.File] = []
         for case let relative as String in enumerator where !excluded.contains(relative) {
             var isDirectory: ObjCBool = false
             let path = directory + "/" + relative
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                continue
+            }
             do {
                 let digest = try sha256(path: path)
                 files.append(.init(path: relative, bytes: digest.bytes, sha256: digest.hex))

@@ -45,9 +45,18 @@ final class AudioStage: @unchecked Sendable {
         return encoder
     }
 
-    init(decoder: DecoderContext, encoder: EncoderContext, playlist: OutputFormatContext, progressive: ProgressiveWriter?,
-         packets: BoundedQueue<Packet>, mayBeDropped: Bool, streamTimeBase: AVRational, origin: Int64, control: PipelineControl,
-         onProgress: @escaping @Sendable (Double) -> Void) throws(TranscodeError) {
+    init(
+        decoder: DecoderContext,
+        encoder: EncoderContext,
+        playlist: OutputFormatContext,
+        progressive: ProgressiveWriter?,
+        packets: BoundedQueue<Packet>,
+        mayBeDropped: Bool,
+        streamTimeBase: AVRational,
+        origin: Int64,
+        control: PipelineControl,
+        onProgress: @escaping @Sendable (Double) -> Void
+    ) throws(TranscodeError) {
         self.decoder = decoder
         self.encoder = encoder
         self.playlist = playlist
@@ -58,7 +67,11 @@ final class AudioStage: @unchecked Sendable {
         self.originInStreamTimeBase = origin
         self.control = control
         self.onProgress = onProgress
-        fifo = try AudioFifo(format: Self.outputFormat, layout: encoder.pointer.pointee.ch_layout, sampleRate: encoder.pointer.pointee.sample_rate)
+        fifo = try AudioFifo(
+            format: Self.outputFormat,
+            layout: encoder.pointer.pointee.ch_layout,
+            sampleRate: encoder.pointer.pointee.sample_rate
+        )
     }
 
     func run() throws(TranscodeError) {
@@ -73,10 +86,14 @@ final class AudioStage: @unchecked Sendable {
         try? decoder.send(nil)
         try drainDecoder(frame, packet: packet)
         guard decodedFrames > 0 || mayBeDropped else {
-            throw TranscodeError(.undecodable, "The audio stream could not be decoded: the file is damaged or uses features we do not support.")
+            throw TranscodeError(
+                .undecodable,
+                "The audio stream could not be decoded: the file is damaged or uses features we do not support."
+            )
         }
         guard decodedFrames > 0 else {
-            droppedReason = "No audio packet could be decoded (the audio is damaged or uses features we do not support). The lecture was published without sound."
+            droppedReason =
+                "No audio packet could be decoded (the audio is damaged or uses features we do not support). The lecture was published without sound."
             // Lets the MP4 finish: its audio track stays empty, and the mp4 muxer leaves empty tracks out.
             progressive?.finishStream(.audio)
             return
@@ -131,9 +148,14 @@ final class AudioStage: @unchecked Sendable {
             if av_channel_layout_compare(&a, &layout) == 0, let resampler { return resampler }
         }
         if let resampler, let rest = try resampler.convert(nil) { try fifo.write(rest) }
-        resampler = try Resampler(inputLayout: layout, inputFormat: AVSampleFormat(rawValue: format), inputRate: rate,
-                                  outputLayout: encoder.pointer.pointee.ch_layout, outputFormat: Self.outputFormat,
-                                  outputRate: encoder.pointer.pointee.sample_rate)
+        resampler = try Resampler(
+            inputLayout: layout,
+            inputFormat: AVSampleFormat(rawValue: format),
+            inputRate: rate,
+            outputLayout: encoder.pointer.pointee.ch_layout,
+            outputFormat: Self.outputFormat,
+            outputRate: encoder.pointer.pointee.sample_rate
+        )
         resamplerInput = (layout, format, rate)
         return resampler
     }

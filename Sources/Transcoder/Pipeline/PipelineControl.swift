@@ -60,8 +60,15 @@ enum StageRunner {
     /// libav* internal threads (frame-threaded decoding, multi-threaded x264) is not included.
     private static func reportThreadCPU(stage: String) {
         // schedstat: nanoseconds on the CPU, nanoseconds runnable but waiting for a CPU, time slices.
-        let fields = ((try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8)) ?? "").split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let fields = ((try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8)) ?? "").split(
+            separator: " "
+        ).compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         guard fields.count >= 2 else { return }
-        FileHandle.standardError.write(Data("stage \(stage): \(String(format: "%.2f s CPU, %.2f s waiting for a CPU", fields[0] / 1e9, fields[1] / 1e9))\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "stage \(stage): \(String(format: "%.2f s CPU, %.2f s waiting for a CPU", fields[0] / 1e9, fields[1] / 1e9))\n"
+                    .utf8
+            )
+        )
     }
 }

@@ -9,27 +9,47 @@ import Foundation
 ///      timestamp offset, which every muxer below needs);
 ///   3. open the muxers and build the stages: video source and rungs, the progressive MP4, audio, and demux.
 extension TranscodePipeline {
-    static func open(input: String, outputDirectory: String, plan: TranscodePlan, control: PipelineControl,
-                     progress: @escaping @Sendable (TranscodeProgress) -> Void) throws(TranscodeError) -> (TranscodePipeline, MediaInfo, ProgressReporter) {
+    static func open(
+        input: String,
+        outputDirectory: String,
+        plan: TranscodePlan,
+        control: PipelineControl,
+        progress: @escaping @Sendable (TranscodeProgress) -> Void
+    ) throws(TranscodeError) -> (TranscodePipeline, MediaInfo, ProgressReporter) {
         let (context, info) = try MediaProbe.open(path: input, limits: plan.limits)
         var dropped: [TranscodeManifest.DroppedStream] = []
         var audioDecoder: DecoderContext?
         if let audio = info.audio {
-            audioDecoder = try openAudioDecoder(stream: context.stream(at: audio.index), info: audio, hasVideo: info.video != nil, dropped: &dropped)
+            audioDecoder = try openAudioDecoder(
+                stream: context.stream(at: audio.index),
+                info: audio,
+                hasVideo: info.video != nil,
+                dropped: &dropped
+            )
         }
-        let reporter = ProgressReporter(duration: info.duration, tracksVideo: info.video != nil, tracksAudio: audioDecoder != nil, callback: progress)
+        let reporter = ProgressReporter(
+            duration: info.duration,
+            tracksVideo: info.video != nil,
+            tracksAudio: audioDecoder != nil,
+            callback: progress
+        )
         let outputs = OutputDirectory(path: outputDirectory)
         try outputs.prepare()
 
         // Encoders. The audio encoder is opened first: its priming delay is part of the common timestamp offset.
         let audioEncoder: EncoderContext?
         if let audio = info.audio, audioDecoder != nil {
-            audioEncoder = try AudioStage.makeEncoder(sourceRate: audio.sampleRate ?? 48_000, bitRate: plan.audioBitRate)
+            audioEncoder = try AudioStage.makeEncoder(
+                sourceRate: audio.sampleRate ?? 48_000,
+                bitRate: plan.audioBitRate
+            )
         } else {
             audioEncoder = nil
         }
         /// Seconds added to every output timestamp so no encoder emits a negative one (see OutputFormatContext).
-        var timestampOffset = audioEncoder.map { Double($0.pointer.pointee.initial_padding) / Double($0.pointer.pointee.sample_rate) } ?? 0
+        var timestampOffset =
+            audioEncoder.map { Double($0.pointer.pointee.initial_padding) / Double($0.pointer.pointee.sample_rate) }
+            ?? 0
         var videoSource: VideoSource?
         if let video = info.video {
             let source = try VideoSource.open(stream: context.stream(at: video.index), info: video, plan: plan)
@@ -48,28 +68,59 @@ extension TranscodePipeline {
         if let video = info.video, let videoSource {
             let packets = BoundedQueue<Packet>(capacity: 64)
             routes[Int32(video.index)] = packets
-            let rungInputs = try videoSource.rungInputs(outputs: outputs, offset: timestampOffset, plan: plan, control: control, reporter: reporter)
+            let rungInputs = try videoSource.rungInputs(
+                outputs: outputs,
+                offset: timestampOffset,
+                plan: plan,
+                control: control,
+                reporter: reporter
+            )
             let spec = videoSource.progressiveSpec
-            let writer = try ProgressiveWriter(path: outputs.path(Transcoder.Paths.progressive), video: videoSource.encoder(for: spec),
-                                               audio: audioEncoder, offset: timestampOffset)
+            let writer = try ProgressiveWriter(
+                path: outputs.path(Transcoder.Paths.progressive),
+                video: videoSource.encoder(for: spec),
+                audio: audioEncoder,
+                offset: timestampOffset
+            )
             progressive = ProgressiveOutput(spec: spec, writer: writer)
             let thumbnails = try videoSource.thumbnailSheet(duration: info.duration, plan: plan)
-            let source = videoSource.sourceStage(packets: packets, rungs: rungInputs, thumbnails: thumbnails, start: start,
-                                                 plan: plan, control: control)
-            stages.append(Stage(name: "video", body: { () throws(TranscodeError) in try source.run(outputDirectory: outputDirectory) }))
+            let source = videoSource.sourceStage(
+                packets: packets,
+                rungs: rungInputs,
+                thumbnails: thumbnails,
+                start: start,
+                plan: plan,
+                control: control
+            )
+            stages.append(
+                Stage(
+                    name: "video",
+                    body: { () throws(TranscodeError) in try source.run(outputDirectory: outputDirectory) }
+                )
+            )
             var rungs: [RungStage] = []
             for inputs in rungInputs {
-                let stage = RungStage(spec: inputs.spec, scaler: inputs.scaler, encoder: inputs.encoder, playlist: inputs.playlist,
-                                      progressive: inputs.spec == spec ? writer : nil,
-                                      input: inputs.input, dependents: inputs.dependents, scalesChangedRowsOnly: plan.scalesChangedRowsOnly,
-                                      control: control, onFrameEncoded: inputs.onFrameEncoded)
+                let stage = RungStage(
+                    spec: inputs.spec,
+                    scaler: inputs.scaler,
+                    encoder: inputs.encoder,
+                    playlist: inputs.playlist,
+                    progressive: inputs.spec == spec ? writer : nil,
+                    input: inputs.input,
+                    dependents: inputs.dependents,
+                    scalesChangedRowsOnly: plan.scalesChangedRowsOnly,
+                    control: control,
+                    onFrameEncoded: inputs.onFrameEncoded
+                )
                 // The top rung carries the most pixels, on one x264 thread: it sets the ladder's pace. When the other
                 // rungs share a core with it on equal terms it falls behind, its queue fills, the decoder waits and
                 // the smaller rungs run dry, leaving a core idle; a lower priority for them (nice 5) keeps the top
                 // rung running and lets them fill the remaining CPU (measured: ~176 % → ~190 % of 2 cores busy).
                 if !rungs.isEmpty { stage.threadNice = TranscodeSession.followerRungNice }
                 rungs.append(stage)
-                rungStages.append(Stage(name: "rung-\(inputs.spec.name)", body: { () throws(TranscodeError) in try stage.run() }))
+                rungStages.append(
+                    Stage(name: "rung-\(inputs.spec.name)", body: { () throws(TranscodeError) in try stage.run() })
+                )
             }
             videoOutputs = VideoOutputs(rungs: rungs, frameRate: videoSource.frameRate, thumbnails: thumbnails)
         }
@@ -79,12 +130,24 @@ extension TranscodePipeline {
             routes[Int32(audio.index)] = packets
             let stream = context.stream(at: audio.index)
             let directory = try outputs.makeDirectory(Transcoder.Paths.audioDirectory)
-            let playlist = try HLSMuxer.open(directory: directory, encoder: audioEncoder, offset: timestampOffset, segmentSeconds: plan.segmentSeconds)
-            let stage = try AudioStage(decoder: audioDecoder, encoder: audioEncoder, playlist: playlist, progressive: progressive?.writer,
-                                       packets: packets, mayBeDropped: info.video != nil,
-                                       streamTimeBase: stream.pointee.time_base,
-                                       origin: av_rescale_q(start, lectern_time_base_q(), stream.pointee.time_base),
-                                       control: control, onProgress: { reporter.audioEncoded(upTo: $0) })
+            let playlist = try HLSMuxer.open(
+                directory: directory,
+                encoder: audioEncoder,
+                offset: timestampOffset,
+                segmentSeconds: plan.segmentSeconds
+            )
+            let stage = try AudioStage(
+                decoder: audioDecoder,
+                encoder: audioEncoder,
+                playlist: playlist,
+                progressive: progressive?.writer,
+                packets: packets,
+                mayBeDropped: info.video != nil,
+                streamTimeBase: stream.pointee.time_base,
+                origin: av_rescale_q(start, lectern_time_base_q(), stream.pointee.time_base),
+                control: control,
+                onProgress: { reporter.audioEncoded(upTo: $0) }
+            )
             audioStage = stage
             stages.append(Stage(name: "audio", body: { () throws(TranscodeError) in try stage.run() }))
         }
@@ -96,15 +159,24 @@ extension TranscodePipeline {
         let demux = DemuxStage(input: context, routes: routes, control: control)
         routes.values.forEach(control.register)
         let pipeline = TranscodePipeline(
-            stages: [Stage(name: "demux", body: { () throws(TranscodeError) in try demux.run() })] + stages + rungStages,
-            video: videoOutputs, audio: audioStage, progressive: progressive, droppedStreams: dropped)
+            stages: [Stage(name: "demux", body: { () throws(TranscodeError) in try demux.run() })] + stages
+                + rungStages,
+            video: videoOutputs,
+            audio: audioStage,
+            progressive: progressive,
+            droppedStreams: dropped
+        )
         return (pipeline, info, reporter)
     }
 
     /// Opens the audio decoder. Audio we cannot decode beside a video is dropped (noted in `dropped`) so the
     /// lecture still publishes, silent; without a video there would be nothing left, so that fails.
-    private static func openAudioDecoder(stream: UnsafeMutablePointer<AVStream>, info audio: StreamInfo, hasVideo: Bool,
-                                         dropped: inout [TranscodeManifest.DroppedStream]) throws(TranscodeError) -> DecoderContext? {
+    private static func openAudioDecoder(
+        stream: UnsafeMutablePointer<AVStream>,
+        info audio: StreamInfo,
+        hasVideo: Bool,
+        dropped: inout [TranscodeManifest.DroppedStream]
+    ) throws(TranscodeError) -> DecoderContext? {
         let problem: String
         if audio.isDecodable {
             do {
@@ -115,8 +187,15 @@ extension TranscodePipeline {
         } else {
             problem = "The audio is encoded with \(MediaProbe.codecName(audio)), which we cannot decode."
         }
-        guard hasVideo else { throw TranscodeError(.unsupportedCodec, problem + " There is no video either, so there is nothing to publish.") }
-        dropped.append(.init(kind: .audio, codec: audio.codec, reason: problem + " The lecture was published without sound."))
+        guard hasVideo else {
+            throw TranscodeError(
+                .unsupportedCodec,
+                problem + " There is no video either, so there is nothing to publish."
+            )
+        }
+        dropped.append(
+            .init(kind: .audio, codec: audio.codec, reason: problem + " The lecture was published without sound.")
+        )
         return nil
     }
 }

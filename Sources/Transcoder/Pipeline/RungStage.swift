@@ -20,9 +20,18 @@ final class RungStage: @unchecked Sendable {
     private let scalesChangedRowsOnly: Bool
     private var previousPicture: Frame?
 
-    init(spec: RenditionSpec, scaler: Scaler?, encoder: EncoderContext, playlist: OutputFormatContext,
-         progressive: ProgressiveWriter?, input: BoundedQueue<Frame>, dependents: [BoundedQueue<Frame>],
-         scalesChangedRowsOnly: Bool, control: PipelineControl, onFrameEncoded: @escaping @Sendable (Int64) -> Void) {
+    init(
+        spec: RenditionSpec,
+        scaler: Scaler?,
+        encoder: EncoderContext,
+        playlist: OutputFormatContext,
+        progressive: ProgressiveWriter?,
+        input: BoundedQueue<Frame>,
+        dependents: [BoundedQueue<Frame>],
+        scalesChangedRowsOnly: Bool,
+        control: PipelineControl,
+        onFrameEncoded: @escaping @Sendable (Int64) -> Void
+    ) {
         self.scalesChangedRowsOnly = scalesChangedRowsOnly
         self.spec = spec
         self.scaler = scaler
@@ -37,7 +46,13 @@ final class RungStage: @unchecked Sendable {
 
     /// Opens x264 for a rung with capped CRF and a fixed GOP of one segment, scene cuts off, so every
     /// rung puts its keyframes on the same frames.
-    static func makeEncoder(spec: RenditionSpec, timeBase: AVRational, frameRate: AVRational, threads: Int, plan: TranscodePlan) throws(TranscodeError) -> EncoderContext {
+    static func makeEncoder(
+        spec: RenditionSpec,
+        timeBase: AVRational,
+        frameRate: AVRational,
+        threads: Int,
+        plan: TranscodePlan
+    ) throws(TranscodeError) -> EncoderContext {
         let encoder = try EncoderContext(codecName: "libx264")
         let context = encoder.pointer
         context.pointee.width = Int32(spec.width)
@@ -76,7 +91,9 @@ final class RungStage: @unchecked Sendable {
             let picture: Frame
             do {
                 if let scaler {
-                    picture = scalesChangedRowsOnly ? try scaler.scale(frame, previousOutput: previousPicture) : try scaler.scale(frame)
+                    picture =
+                        scalesChangedRowsOnly
+                        ? try scaler.scale(frame, previousOutput: previousPicture) : try scaler.scale(frame)
                     if scalesChangedRowsOnly { previousPicture = picture.clone() }
                 } else {
                     picture = frame
@@ -169,7 +186,11 @@ final class ProgressiveWriter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         openStreams -= 1
-        if openStreams == 0 && !failed { finishError = (try? muxer.finish()) == nil ? TranscodeError(.outputFailure, "Could not finish the MP4 download.") : nil }
+        if openStreams == 0 && !failed {
+            finishError =
+                (try? muxer.finish()) == nil
+                ? TranscodeError(.outputFailure, "Could not finish the MP4 download.") : nil
+        }
     }
 
     private(set) var finishError: TranscodeError?

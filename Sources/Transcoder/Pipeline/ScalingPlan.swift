@@ -18,10 +18,15 @@ enum ScalingPlan {
     ///   - sizes: the rungs' picture sizes, tallest first.
     ///   - source: the filtered source picture size.
     ///   - allowHalving: take exact 2:1 steps from a taller rung.
-    static func origins(sizes: [(width: Int, height: Int)], source: (width: Int, height: Int), allowHalving: Bool = true) -> [Origin] {
+    static func origins(
+        sizes: [(width: Int, height: Int)],
+        source: (width: Int, height: Int),
+        allowHalving: Bool = true
+    ) -> [Origin] {
         sizes.enumerated().map { index, size in
             guard allowHalving else { return .source }
-            // Scaling the source itself is only avoided for an exact half of a rung that is itself smaller than the source.
+            // Scaling the source itself is only avoided for an exact half of a rung that is itself smaller than the
+            // source.
             for taller in 0..<index {
                 let candidate = sizes[taller]
                 let isScaled = candidate.width != source.width || candidate.height != source.height

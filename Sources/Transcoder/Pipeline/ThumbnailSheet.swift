@@ -24,19 +24,35 @@ final class ThumbnailSheet {
     private var poster: Frame?
     private var lastFrame: Frame?
 
-    init(duration: Double?, displayWidth: Double, displayHeight: Double, thumbnailWidth: Int,
-         posterWidth: Int, posterHeight: Int) throws(TranscodeError) {
+    init(
+        duration: Double?,
+        displayWidth: Double,
+        displayHeight: Double,
+        thumbnailWidth: Int,
+        posterWidth: Int,
+        posterHeight: Int
+    ) throws(TranscodeError) {
         let knownDuration = duration ?? 1000
         let interval = max(1, (knownDuration / 100).rounded(.up))
         let count = max(1, Int((knownDuration / interval).rounded(.up)))
         let height = max(2, LadderLayout.evenRound(Double(thumbnailWidth) * displayHeight / displayWidth))
-        layout = Layout(interval: interval, count: count, columns: min(count, 10), thumbnailWidth: thumbnailWidth, thumbnailHeight: height)
+        layout = Layout(
+            interval: interval,
+            count: count,
+            columns: min(count, 10),
+            thumbnailWidth: thumbnailWidth,
+            thumbnailHeight: height
+        )
         self.duration = knownDuration
         posterTime = min(knownDuration * 0.1, 10)
         self.posterWidth = Int32(posterWidth)
         self.posterHeight = Int32(posterHeight)
         do {
-            sheet = try Frame(width: Int32(layout.columns * thumbnailWidth), height: Int32(layout.rows * height), pixelFormat: AV_PIX_FMT_YUVJ420P)
+            sheet = try Frame(
+                width: Int32(layout.columns * thumbnailWidth),
+                height: Int32(layout.rows * height),
+                pixelFormat: AV_PIX_FMT_YUVJ420P
+            )
         } catch {
             throw TranscodeError.internal("Allocating the storyboard", error)
         }
@@ -54,9 +70,17 @@ final class ThumbnailSheet {
     }
 
     private func draw(_ frame: Frame, at index: Int) throws(AVError) {
-        if thumbnailScaler == nil || thumbnailScaler?.inputWidth != frame.width || thumbnailScaler?.inputHeight != frame.height {
-            thumbnailScaler = try? Scaler(from: frame.width, frame.height, frame.pixelFormat,
-                                          to: Int32(layout.thumbnailWidth), Int32(layout.thumbnailHeight), AV_PIX_FMT_YUVJ420P)
+        if thumbnailScaler == nil || thumbnailScaler?.inputWidth != frame.width
+            || thumbnailScaler?.inputHeight != frame.height
+        {
+            thumbnailScaler = try? Scaler(
+                from: frame.width,
+                frame.height,
+                frame.pixelFormat,
+                to: Int32(layout.thumbnailWidth),
+                Int32(layout.thumbnailHeight),
+                AV_PIX_FMT_YUVJ420P
+            )
         }
         guard let scaler = thumbnailScaler else { return }
         let x = index % layout.columns * layout.thumbnailWidth
@@ -82,7 +106,14 @@ final class ThumbnailSheet {
             }
         }
         do {
-            let scaler = try Scaler(from: source.width, source.height, source.pixelFormat, to: posterWidth, posterHeight, AV_PIX_FMT_YUVJ420P)
+            let scaler = try Scaler(
+                from: source.width,
+                source.height,
+                source.pixelFormat,
+                to: posterWidth,
+                posterHeight,
+                AV_PIX_FMT_YUVJ420P
+            )
             let posterFrame = try scaler.scale(source)
             try JPEGWriter.write(posterFrame, to: outputDirectory + "/poster.jpg")
             try JPEGWriter.write(sheet, to: outputDirectory + "/storyboard.jpg")
@@ -106,14 +137,16 @@ final class ThumbnailSheet {
             let end = min(start + layout.interval, max(duration, start + 0.001))
             let x = index % layout.columns * layout.thumbnailWidth
             let y = index / layout.columns * layout.thumbnailHeight
-            text += "\n\(Self.timestamp(start)) --> \(Self.timestamp(end))\n\(imageName)#xywh=\(x),\(y),\(layout.thumbnailWidth),\(layout.thumbnailHeight)\n"
+            text +=
+                "\n\(Self.timestamp(start)) --> \(Self.timestamp(end))\n\(imageName)#xywh=\(x),\(y),\(layout.thumbnailWidth),\(layout.thumbnailHeight)\n"
         }
         return text
     }
 
     static func timestamp(_ seconds: Double) -> String {
         let milliseconds = Int((seconds * 1000).rounded())
-        let h = milliseconds / 3_600_000, m = milliseconds / 60_000 % 60, s = milliseconds / 1000 % 60, ms = milliseconds % 1000
+        let h = milliseconds / 3_600_000, m = milliseconds / 60_000 % 60, s = milliseconds / 1000 % 60,
+            ms = milliseconds % 1000
         return String(format: "%02d:%02d:%02d.%03d", h, m, s, ms)
     }
 

@@ -17,45 +17,92 @@ struct VideoSource {
     let specs: [RenditionSpec]
     let encoders: [EncoderContext]
 
-    var progressiveSpec: RenditionSpec { specs.first { $0.height <= plan.progressiveMaxHeight } ?? specs[specs.count - 1] }
+    var progressiveSpec: RenditionSpec {
+        specs.first { $0.height <= plan.progressiveMaxHeight } ?? specs[specs.count - 1]
+    }
     private let plan: TranscodePlan
 
-    static func open(stream: UnsafeMutablePointer<AVStream>, info video: StreamInfo, plan: TranscodePlan) throws(TranscodeError) -> VideoSource {
+    static func open(
+        stream: UnsafeMutablePointer<AVStream>,
+        info video: StreamInfo,
+        plan: TranscodePlan
+    ) throws(TranscodeError) -> VideoSource {
         let decoder: DecoderContext
         do {
             // On 2 cores the rung encoders alone keep both busy, so frame-threaded decoding only adds its own
             // overhead (and frames in flight); with more cores decoding may need the threads to keep up.
-            decoder = try DecoderContext(stream: stream, threads: ProcessInfo.processInfo.activeProcessorCount <= 2 ? 1 : 0)
+            decoder = try DecoderContext(
+                stream: stream,
+                threads: ProcessInfo.processInfo.activeProcessorCount <= 2 ? 1 : 0
+            )
         } catch {
             throw TranscodeError(.unsupportedCodec, "The video (\(video.codec)) cannot be decoded: \(error.message).")
         }
-        let frameRate = VideoFilterChain.outputFrameRate(average: stream.pointee.avg_frame_rate, base: stream.pointee.r_frame_rate, cap: plan.maxFrameRate)
-        let chain = VideoFilterChain.description(interlaced: video.isInterlaced ?? false, rotation: video.rotation ?? 0, frameRate: frameRate)
+        let frameRate = VideoFilterChain.outputFrameRate(
+            average: stream.pointee.avg_frame_rate,
+            base: stream.pointee.r_frame_rate,
+            cap: plan.maxFrameRate
+        )
+        let chain = VideoFilterChain.description(
+            interlaced: video.isInterlaced ?? false,
+            rotation: video.rotation ?? 0,
+            frameRate: frameRate
+        )
         let codec = decoder.pointer.pointee
         let pixelFormat = codec.pix_fmt == AV_PIX_FMT_NONE ? AV_PIX_FMT_YUV420P.rawValue : codec.pix_fmt.rawValue
         let aspect = codec.sample_aspect_ratio.num > 0 ? codec.sample_aspect_ratio : stream.pointee.sample_aspect_ratio
         let filter: FilterGraph
         do {
-            filter = try FilterGraph(width: codec.width, height: codec.height, pixelFormat: pixelFormat,
-                                     timeBase: stream.pointee.time_base, sampleAspect: aspect, chain: chain)
+            filter = try FilterGraph(
+                width: codec.width,
+                height: codec.height,
+                pixelFormat: pixelFormat,
+                timeBase: stream.pointee.time_base,
+                sampleAspect: aspect,
+                chain: chain
+            )
         } catch {
             throw TranscodeError.internal("Preparing the video filters", error)
         }
         let width = filter.outputWidth, height = filter.outputHeight
         let sar = filter.outputSampleAspect
         let displayWidth = Double(width) * (sar.num > 0 && sar.den > 0 ? av_q2d(sar) : 1)
-        let specs = LadderLayout.renditions(displayWidth: displayWidth, displayHeight: Double(height), ladder: plan.ladder)
+        let specs = LadderLayout.renditions(
+            displayWidth: displayWidth,
+            displayHeight: Double(height),
+            ladder: plan.ladder
+        )
         guard !specs.isEmpty else {
             throw TranscodeError(.undecodable, "The video picture is too small (\(width)×\(height)) to publish.")
         }
-        let threads = EncoderThreads.perRung(specs.map { $0.width * $0.height }, requested: plan.encoderThreads,
-                                             cores: ProcessInfo.processInfo.activeProcessorCount)
+        let threads = EncoderThreads.perRung(
+            specs.map { $0.width * $0.height },
+            requested: plan.encoderThreads,
+            cores: ProcessInfo.processInfo.activeProcessorCount
+        )
         var encoders: [EncoderContext] = []
         for (spec, threadCount) in zip(specs, threads) {
-            encoders.append(try RungStage.makeEncoder(spec: spec, timeBase: filter.outputTimeBase, frameRate: frameRate, threads: threadCount, plan: plan))
+            encoders.append(
+                try RungStage.makeEncoder(
+                    spec: spec,
+                    timeBase: filter.outputTimeBase,
+                    frameRate: frameRate,
+                    threads: threadCount,
+                    plan: plan
+                )
+            )
         }
-        return VideoSource(stream: stream, decoder: decoder, filter: filter, filterInput: (codec.width, codec.height, pixelFormat),
-                           frameRate: frameRate, displayWidth: displayWidth, specs: specs, encoders: encoders, plan: plan)
+        return VideoSource(
+            stream: stream,
+            decoder: decoder,
+            filter: filter,
+            filterInput: (codec.width, codec.height, pixelFormat),
+            frameRate: frameRate,
+            displayWidth: displayWidth,
+            specs: specs,
+            encoders: encoders,
+            plan: plan
+        )
     }
 
     /// Seconds of delay the deepest B-frame reordering needs before the first output timestamp.
@@ -69,8 +116,13 @@ struct VideoSource {
 
     /// One `RungInputs` per rendition: its scaler (or none when it takes the source picture as it is), its frame
     /// queue, the queues of the rungs scaled from it, and its HLS playlist opened with the final `offset`.
-    func rungInputs(outputs: OutputDirectory, offset: Double, plan: TranscodePlan, control: PipelineControl,
-                    reporter: ProgressReporter) throws(TranscodeError) -> [TranscodePipeline.RungInputs] {
+    func rungInputs(
+        outputs: OutputDirectory,
+        offset: Double,
+        plan: TranscodePlan,
+        control: PipelineControl,
+        reporter: ProgressReporter
+    ) throws(TranscodeError) -> [TranscodePipeline.RungInputs] {
         let width = Int(filter.outputWidth), height = Int(filter.outputHeight)
         let sar = filter.outputSampleAspect
         // Room for a few frames of jitter between rungs (a frame-threaded x264 takes pictures in bursts);
@@ -86,15 +138,39 @@ struct VideoSource {
             case .source: sourceSize = (width, height)
             case .rung(let taller): sourceSize = (specs[taller].width, specs[taller].height)
             }
-            let passthrough = origins[index] == .source && sourceSize == (spec.width, spec.height) && (sar.num == sar.den || sar.num == 0)
-            let scaler = passthrough ? nil : try Scaler(from: Int32(sourceSize.0), Int32(sourceSize.1), AV_PIX_FMT_YUV420P,
-                                                        to: Int32(spec.width), Int32(spec.height), AV_PIX_FMT_YUV420P)
+            let passthrough =
+                origins[index] == .source && sourceSize == (spec.width, spec.height)
+                && (sar.num == sar.den || sar.num == 0)
+            let scaler =
+                passthrough
+                ? nil
+                : try Scaler(
+                    from: Int32(sourceSize.0),
+                    Int32(sourceSize.1),
+                    AV_PIX_FMT_YUV420P,
+                    to: Int32(spec.width),
+                    Int32(spec.height),
+                    AV_PIX_FMT_YUV420P
+                )
             let directory = try outputs.makeDirectory(Transcoder.Paths.videoDirectory(spec.name))
-            let playlist = try HLSMuxer.open(directory: directory, encoder: encoders[index], offset: offset, segmentSeconds: plan.segmentSeconds)
+            let playlist = try HLSMuxer.open(
+                directory: directory,
+                encoder: encoders[index],
+                offset: offset,
+                segmentSeconds: plan.segmentSeconds
+            )
             let isTop = index == 0
-            inputs.append(.init(spec: spec, scaler: scaler, encoder: encoders[index], playlist: playlist, input: queues[index],
-                                dependents: origins.indices.filter { origins[$0] == .rung(index) }.map { queues[$0] },
-                                onFrameEncoded: { pts in if isTop { reporter.videoFrameEncoded(at: Double(pts) * rateSeconds) } }))
+            inputs.append(
+                .init(
+                    spec: spec,
+                    scaler: scaler,
+                    encoder: encoders[index],
+                    playlist: playlist,
+                    input: queues[index],
+                    dependents: origins.indices.filter { origins[$0] == .rung(index) }.map { queues[$0] },
+                    onFrameEncoded: { pts in if isTop { reporter.videoFrameEncoded(at: Double(pts) * rateSeconds) } }
+                )
+            )
         }
         return inputs
     }
@@ -102,20 +178,42 @@ struct VideoSource {
     /// The storyboard and poster; the poster takes the progressive rung's size.
     func thumbnailSheet(duration: Double?, plan: TranscodePlan) throws(TranscodeError) -> ThumbnailSheet {
         let poster = progressiveSpec
-        return try ThumbnailSheet(duration: duration, displayWidth: displayWidth, displayHeight: Double(filter.outputHeight),
-                                  thumbnailWidth: plan.thumbnailWidth, posterWidth: poster.width, posterHeight: poster.height)
+        return try ThumbnailSheet(
+            duration: duration,
+            displayWidth: displayWidth,
+            displayHeight: Double(filter.outputHeight),
+            thumbnailWidth: plan.thumbnailWidth,
+            posterWidth: poster.width,
+            posterHeight: poster.height
+        )
     }
 
     /// The stage that decodes and filters, feeding the rungs that take the source picture.
-    func sourceStage(packets: BoundedQueue<Packet>, rungs: [TranscodePipeline.RungInputs], thumbnails: ThumbnailSheet, start: Int64,
-                     plan: TranscodePlan, control: PipelineControl) -> VideoSourceStage {
-        let origins = ScalingPlan.origins(sizes: specs.map { ($0.width, $0.height) }, source: (Int(filter.outputWidth), Int(filter.outputHeight)))
+    func sourceStage(
+        packets: BoundedQueue<Packet>,
+        rungs: [TranscodePipeline.RungInputs],
+        thumbnails: ThumbnailSheet,
+        start: Int64,
+        plan: TranscodePlan,
+        control: PipelineControl
+    ) -> VideoSourceStage {
+        let origins = ScalingPlan.origins(
+            sizes: specs.map { ($0.width, $0.height) },
+            source: (Int(filter.outputWidth), Int(filter.outputHeight))
+        )
         let sourceOutputs = origins.indices.filter { origins[$0] == .source }.map { rungs[$0].input }
-        return VideoSourceStage(decoder: decoder, filter: filter, filterInput: filterInput,
-                                packets: packets, outputs: sourceOutputs,
-                                tracksChangedRows: plan.scalesChangedRowsOnly && rungs.contains { $0.scaler != nil },
-                                thumbnails: thumbnails,
-                                streamTimeBase: stream.pointee.time_base, frameRate: frameRate,
-                                origin: av_rescale_q(start, lectern_time_base_q(), stream.pointee.time_base), control: control)
+        return VideoSourceStage(
+            decoder: decoder,
+            filter: filter,
+            filterInput: filterInput,
+            packets: packets,
+            outputs: sourceOutputs,
+            tracksChangedRows: plan.scalesChangedRowsOnly && rungs.contains { $0.scaler != nil },
+            thumbnails: thumbnails,
+            streamTimeBase: stream.pointee.time_base,
+            frameRate: frameRate,
+            origin: av_rescale_q(start, lectern_time_base_q(), stream.pointee.time_base),
+            control: control
+        )
     }
 }

@@ -29,8 +29,19 @@ final class VideoSourceStage: @unchecked Sendable {
     private(set) var decodedFrames = 0
     private(set) var damagedPackets = 0
 
-    init(decoder: DecoderContext, filter: FilterGraph, filterInput: (Int32, Int32, Int32), packets: BoundedQueue<Packet>,
-         outputs: [BoundedQueue<Frame>], tracksChangedRows: Bool, thumbnails: ThumbnailSheet, streamTimeBase: AVRational, frameRate: AVRational, origin: Int64, control: PipelineControl) {
+    init(
+        decoder: DecoderContext,
+        filter: FilterGraph,
+        filterInput: (Int32, Int32, Int32),
+        packets: BoundedQueue<Packet>,
+        outputs: [BoundedQueue<Frame>],
+        tracksChangedRows: Bool,
+        thumbnails: ThumbnailSheet,
+        streamTimeBase: AVRational,
+        frameRate: AVRational,
+        origin: Int64,
+        control: PipelineControl
+    ) {
         self.tracksChangedRows = tracksChangedRows
         nominalFrameDuration = max(1, av_rescale_q(1, av_inv_q(frameRate), streamTimeBase))
         self.decoder = decoder
@@ -61,7 +72,10 @@ final class VideoSourceStage: @unchecked Sendable {
         try? decoder.send(nil)
         try drainDecoder(into: frame)
         guard decodedFrames > 0 else {
-            throw TranscodeError(.undecodable, "The video stream could not be decoded: the file is damaged or uses features we do not support.")
+            throw TranscodeError(
+                .undecodable,
+                "The video stream could not be decoded: the file is damaged or uses features we do not support."
+            )
         }
         do {
             let duration = lastFrameDuration > 0 ? lastFrameDuration : nominalFrameDuration
@@ -74,15 +88,21 @@ final class VideoSourceStage: @unchecked Sendable {
         try thumbnails.write(to: outputDirectory)
         if ProcessInfo.processInfo.environment["LECTERN_STAGE_CPU"] != nil && tracksChangedRows {
             let mean = changeCounts.band > 0 ? changeCounts.bandRows / changeCounts.band : 0
-            FileHandle.standardError.write(Data(("pictures: \(changeCounts.unchanged) unchanged, \(changeCounts.band) changed in a band "
-                + "(mean \(mean) rows), \(changeCounts.whole) changed everywhere or first\n").utf8))
+            FileHandle.standardError.write(
+                Data(
+                    ("pictures: \(changeCounts.unchanged) unchanged, \(changeCounts.band) changed in a band "
+                        + "(mean \(mean) rows), \(changeCounts.whole) changed everywhere or first\n").utf8
+                )
+            )
         }
     }
 
     private func count(_ changed: Range<Int>?, height: Int) {
         switch changed {
         case let rows? where rows.isEmpty: changeCounts.unchanged += 1
-        case let rows? where rows.count < height: changeCounts.band += 1; changeCounts.bandRows += rows.count
+        case let rows? where rows.count < height:
+            changeCounts.band += 1
+            changeCounts.bandRows += rows.count
         default: changeCounts.whole += 1
         }
     }
@@ -118,10 +138,19 @@ final class VideoSourceStage: @unchecked Sendable {
         lastPushedPTS = pts
         lastFrameDuration = decoded.pointer.pointee.pkt_duration
         // The filter graph was configured for the first frame's size and format; normalise any change.
-        if decoded.width != filterInput.width || decoded.height != filterInput.height || decoded.pointer.pointee.format != filterInput.format {
-            if normalizer == nil || normalizer?.inputWidth != decoded.width || normalizer?.inputHeight != decoded.height {
-                normalizer = try? Scaler(from: decoded.width, decoded.height, decoded.pixelFormat,
-                                         to: filterInput.width, filterInput.height, AVPixelFormat(rawValue: filterInput.format))
+        if decoded.width != filterInput.width || decoded.height != filterInput.height
+            || decoded.pointer.pointee.format != filterInput.format
+        {
+            if normalizer == nil || normalizer?.inputWidth != decoded.width || normalizer?.inputHeight != decoded.height
+            {
+                normalizer = try? Scaler(
+                    from: decoded.width,
+                    decoded.height,
+                    decoded.pixelFormat,
+                    to: filterInput.width,
+                    filterInput.height,
+                    AVPixelFormat(rawValue: filterInput.format)
+                )
             }
             guard let normalizer else { return }
             frame = try normalizer.scale(decoded)

@@ -49,11 +49,15 @@ struct ChunkedBodyDecoder {
                     try checkIncompleteLine(bytes, from: offset)
                     return offset
                 }
-                guard end - offset <= maxLineBytes else { throw .malformedRequest("a chunk size line is longer than \(maxLineBytes) bytes") }
+                guard end - offset <= maxLineBytes else {
+                    throw .malformedRequest("a chunk size line is longer than \(maxLineBytes) bytes")
+                }
                 let (size, extensions) = try Self.parseSizeLine(UnsafeBufferPointer(rebasing: bytes[offset..<end]))
                 extensionBytes += extensions
                 guard extensionBytes <= maxExtensionBytes else {
-                    throw .malformedRequest("the chunk extensions of this body are longer than \(maxExtensionBytes) bytes in all")
+                    throw .malformedRequest(
+                        "the chunk extensions of this body are longer than \(maxExtensionBytes) bytes in all"
+                    )
                 }
                 guard size <= limit - body.count else { throw .bodyTooLarge(limit: limit) }
                 state = size == 0 ? .trailer : .data(remaining: size)
@@ -105,7 +109,8 @@ struct ChunkedBodyDecoder {
 
     /// `chunk-size [ chunk-ext ]` without its CRLF: the size, and how many bytes the extensions took.
     /// chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ), the value a token or quoted-string.
-    static func parseSizeLine(_ line: UnsafeBufferPointer<UInt8>) throws(APIProblem) -> (size: Int, extensionBytes: Int) {
+    static func parseSizeLine(_ line: UnsafeBufferPointer<UInt8>) throws(APIProblem) -> (size: Int, extensionBytes: Int)
+    {
         var index = 0, size = 0, significant = 0
         while index < line.count, let value = PercentDecoding.hexValue(line[index]) {
             // Leading zeros are not significant; 15 hex digits (2^60) is far above any body limit.
@@ -143,7 +148,11 @@ struct ChunkedBodyDecoder {
                 var closed = false
                 while index < line.count {
                     let byte = line[index]
-                    if byte == UInt8(ascii: "\"") { closed = true; index += 1; break }
+                    if byte == UInt8(ascii: "\"") {
+                        closed = true
+                        index += 1
+                        break
+                    }
                     if byte == UInt8(ascii: "\\") {
                         guard index + 1 < line.count, line[index + 1].isQuotedPairCharacter else { break }
                         index += 2
@@ -152,9 +161,15 @@ struct ChunkedBodyDecoder {
                     guard byte.isQuotedTextCharacter else { break }
                     index += 1
                 }
-                guard closed else { throw .malformedRequest("a chunk extension's quoted value is not closed or holds control characters") }
+                guard closed else {
+                    throw .malformedRequest(
+                        "a chunk extension's quoted value is not closed or holds control characters"
+                    )
+                }
             } else {
-                guard token() else { throw .malformedRequest("a chunk extension's value is neither a token nor a quoted string") }
+                guard token() else {
+                    throw .malformedRequest("a chunk extension's value is neither a token nor a quoted string")
+                }
             }
         }
         return (size, line.count - extensionStart)
@@ -164,7 +179,8 @@ struct ChunkedBodyDecoder {
 extension UInt8 {
     /// RFC 9110 §5.6.4 qdtext: HTAB, SP, visible ASCII but `"` and `\`, obs-text.
     var isQuotedTextCharacter: Bool {
-        self == .tab || self == .space || self == 0x21 || (0x23...0x5B).contains(self) || (0x5D...0x7E).contains(self) || self >= 0x80
+        self == .tab || self == .space || self == 0x21 || (0x23...0x5B).contains(self) || (0x5D...0x7E).contains(self)
+            || self >= 0x80
     }
     /// What may follow a backslash in a quoted-pair: HTAB, SP, VCHAR, obs-text.
     var isQuotedPairCharacter: Bool { self == .tab || self == .space || (0x21...0x7E).contains(self) || self >= 0x80 }

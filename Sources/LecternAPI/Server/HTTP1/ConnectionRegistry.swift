@@ -104,14 +104,21 @@ final class ConnectionState: Sendable {
     /// client a 503, a head or body past its limit a 408 (one non-blocking write: nothing else is being written then).
     func expire(now: ContinuousClock.Instant, deadlines: ConnectionDeadlines) {
         let overdue = guarded.withLock { state -> ConnectionPhase? in
-            guard !state.shutDown, let (since, limit) = deadlines.limit(for: state.phase), now - since >= limit else { return nil }
+            guard !state.shutDown, let (since, limit) = deadlines.limit(for: state.phase), now - since >= limit else {
+                return nil
+            }
             state.shutDown = true
             return state.phase
         }
         guard let overdue else { return }
         switch overdue {
         case .handling:
-            socket.sendNow(ResponseEncoder.encode(APIProblem.handlerTimedOut(after: deadlines.handler).response(), persistence: .close))
+            socket.sendNow(
+                ResponseEncoder.encode(
+                    APIProblem.handlerTimedOut(after: deadlines.handler).response(),
+                    persistence: .close
+                )
+            )
         case .readingHead, .readingBody:
             // A request was begun and not finished in time: say so (RFC 9110 §15.5.9) rather than only close. Not
             // for an idle connection, whose client may be sending a request at this very moment.
@@ -150,7 +157,9 @@ final class ConnectionRegistry: Sendable {
     func refusal(for address: String?, maxConnections: Int, maxPerClient: Int) -> ConnectionRefusal? {
         guarded.withLock { state in
             if state.connections.count >= maxConnections { return .serverFull }
-            if maxPerClient > 0, let address, state.perClient[address, default: 0] >= maxPerClient { return .clientFull }
+            if maxPerClient > 0, let address, state.perClient[address, default: 0] >= maxPerClient {
+                return .clientFull
+            }
             return nil
         }
     }

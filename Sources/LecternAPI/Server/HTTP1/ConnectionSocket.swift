@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -79,7 +80,9 @@ final class ConnectionSocket: Sendable {
     /// One non-blocking attempt to write `bytes`, for answers sent from outside the connection's task (the handler
     /// timeout): whatever does not fit the socket buffer at once is dropped.
     func sendNow(_ bytes: [UInt8]) {
-        _ = bytes.withUnsafeBytes { raw in Glibc.send(descriptor, raw.baseAddress!, raw.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        _ = bytes.withUnsafeBytes { raw in
+            Glibc.send(descriptor, raw.baseAddress!, raw.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+        }
     }
 
     /// Writes all of `bytes` (one `send` unless the socket buffer is full).
@@ -101,7 +104,10 @@ final class ConnectionSocket: Sendable {
 
     /// After a -1 from the kernel: parks on the reactor for `EAGAIN` (unless readiness came meanwhile), retries
     /// `EINTR`, throws anything else.
-    private func waitAfterFailure(for direction: SocketRegistration.Direction, unchangedSince readiness: UInt64) async throws {
+    private func waitAfterFailure(
+        for direction: SocketRegistration.Direction,
+        unchangedSince readiness: UInt64
+    ) async throws {
         let code = errno
         switch code {
         case EAGAIN, EWOULDBLOCK:

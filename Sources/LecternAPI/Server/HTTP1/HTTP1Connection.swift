@@ -12,8 +12,13 @@ struct HTTP1Connection {
     let logger: Logger
     private var buffer: ReceiveBuffer
 
-    init(socket: ConnectionSocket, state: ConnectionState, configuration: HTTP1Server.Configuration,
-         handler: @escaping HTTP1Server.Handler, logger: Logger) {
+    init(
+        socket: ConnectionSocket,
+        state: ConnectionState,
+        configuration: HTTP1Server.Configuration,
+        handler: @escaping HTTP1Server.Handler,
+        logger: Logger
+    ) {
         self.socket = socket
         self.state = state
         self.configuration = configuration
@@ -73,7 +78,8 @@ struct HTTP1Connection {
         case .abandoned: return false
         }
         let keepAlive = head.keepAlive && !draining
-        let persistence: ResponseEncoder.Persistence = !keepAlive ? .close : (head.version == .http10 ? .keepAliveHTTP10 : .keepAlive)
+        let persistence: ResponseEncoder.Persistence =
+            !keepAlive ? .close : (head.version == .http10 ? .keepAliveHTTP10 : .keepAlive)
         try await socket.send(ResponseEncoder.encode(response, persistence: persistence))
         return keepAlive
     }
@@ -94,9 +100,12 @@ struct HTTP1Connection {
             case .end(let end):
                 // Checked on the head itself, not only while it is incomplete: a buffer grown by an earlier request
                 // (a long chunk line) takes a larger head in one read, and that head must get the same 431.
-                guard end + 4 <= configuration.maxHeadBytes else { return .refused(.headTooLarge(limit: configuration.maxHeadBytes)) }
+                guard end + 4 <= configuration.maxHeadBytes else {
+                    return .refused(.headTooLarge(limit: configuration.maxHeadBytes))
+                }
                 do {
-                    let head = try buffer.withReadableBytes { [maxFields = configuration.maxHeaderFields] bytes throws(APIProblem) in
+                    let head = try buffer.withReadableBytes {
+                        [maxFields = configuration.maxHeaderFields] bytes throws(APIProblem) in
                         try HTTP1HeadParser.parse(UnsafeRawBufferPointer(rebasing: bytes[..<end]), maxFields: maxFields)
                     }
                     buffer.consume(end + 4)
@@ -109,7 +118,9 @@ struct HTTP1Connection {
             case .incomplete:
                 break
             }
-            if buffer.readableCount >= configuration.maxHeadBytes { return .refused(.headTooLarge(limit: configuration.maxHeadBytes)) }
+            if buffer.readableCount >= configuration.maxHeadBytes {
+                return .refused(.headTooLarge(limit: configuration.maxHeadBytes))
+            }
             // Bytes of a head are here but not all of it: from now on the (shorter) head timeout applies.
             if !buffer.isEmpty { state.noteHeadStarted() }
             let count = try await socket.receive(into: &buffer)
@@ -147,7 +158,9 @@ struct HTTP1Connection {
             var index = scanned
             while let found = bytes[index...].firstIndex(of: .lineFeed) {
                 guard found > 0, bytes[found - 1] == .carriageReturn else { return .bareLineFeed }
-                if found >= 3, bytes[found - 2] == .lineFeed, bytes[found - 3] == .carriageReturn { return .end(found - 3) }
+                if found >= 3, bytes[found - 2] == .lineFeed, bytes[found - 3] == .carriageReturn {
+                    return .end(found - 3)
+                }
                 index = found + 1
             }
             scanned = bytes.count

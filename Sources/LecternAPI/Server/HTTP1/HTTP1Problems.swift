@@ -6,42 +6,78 @@ extension APIProblem {
         APIProblem(status: 400, kind: "malformed-request", title: "Malformed HTTP request", detail: detail)
     }
     static func headTooLarge(limit: Int) -> APIProblem {
-        APIProblem(status: 431, kind: "header-too-large", title: "Request header fields too large",
-                   detail: "the request line and headers are limited to \(limit) bytes")
+        APIProblem(
+            status: 431,
+            kind: "header-too-large",
+            title: "Request header fields too large",
+            detail: "the request line and headers are limited to \(limit) bytes"
+        )
     }
     static func tooManyFields(limit: Int) -> APIProblem {
-        APIProblem(status: 431, kind: "header-too-large", title: "Request header fields too large",
-                   detail: "a request may have at most \(limit) header fields")
+        APIProblem(
+            status: 431,
+            kind: "header-too-large",
+            title: "Request header fields too large",
+            detail: "a request may have at most \(limit) header fields"
+        )
     }
     static func methodNotImplemented(_ method: String) -> APIProblem {
-        APIProblem(status: 501, kind: "method-not-implemented", title: "Method not implemented",
-                   detail: "this server does not recognise the method '\(method)' (methods are case-sensitive)")
+        APIProblem(
+            status: 501,
+            kind: "method-not-implemented",
+            title: "Method not implemented",
+            detail: "this server does not recognise the method '\(method)' (methods are case-sensitive)"
+        )
     }
     /// The handler did not answer within the handler timeout; the connection closes after this answer.
     static func handlerTimedOut(after timeout: Duration) -> APIProblem {
-        APIProblem(status: 503, kind: "handler-timeout", title: "Service unavailable",
-                   detail: "the server did not finish this request within \(timeout); it may have been carried out or not",
-                   headers: ["Retry-After": "1"])
+        APIProblem(
+            status: 503,
+            kind: "handler-timeout",
+            title: "Service unavailable",
+            detail: "the server did not finish this request within \(timeout); it may have been carried out or not",
+            headers: ["Retry-After": "1"]
+        )
     }
     /// A head or body that did not arrive within its timeout (slowloris, a stalled upload).
-    static let requestTimeout = APIProblem(status: 408, kind: "request-timeout", title: "Request timeout",
-                                           detail: "the request did not arrive in time; the connection is closed")
-    static let overloaded = APIProblem(status: 503, kind: "overloaded", title: "Service unavailable",
-                                       detail: "the server has as many connections as it accepts; retry shortly",
-                                       headers: ["Retry-After": "1"])
+    static let requestTimeout = APIProblem(
+        status: 408,
+        kind: "request-timeout",
+        title: "Request timeout",
+        detail: "the request did not arrive in time; the connection is closed"
+    )
+    static let overloaded = APIProblem(
+        status: 503,
+        kind: "overloaded",
+        title: "Service unavailable",
+        detail: "the server has as many connections as it accepts; retry shortly",
+        headers: ["Retry-After": "1"]
+    )
     static func bodyTooLarge(limit: Int) -> APIProblem {
         .payloadTooLarge("request bodies are limited to \(limit) bytes")
     }
     static func expectationFailed(_ expectation: String) -> APIProblem {
-        APIProblem(status: 417, kind: "expectation-failed", title: "Expectation failed",
-                   detail: "only 'Expect: 100-continue' is supported, not '\(expectation)'")
+        APIProblem(
+            status: 417,
+            kind: "expectation-failed",
+            title: "Expectation failed",
+            detail: "only 'Expect: 100-continue' is supported, not '\(expectation)'"
+        )
     }
     static func transferCodingNotImplemented(_ coding: String) -> APIProblem {
-        APIProblem(status: 501, kind: "transfer-coding-not-implemented", title: "Transfer coding not implemented",
-                   detail: "request bodies may be sent with Content-Length or 'Transfer-Encoding: chunked', not '\(coding)'")
+        APIProblem(
+            status: 501,
+            kind: "transfer-coding-not-implemented",
+            title: "Transfer coding not implemented",
+            detail: "request bodies may be sent with Content-Length or 'Transfer-Encoding: chunked', not '\(coding)'"
+        )
     }
-    static let versionNotSupported = APIProblem(status: 505, kind: "http-version-not-supported", title: "HTTP version not supported",
-                                                detail: "this server speaks HTTP/1.1 and HTTP/1.0")
+    static let versionNotSupported = APIProblem(
+        status: 505,
+        kind: "http-version-not-supported",
+        title: "HTTP version not supported",
+        detail: "this server speaks HTTP/1.1 and HTTP/1.0"
+    )
 }
 
 /// Reason phrases for the status line; clients ignore them, people reading captures do not.

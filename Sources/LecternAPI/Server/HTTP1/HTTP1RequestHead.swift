@@ -19,7 +19,8 @@ struct HTTP1RequestHead: Sendable {
     var version: Version
     var headers: [String: String]
     var framing: HTTP1BodyFraming
-    /// The connection may serve another request after this one (HTTP/1.1 unless `close`; HTTP/1.0 only with `keep-alive`).
+    /// The connection may serve another request after this one (HTTP/1.1 unless `close`; HTTP/1.0 only with
+    /// `keep-alive`).
     var keepAlive: Bool
     /// The client waits for `100 Continue` before sending the body.
     var expectsContinue: Bool
@@ -47,7 +48,9 @@ enum HTTP1HeadParser {
     /// safe-method-with-body draft, which clients such as schemathesis already send). A recognised method reaches the
     /// router, which answers 405 with `Allow` where a resource has no such route. Methods are case-sensitive: `get`
     /// is not `GET`, and a rule written for `DELETE` must not be walked around with `delete`. Anything else is 501.
-    static let recognisedMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"]
+    static let recognisedMethods: Set<String> = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY",
+    ]
 
     /// `head` is everything before the terminating CRLF CRLF (leading empty lines already skipped).
     /// More than `maxFields` field lines is 431.
@@ -58,9 +61,16 @@ enum HTTP1HeadParser {
         guard layout.major == UInt8(ascii: "1") else { throw .versionNotSupported }
         let version: HTTP1RequestHead.Version = layout.minor == UInt8(ascii: "0") ? .http10 : .http11
         let (path, query) = try parseTarget(UnsafeBufferPointer(rebasing: bytes[layout.target]))
-        var request = HTTP1RequestHead(method: String(decoding: bytes[layout.method], as: UTF8.self), path: path, query: query,
-                                       version: version, headers: [:], framing: .none, keepAlive: version == .http11,
-                                       expectsContinue: false)
+        var request = HTTP1RequestHead(
+            method: String(decoding: bytes[layout.method], as: UTF8.self),
+            path: path,
+            query: query,
+            version: version,
+            headers: [:],
+            framing: .none,
+            keepAlive: version == .http11,
+            expectsContinue: false
+        )
         var hostFields = 0
         for field in layout.fields {
             let name = bytes[field.name]
@@ -110,31 +120,47 @@ enum HTTP1HeadParser {
         return layout
     }
 
-    private static func layoutRequestLine(_ bytes: UnsafeBufferPointer<UInt8>, end: Int) throws(APIProblem) -> HTTP1HeadLayout {
+    private static func layoutRequestLine(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        end: Int
+    ) throws(APIProblem) -> HTTP1HeadLayout {
         let line = bytes[0..<end]
         guard let firstSpace = line.firstIndex(of: .space), firstSpace > 0 else {
             throw .malformedRequest("the request line must be METHOD SP target SP HTTP-version")
         }
-        guard line[0..<firstSpace].allSatisfy(\.isTokenCharacter) else { throw .malformedRequest("the method is not a token") }
+        guard line[0..<firstSpace].allSatisfy(\.isTokenCharacter) else {
+            throw .malformedRequest("the method is not a token")
+        }
         guard let secondSpace = line[(firstSpace + 1)...].firstIndex(of: .space), secondSpace > firstSpace + 1 else {
             throw .malformedRequest("the request line must be METHOD SP target SP HTTP-version")
         }
         // Visible ASCII rather than RFC 3986's narrower set: browsers send `|`, `{`, `^` unencoded in paths and
         // queries, and refusing them would refuse real clients; what the router matches is decoded per segment.
         guard line[(firstSpace + 1)..<secondSpace].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw .malformedRequest("the request target holds spaces, control characters or raw non-ASCII bytes; percent-encode them")
+            throw .malformedRequest(
+                "the request target holds spaces, control characters or raw non-ASCII bytes; percent-encode them"
+            )
         }
         let version = line[(secondSpace + 1)...]
         guard version.count == 8, version.starts(with: "HTTP/".utf8), version[secondSpace + 7] == UInt8(ascii: "."),
-              version[secondSpace + 6].isDigit, version[secondSpace + 8].isDigit else {
+            version[secondSpace + 6].isDigit, version[secondSpace + 8].isDigit
+        else {
             throw .malformedRequest("the request line must end with an HTTP version such as HTTP/1.1")
         }
-        return HTTP1HeadLayout(method: 0..<firstSpace, target: (firstSpace + 1)..<secondSpace,
-                               major: version[secondSpace + 6], minor: version[secondSpace + 8], fields: [])
+        return HTTP1HeadLayout(
+            method: 0..<firstSpace,
+            target: (firstSpace + 1)..<secondSpace,
+            major: version[secondSpace + 6],
+            minor: version[secondSpace + 8],
+            fields: []
+        )
     }
 
     /// `field-name ":" OWS field-value OWS` (RFC 9112 §5), for head fields and chunked trailers alike.
-    static func fieldLine(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) throws(APIProblem) -> HTTP1HeadLayout.Field {
+    static func fieldLine(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ line: Range<Int>
+    ) throws(APIProblem) -> HTTP1HeadLayout.Field {
         guard !line.isEmpty else { throw .malformedRequest("an empty header line") }
         let first = bytes[line.lowerBound]
         if first == .space || first == .tab {
@@ -162,7 +188,8 @@ enum HTTP1HeadParser {
         var hostEnd = bytes.count
         if bytes.first == UInt8(ascii: "[") {
             guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { return false }
-            guard bytes[1..<close].allSatisfy({ $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }) else { return false }
+            guard bytes[1..<close].allSatisfy({ $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
+            else { return false }
             hostEnd = close + 1
         } else {
             if let colon = bytes.lastIndex(of: UInt8(ascii: ":")) { hostEnd = colon }
@@ -173,14 +200,17 @@ enum HTTP1HeadParser {
     }
 
     /// Origin form (`/path?query`), absolute form (`http://host/path`, which servers must accept) or `*`.
-    private static func parseTarget(_ target: UnsafeBufferPointer<UInt8>) throws(APIProblem) -> (String, [String: String]) {
+    private static func parseTarget(
+        _ target: UnsafeBufferPointer<UInt8>
+    ) throws(APIProblem) -> (String, [String: String]) {
         var pathStart = 0
         if target.first != .slash {
             if target.count == 1, target[0] == UInt8(ascii: "*") { return ("*", [:]) }
             guard let scheme = target.firstRange(of: Array("://".utf8)) else {
                 throw .malformedRequest("the request target must be an absolute path such as /v1/lectures")
             }
-            pathStart = target[scheme.upperBound...].firstIndex(where: { $0 == .slash || $0 == .questionMark }) ?? target.count
+            pathStart =
+                target[scheme.upperBound...].firstIndex(where: { $0 == .slash || $0 == .questionMark }) ?? target.count
         }
         let queryStart = target[pathStart...].firstIndex(of: .questionMark) ?? target.count
         let rawPath = UnsafeBufferPointer(rebasing: target[pathStart..<queryStart])
@@ -220,7 +250,10 @@ enum HTTP1HeadParser {
         }
         var result: [UInt8] = []
         result.reserveCapacity(path.count)
-        for segment in output { result.append(.slash); result.append(contentsOf: segment) }
+        for segment in output {
+            result.append(.slash)
+            result.append(contentsOf: segment)
+        }
         return result.isEmpty ? "/" : String(decoding: result, as: UTF8.self)
     }
 
@@ -229,7 +262,9 @@ enum HTTP1HeadParser {
         let contentLength = request.headers["content-length"]
         if let coding = request.headers["transfer-encoding"] {
             // RFC 9112 §6.1: both at once is how request smuggling starts; refuse it.
-            guard contentLength == nil else { throw .malformedRequest("send Content-Length or Transfer-Encoding, not both") }
+            guard contentLength == nil else {
+                throw .malformedRequest("send Content-Length or Transfer-Encoding, not both")
+            }
             guard coding.trimmed.lowercased() == "chunked" else { throw .transferCodingNotImplemented(coding) }
             request.framing = .chunked
         } else if let contentLength {
@@ -257,10 +292,13 @@ enum HTTP1HeadParser {
         var length: Int?
         for piece in text.split(separator: ",", omittingEmptySubsequences: false) {
             let digits = piece.trimmed.utf8
-            guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy(\.isDigit), let value = Int(piece.trimmed) else {
+            guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy(\.isDigit), let value = Int(piece.trimmed)
+            else {
                 throw .malformedRequest("Content-Length must be a non-negative whole number, not '\(text)'")
             }
-            guard length == nil || length == value else { throw .malformedRequest("the request has conflicting Content-Length values") }
+            guard length == nil || length == value else {
+                throw .malformedRequest("the request has conflicting Content-Length values")
+            }
             length = value
         }
         return length ?? 0
@@ -289,7 +327,9 @@ extension UnsafeBufferPointer<UInt8> {
         while index < count {
             switch self[index] {
             case .carriageReturn:
-                guard index + 1 < count, self[index + 1] == .lineFeed else { throw .malformedRequest("a bare CR in the head") }
+                guard index + 1 < count, self[index + 1] == .lineFeed else {
+                    throw .malformedRequest("a bare CR in the head")
+                }
                 return index
             case .lineFeed:
                 throw .malformedRequest("a line ends in a bare LF; HTTP lines end in CRLF")
@@ -314,11 +354,14 @@ extension UInt8 {
     /// RFC 3986 reg-name: unreserved, sub-delims, and `%` of pct-encoded.
     var isRegNameCharacter: Bool {
         switch self {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
             true
-        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "%"), UInt8(ascii: "!"),
-             UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"),
-             UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "%"),
+            UInt8(ascii: "!"),
+            UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
+            UInt8(ascii: "*"),
+            UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
             true
         default:
             false
@@ -330,11 +373,14 @@ extension UInt8 {
     /// RFC 9110 §5.6.2 tchar.
     var isTokenCharacter: Bool {
         switch self {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
             true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+            UInt8(ascii: "'"),
+            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"),
+            UInt8(ascii: "_"),
+            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
             true
         default:
             false

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -64,13 +65,21 @@ public final class HTTP1Server: Sendable {
         /// the reactors and files.
         public static func defaultMaxConnections() -> Int {
             var limit = rlimit()
-            guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return 10_000 }
+            guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else {
+                return 10_000
+            }
             return min(10_000, max(64, Int(clamping: limit.rlim_cur) - 128))
         }
 
         var deadlines: ConnectionDeadlines {
-            ConnectionDeadlines(idle: idleTimeout, head: headTimeout, body: bodyTimeout, send: sendTimeout, linger: lingerTimeout,
-                                handler: handlerTimeout)
+            ConnectionDeadlines(
+                idle: idleTimeout,
+                head: headTimeout,
+                body: bodyTimeout,
+                send: sendTimeout,
+                linger: lingerTimeout,
+                handler: handlerTimeout
+            )
         }
 
         /// How often the reaper looks: a quarter of the shortest timeout, between 10 ms and 500 ms.
@@ -116,8 +125,13 @@ public final class HTTP1Server: Sendable {
     private let guarded = Mutex(Guarded())
 
     /// `host` nil listens on every interface; port 0 picks a free one (see `port`).
-    public init(host: String?, port: UInt16, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "lectern-http"),
-                handler: @escaping Handler) {
+    public init(
+        host: String?,
+        port: UInt16,
+        configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "lectern-http"),
+        handler: @escaping Handler
+    ) {
         self.host = host
         requestedPort = port
         self.configuration = configuration
@@ -135,7 +149,9 @@ public final class HTTP1Server: Sendable {
             if port != nil { return }
             if let failure { throw failure }
             if finished { throw NotListening(description: "the server stopped before it listened") }
-            if ContinuousClock.now >= deadline { throw NotListening(description: "the server did not listen within \(timeout)") }
+            if ContinuousClock.now >= deadline {
+                throw NotListening(description: "the server did not listen within \(timeout)")
+            }
             try await Task.sleep(for: .milliseconds(5))
         }
     }
@@ -179,8 +195,13 @@ public final class HTTP1Server: Sendable {
                 registry.register(state)
                 // The task runs on the loop its socket's events arrive on.
                 group.addTask(executorPreference: reactor) { [registry, configuration, handler, logger] in
-                    var connection = HTTP1Connection(socket: socket, state: state, configuration: configuration,
-                                                     handler: handler, logger: logger)
+                    var connection = HTTP1Connection(
+                        socket: socket,
+                        state: state,
+                        configuration: configuration,
+                        handler: handler,
+                        logger: logger
+                    )
                     await connection.serve()
                     registry.unregister(state)
                 }
@@ -203,23 +224,33 @@ public final class HTTP1Server: Sendable {
 
     /// Accepts until the server stops (or its task is cancelled), in batches: every connection waiting in the
     /// backlog is taken before parking on the reactor again.
-    private func acceptConnections(on listener: ListeningSocket, reactors: [SocketReactor],
-                                   start: (ConnectionSocket, String?, SocketReactor) -> Void) async {
+    private func acceptConnections(
+        on listener: ListeningSocket,
+        reactors: [SocketReactor],
+        start: (ConnectionSocket, String?, SocketReactor) -> Void
+    ) async {
         var next = 0
         var refusals = RefusalLog(interval: configuration.refusalLogInterval)
         while !isStopping, !Task.isCancelled {
             let readiness = listener.registration.readiness(.read)
             let (descriptor, peer) = listener.accept()
             if descriptor >= 0 {
-                if let refusal = registry.refusal(for: peer, maxConnections: configuration.maxConnections,
-                                                  maxPerClient: configuration.maxConnectionsPerClient) {
+                if let refusal = registry.refusal(
+                    for: peer,
+                    maxConnections: configuration.maxConnections,
+                    maxPerClient: configuration.maxConnectionsPerClient
+                ) {
                     refuse(descriptor, refusal)
                     if let summary = refusals.note(refusal, now: .now) {
-                        logger.warning("refusing connections: at the connection cap", metadata: [
-                            "refused": "\(summary.count)", "since": "\(summary.since)", "last-reason": "\(refusal.rawValue)",
-                            "open": "\(registry.count)", "max-connections": "\(configuration.maxConnections)",
-                            "max-connections-per-client": "\(configuration.maxConnectionsPerClient)",
-                        ])
+                        logger.warning(
+                            "refusing connections: at the connection cap",
+                            metadata: [
+                                "refused": "\(summary.count)", "since": "\(summary.since)",
+                                "last-reason": "\(refusal.rawValue)",
+                                "open": "\(registry.count)", "max-connections": "\(configuration.maxConnections)",
+                                "max-connections-per-client": "\(configuration.maxConnectionsPerClient)",
+                            ]
+                        )
                     }
                     continue
                 }
@@ -239,7 +270,7 @@ public final class HTTP1Server: Sendable {
             case EAGAIN, EWOULDBLOCK:
                 do {
                     try await listener.registration.wait(for: .read, unchangedSince: readiness)
-                } catch where !isStopping && !Task.isCancelled {
+                } catch  where !isStopping && !Task.isCancelled {
                     logger.error("waiting for connections failed", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: .milliseconds(100))
                 } catch {}
@@ -250,7 +281,12 @@ public final class HTTP1Server: Sendable {
                 logger.error("cannot accept connections", metadata: ["error": "\(String(cString: strerror(code)))"])
                 try? await Task.sleep(for: .milliseconds(100))
             default:
-                if !isStopping { logger.error("accept failed; no longer accepting", metadata: ["error": "\(String(cString: strerror(code)))"]) }
+                if !isStopping {
+                    logger.error(
+                        "accept failed; no longer accepting",
+                        metadata: ["error": "\(String(cString: strerror(code)))"]
+                    )
+                }
                 return
             }
         }
@@ -273,7 +309,11 @@ public final class HTTP1Server: Sendable {
 
     private var isStopping: Bool { guarded.withLock { $0.drainDeadline != nil } }
 
-    private static func reap(_ registry: ConnectionRegistry, every interval: Duration, deadlines: ConnectionDeadlines) async {
+    private static func reap(
+        _ registry: ConnectionRegistry,
+        every interval: Duration,
+        deadlines: ConnectionDeadlines
+    ) async {
         while true {
             do { try await Task.sleep(for: interval) } catch { return }
             registry.expireOverdue(now: .now, deadlines: deadlines)
@@ -332,7 +372,11 @@ struct RefusalLog {
         countSinceWarning += 1
         if firstSinceWarning == nil { firstSinceWarning = now }
         if let lastWarning, now - lastWarning < interval { return nil }
-        defer { lastWarning = now; countSinceWarning = 0; firstSinceWarning = nil }
+        defer {
+            lastWarning = now
+            countSinceWarning = 0
+            firstSinceWarning = nil
+        }
         return (countSinceWarning, now - (firstSinceWarning ?? now))
     }
 }

@@ -1,5 +1,6 @@
 import FlyingSocks
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,11 +17,12 @@ final class ListeningSocket: Sendable {
 
     /// `host` nil listens on every interface (IPv6 and IPv4); otherwise an IPv4 or IPv6 address.
     init(host: String?, port requested: UInt16, backlog: Int32, reactor: SocketReactor) throws {
-        let address: any SocketAddress = switch host {
-        case nil: sockaddr_in6.inet6(port: requested)
-        case let host? where host.contains(":"): try sockaddr_in6.inet6(ip6: host, port: requested)
-        case let host?: try sockaddr_in.inet(ip4: host, port: requested)
-        }
+        let address: any SocketAddress =
+            switch host {
+            case nil: sockaddr_in6.inet6(port: requested)
+            case let host? where host.contains(":"): try sockaddr_in6.inet6(ip6: host, port: requested)
+            case let host?: try sockaddr_in.inet(ip4: host, port: requested)
+            }
         let socket = try Socket(domain: Int32(type(of: address).family), type: .stream)
         do {
             try socket.setValue(true, for: .localAddressReuse)

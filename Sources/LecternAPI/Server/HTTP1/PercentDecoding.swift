@@ -10,7 +10,9 @@ enum PercentDecoding {
         while index < encoded.endIndex {
             let byte = encoded[index]
             if byte == UInt8(ascii: "%") {
-                guard index + 2 < encoded.endIndex, let high = hexValue(encoded[index + 1]), let low = hexValue(encoded[index + 2]) else {
+                guard index + 2 < encoded.endIndex, let high = hexValue(encoded[index + 1]),
+                    let low = hexValue(encoded[index + 2])
+                else {
                     return String(decoding: encoded, as: UTF8.self)
                 }
                 bytes.append(high << 4 | low)

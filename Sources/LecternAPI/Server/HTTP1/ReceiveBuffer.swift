@@ -29,7 +29,9 @@ struct ReceiveBuffer {
 
     func withReadableBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         let result: Result<R, E> = storage.withUnsafeBytes { bytes in
-            do throws(E) { return .success(try body(UnsafeRawBufferPointer(rebasing: bytes[readerIndex..<writerIndex]))) } catch {
+            do throws(E) {
+                return .success(try body(UnsafeRawBufferPointer(rebasing: bytes[readerIndex..<writerIndex])))
+            } catch {
                 return .failure(error)
             }
         }
@@ -39,7 +41,10 @@ struct ReceiveBuffer {
     mutating func consume(_ count: Int) {
         precondition(count <= readableCount)
         readerIndex += count
-        if readerIndex == writerIndex { readerIndex = 0; writerIndex = 0 }
+        if readerIndex == writerIndex {
+            readerIndex = 0
+            writerIndex = 0
+        }
     }
 
     /// Whether there is room to read more: moves unread bytes to the front, then grows up to `maxCapacity`.

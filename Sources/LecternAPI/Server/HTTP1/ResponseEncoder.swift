@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,14 +22,17 @@ enum ResponseEncoder {
 
     /// `date`: the `Date` field's value (RFC 9110 §6.6.1: an origin server with a clock sends one), unless the
     /// application set its own.
-    static func encode(_ response: APIResponse, persistence: Persistence, date: [UInt8] = HTTPDate.current()) -> [UInt8] {
+    static func encode(_ response: APIResponse, persistence: Persistence, date: [UInt8] = HTTPDate.current()) -> [UInt8]
+    {
         // 1xx, 204 and 304 answers have no body, and no Content-Length: 1xx/204 must not carry one, and a 304's
         // would have to be the length of the 200 it stands for, which the application did not give (RFC 9110 §8.6).
         let bodyless = response.status < 200 || response.status == 204 || response.status == 304
         let body = bodyless ? Data() : response.body
         var bytes: [UInt8] = []
         bytes.reserveCapacity(128 + response.headers.count * 48 + body.count)
-        bytes.append(contentsOf: "HTTP/1.1 \(response.status) \(HTTPReasonPhrase.phrase(for: response.status))\r\n".utf8)
+        bytes.append(
+            contentsOf: "HTTP/1.1 \(response.status) \(HTTPReasonPhrase.phrase(for: response.status))\r\n".utf8
+        )
         var hasDate = false
         for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) {
             let lowered = name.lowercased()
@@ -92,7 +96,8 @@ enum HTTPDate {
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let text = "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+        let text =
+            "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
         return Array(text.utf8)
     }

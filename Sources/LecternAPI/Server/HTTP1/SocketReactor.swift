@@ -1,6 +1,7 @@
 import CLinuxEvents
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -59,7 +60,8 @@ final class SocketReactor: TaskExecutor, Sendable {
 
         func registration(for token: UInt64) -> SocketRegistration? {
             guard let registration = entries[Int32(truncatingIfNeeded: token)],
-                  registration.generation == UInt32(truncatingIfNeeded: token >> 32) else { return nil }
+                registration.generation == UInt32(truncatingIfNeeded: token >> 32)
+            else { return nil }
             return registration
         }
     }
@@ -120,11 +122,16 @@ final class SocketReactor: TaskExecutor, Sendable {
             // The thread holds the reactor until its loop ends.
             let context = Unmanaged.passRetained(self).toOpaque()
             var thread = pthread_t()
-            let result = pthread_create(&thread, nil, { context in
-                let reactor = Unmanaged<SocketReactor>.fromOpaque(context!).takeRetainedValue()
-                reactor.runLoop()
-                return nil
-            }, context)
+            let result = pthread_create(
+                &thread,
+                nil,
+                { context in
+                    let reactor = Unmanaged<SocketReactor>.fromOpaque(context!).takeRetainedValue()
+                    reactor.runLoop()
+                    return nil
+                },
+                context
+            )
             guard result == 0 else {
                 Unmanaged<SocketReactor>.fromOpaque(context).release()
                 throw .systemCall("pthread_create", result)
@@ -358,7 +365,8 @@ final class SocketRegistration: Sendable {
     /// Distinguishes waits, so a late cancellation handler never resumes a later wait in the same direction.
     private static let waitIDs = Atomic<UInt64>(0)
 
-    private static let readEvents = EPOLLIN.rawValue | EPOLLPRI.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue
+    private static let readEvents =
+        EPOLLIN.rawValue | EPOLLPRI.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue
     private static let writeEvents = EPOLLOUT.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue
 
     init(descriptor: Int32, generation: UInt32) {
@@ -430,7 +438,10 @@ final class SocketRegistration: Sendable {
     func close(because reason: SocketReactorError) {
         let waiters = state.withLock { state in
             if state.closed == nil { state.closed = reason }
-            defer { state.read.waiter = nil; state.write.waiter = nil }
+            defer {
+                state.read.waiter = nil
+                state.write.waiter = nil
+            }
             return [state.read.waiter, state.write.waiter]
         }
         for waiter in waiters { waiter?.continuation.resume(throwing: reason) }
