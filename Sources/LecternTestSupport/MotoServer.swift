@@ -127,6 +127,42 @@ public final class MotoServer: Sendable {
         import json, os, sys, threading
         from moto.server import ThreadedMotoServer
         import boto3
+        import types
+        from moto.moto_api._internal import urls as moto_api_urls
+
+        # moto's /moto-api/data.json (where tests read the mail SES "sent") is not safe on a moto that many tests share:
+        # it walks every tracked model while other requests add to those sets (RuntimeError: changed size during
+        # iteration) and checks each attribute's value before encoding them all later, by when another request may have
+        # changed it (TypeError: keys must be str … not DynamoType); and from 5.2.6 reading the `status` of an S3 key
+        # whose bucket was deleted raises MissingBucket, which its per-attribute guard does not catch. All answer 500.
+        # The same dump, over snapshots of the sets, each value copied when it is checked, what cannot be read left
+        # out as moto already leaves out what cannot be encoded, and retried if a set moved.
+        def dump():
+            from moto.core.model_instances import model_data as tracked
+            results = {}
+            for service in sorted(list(tracked)):
+                results[service] = {}
+                for name in sorted(list(tracked[service])):
+                    results[service][name] = []
+                    for instance in list(tracked[service][name].instances_tracked):
+                        fields = {}
+                        for attr in dir(instance):
+                            if attr.startswith("_"):
+                                continue
+                            try:
+                                fields[attr] = json.loads(json.dumps(getattr(instance, attr)))
+                            except Exception:
+                                continue
+                        results[service][name].append(fields)
+            return json.dumps(results)
+        def model_data(self, request, full_url, headers):
+            for attempt in range(10):
+                try:
+                    return 200, {"Content-Type": "application/javascript"}, dump()
+                except RuntimeError:
+                    if attempt == 9:
+                        raise
+        moto_api_urls.url_paths["{0}/moto-api/data.json"] = types.MethodType(model_data, moto_api_urls.response_instance)
 
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
