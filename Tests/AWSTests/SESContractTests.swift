@@ -1,6 +1,5 @@
 import Foundation
 import LecternTestSupport
-import Synchronization
 import Testing
 
 @testable import AWS
@@ -12,17 +11,12 @@ import Testing
 struct SESContractTests {
     static let testDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
-    final class RequestLog: Sendable {
-        let requests = Mutex<[HTTPRequest]>([])
-        var all: [HTTPRequest] { requests.withLock { $0 } }
-    }
-
     static func client(
-        recording log: RequestLog,
+        recording log: CoreRequestLog,
         answer: @escaping @Sendable (String) -> (Int, [String: String], String)
     ) -> SESClient {
         let transport = FakeTransport { request in
-            log.requests.withLock { $0.append(request) }
+            log.record(request)
             let (status, headers, body) = answer(request.url.path)
             var fields = HTTPHeaders()
             for (name, value) in headers { fields[name] = value }
@@ -73,7 +67,7 @@ struct SESContractTests {
     }
 
     @Test func everyBodyTheClientSendsIsValidAgainstTheServiceModel() async throws {
-        let log = RequestLog()
+        let log = CoreRequestLog()
         let ses = Self.client(recording: log) { path in
             (
                 200, ["Content-Type": "application/json"],
@@ -86,7 +80,7 @@ struct SESContractTests {
         try await ses.sendEmail(untagged)
         try await ses.createEmailIdentity("lectern@uni.example")
 
-        let requests = log.all
+        let requests = log.requests
         #expect(requests.count == 3)
         let operations = ["SendEmail", "SendEmail", "CreateEmailIdentity"]
         let answers = try await Self.validate(try zip(operations, requests).map { ($0, try Self.body($1)) })
@@ -145,7 +139,7 @@ struct SESContractTests {
             (400, "NotFoundException", "no such configuration set", .refused),
         ]
         for (status, code, message, expected) in cases {
-            let log = RequestLog()
+            let log = CoreRequestLog()
             let ses = Self.client(recording: log) { _ in
                 (status, ["x-amzn-ErrorType": "\(code):http://internal/"], #"{"message":"\#(message)"}"#)
             }
@@ -153,27 +147,27 @@ struct SESContractTests {
                 guard let error = error as? SESError else { return false }
                 return error.errorType == expected && error.code == code && error.status == status
             }
-            #expect(log.all.count == 1)
+            #expect(log.requests.count == 1)
         }
     }
 
     /// A 503 may have come after SES accepted the mail: sending again could mail twice, so it is not retried.
     @Test func anOutageIsNotRetriedButThrottlingIs() async throws {
-        let outage = RequestLog()
+        let outage = CoreRequestLog()
         let down = Self.client(recording: outage) { _ in (503, [:], #"{"message":"Service Unavailable"}"#) }
         await #expect { try await down.sendEmail(Self.email) } throws: { ($0 as? SESError)?.errorType == .unavailable }
-        #expect(outage.all.count == 1)
+        #expect(outage.count == 1)
 
-        let throttled = RequestLog()
+        let throttled = CoreRequestLog()
         let busy = Self.client(recording: throttled) { _ in
             (429, ["x-amzn-ErrorType": "TooManyRequestsException"], #"{"message":"Too many requests"}"#)
         }
         await #expect { try await busy.sendEmail(Self.email) } throws: { ($0 as? SESError)?.errorType == .throttled }
-        #expect(throttled.all.count == 3)  // refused before processing: safe to send again
+        #expect(throttled.count == 3)  // refused before processing: safe to send again
     }
 
     @Test func anAnswerWithoutAMessageIDIsMalformed() async throws {
-        let ses = Self.client(recording: RequestLog()) { _ in (200, [:], "{}") }
+        let ses = Self.client(recording: CoreRequestLog()) { _ in (200, [:], "{}") }
         await #expect { try await ses.sendEmail(Self.email) } throws: {
             ($0 as? SESError)?.errorType == .malformedResponse
         }

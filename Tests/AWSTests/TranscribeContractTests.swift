@@ -1,6 +1,5 @@
 import Foundation
 import LecternTestSupport
-import Synchronization
 import Testing
 
 @testable import AWS
@@ -12,17 +11,12 @@ import Testing
 struct TranscribeContractTests {
     static let testDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
-    final class RequestLog: Sendable {
-        let requests = Mutex<[HTTPRequest]>([])
-        var all: [HTTPRequest] { requests.withLock { $0 } }
-    }
-
     static func client(
-        recording log: RequestLog,
+        recording log: CoreRequestLog,
         answer: @escaping @Sendable (String) -> (Int, String)
     ) -> TranscribeClient {
         let transport = FakeTransport { request in
-            log.requests.withLock { $0.append(request) }
+            log.record(request)
             let (status, body) = answer(request.headers["X-Amz-Target"] ?? "")
             return HTTPResponse(status: status, body: Data(body.utf8))
         }
@@ -76,7 +70,7 @@ struct TranscribeContractTests {
     }
 
     @Test func everyBodyTheClientSendsIsValidAgainstTheServiceModel() async throws {
-        let log = RequestLog()
+        let log = CoreRequestLog()
         let transcribe = Self.client(recording: log) { target in
             (200, target == "Transcribe.GetTranscriptionJob" ? Self.getAnswer : "{}")
         }
@@ -87,7 +81,7 @@ struct TranscribeContractTests {
         _ = try await transcribe.transcriptionJob(named: "lectern-lec_1-v1")
         try await transcribe.deleteTranscriptionJob(named: "lectern-lec_1-v1")
 
-        let requests = log.all
+        let requests = log.requests
         #expect(requests.count == 5)
         let operations = requests.map {
             ($0.headers["X-Amz-Target"] ?? "").replacingOccurrences(of: "Transcribe.", with: "")
@@ -148,7 +142,7 @@ struct TranscribeContractTests {
     }
 
     @Test func aJobNameThatExistsIsAnEarlierStartNotAnError() async throws {
-        let log = RequestLog()
+        let log = CoreRequestLog()
         let transcribe = Self.client(recording: log) { _ in
             (
                 400,
@@ -156,11 +150,11 @@ struct TranscribeContractTests {
             )
         }
         #expect(try await transcribe.startTranscriptionJob(Self.request(.known("en-US"))) == .alreadyExists)
-        #expect(log.all.count == 1)
+        #expect(log.requests.count == 1)
     }
 
     @Test func aFailedJobAnswersTranscribesReason() async throws {
-        let log = RequestLog()
+        let log = CoreRequestLog()
         let transcribe = Self.client(recording: log) { _ in
             (
                 200,
@@ -175,7 +169,7 @@ struct TranscribeContractTests {
     }
 
     @Test func refusalsAreAWSErrorsAndTheMissingJobOnDeleteIsNot() async throws {
-        let log = RequestLog()
+        let log = CoreRequestLog()
         let transcribe = Self.client(recording: log) { target in
             target == "Transcribe.DeleteTranscriptionJob"
                 ? (
@@ -188,15 +182,15 @@ struct TranscribeContractTests {
         await #expect(throws: AWSError.self) {
             try await transcribe.startTranscriptionJob(Self.request(.known("en-US")))
         }
-        #expect(log.all.count == 2)  // a 400 is not retried
+        #expect(log.requests.count == 2)  // a 400 is not retried
     }
 
     @Test func throttlingAndOutagesAreRetried() async throws {
-        let log = RequestLog()
+        let log = CoreRequestLog()
         let transcribe = Self.client(recording: log) { _ in
             (503, #"{"__type":"ServiceUnavailableException","Message":"busy"}"#)
         }
         await #expect(throws: AWSError.self) { _ = try await transcribe.transcriptionJob(named: "lectern-x") }
-        #expect(log.all.count == 3)
+        #expect(log.requests.count == 3)
     }
 }
