@@ -42,7 +42,7 @@ def date_rules(driver):
     publishAt passed), not when it was uploaded."""
     got = driver.execute_async_script("""
         const done = arguments[arguments.length - 1];
-        import('./view-student.js').then((m) => {
+        import(new URL('view-student.js', document.querySelector('script[type=module]').src).href).then((m) => {
           const l = (id, createdAt, extra) => Object.assign({ id, createdAt }, extra || {});
           const weeks = m.groupByWeek([l('mon', '2026-11-02T09:00:00'), l('sun', '2026-11-08T20:00:00'),
                                        l('next', '2026-11-09T09:00:00'), l('sched', '2026-10-01T09:00:00', { publishAt: '2026-11-04T12:00:00' })]);
