@@ -53,6 +53,9 @@ struct TranscodeCommand: AsyncParsableCommand {
             print(
                 "Done: \(String(format: "%.2f", manifest.duration)) s; video: \(rungs.isEmpty ? "none" : rungs); audio: \(manifest.audio == nil ? "none" : "AAC stereo")"
             )
+            if let corrections = manifest.corrections, !corrections.isEmpty {
+                print("Corrected: " + corrections.map(\.summary).joined(separator: "; "))
+            }
             print("Wrote \(manifest.files.count) files to \(outputDirectory) (see \(TranscodeManifest.fileName)).")
         } catch {
             display.finish()

@@ -95,7 +95,8 @@ struct Playback: Sendable {
 
     static func notices(_ manifest: PublishedManifest?) -> [String]? {
         let reasons = (manifest?.droppedStreams ?? []).compactMap(\.reason).filter { !$0.isEmpty }
-        return reasons.isEmpty ? nil : reasons
+        let corrections = (manifest?.corrections ?? []).compactMap(\.summary).filter { !$0.isEmpty }
+        return reasons.isEmpty && corrections.isEmpty ? nil : reasons + corrections
     }
 
     func text(_ key: String) async throws -> String {

@@ -37,6 +37,14 @@ struct PublishedManifest: Decodable, Sendable {
     /// Streams the worker left out (e.g. audio it could not decode), each with a reason a professor can read.
     var droppedStreams: [DroppedStream]?
 
+    /// What the worker corrected (loudness, channels, HDR, rotation…), each with a summary a professor can read.
+    var corrections: [Correction]?
+
+    struct Correction: Decodable, Sendable {
+        var kind: String?
+        var summary: String?
+    }
+
     struct DroppedStream: Decodable, Sendable {
         var kind: String?
         var reason: String?

@@ -43,6 +43,8 @@ struct ManifestAssembler {
             )
         }
         var droppedStreams = pipeline.droppedStreams
+        /// Each stage that corrects the sound or the picture appends what it did here (audio first, then video).
+        let corrections: [TranscodeManifest.Correction] = []
         var audioStage = pipeline.audio
         var audio: TranscodeManifest.AudioRendition?
         var masterAudio: MasterPlaylist.Audio?
@@ -113,6 +115,7 @@ struct ManifestAssembler {
             poster: pipeline.video == nil ? nil : Transcoder.Paths.poster,
             storyboard: storyboard,
             droppedStreams: droppedStreams.isEmpty ? nil : droppedStreams,
+            corrections: corrections.isEmpty ? nil : corrections,
             files: files
         )
         try manifest.write(to: outputDirectory)

@@ -53,6 +53,19 @@ public struct TranscodeManifest: Sendable, Equatable, Codable {
         public var reason: String
     }
 
+    /// Something the transcoder changed so the lecture sounds and looks as meant (loudness evened out, a one-sided
+    /// microphone centred, HDR tone-mapped, a rotation applied), in words a professor can read. `kind` is a stable
+    /// token for programs (`loudness`, `channels`, `silence`, `hdr`, `colour`, `range`, `rotation`, …).
+    public struct Correction: Sendable, Equatable, Codable {
+        public var kind: String
+        public var summary: String
+
+        public init(kind: String, summary: String) {
+            self.kind = kind
+            self.summary = summary
+        }
+    }
+
     public struct File: Sendable, Equatable, Codable {
         public var path: String
         public var bytes: Int
@@ -70,6 +83,8 @@ public struct TranscodeManifest: Sendable, Equatable, Codable {
     public var storyboard: Storyboard?
     /// Source streams that were not published (nil when every audio/video stream made it).
     public var droppedStreams: [DroppedStream]?
+    /// What was corrected, in the order the stages report it (nil when nothing was).
+    public var corrections: [Correction]? = nil
     /// Every published file except manifest.json itself, relative to the output directory, sorted.
     public var files: [File]
 
