@@ -1,6 +1,7 @@
 #ifndef LECTERN_CFFMPEG_SHIM_H
 #define LECTERN_CFFMPEG_SHIM_H
 #include <errno.h>
+#include <string.h>
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
 #include <libavfilter/avfilter.h>
@@ -46,6 +47,15 @@ static inline double lectern_stream_display_rotation(const AVStream *stream) {
     const uint8_t *matrix = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size);
     if (matrix == NULL || size < 9 * sizeof(int32_t)) return NAN;
     return av_display_rotation_get((const int32_t *)matrix);
+}
+
+/// Copies the stream's display matrix (FFmpeg 5.1 keeps it in stream side data) into `out`; 0 when there is none.
+static inline int lectern_stream_display_matrix(const AVStream *stream, int32_t out[9]) {
+    size_t size = 0;
+    const uint8_t *matrix = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size);
+    if (matrix == NULL || size < 9 * sizeof(int32_t)) return 0;
+    memcpy(out, matrix, 9 * sizeof(int32_t));
+    return 1;
 }
 
 /// Lowers (positive `nice`) the calling thread's CPU priority; Linux schedules threads individually. 0 or -1.

@@ -1,20 +1,24 @@
 import CFFmpeg
 
-/// The per-source video preparation shared by all rungs: deinterlace, rotate upright, constant rate.
+/// The per-source video preparation shared by all rungs: deinterlace, turn upright, constant rate, colour.
 enum VideoFilterChain {
-    /// The filter description for libavfilter.
-    static func description(interlaced: Bool, rotation: Int, frameRate: AVRational) -> String {
+    /// The filter description for libavfilter. `orientation` makes the picture upright (see `Orientation`);
+    /// `colour` brings it to the published colour space (see `ColourConversion`); both are empty for the common
+    /// upright SDR BT.709 source, which then goes through exactly the filters it always did.
+    static func description(
+        interlaced: Bool,
+        orientation: [String],
+        frameRate: AVRational,
+        colour: [String] = []
+    ) -> String {
         var filters: [String] = []
         // yadif only touches frames the decoder flags as interlaced; progressive frames pass unchanged.
         if interlaced { filters.append("yadif=mode=send_frame:parity=auto:deint=interlaced") }
-        switch rotation {
-        case 90: filters.append("transpose=clock")
-        case 180: filters.append("hflip,vflip")
-        case 270: filters.append("transpose=cclock")
-        default: break
-        }
+        filters += orientation
         // fps turns variable-rate input into constant rate by duplicating/dropping frames.
         filters.append("fps=fps=\(frameRate.num)/\(frameRate.den):round=near")
+        // After fps, so frames it drops (a 60 fps phone clip capped at 30) are never tone-mapped.
+        filters += colour
         filters.append("format=yuv420p")
         return filters.joined(separator: ",")
     }

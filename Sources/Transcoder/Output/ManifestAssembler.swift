@@ -95,6 +95,7 @@ struct ManifestAssembler {
                 count: layout.count
             )
         }
+        let pictureCorrections = pipeline.video?.corrections ?? []
         let files = try FileDigest.inventory(of: outputDirectory, excluding: [TranscodeManifest.fileName])
         let duration = videos.first?.duration ?? audio?.duration ?? info.duration ?? 0
         let hasAudio = audioStage != nil
@@ -115,7 +116,7 @@ struct ManifestAssembler {
             poster: pipeline.video == nil ? nil : Transcoder.Paths.poster,
             storyboard: storyboard,
             droppedStreams: droppedStreams.isEmpty ? nil : droppedStreams,
-            corrections: corrections.isEmpty ? nil : corrections,
+            corrections: (corrections + pictureCorrections).isEmpty ? nil : corrections + pictureCorrections,
             files: files
         )
         try manifest.write(to: outputDirectory)

@@ -123,6 +123,7 @@ extension TranscodePipeline {
                 )
             }
             videoOutputs = VideoOutputs(rungs: rungs, frameRate: videoSource.frameRate, thumbnails: thumbnails)
+            videoOutputs?.corrections = videoSource.corrections
         }
         var audioStage: AudioStage?
         if let audio = info.audio, let audioDecoder, let audioEncoder {

@@ -51,7 +51,8 @@ final class RungStage: @unchecked Sendable {
         timeBase: AVRational,
         frameRate: AVRational,
         threads: Int,
-        plan: TranscodePlan
+        plan: TranscodePlan,
+        colour: ColourDescription = .bt709
     ) throws(TranscodeError) -> EncoderContext {
         let encoder = try EncoderContext(codecName: "libx264")
         let context = encoder.pointer
@@ -68,6 +69,7 @@ final class RungStage: @unchecked Sendable {
         context.pointee.rc_buffer_size = Int32(spec.rung.bufferSize)
         context.pointee.thread_count = Int32(threads)
         context.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
+        colour.apply(to: context)
         do {
             try encoder.setOption("preset", plan.x264Preset)
             try encoder.setOption("crf", String(plan.crf))

@@ -33,6 +33,8 @@ struct TranscodePipeline {
         let rungs: [RungStage]
         let frameRate: AVRational
         let thumbnails: ThumbnailSheet
+        /// What the picture needed (see `VideoSource.corrections`), for the manifest.
+        var corrections: [TranscodeManifest.Correction] = []
     }
 
     /// The progressive MP4 download: which rung it carries.

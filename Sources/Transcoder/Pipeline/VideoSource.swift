@@ -1,7 +1,7 @@
 import CFFmpeg
 import Foundation
 
-/// The video side of a pipeline being opened: the decoder, the filter graph (deinterlace, rotate, frame rate),
+/// The video side of a pipeline being opened: the decoder, the filter graph (deinterlace, rotate, frame rate, colour),
 /// the ladder resolved against the filtered picture and one open x264 encoder per rung. It opens no files;
 /// `rungInputs` opens the rung playlists once the common timestamp offset (which needs `reorderDelay`) is known.
 struct VideoSource {
@@ -16,6 +16,8 @@ struct VideoSource {
     /// The renditions, tallest first, and their encoders (same order).
     let specs: [RenditionSpec]
     let encoders: [EncoderContext]
+    /// What the picture needed to look as meant (turned upright, tone-mapped, levels or colours converted).
+    var corrections: [TranscodeManifest.Correction] = []
 
     var progressiveSpec: RenditionSpec {
         specs.first { $0.height <= plan.progressiveMaxHeight } ?? specs[specs.count - 1]
@@ -43,13 +45,21 @@ struct VideoSource {
             base: stream.pointee.r_frame_rate,
             cap: plan.maxFrameRate
         )
-        let chain = VideoFilterChain.description(
-            interlaced: video.isInterlaced ?? false,
-            rotation: video.rotation ?? 0,
-            frameRate: frameRate
-        )
         let codec = decoder.pointer.pointee
         let pixelFormat = codec.pix_fmt == AV_PIX_FMT_NONE ? AV_PIX_FMT_YUV420P.rawValue : codec.pix_fmt.rawValue
+        let orientation = Orientation.of(stream)
+        let colour = ColourConversion.plan(
+            source: ColourDescription(parameters: stream.pointee.codecpar.pointee),
+            pixelFormat: AVPixelFormat(rawValue: pixelFormat),
+            width: Int(codec.width),
+            height: Int(codec.height)
+        )
+        let chain = VideoFilterChain.description(
+            interlaced: video.isInterlaced ?? false,
+            orientation: orientation.filters(width: Int(codec.width), height: Int(codec.height)),
+            frameRate: frameRate,
+            colour: colour.filters
+        )
         let aspect = codec.sample_aspect_ratio.num > 0 ? codec.sample_aspect_ratio : stream.pointee.sample_aspect_ratio
         let filter: FilterGraph
         do {
@@ -88,11 +98,12 @@ struct VideoSource {
                     timeBase: filter.outputTimeBase,
                     frameRate: frameRate,
                     threads: threadCount,
-                    plan: plan
+                    plan: plan,
+                    colour: colour.output
                 )
             )
         }
-        return VideoSource(
+        var source = VideoSource(
             stream: stream,
             decoder: decoder,
             filter: filter,
@@ -103,6 +114,8 @@ struct VideoSource {
             encoders: encoders,
             plan: plan
         )
+        source.corrections = [orientation.correction].compactMap { $0 } + colour.corrections
+        return source
     }
 
     /// Seconds of delay the deepest B-frame reordering needs before the first output timestamp.
