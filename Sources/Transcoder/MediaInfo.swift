@@ -24,7 +24,8 @@ public struct StreamInfo: Sendable, Equatable, Codable {
     // Video
     public var width: Int?
     public var height: Int?
-    /// Degrees the picture must be rotated clockwise to display upright (0, 90, 180, 270).
+    /// Degrees the picture must be rotated clockwise to display upright (0, 90, 180, 270 from phones; any
+    /// whole degree from editors). A mirror is not shown here; the transcoder undoes it too.
     public var rotation: Int?
     /// Pixel aspect ratio as (num, den), 1:1 for square pixels.
     public var sampleAspectRatio: Rational?

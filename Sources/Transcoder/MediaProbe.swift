@@ -128,14 +128,10 @@ public enum MediaProbe {
         return info
     }
 
-    /// Clockwise rotation in degrees needed for upright display, normalised to 0/90/180/270.
+    /// Clockwise rotation in whole degrees needed for upright display (see `Orientation`, which also knows
+    /// whether the picture is mirrored); quarter turns come out exactly 0/90/180/270.
     static func rotation(of stream: UnsafeMutablePointer<AVStream>) -> Int {
-        let counterClockwise = lectern_stream_display_rotation(stream)
-        guard counterClockwise.isFinite else { return 0 }
-        var degrees = Int((-counterClockwise).rounded())
-        degrees = ((degrees % 360) + 360) % 360
-        // Snap to the nearest quarter turn; other angles are not applied.
-        return ((degrees + 45) / 90 % 4) * 90
+        Int(Orientation.of(stream).degrees.rounded()) % 360
     }
 
     static func check(_ info: MediaInfo, limits: MediaLimits) throws(TranscodeError) {

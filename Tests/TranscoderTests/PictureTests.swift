@@ -1,0 +1,248 @@
+import CFFmpeg
+import Foundation
+import Testing
+
+@testable import Transcoder
+
+/// Issue #17, picture: HDR tone-mapped to SDR, every output tagged (VUI and `colr`), full-range levels made
+/// limited, BT.601 kept for SD and converted for HD, and any display-matrix turn or mirror applied.
+@Suite struct PictureTests {
+    static let oneRung = TranscodePlan(ladder: [1080].map(Rung.standard(height:)), segmentSeconds: 2)
+
+    // MARK: HDR
+
+    @Test(arguments: PictureFixtures.HDRTransfer.allCases)
+    func hdrIsToneMappedLikeTheCLIReference(_ transfer: PictureFixtures.HDRTransfer) async throws {
+        let directory = try TemporaryDirectory()
+        let source = try PictureFixtures.hdr(transfer, in: directory)
+        let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
+        let name = transfer == .hlg ? "HLG" : "PQ"
+        #expect(manifest.corrections == [.init(kind: "hdr", summary: "HDR \(name) tone-mapped to BT.709")])
+
+        let joined = try OutputChecks.joinedStream(playlist: manifest.video[0].playlist, in: output)
+        defer { try? FileManager.default.removeItem(atPath: joined) }
+        // The reference: the same conversion written out for the ffmpeg CLI, which reads the source's tags itself.
+        let reference = try PictureFixtures.meanColour(
+            source,
+            filters: "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=mobius:desat=0,"
+                + "zscale=t=bt709:m=bt709:r=tv,format=yuv420p"
+        )
+        for published in [joined, output + "/" + Transcoder.Paths.progressive] {
+            let ours = try PictureFixtures.meanColour(published)
+            #expect(abs(ours.y - reference.y) < 1.5, "luma \(ours.y) vs \(reference.y)")
+            #expect(abs(ours.u - reference.u) < 1.0, "Cb \(ours.u) vs \(reference.u)")
+            #expect(abs(ours.v - reference.v) < 1.0, "Cr \(ours.v) vs \(reference.v)")
+            try expectTags(published, primaries: 1, transfer: 1, matrix: 1)
+        }
+    }
+
+    /// A grey ramp over the HDR signal: reference white lands near SDR white, the top keeps its gradation and
+    /// stays within limited-range white (no clipped highlights).
+    @Test(arguments: PictureFixtures.HDRTransfer.allCases)
+    func hdrRampKeepsReferenceWhiteAndHighlights(_ transfer: PictureFixtures.HDRTransfer) async throws {
+        let directory = try TemporaryDirectory()
+        let source = try PictureFixtures.hdrRamp(transfer, in: directory)
+        let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
+        #expect(manifest.video.map { [$0.width, $0.height] } == [[256, 64]])
+        let luma = try PictureFixtures.luma(output + "/" + Transcoder.Paths.progressive, width: 256, height: 64)
+        // Column means over the middle rows (away from the encoder's edge blocks).
+        let columns = (0..<256).map { x in Double((16..<48).reduce(0) { $0 + Int(luma[$1 * 256 + x]) }) / 32 }
+        let bands = stride(from: 0, to: 256, by: 16).map { start in columns[start..<start + 16].reduce(0, +) / 16 }
+        for (lower, upper) in zip(bands, bands.dropFirst()) {
+            #expect(upper > lower + 1, "the ramp's gradation is lost: \(bands)")
+        }
+        #expect(bands.last! <= 235.5, "highlights beyond limited-range white: \(bands)")
+        // HLG 75 % and PQ 203 cd/m² are reference white (BT.2408); SDR puts it near the top, not at mid-grey.
+        let referenceWhiteColumn = transfer == .hlg ? 191 : Int((573.0 - 64) / (723 - 64) * 255)
+        let white = columns[referenceWhiteColumn - 2...referenceWhiteColumn + 2].reduce(0, +) / 5
+        #expect(abs(white - 218) < 5, "reference white at \(white): \(bands)")
+    }
+
+    // MARK: SDR colour and levels
+
+    @Test func sdrBT709SourceIsTaggedAndNotConverted() async throws {
+        let directory = try TemporaryDirectory()
+        let source = try Fixtures.videoOnly(
+            in: directory,
+            size: "320x180",
+            seconds: 1,
+            extra: ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709"]
+        )
+        let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
+        #expect(manifest.corrections == nil)
+        let mp4 = output + "/" + Transcoder.Paths.progressive
+        try expectTags(mp4, primaries: 1, transfer: 1, matrix: 1)
+        let ours = try PictureFixtures.meanColour(mp4), original = try PictureFixtures.meanColour(source)
+        #expect(abs(ours.y - original.y) < 1 && abs(ours.u - original.u) < 1 && abs(ours.v - original.v) < 1)
+    }
+
+    /// The common case costs nothing: no colour or orientation filter joins the chain it always had.
+    @Test func sdrBT709PlanAddsNoFilter() {
+        for (width, height, matrix) in [(1920, 1080, AVCOL_SPC_BT709), (1280, 720, AVCOL_SPC_UNSPECIFIED)] {
+            let plan = ColourConversion.plan(
+                source: ColourDescription(
+                    primaries: matrix == AVCOL_SPC_BT709 ? AVCOL_PRI_BT709 : AVCOL_PRI_UNSPECIFIED,
+                    transfer: AVCOL_TRC_UNSPECIFIED,
+                    matrix: matrix,
+                    range: AVCOL_RANGE_UNSPECIFIED
+                ),
+                pixelFormat: AV_PIX_FMT_YUV420P,
+                width: width,
+                height: height
+            )
+            #expect(plan.filters.isEmpty && plan.corrections.isEmpty && plan.output == .bt709)
+            let chain = VideoFilterChain.description(
+                interlaced: false,
+                orientation: Orientation.upright.filters(width: width, height: height),
+                frameRate: AVRational(num: 30, den: 1),
+                colour: plan.filters
+            )
+            #expect(chain == "fps=fps=30/1:round=near,format=yuv420p")
+        }
+    }
+
+    /// SD stays BT.601, tagged so: right on players that read tags and on those that guess BT.601 for SD.
+    @Test func sdBT601SourceKeepsBT601AndIsTagged() async throws {
+        let directory = try TemporaryDirectory()
+        let source = try Fixtures.videoOnly(
+            in: directory,
+            size: "320x240",
+            seconds: 1,
+            extra: ["-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m"]
+        )
+        let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
+        #expect(manifest.corrections == nil)
+        let mp4 = output + "/" + Transcoder.Paths.progressive
+        try expectTags(mp4, primaries: 6, transfer: 6, matrix: 6)
+        let ours = try PictureFixtures.meanColour(mp4), original = try PictureFixtures.meanColour(source)
+        #expect(abs(ours.y - original.y) < 1 && abs(ours.u - original.u) < 1 && abs(ours.v - original.v) < 1)
+    }
+
+    /// HD in BT.601 becomes BT.709: players that ignore tags assume BT.709 for HD.
+    @Test func hdBT601SourceIsConvertedToBT709() async throws {
+        let directory = try TemporaryDirectory()
+        let source = try Fixtures.videoOnly(
+            in: directory,
+            size: "1280x720",
+            seconds: 0.5,
+            extra: ["-colorspace", "smpte170m", "-color_primaries", "bt709", "-color_trc", "bt709"]
+        )
+        let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
+        #expect(manifest.corrections?.map(\.kind) == ["colour"])
+        let mp4 = output + "/" + Transcoder.Paths.progressive
+        try expectTags(mp4, primaries: 1, transfer: 1, matrix: 1)
+        // Independent reference: libavfilter's colorspace filter, matrix only (the primaries already are BT.709).
+        let reference = try PictureFixtures.meanColour(
+            source,
+            filters: "colorspace=space=bt709:ispace=smpte170m:primaries=bt709:iprimaries=bt709:trc=bt709:itrc=bt709"
+        )
+        let ours = try PictureFixtures.meanColour(mp4)
+        #expect(abs(ours.y - reference.y) < 1.5 && abs(ours.u - reference.u) < 1 && abs(ours.v - reference.v) < 1)
+        let original = try PictureFixtures.meanColour(source)
+        // testsrc2 is colourful enough that the matrix change moves the chroma means measurably.
+        #expect(abs(original.u - reference.u) + abs(original.v - reference.v) > 2)
+    }
+
+    @Test func fullRangeWebcamMJPEGBecomesLimitedAndTagged() async throws {
+        let directory = try TemporaryDirectory()
+        let source = directory.file("webcam.avi")
+        try MediaTools.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=1", "-c:v", "mjpeg", "-pix_fmt", "yuvj420p", source,
+        ])
+        #expect(try MediaTools.streams(source).first?["pix_fmt"] as? String == "yuvj420p")
+        let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
+        #expect(manifest.corrections?.map(\.kind) == ["range"])
+        let mp4 = output + "/" + Transcoder.Paths.progressive
+        // MJPEG says BT.470BG (625-line BT.601); it stays BT.601, now limited range.
+        try expectTags(mp4, primaries: 5, transfer: 6, matrix: 5)
+        let ours = try PictureFixtures.meanColour(mp4), original = try PictureFixtures.meanColour(source)
+        #expect(abs(ours.y - (16 + original.y * 219 / 255)) < 1.5, "luma \(ours.y) from full-range \(original.y)")
+    }
+
+    // MARK: Rotation
+
+    struct Turn: Sendable, CustomTestStringConvertible {
+        var counterClockwise: Double
+        var mirrored: Bool
+        var upright: (width: Int, height: Int)
+        var testDescription: String { "\(counterClockwise)° ccw\(mirrored ? ", mirrored" : "")" }
+    }
+
+    /// Each turn comes out as FFmpeg's own CLI shows it (its autorotation reads the same matrix); any angle is
+    /// turned on a canvas large enough for the whole picture, where the CLI keeps the source size and cuts corners.
+    @Test(arguments: [
+        Turn(counterClockwise: -30, mirrored: false, upright: (398, 368)),
+        Turn(counterClockwise: 180, mirrored: true, upright: (320, 240)),
+        Turn(counterClockwise: -90, mirrored: true, upright: (240, 320)),
+        Turn(counterClockwise: 90, mirrored: false, upright: (240, 320)),
+        Turn(counterClockwise: 0, mirrored: true, upright: (320, 240)),
+    ])
+    func displayMatrixIsApplied(_ turn: Turn) async throws {
+        let directory = try TemporaryDirectory()
+        let source = try PictureFixtures.displayMatrix(
+            counterClockwise: turn.counterClockwise,
+            mirrored: turn.mirrored,
+            in: directory
+        )
+        let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
+        #expect(manifest.video.map { [$0.width, $0.height] } == [[turn.upright.width, turn.upright.height]])
+        #expect(manifest.corrections?.map(\.kind) == ["rotation"])
+        let mp4 = output + "/" + Transcoder.Paths.progressive
+        let stream = try #require(try MediaTools.streams(mp4).first)
+        #expect(stream["width"] as? Int == turn.upright.width && stream["height"] as? Int == turn.upright.height)
+        let cliSize = turn.counterClockwise.truncatingRemainder(dividingBy: 180) == 0 ? (320, 240) : (240, 320)
+        let isQuarterTurn = turn.counterClockwise.truncatingRemainder(dividingBy: 90) == 0
+        let reference = try PictureFixtures.luma(
+            source,
+            width: isQuarterTurn ? cliSize.0 : 320,
+            height: isQuarterTurn ? cliSize.1 : 240,
+            autorotate: true
+        )
+        let ours = try PictureFixtures.luma(
+            mp4,
+            width: isQuarterTurn ? cliSize.0 : 320,
+            height: isQuarterTurn ? cliSize.1 : 240,
+            filters: isQuarterTurn ? nil : "crop=320:240"
+        )
+        let difference = PictureFixtures.meanDifference(ours, reference)
+        #expect(difference < 6, "mean difference \(difference) from the CLI's upright picture")
+    }
+
+    @Test func orientationReadsAngleAndMirrorFromTheMatrix() {
+        func orientation(_ counterClockwise: Double, mirrored: Bool) -> Orientation {
+            var matrix = [Int32](repeating: 0, count: 9)
+            av_display_rotation_set(&matrix, counterClockwise)
+            if mirrored { av_display_matrix_flip(&matrix, 1, 0) }
+            return Orientation(displayMatrix: matrix)
+        }
+        #expect(orientation(0, mirrored: false) == .upright)
+        #expect(orientation(-90, mirrored: false) == Orientation(degrees: 90, isMirrored: false))
+        #expect(orientation(90, mirrored: false) == Orientation(degrees: 270, isMirrored: false))
+        #expect(orientation(180, mirrored: true) == Orientation(degrees: 180, isMirrored: true))
+        // A flip applied after turning 90° clockwise is the same as flipping first and turning 90° the other way.
+        #expect(orientation(-90, mirrored: true) == Orientation(degrees: 270, isMirrored: true))
+        let thirty = orientation(-30, mirrored: false)
+        #expect(abs(thirty.degrees - 30) < 0.01 && !thirty.isMirrored)
+        #expect(orientation(-90.2, mirrored: false).degrees == 90)
+        #expect(Orientation.upright.filters(width: 320, height: 240).isEmpty)
+        #expect(Orientation.upright.correction == nil)
+    }
+
+    // MARK: Helpers
+
+    /// ffprobe's reading, the H.264 VUI and the `colr` box all say the same colour, limited range, 8-bit 4:2:0.
+    private func expectTags(
+        _ path: String,
+        primaries: Int,
+        transfer: Int,
+        matrix: Int,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let expected = PictureFixtures.Tags(primaries: primaries, transfer: transfer, matrix: matrix, fullRange: 0)
+        #expect(try PictureFixtures.vuiTags(path) == expected, "H.264 VUI of \(path)", sourceLocation: sourceLocation)
+        #expect(try PictureFixtures.colrTags(path) == expected, "colr box of \(path)", sourceLocation: sourceLocation)
+        let stream = try #require(try MediaTools.streams(path).first, sourceLocation: sourceLocation)
+        #expect(stream["pix_fmt"] as? String == "yuv420p", sourceLocation: sourceLocation)
+        #expect(stream["color_range"] as? String == "tv", sourceLocation: sourceLocation)
+    }
+}
