@@ -45,11 +45,11 @@ enum PictureFixtures {
     static let asymmetricPicture =
         "color=c=black:s=320x240:r=30:d=1,format=yuv420p,geq=lum='if(lt(X,160)*lt(Y,120),235,if(lt(Y,40)*gt(X,200),128,16))':cb=128:cr=128"
 
-    /// H.264 whose track header carries a display matrix made as FFmpeg makes them (`av_display_rotation_set`
-    /// with a counter-clockwise angle, then `av_display_matrix_flip` for a mirror). FFmpeg 5.1's CLI cannot
+    /// H.264 whose track header carries a display matrix made as FFmpeg makes them (`av_display_rotation_set`,
+    /// then `av_display_matrix_flip` for a mirror). FFmpeg 5.1's CLI cannot
     /// write one, so the `tkhd` matrix is patched in place (see `Fixtures.rotated`).
     static func displayMatrix(
-        counterClockwise degrees: Double,
+        angle degrees: Double,
         mirrored: Bool,
         in directory: TemporaryDirectory
     ) throws -> String {
@@ -143,7 +143,8 @@ enum PictureFixtures {
         filters: String? = nil,
         autorotate: Bool = false
     ) throws -> [UInt8] {
-        let chain = (filters.map { $0 + "," } ?? "") + "format=gray"
+        // extractplanes keeps the stored code values (format=gray would expand limited range to full).
+        let chain = (filters.map { $0 + "," } ?? "") + "extractplanes=y"
         let output = try MediaTools.run(
             "ffmpeg",
             ["-nostdin", "-v", "error"] + (autorotate ? [] : ["-noautorotate"])
