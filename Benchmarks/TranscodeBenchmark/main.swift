@@ -10,6 +10,9 @@
 // Both sides run as child processes, measured the same way: CPU from the reaped child's rusage, peak RSS
 // from /proc/PID/status VmHWM. LECTERN_STAGE_CPU=1 makes Lectern print each stage thread's CPU seconds;
 // LECTERN_FULL_SCALE=1 makes it scale every row of every picture (to measure what changed-rows scaling saves).
+//   --hdr hlg|pq   the same clip re-encoded as x265 10-bit BT.2020 HLG or PQ (as phones record): the cost of
+//                  tone-mapping to SDR BT.709, Lectern vs the CLI running the same zscale/tonemap chain before its
+//                  split (the quality rows are skipped: the reference would be the HDR source itself)
 import Foundation
 import Transcoder
 
@@ -17,6 +20,7 @@ var positional: [String] = []
 var rssDurations: [Int] = []
 var lecternOnly = false
 var sameThreadsRequested = false
+var hdrRequested: String?
 var arguments = CommandLine.arguments.dropFirst()
 if arguments.first == "--child-transcode" {
     // The Lectern side, in its own process so its peak RSS is its own.
@@ -36,10 +40,12 @@ while let argument = arguments.popFirst() {
     case "--rss": rssDurations = (arguments.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
     case "--lectern-only": lecternOnly = true
     case "--cli-threads": sameThreadsRequested = arguments.popFirst() == "same"
+    case "--hdr": hdrRequested = arguments.popFirst() == "pq" ? "smpte2084" : "arib-std-b67"
     default: positional.append(argument)
     }
 }
 let cliSameThreads = sameThreadsRequested
+let hdrTransfer = hdrRequested
 let seconds = positional.first.flatMap(Int.init) ?? 60
 let threads = positional.dropFirst().first.flatMap(Int.init) ?? 0
 let work = NSTemporaryDirectory() + "lectern-transcode-bench"
@@ -176,11 +182,15 @@ func runLectern(source: String, output: String) -> (usage: Usage, manifest: Tran
 
 // MARK: ffmpeg CLI: one process, split filter, same preset/caps/GOP, HLS fMP4
 
+/// The CLI's side of Lectern's HDR conversion (`ColourConversion` for an HDR source; keep the two in step).
+let cliToneMapping =
+    "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=mobius:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p,"
+
 func runCLI(source: String, output: String, rungs: [TranscodeManifest.VideoRendition]) -> Usage {
     try? FileManager.default.removeItem(atPath: output)
     try? FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
     let gop = plan.segmentSeconds * 30
-    var graph = "[0:v]split=\(rungs.count)" + rungs.indices.map { "[s\($0)]" }.joined() + ";"
+    var graph = "[0:v]" + (hdrTransfer == nil ? "" : cliToneMapping) + "split=\(rungs.count)" + rungs.indices.map { "[s\($0)]" }.joined() + ";"
     graph += rungs.enumerated().map { index, rung in
         // `scale` without flags: the CLI's default, bicubic, as Lectern uses.
         index == 0 && rung.height == 1080
@@ -250,7 +260,29 @@ if !rssDurations.isEmpty {
     exit(0)
 }
 
-let source = clip(seconds: seconds)
+/// The clip as a phone records HDR: x265 10-bit BT.2020 with the HLG or PQ transfer (its code values are the SDR
+/// clip's, read as HDR: the content does not change the cost of the conversion).
+func hdrClip(from sdr: String, transfer: String) -> String {
+    let source = sdr.replacingOccurrences(of: ".mp4", with: "-\(transfer).mp4")
+    if FileManager.default.fileExists(atPath: source) { return source }
+    print("Generating the \(transfer) 10-bit HEVC version…")
+    let partial = source + ".part.mp4"
+    let result = run(
+        [
+            "ffmpeg", "-nostdin", "-y", "-v", "error", "-i", sdr, "-map", "0", "-c:v", "libx265", "-preset", "ultrafast",
+            "-pix_fmt", "yuv420p10le",
+            "-x265-params", "log-level=error:colorprim=bt2020:transfer=\(transfer):colormatrix=bt2020nc",
+            "-color_primaries", "bt2020", "-color_trc", transfer, "-colorspace", "bt2020nc", "-c:a", "copy", partial,
+        ],
+        quiet: false
+    )
+    guard result.status == 0, (try? FileManager.default.moveItem(atPath: partial, toPath: source)) != nil else {
+        fatalError("could not generate the HDR clip")
+    }
+    return source
+}
+
+let source = hdrTransfer.map { hdrClip(from: clip(seconds: seconds), transfer: $0) } ?? clip(seconds: seconds)
 let lecternOut = work + "/lectern"
 let cliOut = work + "/cli"
 print("Lectern: transcoding… (load average \(loadAverage()))")
@@ -302,7 +334,7 @@ func quality(of path: String, width: Int, height: Int) -> (psnr: String, ssim: S
 
 print("")
 print(
-    "clip: \(seconds) s 1080p30, ladder \(rungs.map(\.name).joined(separator: "/")), x264 threads per rung: lectern \(lecternThreads(rungs)), ffmpeg \(cliSameThreads ? "the same" : "x264 auto")"
+    "clip: \(seconds) s 1080p30\(hdrTransfer.map { " HDR \($0) 10-bit HEVC" } ?? ""), ladder \(rungs.map(\.name).joined(separator: "/")), x264 threads per rung: lectern \(lecternThreads(rungs)), ffmpeg \(cliSameThreads ? "the same" : "x264 auto")"
 )
 print("           wall s     cpu s   peak MiB    HLS bytes")
 print(
@@ -320,6 +352,10 @@ print(
 )
 print("(load average after: \(loadAverage()))")
 print("(Lectern's wall time also includes the progressive MP4, poster, storyboard and manifest checksums.)")
+if let hdrTransfer {
+    print("(HDR \(hdrTransfer) source: both sides tone-map to SDR BT.709; no quality rows against the HDR source.)")
+    exit(0)
+}
 print("")
 print("rung        lectern PSNR / SSIM      ffmpeg PSNR / SSIM")
 for (index, rung) in rungs.enumerated() {
