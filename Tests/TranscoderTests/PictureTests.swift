@@ -158,6 +158,36 @@ import Testing
         #expect(abs(ours.y - (16 + original.y * 219 / 255)) < 1.5, "luma \(ours.y) from full-range \(original.y)")
     }
 
+    /// JPEG (JFIF) is BT.601 full range; a BT.709 picture written into it unconverted turns red towards orange.
+    @Test func posterAndStoryboardKeepTheColoursOfABT709Source() async throws {
+        let directory = try TemporaryDirectory()
+        let source = directory.file("red709.mp4")
+        try MediaTools.ffmpeg([
+            "-f", "lavfi", "-i", "color=c=0xC02030:s=320x180:r=30:d=1", "-vf", "scale=out_color_matrix=bt709",
+            "-c:v", "libx264", "-preset", "ultrafast", "-colorspace", "bt709", "-color_primaries", "bt709",
+            "-color_trc", "bt709", source,
+        ])
+        let (_, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
+        func meanRGB(_ path: String, filters: String) throws -> [Double] {
+            let rgb = try MediaTools.run(
+                "ffmpeg",
+                ["-nostdin", "-v", "error", "-i", path, "-frames:v", "1", "-vf", filters, "-f", "rawvideo", "-"]
+            ).stdout
+            try #require(rgb.count >= 3 * 64)
+            return (0..<3).map { channel in
+                Double(stride(from: channel, to: rgb.count, by: 3).reduce(0) { $0 + Int(rgb[$1]) }) / Double(rgb.count / 3)
+            }
+        }
+        // The source as a BT.709 player shows it (H.264 quantisation moves it a little off 192/32/48).
+        let reference = try meanRGB(source, filters: "scale=in_color_matrix=bt709,format=rgb24")
+        for image in ["poster.jpg", "storyboard.jpg"] {
+            let means = try meanRGB(output + "/" + image, filters: "format=rgb24")
+            for (mean, expected) in zip(means, reference) {
+                #expect(abs(mean - expected) < 4, "\(image): RGB \(means), source \(reference)")
+            }
+        }
+    }
+
     // MARK: Rotation
 
     struct Turn: Sendable, CustomTestStringConvertible {

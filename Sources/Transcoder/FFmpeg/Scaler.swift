@@ -240,6 +240,27 @@ final class Scaler {
         try check(result)
     }
 
+    /// Tells swscale which YUV matrix and range the source uses and which the output needs; it converts between
+    /// them (through RGB) when they differ. Without this it takes BT.601 for both, which is right for SD but shifts
+    /// the colours of a BT.709 picture written as a JPEG (JFIF is BT.601, full range).
+    func convertColours(
+        from sourceMatrix: AVColorSpace,
+        fullRange sourceFullRange: Bool,
+        to outputMatrix: AVColorSpace,
+        fullRange outputFullRange: Bool
+    ) {
+        _ = sws_setColorspaceDetails(
+            context,
+            sws_getCoefficients(Int32(sourceMatrix.rawValue)),
+            sourceFullRange ? 1 : 0,
+            sws_getCoefficients(Int32(outputMatrix.rawValue)),
+            outputFullRange ? 1 : 0,
+            0,
+            1 << 16,
+            1 << 16
+        )
+    }
+
     deinit {
         sws_freeContext(context)
         for entry in subPictureContexts { sws_freeContext(entry.context) }

@@ -23,6 +23,8 @@ final class ThumbnailSheet {
     private var nextThumbnail = 0
     private var poster: Frame?
     private var lastFrame: Frame?
+    /// The YUV matrix of the frames offered (limited range, see `ColourConversion`); the JPEGs are BT.601 full range.
+    var sourceMatrix = AVCOL_SPC_SMPTE170M
 
     init(
         duration: Double?,
@@ -81,6 +83,7 @@ final class ThumbnailSheet {
                 Int32(layout.thumbnailHeight),
                 AV_PIX_FMT_YUVJ420P
             )
+            thumbnailScaler?.convertColours(from: sourceMatrix, fullRange: false, to: AVCOL_SPC_SMPTE170M, fullRange: true)
         }
         guard let scaler = thumbnailScaler else { return }
         let x = index % layout.columns * layout.thumbnailWidth
@@ -114,6 +117,7 @@ final class ThumbnailSheet {
                 posterHeight,
                 AV_PIX_FMT_YUVJ420P
             )
+            scaler.convertColours(from: sourceMatrix, fullRange: false, to: AVCOL_SPC_SMPTE170M, fullRange: true)
             let posterFrame = try scaler.scale(source)
             try JPEGWriter.write(posterFrame, to: outputDirectory + "/poster.jpg")
             try JPEGWriter.write(sheet, to: outputDirectory + "/storyboard.jpg")
