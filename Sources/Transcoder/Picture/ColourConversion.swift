@@ -167,6 +167,11 @@ struct ColourConversion: Equatable {
         )
     }
 
+    /// The first filter this FFmpeg build lacks (zscale needs libavfilter built with libzimg), or nil.
+    var missingFilter: String? {
+        filters.compactMap { $0.split(separator: "=").first.map(String.init) }.first { avfilter_get_by_name($0) == nil }
+    }
+
     private static let fullRangeFormats: Set<Int32> = [
         AV_PIX_FMT_YUVJ420P.rawValue, AV_PIX_FMT_YUVJ422P.rawValue, AV_PIX_FMT_YUVJ444P.rawValue,
         AV_PIX_FMT_YUVJ440P.rawValue, AV_PIX_FMT_YUVJ411P.rawValue,

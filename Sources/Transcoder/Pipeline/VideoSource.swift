@@ -54,6 +54,12 @@ struct VideoSource {
             width: Int(codec.width),
             height: Int(codec.height)
         )
+        if let missing = colour.missingFilter {
+            throw TranscodeError(
+                .internalFailure,
+                "This worker's FFmpeg has no \(missing) filter, which converting this video's colours needs (libavfilter with libzimg)."
+            )
+        }
         let chain = VideoFilterChain.description(
             interlaced: video.isInterlaced ?? false,
             orientation: orientation.filters(width: Int(codec.width), height: Int(codec.height)),
