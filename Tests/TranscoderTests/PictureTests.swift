@@ -101,6 +101,42 @@ import Testing
         }
     }
 
+    /// Each colour case's decision, without encoding anything.
+    @Test func colourPlanDecidesEachCase() {
+        func plan(
+            _ primaries: AVColorPrimaries,
+            _ transfer: AVColorTransferCharacteristic,
+            _ matrix: AVColorSpace,
+            _ range: AVColorRange = AVCOL_RANGE_MPEG,
+            format: AVPixelFormat = AV_PIX_FMT_YUV420P,
+            height: Int = 1080
+        ) -> ColourConversion {
+            ColourConversion.plan(
+                source: ColourDescription(primaries: primaries, transfer: transfer, matrix: matrix, range: range),
+                pixelFormat: format,
+                width: height * 16 / 9,
+                height: height
+            )
+        }
+        let pq = plan(AVCOL_PRI_BT2020, AVCOL_TRC_SMPTE2084, AVCOL_SPC_BT2020_NCL, format: AV_PIX_FMT_YUV420P10LE)
+        #expect(pq.corrections.map(\.summary) == ["HDR PQ tone-mapped to BT.709"] && pq.output == .bt709)
+        #expect(pq.filters.contains(ColourConversion.toneMapping))
+        // HLG tagged only by its transfer (some phones leave the rest unspecified): BT.2020 is assumed.
+        let hlg = plan(AVCOL_PRI_UNSPECIFIED, AVCOL_TRC_ARIB_STD_B67, AVCOL_SPC_UNSPECIFIED)
+        #expect(hlg.filters.first == "zscale=pin=9:tin=18:min=9:rin=limited:t=linear:npl=100")
+        let sdr2020 = plan(AVCOL_PRI_BT2020, AVCOL_TRC_BT2020_10, AVCOL_SPC_BT2020_NCL)
+        #expect(sdr2020.corrections.map(\.kind) == ["colour"] && sdr2020.output == .bt709)
+        let hd601 = plan(AVCOL_PRI_UNSPECIFIED, AVCOL_TRC_UNSPECIFIED, AVCOL_SPC_BT470BG)
+        // The primaries of an HD picture are taken as BT.709: only the matrix is converted.
+        #expect(hd601.filters == ["zscale=pin=1:tin=1:min=5:rin=limited:p=1:t=1:m=1:r=limited", "format=yuv420p"])
+        let sdUntagged = plan(AVCOL_PRI_UNSPECIFIED, AVCOL_TRC_UNSPECIFIED, AVCOL_SPC_UNSPECIFIED, height: 480)
+        #expect(sdUntagged.filters.isEmpty && sdUntagged.corrections.isEmpty)
+        #expect(sdUntagged.output.matrix == AVCOL_SPC_SMPTE170M && sdUntagged.output.primaries == AVCOL_PRI_SMPTE170M)
+        let fullH264 = plan(AVCOL_PRI_BT709, AVCOL_TRC_BT709, AVCOL_SPC_BT709, AVCOL_RANGE_JPEG)
+        #expect(fullH264.corrections.map(\.kind) == ["range"] && fullH264.output == .bt709)
+        #expect(fullH264.filters.first?.contains("rin=full") == true)
+    }
+
     /// SD stays BT.601, tagged so: right on players that read tags and on those that guess BT.601 for SD.
     @Test func sdBT601SourceKeepsBT601AndIsTagged() async throws {
         let directory = try TemporaryDirectory()

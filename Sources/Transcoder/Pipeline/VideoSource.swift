@@ -18,6 +18,8 @@ struct VideoSource {
     let encoders: [EncoderContext]
     /// What the picture needed to look as meant (turned upright, tone-mapped, levels or colours converted).
     var corrections: [TranscodeManifest.Correction] = []
+    /// The colour every rendition is in and tagged with.
+    var outputColour = ColourDescription.bt709
 
     var progressiveSpec: RenditionSpec {
         specs.first { $0.height <= plan.progressiveMaxHeight } ?? specs[specs.count - 1]
@@ -121,6 +123,7 @@ struct VideoSource {
             plan: plan
         )
         source.corrections = [orientation.correction].compactMap { $0 } + colour.corrections
+        source.outputColour = colour.output
         return source
     }
 
@@ -197,7 +200,7 @@ struct VideoSource {
     /// The storyboard and poster; the poster takes the progressive rung's size.
     func thumbnailSheet(duration: Double?, plan: TranscodePlan) throws(TranscodeError) -> ThumbnailSheet {
         let poster = progressiveSpec
-        return try ThumbnailSheet(
+        let sheet = try ThumbnailSheet(
             duration: duration,
             displayWidth: displayWidth,
             displayHeight: Double(filter.outputHeight),
@@ -205,6 +208,8 @@ struct VideoSource {
             posterWidth: poster.width,
             posterHeight: poster.height
         )
+        sheet.sourceMatrix = outputColour.matrix
+        return sheet
     }
 
     /// The stage that decodes and filters, feeding the rungs that take the source picture.
