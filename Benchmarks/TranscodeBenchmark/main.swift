@@ -190,7 +190,9 @@ func runCLI(source: String, output: String, rungs: [TranscodeManifest.VideoRendi
     try? FileManager.default.removeItem(atPath: output)
     try? FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
     let gop = plan.segmentSeconds * 30
-    var graph = "[0:v]" + (hdrTransfer == nil ? "" : cliToneMapping) + "split=\(rungs.count)" + rungs.indices.map { "[s\($0)]" }.joined() + ";"
+    var graph =
+        "[0:v]" + (hdrTransfer == nil ? "" : cliToneMapping) + "split=\(rungs.count)"
+        + rungs.indices.map { "[s\($0)]" }.joined() + ";"
     graph += rungs.enumerated().map { index, rung in
         // `scale` without flags: the CLI's default, bicubic, as Lectern uses.
         index == 0 && rung.height == 1080
@@ -269,8 +271,8 @@ func hdrClip(from sdr: String, transfer: String) -> String {
     let partial = source + ".part.mp4"
     let result = run(
         [
-            "ffmpeg", "-nostdin", "-y", "-v", "error", "-i", sdr, "-map", "0", "-c:v", "libx265", "-preset", "ultrafast",
-            "-pix_fmt", "yuv420p10le",
+            "ffmpeg", "-nostdin", "-y", "-v", "error", "-i", sdr, "-map", "0",
+            "-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
             "-x265-params", "log-level=error:colorprim=bt2020:transfer=\(transfer):colormatrix=bt2020nc",
             "-color_primaries", "bt2020", "-color_trc", transfer, "-colorspace", "bt2020nc", "-c:a", "copy", partial,
         ],

@@ -35,7 +35,8 @@ enum PictureFixtures {
         let top = transfer == .hlg ? 940 : 723
         return try hdr(
             transfer,
-            picture: "color=c=black:s=256x64:r=30:d=0.5,format=yuv420p10le,geq=lum='64+X/(W-1)*\(top - 64)':cb=512:cr=512",
+            picture:
+                "color=c=black:s=256x64:r=30:d=0.5,format=yuv420p10le,geq=lum='64+X/(W-1)*\(top - 64)':cb=512:cr=512",
             in: directory,
             name: "ramp.mp4"
         )
@@ -83,13 +84,17 @@ enum PictureFixtures {
     static func vuiTags(_ path: String) throws -> Tags? {
         let output = try MediaTools.run(
             "ffmpeg",
-            ["-nostdin", "-v", "trace", "-i", path, "-map", "0:v:0", "-c", "copy", "-bsf:v", "trace_headers", "-f", "null", "-"]
+            [
+                "-nostdin", "-v", "trace", "-i", path, "-map", "0:v:0", "-c", "copy", "-bsf:v", "trace_headers", "-f",
+                "null", "-",
+            ]
         )
         var values: [String: Int] = [:]
         for line in output.stderr.split(separator: "\n") {
-            for key in ["colour_description_present_flag", "colour_primaries", "transfer_characteristics",
-                "matrix_coefficients", "video_full_range_flag"] where values[key] == nil
-            {
+            for key in [
+                "colour_description_present_flag", "colour_primaries", "transfer_characteristics",
+                "matrix_coefficients", "video_full_range_flag",
+            ] where values[key] == nil {
                 let words = line.split(separator: " ")
                 if words.contains(Substring(key)), let value = words.last.flatMap({ Int($0) }) { values[key] = value }
             }
@@ -113,7 +118,10 @@ enum PictureFixtures {
     /// Mean Y, U and V over every frame (signalstats).
     static func meanColour(_ path: String, filters: String? = nil) throws -> (y: Double, u: Double, v: Double) {
         let chain = (filters.map { $0 + "," } ?? "") + "signalstats,metadata=print:file=-"
-        let output = try MediaTools.run("ffmpeg", ["-nostdin", "-v", "error", "-i", path, "-vf", chain, "-f", "null", "-"])
+        let output = try MediaTools.run(
+            "ffmpeg",
+            ["-nostdin", "-v", "error", "-i", path, "-vf", chain, "-f", "null", "-"]
+        )
         var sums = [String: (Double, Int)]()
         for line in output.text.split(separator: "\n") {
             let parts = line.split(separator: "=")

@@ -211,7 +211,8 @@ import Testing
             ).stdout
             try #require(rgb.count >= 3 * 64)
             return (0..<3).map { channel in
-                Double(stride(from: channel, to: rgb.count, by: 3).reduce(0) { $0 + Int(rgb[$1]) }) / Double(rgb.count / 3)
+                Double(stride(from: channel, to: rgb.count, by: 3).reduce(0) { $0 + Int(rgb[$1]) })
+                    / Double(rgb.count / 3)
             }
         }
         // The source as a BT.709 player shows it (H.264 quantisation moves it a little off 192/32/48).

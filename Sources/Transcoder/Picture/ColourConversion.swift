@@ -85,7 +85,8 @@ struct ColourConversion: Equatable {
     /// libavfilter's 1000–1200 cd/m², the usual mastering peak of phones.
     static let toneMapping = "tonemap=tonemap=mobius:desat=0"
 
-    static func plan(source: ColourDescription, pixelFormat: AVPixelFormat, width: Int, height: Int) -> ColourConversion {
+    static func plan(source: ColourDescription, pixelFormat: AVPixelFormat, width: Int, height: Int) -> ColourConversion
+    {
         let isHD = width >= 1280 || height >= 720
         let isFullRange = source.range == AVCOL_RANGE_JPEG || Self.fullRangeFormats.contains(pixelFormat)
         let hdr: String? =
@@ -128,11 +129,17 @@ struct ColourConversion: Equatable {
             )
         }
 
-        let isBT601 = [AVCOL_SPC_SMPTE170M, AVCOL_SPC_BT470BG].contains(matrix)
+        let isBT601 =
+            [AVCOL_SPC_SMPTE170M, AVCOL_SPC_BT470BG].contains(matrix)
             && [AVCOL_PRI_SMPTE170M, AVCOL_PRI_BT470BG, AVCOL_PRI_BT709].contains(primaries)
         let target: ColourDescription =
             isBT601 && !isHD
-            ? ColourDescription(primaries: primaries, transfer: AVCOL_TRC_SMPTE170M, matrix: matrix, range: AVCOL_RANGE_MPEG)
+            ? ColourDescription(
+                primaries: primaries,
+                transfer: AVCOL_TRC_SMPTE170M,
+                matrix: matrix,
+                range: AVCOL_RANGE_MPEG
+            )
             : .bt709
         let convertsColour = target.matrix != matrix || target.primaries != primaries
         var corrections: [TranscodeManifest.Correction] = []
@@ -140,7 +147,8 @@ struct ColourConversion: Equatable {
             corrections.append(
                 .init(
                     kind: "colour",
-                    summary: "Colours converted from \(Self.name(matrix, primaries)) to BT.709, the standard for HD video"
+                    summary:
+                        "Colours converted from \(Self.name(matrix, primaries)) to BT.709, the standard for HD video"
                 )
             )
         }
@@ -148,7 +156,8 @@ struct ColourConversion: Equatable {
             corrections.append(
                 .init(
                     kind: "range",
-                    summary: "Full-range (webcam-style) levels converted to standard video range, so blacks and whites are not crushed"
+                    summary:
+                        "Full-range (webcam-style) levels converted to standard video range, so blacks and whites are not crushed"
                 )
             )
         }

@@ -36,7 +36,8 @@ struct Orientation: Equatable, Sendable {
         angle = angle.truncatingRemainder(dividingBy: 360)
         if angle < 0 { angle += 360 }
         let quarter = (angle / 90).rounded() * 90
-        degrees = abs(angle - quarter) <= Self.quarterTurnTolerance ? quarter.truncatingRemainder(dividingBy: 360) : angle
+        degrees =
+            abs(angle - quarter) <= Self.quarterTurnTolerance ? quarter.truncatingRemainder(dividingBy: 360) : angle
     }
 
     init(degrees: Double, isMirrored: Bool) {

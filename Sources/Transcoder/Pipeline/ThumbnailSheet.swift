@@ -83,7 +83,12 @@ final class ThumbnailSheet {
                 Int32(layout.thumbnailHeight),
                 AV_PIX_FMT_YUVJ420P
             )
-            thumbnailScaler?.convertColours(from: sourceMatrix, fullRange: false, to: AVCOL_SPC_SMPTE170M, fullRange: true)
+            thumbnailScaler?.convertColours(
+                from: sourceMatrix,
+                fullRange: false,
+                to: AVCOL_SPC_SMPTE170M,
+                fullRange: true
+            )
         }
         guard let scaler = thumbnailScaler else { return }
         let x = index % layout.columns * layout.thumbnailWidth
