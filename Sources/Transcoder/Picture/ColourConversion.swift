@@ -1,7 +1,7 @@
 import CFFmpeg
 
 /// A picture's colour description in FFmpeg's terms (the values H.264's VUI and the MP4 `colr` box carry).
-struct ColourDescription: Equatable, @unchecked Sendable {
+struct ColourDescription: Equatable, Sendable {
     var primaries: AVColorPrimaries
     var transfer: AVColorTransferCharacteristic
     var matrix: AVColorSpace
