@@ -18,12 +18,14 @@ enum PictureFixtures {
         _ transfer: HDRTransfer,
         picture: String = "testsrc2=s=320x180:r=30:d=1,format=yuv420p10le",
         in directory: TemporaryDirectory,
-        name: String = "hdr.mp4"
+        name: String = "hdr.mp4",
+        x265: String = ""
     ) throws -> String {
         let path = directory.file(name)
         try MediaTools.ffmpeg([
             "-f", "lavfi", "-i", picture, "-c:v", "libx265", "-pix_fmt", "yuv420p10le",
-            "-x265-params", "log-level=error:colorprim=bt2020:transfer=\(transfer.rawValue):colormatrix=bt2020nc",
+            "-x265-params",
+            "log-level=error:colorprim=bt2020:transfer=\(transfer.rawValue):colormatrix=bt2020nc" + x265,
             "-color_primaries", "bt2020", "-color_trc", transfer.rawValue, "-colorspace", "bt2020nc", path,
         ])
         return path

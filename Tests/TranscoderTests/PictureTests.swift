@@ -58,6 +58,32 @@ import Testing
         #expect(abs(white - 218) < 5, "reference white at \(white): \(bands)")
     }
 
+    /// PQ brighter than the usual 1000 cd/m² keeps its highlights when the stream says how bright it gets (MaxCLL
+    /// and the mastering display, which x265 writes as SEI): the decoder's side data reaches tonemap through our
+    /// graph, so a ramp to 4000 cd/m² stays within white. (Without the metadata tonemap assumes ~1000 cd/m² and
+    /// brighter highlights clip: see `ColourConversion.toneMapping`.)
+    @Test func pqBeyondAThousandNitsFollowsItsMetadata() async throws {
+        let directory = try TemporaryDirectory()
+        // 10-bit code 855 is PQ's 4000 cd/m².
+        let source = try PictureFixtures.hdr(
+            .pq,
+            picture:
+                "color=c=black:s=256x64:r=30:d=0.5,format=yuv420p10le,geq=lum='64+X/(W-1)*(855-64)':cb=512:cr=512",
+            in: directory,
+            name: "pq4000.mp4",
+            x265:
+                ":max-cll=4000,400:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(40000000,50)"
+        )
+        let (_, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
+        let luma = try PictureFixtures.luma(output + "/" + Transcoder.Paths.progressive, width: 256, height: 64)
+        func column(_ x: Int) -> Double { Double((16..<48).reduce(0) { $0 + Int(luma[$1 * 256 + x]) }) / 32 }
+        let top: [Double] = (240..<256).map(column)
+        #expect(top.allSatisfy { $0 <= 235.5 }, "highlights beyond limited-range white: \(top)")
+        let middleMean: Double = (120..<136).map(column).reduce(0, +) / 16
+        let topMean: Double = top.reduce(0, +) / 16
+        #expect(middleMean < topMean - 20, "the ramp is flattened: \(middleMean) against \(topMean)")
+    }
+
     // MARK: SDR colour and levels
 
     @Test func sdrBT709SourceIsTaggedAndNotConverted() async throws {

@@ -82,7 +82,9 @@ struct ColourConversion: Equatable {
     /// look dimmer than the professor saw it. `desat=0`: tonemap's default desaturates bright colours towards
     /// white, which washes out coloured slides under stage light; the gamut is clipped by zscale instead.
     /// The peak comes from the stream's HDR metadata (MaxCLL, mastering display) when it has some, else
-    /// libavfilter's 1000–1200 cd/m², the usual mastering peak of phones.
+    /// libavfilter's ~1000 cd/m², the usual mastering peak of phones. HLG never goes beyond it; a PQ stream without
+    /// metadata and brighter highlights loses them above that (measured: a ramp to 4000 cd/m² ends at luma 239,
+    /// shown as 235; with MaxCLL 4000 it ends at 235 with its gradation).
     static let toneMapping = "tonemap=tonemap=mobius:desat=0"
 
     static func plan(source: ColourDescription, pixelFormat: AVPixelFormat, width: Int, height: Int) -> ColourConversion
