@@ -264,7 +264,7 @@ let package = Package(
         .testTarget(
             name: "AWSTests",
             dependencies: ["AWS", "SigV4", "HTTPTransport", "LecternTestSupport"],
-            exclude: ["transcribe_contract.py"],
+            exclude: ["botocore_contract.py", "ses_contract.py", "transcribe_contract.py"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -118,6 +118,8 @@ struct SESContractTests {
         let answers = try await Self.validate([
             ("SendEmail", good), ("SendEmail", unknown), ("SendEmail", wrongType),
             ("SendEmail", missingSubject), ("SendEmail", missingTagValue), ("CreateEmailIdentity", [String: Any]()),
+            // A REST-JSON member the model binds to the URI must not travel in the body.
+            ("GetEmailIdentity", ["EmailIdentity": "uni.example"]),
         ])
         #expect(answers[0].problems.isEmpty)
         #expect(answers[1].problems.contains { $0.contains("ReplyTo") })
@@ -125,6 +127,7 @@ struct SESContractTests {
         #expect(answers[3].problems.contains { $0.contains("Subject: required") })
         #expect(answers[4].problems.contains { $0.contains("Value: required") })
         #expect(answers[5].problems.contains { $0.contains("EmailIdentity: required") })
+        #expect(answers[6].problems.contains { $0.contains("EmailIdentity: bound to uri") })
     }
 
     @Test func refusalsAreSortedIntoKinds() async throws {
