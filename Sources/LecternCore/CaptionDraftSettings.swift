@@ -38,17 +38,14 @@ public struct CaptionDraftSettings: Sendable, Equatable {
         min(900, max(0, firstPollSeconds) << min(10, max(0, polls)))
     }
 
-    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
-        public let variable: String
-        public let message: String
-        public var description: String { "\(variable): \(message)" }
-    }
+    public typealias Problem = EnvironmentReader.Problem
 
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(Problem) -> CaptionDraftSettings {
+        let reader = EnvironmentReader(environment)
         var settings = CaptionDraftSettings()
-        let engineText = environment["LECTERN_CAPTIONS_ENGINE"]?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        let engineText = reader.text("LECTERN_CAPTIONS_ENGINE")?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
         if !engineText.isEmpty {
             guard let engine = Engine(rawValue: engineText) else {
                 throw Problem(
@@ -58,7 +55,7 @@ public struct CaptionDraftSettings: Sendable, Equatable {
             }
             settings.engine = engine
         }
-        if let text = environment["LECTERN_CAPTIONS_LANGUAGES"], !text.isEmpty {
+        if let text = reader.text("LECTERN_CAPTIONS_LANGUAGES") {
             let codes = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
                 !$0.isEmpty
             }
@@ -77,18 +74,12 @@ public struct CaptionDraftSettings: Sendable, Equatable {
             }
             settings.languages = codes
         }
-        func integer(_ name: String, _ range: ClosedRange<Int>) throws(Problem) -> Int? {
-            guard let text = environment[name], !text.isEmpty else { return nil }
-            guard let value = Int(text), range.contains(value) else {
-                throw Problem(
-                    variable: name,
-                    message: "must be a whole number in \(range.lowerBound)…\(range.upperBound), not \"\(text)\""
-                )
-            }
-            return value
+        if let value = try reader.integer("LECTERN_CAPTIONS_MAX_WAIT_SECONDS", in: 1...172_800) {
+            settings.maxWaitSeconds = value
         }
-        if let value = try integer("LECTERN_CAPTIONS_MAX_WAIT_SECONDS", 1...172_800) { settings.maxWaitSeconds = value }
-        if let value = try integer("LECTERN_CAPTIONS_POLL_SECONDS", 0...900) { settings.firstPollSeconds = value }
+        if let value = try reader.integer("LECTERN_CAPTIONS_POLL_SECONDS", in: 0...900) {
+            settings.firstPollSeconds = value
+        }
         return settings
     }
 }

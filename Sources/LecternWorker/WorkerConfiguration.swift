@@ -93,11 +93,7 @@ public struct WorkerConfiguration: Sendable {
     }
 
     /// Why the environment does not describe a usable worker, naming the variable.
-    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
-        public let variable: String
-        public let message: String
-        public var description: String { "\(variable): \(message)" }
-    }
+    public typealias Problem = EnvironmentReader.Problem
 
     /// Reads the names the deployment template sets — `LECTERN_QUEUE_URL`, `LECTERN_BUCKET`,
     /// `LECTERN_LECTURES_TABLE` (required), `LECTERN_DLQ_URL`, `LECTERN_JOB_VISIBILITY_SECONDS`, `LECTERN_SCRATCH_DIR`,
@@ -109,65 +105,61 @@ public struct WorkerConfiguration: Sendable {
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(Problem) -> WorkerConfiguration {
-        func required(_ name: String) throws(Problem) -> String {
-            guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
-                throw Problem(variable: name, message: "is required")
-            }
-            return value
-        }
-        func integer(_ name: String, _ range: ClosedRange<Int>) throws(Problem) -> Int? {
-            guard let text = environment[name], !text.isEmpty else { return nil }
-            guard let value = Int(text), range.contains(value) else {
-                throw Problem(
-                    variable: name,
-                    message: "must be a whole number in \(range.lowerBound)…\(range.upperBound), not \"\(text)\""
-                )
-            }
-            return value
-        }
+        let reader = EnvironmentReader(environment)
         var configuration = WorkerConfiguration(
-            queueURL: try required("LECTERN_QUEUE_URL"),
-            bucket: try required("LECTERN_BUCKET"),
-            table: try required("LECTERN_LECTURES_TABLE")
+            queueURL: try reader.required("LECTERN_QUEUE_URL"),
+            bucket: try reader.required("LECTERN_BUCKET"),
+            table: try reader.required("LECTERN_LECTURES_TABLE")
         )
-        if let value = try integer("LECTERN_WORKER_CONCURRENCY", 1...64) { configuration.concurrency = value }
-        if let value = environment["LECTERN_SCRATCH_DIR"], !value.isEmpty {
+        if let value = try reader.integer("LECTERN_WORKER_CONCURRENCY", in: 1...64) {
+            configuration.concurrency = value
+        }
+        if let value = reader.text("LECTERN_SCRATCH_DIR") {
             guard value.hasPrefix("/") else {
                 throw Problem(variable: "LECTERN_SCRATCH_DIR", message: "must be an absolute path")
             }
             configuration.scratchDirectory = value
         }
-        if let value = try integer("LECTERN_SHUTDOWN_GRACE_SECONDS", 0...3_600) {
+        if let value = try reader.integer("LECTERN_SHUTDOWN_GRACE_SECONDS", in: 0...3_600) {
             configuration.shutdownGrace = .seconds(value)
         }
-        if let value = environment["LECTERN_WORKER_ID"], !value.isEmpty { configuration.workerID = value }
-        if let value = try integer("LECTERN_JOB_VISIBILITY_SECONDS", 2...SQSLimits.maxVisibilityTimeoutSeconds) {
+        if let value = reader.text("LECTERN_WORKER_ID") { configuration.workerID = value }
+        if let value = try reader.integer(
+            "LECTERN_JOB_VISIBILITY_SECONDS",
+            in: 2...SQSLimits.maxVisibilityTimeoutSeconds
+        ) {
             configuration.visibilitySeconds = value
         }
-        if let value = try integer("LECTERN_PROGRESS_INTERVAL_SECONDS", 0...3_600) {
+        if let value = try reader.integer("LECTERN_PROGRESS_INTERVAL_SECONDS", in: 0...3_600) {
             configuration.progressInterval = .seconds(value)
         }
-        if let value = try integer("LECTERN_RECEIVE_WAIT_SECONDS", 0...20) { configuration.receiveWaitSeconds = value }
-        if let value = environment["LECTERN_DLQ_URL"], !value.isEmpty { configuration.deadLetterQueueURL = value }
-        if let value = try integer("LECTERN_MAX_ATTEMPTS", 1...1_000) { configuration.maxEncodeAttempts = value }
-        if let value = try integer("LECTERN_RETRY_BASE_SECONDS", 0...SQSLimits.maxVisibilityTimeoutSeconds) {
+        if let value = try reader.integer("LECTERN_RECEIVE_WAIT_SECONDS", in: 0...20) {
+            configuration.receiveWaitSeconds = value
+        }
+        if let value = reader.text("LECTERN_DLQ_URL") { configuration.deadLetterQueueURL = value }
+        if let value = try reader.integer("LECTERN_MAX_ATTEMPTS", in: 1...1_000) {
+            configuration.maxEncodeAttempts = value
+        }
+        if let value = try reader.integer("LECTERN_RETRY_BASE_SECONDS", in: 0...SQSLimits.maxVisibilityTimeoutSeconds) {
             configuration.retryBaseDelaySeconds = value
         }
-        if let value = try integer("LECTERN_RETRY_MAX_SECONDS", 0...SQSLimits.maxVisibilityTimeoutSeconds) {
+        if let value = try reader.integer("LECTERN_RETRY_MAX_SECONDS", in: 0...SQSLimits.maxVisibilityTimeoutSeconds) {
             configuration.maxRetryDelaySeconds = value
         }
-        if let value = try integer("LECTERN_MIN_FREE_BYTES", 0...Int.max) {
+        if let value = try reader.integer("LECTERN_MIN_FREE_BYTES", in: 0...Int.max) {
             configuration.minimumFreeBytes = Int64(value)
         }
-        if let value = try integer("METRICS_PORT", 0...65_535) { configuration.metricsPort = value }
-        if let value = environment["ECS_AGENT_URI"], !value.isEmpty {
+        if let value = try reader.integer("METRICS_PORT", in: 0...65_535) { configuration.metricsPort = value }
+        if let value = reader.text("ECS_AGENT_URI") {
             guard value.hasPrefix("http://") || value.hasPrefix("https://") else {
                 throw Problem(variable: "ECS_AGENT_URI", message: "must be an http(s) URL")
             }
             configuration.ecsAgentURI = value
         }
-        if let value = try integer("LECTERN_PROTECTION_MINUTES", 1...2_880) { configuration.protectionMinutes = value }
-        if let value = try integer("LECTERN_START_RETRY_MAX_SECONDS", 1...600) {
+        if let value = try reader.integer("LECTERN_PROTECTION_MINUTES", in: 1...2_880) {
+            configuration.protectionMinutes = value
+        }
+        if let value = try reader.integer("LECTERN_START_RETRY_MAX_SECONDS", in: 1...600) {
             configuration.startRetryMaxDelay = .seconds(value)
         }
         guard configuration.queueURL.hasPrefix("http://") || configuration.queueURL.hasPrefix("https://") else {
