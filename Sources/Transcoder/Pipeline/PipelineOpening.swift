@@ -146,6 +146,11 @@ extension TranscodePipeline {
                 streamTimeBase: stream.pointee.time_base,
                 origin: av_rescale_q(start, lectern_time_base_q(), stream.pointee.time_base),
                 control: control,
+                normalisation: plan.audioNormalisation,
+                spillPath: directory + "/" + AudioStage.spillName,
+                // Beside a video the measuring pass keeps pace with the demuxer and the encode from the spill
+                // overlaps the rungs' last frames; alone, the AAC encode is most of the audio's work.
+                measuringShare: info.video == nil ? 0.3 : 1,
                 onProgress: { reporter.audioEncoded(upTo: $0) }
             )
             audioStage = stage
