@@ -124,15 +124,24 @@ import Testing
         #expect(abs(after.integrated - -30) <= 1)
     }
 
-    /// The two-pass encode keeps the one-pass timestamps: same segments, same durations, same packet times.
+    /// The two-pass encode keeps the one-pass timestamps: same segments, same durations, same packet times (the
+    /// audio starts 0.37 s after the picture, so its first timestamp is not 0).
     @Test func twoPassesKeepTheAudioTimestamps() async throws {
         let directory = try TemporaryDirectory()
-        let source = try LoudnessFixtures.speech(in: directory, loudness: -30, channels: .both, withVideo: true)
+        let source = try LoudnessFixtures.speech(
+            in: directory,
+            loudness: -30,
+            channels: .both,
+            withVideo: true,
+            audioStartsLate: true
+        )
         var off = Self.plan
         off.audioNormalisation = nil
         let one = try TemporaryDirectory()
         let (plain, plainOutput) = try await OutputChecks.transcode(source, in: one, plan: off)
         let (normalised, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.plan)
+        let plainTimes = try LoudnessFixtures.packetTimes(LoudnessFixtures.publishedAudio(plain, plainOutput))
+        #expect(plainTimes.first?.hasPrefix("0 ") == false, "the fixture's audio should start late: \(plainTimes.prefix(2))")
         #expect(plain.audio?.segmentCount == normalised.audio?.segmentCount)
         #expect(plain.audio?.duration == normalised.audio?.duration)
         #expect(
@@ -195,6 +204,7 @@ enum LoudnessFixtures {
         channels: Channels,
         withVideo: Bool = false,
         clicks: Bool = false,
+        audioStartsLate: Bool = false,
         seconds: Int = 5
     ) throws -> String {
         let voice = try voice(in: directory, seconds: seconds, name: "voice.wav")
@@ -224,7 +234,9 @@ enum LoudnessFixtures {
         guard withVideo else { return input }
         let path = directory.file("lecture.mkv")
         try MediaTools.ffmpeg([
-            "-f", "lavfi", "-i", "testsrc2=s=160x120:r=15:d=\(seconds)", "-i", input, "-c:v", "libx264",
+            "-f", "lavfi", "-i", "testsrc2=s=160x120:r=15:d=\(seconds)",
+        ] + (audioStartsLate ? ["-itsoffset", "0.37"] : []) + [
+            "-i", input, "-c:v", "libx264",
             "-preset", "ultrafast", "-c:a", "copy", "-shortest", path,
         ])
         return path
