@@ -46,10 +46,10 @@ final class LoudnessMeter {
 
     /// Feeds `count` samples of each channel.
     func add(left l: UnsafePointer<Float>, right r: UnsafePointer<Float>, count: Int) {
+        leftPeak.add(l, count: count)
+        rightPeak.add(r, count: count)
         for i in 0..<count {
             let a = Double(l[i]), b = Double(r[i])
-            leftPeak.add(a)
-            rightPeak.add(b)
             let ka = left.filter(a), kb = right.filter(b)
             pending.left += ka * ka
             pending.right += kb * kb
@@ -183,39 +183,51 @@ struct Biquad {
 struct TruePeak {
     static let factor = 4
     static let tapsPerPhase = 13
-    /// The interpolator split by phase: the point `p` quarter-samples along weights the k-th newest sample by
-    /// `phases[p][k]` (taps `p`, `p + 4`, `p + 8`, … of the 52-tap filter).
-    private static let phases: [[Double]] = {
+    /// The interpolator split by phase, flat: the point `p` quarter-samples along weights the k-th newest sample
+    /// by `taps[p * tapsPerPhase + k]` (taps `p`, `p + 4`, `p + 8`, … of the 52-tap filter).
+    private static let taps: [Double] = {
         let length = factor * tapsPerPhase
         let centre = Double(length - 1) / 2
-        var taps = [Double](repeating: 0, count: length)
+        var filter = [Double](repeating: 0, count: length)
         for n in 0..<length {
             let t = (Double(n) - centre) / Double(factor)
             let sinc = t == 0 ? 1 : sin(Double.pi * t) / (Double.pi * t)
             let w = Double(n) / Double(length - 1)
             let window = 0.42 - 0.5 * cos(2 * Double.pi * w) + 0.08 * cos(4 * Double.pi * w)
-            taps[n] = sinc * window
+            filter[n] = sinc * window
         }
-        return (0..<factor).map { p in (0..<tapsPerPhase).map { taps[p + factor * $0] } }
+        return (0..<factor).flatMap { p in (0..<tapsPerPhase).map { filter[p + factor * $0] } }
     }()
 
-    private var history = [Double](repeating: 0, count: tapsPerPhase)
-    private var position = 0
+    /// The newest samples, newest first, in `history[start..<start + tapsPerPhase]`; written twice (at `i` and
+    /// `i + tapsPerPhase`) so the window is always contiguous.
+    private var history = [Double](repeating: 0, count: 2 * tapsPerPhase)
+    private var start = 0
     private(set) var peak = 0.0
 
-    mutating func add(_ x: Double) {
-        peak = max(peak, abs(x))
-        position = (position + 1) % Self.tapsPerPhase
-        history[position] = x
-        for phase in Self.phases {
-            var y = 0.0
-            var index = position
-            for tap in phase {
-                y += tap * history[index]
-                index = index == 0 ? Self.tapsPerPhase - 1 : index - 1
+    mutating func add(_ samples: UnsafePointer<Float>, count: Int) {
+        let n = Self.tapsPerPhase
+        var peak = self.peak
+        var start = self.start
+        Self.taps.withUnsafeBufferPointer { taps in
+            history.withUnsafeMutableBufferPointer { history in
+                for i in 0..<count {
+                    let x = Double(samples[i])
+                    peak = max(peak, abs(x))
+                    start = start == 0 ? n - 1 : start - 1
+                    history[start] = x
+                    history[start + n] = x
+                    for phase in 0..<Self.factor {
+                        var y = 0.0
+                        let base = phase * n
+                        for k in 0..<n { y += taps[base + k] * history[start + k] }
+                        peak = max(peak, abs(y))
+                    }
+                }
             }
-            peak = max(peak, abs(y))
         }
+        self.peak = peak
+        self.start = start
     }
 }
 
