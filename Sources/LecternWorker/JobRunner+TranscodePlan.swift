@@ -4,7 +4,7 @@ extension JobRunner {
     /// The plan a job is encoded with: its ladder, and the worker's sound settings (issue #17).
     func transcodePlan(ladder: [Int]) -> TranscodePlan {
         var plan = TranscodePlan(heights: ladder)
-        plan.audioNormalisation = Self.audioNormalisation(configuration)
+        plan.audioNormalisation = Self.audioNormalisation(environment.configuration)
         return plan
     }
 
