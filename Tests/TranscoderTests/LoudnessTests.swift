@@ -155,6 +155,22 @@ import Testing
         )
     }
 
+    /// Past 10 s the mp4 muxer stops waiting for the audio (its `max_interleave_delta`), so in a long lecture the
+    /// download's audio, encoded after the source ends, lands after its video: the file must still be whole.
+    @Test func aLongLecturesDownloadKeepsItsSoundInStep() async throws {
+        let directory = try TemporaryDirectory()
+        let source = try LoudnessFixtures.speech(in: directory, loudness: -30, channels: .both, withVideo: true, seconds: 16)
+        let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.plan)
+        let mp4 = output + "/" + Transcoder.Paths.progressive
+        #expect(try MediaTools.decodeErrors(mp4) == "")
+        let streams = try MediaTools.streams(mp4)
+        #expect(streams.map { $0["codec_type"] as? String } == ["video", "audio"])
+        let durations = streams.compactMap { Double($0["duration"] as? String ?? "") }
+        #expect(durations.count == 2 && abs(durations[0] - durations[1]) < 0.1, "\(durations)")
+        #expect(abs(try LoudnessFixtures.measure(mp4).integrated - -16) <= 1)
+        #expect(manifest.progressive?.hasAudio == true)
+    }
+
     @Test func channelAnalysisJudgesEnergyAndCorrelation() {
         #expect(ChannelAnalysis.fix(leftEnergy: 1, rightEnergy: 0, crossEnergy: 0) == .leftOnly)
         #expect(ChannelAnalysis.fix(leftEnergy: 1, rightEnergy: 0.009, crossEnergy: 0.09) == .leftOnly)
