@@ -6,7 +6,8 @@ import Testing
 /// What the transcoder corrected (issue #17) reaches the lecture's notices: all of it for those who manage the
 /// lecture, only what changes their experience (silence, a dropped stream) for students.
 @Suite struct CorrectionNoticeTests {
-    @Test(arguments: Via.allCases) func professorsSeeEveryCorrectionStudentsOnlyTheDroppedStream(via: Via) async throws {
+    @Test(arguments: Via.allCases) func professorsSeeEveryCorrectionStudentsOnlyTheDroppedStream(via: Via) async throws
+    {
         let world = try await TestWorld.make()
         let fixture = try await PublishedFixture.make(in: world, course: "CS101")
         let professor = try await world.token(.professor, courses: ["CS101"])

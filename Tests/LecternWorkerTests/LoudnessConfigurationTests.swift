@@ -28,7 +28,9 @@ import Transcoder
         #expect(JobRunner.audioNormalisation(try WorkerConfiguration.fromEnvironment(environment)) == nil)
     }
 
-    @Test(arguments: [("LECTERN_LOUDNESS_TARGET", "loud"), ("LECTERN_LOUDNESS_TARGET", "0"), ("LECTERN_TRUE_PEAK_CEILING", "3")])
+    @Test(arguments: [
+        ("LECTERN_LOUDNESS_TARGET", "loud"), ("LECTERN_LOUDNESS_TARGET", "0"), ("LECTERN_TRUE_PEAK_CEILING", "3"),
+    ])
     func nonsenseIsRefusedNamingTheVariable(name: String, value: String) {
         var environment = minimal
         environment[name] = value

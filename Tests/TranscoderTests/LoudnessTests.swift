@@ -31,7 +31,10 @@ import Testing
         // The output reading (our meter on the PCM given to the encoder) agrees with the CLI on the encoded result.
         #expect(abs((loudness.output.integrated ?? 0) - after.integrated) <= 0.5)
         let summary = try #require(manifest.corrections?.first { $0.kind == "loudness" }).summary
-        #expect(summary == "audio \(AudioDecision.lufs(loudness.input.integrated!)) → \(AudioDecision.lufs(loudness.output.integrated!)) LUFS")
+        #expect(
+            summary
+                == "audio \(AudioDecision.lufs(loudness.input.integrated!)) → \(AudioDecision.lufs(loudness.output.integrated!)) LUFS"
+        )
         #expect(manifest.corrections?.contains { $0.kind == "channels" } == false)
         // The spill is gone and not listed.
         #expect(!manifest.files.contains { $0.path.contains(AudioStage.spillName) })
@@ -141,7 +144,10 @@ import Testing
         let (plain, plainOutput) = try await OutputChecks.transcode(source, in: one, plan: off)
         let (normalised, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.plan)
         let plainTimes = try LoudnessFixtures.packetTimes(LoudnessFixtures.publishedAudio(plain, plainOutput))
-        #expect(plainTimes.first?.hasPrefix("0 ") == false, "the fixture's audio should start late: \(plainTimes.prefix(2))")
+        #expect(
+            plainTimes.first?.hasPrefix("0 ") == false,
+            "the fixture's audio should start late: \(plainTimes.prefix(2))"
+        )
         #expect(plain.audio?.segmentCount == normalised.audio?.segmentCount)
         #expect(plain.audio?.duration == normalised.audio?.duration)
         #expect(
@@ -159,7 +165,13 @@ import Testing
     /// download's audio, encoded after the source ends, lands after its video: the file must still be whole.
     @Test func aLongLecturesDownloadKeepsItsSoundInStep() async throws {
         let directory = try TemporaryDirectory()
-        let source = try LoudnessFixtures.speech(in: directory, loudness: -30, channels: .both, withVideo: true, seconds: 16)
+        let source = try LoudnessFixtures.speech(
+            in: directory,
+            loudness: -30,
+            channels: .both,
+            withVideo: true,
+            seconds: 16
+        )
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.plan)
         let mp4 = output + "/" + Transcoder.Paths.progressive
         #expect(try MediaTools.decodeErrors(mp4) == "")
@@ -230,7 +242,9 @@ enum LoudnessFixtures {
         case .leftOnly: pan = "pan=stereo|c0=c0|c1=0*c0"
         case .rightFarQuieter: pan = "pan=stereo|c0=c0|c1=0.0316*c0"
         case .inverted: pan = "pan=stereo|c0=c0|c1=-1*c0"
-        case .stereo: pan = "asplit[a][b];[b]adelay=7,highpass=f=300[c];[a][c]join=inputs=2:channel_layout=stereo,pan=stereo|c0=c0|c1=0.5*c1"
+        case .stereo:
+            pan =
+                "asplit[a][b];[b]adelay=7,highpass=f=300[c];[a][c]join=inputs=2:channel_layout=stereo,pan=stereo|c0=c0|c1=0.5*c1"
         }
         let stereo = directory.file("stereo.wav")
         var filter = pan
@@ -249,12 +263,14 @@ enum LoudnessFixtures {
         }
         guard withVideo else { return input }
         let path = directory.file("lecture.mkv")
-        try MediaTools.ffmpeg([
-            "-f", "lavfi", "-i", "testsrc2=s=160x120:r=15:d=\(seconds)",
-        ] + (audioStartsLate ? ["-itsoffset", "0.37"] : []) + [
-            "-i", input, "-c:v", "libx264",
-            "-preset", "ultrafast", "-c:a", "copy", "-shortest", path,
-        ])
+        try MediaTools.ffmpeg(
+            [
+                "-f", "lavfi", "-i", "testsrc2=s=160x120:r=15:d=\(seconds)",
+            ] + (audioStartsLate ? ["-itsoffset", "0.37"] : []) + [
+                "-i", input, "-c:v", "libx264",
+                "-preset", "ultrafast", "-c:a", "copy", "-shortest", path,
+            ]
+        )
         return path
     }
 

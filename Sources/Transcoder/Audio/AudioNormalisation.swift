@@ -112,7 +112,8 @@ struct AudioDecision: Sendable, Equatable {
         String(format: "%.1f", value).replacingOccurrences(of: "-", with: "−")
     }
 
-    func manifestRecord(output: LoudnessMeter.Reading, settings: AudioNormalisation) -> TranscodeManifest.AudioLoudness {
+    func manifestRecord(output: LoudnessMeter.Reading, settings: AudioNormalisation) -> TranscodeManifest.AudioLoudness
+    {
         TranscodeManifest.AudioLoudness(
             target: settings.targetLoudness,
             truePeakCeiling: settings.truePeakCeiling,

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The decoded, resampled programme parked on disk between the audio stage's two passes: stereo float32
@@ -23,7 +23,10 @@ final class AudioSpill {
 
     init(path: String) throws(TranscodeError) {
         guard let file = fopen(path, "w+b") else {
-            throw TranscodeError(.outputFailure, "Could not create the audio scratch file: \(String(cString: strerror(errno))).")
+            throw TranscodeError(
+                .outputFailure,
+                "Could not create the audio scratch file: \(String(cString: strerror(errno)))."
+            )
         }
         self.path = path
         state = .writing(file)

@@ -123,7 +123,9 @@ final class LoudnessMeter {
         let relative = loudness(blocks.reduce(0, +) / Double(blocks.count)) - 20
         let levels = blocks.map(loudness).filter { $0 > relative }.sorted()
         guard levels.count > 1 else { return 0 }
-        func percentile(_ p: Double) -> Double { levels[min(levels.count - 1, Int((Double(levels.count - 1) * p).rounded()))] }
+        func percentile(_ p: Double) -> Double {
+            levels[min(levels.count - 1, Int((Double(levels.count - 1) * p).rounded()))]
+        }
         return percentile(0.95) - percentile(0.10)
     }
 }

@@ -33,7 +33,8 @@ final class AudioStage: @unchecked Sendable {
     private enum Passes {
         case single
         case measuring(LoudnessMeter, AudioSpill, AudioNormalisation)
-        case encodingSpill(gain: Float, matrix: (Float, Float, Float, Float), output: LoudnessMeter, measured: Double)
+        /// Pass 2: what was decided, the meter of what the encoder is given, the programme's length in seconds.
+        case encodingSpill(AudioDecision, AudioNormalisation, output: LoudnessMeter, measured: Double)
     }
     private var passes: Passes
     /// Share of the audio's progress the measuring pass reports (the rest is the encode from the spill).
@@ -147,9 +148,9 @@ final class AudioStage: @unchecked Sendable {
             try encodeFromFifo(packet: packet, flush: true)
             try encode(nil, packet: packet)
             try playlist.finish()
-            if case .encodingSpill(_, _, let output, _) = passes, let decision = pendingDecision {
-                loudness = decision.0.manifestRecord(output: output.reading(), settings: decision.1)
-                corrections = decision.0.corrections(output: output.reading(), settings: decision.1)
+            if case .encodingSpill(let decision, let settings, let output, _) = passes {
+                loudness = decision.manifestRecord(output: output.reading(), settings: settings)
+                corrections = decision.corrections(output: output.reading(), settings: settings)
             }
         } catch let error as TranscodeError {
             throw error
@@ -251,8 +252,6 @@ final class AudioStage: @unchecked Sendable {
         onProgress(measuringShare * (Double(nextPTS ?? 0) * av_q2d(encoder.timeBase) + seconds))
     }
 
-    private var pendingDecision: (AudioDecision, AudioNormalisation)?
-
     /// Pass 2: decide from the whole programme's measurement, then encode the spill with the fix and the gain,
     /// measuring what goes into the encoder.
     private func encodeSpill(
@@ -262,13 +261,12 @@ final class AudioStage: @unchecked Sendable {
         packet: Packet
     ) throws {
         let decision = AudioDecision.decide(meter: meter, settings: settings)
-        pendingDecision = (decision, settings)
         let output = LoudnessMeter(sampleRate: meter.sampleRate)
         let gain = Float(pow(10, decision.gain / 20))
         let (a, b, c, d) = decision.channels.matrix
         let measured = Double(spill.sampleCount) / Double(meter.sampleRate)
         try spill.rewind()
-        passes = .encodingSpill(gain: gain, matrix: (a, b, c, d), output: output, measured: measured)
+        passes = .encodingSpill(decision, settings, output: output, measured: measured)
         defer { spill.remove() }
         let chunk: Int32 = 4096
         let layout = encoder.pointer.pointee.ch_layout
