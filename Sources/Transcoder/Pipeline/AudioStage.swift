@@ -144,6 +144,8 @@ final class AudioStage: @unchecked Sendable {
             if let rest = try resampler?.convert(nil) { try take(rest) }
             if case .measuring(let meter, let spill, let settings) = passes {
                 try encodeSpill(meter: meter, spill: spill, settings: settings, packet: packet)
+                // Another stage failed while this one encoded from the spill: its outputs will not be published.
+                guard !control.isStopped else { return }
             }
             try encodeFromFifo(packet: packet, flush: true)
             try encode(nil, packet: packet)
@@ -270,7 +272,7 @@ final class AudioStage: @unchecked Sendable {
         defer { spill.remove() }
         let chunk: Int32 = 4096
         let layout = encoder.pointer.pointee.ch_layout
-        while true {
+        while !control.isStopped {
             let frame = try Frame(
                 samples: chunk,
                 sampleFormat: Self.outputFormat,
