@@ -183,6 +183,20 @@ import Testing
         #expect(manifest.progressive?.hasAudio == true)
     }
 
+    /// An hour at 48 kHz parks 1.38 GB; a disk without room for it is refused before any work, retryably.
+    @Test func aSpillTheDiskCannotHoldIsRefusedUpFront() throws {
+        let hour = AudioSpill.bytes(seconds: 3600, sampleRate: 48_000)
+        #expect(hour == 1_382_400_000)
+        let error = #expect(throws: TranscodeError.self) {
+            try AudioSpill.checkRoom(needed: hour, available: 1_000_000_000)
+        }
+        #expect(error?.kind == .outputFailure)
+        #expect(error?.isPermanent == false)
+        #expect(error?.reason.contains("1.7 GB needed, 1.0 GB free") == true)
+        try AudioSpill.checkRoom(needed: hour, available: 2_000_000_000)
+        try AudioSpill.checkRoom(needed: hour, available: nil)
+    }
+
     @Test func channelAnalysisJudgesEnergyAndCorrelation() {
         #expect(ChannelAnalysis.fix(leftEnergy: 1, rightEnergy: 0, crossEnergy: 0) == .leftOnly)
         #expect(ChannelAnalysis.fix(leftEnergy: 1, rightEnergy: 0.009, crossEnergy: 0.09) == .leftOnly)

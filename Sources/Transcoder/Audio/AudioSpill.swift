@@ -21,6 +21,33 @@ final class AudioSpill {
     private(set) var sampleCount = 0
     private var scratch: [Float] = []
 
+    /// Bytes per second of programme: two float32 samples per sample pair.
+    static func bytes(seconds: Double, sampleRate: Int) -> Int64 {
+        Int64((seconds * Double(sampleRate)).rounded(.up)) * 8
+    }
+
+    /// Room the disk must keep beside the spill (the audio segments and the rest of the job's outputs still grow).
+    static let headroomBytes: Int64 = 256 << 20
+
+    /// Refuses, before any work, a spill the disk cannot hold: the job is retried later (an output failure is not
+    /// permanent), rather than failing an hour in with a full disk.
+    static func checkRoom(needed: Int64, available: Int64?) throws(TranscodeError) {
+        guard let available, available < needed + headroomBytes else { return }
+        func gigabytes(_ bytes: Int64) -> String { String(format: "%.1f GB", Double(bytes) / 1e9) }
+        throw TranscodeError(
+            .outputFailure,
+            "Not enough scratch disk to even out the sound: about \(gigabytes(needed + headroomBytes)) needed, "
+                + "\(gigabytes(available)) free."
+        )
+    }
+
+    /// Free bytes on the file system holding `directory` (nil when it cannot be read).
+    static func availableBytes(in directory: String) -> Int64? {
+        var stats = statvfs()
+        guard statvfs(directory, &stats) == 0 else { return nil }
+        return Int64(stats.f_bavail) * Int64(stats.f_frsize)
+    }
+
     init(path: String) throws(TranscodeError) {
         guard let file = fopen(path, "w+b") else {
             throw TranscodeError(

@@ -130,6 +130,15 @@ extension TranscodePipeline {
             routes[Int32(audio.index)] = packets
             let stream = context.stream(at: audio.index)
             let directory = try outputs.makeDirectory(Transcoder.Paths.audioDirectory)
+            if plan.audioNormalisation != nil, let duration = info.duration {
+                try AudioSpill.checkRoom(
+                    needed: AudioSpill.bytes(
+                        seconds: duration,
+                        sampleRate: Int(audioEncoder.pointer.pointee.sample_rate)
+                    ),
+                    available: AudioSpill.availableBytes(in: directory)
+                )
+            }
             let playlist = try HLSMuxer.open(
                 directory: directory,
                 encoder: audioEncoder,
