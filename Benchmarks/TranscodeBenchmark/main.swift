@@ -13,6 +13,8 @@
 //   --hdr hlg|pq   the same clip re-encoded as x265 10-bit BT.2020 HLG or PQ (as phones record): the cost of
 //                  tone-mapping to SDR BT.709, Lectern vs the CLI running the same zscale/tonemap chain before its
 //                  split (the quality rows are skipped: the reference would be the HDR source itself)
+// LECTERN_AUDIO_NORMALISATION=0 turns loudness normalisation off (TranscodePlan.audioNormalisation = nil); the
+// "audio stage" rows at the end transcode the clip's sound alone with it on and off (the stage's cost, issue #17).
 import Foundation
 import Transcoder
 
@@ -28,6 +30,7 @@ if arguments.first == "--child-transcode" {
     do {
         var plan = TranscodePlan(encoderThreads: Int(values[2]) ?? 0)
         plan.scalesChangedRowsOnly = ProcessInfo.processInfo.environment["LECTERN_FULL_SCALE"] != "1"
+        if ProcessInfo.processInfo.environment["LECTERN_AUDIO_NORMALISATION"] == "0" { plan.audioNormalisation = nil }
         _ = try await Transcoder().transcode(input: values[0], outputDirectory: values[1], plan: plan)
         exit(0)
     } catch {
@@ -262,6 +265,29 @@ if !rssDurations.isEmpty {
     exit(0)
 }
 
+/// The audio stage alone: the clip's sound (its AAC track copied into an .m4a) transcoded with normalisation on
+/// (measure into the spill, then encode from it) and off (encode as decoded). The ladder rows above run with it on.
+func printAudioStageRows(source: String) {
+    let audio = work + "/lecture-audio-\(seconds)s.m4a"
+    if !FileManager.default.fileExists(atPath: audio) {
+        let result = run(["ffmpeg", "-nostdin", "-y", "-v", "error", "-i", source, "-map", "0:a", "-c", "copy", audio])
+        guard result.status == 0 else { fatalError("could not extract the clip's audio") }
+    }
+    print("")
+    print("audio stage (the clip's sound alone)   wall s     cpu s   peak MiB")
+    for normalised in [true, false] {
+        setenv("LECTERN_AUDIO_NORMALISATION", normalised ? "1" : "0", 1)
+        let (usage, manifest) = runLectern(source: audio, output: work + "/lectern-audio")
+        let gain = manifest.audio?.loudness.map { String(format: "gain %+.1f dB", $0.gain) } ?? "no gain"
+        print(
+            (normalised ? "normalisation on  " : "normalisation off ")
+                + String(format: "%25.2f %9.2f %10.1f", usage.wall, usage.cpu, usage.peakRSSMiB) + "   " + gain
+        )
+    }
+    unsetenv("LECTERN_AUDIO_NORMALISATION")
+}
+
+
 /// The clip as a phone records HDR: x265 10-bit BT.2020 with the HLG or PQ transfer (its code values are the SDR
 /// clip's, read as HDR: the content does not change the cost of the conversion).
 func hdrClip(from sdr: String, transfer: String) -> String {
@@ -301,6 +327,7 @@ if lecternOnly {
             lecternHLSBytes
         )
     )
+    printAudioStageRows(source: source)
     exit(0)
 }
 print("ffmpeg CLI: transcoding… (load average \(loadAverage()))")
@@ -373,3 +400,4 @@ for (index, rung) in rungs.enumerated() {
         "\(rung.name.padding(toLength: 10, withPad: " ", startingAt: 0))  \(ours.psnr) / \(ours.ssim)      \(theirs.psnr) / \(theirs.ssim)"
     )
 }
+printAudioStageRows(source: source)

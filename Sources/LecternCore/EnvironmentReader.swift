@@ -47,4 +47,17 @@ public struct EnvironmentReader: Sendable {
         }
         return value
     }
+
+    /// A number in `range` (a typographic minus "−" is read as "-"); nil when unset or blank. `unit` names what the
+    /// number counts in the problem's message ("a number of dB in …").
+    public func decimal(_ name: String, in range: ClosedRange<Double>, unit: String) throws(Problem) -> Double? {
+        guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard let value = Double(text.replacingOccurrences(of: "−", with: "-")), range.contains(value) else {
+            throw Problem(
+                variable: name,
+                message: "must be a number of \(unit) in \(range.lowerBound)…\(range.upperBound), not \"\(text)\""
+            )
+        }
+        return value
+    }
 }

@@ -281,7 +281,7 @@ struct JobRunner: Sendable {
         let manifest = try await environment.transcoder.transcode(
             input: sourcePath,
             outputDirectory: outputDirectory,
-            plan: TranscodePlan(heights: job.ladder)
+            plan: transcodePlan(ladder: job.ladder)
         ) { update in
             progress.update(percent: 1 + update.fraction * 89, stage: "encoding")
         }

@@ -40,6 +40,11 @@ public struct WorkerConfiguration: Sendable {
     public var protectionMinutes: Int
     /// Longest wait between two attempts to reach the queue at start.
     public var startRetryMaxDelay: Duration
+    /// Integrated loudness every lecture's sound is brought to, LUFS (`LECTERN_LOUDNESS_TARGET`; nil: `off`, the
+    /// sound is published as recorded and one-sided microphones are not centred). Issue #17.
+    public var loudnessTarget: Double? = -16
+    /// The loudness gain never takes the true peak above this, dBTP (`LECTERN_TRUE_PEAK_CEILING`).
+    public var truePeakCeiling: Double = -1.5
 
     public init(
         queueURL: String,
@@ -101,7 +106,8 @@ public struct WorkerConfiguration: Sendable {
     /// `LECTERN_SHUTDOWN_GRACE_SECONDS`, `LECTERN_WORKER_ID`, `LECTERN_PROGRESS_INTERVAL_SECONDS`,
     /// `LECTERN_RECEIVE_WAIT_SECONDS`, `LECTERN_MAX_ATTEMPTS`, `LECTERN_RETRY_BASE_SECONDS`,
     /// `LECTERN_RETRY_MAX_SECONDS`,
-    /// `LECTERN_MIN_FREE_BYTES`, `LECTERN_PROTECTION_MINUTES`, `LECTERN_START_RETRY_MAX_SECONDS`.
+    /// `LECTERN_MIN_FREE_BYTES`, `LECTERN_PROTECTION_MINUTES`, `LECTERN_START_RETRY_MAX_SECONDS`,
+    /// `LECTERN_LOUDNESS_TARGET`, `LECTERN_TRUE_PEAK_CEILING`.
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(Problem) -> WorkerConfiguration {
@@ -161,6 +167,14 @@ public struct WorkerConfiguration: Sendable {
         }
         if let value = try reader.integer("LECTERN_START_RETRY_MAX_SECONDS", in: 1...600) {
             configuration.startRetryMaxDelay = .seconds(value)
+        }
+        if reader.text("LECTERN_LOUDNESS_TARGET")?.trimmingCharacters(in: .whitespaces).lowercased() == "off" {
+            configuration.loudnessTarget = nil
+        } else if let value = try reader.decimal("LECTERN_LOUDNESS_TARGET", in: -40 ... -5, unit: "dB") {
+            configuration.loudnessTarget = value
+        }
+        if let value = try reader.decimal("LECTERN_TRUE_PEAK_CEILING", in: -9...0, unit: "dB") {
+            configuration.truePeakCeiling = value
         }
         guard configuration.queueURL.hasPrefix("http://") || configuration.queueURL.hasPrefix("https://") else {
             throw Problem(variable: "LECTERN_QUEUE_URL", message: "must be a queue URL (http:// or https://)")

@@ -25,6 +25,8 @@ public struct TranscodePlan: Sendable, Equatable {
     /// Scale only the rows of each picture that changed since the previous one (the rest is copied from the
     /// previous output; the result is identical). Off only to measure what it saves.
     public var scalesChangedRowsOnly = true
+    /// Loudness to a target and one-sided microphones centred (issue #17); nil encodes the audio as decoded.
+    public var audioNormalisation: AudioNormalisation? = AudioNormalisation()
 
     public init(
         ladder: [Rung] = TranscodePlan.standardLadder,

@@ -81,7 +81,8 @@ struct PublishedFixture {
              "progressive":{"path":"download.mp4","width":640,"height":360,"hasAudio":true},
              "poster":"poster.jpg",
              "storyboard":{"image":"storyboard.jpg","cues":"storyboard.vtt","interval":5,"thumbnailWidth":160,"thumbnailHeight":90,"columns":10,"count":2},
-             "droppedStreams":[{"kind":"audio","codec":"unknown","reason":"The audio could not be decoded; the lecture was published without sound."}]}
+             "droppedStreams":[{"kind":"audio","codec":"unknown","reason":"The audio could not be decoded; the lecture was published without sound."}],
+             "corrections":[{"kind":"loudness","summary":"audio −27.3 → −16.0 LUFS"},{"kind":"channels","summary":"left channel only, centred"}]}
             """.utf8
         )
         for (path, data) in files {

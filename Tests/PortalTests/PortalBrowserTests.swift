@@ -22,6 +22,7 @@ import Testing
         "upload-wording", "download", "upload-focus", "upload-several", "upload-touch", "course-name", "list-row",
         "edit", "student-markers",
         "professor-notifications", "professor-encoding-words", "caption-language", "watch-not-found",
+        "sound-notice",
     ]
     static var scenarios: [String] {
         let wanted = (ProcessInfo.processInfo.environment["PORTAL_SCENARIOS"] ?? "").split(separator: ",").map(

@@ -71,14 +71,14 @@ import Testing
 
     static let lectureWithSound: [String: String] = [
         "(manifest)":
-            "240p 426x240 avc1.640015 385512/363768 3; 180p 320x180 avc1.64000d 252512/218550 3; 120p 214x120 avc1.64000c 128800/114982 3; audio 2ch 48000 130727/130290 3; progressive 426x240 audio=true; duration 5.000",
+            "240p 426x240 avc1.640015 385512/363768 3; 180p 320x180 avc1.64000d 252512/218550 3; 120p 214x120 avc1.64000c 128800/114982 3; audio 2ch 48000 131000/130457 3; progressive 426x240 audio=true; duration 5.000",
         "audio/init.mp4": "986dfc5e61e7254dfdb8a22c9fbc11d423a39deaa1d384b92a96c0dec7fdf3f5",
         "audio/playlist.m3u8": "6effd8011c2e520570b3381788638fa85adc5040899f1c033ccc07dcd540a160",
-        "audio/segment_00000.m4s": "b599e0019853869caf59391de7f3f53c1d2d2e94c5d9d96f245bad2458fa005e",
-        "audio/segment_00001.m4s": "3f1159de502df6d1978c3e950afad2127512a07a684d274a03f63b1f59806de3",
-        "audio/segment_00002.m4s": "d315af2914fa36047dce8e156de5a316e648036cd231a7d5172aeda22b7d251f",
-        "download.mp4": "21771faf2e2b0ec36ecf8bd928b895e93d97af9191df42a2d43a7715b6822858",
-        "master.m3u8": "958a1b6e6d82f03f3c2baedbfc0bad8df8d9a98107af30a3a690fa254885e8da",
+        "audio/segment_00000.m4s": "17ee5647ff6d08001aff55d48096573b884b10f2b7f1ce791de6099f937eee9a",
+        "audio/segment_00001.m4s": "d4ca3432984fadfd7f35478bb0617ae69d4c57acc1e677f89f90eff5ffce3a8e",
+        "audio/segment_00002.m4s": "7d3c7cdb3d00344d4493b24865d2c17d85f2d63613d4cd28ce20af1e30b44fda",
+        "download.mp4": "4f7be3458a1aa0d30446e4e8fb7468633d7ab6bb5502f765f79b684f909a0fec",
+        "master.m3u8": "f8fe3b341dfb1df0ada91b983e848011ec2c5cf3db141b416cf00166dc970e56",
         "poster.jpg": "c74338698f349699ee271c40a5f05acdf5a58cd77193f10edf6a4fcad81eb817",
         "storyboard.jpg": "c3454bd1f3e5beb0632cff28649f4a3667afe3c129d7c420855617acd2dd8d96",
         "storyboard.vtt": "fa064a9ddf07bdfade12c5708e833f84011310772461b964b1eadf8162992746",
@@ -120,11 +120,11 @@ import Testing
         "video/240p/segment_00001.m4s": "97e5979fc362164185dcaed1557ce2ad4d2b0aed25ba61e9799facf701f985ab",
     ]
     static let audioOnly: [String: String] = [
-        "(manifest)": "audio 2ch 44100 130797/130119 2; progressive none; duration 3.042",
+        "(manifest)": "audio 2ch 44100 130625/130351 2; progressive none; duration 3.042",
         "audio/init.mp4": "b1315e433e5aba9e7cdb43ebefde0d5ca1bbb6f53f49512c1587ead40e90b840",
         "audio/playlist.m3u8": "9765c97649e2b421b110af68a6e74e9104c554489daae8b2e51006e12b380ec8",
-        "audio/segment_00000.m4s": "3eac49a898ddb6ca490817e6236bc2c1b624c60f322cc07adcc44406b2dd9b92",
-        "audio/segment_00001.m4s": "fe2386a5f936ad2bdc2f1455ebdfce437123474a6b46acfca31524d0d4de3895",
-        "master.m3u8": "28d1a228f07005f23f94847236a1a611d74f6e309894c929520c91d226fcd256",
+        "audio/segment_00000.m4s": "e8710a0b1f965afc1bd63313b173548cbe89e187a785bed644cf00cf92cba2b4",
+        "audio/segment_00001.m4s": "cc65e4f0819f181331964f08cf9149e4657c9834e7b68ce20c5509e8d7a1f81a",
+        "master.m3u8": "10579d96072ccd1d2274a63a1e664d8d728a2efe9bf784117a0b2b19104d6e21",
     ]
 }

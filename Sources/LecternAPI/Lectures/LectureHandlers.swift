@@ -495,7 +495,8 @@ struct LectureHandlers: Sendable {
             playback = try await Playback(config: config, services: services).view(
                 of: record,
                 prefix: prefix,
-                grant: grant
+                grant: grant,
+                managedByCaller: (try? LectureAccess.requireManage(record, by: caller)) != nil
             )
         }
         let view = LectureView(

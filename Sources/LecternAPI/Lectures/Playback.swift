@@ -48,7 +48,12 @@ struct Playback: Sendable {
     }
 
     /// The links of a ready lecture; the API's own (playlist, storyboard cues) carry `grant` (see `PlaybackGrants`).
-    func view(of record: LectureRecord, prefix: String, grant: String) async throws -> PlaybackView {
+    func view(
+        of record: LectureRecord,
+        prefix: String,
+        grant: String,
+        managedByCaller: Bool = true
+    ) async throws -> PlaybackView {
         let manifest = try await manifest(prefix: prefix)
         let query = Self.grantQuery(grant)
         var storyboard: PlaybackView.Storyboard?
@@ -74,7 +79,7 @@ struct Playback: Sendable {
             renditions: renditions,
             durationSeconds: manifest?.duration,
             expiresAt: Date().addingTimeInterval(TimeInterval(config.playbackURLSeconds)),
-            notices: Self.notices(manifest),
+            notices: Self.notices(manifest, managedByCaller: managedByCaller),
             captions: try await CaptionHandlers.views(of: record, config: config, services: services)
         )
     }
@@ -93,9 +98,17 @@ struct Playback: Sendable {
     /// `?grant=…`: a grant is base64url and a dot, nothing to escape.
     static func grantQuery(_ grant: String) -> String { "?\(PlaybackGrants.queryParameter)=\(grant)" }
 
-    static func notices(_ manifest: PublishedManifest?) -> [String]? {
+    /// Corrections every viewer is told about: they change what a student hears or sees ("The recording has no
+    /// audible sound." saves them checking their speakers). The others ("audio −27.3 → −16.0 LUFS", "left channel
+    /// only, centred", tone mapping…) report work done on the professor's recording: only those who manage the
+    /// lecture see them. Dropped streams are shown to everyone.
+    static let correctionKindsForEveryone: Set<String> = ["silence"]
+
+    static func notices(_ manifest: PublishedManifest?, managedByCaller: Bool = true) -> [String]? {
         let reasons = (manifest?.droppedStreams ?? []).compactMap(\.reason).filter { !$0.isEmpty }
-        let corrections = (manifest?.corrections ?? []).compactMap(\.summary).filter { !$0.isEmpty }
+        let corrections = (manifest?.corrections ?? [])
+            .filter { managedByCaller || correctionKindsForEveryone.contains($0.kind ?? "") }
+            .compactMap(\.summary).filter { !$0.isEmpty }
         return reasons.isEmpty && corrections.isEmpty ? nil : reasons + corrections
     }
 

@@ -232,7 +232,7 @@ enum OpenAPIDocument {
                   "interval": {"type": "number"}, "thumbnailWidth": {"type": "integer"}, "thumbnailHeight": {"type": "integer"}}},
                 "renditions": {"type": "array", "items": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "width": {"type": "integer"}, "height": {"type": "integer"}, "bandwidth": {"type": "integer"}}}},
                 "durationSeconds": {"type": "number"}, "expiresAt": {"type": "string", "format": "date-time"},
-                "notices": {"type": "array", "items": {"type": "string"}, "description": "What the viewer should know about this encoding, e.g. audio left out and why."},
+                "notices": {"type": "array", "items": {"type": "string"}, "description": "What the viewer should know about this encoding, e.g. audio left out and why. Professors of the course also get what the transcoder corrected (loudness, channels, picture); students only corrections that change what they hear or see (silence)."},
                 "captions": {"type": "array", "items": {"$ref": "#/components/schemas/CaptionTrack"}}}},
               "CaptionTrack": {"type": "object", "required": ["id", "language", "label", "kind", "source", "version", "default", "cueCount", "updatedAt", "vtt"], "properties": {
                 "id": {"type": "string"}, "language": {"type": "string", "description": "BCP 47"}, "label": {"type": "string"},

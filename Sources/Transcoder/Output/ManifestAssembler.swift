@@ -44,7 +44,7 @@ struct ManifestAssembler {
         }
         var droppedStreams = pipeline.droppedStreams
         /// Each stage that corrects the sound or the picture appends what it did here (audio first, then video).
-        let corrections: [TranscodeManifest.Correction] = []
+        var corrections: [TranscodeManifest.Correction] = []
         var audioStage = pipeline.audio
         var audio: TranscodeManifest.AudioRendition?
         var masterAudio: MasterPlaylist.Audio?
@@ -68,8 +68,10 @@ struct ManifestAssembler {
                 averageBandwidth: measured.average,
                 playlist: relative,
                 segmentCount: measured.summary.segments.count,
-                duration: measured.summary.duration
+                duration: measured.summary.duration,
+                loudness: audioStage.loudness
             )
+            corrections += audioStage.corrections
             masterAudio = .init(
                 uri: relative,
                 bandwidth: measured.peak,

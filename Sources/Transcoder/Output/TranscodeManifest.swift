@@ -27,6 +27,8 @@ public struct TranscodeManifest: Sendable, Equatable, Codable {
         public var playlist: String
         public var segmentCount: Int
         public var duration: Double
+        /// Measured loudness and what normalisation did (nil when it was off).
+        public var loudness: AudioLoudness? = nil
     }
 
     public struct Progressive: Sendable, Equatable, Codable {

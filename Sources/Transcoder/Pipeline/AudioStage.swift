@@ -2,6 +2,12 @@ import CFFmpeg
 
 /// Stage 2 (audio): decodes the audio stream once, resamples it to stereo with libswresample
 /// (downmixing 5.1, duplicating mono), encodes AAC-LC and feeds the audio playlist and the MP4.
+///
+/// With `AudioNormalisation` (issue #17) it runs in two passes over one decode: pass 1 measures the resampled
+/// programme (`LoudnessMeter`) while parking it in an `AudioSpill` on the output's disk; once the source ends, it
+/// decides the channel fix and the gain (`AudioDecision`) and pass 2 encodes from the spill. The timestamps are the
+/// ones the one-pass encode gives (same first PTS, same 1024-sample frames), so the HLS audio segments are
+/// unchanged in timing; only their arrival is later. Without it, it encodes as it decodes.
 final class AudioStage: @unchecked Sendable {
     // Confined to the audio thread once the pipeline starts.
     private let decoder: DecoderContext
@@ -23,7 +29,24 @@ final class AudioStage: @unchecked Sendable {
     /// Set when the stream was dropped: why, in words for the manifest.
     private(set) var droppedReason: String?
 
+    /// One pass (encode as decoded) or two (measure into a spill, then encode from it).
+    private enum Passes {
+        case single
+        case measuring(LoudnessMeter, AudioSpill, AudioNormalisation)
+        /// Pass 2: what was decided, the meter of what the encoder is given, the programme's length in seconds.
+        case encodingSpill(AudioDecision, AudioNormalisation, output: LoudnessMeter, measured: Double)
+    }
+    private var passes: Passes
+    /// Share of the audio's progress the measuring pass reports (the rest is the encode from the spill).
+    private let measuringShare: Double
+    /// What normalisation measured and did (nil when it is off or the stream was dropped).
+    private(set) var loudness: TranscodeManifest.AudioLoudness?
+    private(set) var corrections: [TranscodeManifest.Correction] = []
+
     static let outputFormat = AV_SAMPLE_FMT_FLTP
+    /// The measuring pass's scratch file, in the audio folder (removed with it after a failure; deleted by the
+    /// stage before the manifest lists the folder).
+    static let spillName = ".pcm-spill.f32"
 
     /// AAC-LC at a rate AAC players all handle: the source's if it is 44.1 or 48 kHz, else 48 kHz.
     static func makeEncoder(sourceRate: Int, bitRate: Int) throws(TranscodeError) -> EncoderContext {
@@ -55,6 +78,9 @@ final class AudioStage: @unchecked Sendable {
         streamTimeBase: AVRational,
         origin: Int64,
         control: PipelineControl,
+        normalisation: AudioNormalisation? = nil,
+        spillPath: String? = nil,
+        measuringShare: Double = 1,
         onProgress: @escaping @Sendable (Double) -> Void
     ) throws(TranscodeError) {
         self.decoder = decoder
@@ -72,9 +98,25 @@ final class AudioStage: @unchecked Sendable {
             layout: encoder.pointer.pointee.ch_layout,
             sampleRate: encoder.pointer.pointee.sample_rate
         )
+        if let normalisation, let spillPath {
+            passes = .measuring(
+                LoudnessMeter(sampleRate: Int(encoder.pointer.pointee.sample_rate)),
+                try AudioSpill(path: spillPath),
+                normalisation
+            )
+        } else {
+            passes = .single
+        }
+        self.measuringShare = min(1, max(0, measuringShare))
+    }
+
+    /// Deletes the spill, whatever happened (called when the stage ends).
+    private func removeSpill() {
+        if case .measuring(_, let spill, _) = passes { spill.remove() }
     }
 
     func run() throws(TranscodeError) {
+        defer { removeSpill() }
         let frame = Frame()
         let packet = Packet()
         while let input = packets.pop() {
@@ -99,10 +141,19 @@ final class AudioStage: @unchecked Sendable {
             return
         }
         do {
-            if let rest = try resampler?.convert(nil) { try fifo.write(rest) }
+            if let rest = try resampler?.convert(nil) { try take(rest) }
+            if case .measuring(let meter, let spill, let settings) = passes {
+                try encodeSpill(meter: meter, spill: spill, settings: settings, packet: packet)
+                // Another stage failed while this one encoded from the spill: its outputs will not be published.
+                guard !control.isStopped else { return }
+            }
             try encodeFromFifo(packet: packet, flush: true)
             try encode(nil, packet: packet)
             try playlist.finish()
+            if case .encodingSpill(let decision, let settings, let output, _) = passes {
+                loudness = decision.manifestRecord(output: output.reading(), settings: settings)
+                corrections = decision.corrections(output: output.reading(), settings: settings)
+            }
         } catch let error as TranscodeError {
             throw error
         } catch {
@@ -124,7 +175,7 @@ final class AudioStage: @unchecked Sendable {
                     nextPTS = max(0, start)
                 }
                 guard let resampler = try currentResampler(for: frame) else { continue }
-                if let converted = try resampler.convert(frame) { try fifo.write(converted) }
+                if let converted = try resampler.convert(frame) { try take(converted) }
                 try encodeFromFifo(packet: packet, flush: false)
             } catch let error as TranscodeError {
                 throw error
@@ -135,7 +186,7 @@ final class AudioStage: @unchecked Sendable {
     }
 
     /// Builds (or rebuilds, when the decoder's output changes mid-stream) the stereo resampler.
-    private func currentResampler(for frame: Frame) throws(AVError) -> Resampler? {
+    private func currentResampler(for frame: Frame) throws -> Resampler? {
         var layout = frame.pointer.pointee.ch_layout
         if layout.order == AV_CHANNEL_ORDER_UNSPEC || layout.nb_channels == 0 {
             let channels = max(1, layout.nb_channels)
@@ -147,7 +198,7 @@ final class AudioStage: @unchecked Sendable {
             var a = current.layout
             if av_channel_layout_compare(&a, &layout) == 0, let resampler { return resampler }
         }
-        if let resampler, let rest = try resampler.convert(nil) { try fifo.write(rest) }
+        if let resampler, let rest = try resampler.convert(nil) { try take(rest) }
         resampler = try Resampler(
             inputLayout: layout,
             inputFormat: AVSampleFormat(rawValue: format),
@@ -177,6 +228,78 @@ final class AudioStage: @unchecked Sendable {
             try playlist.write(packet, stream: 0)
             packet.unref()
         }
-        if let nextPTS { onProgress(Double(nextPTS) * av_q2d(encoder.timeBase)) }
+        if let nextPTS { reportProgress(encodedUpTo: Double(nextPTS) * av_q2d(encoder.timeBase)) }
+    }
+
+    private func reportProgress(encodedUpTo time: Double) {
+        switch passes {
+        case .single: onProgress(time)
+        case .measuring: break
+        case .encodingSpill(_, _, _, let measured):
+            onProgress(measuringShare * measured + (1 - measuringShare) * time)
+        }
+    }
+
+    /// Resampled audio: to the encoder's FIFO (one pass), or measured and parked in the spill (pass 1).
+    private func take(_ converted: Frame) throws {
+        guard case .measuring(let meter, let spill, _) = passes else {
+            try fifo.write(converted)
+            return
+        }
+        let count = Int(converted.sampleCount)
+        let (left, right) = Self.planes(converted)
+        meter.add(left: left, right: right, count: count)
+        try spill.write(left: left, right: right, count: count)
+        let seconds = Double(spill.sampleCount) / Double(meter.sampleRate)
+        onProgress(measuringShare * (Double(nextPTS ?? 0) * av_q2d(encoder.timeBase) + seconds))
+    }
+
+    /// Pass 2: decide from the whole programme's measurement, then encode the spill with the fix and the gain,
+    /// measuring what goes into the encoder.
+    private func encodeSpill(
+        meter: LoudnessMeter,
+        spill: AudioSpill,
+        settings: AudioNormalisation,
+        packet: Packet
+    ) throws {
+        let decision = AudioDecision.decide(meter: meter, settings: settings)
+        let output = LoudnessMeter(sampleRate: meter.sampleRate)
+        let gain = Float(pow(10, decision.gain / 20))
+        let (a, b, c, d) = decision.channels.matrix
+        let measured = Double(spill.sampleCount) / Double(meter.sampleRate)
+        try spill.rewind()
+        passes = .encodingSpill(decision, settings, output: output, measured: measured)
+        defer { spill.remove() }
+        let chunk: Int32 = 4096
+        let layout = encoder.pointer.pointee.ch_layout
+        while !control.isStopped {
+            let frame = try Frame(
+                samples: chunk,
+                sampleFormat: Self.outputFormat,
+                layout: layout,
+                sampleRate: encoder.pointer.pointee.sample_rate
+            )
+            let (left, right) = Self.planes(frame)
+            let count = spill.read(left: left, right: right, count: Int(chunk))
+            guard count > 0 else { break }
+            for i in 0..<count {
+                let l = left[i], r = right[i]
+                left[i] = gain * (a * l + b * r)
+                right[i] = gain * (c * l + d * r)
+            }
+            output.add(left: left, right: right, count: count)
+            frame.pointer.pointee.nb_samples = Int32(count)
+            try fifo.write(frame)
+            try encodeFromFifo(packet: packet, flush: false)
+        }
+    }
+
+    /// The two float planes of a stereo FLTP frame.
+    private static func planes(_ frame: Frame) -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
+        let data = frame.pointer.pointee.extended_data!
+        return (
+            UnsafeMutableRawPointer(data[0]!).assumingMemoryBound(to: Float.self),
+            UnsafeMutableRawPointer(data[1]!).assumingMemoryBound(to: Float.self)
+        )
     }
 }

@@ -131,6 +131,15 @@ extension TranscodePipeline {
             routes[Int32(audio.index)] = packets
             let stream = context.stream(at: audio.index)
             let directory = try outputs.makeDirectory(Transcoder.Paths.audioDirectory)
+            if plan.audioNormalisation != nil, let duration = info.duration {
+                try AudioSpill.checkRoom(
+                    needed: AudioSpill.bytes(
+                        seconds: duration,
+                        sampleRate: Int(audioEncoder.pointer.pointee.sample_rate)
+                    ),
+                    available: AudioSpill.availableBytes(in: directory)
+                )
+            }
             let playlist = try HLSMuxer.open(
                 directory: directory,
                 encoder: audioEncoder,
@@ -147,6 +156,12 @@ extension TranscodePipeline {
                 streamTimeBase: stream.pointee.time_base,
                 origin: av_rescale_q(start, lectern_time_base_q(), stream.pointee.time_base),
                 control: control,
+                normalisation: plan.audioNormalisation,
+                spillPath: directory + "/" + AudioStage.spillName,
+                // Beside a video the measuring pass keeps pace with the demuxer and the encode from the spill
+                // overlaps the rungs' last frames. Alone, the two passes are given half each: their split has not
+                // been measured on a release build (the benchmark's audio stage rows are the place to do it).
+                measuringShare: info.video == nil ? 0.5 : 1,
                 onProgress: { reporter.audioEncoded(upTo: $0) }
             )
             audioStage = stage
