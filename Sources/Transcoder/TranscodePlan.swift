@@ -25,6 +25,12 @@ public struct TranscodePlan: Sendable, Equatable {
     /// Scale only the rows of each picture that changed since the previous one (the rest is copied from the
     /// previous output; the result is identical). Off only to measure what it saves.
     public var scalesChangedRowsOnly = true
+    /// Find slide changes, read their text (tesseract) and write chapters (issue #16). Off only to measure it.
+    public var detectsSlides = true
+    /// How slide changes are told from a camera window, a pointer or a video inside a slide.
+    public var slideSettings = SlideDetector.Settings()
+    /// Tesseract language pack(s) for slide text, e.g. `eng` or `fra+eng` (see `SlideTextLanguage`).
+    public var slideTextLanguage = "eng"
 
     public init(
         ladder: [Rung] = TranscodePlan.standardLadder,

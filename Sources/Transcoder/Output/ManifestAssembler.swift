@@ -95,6 +95,7 @@ struct ManifestAssembler {
                 count: layout.count
             )
         }
+        let slides = try pipeline.video?.slides?.finish(duration: videos.first?.duration ?? info.duration ?? 0)
         let files = try FileDigest.inventory(of: outputDirectory, excluding: [TranscodeManifest.fileName])
         let duration = videos.first?.duration ?? audio?.duration ?? info.duration ?? 0
         let hasAudio = audioStage != nil
@@ -116,6 +117,7 @@ struct ManifestAssembler {
             storyboard: storyboard,
             droppedStreams: droppedStreams.isEmpty ? nil : droppedStreams,
             corrections: corrections.isEmpty ? nil : corrections,
+            slides: slides,
             files: files
         )
         try manifest.write(to: outputDirectory)

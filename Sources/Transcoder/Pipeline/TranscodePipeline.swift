@@ -33,6 +33,8 @@ struct TranscodePipeline {
         let rungs: [RungStage]
         let frameRate: AVRational
         let thumbnails: ThumbnailSheet
+        /// Slide detection and OCR (nil when `plan.detectsSlides` is off).
+        var slides: SlideTracker? = nil
     }
 
     /// The progressive MP4 download: which rung it carries.
