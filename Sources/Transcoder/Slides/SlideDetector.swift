@@ -16,7 +16,8 @@ public struct SlideDetector: Sendable {
         public var settleSeconds = 1.5
         /// Slides closer than this to the previous one replace it (a slide built up step by step, a quick skip).
         public var minimumChapterSeconds = 10.0
-        /// At most this many chapters per hour of lecture; beyond it the shortest chapters are merged.
+        /// At most this many chapters per hour of lecture (and as many in a shorter one: the minimum chapter
+        /// length already bounds short ones); beyond it the shortest chapters are merged.
         public var maximumChaptersPerHour = 60
         /// A cell changed when its mean absolute grey difference exceeds this many levels (of 255). Measured on
         /// the 256 × 144 area-averaged picture: a line of 48 px text replaced moves its cells by 10–40 levels,
@@ -140,7 +141,8 @@ public struct SlideDetector: Sendable {
     /// merged into the one before), or none.
     public func finish(duration: Double) -> SlideDetection {
         var kept = slides
-        let allowed = max(1, Int((duration / 3600 * Double(settings.maximumChaptersPerHour)).rounded(.up)))
+        let hours = max(1, duration / 3600)
+        let allowed = max(1, Int((hours * Double(settings.maximumChaptersPerHour)).rounded(.up)))
         while kept.count > allowed {
             let ends = kept.indices.map { $0 + 1 < kept.count ? kept[$0 + 1].start : duration }
             let shortest = (1..<kept.count).min { ends[$0] - kept[$0].start < ends[$1] - kept[$1].start }!
