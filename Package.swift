@@ -147,6 +147,7 @@ let package = Package(
             name: "LecternWorker",
             dependencies: [
                 "LecternCore", "AWS", "Transcoder",
+                "SearchIndex",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -241,6 +242,7 @@ let package = Package(
             name: "LecternWorkerTests",
             dependencies: [
                 "LecternWorker", "LecternCore", "Transcoder", "LecternTestSupport",
+                "SearchIndex",
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ],
             swiftSettings: strict

@@ -281,7 +281,7 @@ struct JobRunner: Sendable {
         let manifest = try await environment.transcoder.transcode(
             input: sourcePath,
             outputDirectory: outputDirectory,
-            plan: TranscodePlan(heights: job.ladder)
+            plan: await plan(for: job, logger: logger)
         ) { update in
             progress.update(percent: 1 + update.fraction * 89, stage: "encoding")
         }
@@ -301,8 +301,9 @@ struct JobRunner: Sendable {
         environment.metrics.uploadSeconds.record(timings.upload)
 
         stageStarted = clock.now
+        let published: LectureRecord
         do {
-            try await store.publish(
+            published = try await store.publish(
                 job.lectureID,
                 version: job.outputVersion,
                 prefix: prefix,
@@ -314,6 +315,7 @@ struct JobRunner: Sendable {
         }
         timings.publish = (clock.now - stageStarted).seconds
         environment.metrics.publishSeconds.record(timings.publish)
+        await indexSlides(manifest.slides, of: published, logger: logger)
         timings.lectureSeconds = manifest.duration
         timings.bytesIn = info.objectSize
         timings.bytesOut = uploaded

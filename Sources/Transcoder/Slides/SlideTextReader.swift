@@ -38,8 +38,6 @@ final class SlideTextReader {
                 "The slide text reader has no English language pack (install tesseract-ocr-eng)."
             )
         }
-        // Slides are screen pictures; without a resolution tesseract guesses 70 ppi and says so on stderr.
-        TessBaseAPISetSourceResolution(handle, 96)
         TessBaseAPISetPageSegMode(handle, PSM_AUTO)
     }
 
@@ -55,6 +53,9 @@ final class SlideTextReader {
     /// Reads an 8-bit grey picture (`stride` bytes a row).
     func read(grey: UnsafePointer<UInt8>, width: Int, height: Int, stride: Int) -> Reading {
         TessBaseAPISetImage(handle, grey, Int32(width), Int32(height), 1, Int32(stride))
+        // Slides are screen pictures with no resolution of their own; unset, tesseract estimates one per picture and
+        // says so on stderr. 96 ppi is a screen's.
+        TessBaseAPISetSourceResolution(handle, 96)
         defer { TessBaseAPIClear(handle) }
         guard TessBaseAPIRecognize(handle, nil) == 0, let iterator = TessBaseAPIGetIterator(handle) else {
             return Reading(lines: [], title: "")
