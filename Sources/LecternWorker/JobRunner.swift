@@ -278,10 +278,11 @@ struct JobRunner: Sendable {
 
         progress.update(percent: 1, stage: "encoding")
         stageStarted = clock.now
+        let plan = await plan(for: job, logger: logger)
         let manifest = try await environment.transcoder.transcode(
             input: sourcePath,
             outputDirectory: outputDirectory,
-            plan: await plan(for: job, logger: logger)
+            plan: plan
         ) { update in
             progress.update(percent: 1 + update.fraction * 89, stage: "encoding")
         }
@@ -315,7 +316,7 @@ struct JobRunner: Sendable {
         }
         timings.publish = (clock.now - stageStarted).seconds
         environment.metrics.publishSeconds.record(timings.publish)
-        await indexSlides(manifest.slides, of: published, logger: logger)
+        await indexSlides(manifest.slides, of: published, plan: plan, logger: logger)
         timings.lectureSeconds = manifest.duration
         timings.bytesIn = info.objectSize
         timings.bytesOut = uploaded

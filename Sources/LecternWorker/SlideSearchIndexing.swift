@@ -29,7 +29,18 @@ extension JobRunner {
     /// Replaces the lecture's slide moments in its course's search index (none when no slides were found, so a
     /// re-encode that finds none removes the old ones). A failure is logged, never fails the lecture: it is
     /// published already. What repairs it: the next encode of the lecture (Retry, or a new upload) indexes again.
-    func indexSlides(_ slides: TranscodeManifest.Slides?, of record: LectureRecord, logger: Logger) async {
+    func indexSlides(
+        _ slides: TranscodeManifest.Slides?,
+        of record: LectureRecord,
+        plan: TranscodePlan,
+        logger: Logger
+    ) async {
+        if let used = slides?.language, used != plan.slideTextLanguage {
+            logger.notice(
+                "slide text read as \(used): the tesseract pack for \(plan.slideTextLanguage) is not installed on this worker",
+                metadata: ["course": "\(record.courseId)"]
+            )
+        }
         let documents = Self.slideDocuments(lectureID: record.lectureId, slides: slides)
         let search = CourseSearchStore(
             dynamo: environment.store.dynamo,

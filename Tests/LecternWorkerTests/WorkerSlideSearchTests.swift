@@ -44,18 +44,36 @@ import Transcoder
             reason: nil,
             chapters: "chapters.vtt",
             items: [
-                .init(start: 0, end: 10, title: "Limits", text: "Limits\nEpsilon and delta", thumbnail: "slides/001.jpg"),
+                .init(
+                    start: 0,
+                    end: 10,
+                    title: "Limits",
+                    text: "Limits\nEpsilon and delta",
+                    thumbnail: "slides/001.jpg"
+                ),
                 .init(start: 10, end: 20, title: "", text: "", thumbnail: "slides/002.jpg"),
             ]
         )
         let documents = JobRunner.slideDocuments(lectureID: "lec_1", slides: slides)
         #expect(
             documents == [
-                SearchDocument(lectureId: "lec_1", kind: .slide, source: "slides", start: 0, end: 10, text: "Limits Epsilon and delta")
+                SearchDocument(
+                    lectureId: "lec_1",
+                    kind: .slide,
+                    source: "slides",
+                    start: 0,
+                    end: 10,
+                    text: "Limits Epsilon and delta"
+                )
             ]
         )
         #expect(JobRunner.slideDocuments(lectureID: "lec_1", slides: nil).isEmpty)
-        let none = TranscodeManifest.Slides(status: .none, reason: "No stable slides were found.", chapters: nil, items: [])
+        let none = TranscodeManifest.Slides(
+            status: .none,
+            reason: "No stable slides were found.",
+            chapters: nil,
+            items: []
+        )
         #expect(JobRunner.slideDocuments(lectureID: "lec_1", slides: none).isEmpty)
     }
 }

@@ -164,7 +164,13 @@ import Testing
 
     @Test func chapterCuesAreValidWebVTT() {
         let items = [
-            TranscodeManifest.Slides.Item(start: 0, end: 12.5, title: "A <b> & c --> d", text: "", thumbnail: "slides/001.jpg"),
+            TranscodeManifest.Slides.Item(
+                start: 0,
+                end: 12.5,
+                title: "A <b> & c --> d",
+                text: "",
+                thumbnail: "slides/001.jpg"
+            ),
             TranscodeManifest.Slides.Item(start: 12.5, end: 30, title: "", text: "", thumbnail: "slides/002.jpg"),
         ]
         #expect(

@@ -13,8 +13,16 @@ import Testing
     }
 
     static let deck = [
-        Slide(start: 0, title: "Mean value theorem", body: ["If f is continuous on a closed interval", "and differentiable inside it"]),
-        Slide(start: 8, title: "Fundamental theorem of calculus", body: ["Integration and differentiation", "are inverse operations"]),
+        Slide(
+            start: 0,
+            title: "Mean value theorem",
+            body: ["If f is continuous on a closed interval", "and differentiable inside it"]
+        ),
+        Slide(
+            start: 8,
+            title: "Fundamental theorem of calculus",
+            body: ["Integration and differentiation", "are inverse operations"]
+        ),
         Slide(start: 16, title: "Taylor series", body: ["Approximate smooth functions", "with polynomials"]),
         Slide(start: 24, title: "Summary and exercises", body: ["Read chapter five before Tuesday"]),
     ]

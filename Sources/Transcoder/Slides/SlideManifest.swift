@@ -20,7 +20,8 @@ extension TranscodeManifest {
             /// Present when the text was not read, and why (an addition to the contract, optional).
             public var note: String?
 
-            public init(start: Double, end: Double, title: String, text: String, thumbnail: String, note: String? = nil) {
+            public init(start: Double, end: Double, title: String, text: String, thumbnail: String, note: String? = nil)
+            {
                 self.start = start
                 self.end = end
                 self.title = title
@@ -34,6 +35,9 @@ extension TranscodeManifest {
         public var reason: String?
         public var chapters: String?
         public var items: [Item]
+        /// The tesseract language packs the text was read with (`eng`, `fra+eng`); differs from the plan's when a
+        /// pack is not installed (the reader fell back to English). An addition to the contract, optional.
+        public var language: String? = nil
 
         public init(status: Status, reason: String?, chapters: String?, items: [Item]) {
             self.status = status

@@ -14,8 +14,6 @@ final class SlideTextReader {
     private let handle: OpaquePointer
     /// The tesseract language pack(s) in use, e.g. `eng` or `fra+eng`.
     let language: String
-    /// Why the asked-for language is not the one in use (its pack is not installed), for the log.
-    let fallbackReason: String?
 
     /// Opens tesseract with `language` (tesseract codes joined by `+`), falling back to `eng` when its pack is
     /// missing. Throws when not even `eng` opens (tesseract-ocr-eng is not installed).
@@ -27,10 +25,9 @@ final class SlideTextReader {
         self.handle = handle
         if TessBaseAPIInit3(handle, nil, language) == 0 {
             self.language = language
-            fallbackReason = nil
         } else if language != "eng", TessBaseAPIInit3(handle, nil, "eng") == 0 {
+            // The asked-for pack is not installed; the manifest's `slides.language` says so and the worker logs it.
             self.language = "eng"
-            fallbackReason = "the tesseract language pack for '\(language)' is not installed; reading slides as English"
         } else {
             TessBaseAPIDelete(handle)
             throw TranscodeError(

@@ -41,7 +41,8 @@ final class SlideTracker: @unchecked Sendable {
     private let jobs: BoundedQueue<Job>
     private let pending = Mutex(0)
     private let readings = Mutex<[Int: Reading]>([:])
-    private let languageNote = Mutex<String?>(nil)
+    /// The tesseract packs the text was read with, once the reader has opened (nil while nothing was read).
+    private let languageUsed = Mutex<String?>(nil)
 
     init(
         outputDirectory: String,
@@ -102,7 +103,8 @@ final class SlideTracker: @unchecked Sendable {
         guard let sampler, let small = try? sampler.scale(frame), let plane = small.pointer.pointee.data.0 else {
             return nil
         }
-        let width = Int(Self.sampleWidth), height = Int(Self.sampleHeight), stride = Int(small.pointer.pointee.linesize.0)
+        let width = Int(Self.sampleWidth), height = Int(Self.sampleHeight),
+            stride = Int(small.pointer.pointee.linesize.0)
         var luma = [UInt8](repeating: 0, count: width * height)
         luma.withUnsafeMutableBufferPointer { out in
             for row in 0..<height {
@@ -146,7 +148,7 @@ final class SlideTracker: @unchecked Sendable {
             if reader == nil {
                 do {
                     let opened = try SlideTextReader(language: language)
-                    languageNote.withLock { $0 = opened.fallbackReason }
+                    languageUsed.withLock { $0 = opened.language }
                     reader = opened
                 } catch {
                     // Without tesseract the lecture still publishes, with chapters but no slide text.
@@ -167,20 +169,17 @@ final class SlideTracker: @unchecked Sendable {
 
     // MARK: After every stage
 
-    /// Why the slide text was read in English though the course asked for another language (for the log).
-    var languageFallback: String? { languageNote.withLock { $0 } }
-
     /// Numbers the kept slides' thumbnails, writes `chapters.vtt` and answers the manifest's `slides`.
     func finish(duration: Double) throws(TranscodeError) -> TranscodeManifest.Slides {
         let detection = detector.finish(duration: max(duration, lastTime))
         let directory = outputDirectory + "/" + Transcoder.Paths.slidesDirectory
         defer { Self.removeDrafts(in: directory) }
-        guard case .slides(let slides) = detection else {
-            if case .none(let reason) = detection {
-                try? FileManager.default.removeItem(atPath: directory)
-                return TranscodeManifest.Slides(status: .none, reason: reason, chapters: nil, items: [])
-            }
-            return TranscodeManifest.Slides(status: .none, reason: nil, chapters: nil, items: [])
+        let slides: [SlideDetector.Settled]
+        switch detection {
+        case .none(let reason):
+            try? FileManager.default.removeItem(atPath: directory)
+            return TranscodeManifest.Slides(status: .none, reason: reason, chapters: nil, items: [])
+        case .slides(let found): slides = found
         }
         let found = readings.withLock { $0 }
         var items: [TranscodeManifest.Slides.Item] = []
@@ -191,7 +190,13 @@ final class SlideTracker: @unchecked Sendable {
                 atPath: outputDirectory + "/" + Self.draftThumbnail(slide.id),
                 toPath: outputDirectory + "/" + thumbnail
             )
-            var item = TranscodeManifest.Slides.Item(start: slide.start, end: end, title: "", text: "", thumbnail: thumbnail)
+            var item = TranscodeManifest.Slides.Item(
+                start: slide.start,
+                end: end,
+                title: "",
+                text: "",
+                thumbnail: thumbnail
+            )
             switch found[slide.id] {
             case .read(let reading)?:
                 item.title = reading.title
@@ -210,11 +215,19 @@ final class SlideTracker: @unchecked Sendable {
         } catch {
             throw TranscodeError(.outputFailure, "Could not write the chapters: \(error.localizedDescription)")
         }
-        return TranscodeManifest.Slides(status: .detected, reason: nil, chapters: Transcoder.Paths.chapters, items: items)
+        var manifest = TranscodeManifest.Slides(
+            status: .detected,
+            reason: nil,
+            chapters: Transcoder.Paths.chapters,
+            items: items
+        )
+        manifest.language = languageUsed.withLock { $0 }
+        return manifest
     }
 
     private static func removeDrafts(in directory: String) {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix("draft-") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        where name.hasPrefix("draft-") {
             try? FileManager.default.removeItem(atPath: directory + "/" + name)
         }
     }
@@ -228,7 +241,8 @@ final class SlideTracker: @unchecked Sendable {
             var title = item.title.isEmpty ? "Slide \(index + 1)" : item.title
             title = title.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\n", with: " ")
-            text += "\n\(index + 1)\n\(ThumbnailSheet.timestamp(item.start)) --> \(ThumbnailSheet.timestamp(end))\n\(title)\n"
+            text +=
+                "\n\(index + 1)\n\(ThumbnailSheet.timestamp(item.start)) --> \(ThumbnailSheet.timestamp(end))\n\(title)\n"
         }
         return text
     }
