@@ -89,6 +89,7 @@ import Testing
         #expect(slides.status == .detected)
         #expect(slides.reason == nil)
         #expect(slides.chapters == "chapters.vtt")
+        #expect(slides.language == "eng")
         // No chapter storm from the camera window, the pointer or the video: one item per slide, each within 1 s.
         #expect(slides.items.count == Self.deck.count, "\(slides.items.map(\.start))")
         for (item, slide) in zip(slides.items, Self.deck) {
@@ -135,6 +136,21 @@ import Testing
         }
         #expect(manifest.files.contains { $0.path == "chapters.vtt" })
         #expect(!manifest.files.contains { $0.path.contains("draft-") })
+    }
+
+    @Test func aMissingLanguagePackFallsBackToEnglish() async throws {
+        // This machine has tesseract-ocr-eng only (no `fra`): a French course's slides are still read, in English.
+        let pack = "/usr/share/tesseract-ocr/5/tessdata/fra.traineddata"
+        try #require(!FileManager.default.fileExists(atPath: pack), "needs a machine without \(pack)")
+        let directory = try TemporaryDirectory()
+        let source = try Self.makeDeck(in: directory)
+        var plan = Self.plan
+        plan.slideTextLanguage = SlideTextLanguage.tesseract(for: "fr-FR")
+        let (manifest, _) = try await OutputChecks.transcode(source, in: directory, plan: plan)
+        let slides = try #require(manifest.slides)
+        #expect(plan.slideTextLanguage == "fra+eng")
+        #expect(slides.language == "eng")
+        #expect(slides.items.map(\.title) == Self.deck.map(\.title))
     }
 
     @Test func aCameraOnlyRecordingHasNoInventedChapters() async throws {

@@ -23,10 +23,11 @@ final class SlideTextReader {
             throw TranscodeError(.internalFailure, "Could not start the slide text reader (tesseract).")
         }
         self.handle = handle
-        if TessBaseAPIInit3(handle, nil, language) == 0 {
-            self.language = language
+        // Tesseract 5 opens `fra+eng` with only `eng` installed (it skips the missing pack, saying so on stderr),
+        // so what is in use is read back rather than assumed; the manifest's `slides.language` carries it.
+        if TessBaseAPIInit3(handle, nil, language) == 0, let loaded = Self.loadedLanguages(handle) {
+            self.language = loaded
         } else if language != "eng", TessBaseAPIInit3(handle, nil, "eng") == 0 {
-            // The asked-for pack is not installed; the manifest's `slides.language` says so and the worker logs it.
             self.language = "eng"
         } else {
             TessBaseAPIDelete(handle)
@@ -36,6 +37,19 @@ final class SlideTextReader {
             )
         }
         TessBaseAPISetPageSegMode(handle, PSM_AUTO)
+    }
+
+    /// The packs tesseract actually loaded, joined by `+`; nil when none.
+    private static func loadedLanguages(_ handle: OpaquePointer) -> String? {
+        guard let vector = TessBaseAPIGetLoadedLanguagesAsVector(handle) else { return nil }
+        defer { TessDeleteTextArray(vector) }
+        var names: [String] = []
+        var index = 0
+        while let name = vector[index] {
+            names.append(String(cString: name))
+            index += 1
+        }
+        return names.isEmpty ? nil : names.joined(separator: "+")
     }
 
     deinit {
