@@ -210,6 +210,7 @@ struct JobRunner: Sendable {
             logger.info("published", metadata: timings.metadata)
             // After the lecture is ready and its message gone: one conditional write and one send, no Transcribe call.
             await environment.captionDrafts?.begin(lectureID: job.lectureID, version: job.outputVersion)
+            if let slides = timings.slideIndexing { await indexSlides(slides, logger: logger) }
             await mailOutcome(.ready, lectureID: job.lectureID, version: job.outputVersion, logger: logger)
         case .failure(let error as LostOwnership):
             logger.warning("stopped: \(error)")
@@ -316,7 +317,11 @@ struct JobRunner: Sendable {
         }
         timings.publish = (clock.now - stageStarted).seconds
         environment.metrics.publishSeconds.record(timings.publish)
-        await indexSlides(manifest.slides, of: published, plan: plan, logger: logger)
+        timings.slideIndexing = SlideIndexing(
+            slides: manifest.slides,
+            record: published,
+            plannedLanguage: plan.slideTextLanguage
+        )
         timings.lectureSeconds = manifest.duration
         timings.bytesIn = info.objectSize
         timings.bytesOut = uploaded

@@ -4,6 +4,14 @@ import Logging
 import SearchIndex
 import Transcoder
 
+/// What a published lecture's slides need to be indexed: the manifest's `slides`, the published record (its
+/// course) and the tesseract packs the plan asked for.
+struct SlideIndexing: Sendable {
+    let slides: TranscodeManifest.Slides?
+    let record: LectureRecord
+    let plannedLanguage: String
+}
+
 /// Slides in the worker (issue #16): the course's language for reading slide text, and the slide text in the
 /// course's search index once the lecture is published.
 extension JobRunner {
@@ -27,17 +35,15 @@ extension JobRunner {
     }
 
     /// Replaces the lecture's slide moments in its course's search index (none when no slides were found, so a
-    /// re-encode that finds none removes the old ones). A failure is logged, never fails the lecture: it is
-    /// published already. What repairs it: the next encode of the lecture (Retry, or a new upload) indexes again.
-    func indexSlides(
-        _ slides: TranscodeManifest.Slides?,
-        of record: LectureRecord,
-        plan: TranscodePlan,
-        logger: Logger
-    ) async {
-        if let used = slides?.language, used != plan.slideTextLanguage {
+    /// re-encode that finds none removes the old ones). Runs after the message is settled, outside the job's task
+    /// group: once the lecture is published its heartbeat loses the lease and would cancel work still in the group.
+    /// A failure is logged, never fails the lecture: it is published already. What repairs it: the next encode of
+    /// the lecture (Retry, or a new upload) indexes again.
+    func indexSlides(_ indexing: SlideIndexing, logger: Logger) async {
+        let (slides, record) = (indexing.slides, indexing.record)
+        if let used = slides?.language, used != indexing.plannedLanguage {
             logger.notice(
-                "slide text read as \(used): the tesseract pack for \(plan.slideTextLanguage) is not installed on this worker",
+                "slide text read as \(used): the tesseract pack for \(indexing.plannedLanguage) is not installed on this worker",
                 metadata: ["course": "\(record.courseId)"]
             )
         }

@@ -13,9 +13,11 @@ import Transcoder
     @Test func aPublishedDeckIsSearchableByItsSlideText() async throws {
         let harness = try await WorkerHarness.make()
         let job = try await harness.enqueue(sourcePath: try await Clips.deck(), ladder: [240])
-        let worker = harness.startWorker(harness.configuration())
+        let logs = LogCapture()
+        let worker = harness.startWorker(harness.configuration(), logs: logs)
         let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(120)) { $0.state == .ready }
-        try await harness.waitForEmptyQueue()
+        // The index is written just after the lecture turns ready (publishing comes first): wait for its log line.
+        try await Self.waitForLog(logs, containing: "slides indexed")
         try await worker.stop()
 
         let search = CourseSearchStore(
@@ -36,6 +38,42 @@ import Transcoder
         #expect(moment.kind == .slide)
         #expect(abs(moment.start - 12) <= 1)
         #expect(try index.search(try #require(SearchQuery("derivative"))).hits.first?.moments.first?.start == 0)
+    }
+
+    @Test func aSearchIndexThatCannotBeUpdatedLeavesTheLecturePublished() async throws {
+        // Given: the course's index pointer names an object that is gone, so every update fails at its download.
+        let harness = try await WorkerHarness.make()
+        try await harness.store.dynamo.putItem(
+            table: harness.store.table,
+            item: [
+                "lectureId": .s(CourseSearchStore.keyPrefix + "CS101"), "searchCourse": .s("CS101"),
+                "indexVersion": .n("1"), "indexKey": .s("search/CS101/index-1-gone.sqlite"),
+                "indexUpdatedAt": .s("2026-12-01T00:00:00Z"),
+            ]
+        )
+        let job = try await harness.enqueue(sourcePath: try await Clips.deck(), ladder: [240])
+        let logs = LogCapture()
+        let worker = harness.startWorker(harness.configuration(), logs: logs)
+
+        // Then: the lecture is ready, its message deleted (not retried), and the log says what was not indexed.
+        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(120)) { $0.state == .ready }
+        try await Self.waitForLog(logs, containing: "slide text not indexed for search")
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+        #expect(record.publishedVersion == job.outputVersion)
+        #expect(try await harness.messageCount(harness.deadLetterQueueURL) == 0)
+        #expect(!logs.all.contains { $0.contains("slides indexed") })
+    }
+
+    static func waitForLog(_ logs: LogCapture, containing text: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !logs.all.contains(where: { $0.contains(text) }) {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("no log line containing \"\(text)\"")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     @Test func slideDocumentsSkipSlidesWithoutTextAndLecturesWithoutSlides() {
