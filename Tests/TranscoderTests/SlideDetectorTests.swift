@@ -25,6 +25,8 @@ import Testing
         /// (from, to): a video playing in the slide's middle third.
         var embeddedVideo: (Double, Double)? = nil
         var cameraOnly = false
+        /// (from, to): a presenter (a 36 × 110 dark figure) pacing back and forth in front of the slide at 50 px/s.
+        var presenter: (Double, Double)? = nil
         var noise = Noise(state: 7)
 
         mutating func picture(at time: Double) -> SlideDetector.Picture {
@@ -53,6 +55,11 @@ import Testing
             if pointer {
                 let x = Int(100 + 60 * sin(time)), y = Int(70 + 40 * cos(time * 0.7))
                 fill(x, y, 3, 3) { _ in 0 }
+            }
+            if let (from, to) = presenter, time >= from, time < to {
+                let travel = Int((time - from) * 50) % 400
+                let x = travel < 200 ? 10 + travel : 210 - (travel - 200)
+                fill(x, 30, 36, 110) { _ in 60 }
             }
             if let (from, to) = embeddedVideo, time >= from, time < to {
                 fill(85, 48, 86, 48) { $0.next() }
@@ -107,6 +114,13 @@ import Testing
         let (detection, _) = Self.run(&scene, duration: 60)
         // The slide with the video starts once it settles around the live region (within a second).
         Self.expectStarts(detection, [0, 20, 40], tolerance: 1)
+    }
+
+    @Test func aPresenterPacingInFrontOfTheSlideMakesNoChapter() {
+        var scene = Scene(slides: [(0, 1), (50, 2)], presenter: (10, 40))
+        let (detection, events) = Self.run(&scene, duration: 70)
+        Self.expectStarts(detection, [0, 50])
+        #expect(events.count == 2, "\(events)")
     }
 
     @Test func aCameraOnlyRecordingHasNoSlides() {
