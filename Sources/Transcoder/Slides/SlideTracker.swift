@@ -190,9 +190,10 @@ final class SlideTracker: @unchecked Sendable {
                 atPath: outputDirectory + "/" + Self.draftThumbnail(slide.id),
                 toPath: outputDirectory + "/" + thumbnail
             )
+            // Milliseconds, as the cues have them (a picture's time is a fraction of the frame rate: 16.033333…).
             var item = TranscodeManifest.Slides.Item(
-                start: slide.start,
-                end: end,
+                start: (slide.start * 1000).rounded() / 1000,
+                end: (end * 1000).rounded() / 1000,
                 title: "",
                 text: "",
                 thumbnail: thumbnail
