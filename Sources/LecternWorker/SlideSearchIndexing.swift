@@ -56,17 +56,26 @@ extension JobRunner {
             scratchDirectory: URL(fileURLWithPath: environment.configuration.scratchDirectory)
         )
         do {
-            // Nothing to add and no index to remove anything from: do not create an empty index for the course.
-            if documents.isEmpty, try await search.pointer(record.courseId) == nil { return }
-            try await search.update(course: record.courseId) { index in
-                try index.replaceSource(Self.slideSource, lectureId: record.lectureId, with: documents)
-            }
+            try await Self.replaceSlides(of: record, with: documents, in: search)
             logger.info("slides indexed", metadata: ["slides": "\(documents.count)"])
         } catch {
             logger.warning(
                 "slide text not indexed for search; the lecture is published without it (retry the lecture to index it)",
                 metadata: ["error": "\(error)", "course": "\(record.courseId)"]
             )
+        }
+    }
+
+    /// Replaces the lecture's `slides` source in its course's index with `documents`. With none and no index yet,
+    /// nothing is written (no empty index is created for the course).
+    static func replaceSlides(
+        of record: LectureRecord,
+        with documents: [SearchDocument],
+        in search: CourseSearchStore
+    ) async throws {
+        if documents.isEmpty, try await search.pointer(record.courseId) == nil { return }
+        try await search.update(course: record.courseId) { index in
+            try index.replaceSource(slideSource, lectureId: record.lectureId, with: documents)
         }
     }
 

@@ -1,4 +1,5 @@
 import AWS
+import Captions
 import Foundation
 import LecternCore
 import LecternTestSupport
@@ -65,11 +66,97 @@ import Transcoder
         #expect(!logs.all.contains { $0.contains("slides indexed") })
     }
 
+    @Test func reEncodingReplacesTheLecturesSlidesAndKeepsEverythingElse() async throws {
+        let harness = try await WorkerHarness.make()
+        let search = CourseSearchStore(
+            dynamo: harness.store.dynamo,
+            table: harness.store.table,
+            s3: harness.s3,
+            bucket: harness.bucket
+        )
+        func record(_ id: String) -> LectureRecord {
+            LectureRecord(
+                lectureId: id,
+                courseId: "CS101",
+                ownerId: "prof-1",
+                title: id,
+                filename: "a.mp4",
+                contentType: "video/mp4",
+                sizeBytes: 1,
+                sourceKey: "uploads/\(id)",
+                state: .ready
+            )
+        }
+        func slides(_ titles: [String]) -> TranscodeManifest.Slides {
+            TranscodeManifest.Slides(
+                status: .detected,
+                reason: nil,
+                chapters: "chapters.vtt",
+                items: titles.enumerated().map { index, title in
+                    .init(
+                        start: Double(index) * 10,
+                        end: Double(index + 1) * 10,
+                        title: title,
+                        text: title,
+                        thumbnail: "slides/00\(index + 1).jpg"
+                    )
+                }
+            )
+        }
+        // Given: a lecture with slides and a caption track, and another lecture with slides, in one course.
+        let first = record("lec_first"), second = record("lec_second")
+        try await search.indexCaptionTrack(
+            course: "CS101",
+            lectureId: first.lectureId,
+            trackId: "trk_1",
+            cues: [CaptionCue(startMilliseconds: 0, endMilliseconds: 2000, text: "today: integrals")]
+        )
+        for (lecture, titles) in [(first, ["Riemann sums", "Antiderivatives"]), (second, ["Riemann sums again"])] {
+            try await JobRunner.replaceSlides(
+                of: lecture,
+                with: JobRunner.slideDocuments(lectureID: lecture.lectureId, slides: slides(titles)),
+                in: search
+            )
+        }
+        // When: the first lecture is encoded again and shows other slides, then once more with none found.
+        try await JobRunner.replaceSlides(
+            of: first,
+            with: JobRunner.slideDocuments(lectureID: first.lectureId, slides: slides(["Fourier series"])),
+            in: search
+        )
+        func lectures(matching text: String) async throws -> [String] {
+            let pointer = try #require(try await search.pointer("CS101"))
+            let local = NSTemporaryDirectory() + "slide-search-\(UUID().uuidString).sqlite"
+            defer { try? FileManager.default.removeItem(atPath: local) }
+            try await search.download(pointer, to: local)
+            return try CourseSearchIndex(path: local).search(try #require(SearchQuery(text))).hits.map(\.lectureId)
+                .sorted()
+        }
+        // Then: its old slides are gone, its new ones found, the other lecture's slides and its captions kept.
+        #expect(try await lectures(matching: "antiderivatives") == [])
+        #expect(try await lectures(matching: "fourier") == ["lec_first"])
+        #expect(try await lectures(matching: "riemann") == ["lec_second"])
+        #expect(try await lectures(matching: "integrals") == ["lec_first"])
+        let none = TranscodeManifest.Slides(
+            status: .none,
+            reason: "No stable slides were found.",
+            chapters: nil,
+            items: []
+        )
+        try await JobRunner.replaceSlides(
+            of: first,
+            with: JobRunner.slideDocuments(lectureID: first.lectureId, slides: none),
+            in: search
+        )
+        #expect(try await lectures(matching: "fourier") == [])
+        #expect(try await lectures(matching: "integrals") == ["lec_first"])
+    }
+
     static func waitForLog(_ logs: LogCapture, containing text: String) async throws {
         let deadline = ContinuousClock.now + .seconds(60)
         while !logs.all.contains(where: { $0.contains(text) }) {
             guard ContinuousClock.now < deadline else {
-                Issue.record("no log line containing \"\(text)\"")
+                Issue.record("no log line containing \"\(text)\" in:\n\(logs.all.joined(separator: "\n"))")
                 return
             }
             try await Task.sleep(for: .milliseconds(100))
