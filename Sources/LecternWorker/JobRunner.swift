@@ -304,6 +304,7 @@ struct JobRunner: Sendable {
 
         stageStarted = clock.now
         let published: LectureRecord
+        progress.markPublishing()
         do {
             published = try await store.publish(
                 job.lectureID,
@@ -346,6 +347,10 @@ struct JobRunner: Sendable {
         var lastProgress = clock.now
         var beats = 0
         while true {
+            if progress.isPublishing {
+                try await Task.sleep(for: tick)
+                continue
+            }
             let now = clock.now
             let beatDue = now - lastBeat >= beat
             let snapshot = progress.snapshot()
@@ -362,6 +367,7 @@ struct JobRunner: Sendable {
                     progress.markWritten(snapshot)
                     lastProgress = now
                 } catch is LectureStore.Conflict {
+                    if progress.isPublishing { continue }
                     throw LostOwnership(lectureID: job.lectureID)
                 } catch is CancellationError {
                     throw CancellationError()
@@ -700,6 +706,14 @@ final class JobProgress: Sendable {
     }
 
     private let state = Mutex(Snapshot(percent: 0, stage: "claimed", changed: false, generation: 0))
+    /// Set just before the publish write. From then on the record leaves `processing`, so a heartbeat that finds
+    /// its lease gone is not a lost job (a takeover makes the publish itself fail with `LostOwnership`). Without
+    /// it a heartbeat in flight across the publish ended a published job as "stopped": its message was left to be
+    /// deleted as a duplicate, and what follows a publish (caption draft, outcome mail, slide indexing) was skipped.
+    private let publishing = Mutex(false)
+
+    func markPublishing() { publishing.withLock { $0 = true } }
+    var isPublishing: Bool { publishing.withLock { $0 } }
 
     func update(percent: Double, stage: String) {
         state.withLock {

@@ -23,8 +23,9 @@ final class SlideTracker: @unchecked Sendable {
 
     static let sampleWidth: Int32 = 256
     static let sampleHeight: Int32 = 144
-    /// Pictures waiting for OCR. Slides are at least `minimumChapterSeconds` apart and a 1080p slide reads in about
-    /// a second, so the queue is empty but in a storm of changes; three full-size pictures (9 MB at 1080p) bound it.
+    /// Pictures waiting for OCR. Slides are at least `minimumChapterSeconds` apart and a three-line 1080p slide reads
+    /// in 0.2 s of CPU (tesseract CLI, one thread), so the queue is empty but in a storm of changes (a replaced slide
+    /// is read again); three full-size pictures (9 MB at 1080p) bound it.
     static let queueCapacity = 3
     /// The OCR thread's CPU priority: below the top rung and its followers (nice 5), so OCR takes what is idle.
     static let readerNice: Int32 = 10
