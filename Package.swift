@@ -40,6 +40,11 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .systemLibrary(
+            name: "CTesseract",
+            pkgConfig: "tesseract",
+            providers: [.apt(["libtesseract-dev", "tesseract-ocr-eng"])]
+        ),
+        .systemLibrary(
             name: "CFFmpeg",
             pkgConfig: "libavformat",
             providers: [
@@ -131,7 +136,9 @@ let package = Package(
         // MARK: Media
         .target(
             name: "Transcoder",
-            dependencies: ["CFFmpeg", "RenditionLadder", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CFFmpeg", "CTesseract", "RenditionLadder", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
 
@@ -140,6 +147,7 @@ let package = Package(
             name: "LecternWorker",
             dependencies: [
                 "LecternCore", "AWS", "Transcoder",
+                "SearchIndex",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -234,6 +242,7 @@ let package = Package(
             name: "LecternWorkerTests",
             dependencies: [
                 "LecternWorker", "LecternCore", "Transcoder", "LecternTestSupport",
+                "SearchIndex",
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ],
             swiftSettings: strict

@@ -9,6 +9,8 @@ apt_packages=(
   chromium chromium-driver  # the portal's browser tests (selenium drives them headless)
   wrk
   libsqlite3-dev  # SearchIndex: per-course FTS5 index (Debian's SQLite is built with FTS5)
+  libtesseract-dev tesseract-ocr-eng  # slide text (issue #16): Transcoder's CTesseract; other languages: tesseract-ocr-<code>
+  fonts-dejavu-core  # ffmpeg drawtext in the slide tests draws known text with DejaVu Sans
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -4,6 +4,7 @@
 //   --rss D1,D2…   only the memory rows: peak RSS of both sides for slide-only clips of these durations (cheap to
 //                  generate; memory depends on the picture size and the pipeline, not on the content)
 //   --lectern-only skip the CLI and the quality pass (for profiling)
+//   --slides       only the slides rows: a 1080p deck with slide detection and OCR off, then on (issue #16)
 //   --cli-threads same  give the CLI Lectern's x264 threads per rung instead of x264's own choice. Off by default:
 //                  the CLI runs every encoder call in its one main thread, so single-threaded x264s serialise
 //                  there and the comparison would flatter Lectern.
@@ -23,6 +24,7 @@ var rssDurations: [Int] = []
 var lecternOnly = false
 var sameThreadsRequested = false
 var hdrRequested: String?
+nonisolated(unsafe) var slidesOnly = false
 var arguments = CommandLine.arguments.dropFirst()
 if arguments.first == "--child-transcode" {
     // The Lectern side, in its own process so its peak RSS is its own.
@@ -31,6 +33,7 @@ if arguments.first == "--child-transcode" {
         var plan = TranscodePlan(encoderThreads: Int(values[2]) ?? 0)
         plan.scalesChangedRowsOnly = ProcessInfo.processInfo.environment["LECTERN_FULL_SCALE"] != "1"
         if ProcessInfo.processInfo.environment["LECTERN_AUDIO_NORMALISATION"] == "0" { plan.audioNormalisation = nil }
+        plan.detectsSlides = ProcessInfo.processInfo.environment["LECTERN_SLIDES"] != "0"
         _ = try await Transcoder().transcode(input: values[0], outputDirectory: values[1], plan: plan)
         exit(0)
     } catch {
@@ -44,6 +47,7 @@ while let argument = arguments.popFirst() {
     case "--lectern-only": lecternOnly = true
     case "--cli-threads": sameThreadsRequested = arguments.popFirst() == "same"
     case "--hdr": hdrRequested = arguments.popFirst() == "pq" ? "smpte2084" : "arib-std-b67"
+    case "--slides": slidesOnly = true
     default: positional.append(argument)
     }
 }
@@ -235,6 +239,13 @@ func loadAverage() -> String {
     ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(
         separator: " "
     )
+}
+
+// MARK: Slides rows only (see SlidesRows.swift)
+
+if slidesOnly {
+    slidesRows(seconds: seconds)
+    exit(0)
 }
 
 // MARK: Memory rows only

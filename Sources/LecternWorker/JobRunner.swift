@@ -210,6 +210,7 @@ struct JobRunner: Sendable {
             logger.info("published", metadata: timings.metadata)
             // After the lecture is ready and its message gone: one conditional write and one send, no Transcribe call.
             await environment.captionDrafts?.begin(lectureID: job.lectureID, version: job.outputVersion)
+            if let slides = timings.slideIndexing { await indexSlides(slides, logger: logger) }
             await mailOutcome(.ready, lectureID: job.lectureID, version: job.outputVersion, logger: logger)
         case .failure(let error as LostOwnership):
             logger.warning("stopped: \(error)")
@@ -278,10 +279,11 @@ struct JobRunner: Sendable {
 
         progress.update(percent: 1, stage: "encoding")
         stageStarted = clock.now
+        let plan = await plan(for: job, logger: logger)
         let manifest = try await environment.transcoder.transcode(
             input: sourcePath,
             outputDirectory: outputDirectory,
-            plan: transcodePlan(ladder: job.ladder)
+            plan: plan
         ) { update in
             progress.update(percent: 1 + update.fraction * 89, stage: "encoding")
         }
@@ -301,8 +303,10 @@ struct JobRunner: Sendable {
         environment.metrics.uploadSeconds.record(timings.upload)
 
         stageStarted = clock.now
+        let published: LectureRecord
+        progress.markPublishing()
         do {
-            try await store.publish(
+            published = try await store.publish(
                 job.lectureID,
                 version: job.outputVersion,
                 prefix: prefix,
@@ -314,6 +318,11 @@ struct JobRunner: Sendable {
         }
         timings.publish = (clock.now - stageStarted).seconds
         environment.metrics.publishSeconds.record(timings.publish)
+        timings.slideIndexing = SlideIndexing(
+            slides: manifest.slides,
+            record: published,
+            plannedLanguage: plan.slideTextLanguage
+        )
         timings.lectureSeconds = manifest.duration
         timings.bytesIn = info.objectSize
         timings.bytesOut = uploaded
@@ -338,6 +347,10 @@ struct JobRunner: Sendable {
         var lastProgress = clock.now
         var beats = 0
         while true {
+            if progress.isPublishing {
+                try await Task.sleep(for: tick)
+                continue
+            }
             let now = clock.now
             let beatDue = now - lastBeat >= beat
             let snapshot = progress.snapshot()
@@ -354,6 +367,7 @@ struct JobRunner: Sendable {
                     progress.markWritten(snapshot)
                     lastProgress = now
                 } catch is LectureStore.Conflict {
+                    if progress.isPublishing { continue }
                     throw LostOwnership(lectureID: job.lectureID)
                 } catch is CancellationError {
                     throw CancellationError()
@@ -692,6 +706,14 @@ final class JobProgress: Sendable {
     }
 
     private let state = Mutex(Snapshot(percent: 0, stage: "claimed", changed: false, generation: 0))
+    /// Set just before the publish write. From then on the record leaves `processing`, so a heartbeat that finds
+    /// its lease gone is not a lost job (a takeover makes the publish itself fail with `LostOwnership`). Without
+    /// it a heartbeat in flight across the publish ended a published job as "stopped": its message was left to be
+    /// deleted as a duplicate, and what follows a publish (caption draft, outcome mail, slide indexing) was skipped.
+    private let publishing = Mutex(false)
+
+    func markPublishing() { publishing.withLock { $0 = true } }
+    var isPublishing: Bool { publishing.withLock { $0 } }
 
     func update(percent: Double, stage: String) {
         state.withLock {

@@ -12,6 +12,8 @@ struct JobTimings: Sendable {
     var lectureSeconds = 0.0
     var bytesIn: Int64 = 0
     var bytesOut: Int64 = 0
+    /// The published lecture's slides, indexed for search once the message is settled (issue #16).
+    var slideIndexing: SlideIndexing? = nil
 
     /// Claim to message deleted: the job's whole life in this worker after the receive.
     var total: Double { receiveToClaim + download + transcode + upload + publish + delete }

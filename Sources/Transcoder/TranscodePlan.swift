@@ -27,6 +27,12 @@ public struct TranscodePlan: Sendable, Equatable {
     public var scalesChangedRowsOnly = true
     /// Loudness to a target and one-sided microphones centred (issue #17); nil encodes the audio as decoded.
     public var audioNormalisation: AudioNormalisation? = AudioNormalisation()
+    /// Find slide changes, read their text (tesseract) and write chapters (issue #16). Off only to measure it.
+    public var detectsSlides = true
+    /// How slide changes are told from a camera window, a pointer or a video inside a slide.
+    public var slideSettings = SlideDetector.Settings()
+    /// Tesseract language pack(s) for slide text, e.g. `eng` or `fra+eng` (see `SlideTextLanguage`).
+    public var slideTextLanguage = "eng"
 
     public init(
         ladder: [Rung] = TranscodePlan.standardLadder,

@@ -14,10 +14,13 @@ public final class Transcoder: Sendable {
         public static let storyboardImage = "storyboard.jpg"
         public static let storyboardCues = "storyboard.vtt"
         public static let audioDirectory = "audio"
+        public static let chapters = "chapters.vtt"
+        public static let slidesDirectory = "slides"
         public static func videoDirectory(_ rendition: String) -> String { "video/\(rendition)" }
         static let owned = [
             master, progressive, poster, storyboardImage, storyboardCues, "video", audioDirectory,
             TranscodeManifest.fileName,
+            chapters, slidesDirectory,
         ]
     }
 

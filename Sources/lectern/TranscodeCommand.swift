@@ -56,6 +56,13 @@ struct TranscodeCommand: AsyncParsableCommand {
             if let corrections = manifest.corrections, !corrections.isEmpty {
                 print("Corrected: " + corrections.map(\.summary).joined(separator: "; "))
             }
+            if let slides = manifest.slides {
+                print(
+                    slides.status == .detected
+                        ? "Slides: \(slides.items.count) chapters in \(slides.chapters ?? "chapters.vtt")"
+                        : "Slides: none (\(slides.reason ?? "no stable slides"))"
+                )
+            }
             print("Wrote \(manifest.files.count) files to \(outputDirectory) (see \(TranscodeManifest.fileName)).")
         } catch {
             display.finish()

@@ -98,6 +98,7 @@ struct ImageExpectation: Sendable {
             "libavformat59", "libavcodec59", "libavutil57", "libswscale6",
             "libswresample4", "libavfilter8", "libcurl4", "libxml2",
             "ca-certificates", "tzdata", "curl",
+            "libtesseract5", "tesseract-ocr-eng",  // slide text (issue #16)
         ],
         mayLinkFFmpeg: true
     )

@@ -26,6 +26,28 @@ enum Clips {
         return path
     }
 
+    /// Two text slides, 12 s each (a lecture's default minimum chapter is 10 s), 640x360 with a tone.
+    static func deck() async throws -> String {
+        let path = directory + "/deck.mp4"
+        if FileManager.default.fileExists(atPath: path) { return path }
+        let temporary = path + ".\(UUID().uuidString).mp4"
+        let font = "fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+        let slides = [
+            "drawtext=\(font):text='Mean value theorem':fontsize=40:x=40:y=40:enable='lt(t,12)'",
+            "drawtext=\(font):text='Some derivative vanishes':fontsize=28:x=50:y=140:enable='lt(t,12)'",
+            "drawtext=\(font):text='Taylor polynomials':fontsize=40:x=40:y=40:enable='gte(t,12)'",
+            "drawtext=\(font):text='Approximate smooth functions':fontsize=28:x=50:y=140:enable='gte(t,12)'",
+        ]
+        try await ffmpeg([
+            "-f", "lavfi", "-i", "color=c=white:s=640x360:r=30:d=24",
+            "-f", "lavfi", "-i", "sine=f=440:d=24:sample_rate=48000",
+            "-vf", slides.joined(separator: ","),
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", temporary,
+        ])
+        _ = rename(temporary, path)
+        return path
+    }
+
     /// Not media at all.
     static func textFile() throws -> String {
         let path = directory + "/not-a-video-\(UUID().uuidString).mp4"

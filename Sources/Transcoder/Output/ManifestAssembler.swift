@@ -98,6 +98,7 @@ struct ManifestAssembler {
             )
         }
         let pictureCorrections = pipeline.video?.corrections ?? []
+        let slides = try pipeline.video?.slides?.finish(duration: videos.first?.duration ?? info.duration ?? 0)
         let files = try FileDigest.inventory(of: outputDirectory, excluding: [TranscodeManifest.fileName])
         let duration = videos.first?.duration ?? audio?.duration ?? info.duration ?? 0
         let hasAudio = audioStage != nil
@@ -119,6 +120,7 @@ struct ManifestAssembler {
             storyboard: storyboard,
             droppedStreams: droppedStreams.isEmpty ? nil : droppedStreams,
             corrections: (corrections + pictureCorrections).isEmpty ? nil : corrections + pictureCorrections,
+            slides: slides,
             files: files
         )
         try manifest.write(to: outputDirectory)

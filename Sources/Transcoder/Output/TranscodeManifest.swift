@@ -87,6 +87,8 @@ public struct TranscodeManifest: Sendable, Equatable, Codable {
     public var droppedStreams: [DroppedStream]?
     /// What was corrected, in the order the stages report it (nil when nothing was).
     public var corrections: [Correction]? = nil
+    /// Slides and chapters (issue #16); nil for audio-only lectures and when detection is off.
+    public var slides: Slides? = nil
     /// Every published file except manifest.json itself, relative to the output directory, sorted.
     public var files: [File]
 

@@ -92,6 +92,15 @@ extension TranscodePipeline {
                 plan: plan,
                 control: control
             )
+            let slides =
+                plan.detectsSlides
+                ? SlideTracker(
+                    outputDirectory: outputDirectory,
+                    settings: plan.slideSettings,
+                    language: plan.slideTextLanguage,
+                    control: control
+                ) : nil
+            source.slides = slides
             stages.append(
                 Stage(
                     name: "video",
@@ -124,6 +133,10 @@ extension TranscodePipeline {
             }
             videoOutputs = VideoOutputs(rungs: rungs, frameRate: videoSource.frameRate, thumbnails: thumbnails)
             videoOutputs?.corrections = videoSource.corrections
+            if let slides {
+                videoOutputs?.slides = slides
+                rungStages.append(Stage(name: "slides", body: { () throws(TranscodeError) in try slides.readSlides() }))
+            }
         }
         var audioStage: AudioStage?
         if let audio = info.audio, let audioDecoder, let audioEncoder {

@@ -35,6 +35,8 @@ struct TranscodePipeline {
         let thumbnails: ThumbnailSheet
         /// What the picture needed (see `VideoSource.corrections`), for the manifest.
         var corrections: [TranscodeManifest.Correction] = []
+        /// Slide detection and OCR (nil when `plan.detectsSlides` is off).
+        var slides: SlideTracker? = nil
     }
 
     /// The progressive MP4 download: which rung it carries.

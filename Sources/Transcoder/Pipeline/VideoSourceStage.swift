@@ -28,6 +28,8 @@ final class VideoSourceStage: @unchecked Sendable {
     private var changeCounts = (unchanged: 0, band: 0, bandRows: 0, whole: 0)
     private(set) var decodedFrames = 0
     private(set) var damagedPackets = 0
+    /// Slide detection, fed every filtered picture (issue #16); nil when off.
+    var slides: SlideTracker?
 
     init(
         decoder: DecoderContext,
@@ -57,6 +59,7 @@ final class VideoSourceStage: @unchecked Sendable {
 
     func run(outputDirectory: String) throws(TranscodeError) {
         defer { outputs.forEach { $0.close() } }
+        defer { slides?.close() }
         let frame = Frame()
         while let packet = packets.pop() {
             do {
@@ -172,6 +175,7 @@ final class VideoSourceStage: @unchecked Sendable {
                 previousOutput = filtered.clone()
                 count(changed, height: Int(filtered.height))
             }
+            slides?.offer(filtered, time: Double(filtered.pts) * av_q2d(timeBase))
             // Each consumer gets its own reference to the same picture; the last one takes the original.
             for output in outputs.dropLast() where !output.push(filtered.clone()) { return }
             if let last = outputs.last, !last.push(filtered) { return }
