@@ -25,6 +25,13 @@ public struct TranscodePlan: Sendable, Equatable {
     /// Scale only the rows of each picture that changed since the previous one (the rest is copied from the
     /// previous output; the result is identical). Off only to measure what it saves.
     public var scalesChangedRowsOnly = true
+    /// A split encode's chunk (issue #15): the stretch of the source to encode; nil encodes it all.
+    public var range: TimeRange?
+    /// Whether to encode the sound beside the video, leave it out (a video chunk) or encode only it.
+    public var audio: AudioSelection = .include
+    /// Seconds added to every output timestamp; nil computes it from the encoders (AAC priming, B-frame
+    /// delay). A video chunk must carry the whole encode's (`SplitProbe`), so its timestamps match.
+    public var timestampOffset: Double?
 
     public init(
         ladder: [Rung] = TranscodePlan.standardLadder,

@@ -9,12 +9,14 @@ enum HLSMuxer {
         directory: String,
         encoder: EncoderContext,
         offset: Double,
-        segmentSeconds: Int
+        segmentSeconds: Int,
+        // A split encode's chunk: the number of its first segment (see `ChunkMuxing`); nil for a whole encode.
+        firstSegmentNumber: Int? = nil
     ) throws(TranscodeError) -> OutputFormatContext {
         do {
             let muxer = try OutputFormatContext(format: "hls", path: directory + "/" + playlistName)
             try muxer.addStream(from: encoder, offset: offset)
-            try muxer.writeHeader(options: [
+            try muxer.writeHeader(options: ChunkMuxing.options(firstSegmentNumber: firstSegmentNumber).merging([
                 "hls_time": String(segmentSeconds),
                 "hls_playlist_type": "vod",
                 "hls_list_size": "0",
@@ -22,7 +24,7 @@ enum HLSMuxer {
                 "hls_fmp4_init_filename": initName,
                 "hls_segment_filename": directory + "/segment_%05d.m4s",
                 "hls_flags": "independent_segments",
-            ])
+            ]) { chunk, _ in chunk })
             return muxer
         } catch {
             throw TranscodeError.output("the HLS playlist in \(directory)", error)
