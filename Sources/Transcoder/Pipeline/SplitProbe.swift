@@ -57,7 +57,7 @@ public enum SplitProbe {
             )
         }
         let stream = context.stream(at: video.index)
-        if format.contains("mp4") && stream.pointee.nb_index_entries <= 0 {
+        if format.contains("mp4") && avformat_index_get_entries_count(stream) <= 0 {
             return .wholeOnly(reason: "The recording's video has no sample index; it is encoded in one piece.")
         }
         guard let duration = info.duration, duration > 0 else {
