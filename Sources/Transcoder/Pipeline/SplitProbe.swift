@@ -18,10 +18,19 @@ public enum SplitProbe {
 
         /// The plan for video chunk `index` (video only, the common offset).
         public func videoPlan(_ index: Int, base: TranscodePlan) -> TranscodePlan {
+            videoPlan(for: chunks[index], base: base)
+        }
+
+        /// The plan for a video chunk covering `range` (the CLI's `--range`).
+        public func videoPlan(for range: TimeRange, base: TranscodePlan) -> TranscodePlan {
             var plan = base
-            plan.range = chunks[index]
+            plan.range = range
             plan.audio = .exclude
             plan.timestampOffset = timestampOffset
+            // A chunk run again (a redelivered job) must write the same bytes. x264's frame threads do not: two
+            // whole encodes of the same clip with 2 threads on a rung differed from its second segment on, with 1
+            // thread they were identical. Chunks get their parallelism from running side by side instead.
+            plan.encoderThreads = 1
             return plan
         }
 
