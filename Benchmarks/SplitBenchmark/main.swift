@@ -93,9 +93,20 @@ chunks += try await timed("audio chunk") {
     )
 }
 chunks += try await timed("stitch") {
-    _ = try ChunkStitcher(videoChunks: chunkDirectories, audioChunk: work + "/audio", outputDirectory: work + "/stitched")
-        .stitch()
+    _ = try ChunkStitcher(
+        videoChunks: chunkDirectories,
+        audioChunk: work + "/audio",
+        outputDirectory: work + "/stitched"
+    )
+    .stitch()
 }
 // The whole encode also writes the MP4 download, which the chunks do not yet (its remux is next): the ratio
 // slightly flatters the chunks until then.
-print(String(format: "chunking overhead: %.3f (chunks %.1f s / whole %.1f s CPU; target ≤ 1.05)", chunks / whole, chunks, whole))
+print(
+    String(
+        format: "chunking overhead: %.3f (chunks %.1f s / whole %.1f s CPU; target ≤ 1.05)",
+        chunks / whole,
+        chunks,
+        whole
+    )
+)

@@ -21,8 +21,12 @@ struct StitchCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let manifest = try ChunkStitcher(videoChunks: videoChunks, audioChunk: audio, outputDirectory: outputDirectory)
-                .stitch()
+            let manifest = try ChunkStitcher(
+                videoChunks: videoChunks,
+                audioChunk: audio,
+                outputDirectory: outputDirectory
+            )
+            .stitch()
             print(
                 "Stitched \(videoChunks.count) chunks: \(String(format: "%.2f", manifest.duration)) s, "
                     + "\(manifest.files.count) files in \(outputDirectory)."

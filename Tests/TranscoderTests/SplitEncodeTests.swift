@@ -15,9 +15,14 @@ import Testing
     }()
 
     /// 320x180 at 25 fps, lecture-like: a still slide (colour bars) with a moving pointer and the frame number burnt
-    /// in (so a dropped or doubled frame changes the picture), and a 440 Hz tone; the source GOP (61) is unrelated to ours, so chunk starts fall
+    /// in (so a dropped or doubled frame changes the picture), and a 440 Hz tone; the source GOP (61) is unrelated to
+    /// ours, so chunk starts fall
     /// between source keyframes and the pictures before them must be decoded and dropped.
-    static func countedLecture(in directory: TemporaryDirectory, seconds: Int, name: String = "counted.mp4") throws
+    static func countedLecture(
+        in directory: TemporaryDirectory,
+        seconds: Int,
+        name: String = "counted.mp4"
+    ) throws
         -> String
     {
         let path = directory.file(name)
@@ -54,7 +59,8 @@ import Testing
     }
 
     static func layout(_ source: String, chunkSeconds: Int) throws -> SplitProbe.SplitLayout {
-        guard case .splittable(let layout) = try SplitProbe.examine(input: source, plan: plan, chunkSeconds: chunkSeconds)
+        guard
+            case .splittable(let layout) = try SplitProbe.examine(input: source, plan: plan, chunkSeconds: chunkSeconds)
         else { throw MediaTools.Failure(description: "the fixture should be splittable") }
         return layout
     }
@@ -180,7 +186,11 @@ import Testing
         var drifted = layout.videoPlan(1, base: Self.plan)
         drifted.x264Preset = "ultrafast"
         _ = try await Transcoder().transcode(input: source, outputDirectory: chunks.video[1], plan: drifted)
-        let stitcher = ChunkStitcher(videoChunks: chunks.video, audioChunk: chunks.audio, outputDirectory: directory.file("s"))
+        let stitcher = ChunkStitcher(
+            videoChunks: chunks.video,
+            audioChunk: chunks.audio,
+            outputDirectory: directory.file("s")
+        )
         let error = try #require(throws: TranscodeError.self) { try stitcher.stitch() }
         #expect(error.kind == .chunkMismatch)
         #expect(error.reason.contains("180p init segment of chunk 2 of 2"), "\(error.reason)")

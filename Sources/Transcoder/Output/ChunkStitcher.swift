@@ -203,7 +203,10 @@ public struct ChunkStitcher {
                 try FileManager.default.copyItem(atPath: source, toPath: target)
             }
         } catch {
-            throw TranscodeError(.outputFailure, "Could not copy \(relative) from a chunk: \(error.localizedDescription)")
+            throw TranscodeError(
+                .outputFailure,
+                "Could not copy \(relative) from a chunk: \(error.localizedDescription)"
+            )
         }
     }
 

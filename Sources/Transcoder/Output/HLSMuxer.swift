@@ -16,7 +16,8 @@ enum HLSMuxer {
         do {
             let muxer = try OutputFormatContext(format: "hls", path: directory + "/" + playlistName)
             try muxer.addStream(from: encoder, offset: offset)
-            try muxer.writeHeader(options: ChunkMuxing.options(firstSegmentNumber: firstSegmentNumber).merging([
+            try ChunkMuxing.apply(to: muxer, firstSegmentNumber: firstSegmentNumber)
+            try muxer.writeHeader(options: [
                 "hls_time": String(segmentSeconds),
                 "hls_playlist_type": "vod",
                 "hls_list_size": "0",
@@ -24,7 +25,7 @@ enum HLSMuxer {
                 "hls_fmp4_init_filename": initName,
                 "hls_segment_filename": directory + "/segment_%05d.m4s",
                 "hls_flags": "independent_segments",
-            ]) { chunk, _ in chunk })
+            ])
             return muxer
         } catch {
             throw TranscodeError.output("the HLS playlist in \(directory)", error)

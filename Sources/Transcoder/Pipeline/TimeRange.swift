@@ -119,6 +119,13 @@ enum ChunkMuxing {
             "hls_segment_options": "movflags=+frag_discont",
         ]
     }
+
+    /// Sets the options on the muxer before its header is written.
+    static func apply(to muxer: OutputFormatContext, firstSegmentNumber: Int?) throws(AVError) {
+        for (key, value) in options(firstSegmentNumber: firstSegmentNumber) {
+            try check(av_opt_set(muxer.pointer.pointee.priv_data, key, value, 0))
+        }
+    }
 }
 
 extension TranscodePlan {
