@@ -168,6 +168,9 @@ extension TranscodePipeline {
             context.stream(at: index).pointee.discard = AVDISCARD_ALL
         }
         let demux = DemuxStage(input: context, routes: routes, control: control)
+        if let range, let video = info.video {
+            demux.readsUntil = ReadLimit(range: range, stream: context.stream(at: video.index), origin: start)
+        }
         routes.values.forEach(control.register)
         let pipeline = TranscodePipeline(
             stages: [Stage(name: "demux", body: { () throws(TranscodeError) in try demux.run() })] + stages

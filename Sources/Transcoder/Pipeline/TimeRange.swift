@@ -139,3 +139,26 @@ extension TranscodePlan {
         }
     }
 }
+
+/// Where a video chunk stops reading: the first video packet decoded 2 s past the chunk's end. Every picture shown
+/// before `end` is decoded before it is shown (dts ≤ pts), and the margin leaves the frame-rate filter the pictures
+/// after `end` it may look at; the pictures in the margin are decoded and dropped (`FrameWindow`). Without it
+/// the first chunk of a two-hour lecture would read the whole file.
+struct ReadLimit {
+    let streamIndex: Int32
+    let dts: Int64
+
+    init?(range: TimeRange, stream: UnsafeMutablePointer<AVStream>, origin: Int64) {
+        guard let end = range.end else { return nil }
+        streamIndex = stream.pointee.index
+        dts = av_rescale_q(
+            origin + Int64(end + 2) * Int64(AV_TIME_BASE),
+            lectern_time_base_q(),
+            stream.pointee.time_base
+        )
+    }
+
+    func isReached(by packet: Packet) -> Bool {
+        packet.streamIndex == streamIndex && packet.dts != noPTS && packet.dts >= dts
+    }
+}
