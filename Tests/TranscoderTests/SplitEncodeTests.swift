@@ -224,6 +224,14 @@ import Testing
         }
         #expect(error.kind == .invalidPlan)
         #expect(error.reason.contains("segment boundary"), "\(error.reason)")
+
+        // A chunk past the recording's end would encode nothing and fail on a misleading "nothing decoded".
+        plan.range = TimeRange(start: 4, end: nil)
+        let late = try await #require(throws: TranscodeError.self) {
+            _ = try await Transcoder().transcode(input: source, outputDirectory: directory.file("o"), plan: plan)
+        }
+        #expect(late.kind == .invalidPlan)
+        #expect(late.reason.contains("3.0 s long"), "\(late.reason)")
     }
 
     @Test func rangesParseFromTheCommandLine() {

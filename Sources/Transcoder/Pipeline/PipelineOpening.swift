@@ -18,7 +18,7 @@ extension TranscodePipeline {
     ) throws(TranscodeError) -> (TranscodePipeline, MediaInfo, ProgressReporter) {
         let (context, info) = try MediaProbe.open(path: input, limits: plan.limits)
         let range = try plan.checkedRange()
-        try plan.checkSelection(hasVideo: info.video != nil, hasAudio: info.audio != nil)
+        try plan.checkSelection(hasVideo: info.video != nil, hasAudio: info.audio != nil, duration: info.duration)
         var dropped: [TranscodeManifest.DroppedStream] = []
         var audioDecoder: DecoderContext?
         if let audio = info.audio, plan.audio != .exclude {

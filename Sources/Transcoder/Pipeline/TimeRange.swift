@@ -130,7 +130,13 @@ enum ChunkMuxing {
 
 extension TranscodePlan {
     /// A chunk must have something to encode: video for a video chunk, sound for the audio chunk.
-    func checkSelection(hasVideo: Bool, hasAudio: Bool) throws(TranscodeError) {
+    func checkSelection(hasVideo: Bool, hasAudio: Bool, duration: Double?) throws(TranscodeError) {
+        if let range, let duration, Double(range.start) >= duration {
+            throw TranscodeError(
+                .invalidPlan,
+                "A chunk cannot start at \(range.start) s: the recording is \(String(format: "%.1f", duration)) s long."
+            )
+        }
         if audio == .exclude && !hasVideo {
             throw TranscodeError(.invalidPlan, "The recording has no video, so a video-only encode has nothing to do.")
         }
