@@ -186,6 +186,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "SplitBenchmark",
+            dependencies: ["Transcoder"],
+            path: "Benchmarks/SplitBenchmark",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "APIBenchmark",
             dependencies: [
                 "LecternAPI", "LecternCore", "AWS", "LecternTestSupport",

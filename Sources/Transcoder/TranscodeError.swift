@@ -9,6 +9,7 @@ public struct TranscodeError: Error, Sendable, Equatable, CustomStringConvertibl
         fileprivate enum Base: String, Sendable, Hashable {
             case notMedia, noAudioOrVideo, unsupportedCodec, overLimits, undecodable
             case inputUnavailable, outputFailure, internalFailure, cancelled
+            case invalidPlan, chunkMismatch
         }
 
         fileprivate let base: Base
@@ -32,6 +33,10 @@ public struct TranscodeError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let internalFailure = Kind(.internalFailure)
         /// The caller cancelled the transcode.
         public static let cancelled = Kind(.cancelled)
+        /// The plan asks for something that cannot be done (a split encode's chunk off a segment boundary…).
+        public static let invalidPlan = Kind(.invalidPlan)
+        /// A split encode's chunks do not fit together (an encoder setting drifted between them).
+        public static let chunkMismatch = Kind(.chunkMismatch)
 
         /// The kind's stable name (the former enum's raw value), for logs and metrics labels.
         public var description: String { base.rawValue }
@@ -51,6 +56,7 @@ public struct TranscodeError: Error, Sendable, Equatable, CustomStringConvertibl
         switch kind.base {
         case .notMedia, .noAudioOrVideo, .unsupportedCodec, .overLimits, .undecodable: true
         case .inputUnavailable, .outputFailure, .internalFailure, .cancelled: false
+        case .invalidPlan, .chunkMismatch: true
         }
     }
 

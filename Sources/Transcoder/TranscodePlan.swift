@@ -33,6 +33,13 @@ public struct TranscodePlan: Sendable, Equatable {
     public var slideSettings = SlideDetector.Settings()
     /// Tesseract language pack(s) for slide text, e.g. `eng` or `fra+eng` (see `SlideTextLanguage`).
     public var slideTextLanguage = "eng"
+    /// A split encode's chunk (issue #15): the stretch of the source to encode; nil encodes it all.
+    public var range: TimeRange?
+    /// Whether to encode the sound beside the video, leave it out (a video chunk) or encode only it.
+    public var audio: AudioSelection = .include
+    /// Seconds added to every output timestamp; nil computes it from the encoders (AAC priming, B-frame
+    /// delay). A video chunk must carry the whole encode's (`SplitProbe`), so its timestamps match.
+    public var timestampOffset: Double?
 
     public init(
         ladder: [Rung] = TranscodePlan.standardLadder,

@@ -23,7 +23,25 @@ struct TranscodeCommand: AsyncParsableCommand {
     @Option(help: "x264 threads per rung (0 lets x264 decide).")
     var threads: Int = 0
 
+    @Option(help: "HLS segment length, seconds.")
+    var segmentSeconds: Int?
+
+    @Option(
+        help: """
+            Split encoding (issue #15): encode only the video of START:END seconds (START: runs to the end), as one \
+            chunk of the whole encode; both multiples of the segment length. Stitch chunks with `lectern stitch`.
+            """
+    )
+    var range: String?
+
+    @Flag(help: "Encode only the sound (the split encode's one audio chunk).")
+    var audioOnly = false
+
     func validate() throws {
+        if let range, TimeRange(range) == nil {
+            throw ValidationError("--range must be START:END or START: in whole seconds, e.g. 120:240")
+        }
+        if range != nil && audioOnly { throw ValidationError("--range and --audio-only do not go together") }
         if let ladder, Self.heights(ladder) == nil {
             throw ValidationError(
                 "--ladder must be comma-separated even heights between 2 and 8192, e.g. 1080,720,480,360"
@@ -42,6 +60,10 @@ struct TranscodeCommand: AsyncParsableCommand {
     func run() async throws {
         var plan = ladder.flatMap(Self.heights).map { TranscodePlan(heights: $0) } ?? TranscodePlan()
         plan.encoderThreads = threads
+        if let segmentSeconds { plan.segmentSeconds = segmentSeconds }
+        if range != nil || audioOnly {
+            plan = try Self.chunkPlan(input: input, range: range.flatMap(TimeRange.init), base: plan)
+        }
         let display = ProgressDisplay(isTerminal: isatty(STDERR_FILENO) == 1)
         do {
             let manifest = try await Transcoder().transcode(input: input, outputDirectory: outputDirectory, plan: plan)
@@ -66,6 +88,25 @@ struct TranscodeCommand: AsyncParsableCommand {
             print("Wrote \(manifest.files.count) files to \(outputDirectory) (see \(TranscodeManifest.fileName)).")
         } catch {
             display.finish()
+            FileHandle.standardError.write(Data("lectern transcode: \(error.reason)\n".utf8))
+            throw ExitCode(error.isPermanent ? 2 : 1)
+        }
+    }
+}
+
+extension TranscodeCommand {
+    /// A split encode's chunk plan: the whole encode's timestamp offset from `SplitProbe`, and its refusal (with
+    /// the reason) when the recording cannot be split.
+    static func chunkPlan(input: String, range: TimeRange?, base: TranscodePlan) throws -> TranscodePlan {
+        do {
+            switch try SplitProbe.examine(input: input, plan: base, chunkSeconds: base.segmentSeconds) {
+            case .wholeOnly(let reason):
+                FileHandle.standardError.write(Data("lectern transcode: cannot split: \(reason)\n".utf8))
+                throw ExitCode(2)
+            case .splittable(let layout):
+                return range.map { layout.videoPlan(for: $0, base: base) } ?? layout.audioPlan(base: base)
+            }
+        } catch let error as TranscodeError {
             FileHandle.standardError.write(Data("lectern transcode: \(error.reason)\n".utf8))
             throw ExitCode(error.isPermanent ? 2 : 1)
         }

@@ -9,11 +9,14 @@ enum HLSMuxer {
         directory: String,
         encoder: EncoderContext,
         offset: Double,
-        segmentSeconds: Int
+        segmentSeconds: Int,
+        // A split encode's chunk: the number of its first segment (see `ChunkMuxing`); nil for a whole encode.
+        firstSegmentNumber: Int? = nil
     ) throws(TranscodeError) -> OutputFormatContext {
         do {
             let muxer = try OutputFormatContext(format: "hls", path: directory + "/" + playlistName)
             try muxer.addStream(from: encoder, offset: offset)
+            try ChunkMuxing.apply(to: muxer, firstSegmentNumber: firstSegmentNumber)
             try muxer.writeHeader(options: [
                 "hls_time": String(segmentSeconds),
                 "hls_playlist_type": "vod",

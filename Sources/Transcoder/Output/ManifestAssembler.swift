@@ -128,7 +128,7 @@ struct ManifestAssembler {
     }
 
     /// Peak (largest segment) and average bit rates of a finished media playlist, including its init segment.
-    private func measure(
+    func measure(
         playlist relative: String
     ) throws(TranscodeError) -> (summary: MediaPlaylistSummary, peak: Int, average: Int) {
         let path = outputDirectory + "/" + relative

@@ -6,6 +6,8 @@ final class DemuxStage: @unchecked Sendable {
     private let input: InputFormatContext
     private let routes: [Int32: BoundedQueue<Packet>]
     private let control: PipelineControl
+    /// A split encode's chunk: reading ends at the first packet of this stream decoded at or after `dts`.
+    var readsUntil: ReadLimit?
 
     init(input: InputFormatContext, routes: [Int32: BoundedQueue<Packet>], control: PipelineControl) {
         self.input = input
@@ -27,6 +29,7 @@ final class DemuxStage: @unchecked Sendable {
                 if error.code == AVError.invalidData && consecutiveErrors < 64 { continue }
                 return
             }
+            if let readsUntil, readsUntil.isReached(by: packet) { return }
             guard let queue = routes[packet.streamIndex] else { continue }
             if !queue.push(packet) { return }
         }

@@ -17,9 +17,11 @@ extension TranscodePipeline {
         progress: @escaping @Sendable (TranscodeProgress) -> Void
     ) throws(TranscodeError) -> (TranscodePipeline, MediaInfo, ProgressReporter) {
         let (context, info) = try MediaProbe.open(path: input, limits: plan.limits)
+        let range = try plan.checkedRange()
+        try plan.checkSelection(hasVideo: info.video != nil, hasAudio: info.audio != nil, duration: info.duration)
         var dropped: [TranscodeManifest.DroppedStream] = []
         var audioDecoder: DecoderContext?
-        if let audio = info.audio {
+        if let audio = info.audio, plan.audio != .exclude {
             audioDecoder = try openAudioDecoder(
                 stream: context.stream(at: audio.index),
                 info: audio,
@@ -29,7 +31,7 @@ extension TranscodePipeline {
         }
         let reporter = ProgressReporter(
             duration: info.duration,
-            tracksVideo: info.video != nil,
+            tracksVideo: info.video != nil && plan.audio != .only,
             tracksAudio: audioDecoder != nil,
             callback: progress
         )
@@ -51,12 +53,13 @@ extension TranscodePipeline {
             audioEncoder.map { Double($0.pointer.pointee.initial_padding) / Double($0.pointer.pointee.sample_rate) }
             ?? 0
         var videoSource: VideoSource?
-        if let video = info.video {
+        if let video = info.video, plan.audio != .only {
             let source = try VideoSource.open(stream: context.stream(at: video.index), info: video, plan: plan)
             // Enough delay for the deepest B-frame reordering (and AAC's 1024-sample priming, above).
             timestampOffset = max(timestampOffset, source.reorderDelay)
             videoSource = source
         }
+        if let fixed = plan.timestampOffset { timestampOffset = fixed }
 
         // Muxers and stages; every timestamp offset below is final.
         let start = context.pointer.pointee.start_time == noPTS ? 0 : context.pointer.pointee.start_time
@@ -76,13 +79,17 @@ extension TranscodePipeline {
                 reporter: reporter
             )
             let spec = videoSource.progressiveSpec
-            let writer = try ProgressiveWriter(
-                path: outputs.path(Transcoder.Paths.progressive),
-                video: videoSource.encoder(for: spec),
-                audio: audioEncoder,
-                offset: timestampOffset
-            )
-            progressive = ProgressiveOutput(spec: spec, writer: writer)
+            // A chunk writes no MP4: the download will be a remux of the chunks' packets (issue #15, next part).
+            let writer =
+                range != nil
+                ? nil
+                : try ProgressiveWriter(
+                    path: outputs.path(Transcoder.Paths.progressive),
+                    video: videoSource.encoder(for: spec),
+                    audio: audioEncoder,
+                    offset: timestampOffset
+                )
+            progressive = writer.map { ProgressiveOutput(spec: spec, writer: $0) }
             let thumbnails = try videoSource.thumbnailSheet(duration: info.duration, plan: plan)
             let source = videoSource.sourceStage(
                 packets: packets,
@@ -101,6 +108,10 @@ extension TranscodePipeline {
                     control: control
                 ) : nil
             source.slides = slides
+            if let range {
+                source.window = FrameWindow(range: range, timeBase: videoSource.filter.outputTimeBase)
+                try RangeSeek.seek(context, videoStream: video.index, to: range, origin: start)
+            }
             stages.append(
                 Stage(
                     name: "video",
@@ -165,7 +176,7 @@ extension TranscodePipeline {
                 playlist: playlist,
                 progressive: progressive?.writer,
                 packets: packets,
-                mayBeDropped: info.video != nil,
+                mayBeDropped: info.video != nil && plan.audio != .only,
                 streamTimeBase: stream.pointee.time_base,
                 origin: av_rescale_q(start, lectern_time_base_q(), stream.pointee.time_base),
                 control: control,
@@ -186,6 +197,9 @@ extension TranscodePipeline {
             context.stream(at: index).pointee.discard = AVDISCARD_ALL
         }
         let demux = DemuxStage(input: context, routes: routes, control: control)
+        if let range, let video = info.video {
+            demux.readsUntil = ReadLimit(range: range, stream: context.stream(at: video.index), origin: start)
+        }
         routes.values.forEach(control.register)
         let pipeline = TranscodePipeline(
             stages: [Stage(name: "demux", body: { () throws(TranscodeError) in try demux.run() })] + stages

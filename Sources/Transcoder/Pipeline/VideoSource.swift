@@ -179,7 +179,8 @@ struct VideoSource {
                 directory: directory,
                 encoder: encoders[index],
                 offset: offset,
-                segmentSeconds: plan.segmentSeconds
+                segmentSeconds: plan.segmentSeconds,
+                firstSegmentNumber: plan.chunkFirstSegmentNumber
             )
             let isTop = index == 0
             inputs.append(

@@ -27,6 +27,10 @@ final class VideoSourceStage: @unchecked Sendable {
     /// Pictures equal to the previous one, changed in a band, and changed everywhere (or not comparable).
     private var changeCounts = (unchanged: 0, band: 0, bandRows: 0, whole: 0)
     private(set) var decodedFrames = 0
+    /// A split encode's chunk: the pictures it keeps (the rest are decoded for their references and dropped).
+    var window: FrameWindow?
+    /// Set once a picture at or past the window's end came out: later packets are read but not decoded.
+    private var pastWindow = false
     private(set) var damagedPackets = 0
     /// Slide detection, fed every filtered picture (issue #16); nil when off.
     var slides: SlideTracker?
@@ -62,6 +66,7 @@ final class VideoSourceStage: @unchecked Sendable {
         defer { slides?.close() }
         let frame = Frame()
         while let packet = packets.pop() {
+            if pastWindow { continue }
             do {
                 try decoder.send(packet)
             } catch {
@@ -166,6 +171,10 @@ final class VideoSourceStage: @unchecked Sendable {
         let timeBase = filter.outputTimeBase
         while let filtered = try filter.pull() {
             guard filtered.pts >= 0 else { continue }
+            if let window, !window.contains(filtered.pts) {
+                if window.isPast(filtered.pts) { pastWindow = true }
+                continue
+            }
             // Decoders mark picture types; x264 would obey them and break keyframe alignment across rungs.
             filtered.pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE
             try thumbnails.offer(filtered, time: Double(filtered.pts) * av_q2d(timeBase))

@@ -1,0 +1,221 @@
+import Foundation
+
+/// Joins a split encode's chunks (issue #15) into one lecture's outputs, as a whole-file encode would have
+/// written them: each rung's media playlist from the chunks' segment lists, the audio chunk's playlist, the
+/// master playlist and `manifest.json` (measured with `ManifestAssembler.measure`, rendered by
+/// `MasterPlaylist`), and the poster. Local directories only for now; S3 comes with the worker wiring.
+///
+/// It checks the chunk contract rather than trusting it: every chunk of a rung must have a byte-identical init
+/// segment (the same encoder settings) and segment numbers must continue without gap or overlap.
+/// Not yet: the storyboard (each chunk's sheet holds only its own stretch) and the MP4 download (a remux of
+/// the chunks' packets); the stitched manifest leaves both out.
+public struct ChunkStitcher {
+    /// The video chunks' output directories, in timeline order.
+    public let videoChunks: [String]
+    /// The audio chunk's output directory (`audio: .only`), nil for a silent lecture.
+    public let audioChunk: String?
+    public let outputDirectory: String
+
+    public init(videoChunks: [String], audioChunk: String?, outputDirectory: String) {
+        self.videoChunks = videoChunks
+        self.audioChunk = audioChunk
+        self.outputDirectory = outputDirectory
+    }
+
+    public func stitch() throws(TranscodeError) -> TranscodeManifest {
+        guard !videoChunks.isEmpty else { throw TranscodeError(.invalidPlan, "There are no video chunks to stitch.") }
+        let manifests = try videoChunks.map(Self.readManifest)
+        let outputs = OutputDirectory(path: outputDirectory)
+        try outputs.prepare()
+        let first = manifests[0]
+        let assembler = ManifestAssembler(outputDirectory: outputDirectory, plan: TranscodePlan(), info: first.source)
+        var videos: [TranscodeManifest.VideoRendition] = []
+        var masterVideos: [MasterPlaylist.Video] = []
+        for rendition in first.video {
+            try stitchRung(rendition, manifests: manifests, outputs: outputs)
+            let measured = try assembler.measure(playlist: rendition.playlist)
+            var stitched = rendition
+            stitched.bandwidth = measured.peak
+            stitched.averageBandwidth = measured.average
+            stitched.segmentCount = measured.summary.segments.count
+            stitched.duration = measured.summary.duration
+            videos.append(stitched)
+            masterVideos.append(
+                .init(
+                    uri: stitched.playlist,
+                    bandwidth: measured.peak,
+                    averageBandwidth: measured.average,
+                    width: stitched.width,
+                    height: stitched.height,
+                    codecs: stitched.codecs,
+                    frameRate: stitched.frameRate
+                )
+            )
+        }
+        var audio: TranscodeManifest.AudioRendition?
+        var masterAudio: MasterPlaylist.Audio?
+        var source = first.source
+        if let audioChunk {
+            let audioManifest = try Self.readManifest(audioChunk)
+            source = audioManifest.source
+            if let rendition = audioManifest.audio {
+                try copyItem(audioChunk + "/" + Transcoder.Paths.audioDirectory, to: Transcoder.Paths.audioDirectory)
+                let measured = try assembler.measure(playlist: rendition.playlist)
+                audio = rendition
+                masterAudio = .init(
+                    uri: rendition.playlist,
+                    bandwidth: measured.peak,
+                    averageBandwidth: measured.average,
+                    codecs: rendition.codecs
+                )
+            }
+        }
+        let poster = try copyPoster(manifests: manifests)
+        let master = MasterPlaylist(videos: masterVideos, audio: masterAudio).render()
+        do {
+            try master.write(toFile: outputs.path(Transcoder.Paths.master), atomically: true, encoding: .utf8)
+        } catch {
+            throw TranscodeError(.outputFailure, "Could not write the master playlist: \(error.localizedDescription)")
+        }
+        let manifest = TranscodeManifest(
+            duration: videos.first?.duration ?? 0,
+            source: source,
+            masterPlaylist: Transcoder.Paths.master,
+            video: videos,
+            audio: audio,
+            progressive: nil,
+            poster: poster,
+            storyboard: nil,
+            droppedStreams: nil,
+            corrections: nil,
+            files: try FileDigest.inventory(of: outputDirectory, excluding: [TranscodeManifest.fileName])
+        )
+        try manifest.write(to: outputDirectory)
+        return manifest
+    }
+
+    /// One rung: checks every chunk's init segment against the first chunk's, links the segments in and writes
+    /// the media playlist listing them in order.
+    private func stitchRung(
+        _ rendition: TranscodeManifest.VideoRendition,
+        manifests: [TranscodeManifest],
+        outputs: OutputDirectory
+    ) throws(TranscodeError) {
+        let relativeDirectory = (rendition.playlist as NSString).deletingLastPathComponent
+        let directory = try outputs.makeDirectory(relativeDirectory)
+        var initBytes: Data?
+        var segments: [(uri: String, duration: Double)] = []
+        var nextNumber: Int?
+        for (index, chunk) in videoChunks.enumerated() {
+            let label = "chunk \(index + 1) of \(videoChunks.count) (\(chunk))"
+            guard manifests[index].video.contains(where: { $0.name == rendition.name }) else {
+                throw TranscodeError(.chunkMismatch, "The \(rendition.name) rendition is missing from \(label).")
+            }
+            let chunkDirectory = chunk + "/" + relativeDirectory
+            guard let text = try? String(contentsOfFile: chunk + "/" + rendition.playlist, encoding: .utf8) else {
+                throw TranscodeError(.chunkMismatch, "The \(rendition.name) playlist of \(label) cannot be read.")
+            }
+            let summary = MediaPlaylistSummary(text: text)
+            let initName = summary.initURI ?? HLSMuxer.initName
+            guard let bytes = FileManager.default.contents(atPath: chunkDirectory + "/" + initName) else {
+                throw TranscodeError(.chunkMismatch, "The \(rendition.name) init segment of \(label) is missing.")
+            }
+            if let initBytes, initBytes != bytes {
+                throw TranscodeError(
+                    .chunkMismatch,
+                    "The \(rendition.name) init segment of \(label) differs from chunk 1's: an encoder setting "
+                        + "drifted between chunks, so they cannot be joined. Encode the lecture again."
+                )
+            }
+            if initBytes == nil {
+                initBytes = bytes
+                try copyItem(chunkDirectory + "/" + initName, to: relativeDirectory + "/" + HLSMuxer.initName)
+            }
+            for segment in summary.segments {
+                let number = Self.segmentNumber(segment.uri)
+                if let expected = nextNumber, number != expected {
+                    throw TranscodeError(
+                        .chunkMismatch,
+                        "The \(rendition.name) segments of \(label) start at number \(number.map(String.init) ?? "?"), "
+                            + "expected \(expected): a chunk is missing or overlaps the one before."
+                    )
+                }
+                nextNumber = number.map { $0 + 1 }
+                try copyItem(chunkDirectory + "/" + segment.uri, to: relativeDirectory + "/" + segment.uri)
+                segments.append(segment)
+            }
+        }
+        let playlist = Self.mediaPlaylist(segments: segments, initURI: HLSMuxer.initName)
+        do {
+            try playlist.write(toFile: directory + "/" + HLSMuxer.playlistName, atomically: true, encoding: .utf8)
+        } catch {
+            throw TranscodeError(.outputFailure, "Could not write the \(rendition.name) playlist.")
+        }
+    }
+
+    /// A VOD media playlist in the `hls` muxer's own layout, so a stitched rung reads like a whole encode's.
+    static func mediaPlaylist(segments: [(uri: String, duration: Double)], initURI: String) -> String {
+        let target = Int((segments.map(\.duration).max() ?? 0).rounded(.up))
+        var lines = [
+            "#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:\(target)", "#EXT-X-MEDIA-SEQUENCE:0",
+            "#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-INDEPENDENT-SEGMENTS", "#EXT-X-MAP:URI=\"\(initURI)\"",
+        ]
+        for segment in segments {
+            lines.append("#EXTINF:\(String(format: "%.6f", segment.duration)),")
+            lines.append(segment.uri)
+        }
+        lines.append("#EXT-X-ENDLIST")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `segment_00012.m4s` → 12.
+    static func segmentNumber(_ uri: String) -> Int? {
+        let name = (uri as NSString).deletingPathExtension
+        return name.split(separator: "_").last.flatMap { Int($0) }
+    }
+
+    /// The poster comes from the chunk that holds the poster's moment (as `ThumbnailSheet` picks it: a tenth of
+    /// the lecture, at most 10 s in).
+    private func copyPoster(manifests: [TranscodeManifest]) throws(TranscodeError) -> String? {
+        let total = manifests.reduce(0) { $0 + ($1.video.first?.duration ?? 0) }
+        let moment = min(total * 0.1, 10)
+        var start = 0.0
+        for (index, manifest) in manifests.enumerated() {
+            let length = manifest.video.first?.duration ?? 0
+            if moment < start + length || index == manifests.count - 1, manifest.poster != nil {
+                try copyItem(videoChunks[index] + "/" + Transcoder.Paths.poster, to: Transcoder.Paths.poster)
+                return Transcoder.Paths.poster
+            }
+            start += length
+        }
+        return nil
+    }
+
+    /// Hard-links a chunk's file (or folder, recursively) into the output, copying when the link fails
+    /// (another file system); segments are never read into memory.
+    private func copyItem(_ source: String, to relative: String) throws(TranscodeError) {
+        let target = outputDirectory + "/" + relative
+        do {
+            try? FileManager.default.removeItem(atPath: target)
+            do {
+                try FileManager.default.linkItem(atPath: source, toPath: target)
+            } catch {
+                try FileManager.default.copyItem(atPath: source, toPath: target)
+            }
+        } catch {
+            throw TranscodeError(
+                .outputFailure,
+                "Could not copy \(relative) from a chunk: \(error.localizedDescription)"
+            )
+        }
+    }
+
+    private static func readManifest(_ directory: String) throws(TranscodeError) -> TranscodeManifest {
+        guard let data = FileManager.default.contents(atPath: directory + "/" + TranscodeManifest.fileName),
+            let manifest = try? JSONDecoder().decode(TranscodeManifest.self, from: data)
+        else {
+            throw TranscodeError(.chunkMismatch, "The chunk in \(directory) has no readable manifest.json.")
+        }
+        return manifest
+    }
+}

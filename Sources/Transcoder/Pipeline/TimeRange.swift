@@ -1,0 +1,170 @@
+import CFFmpeg
+
+/// A stretch of the source to encode as one chunk of a split encode (issue #15): `[start, end)` in whole
+/// seconds on the source's timeline (zero at the source's first timestamp), both multiples of the plan's
+/// segment length so every chunk begins on a segment boundary. `end == nil` runs to the source's end (the last
+/// chunk). See "Split encoding" in docs/ARCHITECTURE.md for the contract a chunk keeps.
+public struct TimeRange: Sendable, Equatable, Codable {
+    public var start: Int
+    public var end: Int?
+
+    public init(start: Int, end: Int?) {
+        self.start = start
+        self.end = end
+    }
+
+    /// Parses the CLI's `START:END` or `START:` (seconds).
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let start = Int(parts[0]), start >= 0 else { return nil }
+        let end = parts[1].isEmpty ? nil : Int(parts[1])
+        if !parts[1].isEmpty && (end == nil || end! <= start) { return nil }
+        self.init(start: start, end: end)
+    }
+}
+
+/// Which of the source's sound a transcode encodes: all of it beside the video (a whole-file encode), none
+/// (a video chunk), or only the sound (the split encode's one audio chunk, for the whole lecture, so AAC's
+/// priming never makes a seam).
+public enum AudioSelection: String, Sendable, Equatable, Codable {
+    case include, exclude, only
+}
+
+extension TranscodePlan {
+    /// The plan's range checked against its other settings; nil for a whole-file encode.
+    func checkedRange() throws(TranscodeError) -> TimeRange? {
+        guard let range else { return nil }
+        let segment = segmentSeconds
+        guard range.start % segment == 0, (range.end ?? 0) % segment == 0 else {
+            throw TranscodeError(
+                .invalidPlan,
+                "A chunk must start and end on a segment boundary (multiples of \(segment) s); got \(range.start)–"
+                    + "\(range.end.map(String.init) ?? "end")."
+            )
+        }
+        guard audio == .exclude else {
+            throw TranscodeError(
+                .invalidPlan,
+                "A chunk carries video only (its sound is encoded once for the whole lecture): use audio .exclude."
+            )
+        }
+        guard timestampOffset != nil else {
+            throw TranscodeError(
+                .invalidPlan,
+                "A chunk needs the whole encode's timestamp offset (see SplitProbe) so its timestamps match."
+            )
+        }
+        return range
+    }
+
+    /// The number of a chunk's first segment (the whole encode's segment that starts where the chunk does);
+    /// nil for a whole-file encode.
+    var chunkFirstSegmentNumber: Int? { range.map { $0.start / segmentSeconds } }
+}
+
+/// The frames a video chunk keeps, in the filter graph's output time base: those shown in `[start, end)`.
+struct FrameWindow: Sendable {
+    let start: Int64
+    let end: Int64?
+
+    init(range: TimeRange, timeBase: AVRational) {
+        start = av_rescale_q(Int64(range.start), AVRational(num: 1, den: 1), timeBase)
+        end = range.end.map { av_rescale_q(Int64($0), AVRational(num: 1, den: 1), timeBase) }
+    }
+
+    func contains(_ pts: Int64) -> Bool { pts >= start && (end.map { pts < $0 } ?? true) }
+    func isPast(_ pts: Int64) -> Bool { end.map { pts >= $0 } ?? false }
+}
+
+/// Moving the demuxer to a chunk's start before any packet is read.
+enum RangeSeek {
+    /// Seeks the video stream to the keyframe at or before `range.start` (the decoder needs it; the pictures
+    /// before `start` are decoded and dropped by the `FrameWindow`). `origin` is the source's start time in
+    /// AV_TIME_BASE units, as the pipeline subtracts it.
+    static func seek(
+        _ input: InputFormatContext,
+        videoStream index: Int,
+        to range: TimeRange,
+        origin: Int64
+    ) throws(TranscodeError) {
+        guard range.start > 0 else { return }
+        let stream = input.stream(at: index)
+        let target = av_rescale_q(
+            origin + Int64(range.start) * Int64(AV_TIME_BASE),
+            lectern_time_base_q(),
+            stream.pointee.time_base
+        )
+        let result = av_seek_frame(input.pointer, Int32(index), target, AVSEEK_FLAG_BACKWARD)
+        guard result >= 0 else {
+            throw TranscodeError(
+                .undecodable,
+                "The recording cannot be read from \(range.start) s on (it has no index to seek with); "
+                    + "encode it whole instead."
+            )
+        }
+    }
+}
+
+/// The `hls` muxer options that make a chunk's segments the whole encode's (see `HLSMuxer.open`).
+enum ChunkMuxing {
+    static func options(firstSegmentNumber: Int?) -> [String: String] {
+        guard let firstSegmentNumber else { return [:] }
+        return [
+            // Numbering continues from the whole encode's segment that starts where the chunk does.
+            "start_number": String(firstSegmentNumber),
+            // Without frag_discont the mp4 muxer rebases the chunk to zero (tfdt 0) and records its real start as
+            // an empty edit in the init segment, so every chunk's init would differ; with it the fragments keep
+            // the whole timeline's decode times (tfdt) and the init segment is the same for every chunk
+            // (measured with the ffmpeg CLI: tfdt 0 and a 10 s empty edit vs tfdt 10 s and no empty edit).
+            "hls_segment_options": "movflags=+frag_discont",
+        ]
+    }
+
+    /// Sets the options on the muxer before its header is written.
+    static func apply(to muxer: OutputFormatContext, firstSegmentNumber: Int?) throws(AVError) {
+        for (key, value) in options(firstSegmentNumber: firstSegmentNumber) {
+            try check(av_opt_set(muxer.pointer.pointee.priv_data, key, value, 0))
+        }
+    }
+}
+
+extension TranscodePlan {
+    /// A chunk must have something to encode: video for a video chunk, sound for the audio chunk.
+    func checkSelection(hasVideo: Bool, hasAudio: Bool, duration: Double?) throws(TranscodeError) {
+        if let range, let duration, Double(range.start) >= duration {
+            throw TranscodeError(
+                .invalidPlan,
+                "A chunk cannot start at \(range.start) s: the recording is \(String(format: "%.1f", duration)) s long."
+            )
+        }
+        if audio == .exclude && !hasVideo {
+            throw TranscodeError(.invalidPlan, "The recording has no video, so a video-only encode has nothing to do.")
+        }
+        if audio == .only && !hasAudio {
+            throw TranscodeError(.invalidPlan, "The recording has no sound, so an audio-only encode has nothing to do.")
+        }
+    }
+}
+
+/// Where a video chunk stops reading: the first video packet decoded 2 s past the chunk's end. Every picture shown
+/// before `end` is decoded before it is shown (dts ≤ pts), and the margin leaves the frame-rate filter the pictures
+/// after `end` it may look at; the pictures in the margin are decoded and dropped (`FrameWindow`). Without it
+/// the first chunk of a two-hour lecture would read the whole file.
+struct ReadLimit {
+    let streamIndex: Int32
+    let dts: Int64
+
+    init?(range: TimeRange, stream: UnsafeMutablePointer<AVStream>, origin: Int64) {
+        guard let end = range.end else { return nil }
+        streamIndex = stream.pointee.index
+        dts = av_rescale_q(
+            origin + Int64(end + 2) * Int64(AV_TIME_BASE),
+            lectern_time_base_q(),
+            stream.pointee.time_base
+        )
+    }
+
+    func isReached(by packet: Packet) -> Bool {
+        packet.streamIndex == streamIndex && packet.dts != noPTS && packet.dts >= dts
+    }
+}
