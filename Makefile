@@ -30,7 +30,7 @@ run: deps
 #   request in flight during stop, scheduling order); among ~750 tests sharing 2 cores those windows stretched past
 #   30 s. They need an injected clock or explicit gates to run among the rest (LectureRecordCacheTests got both).
 # - CrossCuttingTests (a per-minute rate limit reached by requests in a row), and one test of HTTP1ConformanceTests
-#   (it measures the process's memory growth, which parallel neighbours add to; the rest of that suite runs in parallel).
+#   (it measures the process's memory growth, which parallel neighbours add to; the rest of the suite is parallel).
 # - WorkerJobTests, CaptionDraftTests: heartbeats every third of a 2-5 s visibility timeout and polls of a shared moto;
 #   with the whole suite on moto at once a round trip took seconds and leases lapsed (a job claimed twice).
 # - WorkerProcessTests, ObservabilityTests: a worker is killed or watched mid-encode; on a loaded machine the short

@@ -161,7 +161,8 @@ enum Fixtures {
         audioOnly: Bool = false
     ) async throws -> String {
         let clean =
-            audioOnly ? try await self.audioOnly(in: directory) : try await lecture(in: directory, seconds: 3, name: "clean.mp4")
+            audioOnly
+            ? try await self.audioOnly(in: directory) : try await lecture(in: directory, seconds: 3, name: "clean.mp4")
         let mkv = directory.file("clean.mkv")
         try await MediaTools.ffmpeg(["-i", clean, "-c", "copy", mkv])
         var data = try Data(contentsOf: URL(fileURLWithPath: mkv))

@@ -32,7 +32,8 @@ import Testing
         #expect(interlaced.isInterlaced == true)
         #expect(interlaced.fieldOrder == "tt")
         #expect(
-            try await MediaProbe.probe(path: Fixtures.variableFrameRate(in: directory)).video?.isVariableFrameRate == true
+            try await MediaProbe.probe(path: Fixtures.variableFrameRate(in: directory)).video?.isVariableFrameRate
+                == true
         )
         let surround = try #require(try await MediaProbe.probe(path: Fixtures.surround(in: directory)).audio)
         #expect(surround.channels == 6)

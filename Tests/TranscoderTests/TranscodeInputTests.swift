@@ -59,7 +59,10 @@ import Testing
 
     @Test func videoOnlyInputHasNoAudioGroup() async throws {
         let directory = try TemporaryDirectory()
-        let (manifest, output) = try await OutputChecks.transcode(try await Fixtures.videoOnly(in: directory), in: directory)
+        let (manifest, output) = try await OutputChecks.transcode(
+            try await Fixtures.videoOnly(in: directory),
+            in: directory
+        )
         #expect(manifest.audio == nil)
         let hls = try await MediaTools.parseHLS(master: output + "/" + manifest.masterPlaylist)
         #expect(hls.media.isEmpty)
@@ -71,7 +74,12 @@ import Testing
 
     @Test func singleFrameInput() async throws {
         let directory = try TemporaryDirectory()
-        let source = try await Fixtures.videoOnly(in: directory, seconds: 1, extra: ["-frames:v", "1"], name: "one.mp4")
+        let source = try await Fixtures.videoOnly(
+            in: directory,
+            seconds: 1,
+            extra: ["-frames:v", "1"],
+            name: "one.mp4"
+        )
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory)
         #expect(manifest.video.count == 3)
         for rendition in manifest.video {
@@ -104,7 +112,10 @@ import Testing
 
     @Test func surroundIsDownmixedToStereo() async throws {
         let directory = try TemporaryDirectory()
-        let (manifest, output) = try await OutputChecks.transcode(try await Fixtures.surround(in: directory), in: directory)
+        let (manifest, output) = try await OutputChecks.transcode(
+            try await Fixtures.surround(in: directory),
+            in: directory
+        )
         #expect(manifest.audio?.channels == 2)
         let joined = try OutputChecks.joinedStream(playlist: manifest.audio!.playlist, in: output)
         defer { try? FileManager.default.removeItem(atPath: joined) }
@@ -112,8 +123,11 @@ import Testing
         #expect(stream["channels"] as? Int == 2)
         #expect(stream["channel_layout"] as? String == "stereo")
         // The downmix carries the tone (the front/centre channels), not silence.
-        let volume = try await MediaTools.run("ffmpeg", ["-nostdin", "-i", joined, "-af", "volumedetect", "-f", "null", "-"])
-            .stderr
+        let volume = try await MediaTools.run(
+            "ffmpeg",
+            ["-nostdin", "-i", joined, "-af", "volumedetect", "-f", "null", "-"]
+        )
+        .stderr
         let mean =
             volume.components(separatedBy: "mean_volume: ").last.flatMap { Double($0.prefix { $0 != " " }) } ?? -100
         #expect(mean > -40, "\(mean) dB")
@@ -121,7 +135,10 @@ import Testing
 
     @Test func interlacedVideoIsDeinterlaced() async throws {
         let directory = try TemporaryDirectory()
-        let (manifest, output) = try await OutputChecks.transcode(try await Fixtures.interlaced(in: directory), in: directory)
+        let (manifest, output) = try await OutputChecks.transcode(
+            try await Fixtures.interlaced(in: directory),
+            in: directory
+        )
         let joined = try OutputChecks.joinedStream(playlist: manifest.video[0].playlist, in: output)
         defer { try? FileManager.default.removeItem(atPath: joined) }
         let stream = try #require(try await MediaTools.streams(joined).first)
