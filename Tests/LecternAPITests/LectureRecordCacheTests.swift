@@ -7,18 +7,41 @@ import Testing
 
 /// The short-TTL record cache: single flight, expiry, invalidation; and through the API: writes show at once,
 /// authorization still runs per request.
+/// The TTL is measured on a `ManualClock` the tests advance, and a read "in flight" is one held at a gate until the
+/// test lets it go, so every window here holds on a loaded machine (the suite runs among the parallel tests).
 @Suite("Lecture record cache") struct LectureRecordCacheTests {
+    /// Time that moves only when a test says so.
+    final class ManualClock: Sendable {
+        let start = ContinuousClock.now
+        let elapsed = Mutex(Duration.zero)
+        func now() -> ContinuousClock.Instant { start + elapsed.withLock { $0 } }
+        func advance(by duration: Duration) { elapsed.withLock { $0 += duration } }
+    }
+
+    /// Loads wait here while it is closed.
+    final class Gate: Sendable {
+        let closed = Mutex(false)
+        func close() { closed.withLock { $0 = true } }
+        func open() { closed.withLock { $0 = false } }
+        func pass() async throws {
+            while closed.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+        }
+    }
+
+    /// Polls until `condition` holds (an event, not a time: on a loaded machine it only takes longer).
+    static func eventually(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+    }
+
     final class CountingLoader: Sendable {
         let calls = Mutex(0)
         let record: LectureRecord?
-        let delay: Duration
-        init(_ record: LectureRecord?, delay: Duration = .zero) {
-            self.record = record
-            self.delay = delay
-        }
+        let gate = Gate()
+        init(_ record: LectureRecord?) { self.record = record }
         func load() async throws -> LectureRecord? {
             calls.withLock { $0 += 1 }
-            if delay > .zero { try await Task.sleep(for: delay) }
+            try await gate.pass()
             return record
         }
         var count: Int { calls.withLock { $0 } }
@@ -42,11 +65,11 @@ import Testing
     }
 
     @Test func repeatsWithinTheTTLReadOnceAndExpiryReadsAgain() async throws {
-        // A TTL long enough that five in-memory hits fit in it on a loaded machine.
-        let cache = LectureRecordCache(ttl: .seconds(2)), loader = CountingLoader(Self.sample)
+        let clock = ManualClock()
+        let cache = LectureRecordCache(ttl: .seconds(1), now: { clock.now() }), loader = CountingLoader(Self.sample)
         for _ in 0..<5 { #expect(try await cache.record("lec_1") { try await loader.load() } == Self.sample) }
         #expect(loader.count == 1)
-        try await Task.sleep(for: .milliseconds(2_200))
+        clock.advance(by: .milliseconds(1_001))
         _ = try await cache.record("lec_1") { try await loader.load() }
         #expect(loader.count == 2)
     }
@@ -54,8 +77,7 @@ import Testing
     /// Hands out the sample with title "v1", "v2", … and can be made to fail; counts reads in flight.
     final class VersionedLoader: Sendable {
         let state = Mutex((calls: 0, inFlight: 0, failing: false))
-        let delay: Duration
-        init(delay: Duration) { self.delay = delay }
+        let gate = Gate()
         func load() async throws -> LectureRecord? {
             let (call, failing) = state.withLock { state in
                 state.calls += 1
@@ -63,7 +85,7 @@ import Testing
                 return (state.calls, state.failing)
             }
             defer { state.withLock { $0.inFlight -= 1 } }
-            try await Task.sleep(for: delay)
+            try await gate.pass()
             if failing { throw CancellationError() }
             var record = LectureRecordCacheTests.sample
             record.title = "v\(call)"
@@ -74,61 +96,77 @@ import Testing
     }
 
     @Test func aRecordPastHalfItsTTLIsAnsweredAtOnceWhileOneReadRefreshesIt() async throws {
-        let cache = LectureRecordCache(ttl: .milliseconds(1_500)), loader = VersionedLoader(delay: .milliseconds(400))
+        let clock = ManualClock()
+        let cache = LectureRecordCache(ttl: .milliseconds(1_500), now: { clock.now() }), loader = VersionedLoader()
         #expect(try await cache.record("lec_1") { try await loader.load() }?.title == "v1")
-        try await Task.sleep(for: .milliseconds(800))
-        // Past half the TTL: the cached record comes back while the refresh is still sleeping in the loader…
+        clock.advance(by: .milliseconds(800))
+        loader.gate.close()
+        // Past half the TTL: the cached record comes back while the refresh is still held in the loader…
         for _ in 0..<3 { #expect(try await cache.record("lec_1") { try await loader.load() }?.title == "v1") }
-        try await Task.sleep(for: .milliseconds(100))  // the refresh task gets going; its read takes 400 ms
+        try await Self.eventually { loader.calls >= 2 }  // the refresh task gets going
         #expect(loader.inFlight == 1)
         #expect(loader.calls == 2)
-        // …and once it is done, its record is the one answered, with a fresh TTL.
-        try await Task.sleep(for: .milliseconds(500))
+        // …and once it is done, its record is the one answered, with a fresh TTL: at 1.52 s the first read's record
+        // would have expired, and the refresh's (read at 0.8 s) is not yet half way, so nothing reads again.
+        loader.gate.open()
+        try await Self.eventually { loader.inFlight == 0 }
+        clock.advance(by: .milliseconds(720))
         #expect(try await cache.record("lec_1") { try await loader.load() }?.title == "v2")
         #expect(loader.calls == 2)
     }
 
     @Test func aFailedOrInvalidatedRefreshNeverOutlivesTheTTL() async throws {
-        let cache = LectureRecordCache(ttl: .milliseconds(1_000)), loader = VersionedLoader(delay: .milliseconds(100))
+        let clock = ManualClock()
+        let cache = LectureRecordCache(ttl: .milliseconds(1_000), now: { clock.now() }), loader = VersionedLoader()
         _ = try await cache.record("lec_1") { try await loader.load() }
-        try await Task.sleep(for: .milliseconds(600))
+        clock.advance(by: .milliseconds(600))
         loader.state.withLock { $0.failing = true }
         #expect(try await cache.record("lec_1") { try await loader.load() }?.title == "v1")
-        try await Task.sleep(for: .milliseconds(600))
+        try await Self.eventually { loader.calls == 2 && loader.inFlight == 0 }  // the refresh has failed
+        clock.advance(by: .milliseconds(600))
         // The refresh failed and the record is now past its TTL: the caller waits for (and gets) the failing read.
         await #expect(throws: CancellationError.self) { try await cache.record("lec_1") { try await loader.load() } }
         loader.state.withLock { $0.failing = false }
         #expect(try await cache.record("lec_1") { try await loader.load() }?.title == "v4")
         // A write lands while a refresh is in flight: the refresh's answer is not kept.
-        try await Task.sleep(for: .milliseconds(600))
+        clock.advance(by: .milliseconds(600))
+        loader.gate.close()
         _ = try await cache.record("lec_1") { try await loader.load() }
+        try await Self.eventually { loader.calls == 5 }
+        #expect(loader.inFlight == 1)
         cache.invalidate("lec_1")
-        try await Task.sleep(for: .milliseconds(200))
+        loader.gate.open()
+        try await Self.eventually { loader.inFlight == 0 }
         #expect(try await cache.record("lec_1") { try await loader.load() }?.title == "v6")
     }
 
     @Test func concurrentMissesShareOneRead() async throws {
-        let cache = LectureRecordCache(ttl: .seconds(1)),
-            loader = CountingLoader(Self.sample, delay: .milliseconds(200))
+        let clock = ManualClock()
+        let cache = LectureRecordCache(ttl: .seconds(1), now: { clock.now() }), loader = CountingLoader(Self.sample)
+        loader.gate.close()  // the first read is held until all 20 callers have asked
         try await withThrowingTaskGroup(of: LectureRecord?.self) { group in
             for _ in 0..<20 { group.addTask { try await cache.record("lec_1") { try await loader.load() } } }
+            try await Task.sleep(for: .milliseconds(200))
+            loader.gate.open()
             for try await record in group { #expect(record == Self.sample) }
         }
         #expect(loader.count == 1)
     }
 
     @Test func invalidationForcesTheNextReadAndDropsAnInFlightOne() async throws {
-        let cache = LectureRecordCache(ttl: .seconds(1)),
-            loader = CountingLoader(Self.sample, delay: .milliseconds(200))
+        let clock = ManualClock()
+        let cache = LectureRecordCache(ttl: .seconds(1), now: { clock.now() }), loader = CountingLoader(Self.sample)
         _ = try await cache.record("lec_1") { try await loader.load() }
         cache.invalidate("lec_1")
         _ = try await cache.record("lec_1") { try await loader.load() }
         #expect(loader.count == 2)
         // A write lands while a read is in flight: that read's (possibly older) answer is not kept.
         cache.invalidate("lec_1")
+        loader.gate.close()
         async let inFlight = cache.record("lec_1") { try await loader.load() }
-        try await Task.sleep(for: .milliseconds(50))
+        try await Self.eventually { loader.count == 3 }
         cache.invalidate("lec_1")
+        loader.gate.open()
         _ = try await inFlight
         _ = try await cache.record("lec_1") { try await loader.load() }
         #expect(loader.count == 4)

@@ -190,7 +190,7 @@ import Glibc
     @Test func changedRowsScalingPublishesTheSameBytes() async throws {
         let directory = try TemporaryDirectory()
         let source = directory.file("slide.mp4")
-        try MediaTools.ffmpeg([
+        try await MediaTools.ffmpeg([
             "-f", "lavfi", "-i", "color=c=0x203060:s=640x360:r=30:d=3",
             "-f", "lavfi", "-i", "testsrc2=s=160x90:r=30:d=3",
             "-filter_complex",

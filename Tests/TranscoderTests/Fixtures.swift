@@ -12,7 +12,7 @@ enum Fixtures {
         in directory: TemporaryDirectory,
         seconds: Int = 7,
         name: String = "lecture.mp4"
-    ) throws -> String {
+    ) async throws -> String {
         let path = directory.file(name)
         var arguments = [
             "-f", "lavfi", "-i", "testsrc2=s=426x240:r=30:d=\(seconds)",
@@ -21,7 +21,7 @@ enum Fixtures {
             "-movflags", "+use_metadata_tags",
         ]
         for (key, value) in sourceTags { arguments += ["-metadata", "\(key)=\(value)"] }
-        try MediaTools.ffmpeg(arguments + [path])
+        try await MediaTools.ffmpeg(arguments + [path])
         return path
     }
 
@@ -31,9 +31,9 @@ enum Fixtures {
         seconds: Double = 3,
         extra: [String] = [],
         name: String = "video.mp4"
-    ) throws -> String {
+    ) async throws -> String {
         let path = directory.file(name)
-        try MediaTools.ffmpeg(
+        try await MediaTools.ffmpeg(
             ["-f", "lavfi", "-i", "testsrc2=s=\(size):r=30:d=\(seconds)", "-c:v", "libx264", "-preset", "ultrafast"]
                 + extra + [path]
         )
@@ -45,9 +45,9 @@ enum Fixtures {
         layout: String = "stereo",
         seconds: Int = 3,
         name: String = "audio.m4a"
-    ) throws -> String {
+    ) async throws -> String {
         let path = directory.file(name)
-        try MediaTools.ffmpeg([
+        try await MediaTools.ffmpeg([
             "-f", "lavfi", "-i", "sine=f=330:d=\(seconds):sample_rate=44100", "-af",
             "aformat=channel_layouts=\(layout)",
             "-c:a", "aac", path,
@@ -57,9 +57,9 @@ enum Fixtures {
 
     /// Video with a display matrix asking players to rotate 90° clockwise, as phones record portrait video.
     /// FFmpeg 5.1's CLI cannot write one, so the track header's matrix is patched in place.
-    static func rotated(in directory: TemporaryDirectory) throws -> String {
+    static func rotated(in directory: TemporaryDirectory) async throws -> String {
         let path = directory.file("rotated.mp4")
-        try MediaTools.ffmpeg([
+        try await MediaTools.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=2", "-c:v", "libx264", "-preset", "ultrafast", path,
         ])
         var data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -80,9 +80,9 @@ enum Fixtures {
     }
 
     /// Irregular frame timestamps: random frames dropped and kept as variable frame rate.
-    static func variableFrameRate(in directory: TemporaryDirectory) throws -> String {
+    static func variableFrameRate(in directory: TemporaryDirectory) async throws -> String {
         let path = directory.file("vfr.mp4")
-        try MediaTools.ffmpeg([
+        try await MediaTools.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=4", "-vf", "select='lt(mod(n\\,7)\\,4)+eq(n\\,119)'",
             "-vsync", "vfr", "-c:v", "libx264", "-preset", "ultrafast", path,
         ])
@@ -90,9 +90,9 @@ enum Fixtures {
     }
 
     /// 5.1 tone plus video.
-    static func surround(in directory: TemporaryDirectory) throws -> String {
+    static func surround(in directory: TemporaryDirectory) async throws -> String {
         let path = directory.file("surround.mp4")
-        try MediaTools.ffmpeg([
+        try await MediaTools.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=3",
             "-f", "lavfi", "-i", "sine=f=440:d=3:sample_rate=48000", "-af", "aformat=channel_layouts=5.1",
             "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", path,
@@ -100,9 +100,9 @@ enum Fixtures {
         return path
     }
 
-    static func interlaced(in directory: TemporaryDirectory) throws -> String {
+    static func interlaced(in directory: TemporaryDirectory) async throws -> String {
         let path = directory.file("interlaced.mp4")
-        try MediaTools.ffmpeg([
+        try await MediaTools.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=2", "-c:v", "libx264", "-preset", "ultrafast",
             "-flags", "+ildct+ilme", "-x264-params", "tff=1", "-field_order", "tt", path,
         ])
@@ -129,10 +129,10 @@ enum Fixtures {
 
     /// The 4 s lecture with every audio packet's bytes overwritten by garbage (located with ffprobe), so the
     /// container is intact but no audio frame decodes.
-    static func garbageAudio(in directory: TemporaryDirectory) throws -> String {
-        let clean = try lecture(in: directory, seconds: 4, name: "clean.mp4")
+    static func garbageAudio(in directory: TemporaryDirectory) async throws -> String {
+        let clean = try await lecture(in: directory, seconds: 4, name: "clean.mp4")
         let packets =
-            try MediaTools.probe(clean, ["-select_streams", "a", "-show_entries", "packet=pos,size"])["packets"]
+            try await MediaTools.probe(clean, ["-select_streams", "a", "-show_entries", "packet=pos,size"])["packets"]
             as? [[String: Any]] ?? []
         var data = try Data(contentsOf: URL(fileURLWithPath: clean))
         var state: UInt32 = 12_345
@@ -159,11 +159,12 @@ enum Fixtures {
         in directory: TemporaryDirectory,
         noVideoCodec: Bool = false,
         audioOnly: Bool = false
-    ) throws -> String {
+    ) async throws -> String {
         let clean =
-            audioOnly ? try self.audioOnly(in: directory) : try lecture(in: directory, seconds: 3, name: "clean.mp4")
+            audioOnly
+            ? try await self.audioOnly(in: directory) : try await lecture(in: directory, seconds: 3, name: "clean.mp4")
         let mkv = directory.file("clean.mkv")
-        try MediaTools.ffmpeg(["-i", clean, "-c", "copy", mkv])
+        try await MediaTools.ffmpeg(["-i", clean, "-c", "copy", mkv])
         var data = try Data(contentsOf: URL(fileURLWithPath: mkv))
         var replacements = [("A_AAC", "A_QQQ")]
         if noVideoCodec { replacements.append(("V_MPEG4/ISO/AVC", "V_MPEG4/ISO/QQQ")) }

@@ -13,13 +13,13 @@ import Testing
     @Test(arguments: [-35.0, -10.0])
     func speechReachesTheTargetUnderTheCeiling(sourceLoudness: Double) async throws {
         let directory = try TemporaryDirectory()
-        let source = try LoudnessFixtures.speech(in: directory, loudness: sourceLoudness, channels: .both)
-        let before = try LoudnessFixtures.measure(source)
+        let source = try await LoudnessFixtures.speech(in: directory, loudness: sourceLoudness, channels: .both)
+        let before = try await LoudnessFixtures.measure(source)
         #expect(abs(before.integrated - sourceLoudness) < 0.3)
 
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.plan)
         let published = try LoudnessFixtures.publishedAudio(manifest, output)
-        let after = try LoudnessFixtures.measure(published)
+        let after = try await LoudnessFixtures.measure(published)
         #expect(abs(after.integrated - -16) <= 1, "published at \(after.integrated) LUFS")
         #expect(after.truePeak < -1.5, "true peak \(after.truePeak) dBTP")
 
@@ -43,9 +43,9 @@ import Testing
 
     @Test func peaksLimitTheGainAndTheNoticeSaysSo() async throws {
         let directory = try TemporaryDirectory()
-        let source = try LoudnessFixtures.speech(in: directory, loudness: -35, channels: .both, clicks: true)
+        let source = try await LoudnessFixtures.speech(in: directory, loudness: -35, channels: .both, clicks: true)
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.plan)
-        let after = try LoudnessFixtures.measure(try LoudnessFixtures.publishedAudio(manifest, output))
+        let after = try await LoudnessFixtures.measure(try LoudnessFixtures.publishedAudio(manifest, output))
         #expect(after.truePeak < -1.5, "true peak \(after.truePeak) dBTP")
         #expect(after.integrated < -17, "the clicks should have held the gain back")
         let loudness = try #require(manifest.audio?.loudness)
@@ -57,12 +57,17 @@ import Testing
     @Test(arguments: [LoudnessFixtures.Channels.leftOnly, .rightFarQuieter])
     func aOneSidedMicrophoneIsCentred(channels: LoudnessFixtures.Channels) async throws {
         let directory = try TemporaryDirectory()
-        let source = try LoudnessFixtures.speech(in: directory, loudness: -30, channels: channels, withVideo: true)
+        let source = try await LoudnessFixtures.speech(
+            in: directory,
+            loudness: -30,
+            channels: channels,
+            withVideo: true
+        )
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.plan)
         let published = try LoudnessFixtures.publishedAudio(manifest, output)
-        let rms = try LoudnessFixtures.channelRMS(published)
+        let rms = try await LoudnessFixtures.channelRMS(published)
         #expect(abs(rms[0] - rms[1]) < 0.2, "channels at \(rms) dB")
-        let after = try LoudnessFixtures.measure(published)
+        let after = try await LoudnessFixtures.measure(published)
         #expect(abs(after.integrated - -16) <= 1)
         #expect(manifest.audio?.loudness?.channels == "leftOnly")
         #expect(manifest.corrections?.first { $0.kind == "channels" }?.summary == "left channel only, centred")
@@ -72,31 +77,31 @@ import Testing
         #expect(line.hasSuffix(" LUFS; left channel only, centred"))
         // The MP4 download carries the same corrected sound and decodes cleanly.
         let mp4 = output + "/" + Transcoder.Paths.progressive
-        #expect(try MediaTools.decodeErrors(mp4) == "")
-        let mp4RMS = try LoudnessFixtures.channelRMS(mp4)
+        await #expect(try MediaTools.decodeErrors(mp4) == "")
+        let mp4RMS = try await LoudnessFixtures.channelRMS(mp4)
         #expect(abs(mp4RMS[0] - mp4RMS[1]) < 0.2)
     }
 
     @Test func aPhaseInvertedPairNoLongerCancels() async throws {
         let directory = try TemporaryDirectory()
-        let source = try LoudnessFixtures.speech(in: directory, loudness: -25, channels: .inverted)
+        let source = try await LoudnessFixtures.speech(in: directory, loudness: -25, channels: .inverted)
         // As recorded, a mono downmix (a phone speaker, one earbud) cancels.
-        #expect(try LoudnessFixtures.downmixRMS(source) < -80)
+        await #expect(try LoudnessFixtures.downmixRMS(source) < -80)
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.plan)
         let published = try LoudnessFixtures.publishedAudio(manifest, output)
-        let rms = try LoudnessFixtures.channelRMS(published)
-        #expect(try LoudnessFixtures.downmixRMS(published) > max(rms[0], rms[1]) - 1)
+        let rms = try await LoudnessFixtures.channelRMS(published)
+        await #expect(try LoudnessFixtures.downmixRMS(published) > max(rms[0], rms[1]) - 1)
         #expect(manifest.audio?.loudness?.channels == "invertRight")
         #expect(manifest.corrections?.contains { $0.kind == "channels" } == true)
     }
 
     @Test func genuineStereoIsLeftAlone() async throws {
         let directory = try TemporaryDirectory()
-        let source = try LoudnessFixtures.speech(in: directory, loudness: -16, channels: .stereo)
-        let before = try LoudnessFixtures.channelRMS(source)
+        let source = try await LoudnessFixtures.speech(in: directory, loudness: -16, channels: .stereo)
+        let before = try await LoudnessFixtures.channelRMS(source)
         #expect(abs(before[0] - before[1]) > 3)
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.plan)
-        let after = try LoudnessFixtures.channelRMS(try LoudnessFixtures.publishedAudio(manifest, output))
+        let after = try await LoudnessFixtures.channelRMS(try LoudnessFixtures.publishedAudio(manifest, output))
         // The balance between the channels is kept (the gain, under the notice threshold, moves both alike).
         #expect(abs((after[0] - after[1]) - (before[0] - before[1])) < 0.3, "\(before) → \(after)")
         #expect(manifest.audio?.loudness?.channels == "none")
@@ -105,25 +110,25 @@ import Testing
 
     @Test func silencePublishesWithANoticeAndNoGain() async throws {
         let directory = try TemporaryDirectory()
-        let source = try LoudnessFixtures.speech(in: directory, loudness: nil, channels: .both, withVideo: true)
+        let source = try await LoudnessFixtures.speech(in: directory, loudness: nil, channels: .both, withVideo: true)
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.plan)
         #expect(manifest.corrections == [.init(kind: "silence", summary: "The recording has no audible sound.")])
         let loudness = try #require(manifest.audio?.loudness)
         #expect(loudness.silent)
         #expect(loudness.gain == 0)
         #expect(loudness.input.integrated == nil)
-        #expect(try MediaTools.decodeErrors(try LoudnessFixtures.publishedAudio(manifest, output)) == "")
+        await #expect(try MediaTools.decodeErrors(try LoudnessFixtures.publishedAudio(manifest, output)) == "")
     }
 
     @Test func normalisationOffEncodesAsDecoded() async throws {
         let directory = try TemporaryDirectory()
-        let source = try LoudnessFixtures.speech(in: directory, loudness: -30, channels: .leftOnly)
+        let source = try await LoudnessFixtures.speech(in: directory, loudness: -30, channels: .leftOnly)
         var plan = Self.plan
         plan.audioNormalisation = nil
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: plan)
         #expect(manifest.audio?.loudness == nil)
         #expect(manifest.corrections == nil)
-        let after = try LoudnessFixtures.measure(try LoudnessFixtures.publishedAudio(manifest, output))
+        let after = try await LoudnessFixtures.measure(try LoudnessFixtures.publishedAudio(manifest, output))
         #expect(abs(after.integrated - -30) <= 1)
     }
 
@@ -131,7 +136,7 @@ import Testing
     /// audio starts 0.37 s after the picture, so its first timestamp is not 0).
     @Test func twoPassesKeepTheAudioTimestamps() async throws {
         let directory = try TemporaryDirectory()
-        let source = try LoudnessFixtures.speech(
+        let source = try await LoudnessFixtures.speech(
             in: directory,
             loudness: -30,
             channels: .both,
@@ -143,19 +148,19 @@ import Testing
         let one = try TemporaryDirectory()
         let (plain, plainOutput) = try await OutputChecks.transcode(source, in: one, plan: off)
         let (normalised, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.plan)
-        let plainTimes = try LoudnessFixtures.packetTimes(LoudnessFixtures.publishedAudio(plain, plainOutput))
+        let plainTimes = try await LoudnessFixtures.packetTimes(LoudnessFixtures.publishedAudio(plain, plainOutput))
         #expect(
             plainTimes.first?.hasPrefix("0 ") == false,
             "the fixture's audio should start late: \(plainTimes.prefix(2))"
         )
         #expect(plain.audio?.segmentCount == normalised.audio?.segmentCount)
         #expect(plain.audio?.duration == normalised.audio?.duration)
-        #expect(
+        await #expect(
             try LoudnessFixtures.packetTimes(LoudnessFixtures.publishedAudio(plain, plainOutput))
                 == LoudnessFixtures.packetTimes(LoudnessFixtures.publishedAudio(normalised, output))
         )
         let mp4 = Transcoder.Paths.progressive
-        #expect(
+        await #expect(
             try LoudnessFixtures.packetTimes(plainOutput + "/" + mp4)
                 == LoudnessFixtures.packetTimes(output + "/" + mp4)
         )
@@ -165,7 +170,7 @@ import Testing
     /// download's audio, encoded after the source ends, lands after its video: the file must still be whole.
     @Test func aLongLecturesDownloadKeepsItsSoundInStep() async throws {
         let directory = try TemporaryDirectory()
-        let source = try LoudnessFixtures.speech(
+        let source = try await LoudnessFixtures.speech(
             in: directory,
             loudness: -30,
             channels: .both,
@@ -174,12 +179,12 @@ import Testing
         )
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.plan)
         let mp4 = output + "/" + Transcoder.Paths.progressive
-        #expect(try MediaTools.decodeErrors(mp4) == "")
-        let streams = try MediaTools.streams(mp4)
+        await #expect(try MediaTools.decodeErrors(mp4) == "")
+        let streams = try await MediaTools.streams(mp4)
         #expect(streams.map { $0["codec_type"] as? String } == ["video", "audio"])
         let durations = streams.compactMap { Double($0["duration"] as? String ?? "") }
         #expect(durations.count == 2 && abs(durations[0] - durations[1]) < 0.1, "\(durations)")
-        #expect(abs(try LoudnessFixtures.measure(mp4).integrated - -16) <= 1)
+        await #expect(abs(try LoudnessFixtures.measure(mp4).integrated - -16) <= 1)
         #expect(manifest.progressive?.hasAudio == true)
     }
 
@@ -224,12 +229,12 @@ enum LoudnessFixtures {
 
     /// A voice-like mono signal: a 140 Hz harmonic series, amplitude-modulated at a 4 Hz syllable rate, over a
     /// little pink noise (a peak-to-loudness ratio of ~12.5 dB, like speech).
-    static func voice(in directory: TemporaryDirectory, seconds: Int, name: String) throws -> String {
+    static func voice(in directory: TemporaryDirectory, seconds: Int, name: String) async throws -> String {
         let path = directory.file(name)
         let harmonics =
             "(0.5+0.5*sin(2*PI*4*t))*(sin(2*PI*140*t)+0.6*sin(2*PI*280*t+1)+0.4*sin(2*PI*420*t+2)"
             + "+0.3*sin(2*PI*700*t+0.5)+0.2*sin(2*PI*1400*t+3))*0.2"
-        try MediaTools.ffmpeg([
+        try await MediaTools.ffmpeg([
             "-f", "lavfi", "-i", "aevalsrc='\(harmonics)':s=48000:d=\(seconds)",
             "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.05:sample_rate=48000:d=\(seconds):seed=7",
             "-filter_complex", "[0][1]amix=inputs=2:normalize=0,aformat=channel_layouts=mono",
@@ -248,8 +253,8 @@ enum LoudnessFixtures {
         clicks: Bool = false,
         audioStartsLate: Bool = false,
         seconds: Int = 5
-    ) throws -> String {
-        let voice = try voice(in: directory, seconds: seconds, name: "voice.wav")
+    ) async throws -> String {
+        let voice = try await voice(in: directory, seconds: seconds, name: "voice.wav")
         let pan: String
         switch channels {
         case .both: pan = "pan=stereo|c0=c0|c1=c0"
@@ -266,18 +271,18 @@ enum LoudnessFixtures {
             filter += ",aeval='val(ch)+if(lt(mod(t+0.5,1.5),0.0005),0.8,0)':c=same"
         }
         if loudness == nil { filter += ",volume=0" }
-        try MediaTools.ffmpeg(["-i", voice, "-filter_complex", filter, "-c:a", "pcm_f32le", stereo])
+        try await MediaTools.ffmpeg(["-i", voice, "-filter_complex", filter, "-c:a", "pcm_f32le", stereo])
         var input = stereo
         if let loudness {
-            let measured = try measure(stereo).integrated
+            let measured = try await measure(stereo).integrated
             input = directory.file("levelled.wav")
-            try MediaTools.ffmpeg([
+            try await MediaTools.ffmpeg([
                 "-i", stereo, "-af", "volume=\(loudness - measured)dB", "-c:a", "pcm_f32le", input,
             ])
         }
         guard withVideo else { return input }
         let path = directory.file("lecture.mkv")
-        try MediaTools.ffmpeg(
+        try await MediaTools.ffmpeg(
             [
                 "-f", "lavfi", "-i", "testsrc2=s=160x120:r=15:d=\(seconds)",
             ] + (audioStartsLate ? ["-itsoffset", "0.37"] : []) + [
@@ -295,8 +300,8 @@ enum LoudnessFixtures {
     }
 
     /// The ffmpeg CLI's EBU R128 integrated loudness (LUFS) and true peak (dBTP) of a file's audio.
-    static func measure(_ path: String) throws -> (integrated: Double, truePeak: Double) {
-        let result = try MediaTools.run(
+    static func measure(_ path: String) async throws -> (integrated: Double, truePeak: Double) {
+        let result = try await MediaTools.run(
             "ffmpeg",
             ["-nostdin", "-v", "info", "-i", path, "-map", "0:a", "-af", "ebur128=peak=true", "-f", "null", "-"]
         )
@@ -312,8 +317,8 @@ enum LoudnessFixtures {
     }
 
     /// Each channel's RMS level, dB (astats).
-    static func channelRMS(_ path: String, filter: String = "") throws -> [Double] {
-        let result = try MediaTools.run(
+    static func channelRMS(_ path: String, filter: String = "") async throws -> [Double] {
+        let result = try await MediaTools.run(
             "ffmpeg",
             [
                 "-nostdin", "-v", "info", "-i", path, "-map", "0:a", "-af",
@@ -327,14 +332,16 @@ enum LoudnessFixtures {
     }
 
     /// The RMS level of the mono downmix (L+R)/2, dB.
-    static func downmixRMS(_ path: String) throws -> Double {
-        try channelRMS(path, filter: "pan=mono|c0=0.5*c0+0.5*c1,").first ?? -.infinity
+    static func downmixRMS(_ path: String) async throws -> Double {
+        try await channelRMS(path, filter: "pan=mono|c0=0.5*c0+0.5*c1,").first ?? -.infinity
     }
 
     /// Every audio packet's pts and duration.
-    static func packetTimes(_ path: String) throws -> [String] {
+    static func packetTimes(_ path: String) async throws -> [String] {
         let packets =
-            try MediaTools.probe(path, ["-select_streams", "a:0", "-show_entries", "packet=pts,duration"])["packets"]
+            try await MediaTools.probe(path, ["-select_streams", "a:0", "-show_entries", "packet=pts,duration"])[
+                "packets"
+            ]
             as? [[String: Any]] ?? []
         return packets.map { "\($0["pts"] ?? "") \($0["duration"] ?? "")" }
     }

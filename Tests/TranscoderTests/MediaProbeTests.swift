@@ -4,9 +4,9 @@ import Testing
 @testable import Transcoder
 
 @Suite struct MediaProbeTests {
-    @Test func describesContainerAndStreams() throws {
+    @Test func describesContainerAndStreams() async throws {
         let directory = try TemporaryDirectory()
-        let info = try MediaProbe.probe(path: try Fixtures.lecture(in: directory, seconds: 2))
+        let info = try MediaProbe.probe(path: try await Fixtures.lecture(in: directory, seconds: 2))
         #expect(info.container.contains("mp4"))
         #expect(abs((info.duration ?? 0) - 2) < 0.1)
         let video = try #require(info.video)
@@ -25,28 +25,29 @@ import Testing
         #expect((audio.bitRate ?? 0) > 0)
     }
 
-    @Test func readsRotationInterlacingVFRAndSurround() throws {
+    @Test func readsRotationInterlacingVFRAndSurround() async throws {
         let directory = try TemporaryDirectory()
-        #expect(try MediaProbe.probe(path: Fixtures.rotated(in: directory)).video?.rotation == 90)
-        let interlaced = try #require(try MediaProbe.probe(path: Fixtures.interlaced(in: directory)).video)
+        #expect(try await MediaProbe.probe(path: Fixtures.rotated(in: directory)).video?.rotation == 90)
+        let interlaced = try #require(try await MediaProbe.probe(path: Fixtures.interlaced(in: directory)).video)
         #expect(interlaced.isInterlaced == true)
         #expect(interlaced.fieldOrder == "tt")
         #expect(
-            try MediaProbe.probe(path: Fixtures.variableFrameRate(in: directory)).video?.isVariableFrameRate == true
+            try await MediaProbe.probe(path: Fixtures.variableFrameRate(in: directory)).video?.isVariableFrameRate
+                == true
         )
-        let surround = try #require(try MediaProbe.probe(path: Fixtures.surround(in: directory)).audio)
+        let surround = try #require(try await MediaProbe.probe(path: Fixtures.surround(in: directory)).audio)
         #expect(surround.channels == 6)
         #expect(surround.channelLayout == "5.1")
     }
 
-    @Test func rejectsFilesThatAreNotMedia() throws {
+    @Test func rejectsFilesThatAreNotMedia() async throws {
         let directory = try TemporaryDirectory()
         let empty = directory.file("empty.mp4")
         #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
         let text = directory.file("notes.mp4")
         try "These are my lecture notes, not a video.\n".write(toFile: text, atomically: true, encoding: .utf8)
         let truncated = try Fixtures.truncated(
-            try Fixtures.lecture(in: directory, seconds: 2),
+            try await Fixtures.lecture(in: directory, seconds: 2),
             keeping: 0.5,
             name: "cut.mp4",
             in: directory
@@ -63,7 +64,7 @@ import Testing
         #expect(missing?.isPermanent == false)
     }
 
-    @Test func rejectsMediaWithoutAudioOrVideo() throws {
+    @Test func rejectsMediaWithoutAudioOrVideo() async throws {
         let directory = try TemporaryDirectory()
         let subtitles = directory.file("captions.srt")
         try "1\n00:00:00,000 --> 00:00:01,000\nHello\n".write(toFile: subtitles, atomically: true, encoding: .utf8)
@@ -72,9 +73,9 @@ import Testing
         #expect(error?.isPermanent == true)
     }
 
-    @Test func enforcesLimitsWithReadableReasons() throws {
+    @Test func enforcesLimitsWithReadableReasons() async throws {
         let directory = try TemporaryDirectory()
-        let clip = try Fixtures.lecture(in: directory, seconds: 2)
+        let clip = try await Fixtures.lecture(in: directory, seconds: 2)
         let tooLong = #expect(throws: TranscodeError.self) {
             try MediaProbe.probe(path: clip, limits: MediaLimits(maxDuration: 1))
         }

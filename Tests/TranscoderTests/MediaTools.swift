@@ -1,4 +1,5 @@
 import Foundation
+import LecternTestSupport
 
 /// The ffmpeg/ffprobe CLIs and Python's m3u8 package, used only as independent makers and readers of
 /// media in tests (the code under test never runs them).
@@ -14,44 +15,26 @@ enum MediaTools {
         var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
+    /// Runs a tool to completion through `ChildProcess.run`, which awaits its exit without holding a thread of the
+    /// cooperative pool (the pool has one thread per core, two here; a synchronous wait held one for seconds per
+    /// clip and stalled unrelated tests, which kept TranscoderTests out of the parallel step).
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes before waiting so a chatty tool cannot block on a full pipe.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus,
-            stdout: outData,
-            stderr: String(decoding: errData, as: UTF8.self)
-        )
+    static func run(_ executable: String, _ arguments: [String]) async throws -> Output {
+        let result = try await ChildProcess.run(executable, arguments)
+        return Output(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 
     /// Runs `ffmpeg -y -v error ARGS` and fails loudly if it fails.
-    static func ffmpeg(_ arguments: [String]) throws {
-        let output = try run("ffmpeg", ["-nostdin", "-y", "-v", "error"] + arguments)
+    static func ffmpeg(_ arguments: [String]) async throws {
+        let output = try await run("ffmpeg", ["-nostdin", "-y", "-v", "error"] + arguments)
         guard output.status == 0 else {
             throw Failure(description: "ffmpeg \(arguments.joined(separator: " ")): \(output.stderr)")
         }
     }
 
     /// `ffprobe -of json` with the given arguments, decoded as a dictionary.
-    static func probe(_ path: String, _ arguments: [String]) throws -> [String: Any] {
-        let output = try run("ffprobe", ["-v", "error", "-of", "json"] + arguments + [path])
+    static func probe(_ path: String, _ arguments: [String]) async throws -> [String: Any] {
+        let output = try await run("ffprobe", ["-v", "error", "-of", "json"] + arguments + [path])
         guard output.status == 0, let json = try JSONSerialization.jsonObject(with: output.stdout) as? [String: Any]
         else {
             throw Failure(description: "ffprobe \(path): \(output.stderr)")
@@ -59,24 +42,24 @@ enum MediaTools {
         return json
     }
 
-    static func streams(_ path: String) throws -> [[String: Any]] {
-        try probe(path, ["-show_streams"])["streams"] as? [[String: Any]] ?? []
+    static func streams(_ path: String) async throws -> [[String: Any]] {
+        try await probe(path, ["-show_streams"])["streams"] as? [[String: Any]] ?? []
     }
 
-    static func formatTags(_ path: String) throws -> [String: String] {
-        let format = try probe(path, ["-show_format"])["format"] as? [String: Any]
+    static func formatTags(_ path: String) async throws -> [String: String] {
+        let format = try await probe(path, ["-show_format"])["format"] as? [String: Any]
         return format?["tags"] as? [String: String] ?? [:]
     }
 
-    static func duration(_ path: String) throws -> Double {
-        let format = try probe(path, ["-show_format"])["format"] as? [String: Any]
+    static func duration(_ path: String) async throws -> Double {
+        let format = try await probe(path, ["-show_format"])["format"] as? [String: Any]
         return Double(format?["duration"] as? String ?? "") ?? -1
     }
 
     /// Presentation times of the video keyframes in a file.
-    static func keyframeTimes(_ path: String) throws -> [Double] {
+    static func keyframeTimes(_ path: String) async throws -> [Double] {
         let packets =
-            try probe(path, ["-select_streams", "v:0", "-show_entries", "packet=pts_time,flags"])["packets"]
+            try await probe(path, ["-select_streams", "v:0", "-show_entries", "packet=pts_time,flags"])["packets"]
             as? [[String: Any]] ?? []
         return packets.filter { ($0["flags"] as? String ?? "").hasPrefix("K") }.compactMap {
             Double($0["pts_time"] as? String ?? "")
@@ -84,18 +67,18 @@ enum MediaTools {
     }
 
     /// Decodes a whole file; returns ffmpeg's error output (empty when every frame decoded cleanly).
-    static func decodeErrors(_ path: String) throws -> String {
-        let output = try run("ffmpeg", ["-nostdin", "-v", "error", "-i", path, "-f", "null", "-"])
+    static func decodeErrors(_ path: String) async throws -> String {
+        let output = try await run("ffmpeg", ["-nostdin", "-v", "error", "-i", path, "-f", "null", "-"])
         return output.status == 0 ? output.stderr : "exit \(output.status): \(output.stderr)"
     }
 
-    static func sha256(_ path: String) throws -> String {
-        let output = try run("sha256sum", [path])
+    static func sha256(_ path: String) async throws -> String {
+        let output = try await run("sha256sum", [path])
         return String(output.text.prefix(64))
     }
 
     /// Parses a master playlist and its media playlists with Python's m3u8 package.
-    static func parseHLS(master path: String) throws -> HLSDescription {
+    static func parseHLS(master path: String) async throws -> HLSDescription {
         let script = """
             import json, sys, m3u8, os
             master = m3u8.load(sys.argv[1])
@@ -115,7 +98,7 @@ enum MediaTools {
                 out["media"].append({"type": m.type, "group": m.group_id, "uri": m.uri, "playlist": media(m.uri) if m.uri else None})
             print(json.dumps(out))
             """
-        let output = try run("python3", ["-c", script, path])
+        let output = try await run("python3", ["-c", script, path])
         guard output.status == 0 else { throw Failure(description: "m3u8 could not parse \(path): \(output.stderr)") }
         return try JSONDecoder().decode(HLSDescription.self, from: output.stdout)
     }

@@ -20,9 +20,9 @@ enum PictureFixtures {
         in directory: TemporaryDirectory,
         name: String = "hdr.mp4",
         x265: String = ""
-    ) throws -> String {
+    ) async throws -> String {
         let path = directory.file(name)
-        try MediaTools.ffmpeg([
+        try await MediaTools.ffmpeg([
             "-f", "lavfi", "-i", picture, "-c:v", "libx265", "-pix_fmt", "yuv420p10le",
             "-x265-params",
             "log-level=error:colorprim=bt2020:transfer=\(transfer.rawValue):colormatrix=bt2020nc" + x265,
@@ -33,9 +33,9 @@ enum PictureFixtures {
 
     /// A left-to-right luma ramp over the HDR signal's useful range: all of HLG (0–100 %), PQ up to 1000 cd/m²
     /// (10-bit code 723), the peak phones master to. Grey (chroma at the centre).
-    static func hdrRamp(_ transfer: HDRTransfer, in directory: TemporaryDirectory) throws -> String {
+    static func hdrRamp(_ transfer: HDRTransfer, in directory: TemporaryDirectory) async throws -> String {
         let top = transfer == .hlg ? 940 : 723
-        return try hdr(
+        return try await hdr(
             transfer,
             picture:
                 "color=c=black:s=256x64:r=30:d=0.5,format=yuv420p10le,geq=lum='64+X/(W-1)*\(top - 64)':cb=512:cr=512",
@@ -55,9 +55,11 @@ enum PictureFixtures {
         angle degrees: Double,
         mirrored: Bool,
         in directory: TemporaryDirectory
-    ) throws -> String {
+    ) async throws -> String {
         let path = directory.file("matrix.mp4")
-        try MediaTools.ffmpeg(["-f", "lavfi", "-i", asymmetricPicture, "-c:v", "libx264", "-preset", "ultrafast", path])
+        try await MediaTools.ffmpeg([
+            "-f", "lavfi", "-i", asymmetricPicture, "-c:v", "libx264", "-preset", "ultrafast", path,
+        ])
         var matrix = [Int32](repeating: 0, count: 9)
         av_display_rotation_set(&matrix, degrees)
         if mirrored { av_display_matrix_flip(&matrix, 1, 0) }
@@ -83,8 +85,8 @@ enum PictureFixtures {
     }
 
     /// The colour description in the first H.264 SPS's VUI, as FFmpeg's trace_headers bitstream filter reads it.
-    static func vuiTags(_ path: String) throws -> Tags? {
-        let output = try MediaTools.run(
+    static func vuiTags(_ path: String) async throws -> Tags? {
+        let output = try await MediaTools.run(
             "ffmpeg",
             [
                 "-nostdin", "-v", "trace", "-i", path, "-map", "0:v:0", "-c", "copy", "-bsf:v", "trace_headers", "-f",
@@ -118,9 +120,9 @@ enum PictureFixtures {
     }
 
     /// Mean Y, U and V over every frame (signalstats).
-    static func meanColour(_ path: String, filters: String? = nil) throws -> (y: Double, u: Double, v: Double) {
+    static func meanColour(_ path: String, filters: String? = nil) async throws -> (y: Double, u: Double, v: Double) {
         let chain = (filters.map { $0 + "," } ?? "") + "signalstats,metadata=print:file=-"
-        let output = try MediaTools.run(
+        let output = try await MediaTools.run(
             "ffmpeg",
             ["-nostdin", "-v", "error", "-i", path, "-vf", chain, "-f", "null", "-"]
         )
@@ -152,10 +154,10 @@ enum PictureFixtures {
         height: Int,
         filters: String? = nil,
         autorotate: Bool = false
-    ) throws -> [UInt8] {
+    ) async throws -> [UInt8] {
         // extractplanes keeps the stored code values (format=gray would expand limited range to full).
         let chain = (filters.map { $0 + "," } ?? "") + "extractplanes=y"
-        let output = try MediaTools.run(
+        let output = try await MediaTools.run(
             "ffmpeg",
             ["-nostdin", "-v", "error"] + (autorotate ? [] : ["-noautorotate"])
                 + ["-i", path, "-frames:v", "1", "-vf", chain, "-f", "rawvideo", "-"]

@@ -14,7 +14,7 @@ import Testing
     @Test(arguments: PictureFixtures.HDRTransfer.allCases)
     func hdrIsToneMappedLikeTheCLIReference(_ transfer: PictureFixtures.HDRTransfer) async throws {
         let directory = try TemporaryDirectory()
-        let source = try PictureFixtures.hdr(transfer, in: directory)
+        let source = try await PictureFixtures.hdr(transfer, in: directory)
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
         let name = transfer == .hlg ? "HLG" : "PQ"
         #expect(manifest.corrections == [.init(kind: "hdr", summary: "HDR \(name) tone-mapped to BT.709")])
@@ -22,17 +22,17 @@ import Testing
         let joined = try OutputChecks.joinedStream(playlist: manifest.video[0].playlist, in: output)
         defer { try? FileManager.default.removeItem(atPath: joined) }
         // The reference: the same conversion written out for the ffmpeg CLI, which reads the source's tags itself.
-        let reference = try PictureFixtures.meanColour(
+        let reference = try await PictureFixtures.meanColour(
             source,
             filters: "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=mobius:desat=0,"
                 + "zscale=t=bt709:m=bt709:r=tv,format=yuv420p"
         )
         for published in [joined, output + "/" + Transcoder.Paths.progressive] {
-            let ours = try PictureFixtures.meanColour(published)
+            let ours = try await PictureFixtures.meanColour(published)
             #expect(abs(ours.y - reference.y) < 1.5, "luma \(ours.y) vs \(reference.y)")
             #expect(abs(ours.u - reference.u) < 1.0, "Cb \(ours.u) vs \(reference.u)")
             #expect(abs(ours.v - reference.v) < 1.0, "Cr \(ours.v) vs \(reference.v)")
-            try expectTags(published, primaries: 1, transfer: 1, matrix: 1)
+            try await expectTags(published, primaries: 1, transfer: 1, matrix: 1)
         }
     }
 
@@ -41,10 +41,10 @@ import Testing
     @Test(arguments: PictureFixtures.HDRTransfer.allCases)
     func hdrRampKeepsReferenceWhiteAndHighlights(_ transfer: PictureFixtures.HDRTransfer) async throws {
         let directory = try TemporaryDirectory()
-        let source = try PictureFixtures.hdrRamp(transfer, in: directory)
+        let source = try await PictureFixtures.hdrRamp(transfer, in: directory)
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
         #expect(manifest.video.map { [$0.width, $0.height] } == [[256, 64]])
-        let luma = try PictureFixtures.luma(output + "/" + Transcoder.Paths.progressive, width: 256, height: 64)
+        let luma = try await PictureFixtures.luma(output + "/" + Transcoder.Paths.progressive, width: 256, height: 64)
         // Column means over the middle rows (away from the encoder's edge blocks).
         let columns = (0..<256).map { x in Double((16..<48).reduce(0) { $0 + Int(luma[$1 * 256 + x]) }) / 32 }
         let bands = stride(from: 0, to: 256, by: 16).map { start in columns[start..<start + 16].reduce(0, +) / 16 }
@@ -65,7 +65,7 @@ import Testing
     @Test func pqBeyondAThousandNitsFollowsItsMetadata() async throws {
         let directory = try TemporaryDirectory()
         // 10-bit code 855 is PQ's 4000 cd/m².
-        let source = try PictureFixtures.hdr(
+        let source = try await PictureFixtures.hdr(
             .pq,
             picture:
                 "color=c=black:s=256x64:r=30:d=0.5,format=yuv420p10le,geq=lum='64+X/(W-1)*(855-64)':cb=512:cr=512",
@@ -75,7 +75,7 @@ import Testing
                 ":max-cll=4000,400:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(40000000,50)"
         )
         let (_, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
-        let luma = try PictureFixtures.luma(output + "/" + Transcoder.Paths.progressive, width: 256, height: 64)
+        let luma = try await PictureFixtures.luma(output + "/" + Transcoder.Paths.progressive, width: 256, height: 64)
         func column(_ x: Int) -> Double { Double((16..<48).reduce(0) { $0 + Int(luma[$1 * 256 + x]) }) / 32 }
         let top: [Double] = (240..<256).map(column)
         #expect(top.allSatisfy { $0 <= 235.5 }, "highlights beyond limited-range white: \(top)")
@@ -88,7 +88,7 @@ import Testing
 
     @Test func sdrBT709SourceIsTaggedAndNotConverted() async throws {
         let directory = try TemporaryDirectory()
-        let source = try Fixtures.videoOnly(
+        let source = try await Fixtures.videoOnly(
             in: directory,
             size: "320x180",
             seconds: 1,
@@ -97,8 +97,8 @@ import Testing
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
         #expect(manifest.corrections == nil)
         let mp4 = output + "/" + Transcoder.Paths.progressive
-        try expectTags(mp4, primaries: 1, transfer: 1, matrix: 1)
-        let ours = try PictureFixtures.meanColour(mp4), original = try PictureFixtures.meanColour(source)
+        try await expectTags(mp4, primaries: 1, transfer: 1, matrix: 1)
+        let ours = try await PictureFixtures.meanColour(mp4), original = try await PictureFixtures.meanColour(source)
         #expect(abs(ours.y - original.y) < 1 && abs(ours.u - original.u) < 1 && abs(ours.v - original.v) < 1)
     }
 
@@ -166,7 +166,7 @@ import Testing
     /// SD stays BT.601, tagged so: right on players that read tags and on those that guess BT.601 for SD.
     @Test func sdBT601SourceKeepsBT601AndIsTagged() async throws {
         let directory = try TemporaryDirectory()
-        let source = try Fixtures.videoOnly(
+        let source = try await Fixtures.videoOnly(
             in: directory,
             size: "320x240",
             seconds: 1,
@@ -175,8 +175,8 @@ import Testing
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
         #expect(manifest.corrections == nil)
         let mp4 = output + "/" + Transcoder.Paths.progressive
-        try expectTags(mp4, primaries: 6, transfer: 6, matrix: 6)
-        let ours = try PictureFixtures.meanColour(mp4), original = try PictureFixtures.meanColour(source)
+        try await expectTags(mp4, primaries: 6, transfer: 6, matrix: 6)
+        let ours = try await PictureFixtures.meanColour(mp4), original = try await PictureFixtures.meanColour(source)
         #expect(abs(ours.y - original.y) < 1 && abs(ours.u - original.u) < 1 && abs(ours.v - original.v) < 1)
     }
 
@@ -185,38 +185,38 @@ import Testing
         let directory = try TemporaryDirectory()
         // A saturated colour, so the matrix change moves the means far more than the tolerance below.
         let source = directory.file("hd601.mp4")
-        try MediaTools.ffmpeg([
+        try await MediaTools.ffmpeg([
             "-f", "lavfi", "-i", "color=c=0xC02030:s=1280x720:r=30:d=0.5", "-c:v", "libx264", "-preset", "ultrafast",
             "-colorspace", "smpte170m", "-color_primaries", "bt709", "-color_trc", "bt709", source,
         ])
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
         #expect(manifest.corrections?.map(\.kind) == ["colour"])
         let mp4 = output + "/" + Transcoder.Paths.progressive
-        try expectTags(mp4, primaries: 1, transfer: 1, matrix: 1)
+        try await expectTags(mp4, primaries: 1, transfer: 1, matrix: 1)
         // Independent reference: libavfilter's colorspace filter, matrix only (the primaries already are BT.709).
-        let reference = try PictureFixtures.meanColour(
+        let reference = try await PictureFixtures.meanColour(
             source,
             filters: "colorspace=space=bt709:ispace=smpte170m:primaries=bt709:iprimaries=bt709:trc=bt709:itrc=bt709"
         )
-        let ours = try PictureFixtures.meanColour(mp4)
+        let ours = try await PictureFixtures.meanColour(mp4)
         #expect(abs(ours.y - reference.y) < 1.5 && abs(ours.u - reference.u) < 1 && abs(ours.v - reference.v) < 1)
-        let original = try PictureFixtures.meanColour(source)
+        let original = try await PictureFixtures.meanColour(source)
         #expect(abs(original.y - reference.y) + abs(original.u - reference.u) + abs(original.v - reference.v) > 5)
     }
 
     @Test func fullRangeWebcamMJPEGBecomesLimitedAndTagged() async throws {
         let directory = try TemporaryDirectory()
         let source = directory.file("webcam.avi")
-        try MediaTools.ffmpeg([
+        try await MediaTools.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=1", "-c:v", "mjpeg", "-pix_fmt", "yuvj420p", source,
         ])
-        #expect(try MediaTools.streams(source).first?["pix_fmt"] as? String == "yuvj420p")
+        await #expect(try MediaTools.streams(source).first?["pix_fmt"] as? String == "yuvj420p")
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
         #expect(manifest.corrections?.map(\.kind) == ["range"])
         let mp4 = output + "/" + Transcoder.Paths.progressive
         // MJPEG says BT.470BG (625-line BT.601); it stays BT.601, now limited range.
-        try expectTags(mp4, primaries: 5, transfer: 6, matrix: 5)
-        let ours = try PictureFixtures.meanColour(mp4), original = try PictureFixtures.meanColour(source)
+        try await expectTags(mp4, primaries: 5, transfer: 6, matrix: 5)
+        let ours = try await PictureFixtures.meanColour(mp4), original = try await PictureFixtures.meanColour(source)
         #expect(abs(ours.y - (16 + original.y * 219 / 255)) < 1.5, "luma \(ours.y) from full-range \(original.y)")
     }
 
@@ -224,14 +224,14 @@ import Testing
     @Test func posterAndStoryboardKeepTheColoursOfABT709Source() async throws {
         let directory = try TemporaryDirectory()
         let source = directory.file("red709.mp4")
-        try MediaTools.ffmpeg([
+        try await MediaTools.ffmpeg([
             "-f", "lavfi", "-i", "color=c=0xC02030:s=320x180:r=30:d=1", "-vf", "scale=out_color_matrix=bt709",
             "-c:v", "libx264", "-preset", "ultrafast", "-colorspace", "bt709", "-color_primaries", "bt709",
             "-color_trc", "bt709", source,
         ])
         let (_, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.oneRung)
-        func meanRGB(_ path: String, filters: String) throws -> [Double] {
-            let rgb = try MediaTools.run(
+        func meanRGB(_ path: String, filters: String) async throws -> [Double] {
+            let rgb = try await MediaTools.run(
                 "ffmpeg",
                 ["-nostdin", "-v", "error", "-i", path, "-frames:v", "1", "-vf", filters, "-f", "rawvideo", "-"]
             ).stdout
@@ -242,9 +242,9 @@ import Testing
             }
         }
         // The source as a BT.709 player shows it (H.264 quantisation moves it a little off 192/32/48).
-        let reference = try meanRGB(source, filters: "scale=in_color_matrix=bt709,format=rgb24")
+        let reference = try await meanRGB(source, filters: "scale=in_color_matrix=bt709,format=rgb24")
         for image in ["poster.jpg", "storyboard.jpg"] {
-            let means = try meanRGB(output + "/" + image, filters: "format=rgb24")
+            let means = try await meanRGB(output + "/" + image, filters: "format=rgb24")
             for (mean, expected) in zip(means, reference) {
                 #expect(abs(mean - expected) < 4, "\(image): RGB \(means), source \(reference)")
             }
@@ -272,7 +272,7 @@ import Testing
     ])
     func displayMatrixIsApplied(_ turn: Turn) async throws {
         let directory = try TemporaryDirectory()
-        let source = try PictureFixtures.displayMatrix(
+        let source = try await PictureFixtures.displayMatrix(
             angle: turn.angle,
             mirrored: turn.mirrored,
             in: directory
@@ -281,17 +281,17 @@ import Testing
         #expect(manifest.video.map { [$0.width, $0.height] } == [[turn.upright.width, turn.upright.height]])
         #expect(manifest.corrections?.map(\.kind) == ["rotation"])
         let mp4 = output + "/" + Transcoder.Paths.progressive
-        let stream = try #require(try MediaTools.streams(mp4).first)
+        let stream = try await #require(try MediaTools.streams(mp4).first)
         #expect(stream["width"] as? Int == turn.upright.width && stream["height"] as? Int == turn.upright.height)
         let cliSize = turn.angle.truncatingRemainder(dividingBy: 180) == 0 ? (320, 240) : (240, 320)
         let isQuarterTurn = turn.angle.truncatingRemainder(dividingBy: 90) == 0
-        let reference = try PictureFixtures.luma(
+        let reference = try await PictureFixtures.luma(
             source,
             width: isQuarterTurn ? cliSize.0 : 320,
             height: isQuarterTurn ? cliSize.1 : 240,
             autorotate: true
         )
-        let ours = try PictureFixtures.luma(
+        let ours = try await PictureFixtures.luma(
             mp4,
             width: isQuarterTurn ? cliSize.0 : 320,
             height: isQuarterTurn ? cliSize.1 : 240,
@@ -332,11 +332,19 @@ import Testing
         transfer: Int,
         matrix: Int,
         sourceLocation: SourceLocation = #_sourceLocation
-    ) throws {
+    ) async throws {
         let expected = PictureFixtures.Tags(primaries: primaries, transfer: transfer, matrix: matrix, fullRange: 0)
-        #expect(try PictureFixtures.vuiTags(path) == expected, "H.264 VUI of \(path)", sourceLocation: sourceLocation)
-        #expect(try PictureFixtures.colrTags(path) == expected, "colr box of \(path)", sourceLocation: sourceLocation)
-        let stream = try #require(try MediaTools.streams(path).first, sourceLocation: sourceLocation)
+        #expect(
+            try await PictureFixtures.vuiTags(path) == expected,
+            "H.264 VUI of \(path)",
+            sourceLocation: sourceLocation
+        )
+        #expect(
+            try await PictureFixtures.colrTags(path) == expected,
+            "colr box of \(path)",
+            sourceLocation: sourceLocation
+        )
+        let stream = try #require(try await MediaTools.streams(path).first, sourceLocation: sourceLocation)
         #expect(stream["pix_fmt"] as? String == "yuv420p", sourceLocation: sourceLocation)
         #expect(stream["color_range"] as? String == "tv", sourceLocation: sourceLocation)
     }

@@ -19,19 +19,19 @@ import Testing
 
     @Test func lectureWithSoundPublishesThePinnedFiles() async throws {
         let directory = try TemporaryDirectory()
-        let source = try Fixtures.lecture(in: directory, seconds: 5)
+        let source = try await Fixtures.lecture(in: directory, seconds: 5)
         try await expectPinned(source: source, in: directory, name: "lectureWithSound", expected: Self.lectureWithSound)
     }
 
     @Test func silentVideoPublishesThePinnedFiles() async throws {
         let directory = try TemporaryDirectory()
-        let source = try Fixtures.videoOnly(in: directory, seconds: 3)
+        let source = try await Fixtures.videoOnly(in: directory, seconds: 3)
         try await expectPinned(source: source, in: directory, name: "silentVideo", expected: Self.silentVideo)
     }
 
     @Test func audioOnlyPublishesThePinnedFiles() async throws {
         let directory = try TemporaryDirectory()
-        let source = try Fixtures.audioOnly(in: directory, seconds: 3)
+        let source = try await Fixtures.audioOnly(in: directory, seconds: 3)
         try await expectPinned(source: source, in: directory, name: "audioOnly", expected: Self.audioOnly)
     }
 

@@ -33,7 +33,7 @@ import Testing
     /// 1280 × 720 at 30 fps: white slides, titles 56 px and body 36 px in DejaVu Sans, a 192 × 108 camera window
     /// (testsrc2, always moving) in the lower right corner, a 12 px pointer circling, and a 480 × 200 video
     /// inside the third slide.
-    static func makeDeck(in directory: TemporaryDirectory) throws -> String {
+    static func makeDeck(in directory: TemporaryDirectory) async throws -> String {
         let font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
         var text: [String] = []
         for (index, slide) in deck.enumerated() {
@@ -58,7 +58,7 @@ import Testing
             "[withcamera][3:v]overlay=x='600+300*sin(t/2)':y='300+120*cos(t/3)'[out]",
         ].joined(separator: ";")
         let path = directory.file("deck.mp4")
-        try MediaTools.ffmpeg([
+        try await MediaTools.ffmpeg([
             "-f", "lavfi", "-i", "color=c=white:s=1280x720:r=30:d=\(deckSeconds)",
             "-f", "lavfi", "-i", "testsrc2=s=480x200:r=30:d=\(deckSeconds)",
             "-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=\(deckSeconds)",
@@ -83,7 +83,7 @@ import Testing
 
     @Test func aDeckBecomesChaptersWithItsText() async throws {
         let directory = try TemporaryDirectory()
-        let source = try Self.makeDeck(in: directory)
+        let source = try await Self.makeDeck(in: directory)
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: Self.plan)
         let slides = try #require(manifest.slides)
         #expect(slides.status == .detected)
@@ -130,7 +130,7 @@ import Testing
         // One 320 px thumbnail per slide, listed in the manifest's files.
         for (index, item) in slides.items.enumerated() {
             #expect(item.thumbnail == String(format: "slides/%03d.jpg", index + 1))
-            let stream = try #require(try MediaTools.streams(output + "/" + item.thumbnail).first)
+            let stream = try await #require(try MediaTools.streams(output + "/" + item.thumbnail).first)
             #expect(stream["width"] as? Int == 320)
             #expect(manifest.files.contains { $0.path == item.thumbnail })
         }
@@ -143,7 +143,7 @@ import Testing
         let pack = "/usr/share/tesseract-ocr/5/tessdata/fra.traineddata"
         try #require(!FileManager.default.fileExists(atPath: pack), "needs a machine without \(pack)")
         let directory = try TemporaryDirectory()
-        let source = try Self.makeDeck(in: directory)
+        let source = try await Self.makeDeck(in: directory)
         var plan = Self.plan
         plan.slideTextLanguage = SlideTextLanguage.tesseract(for: "fr-FR")
         let (manifest, _) = try await OutputChecks.transcode(source, in: directory, plan: plan)
@@ -157,7 +157,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let source = directory.file("camera.mp4")
         // A camera picture: moving everywhere, with sensor noise.
-        try MediaTools.ffmpeg([
+        try await MediaTools.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=14", "-vf", "noise=alls=24:allf=t",
             "-c:v", "libx264", "-preset", "ultrafast", source,
         ])
@@ -172,7 +172,7 @@ import Testing
 
     @Test func detectionOffLeavesNoSlides() async throws {
         let directory = try TemporaryDirectory()
-        let source = try Fixtures.videoOnly(in: directory, seconds: 2)
+        let source = try await Fixtures.videoOnly(in: directory, seconds: 2)
         var plan = Self.plan
         plan.detectsSlides = false
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory, plan: plan)

@@ -22,11 +22,11 @@ import Testing
         in directory: TemporaryDirectory,
         seconds: Int,
         name: String = "counted.mp4"
-    ) throws
+    ) async throws
         -> String
     {
         let path = directory.file(name)
-        try MediaTools.ffmpeg([
+        try await MediaTools.ffmpeg([
             "-f", "lavfi", "-i",
             "smptehdbars=s=320x180:r=25:d=\(seconds),drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
                 + ":text=>:fontsize=32:fontcolor=yellow:x='mod(n*3,280)':y=120,drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
@@ -66,16 +66,16 @@ import Testing
     }
 
     /// Presentation times (seconds, sorted) of every video frame in a joined rendition.
-    static func frameTimes(_ path: String) throws -> [Double] {
+    static func frameTimes(_ path: String) async throws -> [Double] {
         let packets =
-            try MediaTools.probe(path, ["-select_streams", "v:0", "-show_entries", "packet=pts_time"])["packets"]
+            try await MediaTools.probe(path, ["-select_streams", "v:0", "-show_entries", "packet=pts_time"])["packets"]
             as? [[String: Any]] ?? []
         return packets.compactMap { Double($0["pts_time"] as? String ?? "") }.sorted()
     }
 
     /// Mean PSNR (all planes) of a joined rendition against the source scaled to its size, timestamps rebased.
-    static func psnr(_ rendition: String, source: String, width: Int, height: Int) throws -> Double {
-        let output = try MediaTools.run(
+    static func psnr(_ rendition: String, source: String, width: Int, height: Int) async throws -> Double {
+        let output = try await MediaTools.run(
             "ffmpeg",
             [
                 "-nostdin", "-v", "info", "-i", rendition, "-i", source, "-lavfi",
@@ -95,7 +95,7 @@ import Testing
         // at each chunk's end), which costs a little quality at every seam: below the whole encode by 0.11–0.12 dB
         // with 3 seams in 40 s, by 0.054 dB with 2 seams in 60 s (this test), under 0.05 dB with 1 seam in 40 s;
         // production chunks are minutes long, where the same cost per seam is ~0.005 dB.
-        let source = try Self.countedLecture(in: directory, seconds: 60)
+        let source = try await Self.countedLecture(in: directory, seconds: 60)
         let layout = try Self.layout(source, chunkSeconds: 20)
         #expect(layout.chunks == [.init(start: 0, end: 20), .init(start: 20, end: 40), .init(start: 40, end: nil)])
 
@@ -126,16 +126,16 @@ import Testing
             let single = try OutputChecks.joinedStream(playlist: reference.playlist, in: whole)
             defer { try? FileManager.default.removeItem(atPath: joined) }
             defer { try? FileManager.default.removeItem(atPath: single) }
-            let times = try Self.frameTimes(joined)
+            let times = try await Self.frameTimes(joined)
             #expect(times.count == 1500, "\(rendition.name): \(times.count) frames")
-            #expect(times == (try Self.frameTimes(single)), "\(rendition.name): frame times differ")
+            await #expect(times == (try Self.frameTimes(single)), "\(rendition.name): frame times differ")
             let steps = zip(times.dropFirst(), times).map { $0 - $1 }
             #expect(steps.allSatisfy { abs($0 - 0.04) < 0.0005 }, "\(rendition.name): a step is not one frame")
 
             // Quality: as good as the whole encode against the same reference, but for the seams' cost (above);
             // a dropped or doubled frame at a seam costs far more (the counter is wrong on it).
-            let split = try Self.psnr(joined, source: source, width: rendition.width, height: rendition.height)
-            let one = try Self.psnr(single, source: source, width: rendition.width, height: rendition.height)
+            let split = try await Self.psnr(joined, source: source, width: rendition.width, height: rendition.height)
+            let one = try await Self.psnr(single, source: source, width: rendition.width, height: rendition.height)
             #expect(abs(split - one) <= 0.08, "\(rendition.name): PSNR \(split) split vs \(one) whole")
             #expect(split > 30)
         }
@@ -147,7 +147,10 @@ import Testing
             let first = try OutputChecks.joinedStream(playlist: playlist, in: chunk, segments: 0...0)
             let number = index * 10
             let same = try OutputChecks.joinedStream(playlist: playlist, in: whole, segments: number...number)
-            #expect(try Self.frameTimes(first) == (try Self.frameTimes(same)), "chunk \(index + 1)'s first segment")
+            await #expect(
+                try Self.frameTimes(first) == (try Self.frameTimes(same)),
+                "chunk \(index + 1)'s first segment"
+            )
             try? FileManager.default.removeItem(atPath: first)
             try? FileManager.default.removeItem(atPath: same)
         }
@@ -159,7 +162,7 @@ import Testing
         #expect(audioFiles(stitched) == audioFiles(wholeManifest))
 
         // The master playlist reads like the whole encode's (the same variants, codecs and audio group).
-        let hls = try MediaTools.parseHLS(master: stitchedDirectory + "/" + stitched.masterPlaylist)
+        let hls = try await MediaTools.parseHLS(master: stitchedDirectory + "/" + stitched.masterPlaylist)
         #expect(hls.variants.filter { $0.resolution != nil }.count == 2)
         #expect(abs(stitched.duration - wholeManifest.duration) < 0.001)
         #expect(stitched.poster != nil)
@@ -177,7 +180,7 @@ import Testing
 
     @Test func aChunkWhoseEncoderDriftedIsRefusedByName() async throws {
         let directory = try TemporaryDirectory()
-        let source = try Self.countedLecture(in: directory, seconds: 8)
+        let source = try await Self.countedLecture(in: directory, seconds: 8)
         let layout = try Self.layout(source, chunkSeconds: 4)
         #expect(layout.chunks.count == 2)
         let chunks = try await Self.encodeChunks(source, layout: layout, in: directory)
@@ -196,11 +199,11 @@ import Testing
         #expect(error.reason.contains("180p init segment of chunk 2 of 2"), "\(error.reason)")
     }
 
-    @Test func aContainerWithoutAnIndexIsEncodedWhole() throws {
+    @Test func aContainerWithoutAnIndexIsEncodedWhole() async throws {
         let directory = try TemporaryDirectory()
-        let source = try Self.countedLecture(in: directory, seconds: 3)
+        let source = try await Self.countedLecture(in: directory, seconds: 3)
         let transportStream = directory.file("counted.ts")
-        try MediaTools.ffmpeg(["-i", source, "-c", "copy", transportStream])
+        try await MediaTools.ffmpeg(["-i", source, "-c", "copy", transportStream])
         let answer = try SplitProbe.examine(input: transportStream, plan: Self.plan, chunkSeconds: 2)
         guard case .wholeOnly(let reason) = answer else {
             Issue.record("an MPEG-TS recording was offered for splitting: \(answer)")
@@ -214,7 +217,7 @@ import Testing
 
     @Test func aRangeOffTheSegmentGridIsRefused() async throws {
         let directory = try TemporaryDirectory()
-        let source = try Self.countedLecture(in: directory, seconds: 3)
+        let source = try await Self.countedLecture(in: directory, seconds: 3)
         var plan = Self.plan
         plan.range = TimeRange(start: 1, end: nil)
         plan.audio = .exclude

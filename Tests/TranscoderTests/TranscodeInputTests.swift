@@ -8,7 +8,7 @@ import Testing
     @Test func rotatedVideoIsPublishedUpright() async throws {
         let directory = try TemporaryDirectory()
         let (manifest, output) = try await OutputChecks.transcode(
-            try Fixtures.rotated(in: directory),
+            try await Fixtures.rotated(in: directory),
             in: directory,
             plan: TranscodePlan(ladder: [360, 240].map(Rung.standard(height:)), segmentSeconds: 2)
         )
@@ -16,7 +16,7 @@ import Testing
         #expect(manifest.video.map { [$0.width, $0.height] } == [[240, 320], [180, 240]])
         let joined = try OutputChecks.joinedStream(playlist: manifest.video[0].playlist, in: output)
         defer { try? FileManager.default.removeItem(atPath: joined) }
-        let stream = try #require(try MediaTools.streams(joined).first)
+        let stream = try #require(try await MediaTools.streams(joined).first)
         #expect(stream["width"] as? Int == 240 && stream["height"] as? Int == 320)
         // No display matrix is left to rotate it a second time.
         #expect(
@@ -29,56 +29,64 @@ import Testing
     @Test func oddSizeRoundsToEven() async throws {
         let directory = try TemporaryDirectory()
         let (manifest, output) = try await OutputChecks.transcode(
-            try Fixtures.videoOnly(in: directory, size: "641x361", seconds: 1),
+            try await Fixtures.videoOnly(in: directory, size: "641x361", seconds: 1),
             in: directory,
             plan: TranscodePlan(ladder: [360, 240].map(Rung.standard(height:)))
         )
         #expect(manifest.video.map { [$0.width, $0.height] } == [[640, 360], [426, 240]])
-        let mp4 = try #require(try MediaTools.streams(output + "/" + Transcoder.Paths.progressive).first)
+        let mp4 = try #require(try await MediaTools.streams(output + "/" + Transcoder.Paths.progressive).first)
         #expect(mp4["width"] as? Int == 640 && mp4["height"] as? Int == 360)
     }
 
     @Test(arguments: ["stereo", "mono"])
     func audioOnlyInputGivesAudioOnlyStereoHLS(layout: String) async throws {
         let directory = try TemporaryDirectory()
-        let source = try Fixtures.audioOnly(in: directory, layout: layout)
-        #expect(try MediaTools.streams(source).first?["channel_layout"] as? String == layout)
+        let source = try await Fixtures.audioOnly(in: directory, layout: layout)
+        #expect(try await MediaTools.streams(source).first?["channel_layout"] as? String == layout)
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory)
         #expect(manifest.video.isEmpty)
         #expect(manifest.progressive == nil && manifest.poster == nil && manifest.storyboard == nil)
-        let hls = try MediaTools.parseHLS(master: output + "/" + manifest.masterPlaylist)
+        let hls = try await MediaTools.parseHLS(master: output + "/" + manifest.masterPlaylist)
         #expect(hls.variants.count == 1)
         #expect(hls.variants[0].codecs == "mp4a.40.2")
-        #expect(abs(hls.variants[0].playlist.duration - (try MediaTools.duration(source))) <= 0.1)
+        #expect(abs(hls.variants[0].playlist.duration - (try await MediaTools.duration(source))) <= 0.1)
         #expect(!FileManager.default.fileExists(atPath: output + "/video"))
         let joined = try OutputChecks.joinedStream(playlist: manifest.audio!.playlist, in: output)
         defer { try? FileManager.default.removeItem(atPath: joined) }
-        #expect(try MediaTools.streams(joined).first?["channels"] as? Int == 2)
-        #expect(try MediaTools.decodeErrors(joined) == "")
+        #expect(try await MediaTools.streams(joined).first?["channels"] as? Int == 2)
+        #expect(try await MediaTools.decodeErrors(joined) == "")
     }
 
     @Test func videoOnlyInputHasNoAudioGroup() async throws {
         let directory = try TemporaryDirectory()
-        let (manifest, output) = try await OutputChecks.transcode(try Fixtures.videoOnly(in: directory), in: directory)
+        let (manifest, output) = try await OutputChecks.transcode(
+            try await Fixtures.videoOnly(in: directory),
+            in: directory
+        )
         #expect(manifest.audio == nil)
-        let hls = try MediaTools.parseHLS(master: output + "/" + manifest.masterPlaylist)
+        let hls = try await MediaTools.parseHLS(master: output + "/" + manifest.masterPlaylist)
         #expect(hls.media.isEmpty)
         #expect(hls.variants.count == 3)
         #expect(hls.variants.allSatisfy { $0.audio == nil && $0.codecs?.contains("mp4a") == false })
-        let streams = try MediaTools.streams(output + "/" + Transcoder.Paths.progressive)
+        let streams = try await MediaTools.streams(output + "/" + Transcoder.Paths.progressive)
         #expect(streams.map { $0["codec_type"] as? String } == ["video"])
     }
 
     @Test func singleFrameInput() async throws {
         let directory = try TemporaryDirectory()
-        let source = try Fixtures.videoOnly(in: directory, seconds: 1, extra: ["-frames:v", "1"], name: "one.mp4")
+        let source = try await Fixtures.videoOnly(
+            in: directory,
+            seconds: 1,
+            extra: ["-frames:v", "1"],
+            name: "one.mp4"
+        )
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory)
         #expect(manifest.video.count == 3)
         for rendition in manifest.video {
             let joined = try OutputChecks.joinedStream(playlist: rendition.playlist, in: output)
             defer { try? FileManager.default.removeItem(atPath: joined) }
             let frames =
-                try MediaTools.probe(joined, ["-count_frames", "-show_streams"])["streams"] as? [[String: Any]]
+                try await MediaTools.probe(joined, ["-count_frames", "-show_streams"])["streams"] as? [[String: Any]]
             #expect(frames?.first?["nb_read_frames"] as? String == "1")
         }
         #expect(FileManager.default.fileExists(atPath: output + "/poster.jpg"))
@@ -86,14 +94,14 @@ import Testing
 
     @Test func variableFrameRateBecomesConstant() async throws {
         let directory = try TemporaryDirectory()
-        let source = try Fixtures.variableFrameRate(in: directory)
-        let sourceDuration = try MediaTools.duration(source)
+        let source = try await Fixtures.variableFrameRate(in: directory)
+        let sourceDuration = try await MediaTools.duration(source)
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory)
         let rendition = try #require(manifest.video.first)
         let joined = try OutputChecks.joinedStream(playlist: rendition.playlist, in: output)
         defer { try? FileManager.default.removeItem(atPath: joined) }
         let packets =
-            try MediaTools.probe(joined, ["-select_streams", "v", "-show_entries", "packet=pts_time"])["packets"]
+            try await MediaTools.probe(joined, ["-select_streams", "v", "-show_entries", "packet=pts_time"])["packets"]
             as? [[String: Any]] ?? []
         let times = packets.compactMap { Double($0["pts_time"] as? String ?? "") }.sorted()
         let steps = Set(zip(times, times.dropFirst()).map { (($1 - $0) * 1000).rounded() })
@@ -104,16 +112,22 @@ import Testing
 
     @Test func surroundIsDownmixedToStereo() async throws {
         let directory = try TemporaryDirectory()
-        let (manifest, output) = try await OutputChecks.transcode(try Fixtures.surround(in: directory), in: directory)
+        let (manifest, output) = try await OutputChecks.transcode(
+            try await Fixtures.surround(in: directory),
+            in: directory
+        )
         #expect(manifest.audio?.channels == 2)
         let joined = try OutputChecks.joinedStream(playlist: manifest.audio!.playlist, in: output)
         defer { try? FileManager.default.removeItem(atPath: joined) }
-        let stream = try #require(try MediaTools.streams(joined).first)
+        let stream = try #require(try await MediaTools.streams(joined).first)
         #expect(stream["channels"] as? Int == 2)
         #expect(stream["channel_layout"] as? String == "stereo")
         // The downmix carries the tone (the front/centre channels), not silence.
-        let volume = try MediaTools.run("ffmpeg", ["-nostdin", "-i", joined, "-af", "volumedetect", "-f", "null", "-"])
-            .stderr
+        let volume = try await MediaTools.run(
+            "ffmpeg",
+            ["-nostdin", "-i", joined, "-af", "volumedetect", "-f", "null", "-"]
+        )
+        .stderr
         let mean =
             volume.components(separatedBy: "mean_volume: ").last.flatMap { Double($0.prefix { $0 != " " }) } ?? -100
         #expect(mean > -40, "\(mean) dB")
@@ -121,17 +135,20 @@ import Testing
 
     @Test func interlacedVideoIsDeinterlaced() async throws {
         let directory = try TemporaryDirectory()
-        let (manifest, output) = try await OutputChecks.transcode(try Fixtures.interlaced(in: directory), in: directory)
+        let (manifest, output) = try await OutputChecks.transcode(
+            try await Fixtures.interlaced(in: directory),
+            in: directory
+        )
         let joined = try OutputChecks.joinedStream(playlist: manifest.video[0].playlist, in: output)
         defer { try? FileManager.default.removeItem(atPath: joined) }
-        let stream = try #require(try MediaTools.streams(joined).first)
+        let stream = try #require(try await MediaTools.streams(joined).first)
         #expect((stream["field_order"] as? String ?? "progressive") == "progressive")
-        #expect(try MediaTools.decodeErrors(joined) == "")
+        #expect(try await MediaTools.decodeErrors(joined) == "")
     }
 
     @Test func damagedStreamIsDecodedPast() async throws {
         let directory = try TemporaryDirectory()
-        let clean = try Fixtures.lecture(in: directory, seconds: 4)
+        let clean = try await Fixtures.lecture(in: directory, seconds: 4)
         let damaged = try Fixtures.corrupt(clean, at: 0.5, count: 3000, name: "damaged.mp4", in: directory)
         #expect(try Data(contentsOf: URL(fileURLWithPath: damaged)) != Data(contentsOf: URL(fileURLWithPath: clean)))
         let (manifest, output) = try await OutputChecks.transcode(damaged, in: directory)
@@ -140,7 +157,7 @@ import Testing
         for rendition in manifest.video {
             let joined = try OutputChecks.joinedStream(playlist: rendition.playlist, in: output)
             defer { try? FileManager.default.removeItem(atPath: joined) }
-            #expect(try MediaTools.decodeErrors(joined) == "")
+            #expect(try await MediaTools.decodeErrors(joined) == "")
         }
     }
 
@@ -152,7 +169,7 @@ import Testing
         case "empty": #expect(FileManager.default.createFile(atPath: input, contents: Data()))
         case "text": try "Slides for week 3\n".write(toFile: input, atomically: true, encoding: .utf8)
         case "truncated":
-            let clip = try Fixtures.lecture(in: directory, seconds: 2)
+            let clip = try await Fixtures.lecture(in: directory, seconds: 2)
             try Data(contentsOf: URL(fileURLWithPath: clip)).prefix(20_000).write(to: URL(fileURLWithPath: input))
         default:
             try Data((0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }).write(
@@ -174,7 +191,7 @@ import Testing
         let directory = try TemporaryDirectory()
         var plan = OutputChecks.smallLadder
         plan.limits = MediaLimits(maxDuration: 1)
-        let source = try Fixtures.videoOnly(in: directory, seconds: 2)
+        let source = try await Fixtures.videoOnly(in: directory, seconds: 2)
         let error = await #expect(throws: TranscodeError.self) {
             try await Transcoder().transcode(input: source, outputDirectory: directory.file("out"), plan: plan)
         }
@@ -184,7 +201,7 @@ import Testing
 
     @Test func cancellationStopsPromptlyAndCleansUp() async throws {
         let directory = try TemporaryDirectory()
-        let source = try Fixtures.lecture(in: directory, seconds: 20)
+        let source = try await Fixtures.lecture(in: directory, seconds: 20)
         let output = directory.file("out")
         let started = ProgressLog()
         let task = Task {

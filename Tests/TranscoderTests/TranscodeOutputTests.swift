@@ -7,10 +7,10 @@ import Testing
 @Suite struct TranscodeOutputTests {
     @Test func publishesAPlayableLadder() async throws {
         let directory = try TemporaryDirectory()
-        let source = try Fixtures.lecture(in: directory)
-        let sourceDuration = try MediaTools.duration(source)
+        let source = try await Fixtures.lecture(in: directory)
+        let sourceDuration = try await MediaTools.duration(source)
         // The fixture really carries the private tags we expect to strip.
-        #expect(try MediaTools.formatTags(source)["model"] == Fixtures.sourceTags["model"])
+        #expect(try await MediaTools.formatTags(source)["model"] == Fixtures.sourceTags["model"])
 
         let updates = ProgressLog()
         let (manifest, output) = try await OutputChecks.transcode(source, in: directory) { updates.append($0) }
@@ -19,7 +19,7 @@ import Testing
         #expect(manifest.video.map(\.height) == [240, 180, 120])
         #expect(manifest.video.map(\.width) == [426, 320, 214])
 
-        let hls = try MediaTools.parseHLS(master: output + "/" + manifest.masterPlaylist)
+        let hls = try await MediaTools.parseHLS(master: output + "/" + manifest.masterPlaylist)
         let videoVariants = hls.variants.filter { $0.resolution != nil }
         #expect(videoVariants.count == 3)
         let audioMedia = try #require(hls.media.first { $0.type == "AUDIO" })
@@ -47,7 +47,7 @@ import Testing
             for index in 0..<count {
                 let joined = try OutputChecks.joinedStream(playlist: rendition, in: output, segments: index...index)
                 defer { try? FileManager.default.removeItem(atPath: joined) }
-                #expect(try MediaTools.decodeErrors(joined) == "", "\(rendition) segment \(index)")
+                #expect(try await MediaTools.decodeErrors(joined) == "", "\(rendition) segment \(index)")
             }
         }
 
@@ -56,10 +56,10 @@ import Testing
         for rendition in manifest.video {
             let joined = try OutputChecks.joinedStream(playlist: rendition.playlist, in: output)
             defer { try? FileManager.default.removeItem(atPath: joined) }
-            keyframes.append(try MediaTools.keyframeTimes(joined))
-            let stream = try #require(try MediaTools.streams(joined).first)
+            keyframes.append(try await MediaTools.keyframeTimes(joined))
+            let stream = try #require(try await MediaTools.streams(joined).first)
             #expect(stream["height"] as? Int == rendition.height)
-            #expect(abs(try MediaTools.duration(joined) - sourceDuration) <= 0.1)
+            #expect(abs(try await MediaTools.duration(joined) - sourceDuration) <= 0.1)
         }
         #expect(keyframes[0].count == 4)
         #expect(zip(keyframes[0], keyframes[0].dropFirst()).allSatisfy { abs($1 - $0 - 2) < 0.001 })
@@ -71,7 +71,7 @@ import Testing
         // Audio: stereo AAC-LC.
         let audioJoined = try OutputChecks.joinedStream(playlist: manifest.audio!.playlist, in: output)
         defer { try? FileManager.default.removeItem(atPath: audioJoined) }
-        let audioStream = try #require(try MediaTools.streams(audioJoined).first)
+        let audioStream = try #require(try await MediaTools.streams(audioJoined).first)
         #expect(audioStream["codec_name"] as? String == "aac")
         #expect(audioStream["profile"] as? String == "LC")
         #expect(audioStream["channels"] as? Int == 2)
@@ -81,11 +81,11 @@ import Testing
 
         // Progressive MP4: top rung ≤ 720p with audio, moov before mdat, decodes cleanly.
         let mp4 = output + "/" + Transcoder.Paths.progressive
-        let mp4Streams = try MediaTools.streams(mp4)
+        let mp4Streams = try await MediaTools.streams(mp4)
         #expect(mp4Streams.compactMap { $0["codec_name"] as? String }.sorted() == ["aac", "h264"])
         #expect(mp4Streams.first { $0["codec_type"] as? String == "video" }?["height"] as? Int == 240)
-        #expect(abs(try MediaTools.duration(mp4) - sourceDuration) <= 0.1)
-        #expect(try MediaTools.decodeErrors(mp4) == "")
+        #expect(abs(try await MediaTools.duration(mp4) - sourceDuration) <= 0.1)
+        #expect(try await MediaTools.decodeErrors(mp4) == "")
         let mp4Bytes = try Data(contentsOf: URL(fileURLWithPath: mp4))
         let moov = try #require(mp4Bytes.firstRange(of: Data("moov".utf8)))
         let mdat = try #require(mp4Bytes.firstRange(of: Data("mdat".utf8)))
@@ -98,14 +98,14 @@ import Testing
                 #expect(bytes.firstRange(of: Data(value.utf8)) == nil, "\(file.path) contains \(value)")
             }
         }
-        #expect(Set(try MediaTools.formatTags(mp4).keys).isDisjoint(with: Fixtures.sourceTags.keys))
+        #expect(Set(try await MediaTools.formatTags(mp4).keys).isDisjoint(with: Fixtures.sourceTags.keys))
 
         // Poster and storyboard.
-        let poster = try #require(try MediaTools.streams(output + "/poster.jpg").first)
+        let poster = try #require(try await MediaTools.streams(output + "/poster.jpg").first)
         #expect(poster["codec_name"] as? String == "mjpeg")
         #expect(poster["width"] as? Int == 426 && poster["height"] as? Int == 240)
         let storyboard = try #require(manifest.storyboard)
-        let sheet = try #require(try MediaTools.streams(output + "/" + storyboard.image).first)
+        let sheet = try #require(try await MediaTools.streams(output + "/" + storyboard.image).first)
         #expect(sheet["width"] as? Int == storyboard.columns * 160)
         #expect(
             sheet["height"] as? Int == (storyboard.count + storyboard.columns - 1) / storyboard.columns
@@ -123,7 +123,7 @@ import Testing
         }
         #expect(Set(onDisk) == Set(manifest.files.map(\.path) + [TranscodeManifest.fileName]))
         for file in manifest.files {
-            #expect(try MediaTools.sha256(output + "/" + file.path) == file.sha256, "\(file.path)")
+            #expect(try await MediaTools.sha256(output + "/" + file.path) == file.sha256, "\(file.path)")
         }
         let decoded = try JSONDecoder().decode(
             TranscodeManifest.self,

@@ -11,10 +11,10 @@ import Testing
         let directory = try TemporaryDirectory()
         let source =
             kind == "unknown codec"
-            ? try Fixtures.unknownCodecs(in: directory) : try Fixtures.garbageAudio(in: directory)
+            ? try await Fixtures.unknownCodecs(in: directory) : try await Fixtures.garbageAudio(in: directory)
         // The fixture really has an audio stream that the ffmpeg CLI cannot decode either.
-        #expect(try MediaTools.streams(source).map { $0["codec_type"] as? String } == ["video", "audio"])
-        let cli = try MediaTools.run(
+        #expect(try await MediaTools.streams(source).map { $0["codec_type"] as? String } == ["video", "audio"])
+        let cli = try await MediaTools.run(
             "ffmpeg",
             ["-nostdin", "-v", "error", "-i", source, "-map", "0:a", "-f", "framecrc", "-"]
         )
@@ -30,20 +30,20 @@ import Testing
 
         // The video ladder is whole and plays; the master playlist has no audio group; the MP4 is video-only.
         #expect(manifest.video.count == 3)
-        let hls = try MediaTools.parseHLS(master: output + "/" + manifest.masterPlaylist)
+        let hls = try await MediaTools.parseHLS(master: output + "/" + manifest.masterPlaylist)
         #expect(hls.media.isEmpty)
         #expect(hls.variants.allSatisfy { $0.audio == nil && $0.codecs?.contains("mp4a") == false })
-        let duration = try MediaTools.duration(source)
+        let duration = try await MediaTools.duration(source)
         for rendition in manifest.video {
             #expect(abs(rendition.duration - duration) <= 0.1)
             let joined = try OutputChecks.joinedStream(playlist: rendition.playlist, in: output)
             defer { try? FileManager.default.removeItem(atPath: joined) }
-            #expect(try MediaTools.decodeErrors(joined) == "")
+            #expect(try await MediaTools.decodeErrors(joined) == "")
         }
         let mp4 = output + "/" + Transcoder.Paths.progressive
-        #expect(try MediaTools.streams(mp4).map { $0["codec_type"] as? String } == ["video"])
+        #expect(try await MediaTools.streams(mp4).map { $0["codec_type"] as? String } == ["video"])
         #expect(manifest.progressive?.hasAudio == false)
-        #expect(try MediaTools.decodeErrors(mp4) == "")
+        #expect(try await MediaTools.decodeErrors(mp4) == "")
         // The note survives the trip through manifest.json.
         let written = try JSONDecoder().decode(
             TranscodeManifest.self,
@@ -54,7 +54,7 @@ import Testing
 
     @Test func nothingDecodableFailsWithAReadableReason() async throws {
         let directory = try TemporaryDirectory()
-        let source = try Fixtures.unknownCodecs(in: directory, noVideoCodec: true)
+        let source = try await Fixtures.unknownCodecs(in: directory, noVideoCodec: true)
         let output = directory.file("out")
         let error = await #expect(throws: TranscodeError.self) {
             try await Transcoder().transcode(input: source, outputDirectory: output, plan: OutputChecks.smallLadder)
@@ -68,8 +68,8 @@ import Testing
 
     @Test func undecodableAudioWithoutVideoFails() async throws {
         let directory = try TemporaryDirectory()
-        let audioOnly = try Fixtures.unknownCodecs(in: directory, audioOnly: true)
-        #expect(try MediaTools.streams(audioOnly).map { $0["codec_type"] as? String } == ["audio"])
+        let audioOnly = try await Fixtures.unknownCodecs(in: directory, audioOnly: true)
+        #expect(try await MediaTools.streams(audioOnly).map { $0["codec_type"] as? String } == ["audio"])
         let error = await #expect(throws: TranscodeError.self) {
             try await Transcoder().transcode(
                 input: audioOnly,

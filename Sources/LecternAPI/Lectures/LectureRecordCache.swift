@@ -30,11 +30,19 @@ final class LectureRecordCache: Sendable {
     let ttl: Duration
     let capacity: Int
     private let state = Mutex(State())
+    /// The time the TTL is measured in; tests pass a clock they advance themselves, so a TTL window holds however
+    /// loaded the machine is (a 0.1-2 s wall-clock window stretched past its bound among the parallel tests).
+    private let now: @Sendable () -> ContinuousClock.Instant
 
     /// `ttl` zero turns the cache off: every call reads.
-    init(ttl: Duration, capacity: Int = 10_000) {
+    init(
+        ttl: Duration,
+        capacity: Int = 10_000,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
         self.ttl = ttl
         self.capacity = capacity
+        self.now = now
     }
 
     /// The cached record, or `load`'s answer (shared with concurrent callers for the same id). Absent records
@@ -52,7 +60,7 @@ final class LectureRecordCache: Sendable {
                 UInt64
             )
         }
-        let started = ContinuousClock.now
+        let started = now()
         let plan = state.withLock { state -> Plan in
             switch state.slots[id] {
             case .ready(let record, let read, let refresh) where read + ttl > started:
