@@ -141,6 +141,22 @@ public struct PlaybackView: Codable, Sendable, Equatable {
     public var notices: [String]? = nil
     /// The lecture's caption tracks (the same objects as GET …/captions), so the watch page needs one call.
     public var captions: [CaptionTrackView]? = nil
+    /// The detected slides and their chapters track; nil when the encode found none (or predates the detector).
+    public var slides: Slides? = nil
+
+    public struct Slides: Codable, Sendable, Equatable {
+        /// The WebVTT chapters track (`kind="chapters"`, one cue per slide), presigned: it holds no links to rewrite.
+        public var chapters: URL?
+        public var items: [Slide]
+    }
+    public struct Slide: Codable, Sendable, Equatable {
+        public var start: Double
+        public var end: Double
+        /// May be empty when OCR found no text: the portal then shows "Slide N".
+        public var title: String
+        public var text: String
+        public var thumbnail: URL?
+    }
 }
 
 /// How the browser sends the file.

@@ -80,8 +80,33 @@ struct Playback: Sendable {
             durationSeconds: manifest?.duration,
             expiresAt: Date().addingTimeInterval(TimeInterval(config.playbackURLSeconds)),
             notices: Self.notices(manifest, managedByCaller: managedByCaller),
-            captions: try await CaptionHandlers.views(of: record, config: config, services: services)
+            captions: try await CaptionHandlers.views(of: record, config: config, services: services),
+            slides: try await slides(manifest?.slides, prefix: prefix)
         )
+    }
+
+    /// The slide list with presigned thumbnails and chapters track. The chapters track is presigned rather than
+    /// API-served (unlike the storyboard) because it carries no links to rewrite. Nil unless slides were detected:
+    /// `status: none` or an encode older than the detector shows no chapters. Items without times are left out.
+    func slides(_ slides: PublishedManifest.Slides?, prefix: String) async throws -> PlaybackView.Slides? {
+        guard let slides, slides.status == "detected" else { return nil }
+        var items: [PlaybackView.Slide] = []
+        for item in slides.items ?? [] {
+            guard let start = item.start, let end = item.end, start.isFinite, end.isFinite, end >= start else {
+                continue
+            }
+            items.append(
+                .init(
+                    start: start,
+                    end: end,
+                    title: item.title ?? "",
+                    text: item.text ?? "",
+                    thumbnail: try await safe(item.thumbnail).asyncMap { try await presign(prefix, $0) }
+                )
+            )
+        }
+        guard !items.isEmpty else { return nil }
+        return .init(chapters: try await safe(slides.chapters).asyncMap { try await presign(prefix, $0) }, items: items)
     }
 
     /// Where every encode writes its poster, relative to the published prefix: `Transcoder.Paths.poster` (the API

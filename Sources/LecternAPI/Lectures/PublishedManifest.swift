@@ -50,6 +50,25 @@ struct PublishedManifest: Decodable, Sendable {
         var reason: String?
     }
 
+    /// Slide detection's result (the slides contract): `status` "detected" with a chapters track and one item per
+    /// slide, or "none" with a reason, when no chapters are invented. Absent for encodes older than the detector.
+    var slides: Slides?
+
+    struct Slides: Decodable, Sendable {
+        var status: String?
+        var reason: String?
+        var chapters: String?
+        var items: [Item]?
+
+        struct Item: Decodable, Sendable {
+            var start: Double?
+            var end: Double?
+            var title: String?
+            var text: String?
+            var thumbnail: String?
+        }
+    }
+
     static let fileName = "manifest.json"
     static let defaultMaster = "master.m3u8"
 }

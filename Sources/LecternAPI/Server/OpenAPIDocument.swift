@@ -233,7 +233,12 @@ enum OpenAPIDocument {
                 "renditions": {"type": "array", "items": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "width": {"type": "integer"}, "height": {"type": "integer"}, "bandwidth": {"type": "integer"}}}},
                 "durationSeconds": {"type": "number"}, "expiresAt": {"type": "string", "format": "date-time"},
                 "notices": {"type": "array", "items": {"type": "string"}, "description": "What the viewer should know about this encoding, e.g. audio left out and why. Professors of the course also get what the transcoder corrected (loudness, channels, picture); students only corrections that change what they hear or see (silence)."},
-                "captions": {"type": "array", "items": {"$ref": "#/components/schemas/CaptionTrack"}}}},
+                "captions": {"type": "array", "items": {"$ref": "#/components/schemas/CaptionTrack"}},
+                "slides": {"type": "object", "required": ["items"], "description": "Detected slides; absent when none were detected.", "properties": {
+                  "chapters": {"type": "string", "format": "uri", "description": "WebVTT chapters track (presigned)"},
+                  "items": {"type": "array", "items": {"type": "object", "required": ["start", "end", "title", "text"], "properties": {
+                    "start": {"type": "number"}, "end": {"type": "number"}, "title": {"type": "string", "description": "Empty when no text was read: show Slide N"},
+                    "text": {"type": "string"}, "thumbnail": {"type": "string", "format": "uri"}}}}}}}},
               "CaptionTrack": {"type": "object", "required": ["id", "language", "label", "kind", "source", "version", "default", "cueCount", "updatedAt", "vtt"], "properties": {
                 "id": {"type": "string"}, "language": {"type": "string", "description": "BCP 47"}, "label": {"type": "string"},
                 "kind": {"enum": ["captions", "subtitles"]}, "source": {"enum": ["professor", "machine"]},
