@@ -298,7 +298,6 @@ func printAudioStageRows(source: String) {
     unsetenv("LECTERN_AUDIO_NORMALISATION")
 }
 
-
 /// The clip as a phone records HDR: x265 10-bit BT.2020 with the HLG or PQ transfer (its code values are the SDR
 /// clip's, read as HDR: the content does not change the cost of the conversion).
 func hdrClip(from sdr: String, transfer: String) -> String {
