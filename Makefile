@@ -37,22 +37,12 @@ run: deps
 #   with the whole suite on moto at once a round trip took seconds and leases lapsed (a job claimed twice).
 # - WorkerProcessTests, ObservabilityTests: a worker is killed or watched mid-encode; on a loaded machine the short
 #   clip's encode finished first, or a 5 s task limit ran out.
-# The portal browser suite (~65 s, nearly all of it waiting on its own stack and Chromium) runs beside the parallel
-# step as a second `swift test` (BESIDE_SUITES). Both take --ignore-lock, since both only read the built bundle:
-# whichever starts first would otherwise hold SwiftPM's lock on .build and the other would wait for it. Its output is
-# kept in .build/test-beside.log and printed after the parallel step, and its exit status checked: a failure in either
-# fails make test. It is not in the serial list's --filter any more.
-BESIDE_SUITES := PortalBrowserTests
-SERIAL_SUITES := SchemathesisTests|HTTP1EngineTests|EngineFairnessTests|EngineEventLoopTests|HTTP1SocketReactorTests|CrossCuttingTests|HTTP1ConformanceTests|WorkerJobTests|CaptionDraftTests|WorkerProcessTests|ObservabilityTests
+# The portal browser suite runs in the serial step. Run beside the parallel step as a second `swift test` (tried in
+# session 8), it loaded the 2 cores enough that a live API test got 503 from a starved moto in a fresh-clone run.
+SERIAL_SUITES := PortalBrowserTests|SchemathesisTests|HTTP1EngineTests|EngineFairnessTests|EngineEventLoopTests|HTTP1SocketReactorTests|CrossCuttingTests|HTTP1ConformanceTests|WorkerJobTests|CaptionDraftTests|WorkerProcessTests|ObservabilityTests
 test: deps format-check
 	$(SWIFT) build --build-tests
-	@mkdir -p .build; \
-	$(SWIFT) test --skip-build --ignore-lock --no-parallel --filter '$(BESIDE_SUITES)' >.build/test-beside.log 2>&1 & \
-	beside=$$!; \
-	$(SWIFT) test --skip-build --ignore-lock --skip '$(SERIAL_SUITES)|$(BESIDE_SUITES)'; parallel=$$?; \
-	wait $$beside; besideStatus=$$?; \
-	echo "--- $(BESIDE_SUITES), run beside the parallel step (exit $$besideStatus):"; cat .build/test-beside.log; \
-	test $$parallel -eq 0 && test $$besideStatus -eq 0
+	$(SWIFT) test --skip-build --skip '$(SERIAL_SUITES)'
 	$(SWIFT) test --skip-build --no-parallel --filter '$(SERIAL_SUITES)'
 
 # The long chaos run (issue #13): 30 lectures through 3 worker processes killed every few seconds for 5 minutes;
