@@ -1,6 +1,5 @@
 import AWS
 import Foundation
-import HTTPTransport
 import Transcoder
 
 /// An S3 object read in ranged GETs, for the demuxer (`MediaByteSource`): a chunk job reads only its time range
