@@ -34,31 +34,6 @@ import Testing
         return path
     }
 
-    /// What a chunk reads: seek to `start`, packets until `end`; the bytes the packets span.
-    struct RangeScan: Sendable {
-        var lowest: Int64 = .max
-        var highest: Int64 = 0
-        var packets = 0
-        var extent: Int64 { highest - lowest }
-    }
-
-    static func scan(_ context: InputFormatContext, from start: Double, to end: Double) throws -> RangeScan {
-        try context.seek(toSeconds: start)
-        var scan = RangeScan()
-        let packet = Packet()
-        while try context.readPacket(into: packet) {
-            defer { packet.unref() }
-            guard let time = context.seconds(of: packet) else { continue }
-            if time >= end { break }
-            if packet.bytePosition >= 0 {
-                scan.lowest = min(scan.lowest, packet.bytePosition)
-                scan.highest = max(scan.highest, packet.bytePosition + Int64(packet.size))
-            }
-            scan.packets += 1
-        }
-        return scan
-    }
-
     /// (a) the probe through S3 equals the local file's; (b) a 10 s range from the middle fetches its own bytes,
     /// the demuxer's buffer and a bounded number of whole blocks, not the object.
     @Test(arguments: ["moov-at-end.mp4", "faststart.mp4", "lecture.mkv"])
@@ -72,21 +47,21 @@ import Testing
         #expect(objectSize == (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int).map(Int64.init))
 
         let (info, afterOpen, scan, afterScan) = try await BlockingThread.run {
-            () throws -> (MediaInfo, Int64, RangeScan, Int64) in
+            () throws -> (MediaInfo, Int64, MediaRangeScan, Int64) in
             let (context, info) = try MediaProbe.open(source: source, limits: MediaLimits())
             let afterOpen = source.bytesFetched
-            let scan = try Self.scan(context, from: 20, to: 30)
+            let scan = try MediaProbe.scanRange(context, from: 20, to: 30)
             return (info, afterOpen, scan, source.bytesFetched)
         }
         #expect(info == (try MediaProbe.probe(path: path)))
         #expect(scan.packets > 300, "10 s of 30 fps video and its audio")
 
-        // The bound, derived: the scan reads [lowest, highest) plus at most one AVIO buffer past it; the blocks
+        // The bound, derived: the scan reads [lowestByte, endByte) plus at most one AVIO buffer past it; the blocks
         // covering that are at most extent/blockSize + 2 (both ends partial), and read-ahead adds `readAhead` more.
         let block = Int64(Self.settings.blockSize)
-        let bound = scan.extent + Int64(ByteSourceIO.bufferSize) + Int64(2 + Self.settings.readAhead) * block
+        let bound = scan.byteSpan + Int64(ByteSourceIO.bufferSize) + Int64(2 + Self.settings.readAhead) * block
         let duringScan = afterScan - afterOpen
-        #expect(duringScan <= bound, "the range fetched \(duringScan) bytes; its packets span \(scan.extent)")
+        #expect(duringScan <= bound, "the range fetched \(duringScan) bytes; its packets span \(scan.byteSpan)")
         // The whole read (open, index, range) is well short of the object: the range is a quarter of the
         // duration, the index and the probe's first packets a few blocks.
         #expect(afterScan < objectSize * 6 / 10, "fetched \(afterScan) of \(objectSize) bytes")

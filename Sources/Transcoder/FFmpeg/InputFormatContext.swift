@@ -19,7 +19,7 @@ final class InputFormatContext {
 
     /// The custom I/O this context reads through (nil for a path); released after the context is closed, as
     /// `AVFMT_FLAG_CUSTOM_IO` requires (libavformat neither frees nor outlives it).
-    private var customIO: ByteSourceIO?
+    private(set) var customIO: ByteSourceIO?
 
     /// Opens the input through a byte source's `AVIOContext` (`pb` set before `avformat_open_input`).
     init(io: ByteSourceIO) throws(AVError) {

@@ -21,3 +21,57 @@ extension Packet {
     /// The packet's byte offset in the input, -1 when the demuxer does not know it.
     var bytePosition: Int64 { pointer.pointee.pos }
 }
+
+/// What reading a time range of a recording touched: its packets and the bytes they span in the input.
+public struct MediaRangeScan: Sendable, Equatable {
+    public var packets = 0
+    /// The lowest and one past the highest byte of the range's packets (0 and 0 when it had none).
+    public var lowestByte: Int64 = 0
+    public var endByte: Int64 = 0
+    public var byteSpan: Int64 { endByte - lowestByte }
+}
+
+extension MediaProbe {
+    /// Opens a byte source, seeks to `start` and reads packets until `end` without decoding: the demuxer's share of
+    /// a chunk's work, for measuring what a time range costs to read (the ranged-input benchmark).
+    public static func scanRange(
+        source: any MediaByteSource,
+        from start: Double,
+        to end: Double
+    ) throws(TranscodeError) -> MediaRangeScan {
+        try scanRange(try open(source: source, limits: MediaLimits()).context, from: start, to: end)
+    }
+
+    /// The same for a local file.
+    public static func scanRange(path: String, from start: Double, to end: Double) throws(TranscodeError)
+        -> MediaRangeScan
+    {
+        try scanRange(try open(path: path, limits: MediaLimits()).context, from: start, to: end)
+    }
+
+    static func scanRange(_ context: InputFormatContext, from start: Double, to end: Double) throws(TranscodeError)
+        -> MediaRangeScan
+    {
+        var scan = MediaRangeScan()
+        var lowest = Int64.max
+        do {
+            try context.seek(toSeconds: start)
+            let packet = Packet()
+            while try context.readPacket(into: packet) {
+                defer { packet.unref() }
+                guard let time = context.seconds(of: packet) else { continue }
+                if time >= end { break }
+                if packet.bytePosition >= 0 {
+                    lowest = min(lowest, packet.bytePosition)
+                    scan.endByte = max(scan.endByte, packet.bytePosition + Int64(packet.size))
+                }
+                scan.packets += 1
+            }
+        } catch {
+            if let failure = context.customIO?.failure { throw failure }
+            throw TranscodeError(.undecodable, "The recording could not be read between \(start) s and \(end) s (\(error.message)).")
+        }
+        scan.lowestByte = lowest == .max ? 0 : lowest
+        return scan
+    }
+}
