@@ -110,19 +110,23 @@ public final class S3RangedSource: MediaByteSource, @unchecked Sendable {
         let start = index * Int64(settings.blockSize)
         let range = start...min(size, start + Int64(settings.blockSize)) - 1
         Task.detached { [self] in
-            let result = await fetchWithRetries(range)
-            condition.lock()
-            switch result {
-            case .success(let data):
-                fetchedBytes += Int64(data.count)
-                requests += 1
-                blocks[index] = .ready(data)
-            case .failure(let error):
-                blocks[index] = .failed(error)
-            }
-            condition.broadcast()
-            condition.unlock()
+            complete(index, with: await fetchWithRetries(range))
         }
+    }
+
+    /// Files a finished GET and wakes the readers waiting for it.
+    private func complete(_ index: Int64, with result: Result<Data, TranscodeError>) {
+        condition.lock()
+        defer { condition.unlock() }
+        switch result {
+        case .success(let data):
+            fetchedBytes += Int64(data.count)
+            requests += 1
+            blocks[index] = .ready(data)
+        case .failure(let error):
+            blocks[index] = .failed(error)
+        }
+        condition.broadcast()
     }
 
     private func isSettled(_ index: Int64) -> Bool {

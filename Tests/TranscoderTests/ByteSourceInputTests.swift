@@ -55,7 +55,7 @@ import Testing
     @Test func emptySourceIsNotMedia() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("empty.mp4")
-        FileManager.default.createFile(atPath: path, contents: Data())
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
         let error = #expect(throws: TranscodeError.self) { try MediaProbe.probe(source: try MemorySource(path: path)) }
         #expect(error?.kind == .notMedia)
     }
