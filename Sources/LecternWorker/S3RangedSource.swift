@@ -70,11 +70,11 @@ public final class S3RangedSource: MediaByteSource, @unchecked Sendable {
         let index = offset / blockSize
         condition.lock()
         defer { condition.unlock() }
-        startIfAbsent(index)
-        for ahead in 1...max(1, settings.readAhead) where settings.readAhead > 0 {
-            let next = index + Int64(ahead)
-            if next * blockSize < size { startIfAbsent(next) }
-        }
+        // The block being read and its read-ahead are never the ones evicted to make room: read-ahead blocks are
+        // least recently *read* (not yet read at all), and evicting them would throw away the GETs just made.
+        let window = index...index + Int64(settings.readAhead)
+        startIfAbsent(index, keeping: window)
+        for next in window.dropFirst() where next * blockSize < size { startIfAbsent(next, keeping: window) }
         while true {
             switch blocks[index] {
             case .loading?:
@@ -92,16 +92,19 @@ public final class S3RangedSource: MediaByteSource, @unchecked Sendable {
                 forget(index)  // a later read may try again
                 throw error
             case nil:
-                startIfAbsent(index)  // evicted while we waited (only under a cache too small for two readers)
+                startIfAbsent(index, keeping: window)  // evicted while we waited (only under a cache too small for two readers)
             }
         }
     }
 
-    /// Starts fetching `index` unless it is held; makes room first, so at most `cachedBlocks` are ever held.
+    /// Starts fetching `index` unless it is held; makes room first (never evicting `window`, the block being read
+    /// and its read-ahead), so at most `cachedBlocks` are ever held.
     /// Called with the lock held.
-    private func startIfAbsent(_ index: Int64) {
+    private func startIfAbsent(_ index: Int64, keeping window: ClosedRange<Int64>) {
         if blocks[index] != nil { return }
-        while blocks.count >= settings.cachedBlocks, let victim = recency.first(where: { isSettled($0) }) {
+        while blocks.count >= settings.cachedBlocks,
+            let victim = recency.first(where: { isSettled($0) && !window.contains($0) })
+        {
             forget(victim)
         }
         if blocks.count >= settings.cachedBlocks { return }  // every block is in flight: read-ahead waits its turn
