@@ -76,7 +76,8 @@ let clock = ContinuousClock()
 var started = clock.now
 let settings = RangedReadSettings(blockSize: options.blockMiB << 20)
 let ranged = try await S3RangedSource.open(s3: s3, bucket: bucket, key: "source.mp4", settings: settings)
-let rangedScan = try await onThread { [options] in try MediaProbe.scanRange(source: ranged, from: options.from, to: end) }
+let rangedScan = try await onThread { [options] in try MediaProbe.scanRange(source: ranged, from: options.from, to: end)
+}
 let rangedTime = clock.now - started
 print(
     "ranged GETs    : fetched \(mib(ranged.bytesFetched)) in \(ranged.getRequests) GETs + 1 HEAD, \(rangedTime); range spans \(mib(rangedScan.byteSpan)), \(rangedScan.packets) packets; cache bound \(mib(Int64(settings.memoryBound)))"

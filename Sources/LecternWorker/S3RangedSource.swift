@@ -92,7 +92,8 @@ public final class S3RangedSource: MediaByteSource, @unchecked Sendable {
                 forget(index)  // a later read may try again
                 throw error
             case nil:
-                startIfAbsent(index, keeping: window)  // evicted while we waited (only under a cache too small for two readers)
+                // Evicted while we waited (only under a cache too small for two readers).
+                startIfAbsent(index, keeping: window)
             }
         }
     }

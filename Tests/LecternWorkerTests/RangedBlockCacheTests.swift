@@ -20,7 +20,12 @@ import Transcoder
             self.failures = failures
             self.failure = failure
         }
-        static let slowDown = AWSError(code: "SlowDown", message: "Please reduce your request rate.", status: 503, service: "s3")
+        static let slowDown = AWSError(
+            code: "SlowDown",
+            message: "Please reduce your request rate.",
+            status: 503,
+            service: "s3"
+        )
         var gets: [ClosedRange<Int64>] { lock.withLock { ranges } }
         var attemptCount: Int { lock.withLock { attempts } }
         func fetch(_ range: ClosedRange<Int64>) throws -> Data {
@@ -48,7 +53,10 @@ import Transcoder
         while result.count < count {
             let want = min(buffer.count, count - result.count)
             let got = try buffer.withUnsafeMutableBytes { bytes in
-                try source.read(offset: Int64(offset + result.count), into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<want]))
+                try source.read(
+                    offset: Int64(offset + result.count),
+                    into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<want])
+                )
             }
             if got == 0 { break }
             result.append(contentsOf: buffer[0..<got])
@@ -117,7 +125,9 @@ import Transcoder
     @Test func permanentFailureIsNotRetriedAndSaysWhat() async throws {
         let denied = AWSError(code: "AccessDenied", message: "Access Denied", status: 403, service: "s3")
         let origin = Origin(size: 4 * Self.block, failures: 100, failure: denied)
-        let source = origin.source(RangedReadSettings(blockSize: Self.block, readAhead: 0, retryDelay: .milliseconds(1)))
+        let source = origin.source(
+            RangedReadSettings(blockSize: Self.block, readAhead: 0, retryDelay: .milliseconds(1))
+        )
         let error = await #expect(throws: TranscodeError.self) {
             try await BlockingThread.run { try Self.read(source, at: 0, count: 10) }
         }
@@ -131,7 +141,9 @@ import Transcoder
         let source = origin.source(
             RangedReadSettings(blockSize: Self.block, readAhead: 0, attempts: 2, retryDelay: .milliseconds(1))
         )
-        await #expect(throws: TranscodeError.self) { try await BlockingThread.run { try Self.read(source, at: 0, count: 10) } }
+        await #expect(throws: TranscodeError.self) {
+            try await BlockingThread.run { try Self.read(source, at: 0, count: 10) }
+        }
         let bytes = try await BlockingThread.run { try Self.read(source, at: 0, count: 10) }
         #expect(bytes == origin.data.prefix(10))
     }

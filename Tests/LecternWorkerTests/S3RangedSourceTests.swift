@@ -26,7 +26,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/" + name
         var arguments = [
-            "-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=40", "-f", "lavfi", "-i", "sine=f=440:d=40:sample_rate=48000",
+            "-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=40", "-f", "lavfi", "-i",
+            "sine=f=440:d=40:sample_rate=48000",
             "-c:v", "libx264", "-preset", "ultrafast", "-g", "30", "-c:a", "aac", "-ac", "2",
         ]
         if name.hasPrefix("faststart") { arguments += ["-movflags", "+faststart"] }
@@ -42,7 +43,12 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
         let (s3, bucket) = try await Self.bucket()
         try await s3.putObject(bucket: bucket, key: "source/\(name)", fileAt: path)
-        let source = try await S3RangedSource.open(s3: s3, bucket: bucket, key: "source/\(name)", settings: Self.settings)
+        let source = try await S3RangedSource.open(
+            s3: s3,
+            bucket: bucket,
+            key: "source/\(name)",
+            settings: Self.settings
+        )
         let objectSize = source.size
         #expect(objectSize == (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int).map(Int64.init))
 
@@ -108,7 +114,12 @@ import Testing
                 guard remaining > 0 else { return }
                 remaining -= 1
                 failedCount += 1
-                throw AWSError(code: "SlowDown", message: "Please reduce your request rate.", status: 503, service: "s3")
+                throw AWSError(
+                    code: "SlowDown",
+                    message: "Please reduce your request rate.",
+                    status: 503,
+                    service: "s3"
+                )
             }
         }
     }

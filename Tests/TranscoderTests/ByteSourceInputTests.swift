@@ -74,7 +74,9 @@ import Testing
             }
             return positions
         }
-        let viaSource = try firstPackets(try MediaProbe.open(source: try MemorySource(path: path), limits: .init()).context)
+        let viaSource = try firstPackets(
+            try MediaProbe.open(source: try MemorySource(path: path), limits: .init()).context
+        )
         let viaPath = try firstPackets(try MediaProbe.open(path: path, limits: .init()).context)
         #expect(viaSource == viaPath)
         #expect(viaSource.first.map { $0 > 0 } == true)

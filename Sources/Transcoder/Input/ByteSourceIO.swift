@@ -62,7 +62,11 @@ private func cursor(_ opaque: UnsafeMutableRawPointer?) -> ByteSourceIO.Cursor {
 }
 
 /// `read_packet`: at most `size` bytes at the cursor; `AVERROR_EOF` at the end (0 is not EOF for libavformat).
-private func byteSourceRead(_ opaque: UnsafeMutableRawPointer?, _ buffer: UnsafeMutablePointer<UInt8>?, _ size: Int32)
+private func byteSourceRead(
+    _ opaque: UnsafeMutableRawPointer?,
+    _ buffer: UnsafeMutablePointer<UInt8>?,
+    _ size: Int32
+)
     -> Int32
 {
     let cursor = cursor(opaque)

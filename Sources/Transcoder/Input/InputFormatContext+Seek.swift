@@ -43,13 +43,21 @@ extension MediaProbe {
     }
 
     /// The same for a local file.
-    public static func scanRange(path: String, from start: Double, to end: Double) throws(TranscodeError)
+    public static func scanRange(
+        path: String,
+        from start: Double,
+        to end: Double
+    ) throws(TranscodeError)
         -> MediaRangeScan
     {
         try scanRange(try open(path: path, limits: MediaLimits()).context, from: start, to: end)
     }
 
-    static func scanRange(_ context: InputFormatContext, from start: Double, to end: Double) throws(TranscodeError)
+    static func scanRange(
+        _ context: InputFormatContext,
+        from start: Double,
+        to end: Double
+    ) throws(TranscodeError)
         -> MediaRangeScan
     {
         var scan = MediaRangeScan()
@@ -69,7 +77,10 @@ extension MediaProbe {
             }
         } catch {
             if let failure = context.customIO?.failure { throw failure }
-            throw TranscodeError(.undecodable, "The recording could not be read between \(start) s and \(end) s (\(error.message)).")
+            throw TranscodeError(
+                .undecodable,
+                "The recording could not be read between \(start) s and \(end) s (\(error.message))."
+            )
         }
         scan.lowestByte = lowest == .max ? 0 : lowest
         return scan
