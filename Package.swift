@@ -180,6 +180,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "RangedReadBenchmark",
+            dependencies: ["LecternWorker", "Transcoder", "AWS", "LecternTestSupport"],
+            path: "Benchmarks/RangedReadBenchmark",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "TranscodeBenchmark",
             dependencies: ["Transcoder"],
             path: "Benchmarks/TranscodeBenchmark",

@@ -17,6 +17,25 @@ final class InputFormatContext {
         }
     }
 
+    /// The custom I/O this context reads through (nil for a path); released after the context is closed, as
+    /// `AVFMT_FLAG_CUSTOM_IO` requires (libavformat neither frees nor outlives it).
+    private(set) var customIO: ByteSourceIO?
+
+    /// Opens the input through a byte source's `AVIOContext` (`pb` set before `avformat_open_input`).
+    init(io: ByteSourceIO) throws(AVError) {
+        guard let allocated = avformat_alloc_context() else { throw AVError(code: -ENOMEM) }
+        allocated.pointee.pb = io.context
+        allocated.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+        var context: UnsafeMutablePointer<AVFormatContext>? = allocated
+        // On failure avformat_open_input frees the context we allocated (and leaves `pb` to us).
+        try check(avformat_open_input(&context, nil, nil, nil))
+        guard let context else { throw AVError(code: AVError.invalidData) }
+        pointer = context
+        customIO = io
+        // Every stored property is set, so throwing now runs `deinit`, which closes the context once.
+        try check(avformat_find_stream_info(pointer, nil))
+    }
+
     var formatName: String { String(cString: pointer.pointee.iformat.pointee.name) }
     /// Duration in seconds, or nil when the container does not say.
     var duration: Double? {
