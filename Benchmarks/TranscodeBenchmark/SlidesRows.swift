@@ -28,22 +28,7 @@ func deckClip(seconds: Int) -> String {
     }
     let filter =
         "[0:v]" + text.joined(separator: ",") + "[slide];[1:v]scale=384:216[pip];[slide][pip]overlay=x=1496:y=824[v]"
-    let partial = source + ".part.mp4"
-    let result = run(
-        [
-            "ffmpeg", "-nostdin", "-y", "-v", "error",
-            "-f", "lavfi", "-i", "color=c=0xf4f4f0:s=1920x1080:r=30:d=\(seconds)",
-            "-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=\(seconds)",
-            "-f", "lavfi", "-i", "sine=f=220:d=\(seconds):sample_rate=48000",
-            "-filter_complex", filter, "-map", "[v]", "-map", "2:a",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
-            "-c:a", "aac", "-b:a", "192k", "-ac", "2", partial,
-        ],
-        quiet: false
-    )
-    guard result.status == 0, (try? FileManager.default.moveItem(atPath: partial, toPath: source)) != nil else {
-        fatalError("could not generate the deck")
-    }
+    renderLectureClip(filter: filter, seconds: seconds, preset: "veryfast", to: source)
     return source
 }
 

@@ -141,7 +141,15 @@ func clip(seconds: Int, staticOnly: Bool = false) -> String {
         + "drawbox=x=160:y=560:w=900:h=24:color=0x404040:t=fill"
     let filter =
         staticOnly ? slide + "[v]" : slide + "[slide];[1:v]scale=384:216[pip];[slide][pip]overlay=x=1496:y=824[v]"
-    let partial = source + ".part.mp4"
+    renderLectureClip(filter: filter, seconds: seconds, preset: staticOnly ? "ultrafast" : "veryfast", to: source)
+    return source
+}
+
+/// Renders a generated lecture to `path` (through a partial file, so an interrupted run leaves no clip behind):
+/// input 0 is a light 1080p30 slide background, input 1 a 640×360 `testsrc2` camera picture, input 2 a 220 Hz
+/// tone; `filter` (a filter_complex) must produce `[v]` from them.
+func renderLectureClip(filter: String, seconds: Int, preset: String, to path: String) {
+    let partial = path + ".part.mp4"
     let result = run(
         [
             "ffmpeg", "-nostdin", "-y", "-v", "error",
@@ -149,15 +157,14 @@ func clip(seconds: Int, staticOnly: Bool = false) -> String {
             "-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=\(seconds)",
             "-f", "lavfi", "-i", "sine=f=220:d=\(seconds):sample_rate=48000",
             "-filter_complex", filter, "-map", "[v]", "-map", "2:a",
-            "-c:v", "libx264", "-preset", staticOnly ? "ultrafast" : "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
+            "-c:v", "libx264", "-preset", preset, "-crf", "18", "-pix_fmt", "yuv420p",
             "-c:a", "aac", "-b:a", "192k", "-ac", "2", partial,
         ],
         quiet: false
     )
-    guard result.status == 0, (try? FileManager.default.moveItem(atPath: partial, toPath: source)) != nil else {
-        fatalError("could not generate the clip")
+    guard result.status == 0, (try? FileManager.default.moveItem(atPath: partial, toPath: path)) != nil else {
+        fatalError("could not generate \((path as NSString).lastPathComponent)")
     }
-    return source
 }
 
 /// Runs a child process and measures it: wall, CPU (user + system of the reaped child) and peak RSS.
