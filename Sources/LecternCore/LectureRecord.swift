@@ -71,6 +71,9 @@ public struct LectureRecord: Codable, Sendable, Equatable {
     /// The one e-mail about the latest outcome: which outcome and version it was for, and whether SES took it.
     public var outcomeMail: OutcomeMail?
 
+    /// A split encode's chunks and their progress (`LectureSplit`); nil when the lecture is encoded as one job.
+    public var split: LectureSplit?
+
     public init(
         lectureId: String,
         courseId: String,

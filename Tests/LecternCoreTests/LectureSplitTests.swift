@@ -1,0 +1,34 @@
+import Foundation
+import LecternCore
+import Testing
+
+@Suite struct LectureSplitTests {
+    let chunks = [
+        LectureSplit.Chunk(start: 0, end: 180), LectureSplit.Chunk(start: 180, end: 360),
+        LectureSplit.Chunk(start: 360, end: 400.5),
+    ]
+
+    @Test func nothingIsPlayableWithoutTheSoundOrTheFirstChunk() {
+        var split = LectureSplit(outputVersion: "v1", chunks: chunks, done: [1, 2])
+        #expect(split.playableThrough == nil)
+        split.audioDone = true
+        #expect(split.contiguousDone == 0)
+        #expect(split.playableThrough == nil)
+        split.done.insert(0)
+        #expect(split.playableThrough == 400.5)
+        #expect(split.isComplete)
+    }
+
+    @Test func aGapStopsThePlayablePrefix() {
+        let split = LectureSplit(outputVersion: "v1", chunks: chunks, done: [0, 2], audioDone: true)
+        #expect(split.contiguousDone == 1)
+        #expect(split.playableThrough == 180)
+        #expect(!split.isComplete)
+    }
+
+    @Test func chunkKeysStayInsideTheVersionPrefix() {
+        let prefix = ObjectKeys.renditionPrefix(lectureID: "lec_a", version: "v1")
+        #expect(ObjectKeys.chunkPrefix(lectureID: "lec_a", version: "v1", index: 7) == prefix + "chunks/007/")
+        #expect(ObjectKeys.audioChunkPrefix(lectureID: "lec_a", version: "v1").hasPrefix(prefix))
+    }
+}
