@@ -1,3 +1,4 @@
+import Foundation
 import LecternCore
 
 /// Who may see and change a lecture. Wrong role or course is a 403 that never names the lecture's course (the
@@ -18,8 +19,15 @@ enum LectureAccess {
             // Not ready, a draft, or scheduled for later: 404, as if it did not exist (a 403 would tell it does).
             // Playback routes and grants come through here too, so a grant minted while the lecture was published
             // stops working once it is a draft again (within the record cache's TTL, at most 1 s).
-            guard record.isVisibleToStudents() else { throw .notFound("lecture \(record.lectureId) does not exist") }
+            guard isVisibleToStudents(record) else { throw .notFound("lecture \(record.lectureId) does not exist") }
         }
+    }
+
+    /// Ready and published (`LectureRecord.isVisibleToStudents`), or published and playable while it encodes
+    /// (issue #15): the same visibility rule, so a draft's growing stream stays hidden from students.
+    static func isVisibleToStudents(_ record: LectureRecord, at now: Date = Date()) -> Bool {
+        record.isVisibleToStudents(at: now)
+            || (record.growingSplit != nil && record.visibility(at: now) == .published)
     }
 
     static func requireManage(_ record: LectureRecord, by caller: Principal) throws(APIProblem) {

@@ -498,6 +498,15 @@ struct LectureHandlers: Sendable {
                 grant: grant,
                 managedByCaller: (try? LectureAccess.requireManage(record, by: caller)) != nil
             )
+        } else if let split = record.growingSplit {
+            // Still encoding, but its start can be watched: growing playlists, the same grant (issue #15).
+            let grant = config.playbackGrants.mint(lecture: record.lectureId, course: record.courseId, for: caller)
+            playback = try await GrowingPlayback(
+                playback: Playback(config: config, services: services),
+                files: DoneChunkFiles(capacity: 4),
+                record: record,
+                split: split
+            ).view(grant: grant)
         }
         let view = LectureView(
             record,
@@ -524,7 +533,9 @@ struct LectureHandlers: Sendable {
         let page = try await store.list(course: course, limit: limit, startAfter: start)
         let now = Date()
         // Students never see drafts, nor scheduled lectures before their time (evaluated now, see LectureVisibility).
-        let visible = caller.role == .student ? page.records.filter { $0.isVisibleToStudents(at: now) } : page.records
+        let visible =
+            caller.role == .student
+            ? page.records.filter { LectureAccess.isVisibleToStudents($0, at: now) } : page.records
         let playback = Playback(config: config, services: services)
         var views: [LectureView] = []
         views.reserveCapacity(visible.count)

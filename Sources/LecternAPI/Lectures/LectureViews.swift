@@ -42,6 +42,9 @@ public struct LectureView: Codable, Sendable, Equatable {
         public var stage: String?
         /// Whole seconds the encode has left, once the estimate is stable (see `EncodingEstimate`).
         public var secondsLeft: Int?
+        /// A split encode (issue #15): video parts done and planned ("7 of 20 parts").
+        public var partsDone: Int? = nil
+        public var partsTotal: Int? = nil
     }
 
     public var id: String
@@ -70,6 +73,8 @@ public struct LectureView: Codable, Sendable, Equatable {
     public var poster: URL?
     /// The automatic caption draft (GET /v1/lectures/{id} only).
     public var captionDraft: CaptionDraftView?
+    /// A processing lecture that can be watched already, and how far (see `LectureRecord.growingSplit`).
+    public var playable: Playable? = nil
 
     init(
         _ record: LectureRecord,
@@ -101,6 +106,13 @@ public struct LectureView: Codable, Sendable, Equatable {
                     now: now
                 )
             )
+            if let split = record.currentSplit {
+                progress?.partsDone = split.done.filter(split.chunks.indices.contains).count
+                progress?.partsTotal = split.chunks.count
+            }
+            if let split = record.growingSplit, let through = split.playableThrough {
+                playable = Playable(split, playableThrough: through)
+            }
         }
         failureReason = record.state == .failed ? record.failureReason : nil
         retryable = record.state == .failed ? record.failureRetryable ?? true : nil
@@ -131,6 +143,8 @@ public struct PlaybackView: Codable, Sendable, Equatable {
 
     /// The API's master playlist (its variant links lead back to the API, its media links to S3).
     public var hls: String
+    /// `encoding` while the lecture grows (EVENT playlists without an end, see `GrowingPlayback`); absent when ready.
+    public var status: String? = nil
     public var mp4: URL?
     public var poster: URL?
     public var storyboard: Storyboard?

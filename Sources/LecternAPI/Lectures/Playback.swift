@@ -154,8 +154,24 @@ struct Playback: Sendable {
     func master(prefix: String, suffix: String, captions: [CaptionTrack] = []) async throws -> String {
         let manifest = try await manifest(prefix: prefix)
         let masterPath = safe(manifest?.masterPlaylist) ?? PublishedManifest.defaultMaster
-        let directory = HLSRewriter.directory(of: masterPath)
-        let rewritten = try await HLSRewriter.rewrite(try await text(prefix + masterPath)) { uri in
+        return try await rewriteMaster(
+            try await text(prefix + masterPath),
+            directory: HLSRewriter.directory(of: masterPath),
+            prefix: prefix,
+            suffix: suffix,
+            captions: captions
+        )
+    }
+
+    /// A master playlist's links rewritten: its playlists to the API's (`suffix` appended), anything else presigned.
+    func rewriteMaster(
+        _ text: String,
+        directory: String,
+        prefix: String,
+        suffix: String,
+        captions: [CaptionTrack] = []
+    ) async throws -> String {
+        let rewritten = try await HLSRewriter.rewrite(text) { uri in
             guard !HLSRewriter.isAbsolute(uri), let path = HLSRewriter.resolve(uri, inDirectory: directory) else {
                 return nil
             }
@@ -230,6 +246,32 @@ extension Optional {
 /// The playback routes: HLS playlists and storyboard cues, for anyone who may read the (ready) lecture.
 struct PlaybackHandlers: Sendable {
     let lectures: LectureHandlers
+    /// The chunk files growing playlists are built from (see `GrowingPlayback`), shared by every request.
+    let chunkFiles = DoneChunkFiles()
+
+    /// What the master and media routes serve: a ready lecture's published outputs, or a processing lecture's
+    /// growing playlists (issue #15).
+    enum Outputs {
+        case published(prefix: String)
+        case growing(GrowingPlayback)
+    }
+
+    private func playableLecture(_ context: RequestContext) async throws -> (LectureRecord, Outputs, Playback) {
+        let caller = try context.caller
+        let record = try await lectures.loadForReading(context.parameter("id"))
+        try LectureAccess.requireRead(record, by: caller)
+        let playback = Playback(config: lectures.config, services: lectures.services)
+        if let split = record.growingSplit {
+            let growing = GrowingPlayback(playback: playback, files: chunkFiles, record: record, split: split)
+            return (record, .growing(growing), playback)
+        }
+        guard record.state == .ready, let prefix = record.publishedPrefix else {
+            throw APIProblem.conflict(
+                "lecture \(record.lectureId) is \(record.state.rawValue); it has nothing to play yet"
+            )
+        }
+        return (record, .published(prefix: prefix), playback)
+    }
 
     private func readyLecture(_ context: RequestContext) async throws -> (LectureRecord, String, Playback) {
         let caller = try context.caller
@@ -252,8 +294,17 @@ struct PlaybackHandlers: Sendable {
         return response
     }
 
+    /// A growing playlist changes every few seconds: cached for at most half a target duration, so a player that
+    /// reloads once a target duration (RFC 8216 §6.3.4) always sees the newest; the master not at all (it turns
+    /// into the published one when the stitch publishes).
+    private func growingResponse(_ text: String, maxAge: Int?) -> APIResponse {
+        var response = APIResponse.text(text, contentType: Self.playlistType)
+        response.headers["Cache-Control"] = maxAge.map { "private, max-age=\($0)" } ?? "private, no-cache"
+        return response
+    }
+
     func master(_ context: RequestContext) async throws -> APIResponse {
-        let (record, prefix, playback) = try await readyLecture(context)
+        let (record, outputs, playback) = try await playableLecture(context)
         // The player that fetched this cannot send headers for the variants either: they carry a grant. The same one
         // that opened the master, never a new one, so a grant cannot renew itself past its expiry; a caller with a
         // bearer token gets one minted, so the playlist plays in any player.
@@ -264,6 +315,18 @@ struct PlaybackHandlers: Sendable {
                 course: record.courseId,
                 for: context.caller
             )
+        let prefix: String
+        switch outputs {
+        case .growing(let growing):
+            let text = try await playback.rewriteMaster(
+                try await growing.masterText(),
+                directory: "",
+                prefix: growing.prefix,
+                suffix: Playback.grantQuery(grant)
+            )
+            return growingResponse(text, maxAge: nil)
+        case .published(let published): prefix = published
+        }
         return playlistResponse(
             try await playback.master(
                 prefix: prefix,
@@ -287,7 +350,14 @@ struct PlaybackHandlers: Sendable {
     }
 
     func media(_ context: RequestContext) async throws -> APIResponse {
-        let (_, prefix, playback) = try await readyLecture(context)
+        let (_, outputs, playback) = try await playableLecture(context)
+        let prefix: String
+        switch outputs {
+        case .growing(let growing):
+            let media = try await growing.media(rendition: context.parameter("rendition"))
+            return growingResponse(media.text, maxAge: max(1, media.targetDuration / 2))
+        case .published(let published): prefix = published
+        }
         return playlistResponse(
             try await playback.media(prefix: prefix, rendition: context.parameter("rendition")),
             config: lectures.config
