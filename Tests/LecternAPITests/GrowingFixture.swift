@@ -13,7 +13,8 @@ struct GrowingFixture {
     static let seconds = 12
     static let segmentSeconds = 2
     static let chunks = [
-        LectureSplit.Chunk(start: 0, end: 4), LectureSplit.Chunk(start: 4, end: 8), LectureSplit.Chunk(start: 8, end: 12),
+        LectureSplit.Chunk(start: 0, end: 4), LectureSplit.Chunk(start: 4, end: 8),
+        LectureSplit.Chunk(start: 8, end: 12),
     ]
     static let framesPerChunk = 100
 
@@ -44,10 +45,14 @@ struct GrowingFixture {
                 "lectern",
                 ["transcode", clip, encoded.video[index], "--range", range] + common
             )
-            guard run.status == 0 else { throw Tool.Failure(description: "lectern transcode --range \(range): \(run.stderr)") }
+            guard run.status == 0 else {
+                throw Tool.Failure(description: "lectern transcode --range \(range): \(run.stderr)")
+            }
         }
         let audio = try await BuiltProducts.run("lectern", ["transcode", clip, encoded.audio, "--audio-only"] + common)
-        guard audio.status == 0 else { throw Tool.Failure(description: "lectern transcode --audio-only: \(audio.stderr)") }
+        guard audio.status == 0 else {
+            throw Tool.Failure(description: "lectern transcode --audio-only: \(audio.stderr)")
+        }
         return encoded
     }
 

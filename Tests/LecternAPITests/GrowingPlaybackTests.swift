@@ -55,13 +55,18 @@ import Testing
             #expect(variants == ["video~180p~playlist.m3u8", "video~144p~playlist.m3u8", "audio~playlist.m3u8"])
 
             for rung in ["180p", "144p"] {
-                let media = try await client.call("GET", "/v1/lectures/\(id)/hls/video~\(rung)~playlist.m3u8", token: student)
+                let media = try await client.call(
+                    "GET",
+                    "/v1/lectures/\(id)/hls/video~\(rung)~playlist.m3u8",
+                    token: student
+                )
                 #expect(media.status == 200, "\(media.text)")
                 #expect(media.text.contains("#EXT-X-PLAYLIST-TYPE:EVENT"))
                 #expect(!media.text.contains("#EXT-X-ENDLIST"))
                 // Cached no longer than a target duration (2 s here): half of it.
                 #expect(media.header("Cache-Control") == "private, max-age=1")
-                let expected = try fixture.segmentNames(chunk: 0, rung: rung) + fixture.segmentNames(chunk: 1, rung: rung)
+                let expected =
+                    try fixture.segmentNames(chunk: 0, rung: rung) + fixture.segmentNames(chunk: 1, rung: rung)
                 #expect(expected.count == 4)
                 let links = uriLines(media.text)
                 #expect(links.map(objectName) == expected)
@@ -84,7 +89,10 @@ import Testing
             #expect(abs(durations.reduce(0, +) - 8) < 0.1, "\(durations)")
 
             // Unknown rungs are 404s, as for a ready lecture.
-            #expect(try await client.call("GET", "/v1/lectures/\(id)/hls/video~1080p~playlist.m3u8", token: student).status == 404)
+            #expect(
+                try await client.call("GET", "/v1/lectures/\(id)/hls/video~1080p~playlist.m3u8", token: student).status
+                    == 404
+            )
         }
     }
 

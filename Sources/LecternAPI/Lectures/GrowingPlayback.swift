@@ -56,7 +56,8 @@ struct GrowingPlayback: Sendable {
     }
 
     static func isRungName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 32 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_".contains($0)) }
+        !name.isEmpty && name.count <= 32
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_".contains($0)) }
     }
 
     // MARK: The lecture view's links
@@ -110,7 +111,9 @@ struct GrowingPlayback: Sendable {
             lines.append(Self.videoPlaylist(rung.name ?? ""))
         }
         if audio != nil {
-            lines.append("#EXT-X-STREAM-INF:BANDWIDTH=\(audioBandwidth),AVERAGE-BANDWIDTH=\(audioBandwidth),CODECS=\"\(audioCodecs)\"")
+            lines.append(
+                "#EXT-X-STREAM-INF:BANDWIDTH=\(audioBandwidth),AVERAGE-BANDWIDTH=\(audioBandwidth),CODECS=\"\(audioCodecs)\""
+            )
             lines.append(Self.audioPlaylist)
         }
         return lines.joined(separator: "\n") + "\n"
@@ -154,7 +157,8 @@ struct GrowingPlayback: Sendable {
     /// must not be told of sound it has no picture for, nor think the lecture is as long as its sound.
     func audio() async throws -> (text: String, targetDuration: Int) {
         let playlist = ChunkPlaylist(try await text(prefix + Self.audioPlaylist))
-        guard let map = playlist.map, !HLSRewriter.isAbsolute(map), let mapPath = HLSRewriter.resolve(map, inDirectory: "audio")
+        guard let map = playlist.map, !HLSRewriter.isAbsolute(map),
+            let mapPath = HLSRewriter.resolve(map, inDirectory: "audio")
         else {
             throw APIProblem.serviceUnavailable("lecture \(lectureID)'s sound has no init segment yet; try again")
         }
@@ -188,10 +192,13 @@ struct GrowingPlayback: Sendable {
             "#EXT-X-MAP:URI=\"\(try await playback.s3.presignedGetURLString(bucket: playback.bucket, key: initKey, expires: playback.config.playbackURLSeconds))\"",
         ]
         for segment in segments {
-            guard !HLSRewriter.isAbsolute(segment.uri), let path = HLSRewriter.resolve(segment.uri, inDirectory: directory),
+            guard !HLSRewriter.isAbsolute(segment.uri),
+                let path = HLSRewriter.resolve(segment.uri, inDirectory: directory),
                 path.hasPrefix(directory + "/")
             else {
-                throw APIProblem.serviceUnavailable("lecture \(lectureID)'s encoded parts name a segment outside their rendition")
+                throw APIProblem.serviceUnavailable(
+                    "lecture \(lectureID)'s encoded parts name a segment outside their rendition"
+                )
             }
             lines += segment.tags
             lines.append(try await playback.presignedText(prefix, path))
@@ -258,7 +265,8 @@ struct ChunkPlaylist: Sendable, Equatable {
             } else if line.hasPrefix("#") {
                 if line.hasPrefix("#EXT") { pending.append(line) }
             } else {
-                let duration = pending.lazy.compactMap { Self.value($0, "#EXTINF:") }.first
+                let duration =
+                    pending.lazy.compactMap { Self.value($0, "#EXTINF:") }.first
                     .flatMap { Double($0.prefix { $0 != "," }) } ?? 0
                 segments.append(Segment(tags: pending, uri: line, duration: duration))
                 pending = []

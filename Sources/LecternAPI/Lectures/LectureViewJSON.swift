@@ -6,7 +6,9 @@ extension LectureView {
     /// with fractions or playback links (processing and ready lectures): `JSONEncoder`'s way of printing a `Double`
     /// is its own, so those go through it. `HotPathEncodingTests` holds the two byte for byte.
     var directJSON: Data? {
-        guard durationSeconds == nil, playback == nil, progress == nil, poster == nil, playable == nil else { return nil }
+        guard durationSeconds == nil, playback == nil, progress == nil, poster == nil, playable == nil else {
+            return nil
+        }
         var writer = JSONWriter(
             capacity: 384 + title.utf8.count + (description?.utf8.count ?? 0) + filename.utf8.count
                 + (failureReason?.utf8.count ?? 0)

@@ -68,15 +68,15 @@ enum OpenAPIDocument {
                   "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
             "/v1/lectures/{id}/hls/master.m3u8": {
               "parameters": [{"$ref": "#/components/parameters/LectureID"}],
-              "get": {"operationId": "masterPlaylist", "security": [{"bearer": []}, {"playbackGrant": []}], "summary": "Master playlist; its variant links lead to the API's media playlists", "responses": {
+              "get": {"operationId": "masterPlaylist", "security": [{"bearer": []}, {"playbackGrant": []}], "summary": "Master playlist; its variant links lead to the API's media playlists (growing EVENT playlists while a playable lecture encodes)", "responses": {
                 "200": {"description": "HLS master playlist", "content": {"application/vnd.apple.mpegurl": {"schema": {"type": "string"}}}},
-                "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+                "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}, "503": {"$ref": "#/components/responses/Problem"}}}},
             "/v1/lectures/{id}/hls/{rendition}.m3u8": {
               "parameters": [{"$ref": "#/components/parameters/LectureID"},
                 {"name": "rendition", "in": "path", "required": true, "description": "The playlist's path with '~' for '/', e.g. video~720p~playlist", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.~-]+$"}}],
-              "get": {"operationId": "mediaPlaylist", "security": [{"bearer": []}, {"playbackGrant": []}], "summary": "Media playlist; every segment and init segment link is a presigned S3 URL", "responses": {
+              "get": {"operationId": "mediaPlaylist", "security": [{"bearer": []}, {"playbackGrant": []}], "summary": "Media playlist; every segment and init segment link is a presigned S3 URL. While a playable lecture encodes: EXT-X-PLAYLIST-TYPE EVENT without ENDLIST, cached at most half a target duration", "responses": {
                 "200": {"description": "HLS media playlist", "content": {"application/vnd.apple.mpegurl": {"schema": {"type": "string"}}}},
-                "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}}},
+                "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}, "503": {"$ref": "#/components/responses/Problem"}}}},
             "/v1/lectures/{id}/storyboard.vtt": {
               "parameters": [{"$ref": "#/components/parameters/LectureID"}],
               "get": {"operationId": "storyboard", "security": [{"bearer": []}, {"playbackGrant": []}], "summary": "Storyboard cues with presigned sprite links", "responses": {
@@ -212,14 +212,18 @@ enum OpenAPIDocument {
               "Lecture": {"type": "object", "required": ["id", "course", "owner", "title", "visibility", "filename", "contentType", "size", "state", "createdAt", "updatedAt"], "properties": {
                 "id": {"type": "string"}, "course": {"type": "string"}, "owner": {"type": "string"}, "title": {"type": "string"}, "filename": {"type": "string"},
                 "description": {"type": "string"},
-                "visibility": {"enum": ["draft", "published", "scheduled"], "description": "As in force now: a scheduled lecture whose publishAt has passed is published. Students see only published, ready lectures."},
+                "visibility": {"enum": ["draft", "published", "scheduled"], "description": "As in force now: a scheduled lecture whose publishAt has passed is published. Students see only published lectures that are ready or playable while they encode."},
                 "publishAt": {"type": "string", "format": "date-time"},
                 "poster": {"type": "string", "format": "uri", "description": "List items of ready lectures: a presigned link to the poster (404 for an encode without one)."},
                 "contentType": {"type": "string"}, "size": {"type": "integer"},
                 "state": {"enum": ["awaiting_upload", "queued", "processing", "ready", "failed"]},
                 "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"},
                 "progress": {"type": "object", "properties": {"percent": {"type": "number"}, "stage": {"type": "string"},
-                  "secondsLeft": {"type": "integer", "minimum": 0, "description": "Estimated seconds the encode has left, once the estimate is stable (the average rate since the claim, from 5 % and 10 s on)."}}},
+                  "secondsLeft": {"type": "integer", "minimum": 0, "description": "Estimated seconds the encode has left, once the estimate is stable (the average rate since the claim, from 5 % and 10 s on)."},
+                  "partsDone": {"type": "integer", "minimum": 0, "description": "A split encode: video parts done"}, "partsTotal": {"type": "integer", "minimum": 1, "description": "A split encode: video parts planned"}}},
+                "playable": {"type": "object", "required": ["playableThrough", "encodedFraction", "partsDone", "partsTotal"], "description": "A processing lecture that can be watched already (split encode: the sound and the first parts are done); playback then links growing playlists (status encoding).", "properties": {
+                  "playableThrough": {"type": "number", "description": "Seconds from the start that can be watched now"}, "encodedFraction": {"type": "number", "minimum": 0, "maximum": 1},
+                  "partsDone": {"type": "integer", "minimum": 0}, "partsTotal": {"type": "integer", "minimum": 1}}},
                 "failureReason": {"type": "string"}, "retryable": {"type": "boolean"}, "durationSeconds": {"type": "number"},
                 "finishedAt": {"type": "string", "format": "date-time", "description": "Ready and failed lectures: when the lecture became so (the professor's 'since your last visit' compares it)."},
                 "playback": {"$ref": "#/components/schemas/Playback"},
@@ -227,7 +231,7 @@ enum OpenAPIDocument {
               "CaptionDraft": {"type": "object", "required": ["state"], "description": "The automatic caption draft (GET /v1/lectures/{id} only). unavailable: the speech engine is off, or no draft was made for this version.", "properties": {
                 "state": {"enum": ["unavailable", "pending", "running", "ready", "failed"]}, "detail": {"type": "string", "description": "Words for a professor."}}},
               "Playback": {"type": "object", "required": ["hls", "renditions", "expiresAt"], "properties": {
-                "hls": {"type": "string"}, "mp4": {"type": "string", "format": "uri"}, "poster": {"type": "string", "format": "uri"},
+                "hls": {"type": "string"}, "status": {"enum": ["encoding"], "description": "encoding: the playlists grow (EXT-X-PLAYLIST-TYPE EVENT, no ENDLIST) while the lecture encodes; absent when ready"}, "mp4": {"type": "string", "format": "uri"}, "poster": {"type": "string", "format": "uri"},
                 "storyboard": {"type": "object", "required": ["cues"], "properties": {"cues": {"type": "string"}, "image": {"type": "string", "format": "uri"},
                   "interval": {"type": "number"}, "thumbnailWidth": {"type": "integer"}, "thumbnailHeight": {"type": "integer"}}},
                 "renditions": {"type": "array", "items": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "width": {"type": "integer"}, "height": {"type": "integer"}, "bandwidth": {"type": "integer"}}}},
