@@ -133,12 +133,26 @@ export function player(lecture, { user, tracks = [], onTrackChange = () => {}, o
   let storyboard = [];
   if (playback.storyboard?.cues) loadStoryboard(playback.storyboard.cues).then((loaded) => { storyboard = loaded; });
 
+  // While the lecture still encodes (encoding-progress.js): how far it can be watched; the bar shows it and seeking
+  // stops there.
+  let seekLimit = Infinity;
+  const playableFill = h("span");
+  const playableBar = h("div", { class: "playable-bar", id: "playable-bar", "aria-hidden": "true", hidden: "" }, playableFill);
+  function setSeekLimit(limit) {
+    seekLimit = Number.isFinite(limit) ? limit : Infinity;
+    const share = Number.isFinite(seekLimit) && duration ? Math.min(100, (seekLimit / duration) * 100) : 100;
+    playableFill.style.width = share + "%";
+    playableBar.hidden = !Number.isFinite(seekLimit);
+    describe();
+  }
+
   function describe() {
-    seek.setAttribute("aria-valuetext", spokenDuration(Number(seek.value)) + " of " + spokenDuration(duration));
+    seek.setAttribute("aria-valuetext", spokenDuration(Number(seek.value)) + " of " + spokenDuration(duration)
+      + (Number.isFinite(seekLimit) ? ", playable up to " + spokenDuration(seekLimit) : ""));
     clock.textContent = formatDuration(Number(seek.value)) + " / " + formatDuration(duration);
   }
   function seekTo(time) {
-    const target = Math.min(Math.max(0, time), duration ? duration - 0.1 : time);
+    const target = Math.min(Math.max(0, time), duration ? duration - 0.1 : time, seekLimit);
     video.currentTime = target;
     seek.value = String(target);
     describe();
@@ -158,6 +172,7 @@ export function player(lecture, { user, tracks = [], onTrackChange = () => {}, o
     describe();
   });
   seek.addEventListener("input", () => {
+    if (Number(seek.value) > seekLimit) seek.value = String(seekLimit);
     video.currentTime = Number(seek.value);
     describe();
     showThumb(Number(seek.value), (Number(seek.value) / Number(seek.max)) * seek.clientWidth);
@@ -354,13 +369,13 @@ export function player(lecture, { user, tracks = [], onTrackChange = () => {}, o
     playButton, muteButton, volume, clock,
     h("span", { class: "spacer" }),
     captionSelect, alwaysLabel, speed, helpButton, fullButton, download);
-  frame.append(h("div", { class: "screen" }, video), h("div", { class: "scrubber" }, thumb, seek), controls);
+  frame.append(h("div", { class: "screen" }, video), h("div", { class: "scrubber" }, thumb, seek, playableBar), controls);
   setTracks(tracks, null);
 
   return {
     element: h("section", { class: "watch", "aria-label": "Video player" }, frame, resumeNote, note,
       ...(playback.notices || []).map((notice) => h("p", { class: "notice" }, notice))),
-    video, seekTo, seekBy, togglePlay, toggleMute, toggleFullscreen, toggleCaptions, selectTrack, setTracks,
+    video, seekTo, seekBy, setSeekLimit, togglePlay, toggleMute, toggleFullscreen, toggleCaptions, selectTrack, setTracks,
     currentTrack: () => current,
     stop: () => { savePosition(); window.removeEventListener("pagehide", savePosition); video.pause(); },
   };

@@ -6,6 +6,7 @@ import { api } from "./api.js";
 import { formatBytes, formatDuration, h, toast } from "./dom.js";
 import { editLecture } from "./lecture-edit.js";
 import { encodingWords, STATE_LABELS } from "./shell.js";
+import { partsWords } from "./encoding-progress.js";
 
 // Lecture id → the timer that disarms its Delete button.
 const armedDeletes = new Map();
@@ -62,15 +63,18 @@ export function renderProfessorList(list, lectures, refresh) {
     if (lecture.state === "processing") {
       const percent = Math.round(lecture.progress?.percent ?? 0);
       const left = timeLeft(lecture);
+      // A split encode (issue #15): "7 of 20 parts, playable up to 24:00".
+      const parts = partsWords(lecture);
       // Element.append writes null as the text "null": only what is there goes in.
       detail.append(h("progress", { max: "100", value: String(percent), "aria-label": "Encoding progress" }),
         h("span", { class: "stage" }, " " + encodingWords(lecture.progress)),
-        ...(left ? [h("span", { class: "eta" }, " · " + left)] : []));
+        ...(left ? [h("span", { class: "eta" }, " · " + left)] : []),
+        ...(parts ? [h("span", { class: "parts" }, " · " + parts)] : []));
     } else if (lecture.state === "failed") {
       detail.append(h("span", { class: "error" }, lecture.failureReason || "No reason recorded."));
     }
     const actions = h("div", { class: "actions" });
-    if (lecture.state === "ready") {
+    if (lecture.state === "ready" || lecture.playable) {
       actions.append(h("a", { class: "button", "data-action": "watch", href: "#/watch/" + encodeURIComponent(lecture.id) }, "Watch"));
     }
     if (lecture.state === "failed" && lecture.retryable !== false) {

@@ -75,7 +75,9 @@ function tile(lecture, activity) {
       h("span", { class: "tile-title" }, lecture.title),
       h("span", { class: "tile-meta" },
         h("time", { datetime: lectureDate(lecture).toISOString() }, dayFormat.format(lectureDate(lecture))),
-        watchMarker(progress))));
+        watchMarker(progress),
+        lecture.state !== "ready" && lecture.playable
+          ? h("span", { class: "watch-state encoding" }, "Still encoding") : null)));
 }
 
 export function studentView(course) {
@@ -87,7 +89,8 @@ export function studentView(course) {
     // One visit per page load; the markers are a convenience, so a failed visit still shows the lectures.
     const visit = api("POST", "/v1/courses/" + encodeURIComponent(course) + "/visits").catch(() => null);
     try {
-      const lectures = (await listLectures(course)).filter((l) => l.state === "ready");
+      // Ready lectures, and those that can be watched while they encode (issue #15).
+      const lectures = (await listLectures(course)).filter((l) => l.state === "ready" || l.playable);
       const activity = await visit;
       if (stopped) return;
       if (!lectures.length) {

@@ -6,12 +6,13 @@ import { api } from "./api.js";
 import { h } from "./dom.js";
 import { captionAdmin } from "./caption-manage.js";
 import { courseName } from "./courses.js";
+import { position, resumeAt, watchWhileEncoding } from "./encoding-progress.js";
 import { captionEditor } from "./caption-editor.js";
 import { loadTracks, trackCues } from "./captions.js";
 import { player } from "./player.js";
 import { preferServerResume, serverPosition, trackProgress } from "./progress.js";
 import { helpDialog, installShortcuts } from "./player-keys.js";
-import { encodingWords, onLeave, session, show, STATE_LABELS } from "./shell.js";
+import { encodingWords, leaveView, onLeave, session, show, STATE_LABELS } from "./shell.js";
 import { transcriptPanel } from "./transcript.js";
 
 // Where a link that leads nowhere sends people: their course when they have one, else their list of courses.
@@ -65,7 +66,8 @@ function notReadyWords(lecture) {
 // Lecture ids are made by the API (ObjectKeys.newLectureID): anything else is not worth a request.
 const LECTURE_ID = /^lec_[a-z0-9]{1,64}$/;
 
-export async function watchView(id) {
+// `handOver`: the position of the growing stream this page played before the lecture became ready (issue #15).
+export async function watchView(id, handOver = null) {
   if (!LECTURE_ID.test(id)) {
     notAvailable();
     return;
@@ -80,7 +82,8 @@ export async function watchView(id) {
     return;
   }
   const back = h("a", { href: "#/courses/" + encodeURIComponent(lecture.course), class: "small" }, "← " + lecture.course);
-  if (lecture.state !== "ready" || !lecture.playback) {
+  // A lecture still encoding plays as far as it is encoded (`playable`); otherwise only a ready one plays.
+  if ((lecture.state !== "ready" && !lecture.playable) || !lecture.playback) {
     show(back, h("h1", {}, lecture.title), h("p", { id: "watch-not-ready", class: lecture.state === "failed" ? "error" : "muted" }, notReadyWords(lecture)));
     return;
   }
@@ -113,6 +116,10 @@ export async function watchView(id) {
     }
   }
   const controls = player(lecture, { user: session.me.user, onTrackChange: (c, l) => onTrackChange(c, l), onHelp: (from) => help.open(from) });
+  const encoding = lecture.playable && lecture.state !== "ready"
+    ? watchWhileEncoding(lecture, controls, { onReady: () => { const at = position(controls); leaveView(); watchView(id, at); } })
+    : null;
+  if (handOver) resumeAt(controls, handOver);
   transcript = transcriptPanel({ title: lecture.title, video: controls.video, seekTo: controls.seekTo });
   const side = h("aside", { class: "side", "aria-label": "Transcript and captions" }, transcript.element);
   controls.setTracks(tracks);
@@ -162,11 +169,12 @@ export async function watchView(id) {
   }
 
   show(back,
-    h("div", { class: "watch-layout" }, h("div", { class: "watch-main" }, controls.element, details), side),
+    h("div", { class: "watch-layout" }, h("div", { class: "watch-main" }, controls.element, encoding?.element, details), side),
     admin?.element, help.element);
   const stopShortcuts = installShortcuts(controls, help);
   const stopProgress = trackProgress(controls.video, lecture.id);
   onLeave(() => {
+    encoding?.stop();
     stopProgress();
     stopShortcuts();
     controls.stop();

@@ -63,6 +63,7 @@ import Testing
                 #expect(media.status == 200, "\(media.text)")
                 #expect(media.text.contains("#EXT-X-PLAYLIST-TYPE:EVENT"))
                 #expect(!media.text.contains("#EXT-X-ENDLIST"))
+                #expect(media.text.contains("#EXT-X-START:TIME-OFFSET=0,PRECISE=YES"))
                 // Cached no longer than a target duration (2 s here): half of it.
                 #expect(media.header("Cache-Control") == "private, max-age=1")
                 let expected =

@@ -22,7 +22,7 @@ import Testing
         "upload-wording", "download", "upload-focus", "upload-several", "upload-touch", "course-name", "list-row",
         "edit", "student-markers",
         "professor-notifications", "professor-encoding-words", "caption-language", "watch-not-found",
-        "sound-notice",
+        "sound-notice", "growing",
     ]
     static var scenarios: [String] {
         let wanted = (ProcessInfo.processInfo.environment["PORTAL_SCENARIOS"] ?? "").split(separator: ",").map(
@@ -114,6 +114,7 @@ import Testing
                 "artifacts": folder.path, "results": folder.appendingPathComponent("results.json").path,
             ]
             config.merge(try await ProfessorFixtures.write(stack)) { first, _ in first }
+            config.merge(try await GrowingFixtures.write(stack)) { first, _ in first }
             let configPath = folder.appendingPathComponent("config.json")
             try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(
                 to: configPath

@@ -13,6 +13,9 @@ struct PortalStack {
     let course: String
     let api: ChildProcess
     let worker: ChildProcess
+    /// The bucket and moto's environment, for scenarios that lay out S3 and the table themselves (scenarios_growing).
+    var bucket = ""
+    var aws: [String: String] = [:]
 
     static let secret = "portal-browser-test-secret-0123456789"
     /// S3's smallest part, so a test-sized clip goes up in several parts.
@@ -88,13 +91,15 @@ struct PortalStack {
             environment: workerEnvironment,
             logPath: logs.appendingPathComponent("lectern-worker.log").path
         )
-        let stack = PortalStack(
+        var stack = PortalStack(
             portalURL: URL(string: origin + "/")!,
             store: store,
             course: "CS101",
             api: api,
             worker: worker
         )
+        stack.bucket = bucket
+        stack.aws = moto.environment
         do {
             try await stack.waitUntilServing()
         } catch {

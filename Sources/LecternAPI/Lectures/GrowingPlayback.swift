@@ -189,6 +189,8 @@ struct GrowingPlayback: Sendable {
         var lines = [
             "#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:\(targetDuration)",
             "#EXT-X-MEDIA-SEQUENCE:\(mediaSequence)", "#EXT-X-PLAYLIST-TYPE:EVENT", "#EXT-X-INDEPENDENT-SEGMENTS",
+            // Players start a playlist without an end near its live edge unless told otherwise; a lecture starts at 0.
+            "#EXT-X-START:TIME-OFFSET=0,PRECISE=YES",
             "#EXT-X-MAP:URI=\"\(try await playback.s3.presignedGetURLString(bucket: playback.bucket, key: initKey, expires: playback.config.playbackURLSeconds))\"",
         ]
         for segment in segments {
