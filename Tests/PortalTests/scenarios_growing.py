@@ -55,11 +55,13 @@ class Lecture:
         self.manifest = json.loads(self.get(self.published + "manifest.json"))
         self.rungs = [video["name"] for video in self.manifest["video"]]
         self.lists = {rung: segments(self.get(self.published + "video/%s/playlist.m3u8" % rung)) for rung in self.rungs}
-        # Three parts on segment boundaries (the ready lecture is 30 s: 5 segments of 6 s, parts of 2, 2 and 1).
+        # Three parts on segment boundaries (the ready lecture is 30 s: 5 segments of 6 s, parts of 3, 1 and 1). Part 0
+        # has 3 segments because Chromium 156's native HLS player fails a playlist without an end that lists fewer
+        # (DEMUXER_ERROR_COULD_NOT_PARSE; seen with 2, not with 3); production parts are minutes long.
         count = len(self.lists[self.rungs[0]])
-        check(count >= 3, "the ready lecture has %d segments; three parts need three" % count)
-        size = math.ceil(count / 3)
-        self.groups = [list(range(start, min(count, start + size))) for start in range(0, count, size)]
+        check(count >= 5, "the ready lecture has %d segments; the parts need five" % count)
+        middle = 3 + (count - 3) // 2
+        self.groups = [list(range(0, 3)), list(range(3, middle)), list(range(middle, count))]
         durations = [duration for _, _, duration in self.lists[self.rungs[0]]]
         self.chunks, start = [], 0.0
         for group in self.groups:
@@ -177,7 +179,16 @@ def watch_while_encoding(driver):
         state = js(driver, """const v = document.getElementById('player');
             return { readyState: v.readyState, paused: v.paused, currentTime: v.currentTime, duration: String(v.duration),
                      error: v.error && (v.error.code + ' ' + v.error.message), playRefused: window.playRefused };""")
-        raise Failed("%s; the video: %s" % (error, state))
+        # What the player was given, to tell a playlist problem from a media one.
+        playlists = driver.execute_async_script("""const done = arguments[arguments.length - 1];
+            (async () => {
+              const master = await (await fetch(document.getElementById('player').currentSrc)).text();
+              const lines = master.split('\\n').filter((l) => l && !l.startsWith('#'));
+              const media = await Promise.all(lines.slice(0, 3).map(async (l) =>
+                (await (await fetch(new URL(l, document.getElementById('player').currentSrc))).text()).slice(0, 700)));
+              done({ master, media });
+            })().catch((e) => done({ error: String(e) }));""")
+        raise Failed("%s; the video: %s; the playlists: %s" % (error, state, playlists))
     check(driver.find_element(By.ID, "playable-bar").is_displayed(), "the seek bar shows how far it can seek")
     seek = driver.find_element(By.ID, "seek")
     check("playable up to" in seek.get_attribute("aria-valuetext"), "the seek bar says how far: %r" % seek.get_attribute("aria-valuetext"))
@@ -195,14 +206,18 @@ def watch_while_encoding(driver):
     wait(driver, 25, lambda d: d.find_element(By.ID, "encoding-status").text.endswith(clock(lecture.chunks[-1][1])),
          "the status to say the whole lecture can be watched")
 
-    # The stitch publishes: the page plays the finished stream, from about where it was.
+    # The stitch publishes: the page plays the finished stream from where it was (paused here, so "where" holds still
+    # until the next poll notices).
+    js(driver, "document.getElementById('player').pause()")
     before = js(driver, "return document.getElementById('player').currentTime")
     lecture.publish()
     wait(driver, 25, lambda d: not d.find_elements(By.ID, "encoding-status") and d.find_elements(By.ID, "download"),
          "the finished stream (the status gone, the MP4 download offered)")
     wait(driver, 15, lambda d: js(d, "return document.getElementById('player').readyState") >= 1, "the finished stream's metadata")
     after = js(driver, "return document.getElementById('player').currentTime")
-    check(abs(after - before) < 15, "the finished stream starts near %.1f s, not at %.1f s" % (before, after))
+    wait(driver, 10, lambda d: abs(js(d, "return document.getElementById('player').currentTime") - before) < 0.5,
+         "the finished stream at %.1f s, where the growing one was" % before)
+    after = js(driver, "return document.getElementById('player').currentTime")
     check(not driver.find_element(By.ID, "playable-bar").is_displayed(), "no seek limit once ready")
     shot(driver, "growing-3-watch-ready")
     failing += audit(driver, "growing-watch-ready")

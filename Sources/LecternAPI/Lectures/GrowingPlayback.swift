@@ -179,6 +179,22 @@ struct GrowingPlayback: Sendable {
         )
     }
 
+    /// Links signed at the start of the current quarter of their lifetime, so the playlist a player reloads every few
+    /// seconds lists the same URIs until the next quarter: Chromium's native HLS player (156) failed a growing
+    /// playlist whose segment links changed on every reload (DEMUXER_ERROR_COULD_NOT_PARSE), and no player has to
+    /// refetch a segment it already has. Every link still lives at least three quarters of its lifetime.
+    func presignedStably(_ key: String, now: Date = Date()) async throws -> String {
+        let lifetime = playback.config.playbackURLSeconds
+        let quarter = Double(max(1, lifetime / 4))
+        let signedAt = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / quarter).rounded(.down) * quarter)
+        return try await playback.s3.presignedGetURLString(
+            bucket: playback.bucket,
+            key: key,
+            expires: lifetime,
+            date: signedAt
+        )
+    }
+
     private func render(
         _ segments: [ChunkPlaylist.Segment],
         mediaSequence: Int,
@@ -191,7 +207,7 @@ struct GrowingPlayback: Sendable {
             "#EXT-X-MEDIA-SEQUENCE:\(mediaSequence)", "#EXT-X-PLAYLIST-TYPE:EVENT", "#EXT-X-INDEPENDENT-SEGMENTS",
             // Players start a playlist without an end near its live edge unless told otherwise; a lecture starts at 0.
             "#EXT-X-START:TIME-OFFSET=0,PRECISE=YES",
-            "#EXT-X-MAP:URI=\"\(try await playback.s3.presignedGetURLString(bucket: playback.bucket, key: initKey, expires: playback.config.playbackURLSeconds))\"",
+            "#EXT-X-MAP:URI=\"\(try await presignedStably(initKey))\"",
         ]
         for segment in segments {
             guard !HLSRewriter.isAbsolute(segment.uri),
@@ -203,7 +219,7 @@ struct GrowingPlayback: Sendable {
                 )
             }
             lines += segment.tags
-            lines.append(try await playback.presignedText(prefix, path))
+            lines.append(try await presignedStably(prefix + path))
         }
         return (lines.joined(separator: "\n") + "\n", targetDuration)
     }
