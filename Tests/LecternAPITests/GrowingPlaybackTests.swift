@@ -79,6 +79,19 @@ import Testing
                 }
             }
 
+            // A player reloads the playlist every few seconds: it lists the same links each time (signed at the start
+            // of the current quarter of their lifetime), unless a quarter ended between the two reloads.
+            let quarter = 3600.0 / 4
+            let first = Date()
+            let once = try await client.call("GET", "/v1/lectures/\(id)/hls/video~180p~playlist.m3u8", token: student)
+            try await Task.sleep(for: .milliseconds(1100))
+            let again = try await client.call("GET", "/v1/lectures/\(id)/hls/video~180p~playlist.m3u8", token: student)
+            if (first.timeIntervalSince1970 / quarter).rounded(.down)
+                == (Date().timeIntervalSince1970 / quarter).rounded(.down)
+            {
+                #expect(once.text == again.text)
+            }
+
             // The sound stops where the picture does: 8 s of it, as an EVENT playlist too.
             let audio = try await client.call("GET", "/v1/lectures/\(id)/hls/audio~playlist.m3u8", token: student)
             #expect(audio.status == 200, "\(audio.text)")
