@@ -92,18 +92,21 @@ export function professorView(course) {
     }
   }
 
-  // Lecture id → state at the last poll; the first poll only learns them (nothing changed yet).
+  // Lecture id → state at the last poll (":playable" added while it can be watched as it encodes, issue #15); the
+  // first poll only learns them (nothing changed yet).
   let known = null;
+  const stateKey = (lecture) => lecture.state + (lecture.state === "processing" && lecture.playable ? ":playable" : "");
   function announceChanges(lectures) {
     const words = [];
     for (const lecture of lectures) {
       const before = known?.get(lecture.id);
-      if (!known || before === lecture.state) continue;
+      if (!known || before === stateKey(lecture)) continue;
       if (lecture.state === "ready") words.push("“" + lecture.title + "” is ready.");
+      else if (stateKey(lecture) === "processing:playable") words.push("“" + lecture.title + "” can be watched while it encodes.");
       else if (lecture.state === "failed") words.push("“" + lecture.title + "” failed: " + (lecture.failureReason || "no reason recorded."));
-      else if (lecture.state === "processing" && before !== undefined) words.push("“" + lecture.title + "” is being encoded.");
+      else if (lecture.state === "processing" && before !== undefined && before !== "processing:playable") words.push("“" + lecture.title + "” is being encoded.");
     }
-    known = new Map(lectures.map((l) => [l.id, l.state]));
+    known = new Map(lectures.map((l) => [l.id, stateKey(l)]));
     if (words.length) announcer.textContent = words.join(" ");
   }
 

@@ -153,13 +153,20 @@ def watch_while_encoding(driver):
     lecture.upload_audio()
     lecture.upload_chunk(0)
     lecture.upload_chunk(2)  # a part after a gap: not playable until part 2 is done
-    lecture.set_split({0, 2}, True)
+    lecture.set_split({0, 2}, False)  # the sound not yet: nothing playable
     first_end = lecture.chunks[0][1]
 
     sign_out(driver)
     sign_in(driver, config["growingProfessorToken"])
     driver.get(config["portal"] + "#/courses/" + config["growingCourse"])
     row = "li.lecture[data-id='%s']" % lecture.id
+    wait(driver, 20, lambda d: [p.text for p in d.find_elements(By.CSS_SELECTOR, row + " .parts")] == ["· 2 of 3 parts"],
+         "the parts on the lecture's row, nothing playable yet")
+    check(not driver.find_elements(By.CSS_SELECTOR, row + " [data-action=watch]"), "no Watch button before it is playable")
+    # The sound is done: the page's announcer says the lecture can be watched (once), the row how far.
+    lecture.set_split({0, 2}, True)
+    wait(driver, 15, lambda d: d.find_element(By.ID, "lecture-announcer").get_attribute("textContent")
+         == "“Week 7 (long seminar)” can be watched while it encodes.", "the announcement that it can be watched")
     parts = wait(driver, 20, lambda d: d.find_elements(By.CSS_SELECTOR, row + " .parts"), "the parts on the lecture's row")[0]
     check(parts.text == "· 2 of 3 parts, playable up to %s" % clock(first_end), "the row says %r" % parts.text)
     check(driver.find_elements(By.CSS_SELECTOR, row + " [data-action=watch]"), "a playable lecture has a Watch button")
