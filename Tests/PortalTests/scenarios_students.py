@@ -112,6 +112,8 @@ def student_markers(driver):
     # To the end: "Watched".
     tile_of(driver, lecture_id).find_element(By.TAG_NAME, "a").click()
     wait(driver, 15, lambda d: d.find_element(By.ID, "player"), "the player")
+    # Seeking before the metadata is in sets currentTime from a NaN duration and the video never ends.
+    wait(driver, 15, lambda d: js(d, "return document.getElementById('player').readyState >= 1"), "the video's metadata")
     js(driver, "const v = document.getElementById('player'); v.currentTime = Math.max(0, v.duration - 2); v.play().catch(() => {})")
     wait(driver, 20, lambda d: js(d, "return document.getElementById('player').ended"), "the video to end")
     wait(driver, 10, lambda d: (server_progress(d, lecture_id) or {}).get("completed"), "the end to be reported")
