@@ -42,6 +42,13 @@ import Testing
         #expect(Self.keyframes(shares) == [0, 12, 22])
     }
 
+    @Test func aSlideChangeWhileThePictureMovesWaitsForTheCadence() {
+        // A camera window moving every other picture, a slide change at 15 after a picture without motion.
+        var shares = (0..<30).map { $0 % 2 == 0 ? 0.0 : 0.02 }
+        shares[15] = 0.3
+        #expect(Self.keyframes(shares) == [0, 10, 20])
+    }
+
     // MARK: Whole transcodes
 
     /// 640 × 360 at 30 fps, 20 s of white slides with DejaVu Sans text, changing at 7 s and 15 s; no motion.
