@@ -46,6 +46,8 @@ final class RungStage: @unchecked Sendable {
 
     /// Opens x264 for a rung with capped CRF and a fixed GOP of one segment, scene cuts off, so every
     /// rung puts its keyframes on the same frames.
+    /// With `plan.placesKeyframesByContent` the keyframes are the pictures the source stage marked
+    /// (`KeyframePlacement`), the same in every rung.
     static func makeEncoder(
         spec: RenditionSpec,
         timeBase: AVRational,
