@@ -43,10 +43,12 @@ import Testing
     }
 
     @Test func aSlideChangeWhileThePictureMovesWaitsForTheCadence() {
-        // A camera window moving every other picture, a slide change at 15 after a picture without motion.
-        var shares = (0..<30).map { $0 % 2 == 0 ? 0.0 : 0.02 }
+        // 2 s segments at 10 fps (a segment is 20 pictures, the shortest GOP 10): a camera window moving every
+        // other picture, a slide change at 15 right after a picture without motion. The cadence keeps 20.
+        var shares = (0..<40).map { $0 % 2 == 0 ? 0.0 : 0.02 }
         shares[15] = 0.3
-        #expect(Self.keyframes(shares) == [0, 10, 20])
+        var placement = KeyframePlacement(segmentSeconds: 2, frameRate: 10)
+        #expect(shares.indices.filter { placement.isKeyframe(changedShare: shares[$0]) } == [0, 20])
     }
 
     // MARK: Whole transcodes
