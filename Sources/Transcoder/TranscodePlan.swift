@@ -33,6 +33,10 @@ public struct TranscodePlan: Sendable, Equatable {
     public var slideSettings = SlideDetector.Settings()
     /// Tesseract language pack(s) for slide text, e.g. `eng` or `fra+eng` (see `SlideTextLanguage`).
     public var slideTextLanguage = "eng"
+    /// Keyframes (and segment cuts) at slide changes, none during a still stretch up to 4 segments, the fixed
+    /// cadence while the picture moves (issue #16, `KeyframePlacement`); off: one every segment. A split encode's
+    /// chunk keeps the fixed cadence either way.
+    public var keyframesFollowContent = true
     /// A split encode's chunk (issue #15): the stretch of the source to encode; nil encodes it all.
     public var range: TimeRange?
     /// Whether to encode the sound beside the video, leave it out (a video chunk) or encode only it.

@@ -11,6 +11,9 @@ import Testing
     static let plan = {
         var plan = TranscodePlan(ladder: [180, 120].map(Rung.standard(height:)), segmentSeconds: 2)
         plan.encoderThreads = 1
+        // Chunks keep the fixed keyframe cadence (`TranscodePlan.placesKeyframesByContent`), so the whole encode
+        // they are held to does too.
+        plan.keyframesFollowContent = false
         return plan
     }()
 

@@ -4,6 +4,10 @@ import CFFmpeg
 enum HLSMuxer {
     static let playlistName = "playlist.m3u8"
     static let initName = "init.mp4"
+    /// `hls_time` when keyframes follow the content. libavformat's hls muxer (5.1 `hls_write_packet`) cuts at a
+    /// keyframe once the time since the first packet reaches `hls_time` × the segments so far; keyframes are at
+    /// least 1 s apart (`KeyframePlacement.minimumFrames`), so with half of that every keyframe is a cut.
+    static let variableSegmentSeconds = "0.5"
 
     static func open(
         directory: String,
@@ -11,14 +15,16 @@ enum HLSMuxer {
         offset: Double,
         segmentSeconds: Int,
         // A split encode's chunk: the number of its first segment (see `ChunkMuxing`); nil for a whole encode.
-        firstSegmentNumber: Int? = nil
+        firstSegmentNumber: Int? = nil,
+        // Keyframes placed by content (`KeyframePlacement`): cut at each one, not at the first after `hls_time`.
+        cutsAtEveryKeyframe: Bool = false
     ) throws(TranscodeError) -> OutputFormatContext {
         do {
             let muxer = try OutputFormatContext(format: "hls", path: directory + "/" + playlistName)
             try muxer.addStream(from: encoder, offset: offset)
             try ChunkMuxing.apply(to: muxer, firstSegmentNumber: firstSegmentNumber)
             try muxer.writeHeader(options: [
-                "hls_time": String(segmentSeconds),
+                "hls_time": cutsAtEveryKeyframe ? variableSegmentSeconds : String(segmentSeconds),
                 "hls_playlist_type": "vod",
                 "hls_list_size": "0",
                 "hls_segment_type": "fmp4",

@@ -108,6 +108,12 @@ extension TranscodePipeline {
                     control: control
                 ) : nil
             source.slides = slides
+            if plan.placesKeyframesByContent {
+                source.keyframes = KeyframePlacement(
+                    segmentSeconds: plan.segmentSeconds,
+                    frameRate: av_q2d(videoSource.frameRate)
+                )
+            }
             if let range {
                 source.window = FrameWindow(range: range, timeBase: videoSource.filter.outputTimeBase)
                 try RangeSeek.seek(context, videoStream: video.index, to: range, origin: start)

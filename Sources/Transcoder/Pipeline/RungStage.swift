@@ -46,6 +46,8 @@ final class RungStage: @unchecked Sendable {
 
     /// Opens x264 for a rung with capped CRF and a fixed GOP of one segment, scene cuts off, so every
     /// rung puts its keyframes on the same frames.
+    /// With `plan.placesKeyframesByContent` the keyframes are the pictures the source stage marked
+    /// (`KeyframePlacement`), the same in every rung.
     static func makeEncoder(
         spec: RenditionSpec,
         timeBase: AVRational,
@@ -62,7 +64,9 @@ final class RungStage: @unchecked Sendable {
         context.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
         context.pointee.time_base = timeBase
         context.pointee.framerate = frameRate
-        let gop = max(1, Int32((Double(plan.segmentSeconds) * av_q2d(frameRate)).rounded()))
+        var gop = max(1, Int32((Double(plan.segmentSeconds) * av_q2d(frameRate)).rounded()))
+        // Keyframes placed by the source stage (`KeyframePlacement`): x264 adds none of its own.
+        if plan.placesKeyframesByContent { gop *= Int32(KeyframePlacement.maximumSegments) }
         context.pointee.gop_size = gop
         context.pointee.keyint_min = gop
         context.pointee.rc_max_rate = Int64(spec.rung.maxBitRate)
@@ -73,7 +77,12 @@ final class RungStage: @unchecked Sendable {
         do {
             try encoder.setOption("preset", plan.x264Preset)
             try encoder.setOption("crf", String(plan.crf))
-            try encoder.setOption("x264-params", "scenecut=0:open-gop=0:keyint=\(gop):min-keyint=\(gop)")
+            if plan.placesKeyframesByContent {
+                try encoder.setOption("forced-idr", "1")
+                try encoder.setOption("x264-params", "scenecut=0:open-gop=0:keyint=infinite:min-keyint=1")
+            } else {
+                try encoder.setOption("x264-params", "scenecut=0:open-gop=0:keyint=\(gop):min-keyint=\(gop)")
+            }
             try encoder.open()
         } catch {
             throw TranscodeError.internal("Opening the H.264 encoder for \(spec.name)", error)

@@ -180,7 +180,8 @@ struct VideoSource {
                 encoder: encoders[index],
                 offset: offset,
                 segmentSeconds: plan.segmentSeconds,
-                firstSegmentNumber: plan.chunkFirstSegmentNumber
+                firstSegmentNumber: plan.chunkFirstSegmentNumber,
+                cutsAtEveryKeyframe: plan.placesKeyframesByContent
             )
             let isTop = index == 0
             inputs.append(

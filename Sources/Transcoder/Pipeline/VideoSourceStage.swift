@@ -34,6 +34,9 @@ final class VideoSourceStage: @unchecked Sendable {
     private(set) var damagedPackets = 0
     /// Slide detection, fed every filtered picture (issue #16); nil when off.
     var slides: SlideTracker?
+    /// Keyframes decided from the content, once for every rung (issue #16); nil keeps x264's fixed cadence.
+    var keyframes: KeyframePlacement?
+    private var coarseDifference = CoarseDifference()
 
     init(
         decoder: DecoderContext,
@@ -177,6 +180,12 @@ final class VideoSourceStage: @unchecked Sendable {
             }
             // Decoders mark picture types; x264 would obey them and break keyframe alignment across rungs.
             filtered.pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE
+            if var placement = keyframes {
+                if placement.isKeyframe(changedShare: coarseDifference.changedShare(of: filtered)) {
+                    filtered.pointer.pointee.pict_type = AV_PICTURE_TYPE_I
+                }
+                keyframes = placement
+            }
             try thumbnails.offer(filtered, time: Double(filtered.pts) * av_q2d(timeBase))
             if tracksChangedRows {
                 let changed = previousOutput.flatMap { ChangedRows.between($0, filtered) }

@@ -1,0 +1,131 @@
+import CFFmpeg
+
+/// Where every rung's keyframes (and so its HLS segment cuts) go, decided once per picture in the source stage
+/// and carried on the frame (`AVFrame.pict_type = AV_PICTURE_TYPE_I`, which x264 turns into an IDR with
+/// `forced-idr=1`), so all rungs cut at the same pictures (issue #16, "Fewer bytes for still slides").
+///
+/// With a fixed GOP of one segment a still slide is re-sent as an IDR every 6 s, and each slide change is a
+/// near-intra P-frame in the middle of a GOP: on the benchmark's slides-only deck those IDRs are most of the
+/// bytes (see `Benchmarks/README.md`). So:
+/// - in a still stretch, a picture that changes in many places right after a still picture (a slide change)
+///   starts a GOP;
+///   requiring a still picture before it bounds the rule against storms: a fade or a camera that fills the
+///   frame changes every picture, so at most its first picture qualifies;
+/// - while the picture moves (a camera window, a pointer) the fixed cadence holds: a keyframe one segment
+///   after the last one, as the ffmpeg CLI ladder does, so a camera lecture gets no extra IDRs;
+/// - while the picture stays still no periodic keyframe is placed, up to `maximumFrames` (4 segments), so
+///   seeking still lands in a short, cheap segment and EXT-X-TARGETDURATION stays small;
+/// - no two keyframes closer than `minimumFrames` (1 s): the HLS muxer is opened with an `hls_time` below that
+///   (`HLSMuxer.variableSegmentSeconds`) so it cuts at every keyframe, and none is skipped.
+///
+/// Decisions depend on the pictures since the last keyframe, so a split encode's chunk (which starts mid-way)
+/// could not reproduce them: `TranscodePlan.placesKeyframesByContent` is false for a chunk (`plan.range != nil`)
+/// and the chunk keeps the fixed cadence.
+struct KeyframePlacement: Sendable {
+    /// The keyframe spacing while the picture moves (one segment), in pictures.
+    let segmentFrames: Int
+    /// The longest GOP (and segment) during a still stretch, in pictures.
+    let maximumFrames: Int
+    /// The shortest GOP a slide change may cut, in pictures.
+    let minimumFrames: Int
+    /// A picture is still while at most this share of its coarse cells changed (`CoarseDifference`): a mouse
+    /// pointer touches 2 of the 576; a 384 × 216 camera window in a 1080p corner up to 28 (5 %) when all of its
+    /// picture moves.
+    static let stillShare = 0.01
+    /// A picture right after a still one starts a GOP when at least this share of its cells changed: a new
+    /// title or a few replaced text lines on a slide touch 10–40 % of the cells.
+    static let slideChangeShare = 0.08
+
+    /// Pictures since the last keyframe; nil before the first picture.
+    private var sinceKeyframe: Int?
+    /// Whether any picture since the last keyframe differed from the one before it.
+    private var movedSinceKeyframe = false
+    private var previousWasStill = false
+
+    /// The longest segment, in segment lengths.
+    static let maximumSegments = 4
+
+    init(segmentSeconds: Int, frameRate: Double) {
+        segmentFrames = max(1, Int((Double(segmentSeconds) * frameRate).rounded()))
+        maximumFrames = segmentFrames * Self.maximumSegments
+        minimumFrames = min(segmentFrames, max(1, Int(frameRate.rounded())))
+    }
+
+    /// Whether this picture starts a GOP, given the share of its coarse cells that changed since the previous
+    /// picture (`CoarseDifference`; 1 when not comparable).
+    mutating func isKeyframe(changedShare: Double) -> Bool {
+        let still = changedShare <= Self.stillShare
+        defer { previousWasStill = still }
+        guard let since = sinceKeyframe else {
+            startGOP()
+            return true
+        }
+        let distance = since + 1
+        // Only in a still stretch: while the picture moves the cadence holds and a slide change waits for it (an
+        // extra IDR there cost the slides + camera deck 1.4 % over the CLI's fixed cadence).
+        let slideChange =
+            !movedSinceKeyframe && previousWasStill && changedShare >= Self.slideChangeShare
+            && distance >= minimumFrames
+        if distance >= maximumFrames || (movedSinceKeyframe && distance >= segmentFrames) || slideChange {
+            startGOP()
+            return true
+        }
+        sinceKeyframe = distance
+        if !still { movedSinceKeyframe = true }
+        return false
+    }
+
+    private mutating func startGOP() {
+        sinceKeyframe = 0
+        movedSinceKeyframe = false
+    }
+}
+
+extension TranscodePlan {
+    /// Whether keyframes follow the content (`KeyframePlacement`): on when asked for and the whole source is
+    /// encoded; a split encode's chunk keeps the fixed cadence, which its chunk boundaries rely on.
+    var placesKeyframesByContent: Bool { keyframesFollowContent && range == nil }
+}
+
+/// How much of a picture changed since the previous one, on the coarse grid `SlideDetector` uses (32 × 18 cells):
+/// a cell changed when the mean absolute difference of its luma, sampled every 4th pixel of every 4th row,
+/// exceeds 4 levels. Exact comparison (`ChangedRows`) would not do: a source's own keyframes re-code a still
+/// slide with small differences everywhere, which must not count as motion.
+struct CoarseDifference {
+    static let columns = SlideDetector.columns, rows = SlideDetector.rows
+    static let step = 4
+    static let changeLevels = 4.0
+    private var previous: [UInt8] = []
+    private var size = (width: 0, height: 0)
+
+    /// The share of cells of `frame` (8-bit luma first plane) that changed since the previous call; 1 for the
+    /// first picture or after a size change.
+    mutating func changedShare(of frame: Frame) -> Double {
+        let width = Int(frame.width) / Self.step, height = Int(frame.height) / Self.step
+        guard width >= Self.columns, height >= Self.rows, let luma = frame.pointer.pointee.data.0 else { return 1 }
+        let stride = Int(frame.pointer.pointee.linesize.0)
+        var samples = [UInt8](repeating: 0, count: width * height)
+        for row in 0..<height {
+            let line = luma + row * Self.step * stride
+            for column in 0..<width { samples[row * width + column] = line[column * Self.step] }
+        }
+        defer {
+            previous = samples
+            size = (width, height)
+        }
+        guard size == (width, height), previous.count == samples.count else { return 1 }
+        var sums = [Int](repeating: 0, count: Self.columns * Self.rows)
+        var counts = [Int](repeating: 0, count: Self.columns * Self.rows)
+        for row in 0..<height {
+            let cellRow = row * Self.rows / height
+            for column in 0..<width {
+                let index = row * width + column
+                let cell = cellRow * Self.columns + column * Self.columns / width
+                sums[cell] += abs(Int(samples[index]) - Int(previous[index]))
+                counts[cell] += 1
+            }
+        }
+        let changed = zip(sums, counts).filter { Double($0) > Self.changeLevels * Double(max(1, $1)) }.count
+        return Double(changed) / Double(sums.count)
+    }
+}
