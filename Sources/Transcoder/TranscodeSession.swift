@@ -24,7 +24,7 @@ final class TranscodeSession {
     private var state: State
 
     init(
-        input: String,
+        input: TranscodeInput,
         outputDirectory: String,
         plan: TranscodePlan,
         control: PipelineControl,

@@ -32,17 +32,42 @@ public final class Transcoder: Sendable {
         plan: TranscodePlan = TranscodePlan(),
         progress: @escaping @Sendable (TranscodeProgress) -> Void = { _ in }
     ) async throws(TranscodeError) -> TranscodeManifest {
+        try await transcode(.path(input), outputDirectory: outputDirectory, plan: plan, progress: progress)
+    }
+
+    /// The same transcode reading the recording through a byte source (an S3 object read in ranges, so a chunk
+    /// fetches only its time range): the same outputs, byte for byte, as from a file with those bytes. The source's
+    /// `read` may block; it is only called on the transcode's own threads (see `OpeningThread`). A read that fails
+    /// fails the transcode with the source's own error and removes the outputs.
+    /// - Throws: `TranscodeError` only.
+    public func transcode(
+        source: any MediaByteSource,
+        outputDirectory: String,
+        plan: TranscodePlan = TranscodePlan(),
+        progress: @escaping @Sendable (TranscodeProgress) -> Void = { _ in }
+    ) async throws(TranscodeError) -> TranscodeManifest {
+        try await transcode(.source(source), outputDirectory: outputDirectory, plan: plan, progress: progress)
+    }
+
+    private func transcode(
+        _ input: TranscodeInput,
+        outputDirectory: String,
+        plan: TranscodePlan,
+        progress: @escaping @Sendable (TranscodeProgress) -> Void
+    ) async throws(TranscodeError) -> TranscodeManifest {
         let control = PipelineControl()
         let result: Result<TranscodeManifest, TranscodeError> = await withTaskCancellationHandler {
             do {
                 try Task.checkCancellation()
-                let session = try TranscodeSession(
-                    input: input,
-                    outputDirectory: outputDirectory,
-                    plan: plan,
-                    control: control,
-                    progress: progress
-                )
+                let session = try await OpeningThread.run(name: "open") { () throws(TranscodeError) in
+                    try TranscodeSession(
+                        input: input,
+                        outputDirectory: outputDirectory,
+                        plan: plan,
+                        control: control,
+                        progress: progress
+                    )
+                }
                 return .success(try await session.run())
             } catch let error as TranscodeError {
                 return .failure(error)

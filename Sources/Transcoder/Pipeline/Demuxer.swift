@@ -21,17 +21,22 @@ final class DemuxStage: @unchecked Sendable {
         while !control.isStopped {
             let packet = Packet()
             do {
-                guard try input.readPacket(into: packet) else { return }
+                guard try input.readPacket(into: packet) else { break }
                 consecutiveErrors = 0
             } catch {
+                // A byte source that could not be read (storage gone): the recording is not damaged, so keeping what
+                // was read would publish a lecture cut short. Fail with the source's own error.
+                if let failure = input.customIO?.failure { throw failure }
                 // A damaged or truncated file: keep what was read so far; the decoders decide whether it is enough.
                 consecutiveErrors += 1
                 if error.code == AVError.invalidData && consecutiveErrors < 64 { continue }
-                return
+                break
             }
             if let readsUntil, readsUntil.isReached(by: packet) { return }
             guard let queue = routes[packet.streamIndex] else { continue }
             if !queue.push(packet) { return }
         }
+        // libavformat may report a failed read as the end of the input.
+        if let failure = input.customIO?.failure { throw failure }
     }
 }

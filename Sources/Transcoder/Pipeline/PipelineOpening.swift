@@ -10,13 +10,13 @@ import Foundation
 ///   3. open the muxers and build the stages: video source and rungs, the progressive MP4, audio, and demux.
 extension TranscodePipeline {
     static func open(
-        input: String,
+        input: TranscodeInput,
         outputDirectory: String,
         plan: TranscodePlan,
         control: PipelineControl,
         progress: @escaping @Sendable (TranscodeProgress) -> Void
     ) throws(TranscodeError) -> (TranscodePipeline, MediaInfo, ProgressReporter) {
-        let (context, info) = try MediaProbe.open(path: input, limits: plan.limits)
+        let (context, info) = try MediaProbe.open(input, limits: plan.limits)
         let range = try plan.checkedRange()
         try plan.checkSelection(hasVideo: info.video != nil, hasAudio: info.audio != nil, duration: info.duration)
         var dropped: [TranscodeManifest.DroppedStream] = []

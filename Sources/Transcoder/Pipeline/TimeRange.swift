@@ -96,6 +96,7 @@ enum RangeSeek {
         )
         let result = av_seek_frame(input.pointer, Int32(index), target, AVSEEK_FLAG_BACKWARD)
         guard result >= 0 else {
+            if let failure = input.customIO?.failure { throw failure }
             throw TranscodeError(
                 .undecodable,
                 "The recording cannot be read from \(range.start) s on (it has no index to seek with); "
