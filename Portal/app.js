@@ -56,13 +56,16 @@ function route() {
     signInView(route);
     return;
   }
-  const [, section, value] = location.hash.split("/");
+  // `#/watch/<id>?t=<seconds>` opens a lecture at a moment (a search result links there).
+  const [path, query = ""] = location.hash.split("?");
+  const [, section, value] = path.split("/");
   const param = value ? decodeURIComponent(value) : "";
   if (section === "courses" && param) {
     if (session.me.role === "professor") professorView(param);
     else studentView(param);
   } else if (section === "watch" && param) {
-    watchView(param);
+    const t = Number(new URLSearchParams(query).get("t"));
+    watchView(param, null, { startAt: new URLSearchParams(query).has("t") && Number.isFinite(t) ? t : null });
   } else {
     coursesView();
   }

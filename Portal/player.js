@@ -5,6 +5,7 @@
 // Captions are <track> elements from the API's tracks; on native HLS the playlist's own subtitle renditions are kept
 // disabled so no language is listed or shown twice.
 
+import { chapterMarks } from "./chapters.js";
 import { h, formatDuration, toast } from "./dom.js";
 import { captionPrefs, initialTrack, trackName } from "./captions.js";
 
@@ -369,7 +370,9 @@ export function player(lecture, { user, tracks = [], onTrackChange = () => {}, o
     playButton, muteButton, volume, clock,
     h("span", { class: "spacer" }),
     captionSelect, alwaysLabel, speed, helpButton, fullButton, download);
-  frame.append(h("div", { class: "screen" }, video), h("div", { class: "scrubber" }, thumb, seek, playableBar), controls);
+  // Slide chapters' ticks (chapters.js) sit over the seek bar.
+  const marks = chapterMarks(playback.slides?.items, duration);
+  frame.append(h("div", { class: "screen" }, video), h("div", { class: "scrubber" }, thumb, seek, marks, playableBar), controls);
   setTracks(tracks, null);
 
   return {

@@ -2,6 +2,7 @@
 // professor edits), the lecture's details below, and for professors the caption tracks; or where a lecture that is
 // not ready stands.
 
+import { chapterList } from "./chapters.js";
 import { api } from "./api.js";
 import { h } from "./dom.js";
 import { captionAdmin } from "./caption-manage.js";
@@ -67,7 +68,8 @@ function notReadyWords(lecture) {
 const LECTURE_ID = /^lec_[a-z0-9]{1,64}$/;
 
 // `handOver`: the position of the growing stream this page played before the lecture became ready (issue #15).
-export async function watchView(id, handOver = null) {
+// `startAt`: seconds from a link to a moment (`#/watch/<id>?t=<seconds>`, e.g. a search result); it wins over resuming.
+export async function watchView(id, handOver = null, { startAt = null } = {}) {
   if (!LECTURE_ID.test(id)) {
     notAvailable();
     return;
@@ -120,6 +122,14 @@ export async function watchView(id, handOver = null) {
     ? watchWhileEncoding(lecture, controls, { onReady: () => { const at = position(controls); leaveView(); watchView(id, at); } })
     : null;
   if (handOver) resumeAt(controls, handOver);
+  else if (Number.isFinite(startAt) && startAt >= 0) {
+    resumeAt(controls, { at: startAt, playing: false });
+    controls.video.addEventListener("loadedmetadata", () => {
+      const note = document.getElementById("resume-note");
+      if (note) note.hidden = true;
+    }, { once: true });
+  }
+  const chapters = chapterList({ slides: lecture.playback.slides?.items, video: controls.video, seekTo: controls.seekTo });
   transcript = transcriptPanel({ title: lecture.title, video: controls.video, seekTo: controls.seekTo });
   const side = h("aside", { class: "side", "aria-label": "Transcript and captions" }, transcript.element);
   controls.setTracks(tracks);
@@ -169,12 +179,13 @@ export async function watchView(id, handOver = null) {
   }
 
   show(back,
-    h("div", { class: "watch-layout" }, h("div", { class: "watch-main" }, controls.element, encoding?.element, details), side),
+    h("div", { class: "watch-layout" }, h("div", { class: "watch-main" }, controls.element, encoding?.element, chapters?.element, details), side),
     admin?.element, help.element);
   const stopShortcuts = installShortcuts(controls, help);
   const stopProgress = trackProgress(controls.video, lecture.id);
   onLeave(() => {
     encoding?.stop();
+    chapters?.stop();
     stopProgress();
     stopShortcuts();
     controls.stop();
