@@ -11,8 +11,8 @@
 // --gunicorn-class sync|gthread (gthread), --gunicorn-threads N (8), --record-cache LIST (default "0,1": one round
 // per value; 0: both sides read DynamoDB on every request; 1: both keep records up to 1 s, per process),
 // --skip-flyingfox-api (leave out row a′), --api-binary PATH (another lectern-api build, e.g. an older commit's, through
-// the same harness), --callgrind N (only lectern-api, under valgrind's callgrind: instructions per GET request over
-// N seconds of load, the steady measure on a busy machine; see Callgrind.swift).
+// the same harness), --cpu-per-request N (only lectern-api: its CPU time per GET request over N seconds of
+// load, five rounds; see CPUPerRequest.swift).
 import AWS
 import Foundation
 import LecternAPI
@@ -32,8 +32,8 @@ struct Options {
     /// One full round (all three servers) per value.
     var recordCacheSeconds: [Double] = [0, 1]
     var apiBinary: String?
-    /// Seconds of GET load under callgrind; nil: the ordinary throughput rounds.
-    var callgrindSeconds: Int?
+    /// Seconds of GET load per round of `--cpu-per-request`; nil: the ordinary throughput rounds.
+    var cpuPerRequestSeconds: Int?
 
     init(_ arguments: [String]) {
         var rest = arguments.dropFirst()
@@ -49,7 +49,7 @@ struct Options {
             case "--gunicorn-threads": gunicornThreads = Int(value) ?? gunicornThreads
             case "--record-cache": recordCacheSeconds = value.split(separator: ",").compactMap { Double($0) }
             case "--api-binary": apiBinary = value
-            case "--callgrind": callgrindSeconds = Int(value)
+            case "--cpu-per-request": cpuPerRequestSeconds = Int(value)
             default:
                 FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
                 exit(2)
@@ -274,17 +274,18 @@ func load(_ server: String, base: String, cache: Double) async throws -> [Measur
 
 func freePort() throws -> UInt16 { try LoopbackPort.free() }
 
-if let seconds = options.callgrindSeconds {
+if let seconds = options.cpuPerRequestSeconds {
     var environment = moto.environment
     environment.merge([
         "LECTERN_LECTURES_TABLE": table, "LECTERN_BUCKET": bucket, "LECTERN_QUEUE_URL": queue,
         "LECTERN_JWT_SECRET": secret, "LECTERN_RECORD_CACHE_SECONDS": "1", "LECTERN_WRITES_PER_MINUTE": "100000",
         "PORT": String(try freePort()), "METRICS_PORT": "0",
     ]) { _, new in new }
-    try await Callgrind.instructionsPerRequest(
+    try await CPUPerRequest.measure(
         binary: apiBinary,
         environment: environment,
         seconds: seconds,
+        rounds: 5,
         script: script(endpoints[0]),
         check: { base in _ = try await check(base) }
     )
