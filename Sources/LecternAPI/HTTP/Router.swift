@@ -105,8 +105,10 @@ public struct Router: Sendable {
     func match(method: String, path: String) -> Match {
         let pieces = Self.pieces(of: path)
         var allowed: [String] = []
-        for route in routes {
-            guard let parameters = Self.bind(route.segments, to: pieces) else { continue }
+        // By index: `for route in routes` copies every Route it passes (a retain and release per field, every route).
+        for index in routes.indices {
+            guard let parameters = Self.bind(routes[index].segments, to: pieces) else { continue }
+            let route = routes[index]
             if route.method == method || (method == "HEAD" && route.method == "GET") {
                 return .found(route, parameters)
             }
