@@ -21,10 +21,14 @@ struct TestWorld: Sendable {
     static let secret = "lectern-test-secret-0123456789abcdef"
     static let transport = CurlTransport()
 
+    static func make(_ configure: (inout APIConfig) -> Void = { _ in }) async throws -> TestWorld {
+        try await make(clock: { ContinuousClock.now }, configure)
+    }
+
     /// `clock`: the time the API's rate limits refill in (`APIApplication.init(clock:)`); tests that reach a limit
     /// pass a `LectureRecordCacheTests.ManualClock`, so the window holds however slowly the requests go.
     static func make(
-        clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
+        clock: @escaping @Sendable () -> ContinuousClock.Instant,
         _ configure: (inout APIConfig) -> Void = { _ in }
     ) async throws -> TestWorld {
         let moto = try await MotoServer.shared()
