@@ -10,7 +10,9 @@
 // Options: --seconds N (per run, default 10), --connections N (64), --gunicorn-workers N (5),
 // --gunicorn-class sync|gthread (gthread), --gunicorn-threads N (8), --record-cache LIST (default "0,1": one round
 // per value; 0: both sides read DynamoDB on every request; 1: both keep records up to 1 s, per process),
-// --skip-flyingfox-api (leave out row a′).
+// --skip-flyingfox-api (leave out row a′), --api-binary PATH (another lectern-api build, e.g. an older commit's, through
+// the same harness), --cpu-per-request N (only lectern-api: its CPU time per GET request over N seconds of
+// load, five rounds; see CPUPerRequest.swift).
 import AWS
 import Foundation
 import LecternAPI
@@ -29,6 +31,9 @@ struct Options {
     var gunicornThreads = 8
     /// One full round (all three servers) per value.
     var recordCacheSeconds: [Double] = [0, 1]
+    var apiBinary: String?
+    /// Seconds of GET load per round of `--cpu-per-request`; nil: the ordinary throughput rounds.
+    var cpuPerRequestSeconds: Int?
 
     init(_ arguments: [String]) {
         var rest = arguments.dropFirst()
@@ -43,6 +48,8 @@ struct Options {
             case "--gunicorn-class": gunicornClass = value
             case "--gunicorn-threads": gunicornThreads = Int(value) ?? gunicornThreads
             case "--record-cache": recordCacheSeconds = value.split(separator: ",").compactMap { Double($0) }
+            case "--api-binary": apiBinary = value
+            case "--cpu-per-request": cpuPerRequestSeconds = Int(value)
             default:
                 FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
                 exit(2)
@@ -69,7 +76,7 @@ struct Measured {
 
 let options = Options(CommandLine.arguments)
 let root = BuiltProducts.repositoryRoot
-let apiBinary = root.appendingPathComponent(".build/release/lectern-api").path
+let apiBinary = options.apiBinary ?? root.appendingPathComponent(".build/release/lectern-api").path
 guard FileManager.default.isExecutableFile(atPath: apiBinary) else {
     print("build it first: swift build -c release --product APIBenchmark --product lectern-api")
     exit(2)
@@ -266,6 +273,24 @@ func load(_ server: String, base: String, cache: Double) async throws -> [Measur
 }
 
 func freePort() throws -> UInt16 { try LoopbackPort.free() }
+
+if let seconds = options.cpuPerRequestSeconds {
+    var environment = moto.environment
+    environment.merge([
+        "LECTERN_LECTURES_TABLE": table, "LECTERN_BUCKET": bucket, "LECTERN_QUEUE_URL": queue,
+        "LECTERN_JWT_SECRET": secret, "LECTERN_RECORD_CACHE_SECONDS": "1", "LECTERN_WRITES_PER_MINUTE": "100000",
+        "PORT": String(try freePort()), "METRICS_PORT": "0",
+    ]) { _, new in new }
+    try await CPUPerRequest.measure(
+        binary: apiBinary,
+        environment: environment,
+        seconds: seconds,
+        rounds: 5,
+        script: script(endpoints[0]),
+        check: { base in _ = try await check(base) }
+    )
+    exit(0)
+}
 
 var results: [Measured] = []
 var apiBodies: [Data] = []

@@ -38,8 +38,11 @@ import Testing
         }
     }
 
+    /// On a clock only the test moves: at two writes a minute a token comes back every 30 s, which a loaded machine
+    /// once took between the requests (so this suite ran serially); now the window holds at any speed.
     @Test(arguments: Via.allCases) func writesAreRateLimitedPerUser(via: Via) async throws {
-        let world = try await TestWorld.make { $0.writesPerMinute = 2 }
+        let clock = LectureRecordCacheTests.ManualClock()
+        let world = try await TestWorld.make(clock: { clock.now() }) { $0.writesPerMinute = 2 }
         let alice = try await world.token(.professor, user: "alice", courses: ["CS101"])
         let bob = try await world.token(.professor, user: "bob", courses: ["CS101"])
         try await world.withClient(via) { client in
@@ -59,6 +62,12 @@ import Testing
             #expect(try await client.call("POST", "/v1/lectures", token: bob, json: body).status == 201)
             // Reads are not limited.
             #expect(try await client.call("GET", "/v1/courses/CS101/lectures", token: alice).status == 200)
+            // A token comes back every 30 s (two a minute): not yet at 29 s, one (and only one) at 31 s.
+            clock.advance(by: .seconds(29))
+            #expect(try await client.call("POST", "/v1/lectures", token: alice, json: body).status == 429)
+            clock.advance(by: .seconds(2))
+            #expect(try await client.call("POST", "/v1/lectures", token: alice, json: body).status == 201)
+            #expect(try await client.call("POST", "/v1/lectures", token: alice, json: body).status == 429)
         }
     }
 

@@ -52,6 +52,55 @@ import Testing
         #expect(trail.get() == ["a", "b", "handler"] && response.headers["X-Out"] == "b,a")
     }
 
+    struct Check: RequestCheck {
+        let name: String
+        let trail: LockedBox<[String]>
+        var refuses = false
+        func check(_ context: inout RequestContext) throws {
+            trail.set(trail.get() + [name])
+            if refuses { throw APIProblem.forbidden(name) }
+            context.parameters[name] = "seen"
+        }
+    }
+
+    struct Filter: ResponseFilter {
+        let name: String
+        func filter(_ response: inout APIResponse, for context: RequestContext) {
+            response.headers["X-Out"] = (response.headers["X-Out"].map { $0 + "," } ?? "") + name
+        }
+    }
+
+    /// Adjacent checks and filters share one step of the chain (`RequestLayers.chain`); they must still run where
+    /// they are declared, checks in order on the way in, filters innermost first on the way out.
+    @Test func checksAndFiltersKeepTheirPlaceInTheChain() async throws {
+        let trail = LockedBox<[String]>([])
+        let layers: [any RequestLayer] = [
+            Filter(name: "f1"), Filter(name: "f2"), Tag(name: "a", trail: trail), Check(name: "c1", trail: trail),
+            Check(name: "c2", trail: trail), Tag(name: "b", trail: trail), Check(name: "c3", trail: trail),
+            Filter(name: "f3"),
+        ]
+        let chain = RequestLayers.chain(layers) { context in
+            trail.set(trail.get() + ["handler"] + context.parameters.keys.sorted())
+            return APIResponse(status: 200)
+        }
+        let response = try await chain(.make())
+        #expect(trail.get() == ["a", "c1", "c2", "b", "c3", "handler", "c1", "c2", "c3"])
+        #expect(response.headers["X-Out"] == "f3,b,a,f2,f1")
+
+        trail.set([])
+        let refusing = RequestLayers.chain(
+            [
+                Check(name: "c1", trail: trail), Check(name: "c2", trail: trail, refuses: true),
+                Check(name: "c3", trail: trail),
+            ]
+        ) { _ in
+            trail.set(trail.get() + ["handler"])
+            return APIResponse(status: 200)
+        }
+        await #expect(throws: APIProblem.forbidden("c2")) { try await refusing(.make()) }
+        #expect(trail.get() == ["c1", "c2"])
+    }
+
     // MARK: CORS
 
     @Test func aPreflightAllowsTheMethodsThePathHasIncludingPUT() async throws {

@@ -22,6 +22,15 @@ struct TestWorld: Sendable {
     static let transport = CurlTransport()
 
     static func make(_ configure: (inout APIConfig) -> Void = { _ in }) async throws -> TestWorld {
+        try await make(clock: { ContinuousClock.now }, configure)
+    }
+
+    /// `clock`: the time the API's rate limits refill in (`APIApplication.init(clock:)`); tests that reach a limit
+    /// pass a `LectureRecordCacheTests.ManualClock`, so the window holds however slowly the requests go.
+    static func make(
+        clock: @escaping @Sendable () -> ContinuousClock.Instant,
+        _ configure: (inout APIConfig) -> Void = { _ in }
+    ) async throws -> TestWorld {
         let moto = try await MotoServer.shared()
         // S3 on the moto without signature checks: the API hands out presigned URLs, which moto 5.2 cannot verify
         // (see MotoServer.sharedWithoutSignatureChecks); DynamoDB and SQS stay on the checking one.
@@ -67,7 +76,7 @@ struct TestWorld: Sendable {
             audience: config.audience
         )
         return TestWorld(
-            app: APIApplication(config: config, services: services, authenticator: authenticator),
+            app: APIApplication(config: config, services: services, authenticator: authenticator, clock: clock),
             services: services,
             deadLetterQueueURL: dlq
         )

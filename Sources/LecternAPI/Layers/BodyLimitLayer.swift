@@ -1,10 +1,10 @@
 /// Refuses bodies larger than the matched route takes (`Router.add(bodyLimit:)`, else `APIConfig.maxBodyBytes`),
 /// and, before routing is judged, larger than any route takes (what the engine was allowed to read).
-struct BodyLimitLayer: RequestLayer {
+struct BodyLimitLayer: RequestCheck {
     let defaultLimit: Int
     let largestLimit: Int
 
-    func handle(_ context: RequestContext, next: RequestNext) async throws -> APIResponse {
+    func check(_ context: inout RequestContext) throws {
         let size = context.request.body.count
         guard size <= largestLimit else {
             throw APIProblem.payloadTooLarge("request bodies are limited to \(largestLimit) bytes")
@@ -15,6 +15,5 @@ struct BodyLimitLayer: RequestLayer {
                 throw APIProblem.payloadTooLarge("request bodies are limited to \(limit) bytes")
             }
         }
-        return try await next(context)
     }
 }

@@ -1,8 +1,7 @@
 /// A bearer token in a URL ends up in logs, history and caches: `?access_token=` is refused everywhere, whatever
 /// the route (players use the playback grant, `?grant=`).
-struct QueryTokenLayer: RequestLayer {
-    func handle(_ context: RequestContext, next: RequestNext) async throws -> APIResponse {
+struct QueryTokenLayer: RequestCheck {
+    func check(_ context: inout RequestContext) throws {
         if context.request.query["access_token"] != nil { throw APIProblem.tokenInQuery }
-        return try await next(context)
     }
 }

@@ -18,22 +18,24 @@ public struct APIApplication: Sendable {
     private let chain: RequestNext
 
     /// `recordCacheTTL`: how long answers that only show a lecture may reuse its record (see
-    /// `LectureRecordCache`; at most 1 s, zero reads DynamoDB on every request).
+    /// `LectureRecordCache`; at most 1 s, zero reads DynamoDB on every request). `clock`: the time the rate limits
+    /// refill in (tests advance their own).
     public init(
         config: APIConfig,
         services: APIServices,
         authenticator: Authenticator,
         metrics: APIMetrics = APIMetrics(),
         logger: Logger = Logger(label: "lectern-api"),
-        recordCacheTTL: Duration = .zero
+        recordCacheTTL: Duration = .zero,
+        clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     ) {
         self.config = config
         self.services = services
         self.authenticator = authenticator
         self.metrics = metrics
         self.logger = logger
-        rateLimiter = RateLimiter(perMinute: config.writesPerMinute)
-        failedSignIns = RateLimiter(perMinute: config.failedSignInsPerMinute)
+        rateLimiter = RateLimiter(perMinute: config.writesPerMinute, clock: clock)
+        failedSignIns = RateLimiter(perMinute: config.failedSignInsPerMinute, clock: clock)
         router = Self.routes(
             config: config,
             services: services,

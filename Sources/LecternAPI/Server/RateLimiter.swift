@@ -11,15 +11,19 @@ public final class RateLimiter: Sendable {
     private let capacity: Double
     private let refillPerSecond: Double
     private let buckets = Mutex<[String: Bucket]>([:])
+    /// The time buckets refill in; tests pass a clock they advance themselves (as `LectureRecordCache`'s), so a
+    /// limit of two a minute holds however long a loaded machine takes between the requests.
+    private let clock: @Sendable () -> ContinuousClock.Instant
 
-    public init(perMinute: Int) {
+    public init(perMinute: Int, clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         capacity = Double(perMinute)
         refillPerSecond = Double(perMinute) / 60
+        self.clock = clock
     }
 
     /// nil when the event may go ahead (and it is counted); otherwise the whole seconds to wait.
-    public func admit(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
-        withBucket(key, now: now) { bucket in
+    public func admit(_ key: String, now: ContinuousClock.Instant? = nil) -> Int? {
+        withBucket(key, now: now ?? clock()) { bucket in
             guard bucket.tokens >= 1 else { return wait(for: bucket) }
             bucket.tokens -= 1
             return nil
@@ -28,15 +32,15 @@ public final class RateLimiter: Sendable {
 
     /// Like `admit`, but counts nothing: for limits on events only known afterwards (a sign-in that fails), so the
     /// check comes first and `charge` follows the event.
-    public func retryAfter(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
+    public func retryAfter(_ key: String, now: ContinuousClock.Instant? = nil) -> Int? {
         // On every authenticated request: a client that never failed has no bucket, and gets none from looking.
         guard buckets.withLock({ $0[key] != nil }) else { return nil }
-        return withBucket(key, now: now) { bucket in bucket.tokens >= 1 ? nil : wait(for: bucket) }
+        return withBucket(key, now: now ?? clock()) { bucket in bucket.tokens >= 1 ? nil : wait(for: bucket) }
     }
 
     /// Counts one event (it may take the bucket below zero under concurrent events; the wait grows accordingly).
-    public func charge(_ key: String, now: ContinuousClock.Instant = .now) {
-        withBucket(key, now: now) { bucket in bucket.tokens = max(bucket.tokens - 1, -capacity) }
+    public func charge(_ key: String, now: ContinuousClock.Instant? = nil) {
+        withBucket(key, now: now ?? clock()) { bucket in bucket.tokens = max(bucket.tokens - 1, -capacity) }
     }
 
     private func wait(for bucket: Bucket) -> Int {
