@@ -66,7 +66,8 @@ import Testing
             let enable = "enable='between(t,\(start),\(end - 0.001))'"
             text.append("drawtext=fontfile=\(font):text='\(titles[index])':fontsize=40:x=40:y=40:\(enable)")
             text.append(
-                "drawtext=fontfile=\(font):text='Line \(index) of the body':fontsize=28:x=60:y=\(140 + index * 50):\(enable)"
+                "drawtext=fontfile=\(font):text='Line \(index) of the body':fontsize=28:x=60:"
+                    + "y=\(140 + index * 50):\(enable)"
             )
         }
         let path = directory.file("still-deck.mp4")

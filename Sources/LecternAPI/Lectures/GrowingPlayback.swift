@@ -93,7 +93,8 @@ struct GrowingPlayback: Sendable {
         var lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
         if audio != nil {
             lines.append(
-                "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"Audio\",LANGUAGE=\"und\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\",URI=\"\(Self.audioPlaylist)\""
+                "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"Audio\",LANGUAGE=\"und\",DEFAULT=YES,AUTOSELECT=YES,"
+                    + "CHANNELS=\"2\",URI=\"\(Self.audioPlaylist)\""
             )
         }
         for rung in rungs {
@@ -112,7 +113,8 @@ struct GrowingPlayback: Sendable {
         }
         if audio != nil {
             lines.append(
-                "#EXT-X-STREAM-INF:BANDWIDTH=\(audioBandwidth),AVERAGE-BANDWIDTH=\(audioBandwidth),CODECS=\"\(audioCodecs)\""
+                "#EXT-X-STREAM-INF:BANDWIDTH=\(audioBandwidth),AVERAGE-BANDWIDTH=\(audioBandwidth),"
+                    + "CODECS=\"\(audioCodecs)\""
             )
             lines.append(Self.audioPlaylist)
         }
