@@ -1,6 +1,7 @@
 // The professor's course page: the upload form, unfinished uploads to resume, and the lecture list with live
 // encoding state, retry and delete.
 
+import { courseSearch } from "./course-search.js";
 import { api, listLectures } from "./api.js";
 import { formatBytes, h } from "./dom.js";
 import { recordVisit, showSinceLastVisit } from "./notifications.js";
@@ -77,7 +78,7 @@ export function professorView(course) {
     return note;
   });
 
-  show(courseSwitcher(course), sinceLastVisit,
+  show(courseSwitcher(course), courseSearch(course), sinceLastVisit,
     h("section", { class: "card", "aria-labelledby": "upload-heading" },
       h("h2", { id: "upload-heading" }, "Upload a lecture"),
       h("label", { for: "title" }, "Title"), title, drop, refusal, resumeNotes, uploads),

@@ -7,6 +7,7 @@
 // visit? — and a lecture appears when it is ready (finishedAt) and, if scheduled, its publishAt has passed: a lecture
 // uploaded before the visit but ready after it is new.
 
+import { courseSearch } from "./course-search.js";
 import { api, listLectures } from "./api.js";
 import { formatDuration, h } from "./dom.js";
 import { courseSwitcher, onLeave, show } from "./shell.js";
@@ -82,7 +83,7 @@ function tile(lecture, activity) {
 
 export function studentView(course) {
   const list = h("div", { id: "lectures", class: "weeks" }, h("p", { class: "loading", role: "status" }, "Loading the lectures…"));
-  show(courseSwitcher(course), list);
+  show(courseSwitcher(course), courseSearch(course), list);
   let stopped = false;
   onLeave(() => { stopped = true; });
   (async () => {

@@ -22,7 +22,7 @@ import Testing
         "upload-wording", "download", "upload-focus", "upload-several", "upload-touch", "course-name", "list-row",
         "edit", "student-markers",
         "professor-notifications", "professor-encoding-words", "caption-language", "watch-not-found",
-        "sound-notice", "growing", "chapters",
+        "sound-notice", "growing", "chapters", "search",
     ]
     static var scenarios: [String] {
         let wanted = (ProcessInfo.processInfo.environment["PORTAL_SCENARIOS"] ?? "").split(separator: ",").map(

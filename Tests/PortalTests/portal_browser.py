@@ -20,7 +20,7 @@ from browser_common import (axe_verdict, config, console, drain_logs, expected_c
 # In the order they run.
 MODULES = ["scenarios_upload", "scenarios_watch", "scenarios_captions", "scenarios_uploads_more", "scenarios_lifecycle",
            "scenarios_students", "scenarios_professor", "scenarios_sound", "scenarios_growing",
-           "scenarios_chapters"]
+           "scenarios_chapters", "scenarios_search"]
 
 
 PROBE = "lectern-console-probe"
