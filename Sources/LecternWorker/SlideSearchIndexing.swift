@@ -16,7 +16,7 @@ struct SlideIndexing: Sendable {
 /// course's search index once the lecture is published.
 extension JobRunner {
     /// The search index source that holds a lecture's slides; replaced whole by every encode.
-    static let slideSource = "slides"
+    static let slideSource = SlideMoments.source
 
     /// The job's plan with the course's caption language as the slide text language (tesseract packs, with
     /// English as a second). Reading the course costs two small reads; when they fail the slides are read as English.
@@ -79,21 +79,12 @@ extension JobRunner {
         }
     }
 
-    /// One `slide` moment per slide with text: its time span and every line read (the title is the first of them
-    /// or among them).
+    /// One `slide` moment per slide with text (`SlideMoments`, shared with `CourseSearchRebuild`).
     static func slideDocuments(lectureID: String, slides: TranscodeManifest.Slides?) -> [SearchDocument] {
         guard let slides, slides.status == .detected else { return [] }
-        return slides.items.compactMap { item in
-            let text = (item.text.isEmpty ? item.title : item.text).replacingOccurrences(of: "\n", with: " ")
-            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
-            return SearchDocument(
-                lectureId: lectureID,
-                kind: .slide,
-                source: slideSource,
-                start: item.start,
-                end: item.end,
-                text: text
-            )
-        }
+        return SlideMoments.documents(
+            lectureID: lectureID,
+            slides: slides.items.map { .init(start: $0.start, end: $0.end, title: $0.title, text: $0.text) }
+        )
     }
 }

@@ -7,7 +7,7 @@ struct Lectern: AsyncParsableCommand {
         abstract: "Lectern's operations tool: presign S3 URLs, redrive queues, transcode lectures.",
         subcommands: [
             S3Command.self, SQSCommand.self, TranscodeCommand.self, DeployCommand.self, DevCommand.self,
-            DemoCommand.self, StitchCommand.self,
+            DemoCommand.self, StitchCommand.self, SearchCommand.self,
         ]
     )
 }

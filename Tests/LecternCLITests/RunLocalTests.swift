@@ -37,6 +37,9 @@ import Glibc
             [
                 "LECTERN_BIN_DIR": bin, "MOTO_PORT": String(motoPort), "API_PORT": String(apiPort), "WORKERS": "1",
                 "LECTERN_LOG_DIR": logs,
+                // Not the default 9101: the suite's tests run side by side, and one's stack held it while another
+                // checked its ports (seen in a fresh-clone run: "port 9101 (API_METRICS_PORT) is already in use").
+                "API_METRICS_PORT": String(try Processes.freePort()),
             ]) { _, new in new }
     }
 
