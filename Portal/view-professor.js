@@ -78,11 +78,14 @@ export function professorView(course) {
     return note;
   });
 
-  show(courseSwitcher(course), courseSearch(course), sinceLastVisit,
+  show(courseSwitcher(course), sinceLastVisit,
     h("section", { class: "card", "aria-labelledby": "upload-heading" },
       h("h2", { id: "upload-heading" }, "Upload a lecture"),
       h("label", { for: "title" }, "Title"), title, drop, refusal, resumeNotes, uploads),
-    h("section", { "aria-labelledby": "list-heading" }, h("h2", { id: "list-heading", tabindex: "-1" }, "Lectures"), list, announcer));
+    h("section", { "aria-labelledby": "list-heading" }, h("h2", { id: "list-heading", tabindex: "-1" }, "Lectures"), list, announcer),
+    // After the upload card and the list for professors: uploading is what they come for (above them it also moved
+    // the upload cards under the toast in the browser test's "upload-several").
+    courseSearch(course));
   for (const upload of activeUploads.values()) if (upload.course === course) uploads.append(upload.card);
 
   // A lecture waiting for its upload that no card on this page is sending is paused, whatever the list's label.

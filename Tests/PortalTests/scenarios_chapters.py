@@ -53,7 +53,8 @@ def chapters(driver):
     s3.put_object(Bucket=bucket, Key=prefix + "manifest.json", Body=json.dumps(manifest).encode(),
                   ContentType="application/json")
     try:
-        sign_out(driver)
+        if not driver.find_elements(By.ID, "token"):  # the scenario before may have signed out already
+            sign_out(driver)
         sign_in(driver, config["studentToken"])
         driver.get(driver.current_url.split("#")[0] + "#/watch/" + results["lectureId"])
         rows = wait(driver, 20, lambda d: d.find_elements(By.CSS_SELECTOR, "#chapter-list button.chapter"), "the chapter list")
