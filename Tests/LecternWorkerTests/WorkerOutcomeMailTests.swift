@@ -90,7 +90,7 @@ import Testing
             configuration,
             mail: .ses(from: sender, portalURL: "https://lectern.uni.example")
         )
-        try await harness.waitForRecord(id, timeout: .seconds(20)) { $0.outcomeMail?.state == .sent }
+        try await harness.waitForRecord(id) { $0.outcomeMail?.state == .sent }
         try await worker.stop()
 
         // Then the uploader is told it failed and why
