@@ -15,7 +15,7 @@ import Testing
         let created = try await world.createLecture(client, token: token, course: course, size: Int64(data.count))
         _ = try await TestWorld.put(data, to: created.upload.url!, headers: created.upload.headers ?? [:])
         let complete = try await client.call("POST", "/v1/lectures/\(created.lecture.id)/upload/complete", token: token)
-        try #require(complete.status == 202)
+        try #require(complete.status == 202, "\(complete.text)")
         return created.lecture.id
     }
 
