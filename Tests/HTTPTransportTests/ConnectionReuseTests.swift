@@ -3,7 +3,7 @@ import Testing
 
 @testable import HTTPTransport
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct ConnectionReuseTests {
     let server: HTTPTestServer
 
@@ -53,7 +53,10 @@ struct ConnectionReuseTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+// The limits are hang guards, not speed checks. The 20 uploads below take 0.2 s in a serial run but 71-82 s in the
+// parallel step of `make test` (past one minute in a fresh-clone run); why is not yet known (the Python server's
+// share of 2 cores, or a resend that waits out a timeout?) — on the roadmap.
+@Suite(.timeLimit(.minutes(3)))
 struct ConnectionLifetimeTests {
     @Test func serverClosingIdleConnectionsDoesNotFailTheNextRequest() async throws {
         // The server drops every connection right after answering, without saying so: the next request

@@ -8,7 +8,7 @@ import Glibc
 
 /// Every way a server can misbehave ends in a typed error within the request's timeout, never a hang,
 /// and the transport keeps working afterwards.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct FailureTests {
     let server: HTTPTestServer
     let transport = CurlTransport(timeouts: quickTimeouts)

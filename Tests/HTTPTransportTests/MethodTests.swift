@@ -2,7 +2,7 @@ import Foundation
 import HTTPTransport
 import Testing
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct MethodTests {
     let server: HTTPTestServer
     let transport = CurlTransport(timeouts: quickTimeouts)

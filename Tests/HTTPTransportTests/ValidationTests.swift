@@ -5,7 +5,7 @@ import Testing
 @testable import HTTPTransport
 
 /// Caller mistakes fail before anything is sent, with a clear typed error.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct ValidationTests {
     let transport = CurlTransport(timeouts: quickTimeouts)
     /// Nothing listens here; validation must fail before any connection attempt would.
@@ -110,7 +110,7 @@ struct ValidationTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct ShutdownTests {
     @Test func shutdownCancelsRequestsInFlightAndRefusesNewOnes() async throws {
         let server = try await HTTPTestServer.start()
