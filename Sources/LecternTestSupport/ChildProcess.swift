@@ -210,7 +210,7 @@ public final class ChildProcess: Sendable {
     }
 
     /// Foundation's `Process` on Linux now and then misses a short-lived child's exit: a fresh-clone `make test`
-    /// hung for good on a `bash deploy.sh` left a zombie whose `terminationHandler` never ran (and a kill at the
+    /// hung for good on a `bash` child left a zombie whose `terminationHandler` never ran (and a kill at the
     /// time limit cannot end a process that has already ended). So a child that has been a zombie for 3 s is reaped
     /// here and its status delivered; Foundation's handler, had it been only late, finds the stream finished.
     static func reapIfMissed(_ pid: Int32, _ continuation: AsyncStream<Int32>.Continuation) async {
