@@ -15,22 +15,6 @@ func motoDynamoDB(credentials: AWSCredentials? = nil) async throws -> DynamoDBCl
 }
 
 extension SQSClient {
-    /// Receives until the queue answers empty (no wait), deleting nothing: every message currently visible.
-    /// `visibilityTimeout` keeps the ones already seen hidden meanwhile.
-    func drain(_ queueURL: String, visibilityTimeout: Int = 60) async throws -> [SQSMessage] {
-        var all: [SQSMessage] = []
-        while true {
-            let batch = try await receiveMessages(
-                queueURL,
-                maxMessages: 10,
-                waitTimeSeconds: 0,
-                visibilityTimeout: visibilityTimeout
-            )
-            if batch.isEmpty { return all }
-            all += batch
-        }
-    }
-
     /// Visible + in-flight + delayed messages, as SQS counts them.
     func totalMessages(_ queueURL: String) async throws -> Int {
         let attributes = try await queueAttributes(queueURL)

@@ -77,16 +77,7 @@ import Glibc
         // Every job is in the DLQ. A copy may be there twice: the killed worker can die between copying a message to
         // the DLQ and deleting it, and its redelivery is copied again (at least once, never lost) — under a loaded
         // CI run the two moto calls are slow enough for the SIGKILL to land between them.
-        var deadLetters: [String] = []
-        while true {
-            let batch = try await sqs.receiveMessages(
-                resources.deadLetterQueueURL,
-                maxMessages: 10,
-                visibilityTimeout: 300
-            )
-            if batch.isEmpty { break }
-            deadLetters += batch.map(\.body)
-        }
+        let deadLetters = try await sqs.drain(resources.deadLetterQueueURL, visibilityTimeout: 300).map(\.body)
         #expect(Set(deadLetters) == Set((0..<3).map { "not a job \($0)" }), "\(deadLetters)")
 
         // New backlog brings a worker back; SIGINT to the pool stops it and exits 0 with no worker left.
