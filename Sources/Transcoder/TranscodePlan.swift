@@ -37,6 +37,11 @@ public struct TranscodePlan: Sendable, Equatable {
     /// cadence while the picture moves (issue #16, `KeyframePlacement`); off: one every segment. A split encode's
     /// chunk keeps the fixed cadence either way.
     public var keyframesFollowContent = true
+    /// Leave out pictures exactly equal to the previous one, keeping one every `stillHeartbeatSeconds` (a variable
+    /// frame rate in still stretches; issue #16, `StillPictureThinning`). A split encode's chunk keeps every picture.
+    public var dropsRepeatedPictures = true
+    /// The longest time between two pictures of a rung when the picture does not change.
+    public var stillHeartbeatSeconds = 1.0
     /// A split encode's chunk (issue #15): the stretch of the source to encode; nil encodes it all.
     public var range: TimeRange?
     /// Whether to encode the sound beside the video, leave it out (a video chunk) or encode only it.

@@ -114,6 +114,12 @@ extension TranscodePipeline {
                     frameRate: av_q2d(videoSource.frameRate)
                 )
             }
+            if plan.thinsStillPictures {
+                source.thinning = StillPictureThinning(
+                    heartbeatSeconds: plan.stillHeartbeatSeconds,
+                    frameRate: av_q2d(videoSource.frameRate)
+                )
+            }
             if let range {
                 source.window = FrameWindow(range: range, timeBase: videoSource.filter.outputTimeBase)
                 try RangeSeek.seek(context, videoStream: video.index, to: range, origin: start)

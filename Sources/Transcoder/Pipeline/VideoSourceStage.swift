@@ -37,6 +37,14 @@ final class VideoSourceStage: @unchecked Sendable {
     /// Keyframes decided from the content, once for every rung (issue #16); nil keeps x264's fixed cadence.
     var keyframes: KeyframePlacement?
     private var coarseDifference = CoarseDifference()
+    /// Pictures equal to the previous one left out of every rung (issue #16); nil keeps every picture.
+    var thinning: StillPictureThinning?
+    /// With thinning: the last kept picture, held until the next kept one says how long it is shown.
+    private var heldPicture: Frame?
+    /// With thinning: the last picture left out since `heldPicture`, shown at the end if the source ends on it.
+    private var lastDropped: Frame?
+    /// One picture at the output rate, in the filter's output time base.
+    private let outputFrameDuration: Int64
 
     init(
         decoder: DecoderContext,
@@ -53,6 +61,7 @@ final class VideoSourceStage: @unchecked Sendable {
     ) {
         self.tracksChangedRows = tracksChangedRows
         nominalFrameDuration = max(1, av_rescale_q(1, av_inv_q(frameRate), streamTimeBase))
+        outputFrameDuration = max(1, av_rescale_q(1, av_inv_q(frameRate), filter.outputTimeBase))
         self.decoder = decoder
         self.filter = filter
         self.filterInput = filterInput
@@ -95,6 +104,7 @@ final class VideoSourceStage: @unchecked Sendable {
         } catch {
             throw TranscodeError.internal("Filtering the video", error)
         }
+        sendHeldPictures()
         outputs.forEach { $0.close() }
         try thumbnails.write(to: outputDirectory)
         if ProcessInfo.processInfo.environment["LECTERN_STAGE_CPU"] != nil && tracksChangedRows {
@@ -102,7 +112,8 @@ final class VideoSourceStage: @unchecked Sendable {
             FileHandle.standardError.write(
                 Data(
                     ("pictures: \(changeCounts.unchanged) unchanged, \(changeCounts.band) changed in a band "
-                        + "(mean \(mean) rows), \(changeCounts.whole) changed everywhere or first\n").utf8
+                        + "(mean \(mean) rows), \(changeCounts.whole) changed everywhere or first; "
+                        + "\(thinning?.dropped ?? 0) left out\n").utf8
                 )
             )
         }
@@ -180,23 +191,65 @@ final class VideoSourceStage: @unchecked Sendable {
             }
             // Decoders mark picture types; x264 would obey them and break keyframe alignment across rungs.
             filtered.pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE
+            // The decoder's packet duration, in the stream's time base; set again below only when pictures are
+            // left out (zero lets the muxers count one picture at the frame rate).
+            filtered.pointer.pointee.pkt_duration = 0
+            var isKeyframe = false
             if var placement = keyframes {
-                if placement.isKeyframe(changedShare: coarseDifference.changedShare(of: filtered)) {
-                    filtered.pointer.pointee.pict_type = AV_PICTURE_TYPE_I
-                }
+                isKeyframe = placement.isKeyframe(changedShare: coarseDifference.changedShare(of: filtered))
+                if isKeyframe { filtered.pointer.pointee.pict_type = AV_PICTURE_TYPE_I }
                 keyframes = placement
             }
             try thumbnails.offer(filtered, time: Double(filtered.pts) * av_q2d(timeBase))
-            if tracksChangedRows {
-                let changed = previousOutput.flatMap { ChangedRows.between($0, filtered) }
+            var changed: Range<Int>?
+            if tracksChangedRows || thinning != nil {
+                changed = previousOutput.flatMap { ChangedRows.between($0, filtered) }
                 filtered.changedRows = changed
                 previousOutput = filtered.clone()
-                count(changed, height: Int(filtered.height))
+                if tracksChangedRows { count(changed, height: Int(filtered.height)) }
             }
+            // Slides and thumbnails see every picture: their timeline is the source's.
             slides?.offer(filtered, time: Double(filtered.pts) * av_q2d(timeBase))
-            // Each consumer gets its own reference to the same picture; the last one takes the original.
-            for output in outputs.dropLast() where !output.push(filtered.clone()) { return }
-            if let last = outputs.last, !last.push(filtered) { return }
+            guard var thinning else {
+                guard send(filtered) else { return }
+                continue
+            }
+            let keeps = thinning.keeps(sameAsPrevious: changed?.isEmpty == true, isKeyframe: isKeyframe)
+            self.thinning = thinning
+            if keeps {
+                guard sendKept(filtered) else { return }
+            } else {
+                lastDropped = filtered
+            }
         }
+    }
+
+    /// Hands a picture to every rung; false once the pipeline stopped. Each consumer gets its own reference to the
+    /// same picture; the last one takes the original.
+    private func send(_ picture: Frame) -> Bool {
+        for output in outputs.dropLast() where !output.push(picture.clone()) { return false }
+        if let last = outputs.last, !last.push(picture) { return false }
+        return true
+    }
+
+    /// With thinning: sends the held picture, now that the next kept one says how long it is shown (its
+    /// `pkt_duration`, in the filter's time base; `RungStage` puts it on the packet), and holds this one.
+    private func sendKept(_ picture: Frame) -> Bool {
+        defer {
+            heldPicture = picture
+            lastDropped = nil
+        }
+        guard let held = heldPicture else { return true }
+        held.pointer.pointee.pkt_duration = picture.pts - held.pts
+        return send(held)
+    }
+
+    /// With thinning, at the end: the last picture is shown even if it was left out, for one picture's time.
+    private func sendHeldPictures() {
+        if let lastDropped, !sendKept(lastDropped) { return }
+        guard let held = heldPicture else { return }
+        heldPicture = nil
+        held.pointer.pointee.pkt_duration = outputFrameDuration
+        _ = send(held)
     }
 }
