@@ -34,6 +34,14 @@ import Testing
         #expect(Self.keyframes(shares) == [0, 15, 25, 35])
     }
 
+    /// A change under the slide-change share (a few words) a segment or more after the last keyframe starts the GOP
+    /// itself, rather than being coded as a P-frame with the keyframe on the picture after it.
+    @Test func aSmallChangeAfterASegmentOfStillnessStartsTheGOPItself() {
+        var shares = Array(repeating: 0.0, count: 30)
+        shares[15] = 0.03
+        #expect(Self.keyframes(shares) == [0, 15])
+    }
+
     @Test func slideChangesCloserThanTheShortestGOPShareOne() {
         var shares = Array(repeating: 0.0, count: 30)
         shares[12] = 0.3
@@ -175,7 +183,10 @@ import Testing
                 "ffmpeg",
                 [
                     "-nostdin", "-v", "error", "-i", path,
-                    "-vf", "select=eq(n\\,\(frame)),scale=64:36,format=gray", "-frames:v", "1", "-f", "rawvideo", "-",
+                    // At the output rate first: a still stretch has fewer pictures (`StillPictureThinning`), and a
+                    // player shows the last one until the next.
+                    "-vf", "fps=30,select=eq(n\\,\(frame)),scale=64:36,format=gray", "-frames:v", "1", "-f", "rawvideo",
+                    "-",
                 ]
             )
             return [UInt8](output.stdout)

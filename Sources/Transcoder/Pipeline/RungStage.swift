@@ -25,6 +25,8 @@ final class RungStage: @unchecked Sendable {
     private var durations: [Int64: Int64] = [:]
     /// The end of the latest picture's presentation, once a picture came with its duration.
     private var presentationEnd: Int64?
+    /// How far the first packet's presentation is ahead of its decoding (x264's B-frame delay).
+    private var firstReorderLead: Int64?
 
     init(
         spec: RenditionSpec,
@@ -85,12 +87,11 @@ final class RungStage: @unchecked Sendable {
             try encoder.setOption("crf", String(plan.crf))
             if plan.placesKeyframesByContent {
                 try encoder.setOption("forced-idr", "1")
-                // With still pictures left out (`StillPictureThinning`), `force-cfr` keeps x264's rate control on
-                // picture counts, as for the whole ladder before: with timestamps, mb-tree gives a picture shown for a
-                // second 30 times the weight, and the slides-only deck's IDRs grew by a third for quality above the
-                // source's own (62 dB against 56). Timestamps pass through either way.
-                let cfr = plan.thinsStillPictures ? ":force-cfr=1" : ""
-                try encoder.setOption("x264-params", "scenecut=0:open-gop=0:keyint=infinite:min-keyint=1" + cfr)
+                // With still pictures left out (`StillPictureThinning`) x264 sees their timestamps (libx264 leaves
+                // `b_vfr_input` on): mb-tree weighs a picture by how long it is shown. `force-cfr=1` would count
+                // pictures instead (slides-only deck: 0.32× the CLI's bytes at 55.7 dB rather than 0.43× at 62.3 dB)
+                // but writes `fixed_frame_rate_flag=1` into the SPS, which a variable-rate stream must not claim.
+                try encoder.setOption("x264-params", "scenecut=0:open-gop=0:keyint=infinite:min-keyint=1")
             } else {
                 try encoder.setOption("x264-params", "scenecut=0:open-gop=0:keyint=\(gop):min-keyint=\(gop)")
             }
@@ -149,9 +150,10 @@ final class RungStage: @unchecked Sendable {
             throw TranscodeError.internal("Encoding \(spec.name)", error)
         }
         // With pictures left out, the MP4 download's last packet (in decoding order) is held back while x264 drains,
-        // to end its track where the pictures' presentation ends: the packet's own duration would end it at its
-        // decoding time, short by the B-frame delay, which after a still stretch can be a second or more. The HLS
-        // muxer keeps the packet's own duration: it adds the durations up into the last segment's EXTINF.
+        // so its track's decoding spans exactly what its pictures' presentation spans: with the packet's own
+        // duration it would fall short by the difference between the B-frame delay at the end (after a still
+        // stretch, a second or more) and at the start. At a constant rate the two are equal and nothing changes.
+        // The HLS muxer keeps the packet's own duration: it adds the durations up into the last segment's EXTINF.
         let holdsLast = frame == nil && presentationEnd != nil && progressive != nil
         var held: Packet?
         while true {
@@ -162,6 +164,7 @@ final class RungStage: @unchecked Sendable {
                 throw TranscodeError.internal("Encoding \(spec.name)", error)
             }
             guard received else { break }
+            if firstReorderLead == nil { firstReorderLead = packet.pts - packet.dts }
             if let duration = durations.removeValue(forKey: packet.pts) {
                 packet.pointer.pointee.duration = duration
                 presentationEnd = max(presentationEnd ?? .min, packet.pts + duration)
@@ -183,7 +186,8 @@ final class RungStage: @unchecked Sendable {
         }
         if let held, let presentationEnd, let progressive {
             // The playlist's write above shifted this packet's own copy of the timestamps; `held` kept the encoder's.
-            held.pointer.pointee.duration = max(held.pointer.pointee.duration, presentationEnd - held.dts)
+            let decodingEnd = presentationEnd - (firstReorderLead ?? 0)
+            held.pointer.pointee.duration = max(held.pointer.pointee.duration, decodingEnd - held.dts)
             try progressive.write(held, kind: .video)
         }
     }

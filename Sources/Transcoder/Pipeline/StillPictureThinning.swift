@@ -21,8 +21,9 @@
 /// - the last picture is always shown (the source stage keeps the last dropped one at the end), so the rung's
 ///   duration is the source's to the picture.
 ///
-/// Off for a split encode's chunk (`plan.range != nil`), like keyframe placement: its decisions depend on the
-/// pictures before the chunk.
+/// Only with keyframe placement (`TranscodePlan.placesKeyframesByContent`): x264's fixed cadence counts pictures, not
+/// time. So off for a split encode's chunk (`plan.range != nil`), whose decisions would depend on the pictures before
+/// the chunk.
 struct StillPictureThinning: Sendable {
     /// The longest stretch from one kept picture to the next, in pictures.
     let heartbeatFrames: Int
@@ -55,5 +56,6 @@ struct StillPictureThinning: Sendable {
 extension TranscodePlan {
     /// Whether still stretches get fewer pictures (`StillPictureThinning`): on when asked for and the whole source
     /// is encoded; a split encode's chunk keeps every picture.
-    var thinsStillPictures: Bool { dropsRepeatedPictures && range == nil }
+    /// x264's fixed cadence counts pictures, so without keyframe placement every picture is kept.
+    var thinsStillPictures: Bool { dropsRepeatedPictures && placesKeyframesByContent }
 }
