@@ -9,6 +9,13 @@ func deckClip(seconds: Int) -> String {
     let source = work + "/deck-v2-1080p30-\(seconds)s.mp4"
     if FileManager.default.fileExists(atPath: source) { return source }
     print("Generating \(seconds) s 1080p30 slide deck…")
+    let filter = deckSlides(seconds: seconds) + "[slide];[1:v]scale=384:216[pip];[slide][pip]overlay=x=1496:y=824[v]"
+    renderLectureClip(filter: filter, seconds: seconds, preset: "veryfast", to: source)
+    return source
+}
+
+/// The deck's slides drawn on input 0 (a filter chain without its output label): six slides of `seconds / 6` s.
+func deckSlides(seconds: Int) -> String {
     let font = "fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
     let count = 6
     let length = Double(seconds) / Double(count)
@@ -26,10 +33,7 @@ func deckClip(seconds: Int) -> String {
             )
         }
     }
-    let filter =
-        "[0:v]" + text.joined(separator: ",") + "[slide];[1:v]scale=384:216[pip];[slide][pip]overlay=x=1496:y=824[v]"
-    renderLectureClip(filter: filter, seconds: seconds, preset: "veryfast", to: source)
-    return source
+    return "[0:v]" + text.joined(separator: ",")
 }
 
 /// Lectern on the deck with slide detection and OCR off, then on (each in its own child process; the child reads

@@ -5,6 +5,8 @@
 //                  generate; memory depends on the picture size and the pipeline, not on the content)
 //   --lectern-only skip the CLI and the quality pass (for profiling)
 //   --slides       only the slides rows: a 1080p deck with slide detection and OCR off, then on (issue #16)
+//   --still-bytes  only the still-slide bytes rows: two 1080p decks (slides-only; slides + camera), Lectern with and
+//                  without still pictures left out against the CLI: bytes, IDRs, PSNR / SSIM (issue #16)
 //   --cli-threads same  give the CLI Lectern's x264 threads per rung instead of x264's own choice. Off by default:
 //                  the CLI runs every encoder call in its one main thread, so single-threaded x264s serialise
 //                  there and the comparison would flatter Lectern.
@@ -25,6 +27,7 @@ var lecternOnly = false
 var sameThreadsRequested = false
 var hdrRequested: String?
 nonisolated(unsafe) var slidesOnly = false
+var stillBytesOnly = false
 var arguments = CommandLine.arguments.dropFirst()
 if arguments.first == "--child-transcode" {
     // The Lectern side, in its own process so its peak RSS is its own.
@@ -34,6 +37,7 @@ if arguments.first == "--child-transcode" {
         plan.scalesChangedRowsOnly = ProcessInfo.processInfo.environment["LECTERN_FULL_SCALE"] != "1"
         if ProcessInfo.processInfo.environment["LECTERN_AUDIO_NORMALISATION"] == "0" { plan.audioNormalisation = nil }
         plan.detectsSlides = ProcessInfo.processInfo.environment["LECTERN_SLIDES"] != "0"
+        plan.dropsRepeatedPictures = ProcessInfo.processInfo.environment["LECTERN_DROPS_REPEATS"] != "0"
         _ = try await Transcoder().transcode(input: values[0], outputDirectory: values[1], plan: plan)
         exit(0)
     } catch {
@@ -48,6 +52,7 @@ while let argument = arguments.popFirst() {
     case "--cli-threads": sameThreadsRequested = arguments.popFirst() == "same"
     case "--hdr": hdrRequested = arguments.popFirst() == "pq" ? "smpte2084" : "arib-std-b67"
     case "--slides": slidesOnly = true
+    case "--still-bytes": stillBytesOnly = true
     default: positional.append(argument)
     }
 }
@@ -254,6 +259,10 @@ if slidesOnly {
     slidesRows(seconds: seconds)
     exit(0)
 }
+if stillBytesOnly {
+    stillBytesRows(seconds: seconds)
+    exit(0)
+}
 
 // MARK: Memory rows only
 
@@ -367,10 +376,15 @@ func joined(playlistDirectory: String) -> String {
     return path
 }
 
-func quality(of path: String, width: Int, height: Int) -> (psnr: String, ssim: String) {
-    let graph = "[1:v]scale=\(width):\(height):flags=bicubic,split[r1][r2];[0:v]split[d1][d2];[d1][r1]psnr;[d2][r2]ssim"
-    let output = run(["ffmpeg", "-nostdin", "-v", "info", "-i", path, "-i", source, "-lavfi", graph, "-f", "null", "-"])
-        .stderr
+/// PSNR and SSIM of a rendition against the source scaled to its size, at the source's 30 fps: a rung with fewer
+/// pictures in its still stretches (`StillPictureThinning`) is compared as a player shows it, each picture until the
+/// next.
+func quality(of path: String, against reference: String, width: Int, height: Int) -> (psnr: String, ssim: String) {
+    let graph =
+        "[1:v]scale=\(width):\(height):flags=bicubic,split[r1][r2];[0:v]fps=30,split[d1][d2];[d1][r1]psnr;[d2][r2]ssim"
+    let output = run([
+        "ffmpeg", "-nostdin", "-v", "info", "-i", path, "-i", reference, "-lavfi", graph, "-f", "null", "-",
+    ]).stderr
     func value(after marker: String) -> String {
         guard let range = output.range(of: marker, options: .backwards) else { return "?" }
         return String(output[range.upperBound...].prefix { !$0.isWhitespace })
@@ -409,10 +423,16 @@ for (index, rung) in rungs.enumerated() {
         of: joined(
             playlistDirectory: lecternOut + "/" + rung.playlist.replacingOccurrences(of: "/playlist.m3u8", with: "")
         ),
+        against: source,
         width: rung.width,
         height: rung.height
     )
-    let theirs = quality(of: joined(playlistDirectory: cliOut + "/\(index)"), width: rung.width, height: rung.height)
+    let theirs = quality(
+        of: joined(playlistDirectory: cliOut + "/\(index)"),
+        against: source,
+        width: rung.width,
+        height: rung.height
+    )
     print(
         "\(rung.name.padding(toLength: 10, withPad: " ", startingAt: 0))  \(ours.psnr) / \(ours.ssim)      \(theirs.psnr) / \(theirs.ssim)"
     )
