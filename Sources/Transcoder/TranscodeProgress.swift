@@ -5,7 +5,8 @@ import Synchronization
 public struct TranscodeProgress: Sendable, Equatable {
     /// 0…1 of the source duration processed by the slowest output.
     public var fraction: Double
-    /// Video frames encoded per second of wall time by the top rung (0 for audio-only).
+    /// Pictures of the source the top rung got through per second of wall time (0 for audio-only): still pictures
+    /// left out (`StillPictureThinning`) count, so it compares with the source's frame rate.
     public var framesPerSecond: Double
     /// Estimated seconds remaining; nil until it can be estimated.
     public var estimatedSecondsRemaining: Double?
@@ -40,10 +41,11 @@ final class ProgressReporter: Sendable {
         self.callback = callback
     }
 
-    func videoFrameEncoded(at time: Double) {
+    /// The top rung encoded the picture at `time`, the `picture`-th of the output rate's (0 first).
+    func videoFrameEncoded(at time: Double, picture: Int) {
         report {
             $0.videoTime = time
-            $0.frames += 1
+            $0.frames = max($0.frames, picture + 1)
         }
     }
 

@@ -152,7 +152,7 @@ struct VideoSource {
         let queues = specs.map { _ in BoundedQueue<Frame>(capacity: 8) }
         queues.forEach(control.register)
         let origins = ScalingPlan.origins(sizes: specs.map { ($0.width, $0.height) }, source: (width, height))
-        let rateSeconds = av_q2d(filter.outputTimeBase)
+        let rateSeconds = av_q2d(filter.outputTimeBase), pictureRate = av_q2d(frameRate)
         var inputs: [TranscodePipeline.RungInputs] = []
         for (index, spec) in specs.enumerated() {
             let sourceSize: (Int, Int)
@@ -192,7 +192,11 @@ struct VideoSource {
                     playlist: playlist,
                     input: queues[index],
                     dependents: origins.indices.filter { origins[$0] == .rung(index) }.map { queues[$0] },
-                    onFrameEncoded: { pts in if isTop { reporter.videoFrameEncoded(at: Double(pts) * rateSeconds) } }
+                    onFrameEncoded: { pts in
+                        guard isTop else { return }
+                        let time = Double(pts) * rateSeconds
+                        reporter.videoFrameEncoded(at: time, picture: Int((time * pictureRate).rounded()))
+                    }
                 )
             )
         }
