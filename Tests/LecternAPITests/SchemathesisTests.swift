@@ -2,11 +2,8 @@ import AWS
 import Foundation
 import LecternAPI
 import LecternCore
+import LecternTestSupport
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// schemathesis (PyPI) against a live API on moto, driven by the OpenAPI document the API serves: generated
 /// valid and invalid requests for every operation must never get a 5xx, and every answer must match the
@@ -131,37 +128,18 @@ import Glibc
         var output: String
     }
 
-    /// Runs schemathesis to completion (async wait: the cooperative pool stays free for the server it tests),
-    /// killing it after `limit`.
+    /// Runs schemathesis to completion through `ChildProcess.run` (async wait: the cooperative pool stays free for
+    /// the server it tests; a child whose exit Foundation misses is still reaped), killing it after `limit`.
     func schemathesis(_ executable: String, _ arguments: [String], in folder: URL, limit: Duration) async throws -> Run
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        var environment = ProcessInfo.processInfo.environment
-        environment["NO_COLOR"] = "1"
-        environment["SCHEMATHESIS_TELEMETRY"] = "false"
-        process.environment = environment
-        let log = folder.appendingPathComponent("output.txt")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        defer { try? handle.close() }
-        process.standardOutput = handle
-        process.standardError = handle
-        let watchdog = Task {
-            try await Task.sleep(for: limit)
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
-        defer { watchdog.cancel() }
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in done.resume() }
-            do { try process.run() } catch {
-                process.terminationHandler = nil
-                done.resume(throwing: error)
-            }
-        }
-        return Run(status: process.terminationStatus, output: (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+        let result = try await ChildProcess.run(
+            executable,
+            arguments,
+            environment: ["NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"],
+            currentDirectory: folder,
+            timeout: limit
+        )
+        return Run(status: result.status, output: String(decoding: result.stdout, as: UTF8.self) + result.stderr)
     }
 
     @Test(.timeLimit(.minutes(30))) func generatedRequestsGetNoServerErrorAndMatchTheDocument() async throws {
