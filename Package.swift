@@ -155,13 +155,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // MARK: Worker (links FFmpeg through Transcoder)
+        // MARK: Worker (links FFmpeg through Transcoder; its metrics port runs on the API's HTTP engine, not the API)
         .target(
             name: "LecternWorker",
             dependencies: [
                 "LecternCore", "AWS", "Transcoder",
                 "SearchIndex",
-                .product(name: "FlyingFox", package: "FlyingFox"),
+                "HTTPServerEngine",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -273,7 +273,7 @@ let package = Package(
             dependencies: [
                 "LecternWorker", "LecternCore", "Transcoder", "LecternTestSupport",
                 "SearchIndex",
-                .product(name: "FlyingFox", package: "FlyingFox"),
+                "HTTPServerEngine",
             ],
             swiftSettings: strict
         ),
