@@ -111,14 +111,27 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // MARK: API (our HTTP/1.1 engine on FlyingSocks and Foundation; must never link the FFmpeg libraries)
+        // MARK: HTTP engine (our HTTP/1.1 server on epoll and FlyingSocks' socket layer, and the request, response and
+        // RFC 9457 problem types its handlers speak; no AWS, no FFmpeg, no JWT): the product's one HTTP engine, under
+        // the API and the worker's metrics port
+        .target(
+            name: "HTTPServerEngine",
+            dependencies: [
+                "CLinuxEvents",
+                // FlyingSocks only (socket addresses, errors): FlyingFox's `HTTPServer` is a benchmark row, not a server
+                // of the product.
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: API (on the HTTP engine above; must never link the FFmpeg libraries)
         .target(
             name: "LecternAPI",
             dependencies: [
-                "LecternCore", "AWS", "CLinuxEvents", "Captions", "SearchIndex",
+                "HTTPServerEngine", "LecternCore", "AWS", "Captions", "SearchIndex",
                 .product(name: "Crypto", package: "swift-crypto"),
-                // FlyingSocks only (socket addresses, errors): the API's one HTTP engine is its own `HTTP1Server`.
-                .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -142,13 +155,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // MARK: Worker (links FFmpeg through Transcoder)
+        // MARK: Worker (links FFmpeg through Transcoder; its metrics port runs on the API's HTTP engine, not the API)
         .target(
             name: "LecternWorker",
             dependencies: [
                 "LecternCore", "AWS", "Transcoder",
                 "SearchIndex",
-                .product(name: "FlyingFox", package: "FlyingFox"),
+                "HTTPServerEngine",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -200,7 +213,7 @@ let package = Package(
         .executableTarget(
             name: "APIBenchmark",
             dependencies: [
-                "LecternAPI", "LecternCore", "AWS", "LecternTestSupport",
+                "HTTPServerEngine", "LecternAPI", "LecternCore", "AWS", "LecternTestSupport",
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ],
             path: "Benchmarks/APIBenchmark",
@@ -246,6 +259,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "HTTPServerEngineTests",
+            dependencies: ["HTTPServerEngine", "LecternTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "LecternAPITests",
             dependencies: ["LecternAPI", "LecternCore", "LecternTestSupport", "Captions", "LecternWorker"],
             swiftSettings: strict
@@ -255,7 +273,7 @@ let package = Package(
             dependencies: [
                 "LecternWorker", "LecternCore", "Transcoder", "LecternTestSupport",
                 "SearchIndex",
-                .product(name: "FlyingFox", package: "FlyingFox"),
+                "HTTPServerEngine",
             ],
             swiftSettings: strict
         ),

@@ -1,7 +1,7 @@
 import FlyingFox
 import FlyingSocks
 import Foundation
-import LecternAPI
+import HTTPServerEngine
 
 /// The server's own ceiling: FlyingFox with the same TCP_NODELAY socket pool lectern-api uses, answering every
 /// request (after reading its body, as the API does) with a constant: the bytes lectern-api answered.

@@ -68,10 +68,11 @@ let supervisorWatch = SupervisorWatch.supervisorPID(environment).map { superviso
 }
 
 // METRICS_PORT=0 picks a free port (logged), for tests and local pools.
-var metricsTask: Task<Void, Never>?
+var metricsServer: MetricsServer?
 if let port = configuration.metricsPort {
-    let server = MetricsServer(port: UInt16(port), metrics: metrics)
-    metricsTask = Task {
+    let server = MetricsServer(port: UInt16(port), metrics: metrics, logger: logger)
+    metricsServer = server
+    Task {
         do { try await server.run() } catch { logger.error("metrics server stopped", metadata: ["error": "\(error)"]) }
     }
     Task {
@@ -87,7 +88,8 @@ do {
     logger.critical("worker could not start", metadata: ["error": "\(error)"])
     exit(1)
 }
-metricsTask?.cancel()
+// Scraped until the worker has drained; a scrape in flight gets its answer (at most `MetricsServer.stopGrace`).
+await metricsServer?.stop()
 _ = signalSources
 supervisorWatch?.cancel()
 exit(0)

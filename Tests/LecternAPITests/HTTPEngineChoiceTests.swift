@@ -1,4 +1,5 @@
 import Foundation
+import LecternTestSupport
 import Logging
 import ServiceLifecycle
 import Testing

@@ -1,6 +1,6 @@
 import AWS
-import FlyingFox
 import Foundation
+import HTTPServerEngine
 import LecternCore
 import LecternTestSupport
 import LecternWorker
@@ -32,6 +32,68 @@ import Testing
         await server.stop()
     }
 
+    /// Health, HEAD and the wrong method are answered as the API's metrics listener answers them.
+    @Test func healthHeadAndOtherMethodsAreAnsweredAsTheAPIAnswersThem() async throws {
+        let server = MetricsServer(port: 0, metrics: WorkerMetrics())
+        let serving = Task { try await server.run() }
+        defer { serving.cancel() }
+        let port = try #require(try await server.listeningPort())
+
+        let (health, head, post, missing) = try await RawSocket.onThread {
+            () throws -> (RawSocket.Response, RawSocket.Response, RawSocket.Response, RawSocket.Response) in
+            let socket = try RawSocket(port: port)
+            socket.send("GET /health HTTP/1.1\r\nHost: worker\r\n\r\n")
+            let health = try socket.readResponse()
+            socket.send("HEAD /metrics HTTP/1.1\r\nHost: worker\r\n\r\n")
+            let head = try socket.readResponse()
+            socket.send("POST /metrics HTTP/1.1\r\nHost: worker\r\nContent-Length: 0\r\n\r\n")
+            let post = try socket.readResponse()
+            socket.send("GET /nope HTTP/1.1\r\nHost: worker\r\n\r\n")
+            return (health, head, post, try socket.readResponse())
+        }
+        await server.stop()
+
+        #expect(health.status == 200)
+        #expect(health.headers["content-type"] == "application/json")
+        #expect(health.json?["status"] as? String == "starting")
+        #expect(head.status == 200)
+        #expect(head.headers["content-type"] == "text/plain; version=0.0.4")
+        #expect(head.body.isEmpty)
+        #expect(post.status == 405)
+        #expect(post.headers["allow"] == "GET, HEAD")
+        #expect(post.headers["content-type"] == "application/problem+json")
+        #expect(missing.status == 404)
+        #expect(missing.headers["content-type"] == "application/problem+json")
+    }
+
+    /// The metrics port runs on Lectern's own engine: a request line that is not HTTP gets a 400 problem (FlyingFox's
+    /// server, which served this port before, answered it as a GET), and a head beyond the port's 8 KiB limit — below
+    /// the API's 16 KiB — is refused with a 431 rather than read.
+    @Test func aMalformedRequestLineGetsA400AndAnOversizedHeadA431() async throws {
+        let server = MetricsServer(port: 0, metrics: WorkerMetrics())
+        let serving = Task { try await server.run() }
+        defer { serving.cancel() }
+        let port = try #require(try await server.listeningPort())
+
+        let (malformed, oversized) = try await RawSocket.onThread {
+            () throws -> (RawSocket.Response, RawSocket.Response) in
+            let first = try RawSocket(port: port)
+            first.send("GET /metrics HTTP/1.1 now\r\nHost: worker\r\n\r\n")
+            let malformed = try first.readResponse()
+            let second = try RawSocket(port: port)
+            let padding = String(repeating: "a", count: 12 * 1024)
+            second.send("GET /metrics HTTP/1.1\r\nHost: worker\r\nX-Padding: \(padding)\r\n\r\n")
+            return (malformed, try second.readResponse())
+        }
+        await server.stop()
+
+        #expect(malformed.status == 400)
+        #expect(malformed.headers["content-type"] == "application/problem+json")
+        #expect(malformed.headers["connection"] == "close")
+        #expect(oversized.status == 431)
+        #expect(oversized.headers["content-type"] == "application/problem+json")
+    }
+
     @Test func logLinesAreJSONWithTheirMetadata() throws {
         let lines = LogCapture()
         var logger = Logger(label: "test") { JSONLogHandler(label: $0) { lines.append($0) } }
@@ -49,18 +111,24 @@ import Testing
 
     /// A stand-in for the ECS agent's task-protection endpoint that records each PUT body.
     final class FakeAgent: Sendable {
-        let bodies = Mutex<[String]>([])
-        let server = HTTPServer(address: sockaddr_in.inet(port: 0), logger: .disabled)
+        let bodies = LogCapture()
+        let server: HTTP1Server
+
+        init() {
+            let bodies = bodies
+            server = HTTP1Server(host: "127.0.0.1", port: 0, logger: Logger(label: "fake-ecs-agent")) { request in
+                guard request.method == "PUT", request.path == "/task-protection/v1/state" else {
+                    return APIResponse(status: 404)
+                }
+                bodies.append(String(decoding: request.body, as: UTF8.self))
+                return APIResponse(status: 200, body: Data(#"{"protection":{}}"#.utf8), contentType: "application/json")
+            }
+        }
 
         func start() async throws -> UInt16 {
-            await server.appendRoute("PUT /task-protection/v1/state") { [self] request in
-                let body = try await request.bodyData
-                self.bodies.withLock { $0.append(String(decoding: body, as: UTF8.self)) }
-                return HTTPResponse(statusCode: .ok, body: Data(#"{"protection":{}}"#.utf8))
-            }
-            Task { try await server.run() }
-            try await server.waitUntilListening()
-            guard case .ip4(_, let port) = await server.listeningAddress else { throw HarnessError("no port") }
+            Task { [server] in try await server.run() }
+            try await server.waitUntilListening(timeout: .seconds(60))
+            guard let port = server.port else { throw HarnessError("no port") }
             return port
         }
     }
@@ -79,7 +147,7 @@ import Testing
         try await harness.waitForRecord(job.lectureID) { $0.state == .ready }
         try await harness.waitForEmptyQueue()
         try await worker.stop()
-        let bodies = agent.bodies.withLock { $0 }
+        let bodies = agent.bodies.all
         #expect(bodies.first == #"{"ProtectionEnabled":true,"ExpiresInMinutes":30}"#)
         #expect(bodies.last == #"{"ProtectionEnabled":false}"#)
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import LecternAPI
+@testable import HTTPServerEngine
 
 /// The engine's pure parts, without sockets: head parser, chunked decoder, response encoder.
 @Suite("HTTP/1.1 parsing and encoding") struct HTTP1ParsingTests {

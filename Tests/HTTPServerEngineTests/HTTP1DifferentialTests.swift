@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import LecternAPI
+@testable import HTTPServerEngine
 
 /// The engine's head parser and chunked decoder against `RFC9112Reference`, an independent reading of the grammar,
 /// over many generated inputs, valid and not: both must accept the same inputs and read the same parts from them.

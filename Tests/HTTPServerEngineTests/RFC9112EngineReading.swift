@@ -1,8 +1,8 @@
 // The engine's parsers read in RFC9112Reference's terms: what the differential tests and the fuzz targets compare.
 // Fuzz/run compiles this file together with the engine's parser files, outside SwiftPM, where there is no module to
 // import; in the test target it needs the engine's internals.
-#if canImport(LecternAPI)
-@testable import LecternAPI
+#if canImport(HTTPServerEngine)
+@testable import HTTPServerEngine
 #endif
 
 /// The engine's readings (nil or `.invalid`: refused).

@@ -97,7 +97,7 @@ public enum APIJSON {
     }
 
     /// A body sent as JSON (or with no type): the check `decode` makes first.
-    static func checkContentType(_ request: APIRequest) throws(APIProblem) {
+    public static func checkContentType(_ request: APIRequest) throws(APIProblem) {
         if let contentType = request.header("Content-Type"),
             !contentType.lowercased().hasPrefix("application/json"), !contentType.lowercased().contains("+json")
         {
@@ -117,7 +117,7 @@ public enum APIJSON {
         return text
     }
 
-    static func describe(_ error: DecodingError) -> String {
+    public static func describe(_ error: DecodingError) -> String {
         switch error {
         case .keyNotFound(let key, let context):
             let field = fieldPath(context.codingPath + [key])

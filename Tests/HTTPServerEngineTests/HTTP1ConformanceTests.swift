@@ -1,8 +1,9 @@
 import Foundation
+import LecternTestSupport
 import Synchronization
 import Testing
 
-@testable import LecternAPI
+@testable import HTTPServerEngine
 
 /// What RFC 9112 makes a server refuse, and the engine's own limits, over real sockets: each case here was once
 /// accepted (issue #13's probe).

@@ -1,8 +1,9 @@
 import Foundation
+import LecternTestSupport
 import Synchronization
 import Testing
 
-@testable import LecternAPI
+@testable import HTTPServerEngine
 
 #if canImport(Glibc)
 import Glibc

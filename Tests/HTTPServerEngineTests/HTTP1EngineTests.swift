@@ -1,8 +1,9 @@
 import Foundation
+import LecternTestSupport
 import Synchronization
 import Testing
 
-@testable import LecternAPI
+@testable import HTTPServerEngine
 
 /// The HTTP/1.1 engine over real loopback sockets, with raw bytes: persistence, pipelining, bodies, limits,
 /// timeouts and stopping. The handler echoes what the application would have received.

@@ -1,8 +1,4 @@
 import Foundation
-import Logging
-import Testing
-
-@testable import LecternAPI
 
 #if canImport(Glibc)
 import Glibc
@@ -11,22 +7,25 @@ import Glibc
 /// A blocking TCP client that writes exactly the bytes a test gives it and parses what comes back, so tests can
 /// send what curl never would: pipelined requests, garbage, half a head, a body that never ends.
 /// Use it only inside `onThread` (blocking calls must stay off the cooperative pool the server runs on).
-final class RawSocket: @unchecked Sendable {
-    struct Failure: Error, CustomStringConvertible { let description: String }
-
-    struct Response {
-        var status: Int
-        /// Names lower-cased.
-        var headers: [String: String]
-        var body: Data
-        var text: String { String(decoding: body, as: UTF8.self) }
-        var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
+public final class RawSocket: @unchecked Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
-    let descriptor: Int32
+    public struct Response: Sendable {
+        public var status: Int
+        /// Names lower-cased.
+        public var headers: [String: String]
+        public var body: Data
+        public var text: String { String(decoding: body, as: UTF8.self) }
+        public var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
+    }
+
+    public let descriptor: Int32
     private var pending: [UInt8] = []
 
-    init(port: UInt16, receiveTimeout: Int = 10) throws {
+    public init(port: UInt16, receiveTimeout: Int = 10) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket() failed") }
         var address = sockaddr_in()
@@ -49,7 +48,7 @@ final class RawSocket: @unchecked Sendable {
 
     /// Whether every byte went out (false once the server has closed or reset the connection).
     @discardableResult
-    func send(_ bytes: [UInt8]) -> Bool {
+    public func send(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes.withUnsafeBytes {
@@ -62,10 +61,10 @@ final class RawSocket: @unchecked Sendable {
     }
 
     @discardableResult
-    func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+    public func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
     /// Reads one response (an interim 1xx too): the head, then Content-Length bytes of body.
-    func readResponse() throws -> Response {
+    public func readResponse() throws -> Response {
         while true {
             if let end = pending.firstRange(of: Array("\r\n\r\n".utf8)) {
                 let head = String(decoding: pending[..<end.lowerBound], as: UTF8.self)
@@ -93,7 +92,7 @@ final class RawSocket: @unchecked Sendable {
 
     /// True if the server closes (or resets) the connection before the receive timeout; bytes still arriving are
     /// dropped.
-    func waitForClose() -> Bool {
+    public func waitForClose() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = recv(descriptor, &buffer, buffer.count, 0)
@@ -117,79 +116,9 @@ final class RawSocket: @unchecked Sendable {
     }
 
     /// Runs blocking socket work on a thread of its own.
-    static func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    public static func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try work() }) }.start()
         }
     }
-}
-
-/// What the echo handler saw, as JSON: tests compare what they sent with what the application received.
-struct EchoedRequest: Codable {
-    var method: String
-    var path: String
-    var query: [String: String]
-    var headers: [String: String]
-    var body: String
-    var clientAddress: String?
-}
-
-/// An `HTTP1Server` on a free loopback port with a handler of the test's choosing (the echo by default).
-struct EngineHarness {
-    let server: HTTP1Server
-    let port: UInt16
-    let running: Task<Void, any Error>
-
-    static let echo: HTTP1Server.Handler = { request in
-        .json(
-            EchoedRequest(
-                method: request.method,
-                path: request.path,
-                query: request.query,
-                headers: request.headers,
-                body: String(decoding: request.body, as: UTF8.self),
-                clientAddress: request.clientAddress
-            )
-        )
-    }
-
-    static func start(
-        _ configure: (inout HTTP1Server.Configuration) -> Void = { _ in },
-        handler: @escaping HTTP1Server.Handler = echo
-    ) async throws -> EngineHarness {
-        var configuration = HTTP1Server.Configuration()
-        configure(&configuration)
-        let server = HTTP1Server(
-            host: "127.0.0.1",
-            port: 0,
-            configuration: configuration,
-            logger: Logger(label: "test"),
-            handler: handler
-        )
-        let running = Task { try await server.run() }
-        try await server.waitUntilListening(timeout: .seconds(30))
-        return EngineHarness(server: server, port: try #require(server.port), running: running)
-    }
-
-    func stop() async {
-        await server.stop(timeout: .seconds(5))
-        running.cancel()
-    }
-
-    /// Runs `body` on a thread with a fresh connection, then stops the server.
-    func withConnection<T: Sendable>(_ body: @escaping @Sendable (RawSocket) throws -> T) async throws -> T {
-        let port = port
-        do {
-            let result = try await RawSocket.onThread { try body(RawSocket(port: port)) }
-            await stop()
-            return result
-        } catch {
-            await stop()
-            throw error
-        }
-    }
-}
-
-extension RawSocket.Response {
-    var echoed: EchoedRequest? { try? JSONDecoder().decode(EchoedRequest.self, from: body) }
 }
