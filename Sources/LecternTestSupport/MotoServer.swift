@@ -179,6 +179,20 @@ public final class MotoServer: Sendable {
                         raise
         moto_api_urls.url_paths["{0}/moto-api/data.json"] = types.MethodType(model_data, moto_api_urls.response_instance)
 
+        # DynamoDB's conditional writes are atomic; moto's are not: its threaded server checks a condition and writes
+        # the item in two steps, and a thread switch between them lets two racing writers both succeed (seen once
+        # under load: QueuedResendTests.twoSweepsRacingSendOnce got both sweeps' conditional updates accepted; not
+        # reproduced in 300 quiet tries). One lock around every DynamoDB action makes each one atomic, as the real
+        # service's per-item writes are; the interpreter lock already ran them one at a time, so it costs no
+        # throughput.
+        from moto.dynamodb.responses import DynamoHandler
+        dynamodb_lock = threading.Lock()
+        dynamodb_call_action = DynamoHandler.call_action
+        def atomic_call_action(self):
+            with dynamodb_lock:
+                return dynamodb_call_action(self)
+        DynamoHandler.call_action = atomic_call_action
+
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
