@@ -94,10 +94,9 @@ import Testing
 
     @Test func chunksStitchIntoTheWholeEncode() async throws {
         let directory = try TemporaryDirectory()
-        // Three chunks of 20 s. x264 starts each chunk with a fresh rate-control history (and cuts its lookahead
-        // at each chunk's end), which costs a little quality at every seam: below the whole encode by 0.11–0.12 dB
-        // with 3 seams in 40 s, by 0.054 dB with 2 seams in 60 s (this test), under 0.05 dB with 1 seam in 40 s;
-        // production chunks are minutes long, where the same cost per seam is ~0.005 dB.
+        // Three chunks of 20 s. Without `ChunkPadding` x264 started each chunk with fresh rate-control and lookahead
+        // state and cut its lookahead at the chunk's end: 0.054 dB below the whole encode here. With a one-GOP
+        // lead-in and a 1 s tail, encoded and thrown away, the stitched rungs measure within 0.0001 dB of it.
         let source = try await Self.countedLecture(in: directory, seconds: 60)
         let layout = try Self.layout(source, chunkSeconds: 20)
         #expect(layout.chunks == [.init(start: 0, end: 20), .init(start: 20, end: 40), .init(start: 40, end: nil)])
@@ -135,11 +134,11 @@ import Testing
             let steps = zip(times.dropFirst(), times).map { $0 - $1 }
             #expect(steps.allSatisfy { abs($0 - 0.04) < 0.0005 }, "\(rendition.name): a step is not one frame")
 
-            // Quality: as good as the whole encode against the same reference, but for the seams' cost (above);
+            // Quality: as good as the whole encode against the same reference (the issue allows 0.05 dB);
             // a dropped or doubled frame at a seam costs far more (the counter is wrong on it).
             let split = try await Self.psnr(joined, source: source, width: rendition.width, height: rendition.height)
             let one = try await Self.psnr(single, source: source, width: rendition.width, height: rendition.height)
-            #expect(abs(split - one) <= 0.08, "\(rendition.name): PSNR \(split) split vs \(one) whole")
+            #expect(abs(split - one) <= 0.05, "\(rendition.name): PSNR \(split) split vs \(one) whole")
             #expect(split > 30)
         }
 

@@ -121,8 +121,10 @@ extension TranscodePipeline {
                 )
             }
             if let range {
-                source.window = FrameWindow(range: range, timeBase: videoSource.filter.outputTimeBase)
-                try RangeSeek.seek(context, videoStream: video.index, to: range, origin: start)
+                let padding = plan.chunkPadding
+                source.window = FrameWindow(range: range, timeBase: videoSource.filter.outputTimeBase, padding: padding)
+                let encoded = TimeRange(start: max(0, range.start - padding.leadIn), end: range.end)
+                try RangeSeek.seek(context, videoStream: video.index, to: encoded, origin: start)
             }
             stages.append(
                 Stage(
@@ -149,6 +151,7 @@ extension TranscodePipeline {
                 // the smaller rungs run dry, leaving a core idle; a lower priority for them (nice 5) keeps the top
                 // rung running and lets them fill the remaining CPU (measured: ~176 % → ~190 % of 2 cores busy).
                 if !rungs.isEmpty { stage.threadNice = TranscodeSession.followerRungNice }
+                stage.keptWindow = source.window
                 rungs.append(stage)
                 rungStages.append(
                     Stage(name: "rung-\(inputs.spec.name)", body: { () throws(TranscodeError) in try stage.run() })

@@ -23,6 +23,9 @@ final class RungStage: @unchecked Sendable {
     /// (`StillPictureThinning`): libx264 in FFmpeg 5.1 does not carry a frame's duration to its packet, and the
     /// muxers need it for the last sample of each fMP4 fragment and for each segment's EXTINF.
     private var durations: [Int64: Int64] = [:]
+    /// A split encode's chunk: the pictures whose packets are written; the rest (its `ChunkPadding`) are encoded for
+    /// x264's state only and dropped here.
+    var keptWindow: FrameWindow?
     /// The end of the latest picture's presentation, once a picture came with its duration.
     private var presentationEnd: Int64?
     /// How far the first packet's presentation is ahead of its decoding (x264's B-frame delay).
@@ -164,6 +167,10 @@ final class RungStage: @unchecked Sendable {
                 throw TranscodeError.internal("Encoding \(spec.name)", error)
             }
             guard received else { break }
+            if let keptWindow, !keptWindow.contains(packet.pts) {
+                packet.unref()
+                continue
+            }
             if firstReorderLead == nil { firstReorderLead = packet.pts - packet.dts }
             if let duration = durations.removeValue(forKey: packet.pts) {
                 packet.pointer.pointee.duration = duration

@@ -62,18 +62,53 @@ extension TranscodePlan {
     var chunkFirstSegmentNumber: Int? { range.map { $0.start / segmentSeconds } }
 }
 
-/// The frames a video chunk keeps, in the filter graph's output time base: those shown in `[start, end)`.
+/// The frames a video chunk keeps, in the filter graph's output time base: those shown in `[start, end)`; and the
+/// wider stretch its encoders are fed, `[encodeStart, encodeEnd)`, whose extra pictures are encoded and thrown away.
 struct FrameWindow: Sendable {
     let start: Int64
     let end: Int64?
+    let encodeStart: Int64
+    let encodeEnd: Int64?
 
-    init(range: TimeRange, timeBase: AVRational) {
-        start = av_rescale_q(Int64(range.start), AVRational(num: 1, den: 1), timeBase)
-        end = range.end.map { av_rescale_q(Int64($0), AVRational(num: 1, den: 1), timeBase) }
+    /// `leadIn` seconds before the chunk (a whole number of GOPs, so x264's fixed cadence puts its keyframes where
+    /// the whole encode does) and `tail` seconds after it are encoded too: see `ChunkPadding`.
+    init(range: TimeRange, timeBase: AVRational, padding: ChunkPadding = ChunkPadding(leadIn: 0, tail: 0)) {
+        func ticks(_ seconds: Double) -> Int64 {
+            av_rescale_q(Int64((seconds * 1000).rounded()), AVRational(num: 1, den: 1000), timeBase)
+        }
+        start = ticks(Double(range.start))
+        end = range.end.map { ticks(Double($0)) }
+        encodeStart = ticks(Double(max(0, range.start - padding.leadIn)))
+        encodeEnd = range.end.map { ticks(Double($0) + padding.tail) }
     }
 
+    /// Whether the chunk keeps (muxes) this picture.
     func contains(_ pts: Int64) -> Bool { pts >= start && (end.map { pts < $0 } ?? true) }
-    func isPast(_ pts: Int64) -> Bool { end.map { pts >= $0 } ?? false }
+    /// Whether the encoders get this picture.
+    func encodes(_ pts: Int64) -> Bool { pts >= encodeStart && (encodeEnd.map { pts < $0 } ?? true) }
+    /// Whether this picture is past everything the encoders get.
+    func isPast(_ pts: Int64) -> Bool { encodeEnd.map { pts >= $0 } ?? false }
+}
+
+/// Pictures a video chunk encodes beyond its own stretch and throws away, so its seams cost nothing measurable:
+/// without them x264 starts each chunk with fresh rate-control (VBV) and lookahead state and cuts its lookahead at
+/// the chunk's end. Measured on `SplitEncodeTests`' 60 s clip in three chunks (2 s segments), PSNR of the stitched
+/// rungs minus the whole encode's: none −0.055 dB; a 2 s tail alone −0.052; a one-GOP lead-in alone −0.004; both
+/// −0.00005 dB and 0 (the 120p rung's bytes are the whole encode's). The cost is the padding's pictures: for 180 s
+/// chunks of 6 s segments, 7 s more per chunk (3.9 %).
+struct ChunkPadding: Sendable, Equatable {
+    /// Whole seconds before the chunk's start: a multiple of the GOP (segment) length, so x264's fixed cadence,
+    /// counted from the first picture it gets, puts its keyframes where the whole encode does.
+    var leadIn: Int
+    /// Seconds after the chunk's end: at least x264's rate-control lookahead (10 pictures at `veryfast`, 40 at
+    /// `medium`: 1.3 s at 30 fps).
+    var tail: Double
+}
+
+extension TranscodePlan {
+    /// What a chunk of this plan encodes beyond its stretch: one GOP before it, 1 s after it (measured: 1 s and 2 s
+    /// tails gave the same bytes at `veryfast`).
+    var chunkPadding: ChunkPadding { ChunkPadding(leadIn: segmentSeconds, tail: 1) }
 }
 
 /// Moving the demuxer to a chunk's start before any packet is read.

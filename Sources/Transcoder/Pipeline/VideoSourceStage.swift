@@ -185,10 +185,12 @@ final class VideoSourceStage: @unchecked Sendable {
         let timeBase = filter.outputTimeBase
         while let filtered = try filter.pull() {
             guard filtered.pts >= 0 else { continue }
-            if let window, !window.contains(filtered.pts) {
+            if let window, !window.encodes(filtered.pts) {
                 if window.isPast(filtered.pts) { pastWindow = true }
                 continue
             }
+            // A chunk's lead-in and tail (`ChunkPadding`) only feed the encoders.
+            let kept = window?.contains(filtered.pts) ?? true
             // Decoders mark picture types; x264 would obey them and break keyframe alignment across rungs.
             filtered.pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE
             // The decoder's packet duration, in the stream's time base; set again below only when pictures are
@@ -200,7 +202,7 @@ final class VideoSourceStage: @unchecked Sendable {
                 if isKeyframe { filtered.pointer.pointee.pict_type = AV_PICTURE_TYPE_I }
                 keyframes = placement
             }
-            try thumbnails.offer(filtered, time: Double(filtered.pts) * av_q2d(timeBase))
+            if kept { try thumbnails.offer(filtered, time: Double(filtered.pts) * av_q2d(timeBase)) }
             var changed: Range<Int>?
             if tracksChangedRows || thinning != nil {
                 changed = previousOutput.flatMap { ChangedRows.between($0, filtered) }
@@ -209,7 +211,7 @@ final class VideoSourceStage: @unchecked Sendable {
                 if tracksChangedRows { count(changed, height: Int(filtered.height)) }
             }
             // Slides and thumbnails see every picture: their timeline is the source's.
-            slides?.offer(filtered, time: Double(filtered.pts) * av_q2d(timeBase))
+            if kept { slides?.offer(filtered, time: Double(filtered.pts) * av_q2d(timeBase)) }
             guard var thinning else {
                 guard send(filtered) else { return }
                 continue
