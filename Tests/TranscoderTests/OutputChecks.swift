@@ -35,7 +35,9 @@ enum OutputChecks {
         var data = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + (summary.initURI ?? "init.mp4")))
         let chosen = segments.map { Array(summary.segments[$0]) } ?? summary.segments
         for segment in chosen { data.append(try Data(contentsOf: URL(fileURLWithPath: directory + "/" + segment.uri))) }
-        let path = NSTemporaryDirectory() + "lectern-joined-\(UUID().uuidString).mp4"
+        // Beside the output directory, i.e. inside the test's `TemporaryDirectory`, so it goes with it even when a
+        // caller forgets to remove it (hundreds had piled up in /tmp).
+        let path = (output as NSString).deletingLastPathComponent + "/lectern-joined-\(UUID().uuidString).mp4"
         try data.write(to: URL(fileURLWithPath: path))
         return path
     }
