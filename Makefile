@@ -46,18 +46,25 @@ run: deps
 # moto itself runs at nice -10 (`MotoServer.raisePriority`): it stands in for AWS, which does not share our cores.
 # CrossCuttingTests left the list (issue #18): its per-minute write limit runs on a clock the test moves
 # (`APIApplication.init(clock:)`), so requests in a row need not fit a 30 s refill window any more.
-# The portal browser suite (BESIDE_SUITES) runs beside the parallel step, as a second `swift test` whose output is
-# shown when both end: it mostly waits on Chromium and the page, and was the serial step's longest suite (114 of
-# 243 s). Tried in session 8, it starved moto into a 503 for a live API test; moto now runs at nice -10.
+# The portal browser suite (BESIDE_SUITES) runs beside the parallel step, its output shown when both end: it mostly
+# waits on Chromium and the page, and was the serial step's longest suite (114 of 243 s). It runs the test bundle
+# directly: a second `swift test` waits for the first one's lock on .build ("Another instance of SwiftPM is already
+# running"), so the two would run one after the other. Tried in session 8, it starved moto into a 503 for a live API
+# test; moto now runs at nice -10.
 BESIDE_SUITES := PortalBrowserTests
 SERIAL_SUITES := SchemathesisTests|HTTP1EngineTests|EngineFairnessTests|EngineEventLoopTests|HTTP1SocketReactorTests|HTTP1ConformanceTests|WorkerJobTests|CaptionDraftTests|WorkerProcessTests|ObservabilityTests|SESIntegrationTests|SQSIntegrationTests|HTTPEngineChoiceTests|DevWorkersTests
 test: deps format-check
 	$(SWIFT) build --build-tests
-	@$(SWIFT) test --skip-build --filter '$(BESIDE_SUITES)' > .build/beside-suites.log 2>&1 & beside=$$!; \
+	@bin=$$($(SWIFT) build --show-bin-path); start=$$(date +%s); \
+	  "$$bin/LecternPackageTests.xctest" --testing-library swift-testing \
+	    --filter '$(BESIDE_SUITES)' > .build/beside-suites.log 2>&1 & beside=$$!; \
 	  $(SWIFT) test --skip-build --skip '$(SERIAL_SUITES)|$(BESIDE_SUITES)'; parallel=$$?; \
 	  wait $$beside; besideStatus=$$?; echo "--- $(BESIDE_SUITES), run beside the parallel step:"; \
-	  cat .build/beside-suites.log; [ $$parallel -eq 0 ] && [ $$besideStatus -eq 0 ]
-	$(SWIFT) test --skip-build --no-parallel --filter '$(SERIAL_SUITES)'
+	  cat .build/beside-suites.log; \
+	  echo "--- the parallel step and $(BESIDE_SUITES) took $$(( $$(date +%s) - start )) s"; \
+	  [ $$parallel -eq 0 ] && [ $$besideStatus -eq 0 ]
+	@start=$$(date +%s); $(SWIFT) test --skip-build --no-parallel --filter '$(SERIAL_SUITES)'; status=$$?; \
+	  echo "--- the serial step took $$(( $$(date +%s) - start )) s"; exit $$status
 
 # The long chaos run (issue #13): 30 lectures through 3 worker processes killed every few seconds for 5 minutes;
 # prints a table (ready, failed with a reason, stuck, published twice). `make test` runs a short one.
