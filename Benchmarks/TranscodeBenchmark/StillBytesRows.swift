@@ -68,8 +68,8 @@ func stillRung(directory: String, source: String, size: (width: Int, height: Int
     let bytes = directoryBytes(directory)
     let stream = joined(playlistDirectory: directory)
     let packets = probeOutput(["-select_streams", "v", "-show_entries", "packet=flags", "-of", "csv=p=0", stream])
-    let keyframes = packets.split(separator: "\n").filter { $0.hasPrefix("K") }.count
-    let pictures = packets.split(separator: "\n").count
+    let flags = packets.split(separator: "\n")
+    let keyframes = flags.filter { $0.hasPrefix("K") }.count, pictures = flags.count
     let measured = quality(of: stream, against: source, width: size.width, height: size.height)
     return StillRung(bytes: bytes, keyframes: keyframes, pictures: pictures, psnr: measured.psnr, ssim: measured.ssim)
 }

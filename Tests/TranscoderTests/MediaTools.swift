@@ -56,6 +56,14 @@ enum MediaTools {
         return Double(format?["duration"] as? String ?? "") ?? -1
     }
 
+    /// Presentation times (seconds, sorted) of every video picture in a file.
+    static func frameTimes(_ path: String) async throws -> [Double] {
+        let packets =
+            try await probe(path, ["-select_streams", "v:0", "-show_entries", "packet=pts_time"])["packets"]
+            as? [[String: Any]] ?? []
+        return packets.compactMap { Double($0["pts_time"] as? String ?? "") }.sorted()
+    }
+
     /// Presentation times of the video keyframes in a file.
     static func keyframeTimes(_ path: String) async throws -> [Double] {
         let packets =

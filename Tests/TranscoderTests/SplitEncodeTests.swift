@@ -68,14 +68,6 @@ import Testing
         return layout
     }
 
-    /// Presentation times (seconds, sorted) of every video frame in a joined rendition.
-    static func frameTimes(_ path: String) async throws -> [Double] {
-        let packets =
-            try await MediaTools.probe(path, ["-select_streams", "v:0", "-show_entries", "packet=pts_time"])["packets"]
-            as? [[String: Any]] ?? []
-        return packets.compactMap { Double($0["pts_time"] as? String ?? "") }.sorted()
-    }
-
     /// Mean PSNR (all planes) of a joined rendition against the source scaled to its size, timestamps rebased.
     static func psnr(_ rendition: String, source: String, width: Int, height: Int) async throws -> Double {
         let output = try await MediaTools.run(
@@ -128,9 +120,9 @@ import Testing
             let single = try OutputChecks.joinedStream(playlist: reference.playlist, in: whole)
             defer { try? FileManager.default.removeItem(atPath: joined) }
             defer { try? FileManager.default.removeItem(atPath: single) }
-            let times = try await Self.frameTimes(joined)
+            let times = try await MediaTools.frameTimes(joined)
             #expect(times.count == 1500, "\(rendition.name): \(times.count) frames")
-            await #expect(times == (try Self.frameTimes(single)), "\(rendition.name): frame times differ")
+            await #expect(times == (try MediaTools.frameTimes(single)), "\(rendition.name): frame times differ")
             let steps = zip(times.dropFirst(), times).map { $0 - $1 }
             #expect(steps.allSatisfy { abs($0 - 0.04) < 0.0005 }, "\(rendition.name): a step is not one frame")
 
@@ -150,7 +142,7 @@ import Testing
             let number = index * 10
             let same = try OutputChecks.joinedStream(playlist: playlist, in: whole, segments: number...number)
             await #expect(
-                try Self.frameTimes(first) == (try Self.frameTimes(same)),
+                try MediaTools.frameTimes(first) == (try MediaTools.frameTimes(same)),
                 "chunk \(index + 1)'s first segment"
             )
             try? FileManager.default.removeItem(atPath: first)

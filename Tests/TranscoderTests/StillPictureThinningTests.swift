@@ -35,10 +35,7 @@ import Testing
     static func pictureTimes(_ rendition: TranscodeManifest.VideoRendition, output: String) async throws -> [Double] {
         let joined = try OutputChecks.joinedStream(playlist: rendition.playlist, in: output)
         defer { try? FileManager.default.removeItem(atPath: joined) }
-        let packets =
-            try await MediaTools.probe(joined, ["-select_streams", "v", "-show_entries", "packet=pts_time"])["packets"]
-            as? [[String: Any]] ?? []
-        let times = packets.compactMap { Double($0["pts_time"] as? String ?? "") }.sorted()
+        let times = try await MediaTools.frameTimes(joined)
         return times.map { $0 - (times.first ?? 0) }
     }
 

@@ -105,10 +105,7 @@ import Testing
         let rendition = try #require(manifest.video.first)
         let joined = try OutputChecks.joinedStream(playlist: rendition.playlist, in: output)
         defer { try? FileManager.default.removeItem(atPath: joined) }
-        let packets =
-            try await MediaTools.probe(joined, ["-select_streams", "v", "-show_entries", "packet=pts_time"])["packets"]
-            as? [[String: Any]] ?? []
-        let times = packets.compactMap { Double($0["pts_time"] as? String ?? "") }.sorted()
+        let times = try await MediaTools.frameTimes(joined)
         let steps = Set(zip(times, times.dropFirst()).map { (($1 - $0) * 1000).rounded() })
         let unit = 1000 / rendition.frameRate
         #expect(steps.allSatisfy { abs($0 / unit - ($0 / unit).rounded()) < 0.05 }, "frame spacing \(steps), \(unit)")

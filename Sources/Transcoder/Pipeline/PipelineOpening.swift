@@ -123,8 +123,7 @@ extension TranscodePipeline {
             if let range {
                 let padding = plan.chunkPadding
                 source.window = FrameWindow(range: range, timeBase: videoSource.filter.outputTimeBase, padding: padding)
-                let encoded = TimeRange(start: max(0, range.start - padding.leadIn), end: range.end)
-                try RangeSeek.seek(context, videoStream: video.index, to: encoded, origin: start)
+                try RangeSeek.seek(context, videoStream: video.index, to: range.leadingIn(padding), origin: start)
             }
             stages.append(
                 Stage(

@@ -78,7 +78,7 @@ struct FrameWindow: Sendable {
         }
         start = ticks(Double(range.start))
         end = range.end.map { ticks(Double($0)) }
-        encodeStart = ticks(Double(max(0, range.start - padding.leadIn)))
+        encodeStart = ticks(Double(range.leadingIn(padding).start))
         encodeEnd = range.end.map { ticks(Double($0) + padding.tail) }
     }
 
@@ -103,6 +103,14 @@ struct ChunkPadding: Sendable, Equatable {
     /// Seconds after the chunk's end: at least x264's rate-control lookahead (10 pictures at `veryfast`, 40 at
     /// `medium`: 1.3 s at 30 fps).
     var tail: Double
+}
+
+extension TimeRange {
+    /// The chunk started `padding.leadIn` seconds earlier (never before the source's start): where its decoding
+    /// begins (`RangeSeek`) and its encoders' first picture (`FrameWindow.encodeStart`).
+    func leadingIn(_ padding: ChunkPadding) -> TimeRange {
+        TimeRange(start: max(0, start - padding.leadIn), end: end)
+    }
 }
 
 extension TranscodePlan {
