@@ -1,42 +1,91 @@
 import Foundation
 
-/// A split encode's progress on the lecture item (issue #15): the chunks the worker planned for one output
-/// version, which of them are done, and whether the lecture's sound is. The API reads it to say how far a
-/// lecture can be watched while it encodes; the worker writes it with conditional updates (see
-/// "Split encoding" in docs/ARCHITECTURE.md). Nil on a lecture encoded as one job.
+/// A split encode's plan and progress on the lecture item (issue #15): the chunks the worker planned for one output
+/// version, and per part (each video chunk, and the one audio part: the whole lecture's sound) whether it is done,
+/// who holds it and how often it was tried. The worker writes it with conditional updates on the part's own entry
+/// (`LectureStore+Split.swift`); the API reads it to say how far a lecture can be watched while it encodes. Nil on
+/// a lecture encoded as one job.
+///
+/// One entry per part inside the lecture's item, not one item per part: a part's claim, heartbeat and completion
+/// each change the part *and* the lecture (its lease, its state's guard) in one conditional write, which across
+/// items would need a transaction; and the last completion sees every part in the same item it wrote (see
+/// `LectureStore.completePart`). K is capped (`SplitSettings.maxChunks`), so the item stays far below 400 KB.
 public struct LectureSplit: Codable, Sendable, Equatable {
+    /// Who works on a part until when; the same discipline as the lecture's own lease.
+    public struct Lease: Codable, Sendable, Equatable {
+        public var workerId: String
+        public var expiresAt: Date
+        public init(workerId: String, expiresAt: Date) {
+            self.workerId = workerId
+            self.expiresAt = expiresAt
+        }
+    }
+
     /// One video chunk: `[start, end)` seconds on the published timeline; the last chunk's `end` is the
     /// lecture's duration.
     public struct Chunk: Codable, Sendable, Equatable {
         public var start: Double
         public var end: Double
-        public init(start: Double, end: Double) {
+        public var done: Bool
+        public var lease: Lease?
+        /// Claims of this part so far (each a delivery that started encoding it).
+        public var attempts: Int
+
+        public init(start: Double, end: Double, done: Bool = false, lease: Lease? = nil, attempts: Int = 0) {
             self.start = start
             self.end = end
+            self.done = done
+            self.lease = lease
+            self.attempts = attempts
+        }
+    }
+
+    /// The one audio part.
+    public struct AudioPart: Codable, Sendable, Equatable {
+        public var done: Bool
+        public var lease: Lease?
+        public var attempts: Int
+
+        public init(done: Bool = false, lease: Lease? = nil, attempts: Int = 0) {
+            self.done = done
+            self.lease = lease
+            self.attempts = attempts
         }
     }
 
     /// The output version the chunks are encoded for; a plan for another version is stale.
     public var outputVersion: String
     public var chunks: [Chunk]
-    /// Indexes of the video chunks whose outputs are uploaded (a set: a chunk run twice counts once).
-    public var done: Set<Int>
-    /// Whether the one audio chunk (the whole lecture's sound) is uploaded; true for a silent lecture.
-    public var audioDone: Bool
+    public var audio: AudioPart
 
-    public init(outputVersion: String, chunks: [Chunk], done: Set<Int> = [], audioDone: Bool = false) {
+    public init(outputVersion: String, chunks: [Chunk], audio: AudioPart = AudioPart()) {
         self.outputVersion = outputVersion
         self.chunks = chunks
-        self.done = done
-        self.audioDone = audioDone
+        self.audio = audio
     }
 
-    public var isComplete: Bool { audioDone && done.count == chunks.count }
+    /// A plan with the chunks in `done` (and the audio, if `audioDone`) marked done.
+    public init(outputVersion: String, chunks: [Chunk], done: Set<Int>, audioDone: Bool) {
+        self.outputVersion = outputVersion
+        self.chunks = chunks.enumerated().map { index, chunk in
+            var chunk = chunk
+            chunk.done = done.contains(index)
+            return chunk
+        }
+        self.audio = AudioPart(done: audioDone)
+    }
+
+    /// Indexes of the video chunks whose outputs are uploaded.
+    public var done: Set<Int> { Set(chunks.indices.filter { chunks[$0].done }) }
+    /// Whether the audio part is uploaded; true for a silent lecture (planned done).
+    public var audioDone: Bool { audio.done }
+
+    public var isComplete: Bool { audioDone && chunks.allSatisfy(\.done) }
 
     /// How many chunks from the start are done without a gap: what a player can watch in order.
     public var contiguousDone: Int {
         var count = 0
-        while count < chunks.count, done.contains(count) { count += 1 }
+        while count < chunks.count, chunks[count].done { count += 1 }
         return count
     }
 
@@ -45,6 +94,24 @@ public struct LectureSplit: Codable, Sendable, Equatable {
     public var playableThrough: Double? {
         guard audioDone, contiguousDone > 0 else { return nil }
         return chunks[contiguousDone - 1].end
+    }
+
+    /// Parts not yet done, audio first (it gates playback as much as chunk 0 does), then chunks in timeline order.
+    public var undoneParts: [SplitPart] {
+        (audioDone ? [] : [.audio]) + chunks.indices.filter { !chunks[$0].done }.map { .video($0) }
+    }
+}
+
+/// One part of a split encode: video chunk `index`, or the lecture's sound.
+public enum SplitPart: Sendable, Hashable, Codable, CustomStringConvertible {
+    case video(Int)
+    case audio
+
+    public var description: String {
+        switch self {
+        case .video(let index): "part \(index + 1)"
+        case .audio: "the sound"
+        }
     }
 }
 

@@ -9,14 +9,16 @@ import Testing
     ]
 
     @Test func nothingIsPlayableWithoutTheSoundOrTheFirstChunk() {
-        var split = LectureSplit(outputVersion: "v1", chunks: chunks, done: [1, 2])
+        var split = LectureSplit(outputVersion: "v1", chunks: chunks, done: [1, 2], audioDone: false)
         #expect(split.playableThrough == nil)
-        split.audioDone = true
+        #expect(split.undoneParts == [.audio, .video(0)])
+        split.audio.done = true
         #expect(split.contiguousDone == 0)
         #expect(split.playableThrough == nil)
-        split.done.insert(0)
+        split.chunks[0].done = true
         #expect(split.playableThrough == 400.5)
         #expect(split.isComplete)
+        #expect(split.undoneParts.isEmpty)
     }
 
     @Test func aGapStopsThePlayablePrefix() {
