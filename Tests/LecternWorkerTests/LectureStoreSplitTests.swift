@@ -55,7 +55,13 @@ import Testing
         await #expect(throws: LectureStore.Conflict.self) {
             try await store.handOverToParts(id, version: "v1", workerID: "again", split: plan, leaseSeconds: 60)
         }
-        let resumed = try await store.handOverToParts(id, version: "v1", workerID: "again", split: nil, leaseSeconds: 60)
+        let resumed = try await store.handOverToParts(
+            id,
+            version: "v1",
+            workerID: "again",
+            split: nil,
+            leaseSeconds: 60
+        )
         #expect(resumed.split == plan)
         #expect(resumed.workerId == nil)
     }
