@@ -23,6 +23,12 @@ public struct JobLimits: Sendable, Equatable {
 
     public static let `default` = JobLimits()
 
+    /// The most video chunks one lecture is split into (issue #15): a plan's parts live in the lecture's DynamoDB
+    /// item (about 150 bytes each, far below the 400 KB item limit) and the stitch reads a few small objects per
+    /// chunk and rung, so 64 × 4 rungs is ~1 000 GETs; and 64 chunks keep 64 workers busy, more than a
+    /// university's fleet scales to for one lecture.
+    public static let maxSplitChunks = 64
+
     /// Receives before SQS moves a job to the DLQ: three per attempt (the attempt's own delivery, one duplicate
     /// hidden until the lease lapses, one lost to a cancelled poll) plus one, so the attempt limit always speaks first.
     public var queueMaxReceiveCount: Int { encodeAttempts * 3 + 1 }

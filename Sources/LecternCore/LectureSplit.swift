@@ -57,15 +57,20 @@ public struct LectureSplit: Codable, Sendable, Equatable {
     public var outputVersion: String
     public var chunks: [Chunk]
     public var audio: AudioPart
+    /// The whole encode's timestamp offset (`SplitProbe.SplitLayout`), which every part's plan carries; kept here
+    /// so a resumed plan sends its parts again without probing the source.
+    public var timestampOffset: Double
 
-    public init(outputVersion: String, chunks: [Chunk], audio: AudioPart = AudioPart()) {
+    public init(outputVersion: String, chunks: [Chunk], audio: AudioPart = AudioPart(), timestampOffset: Double = 0) {
         self.outputVersion = outputVersion
         self.chunks = chunks
         self.audio = audio
+        self.timestampOffset = timestampOffset
     }
 
     /// A plan with the chunks in `done` (and the audio, if `audioDone`) marked done.
     public init(outputVersion: String, chunks: [Chunk], done: Set<Int>, audioDone: Bool) {
+        self.timestampOffset = 0
         self.outputVersion = outputVersion
         self.chunks = chunks.enumerated().map { index, chunk in
             var chunk = chunk
@@ -99,6 +104,22 @@ public struct LectureSplit: Codable, Sendable, Equatable {
     /// Parts not yet done, audio first (it gates playback as much as chunk 0 does), then chunks in timeline order.
     public var undoneParts: [SplitPart] {
         (audioDone ? [] : [.audio]) + chunks.indices.filter { !chunks[$0].done }.map { .video($0) }
+    }
+
+    /// The message fields for `part`: its window (the last chunk runs to the source's end) and the offset.
+    public func jobPart(_ part: SplitPart) -> JobPart {
+        switch part {
+        case .audio:
+            return JobPart(part: .audio, start: nil, end: nil, timestampOffset: timestampOffset, chunkCount: chunks.count)
+        case .video(let index):
+            return JobPart(
+                part: part,
+                start: chunks[index].start,
+                end: index == chunks.count - 1 ? nil : chunks[index].end,
+                timestampOffset: timestampOffset,
+                chunkCount: chunks.count
+            )
+        }
     }
 }
 

@@ -97,6 +97,11 @@ struct JobRunner: Sendable {
         }
         logger[metadataKey: "lectureId"] = "\(job.lectureID)"
         logger[metadataKey: "version"] = "\(job.outputVersion)"
+        if let part = job.part {
+            logger[metadataKey: "part"] = "\(part.part)"
+            await handlePart(message, job: job, part: part, receivedAt: receivedAt, logger: logger)
+            return
+        }
 
         let record: LectureRecord
         do {
@@ -125,55 +130,97 @@ struct JobRunner: Sendable {
             "claimed",
             metadata: ["attempt": "\(record.attempts)", "receiveCount": "\(message.receiveCount ?? 0)"]
         )
+        let lease = LeaseHolder(.lecture)
         await run(
             job,
             message: message,
             attempts: record.attempts,
             receivedAt: receivedAt,
             receiveToClaim: receiveToClaim,
+            lease: lease,
             logger: logger
-        )
+        ) { [logger] progress, scratch in
+            try await self.wholeJob(job, claimed: record, scratch: scratch, progress: progress, lease: lease, logger: logger)
+        }
     }
 
     // MARK: Running a claimed job
 
-    private func run(
+    /// A claimed whole job: resume its split plan (stitch a complete one, send the parts not done again), plan a
+    /// split for a long lecture, or encode it here.
+    private func wholeJob(
+        _ job: JobMessage,
+        claimed record: LectureRecord,
+        scratch: String,
+        progress: JobProgress,
+        lease: LeaseHolder,
+        logger: Logger
+    ) async throws -> WorkOutcome {
+        if let split = record.split, split.outputVersion == job.outputVersion {
+            if split.isComplete {
+                logger.info("resuming a complete split plan: stitching")
+                return .published(try await stitchAndPublish(job, split: split, scratch: scratch, progress: progress))
+            }
+            return .handedOver(parts: try await resumeParts(job, split: split, lease: lease, logger: logger))
+        }
+        if let parts = try await planSplit(job, progress: progress, lease: lease, logger: logger) {
+            return .handedOver(parts: parts)
+        }
+        return .published(try await encodeAndPublish(job, scratch: scratch, progress: progress, logger: logger))
+    }
+
+    /// What a claimed job's work ended with.
+    enum WorkOutcome: Sendable {
+        /// The lecture is ready (a whole encode, or the stitch of a split one).
+        case published(JobTimings)
+        /// A split plan's parts were sent; the lecture is theirs now.
+        case handedOver(parts: Int)
+        /// One part of a split encode is uploaded and marked done; another part's worker stitches.
+        case partDone(SplitPart)
+    }
+
+    /// Runs `work` beside the heartbeat (`keepAlive`, writing the lease `lease` names) and settles the message.
+    func run(
         _ job: JobMessage,
         message: SQSMessage,
         attempts: Int,
         receivedAt: Date,
         receiveToClaim: Double,
-        logger: Logger
+        lease: LeaseHolder,
+        logger: Logger,
+        work: @escaping @Sendable (JobProgress, String) async throws -> WorkOutcome
     ) async {
         environment.metrics.jobsRunning.increment()
         await environment.protection?.jobStarted()
         let scratch = "\(job.lectureID)-\(job.outputVersion)-\(UUID().uuidString.prefix(8))"
         let progress = JobProgress()
-        let outcome: Result<JobTimings, any Error>
+        let outcome: Result<WorkOutcome, any Error>
         do {
-            var timings = try await withThrowingTaskGroup(of: JobTimings?.self, returning: JobTimings.self) { group in
+            var result = try await withThrowingTaskGroup(of: WorkOutcome?.self, returning: WorkOutcome.self) { group in
                 group.addTask {
                     try await self.keepAlive(
                         job,
                         message: message,
                         receivedAt: receivedAt,
                         progress: progress,
+                        lease: lease,
                         logger: logger
                     )
                     return nil
                 }
-                group.addTask {
-                    try await self.encodeAndPublish(job, scratch: scratch, progress: progress, logger: logger)
-                }
+                group.addTask { try await work(progress, scratch) }
                 // The first to finish decides: the work's result, or the heartbeat's loss of ownership.
                 defer { group.cancelAll() }
                 while let result = try await group.next() {
-                    if let timings = result { return timings }
+                    if let outcome = result { return outcome }
                 }
                 throw CancellationError()
             }
-            timings.receiveToClaim = receiveToClaim
-            outcome = .success(timings)
+            if case .published(var timings) = result {
+                timings.receiveToClaim = receiveToClaim
+                result = .published(timings)
+            }
+            outcome = .success(result)
         } catch {
             outcome = .failure(error)
         }
@@ -187,6 +234,7 @@ struct JobRunner: Sendable {
                 attempts: attempts,
                 outcome: outcome,
                 cancelled: cancelled,
+                lease: lease,
                 logger: logger
             )
         }
@@ -196,12 +244,23 @@ struct JobRunner: Sendable {
         _ job: JobMessage,
         message: SQSMessage,
         attempts: Int,
-        outcome: Result<JobTimings, any Error>,
+        outcome: Result<WorkOutcome, any Error>,
         cancelled: Bool,
+        lease: LeaseHolder,
         logger: Logger
     ) async {
+        // A part's failure is the lecture's only when nobody else's work depends on this worker's lease: a part
+        // fails the lecture as an unattended write (`fail` without a worker), the stitch as the lecture's holder.
+        let holdsLecture = lease.current == .lecture
         switch outcome {
-        case .success(var timings):
+        case .success(.handedOver(let parts)):
+            logger.info("split into parts", metadata: ["videoParts": "\(parts)"])
+            await deleteMessage(message, logger: logger)
+        case .success(.partDone(let part)):
+            environment.metrics.jobsSucceeded.increment()
+            logger.info("part done", metadata: ["part": "\(part)"])
+            await deleteMessage(message, logger: logger)
+        case .success(.published(var timings)):
             environment.metrics.jobsSucceeded.increment()
             let deleteStarted = ContinuousClock.now
             await deleteMessage(message, logger: logger)
@@ -219,15 +278,15 @@ struct JobRunner: Sendable {
             await failPermanently(
                 message,
                 job: job,
-                reason: error.reason,
-                claimed: true,
+                reason: Self.partContext(job) + error.reason,
+                claimed: holdsLecture,
                 retryable: false,
                 logger: logger
             )
         case .failure(let error) where cancelled:
             // Shutdown past its grace: hand the job to another worker at once.
             logger.notice("released at shutdown", metadata: ["error": "\(error)"])
-            _ = try? await store.release(job.lectureID, workerID: configuration.workerID, stage: "released at shutdown")
+            await release(job, lease: lease, stage: "released at shutdown")
             do {
                 try await sqs.changeMessageVisibility(
                     configuration.queueURL,
@@ -236,7 +295,40 @@ struct JobRunner: Sendable {
                 )
             } catch { logger.warning("could not release the message", metadata: ["error": "\(error)"]) }
         case .failure(let error):
-            await retryLater(message, job: job, attempts: attempts, reason: Self.readable(error), logger: logger)
+            await retryLater(
+                message,
+                job: job,
+                attempts: attempts,
+                reason: Self.partContext(job) + Self.readable(error),
+                lease: lease,
+                logger: logger
+            )
+        }
+    }
+
+    /// Gives back whatever lease this worker holds for `job`, so the next delivery can start at once.
+    private func release(_ job: JobMessage, lease: LeaseHolder, stage: String) async {
+        switch lease.current {
+        case .lecture:
+            _ = try? await store.release(job.lectureID, workerID: configuration.workerID, stage: stage)
+        case .part(let part):
+            _ = try? await store.releasePart(
+                job.lectureID,
+                version: job.outputVersion,
+                part: part,
+                workerID: configuration.workerID
+            )
+        case .none:
+            break
+        }
+    }
+
+    /// "Part 3 of 20: " before a part's failure reason, so the professor reads which stretch failed.
+    static func partContext(_ job: JobMessage) -> String {
+        guard let part = job.part else { return "" }
+        switch part.part {
+        case .audio: return "The lecture's sound: "
+        case .video(let index): return "Part \(index + 1) of \(part.chunkCount): "
         }
     }
 
@@ -337,6 +429,7 @@ struct JobRunner: Sendable {
         message: SQSMessage,
         receivedAt: Date,
         progress: JobProgress,
+        lease: LeaseHolder,
         logger: Logger
     ) async throws {
         let visibility = configuration.visibilitySeconds
@@ -355,19 +448,34 @@ struct JobRunner: Sendable {
             let beatDue = now - lastBeat >= beat
             let snapshot = progress.snapshot()
             let progressDue = snapshot.changed && now - lastProgress >= configuration.progressInterval
-            if beatDue || progressDue {
+            let held = lease.current
+            if beatDue || progressDue, held != .none {
                 do {
-                    try await store.heartbeat(
-                        job.lectureID,
-                        workerID: configuration.workerID,
-                        leaseSeconds: Double(visibility) - 1,
-                        percent: snapshot.percent,
-                        stage: snapshot.stage
-                    )
+                    switch held {
+                    case .lecture, .none:
+                        try await store.heartbeat(
+                            job.lectureID,
+                            workerID: configuration.workerID,
+                            leaseSeconds: Double(visibility) - 1,
+                            percent: snapshot.percent,
+                            stage: snapshot.stage
+                        )
+                    case .part(let part):
+                        // A part's progress stays its own; the lecture shows parts done (`LectureSplit`).
+                        try await store.heartbeatPart(
+                            job.lectureID,
+                            version: job.outputVersion,
+                            part: part,
+                            workerID: configuration.workerID,
+                            leaseSeconds: Double(visibility) - 1
+                        )
+                    }
                     progress.markWritten(snapshot)
                     lastProgress = now
                 } catch is LectureStore.Conflict {
-                    if progress.isPublishing { continue }
+                    // The lease this worker holds changed while the write was in flight (a part completed, the
+                    // stitch was claimed, the plan handed over): not a loss.
+                    if progress.isPublishing || lease.current != held { continue }
                     throw LostOwnership(lectureID: job.lectureID)
                 } catch is CancellationError {
                     throw CancellationError()
@@ -547,22 +655,24 @@ struct JobRunner: Sendable {
 
     /// A transient failure: back off, or give up once the lecture used its last attempt (`attempts`, nil when the
     /// claim itself failed) or the redrive policy is about to move the message anyway.
-    private func retryLater(
+    func retryLater(
         _ message: SQSMessage,
         job: JobMessage,
         attempts: Int?,
         reason: String,
+        lease: LeaseHolder? = nil,
         logger: Logger
     ) async {
         environment.metrics.jobsFailedTransiently.increment()
-        let claimed = attempts != nil
+        // Whether this worker holds the lecture itself (a part's worker fails it as an unattended write).
+        let claimed = attempts != nil && (lease?.current ?? .lecture) == .lecture
         let receives = message.receiveCount ?? 1
         if let attempts, attempts >= configuration.maxEncodeAttempts {
             await failPermanently(
                 message,
                 job: job,
                 reason: "Gave up after \(attempts) attempts: \(reason)",
-                claimed: true,
+                claimed: claimed,
                 logger: logger
             )
             return
@@ -591,14 +701,16 @@ struct JobRunner: Sendable {
             "transient failure; retrying in \(delay) s",
             metadata: ["reason": "\(reason)", "receiveCount": "\(receives)"]
         )
-        if claimed {
+        if let lease {
+            await release(job, lease: lease, stage: "retrying")
+        } else if claimed {
             _ = try? await store.release(job.lectureID, workerID: configuration.workerID, stage: "retrying")
         }
         await changeVisibility(message, seconds: delay, logger: logger)
     }
 
     /// A failure retrying cannot fix: the record says why, a copy goes to the DLQ, the message is deleted.
-    private func failPermanently(
+    func failPermanently(
         _ message: SQSMessage,
         job: JobMessage,
         reason: String,
@@ -658,13 +770,13 @@ struct JobRunner: Sendable {
         }
     }
 
-    private func deleteMessage(_ message: SQSMessage, logger: Logger) async {
+    func deleteMessage(_ message: SQSMessage, logger: Logger) async {
         do { try await sqs.deleteMessage(configuration.queueURL, receiptHandle: message.receiptHandle) } catch {
             logger.warning("could not delete the message", metadata: ["error": "\(error)"])
         }
     }
 
-    private func changeVisibility(_ message: SQSMessage, seconds: Int, logger: Logger) async {
+    func changeVisibility(_ message: SQSMessage, seconds: Int, logger: Logger) async {
         do {
             try await sqs.changeMessageVisibility(
                 configuration.queueURL,
@@ -694,6 +806,23 @@ struct JobRunner: Sendable {
     static func uncancelled(_ body: @escaping @Sendable () async -> Void) async {
         await Task { await body() }.value
     }
+}
+
+/// Which lease a running job's heartbeat extends: the lecture's (a whole job, a plan before its hand-over, a
+/// stitch), one part's, or none (between a plan's hand-over or a part's completion and what follows). The work
+/// changes it before the write that changes the lease, so a heartbeat in flight across that write is not taken for
+/// a lost job.
+final class LeaseHolder: Sendable {
+    enum Held: Sendable, Equatable {
+        case lecture
+        case part(SplitPart)
+        case none
+    }
+
+    private let held: Mutex<Held>
+    init(_ held: Held) { self.held = Mutex(held) }
+    var current: Held { held.withLock { $0 } }
+    func set(_ value: Held) { held.withLock { $0 = value } }
 }
 
 /// The latest progress of a running job, written by the transcoder's callback and read by the heartbeat.

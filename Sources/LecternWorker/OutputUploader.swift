@@ -16,6 +16,22 @@ struct OutputUploader: Sendable {
         files: [String],
         progress: @escaping @Sendable (Int, Int) -> Void
     ) async throws -> Int64 {
+        try await upload(
+            directory: directory,
+            placing: files.map { ($0, prefix + $0) },
+            manifestKey: prefix + TranscodeManifest.fileName,
+            progress: progress
+        )
+    }
+
+    /// Uploads each listed file to its own key, then the manifest to `manifestKey` (a split encode's part puts its
+    /// segments at their published names and the rest under its chunk prefix: `PartOutputs`).
+    func upload(
+        directory: String,
+        placing files: [(file: String, key: String)],
+        manifestKey: String,
+        progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws -> Int64 {
         let total = files.count + 1
         var uploaded: Int64 = 0
         try await withThrowingTaskGroup(of: Int64.self) { group in
@@ -23,9 +39,9 @@ struct OutputUploader: Sendable {
             var running = 0
             var done = 0
             func startNext() {
-                guard let file = pending.next() else { return }
+                guard let placed = pending.next() else { return }
                 running += 1
-                group.addTask { try await self.put(directory + "/" + file, key: prefix + file) }
+                group.addTask { try await self.put(directory + "/" + placed.file, key: placed.key) }
             }
             for _ in 0..<parallelFiles { startNext() }
             while running > 0, let bytes = try await group.next() {
@@ -36,10 +52,7 @@ struct OutputUploader: Sendable {
                 startNext()
             }
         }
-        uploaded += try await put(
-            directory + "/" + TranscodeManifest.fileName,
-            key: prefix + TranscodeManifest.fileName
-        )
+        uploaded += try await put(directory + "/" + TranscodeManifest.fileName, key: manifestKey)
         progress(total, total)
         return uploaded
     }

@@ -45,6 +45,8 @@ public struct WorkerConfiguration: Sendable {
     public var loudnessTarget: Double? = -16
     /// The loudness gain never takes the true peak above this, dBTP (`LECTERN_TRUE_PEAK_CEILING`).
     public var truePeakCeiling: Double = -1.5
+    /// Splitting long lectures into parts for the fleet (issue #15).
+    public var split = SplitSettings()
 
     public init(
         queueURL: String,
@@ -176,6 +178,7 @@ public struct WorkerConfiguration: Sendable {
         if let value = try reader.decimal("LECTERN_TRUE_PEAK_CEILING", in: -9...0, unit: "dB") {
             configuration.truePeakCeiling = value
         }
+        try SplitSettings.read(reader, into: &configuration.split)
         guard configuration.queueURL.hasPrefix("http://") || configuration.queueURL.hasPrefix("https://") else {
             throw Problem(variable: "LECTERN_QUEUE_URL", message: "must be a queue URL (http:// or https://)")
         }

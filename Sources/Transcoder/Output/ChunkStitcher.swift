@@ -10,16 +10,29 @@ import Foundation
 /// Not yet: the storyboard (each chunk's sheet holds only its own stretch) and the MP4 download (a remux of
 /// the chunks' packets); the stitched manifest leaves both out.
 public struct ChunkStitcher {
+    /// Where the chunks' media segments are.
+    public enum Segments: Sendable {
+        /// In the chunk directories: linked (or copied) into the output, measured from the files.
+        case copy
+        /// Already at their published names (a split encode's segments in S3, `LectureSplit`): the chunk
+        /// directories hold only the stitch's small files (manifests, playlists, init segments, thumbnails), and
+        /// segment sizes come from the chunks' manifests. The output then holds only the new files; its manifest
+        /// still lists every published file, the segments and the audio rendition's included.
+        case inPlace
+    }
+
     /// The video chunks' output directories, in timeline order.
     public let videoChunks: [String]
     /// The audio chunk's output directory (`audio: .only`), nil for a silent lecture.
     public let audioChunk: String?
     public let outputDirectory: String
+    public let segments: Segments
 
-    public init(videoChunks: [String], audioChunk: String?, outputDirectory: String) {
+    public init(videoChunks: [String], audioChunk: String?, outputDirectory: String, segments: Segments = .copy) {
         self.videoChunks = videoChunks
         self.audioChunk = audioChunk
         self.outputDirectory = outputDirectory
+        self.segments = segments
     }
 
     public func stitch() throws(TranscodeError) -> TranscodeManifest {
@@ -31,9 +44,16 @@ public struct ChunkStitcher {
         let assembler = ManifestAssembler(outputDirectory: outputDirectory, plan: TranscodePlan(), info: first.source)
         var videos: [TranscodeManifest.VideoRendition] = []
         var masterVideos: [MasterPlaylist.Video] = []
+        // Segments left in place: their entries in the chunks' manifests, which also give the measure their sizes.
+        var placedFiles: [TranscodeManifest.File] = []
+        if segments == .inPlace {
+            placedFiles = manifests.flatMap(\.files).filter {
+                $0.path.hasPrefix("video/") && $0.path.hasSuffix(".m4s")
+            }
+        }
         for rendition in first.video {
             try stitchRung(rendition, manifests: manifests, outputs: outputs)
-            let measured = try assembler.measure(playlist: rendition.playlist)
+            let measured = try measure(rendition.playlist, assembler: assembler, files: placedFiles)
             var stitched = rendition
             stitched.bandwidth = measured.peak
             stitched.averageBandwidth = measured.average
@@ -59,8 +79,22 @@ public struct ChunkStitcher {
             let audioManifest = try Self.readManifest(audioChunk)
             source = audioManifest.source
             if let rendition = audioManifest.audio {
-                try copyItem(audioChunk + "/" + Transcoder.Paths.audioDirectory, to: Transcoder.Paths.audioDirectory)
-                let measured = try assembler.measure(playlist: rendition.playlist)
+                let measured: (summary: MediaPlaylistSummary, peak: Int, average: Int)
+                switch segments {
+                case .copy:
+                    let directory = audioChunk + "/" + Transcoder.Paths.audioDirectory
+                    try copyItem(directory, to: Transcoder.Paths.audioDirectory)
+                    measured = try assembler.measure(playlist: rendition.playlist)
+                case .inPlace:
+                    let audioFiles = audioManifest.files.filter { $0.path.hasPrefix(Transcoder.Paths.audioDirectory + "/") }
+                    placedFiles += audioFiles
+                    measured = try measure(
+                        rendition.playlist,
+                        in: audioChunk,
+                        assembler: assembler,
+                        files: audioFiles
+                    )
+                }
                 audio = rendition
                 masterAudio = .init(
                     uri: rendition.playlist,
@@ -88,10 +122,43 @@ public struct ChunkStitcher {
             storyboard: nil,
             droppedStreams: nil,
             corrections: nil,
-            files: try FileDigest.inventory(of: outputDirectory, excluding: [TranscodeManifest.fileName])
+            files: try (FileDigest.inventory(of: outputDirectory, excluding: [TranscodeManifest.fileName])
+                + placedFiles).sorted { $0.path < $1.path }
         )
         try manifest.write(to: outputDirectory)
         return manifest
+    }
+
+    /// A stitched playlist's peak and average rates: from the segment files (`.copy`), or from the sizes the
+    /// chunks' manifests recorded (`.inPlace`). `directory` holds the playlist (the output unless given).
+    private func measure(
+        _ playlist: String,
+        in directory: String? = nil,
+        assembler: ManifestAssembler,
+        files: [TranscodeManifest.File]
+    ) throws(TranscodeError) -> (summary: MediaPlaylistSummary, peak: Int, average: Int) {
+        if segments == .copy { return try assembler.measure(playlist: playlist) }
+        let path = (directory ?? outputDirectory) + "/" + playlist
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw TranscodeError(.chunkMismatch, "The playlist \(playlist) cannot be read.")
+        }
+        let folder = (playlist as NSString).deletingLastPathComponent
+        let sizes = Dictionary(files.map { ($0.path, $0.bytes) }, uniquingKeysWith: { first, _ in first })
+        var missing: String?
+        let measured = ManifestAssembler.measure(playlistText: text) { uri in
+            guard let bytes = sizes[folder + "/" + uri] else {
+                missing = missing ?? uri
+                return 0
+            }
+            return bytes
+        }
+        if let missing {
+            throw TranscodeError(
+                .chunkMismatch,
+                "The segment \(folder)/\(missing) is not in its chunk's manifest, so it was never uploaded."
+            )
+        }
+        return measured
     }
 
     /// One rung: checks every chunk's init segment against the first chunk's, links the segments in and writes
@@ -141,7 +208,9 @@ public struct ChunkStitcher {
                     )
                 }
                 nextNumber = number.map { $0 + 1 }
-                try copyItem(chunkDirectory + "/" + segment.uri, to: relativeDirectory + "/" + segment.uri)
+                if self.segments == .copy {
+                    try copyItem(chunkDirectory + "/" + segment.uri, to: relativeDirectory + "/" + segment.uri)
+                }
                 segments.append(segment)
             }
         }

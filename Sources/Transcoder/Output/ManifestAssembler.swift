@@ -135,11 +135,19 @@ struct ManifestAssembler {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw TranscodeError(.outputFailure, "The playlist \(relative) was not written.")
         }
-        let summary = MediaPlaylistSummary(text: text)
         let directory = (path as NSString).deletingLastPathComponent
-        func size(_ name: String) -> Int {
+        return Self.measure(playlistText: text) { name in
             ((try? FileManager.default.attributesOfItem(atPath: directory + "/" + name))?[.size] as? Int) ?? 0
         }
+    }
+
+    /// The same measure of a playlist whose segments are elsewhere (a split encode's, already in S3): `size`
+    /// answers a segment's bytes by its URI.
+    static func measure(
+        playlistText text: String,
+        size: (String) -> Int
+    ) -> (summary: MediaPlaylistSummary, peak: Int, average: Int) {
+        let summary = MediaPlaylistSummary(text: text)
         var peak = 0.0, total = 0
         for segment in summary.segments {
             let bytes = size(segment.uri)

@@ -16,6 +16,12 @@ public enum SplitProbe {
         public var timestampOffset: Double
         public var hasAudio: Bool
 
+        public init(chunks: [TimeRange], timestampOffset: Double, hasAudio: Bool) {
+            self.chunks = chunks
+            self.timestampOffset = timestampOffset
+            self.hasAudio = hasAudio
+        }
+
         /// The plan for video chunk `index` (video only, the common offset).
         public func videoPlan(_ index: Int, base: TranscodePlan) -> TranscodePlan {
             videoPlan(for: chunks[index], base: base)
@@ -54,7 +60,39 @@ public enum SplitProbe {
         plan: TranscodePlan,
         chunkSeconds: Int
     ) throws(TranscodeError) -> Answer {
-        let (context, info) = try MediaProbe.open(path: input, limits: plan.limits)
+        try examine(.path(input), plan: plan, chunkSeconds: chunkSeconds)
+    }
+
+    /// The same answer for a recording read through a byte source (the worker's S3 object: the header and index
+    /// only, a few ranged GETs). `chunkSeconds` is asked once the duration is known (a long lecture gets longer
+    /// chunks so their count stays bounded). Runs on a thread of its own, since the source's reads block.
+    public static func examine(
+        source: any MediaByteSource,
+        plan: TranscodePlan,
+        chunkSeconds: @escaping @Sendable (_ duration: Double) -> Int
+    ) async throws(TranscodeError) -> (answer: Answer, duration: Double?) {
+        try await OpeningThread.run(name: "split-probe") { () throws(TranscodeError) -> (Answer, Double?) in
+            let (context, info) = try MediaProbe.open(.source(source), limits: plan.limits)
+            let seconds = chunkSeconds(info.duration ?? 0)
+            return (try examine(context: context, info: info, plan: plan, chunkSeconds: seconds), info.duration)
+        }
+    }
+
+    private static func examine(
+        _ input: TranscodeInput,
+        plan: TranscodePlan,
+        chunkSeconds: Int
+    ) throws(TranscodeError) -> Answer {
+        let (context, info) = try MediaProbe.open(input, limits: plan.limits)
+        return try examine(context: context, info: info, plan: plan, chunkSeconds: chunkSeconds)
+    }
+
+    private static func examine(
+        context: InputFormatContext,
+        info: MediaInfo,
+        plan: TranscodePlan,
+        chunkSeconds: Int
+    ) throws(TranscodeError) -> Answer {
         guard let video = info.video else {
             return .wholeOnly(reason: "The recording has no video; its sound is encoded in one piece.")
         }

@@ -1,0 +1,136 @@
+import AWS
+import Foundation
+import LecternCore
+import Logging
+import Transcoder
+
+/// The stitch of a split encode (issue #15), run by the worker whose part completed the plan (or by the whole job's
+/// next claim when that worker died): it reads only the parts' small files (manifests, playlists, init segments,
+/// thumbnails; a few KB each), never a media segment, joins them with `ChunkStitcher` (which checks that every
+/// chunk's init segment of a rung is byte-identical and that segment numbers continue), uploads the joined
+/// playlists, init segments, poster and manifest, and publishes as a whole encode does — conditional on the
+/// lecture's lease, for the plan's output version.
+extension JobRunner {
+    func stitchAndPublish(
+        _ job: JobMessage,
+        split: LectureSplit,
+        scratch name: String,
+        progress: JobProgress
+    ) async throws -> JobTimings {
+        let configuration = environment.configuration
+        let folder: ScratchFolder
+        do { folder = try ScratchFolder(root: configuration.scratchDirectory, name: name) } catch {
+            throw RetryLater(description: "could not make a scratch folder: \(error)")
+        }
+        defer { folder.remove() }
+        var timings = JobTimings()
+        let clock = ContinuousClock()
+        var started = clock.now
+        progress.update(percent: 95, stage: "stitching")
+
+        var videoChunks: [String] = []
+        for index in split.chunks.indices {
+            let directory = folder.path + "/chunk-\(index)"
+            let outputs = PartOutputs(lectureID: job.lectureID, version: job.outputVersion, part: .video(index))
+            try await fetchStitchFiles(outputs, into: directory)
+            videoChunks.append(directory)
+        }
+        // A silent lecture's sound was planned done and never ran.
+        var audioChunk: String?
+        if split.audio.attempts > 0 {
+            let directory = folder.path + "/audio"
+            try await fetchStitchFiles(
+                PartOutputs(lectureID: job.lectureID, version: job.outputVersion, part: .audio),
+                into: directory
+            )
+            audioChunk = directory
+        }
+        timings.download = (clock.now - started).seconds
+
+        started = clock.now
+        let outputDirectory = folder.path + "/out"
+        let manifest = try ChunkStitcher(
+            videoChunks: videoChunks,
+            audioChunk: audioChunk,
+            outputDirectory: outputDirectory,
+            segments: .inPlace
+        ).stitch()
+        timings.transcode = (clock.now - started).seconds
+
+        started = clock.now
+        let prefix = ObjectKeys.renditionPrefix(lectureID: job.lectureID, version: job.outputVersion)
+        let written = manifest.files.map(\.path).filter {
+            FileManager.default.fileExists(atPath: outputDirectory + "/" + $0)
+        }
+        let uploaded = try await OutputUploader(s3: environment.s3, bucket: configuration.bucket)
+            .upload(directory: outputDirectory, prefix: prefix, files: written) { _, _ in }
+        environment.metrics.bytesOut.increment(by: uploaded)
+        timings.upload = (clock.now - started).seconds
+
+        started = clock.now
+        progress.markPublishing()
+        let published: LectureRecord
+        do {
+            published = try await environment.store.publish(
+                job.lectureID,
+                version: job.outputVersion,
+                prefix: prefix,
+                durationSeconds: manifest.duration,
+                workerID: configuration.workerID
+            )
+        } catch let conflict as LectureStore.Conflict {
+            throw LostOwnership(lectureID: conflict.lectureID)
+        }
+        timings.publish = (clock.now - started).seconds
+        environment.metrics.publishSeconds.record(timings.publish)
+        timings.slideIndexing = SlideIndexing(
+            slides: manifest.slides,
+            record: published,
+            plannedLanguage: transcodePlan(ladder: job.ladder).slideTextLanguage
+        )
+        timings.lectureSeconds = manifest.duration
+        timings.bytesOut = uploaded
+        return timings
+    }
+
+    /// A part's manifest, then every file it placed under its own prefix (what only the stitch reads); for the
+    /// sound also its published media playlist, which the stitch measures.
+    private func fetchStitchFiles(_ outputs: PartOutputs, into directory: String) async throws {
+        let s3 = environment.s3
+        let bucket = environment.configuration.bucket
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let manifestPath = directory + "/" + TranscodeManifest.fileName
+        do {
+            try await s3.getObject(bucket: bucket, key: outputs.manifestKey, toFile: manifestPath)
+        } catch let error as AWSError where error.isNotFound {
+            throw TranscodeError(
+                .chunkMismatch,
+                "\(outputs.part) is marked done but its manifest is missing; encode the lecture again."
+            )
+        }
+        guard let data = FileManager.default.contents(atPath: manifestPath),
+            let manifest = try? JSONDecoder().decode(TranscodeManifest.self, from: data)
+        else {
+            throw TranscodeError(.chunkMismatch, "The manifest of \(outputs.part) cannot be read.")
+        }
+        var wanted = manifest.files.map(\.path).filter { outputs.key(for: $0)?.hasPrefix(outputs.own) == true }
+        if let audio = manifest.audio { wanted.append(audio.playlist) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var pending = wanted.makeIterator()
+            func startNext() {
+                guard let file = pending.next() else { return }
+                let key = outputs.part == .audio ? outputs.published + file : outputs.own + file
+                let path = directory + "/" + file
+                group.addTask {
+                    try FileManager.default.createDirectory(
+                        atPath: (path as NSString).deletingLastPathComponent,
+                        withIntermediateDirectories: true
+                    )
+                    try await s3.getObject(bucket: bucket, key: key, toFile: path)
+                }
+            }
+            for _ in 0..<8 { startNext() }
+            while try await group.next() != nil { startNext() }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import AWS
+import Foundation
+import LecternCore
+import LecternTestSupport
+import LecternWorker
+import Testing
+import Transcoder
+
+/// A long lecture split across the fleet (issue #15), in-process workers on moto with real encodes: the plan, the
+/// parts on two workers, the stitch by the last part's worker, and a published lecture with every frame of the
+/// whole-file encode.
+@Suite("Split encoding across workers (moto + real transcodes)") struct SplitWorkerTests {
+    /// 24 s with 6 s parts: chunks [0, 6), [6, 12), [12, 24) (a last stretch shorter than a segment folds into the
+    /// one before: SplitProbe), plus the sound.
+    static let clipSeconds = 24
+
+    static func splitting(_ configuration: WorkerConfiguration) -> WorkerConfiguration {
+        var configuration = configuration
+        configuration.split = SplitSettings(thresholdSeconds: 10, chunkSeconds: 6)
+        return configuration
+    }
+
+    @Test(.timeLimit(.minutes(10)))
+    func aLongLectureIsEncodedInPartsByTwoWorkersAndStitchedWithEveryFrame() async throws {
+        let clip = try await Clips.lecture(seconds: Self.clipSeconds)
+        let harness = try await WorkerHarness.make()
+        let job = try await harness.enqueue(sourcePath: clip, ladder: [240])
+        let logs = LogCapture()
+        let first = harness.startWorker(Self.splitting(harness.configuration(workerID: "first")), logs: logs)
+        let second = harness.startWorker(Self.splitting(harness.configuration(workerID: "second")), logs: logs)
+
+        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(400)) {
+            $0.state == .ready || $0.state == .failed
+        }
+        try await harness.waitForEmptyQueue()
+        try await first.stop()
+        try await second.stop()
+        #expect(record.state == .ready, "\(record.failureReason ?? "")")
+        let split = try #require(record.split)
+        #expect(split.chunks.map(\.start) == [0, 6, 12])
+        #expect(split.isComplete)
+        #expect(split.chunks.allSatisfy { $0.attempts == 1 && $0.lease == nil })
+        #expect(split.audio.attempts == 1)
+        #expect(record.attempts == 1)
+        #expect(try await harness.messageCount(harness.deadLetterQueueURL) == 0)
+        #expect(harness.scratchEntries().isEmpty)
+        let messages = logs.all.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
+        #expect(messages.filter { $0["message"] == "planned a split encode" }.count == 1)
+        #expect(messages.filter { $0["message"] == "the last part is done: stitching" }.count == 1)
+        #expect(messages.filter { $0["message"] == "published" }.count == 1)
+
+        // The published lecture against a whole-file encode of the same clip with the worker's plan.
+        let prefix = try #require(record.publishedPrefix)
+        let folder = NSTemporaryDirectory() + "split-worker-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var plan = TranscodePlan(heights: [240])
+        plan.audioNormalisation = AudioNormalisation(targetLoudness: -16, truePeakCeiling: -1.5)
+        let whole = try await Transcoder().transcode(input: clip, outputDirectory: folder + "/whole", plan: plan)
+        let stitched = try await harness.download(prefix: prefix, to: folder + "/split")
+        #expect(stitched.video.map(\.name) == whole.video.map(\.name))
+        #expect(abs(stitched.duration - whole.duration) < 0.05)
+        for (rung, wholeRung) in zip(stitched.video, whole.video) {
+            #expect(rung.segmentCount == wholeRung.segmentCount)
+            let frames = try await MediaCount.frames(playlist: folder + "/split/" + rung.playlist)
+            #expect(frames == (try await MediaCount.frames(playlist: folder + "/whole/" + wholeRung.playlist)))
+            #expect(frames == Self.clipSeconds * 30)
+        }
+        let audio = try #require(stitched.audio)
+        let wholeAudio = try #require(whole.audio)
+        #expect(
+            try await MediaCount.frames(playlist: folder + "/split/" + audio.playlist, stream: "a:0")
+                == (try await MediaCount.frames(playlist: folder + "/whole/" + wholeAudio.playlist, stream: "a:0"))
+        )
+        // The stitched manifest names every published file, segments included.
+        let keys = try await harness.keys(under: prefix)
+        for file in stitched.files { #expect(keys.contains(prefix + file.path), "\(file.path)") }
+    }
+
+    @Test func aShortLectureOrSplittingOffIsEncodedAsOneJob() async throws {
+        let harness = try await WorkerHarness.make()
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture(seconds: 3), ladder: [240])
+        let worker = harness.startWorker(Self.splitting(harness.configuration()))
+        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(120)) { $0.state == .ready }
+        try await worker.stop()
+        #expect(record.split == nil)
+    }
+}
+
+extension WorkerHarness {
+    /// Downloads a published lecture (manifest and every file it names) into `directory`.
+    func download(prefix: String, to directory: String) async throws -> TranscodeManifest {
+        let data = try await s3.getObject(bucket: bucket, key: prefix + TranscodeManifest.fileName).body
+        let manifest = try JSONDecoder().decode(TranscodeManifest.self, from: data)
+        for file in manifest.files {
+            let path = directory + "/" + file.path
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
+            try await s3.getObject(bucket: bucket, key: prefix + file.path, toFile: path)
+        }
+        return manifest
+    }
+}
+
+/// Counts what ffprobe decodes from an HLS media playlist.
+enum MediaCount {
+    static func frames(playlist: String, stream: String = "v:0") async throws -> Int {
+        let result = try await ChildProcess.run(
+            "ffprobe",
+            [
+                "-v", "error", "-allowed_extensions", "ALL", "-select_streams", stream, "-count_packets",
+                "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", playlist,
+            ]
+        )
+        // One line per stream of the selection; HLS adds a blank line per program.
+        guard let line = result.text.split(whereSeparator: \.isNewline).first, let count = Int(line) else {
+            throw Clips.Failure(description: "ffprobe counted nothing in \(playlist): \(result.output)")
+        }
+        return count
+    }
+}
