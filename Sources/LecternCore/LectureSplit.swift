@@ -110,7 +110,13 @@ public struct LectureSplit: Codable, Sendable, Equatable {
     public func jobPart(_ part: SplitPart) -> JobPart {
         switch part {
         case .audio:
-            return JobPart(part: .audio, start: nil, end: nil, timestampOffset: timestampOffset, chunkCount: chunks.count)
+            return JobPart(
+                part: .audio,
+                start: nil,
+                end: nil,
+                timestampOffset: timestampOffset,
+                chunkCount: chunks.count
+            )
         case .video(let index):
             return JobPart(
                 part: part,

@@ -24,7 +24,7 @@ extension JobRunner {
         } catch let conflict as LectureStore.Conflict {
             await settleUnclaimablePart(message, job: job, part: part, current: conflict.current, logger: logger)
             return
-        } catch where Task.isCancelled {
+        } catch  where Task.isCancelled {
             await Self.uncancelled { [logger] in await self.changeVisibility(message, seconds: 0, logger: logger) }
             return
         } catch {
@@ -51,7 +51,14 @@ extension JobRunner {
             lease: lease,
             logger: logger
         ) { progress, scratch in
-            try await self.encodePart(job, part: part, scratch: scratch, progress: progress, lease: lease, logger: logger)
+            try await self.encodePart(
+                job,
+                part: part,
+                scratch: scratch,
+                progress: progress,
+                lease: lease,
+                logger: logger
+            )
         }
     }
 

@@ -45,7 +45,9 @@ extension JobRunner {
         }
         let split = LectureSplit(
             outputVersion: job.outputVersion,
-            chunks: layout.chunks.map { LectureSplit.Chunk(start: Double($0.start), end: $0.end.map(Double.init) ?? duration) },
+            chunks: layout.chunks.map {
+                LectureSplit.Chunk(start: Double($0.start), end: $0.end.map(Double.init) ?? duration)
+            },
             audio: LectureSplit.AudioPart(done: !layout.hasAudio),
             timestampOffset: layout.timestampOffset
         )
@@ -91,7 +93,10 @@ extension JobRunner {
         for start in stride(from: 0, to: messages.count, by: 10) {
             let batch = messages[start..<min(start + 10, messages.count)]
             let entries = batch.enumerated().map { SQSSendEntry(id: "p\($0.offset)", body: $0.element.encoded()) }
-            let result = try await environment.sqs.sendMessageBatch(environment.configuration.queueURL, entries: entries)
+            let result = try await environment.sqs.sendMessageBatch(
+                environment.configuration.queueURL,
+                entries: entries
+            )
             if !result.failed.isEmpty {
                 throw RetryLater(description: "SQS refused \(result.failed.count) part message(s)")
             }

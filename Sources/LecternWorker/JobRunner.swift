@@ -140,7 +140,14 @@ struct JobRunner: Sendable {
             lease: lease,
             logger: logger
         ) { [logger] progress, scratch in
-            try await self.wholeJob(job, claimed: record, scratch: scratch, progress: progress, lease: lease, logger: logger)
+            try await self.wholeJob(
+                job,
+                claimed: record,
+                scratch: scratch,
+                progress: progress,
+                lease: lease,
+                logger: logger
+            )
         }
     }
 

@@ -29,7 +29,8 @@ public struct SplitSettings: Sendable, Equatable {
         max(chunkSeconds, Int((duration / Double(maxChunks)).rounded(.up)))
     }
 
-    static func read(_ reader: EnvironmentReader, into settings: inout SplitSettings) throws(EnvironmentReader.Problem) {
+    static func read(_ reader: EnvironmentReader, into settings: inout SplitSettings) throws(EnvironmentReader.Problem)
+    {
         if reader.text("LECTERN_SPLIT_THRESHOLD_SECONDS")?.trimmingCharacters(in: .whitespaces).lowercased() == "off" {
             settings.thresholdSeconds = nil
         } else if let value = try reader.integer("LECTERN_SPLIT_THRESHOLD_SECONDS", in: 1...86_400) {

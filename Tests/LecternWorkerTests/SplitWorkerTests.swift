@@ -44,7 +44,9 @@ import Transcoder
         #expect(record.attempts == 1)
         #expect(try await harness.messageCount(harness.deadLetterQueueURL) == 0)
         #expect(harness.scratchEntries().isEmpty)
-        let messages = logs.all.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
+        let messages = logs.all.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }
         #expect(messages.filter { $0["message"] == "planned a split encode" }.count == 1)
         #expect(messages.filter { $0["message"] == "the last part is done: stitching" }.count == 1)
         #expect(messages.filter { $0["message"] == "published" }.count == 1)

@@ -86,7 +86,9 @@ public struct ChunkStitcher {
                     try copyItem(directory, to: Transcoder.Paths.audioDirectory)
                     measured = try assembler.measure(playlist: rendition.playlist)
                 case .inPlace:
-                    let audioFiles = audioManifest.files.filter { $0.path.hasPrefix(Transcoder.Paths.audioDirectory + "/") }
+                    let audioFiles = audioManifest.files.filter {
+                        $0.path.hasPrefix(Transcoder.Paths.audioDirectory + "/")
+                    }
                     placedFiles += audioFiles
                     measured = try measure(
                         rendition.playlist,
@@ -122,7 +124,8 @@ public struct ChunkStitcher {
             storyboard: nil,
             droppedStreams: nil,
             corrections: nil,
-            files: try (FileDigest.inventory(of: outputDirectory, excluding: [TranscodeManifest.fileName])
+            files: try
+                (FileDigest.inventory(of: outputDirectory, excluding: [TranscodeManifest.fileName])
                 + placedFiles).sorted { $0.path < $1.path }
         )
         try manifest.write(to: outputDirectory)
