@@ -3,6 +3,7 @@ import Foundation
 import LecternCore
 import LecternTestSupport
 import LecternWorker
+import Synchronization
 import Testing
 import Transcoder
 
@@ -78,6 +79,125 @@ import Transcoder
         for file in stitched.files { #expect(keys.contains(prefix + file.path), "\(file.path)") }
     }
 
+    @Test(.timeLimit(.minutes(10)))
+    func aPartThatFailsTransientlyIsRetriedAloneAndTheLectureStillPublishes() async throws {
+        let harness = try await WorkerHarness.make()
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture(seconds: Self.clipSeconds), ladder: [240])
+        // The first upload of part 2's only segment fails (a reset connection, say); the S3 client does not retry
+        // this error, so the part fails, gives its lease back and is delivered again after the backoff.
+        let failures = Mutex(1)
+        let flaky = InterceptingTransport(base: CurlTransport()) { request in
+            guard request.method == "PUT", request.url.path.hasSuffix("/video/240p/segment_00001.m4s") else { return }
+            if failures.withLock({ remaining in
+                defer { remaining -= 1 }
+                return remaining > 0
+            }) {
+                throw InjectedFailure()
+            }
+        }
+        let worker = harness.startWorker(
+            Self.splitting(harness.configuration()),
+            context: harness.moto.context(transport: flaky)
+        )
+        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(400)) {
+            $0.state == .ready || $0.state == .failed
+        }
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+        #expect(record.state == .ready, "\(record.failureReason ?? "")")
+        #expect(record.split?.chunks.map(\.attempts) == [1, 2, 1])
+        #expect(record.split?.audio.attempts == 1)
+        #expect(record.attempts == 1)
+        #expect(failures.withLock { $0 } < 0)
+    }
+
+    @Test func aPartThatUsedItsAttemptsFailsTheLectureWithThePartsReason() async throws {
+        let harness = try await WorkerHarness.make()
+        let job = try await harness.enqueue(sourcePath: nil, ladder: [240])
+        // The whole job's message is not this test's: the plan below stands for what its planner did.
+        for message in try await harness.sqs.receiveMessages(harness.queueURL, maxMessages: 10, waitTimeSeconds: 1) {
+            try await harness.sqs.deleteMessage(harness.queueURL, receiptHandle: message.receiptHandle)
+        }
+        let store = harness.store
+        let split = LectureSplit(
+            outputVersion: job.outputVersion,
+            chunks: [.init(start: 0, end: 180), .init(start: 180, end: 300)]
+        )
+        try await store.claim(job.lectureID, version: job.outputVersion, workerID: "planner", leaseSeconds: 60)
+        try await store.handOverToParts(
+            job.lectureID,
+            version: job.outputVersion,
+            workerID: "planner",
+            split: split,
+            leaseSeconds: 60
+        )
+        // Three workers took part 2 and vanished, each after its lease.
+        for attempt in 0..<3 {
+            try await store.claimPart(
+                job.lectureID,
+                version: job.outputVersion,
+                part: .video(1),
+                workerID: "gone-\(attempt)",
+                leaseSeconds: 1,
+                now: Date() - 10 + Double(attempt * 2)
+            )
+        }
+        try await harness.sqs.sendMessage(
+            harness.queueURL,
+            body: JobMessage.part(split.jobPart(.video(1)), of: job).encoded()
+        )
+        let worker = harness.startWorker(Self.splitting(harness.configuration()))
+        let failed = try await harness.waitForRecord(job.lectureID) { $0.state == .failed }
+        try await worker.stop()
+        let reason = try #require(failed.failureReason)
+        #expect(reason.hasPrefix("Part 2 of 2: "))
+        #expect(reason.contains("interrupted 3 times"))
+        let dead = try await harness.deadLetters(expecting: 1)
+        #expect(dead.count == 1)
+        #expect(try JobMessage.decode(try #require(dead.first).body).part?.part == .video(1))
+    }
+
+    @Test(.enabled(if: WorkerProcessTests.binary != nil, "build lectern-worker first"), .timeLimit(.minutes(10)))
+    func aWorkerKilledMidPartCostsOnlyThatPart() async throws {
+        let harness = try await WorkerHarness.make(visibility: 3)
+        let job = try await harness.enqueue(sourcePath: try await Clips.lecture(seconds: Self.clipSeconds), ladder: [240])
+        var environment = harness.processEnvironment(workerID: "victim")
+        environment["LECTERN_SPLIT_THRESHOLD_SECONDS"] = "10"
+        environment["LECTERN_SPLIT_CHUNK_SECONDS"] = "6"
+        let victim = try WorkerProcessTests.WorkerProcess(
+            binary: try #require(WorkerProcessTests.binary),
+            environment: environment
+        )
+        // Killed while it holds a part, once it finished at least one other.
+        let held = try await harness.waitForRecord(job.lectureID, timeout: .seconds(300)) { record in
+            guard let split = record.split else { return false }
+            let parts = split.chunks.map { ($0.done, $0.lease) } + [(split.audio.done, split.audio.lease)]
+            return parts.contains { $0.0 } && parts.contains { $0.1?.workerId == "victim" }
+        }
+        kill(victim.process.processIdentifier, SIGKILL)
+        #expect(try await victim.waitForExit(timeout: .seconds(10)) == SIGKILL)
+        let split = try #require(try await harness.store.get(job.lectureID)?.split)
+        let doneByVictim = split.done
+        let heldPart = split.chunks.indices.first { split.chunks[$0].lease?.workerId == "victim" }
+        #expect(held.state == .processing)
+
+        let rescuer = harness.startWorker(Self.splitting(harness.configuration(workerID: "rescuer")))
+        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(400)) {
+            $0.state == .ready || $0.state == .failed
+        }
+        try await harness.waitForEmptyQueue()
+        try await rescuer.stop()
+        #expect(record.state == .ready, "\(record.failureReason ?? "")")
+        let final = try #require(record.split)
+        // What the victim finished stayed done and was not encoded again; only the part it held ran twice.
+        for index in doneByVictim { #expect(final.chunks[index].attempts == 1) }
+        if let heldPart { #expect(final.chunks[heldPart].attempts == 2) }
+        let attempts = final.chunks.map(\.attempts) + [final.audio.attempts]
+        #expect(attempts.filter { $0 == 2 }.count == 1)
+        #expect(attempts.allSatisfy { $0 <= 2 })
+        #expect(record.attempts == 1)
+    }
+
     @Test func aShortLectureOrSplittingOffIsEncodedAsOneJob() async throws {
         let harness = try await WorkerHarness.make()
         let job = try await harness.enqueue(sourcePath: try await Clips.lecture(seconds: 3), ladder: [240])
@@ -87,6 +207,8 @@ import Transcoder
         #expect(record.split == nil)
     }
 }
+
+struct InjectedFailure: Error {}
 
 extension WorkerHarness {
     /// Downloads a published lecture (manifest and every file it names) into `directory`.
