@@ -53,6 +53,14 @@ public struct DeadLetterSweep: Sendable {
         guard let job else { return .keep }
         guard let record else { return .remove }
         guard record.jobVersion == job.outputVersion else { return .remove }
+        // A split encode's part that another delivery finished (issue #15) is not the lecture's failure.
+        if let part = job.part?.part, let split = record.split, split.outputVersion == job.outputVersion {
+            switch part {
+            case .audio where split.audioDone: return .remove
+            case .video(let index) where split.done.contains(index): return .remove
+            default: break
+            }
+        }
         switch record.state {
         case .ready: return .remove
         case .failed, .awaitingUpload: return .keep

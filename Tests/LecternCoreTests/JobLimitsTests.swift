@@ -66,4 +66,24 @@ import Testing
         #expect(action(nil) == .remove)
         #expect(DeadLetterSweep.action(for: nil, failureReason: nil, record: nil, now: now) == .keep)
     }
+
+    @Test func aSplitPartInTheDeadLetterQueueFailsItsLectureUnlessAnotherDeliveryFinishedIt() {
+        let now = Date()
+        let whole = JobMessage(lectureID: "lec_1", sourceKey: "uploads/lec_1/source", outputVersion: "v1")
+        var split = LectureSplit(outputVersion: "v1", chunks: [.init(start: 0, end: 6), .init(start: 6, end: 12)])
+        split.chunks[1].done = true
+        var lecture = record(.processing, attempts: 1, lease: now - 1)
+        lecture.split = split
+        func action(_ part: SplitPart) -> DeadLetterSweep.Action {
+            DeadLetterSweep.action(
+                for: .part(split.jobPart(part), of: whole),
+                failureReason: "Part 1 of 2: S3 down",
+                record: lecture,
+                now: now
+            )
+        }
+        #expect(action(.video(1)) == .remove)
+        #expect(action(.video(0)) == .failLecture(reason: "Part 1 of 2: S3 down"))
+        #expect(action(.audio) == .failLecture(reason: "Part 1 of 2: S3 down"))
+    }
 }

@@ -35,6 +35,32 @@ import Testing
         }
     }
 
+    @Test func aSplitPartTravelsAsVersionTwoAndItsWindowIsChecked() throws {
+        let whole = JobMessage(lectureID: "lec_1", sourceKey: "uploads/lec_1/source", outputVersion: "v1")
+        let split = LectureSplit(
+            outputVersion: "v1",
+            chunks: [.init(start: 0, end: 180), .init(start: 180, end: 301.5)],
+            timestampOffset: 0.021
+        )
+        let last = JobMessage.part(split.jobPart(.video(1)), of: whole)
+        #expect(last.schemaVersion == JobMessage.partSchemaVersion)
+        let decoded = try JobMessage.decode(last.encoded())
+        #expect(decoded.lectureID == last.lectureID && decoded.schemaVersion == last.schemaVersion)
+        #expect(decoded.part == JobPart(part: .video(1), start: 180, end: nil, timestampOffset: 0.021, chunkCount: 2))
+        #expect(try JobMessage.decode(JobMessage.part(split.jobPart(.audio), of: whole).encoded()).part?.part == .audio)
+
+        // A part under version 1 (or a whole job under 2) is not guessed at, nor is a window that cannot be.
+        var mislabelled = last
+        mislabelled.schemaVersion = JobMessage.currentSchemaVersion
+        #expect(throws: JobMessage.DecodingProblem.self) { try JobMessage.decode(mislabelled.encoded()) }
+        var backwards = last
+        backwards.part?.end = 100
+        #expect(throws: JobMessage.DecodingProblem.self) { try JobMessage.decode(backwards.encoded()) }
+        var outside = last
+        outside.part?.part = .video(2)
+        #expect(throws: JobMessage.DecodingProblem.self) { try JobMessage.decode(outside.encoded()) }
+    }
+
     @Test func pathTraversalInTheSourceKeyIsInvalid() {
         let message = JobMessage(lectureID: "lec", sourceKey: "uploads/../secrets", outputVersion: "v1")
         #expect(throws: JobMessage.DecodingProblem.invalid("bad sourceKey")) {
