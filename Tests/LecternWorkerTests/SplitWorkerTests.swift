@@ -82,7 +82,10 @@ import Transcoder
     @Test(.timeLimit(.minutes(10)))
     func aPartThatFailsTransientlyIsRetriedAloneAndTheLectureStillPublishes() async throws {
         let harness = try await WorkerHarness.make()
-        let job = try await harness.enqueue(sourcePath: try await Clips.lecture(seconds: Self.clipSeconds), ladder: [240])
+        let job = try await harness.enqueue(
+            sourcePath: try await Clips.lecture(seconds: Self.clipSeconds),
+            ladder: [240]
+        )
         // The first upload of part 2's only segment fails (a reset connection, say); the S3 client does not retry
         // this error, so the part fails, gives its lease back and is delivered again after the backoff.
         let failures = Mutex(1)
@@ -160,7 +163,10 @@ import Transcoder
     @Test(.enabled(if: WorkerProcessTests.binary != nil, "build lectern-worker first"), .timeLimit(.minutes(10)))
     func aWorkerKilledMidPartCostsOnlyThatPart() async throws {
         let harness = try await WorkerHarness.make(visibility: 3)
-        let job = try await harness.enqueue(sourcePath: try await Clips.lecture(seconds: Self.clipSeconds), ladder: [240])
+        let job = try await harness.enqueue(
+            sourcePath: try await Clips.lecture(seconds: Self.clipSeconds),
+            ladder: [240]
+        )
         var environment = harness.processEnvironment(workerID: "victim")
         environment["LECTERN_SPLIT_THRESHOLD_SECONDS"] = "10"
         environment["LECTERN_SPLIT_CHUNK_SECONDS"] = "6"
