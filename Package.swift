@@ -226,6 +226,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "SplitFleetBenchmark",
+            dependencies: ["LecternCore", "AWS", "LecternTestSupport"],
+            path: "Benchmarks/SplitFleetBenchmark",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "WorkerBenchmark",
             dependencies: ["LecternCore", "AWS", "LecternTestSupport"],
             path: "Benchmarks/WorkerBenchmark",
