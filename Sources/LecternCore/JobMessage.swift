@@ -3,11 +3,12 @@ import RenditionLadder
 
 /// The SQS message that asks a worker to encode one lecture, or one part of a split encode (issue #15). Versioned:
 /// a worker rejects versions it does not know (to the DLQ with a reason) rather than guessing. A whole job is
-/// version 1; a part carries `part` and is version 2, so a worker that predates split encoding sends it to the DLQ
-/// untouched (and the DLQ sweep fails the lecture with a reason) instead of encoding the whole lecture from it.
+/// version 1 (2 is a caption draft's, `CaptionDraftMessage`); a part carries `part` and is version 3, so a worker
+/// that predates split encoding sends it to the DLQ untouched (and the DLQ sweep fails the lecture with a reason)
+/// instead of encoding the whole lecture from it.
 public struct JobMessage: Codable, Sendable, Equatable {
     public static let currentSchemaVersion = 1
-    public static let partSchemaVersion = 2
+    public static let partSchemaVersion = 3
 
     public var schemaVersion: Int
     public var lectureID: String

@@ -35,7 +35,7 @@ import Testing
         }
     }
 
-    @Test func aSplitPartTravelsAsVersionTwoAndItsWindowIsChecked() throws {
+    @Test func aSplitPartTravelsAsVersionThreeAndItsWindowIsChecked() throws {
         let whole = JobMessage(lectureID: "lec_1", sourceKey: "uploads/lec_1/source", outputVersion: "v1")
         let split = LectureSplit(
             outputVersion: "v1",
@@ -49,7 +49,7 @@ import Testing
         #expect(decoded.part == JobPart(part: .video(1), start: 180, end: nil, timestampOffset: 0.021, chunkCount: 2))
         #expect(try JobMessage.decode(JobMessage.part(split.jobPart(.audio), of: whole).encoded()).part?.part == .audio)
 
-        // A part under version 1 (or a whole job under 2) is not guessed at, nor is a window that cannot be.
+        // A part under version 1 (or a whole job under 3) is not guessed at, nor is a window that cannot be.
         var mislabelled = last
         mislabelled.schemaVersion = JobMessage.currentSchemaVersion
         #expect(throws: JobMessage.DecodingProblem.self) { try JobMessage.decode(mislabelled.encoded()) }
