@@ -51,7 +51,7 @@ run: deps
 # test bundle started directly beside `swift test` (a second `swift test` only waits for the first one's lock on
 # .build, so the two had run one after the other), an engine test's socket read timed out and run-local.sh took over
 # 20 s to start, the parallel step took 236 s instead of 180 s and the browser suite 260 s instead of 113 s.
-SERIAL_SUITES := PortalBrowserTests|SchemathesisTests|HTTP1EngineTests|EngineFairnessTests|EngineEventLoopTests|HTTP1SocketReactorTests|HTTP1ConformanceTests|WorkerJobTests|CaptionDraftTests|WorkerProcessTests|SplitWorkerTests|ObservabilityTests|SESIntegrationTests|SQSIntegrationTests|HTTPEngineChoiceTests|DevWorkersTests
+SERIAL_SUITES := PortalBrowserTests|SchemathesisTests|HTTP1EngineTests|EngineFairnessTests|EngineEventLoopTests|HTTP1SocketReactorTests|HTTP1ConformanceTests|WorkerJobTests|CaptionDraftTests|WorkerProcessTests|ObservabilityTests|SESIntegrationTests|SQSIntegrationTests|HTTPEngineChoiceTests|DevWorkersTests
 test: deps format-check
 	$(SWIFT) build --build-tests
 	@start=$$(date +%s); $(SWIFT) test --skip-build --skip '$(SERIAL_SUITES)'; status=$$?; \

@@ -212,6 +212,36 @@ extension LectureStore {
 }
 
 extension LectureStore {
+    /// Gives the stitch back (a transient failure while stitching, shutdown): the lecture stays `processing` with
+    /// its complete plan and no holder, its lease lapsed now, so the next delivery of any of its parts' messages
+    /// claims the stitch at once (`claimStitch`). Unlike `release`, it does not put the lecture back in the queue:
+    /// the whole job's message is long gone.
+    @discardableResult
+    public func releaseStitch(
+        _ id: String,
+        version: String,
+        workerID: String,
+        now: Date = Date()
+    ) async throws
+        -> LectureRecord
+    {
+        try await conditionalUpdate(
+            id,
+            update: "SET #lease = :now, #since = :now, #stage = :stage, #updated = :now REMOVE #worker",
+            condition: "#state = :processing AND #version = :version AND #worker = :me",
+            names: [
+                "#state": "state", "#version": "jobVersion", "#worker": "workerId", "#lease": "leaseExpiresAt",
+                "#since": "outboxSince", "#stage": "progressStage", "#updated": "updatedAt",
+            ],
+            values: [
+                ":processing": .s(LectureState.processing.rawValue), ":version": .s(version), ":me": .s(workerID),
+                ":now": try dynamo.encoder.encodeValue(now), ":stage": .s("stitching again"),
+            ]
+        )
+    }
+}
+
+extension LectureStore {
     /// `conditionalUpdate` with only the names and values the two expressions use: DynamoDB rejects a request
     /// that declares one it does not use, and the part writes share one table of them.
     fileprivate func prunedUpdate(

@@ -187,6 +187,9 @@ extension JobRunner {
             environment.metrics.duplicatesSkipped.increment()
             logger.info("the lecture was re-queued; its resumed plan sends this part again")
             await deleteMessage(message, logger: logger)
+        case .processing where state.done && split.isComplete:
+            // Every part is done but the lecture is not published: its stitcher died (or is still stitching).
+            await stitchAgain(message, job: job, current: current, split: split, logger: logger)
         case .processing where state.done:
             environment.metrics.duplicatesSkipped.increment()
             logger.info("the part is already done; deleting the duplicate delivery")
@@ -206,6 +209,57 @@ extension JobRunner {
             let delay = min(SQSLimits.maxVisibilityTimeoutSeconds, Int(lease.rounded(.up)) + 1)
             logger.info("part held by \(state.lease?.workerId ?? "another worker"); hiding for \(delay) s")
             await changeVisibility(message, seconds: delay, logger: logger)
+        }
+    }
+}
+
+extension JobRunner {
+    /// A done part's message delivered again while its complete plan is unpublished: the worker that completed the
+    /// plan died before publishing (its message, this one, was never deleted). Take the stitch over once that
+    /// worker's lease has lapsed; while it lives, hide this copy until just after it, so that it comes back should
+    /// that worker die too. Without this the lecture would wait for the API's abandoned-lease sweep.
+    fileprivate func stitchAgain(
+        _ message: SQSMessage,
+        job: JobMessage,
+        current: LectureRecord,
+        split: LectureSplit,
+        logger: Logger
+    ) async {
+        let configuration = environment.configuration
+        do {
+            try await environment.store.claimStitch(
+                job.lectureID,
+                version: job.outputVersion,
+                workerID: configuration.workerID,
+                leaseSeconds: Double(configuration.visibilitySeconds) - 1
+            )
+        } catch let conflict as LectureStore.Conflict {
+            let holder = conflict.current
+            guard holder?.state == .processing, holder?.jobVersion == job.outputVersion else {
+                await deleteMessage(message, logger: logger)
+                return
+            }
+            let lease = holder?.leaseExpiresAt.map { max(0, $0.timeIntervalSinceNow) } ?? 0
+            let delay = min(SQSLimits.maxVisibilityTimeoutSeconds, Int(lease.rounded(.up)) + 1)
+            logger.info("the stitch is held by \(holder?.workerId ?? "another worker"); hiding for \(delay) s")
+            await changeVisibility(message, seconds: delay, logger: logger)
+            return
+        } catch {
+            await retryLater(message, job: job, attempts: nil, reason: Self.readable(error), logger: logger)
+            return
+        }
+        logger.notice("the plan is complete but unpublished: stitching in place of a worker that stopped")
+        let lease = LeaseHolder(.lecture)
+        await run(
+            job,
+            message: message,
+            attempts: current.attempts,
+            receivedAt: Date(),
+            receiveToClaim: 0,
+            lease: lease,
+            logger: logger
+        ) { progress, scratch in
+            .published(try await self.stitchAndPublish(job, split: split, scratch: scratch, progress: progress))
         }
     }
 }

@@ -316,6 +316,13 @@ struct JobRunner: Sendable {
     /// Gives back whatever lease this worker holds for `job`, so the next delivery can start at once.
     private func release(_ job: JobMessage, lease: LeaseHolder, stage: String) async {
         switch lease.current {
+        case .lecture where job.part != nil:
+            // A part's worker that was stitching: the lecture stays with its complete plan for the next delivery.
+            _ = try? await store.releaseStitch(
+                job.lectureID,
+                version: job.outputVersion,
+                workerID: configuration.workerID
+            )
         case .lecture:
             _ = try? await store.release(job.lectureID, workerID: configuration.workerID, stage: stage)
         case .part(let part):

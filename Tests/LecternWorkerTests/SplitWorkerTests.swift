@@ -15,9 +15,14 @@ import Transcoder
     /// one before: SplitProbe), plus the sound.
     static let clipSeconds = 24
 
+    /// Splitting on, and a 10 s visibility (a 9 s lease, a heartbeat every 3.3 s) rather than the harness's 3 s:
+    /// these tests count each part's attempts, and in the parallel step a heartbeat can come seconds late.
+    static let visibility = 10
+
     static func splitting(_ configuration: WorkerConfiguration) -> WorkerConfiguration {
         var configuration = configuration
         configuration.split = SplitSettings(thresholdSeconds: 10, chunkSeconds: 6)
+        configuration.visibilitySeconds = visibility
         return configuration
     }
 
@@ -114,6 +119,54 @@ import Transcoder
         #expect(failures.withLock { $0 } < 0)
     }
 
+    @Test(.timeLimit(.minutes(10)))
+    func aStitchThatFailsIsTakenUpAgainByTheLastPartsNextDeliveryWithoutEncodingAgain() async throws {
+        let harness = try await WorkerHarness.make()
+        let job = try await harness.enqueue(
+            sourcePath: try await Clips.lecture(seconds: Self.clipSeconds),
+            ladder: [240]
+        )
+        // The stitch's first upload of the master playlist fails (a part's own master, under chunks/, does not);
+        // nothing is published.
+        let failures = Mutex(1)
+        let flaky = InterceptingTransport(base: CurlTransport()) { request in
+            let path = request.url.path
+            guard request.method == "PUT", path.hasSuffix("/master.m3u8"), !path.contains("/chunks/") else { return }
+            if failures.withLock({ remaining in
+                defer { remaining -= 1 }
+                return remaining > 0
+            }) {
+                throw InjectedFailure()
+            }
+        }
+        let logs = LogCapture()
+        let worker = harness.startWorker(
+            Self.splitting(harness.configuration()),
+            context: harness.moto.context(transport: flaky),
+            logs: logs
+        )
+        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(400)) {
+            $0.state == .ready || $0.state == .failed
+        }
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+        #expect(record.state == .ready, "\(record.failureReason ?? "")")
+        #expect(failures.withLock { $0 } < 0)
+        // No part ran twice and the lecture was never put back in the queue: the part's message came back and
+        // its delivery stitched.
+        #expect(record.split?.chunks.map(\.attempts) == [1, 1, 1])
+        #expect(record.attempts == 1)
+        let messages = logs.all.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }
+        #expect(
+            messages.filter {
+                $0["message"] == "the plan is complete but unpublished: stitching in place of a worker that stopped"
+            }.count == 1
+        )
+        #expect(messages.filter { $0["message"] == "published" }.count == 1)
+    }
+
     @Test func aPartThatUsedItsAttemptsFailsTheLectureWithThePartsReason() async throws {
         let harness = try await WorkerHarness.make()
         let job = try await harness.enqueue(sourcePath: nil, ladder: [240])
@@ -167,7 +220,7 @@ import Transcoder
             sourcePath: try await Clips.lecture(seconds: Self.clipSeconds),
             ladder: [240]
         )
-        var environment = harness.processEnvironment(workerID: "victim")
+        var environment = harness.processEnvironment(workerID: "victim", visibility: Self.visibility)
         environment["LECTERN_SPLIT_THRESHOLD_SECONDS"] = "10"
         environment["LECTERN_SPLIT_CHUNK_SECONDS"] = "6"
         let victim = try WorkerProcessTests.WorkerProcess(
