@@ -71,6 +71,24 @@ extension JobRunner {
         return split.chunks.count
     }
 
+    /// A whole job delivered while its plan is with the parts: sends the parts not done again, then deletes it.
+    func resendParts(_ message: SQSMessage, job: JobMessage, split: LectureSplit?, logger: Logger) async {
+        guard let split else { return }
+        do {
+            try await sendParts(split.undoneParts, of: job, split: split)
+            environment.metrics.duplicatesSkipped.increment()
+            logger.info(
+                "the plan is with its parts; sent the parts not done again",
+                metadata: [
+                    "parts": "\(split.undoneParts.count)"
+                ]
+            )
+            await deleteMessage(message, logger: logger)
+        } catch {
+            await retryLater(message, job: job, attempts: nil, reason: Self.readable(error), logger: logger)
+        }
+    }
+
     private func handOver(_ job: JobMessage, split: LectureSplit?, lease: LeaseHolder) async throws {
         lease.set(.none)
         do {

@@ -623,6 +623,11 @@ struct JobRunner: Sendable {
             environment.metrics.duplicatesSkipped.increment()
             logger.info("already \(current.state.rawValue); deleting the duplicate delivery")
             await deleteMessage(message, logger: logger)
+        case .processing where current.workerId == nil && current.split?.outputVersion == job.outputVersion:
+            // Handed over to its parts (a split plan), and this is the whole job again: a duplicate, or the
+            // message of a planner that died while sending the parts. Send every part not done again (a duplicate
+            // part is absorbed by its claim) and delete this one: the parts carry the lecture from here.
+            await resendParts(message, job: job, split: current.split, logger: logger)
         case .processing:
             // Held by a live worker. Deleting could lose the job if that worker dies (SQS may deliver one
             // message twice, and the holder's receipt handle then no longer deletes it), so hide this copy

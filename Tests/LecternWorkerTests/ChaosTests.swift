@@ -72,11 +72,12 @@ import Glibc
 
         private func start() throws -> WorkerProcessTests.WorkerProcess {
             started += 1
-            // A short grace: a SIGTERMed worker finishes a tiny job or releases it within 2 s.
-            let process = try WorkerProcessTests.WorkerProcess(
-                binary: binary,
-                environment: harness.processEnvironment(workerID: "chaos-\(started)", visibility: 4, grace: 2)
-            )
+            // A short grace: a SIGTERMed worker finishes a tiny job or releases it within 2 s. Lectures of 10 s or more
+            // are split into 6 s parts (issue #15), so kills also land on parts, plans and stitches.
+            var environment = harness.processEnvironment(workerID: "chaos-\(started)", visibility: 4, grace: 2)
+            environment["LECTERN_SPLIT_THRESHOLD_SECONDS"] = "10"
+            environment["LECTERN_SPLIT_CHUNK_SECONDS"] = "6"
+            let process = try WorkerProcessTests.WorkerProcess(binary: binary, environment: environment)
             everyLog.append(process.logPath)
             return process
         }
@@ -104,6 +105,9 @@ import Glibc
         /// Lectures whose encode started more than once: the chaos reached them.
         var interrupted = 0
         var publishesLogged = 0
+        /// Lectures encoded in parts, and parts encoded more than once.
+        var split = 0
+        var partsInterrupted = 0
     }
 
     @Test(.enabled(if: binary != nil, "build lectern-worker first"), .timeLimit(.minutes(30)))
@@ -115,8 +119,10 @@ import Glibc
             visibility: 4,
             maxReceiveCount: JobLimits.default.queueMaxReceiveCount
         )
-        // 3 s clips to one 144p rendition: a job lasts a second or two here, long enough to be killed mid-way.
+        // 3 s clips to one 144p rendition: a job lasts a second or two here, long enough to be killed mid-way. Every
+        // third lecture is 24 s, split into three parts and its sound.
         let clip = try await Clips.lecture(seconds: 3)
+        let longClip = try await Clips.lecture(seconds: 24)
         // Uploads arrive spread over the first half of the chaos (two at once at the start), so kills keep finding
         // jobs to interrupt however long the run.
         let pool = try Pool(harness: harness, binary: try #require(Self.binary), size: plan.workers)
@@ -125,7 +131,7 @@ import Glibc
             var jobs: [JobMessage] = []
             for index in 0..<plan.lectures {
                 if index >= 2 { try await Task.sleep(for: .seconds(gap)) }
-                jobs.append(try await harness.enqueue(sourcePath: clip, ladder: [144]))
+                jobs.append(try await harness.enqueue(sourcePath: index % 3 == 2 ? longClip : clip, ladder: [144]))
             }
             return jobs
         }
@@ -176,6 +182,10 @@ import Glibc
         let publishes = Self.publishCounts(logs: pool.everyLog)
         outcome.publishesLogged = publishes.values.reduce(0, +)
         outcome.interrupted = records.filter { $0.attempts > 1 }.count
+        outcome.split = records.filter { $0.split != nil }.count
+        outcome.partsInterrupted =
+            records.compactMap(\.split).flatMap { $0.chunks.map(\.attempts) + [$0.audio.attempts] }
+            .filter { $0 > 1 }.count
         for (job, record) in zip(jobs, records) {
             switch record.state {
             case .ready:
@@ -208,6 +218,7 @@ import Glibc
         #expect(outcome.deadLettersWithoutAFailedLecture.isEmpty)
         #expect(outcome.ready + outcome.failed.values.reduce(0, +) == plan.lectures)
         #expect(outcome.kills + outcome.terms > 0)
+        #expect(outcome.split == plan.lectures / 3)
     }
 
     /// "published" log lines per lecture across every worker process that ran (one per completed publish).
@@ -234,6 +245,8 @@ import Glibc
             ("lectures", "\(plan.lectures)"), ("workers", "\(plan.workers)"), ("seed", "\(plan.seed)"),
             ("SIGKILLs", "\(outcome.kills)"), ("SIGTERMs", "\(outcome.terms)"),
             ("lectures encoded more than once", "\(outcome.interrupted)"),
+            ("lectures split into parts", "\(outcome.split)"),
+            ("parts encoded more than once", "\(outcome.partsInterrupted)"),
             ("publishes logged", "\(outcome.publishesLogged)"),
             ("ready", "\(outcome.ready)"), ("failed with a reason", "\(outcome.failed.values.reduce(0, +))"),
             ("stuck", "\(outcome.stuck.count)"), ("published twice", "\(outcome.publishedTwice.count)"),
