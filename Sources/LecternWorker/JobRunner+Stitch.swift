@@ -49,16 +49,21 @@ extension JobRunner {
 
         started = clock.now
         let outputDirectory = folder.path + "/out"
-        let manifest = try ChunkStitcher(
+        let prefix = ObjectKeys.renditionPrefix(lectureID: job.lectureID, version: job.outputVersion)
+        let (s3, bucket) = (environment.s3, configuration.bucket)
+        // The MP4 download is remuxed from the published segments, read in ranges (one GET per segment of the
+        // download's rung and of the sound): never a whole rung on this worker's disk but the MP4 itself.
+        let manifest = try await ChunkStitcher(
             videoChunks: videoChunks,
             audioChunk: audioChunk,
             outputDirectory: outputDirectory,
-            segments: .inPlace
-        ).stitch()
+            segments: .inPlace { path, bytes in
+                S3RangedSource.known(s3: s3, bucket: bucket, key: prefix + path, size: Int64(bytes))
+            }
+        ).stitchOnItsOwnThread()
         timings.transcode = (clock.now - started).seconds
 
         started = clock.now
-        let prefix = ObjectKeys.renditionPrefix(lectureID: job.lectureID, version: job.outputVersion)
         let written = manifest.files.map(\.path).filter {
             FileManager.default.fileExists(atPath: outputDirectory + "/" + $0)
         }

@@ -58,6 +58,20 @@ public final class S3RangedSource: MediaByteSource, @unchecked Sendable {
     }
 
     /// Bytes received by GETs so far (for tests and metrics).
+    /// An object whose size is known already (a published segment, sized by its chunk's manifest): no HEAD.
+    public static func known(
+        s3: S3Client,
+        bucket: String,
+        key: String,
+        size: Int64,
+        settings: RangedReadSettings = RangedReadSettings()
+    ) -> S3RangedSource {
+        let limit = settings.blockSize
+        return S3RangedSource(size: size, settings: settings, describe: key) { range in
+            try await s3.getObject(bucket: bucket, key: key, range: range, limit: limit).body
+        }
+    }
+
     public var bytesFetched: Int64 { condition.withLock { fetchedBytes } }
     /// Ranged GETs that succeeded so far.
     public var getRequests: Int { condition.withLock { requests } }

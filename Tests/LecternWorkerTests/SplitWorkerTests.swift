@@ -79,6 +79,30 @@ import Transcoder
             try await MediaCount.frames(playlist: folder + "/split/" + audio.playlist, stream: "a:0")
                 == (try await MediaCount.frames(playlist: folder + "/whole/" + wholeAudio.playlist, stream: "a:0"))
         )
+        // The MP4 download: a remux of the parts' packets, every frame and audio packet of the whole encode's.
+        let download = try #require(stitched.progressive)
+        let wholeDownload = try #require(whole.progressive)
+        #expect(download.width == wholeDownload.width && download.height == wholeDownload.height && download.hasAudio)
+        let mp4 = folder + "/split/" + download.path
+        let wholeMP4 = folder + "/whole/" + wholeDownload.path
+        #expect(try await MediaCount.frames(playlist: mp4) == Self.clipSeconds * 30)
+        #expect(
+            try await MediaCount.frames(playlist: mp4, stream: "a:0")
+                == (try await MediaCount.frames(playlist: wholeMP4, stream: "a:0"))
+        )
+        #expect(try await MediaCount.decodes(mp4))
+        // The storyboard: the whole encode's layout and cues, each tile from the part that holds its moment.
+        let storyboard = try #require(stitched.storyboard)
+        #expect(storyboard == whole.storyboard)
+        #expect(
+            try String(contentsOfFile: folder + "/split/" + storyboard.cues, encoding: .utf8)
+                == (try String(contentsOfFile: folder + "/whole/" + storyboard.cues, encoding: .utf8))
+        )
+        let difference = try await MediaCount.meanAbsoluteDifference(
+            folder + "/split/" + storyboard.image,
+            folder + "/whole/" + storyboard.image
+        )
+        #expect(difference < 1, "mean |Δ| \(difference)")
         // The stitched manifest names every published file, segments included.
         let keys = try await harness.keys(under: prefix)
         for file in stitched.files { #expect(keys.contains(prefix + file.path), "\(file.path)") }
@@ -286,8 +310,33 @@ extension WorkerHarness {
     }
 }
 
-/// Counts what ffprobe decodes from an HLS media playlist.
+/// Counts what ffprobe decodes from an HLS media playlist (or any file).
 enum MediaCount {
+    /// Whether ffmpeg decodes every stream of `path` without an error.
+    static func decodes(_ path: String) async throws -> Bool {
+        let result = try await ChildProcess.run("ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-f", "null", "-"])
+        return result.status == 0 && result.stderr.isEmpty
+    }
+
+    /// Mean absolute difference of two same-sized pictures' luma, 0…255 (ffmpeg's `blend=difference` + `signalstats`).
+    static func meanAbsoluteDifference(_ first: String, _ second: String) async throws -> Double {
+        let result = try await ChildProcess.run(
+            "ffmpeg",
+            [
+                "-v", "error", "-nostdin", "-i", first, "-i", second, "-filter_complex",
+                "[0:v]format=gray[a];[1:v]format=gray[b];[a][b]blend=all_mode=difference,signalstats,"
+                    + "metadata=print:key=lavfi.signalstats.YAVG:file=-",
+                "-f", "null", "-",
+            ]
+        )
+        guard let line = result.text.split(whereSeparator: \.isNewline).first(where: { $0.contains("YAVG=") }),
+            let value = Double(line.split(separator: "=").last ?? "")
+        else {
+            throw Clips.Failure(description: "no difference measured: \(result.output)")
+        }
+        return value
+    }
+
     static func frames(playlist: String, stream: String = "v:0") async throws -> Int {
         let result = try await ChildProcess.run(
             "ffprobe",

@@ -161,6 +161,17 @@ import Testing
         #expect(abs(stitched.duration - wholeManifest.duration) < 0.001)
         #expect(stitched.poster != nil)
 
+        // The MP4 download is a remux of the chunks' packets: the whole encode's frame times, and its sound.
+        let download = try #require(stitched.progressive)
+        let wholeDownload = try #require(wholeManifest.progressive)
+        #expect(download.height == wholeDownload.height && download.hasAudio == wholeDownload.hasAudio)
+        #expect(
+            try await MediaTools.frameTimes(stitchedDirectory + "/" + download.path)
+                == (try await MediaTools.frameTimes(whole + "/" + wholeDownload.path))
+        )
+        // The storyboard in the whole encode's layout, with the same cues.
+        #expect(stitched.storyboard == wholeManifest.storyboard)
+
         // A chunk run again writes the same names and the same bytes.
         let rerun = directory.file("rerun")
         let again = try await Transcoder().transcode(

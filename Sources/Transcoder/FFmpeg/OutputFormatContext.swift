@@ -41,6 +41,21 @@ final class OutputFormatContext {
         return stream.pointee.index
     }
 
+    /// Adds a stream carrying another file's packets as they are (a remux); returns its index. Packets are written
+    /// in the input stream's time base, without an offset: they already carry the one they were encoded with.
+    @discardableResult
+    func addStream(copying input: UnsafeMutablePointer<AVStream>) throws(AVError) -> Int32 {
+        guard let stream = avformat_new_stream(pointer, nil) else { throw AVError(code: lectern_averror(ENOMEM)) }
+        try check(avcodec_parameters_copy(stream.pointee.codecpar, input.pointee.codecpar))
+        // The input's tag belongs to its container; the muxer picks its own.
+        stream.pointee.codecpar.pointee.codec_tag = 0
+        stream.pointee.time_base = input.pointee.time_base
+        stream.pointee.avg_frame_rate = input.pointee.avg_frame_rate
+        encoderTimeBases.append(input.pointee.time_base)
+        offsets.append(0)
+        return stream.pointee.index
+    }
+
     func writeHeader(options: [String: String] = [:]) throws(AVError) {
         var dictionary: OpaquePointer?
         for (key, value) in options { av_dict_set(&dictionary, key, value, 0) }

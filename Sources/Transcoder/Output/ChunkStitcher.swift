@@ -9,7 +9,12 @@ import Foundation
 /// segment (the same encoder settings) and segment numbers must continue without gap or overlap.
 /// Not yet: the storyboard (each chunk's sheet holds only its own stretch) and the MP4 download (a remux of
 /// the chunks' packets); the stitched manifest leaves both out.
-public struct ChunkStitcher {
+public struct ChunkStitcher: Sendable {
+    /// Opens a published file (a media segment, or the audio rendition's init segment) by its path in the
+    /// lecture's outputs and its size from the chunk's manifest: the MP4 download is remuxed through it.
+    public typealias PublishedFile =
+        @Sendable (_ path: String, _ bytes: Int) throws(TranscodeError) -> any MediaByteSource
+
     /// Where the chunks' media segments are.
     public enum Segments: Sendable {
         /// In the chunk directories: linked (or copied) into the output, measured from the files.
@@ -17,8 +22,14 @@ public struct ChunkStitcher {
         /// Already at their published names (a split encode's segments in S3, `LectureSplit`): the chunk
         /// directories hold only the stitch's small files (manifests, playlists, init segments, thumbnails), and
         /// segment sizes come from the chunks' manifests. The output then holds only the new files; its manifest
-        /// still lists every published file, the segments and the audio rendition's included.
-        case inPlace
+        /// still lists every published file, the segments and the audio rendition's included. `open` reads a
+        /// published file for the MP4 remux.
+        case inPlace(open: PublishedFile)
+
+        var isInPlace: Bool {
+            if case .inPlace = self { return true }
+            return false
+        }
     }
 
     /// The video chunks' output directories, in timeline order.
@@ -35,6 +46,12 @@ public struct ChunkStitcher {
         self.segments = segments
     }
 
+    /// `stitch()` on a thread of its own: the MP4 remux reads through byte sources whose reads block (S3), which
+    /// must not hold one of the cooperative pool's few threads (see `OpeningThread`).
+    public func stitchOnItsOwnThread() async throws(TranscodeError) -> TranscodeManifest {
+        try await OpeningThread.run(name: "stitch") { () throws(TranscodeError) -> TranscodeManifest in try stitch() }
+    }
+
     public func stitch() throws(TranscodeError) -> TranscodeManifest {
         guard !videoChunks.isEmpty else { throw TranscodeError(.invalidPlan, "There are no video chunks to stitch.") }
         let manifests = try videoChunks.map(Self.readManifest)
@@ -46,7 +63,7 @@ public struct ChunkStitcher {
         var masterVideos: [MasterPlaylist.Video] = []
         // Segments left in place: their entries in the chunks' manifests, which also give the measure their sizes.
         var placedFiles: [TranscodeManifest.File] = []
-        if segments == .inPlace {
+        if segments.isInPlace {
             placedFiles = manifests.flatMap(\.files).filter {
                 $0.path.hasPrefix("video/") && $0.path.hasSuffix(".m4s")
             }
@@ -107,6 +124,13 @@ public struct ChunkStitcher {
             }
         }
         let poster = try copyPoster(manifests: manifests)
+        let storyboard = try composeStoryboard(manifests: manifests)
+        let progressive = try remuxDownload(
+            rungs: first.video,
+            audio: audio,
+            audioFiles: placedFiles.filter { $0.path.hasPrefix(Transcoder.Paths.audioDirectory + "/") },
+            placedFiles: placedFiles
+        )
         let master = MasterPlaylist(videos: masterVideos, audio: masterAudio).render()
         do {
             try master.write(toFile: outputs.path(Transcoder.Paths.master), atomically: true, encoding: .utf8)
@@ -119,9 +143,9 @@ public struct ChunkStitcher {
             masterPlaylist: Transcoder.Paths.master,
             video: videos,
             audio: audio,
-            progressive: nil,
+            progressive: progressive,
             poster: poster,
-            storyboard: nil,
+            storyboard: storyboard,
             droppedStreams: nil,
             corrections: nil,
             files: try
@@ -140,7 +164,7 @@ public struct ChunkStitcher {
         assembler: ManifestAssembler,
         files: [TranscodeManifest.File]
     ) throws(TranscodeError) -> (summary: MediaPlaylistSummary, peak: Int, average: Int) {
-        if segments == .copy { return try assembler.measure(playlist: playlist) }
+        if !segments.isInPlace { return try assembler.measure(playlist: playlist) }
         let path = (directory ?? outputDirectory) + "/" + playlist
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw TranscodeError(.chunkMismatch, "The playlist \(playlist) cannot be read.")
@@ -211,7 +235,7 @@ public struct ChunkStitcher {
                     )
                 }
                 nextNumber = number.map { $0 + 1 }
-                if self.segments == .copy {
+                if !self.segments.isInPlace {
                     try copyItem(chunkDirectory + "/" + segment.uri, to: relativeDirectory + "/" + segment.uri)
                 }
                 segments.append(segment)
@@ -223,6 +247,95 @@ public struct ChunkStitcher {
         } catch {
             throw TranscodeError(.outputFailure, "Could not write the \(rendition.name) playlist.")
         }
+    }
+
+    /// The MP4 download, remuxed from the download rung's stitched segments and the audio rendition's
+    /// (`ProgressiveRemux`): local files when the segments were copied, published ones through `open` otherwise.
+    private func remuxDownload(
+        rungs: [TranscodeManifest.VideoRendition],
+        audio: TranscodeManifest.AudioRendition?,
+        audioFiles: [TranscodeManifest.File],
+        placedFiles: [TranscodeManifest.File]
+    ) throws(TranscodeError) -> TranscodeManifest.Progressive? {
+        guard let rung = ProgressiveRemux.rung(of: rungs) else { return nil }
+        let sizes = Dictionary(placedFiles.map { ($0.path, $0.bytes) }, uniquingKeysWith: { first, _ in first })
+        func source(_ path: String, local: String) throws(TranscodeError) -> any MediaByteSource {
+            switch segments {
+            case .copy: return try FileByteSource(path: local)
+            case .inPlace(let open):
+                guard let bytes = sizes[path] else {
+                    throw TranscodeError(.chunkMismatch, "\(path) is not in its chunk's manifest.")
+                }
+                return try open(path, bytes)
+            }
+        }
+        func parts(
+            playlist: String,
+            in directory: String,
+            initIsLocal: Bool
+        ) throws(TranscodeError) -> [any MediaByteSource] {
+            guard let text = try? String(contentsOfFile: directory + "/" + playlist, encoding: .utf8) else {
+                throw TranscodeError(.chunkMismatch, "The playlist \(playlist) cannot be read.")
+            }
+            let folder = (playlist as NSString).deletingLastPathComponent
+            let summary = MediaPlaylistSummary(text: text)
+            let initPath = folder + "/" + (summary.initURI ?? HLSMuxer.initName)
+            var sources: [any MediaByteSource] = [
+                initIsLocal
+                    ? try FileByteSource(path: directory + "/" + initPath)
+                    : try source(initPath, local: directory + "/" + initPath)
+            ]
+            for segment in summary.segments {
+                sources.append(
+                    try source(folder + "/" + segment.uri, local: directory + "/" + folder + "/" + segment.uri)
+                )
+            }
+            return sources
+        }
+        let video = try parts(playlist: rung.playlist, in: outputDirectory, initIsLocal: true)
+        var sound: [any MediaByteSource]?
+        if let audio, let audioChunk {
+            // Copied: the audio rendition is in the output. In place: its playlist is in the audio chunk's
+            // directory, its init segment and segments are published.
+            let directory = segments.isInPlace ? audioChunk : outputDirectory
+            sound = try parts(playlist: audio.playlist, in: directory, initIsLocal: !segments.isInPlace)
+        }
+        let written = try ProgressiveRemux.write(
+            video: ConcatenatedByteSource(video),
+            audio: sound.map { ConcatenatedByteSource($0) },
+            to: outputDirectory + "/" + Transcoder.Paths.progressive
+        )
+        return TranscodeManifest.Progressive(
+            path: Transcoder.Paths.progressive,
+            width: written.width,
+            height: written.height,
+            hasAudio: written.hasAudio
+        )
+    }
+
+    /// The storyboard composed from the chunks' sheets (`StoryboardComposer`), nil when the chunks wrote none.
+    private func composeStoryboard(
+        manifests: [TranscodeManifest]
+    ) throws(TranscodeError) -> TranscodeManifest.Storyboard? {
+        guard let layout = manifests.first?.storyboard else { return nil }
+        var sheets: [StoryboardComposer.Sheet] = []
+        var start = 0.0
+        for (index, manifest) in manifests.enumerated() {
+            guard manifest.storyboard == layout,
+                let jpeg = FileManager.default.contents(atPath: videoChunks[index] + "/" + layout.image)
+            else {
+                throw TranscodeError(
+                    .chunkMismatch,
+                    "The storyboard of chunk \(index + 1) of \(manifests.count) is missing or laid out differently."
+                )
+            }
+            sheets.append(.init(jpeg: jpeg, start: start))
+            start += manifest.video.first?.duration ?? 0
+        }
+        guard let cues = try? String(contentsOfFile: videoChunks[0] + "/" + layout.cues, encoding: .utf8) else {
+            throw TranscodeError(.chunkMismatch, "The storyboard cues of chunk 1 are missing.")
+        }
+        return try StoryboardComposer.compose(sheets, layout: layout, cues: cues, to: outputDirectory)
     }
 
     /// A VOD media playlist in the `hls` muxer's own layout, so a stitched rung reads like a whole encode's.
