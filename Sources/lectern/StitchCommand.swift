@@ -7,7 +7,8 @@ import Transcoder
 struct StitchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stitch",
-        abstract: "Join the chunks of a split encode into one lecture (master.m3u8, renditions, manifest)."
+        abstract: "Join the chunks of a split encode into one lecture "
+            + "(master.m3u8, renditions, download.mp4, storyboard, manifest)."
     )
 
     @Argument(help: "Directory that receives the stitched lecture.")

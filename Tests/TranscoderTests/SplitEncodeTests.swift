@@ -161,14 +161,43 @@ import Testing
         #expect(abs(stitched.duration - wholeManifest.duration) < 0.001)
         #expect(stitched.poster != nil)
 
-        // The MP4 download is a remux of the chunks' packets: the whole encode's frame times, and its sound.
+        // The MP4 download is a remux of the chunks' packets: the whole encode's frame times, its sound, no decoding
+        // time going backwards at a seam, a clean decode.
         let download = try #require(stitched.progressive)
         let wholeDownload = try #require(wholeManifest.progressive)
         #expect(download.height == wholeDownload.height && download.hasAudio == wholeDownload.hasAudio)
+        let wholeMP4 = whole + "/" + wholeDownload.path
         #expect(
-            try await MediaTools.frameTimes(stitchedDirectory + "/" + download.path)
-                == (try await MediaTools.frameTimes(whole + "/" + wholeDownload.path))
+            try await MediaTools.frameTimes(stitchedDirectory + "/" + download.path) == MediaTools.frameTimes(wholeMP4)
         )
+        #expect(
+            try await ChunkStitchOutputsTests.downloadDifferences(
+                stitchedDirectory + "/" + download.path,
+                whole: wholeMP4
+            ) == []
+        )
+        // The comparison sees a missing chunk: the same remux without chunk 3's segments.
+        let rung = try #require(ProgressiveRemux.rung(of: stitched.video))
+        let rungFolder = stitchedDirectory + "/" + (rung.playlist as NSString).deletingLastPathComponent
+        let dropped = Set(
+            MediaPlaylistSummary(
+                text: try String(contentsOfFile: chunks.video[2] + "/" + rung.playlist, encoding: .utf8)
+            )
+            .segments.map(\.uri)
+        )
+        let kept = MediaPlaylistSummary(
+            text: try String(contentsOfFile: stitchedDirectory + "/" + rung.playlist, encoding: .utf8)
+        ).segments.map(\.uri).filter { !dropped.contains($0) }
+        let shortened = directory.file("without-chunk-3.mp4")
+        _ = try ProgressiveRemux.write(
+            video: ConcatenatedByteSource(
+                try [FileByteSource(path: rungFolder + "/" + HLSMuxer.initName)]
+                    + kept.map { try FileByteSource(path: rungFolder + "/" + $0) }
+            ),
+            audio: nil,
+            to: shortened
+        )
+        #expect(try await !ChunkStitchOutputsTests.downloadDifferences(shortened, whole: wholeMP4).isEmpty)
         // The storyboard in the whole encode's layout, with the same cues.
         #expect(stitched.storyboard == wholeManifest.storyboard)
 

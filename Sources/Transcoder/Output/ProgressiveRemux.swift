@@ -12,13 +12,17 @@ import Foundation
 /// The reads block (an S3 source waits on ranged GETs): call it on a thread of its own, as `ChunkStitcher.stitch`'s
 /// async form does.
 enum ProgressiveRemux {
-    /// The rung a whole encode writes its download from (`VideoSource.progressiveSpec`): the tallest at or below
-    /// `maxHeight`, else the smallest.
+    /// The rung the MP4 download carries, for the whole encode (`VideoSource.progressiveSpec`) and the stitch alike:
+    /// the first (the ladder runs tallest first) at or below `maxHeight`, else the last (the smallest).
+    static func rungIndex(heights: [Int], maxHeight: Int) -> Int? {
+        heights.firstIndex { $0 <= maxHeight } ?? (heights.isEmpty ? nil : heights.count - 1)
+    }
+
     static func rung(
         of renditions: [TranscodeManifest.VideoRendition],
         maxHeight: Int = TranscodePlan().progressiveMaxHeight
     ) -> TranscodeManifest.VideoRendition? {
-        renditions.first { $0.height <= maxHeight } ?? renditions.last
+        rungIndex(heights: renditions.map(\.height), maxHeight: maxHeight).map { renditions[$0] }
     }
 
     static func write(

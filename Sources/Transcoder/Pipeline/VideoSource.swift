@@ -21,8 +21,9 @@ struct VideoSource {
     /// The colour every rendition is in and tagged with.
     var outputColour = ColourDescription.bt709
 
+    /// The rung the MP4 download carries; a split lecture's stitch picks it by the same rule.
     var progressiveSpec: RenditionSpec {
-        specs.first { $0.height <= plan.progressiveMaxHeight } ?? specs[specs.count - 1]
+        specs[ProgressiveRemux.rungIndex(heights: specs.map(\.height), maxHeight: plan.progressiveMaxHeight) ?? 0]
     }
     private let plan: TranscodePlan
 
