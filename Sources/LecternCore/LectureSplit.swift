@@ -38,6 +38,17 @@ public struct LectureSplit: Codable, Sendable, Equatable {
             self.lease = lease
             self.attempts = attempts
         }
+
+        /// Tolerant: a field a newer or older worker did not write reads as its default (not done, no lease, no
+        /// attempt), so one record never fails a lecture listing with a decoding error.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            start = try container.decode(Double.self, forKey: .start)
+            end = try container.decode(Double.self, forKey: .end)
+            done = try container.decodeIfPresent(Bool.self, forKey: .done) ?? false
+            lease = try container.decodeIfPresent(Lease.self, forKey: .lease)
+            attempts = try container.decodeIfPresent(Int.self, forKey: .attempts) ?? 0
+        }
     }
 
     /// The one audio part.
@@ -50,6 +61,13 @@ public struct LectureSplit: Codable, Sendable, Equatable {
             self.done = done
             self.lease = lease
             self.attempts = attempts
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            done = try container.decodeIfPresent(Bool.self, forKey: .done) ?? false
+            lease = try container.decodeIfPresent(Lease.self, forKey: .lease)
+            attempts = try container.decodeIfPresent(Int.self, forKey: .attempts) ?? 0
         }
     }
 
@@ -66,6 +84,16 @@ public struct LectureSplit: Codable, Sendable, Equatable {
         self.chunks = chunks
         self.audio = audio
         self.timestampOffset = timestampOffset
+    }
+
+    private enum CodingKeys: String, CodingKey { case outputVersion, chunks, audio, timestampOffset }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        outputVersion = try container.decode(String.self, forKey: .outputVersion)
+        chunks = try container.decode([Chunk].self, forKey: .chunks)
+        audio = try container.decodeIfPresent(AudioPart.self, forKey: .audio) ?? AudioPart()
+        timestampOffset = try container.decodeIfPresent(Double.self, forKey: .timestampOffset) ?? 0
     }
 
     /// A plan with the chunks in `done` (and the audio, if `audioDone`) marked done.

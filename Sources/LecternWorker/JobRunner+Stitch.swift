@@ -72,28 +72,14 @@ extension JobRunner {
         environment.metrics.bytesOut.increment(by: uploaded)
         timings.upload = (clock.now - started).seconds
 
-        started = clock.now
-        progress.markPublishing()
-        let published: LectureRecord
-        do {
-            published = try await environment.store.publish(
-                job.lectureID,
-                version: job.outputVersion,
-                prefix: prefix,
-                durationSeconds: manifest.duration,
-                workerID: configuration.workerID
-            )
-        } catch let conflict as LectureStore.Conflict {
-            throw LostOwnership(lectureID: conflict.lectureID)
-        }
-        timings.publish = (clock.now - started).seconds
-        environment.metrics.publishSeconds.record(timings.publish)
-        timings.slideIndexing = SlideIndexing(
-            slides: manifest.slides,
-            record: published,
-            plannedLanguage: transcodePlan(ladder: job.ladder).slideTextLanguage
+        try await publish(
+            job,
+            prefix: prefix,
+            manifest: manifest,
+            slideLanguage: transcodePlan(ladder: job.ladder).slideTextLanguage,
+            progress: progress,
+            timings: &timings
         )
-        timings.lectureSeconds = manifest.duration
         timings.bytesOut = uploaded
         return timings
     }

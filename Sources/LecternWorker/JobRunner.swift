@@ -408,7 +408,31 @@ struct JobRunner: Sendable {
         timings.upload = (clock.now - stageStarted).seconds
         environment.metrics.uploadSeconds.record(timings.upload)
 
-        stageStarted = clock.now
+        try await publish(
+            job,
+            prefix: prefix,
+            manifest: manifest,
+            slideLanguage: plan.slideTextLanguage,
+            progress: progress,
+            timings: &timings
+        )
+        timings.bytesIn = info.objectSize
+        timings.bytesOut = uploaded
+        return timings
+    }
+
+    /// processing → ready for the uploaded outputs (a whole encode's or a stitch's), conditional on this worker's
+    /// lease on the lecture; records the publish's time and what follows it needs (slide indexing, in the language
+    /// the slides were read in).
+    func publish(
+        _ job: JobMessage,
+        prefix: String,
+        manifest: TranscodeManifest,
+        slideLanguage: String,
+        progress: JobProgress,
+        timings: inout JobTimings
+    ) async throws {
+        let started = ContinuousClock.now
         let published: LectureRecord
         progress.markPublishing()
         do {
@@ -422,17 +446,14 @@ struct JobRunner: Sendable {
         } catch let conflict as LectureStore.Conflict {
             throw LostOwnership(lectureID: conflict.lectureID)
         }
-        timings.publish = (clock.now - stageStarted).seconds
+        timings.publish = (ContinuousClock.now - started).seconds
         environment.metrics.publishSeconds.record(timings.publish)
         timings.slideIndexing = SlideIndexing(
             slides: manifest.slides,
             record: published,
-            plannedLanguage: plan.slideTextLanguage
+            plannedLanguage: slideLanguage
         )
         timings.lectureSeconds = manifest.duration
-        timings.bytesIn = info.objectSize
-        timings.bytesOut = uploaded
-        return timings
     }
 
     /// Until cancelled: hides the message again well before it would reappear, and extends the lease with the

@@ -28,6 +28,18 @@ import Testing
         #expect(!split.isComplete)
     }
 
+    /// A plan written without the per-part fields (another worker version, a hand-made record) reads with defaults
+    /// rather than failing the lecture listing that decodes it.
+    @Test func missingPartFieldsReadAsTheirDefaults() throws {
+        let json = #"{"outputVersion":"v1","chunks":[{"start":0,"end":180},{"start":180,"end":200,"done":true}]}"#
+        let split = try JSONDecoder().decode(LectureSplit.self, from: Data(json.utf8))
+        #expect(split.done == [1])
+        #expect(split.chunks.map(\.attempts) == [0, 0])
+        #expect(split.audio == LectureSplit.AudioPart())
+        #expect(split.timestampOffset == 0)
+        #expect(split.playableThrough == nil)
+    }
+
     @Test func chunkKeysStayInsideTheVersionPrefix() {
         let prefix = ObjectKeys.renditionPrefix(lectureID: "lec_a", version: "v1")
         #expect(ObjectKeys.chunkPrefix(lectureID: "lec_a", version: "v1", index: 7) == prefix + "chunks/007/")

@@ -117,15 +117,9 @@ import Transcoder
         )
         // The first upload of part 2's only segment fails (a reset connection, say); the S3 client does not retry
         // this error, so the part fails, gives its lease back and is delivered again after the backoff.
-        let failures = Mutex(1)
-        let flaky = InterceptingTransport(base: CurlTransport()) { request in
-            guard request.method == "PUT", request.url.path.hasSuffix("/video/240p/segment_00001.m4s") else { return }
-            if failures.withLock({ remaining in
-                defer { remaining -= 1 }
-                return remaining > 0
-            }) {
-                throw InjectedFailure()
-            }
+        let failures = FailureBudget(1)
+        let flaky = InterceptingTransport.failing(failures) { request in
+            request.method == "PUT" && request.url.path.hasSuffix("/video/240p/segment_00001.m4s")
         }
         let worker = harness.startWorker(
             Self.splitting(harness.configuration()),
@@ -140,7 +134,7 @@ import Transcoder
         #expect(record.split?.chunks.map(\.attempts) == [1, 2, 1])
         #expect(record.split?.audio.attempts == 1)
         #expect(record.attempts == 1)
-        #expect(failures.withLock { $0 } < 0)
+        #expect(failures.exhaustedAndPassed)
     }
 
     @Test(.timeLimit(.minutes(10)))
@@ -152,16 +146,10 @@ import Transcoder
         )
         // The stitch's first upload of the master playlist fails (a part's own master, under chunks/, does not);
         // nothing is published.
-        let failures = Mutex(1)
-        let flaky = InterceptingTransport(base: CurlTransport()) { request in
-            let path = request.url.path
-            guard request.method == "PUT", path.hasSuffix("/master.m3u8"), !path.contains("/chunks/") else { return }
-            if failures.withLock({ remaining in
-                defer { remaining -= 1 }
-                return remaining > 0
-            }) {
-                throw InjectedFailure()
-            }
+        let failures = FailureBudget(1)
+        let flaky = InterceptingTransport.failing(failures) { request in
+            request.method == "PUT" && request.url.path.hasSuffix("/master.m3u8")
+                && !request.url.path.contains("/chunks/")
         }
         let logs = LogCapture()
         let worker = harness.startWorker(
@@ -175,7 +163,7 @@ import Transcoder
         try await harness.waitForEmptyQueue()
         try await worker.stop()
         #expect(record.state == .ready, "\(record.failureReason ?? "")")
-        #expect(failures.withLock { $0 } < 0)
+        #expect(failures.exhaustedAndPassed)
         // No part ran twice and the lecture was never put back in the queue: the part's message came back and
         // its delivery stitched.
         #expect(record.split?.chunks.map(\.attempts) == [1, 1, 1])
@@ -292,6 +280,30 @@ import Transcoder
 }
 
 struct InjectedFailure: Error {}
+
+/// How many matching requests an `InterceptingTransport.failing` still fails.
+final class FailureBudget: Sendable {
+    private let remaining: Mutex<Int>
+    init(_ failures: Int) { remaining = Mutex(failures) }
+    /// Counts a matching request down; true while it must fail.
+    func spend() -> Bool {
+        remaining.withLock { count in
+            defer { count -= 1 }
+            return count > 0
+        }
+    }
+    /// Every failure was used and a matching request passed after them.
+    var exhaustedAndPassed: Bool { remaining.withLock { $0 < 0 } }
+}
+
+extension InterceptingTransport {
+    /// Fails the requests `matches` picks with `InjectedFailure` while `budget` lasts.
+    static func failing(_ budget: FailureBudget, matches: @escaping @Sendable (HTTPRequest) -> Bool) -> Self {
+        InterceptingTransport(base: CurlTransport()) { request in
+            if matches(request), budget.spend() { throw InjectedFailure() }
+        }
+    }
+}
 
 extension WorkerHarness {
     /// Downloads a published lecture (manifest and every file it names) into `directory`.

@@ -110,13 +110,20 @@ class Lecture:
         self.copy(self.published + "manifest.json", self.prefix + "chunks/audio/manifest.json")
 
     def set_split(self, done, audio_done):
-        """The record's `split` as LectureRecord encodes it (a map; chunks a list of maps; done a list of numbers)."""
+        """The record's `split` as LectureRecord encodes it: a map; chunks a list of maps, each with its `done` flag and
+        attempts (a lease only while a worker holds the part); the sound's part the same."""
         item = self.item(self.id)
         item["split"] = {"M": {
             "outputVersion": {"S": self.version},
-            "chunks": {"L": [{"M": {"start": {"N": repr(start)}, "end": {"N": repr(end)}}} for start, end in self.chunks]},
-            "done": {"L": [{"N": str(index)} for index in sorted(done)]},
-            "audioDone": {"BOOL": audio_done},
+            "chunks": {"L": [
+                {"M": {
+                    "start": {"N": repr(start)}, "end": {"N": repr(end)},
+                    "done": {"BOOL": index in done}, "attempts": {"N": "1"},
+                }}
+                for index, (start, end) in enumerate(self.chunks)
+            ]},
+            "audio": {"M": {"done": {"BOOL": audio_done}, "attempts": {"N": "1"}}},
+            "timestampOffset": {"N": "0"},
         }}
         item["durationSeconds"] = {"N": repr(self.chunks[-1][1])}
         self.dynamo.put_item(TableName=self.table, Item=item)
