@@ -1,4 +1,5 @@
 import Foundation
+import LecternTestSupport
 import Testing
 
 @testable import AWS
@@ -121,9 +122,12 @@ struct S3BadServerTests {
     }
 
     @Test func nothingListening() async throws {
-        let server = try S3MisbehavingServer(.hang)
-        let endpoint = server.endpoint
-        server.stop()
+        // A port held bound but never listening: connecting is refused, and no other test can take the port
+        // meanwhile (a port freed by stopping a server was once taken by another test's server in the parallel
+        // step, which answered the HEAD with NotFound).
+        let (socket, port) = try LoopbackPort.bound()
+        defer { close(socket) }
+        let endpoint = URL(string: "http://127.0.0.1:\(port)")!
         let context = AWSContext(
             configuration: AWSConfiguration(region: "us-east-1", endpoint: endpoint),
             transport: CurlTransport(),
