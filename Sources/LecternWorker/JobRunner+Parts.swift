@@ -18,7 +18,7 @@ extension JobRunner {
                 version: job.outputVersion,
                 part: part.part,
                 workerID: configuration.workerID,
-                leaseSeconds: Double(configuration.visibilitySeconds) - 1,
+                leaseSeconds: leaseSeconds,
                 attemptLimit: configuration.maxEncodeAttempts
             )
         } catch let conflict as LectureStore.Conflict {
@@ -71,10 +71,7 @@ extension JobRunner {
         logger: Logger
     ) async throws -> WorkOutcome {
         let configuration = environment.configuration
-        let folder: ScratchFolder
-        do { folder = try ScratchFolder(root: configuration.scratchDirectory, name: name) } catch {
-            throw RetryLater(description: "could not make a scratch folder: \(error)")
-        }
+        let folder = try scratchFolder(name)
         defer { folder.remove() }
         let outputDirectory = folder.path + "/out"
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
@@ -139,7 +136,7 @@ extension JobRunner {
                 job.lectureID,
                 version: job.outputVersion,
                 workerID: configuration.workerID,
-                leaseSeconds: Double(configuration.visibilitySeconds) - 1
+                leaseSeconds: leaseSeconds
             )
         } catch let conflict as LectureStore.Conflict {
             throw LostOwnership(lectureID: conflict.lectureID)
@@ -205,8 +202,7 @@ extension JobRunner {
         case .processing:
             // Held by a live worker: hide this copy until just after its lease (see the whole job's case).
             environment.metrics.duplicatesSkipped.increment()
-            let lease = state.lease.map { max(0, $0.expiresAt.timeIntervalSinceNow) } ?? 0
-            let delay = min(SQSLimits.maxVisibilityTimeoutSeconds, Int(lease.rounded(.up)) + 1)
+            let delay = Self.hidingDelay(until: state.lease?.expiresAt)
             logger.info("part held by \(state.lease?.workerId ?? "another worker"); hiding for \(delay) s")
             await changeVisibility(message, seconds: delay, logger: logger)
         }
@@ -231,7 +227,7 @@ extension JobRunner {
                 job.lectureID,
                 version: job.outputVersion,
                 workerID: configuration.workerID,
-                leaseSeconds: Double(configuration.visibilitySeconds) - 1
+                leaseSeconds: leaseSeconds
             )
         } catch let conflict as LectureStore.Conflict {
             let holder = conflict.current
@@ -239,8 +235,7 @@ extension JobRunner {
                 await deleteMessage(message, logger: logger)
                 return
             }
-            let lease = holder?.leaseExpiresAt.map { max(0, $0.timeIntervalSinceNow) } ?? 0
-            let delay = min(SQSLimits.maxVisibilityTimeoutSeconds, Int(lease.rounded(.up)) + 1)
+            let delay = Self.hidingDelay(until: holder?.leaseExpiresAt)
             logger.info("the stitch is held by \(holder?.workerId ?? "another worker"); hiding for \(delay) s")
             await changeVisibility(message, seconds: delay, logger: logger)
             return

@@ -97,7 +97,7 @@ extension JobRunner {
                 version: job.outputVersion,
                 workerID: environment.configuration.workerID,
                 split: split,
-                leaseSeconds: Double(environment.configuration.visibilitySeconds) - 1
+                leaseSeconds: leaseSeconds
             )
         } catch let conflict as LectureStore.Conflict {
             throw LostOwnership(lectureID: conflict.lectureID)

@@ -18,10 +18,7 @@ extension JobRunner {
         progress: JobProgress
     ) async throws -> JobTimings {
         let configuration = environment.configuration
-        let folder: ScratchFolder
-        do { folder = try ScratchFolder(root: configuration.scratchDirectory, name: name) } catch {
-            throw RetryLater(description: "could not make a scratch folder: \(error)")
-        }
+        let folder = try scratchFolder(name)
         defer { folder.remove() }
         var timings = JobTimings()
         let clock = ContinuousClock()

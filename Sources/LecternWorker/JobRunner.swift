@@ -41,6 +41,23 @@ struct JobRunner: Sendable {
         var description: String { "another worker took over lecture \(lectureID)" }
     }
 
+    /// The lease a claim or heartbeat takes: a second short of the message's visibility, so after a crash the lease
+    /// has lapsed by the time the message is delivered again.
+    var leaseSeconds: Double { Double(configuration.visibilitySeconds) - 1 }
+
+    /// Seconds to hide a duplicate delivery so it comes back just after a live holder's lease `until` ends.
+    static func hidingDelay(until: Date?) -> Int {
+        let lease = until.map { max(0, $0.timeIntervalSinceNow) } ?? 0
+        return min(SQSLimits.maxVisibilityTimeoutSeconds, Int(lease.rounded(.up)) + 1)
+    }
+
+    /// A job's scratch folder (locked while it lives; the caller removes it); failing to make one is transient.
+    func scratchFolder(_ name: String) throws -> ScratchFolder {
+        do { return try ScratchFolder(root: configuration.scratchDirectory, name: name) } catch {
+            throw RetryLater(description: "could not make a scratch folder: \(error)")
+        }
+    }
+
     /// A transient condition worth a retry, in words.
     struct RetryLater: Error, CustomStringConvertible {
         let description: String
@@ -109,7 +126,7 @@ struct JobRunner: Sendable {
                 job.lectureID,
                 version: job.outputVersion,
                 workerID: configuration.workerID,
-                leaseSeconds: Double(configuration.visibilitySeconds) - 1,
+                leaseSeconds: leaseSeconds,
                 attemptLimit: configuration.maxEncodeAttempts
             )
         } catch let conflict as LectureStore.Conflict {
@@ -354,10 +371,7 @@ struct JobRunner: Sendable {
         progress: JobProgress,
         logger: Logger
     ) async throws -> JobTimings {
-        let folder: ScratchFolder
-        do { folder = try ScratchFolder(root: configuration.scratchDirectory, name: name) } catch {
-            throw RetryLater(description: "could not make a scratch folder: \(error)")
-        }
+        let folder = try scratchFolder(name)
         defer { folder.remove() }
         let scratch = folder.path
         let fileManager = FileManager.default
@@ -654,8 +668,7 @@ struct JobRunner: Sendable {
             // message twice, and the holder's receipt handle then no longer deletes it), so hide this copy
             // until just after the lease: by then the job is done (and the copy is deleted) or claimable.
             environment.metrics.duplicatesSkipped.increment()
-            let lease = current.leaseExpiresAt.map { max(0, $0.timeIntervalSinceNow) } ?? 0
-            let delay = min(SQSLimits.maxVisibilityTimeoutSeconds, Int(lease.rounded(.up)) + 1)
+            let delay = Self.hidingDelay(until: current.leaseExpiresAt)
             logger.info("held by \(current.workerId ?? "another worker"); hiding this delivery for \(delay) s")
             await changeVisibility(message, seconds: delay, logger: logger)
         case .queued, .awaitingUpload:

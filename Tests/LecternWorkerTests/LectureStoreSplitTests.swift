@@ -14,26 +14,8 @@ import Testing
 
     /// A lecture claimed by `planner` for v1 and handed over to `plan`'s parts.
     func plannedLecture() async throws -> (LectureStore, String) {
-        let moto = try await MotoServer.shared()
-        let store = LectureStore(
-            dynamo: DynamoDBClient(context: moto.context(transport: CurlTransport())),
-            table: MotoServer.uniqueName("lectures")
-        )
-        try await store.ensureTable()
-        let id = ObjectKeys.newLectureID()
-        var record = LectureRecord(
-            lectureId: id,
-            courseId: "CS101",
-            ownerId: "prof",
-            title: "t",
-            filename: "f.mp4",
-            contentType: "video/mp4",
-            sizeBytes: 1,
-            sourceKey: ObjectKeys.source(lectureID: id),
-            state: .queued
-        )
-        record.jobVersion = "v1"
-        try await store.create(record)
+        let (store, record) = try await LectureStoreWorkerTests().makeQueuedLecture()
+        let id = record.lectureId
         try await store.claim(id, version: "v1", workerID: "planner", leaseSeconds: 60)
         let handed = try await store.handOverToParts(
             id,

@@ -108,28 +108,38 @@ import Transcoder
         for file in stitched.files { #expect(keys.contains(prefix + file.path), "\(file.path)") }
     }
 
-    @Test(.timeLimit(.minutes(10)))
-    func aPartThatFailsTransientlyIsRetriedAloneAndTheLectureStillPublishes() async throws {
+    /// Runs a split lecture through one worker whose S3 transport fails the first request `matches` picks, until
+    /// the lecture ends and the queue is empty.
+    static func splitLecture(
+        logs: LogCapture? = nil,
+        failingOnce matches: @escaping @Sendable (HTTPRequest) -> Bool
+    ) async throws -> (record: LectureRecord, failures: FailureBudget) {
         let harness = try await WorkerHarness.make()
         let job = try await harness.enqueue(
             sourcePath: try await Clips.lecture(seconds: Self.clipSeconds),
             ladder: [240]
         )
-        // The first upload of part 2's only segment fails (a reset connection, say); the S3 client does not retry
-        // this error, so the part fails, gives its lease back and is delivered again after the backoff.
         let failures = FailureBudget(1)
-        let flaky = InterceptingTransport.failing(failures) { request in
-            request.method == "PUT" && request.url.path.hasSuffix("/video/240p/segment_00001.m4s")
-        }
         let worker = harness.startWorker(
             Self.splitting(harness.configuration()),
-            context: harness.moto.context(transport: flaky)
+            context: harness.moto.context(transport: InterceptingTransport.failing(failures, matches: matches)),
+            logs: logs
         )
         let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(400)) {
             $0.state == .ready || $0.state == .failed
         }
         try await harness.waitForEmptyQueue()
         try await worker.stop()
+        return (record, failures)
+    }
+
+    @Test(.timeLimit(.minutes(10)))
+    func aPartThatFailsTransientlyIsRetriedAloneAndTheLectureStillPublishes() async throws {
+        // The first upload of part 2's only segment fails (a reset connection, say); the S3 client does not retry
+        // this error, so the part fails, gives its lease back and is delivered again after the backoff.
+        let (record, failures) = try await Self.splitLecture { request in
+            request.method == "PUT" && request.url.path.hasSuffix("/video/240p/segment_00001.m4s")
+        }
         #expect(record.state == .ready, "\(record.failureReason ?? "")")
         #expect(record.split?.chunks.map(\.attempts) == [1, 2, 1])
         #expect(record.split?.audio.attempts == 1)
@@ -139,29 +149,13 @@ import Transcoder
 
     @Test(.timeLimit(.minutes(10)))
     func aStitchThatFailsIsTakenUpAgainByTheLastPartsNextDeliveryWithoutEncodingAgain() async throws {
-        let harness = try await WorkerHarness.make()
-        let job = try await harness.enqueue(
-            sourcePath: try await Clips.lecture(seconds: Self.clipSeconds),
-            ladder: [240]
-        )
         // The stitch's first upload of the master playlist fails (a part's own master, under chunks/, does not);
         // nothing is published.
-        let failures = FailureBudget(1)
-        let flaky = InterceptingTransport.failing(failures) { request in
+        let logs = LogCapture()
+        let (record, failures) = try await Self.splitLecture(logs: logs) { request in
             request.method == "PUT" && request.url.path.hasSuffix("/master.m3u8")
                 && !request.url.path.contains("/chunks/")
         }
-        let logs = LogCapture()
-        let worker = harness.startWorker(
-            Self.splitting(harness.configuration()),
-            context: harness.moto.context(transport: flaky),
-            logs: logs
-        )
-        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(400)) {
-            $0.state == .ready || $0.state == .failed
-        }
-        try await harness.waitForEmptyQueue()
-        try await worker.stop()
         #expect(record.state == .ready, "\(record.failureReason ?? "")")
         #expect(failures.exhaustedAndPassed)
         // No part ran twice and the lecture was never put back in the queue: the part's message came back and
