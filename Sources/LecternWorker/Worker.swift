@@ -87,7 +87,7 @@ public actor Worker {
             "worker started",
             metadata: [
                 "workerId": "\(configuration.workerID)", "concurrency": "\(configuration.concurrency)",
-                "dlq": "\(environment.deadLetterQueueURL ?? "none")",
+                "dlq": "\(environment.deadLetterQueueURL ?? "none")", "ffmpeg": "\(FFmpegBuild.version)",
             ]
         )
         // Discarding: a long-lived worker runs unboundedly many jobs, and a plain group keeps every finished child.
