@@ -3,12 +3,12 @@ import Foundation
 /// Joins a split encode's chunks (issue #15) into one lecture's outputs, as a whole-file encode would have
 /// written them: each rung's media playlist from the chunks' segment lists, the audio chunk's playlist, the
 /// master playlist and `manifest.json` (measured with `ManifestAssembler.measure`, rendered by
-/// `MasterPlaylist`), and the poster. Local directories only for now; S3 comes with the worker wiring.
+/// `MasterPlaylist`), the poster, the storyboard (composed from the chunks' sheets, `StoryboardComposer`) and the
+/// MP4 download (remuxed from the stitched segments, `ProgressiveRemux`). The segments are read where they are
+/// (`Segments`): in the chunk directories, or in place in S3 for the worker (`JobRunner+Stitch`).
 ///
 /// It checks the chunk contract rather than trusting it: every chunk of a rung must have a byte-identical init
 /// segment (the same encoder settings) and segment numbers must continue without gap or overlap.
-/// Not yet: the storyboard (each chunk's sheet holds only its own stretch) and the MP4 download (a remux of
-/// the chunks' packets); the stitched manifest leaves both out.
 public struct ChunkStitcher: Sendable {
     /// Opens a published file (a media segment, or the audio rendition's init segment) by its path in the
     /// lecture's outputs and its size from the chunk's manifest: the MP4 download is remuxed through it.
