@@ -175,10 +175,14 @@ extension ObjectKeys {
     /// media playlists, its manifest and thumbnails); its media segments go straight to their published names
     /// under `renditionPrefix`, since segment numbers continue across chunks and never collide.
     public static func chunkPrefix(lectureID: String, version: String, index: Int) -> String {
-        renditionPrefix(lectureID: lectureID, version: version) + "chunks/" + String(format: "%03d", index) + "/"
+        partsPrefix(lectureID: lectureID, version: version) + String(format: "%03d", index) + "/"
     }
     /// Where the split encode's one audio chunk keeps its stitch-only files.
     public static func audioChunkPrefix(lectureID: String, version: String) -> String {
-        renditionPrefix(lectureID: lectureID, version: version) + "chunks/audio/"
+        partsPrefix(lectureID: lectureID, version: version) + "audio/"
+    }
+    /// Every part's stitch-only files: removed once the stitched lecture is published.
+    public static func partsPrefix(lectureID: String, version: String) -> String {
+        renditionPrefix(lectureID: lectureID, version: version) + "chunks/"
     }
 }

@@ -143,7 +143,9 @@ extension JobRunner {
         }
         lease.set(.lecture)
         logger.info("the last part is done: stitching")
-        return .published(try await stitchAndPublish(job, split: split, scratch: name + "-stitch", progress: progress))
+        return .published(
+            try await stitchAndPublish(job, split: split, scratch: name + "-stitch", progress: progress, logger: logger)
+        )
     }
 
     /// The part's claim did not apply: decide from the record what this delivery is.
@@ -254,7 +256,9 @@ extension JobRunner {
             lease: lease,
             logger: logger
         ) { progress, scratch in
-            .published(try await self.stitchAndPublish(job, split: split, scratch: scratch, progress: progress))
+            .published(
+                try await self.stitchAndPublish(job, split: split, scratch: scratch, progress: progress, logger: logger)
+            )
         }
     }
 }

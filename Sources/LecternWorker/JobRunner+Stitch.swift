@@ -15,7 +15,8 @@ extension JobRunner {
         _ job: JobMessage,
         split: LectureSplit,
         scratch name: String,
-        progress: JobProgress
+        progress: JobProgress,
+        logger: Logger
     ) async throws -> JobTimings {
         let configuration = environment.configuration
         let folder = try scratchFolder(name)
@@ -78,7 +79,23 @@ extension JobRunner {
             timings: &timings
         )
         timings.bytesOut = uploaded
+        await removePartFiles(job, logger: logger)
         return timings
+    }
+
+    /// The parts' stitch-only files (their init segments, playlists, manifests, sheets: ~10 small objects a part)
+    /// are read by the stitch and, while the lecture encodes, by the API's growing playlists; once the lecture is
+    /// published neither reads them. Best effort: a failure leaves them to the lecture's delete, which removes the
+    /// whole rendition prefix.
+    private func removePartFiles(_ job: JobMessage, logger: Logger) async {
+        let prefix = ObjectKeys.partsPrefix(lectureID: job.lectureID, version: job.outputVersion)
+        let (s3, bucket) = (environment.s3, environment.configuration.bucket)
+        do {
+            let keys = try await s3.listAll(bucket: bucket, prefix: prefix).map(\.key)
+            if !keys.isEmpty { _ = try await s3.deleteObjects(bucket: bucket, keys: keys) }
+        } catch {
+            logger.notice("the parts' files stay after publish", metadata: ["error": "\(error)"])
+        }
     }
 
     /// A part's manifest, then every file it placed under its own prefix (what only the stitch reads); for the

@@ -183,7 +183,9 @@ struct JobRunner: Sendable {
         if let split = record.split, split.outputVersion == job.outputVersion {
             if split.isComplete {
                 logger.info("resuming a complete split plan: stitching")
-                return .published(try await stitchAndPublish(job, split: split, scratch: scratch, progress: progress))
+                return .published(
+                    try await stitchAndPublish(job, split: split, scratch: scratch, progress: progress, logger: logger)
+                )
             }
             return .handedOver(parts: try await resumeParts(job, split: split, lease: lease, logger: logger))
         }

@@ -6,6 +6,7 @@ import Testing
     static let bucketRenditions = "${MediaBucket.Arn}/renditions/*"
     static let bucketCaptions = "${MediaBucket.Arn}/captions/*"
     static let bucketSearch = "${MediaBucket.Arn}/search/*"  // course search indexes (issue 16)
+    static let bucketPartFiles = "${MediaBucket.Arn}/renditions/*/chunks/*"  // a split encode's parts (issue 15)
     static let queue = "${JobsQueue.Arn}"
     static let deadLetters = "${JobsDeadLetterQueue.Arn}"
     static let table = "${LecturesTable.Arn}"
@@ -53,8 +54,9 @@ import Testing
         // it wrote under captions/, and the published timeline the machine track's segments follow.
         "s3:GetObject": [bucketUploads, bucketRenditions, bucketCaptions, bucketSearch],
         "s3:PutObject": [bucketRenditions, bucketCaptions, bucketSearch],
-        // Publishing the machine track retires older caption versions (listing captions/ only).
-        "s3:DeleteObject": [bucketCaptions, bucketSearch],
+        // Publishing the machine track retires older caption versions (listing captions/ only); a split lecture's
+        // stitch removes its parts' own files once published (listing them).
+        "s3:DeleteObject": [bucketCaptions, bucketSearch, bucketPartFiles],
         "s3:ListBucket": ["${MediaBucket.Arn}"],
         "s3:AbortMultipartUpload": [bucketRenditions],
         "sqs:ReceiveMessage": [queue],
@@ -120,12 +122,15 @@ import Testing
     @Test func listingTheBucketIsLimitedToTheLecturePrefixes() throws {
         let template = try Template.main()
         let listing = IAMAudit.statements(in: template).filter { $0.actions.contains("s3:ListBucket") }
-        // The API's (deleting a lecture) and the worker's (retiring caption versions of a machine track).
+        // The API's (deleting a lecture) and the worker's (retiring caption versions of a machine track, removing a
+        // split lecture's part files).
         #expect(listing.count == 2)
         let prefixes = listing.map { statement -> Set<String> in
             Set(statement.condition?["StringLike"]?["s3:prefix"]?.items.compactMap(\.string) ?? [])
         }
-        #expect(Set(prefixes) == [["uploads/*", "renditions/*", "captions/*"], ["captions/*"]])
+        #expect(
+            Set(prefixes) == [["uploads/*", "renditions/*", "captions/*"], ["captions/*", "renditions/*/chunks/*"]]
+        )
     }
 
     @Test func outcomeMailIsSentOnlyWhenOnAndOnlyFromTheConfiguredSender() throws {

@@ -106,6 +106,9 @@ import Transcoder
         // The stitched manifest names every published file, segments included.
         let keys = try await harness.keys(under: prefix)
         for file in stitched.files { #expect(keys.contains(prefix + file.path), "\(file.path)") }
+        // The parts' own files (init segments, playlists, manifests under chunks/) are gone once it is published.
+        #expect(keys.filter { $0.hasPrefix(prefix + "chunks/") } == [])
+        #expect(!keys.isEmpty)
     }
 
     /// Runs a split lecture through one worker whose S3 transport fails the first request `matches` picks, until
