@@ -222,6 +222,67 @@ import Transcoder
         #expect(try JobMessage.decode(try #require(dead.first).body).part?.part == .video(1))
     }
 
+    @Test(.timeLimit(.minutes(10)))
+    func aPartThatFailsPermanentlyFailsTheLectureAtOnceAndNoPartRunsAfterIt() async throws {
+        let harness = try await WorkerHarness.make()
+        let job = try await harness.enqueue(
+            sourcePath: try await Clips.lecture(seconds: Self.clipSeconds),
+            ladder: [240]
+        )
+        // The whole job's message is not this test's: the plan below stands for what its planner did.
+        for message in try await harness.sqs.receiveMessages(harness.queueURL, maxMessages: 10, waitTimeSeconds: 1) {
+            try await harness.sqs.deleteMessage(harness.queueURL, receiptHandle: message.receiptHandle)
+        }
+        // Part 3 starts past the recording's end (24 s): its transcode refuses the range, which no retry changes.
+        let split = LectureSplit(
+            outputVersion: job.outputVersion,
+            chunks: [.init(start: 0, end: 12), .init(start: 12, end: 24), .init(start: 30, end: 36)]
+        )
+        let store = harness.store
+        try await store.claim(job.lectureID, version: job.outputVersion, workerID: "planner", leaseSeconds: 60)
+        try await store.handOverToParts(
+            job.lectureID,
+            version: job.outputVersion,
+            workerID: "planner",
+            split: split,
+            leaseSeconds: 60
+        )
+        for part in [SplitPart.video(2), .video(0), .video(1)] {
+            try await harness.sqs.sendMessage(
+                harness.queueURL,
+                body: JobMessage.part(split.jobPart(part), of: job).encoded()
+            )
+        }
+        let logs = LogCapture()
+        let worker = harness.startWorker(Self.splitting(harness.configuration()), logs: logs)
+        let failed = try await harness.waitForRecord(job.lectureID, timeout: .seconds(400)) {
+            $0.state == .failed || $0.state == .ready
+        }
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+
+        #expect(failed.state == .failed)
+        let reason = try #require(failed.failureReason)
+        #expect(reason.hasPrefix("Part 3 of 3: "), "\(reason)")
+        #expect(reason.contains("cannot start at 30 s"), "\(reason)")
+        #expect(failed.split?.chunks[2].attempts == 1, "a permanent failure is not retried")
+        let dead = try await harness.deadLetters(expecting: 1)
+        #expect(dead.count == 1)
+        #expect(try JobMessage.decode(try #require(dead.first).body).part?.part == .video(2))
+        // Whatever was delivered after the failure was deleted without being encoded.
+        let messages = logs.all.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }.compactMap { $0["message"] }
+        let failedAt = try #require(messages.firstIndex(of: "failed permanently"))
+        #expect(!messages[failedAt...].contains("claimed a part"))
+        let claimedBefore = messages[..<failedAt].filter { $0 == "claimed a part" }.count
+        #expect(
+            messages[failedAt...].filter { $0 == "the lecture is failed; deleting the part's delivery" }.count
+                == 3 - claimedBefore
+        )
+        #expect(harness.scratchEntries().isEmpty)
+    }
+
     @Test(.enabled(if: WorkerProcessTests.binary != nil, "build lectern-worker first"), .timeLimit(.minutes(10)))
     func aWorkerKilledMidPartCostsOnlyThatPart() async throws {
         let harness = try await WorkerHarness.make(visibility: 3)
