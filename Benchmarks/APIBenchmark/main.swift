@@ -10,8 +10,8 @@
 // Options: --seconds N (per run, default 10), --connections N (64), --gunicorn-workers N (5),
 // --gunicorn-class sync|gthread (gthread), --gunicorn-threads N (8), --record-cache LIST (default "0,1": one round
 // per value; 0: both sides read DynamoDB on every request; 1: both keep records up to 1 s, per process),
-// --skip-flyingfox-api (leave out row a′), --api-binary PATH (another lectern-api build, e.g. an older commit's, through
-// the same harness), --cpu-per-request N (only lectern-api: its CPU time per GET request over N seconds of
+// --skip-flyingfox-api (leave out row a′), --api-binary PATH (another lectern-api build, e.g. an older commit's,
+// through the same harness), --cpu-per-request N (only lectern-api: its CPU time per GET request over N seconds of
 // load, five rounds; see CPUPerRequest.swift).
 import AWS
 import Foundation
@@ -199,7 +199,10 @@ func check(_ base: String) async throws -> [Data] {
         guard response.status == 200 else {
             throw Wrk.Failure(
                 description:
-                    "\(base) \(endpoint.name) answered \(response.status): \(String(decoding: response.body, as: UTF8.self))"
+                    """
+                    \(base) \(endpoint.name) answered \(response.status): \
+                    \(String(decoding: response.body, as: UTF8.self))
+                    """
             )
         }
         if endpoint.method == "GET" {
@@ -297,7 +300,10 @@ var apiBodies: [Data] = []
 
 for cache in options.recordCacheSeconds {
     print(
-        "\n== record cache \(cache > 0 ? "\(cache) s on both sides (per process)" : "off: every request reads DynamoDB") =="
+        """
+        \n== record cache \
+        \(cache > 0 ? "\(cache) s on both sides (per process)" : "off: every request reads DynamoDB") ==
+        """
     )
     var environment = moto.environment
     environment.merge([
@@ -396,7 +402,10 @@ for cache in options.recordCacheSeconds {
             "cache \(cache > 0 ? "\(cache) s" : "off"), \(endpoint.name)"
                 + String(
                     format:
-                        ": lectern-api %.2f× Flask (target ≥ 4×), %.2f× bare FlyingFox (target ≥ 0.8×), %.2f× bare HTTP1Server, p99 %.2f ms (target ≤ 10 ms)",
+                        """
+                        : lectern-api %.2f× Flask (target ≥ 4×), %.2f× bare FlyingFox (target ≥ 0.8×), \
+                        %.2f× bare HTTP1Server, p99 %.2f ms (target ≤ 10 ms)
+                        """,
                     api / rate("Flask/gunicorn"),
                     api / rate("bare FlyingFox"),
                     api / rate("bare HTTP1Server"),

@@ -80,7 +80,11 @@ let rangedScan = try await onThread { [options] in try MediaProbe.scanRange(sour
 }
 let rangedTime = clock.now - started
 print(
-    "ranged GETs    : fetched \(mib(ranged.bytesFetched)) in \(ranged.getRequests) GETs + 1 HEAD, \(rangedTime); range spans \(mib(rangedScan.byteSpan)), \(rangedScan.packets) packets; cache bound \(mib(Int64(settings.memoryBound)))"
+    """
+    ranged GETs    : fetched \(mib(ranged.bytesFetched)) in \(ranged.getRequests) GETs + 1 HEAD, \(rangedTime); \
+    range spans \(mib(rangedScan.byteSpan)), \(rangedScan.packets) packets; \
+    cache bound \(mib(Int64(settings.memoryBound)))
+    """
 )
 
 // (b) whole download, then local

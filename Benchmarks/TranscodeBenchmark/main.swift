@@ -141,9 +141,13 @@ func clip(seconds: Int, staticOnly: Bool = false) -> String {
     if FileManager.default.fileExists(atPath: source) { return source }
     print("Generating \(seconds) s 1080p30 lecture clip\(staticOnly ? " (slide only)" : "")…")
     let slide =
-        "[0:v]drawbox=x=160:y=120:w=1600:h=120:color=0x203060:t=fill,drawbox=x=160:y=320:w=1100:h=24:color=0x404040:t=fill,"
-        + "drawbox=x=160:y=400:w=1000:h=24:color=0x404040:t=fill,drawbox=x=160:y=480:w=1200:h=24:color=0x404040:t=fill,"
-        + "drawbox=x=160:y=560:w=900:h=24:color=0x404040:t=fill"
+        """
+        [0:v]drawbox=x=160:y=120:w=1600:h=120:color=0x203060:t=fill,\
+        drawbox=x=160:y=320:w=1100:h=24:color=0x404040:t=fill,\
+        drawbox=x=160:y=400:w=1000:h=24:color=0x404040:t=fill,\
+        drawbox=x=160:y=480:w=1200:h=24:color=0x404040:t=fill,\
+        drawbox=x=160:y=560:w=900:h=24:color=0x404040:t=fill
+        """
     let filter =
         staticOnly ? slide + "[v]" : slide + "[slide];[1:v]scale=384:216[pip];[slide][pip]overlay=x=1496:y=824[v]"
     renderLectureClip(filter: filter, seconds: seconds, preset: staticOnly ? "ultrafast" : "veryfast", to: source)
@@ -203,7 +207,10 @@ func runLectern(source: String, output: String) -> (usage: Usage, manifest: Tran
 
 /// The CLI's side of Lectern's HDR conversion (`ColourConversion` for an HDR source; keep the two in step).
 let cliToneMapping =
-    "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=mobius:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p,"
+    """
+    zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=mobius:desat=0,\
+    zscale=t=bt709:m=bt709:r=tv,format=yuv420p,
+    """
 
 func runCLI(source: String, output: String, rungs: [TranscodeManifest.VideoRendition]) -> Usage {
     try? FileManager.default.removeItem(atPath: output)
@@ -394,7 +401,11 @@ func quality(of path: String, against reference: String, width: Int, height: Int
 
 print("")
 print(
-    "clip: \(seconds) s 1080p30\(hdrTransfer.map { " HDR \($0) 10-bit HEVC" } ?? ""), ladder \(rungs.map(\.name).joined(separator: "/")), x264 threads per rung: lectern \(lecternThreads(rungs)), ffmpeg \(cliSameThreads ? "the same" : "x264 auto")"
+    """
+    clip: \(seconds) s 1080p30\(hdrTransfer.map { " HDR \($0) 10-bit HEVC" } ?? ""), \
+    ladder \(rungs.map(\.name).joined(separator: "/")), x264 threads per rung: lectern \(lecternThreads(rungs)), \
+    ffmpeg \(cliSameThreads ? "the same" : "x264 auto")
+    """
 )
 print("           wall s     cpu s   peak MiB    HLS bytes")
 print(
@@ -434,7 +445,10 @@ for (index, rung) in rungs.enumerated() {
         height: rung.height
     )
     print(
-        "\(rung.name.padding(toLength: 10, withPad: " ", startingAt: 0))  \(ours.psnr) / \(ours.ssim)      \(theirs.psnr) / \(theirs.ssim)"
+        """
+        \(rung.name.padding(toLength: 10, withPad: " ", startingAt: 0))  \
+        \(ours.psnr) / \(ours.ssim)      \(theirs.psnr) / \(theirs.ssim)
+        """
     )
 }
 printAudioStageRows(source: source)

@@ -99,7 +99,10 @@ func makeClip(_ index: Int, seconds: Int) async throws -> String {
 }
 
 print(
-    "WorkerBenchmark: \(clipCount) clips of \(minSeconds)–\(maxSeconds) s at \(width)x\(height), workers \(workerCounts)"
+    """
+    WorkerBenchmark: \(clipCount) clips of \(minSeconds)–\(maxSeconds) s at \(width)x\(height), \
+    workers \(workerCounts)
+    """
 )
 struct Clip: Sendable {
     let path: String
@@ -375,9 +378,12 @@ for result in results {
     for worker in result.perWorker {
         let check = worker.metricsEncodeSum.map { " (metrics encode sum \(format($0)))" } ?? ""
         print(
-            "  \(result.workers)w \(worker.id): wall \(format(worker.wall)), transcode \(format(worker.transcode))\(check); "
-                + "claim \(format(worker.claim)), download \(format(worker.download)), upload \(format(worker.upload)), "
-                + "publish \(format(worker.publish)), delete \(format(worker.delete)), between jobs \(format(worker.gaps))"
+            """
+              \(result.workers)w \(worker.id): wall \(format(worker.wall)), \
+            transcode \(format(worker.transcode))\(check); claim \(format(worker.claim)), \
+            download \(format(worker.download)), upload \(format(worker.upload)), \
+            publish \(format(worker.publish)), delete \(format(worker.delete)), between jobs \(format(worker.gaps))
+            """
         )
     }
 }

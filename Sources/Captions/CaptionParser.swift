@@ -51,8 +51,10 @@ public enum CaptionParser {
                 [
                     CaptionProblem(
                         line: 1,
-                        message: "This is neither WebVTT nor SRT: a WebVTT file starts with the line "
-                            + "\"WEBVTT\", an SRT file with a cue number and a line like \"00:00:01,000 --> 00:00:04,000\"."
+                        message: """
+                            This is neither WebVTT nor SRT: a WebVTT file starts with the line "WEBVTT", \
+                            an SRT file with a cue number and a line like "00:00:01,000 --> 00:00:04,000".
+                            """
                     )
                 ],
                 encoding: encoding
@@ -151,7 +153,10 @@ struct BlockReader {
                 } else {
                     problem(
                         block.start,
-                        "A \(first.trimmingCharacters(in: .whitespaces)) block must come before the first cue: move it up."
+                        """
+                        A \(first.trimmingCharacters(in: .whitespaces)) \
+                        block must come before the first cue: move it up.
+                        """
                     )
                 }
                 continue
@@ -218,13 +223,19 @@ struct BlockReader {
         guard let start = CaptionTimestamp.parse(Substring(startText), lenient: lenient) else {
             return problem(
                 lineIndex,
-                "The start time \"\(startText)\" is not a timestamp: write hours:minutes:seconds\(lenient ? "," : ".")milliseconds, e.g. \(example)."
+                """
+                The start time "\(startText)" is not a timestamp: write \
+                hours:minutes:seconds\(lenient ? "," : ".")milliseconds, e.g. \(example).
+                """
             )
         }
         guard let end = CaptionTimestamp.parse(endText, lenient: lenient) else {
             return problem(
                 lineIndex,
-                "The end time \"\(endText)\" is not a timestamp: write hours:minutes:seconds\(lenient ? "," : ".")milliseconds, e.g. \(example)."
+                """
+                The end time "\(endText)" is not a timestamp: write \
+                hours:minutes:seconds\(lenient ? "," : ".")milliseconds, e.g. \(example).
+                """
             )
         }
         guard end > start else {
@@ -236,8 +247,11 @@ struct BlockReader {
         if let duration = durationMilliseconds, end > duration + CaptionParser.endToleranceMilliseconds {
             return problem(
                 lineIndex,
-                "This cue ends at \(CaptionTimestamp.format(end)), after the lecture's end at \(CaptionTimestamp.format(duration)). "
-                    + "Check that the file belongs to this lecture, or shorten the cue."
+                """
+                This cue ends at \(CaptionTimestamp.format(end)), \
+                after the lecture's end at \(CaptionTimestamp.format(duration)). \
+                Check that the file belongs to this lecture, or shorten the cue.
+                """
             )
         }
         // Sanitised as a whole (a `<script>` may span lines); lines left empty are dropped, since a blank line

@@ -58,7 +58,10 @@ public struct CaptionSegmenter: Sendable {
     public func playlist() -> String {
         let target = Int((segmentDurations.max() ?? 1).rounded(.up))
         var text =
-            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:\(max(1, target))\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n"
+            """
+            #EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:\(max(1, target))\n\
+            #EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n
+            """
         for (index, duration) in segmentDurations.enumerated() {
             text += "#EXTINF:" + Self.decimal(duration) + ",\n" + Self.segmentName(index) + "\n"
         }

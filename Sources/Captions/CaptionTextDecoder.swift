@@ -65,7 +65,10 @@ public enum CaptionTextDecoder {
         }
         if let first = controls.first {
             return .binary(
-                "it holds control character U+\(String(first.value, radix: 16, uppercase: true)) (read as \(encoding.rawValue))"
+                """
+                it holds control character U+\(String(first.value, radix: 16, uppercase: true)) \
+                (read as \(encoding.rawValue))
+                """
             )
         }
         return .decoded(text, encoding)

@@ -77,7 +77,10 @@ public enum CaptionDraftWords {
     public static let timedOut =
         "Automatic captions took too long and were stopped. You can still upload captions yourself."
     public static let engineOff =
-        "Automatic captions need the production speech engine, which is not turned on here. Upload captions (WebVTT or SRT) instead."
+        """
+        Automatic captions need the production speech engine, which is not turned on here. \
+        Upload captions (WebVTT or SRT) instead.
+        """
     public static let notAsked = "No automatic captions were drafted for this version of the lecture."
     public static func failed(_ why: String) -> String {
         "Automatic captions could not be drafted: \(why) You can still upload captions yourself."

@@ -119,7 +119,8 @@ public enum ContainerSniffer {
 
     /// The reason a professor sees when an upload is refused.
     public static let refusalReason =
-        "This file is not a video or audio recording that Lectern can read "
-        + "(it has no known video or audio format at its start). Upload the lecture's recording, for example an MP4, MOV, "
-        + "MKV or WebM file."
+        """
+        This file is not a video or audio recording that Lectern can read (it has no known video or audio format \
+        at its start). Upload the lecture's recording, for example an MP4, MOV, MKV or WebM file.
+        """
 }

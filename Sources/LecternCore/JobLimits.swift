@@ -35,7 +35,10 @@ public struct JobLimits: Sendable, Equatable {
 
     /// What a professor reads when the attempts ran out.
     public static func exhaustedReason(attempts: Int) -> String {
-        "Encoding was interrupted \(attempts) \(attempts == 1 ? "time" : "times") before it could finish. Select Retry to try again."
+        """
+        Encoding was interrupted \(attempts) \(attempts == 1 ? "time" : "times") \
+        before it could finish. Select Retry to try again.
+        """
     }
 }
 

@@ -39,7 +39,10 @@ extension JobMessage {
             switch kind.base {
             case .malformed: "malformed job message: \(reason ?? "")"
             case .unsupportedVersion:
-                "job message schema version \(version ?? 0) is not supported (this worker knows \(JobMessage.currentSchemaVersion))"
+                """
+                job message schema version \(version ?? 0) is not supported (this worker knows \
+                \(JobMessage.currentSchemaVersion))
+                """
             case .invalid: "invalid job message: \(reason ?? "")"
             }
         }

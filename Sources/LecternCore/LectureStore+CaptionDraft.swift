@@ -48,7 +48,10 @@ extension LectureStore {
             id,
             draft,
             condition:
-                "jobVersion = :version AND #draft.#version = :version AND #draft.#state IN (\(fromList.joined(separator: ", ")))",
+                """
+                jobVersion = :version AND #draft.#version = :version AND #draft.#state IN \
+                (\(fromList.joined(separator: ", ")))
+                """,
             values: values
         )
     }

@@ -70,7 +70,10 @@ public final class MotoServer: Sendable {
             process.terminate()
             throw MotoError(
                 message:
-                    "moto server did not start (is `moto[server]` installed? run scripts/install-deps.sh): \(String(decoding: line, as: UTF8.self))"
+                    """
+                    moto server did not start (is `moto[server]` installed? run scripts/install-deps.sh): \
+                    \(String(decoding: line, as: UTF8.self))
+                    """
             )
         }
         raisePriority(of: process.processIdentifier)
@@ -177,7 +180,8 @@ public final class MotoServer: Sendable {
                 except RuntimeError:
                     if attempt == 9:
                         raise
-        moto_api_urls.url_paths["{0}/moto-api/data.json"] = types.MethodType(model_data, moto_api_urls.response_instance)
+        moto_api_urls.url_paths["{0}/moto-api/data.json"] = types.MethodType(model_data, \#
+        moto_api_urls.response_instance)
 
         # DynamoDB's conditional writes are atomic; moto's are not: its threaded server checks a condition and writes
         # the item in two steps, and a thread switch between them lets two racing writers both succeed (seen once
@@ -207,7 +211,8 @@ public final class MotoServer: Sendable {
             "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
         iam.attach_user_policy(UserName="lectern-test", PolicyArn=policy["Policy"]["Arn"])
         key = iam.create_access_key(UserName="lectern-test")["AccessKey"]
-        print(json.dumps({"port": port, "access_key": key["AccessKeyId"], "secret_key": key["SecretAccessKey"]}), flush=True)
+        print(json.dumps({"port": port, "access_key": key["AccessKeyId"], "secret_key": \#
+        key["SecretAccessKey"]}), flush=True)
         # Live until the parent closes our stdin (or dies).
         sys.stdin.read()
         os._exit(0)

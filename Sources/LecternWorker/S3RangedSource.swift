@@ -207,13 +207,19 @@ public final class S3RangedSource: MediaByteSource, @unchecked Sendable {
             if error.status == 403 {
                 return TranscodeError(
                     .inputUnavailable,
-                    "The uploaded recording could not be read: storage refused access (\(error.code)). This is our fault, not yours; we have been told."
+                    """
+                    The uploaded recording could not be read: storage refused access (\(error.code)). \
+                    This is our fault, not yours; we have been told.
+                    """
                 )
             }
         }
         return TranscodeError(
             .inputUnavailable,
-            "The uploaded recording could not be read from storage after several attempts (\(error)). It will be tried again."
+            """
+            The uploaded recording could not be read from storage after several attempts \
+            (\(error)). It will be tried again.
+            """
         )
     }
 }

@@ -43,7 +43,10 @@ extension JobRunner {
         let (slides, record) = (indexing.slides, indexing.record)
         if let used = slides?.language, used != indexing.plannedLanguage {
             logger.notice(
-                "slide text read as \(used): the tesseract pack for \(indexing.plannedLanguage) is not installed on this worker",
+                """
+                slide text read as \(used): the tesseract pack for \(indexing.plannedLanguage) \
+                is not installed on this worker
+                """,
                 metadata: ["course": "\(record.courseId)"]
             )
         }
@@ -60,7 +63,10 @@ extension JobRunner {
             logger.info("slides indexed", metadata: ["slides": "\(documents.count)"])
         } catch {
             logger.warning(
-                "slide text not indexed for search; the lecture is published without it (retry the lecture to index it)",
+                """
+                slide text not indexed for search; the lecture is published without it \
+                (retry the lecture to index it)
+                """,
                 metadata: ["error": "\(error)", "course": "\(record.courseId)"]
             )
         }

@@ -96,7 +96,10 @@ public struct WorkerConfiguration: Sendable {
     public static func defaultConcurrency() -> Int { max(1, ProcessInfo.processInfo.activeProcessorCount / 2) }
 
     public static func defaultWorkerID() -> String {
-        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+        """
+        \(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\
+        \(UUID().uuidString.prefix(8).lowercased())
+        """
     }
 
     /// Why the environment does not describe a usable worker, naming the variable.

@@ -36,7 +36,10 @@ public enum MediaProbe {
         } catch {
             throw TranscodeError(
                 .notMedia,
-                "This file is not a video or audio recording we can read, or it is incomplete (\(error.message)). Please check that the upload finished and the file plays on your computer."
+                """
+                This file is not a video or audio recording we can read, or it is incomplete (\(error.message)). \
+                Please check that the upload finished and the file plays on your computer.
+                """
             )
         }
         let info = describe(context)
@@ -154,7 +157,10 @@ public enum MediaProbe {
         if info.video == nil, let audio = info.audio, !audio.isDecodable {
             throw TranscodeError(
                 .unsupportedCodec,
-                "The audio is encoded with \(codecName(audio)), which we cannot decode, and there is no video. Please export the recording as AAC or MP3 and upload it again."
+                """
+                The audio is encoded with \(codecName(audio)), which we cannot decode, and there is no video. \
+                Please export the recording as AAC or MP3 and upload it again.
+                """
             )
         }
         if let video = info.video, let width = video.width, let height = video.height {
@@ -164,14 +170,20 @@ public enum MediaProbe {
             if max(width, height) > limits.maxDimension {
                 throw TranscodeError(
                     .overLimits,
-                    "The video is \(width)×\(height) pixels; the largest we accept is \(limits.maxDimension) pixels on a side. Please export it at a smaller size (1080p is plenty for a lecture)."
+                    """
+                    The video is \(width)×\(height) pixels; the largest we accept is \(limits.maxDimension) \
+                    pixels on a side. Please export it at a smaller size (1080p is plenty for a lecture).
+                    """
                 )
             }
         }
         if let duration = info.duration, duration > limits.maxDuration {
             throw TranscodeError(
                 .overLimits,
-                "The recording is \(formatDuration(duration)) long; the longest we accept is \(formatDuration(limits.maxDuration)). Please split it into shorter parts."
+                """
+                The recording is \(formatDuration(duration)) long; the longest we accept is \
+                \(formatDuration(limits.maxDuration)). Please split it into shorter parts.
+                """
             )
         }
     }

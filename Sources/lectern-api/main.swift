@@ -24,7 +24,10 @@ do {
     )
     if config.playbackKey.origin == .generated {
         logger.notice(
-            "LECTERN_PLAYBACK_KEY is not set: playback grants are signed with a key made for this process, so only this task accepts them; give every API task behind a load balancer the same key"
+            """
+            LECTERN_PLAYBACK_KEY is not set: playback grants are signed with a key made for this process, \
+            so only this task accepts them; give every API task behind a load balancer the same key
+            """
         )
     }
     let application = APIApplication(

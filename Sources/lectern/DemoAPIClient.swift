@@ -80,7 +80,10 @@ struct DemoAPIClient: Sendable {
         guard response.status == 200 else {
             throw Failure(
                 description:
-                    "PUT to storage answered HTTP \(response.status): \(String(decoding: response.body.prefix(500), as: UTF8.self))"
+                    """
+                    PUT to storage answered HTTP \(response.status): \
+                    \(String(decoding: response.body.prefix(500), as: UTF8.self))
+                    """
             )
         }
         return response.headers["ETag"] ?? ""

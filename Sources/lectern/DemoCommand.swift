@@ -11,10 +11,10 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Upload a generated sample lecture through the API and wait until it is ready.",
         discussion: """
-            Needs a running API (make run). Signs in with --token, or mints a professor token of --course from --secret \
-            or $LECTERN_JWT_SECRET (the API's). When the lecture is ready, plays its HLS playlists as a player would (no \
-            token, only the playback grant in the link) and prints that link. Exits non-zero with the reason if the lecture \
-            or its playback fails.
+            Needs a running API (make run). Signs in with --token, or mints a professor token of --course from \
+            --secret or $LECTERN_JWT_SECRET (the API's). When the lecture is ready, plays its HLS playlists as a \
+            player would (no token, only the playback grant in the link) and prints that link. Exits non-zero with the \
+            reason if the lecture or its playback fails.
             """
     )
 
@@ -41,7 +41,10 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Put this address in the minted token's email claim: with LECTERN_NOTIFY_EMAIL=ses the ready (or failed) mail goes there."
+            """
+            Put this address in the minted token's email claim: with LECTERN_NOTIFY_EMAIL=ses the \
+            ready (or failed) mail goes there.
+            """
     )
     var email: String?
 

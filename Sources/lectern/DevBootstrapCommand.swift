@@ -10,9 +10,9 @@ struct DevBootstrapCommand: AsyncParsableCommand {
         commandName: "bootstrap",
         abstract: "Create the local bucket, queues and lectures table (idempotent) and print their environment.",
         discussion: """
-            Credentials, region and endpoint come from the environment (AWS_ACCESS_KEY_ID, AWS_REGION, AWS_ENDPOINT_URL…). \
-            Prints `export LECTERN_BUCKET=… LECTERN_QUEUE_URL=… LECTERN_DLQ_URL=… LECTERN_LECTURES_TABLE=…` lines on stdout \
-            for `eval "$(lectern dev bootstrap)"`; progress goes to stderr.
+            Credentials, region and endpoint come from the environment (AWS_ACCESS_KEY_ID, AWS_REGION, \
+            AWS_ENDPOINT_URL…). Prints `export LECTERN_BUCKET=… LECTERN_QUEUE_URL=… LECTERN_DLQ_URL=… \
+            LECTERN_LECTURES_TABLE=…` lines on stdout for `eval "$(lectern dev bootstrap)"`; progress goes to stderr.
             """
     )
 
@@ -119,8 +119,9 @@ struct DevBootstrapCommand: AsyncParsableCommand {
         FileHandle.standardError.write(
             Data(
                 """
-                lectern dev bootstrap: bucket \(resources.bucket) (CORS for \(origins.joined(separator: ", "))), queue \(settings.queue) → \(settings.deadLetterQueue) \
-                after \(receiveLimit) receives (a backstop: workers give up after \(maxAttempts) attempts), table \(resources.table)\n
+                lectern dev bootstrap: bucket \(resources.bucket) (CORS for \(origins.joined(separator: ", "))), queue \
+                \(settings.queue) → \(settings.deadLetterQueue) after \(receiveLimit) receives (a backstop: workers \
+                give up after \(maxAttempts) attempts), table \(resources.table)\n
                 """.utf8
             )
         )

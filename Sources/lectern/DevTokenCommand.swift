@@ -30,7 +30,10 @@ struct DevTokenCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "How long the token stays valid (e.g. 30m, 12h); at most what the API accepts ($LECTERN_JWT_MAX_LIFETIME_SECONDS, default 12h)."
+            """
+            How long the token stays valid (e.g. 30m, 12h); at most what the API accepts \
+            ($LECTERN_JWT_MAX_LIFETIME_SECONDS, default 12h).
+            """
     )
     var ttl: DevDuration = DevDuration(seconds: 12 * 3_600)
 
@@ -91,7 +94,10 @@ enum DevSecret {
         }
         guard secret.utf8.count >= 32 else {
             throw ValidationError(
-                "the signing secret is \(secret.utf8.count) bytes; HS256 needs at least 32 (pass --secret or set LECTERN_JWT_SECRET)"
+                """
+                the signing secret is \(secret.utf8.count) bytes; HS256 needs at least 32 (pass \
+                --secret or set LECTERN_JWT_SECRET)
+                """
             )
         }
         return secret

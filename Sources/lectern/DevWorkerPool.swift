@@ -41,9 +41,13 @@ actor DevWorkerPool {
     /// Runs until the task is cancelled, then stops every worker and waits for them.
     func run() async {
         log(
-            "supervising \(settings.executable) for \(settings.queueURL): min \(settings.planner.policy.minWorkers), "
-                + "max \(settings.planner.policy.maxWorkers), \(settings.planner.policy.targetBacklogPerWorker) jobs per worker, "
-                + "cooldowns out \(settings.planner.policy.scaleOutCooldownSeconds)s / in \(settings.planner.policy.scaleInCooldownSeconds)s"
+            """
+            supervising \(settings.executable) for \(settings.queueURL): min \
+            \(settings.planner.policy.minWorkers), max \(settings.planner.policy.maxWorkers), \
+            \(settings.planner.policy.targetBacklogPerWorker) jobs per worker, \
+            cooldowns out \(settings.planner.policy.scaleOutCooldownSeconds)s / in \
+            \(settings.planner.policy.scaleInCooldownSeconds)s
+            """
         )
         while !Task.isCancelled {
             await tick()

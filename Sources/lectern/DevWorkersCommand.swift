@@ -11,13 +11,13 @@ struct DevWorkersCommand: AsyncParsableCommand {
         commandName: "workers",
         abstract: "Start and stop lectern-worker processes by the deployment's backlog-per-worker rule.",
         discussion: """
-            Every --interval it reads the queue's waiting and in-flight counts and asks ScalingPolicy for the next size. \
-            Scaling in sends SIGTERM to the idlest worker (by its lectern_worker_jobs_running metric) and lets it drain. \
-            A worker that dies unexpectedly is restarted. SIGINT/SIGTERM: every worker gets SIGTERM, the pool waits for \
-            them and exits 0. Workers inherit this environment (LECTERN_QUEUE_URL, LECTERN_BUCKET, LECTERN_LECTURES_TABLE, \
-            AWS_*), each with its own METRICS_PORT and LECTERN_SCRATCH_DIR. The cooldowns default shorter than the \
-            deployment's (\(ScalingPolicy.defaultScaleOutCooldownSeconds)s / \(ScalingPolicy.defaultScaleInCooldownSeconds)s) \
-            so a laptop frees its cores sooner; the rule is the same.
+            Every --interval it reads the queue's waiting and in-flight counts and asks ScalingPolicy for the next \
+            size. Scaling in sends SIGTERM to the idlest worker (by its lectern_worker_jobs_running metric) and lets \
+            it drain. A worker that dies unexpectedly is restarted. SIGINT/SIGTERM: every worker gets SIGTERM, the \
+            pool waits for them and exits 0. Workers inherit this environment (LECTERN_QUEUE_URL, LECTERN_BUCKET, \
+            LECTERN_LECTURES_TABLE, AWS_*), each with its own METRICS_PORT and LECTERN_SCRATCH_DIR. The cooldowns \
+            default shorter than the deployment's (\(ScalingPolicy.defaultScaleOutCooldownSeconds)s / \
+            \(ScalingPolicy.defaultScaleInCooldownSeconds)s) so a laptop frees its cores sooner; the rule is the same.
             """
     )
 

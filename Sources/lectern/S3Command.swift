@@ -16,7 +16,10 @@ extension S3Command {
         static let configuration = CommandConfiguration(
             abstract: "Print a presigned URL for an S3 object.",
             discussion:
-                "Credentials, region and endpoint come from the environment (AWS_ACCESS_KEY_ID, AWS_REGION, AWS_ENDPOINT_URL[_S3], …)."
+                """
+                Credentials, region and endpoint come from the environment (AWS_ACCESS_KEY_ID, \
+                AWS_REGION, AWS_ENDPOINT_URL[_S3], …).
+                """
         )
 
         @Argument(help: "The object, as s3://BUCKET/KEY.")

@@ -73,7 +73,10 @@ struct TranscodeCommand: AsyncParsableCommand {
             display.finish()
             let rungs = manifest.video.map { "\($0.name) \($0.width)x\($0.height)" }.joined(separator: ", ")
             print(
-                "Done: \(String(format: "%.2f", manifest.duration)) s; video: \(rungs.isEmpty ? "none" : rungs); audio: \(manifest.audio == nil ? "none" : "AAC stereo")"
+                """
+                Done: \(String(format: "%.2f", manifest.duration)) s; video: \(rungs.isEmpty ? "none" : rungs); \
+                audio: \(manifest.audio == nil ? "none" : "AAC stereo")
+                """
             )
             if let corrections = manifest.corrections, !corrections.isEmpty {
                 print("Corrected: " + corrections.map(\.summary).joined(separator: "; "))

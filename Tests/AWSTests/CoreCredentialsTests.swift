@@ -123,7 +123,10 @@ struct CoreCredentialsTests {
     // MARK: ECS
 
     static let ecsAnswer =
-        #"{"AccessKeyId":"ECSKEY","SecretAccessKey":"ecssecret","Token":"ecstoken","Expiration":"2030-01-02T03:04:05Z"}"#
+        #"""
+        {"AccessKeyId":"ECSKEY","SecretAccessKey":"ecssecret","Token":"ecstoken",\#
+        "Expiration":"2030-01-02T03:04:05Z"}
+        """#
 
     @Test func ecsRelativeURI() async throws {
         let log = CoreRequestLog()

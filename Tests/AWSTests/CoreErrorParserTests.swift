@@ -30,7 +30,10 @@ struct CoreErrorParserTests {
     @Test func s3SignatureMismatch() {
         let error = parse(
             403,
-            "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message></Error>"
+            """
+            <Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated \
+            does not match</Message></Error>
+            """
         )
         #expect(error.isSignatureMismatch)
         #expect(!error.isRetryable)
@@ -65,7 +68,10 @@ struct CoreErrorParserTests {
     @Test func dynamoDBJSONTypeWithNamespace() {
         let error = parse(
             400,
-            #"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#,
+            #"""
+            {"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",\#
+            "message":"The conditional request failed"}
+            """#,
             headers: ["x-amzn-requestid": "ABC"],
             service: "dynamodb"
         )
@@ -84,7 +90,10 @@ struct CoreErrorParserTests {
     @Test func jsonThrottlingIsRetryable() {
         let error = parse(
             400,
-            #"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}"#
+            #"""
+            {"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",\#
+            "message":"slow down"}
+            """#
         )
         #expect(error.isRetryable)
     }

@@ -47,7 +47,10 @@ struct DynamoDBUnitTests {
     }
 
     static func table(_ status: String, index: String = "ACTIVE") -> String {
-        #"{"Table":{"TableName":"jobs","TableStatus":"\#(status)","GlobalSecondaryIndexes":[{"IndexName":"byLecture","IndexStatus":"\#(index)"}]}}"#
+        #"""
+        {"Table":{"TableName":"jobs","TableStatus":"\#(status)","GlobalSecondaryIndexes":[{"IndexName":\#
+        "byLecture","IndexStatus":"\#(index)"}]}}
+        """#
     }
 
     @Test func waitUntilActiveWaitsForTheTableAndItsIndexes() async throws {
@@ -76,7 +79,10 @@ struct DynamoDBUnitTests {
             operation == "CreateTable"
                 ? (
                     400,
-                    #"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceInUseException","message":"Table already exists: jobs"}"#
+                    #"""
+                    {"__type":"com.amazonaws.dynamodb.v20120810#ResourceInUseException",\#
+                    "message":"Table already exists: jobs"}
+                    """#
                 )
                 : (200, Self.table("ACTIVE"))
         }
@@ -163,7 +169,10 @@ struct DynamoDBUnitTests {
         let fake = FakeDynamoDB { _, _ in
             (
                 400,
-                #"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#
+                #"""
+                {"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",\#
+                "message":"The conditional request failed"}
+                """#
             )
         }
         let error = try await #require(throws: AWSError.self) {

@@ -121,7 +121,8 @@ struct S3AddressingTests {
                 <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix></Prefix>
                 <KeyCount>2</KeyCount><MaxKeys>2</MaxKeys><IsTruncated>true</IsTruncated>
                 <NextContinuationToken>tok+/=</NextContinuationToken>
-                <Contents><Key>a &amp; b</Key><LastModified>2026-01-02T03:04:05.000Z</LastModified><ETag>"e1"</ETag><Size>10</Size><StorageClass>STANDARD</StorageClass></Contents>
+                <Contents><Key>a &amp; b</Key><LastModified>2026-01-02T03:04:05.000Z</LastModified>\
+                <ETag>"e1"</ETag><Size>10</Size><StorageClass>STANDARD</StorageClass></Contents>
                 <Contents><Key>c</Key><Size>0</Size></Contents>
                 <CommonPrefixes><Prefix>dir/</Prefix></CommonPrefixes>
                 </ListBucketResult>
@@ -153,8 +154,11 @@ struct S3AddressingTests {
 
     @Test func errorDocumentIn200IsTheErrorItDescribes() throws {
         let body = Data(
-            "<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message><RequestId>R1</RequestId></Error>"
-                .utf8
+            """
+            <Error><Code>InternalError</Code><Message>We encountered an internal \
+            error.</Message><RequestId>R1</RequestId></Error>
+            """
+            .utf8
         )
         let error = try #require(throws: AWSError.self) {
             try S3Client.parseXML(

@@ -41,7 +41,10 @@ struct S3BadServerTests {
     @Test func errorDocumentIn200CompleteIsThrownAndRetried() async throws {
         let server = try S3MisbehavingServer(
             .answer200(
-                "<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>"
+                """
+                <Error><Code>InternalError</Code><Message>We encountered an internal error. \
+                Please try again.</Message></Error>
+                """
             )
         )
         defer { server.stop() }

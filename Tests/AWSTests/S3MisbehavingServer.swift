@@ -94,7 +94,10 @@ final class S3MisbehavingServer: Sendable {
         case .answer200(let body):
             send(
                 fd,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+                """
+                HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: \(body.utf8.count)\r\n\
+                Connection: close\r\n\r\n\(body)
+                """
             )
             close(fd)
         case .truncated(let promised, let sent):
@@ -110,10 +113,16 @@ final class S3MisbehavingServer: Sendable {
             close(fd)
         case .slowDown:
             let body =
-                "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>STORM</RequestId></Error>"
+                """
+                <Error><Code>SlowDown</Code><Message>Please reduce your request \
+                rate.</Message><RequestId>STORM</RequestId></Error>
+                """
             send(
                 fd,
-                "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+                """
+                HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: \(body.utf8.count)\r\n\
+                Connection: close\r\n\r\n\(body)
+                """
             )
             close(fd)
         case .hang:

@@ -62,8 +62,11 @@ struct S3PresignAndBucketTests {
         }
         let file = Data("a small lecture".utf8)
         body += Data(
-            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"talk.mp4\"\r\nContent-Type: video/mp4\r\n\r\n"
-                .utf8
+            """
+            --\(boundary)\r\nContent-Disposition: form-data; name="file"; filename="talk.mp4"\r\n\
+            Content-Type: video/mp4\r\n\r\n
+            """
+            .utf8
         )
         body += file + Data("\r\n--\(boundary)--\r\n".utf8)
         var headers: HTTPHeaders = [:]

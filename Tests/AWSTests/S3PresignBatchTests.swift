@@ -38,7 +38,10 @@ struct S3PresignBatchTests {
     }
 
     @Test(
-        "batch URLs equal the general path's for random keys, upload IDs and part numbers, path-style and virtual-hosted"
+        """
+        batch URLs equal the general path's for random keys, \
+        upload IDs and part numbers, path-style and virtual-hosted
+        """
     )
     func batchEqualsGeneralPath() async throws {
         var rng = SeededGenerator(state: 0xB47C_4_2026)

@@ -142,8 +142,11 @@ struct S3RequestShapeTests {
             HTTPResponse(
                 status: 200,
                 body: Data(
-                    "<CompleteMultipartUploadResult><Location>l</Location><Bucket>b</Bucket><Key>k</Key><ETag>\"x-3\"</ETag></CompleteMultipartUploadResult>"
-                        .utf8
+                    """
+                    <CompleteMultipartUploadResult><Location>l</Location><Bucket>b</Bucket><Key>k</Key>\
+                    <ETag>"x-3"</ETag></CompleteMultipartUploadResult>
+                    """
+                    .utf8
                 )
             )
         }

@@ -134,7 +134,10 @@ struct SESContractTests {
         let cases: [(Int, String, String, SESError.ErrorType)] = [
             (
                 400, "MessageRejected",
-                "Email address is not verified. The following identities failed the check in region EU-WEST-1: lectern@uni.example",
+                """
+                Email address is not verified. The following identities failed the check in region \
+                EU-WEST-1: lectern@uni.example
+                """,
                 .senderNotVerified
             ),
             (400, "MessageRejected", "Illegal address", .messageRejected),

@@ -72,7 +72,10 @@ struct SQSRedriveUnitTests {
             case "ListMessageMoveTasks" where number < 3:
                 (
                     200,
-                    #"{"Results":[{"TaskHandle":"task-1","Status":"RUNNING","ApproximateNumberOfMessagesMoved":\#(number * 3)}]}"#
+                    #"""
+                    {"Results":[{"TaskHandle":"task-1","Status":"RUNNING",\#
+                    "ApproximateNumberOfMessagesMoved":\#(number * 3)}]}
+                    """#
                 )
             case "ListMessageMoveTasks":
                 (
@@ -100,7 +103,10 @@ struct SQSRedriveUnitTests {
             case "ListMessageMoveTasks":
                 (
                     200,
-                    #"{"Results":[{"TaskHandle":"task-2","Status":"FAILED","FailureReason":"AccessDenied on destination"}]}"#
+                    #"""
+                    {"Results":[{"TaskHandle":"task-2","Status":"FAILED",\#
+                    "FailureReason":"AccessDenied on destination"}]}
+                    """#
                 )
             default: (400, #"{"__type":"UnexpectedCall","message":"\#(operation)"}"#)
             }

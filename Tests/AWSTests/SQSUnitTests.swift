@@ -48,7 +48,8 @@ struct SQSUnitTests {
     static func receiveAnswer(body: String, md5: String) -> String {
         """
         {"Messages":[{"MessageId":"m-1","ReceiptHandle":"rh-1","MD5OfBody":"\(md5)","Body":"\(body)",
-          "Attributes":{"ApproximateReceiveCount":"4","SentTimestamp":"1700000000123","ApproximateFirstReceiveTimestamp":"1700000001000"},
+          "Attributes":{"ApproximateReceiveCount":"4","SentTimestamp":"1700000000123",\
+        "ApproximateFirstReceiveTimestamp":"1700000001000"},
           "MessageAttributes":{"kind":{"DataType":"String","StringValue":"transcode"}}}]}
         """
     }
@@ -112,8 +113,11 @@ struct SQSUnitTests {
 
     @Test func attributesThatDoNotMatchTheirMD5Throw() async throws {
         let answer =
-            #"{"Messages":[{"MessageId":"m-2","ReceiptHandle":"rh","MD5OfBody":"\#(Self.md5("hello"))","Body":"hello","#
-            + #""MD5OfMessageAttributes":"a512aac9938034acb0b3c3d965944bf1","MessageAttributes":{"a":{"DataType":"String","StringValue":"y"}}}]}"#
+            #"""
+            {"Messages":[{"MessageId":"m-2","ReceiptHandle":"rh","MD5OfBody":"\#(Self.md5("hello"))",\#
+            "Body":"hello","MD5OfMessageAttributes":"a512aac9938034acb0b3c3d965944bf1",\#
+            "MessageAttributes":{"a":{"DataType":"String","StringValue":"y"}}}]}
+            """#
         let sqs = client(answer: answer)
         let error = try await #require(throws: SQSError.self) { try await sqs.receiveMessages(Self.queueURL) }
         #expect(error.kind == .attributesChecksumMismatch, "unexpected \(error)")

@@ -33,9 +33,13 @@ struct TranscribeContractTests {
     }
 
     static let getAnswer = """
-        {"TranscriptionJob":{"TranscriptionJobName":"lectern-lec_1-v1","TranscriptionJobStatus":"COMPLETED","LanguageCode":"de-DE",
-        "Media":{"MediaFileUri":"s3://lectures/renditions/lec_1/v1/download.mp4"},"MediaFormat":"mp4","CreationTime":1.7e9,
-        "Subtitles":{"Formats":["vtt"],"SubtitleFileUris":["https://s3.eu-west-1.amazonaws.com/lectures/captions/lec_1/v1/transcribe.vtt"],"OutputStartIndex":1}}}
+        {"TranscriptionJob":{"TranscriptionJobName":"lectern-lec_1-v1",\
+        "TranscriptionJobStatus":"COMPLETED","LanguageCode":"de-DE",
+        "Media":{"MediaFileUri":"s3://lectures/renditions/lec_1/v1/download.mp4"},\
+        "MediaFormat":"mp4","CreationTime":1.7e9,
+        "Subtitles":{"Formats":["vtt"],\
+        "SubtitleFileUris":["https://s3.eu-west-1.amazonaws.com/lectures/captions/lec_1/v1/transcribe.vtt"],\
+        "OutputStartIndex":1}}}
         """
 
     static func body(_ request: HTTPRequest) throws -> Any {
@@ -146,7 +150,10 @@ struct TranscribeContractTests {
         let transcribe = Self.client(recording: log) { _ in
             (
                 400,
-                #"{"__type":"ConflictException","Message":"The requested job name already exists. Use a different job name."}"#
+                #"""
+                {"__type":"ConflictException","Message":"The requested job name already \#
+                exists. Use a different job name."}
+                """#
             )
         }
         #expect(try await transcribe.startTranscriptionJob(Self.request(.known("en-US"))) == .alreadyExists)
@@ -174,7 +181,10 @@ struct TranscribeContractTests {
             target == "Transcribe.DeleteTranscriptionJob"
                 ? (
                     400,
-                    #"{"__type":"BadRequestException","Message":"The requested job couldn't be found. Check the job name and try your request again."}"#
+                    #"""
+                    {"__type":"BadRequestException","Message":"The requested job couldn't be found. \#
+                    Check the job name and try your request again."}
+                    """#
                 )
                 : (400, #"{"__type":"BadRequestException","Message":"1 validation error detected"}"#)
         }

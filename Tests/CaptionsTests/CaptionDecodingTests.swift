@@ -6,7 +6,10 @@ import Testing
 /// Bytes as real caption tools save them: generated here, never checked-in fixtures.
 @Suite struct CaptionDecodingTests {
     static let srtText =
-        "1\r\n00:00:01,000 --> 00:00:02,500\r\nCafé « naïve » “quoted”\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000\r\nSecond\r\n"
+        """
+        1\r\n00:00:01,000 --> 00:00:02,500\r\nCafé « naïve » “quoted”\r\n\r\n\
+        2\r\n00:00:03,000 --> 00:00:04,000\r\nSecond\r\n
+        """
 
     func parsed(_ data: Data, duration: Double? = 60) throws -> CaptionDocument {
         guard case .parsed(let document) = CaptionParser.parse(data, durationSeconds: duration) else {

@@ -94,7 +94,10 @@ import Testing
 
     @Test func malformedTimestamps() {
         let found = problems(
-            "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nok\n\n00:00:03,000 --> 00:00:04.000\ncomma\n\n00:00:05.000 --> 00:61:00.000\nbad minutes\n"
+            """
+            WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nok\n\n00:00:03,000 --> 00:00:04.000\ncomma\n\n\
+            00:00:05.000 --> 00:61:00.000\nbad minutes\n
+            """
         )
         #expect(found.map(\.line) == [6, 9])
         #expect(found[0].message.contains("\"00:00:03,000\" is not a timestamp"))
@@ -103,7 +106,10 @@ import Testing
 
     @Test func emptyCue() {
         let found = problems(
-            "1\n00:00:01,000 --> 00:00:02,000\n<i></i>\n\n2\n00:00:03,000 --> 00:00:04,000\n\n3\n00:00:05,000 --> 00:00:06,000\nok\n"
+            """
+            1\n00:00:01,000 --> 00:00:02,000\n<i></i>\n\n2\n00:00:03,000 --> 00:00:04,000\n\n\
+            3\n00:00:05,000 --> 00:00:06,000\nok\n
+            """
         )
         #expect(found.map(\.line) == [2, 6])
         #expect(found.allSatisfy { $0.message.contains("no text") })

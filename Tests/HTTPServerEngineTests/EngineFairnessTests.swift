@@ -84,7 +84,10 @@ import Glibc
         let drainedIndex = try #require(firstDrained)
         #expect(
             probeIndex < drainedIndex,
-            "the new connection waited until a busy one had drained its pipeline (probe at \(probeIndex), first drain at \(drainedIndex))"
+            """
+            the new connection waited until a busy one had drained its pipeline (probe at \(probeIndex), \
+            first drain at \(drainedIndex))
+            """
         )
     }
 }

@@ -54,8 +54,10 @@ import Testing
         let (first, closed) = try await harness.withConnection { socket in
             // Given an HTTP/1.0 request with Transfer-Encoding asking to keep the connection, and a second request
             socket.send(
-                "POST /first HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
-                    + "GET /second HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                """
+                POST /first HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n5\r\nhello\r\n\
+                0\r\n\r\nGET /second HTTP/1.0\r\nConnection: keep-alive\r\n\r\n
+                """
             )
             // Then the first is answered, and the server closes instead of reading the second
             return (try socket.readResponse(), socket.waitForClose())

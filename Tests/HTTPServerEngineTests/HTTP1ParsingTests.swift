@@ -16,7 +16,10 @@ import Testing
 
     @Test func aTypicalAPIRequestHead() throws {
         let head = try parse(
-            "POST /v1/lectures?x=1 HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer t.o.k\r\nContent-Length: 42\r\nContent-Type: application/json"
+            """
+            POST /v1/lectures?x=1 HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer t.o.k\r\nContent-Length: 42\r\n\
+            Content-Type: application/json
+            """
         )
         #expect(head.method == "POST")
         #expect(head.path == "/v1/lectures")
@@ -225,7 +228,10 @@ import Testing
         )
         #expect(
             closing
-                == "HTTP/1.1 404 Not Found\r\nDate: Thu, 03 Dec 2026 11:58:43 GMT\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                == """
+                HTTP/1.1 404 Not Found\r\nDate: Thu, 03 Dec 2026 11:58:43 GMT\r\n\
+                Content-Length: 0\r\nConnection: close\r\n\r\n
+                """
         )
         let http10 = String(
             decoding: ResponseEncoder.encode(APIResponse(status: 304), persistence: .keepAliveHTTP10, date: date),

@@ -149,8 +149,10 @@ import Testing
                 .replacingOccurrences(of: "=", with: "")
         }
         let jwks = """
-            {"keys":[{"kty":"RSA","kid":"rsa-1","use":"sig","alg":"RS256","n":"\(b64url(modulus))","e":"\(b64url(exponent))"},
-                     {"kty":"EC","kid":"ec-1","use":"sig","alg":"ES256","crv":"P-256","x":"\(point.x)","y":"\(point.y)"}]}
+            {"keys":[{"kty":"RSA","kid":"rsa-1","use":"sig","alg":"RS256",\
+            "n":"\(b64url(modulus))","e":"\(b64url(exponent))"},
+                     {"kty":"EC","kid":"ec-1","use":"sig","alg":"ES256","crv":"P-256",\
+            "x":"\(point.x)","y":"\(point.y)"}]}
             """
         let jwksPath = FileManager.default.temporaryDirectory.appendingPathComponent(
             "lectern-jwks-\(UUID().uuidString).json"

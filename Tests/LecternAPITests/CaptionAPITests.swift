@@ -8,8 +8,11 @@ import Testing
 /// segments, 6 s + 4 s).
 @Suite("Caption tracks through the API") struct CaptionAPITests {
     static let vtt = Data(
-        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello <b onclick=\"x\">class</b>\n\n00:00:05.500 --> 00:00:07.000\nacross the boundary\n"
-            .utf8
+        """
+        WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello <b onclick="x">class</b>\n\n\
+        00:00:05.500 --> 00:00:07.000\nacross the boundary\n
+        """
+        .utf8
     )
     static let srt = Data("1\r\n00:00:01,000 --> 00:00:03,000\r\nBonjour\r\n".utf8)
 
@@ -219,8 +222,11 @@ import Testing
             var file =
                 Data("1\r\n00:00:01,000 --> 00:00:02,000\r\nCaf".utf8) + Data([0xE9])
                 + Data(
-                    "\r\n\r\n2\r\n00:00:04,000 --> 00:00:03,000\r\nbackwards\r\n\r\n3\r\n00:00:09,000 --> 00:00:12,000\r\ntoo late\r\n"
-                        .utf8
+                    """
+                    \r\n\r\n2\r\n00:00:04,000 --> 00:00:03,000\r\nbackwards\r\n\r\n\
+                    3\r\n00:00:09,000 --> 00:00:12,000\r\ntoo late\r\n
+                    """
+                    .utf8
                 )
             var answer = try await add(
                 client,
@@ -332,7 +338,10 @@ import Testing
             let media = try #require(lines.first { $0.hasPrefix("#EXT-X-MEDIA:TYPE=SUBTITLES") })
             #expect(
                 media.hasPrefix(
-                    #"#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English ”CC”",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,FORCED=NO,URI="captions/\#(track.id).m3u8?grant="#
+                    #"""
+                    #EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English ”CC”",LANGUAGE="en",DEFAULT=YES,\#
+                    AUTOSELECT=YES,FORCED=NO,URI="captions/\#(track.id).m3u8?grant=
+                    """#
                 )
             )
             let variants = lines.filter { $0.hasPrefix("#EXT-X-STREAM-INF:") }

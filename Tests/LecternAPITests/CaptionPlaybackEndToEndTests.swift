@@ -19,8 +19,10 @@ import Testing
     static let frenchSRT: Data = {
         // Written as Latin-1 text, then the curly quotes swapped in: Windows-1252 puts them at 0x93 and 0x94.
         let text =
-            "1\r\n00:00:01,000 --> 00:00:02,500\r\nBonjour, café\r\n\r\n2\r\n00:00:05,200 --> 00:00:06,800\r\nnaïve {ok}\r\n\r\n"
-            + "3\r\n00:00:07,250 --> 00:00:07,900\r\n<i>fin</i>\r\n"
+            """
+            1\r\n00:00:01,000 --> 00:00:02,500\r\nBonjour, café\r\n\r\n2\r\n00:00:05,200 --> 00:00:06,800\r\n\
+            naïve {ok}\r\n\r\n3\r\n00:00:07,250 --> 00:00:07,900\r\n<i>fin</i>\r\n
+            """
         let bytes: [UInt8] = text.unicodeScalars.map { scalar in
             switch scalar {
             case "{": 0x93
@@ -31,8 +33,11 @@ import Testing
         return Data(bytes)
     }()
     static let englishVTT = Data(
-        "WEBVTT\n\nNOTE second language\n\n00:00:00.500 --> 00:00:01.500 align:start\nHello\n\n00:00:03.000 --> 00:00:07.500\nacross the segment boundary\n"
-            .utf8
+        """
+        WEBVTT\n\nNOTE second language\n\n00:00:00.500 --> 00:00:01.500 align:start\nHello\n\n\
+        00:00:03.000 --> 00:00:07.500\nacross the segment boundary\n
+        """
+        .utf8
     )
 
     @Test func ffmpegReadsBothTracksThroughTheMasterPlaylist() async throws {
@@ -155,7 +160,10 @@ import Testing
             case .parsed(let input) = CaptionParser.parse(uploaded, durationSeconds: nil)
         else {
             Issue.record(
-                "\(path) or the upload does not parse: \((try? String(contentsOfFile: path, encoding: .utf8)) ?? "missing")"
+                """
+                \(path) or the upload does not parse: \
+                \((try? String(contentsOfFile: path, encoding: .utf8)) ?? "missing")
+                """
             )
             return
         }

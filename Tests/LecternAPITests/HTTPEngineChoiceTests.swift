@@ -23,7 +23,10 @@ import Testing
         #expect { try APIConfig.fromEnvironment(environment) } throws: { error in
             (error as? APIConfigError)?.problems
                 == [
-                    "LECTERN_HTTP_ENGINE=flyingfox is no longer supported: the API has one HTTP engine; remove the setting"
+                    """
+                    LECTERN_HTTP_ENGINE=flyingfox is no longer supported: \
+                    the API has one HTTP engine; remove the setting
+                    """
                 ]
         }
     }

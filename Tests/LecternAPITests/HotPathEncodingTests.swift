@@ -46,8 +46,14 @@ import Testing
 
     @Test func partURLAnswerIsByteForByteWhatJSONEncoderWrites() throws {
         let urls = [
-            "http://127.0.0.1:5000/media/sources/lec_1/source?partNumber=1&uploadId=up%2Fload%2Bid%3D&X-Amz-Algorithm=AWS4-HMAC-SHA256",
-            "https://lectern-media.s3.eu-west-1.amazonaws.com/k%C3%BC%20x?partNumber=10000&uploadId=Zm9v&X-Amz-Signature=0a1b",
+            """
+            http://127.0.0.1:5000/media/sources/lec_1/source?partNumber=1&uploadId=up%2Fload%2Bid%3D&\
+            X-Amz-Algorithm=AWS4-HMAC-SHA256
+            """,
+            """
+            https://lectern-media.s3.eu-west-1.amazonaws.com/k%C3%BC%20x?partNumber=10000&\
+            uploadId=Zm9v&X-Amz-Signature=0a1b
+            """,
         ]
         for count in [0, 1, 2, 10] {
             let parts = (0..<count).map { PartURLText(partNumber: $0 * 997 + 1, url: urls[$0 % urls.count]) }

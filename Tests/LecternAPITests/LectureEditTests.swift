@@ -24,7 +24,10 @@ import Testing
                 client,
                 id,
                 token: professor,
-                #"{"title": "  Week 1: Sets and logic  ", "description": "Slides on the course page.\nBring questions."}"#
+                #"""
+                {"title": "  Week 1: Sets and logic  ", "description": \#
+                "Slides on the course page.\nBring questions."}
+                """#
             )
             #expect(edited.status == 200, "\(edited.text)")
             let view = try edited.decode(LectureView.self)

@@ -9,7 +9,10 @@ import Testing
 @Suite("Machine caption import") struct MachineCaptionImportTests {
     /// As Transcribe writes its VTT: numbered cues, millisecond timings, no styling.
     static let transcribeVTT =
-        "WEBVTT\n\n1\n00:00:00.500 --> 00:00:02.500\nWelcome to the lecture.\n\n2\n00:00:06.000 --> 00:00:08.250\nToday: entropy.\n"
+        """
+        WEBVTT\n\n1\n00:00:00.500 --> 00:00:02.500\nWelcome to the lecture.\n\n\
+        2\n00:00:06.000 --> 00:00:08.250\nToday: entropy.\n
+        """
 
     @Test func aDraftBecomesOneMachineTrackAndARedeliveryReplacesIt() async throws {
         let world = try await TestWorld.make()

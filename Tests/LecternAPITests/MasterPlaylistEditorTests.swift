@@ -6,7 +6,10 @@ import Testing
     func master(_ heights: [Int]) -> String {
         var lines = [
             "#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS",
-            #"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="a.m3u8""#,
+            #"""
+            #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",LANGUAGE="und",DEFAULT=YES,\#
+            AUTOSELECT=YES,CHANNELS="2",URI="a.m3u8"
+            """#,
         ]
         for height in heights {
             lines += [
@@ -56,8 +59,14 @@ import Testing
         let media = lines.filter { $0.hasPrefix("#EXT-X-MEDIA:TYPE=SUBTITLES") }
         #expect(
             media == [
-                #"#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Français",LANGUAGE="fr",DEFAULT=NO,AUTOSELECT=NO,FORCED=NO,URI="captions/cap_a.m3u8?grant=g""#,
-                #"#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Evil”,URI=”http://x” #EXT-X-ENDLIST",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,FORCED=NO,URI="captions/cap_b.m3u8?grant=g""#,
+                #"""
+                #EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Français",LANGUAGE="fr",DEFAULT=NO,\#
+                AUTOSELECT=NO,FORCED=NO,URI="captions/cap_a.m3u8?grant=g"
+                """#,
+                #"""
+                #EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Evil”,URI=”http://x” #EXT-X-ENDLIST",\#
+                LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,FORCED=NO,URI="captions/cap_b.m3u8?grant=g"
+                """#,
             ]
         )
         #expect(!lines.contains("#EXT-X-ENDLIST"))

@@ -50,13 +50,19 @@ import Testing
         (
             "an extra key",
             cursor(
-                #"{"courseId":{"S":"CS101"},"lectureId":{"S":"lec_abc"},"createdAt":{"S":"\#(date)"},"state":{"S":"ready"}}"#
+                #"""
+                {"courseId":{"S":"CS101"},"lectureId":{"S":"lec_abc"},\#
+                "createdAt":{"S":"\#(date)"},"state":{"S":"ready"}}
+                """#
             )
         ),
         (
             "a lecture id that is not one",
             cursor(
-                #"{"courseId":{"S":"CS101"},"lectureId":{"S":"\#(String(repeating: "x", count: 300))"},"createdAt":{"S":"\#(date)"}}"#
+                #"""
+                {"courseId":{"S":"CS101"},"lectureId":{"S":\#
+                "\#(String(repeating: "x", count: 300))"},"createdAt":{"S":"\#(date)"}}
+                """#
             )
         ),
         (

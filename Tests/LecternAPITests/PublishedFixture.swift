@@ -26,10 +26,13 @@ struct PublishedFixture {
                 #EXTM3U
                 #EXT-X-VERSION:7
                 #EXT-X-INDEPENDENT-SEGMENTS
-                #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/playlist.m3u8"
-                #EXT-X-STREAM-INF:BANDWIDTH=2500000,AVERAGE-BANDWIDTH=2000000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2",FRAME-RATE=30.000,AUDIO="audio"
+                #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,\
+                CHANNELS="2",URI="audio/playlist.m3u8"
+                #EXT-X-STREAM-INF:BANDWIDTH=2500000,AVERAGE-BANDWIDTH=2000000,RESOLUTION=1280x720,\
+                CODECS="avc1.64001f,mp4a.40.2",FRAME-RATE=30.000,AUDIO="audio"
                 video/720p/playlist.m3u8
-                #EXT-X-STREAM-INF:BANDWIDTH=900000,AVERAGE-BANDWIDTH=700000,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=30.000,AUDIO="audio"
+                #EXT-X-STREAM-INF:BANDWIDTH=900000,AVERAGE-BANDWIDTH=700000,RESOLUTION=640x360,\
+                CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=30.000,AUDIO="audio"
                 video/360p/playlist.m3u8
                 #EXT-X-STREAM-INF:BANDWIDTH=130000,AVERAGE-BANDWIDTH=128000,CODECS="mp4a.40.2"
                 audio/playlist.m3u8
@@ -75,14 +78,19 @@ struct PublishedFixture {
         files["manifest.json"] = Data(
             """
             {"version":1,"duration":10.0,"masterPlaylist":"master.m3u8","futureField":{"anything":true},
-             "video":[{"name":"720p","width":1280,"height":720,"bandwidth":2500000,"playlist":"video/720p/playlist.m3u8"},
-                      {"name":"360p","width":640,"height":360,"bandwidth":900000,"playlist":"video/360p/playlist.m3u8"}],
+             "video":[{"name":"720p","width":1280,"height":720,"bandwidth":2500000,\
+            "playlist":"video/720p/playlist.m3u8"},
+                      {"name":"360p","width":640,"height":360,"bandwidth":900000,\
+            "playlist":"video/360p/playlist.m3u8"}],
              "audio":{"playlist":"audio/playlist.m3u8","bandwidth":130000},
              "progressive":{"path":"download.mp4","width":640,"height":360,"hasAudio":true},
              "poster":"poster.jpg",
-             "storyboard":{"image":"storyboard.jpg","cues":"storyboard.vtt","interval":5,"thumbnailWidth":160,"thumbnailHeight":90,"columns":10,"count":2},
-             "droppedStreams":[{"kind":"audio","codec":"unknown","reason":"The audio could not be decoded; the lecture was published without sound."}],
-             "corrections":[{"kind":"loudness","summary":"audio −27.3 → −16.0 LUFS"},{"kind":"channels","summary":"left channel only, centred"}]}
+             "storyboard":{"image":"storyboard.jpg","cues":"storyboard.vtt","interval":5,"thumbnailWidth":160,\
+            "thumbnailHeight":90,"columns":10,"count":2},
+             "droppedStreams":[{"kind":"audio","codec":"unknown",\
+            "reason":"The audio could not be decoded; the lecture was published without sound."}],
+             "corrections":[{"kind":"loudness","summary":"audio −27.3 → −16.0 LUFS"},\
+            {"kind":"channels","summary":"left channel only, centred"}]}
             """.utf8
         )
         for (path, data) in files {

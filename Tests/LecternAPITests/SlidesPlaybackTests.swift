@@ -20,7 +20,8 @@ import Testing
         let manifest = Data(
             """
             {"version":1,"duration":10.0,"masterPlaylist":"master.m3u8",
-             "video":[{"name":"720p","width":1280,"height":720,"bandwidth":2500000,"playlist":"video/720p/playlist.m3u8"}],
+             "video":[{"name":"720p","width":1280,"height":720,"bandwidth":2500000,\
+            "playlist":"video/720p/playlist.m3u8"}],
              "poster":"poster.jpg","slides":\(slides)}
             """.utf8
         )
@@ -38,7 +39,8 @@ import Testing
         try await publishSlides(
             """
             {"status":"detected","chapters":"chapters.vtt","items":[
-              {"start":0.0,"end":4.0,"title":"Mean value theorem","text":"Mean value theorem\\nIf f is continuous","thumbnail":"slides/001.jpg"},
+              {"start":0.0,"end":4.0,"title":"Mean value theorem","text":"Mean value theorem\\nIf f is continuous",\
+            "thumbnail":"slides/001.jpg"},
               {"start":4.0,"end":10.0,"title":"","text":"","thumbnail":"slides/002.jpg","futureField":1},
               {"start":6.0,"title":"no end: left out"},
               {"start":7.0,"end":8.0,"title":"escape","thumbnail":"../../uploads/x.jpg"}]}
@@ -77,7 +79,10 @@ import Testing
         if name == "none" {
             try await publishSlides(
                 // Items beside `none` (a worker bug, or a future field) still give no chapters: the status decides.
-                #"{"status":"none","reason":"No stable slides were found.","chapters":"chapters.vtt","items":[{"start":0,"end":5,"title":"x"}]}"#,
+                #"""
+                {"status":"none","reason":"No stable slides were found.","chapters":"chapters.vtt",\#
+                "items":[{"start":0,"end":5,"title":"x"}]}
+                """#,
                 in: world,
                 prefix: fixture.prefix
             )

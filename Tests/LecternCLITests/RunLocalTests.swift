@@ -147,7 +147,8 @@ import Glibc
                 "python3", "-c",
                 """
                 import socket, sys, time
-                s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)
+                s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); \
+                print(s.getsockname()[1], flush=True); time.sleep(60)
                 """,
             ],
             environment: ProcessInfo.processInfo.environment,

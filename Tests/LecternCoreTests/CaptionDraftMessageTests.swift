@@ -30,13 +30,19 @@ import Testing
 
     @Test func aDraftMessageWithUnusableIdentifiersIsRefused() {
         let bad =
-            #"{"schemaVersion":2,"kind":"captionDraft","lectureID":"../x","outputVersion":"v1","step":"poll","polls":0,"retries":0}"#
+            #"""
+            {"schemaVersion":2,"kind":"captionDraft","lectureID":"../x","outputVersion":"v1",\#
+            "step":"poll","polls":0,"retries":0}
+            """#
         guard case .failure(let problem)? = CaptionDraftMessage.decodeIfDraft(bad), problem.kind == .invalid else {
             Issue.record("accepted \(bad)")
             return
         }
         let unknownStep =
-            #"{"schemaVersion":2,"kind":"captionDraft","lectureID":"lec_1","outputVersion":"v1","step":"fly","polls":0,"retries":0}"#
+            #"""
+            {"schemaVersion":2,"kind":"captionDraft","lectureID":"lec_1","outputVersion":"v1",\#
+            "step":"fly","polls":0,"retries":0}
+            """#
         guard case .failure(let problem)? = CaptionDraftMessage.decodeIfDraft(unknownStep), problem.kind == .malformed
         else {
             Issue.record("accepted \(unknownStep)")

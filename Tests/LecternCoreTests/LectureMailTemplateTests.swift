@@ -121,7 +121,10 @@ import Testing
     @Test func addressesAreMaskedInAnythingLogged() {
         #expect(MaskedAddress.mask("professor@uni.example") == "p…@uni.example")
         let refusal =
-            "Email address is not verified. The following identities failed the check in region EU-WEST-1: prof.x@uni.example, <a@b.c>"
+            """
+            Email address is not verified. The following identities failed the check in region \
+            EU-WEST-1: prof.x@uni.example, <a@b.c>
+            """
         let scrubbed = MaskedAddress.scrub(refusal)
         #expect(!scrubbed.contains("prof.x@") && !scrubbed.contains("a@b.c"))
         #expect(scrubbed.hasSuffix("p…@uni.example, <a…@b.c>"))

@@ -204,8 +204,11 @@ import Testing
                         status: 400,
                         headers: ["x-amzn-ErrorType": "MessageRejected"],
                         body: Data(
-                            #"{"message":"Email address is not verified. The following identities failed the check in region US-EAST-1: \#(professor)"}"#
-                                .utf8
+                            #"""
+                            {"message":"Email address is not verified. The following identities failed the check \#
+                            in region US-EAST-1: \#(professor)"}
+                            """#
+                            .utf8
                         )
                     )
                 },

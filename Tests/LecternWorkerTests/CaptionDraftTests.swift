@@ -250,8 +250,11 @@ import Testing
             target == "Transcribe.GetTranscriptionJob"
                 ? (
                     200,
-                    #"{"TranscriptionJob":{"TranscriptionJobName":"lectern-\#(id)-\#(version)","TranscriptionJobStatus":"FAILED","#
-                        + #""FailureReason":"The media file has no audio. Check that it has sound and try again.","CreationTime":1733333333.1}}"#
+                    #"""
+                    {"TranscriptionJob":{"TranscriptionJobName":"lectern-\#(id)-\#(version)",\#
+                    "TranscriptionJobStatus":"FAILED","FailureReason":"The media file has no audio. \#
+                    Check that it has sound and try again.","CreationTime":1733333333.1}}
+                    """#
                 )
                 : (200, "{}")
         }

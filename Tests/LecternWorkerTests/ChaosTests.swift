@@ -38,7 +38,10 @@ import Glibc
         }
 
         var description: String {
-            "\(lectures) lectures, \(workers) workers, kills every \(killEvery.lowerBound)–\(killEvery.upperBound) s for \(Int(seconds)) s, seed \(seed)"
+            """
+            \(lectures) lectures, \(workers) workers, \
+            kills every \(killEvery.lowerBound)–\(killEvery.upperBound) s for \(Int(seconds)) s, seed \(seed)
+            """
         }
     }
 

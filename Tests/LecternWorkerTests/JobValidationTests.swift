@@ -53,7 +53,10 @@ import Testing
 
     @Test func theIdentityOfAnUndecodableJobIsSalvagedOnlyWhenSafe() {
         let typed =
-            #"{"schemaVersion":1,"lectureID":"lec_1","sourceKey":"uploads/lec_1/source","outputVersion":"v9","ladder":"720p"}"#
+            #"""
+            {"schemaVersion":1,"lectureID":"lec_1","sourceKey":"uploads/lec_1/source",\#
+            "outputVersion":"v9","ladder":"720p"}
+            """#
         #expect(JobValidation.salvageIdentity(typed)?.lectureID == "lec_1")
         #expect(JobValidation.salvageIdentity(typed)?.outputVersion == "v9")
         let noVersion = #"{"schemaVersion":1,"lectureID":"lec_1","outputVersion":"../v"}"#

@@ -151,7 +151,10 @@ struct WorkerHarness {
             try await Task.sleep(for: .milliseconds(200))
         }
         throw HarnessError(
-            "timed out waiting for \(id); last state \(last?.state.rawValue ?? "none"), stage \(last?.progressStage ?? "-")"
+            """
+            timed out waiting for \(id); last state \(last?.state.rawValue ?? "none"), \
+            stage \(last?.progressStage ?? "-")
+            """
         )
     }
 

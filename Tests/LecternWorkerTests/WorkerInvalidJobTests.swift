@@ -11,7 +11,10 @@ import Testing
         let key = sourceKey ?? ObjectKeys.source(lectureID: id)
         let keyJSON = String(decoding: try! JSONEncoder().encode(key), as: UTF8.self)
         return
-            #"{"schemaVersion":1,"lectureID":"\#(id)","sourceKey":\#(keyJSON),"outputVersion":"\#(version)","ladder":\#(ladder),"enqueuedAt":"2026-11-25T10:00:00Z"}"#
+            #"""
+            {"schemaVersion":1,"lectureID":"\#(id)","sourceKey":\#(keyJSON),"outputVersion":"\#(version)",\#
+            "ladder":\#(ladder),"enqueuedAt":"2026-11-25T10:00:00Z"}
+            """#
     }
 
     @Test func invalidFieldsFailTheLectureWithAReadableReasonAndGoToTheDLQ() async throws {

@@ -182,7 +182,10 @@ import Transcoder
         let harness = try await WorkerHarness.make()
         try await harness.sqs.sendMessage(harness.queueURL, body: "this is not json")
         let future =
-            #"{"schemaVersion":99,"lectureID":"lec_x","sourceKey":"uploads/lec_x/source","outputVersion":"v1","ladder":[240],"enqueuedAt":"2026-01-01T00:00:00Z"}"#
+            #"""
+            {"schemaVersion":99,"lectureID":"lec_x","sourceKey":"uploads/lec_x/source","outputVersion":"v1",\#
+            "ladder":[240],"enqueuedAt":"2026-01-01T00:00:00Z"}
+            """#
         try await harness.sqs.sendMessage(harness.queueURL, body: future)
         let worker = harness.startWorker(harness.configuration())
 

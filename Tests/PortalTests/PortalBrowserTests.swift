@@ -35,7 +35,10 @@ import Testing
         // Given: the browser, its driver and selenium, which `make test` installs (scripts/install-deps.sh).
         for tool in [Self.chromium, Self.chromedriver] where !FileManager.default.isExecutableFile(atPath: tool) {
             Issue.record(
-                "\(tool) is missing: run `make test`, which installs chromium and chromium-driver (scripts/install-deps.sh)"
+                """
+                \(tool) is missing: run `make test`, which installs chromium and \
+                chromium-driver (scripts/install-deps.sh)
+                """
             )
             return
         }
@@ -49,7 +52,10 @@ import Testing
         )
         guard await probe.wait(timeout: .seconds(30)) == 0 else {
             Issue.record(
-                "python3 cannot import selenium: run `make test`, which installs it (scripts/install-deps.sh)\n\(probe.output)"
+                """
+                python3 cannot import selenium: run `make test`, which installs it \
+                (scripts/install-deps.sh)\n\(probe.output)
+                """
             )
             return
         }
@@ -145,7 +151,10 @@ import Testing
         for name in Self.scenarios {
             let result = results[name] as? [String: Any]
             print(
-                "Portal browser test: \(name): \(result?["ok"] as? Bool == true ? "ok" : "FAILED") — \(result?["detail"] as? String ?? "did not run")"
+                """
+                Portal browser test: \(name): \(result?["ok"] as? Bool == true ? "ok" : "FAILED") \
+                — \(result?["detail"] as? String ?? "did not run")
+                """
             )
             #expect(
                 result?["ok"] as? Bool == true,

@@ -64,7 +64,10 @@ struct CourseSearchIndexTests {
             with: cues(
                 "L-passing",
                 [
-                    "We will cover cells, membranes, ribosomes, the nucleus, and in passing the mitochondria, though mostly transport.",
+                    """
+                    We will cover cells, membranes, ribosomes, the nucleus, \
+                    and in passing the mitochondria, though mostly transport.
+                    """,
                     "Nothing relevant here.",
                 ]
             )

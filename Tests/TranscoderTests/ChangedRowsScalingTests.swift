@@ -148,7 +148,10 @@ import Glibc
             let difference = Self.firstDifference(output, expected)
             #expect(
                 difference == nil,
-                "band \(band) chroma \(chroma) recomputed \(String(describing: output.changedRows)): \(difference ?? "")"
+                """
+                band \(band) chroma \(chroma) recomputed \
+                \(String(describing: output.changedRows)): \(difference ?? "")
+                """
             )
             #expect(output.pts == Int64(index))
             if let recomputed = output.changedRows, recomputed.count < Int(height) { partial += 1 }

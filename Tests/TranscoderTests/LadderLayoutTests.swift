@@ -99,7 +99,10 @@ import Testing
         #expect(master.contains("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\""))
         #expect(
             master.contains(
-                "BANDWIDTH=1130,AVERAGE-BANDWIDTH=928,RESOLUTION=1280x720,CODECS=\"avc1.64001f,mp4a.40.2\",FRAME-RATE=30.000,AUDIO=\"audio\""
+                """
+                BANDWIDTH=1130,AVERAGE-BANDWIDTH=928,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2",\
+                FRAME-RATE=30.000,AUDIO="audio"
+                """
             )
         )
         #expect(

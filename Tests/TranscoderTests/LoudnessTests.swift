@@ -33,7 +33,10 @@ import Testing
         let summary = try #require(manifest.corrections?.first { $0.kind == "loudness" }).summary
         #expect(
             summary
-                == "audio \(AudioDecision.lufs(loudness.input.integrated!)) → \(AudioDecision.lufs(loudness.output.integrated!)) LUFS"
+                == """
+                audio \(AudioDecision.lufs(loudness.input.integrated!)) → \
+                \(AudioDecision.lufs(loudness.output.integrated!)) LUFS
+                """
         )
         #expect(manifest.corrections?.contains { $0.kind == "channels" } == false)
         // The spill is gone and not listed.
@@ -263,7 +266,10 @@ enum LoudnessFixtures {
         case .inverted: pan = "pan=stereo|c0=c0|c1=-1*c0"
         case .stereo:
             pan =
-                "asplit[a][b];[b]adelay=7,highpass=f=300[c];[a][c]join=inputs=2:channel_layout=stereo,pan=stereo|c0=c0|c1=0.5*c1"
+                """
+                asplit[a][b];[b]adelay=7,highpass=f=300[c];\
+                [a][c]join=inputs=2:channel_layout=stereo,pan=stereo|c0=c0|c1=0.5*c1
+                """
         }
         let stereo = directory.file("stereo.wav")
         var filter = pan

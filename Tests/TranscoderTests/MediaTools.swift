@@ -103,7 +103,8 @@ enum MediaTools {
                     "resolution": list(si.resolution) if si.resolution else None, "codecs": si.codecs,
                     "frame_rate": si.frame_rate, "audio": si.audio, "playlist": media(v.uri)})
             for m in master.media:
-                out["media"].append({"type": m.type, "group": m.group_id, "uri": m.uri, "playlist": media(m.uri) if m.uri else None})
+                out["media"].append({"type": m.type, "group": m.group_id, "uri": m.uri, "playlist": \
+            media(m.uri) if m.uri else None})
             print(json.dumps(out))
             """
         let output = try await run("python3", ["-c", script, path])

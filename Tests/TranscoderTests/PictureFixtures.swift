@@ -46,7 +46,10 @@ enum PictureFixtures {
 
     /// An upright picture that shows any turn or mirror: a white top-left quadrant and a grey bar at the top right.
     static let asymmetricPicture =
-        "color=c=black:s=320x240:r=30:d=1,format=yuv420p,geq=lum='if(lt(X,160)*lt(Y,120),235,if(lt(Y,40)*gt(X,200),128,16))':cb=128:cr=128"
+        """
+        color=c=black:s=320x240:r=30:d=1,format=yuv420p,\
+        geq=lum='if(lt(X,160)*lt(Y,120),235,if(lt(Y,40)*gt(X,200),128,16))':cb=128:cr=128
+        """
 
     /// H.264 whose track header carries a display matrix made as FFmpeg makes them (`av_display_rotation_set`,
     /// then `av_display_matrix_flip` for a mirror). FFmpeg 5.1's CLI cannot

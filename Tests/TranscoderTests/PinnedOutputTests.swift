@@ -52,7 +52,10 @@ import Testing
         // The manifest itself is not in its own inventory; its numbers (bandwidths, sizes, durations) are pinned here.
         let summary =
             manifest.video.map {
-                "\($0.name) \($0.width)x\($0.height) \($0.codecs) \($0.bandwidth)/\($0.averageBandwidth) \($0.segmentCount)"
+                """
+                \($0.name) \($0.width)x\($0.height) \($0.codecs) \
+                \($0.bandwidth)/\($0.averageBandwidth) \($0.segmentCount)
+                """
             }
             + [
                 manifest.audio.map {
@@ -86,8 +89,11 @@ import Testing
     }
 
     static let lectureWithSound: [String: String] = [
-        "(manifest)":
-            "240p 426x240 avc1.640015 383920/363809 3; 180p 320x180 avc1.64000d 252512/219760 3; 120p 214x120 avc1.64000c 130864/116009 3; audio 2ch 48000 131000/130457 3; progressive 426x240 audio=true; duration 5.000",
+        "(manifest)": """
+        240p 426x240 avc1.640015 383920/363809 3; 180p 320x180 avc1.64000d 252512/219760 3; \
+        120p 214x120 avc1.64000c 130864/116009 3; audio 2ch 48000 131000/130457 3; \
+        progressive 426x240 audio=true; duration 5.000
+        """,
         "audio/init.mp4": "986dfc5e61e7254dfdb8a22c9fbc11d423a39deaa1d384b92a96c0dec7fdf3f5",
         "audio/playlist.m3u8": "6effd8011c2e520570b3381788638fa85adc5040899f1c033ccc07dcd540a160",
         "audio/segment_00000.m4s": "17ee5647ff6d08001aff55d48096573b884b10f2b7f1ce791de6099f937eee9a",
@@ -115,8 +121,10 @@ import Testing
         "video/240p/segment_00002.m4s": "12c7435f9dcc52d0f2a2c639c30f3b2ad64d34b131c8e7366d224ff3fb294245",
     ]
     static let silentVideo: [String: String] = [
-        "(manifest)":
-            "240p 426x240 avc1.640015 382456/354866 2; 180p 320x180 avc1.64000d 222552/205229 2; 120p 214x120 avc1.64000c 115288/110106 2; no audio; progressive 426x240 audio=false; duration 3.000",
+        "(manifest)": """
+        240p 426x240 avc1.640015 382456/354866 2; 180p 320x180 avc1.64000d 222552/205229 2; \
+        120p 214x120 avc1.64000c 115288/110106 2; no audio; progressive 426x240 audio=false; duration 3.000
+        """,
         "download.mp4": "13611b2a5fd6c17613c408994fa5545cecc4ce2659a768c21d3f4a54ba9f9b4c",
         "master.m3u8": "d3333625f2ec252d16a48536fb50e7e17fc835976a0c9962d9b987c4482248cf",
         "poster.jpg": "99c8b1ae2ea92fc2c027426e33a1d74d5d687a7b5b178b82d028d9c80cafb2d4",

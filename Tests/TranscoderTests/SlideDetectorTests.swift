@@ -189,7 +189,10 @@ import Testing
         ]
         #expect(
             SlideTracker.chapters(items)
-                == "WEBVTT\n\n1\n00:00:00.000 --> 00:00:12.500\nA &lt;b&gt; &amp; c --&gt; d\n\n2\n00:00:12.500 --> 00:00:30.000\nSlide 2\n"
+                == """
+                WEBVTT\n\n1\n00:00:00.000 --> 00:00:12.500\nA &lt;b&gt; &amp; c --&gt; d\n\n\
+                2\n00:00:12.500 --> 00:00:30.000\nSlide 2\n
+                """
         )
     }
 }

@@ -44,7 +44,10 @@ import Testing
             )
             for (line, body) in slide.body.enumerated() {
                 text.append(
-                    "drawtext=fontfile=\(font):text='\(body)':fontsize=36:fontcolor=0x202020:x=100:y=\(200 + line * 60):\(enable)"
+                    """
+                    drawtext=fontfile=\(font):text='\(body)':fontsize=36:fontcolor=0x202020:x=100:\
+                    y=\(200 + line * 60):\(enable)
+                    """
                 )
             }
         }

@@ -31,9 +31,13 @@ import Testing
         let path = directory.file(name)
         try await MediaTools.ffmpeg([
             "-f", "lavfi", "-i",
-            "smptehdbars=s=320x180:r=25:d=\(seconds),drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
-                + ":text=>:fontsize=32:fontcolor=yellow:x='mod(n*3,280)':y=120,drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
-                + ":text=%{frame_num}:fontsize=48:fontcolor=white:box=1:boxcolor=black:x=10:y=10",
+            """
+            smptehdbars=s=320x180:r=25:d=\(seconds),\
+            drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf\
+            :text=>:fontsize=32:fontcolor=yellow:x='mod(n*3,280)':y=120,\
+            drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf\
+            :text=%{frame_num}:fontsize=48:fontcolor=white:box=1:boxcolor=black:x=10:y=10
+            """,
             "-f", "lavfi", "-i", "sine=f=440:d=\(seconds):sample_rate=48000",
             "-c:v", "libx264", "-preset", "ultrafast", "-g", "61", "-c:a", "aac", "-ac", "2", path,
         ])

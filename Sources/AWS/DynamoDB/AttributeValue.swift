@@ -30,7 +30,10 @@ public indirect enum AttributeValue: Sendable, Equatable, Hashable, Codable {
                 .init(
                     codingPath: decoder.codingPath,
                     debugDescription:
-                        "an AttributeValue holds exactly one of S, N, B, BOOL, NULL, M, L, SS, NS, BS; found \(keys.map(\.stringValue))"
+                        """
+                        an AttributeValue holds exactly one of S, N, B, BOOL, NULL, M, L, SS, NS, BS; \
+                        found \(keys.map(\.stringValue))
+                        """
                 )
             )
         }

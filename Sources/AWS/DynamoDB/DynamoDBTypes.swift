@@ -66,7 +66,10 @@ public struct DynamoDBTableDefinition: Sendable, Equatable {
             if let existing = result.first(where: { $0.name == attribute.name }) {
                 guard existing.type == attribute.type else {
                     throw DynamoDBError.invalidArgument(
-                        "key attribute \(attribute.name) is declared both \(existing.type.rawValue) and \(attribute.type.rawValue)"
+                        """
+                        key attribute \(attribute.name) is declared both \(existing.type.rawValue) \
+                        and \(attribute.type.rawValue)
+                        """
                     )
                 }
             } else {

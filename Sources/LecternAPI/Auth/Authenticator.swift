@@ -176,7 +176,10 @@ public actor Authenticator {
         let header = try Self.header(of: token)
         guard let algorithm = header.alg, allowedAlgorithms.contains(algorithm) else {
             throw .unauthorized(
-                "the token's signing algorithm (alg) is not one this API accepts (\(allowedAlgorithms.sorted().joined(separator: ", ")))"
+                """
+                the token's signing algorithm (alg) is not one this API accepts \
+                (\(allowedAlgorithms.sorted().joined(separator: ", ")))
+                """
             )
         }
         if case .sharedSecret = source {

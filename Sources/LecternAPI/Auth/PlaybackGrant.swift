@@ -184,9 +184,11 @@ extension APIProblem {
             status: 401,
             kind: "token-in-query",
             title: "Authentication required",
-            detail: "tokens are not accepted in the query string: send yours in the Authorization header "
-                + "(Bearer), or play through the playback links (with their \(PlaybackGrants.queryParameter) parameter) "
-                + "that GET /v1/lectures/{id} hands out",
+            detail: """
+                tokens are not accepted in the query string: send yours in the Authorization header (Bearer), \
+                or play through the playback links (with their \(PlaybackGrants.queryParameter) parameter) \
+                that GET /v1/lectures/{id} hands out
+                """,
             headers: ["WWW-Authenticate": #"Bearer realm="lectern", error="invalid_request""#]
         )
     }

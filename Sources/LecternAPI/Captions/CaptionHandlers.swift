@@ -186,7 +186,10 @@ struct CaptionHandlers: Sendable {
         let request = context.request
         guard request.body.count <= Self.maxFileBytes else {
             throw APIProblem.payloadTooLarge(
-                "caption files are limited to \(Self.maxFileBytes / (1 << 20)) MiB; this one is \(request.body.count) bytes"
+                """
+                caption files are limited to \(Self.maxFileBytes / (1 << 20)) MiB; \
+                this one is \(request.body.count) bytes
+                """
             )
         }
         if let type = request.header("Content-Type")?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
@@ -257,7 +260,10 @@ struct CaptionFileRejection: Error, Sendable {
         let shown = problems.prefix(CaptionHandlers.problemLimit)
         let more = problems.count > shown.count ? " (the first \(shown.count) are listed)" : ""
         var detail =
-            "the caption file has \(problems.count) problem\(problems.count == 1 ? "" : "s")\(more); fix them and upload it again"
+            """
+            the caption file has \(problems.count) \
+            problem\(problems.count == 1 ? "" : "s")\(more); fix them and upload it again
+            """
         if encoding == .windows1252 {
             detail += ". It was read as Windows-1252; if accented letters look wrong, save it as UTF-8"
         }

@@ -47,8 +47,11 @@ enum MasterPlaylistEditor {
     static func mediaTag(_ subtitle: Subtitle) -> String {
         let isDefault = subtitle.isDefault ? "YES" : "NO"
         return
-            "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"\(subtitleGroup)\",NAME=\"\(quoted(subtitle.name))\",LANGUAGE=\"\(quoted(subtitle.language))\","
-            + "DEFAULT=\(isDefault),AUTOSELECT=\(isDefault),FORCED=NO,URI=\"\(quoted(subtitle.uri))\""
+            """
+            #EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="\(subtitleGroup)",NAME="\(quoted(subtitle.name))",\
+            LANGUAGE="\(quoted(subtitle.language))",DEFAULT=\(isDefault),AUTOSELECT=\(isDefault),\
+            FORCED=NO,URI="\(quoted(subtitle.uri))"
+            """
     }
 
     /// An HLS quoted-string cannot hold `"`, CR or LF (RFC 8216 §4.2), nor should it hold other controls: a label

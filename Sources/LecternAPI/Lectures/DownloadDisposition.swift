@@ -13,7 +13,10 @@ enum DownloadDisposition {
         let name = safeName(title)
         let fallback = asciiFallback(name)
         return
-            "attachment; filename=\"\(fallback).\(fileExtension)\"; filename*=UTF-8''\(rfc8187Encode(name + "." + fileExtension))"
+            """
+            attachment; filename="\(fallback).\(fileExtension)"; \
+            filename*=UTF-8''\(rfc8187Encode(name + "." + fileExtension))
+            """
     }
 
     /// The title as a file name: control characters (CR, LF, tabs…), quotes, slashes, backslashes and the

@@ -18,8 +18,13 @@ struct LectureEditHandlers: Sendable {
             "lecture edited",
             metadata: [
                 "lecture": "\(record.lectureId)", "visibility": "\(edited.visibility(at: Date()).rawValue)",
-                "fields":
-                    "\([edit.title.map { _ in "title" }, edit.description.map { _ in "description" }, edit.visibility.map { _ in "visibility" }, edit.publishAt.map { _ in "publishAt" }].compactMap { $0 }.joined(separator: ","))",
+                "fields": .string(
+                    [
+                        edit.title.map { _ in "title" }, edit.description.map { _ in "description" },
+                        edit.visibility.map { _ in "visibility" }, edit.publishAt.map { _ in "publishAt" },
+                    ]
+                    .compactMap { $0 }.joined(separator: ",")
+                ),
             ]
         )
         let poster = try await Playback(config: lectures.config, services: lectures.services).posterLink(edited)

@@ -140,7 +140,10 @@ struct LectureHandlers: Sendable {
         }
         guard Self.isVideoType(input.contentType) else {
             throw .unprocessable(
-                "'\(input.contentType)' is not a video type; upload a video file (video/mp4, video/quicktime, video/webm…)",
+                """
+                '\(input.contentType)' is not a video type; upload a video file \
+                (video/mp4, video/quicktime, video/webm…)
+                """,
                 kind: "not-a-video"
             )
         }

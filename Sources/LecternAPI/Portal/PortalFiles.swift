@@ -15,13 +15,19 @@ public struct PortalFiles: Sendable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw APIConfigError(problems: [
-                "LECTERN_PORTAL_DIR=\(directory) is not a directory (it should hold the portal: index.html, app.js, style.css)"
+                """
+                LECTERN_PORTAL_DIR=\(directory) is not a directory (it should hold the portal: \
+                index.html, app.js, style.css)
+                """
             ])
         }
         let resolved = URL(fileURLWithPath: directory).resolvingSymlinksInPath()
         guard FileManager.default.isReadableFile(atPath: resolved.appendingPathComponent("index.html").path) else {
             throw APIConfigError(problems: [
-                "LECTERN_PORTAL_DIR=\(directory) has no readable index.html; point it at the repository's Portal/ folder"
+                """
+                LECTERN_PORTAL_DIR=\(directory) has no readable index.html; \
+                point it at the repository's Portal/ folder
+                """
             ])
         }
         root = resolved

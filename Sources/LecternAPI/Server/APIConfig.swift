@@ -141,7 +141,10 @@ public struct APIConfig: Sendable {
         if sources.count != 1 {
             problems.append(
                 sources.isEmpty
-                    ? "no token keys: set LECTERN_JWKS_FILE or LECTERN_JWKS_URL (or LECTERN_JWT_SECRET for local development)"
+                    ? """
+                    no token keys: set LECTERN_JWKS_FILE or LECTERN_JWKS_URL (or \
+                    LECTERN_JWT_SECRET for local development)
+                    """
                     : "set only one of \(sources.joined(separator: ", "))"
             )
         } else if let secret = value("LECTERN_JWT_SECRET") {
@@ -205,7 +208,10 @@ public struct APIConfig: Sendable {
             } else {
                 // The value is a secret: never echoed.
                 problems.append(
-                    "LECTERN_PLAYBACK_KEY must be base64 of at least \(PlaybackKey.minimumBytes) bytes (e.g. openssl rand -base64 32)"
+                    """
+                    LECTERN_PLAYBACK_KEY must be base64 of at least \(PlaybackKey.minimumBytes) \
+                    bytes (e.g. openssl rand -base64 32)
+                    """
                 )
             }
         }
@@ -227,7 +233,10 @@ public struct APIConfig: Sendable {
                 config.metricsHost = host
             } else {
                 problems.append(
-                    "METRICS_HOST=\(host) must be an IP address such as 127.0.0.1 or ::1, or 0.0.0.0 for every interface"
+                    """
+                    METRICS_HOST=\(host) must be an IP address such as 127.0.0.1 or ::1, \
+                    or 0.0.0.0 for every interface
+                    """
                 )
             }
         }

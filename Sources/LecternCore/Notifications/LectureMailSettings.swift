@@ -26,7 +26,10 @@ public enum LectureMailSettings: Sendable, Equatable {
             let from = (environment["LECTERN_NOTIFY_FROM"] ?? "").trimmingCharacters(in: .whitespaces)
             if !isPlausibleAddress(from) {
                 problems.append(
-                    "LECTERN_NOTIFY_EMAIL=ses needs LECTERN_NOTIFY_FROM, the SES-verified sender address (got \(from.isEmpty ? "nothing" : "'\(from)'"))"
+                    """
+                    LECTERN_NOTIFY_EMAIL=ses needs LECTERN_NOTIFY_FROM, the SES-verified sender address (got \
+                    \(from.isEmpty ? "nothing" : "'\(from)'"))
+                    """
                 )
             }
             var portal = (environment["LECTERN_PORTAL_URL"] ?? "").trimmingCharacters(in: .whitespaces)
@@ -35,7 +38,10 @@ public enum LectureMailSettings: Sendable, Equatable {
                 || portal.contains("#")
             {
                 problems.append(
-                    "LECTERN_NOTIFY_EMAIL=ses needs LECTERN_PORTAL_URL, the portal's http(s) address without query or fragment (got \(portal.isEmpty ? "nothing" : "'\(portal)'"))"
+                    """
+                    LECTERN_NOTIFY_EMAIL=ses needs LECTERN_PORTAL_URL, the portal's http(s) \
+                    address without query or fragment (got \(portal.isEmpty ? "nothing" : "'\(portal)'"))
+                    """
                 )
             }
             guard problems.isEmpty else { throw ConfigurationError(problems: problems) }

@@ -75,7 +75,8 @@ public enum LectureMailTemplates {
                 <p>Hello,</p>
                 <p>your lecture <strong>\(escape(title))</strong> in \(escape(course)) is ready for your students:
                 <a href="\(escape(link))">watch it in the portal</a>.</p>
-                <p>It is shown to students as its visibility setting says (you can change that on the lecture's page).</p>
+                <p>It is shown to students as its visibility setting says (you can change \
+                that on the lecture's page).</p>
                 <p>— Lectern</p>
                 """
             )
@@ -102,7 +103,8 @@ public enum LectureMailTemplates {
             let html = page(
                 """
                 <p>Hello,</p>
-                <p>your lecture <strong>\(escape(title))</strong> in \(escape(course)) could not be prepared for streaming.</p>
+                <p>your lecture <strong>\(escape(title))</strong> in \(escape(course)) \
+                could not be prepared for streaming.</p>
                 <p>Why: \(escape(reason))</p>
                 <p>\(escape(next)) <a href="\(escape(link))">Open the course page</a>.</p>
                 <p>— Lectern</p>
@@ -113,6 +115,9 @@ public enum LectureMailTemplates {
     }
 
     private static func page(_ body: String) -> String {
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Lectern</title></head>\n<body>\n\(body)\n</body></html>\n"
+        """
+        <!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Lectern</title></head>\n\
+        <body>\n\(body)\n</body></html>\n
+        """
     }
 }

@@ -20,7 +20,10 @@ final class FilterGraph {
         self.graph = graph
         let aspect = sampleAspect.num > 0 && sampleAspect.den > 0 ? sampleAspect : AVRational(num: 1, den: 1)
         let arguments =
-            "video_size=\(width)x\(height):pix_fmt=\(pixelFormat):time_base=\(timeBase.num)/\(timeBase.den):pixel_aspect=\(aspect.num)/\(aspect.den)"
+            """
+            video_size=\(width)x\(height):pix_fmt=\(pixelFormat):time_base=\(timeBase.num)/\(timeBase.den):\
+            pixel_aspect=\(aspect.num)/\(aspect.den)
+            """
         var source: UnsafeMutablePointer<AVFilterContext>?
         var sink: UnsafeMutablePointer<AVFilterContext>?
         // The graph owns its filters; a failure below is cleaned up by deinit freeing the graph.

@@ -29,7 +29,10 @@ extension MediaProbe {
             if let failure = io.failure { throw failure }
             throw TranscodeError(
                 .notMedia,
-                "This file is not a video or audio recording we can read, or it is incomplete (\(error.message)). Please check that the upload finished and the file plays on your computer."
+                """
+                This file is not a video or audio recording we can read, or it is incomplete (\(error.message)). \
+                Please check that the upload finished and the file plays on your computer.
+                """
             )
         }
         let info = describe(context)

@@ -29,7 +29,10 @@ struct MasterPlaylist {
         var lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
         if let audio, !videos.isEmpty {
             lines.append(
-                "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"\(Self.audioGroup)\",NAME=\"Audio\",LANGUAGE=\"und\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\",URI=\"\(audio.uri)\""
+                """
+                #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="\(Self.audioGroup)",NAME="Audio",LANGUAGE="und",DEFAULT=YES,\
+                AUTOSELECT=YES,CHANNELS="2",URI="\(audio.uri)"
+                """
             )
         }
         for video in videos {
@@ -43,13 +46,20 @@ struct MasterPlaylist {
                 attributes = ",AUDIO=\"\(Self.audioGroup)\""
             }
             lines.append(
-                "#EXT-X-STREAM-INF:BANDWIDTH=\(bandwidth),AVERAGE-BANDWIDTH=\(average),RESOLUTION=\(video.width)x\(video.height),CODECS=\"\(codecs)\",FRAME-RATE=\(String(format: "%.3f", video.frameRate))\(attributes)"
+                """
+                #EXT-X-STREAM-INF:BANDWIDTH=\(bandwidth),AVERAGE-BANDWIDTH=\(average),\
+                RESOLUTION=\(video.width)x\(video.height),CODECS="\(codecs)",\
+                FRAME-RATE=\(String(format: "%.3f", video.frameRate))\(attributes)
+                """
             )
             lines.append(video.uri)
         }
         if let audio {
             lines.append(
-                "#EXT-X-STREAM-INF:BANDWIDTH=\(audio.bandwidth),AVERAGE-BANDWIDTH=\(audio.averageBandwidth),CODECS=\"\(audio.codecs)\""
+                """
+                #EXT-X-STREAM-INF:BANDWIDTH=\(audio.bandwidth),\
+                AVERAGE-BANDWIDTH=\(audio.averageBandwidth),CODECS="\(audio.codecs)"
+                """
             )
             lines.append(audio.uri)
         }

@@ -118,7 +118,10 @@ struct ColourConversion: Equatable {
         // SDR transfers are all displayed as BT.709/BT.1886 in practice; only HDR's are converted.
         let transfer = hdr == nil ? AVCOL_TRC_BT709 : source.transfer
         let input =
-            "pin=\(primaries.rawValue):tin=\(transfer.rawValue):min=\(matrix.rawValue):rin=\(isFullRange ? "full" : "limited")"
+            """
+            pin=\(primaries.rawValue):tin=\(transfer.rawValue):min=\(matrix.rawValue):\
+            rin=\(isFullRange ? "full" : "limited")
+            """
 
         if let hdr {
             return ColourConversion(
@@ -159,7 +162,10 @@ struct ColourConversion: Equatable {
                 .init(
                     kind: "range",
                     summary:
-                        "Full-range (webcam-style) levels converted to standard video range, so blacks and whites are not crushed"
+                        """
+                        Full-range (webcam-style) levels converted to standard video range, \
+                        so blacks and whites are not crushed
+                        """
                 )
             )
         }
@@ -170,7 +176,10 @@ struct ColourConversion: Equatable {
         // a second time (a yuvj420p picture converted by swscale would be expanded again).
         return ColourConversion(
             filters: [
-                "zscale=\(input):p=\(target.primaries.rawValue):t=\(transfer.rawValue):m=\(target.matrix.rawValue):r=limited",
+                """
+                zscale=\(input):p=\(target.primaries.rawValue):t=\(transfer.rawValue):\
+                m=\(target.matrix.rawValue):r=limited
+                """,
                 "format=yuv420p",
             ],
             output: target,

@@ -135,7 +135,10 @@ final class AudioStage: @unchecked Sendable {
         }
         guard decodedFrames > 0 else {
             droppedReason =
-                "No audio packet could be decoded (the audio is damaged or uses features we do not support). The lecture was published without sound."
+                """
+                No audio packet could be decoded (the audio is damaged or uses features we do not support). \
+                The lecture was published without sound.
+                """
             // Lets the MP4 finish: its audio track stays empty, and the mp4 muxer leaves empty tracks out.
             progressive?.finishStream(.audio)
             return

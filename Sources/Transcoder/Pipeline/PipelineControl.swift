@@ -66,8 +66,11 @@ enum StageRunner {
         guard fields.count >= 2 else { return }
         FileHandle.standardError.write(
             Data(
-                "stage \(stage): \(String(format: "%.2f s CPU, %.2f s waiting for a CPU", fields[0] / 1e9, fields[1] / 1e9))\n"
-                    .utf8
+                """
+                stage \(stage): \
+                \(String(format: "%.2f s CPU, %.2f s waiting for a CPU", fields[0] / 1e9, fields[1] / 1e9))\n
+                """
+                .utf8
             )
         )
     }

@@ -147,7 +147,10 @@ final class ThumbnailSheet {
             let x = index % layout.columns * layout.thumbnailWidth
             let y = index / layout.columns * layout.thumbnailHeight
             text +=
-                "\n\(Self.timestamp(start)) --> \(Self.timestamp(end))\n\(imageName)#xywh=\(x),\(y),\(layout.thumbnailWidth),\(layout.thumbnailHeight)\n"
+                """
+                \n\(Self.timestamp(start)) --> \(Self.timestamp(end))\n\(imageName)#xywh=\(x),\(y),\
+                \(layout.thumbnailWidth),\(layout.thumbnailHeight)\n
+                """
         }
         return text
     }

@@ -60,7 +60,10 @@ struct VideoSource {
         if let missing = colour.missingFilter {
             throw TranscodeError(
                 .internalFailure,
-                "This worker's FFmpeg has no \(missing) filter, which converting this video's colours needs (libavfilter with libzimg)."
+                """
+                This worker's FFmpeg has no \(missing) filter, which converting this video's colours \
+                needs (libavfilter with libzimg).
+                """
             )
         }
         let chain = VideoFilterChain.description(

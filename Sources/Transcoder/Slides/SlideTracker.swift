@@ -244,7 +244,10 @@ final class SlideTracker: @unchecked Sendable {
             title = title.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\n", with: " ")
             text +=
-                "\n\(index + 1)\n\(ThumbnailSheet.timestamp(item.start)) --> \(ThumbnailSheet.timestamp(end))\n\(title)\n"
+                """
+                \n\(index + 1)\n\(ThumbnailSheet.timestamp(item.start)) \
+                --> \(ThumbnailSheet.timestamp(end))\n\(title)\n
+                """
         }
         return text
     }
