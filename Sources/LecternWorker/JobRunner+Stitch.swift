@@ -57,7 +57,8 @@ extension JobRunner {
             outputDirectory: outputDirectory,
             segments: .inPlace { path, bytes in
                 S3RangedSource.known(s3: s3, bucket: bucket, key: prefix + path, size: Int64(bytes))
-            }
+            },
+            slideSettings: transcodePlan(ladder: job.ladder).slideSettings
         ).stitchOnItsOwnThread()
         timings.transcode = (clock.now - started).seconds
 

@@ -84,6 +84,67 @@ import Testing
         text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
     }
 
+    /// A split lecture's chapters (issue #15) are the whole encode's. Chunks of 14 s cut slide 2 (8–16 s) and slide 4
+    /// (24–32 s): the next chunk sees each again at its first picture. Joined, the repeats are recognised as the same
+    /// slide, and slide 3, 2 s after the second chunk's repeat, is not merged into it (a chunk's own detector would
+    /// have, by the minimum chapter length).
+    @Test func aSplitDecksChaptersAreTheWholeEncodes() async throws {
+        let directory = try TemporaryDirectory()
+        let source = try await Self.makeDeck(in: directory)
+        let whole = try await Transcoder().transcode(
+            input: source,
+            outputDirectory: directory.file("whole"),
+            plan: Self.plan
+        )
+        guard
+            case .splittable(let layout) = try SplitProbe.examine(input: source, plan: Self.plan, chunkSeconds: 14)
+        else {
+            Issue.record("the deck should be splittable")
+            return
+        }
+        #expect(layout.chunks.map(\.start) == [0, 14, 28])
+        var chunks: [String] = []
+        var seen: [[Double]] = []
+        for index in layout.chunks.indices {
+            let output = directory.file("chunk-\(index)")
+            let manifest = try await Transcoder().transcode(
+                input: source,
+                outputDirectory: output,
+                plan: layout.videoPlan(index, base: Self.plan)
+            )
+            seen.append(manifest.slides?.items.map(\.start) ?? [])
+            chunks.append(output)
+        }
+        // Each chunk saw its own slides, each repeat at the chunk's start: [0, 8], [14, 16, 24], [28].
+        #expect(seen.map(\.count) == [2, 3, 1], "\(seen)")
+        #expect(seen.dropFirst().map { $0.first.map(Int.init) } == [14, 28], "\(seen)")
+
+        let stitchedDirectory = directory.file("stitched")
+        let stitched = try ChunkStitcher(
+            videoChunks: chunks,
+            audioChunk: nil,
+            outputDirectory: stitchedDirectory,
+            slideSettings: Self.plan.slideSettings
+        ).stitch()
+        let slides = try #require(stitched.slides)
+        let reference = try #require(whole.slides)
+        #expect(slides.status == .detected)
+        #expect(slides.language == reference.language)
+        #expect(slides.items.map(\.title) == reference.items.map(\.title))
+        #expect(slides.items.map(\.title) == Self.deck.map(\.title))
+        for (item, expected) in zip(slides.items, reference.items) {
+            #expect(abs(item.start - expected.start) < 0.1, "joined \(item.start), whole \(expected.start)")
+            #expect(abs(item.end - expected.end) < 0.1, "joined \(item.end), whole \(expected.end)")
+            #expect(FileManager.default.fileExists(atPath: stitchedDirectory + "/" + item.thumbnail))
+        }
+        let cues = try String(contentsOfFile: stitchedDirectory + "/chapters.vtt", encoding: .utf8)
+            .components(separatedBy: "\n").filter { $0.contains(" --> ") }
+        #expect(cues.count == Self.deck.count)
+        let published = Set(stitched.files.map(\.path))
+        #expect(published.contains("chapters.vtt"))
+        #expect(slides.items.allSatisfy { published.contains($0.thumbnail) })
+    }
+
     @Test func aDeckBecomesChaptersWithItsText() async throws {
         let directory = try TemporaryDirectory()
         let source = try await Self.makeDeck(in: directory)

@@ -3,9 +3,10 @@ import Foundation
 /// Joins a split encode's chunks (issue #15) into one lecture's outputs, as a whole-file encode would have
 /// written them: each rung's media playlist from the chunks' segment lists, the audio chunk's playlist, the
 /// master playlist and `manifest.json` (measured with `ManifestAssembler.measure`, rendered by
-/// `MasterPlaylist`), the poster, the storyboard (composed from the chunks' sheets, `StoryboardComposer`) and the
-/// MP4 download (remuxed from the stitched segments, `ProgressiveRemux`). The segments are read where they are
-/// (`Segments`): in the chunk directories, or in place in S3 for the worker (`JobRunner+Stitch`).
+/// `MasterPlaylist`), the poster, the slides and chapters (joined from the chunks', `SlideJoiner`), the storyboard
+/// (composed from the chunks' sheets, `StoryboardComposer`) and the MP4 download (remuxed from the stitched
+/// segments, `ProgressiveRemux`). The segments are read where they are (`Segments`): in the chunk directories, or
+/// in place in S3 for the worker (`JobRunner+Stitch`).
 ///
 /// It checks the chunk contract rather than trusting it: every chunk of a rung must have a byte-identical init
 /// segment (the same encoder settings) and segment numbers must continue without gap or overlap.
@@ -38,12 +39,21 @@ public struct ChunkStitcher: Sendable {
     public let audioChunk: String?
     public let outputDirectory: String
     public let segments: Segments
+    /// The lecture's slide rules (the whole encode's plan's), applied to the chunks' joined slides (`SlideJoiner`).
+    public let slideSettings: SlideDetector.Settings
 
-    public init(videoChunks: [String], audioChunk: String?, outputDirectory: String, segments: Segments = .copy) {
+    public init(
+        videoChunks: [String],
+        audioChunk: String?,
+        outputDirectory: String,
+        segments: Segments = .copy,
+        slideSettings: SlideDetector.Settings = .init()
+    ) {
         self.videoChunks = videoChunks
         self.audioChunk = audioChunk
         self.outputDirectory = outputDirectory
         self.segments = segments
+        self.slideSettings = slideSettings
     }
 
     /// `stitch()` on a thread of its own: the MP4 remux reads through byte sources whose reads block (S3), which
@@ -125,6 +135,12 @@ public struct ChunkStitcher: Sendable {
         }
         let poster = try copyPoster(manifests: manifests)
         let storyboard = try composeStoryboard(manifests: manifests)
+        let slides = try SlideJoiner.join(
+            zip(manifests, videoChunks).map { SlideJoiner.Chunk(slides: $0.slides, directory: $1) },
+            duration: videos.first?.duration ?? 0,
+            settings: slideSettings,
+            outputDirectory: outputDirectory
+        )
         let progressive = try remuxDownload(
             rungs: first.video,
             audio: audio,
@@ -148,6 +164,7 @@ public struct ChunkStitcher: Sendable {
             storyboard: storyboard,
             droppedStreams: nil,
             corrections: nil,
+            slides: slides,
             files: try
                 (FileDigest.inventory(of: outputDirectory, excluding: [TranscodeManifest.fileName])
                 + placedFiles).sorted { $0.path < $1.path }

@@ -105,6 +105,7 @@ extension TranscodePipeline {
                     outputDirectory: outputDirectory,
                     settings: plan.slideSettings,
                     language: plan.slideTextLanguage,
+                    wholeLecture: range == nil,
                     control: control
                 ) : nil
             source.slides = slides

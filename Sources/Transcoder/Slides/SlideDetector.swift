@@ -83,8 +83,15 @@ public struct SlideDetector: Sendable {
     private var stillSince: Double?
     private var judged = false
 
-    public init(settings: Settings = Settings()) {
+    /// False for a split encode's chunk (issue #15): every settled slide is kept with its own picture, the first
+    /// one at its own time, and `finish` neither caps nor requires two. The lecture's rules (the minimum chapter
+    /// length, the first slide opening the lecture, the cap) are applied once the chunks' slides are joined
+    /// (`SlideJoiner`): a chunk cut mid-slide would otherwise merge the next slide into that slide's repeat.
+    public let wholeLecture: Bool
+
+    public init(settings: Settings = Settings(), wholeLecture: Bool = true) {
         self.settings = settings
+        self.wholeLecture = wholeLecture
     }
 
     /// Feeds the picture shown at `time` (seconds, increasing). Pass nil for a picture known to be identical to
@@ -127,11 +134,11 @@ public struct SlideDetector: Sendable {
         }
         referencePicture = current
         sticky = activity.map { $0 > settings.liveRate }
-        if let last = slides.last, since - last.start < settings.minimumChapterSeconds {
+        if wholeLecture, let last = slides.last, since - last.start < settings.minimumChapterSeconds {
             return last
         }
         // The first slide opens the lecture: a title shown within the first seconds is where the lecture starts.
-        let start = slides.isEmpty && since < settings.minimumChapterSeconds ? 0 : since
+        let start = wholeLecture && slides.isEmpty && since < settings.minimumChapterSeconds ? 0 : since
         let slide = Settled(id: slides.count, start: start)
         slides.append(slide)
         return slide
@@ -139,19 +146,32 @@ public struct SlideDetector: Sendable {
 
     /// The outcome once the lecture (`duration` seconds) has been fed whole: chapters capped per hour (the shortest
     /// merged into the one before), or none.
+    /// A split encode's chunk (`wholeLecture` false) answers every slide it saw, even one, uncapped.
     public func finish(duration: Double) -> SlideDetection {
-        var kept = slides
+        guard wholeLecture else {
+            return slides.isEmpty ? .none(reason: Self.noSlidesReason) : .slides(slides)
+        }
+        let kept = keptChapters(starts: slides.map(\.start), duration: duration).map { slides[$0] }
+        guard kept.count >= 2 else {
+            return .none(reason: Self.noSlidesReason)
+        }
+        return .slides(kept)
+    }
+
+    static let noSlidesReason = "No stable slides were found."
+
+    /// The indices of the slides (by start time, in order) kept as chapters of a `duration` s lecture: at most
+    /// `maximumChaptersPerHour` per hour, the shortest merged into the one before.
+    func keptChapters(starts: [Double], duration: Double) -> [Int] {
+        var kept = Array(starts.indices)
         let hours = max(1, duration / 3600)
         let allowed = max(1, Int((hours * Double(settings.maximumChaptersPerHour)).rounded(.up)))
         while kept.count > allowed {
-            let ends = kept.indices.map { $0 + 1 < kept.count ? kept[$0 + 1].start : duration }
-            let shortest = (1..<kept.count).min { ends[$0] - kept[$0].start < ends[$1] - kept[$1].start }!
+            let ends = kept.indices.map { $0 + 1 < kept.count ? starts[kept[$0 + 1]] : duration }
+            let shortest = (1..<kept.count).min { ends[$0] - starts[kept[$0]] < ends[$1] - starts[kept[$1]] }!
             kept.remove(at: shortest)
         }
-        guard kept.count >= 2 else {
-            return .none(reason: "No stable slides were found.")
-        }
-        return .slides(kept)
+        return kept
     }
 
     /// Per cell of the grid: whether its mean absolute difference between the two pictures exceeds `levels`.

@@ -50,12 +50,13 @@ final class SlideTracker: @unchecked Sendable {
         settings: SlideDetector.Settings,
         language: String,
         thumbnailWidth: Int = 320,
+        wholeLecture: Bool = true,
         control: PipelineControl
     ) {
         self.outputDirectory = outputDirectory
         self.thumbnailWidth = thumbnailWidth
         self.language = language
-        detector = SlideDetector(settings: settings)
+        detector = SlideDetector(settings: settings, wholeLecture: wholeLecture)
         jobs = BoundedQueue(capacity: Self.queueCapacity)
         control.register(jobs)
     }
@@ -186,7 +187,7 @@ final class SlideTracker: @unchecked Sendable {
         var items: [TranscodeManifest.Slides.Item] = []
         for (position, slide) in slides.enumerated() {
             let end = position + 1 < slides.count ? slides[position + 1].start : max(duration, slide.start)
-            let thumbnail = Transcoder.Paths.slidesDirectory + "/" + String(format: "%03d.jpg", position + 1)
+            let thumbnail = Self.thumbnailPath(position)
             try? FileManager.default.moveItem(
                 atPath: outputDirectory + "/" + Self.draftThumbnail(slide.id),
                 toPath: outputDirectory + "/" + thumbnail
@@ -225,6 +226,11 @@ final class SlideTracker: @unchecked Sendable {
         )
         manifest.language = languageUsed.withLock { $0 }
         return manifest
+    }
+
+    /// The published thumbnail of the slide at `position` (from 0) among the kept ones: `slides/001.jpg`, ….
+    static func thumbnailPath(_ position: Int) -> String {
+        Transcoder.Paths.slidesDirectory + "/" + String(format: "%03d.jpg", position + 1)
     }
 
     private static func removeDrafts(in directory: String) {
