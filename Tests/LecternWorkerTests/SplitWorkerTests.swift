@@ -111,6 +111,23 @@ import Transcoder
         #expect(!keys.isEmpty)
     }
 
+    /// Stands for what the whole job's planner did: its message is taken off the queue (it is not the test's) and
+    /// `split` handed over to the parts.
+    static func plan(_ split: LectureSplit, lectureID: String, in harness: WorkerHarness) async throws {
+        for message in try await harness.sqs.receiveMessages(harness.queueURL, maxMessages: 10, waitTimeSeconds: 1) {
+            try await harness.sqs.deleteMessage(harness.queueURL, receiptHandle: message.receiptHandle)
+        }
+        let version = split.outputVersion
+        try await harness.store.claim(lectureID, version: version, workerID: "planner", leaseSeconds: 60)
+        try await harness.store.handOverToParts(
+            lectureID,
+            version: version,
+            workerID: "planner",
+            split: split,
+            leaseSeconds: 60
+        )
+    }
+
     /// Runs a split lecture through one worker whose S3 transport fails the first request `matches` picks, until
     /// the lecture ends and the queue is empty.
     static func splitLecture(
@@ -179,23 +196,12 @@ import Transcoder
     @Test func aPartThatUsedItsAttemptsFailsTheLectureWithThePartsReason() async throws {
         let harness = try await WorkerHarness.make()
         let job = try await harness.enqueue(sourcePath: nil, ladder: [240])
-        // The whole job's message is not this test's: the plan below stands for what its planner did.
-        for message in try await harness.sqs.receiveMessages(harness.queueURL, maxMessages: 10, waitTimeSeconds: 1) {
-            try await harness.sqs.deleteMessage(harness.queueURL, receiptHandle: message.receiptHandle)
-        }
-        let store = harness.store
         let split = LectureSplit(
             outputVersion: job.outputVersion,
             chunks: [.init(start: 0, end: 180), .init(start: 180, end: 300)]
         )
-        try await store.claim(job.lectureID, version: job.outputVersion, workerID: "planner", leaseSeconds: 60)
-        try await store.handOverToParts(
-            job.lectureID,
-            version: job.outputVersion,
-            workerID: "planner",
-            split: split,
-            leaseSeconds: 60
-        )
+        try await Self.plan(split, lectureID: job.lectureID, in: harness)
+        let store = harness.store
         // Three workers took part 2 and vanished, each after its lease.
         for attempt in 0..<3 {
             try await store.claimPart(
@@ -229,24 +235,12 @@ import Transcoder
             sourcePath: try await Clips.lecture(seconds: Self.clipSeconds),
             ladder: [240]
         )
-        // The whole job's message is not this test's: the plan below stands for what its planner did.
-        for message in try await harness.sqs.receiveMessages(harness.queueURL, maxMessages: 10, waitTimeSeconds: 1) {
-            try await harness.sqs.deleteMessage(harness.queueURL, receiptHandle: message.receiptHandle)
-        }
         // Part 3 starts past the recording's end (24 s): its transcode refuses the range, which no retry changes.
         let split = LectureSplit(
             outputVersion: job.outputVersion,
             chunks: [.init(start: 0, end: 12), .init(start: 12, end: 24), .init(start: 30, end: 36)]
         )
-        let store = harness.store
-        try await store.claim(job.lectureID, version: job.outputVersion, workerID: "planner", leaseSeconds: 60)
-        try await store.handOverToParts(
-            job.lectureID,
-            version: job.outputVersion,
-            workerID: "planner",
-            split: split,
-            leaseSeconds: 60
-        )
+        try await Self.plan(split, lectureID: job.lectureID, in: harness)
         for part in [SplitPart.video(2), .video(0), .video(1)] {
             try await harness.sqs.sendMessage(
                 harness.queueURL,

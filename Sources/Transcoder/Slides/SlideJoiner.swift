@@ -86,22 +86,14 @@ enum SlideJoiner {
                 try FileManager.default.copyItem(atPath: found.picture, toPath: outputDirectory + "/" + item.thumbnail)
                 items.append(item)
             }
-            try SlideTracker.chapters(items).write(
-                toFile: outputDirectory + "/" + Transcoder.Paths.chapters,
-                atomically: true,
-                encoding: .utf8
-            )
         } catch {
-            throw TranscodeError(.outputFailure, "Could not write the joined slides: \(error.localizedDescription)")
+            throw TranscodeError(.outputFailure, "Could not copy the slides' pictures: \(error.localizedDescription)")
         }
-        var slides = TranscodeManifest.Slides(
-            status: .detected,
-            reason: nil,
-            chapters: Transcoder.Paths.chapters,
-            items: items
+        return try SlideTracker.detected(
+            items,
+            language: chunks.compactMap { $0.slides?.language }.first,
+            outputDirectory: outputDirectory
         )
-        slides.language = chunks.compactMap { $0.slides?.language }.first
-        return slides
     }
 
     /// Whether a chunk's first slide is the one the chunk before ended on.

@@ -209,8 +209,17 @@ final class SlideTracker: @unchecked Sendable {
             }
             items.append(item)
         }
+        return try Self.detected(items, language: languageUsed.withLock { $0 }, outputDirectory: outputDirectory)
+    }
+
+    /// Writes `chapters.vtt` for `items` (their thumbnails already in place) and answers the manifest's `slides`.
+    static func detected(
+        _ items: [TranscodeManifest.Slides.Item],
+        language: String?,
+        outputDirectory: String
+    ) throws(TranscodeError) -> TranscodeManifest.Slides {
         do {
-            try Self.chapters(items).write(
+            try chapters(items).write(
                 toFile: outputDirectory + "/" + Transcoder.Paths.chapters,
                 atomically: true,
                 encoding: .utf8
@@ -224,7 +233,7 @@ final class SlideTracker: @unchecked Sendable {
             chapters: Transcoder.Paths.chapters,
             items: items
         )
-        manifest.language = languageUsed.withLock { $0 }
+        manifest.language = language
         return manifest
     }
 
