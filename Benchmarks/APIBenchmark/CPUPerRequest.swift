@@ -1,5 +1,6 @@
 import AWS
 import Foundation
+import LecternTestSupport
 
 /// CPU time per request of the lectern-api process (`--cpu-per-request N`): user + system time from
 /// /proc/<pid>/stat before and after N seconds of GET load, divided by the requests wrk completed. On 2 cores shared
@@ -61,16 +62,9 @@ enum CPUPerRequest {
         await child.stop()
     }
 
-    /// utime + stime of `pid` in seconds (fields 14 and 15 of /proc/<pid>/stat, in clock ticks).
+    /// utime + stime of `pid` in seconds.
     static func cpuSeconds(_ pid: Int32) throws -> Double {
-        let text = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
-        // The command name (field 2) is in parentheses and may hold spaces: count from after it.
-        guard let close = text.lastIndex(of: ")") else { throw Wrk.Failure(description: "odd /proc stat") }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        // fields[0] is field 3 (state), so utime (14) and stime (15) are fields[11] and fields[12].
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
-            throw Wrk.Failure(description: "odd /proc stat")
-        }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        guard let seconds = processCPUSeconds(pid) else { throw Wrk.Failure(description: "odd /proc stat") }
+        return seconds
     }
 }

@@ -103,13 +103,8 @@ let clip = try await makeClip()
 // MARK: moto with the deployment's resources
 
 let moto = try MotoServer.start()
-let context = moto.context(transport: CurlTransport())
-let s3 = S3Client(context: context)
-let sqs = SQSClient(context: context)
-let bucket = MotoServer.uniqueName("bench-lectures")
-try await s3.createBucket(bucket)
-let store = LectureStore(dynamo: DynamoDBClient(context: context), table: MotoServer.uniqueName("bench-lectures"))
-try await store.ensureTable()
+let resources = try await MotoLectureStack.create(on: moto, prefix: "bench-lectures")
+let (s3, sqs, store, bucket) = (resources.s3, resources.sqs, resources.store, resources.bucket)
 
 final class WorkerProcess {
     let process = Process()
@@ -121,10 +116,7 @@ final class WorkerProcess {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
         process.arguments = ["-c", "\(core)", workerBinary]
-        var environment = ProcessInfo.processInfo.environment.merging(moto.environment) { $1 }
-        environment["LECTERN_QUEUE_URL"] = queueURL
-        environment["LECTERN_BUCKET"] = bucket
-        environment["LECTERN_LECTURES_TABLE"] = store.table
+        var environment = ProcessInfo.processInfo.environment.merging(resources.environment(queueURL: queueURL)) { $1 }
         environment["LECTERN_SCRATCH_DIR"] = work + "/scratch-\(name)"
         environment["LECTERN_WORKER_ID"] = "bench-\(name)"
         environment["LECTERN_WORKER_CONCURRENCY"] = "1"
@@ -142,16 +134,8 @@ final class WorkerProcess {
         ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").contains("\"worker started\"")
     }
 
-    /// User + system CPU seconds so far (/proc/<pid>/stat fields 14 and 15, in clock ticks).
-    var cpuSeconds: Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return .nan }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // After the ")" the fields start at 3 (state): utime is field 14, stime 15.
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
+    /// User + system CPU seconds so far; NaN once the process is gone.
+    var cpuSeconds: Double { processCPUSeconds(process.processIdentifier) ?? .nan }
 
     func stop() async {
         kill(process.processIdentifier, SIGTERM)

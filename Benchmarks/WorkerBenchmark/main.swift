@@ -118,13 +118,8 @@ let clips = madeClips
 // MARK: moto with the deployment's resources
 
 let moto = try MotoServer.start()
-let context = moto.context(transport: CurlTransport())
-let s3 = S3Client(context: context)
-let sqs = SQSClient(context: context)
-let bucket = MotoServer.uniqueName("bench-lectures")
-try await s3.createBucket(bucket)
-let store = LectureStore(dynamo: DynamoDBClient(context: context), table: MotoServer.uniqueName("bench-lectures"))
-try await store.ensureTable()
+let resources = try await MotoLectureStack.create(on: moto, prefix: "bench-lectures")
+let (s3, sqs, store, bucket) = (resources.s3, resources.sqs, resources.store, resources.bucket)
 let dlq = try await sqs.createQueue(named: MotoServer.uniqueName("bench-jobs-dlq"))
 var queueSettings = SQSQueueSettings(visibilityTimeout: 120)
 queueSettings.redrivePolicy = SQSRedrivePolicy(deadLetterTargetArn: try await sqs.queueArn(dlq), maxReceiveCount: 3)
@@ -145,10 +140,7 @@ final class WorkerProcess {
         logPath = work + "/worker-run\(run)-\(index).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: workerBinary)
-        var environment = ProcessInfo.processInfo.environment.merging(moto.environment) { $1 }
-        environment["LECTERN_QUEUE_URL"] = queueURL
-        environment["LECTERN_BUCKET"] = bucket
-        environment["LECTERN_LECTURES_TABLE"] = store.table
+        var environment = ProcessInfo.processInfo.environment.merging(resources.environment(queueURL: queueURL)) { $1 }
         environment["LECTERN_SCRATCH_DIR"] = work + "/scratch"
         environment["LECTERN_WORKER_ID"] = "bench-\(run)-\(index)"
         environment["METRICS_PORT"] = "0"

@@ -131,14 +131,7 @@ extension JobRunner {
             return .partDone(part.part)
         }
         // This write completed the plan: no other completion saw it complete, so this worker stitches.
-        do {
-            try await environment.store.claimStitch(
-                job.lectureID,
-                version: job.outputVersion,
-                workerID: configuration.workerID,
-                leaseSeconds: leaseSeconds
-            )
-        } catch let conflict as LectureStore.Conflict {
+        do { try await claimStitch(job) } catch let conflict as LectureStore.Conflict {
             throw LostOwnership(lectureID: conflict.lectureID)
         }
         lease.set(.lecture)
@@ -216,6 +209,17 @@ extension JobRunner {
     /// plan died before publishing (its message, this one, was never deleted). Take the stitch over once that
     /// worker's lease has lapsed; while it lives, hide this copy until just after it, so that it comes back should
     /// that worker die too. Without this the lecture would wait for the API's abandoned-lease sweep.
+    /// The lecture's lease for stitching `job`'s split (the plan complete, nobody stitching); throws
+    /// `LectureStore.Conflict` otherwise.
+    private func claimStitch(_ job: JobMessage) async throws {
+        try await environment.store.claimStitch(
+            job.lectureID,
+            version: job.outputVersion,
+            workerID: environment.configuration.workerID,
+            leaseSeconds: leaseSeconds
+        )
+    }
+
     fileprivate func stitchAgain(
         _ message: SQSMessage,
         job: JobMessage,
@@ -223,15 +227,7 @@ extension JobRunner {
         split: LectureSplit,
         logger: Logger
     ) async {
-        let configuration = environment.configuration
-        do {
-            try await environment.store.claimStitch(
-                job.lectureID,
-                version: job.outputVersion,
-                workerID: configuration.workerID,
-                leaseSeconds: leaseSeconds
-            )
-        } catch let conflict as LectureStore.Conflict {
+        do { try await claimStitch(job) } catch let conflict as LectureStore.Conflict {
             let holder = conflict.current
             guard holder?.state == .processing, holder?.jobVersion == job.outputVersion else {
                 await deleteMessage(message, logger: logger)

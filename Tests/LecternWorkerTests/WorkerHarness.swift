@@ -9,50 +9,35 @@ import Synchronization
 /// A fresh bucket, table, queue and DLQ on the shared moto server, plus helpers to enqueue lectures the way the
 /// API does (record queued with `jobVersion` = the message's `outputVersion`) and to run workers in-process.
 struct WorkerHarness {
-    let moto: MotoServer
-    let context: AWSContext
-    let s3: S3Client
-    let sqs: SQSClient
-    let store: LectureStore
-    let bucket: String
-    let table: String
+    let stack: MotoLectureStack
     let queueURL: String
     let deadLetterQueueURL: String
     let scratch: String
 
     /// `visibility` is the queue's own timeout; `maxReceiveCount` its redrive limit (nil: no redrive policy).
     static func make(visibility: Int = 30, maxReceiveCount: Int? = 3) async throws -> WorkerHarness {
-        let moto = try await MotoServer.shared()
-        let context = moto.context(transport: CurlTransport())
-        let s3 = S3Client(context: context)
-        let sqs = SQSClient(context: context)
-        let bucket = MotoServer.uniqueName("lectures")
-        try await s3.createBucket(bucket)
-        let store = LectureStore(dynamo: DynamoDBClient(context: context), table: MotoServer.uniqueName("lectures"))
-        try await store.ensureTable()
-        let dlq = try await sqs.createQueue(named: MotoServer.uniqueName("jobs-dlq"))
-        var settings = SQSQueueSettings(visibilityTimeout: visibility)
-        if let maxReceiveCount {
-            settings.redrivePolicy = SQSRedrivePolicy(
-                deadLetterTargetArn: try await sqs.queueArn(dlq),
-                maxReceiveCount: maxReceiveCount
-            )
-        }
-        let queue = try await sqs.createQueue(named: MotoServer.uniqueName("jobs"), settings: settings)
+        let stack = try await MotoLectureStack.create(on: try await MotoServer.shared(), prefix: "lectures")
+        let queues = try await stack.makeQueues(
+            prefix: "jobs",
+            visibility: visibility,
+            maxReceiveCount: maxReceiveCount
+        )
         let scratch = NSTemporaryDirectory() + MotoServer.uniqueName("lectern-worker-scratch")
         return WorkerHarness(
-            moto: moto,
-            context: context,
-            s3: s3,
-            sqs: sqs,
-            store: store,
-            bucket: bucket,
-            table: store.table,
-            queueURL: queue,
-            deadLetterQueueURL: dlq,
+            stack: stack,
+            queueURL: queues.queue,
+            deadLetterQueueURL: queues.deadLetters,
             scratch: scratch
         )
     }
+
+    var moto: MotoServer { stack.moto }
+    var context: AWSContext { stack.context }
+    var s3: S3Client { stack.s3 }
+    var sqs: SQSClient { stack.sqs }
+    var store: LectureStore { stack.store }
+    var bucket: String { stack.bucket }
+    var table: String { stack.store.table }
 
     /// Short timings so tests run in seconds: 1 s long polls, 3 s visibility, fast retries.
     func configuration(
@@ -80,10 +65,7 @@ struct WorkerHarness {
 
     /// The environment a `lectern-worker` process needs for this harness.
     func processEnvironment(workerID: String, visibility: Int = 3, grace: Int = 25) -> [String: String] {
-        var environment = moto.environment
-        environment["LECTERN_QUEUE_URL"] = queueURL
-        environment["LECTERN_BUCKET"] = bucket
-        environment["LECTERN_LECTURES_TABLE"] = table
+        var environment = stack.environment(queueURL: queueURL)
         environment["LECTERN_SCRATCH_DIR"] = scratch
         environment["LECTERN_WORKER_ID"] = workerID
         environment["LECTERN_JOB_VISIBILITY_SECONDS"] = "\(visibility)"

@@ -22,15 +22,14 @@ struct PortalStack {
     static let partBytes: Int64 = 5 << 20
 
     static func start(logs: URL) async throws -> PortalStack {
-        let moto = try await MotoServer.sharedWithoutSignatureChecks()
-        let context = moto.context(transport: CurlTransport())
+        let resources = try await MotoLectureStack.create(
+            on: try await MotoServer.sharedWithoutSignatureChecks(),
+            prefix: "portal"
+        )
         let port = try LoopbackPort.free()
         let origin = "http://127.0.0.1:\(port)"
-
-        let s3 = S3Client(context: context)
-        let bucket = MotoServer.uniqueName("portal-media")
-        try await s3.createBucket(bucket)
-        try await s3.putBucketCORS(
+        let (store, bucket) = (resources.store, resources.bucket)
+        try await resources.s3.putBucketCORS(
             bucket: bucket,
             rules: [
                 S3CORSRule(
@@ -41,25 +40,8 @@ struct PortalStack {
                 )
             ]
         )
-        let store = LectureStore(
-            dynamo: DynamoDBClient(context: context),
-            table: MotoServer.uniqueName("portal-lectures")
-        )
-        try await store.ensureTable()
-        let sqs = SQSClient(context: context)
-        let dlq = try await sqs.createQueue(named: MotoServer.uniqueName("portal-jobs-dlq"))
-        let queue = try await sqs.createQueue(
-            named: MotoServer.uniqueName("portal-jobs"),
-            settings: SQSQueueSettings(
-                visibilityTimeout: 30,
-                redrivePolicy: SQSRedrivePolicy(deadLetterTargetArn: try await sqs.queueArn(dlq), maxReceiveCount: 3)
-            )
-        )
-
-        var shared = moto.environment
-        shared["LECTERN_LECTURES_TABLE"] = store.table
-        shared["LECTERN_BUCKET"] = bucket
-        shared["LECTERN_QUEUE_URL"] = queue
+        let (queue, dlq) = try await resources.makeQueues(prefix: "portal-jobs", visibility: 30, maxReceiveCount: 3)
+        let shared = resources.environment(queueURL: queue)
 
         var apiEnvironment = shared
         apiEnvironment["PORT"] = String(port)
@@ -99,7 +81,7 @@ struct PortalStack {
             worker: worker
         )
         stack.bucket = bucket
-        stack.aws = moto.environment
+        stack.aws = resources.moto.environment
         do {
             try await stack.waitUntilServing()
         } catch {
