@@ -155,23 +155,15 @@ struct RunResult {
 }
 
 func run(_ name: String, workers: Int, split: Bool) async throws -> RunResult {
-    let id = ObjectKeys.newLectureID()
-    let version = ObjectKeys.newOutputVersion()
     let size = (try FileManager.default.attributesOfItem(atPath: clip)[.size] as? Int) ?? 0
-    var record = LectureRecord(
-        lectureId: id,
-        courseId: "BENCH101",
-        ownerId: "prof-bench",
+    let (id, version) = try await resources.createQueuedLecture(
+        course: "BENCH101",
+        owner: "prof-bench",
         title: "Bench \(name)",
         filename: "bench.mp4",
-        contentType: "video/mp4",
-        sizeBytes: Int64(size),
-        sourceKey: ObjectKeys.source(lectureID: id),
-        state: .queued
+        sizeBytes: Int64(size)
     )
-    record.jobVersion = version
-    try await store.create(record)
-    try await s3.uploadFile(path: clip, bucket: bucket, key: record.sourceKey)
+    try await s3.uploadFile(path: clip, bucket: bucket, key: ObjectKeys.source(lectureID: id))
     let queueURL = try await sqs.createQueue(
         named: MotoServer.uniqueName("bench-jobs"),
         settings: SQSQueueSettings(visibilityTimeout: 120)
@@ -188,7 +180,7 @@ func run(_ name: String, workers: Int, split: Bool) async throws -> RunResult {
     let started = ContinuousClock.now
     try await sqs.sendMessage(
         queueURL,
-        body: JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version).encoded()
+        body: JobMessage(lectureID: id, sourceKey: ObjectKeys.source(lectureID: id), outputVersion: version).encoded()
     )
     var firstPlayable: Double?
     var last: LectureRecord?

@@ -242,24 +242,17 @@ func runBatch(workers count: Int, run: Int) async throws -> RunResult {
     // Records in `queued` and sources uploaded first, as the API leaves them once an upload completes.
     var messages: [JobMessage] = []
     for clip in clips {
-        let id = ObjectKeys.newLectureID()
-        let version = ObjectKeys.newOutputVersion()
         let size = (try FileManager.default.attributesOfItem(atPath: clip.path)[.size] as? Int) ?? 0
-        var record = LectureRecord(
-            lectureId: id,
-            courseId: "BENCH101",
-            ownerId: "prof-bench",
+        let (id, version) = try await resources.createQueuedLecture(
+            course: "BENCH101",
+            owner: "prof-bench",
             title: "Bench \(clip.seconds) s",
             filename: "bench.mp4",
-            contentType: "video/mp4",
-            sizeBytes: Int64(size),
-            sourceKey: ObjectKeys.source(lectureID: id),
-            state: .queued
+            sizeBytes: Int64(size)
         )
-        record.jobVersion = version
-        try await store.create(record)
-        try await s3.uploadFile(path: clip.path, bucket: bucket, key: record.sourceKey)
-        messages.append(JobMessage(lectureID: id, sourceKey: record.sourceKey, outputVersion: version))
+        let sourceKey = ObjectKeys.source(lectureID: id)
+        try await s3.uploadFile(path: clip.path, bucket: bucket, key: sourceKey)
+        messages.append(JobMessage(lectureID: id, sourceKey: sourceKey, outputVersion: version))
     }
 
     // Workers up and long-polling before the batch starts, so their start-up is not counted.

@@ -49,6 +49,33 @@ public struct MotoLectureStack: Sendable {
         return (try await sqs.createQueue(named: MotoServer.uniqueName(prefix), settings: settings), deadLetters)
     }
 
+    /// A lecture record as the API leaves it once an upload completes: `queued`, with a new id and job version
+    /// (the job message's `outputVersion`). The source is the caller's to upload, at `ObjectKeys.source`.
+    public func createQueuedLecture(
+        course: String,
+        owner: String,
+        title: String,
+        filename: String,
+        sizeBytes: Int64
+    ) async throws -> (id: String, version: String) {
+        let id = ObjectKeys.newLectureID()
+        let version = ObjectKeys.newOutputVersion()
+        var record = LectureRecord(
+            lectureId: id,
+            courseId: course,
+            ownerId: owner,
+            title: title,
+            filename: filename,
+            contentType: "video/mp4",
+            sizeBytes: sizeBytes,
+            sourceKey: ObjectKeys.source(lectureID: id),
+            state: .queued
+        )
+        record.jobVersion = version
+        try await store.create(record)
+        return (id, version)
+    }
+
     /// moto's endpoint and keys, and the jobs queue, bucket and table: what every Lectern process needs to find them.
     public func environment(queueURL: String) -> [String: String] {
         var environment = moto.environment

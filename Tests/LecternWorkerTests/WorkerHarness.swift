@@ -81,22 +81,13 @@ struct WorkerHarness {
 
     /// Creates a queued lecture record as the API does before sending its job; answers its id and job version.
     func createQueuedRecord() async throws -> (id: String, version: String) {
-        let id = ObjectKeys.newLectureID()
-        let version = ObjectKeys.newOutputVersion()
-        var record = LectureRecord(
-            lectureId: id,
-            courseId: "CS101",
-            ownerId: "prof-1",
+        try await stack.createQueuedLecture(
+            course: "CS101",
+            owner: "prof-1",
             title: "Week 1",
             filename: "w1.mp4",
-            contentType: "video/mp4",
-            sizeBytes: 1,
-            sourceKey: ObjectKeys.source(lectureID: id),
-            state: .queued
+            sizeBytes: 1
         )
-        record.jobVersion = version
-        try await store.create(record)
-        return (id, version)
     }
 
     /// Creates a queued lecture record, uploads `sourcePath` (unless nil) and sends its job message.
