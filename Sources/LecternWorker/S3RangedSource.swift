@@ -78,6 +78,15 @@ public final class S3RangedSource: MediaByteSource, @unchecked Sendable {
     /// Blocks held now (ready or in flight); never more than `settings.cachedBlocks`.
     var blocksHeld: Int { condition.withLock { blocks.count } }
 
+    /// Blocks until no GET is in flight, so `bytesFetched` counts every block started so far: a test measuring
+    /// one phase (open, then a range) calls it between phases, or the read-ahead the first phase started lands in
+    /// the second's count (CI saw that under load).
+    func waitUntilSettled() {
+        condition.lock()
+        defer { condition.unlock() }
+        while blocks.keys.contains(where: { !isSettled($0) }) { condition.wait() }
+    }
+
     public func read(offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws(TranscodeError) -> Int {
         guard offset >= 0, offset < size, buffer.count > 0 else { return 0 }
         let blockSize = Int64(settings.blockSize)
