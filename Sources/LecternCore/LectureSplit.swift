@@ -78,15 +78,26 @@ public struct LectureSplit: Codable, Sendable, Equatable {
     /// The whole encode's timestamp offset (`SplitProbe.SplitLayout`), which every part's plan carries; kept here
     /// so a resumed plan sends its parts again without probing the source.
     public var timestampOffset: Double
+    /// The longest a segment of this encode can be, in whole seconds (with keyframes placed by content, 4 segment
+    /// lengths): the growing playlists declare it as their target duration from the first part on, which RFC 8216
+    /// §6.2.1 does not let change while a playlist grows. Nil from a worker that did not write it: the parts' own.
+    public var targetDuration: Int?
 
-    public init(outputVersion: String, chunks: [Chunk], audio: AudioPart = AudioPart(), timestampOffset: Double = 0) {
+    public init(
+        outputVersion: String,
+        chunks: [Chunk],
+        audio: AudioPart = AudioPart(),
+        timestampOffset: Double = 0,
+        targetDuration: Int? = nil
+    ) {
         self.outputVersion = outputVersion
         self.chunks = chunks
         self.audio = audio
         self.timestampOffset = timestampOffset
+        self.targetDuration = targetDuration
     }
 
-    private enum CodingKeys: String, CodingKey { case outputVersion, chunks, audio, timestampOffset }
+    private enum CodingKeys: String, CodingKey { case outputVersion, chunks, audio, timestampOffset, targetDuration }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -94,6 +105,7 @@ public struct LectureSplit: Codable, Sendable, Equatable {
         chunks = try container.decode([Chunk].self, forKey: .chunks)
         audio = try container.decodeIfPresent(AudioPart.self, forKey: .audio) ?? AudioPart()
         timestampOffset = try container.decodeIfPresent(Double.self, forKey: .timestampOffset) ?? 0
+        targetDuration = try container.decodeIfPresent(Int.self, forKey: .targetDuration)
     }
 
     /// A plan with the chunks in `done` (and the audio, if `audioDone`) marked done.

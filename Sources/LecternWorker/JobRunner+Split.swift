@@ -49,7 +49,8 @@ extension JobRunner {
                 LectureSplit.Chunk(start: Double($0.start), end: $0.end.map(Double.init) ?? duration)
             },
             audio: LectureSplit.AudioPart(done: !layout.hasAudio),
-            timestampOffset: layout.timestampOffset
+            timestampOffset: layout.timestampOffset,
+            targetDuration: base.longestSegmentSeconds
         )
         try await handOver(job, split: split, lease: lease)
         try await sendParts(split.undoneParts, of: job, split: split)

@@ -35,10 +35,10 @@ public struct TranscodePlan: Sendable, Equatable {
     public var slideTextLanguage = "eng"
     /// Keyframes (and segment cuts) at slide changes, none during a still stretch up to 4 segments, the fixed
     /// cadence while the picture moves (issue #16, `KeyframePlacement`); off: one every segment. A split encode's
-    /// chunk keeps the fixed cadence either way.
+    /// chunk follows it too, with a keyframe at each of its edges.
     public var keyframesFollowContent = true
     /// Leave out pictures exactly equal to the previous one, keeping one every `stillHeartbeatSeconds` (a variable
-    /// frame rate in still stretches; issue #16, `StillPictureThinning`). A split encode's chunk keeps every picture.
+    /// frame rate in still stretches; issue #16, `StillPictureThinning`), in a whole encode and in a chunk.
     public var dropsRepeatedPictures = true
     /// The longest time between two pictures of a rung when the picture does not change.
     public var stillHeartbeatSeconds = 1.0

@@ -65,6 +65,7 @@ struct GrowingFixture {
         in world: TestWorld,
         done: Set<Int>,
         audioDone: Bool,
+        targetDuration: Int? = nil,
         visibility: LectureVisibility = .published,
         course: String = "CS101"
     ) async throws -> GrowingFixture {
@@ -105,6 +106,7 @@ struct GrowingFixture {
         record.jobVersion = version
         record.durationSeconds = Double(seconds)
         record.split = LectureSplit(outputVersion: version, chunks: chunks, done: done, audioDone: audioDone)
+        record.split?.targetDuration = targetDuration
         try await world.services.store.create(record)
         return GrowingFixture(record: record, encoded: encoded)
     }

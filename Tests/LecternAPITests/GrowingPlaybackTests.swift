@@ -125,6 +125,22 @@ import Testing
         }
     }
 
+    /// With keyframes placed by content a later part may hold a longer segment than the first: the playlist
+    /// declares the split's longest from the first part on, so its target duration never changes as it grows.
+    @Test func theTargetDurationIsTheSplitsLongestSegmentFromTheFirstPartOn() async throws {
+        let world = try await TestWorld.make()
+        let fixture = try await GrowingFixture.make(in: world, done: [0], audioDone: true, targetDuration: 8)
+        let student = try await world.token(.student, courses: ["CS101"])
+        let id = fixture.record.lectureId
+        try await world.withClient(.inProcess) { client in
+            let media = try await client.call("GET", "/v1/lectures/\(id)/hls/video~180p~playlist.m3u8", token: student)
+            #expect(media.status == 200, "\(media.text)")
+            // The part's own playlist says 2 (its 2 s segments).
+            #expect(media.text.contains("#EXT-X-TARGETDURATION:8\n"), "\(media.text)")
+            #expect(media.header("Cache-Control") == "private, max-age=4")
+        }
+    }
+
     @Test func withoutTheSoundNothingPlaysYet() async throws {
         let world = try await TestWorld.make()
         let fixture = try await GrowingFixture.make(in: world, done: [0, 1], audioDone: false)

@@ -156,9 +156,10 @@ import Transcoder
     @Test(.timeLimit(.minutes(10)))
     func aPartThatFailsTransientlyIsRetriedAloneAndTheLectureStillPublishes() async throws {
         // The first upload of part 2's only segment fails (a reset connection, say); the S3 client does not retry
-        // this error, so the part fails, gives its lease back and is delivered again after the backoff.
+        // this error, so the part fails, gives its lease back and is delivered again after the backoff. Part 2
+        // starts at 6 s, and its segments are numbered from its start second (`chunkFirstSegmentNumber`).
         let (record, failures) = try await Self.splitLecture { request in
-            request.method == "PUT" && request.url.path.hasSuffix("/video/240p/segment_00001.m4s")
+            request.method == "PUT" && request.url.path.hasSuffix("/video/240p/segment_00006.m4s")
         }
         #expect(record.state == .ready, "\(record.failureReason ?? "")")
         #expect(record.split?.chunks.map(\.attempts) == [1, 2, 1])

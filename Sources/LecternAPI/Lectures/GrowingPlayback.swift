@@ -149,7 +149,8 @@ struct GrowingPlayback: Sendable {
         return try await render(
             parts.flatMap(\.segments),
             mediaSequence: parts.first?.mediaSequence ?? 0,
-            targetDuration: parts.map(\.targetDuration).max() ?? 1,
+            // The split's declared longest segment, so the target never changes as parts arrive (RFC 8216 §6.2.1).
+            targetDuration: max(split.targetDuration ?? 1, parts.map(\.targetDuration).max() ?? 1),
             initKey: chunkZero + mapPath,
             directory: directory
         )

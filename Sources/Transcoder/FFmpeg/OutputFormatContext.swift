@@ -4,6 +4,8 @@ import CFFmpeg
 /// `avformat_free_context` after its I/O is closed.
 final class OutputFormatContext {
     let pointer: UnsafeMutablePointer<AVFormatContext>
+    /// The file written (for the `hls` muxer, its playlist).
+    let path: String
     private var headerWritten = false
     private var trailerWritten = false
     private var encoderTimeBases: [AVRational] = []
@@ -14,6 +16,7 @@ final class OutputFormatContext {
         try check(avformat_alloc_output_context2(&context, nil, format, path))
         guard let context else { throw AVError(code: AVError.invalidData) }
         pointer = context
+        self.path = path
         // Bit-exact output: no "Lavf" encoder tags or creation times; metadata stays empty.
         pointer.pointee.flags |= AVFMT_FLAG_BITEXACT
         if pointer.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {

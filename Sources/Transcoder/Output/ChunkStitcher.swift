@@ -9,7 +9,10 @@ import Foundation
 /// in place in S3 for the worker (`JobRunner+Stitch`).
 ///
 /// It checks the chunk contract rather than trusting it: every chunk of a rung must have a byte-identical init
-/// segment (the same encoder settings) and segment numbers must continue without gap or overlap.
+/// segment (the same encoder settings), each chunk must start where the ones before it end, with the segment
+/// number its manifest records (`TranscodeManifest.chunk`), and its own numbers must run on without a gap. With
+/// keyframes placed by content a chunk's numbers start at its start second (`TranscodePlan.chunkFirstSegmentNumber`),
+/// so the stitched list has gaps in its numbers, not in its timeline.
 public struct ChunkStitcher: Sendable {
     /// Opens a published file (a media segment, or the audio rendition's init segment) by its path in the
     /// lecture's outputs and its size from the chunk's manifest: the MP4 download is remuxed through it.
@@ -142,7 +145,7 @@ public struct ChunkStitcher: Sendable {
             outputDirectory: outputDirectory
         )
         let progressive = try remuxDownload(
-            rungs: first.video,
+            rungs: videos,
             audio: audio,
             audioFiles: placedFiles.filter { $0.path.hasPrefix(Transcoder.Paths.audioDirectory + "/") },
             placedFiles: placedFiles
@@ -217,6 +220,7 @@ public struct ChunkStitcher: Sendable {
         var initBytes: Data?
         var segments: [(uri: String, duration: Double)] = []
         var nextNumber: Int?
+        var elapsed = 0.0
         for (index, chunk) in videoChunks.enumerated() {
             let label = "chunk \(index + 1) of \(videoChunks.count) (\(chunk))"
             guard manifests[index].video.contains(where: { $0.name == rendition.name }) else {
@@ -242,7 +246,20 @@ public struct ChunkStitcher: Sendable {
                 initBytes = bytes
                 try copyItem(chunkDirectory + "/" + initName, to: relativeDirectory + "/" + HLSMuxer.initName)
             }
+            if let position = manifests[index].chunk {
+                // Half a second of slack: EXTINF durations are rounded to the microsecond, chunk starts are whole.
+                guard abs(elapsed - Double(position.start)) < 0.5 else {
+                    throw TranscodeError(
+                        .chunkMismatch,
+                        "The \(rendition.name) segments of \(label) start at \(position.start) s, but the chunks "
+                            + "before it end at \(String(format: "%.3f", elapsed)) s: a chunk is missing or overlaps "
+                            + "the one before."
+                    )
+                }
+                nextNumber = position.firstSegmentNumber
+            }
             for segment in summary.segments {
+                elapsed += segment.duration
                 let number = Self.segmentNumber(segment.uri)
                 if let expected = nextNumber, number != expected {
                     throw TranscodeError(
@@ -320,6 +337,7 @@ public struct ChunkStitcher: Sendable {
         let written = try ProgressiveRemux.write(
             video: ConcatenatedByteSource(video),
             audio: sound.map { ConcatenatedByteSource($0) },
+            videoDuration: rung.duration,
             to: outputDirectory + "/" + Transcoder.Paths.progressive
         )
         return TranscodeManifest.Progressive(

@@ -1,4 +1,5 @@
 import CFFmpeg
+import Foundation
 
 /// libavformat's `hls` muxer writing a VOD media playlist with CMAF (fMP4) segments into a directory.
 enum HLSMuxer {
@@ -35,6 +36,33 @@ enum HLSMuxer {
             return muxer
         } catch {
             throw TranscodeError.output("the HLS playlist in \(directory)", error)
+        }
+    }
+}
+
+extension HLSMuxer {
+    /// Writes the last segment's EXTINF as `seconds` (and widens the target duration to cover it) when the muxer's
+    /// differs. libavformat 5.1's `hls` muxer (`hls_write_trailer`) sums the last segment's packet durations
+    /// *after* its first and adds the stream's *first* packet's duration for the missing one: exact at a constant
+    /// rate, but with still pictures left out (`StillPictureThinning`) the two first pictures can be shown for
+    /// different times. A split encode's chunk begins with a keyframe held for up to a second, so its last segment
+    /// was up to 0.97 s too long (measured), and the stitch saw a chunk end past the next one's start.
+    static func settleLastSegment(playlist path: String, seconds: Double) throws(TranscodeError) {
+        guard var lines = try? String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n"),
+            let last = lines.lastIndex(where: { $0.hasPrefix("#EXTINF:") })
+        else { throw TranscodeError(.outputFailure, "Could not read back \(path).") }
+        let written = Double(lines[last].dropFirst("#EXTINF:".count).prefix { $0 != "," }) ?? -1
+        guard abs(written - seconds) > 0.000_001 else { return }
+        lines[last] = String(format: "#EXTINF:%.6f,", seconds)
+        if let target = lines.firstIndex(where: { $0.hasPrefix("#EXT-X-TARGETDURATION:") }),
+            let value = Int(lines[target].dropFirst("#EXT-X-TARGETDURATION:".count)), Int(seconds.rounded()) > value
+        {
+            lines[target] = "#EXT-X-TARGETDURATION:\(Int(seconds.rounded()))"
+        }
+        do {
+            try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw TranscodeError(.outputFailure, "Could not write \(path): \(error.localizedDescription)")
         }
     }
 }

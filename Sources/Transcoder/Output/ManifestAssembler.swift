@@ -121,7 +121,8 @@ struct ManifestAssembler {
             droppedStreams: droppedStreams.isEmpty ? nil : droppedStreams,
             corrections: (corrections + pictureCorrections).isEmpty ? nil : corrections + pictureCorrections,
             slides: slides,
-            files: files
+            files: files,
+            chunk: plan.range.map { .init(start: $0.start, firstSegmentNumber: plan.chunkFirstSegmentNumber ?? 0) }
         )
         try manifest.write(to: outputDirectory)
         return manifest

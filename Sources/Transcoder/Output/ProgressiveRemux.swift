@@ -25,9 +25,11 @@ enum ProgressiveRemux {
         rungIndex(heights: renditions.map(\.height), maxHeight: maxHeight).map { renditions[$0] }
     }
 
+    /// `videoDuration`: the rung's playlist's length in seconds; the track's decoding is made to span it (see below).
     static func write(
         video: any MediaByteSource,
         audio: (any MediaByteSource)?,
+        videoDuration: Double? = nil,
         to path: String
     ) throws(TranscodeError) -> (width: Int, height: Int, hasAudio: Bool) {
         let videoInput = try open(video, what: "the video")
@@ -45,6 +47,11 @@ enum ProgressiveRemux {
             try output.writeHeader(options: ["movflags": "+faststart"])
             var videoReader = Reader(input: videoInput, stream: videoStream)
             var audioReader = audioStream.map { Reader(input: audioInput!, stream: $0) }
+            // The last video packet (in decoding order) is held back, as `RungStage` holds the whole encode's: with
+            // still pictures left out its fragment gives it one picture's duration, so the track would end up to a
+            // second before its pictures' presentation does (measured: 19 s of a 20 s deck).
+            var heldVideo: Packet?
+            var firstVideoDTS: Int64?
             // Interleaved by decode time, as the encoders' packets reach the whole encode's writer.
             while true {
                 let nextVideo = try videoReader.peek()
@@ -57,10 +64,24 @@ enum ProgressiveRemux {
                 default: takeVideo = false
                 }
                 if takeVideo {
-                    try output.write(videoReader.take(), stream: videoIndex)
+                    let packet = videoReader.take()
+                    if firstVideoDTS == nil { firstVideoDTS = packet.dts }
+                    if let heldVideo { try output.write(heldVideo, stream: videoIndex) }
+                    heldVideo = packet
                 } else if let audioIndex, let packet = audioReader?.take() {
                     try output.write(packet, stream: audioIndex)
                 }
+            }
+            if let heldVideo {
+                if let videoDuration, let firstVideoDTS {
+                    let timeBase = videoInput.stream(at: videoStream).pointee.time_base
+                    let span = Int64((videoDuration / av_q2d(timeBase)).rounded())
+                    heldVideo.pointer.pointee.duration = max(
+                        heldVideo.pointer.pointee.duration,
+                        firstVideoDTS + span - heldVideo.dts
+                    )
+                }
+                try output.write(heldVideo, stream: videoIndex)
             }
             try output.finish()
         } catch {

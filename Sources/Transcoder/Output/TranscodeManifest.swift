@@ -91,6 +91,16 @@ public struct TranscodeManifest: Sendable, Equatable, Codable {
     public var slides: Slides? = nil
     /// Every published file except manifest.json itself, relative to the output directory, sorted.
     public var files: [File]
+    /// A split encode's video chunk: where it starts and the number of its first segment; nil for a whole encode
+    /// and for the stitched lecture. The stitch checks the chunks join at these without a gap or an overlap.
+    public var chunk: ChunkPosition? = nil
+
+    public struct ChunkPosition: Sendable, Equatable, Codable {
+        /// Seconds on the lecture's timeline (`TimeRange.start`).
+        public var start: Int
+        /// `TranscodePlan.chunkFirstSegmentNumber`.
+        public var firstSegmentNumber: Int
+    }
 
     public static let fileName = "manifest.json"
 

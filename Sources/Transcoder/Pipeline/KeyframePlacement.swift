@@ -18,9 +18,14 @@ import CFFmpeg
 /// - no two keyframes closer than `minimumFrames` (1 s): the HLS muxer is opened with an `hls_time` below that
 ///   (`HLSMuxer.variableSegmentSeconds`) so it cuts at every keyframe, and none is skipped.
 ///
-/// Decisions depend on the pictures since the last keyframe, so a split encode's chunk (which starts mid-way)
-/// could not reproduce them: `TranscodePlan.placesKeyframesByContent` is false for a chunk (`plan.range != nil`)
-/// and the chunk keeps the fixed cadence.
+/// A split encode's chunk places its keyframes the same way (issue #15 meets #16: every lecture of 10 minutes or
+/// more is split, so without it most lectures lost the still-slide savings). Decisions depend on the pictures since
+/// the last keyframe, which a chunk that starts mid-way cannot know, so the chunk's first picture and the first
+/// picture past its end (in the tail it encodes and throws away) each start a GOP (`forced`): every chunk then
+/// starts with an IDR, and its last picture is shown up to the next chunk's start. That costs one IDR per chunk
+/// boundary (one every few minutes) over a whole encode. Its segments are as many as its keyframes, so a chunk's
+/// segment numbers start at its start second (`TranscodePlan.chunkFirstSegmentNumber`): keyframes are at least
+/// 1 s apart, so a chunk of L seconds never writes more than L segments and never reaches the next chunk's numbers.
 struct KeyframePlacement: Sendable {
     /// The keyframe spacing while the picture moves (one segment), in pictures.
     let segmentFrames: Int
@@ -46,17 +51,19 @@ struct KeyframePlacement: Sendable {
     static let maximumSegments = 4
 
     init(segmentSeconds: Int, frameRate: Double) {
-        segmentFrames = max(1, Int((Double(segmentSeconds) * frameRate).rounded()))
+        // At least one second (rounded up, not to nearest: 29.4 fps would make 29 pictures 0.99 s), which the
+        // chunks' segment numbering relies on.
+        minimumFrames = max(1, Int(frameRate.rounded(.up)))
+        segmentFrames = max(minimumFrames, Int((Double(segmentSeconds) * frameRate).rounded()))
         maximumFrames = segmentFrames * Self.maximumSegments
-        minimumFrames = min(segmentFrames, max(1, Int(frameRate.rounded())))
     }
 
     /// Whether this picture starts a GOP, given the share of its coarse cells that changed since the previous
-    /// picture (`CoarseDifference`; 1 when not comparable).
-    mutating func isKeyframe(changedShare: Double) -> Bool {
+    /// picture (`CoarseDifference`; 1 when not comparable). `forced`: it does (a chunk's edge).
+    mutating func isKeyframe(changedShare: Double, forced: Bool = false) -> Bool {
         let still = changedShare <= Self.stillShare
         defer { previousWasStill = still }
-        guard let since = sinceKeyframe else {
+        guard let since = sinceKeyframe, !forced else {
             startGOP()
             return true
         }
@@ -86,9 +93,14 @@ struct KeyframePlacement: Sendable {
 }
 
 extension TranscodePlan {
-    /// Whether keyframes follow the content (`KeyframePlacement`): on when asked for and the whole source is
-    /// encoded; a split encode's chunk keeps the fixed cadence, which its chunk boundaries rely on.
-    var placesKeyframesByContent: Bool { keyframesFollowContent && range == nil }
+    /// Whether keyframes follow the content (`KeyframePlacement`), in a whole encode and in a split encode's chunk.
+    var placesKeyframesByContent: Bool { keyframesFollowContent }
+
+    /// The longest a segment can be, in whole seconds (rounded up): 4 segment lengths in a still stretch when
+    /// keyframes follow the content, else one. A split encode's growing playlists declare it as their target.
+    public var longestSegmentSeconds: Int {
+        placesKeyframesByContent ? segmentSeconds * KeyframePlacement.maximumSegments : segmentSeconds
+    }
 }
 
 /// How much of a picture changed since the previous one, on the coarse grid `SlideDetector` uses (32 × 18 cells):

@@ -28,6 +28,8 @@ final class RungStage: @unchecked Sendable {
     var keptWindow: FrameWindow?
     /// The end of the latest picture's presentation, once a picture came with its duration.
     private var presentationEnd: Int64?
+    /// The timestamp of the last keyframe written: where the last segment starts.
+    private var lastCut: Int64?
     /// How far the first packet's presentation is ahead of its decoding (x264's B-frame delay).
     private var firstReorderLead: Int64?
 
@@ -142,6 +144,10 @@ final class RungStage: @unchecked Sendable {
         } catch {
             throw TranscodeError.output("the \(spec.name) playlist", error)
         }
+        if let presentationEnd, let lastCut {
+            let seconds = Double(presentationEnd - lastCut) * av_q2d(encoder.pointer.pointee.time_base)
+            try HLSMuxer.settleLastSegment(playlist: playlist.path, seconds: seconds)
+        }
         progressive?.finishStream(.video)
     }
 
@@ -172,6 +178,7 @@ final class RungStage: @unchecked Sendable {
                 continue
             }
             if firstReorderLead == nil { firstReorderLead = packet.pts - packet.dts }
+            if packet.pointer.pointee.flags & AV_PKT_FLAG_KEY != 0 { lastCut = packet.pts }
             if let duration = durations.removeValue(forKey: packet.pts) {
                 packet.pointer.pointee.duration = duration
                 presentationEnd = max(presentationEnd ?? .min, packet.pts + duration)

@@ -22,8 +22,9 @@
 ///   duration is the source's to the picture.
 ///
 /// Only with keyframe placement (`TranscodePlan.placesKeyframesByContent`): x264's fixed cadence counts pictures, not
-/// time. So off for a split encode's chunk (`plan.range != nil`), whose decisions would depend on the pictures before
-/// the chunk.
+/// time. In a split encode's chunk the pictures at its edges are keyframes (`KeyframePlacement`), so they are kept:
+/// the chunk's first picture is shown from its start and its last kept one up to its end, where the next chunk's
+/// first picture takes over.
 struct StillPictureThinning: Sendable {
     /// The longest stretch from one kept picture to the next, in pictures.
     let heartbeatFrames: Int
@@ -54,8 +55,7 @@ struct StillPictureThinning: Sendable {
 }
 
 extension TranscodePlan {
-    /// Whether still stretches get fewer pictures (`StillPictureThinning`): on when asked for and the whole source
-    /// is encoded; a split encode's chunk keeps every picture.
-    /// x264's fixed cadence counts pictures, so without keyframe placement every picture is kept.
+    /// Whether still stretches get fewer pictures (`StillPictureThinning`): on when asked for, in a whole encode and
+    /// in a chunk. x264's fixed cadence counts pictures, so without keyframe placement every picture is kept.
     var thinsStillPictures: Bool { dropsRepeatedPictures && placesKeyframesByContent }
 }

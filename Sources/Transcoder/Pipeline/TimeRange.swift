@@ -57,9 +57,13 @@ extension TranscodePlan {
         return range
     }
 
-    /// The number of a chunk's first segment (the whole encode's segment that starts where the chunk does);
-    /// nil for a whole-file encode.
-    var chunkFirstSegmentNumber: Int? { range.map { $0.start / segmentSeconds } }
+    /// The number of a chunk's first segment; nil for a whole-file encode. With the fixed cadence, the whole
+    /// encode's segment that starts where the chunk does. With keyframes placed by content a chunk's segments are
+    /// as many as its keyframes, known only once it is encoded: numbered from the chunk's start second, which
+    /// leaves room for one segment a second (`KeyframePlacement`'s shortest GOP), so chunks never share a number.
+    var chunkFirstSegmentNumber: Int? {
+        range.map { placesKeyframesByContent ? $0.start : $0.start / segmentSeconds }
+    }
 }
 
 /// The frames a video chunk keeps, in the filter graph's output time base: those shown in `[start, end)`; and the
@@ -86,6 +90,9 @@ struct FrameWindow: Sendable {
     func contains(_ pts: Int64) -> Bool { pts >= start && (end.map { pts < $0 } ?? true) }
     /// Whether the encoders get this picture.
     func encodes(_ pts: Int64) -> Bool { pts >= encodeStart && (encodeEnd.map { pts < $0 } ?? true) }
+    /// How many of the chunk's edges (its start, its end) are at or before this picture: 0 in the lead-in, 1 in
+    /// the chunk, 2 in the tail. The first picture past an edge starts a GOP (`KeyframePlacement`).
+    func edgesPassed(_ pts: Int64) -> Int { (pts >= start ? 1 : 0) + (end.map { pts >= $0 ? 1 : 0 } ?? 0) }
     /// Whether this picture is past everything the encoders get.
     func isPast(_ pts: Int64) -> Bool { encodeEnd.map { pts >= $0 } ?? false }
 }

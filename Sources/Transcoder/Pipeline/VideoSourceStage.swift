@@ -29,6 +29,8 @@ final class VideoSourceStage: @unchecked Sendable {
     private(set) var decodedFrames = 0
     /// A split encode's chunk: the pictures it keeps (the rest are decoded for their references and dropped).
     var window: FrameWindow?
+    /// `window.edgesPassed` of the last picture, to find the first picture past each edge.
+    private var windowEdgesPassed = 0
     /// Set once a picture at or past the window's end came out: later packets are read but not decoded.
     private var pastWindow = false
     private(set) var damagedPackets = 0
@@ -198,7 +200,13 @@ final class VideoSourceStage: @unchecked Sendable {
             filtered.pointer.pointee.pkt_duration = 0
             var isKeyframe = false
             if var placement = keyframes {
-                isKeyframe = placement.isKeyframe(changedShare: coarseDifference.changedShare(of: filtered))
+                // A chunk's first picture, and the first past its end, start GOPs (see `KeyframePlacement`).
+                let edges = window?.edgesPassed(filtered.pts) ?? 0
+                defer { windowEdgesPassed = edges }
+                isKeyframe = placement.isKeyframe(
+                    changedShare: coarseDifference.changedShare(of: filtered),
+                    forced: edges > windowEdgesPassed
+                )
                 if isKeyframe { filtered.pointer.pointee.pict_type = AV_PICTURE_TYPE_I }
                 keyframes = placement
             }
@@ -216,7 +224,12 @@ final class VideoSourceStage: @unchecked Sendable {
                 guard send(filtered) else { return }
                 continue
             }
-            let keeps = thinning.keeps(sameAsPrevious: changed?.isEmpty == true, isKeyframe: isKeyframe)
+            // A chunk's lead-in keeps every picture: x264 dates a packet's decoding (dts) by the picture its
+            // B-pyramid delay before it, so thinned pictures right before the chunk's first IDR would move its dts,
+            // and with it the init segment's edit list, off the other chunks' (measured: 1.933 s instead of 2
+            // pictures' 0.067 s), and the stitch refuses chunks whose init segments differ.
+            let inLeadIn = window.map { $0.edgesPassed(filtered.pts) == 0 } ?? false
+            let keeps = thinning.keeps(sameAsPrevious: changed?.isEmpty == true, isKeyframe: isKeyframe || inLeadIn)
             self.thinning = thinning
             if keeps {
                 guard sendKept(filtered) else { return }
