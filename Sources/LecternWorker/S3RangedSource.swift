@@ -121,6 +121,14 @@ public final class S3RangedSource: MediaByteSource, @unchecked Sendable {
         }
     }
 
+    /// Forgets every block (those in flight are dropped when they land): the reader moved on to another source.
+    public func release() {
+        condition.withLock {
+            blocks.removeAll()
+            recency.removeAll()
+        }
+    }
+
     /// Starts fetching `index` unless it is held; makes room first (never evicting `window`, the block being read
     /// and its read-ahead), so at most `cachedBlocks` are ever held.
     /// Called with the lock held.
@@ -149,9 +157,10 @@ public final class S3RangedSource: MediaByteSource, @unchecked Sendable {
         case .success(let data):
             fetchedBytes += Int64(data.count)
             requests += 1
-            blocks[index] = .ready(data)
+            // Released while in flight (`release`): nobody waits for it, and keeping it would hold it for good.
+            if blocks[index] != nil { blocks[index] = .ready(data) }
         case .failure(let error):
-            blocks[index] = .failed(error)
+            if blocks[index] != nil { blocks[index] = .failed(error) }
         }
         condition.broadcast()
     }

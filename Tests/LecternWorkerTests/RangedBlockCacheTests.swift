@@ -86,6 +86,32 @@ import Transcoder
         #expect(source.bytesFetched == Int64(origin.data.count))
     }
 
+    /// The stitch remuxes the MP4 download from hundreds of segments, each its own source: read through as one,
+    /// only the part being read may hold blocks, or the whole download rung ends up in memory.
+    @Test func aConcatenationOfSourcesHoldsOnlyThePartBeingRead() async throws {
+        let origins = (0..<6).map { Origin(size: 3 * Self.block + 100 * $0) }
+        let settings = RangedReadSettings(blockSize: Self.block, readAhead: 2, cachedBlocks: 4)
+        let sources = origins.map { $0.source(settings) }
+        let whole = ConcatenatedByteSource(sources)
+        let bytes = try await BlockingThread.run { () throws -> Data in
+            var all = Data()
+            var buffer = [UInt8](repeating: 0, count: 50_000)
+            while true {
+                let got = try buffer.withUnsafeMutableBytes { try whole.read(offset: Int64(all.count), into: $0) }
+                if got == 0 { break }
+                all.append(contentsOf: buffer[0..<got])
+            }
+            sources.forEach { $0.waitUntilSettled() }
+            return all
+        }
+        #expect(bytes == origins.reduce(Data()) { $0 + $1.data })
+        #expect(sources.dropLast().map(\.blocksHeld) == [0, 0, 0, 0, 0], "\(sources.map(\.blocksHeld))")
+        #expect(sources.last?.blocksHeld ?? 0 <= settings.cachedBlocks)
+        // A read back into a released part fetches it again.
+        let again = try await BlockingThread.run { try Self.read(sources[0], at: 10, count: 100) }
+        #expect(again == origins[0].data.subdata(in: 10..<110))
+    }
+
     @Test func readAheadFetchesTheNextBlocksWithoutBeingAsked() async throws {
         let origin = Origin(size: 10 * Self.block)
         let source = origin.source(RangedReadSettings(blockSize: Self.block, readAhead: 2, cachedBlocks: 6))

@@ -2,12 +2,17 @@ import Foundation
 
 /// Several byte sources read as one, in order: a rung's init segment followed by its media segments (a split
 /// encode's chunks, wherever they are stored) is one fragmented MP4 that libavformat demuxes as a whole, so the MP4
-/// download can be remuxed from it (`ProgressiveRemux`) without ever holding more than a read's worth in memory.
-public final class ConcatenatedByteSource: MediaByteSource {
+/// download can be remuxed from it (`ProgressiveRemux`) without ever holding more than a read's worth in memory:
+/// the part the reader leaves is told to `release` what it cached (an `S3RangedSource` keeps its blocks until then,
+/// so the stitch of a 3-hour lecture held its whole download rung in memory by the end).
+public final class ConcatenatedByteSource: MediaByteSource, @unchecked Sendable {
     public let size: Int64
     private let parts: [any MediaByteSource]
     /// Where each part starts in the whole.
     private let starts: [Int64]
+    // Guarded by `lock` (the reason for `@unchecked Sendable`): the part the last read was in.
+    private let lock = NSLock()
+    private var reading = 0
 
     public init(_ parts: [any MediaByteSource]) {
         self.parts = parts
@@ -32,6 +37,11 @@ public final class ConcatenatedByteSource: MediaByteSource {
         }
         var index = low
         while index < parts.count - 1, offset - starts[index] >= parts[index].size { index += 1 }
+        let left = lock.withLock { () -> Int? in
+            defer { reading = index }
+            return reading == index ? nil : reading
+        }
+        if let left { parts[left].release() }
         // One part per call: a short read is allowed, and libavformat asks again for the rest.
         return try parts[index].read(offset: offset - starts[index], into: buffer)
     }

@@ -12,4 +12,13 @@ public protocol MediaByteSource: AnyObject, Sendable {
     /// than asked is fine (libavformat asks again), 0 only at or past the end.
     /// - Throws: `TranscodeError` (`.inputUnavailable` for storage that cannot be read) — the transcode reports it.
     func read(offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws(TranscodeError) -> Int
+
+    /// The reader moved on to another source (a `ConcatenatedByteSource` read through this part): free what is
+    /// cached for reads. A later read must still work, at the cost of fetching again.
+    func release()
+}
+
+extension MediaByteSource {
+    /// Nothing cached: nothing to free.
+    public func release() {}
 }
