@@ -77,7 +77,12 @@ extension JobRunner {
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
 
         progress.update(percent: 0, stage: "encoding")
-        let source = try await S3RangedSource.open(s3: environment.s3, bucket: configuration.bucket, key: job.sourceKey)
+        let source = try await S3RangedSource.open(
+            s3: environment.s3,
+            bucket: configuration.bucket,
+            key: job.sourceKey,
+            settings: configuration.rangedRead
+        )
         let layout = SplitProbe.SplitLayout(chunks: [], timestampOffset: part.timestampOffset, hasAudio: true)
         let base = transcodePlan(ladder: job.ladder)
         let plan: TranscodePlan

@@ -25,7 +25,8 @@ extension JobRunner {
             let source = try await S3RangedSource.open(
                 s3: environment.s3,
                 bucket: environment.configuration.bucket,
-                key: job.sourceKey
+                key: job.sourceKey,
+                settings: environment.configuration.rangedRead
             )
             // Below 16 kbit/s for the threshold's length the recording is too short to split (or holds so little that
             // it encodes in moments): no probe, no GET beyond the HEAD.

@@ -48,7 +48,7 @@ extension JobRunner {
         started = clock.now
         let outputDirectory = folder.path + "/out"
         let prefix = ObjectKeys.renditionPrefix(lectureID: job.lectureID, version: job.outputVersion)
-        let (s3, bucket) = (environment.s3, configuration.bucket)
+        let (s3, bucket, settings) = (environment.s3, configuration.bucket, configuration.rangedRead)
         // The MP4 download is remuxed from the published segments, read in ranges (one GET per segment of the
         // download's rung and of the sound): never a whole rung on this worker's disk but the MP4 itself.
         let manifest = try await ChunkStitcher(
@@ -56,7 +56,7 @@ extension JobRunner {
             audioChunk: audioChunk,
             outputDirectory: outputDirectory,
             segments: .inPlace { path, bytes in
-                S3RangedSource.known(s3: s3, bucket: bucket, key: prefix + path, size: Int64(bytes))
+                S3RangedSource.known(s3: s3, bucket: bucket, key: prefix + path, size: Int64(bytes), settings: settings)
             },
             slideSettings: transcodePlan(ladder: job.ladder).slideSettings
         ).stitchOnItsOwnThread()

@@ -1,3 +1,5 @@
+import LecternCore
+
 /// How `S3RangedSource` reads an object: block size, read-ahead, the cache's bound and retries.
 ///
 /// Memory is bounded by `cachedBlocks × blockSize` (8 × 4 MiB = 32 MiB by default) per open source: blocks being
@@ -31,4 +33,26 @@ public struct RangedReadSettings: Sendable, Equatable {
 
     /// The most memory one source holds in blocks.
     public var memoryBound: Int { cachedBlocks * blockSize }
+
+    /// The worker's variables (docs/operations.md, "Split encoding"): each unset one keeps its default. Ranges
+    /// keep a part's memory between 128 KiB and 1 GiB (`memoryBound`); `init` raises the cache to the read-ahead's
+    /// needs.
+    static func read(
+        _ reader: EnvironmentReader,
+        into settings: inout RangedReadSettings
+    ) throws(EnvironmentReader.Problem) {
+        if let value = try reader.integer("LECTERN_RANGED_BLOCK_KIB", in: 64...65_536) {
+            settings.blockSize = value << 10
+        }
+        if let value = try reader.integer("LECTERN_RANGED_READ_AHEAD", in: 0...8) { settings.readAhead = value }
+        if let value = try reader.integer("LECTERN_RANGED_CACHED_BLOCKS", in: 2...64) { settings.cachedBlocks = value }
+        if let value = try reader.integer("LECTERN_RANGED_ATTEMPTS", in: 1...10) { settings.attempts = value }
+        settings = RangedReadSettings(
+            blockSize: settings.blockSize,
+            readAhead: settings.readAhead,
+            cachedBlocks: settings.cachedBlocks,
+            attempts: settings.attempts,
+            retryDelay: settings.retryDelay
+        )
+    }
 }

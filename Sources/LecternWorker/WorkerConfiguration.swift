@@ -47,6 +47,8 @@ public struct WorkerConfiguration: Sendable {
     public var truePeakCeiling: Double = -1.5
     /// Splitting long lectures into parts for the fleet (issue #15).
     public var split = SplitSettings()
+    /// How a part (and the split probe, and the stitch's MP4 remux) reads the recording and segments from S3.
+    public var rangedRead = RangedReadSettings()
 
     public init(
         queueURL: String,
@@ -182,6 +184,7 @@ public struct WorkerConfiguration: Sendable {
             configuration.truePeakCeiling = value
         }
         try SplitSettings.read(reader, into: &configuration.split)
+        try RangedReadSettings.read(reader, into: &configuration.rangedRead)
         guard configuration.queueURL.hasPrefix("http://") || configuration.queueURL.hasPrefix("https://") else {
             throw Problem(variable: "LECTERN_QUEUE_URL", message: "must be a queue URL (http:// or https://)")
         }

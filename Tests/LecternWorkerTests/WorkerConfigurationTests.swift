@@ -27,6 +27,10 @@ import Testing
         environment["METRICS_PORT"] = "9100"
         environment["ECS_AGENT_URI"] = "http://169.254.170.2/api/abc"
         environment["LECTERN_JOB_VISIBILITY_SECONDS"] = "90"
+        environment["LECTERN_RANGED_BLOCK_KIB"] = "1024"
+        environment["LECTERN_RANGED_READ_AHEAD"] = "4"
+        environment["LECTERN_RANGED_CACHED_BLOCKS"] = "3"
+        environment["LECTERN_RANGED_ATTEMPTS"] = "2"
         let configuration = try WorkerConfiguration.fromEnvironment(environment)
         #expect(configuration.concurrency == 3)
         #expect(configuration.shutdownGrace == .seconds(5))
@@ -34,6 +38,13 @@ import Testing
         #expect(configuration.metricsPort == 9100)
         #expect(configuration.ecsAgentURI == "http://169.254.170.2/api/abc")
         #expect(configuration.visibilitySeconds == 90)
+        // The cache is raised to what the read-ahead needs (the block read, 4 ahead, one more).
+        #expect(
+            configuration.rangedRead
+                == RangedReadSettings(blockSize: 1 << 20, readAhead: 4, cachedBlocks: 6, attempts: 2)
+        )
+        #expect(configuration.rangedRead.memoryBound == 6 << 20)
+        #expect(try WorkerConfiguration.fromEnvironment(minimal).rangedRead == RangedReadSettings())
     }
 
     @Test(arguments: [
@@ -45,6 +56,8 @@ import Testing
         ("LECTERN_JOB_VISIBILITY_SECONDS", "50000"),
         ("METRICS_PORT", "70000"),
         ("ECS_AGENT_URI", "169.254.170.2"),
+        ("LECTERN_RANGED_BLOCK_KIB", "16"),
+        ("LECTERN_RANGED_CACHED_BLOCKS", "1000"),
     ])
     func badValuesNameTheirVariable(variable: String, value: String?) {
         var environment = minimal
