@@ -13,7 +13,8 @@ func slidesOnlyDeckClip(seconds: Int) -> String {
 }
 
 /// Lectern's ladder against the CLI's (same CRF, caps and preset; the CLI with its fixed 6 s GOP) on the two decks,
-/// then Lectern again with still pictures kept (`TranscodePlan.dropsRepeatedPictures` off, the child reads
+/// Lectern's split path (chunks and a stitch, as for a lecture of 10 minutes or more), then Lectern again with still
+/// pictures kept (`TranscodePlan.dropsRepeatedPictures` off, the child reads
 /// `LECTERN_DROPS_REPEATS`): bytes per rung, the 1080p rung's IDRs and its PSNR / SSIM against the source at the
 /// source's 30 fps (a rung with fewer pictures is converted back first, so every source picture is compared with
 /// what a player shows). Bytes and quality are deterministic; no timings are reported.
@@ -29,17 +30,22 @@ func stillBytesRows(seconds: Int) {
     )
     for (name, deck) in decks {
         let kept = work + "/lectern-still-kept", thinned = work + "/lectern-still", cli = work + "/cli-still"
+        let split = work + "/lectern-still-split"
         setenv("LECTERN_DROPS_REPEATS", "0", 1)
         _ = runLectern(source: deck, output: kept)
         setenv("LECTERN_DROPS_REPEATS", "1", 1)
         let rungs = runLectern(source: deck, output: thinned).manifest.video
+        setenv("LECTERN_SPLIT_CHUNK_SECONDS", String(splitChunkSeconds(seconds)), 1)
+        _ = runLectern(source: deck, output: split)
+        unsetenv("LECTERN_SPLIT_CHUNK_SECONDS")
         _ = runCLI(source: deck, output: cli, rungs: rungs)
         let top = rungs[0]
         let cliLadder = rungs.indices.map { directoryBytes(cli + "/\($0)") }.reduce(0, +)
         let cliRung = stillRung(directory: cli + "/0", source: deck, size: (top.width, top.height))
         let reference = (cliRung, cliLadder)
         printStillRow(name, "ffmpeg CLI, fixed 6 s GOP", cliRung, ladder: cliLadder, reference: reference)
-        for (side, output) in [("Lectern, every picture kept", kept), ("Lectern", thinned)] {
+        let splitSide = "Lectern, split (\(splitChunkSeconds(seconds)) s parts)"
+        for (side, output) in [("Lectern, every picture kept", kept), ("Lectern", thinned), (splitSide, split)] {
             let ladder = directoryBytes(output + "/video")
             let rung = stillRung(
                 directory: output + "/video/" + top.name,
@@ -52,6 +58,39 @@ func stillBytesRows(seconds: Int) {
     }
     unsetenv("LECTERN_DROPS_REPEATS")
     print("(load average after: \(loadAverage()))")
+}
+
+/// Parts a third of the deck long, whole 6 s segments: a long lecture's split path on a short deck.
+func splitChunkSeconds(_ seconds: Int) -> Int { max(6, seconds / 3 / 6 * 6) }
+
+/// Lectern's split path in one process, as the workers run it for a lecture of 10 minutes or more (issue #15): the
+/// video chunks, the sound, then the stitch into `output`.
+func splitTranscode(input: String, output: String, plan: TranscodePlan, chunkSeconds: Int) async throws {
+    guard case .splittable(let layout) = try SplitProbe.examine(input: input, plan: plan, chunkSeconds: chunkSeconds)
+    else { fatalError("the deck should be splittable") }
+    let parts = output + ".parts"
+    try? FileManager.default.removeItem(atPath: parts)
+    var video: [String] = []
+    for index in layout.chunks.indices {
+        let directory = parts + "/\(index)"
+        _ = try await Transcoder().transcode(
+            input: input,
+            outputDirectory: directory,
+            plan: layout.videoPlan(index, base: plan)
+        )
+        video.append(directory)
+    }
+    var audio: String?
+    if layout.hasAudio {
+        audio = parts + "/audio"
+        _ = try await Transcoder().transcode(input: input, outputDirectory: audio!, plan: layout.audioPlan(base: plan))
+    }
+    _ = try ChunkStitcher(
+        videoChunks: video,
+        audioChunk: audio,
+        outputDirectory: output,
+        slideSettings: plan.slideSettings
+    ).stitch()
 }
 
 struct StillRung {

@@ -38,7 +38,11 @@ if arguments.first == "--child-transcode" {
         if ProcessInfo.processInfo.environment["LECTERN_AUDIO_NORMALISATION"] == "0" { plan.audioNormalisation = nil }
         plan.detectsSlides = ProcessInfo.processInfo.environment["LECTERN_SLIDES"] != "0"
         plan.dropsRepeatedPictures = ProcessInfo.processInfo.environment["LECTERN_DROPS_REPEATS"] != "0"
-        _ = try await Transcoder().transcode(input: values[0], outputDirectory: values[1], plan: plan)
+        if let text = ProcessInfo.processInfo.environment["LECTERN_SPLIT_CHUNK_SECONDS"], let chunkSeconds = Int(text) {
+            try await splitTranscode(input: values[0], output: values[1], plan: plan, chunkSeconds: chunkSeconds)
+        } else {
+            _ = try await Transcoder().transcode(input: values[0], outputDirectory: values[1], plan: plan)
+        }
         exit(0)
     } catch {
         FileHandle.standardError.write(Data("\(error)\n".utf8))

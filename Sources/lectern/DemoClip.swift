@@ -1,4 +1,5 @@
 import Foundation
+import LocalPlatform
 
 /// A lecture-like clip made with the ffmpeg CLI: a slide (title bar and bullet lines), a picture-in-picture
 /// "speaker" (ffmpeg's test pattern) gliding along the bottom, and a tone. H.264 + AAC in MP4.
@@ -35,20 +36,17 @@ enum DemoClip {
         defer { try? FileManager.default.removeItem(atPath: log) }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in done.resume() }
-            do { try process.run() } catch {
-                process.terminationHandler = nil
-                done.resume(
-                    throwing: Failure(
-                        description: "could not run ffmpeg (install it: scripts/install-deps.sh): \(error)"
-                    )
-                )
-            }
+        // `ProcessExit`, not `terminationHandler` alone: Foundation on Linux now and then misses a child's exit.
+        let exited: Task<Int32, Never>
+        do {
+            exited = try ProcessExit.start(process)
+        } catch {
+            throw Failure(description: "could not run ffmpeg (install it: scripts/install-deps.sh): \(error)")
         }
-        guard process.terminationStatus == 0 else {
+        let status = await exited.value
+        guard status == 0 else {
             let message = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            throw Failure(description: "ffmpeg failed (status \(process.terminationStatus)): \(message.suffix(2_000))")
+            throw Failure(description: "ffmpeg failed (status \(status)): \(message.suffix(2_000))")
         }
     }
 }

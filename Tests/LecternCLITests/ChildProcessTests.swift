@@ -1,4 +1,5 @@
 import Foundation
+import LocalPlatform
 import Testing
 
 @testable import LecternTestSupport
@@ -20,7 +21,7 @@ import Glibc
         #expect(posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ) == 0)
         let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
         let child = pid
-        let reaper = Task { await ChildProcess.reapIfMissed(child, continuation) }
+        let reaper = Task { await ProcessExit.reapIfMissed(child, continuation) }
         let status = await stream.first { _ in true }
         await reaper.value
         #expect(status == 7)
