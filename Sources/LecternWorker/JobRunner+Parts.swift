@@ -174,6 +174,13 @@ extension JobRunner {
             state = (chunk.done, chunk.lease, chunk.attempts)
         }
         switch current.state {
+        case .ready where current.publishedVersion == job.outputVersion:
+            // Published from these parts. A delivery now is the stitching part's own, back because its worker died
+            // after publishing and before deleting it, maybe before removing the parts' files: remove them.
+            environment.metrics.duplicatesSkipped.increment()
+            logger.info("the lecture is published from these parts; removing their files and the delivery")
+            await removePartFiles(job, logger: logger)
+            await deleteMessage(message, logger: logger)
         case .ready, .failed, .awaitingUpload:
             environment.metrics.duplicatesSkipped.increment()
             logger.info("the lecture is \(current.state.rawValue); deleting the part's delivery")

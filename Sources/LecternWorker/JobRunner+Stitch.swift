@@ -87,8 +87,9 @@ extension JobRunner {
     /// The parts' stitch-only files (their init segments, playlists, manifests, sheets: ~10 small objects a part)
     /// are read by the stitch and, while the lecture encodes, by the API's growing playlists; once the lecture is
     /// published neither reads them. Best effort: a failure leaves them to the lecture's delete, which removes the
-    /// whole rendition prefix.
-    private func removePartFiles(_ job: JobMessage, logger: Logger) async {
+    /// whole rendition prefix. A stitcher that dies before this leaves its part's message, whose next delivery
+    /// removes them (`settleUnclaimablePart`).
+    func removePartFiles(_ job: JobMessage, logger: Logger) async {
         let prefix = ObjectKeys.partsPrefix(lectureID: job.lectureID, version: job.outputVersion)
         let (s3, bucket) = (environment.s3, environment.configuration.bucket)
         do {

@@ -111,6 +111,38 @@ import Transcoder
         #expect(!keys.isEmpty)
     }
 
+    /// A stitcher that dies after publishing and before removing the parts' files leaves them and its part's
+    /// message; that message's next delivery finds the lecture published from these parts and removes the files.
+    @Test(.timeLimit(.minutes(10)))
+    func theStitchingPartDeliveredAgainAfterPublishingRemovesThePartsFiles() async throws {
+        let harness = try await WorkerHarness.make()
+        let job = try await harness.enqueue(
+            sourcePath: try await Clips.lecture(seconds: Self.clipSeconds),
+            ladder: [240]
+        )
+        let worker = harness.startWorker(Self.splitting(harness.configuration()))
+        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(400)) {
+            $0.state == .ready || $0.state == .failed
+        }
+        try await harness.waitForEmptyQueue()
+        #expect(record.state == .ready, "\(record.failureReason ?? "")")
+        let split = try #require(record.split)
+        let prefix = try #require(record.publishedPrefix)
+        let parts = ObjectKeys.partsPrefix(lectureID: job.lectureID, version: job.outputVersion)
+        #expect(try await harness.keys(under: parts) == [])
+
+        // What the dead stitcher left: a part's files, and the last part's message.
+        try await harness.s3.putObject(bucket: harness.bucket, key: parts + "002/manifest.json", data: Data("{}".utf8))
+        let last = JobMessage.part(split.jobPart(.video(split.chunks.count - 1)), of: job)
+        try await harness.sqs.sendMessage(harness.queueURL, body: last.encoded())
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+        #expect(try await harness.keys(under: parts) == [])
+        let after = try #require(try await harness.store.get(job.lectureID))
+        #expect(after.state == .ready && after.publishedPrefix == prefix && after.attempts == record.attempts)
+        #expect(try await harness.keys(under: prefix + "video/").isEmpty == false)
+    }
+
     /// Stands for what the whole job's planner did: its message is taken off the queue (it is not the test's) and
     /// `split` handed over to the parts.
     static func plan(_ split: LectureSplit, lectureID: String, in harness: WorkerHarness) async throws {
