@@ -1,6 +1,7 @@
 import Foundation
 import LecternCore
 import LocalPlatform
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -8,12 +9,14 @@ import Glibc
 
 /// One `lectern-worker` child of `lectern dev workers`: its own metrics port, scratch folder and (optionally) log.
 final class DevWorkerProcess: @unchecked Sendable {
-    // @unchecked: `process` is only touched from the pool actor after `run()`; Process itself is thread-safe for
-    // isRunning/terminationStatus/processIdentifier.
+    // @unchecked: `process` is only touched from the pool actor after it started; its exit status is `status`'s.
     let id: Int
     let metricsPort: Int
     let scratchDirectory: String
     private let process = Process()
+    /// Nil while it runs: set from `ProcessExit`, not `Process.isRunning`, which stays true for good for a child
+    /// whose exit Foundation missed (and the pool's stop waits for `isRunning` to turn false).
+    private let status = Mutex<Int32?>(nil)
 
     init(id: Int, executable: String, environment: [String: String], scratchRoot: String, logDirectory: String?) throws
     {
@@ -40,14 +43,18 @@ final class DevWorkerProcess: @unchecked Sendable {
             process.standardOutput = log
             process.standardError = log
         }
-        try process.run()
+        let exited = try ProcessExit.start(process)
+        Task { [weak self] in
+            let code = await exited.value
+            self?.status.withLock { $0 = code }
+        }
     }
 
     var pid: Int32 { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
-    var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
+    var isRunning: Bool { status.withLock { $0 == nil } }
+    var exitStatus: Int32? { status.withLock { $0 } }
 
     func send(_ signal: Int32) {
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        if isRunning { kill(process.processIdentifier, signal) }
     }
 }
