@@ -44,15 +44,18 @@ import Testing
         return path
     }
 
-    /// Encodes every chunk of `layout` (video chunks, then the audio chunk) under `directory/chunks`.
+    /// Encodes every chunk of `layout` (video chunks, then the audio chunk, if the source has sound) under
+    /// `directory/<name>`, each with `plan` as its base.
     static func encodeChunks(
         _ source: String,
         layout: SplitProbe.SplitLayout,
-        in directory: TemporaryDirectory
-    ) async throws -> (video: [String], audio: String) {
+        in directory: TemporaryDirectory,
+        plan: TranscodePlan = Self.plan,
+        name: String = "chunks"
+    ) async throws -> (video: [String], audio: String?) {
         var video: [String] = []
         for index in layout.chunks.indices {
-            let output = directory.file("chunks/video-\(index)")
+            let output = directory.file("\(name)/video-\(index)")
             _ = try await Transcoder().transcode(
                 input: source,
                 outputDirectory: output,
@@ -60,7 +63,8 @@ import Testing
             )
             video.append(output)
         }
-        let audio = directory.file("chunks/audio")
+        guard layout.hasAudio else { return (video, nil) }
+        let audio = directory.file("\(name)/audio")
         _ = try await Transcoder().transcode(input: source, outputDirectory: audio, plan: layout.audioPlan(base: plan))
         return (video, audio)
     }

@@ -10,6 +10,7 @@ import Testing
 @Suite(.serialized) struct SplitStillSlidesTests {
     static let plan = KeyframePlacementTests.plan
 
+    /// The deck's split layout (parts of 6 s) and its video chunks encoded with `plan`.
     static func encodeChunks(
         _ source: String,
         plan: TranscodePlan,
@@ -19,17 +20,14 @@ import Testing
         guard case .splittable(let layout) = try SplitProbe.examine(input: source, plan: plan, chunkSeconds: 6) else {
             throw MediaTools.Failure(description: "the deck should be splittable")
         }
-        var chunks: [String] = []
-        for index in layout.chunks.indices {
-            let output = directory.file("\(name)-\(index)")
-            _ = try await Transcoder().transcode(
-                input: source,
-                outputDirectory: output,
-                plan: layout.videoPlan(index, base: plan)
-            )
-            chunks.append(output)
-        }
-        return (layout, chunks)
+        let encoded = try await SplitEncodeTests.encodeChunks(
+            source,
+            layout: layout,
+            in: directory,
+            plan: plan,
+            name: name
+        )
+        return (layout, encoded.video)
     }
 
     @Test func aSplitStillDeckIsCutAtItsSlidesAndLeavesOutStillPicturesLikeAWholeEncode() async throws {
