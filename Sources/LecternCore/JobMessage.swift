@@ -96,13 +96,23 @@ public struct JobPart: Codable, Sendable, Equatable {
     public var timestampOffset: Double
     /// Video chunks in the plan (for logs and the part's words: "part 3 of 20").
     public var chunkCount: Int
+    /// The plan's `LectureSplit.keyframesFollowContent`; nil (a plan from before it) keeps the fixed cadence.
+    public var keyframesFollowContent: Bool?
 
-    public init(part: SplitPart, start: Double?, end: Double?, timestampOffset: Double, chunkCount: Int) {
+    public init(
+        part: SplitPart,
+        start: Double?,
+        end: Double?,
+        timestampOffset: Double,
+        chunkCount: Int,
+        keyframesFollowContent: Bool? = nil
+    ) {
         self.part = part
         self.start = start
         self.end = end
         self.timestampOffset = timestampOffset
         self.chunkCount = chunkCount
+        self.keyframesFollowContent = keyframesFollowContent
     }
 
     var problem: String? {

@@ -82,22 +82,30 @@ public struct LectureSplit: Codable, Sendable, Equatable {
     /// lengths): the growing playlists declare it as their target duration from the first part on, which RFC 8216
     /// §6.2.1 does not let change while a playlist grows. Nil from a worker that did not write it: the parts' own.
     public var targetDuration: Int?
+    /// Whether the parts place keyframes by the content (and leave out still pictures), decided once by the planner:
+    /// every part of a lecture must agree, because a part's segment numbers and the stitch's checks depend on it.
+    /// Nil: a plan from a worker before this field, whose parts all kept the fixed cadence, as they still do.
+    public var keyframesFollowContent: Bool?
 
     public init(
         outputVersion: String,
         chunks: [Chunk],
         audio: AudioPart = AudioPart(),
         timestampOffset: Double = 0,
-        targetDuration: Int? = nil
+        targetDuration: Int? = nil,
+        keyframesFollowContent: Bool? = nil
     ) {
         self.outputVersion = outputVersion
         self.chunks = chunks
         self.audio = audio
         self.timestampOffset = timestampOffset
         self.targetDuration = targetDuration
+        self.keyframesFollowContent = keyframesFollowContent
     }
 
-    private enum CodingKeys: String, CodingKey { case outputVersion, chunks, audio, timestampOffset, targetDuration }
+    private enum CodingKeys: String, CodingKey {
+        case outputVersion, chunks, audio, timestampOffset, targetDuration, keyframesFollowContent
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -106,6 +114,7 @@ public struct LectureSplit: Codable, Sendable, Equatable {
         audio = try container.decodeIfPresent(AudioPart.self, forKey: .audio) ?? AudioPart()
         timestampOffset = try container.decodeIfPresent(Double.self, forKey: .timestampOffset) ?? 0
         targetDuration = try container.decodeIfPresent(Int.self, forKey: .targetDuration)
+        keyframesFollowContent = try container.decodeIfPresent(Bool.self, forKey: .keyframesFollowContent)
     }
 
     /// A plan with the chunks in `done` (and the audio, if `audioDone`) marked done.
@@ -155,7 +164,8 @@ public struct LectureSplit: Codable, Sendable, Equatable {
                 start: nil,
                 end: nil,
                 timestampOffset: timestampOffset,
-                chunkCount: chunks.count
+                chunkCount: chunks.count,
+                keyframesFollowContent: keyframesFollowContent
             )
         case .video(let index):
             return JobPart(
@@ -163,7 +173,8 @@ public struct LectureSplit: Codable, Sendable, Equatable {
                 start: chunks[index].start,
                 end: index == chunks.count - 1 ? nil : chunks[index].end,
                 timestampOffset: timestampOffset,
-                chunkCount: chunks.count
+                chunkCount: chunks.count,
+                keyframesFollowContent: keyframesFollowContent
             )
         }
     }

@@ -84,7 +84,11 @@ extension JobRunner {
             settings: configuration.rangedRead
         )
         let layout = SplitProbe.SplitLayout(chunks: [], timestampOffset: part.timestampOffset, hasAudio: true)
-        let base = transcodePlan(ladder: job.ladder)
+        var base = transcodePlan(ladder: job.ladder)
+        // The planner's choice, not this worker's: every part of the lecture must agree (a worker of another version
+        // may have planned it; nil is a plan from before parts placed keyframes by content, whose parts kept the fixed
+        // cadence).
+        base.keyframesFollowContent = part.keyframesFollowContent ?? false
         let plan: TranscodePlan
         switch part.part {
         case .audio:

@@ -51,7 +51,8 @@ extension JobRunner {
             },
             audio: LectureSplit.AudioPart(done: !layout.hasAudio),
             timestampOffset: layout.timestampOffset,
-            targetDuration: base.longestSegmentSeconds
+            targetDuration: base.longestSegmentSeconds,
+            keyframesFollowContent: base.keyframesFollowContent
         )
         try await handOver(job, split: split, lease: lease)
         try await sendParts(split.undoneParts, of: job, split: split)

@@ -38,6 +38,23 @@ import Testing
         #expect(split.audio == LectureSplit.AudioPart())
         #expect(split.timestampOffset == 0)
         #expect(split.playableThrough == nil)
+        // A plan from before these fields: the parts' own target durations, and the fixed cadence in every part.
+        #expect(split.targetDuration == nil && split.keyframesFollowContent == nil)
+        #expect(split.jobPart(.video(1)).keyframesFollowContent == nil)
+    }
+
+    @Test func thePlansKeyframeRuleReachesEveryPartsMessage() throws {
+        let split = LectureSplit(outputVersion: "v1", chunks: chunks, targetDuration: 24, keyframesFollowContent: true)
+        let stored = try JSONDecoder().decode(LectureSplit.self, from: try JSONEncoder().encode(split))
+        #expect(stored == split)
+        for part in split.undoneParts {
+            let message = JobMessage.part(
+                split.jobPart(part),
+                of: JobMessage(lectureID: "l", sourceKey: "s", outputVersion: "v1", ladder: [360])
+            )
+            let decoded = try JobMessage.decode(message.encoded())
+            #expect(decoded.part?.keyframesFollowContent == true)
+        }
     }
 
     @Test func chunkKeysStayInsideTheVersionPrefix() {

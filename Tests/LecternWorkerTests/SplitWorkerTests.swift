@@ -143,6 +143,43 @@ import Transcoder
         #expect(try await harness.keys(under: prefix + "video/").isEmpty == false)
     }
 
+    /// The planner decides how every part places its keyframes: a plan from before parts placed them by content
+    /// (no `keyframesFollowContent`) keeps the fixed cadence in every part, whichever worker encodes it, so its
+    /// segments are numbered on through the parts; a plan that says so numbers each part's from its start second.
+    @Test(arguments: [(nil, [0, 1, 2, 3]), (true, [0, 1, 12, 13])] as [(Bool?, [Int])])
+    func everyPartFollowsThePlansKeyframeRule(followsContent: Bool?, numbers: [Int]) async throws {
+        let harness = try await WorkerHarness.make()
+        let clip = try await Clips.lecture(seconds: Self.clipSeconds)
+        let job = try await harness.enqueue(sourcePath: clip, ladder: [240])
+        guard
+            case .splittable(let layout) = try SplitProbe.examine(input: clip, plan: TranscodePlan(), chunkSeconds: 12)
+        else { throw HarnessError("the clip should be splittable") }
+        let split = LectureSplit(
+            outputVersion: job.outputVersion,
+            chunks: [.init(start: 0, end: 12), .init(start: 12, end: 24)],
+            timestampOffset: layout.timestampOffset,
+            keyframesFollowContent: followsContent
+        )
+        try await Self.plan(split, lectureID: job.lectureID, in: harness)
+        for part in split.undoneParts {
+            try await harness.sqs.sendMessage(
+                harness.queueURL,
+                body: JobMessage.part(split.jobPart(part), of: job).encoded()
+            )
+        }
+        let worker = harness.startWorker(Self.splitting(harness.configuration()))
+        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(400)) {
+            $0.state == .ready || $0.state == .failed
+        }
+        try await harness.waitForEmptyQueue()
+        try await worker.stop()
+        #expect(record.state == .ready, "\(record.failureReason ?? "")")
+        let prefix = try #require(record.publishedPrefix)
+        let playlist = try await harness.s3.getObject(bucket: harness.bucket, key: prefix + "video/240p/playlist.m3u8")
+        let uris = String(decoding: playlist.body, as: UTF8.self).split(separator: "\n").filter { $0.hasSuffix(".m4s") }
+        #expect(uris.compactMap { Int($0.dropFirst("segment_".count).prefix(5)) } == numbers, "\(uris)")
+    }
+
     /// Stands for what the whole job's planner did: its message is taken off the queue (it is not the test's) and
     /// `split` handed over to the parts.
     static func plan(_ split: LectureSplit, lectureID: String, in harness: WorkerHarness) async throws {
