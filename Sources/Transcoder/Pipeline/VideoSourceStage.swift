@@ -224,11 +224,12 @@ final class VideoSourceStage: @unchecked Sendable {
                 guard send(filtered) else { return }
                 continue
             }
-            // A chunk's lead-in keeps every picture: x264 dates a packet's decoding (dts) by the picture its
-            // B-pyramid delay before it, so thinned pictures right before the chunk's first IDR would move its dts,
-            // and with it the init segment's edit list, off the other chunks' (measured: 1.933 s instead of 2
-            // pictures' 0.067 s), and the stitch refuses chunks whose init segments differ.
-            let inLeadIn = window.map { $0.edgesPassed(filtered.pts) == 0 } ?? false
+            // The pictures right before a chunk's first IDR are kept: x264 dates a packet's decoding (dts) by the
+            // picture its B-pyramid delay before it, so thinned pictures there would move the IDR's dts, and with it
+            // the init segment's edit list, off the other chunks' (measured: 1.933 s instead of 2 pictures' 0.067 s),
+            // and the stitch refuses chunks whose init segments differ.
+            let delay = Int64(StillPictureThinning.leadingPictures - 1) * outputFrameDuration
+            let inLeadIn = window.map { filtered.pts < $0.start && filtered.pts >= $0.start - delay } ?? false
             let keeps = thinning.keeps(sameAsPrevious: changed?.isEmpty == true, isKeyframe: isKeyframe || inLeadIn)
             self.thinning = thinning
             if keeps {
