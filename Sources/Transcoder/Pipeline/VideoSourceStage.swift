@@ -229,8 +229,11 @@ final class VideoSourceStage: @unchecked Sendable {
             // the init segment's edit list, off the other chunks' (measured: 1.933 s instead of 2 pictures' 0.067 s),
             // and the stitch refuses chunks whose init segments differ.
             let delay = Int64(StillPictureThinning.leadingPictures - 1) * outputFrameDuration
-            let inLeadIn = window.map { filtered.pts < $0.start && filtered.pts >= $0.start - delay } ?? false
-            let keeps = thinning.keeps(sameAsPrevious: changed?.isEmpty == true, isKeyframe: isKeyframe || inLeadIn)
+            let datesFirstIDR = window.map { filtered.pts < $0.start && filtered.pts >= $0.start - delay } ?? false
+            let keeps = thinning.keeps(
+                sameAsPrevious: changed?.isEmpty == true,
+                isKeyframe: isKeyframe || datesFirstIDR
+            )
             self.thinning = thinning
             if keeps {
                 guard sendKept(filtered) else { return }
