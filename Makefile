@@ -43,6 +43,10 @@ run: deps
 # - DevWorkersTests: it must see the pool's two workers while three messages are still queued; under load (the
 #   browser suite beside the parallel step) the workers rejected them and the pool scaled in before the test read
 #   the pool's output, so the worker it killed was gone already. (It also needs ~25 s of 2 cores for 3 processes.)
+# - ChangedRowsTranscodeTests: two encodes of one clip, with and without changed-rows scaling, must be the same
+#   bytes, and alone they always are (18 runs; 8 concurrent transcodes in one process too). In 2 of 4 parallel runs
+#   of the whole transcoder suite (2026-12-05, under extra load) one 240p segment differed: something another suite
+#   does in the same process changes an encode's bytes. Unexplained; on the roadmap, not hidden: see the session note.
 # moto itself runs at nice -10 (`MotoServer.raisePriority`): it stands in for AWS, which does not share our cores.
 # CrossCuttingTests left the list (issue #18): its per-minute write limit runs on a clock the test moves
 # (`APIApplication.init(clock:)`), so requests in a row need not fit a 30 s refill window any more.
@@ -54,7 +58,7 @@ run: deps
 # test's socket read timed out, run-local.sh took over 20 s to start, and both steps slowed (236 s instead of 180 s,
 # 260 s instead of 113 s).
 BESIDE_SUITES := PortalBrowserTests
-SERIAL_SUITES := SchemathesisTests|HTTP1EngineTests|EngineFairnessTests|EngineEventLoopTests|HTTP1SocketReactorTests|HTTP1ConformanceTests|WorkerJobTests|CaptionDraftTests|WorkerProcessTests|ObservabilityTests|SESIntegrationTests|SQSIntegrationTests|HTTPEngineChoiceTests|DevWorkersTests
+SERIAL_SUITES := SchemathesisTests|ChangedRowsTranscodeTests|HTTP1EngineTests|EngineFairnessTests|EngineEventLoopTests|HTTP1SocketReactorTests|HTTP1ConformanceTests|WorkerJobTests|CaptionDraftTests|WorkerProcessTests|ObservabilityTests|SESIntegrationTests|SQSIntegrationTests|HTTPEngineChoiceTests|DevWorkersTests
 test: deps format-check
 	$(SWIFT) build --build-tests
 	@start=$$(date +%s); $(SWIFT) test --skip-build --skip '$(SERIAL_SUITES)|$(BESIDE_SUITES)'; status=$$?; \
