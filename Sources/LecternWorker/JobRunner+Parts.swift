@@ -221,10 +221,6 @@ extension JobRunner {
 }
 
 extension JobRunner {
-    /// A done part's message delivered again while its complete plan is unpublished: the worker that completed the
-    /// plan died before publishing (its message, this one, was never deleted). Take the stitch over once that
-    /// worker's lease has lapsed; while it lives, hide this copy until just after it, so that it comes back should
-    /// that worker die too. Without this the lecture would wait for the API's abandoned-lease sweep.
     /// The lecture's lease for stitching `job`'s split (the plan complete, nobody stitching); throws
     /// `LectureStore.Conflict` otherwise.
     private func claimStitch(_ job: JobMessage) async throws {
@@ -236,6 +232,10 @@ extension JobRunner {
         )
     }
 
+    /// A done part's message delivered again while its complete plan is unpublished: the worker that completed the
+    /// plan died before publishing (its message, this one, was never deleted). Take the stitch over once that
+    /// worker's lease has lapsed; while it lives, hide this copy until just after it, so that it comes back should
+    /// that worker die too. Without this the lecture would wait for the API's abandoned-lease sweep.
     fileprivate func stitchAgain(
         _ message: SQSMessage,
         job: JobMessage,
