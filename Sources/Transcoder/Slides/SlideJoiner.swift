@@ -108,16 +108,9 @@ enum SlideJoiner {
 
     /// A thumbnail's luma as the detector's picture type (at the thumbnail's own size).
     private static func grey(_ path: String) -> SlideDetector.Picture? {
-        guard let data = FileManager.default.contents(atPath: path),
-            let frame = try? JPEGDecoder.decode(data),
-            let plane = frame.pointer.pointee.data.0
-        else { return nil }
-        let width = Int(frame.width), height = Int(frame.height)
-        let stride = Int(frame.pointer.pointee.linesize.0)
-        var luma = [UInt8](repeating: 0, count: width * height)
-        for row in 0..<height {
-            for column in 0..<width { luma[row * width + column] = plane[row * stride + column] }
+        guard let data = FileManager.default.contents(atPath: path), let frame = try? JPEGDecoder.decode(data) else {
+            return nil
         }
-        return SlideDetector.Picture(width: width, height: height, luma: luma)
+        return SlideDetector.Picture(lumaOf: frame)
     }
 }

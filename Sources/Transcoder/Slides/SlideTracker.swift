@@ -102,18 +102,8 @@ final class SlideTracker: @unchecked Sendable {
                 flags: SWS_AREA
             )
         }
-        guard let sampler, let small = try? sampler.scale(frame), let plane = small.pointer.pointee.data.0 else {
-            return nil
-        }
-        let width = Int(Self.sampleWidth), height = Int(Self.sampleHeight),
-            stride = Int(small.pointer.pointee.linesize.0)
-        var luma = [UInt8](repeating: 0, count: width * height)
-        luma.withUnsafeMutableBufferPointer { out in
-            for row in 0..<height {
-                (out.baseAddress! + row * width).update(from: plane + row * stride, count: width)
-            }
-        }
-        return SlideDetector.Picture(width: width, height: height, luma: luma)
+        guard let sampler, let small = try? sampler.scale(frame) else { return nil }
+        return SlideDetector.Picture(lumaOf: small)
     }
 
     private func writeThumbnail(_ frame: Frame, id: Int) {
@@ -265,5 +255,20 @@ final class SlideTracker: @unchecked Sendable {
                 """
         }
         return text
+    }
+}
+
+extension SlideDetector.Picture {
+    /// The first plane of `frame` (its luma, or the whole of a GRAY8 picture) at the frame's own size, rows packed.
+    init?(lumaOf frame: Frame) {
+        guard let plane = frame.pointer.pointee.data.0 else { return nil }
+        let width = Int(frame.width), height = Int(frame.height), stride = Int(frame.pointer.pointee.linesize.0)
+        var luma = [UInt8](repeating: 0, count: width * height)
+        luma.withUnsafeMutableBufferPointer { out in
+            for row in 0..<height {
+                (out.baseAddress! + row * width).update(from: plane + row * stride, count: width)
+            }
+        }
+        self.init(width: width, height: height, luma: luma)
     }
 }
