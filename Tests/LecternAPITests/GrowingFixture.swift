@@ -25,18 +25,24 @@ struct GrowingFixture {
         var audio: String { folder + "/audio" }
     }
 
+    /// A 320 × 180 moving test pattern (`testsrc2`, every picture different) with a 440 Hz tone, H.264 + AAC in MP4,
+    /// a source keyframe every `gop` pictures.
+    static func testPattern(at path: String, seconds: Int, rate: Int, gop: Int) async throws {
+        try await Tool.check(
+            "ffmpeg",
+            [
+                "-nostdin", "-y", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=\(rate):d=\(seconds)",
+                "-f", "lavfi", "-i", "sine=f=440:d=\(seconds):sample_rate=48000", "-c:v", "libx264", "-preset",
+                "ultrafast", "-g", "\(gop)", "-c:a", "aac", "-ac", "2", path,
+            ]
+        )
+    }
+
     static let encoded = Task<Encoded, any Error> {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("growing-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let clip = folder + "/clip.mp4"
-        try await Tool.check(
-            "ffmpeg",
-            [
-                "-nostdin", "-y", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=\(seconds)",
-                "-f", "lavfi", "-i", "sine=f=440:d=\(seconds):sample_rate=48000", "-c:v", "libx264", "-preset",
-                "ultrafast", "-g", "37", "-c:a", "aac", "-ac", "2", clip,
-            ]
-        )
+        try await testPattern(at: clip, seconds: seconds, rate: 25, gop: 37)
         let encoded = Encoded(folder: folder)
         let common = ["--ladder", "180,144", "--segment-seconds", "\(segmentSeconds)", "--threads", "1"]
         for (index, chunk) in chunks.enumerated() {

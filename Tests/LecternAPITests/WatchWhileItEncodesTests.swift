@@ -16,14 +16,7 @@ import Testing
     /// 320 × 180 at 30 fps, always moving (so no picture is left out and every one is counted), with a tone.
     static func clip(in folder: String) async throws -> String {
         let path = folder + "/lecture.mp4"
-        try await Tool.check(
-            "ffmpeg",
-            [
-                "-nostdin", "-y", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=\(seconds)",
-                "-f", "lavfi", "-i", "sine=f=440:d=\(seconds):sample_rate=48000", "-c:v", "libx264", "-preset",
-                "ultrafast", "-g", "45", "-c:a", "aac", "-ac", "2", path,
-            ]
-        )
+        try await GrowingFixture.testPattern(at: path, seconds: seconds, rate: 30, gop: 45)
         return path
     }
 

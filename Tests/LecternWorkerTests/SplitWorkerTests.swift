@@ -35,10 +35,7 @@ import Transcoder
         let first = harness.startWorker(Self.splitting(harness.configuration(workerID: "first")), logs: logs)
         let second = harness.startWorker(Self.splitting(harness.configuration(workerID: "second")), logs: logs)
 
-        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(400)) {
-            $0.state == .ready || $0.state == .failed
-        }
-        try await harness.waitForEmptyQueue()
+        let record = try await Self.end(of: job.lectureID, in: harness)
         try await first.stop()
         try await second.stop()
         #expect(record.state == .ready, "\(record.failureReason ?? "")")
@@ -121,10 +118,7 @@ import Transcoder
             ladder: [240]
         )
         let worker = harness.startWorker(Self.splitting(harness.configuration()))
-        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(400)) {
-            $0.state == .ready || $0.state == .failed
-        }
-        try await harness.waitForEmptyQueue()
+        let record = try await Self.end(of: job.lectureID, in: harness)
         #expect(record.state == .ready, "\(record.failureReason ?? "")")
         let split = try #require(record.split)
         let prefix = try #require(record.publishedPrefix)
@@ -168,16 +162,22 @@ import Transcoder
             )
         }
         let worker = harness.startWorker(Self.splitting(harness.configuration()))
-        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(400)) {
-            $0.state == .ready || $0.state == .failed
-        }
-        try await harness.waitForEmptyQueue()
+        let record = try await Self.end(of: job.lectureID, in: harness)
         try await worker.stop()
         #expect(record.state == .ready, "\(record.failureReason ?? "")")
         let prefix = try #require(record.publishedPrefix)
         let playlist = try await harness.s3.getObject(bucket: harness.bucket, key: prefix + "video/240p/playlist.m3u8")
         let uris = String(decoding: playlist.body, as: UTF8.self).split(separator: "\n").filter { $0.hasSuffix(".m4s") }
         #expect(uris.compactMap { Int($0.dropFirst("segment_".count).prefix(5)) } == numbers, "\(uris)")
+    }
+
+    /// The lecture once it is ready or failed and the queue is empty: no part, stitch or delivery left to run.
+    static func end(of lectureID: String, in harness: WorkerHarness) async throws -> LectureRecord {
+        let record = try await harness.waitForRecord(lectureID, timeout: .seconds(400)) {
+            $0.state == .ready || $0.state == .failed
+        }
+        try await harness.waitForEmptyQueue()
+        return record
     }
 
     /// Stands for what the whole job's planner did: its message is taken off the queue (it is not the test's) and
@@ -214,10 +214,7 @@ import Transcoder
             context: harness.moto.context(transport: InterceptingTransport.failing(failures, matches: matches)),
             logs: logs
         )
-        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(400)) {
-            $0.state == .ready || $0.state == .failed
-        }
-        try await harness.waitForEmptyQueue()
+        let record = try await Self.end(of: job.lectureID, in: harness)
         try await worker.stop()
         return (record, failures)
     }
@@ -319,10 +316,7 @@ import Transcoder
         }
         let logs = LogCapture()
         let worker = harness.startWorker(Self.splitting(harness.configuration()), logs: logs)
-        let failed = try await harness.waitForRecord(job.lectureID, timeout: .seconds(400)) {
-            $0.state == .failed || $0.state == .ready
-        }
-        try await harness.waitForEmptyQueue()
+        let failed = try await Self.end(of: job.lectureID, in: harness)
         try await worker.stop()
 
         #expect(failed.state == .failed)
@@ -375,10 +369,7 @@ import Transcoder
         #expect(held.state == .processing)
 
         let rescuer = harness.startWorker(Self.splitting(harness.configuration(workerID: "rescuer")))
-        let record = try await harness.waitForRecord(job.lectureID, timeout: .seconds(400)) {
-            $0.state == .ready || $0.state == .failed
-        }
-        try await harness.waitForEmptyQueue()
+        let record = try await Self.end(of: job.lectureID, in: harness)
         try await rescuer.stop()
         #expect(record.state == .ready, "\(record.failureReason ?? "")")
         let final = try #require(record.split)
